@@ -1,0 +1,1 @@
+"""Applying plans: byte-span splicing (pure) and the transactional writer (the side effect)."""

@@ -1,0 +1,42 @@
+"""Splice byte-span edits into a text: every byte outside an edit survives. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+
+from homeward.errors import HomewardError
+from homeward.plan.types import Edit
+
+
+class OverlapError(HomewardError):
+    """Two edits claim the same bytes: a bug in the planner, never the user's fault."""
+
+
+def check_overlaps(edits: Iterable[Edit]) -> list[Edit]:
+    """Sort edits by position; raise if two overlap (two inserts at one point are fine)."""
+    ordered = sorted(edits, key=lambda e: (e.start_byte, e.end_byte))
+    for before, after in pairwise(ordered):
+        if after.start_byte < before.end_byte:
+            raise OverlapError(
+                f"internal error: edits overlap in `{before.path}` at bytes "
+                f"{before.start_byte}-{before.end_byte} ({before.why}) and "
+                f"{after.start_byte}-{after.end_byte} ({after.why})",
+                hint="please report this with the input that caused it",
+            )
+    return ordered
+
+
+def apply_edits(text: bytes, edits: Iterable[Edit]) -> bytes:
+    """Apply edits to `text`, splicing from the end so earlier offsets stay valid."""
+    ordered = check_overlaps(edits)
+    for edit in ordered:
+        if not 0 <= edit.start_byte <= edit.end_byte <= len(text):
+            raise OverlapError(
+                f"internal error: edit {edit.start_byte}-{edit.end_byte} is outside "
+                f"`{edit.path}` ({len(text)} bytes)"
+            )
+    out = text
+    for edit in reversed(ordered):
+        out = out[: edit.start_byte] + edit.new + out[edit.end_byte :]
+    return out

@@ -1,0 +1,195 @@
+"""Command line: argparse, dispatch to `commands/<name>.py`, exceptions -> exit codes.
+
+Nothing heavy is imported here: each command module is imported only when it runs, so that
+`homeward --help` starts fast and imports no third-party module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from homeward import __version__
+from homeward.errors import Exit, HomewardError
+
+COMMANDS = {
+    "init": "scaffold the home-manager layout in a directory; refuses to overwrite",
+    "migrate": "move an existing flake configuration into the home-manager layout",
+    "check": "lint the separation of system and user configuration",
+    "graph": "draw the module import graph (System vs User configuration)",
+    "verify": "prove with the real nix that nothing was lost between two revisions",
+    "switch": "run (or print) the nixos-rebuild and home-manager switch commands",
+    "add": "grow the layout: add a feature, a host or a user",
+}
+
+
+def _dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the directory holding flake.nix (default: the current directory)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homeward",
+        description="Move a flake-based NixOS configuration to home-manager, exactly, and keep it healthy.",
+        epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 input cannot be handled",
+    )
+    parser.add_argument("--version", action="version", version=f"homeward {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and the commands run")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help=COMMANDS["init"], description=COMMANDS["init"])
+    _dir(p)
+    p.add_argument("--user", help="the user (default: $USER)")
+    p.add_argument("--host", help="the host (default: this machine's hostname)")
+    p.add_argument(
+        "--system", default="x86_64-linux", help="the host's platform (default: x86_64-linux)"
+    )
+    p.add_argument(
+        "--hardware-config",
+        type=Path,
+        metavar="FILE",
+        help="copy this hardware-configuration.nix into hosts/HOST/",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be written, write nothing"
+    )
+
+    p = sub.add_parser("migrate", help=COMMANDS["migrate"], description=COMMANDS["migrate"])
+    _dir(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run", action="store_true", help="print the plan and a diff; write nothing"
+    )
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 if a migration is pending, else 0"
+    )
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+    p.add_argument(
+        "--features",
+        choices=("split", "none"),
+        default="split",
+        help="split user definitions into features/*.nix (default) or keep them in default.nix",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("both", "module", "standalone"),
+        default="both",
+        help="wire home-manager as a NixOS module, standalone homeConfigurations, or both (default)",
+    )
+    p.add_argument(
+        "--backup-extension",
+        default="hm-backup",
+        metavar="EXT",
+        help="home-manager.backupFileExtension for files in the way (default: hm-backup)",
+    )
+
+    p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    _dir(p)
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument(
+        "--select", default="", metavar="CODES", help="only these rules (comma-separated)"
+    )
+    p.add_argument(
+        "--ignore", default="", metavar="CODES", help="skip these rules (comma-separated)"
+    )
+
+    p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
+    _dir(p)
+    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE; .svg and .png are rendered with Graphviz `dot`",
+    )
+
+    p = sub.add_parser("verify", help=COMMANDS["verify"], description=COMMANDS["verify"])
+    _dir(p)
+    p.add_argument(
+        "--against",
+        default="HEAD",
+        metavar="REV",
+        help="the git revision to compare with (default: HEAD)",
+    )
+    p.add_argument(
+        "--override-input",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "PATH"),
+        help="passed to nix: use a local flake for an input (works offline)",
+    )
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    p = sub.add_parser("switch", help=COMMANDS["switch"], description=COMMANDS["switch"])
+    _dir(p)
+    p.add_argument("--host", help="the host (default: this machine's hostname)")
+    p.add_argument("--user", help="the user (default: $USER)")
+    p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--system-only", action="store_true", help="only nixos-rebuild")
+    only.add_argument("--home-only", action="store_true", help="only home-manager")
+    p.add_argument(
+        "--nh", action="store_true", help="use `nh os switch` / `nh home switch` when installed"
+    )
+
+    p = sub.add_parser("add", help=COMMANDS["add"], description=COMMANDS["add"])
+    p.add_argument("kind", choices=("feature", "host", "user"))
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--dir", type=Path, default=Path("."), help="the directory holding flake.nix")
+    p.add_argument("--user", help="feature: whose (default: the only user); host: its users")
+    p.add_argument(
+        "--host", help="user: the hosts to put the user on (comma-separated; default: all)"
+    )
+    p.add_argument(
+        "--system", default=None, help="host: its platform (default: as the other hosts)"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the plan and a diff; write nothing"
+    )
+    p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+    return parser
+
+
+def _options(module: object, ns: argparse.Namespace) -> object:
+    options_type = module.Options  # type: ignore[attr-defined]
+    names = {f.name for f in dataclasses.fields(options_type)}
+    return options_type(**{k: v for k, v in vars(ns).items() if k in names})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exc.code or 0)
+    if ns.debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(message)s")
+    try:
+        module = importlib.import_module(f"homeward.commands.{ns.command}")
+        code: int = module.run(_options(module, ns))
+        return code
+    except HomewardError as exc:
+        if ns.debug:
+            raise
+        print(exc.render(), file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("homeward: interrupted; nothing was left half-written", file=sys.stderr)
+        return int(Exit.INTERRUPTED)
+    except BrokenPipeError:
+        return int(Exit.OK)

@@ -1,0 +1,1 @@
+"""One module per command: `Options` (frozen) and `run(opts) -> int`."""

@@ -1,0 +1,86 @@
+"""Errors that end a command with a message instead of a traceback.
+
+Only `cli.main()` catches them; everything else raises.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from homeward.compat import override
+
+
+class Exit(IntEnum):
+    """The exit codes of the design's command contract."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    INPUT = 3
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file, 1-based, for display; `path` is as the user should read it."""
+
+    path: Path
+    line: int
+    col: int
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+class HomewardError(Exception):
+    """The input cannot be handled: exit 3, nothing written."""
+
+    exit_code: Exit = Exit.INPUT
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, at: Location | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.at = at
+
+    def render(self) -> str:
+        where = f"{self.at}: " if self.at else ""
+        text = f"homeward: error: {where}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UsageError(HomewardError):
+    """The command line asks for something that cannot be: exit 2."""
+
+    exit_code = Exit.USAGE
+
+
+class NixError(HomewardError):
+    """A nix command failed or nix is missing."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        stderr: str = "",
+        hint: str | None = None,
+        at: Location | None = None,
+    ) -> None:
+        detail = message
+        if argv:
+            detail += f"\n  $ {shlex.join(argv)}"
+        if stderr.strip():
+            detail += "\n" + "\n".join("  | " + line for line in stderr.rstrip().splitlines())
+        super().__init__(detail, hint=hint, at=at)
+        self.argv = tuple(argv)
+        self.stderr = stderr

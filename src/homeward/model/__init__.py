@@ -1,0 +1,1 @@
+"""The repo model: what a flake configuration is made of, read statically from its files."""

@@ -1,0 +1,839 @@
+"""A small static evaluator for the Nix that builds flake outputs.
+
+`flake.nix` files compute their `nixosConfigurations` in many shapes: a direct
+`nixpkgs.lib.nixosSystem { ... }`, a let-bound `mkHost = name: ...` helper, `lib.genAttrs` or
+`builtins.listToAttrs (map ...)` over a literal host list, a `builtins.readDir ./hosts` scan,
+flake-parts' `mkFlake` with a `flake = { ... }` attribute. This evaluator runs that code lazily
+over the syntax tree, with flake inputs as opaque `External` values and the few library
+functions those shapes use implemented here. What it cannot compute is an `Unknown` that
+remembers where and why, so the model reports it instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError
+from homeward.model.values import (
+    Attrs,
+    Bool,
+    Builtin,
+    External,
+    Int,
+    Lambda,
+    ListValue,
+    Null,
+    PathValue,
+    Str,
+    SystemCall,
+    Thunk,
+    Unknown,
+    Value,
+)
+from homeward.syntax.nodes import (
+    attr_name,
+    bindings_of,
+    named_children,
+    node_text,
+    string_value,
+    unparen,
+)
+from homeward.syntax.parse import Source, read_source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+MAX_STEPS = 500_000
+
+
+class Env:
+    """A lexical scope; `with_` scopes are searched only after all lexical ones, as in Nix."""
+
+    __slots__ = ("parent", "vars", "with_")
+
+    def __init__(
+        self,
+        parent: Env | None = None,
+        vars: dict[str, Thunk] | None = None,
+        with_: Thunk | None = None,
+    ) -> None:
+        self.parent = parent
+        self.vars = vars if vars is not None else {}
+        self.with_ = with_
+
+    def lookup(self, name: str, ev: Evaluator) -> Thunk | None:
+        env: Env | None = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        env = self
+        while env is not None:
+            if env.with_ is not None:
+                scope = env.with_.force(ev)
+                if isinstance(scope, Attrs) and name in scope.attrs:
+                    return scope.attrs[name]
+                if isinstance(scope, External):
+                    return Thunk.of(External(f"{scope.name}.{name}"))
+            env = env.parent
+        return None
+
+
+Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
+
+
+class Evaluator:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.steps = 0
+        self._files: dict[Path, Value] = {}
+        self.sources: dict[Path, Source] = {}
+        self.globals = Env(vars=_global_vars())
+
+    # -- files ---------------------------------------------------------------------------------
+    def shown(self, path: Path) -> Path:
+        try:
+            return path.resolve().relative_to(self.root)
+        except ValueError:
+            return path
+
+    def source(self, path: Path) -> Source:
+        path = path.resolve()
+        if path not in self.sources:
+            self.sources[path] = read_source(path, self.shown(path)).check()
+        return self.sources[path]
+
+    def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
+        """`import path`: the value of a file (a directory means its default.nix)."""
+        path = path.resolve()
+        if path.is_dir():
+            path = path / "default.nix"
+        if not path.is_relative_to(self.root):
+            return Unknown(f"`{path.name}` is outside the repository", node, via)
+        if not path.is_file():
+            return Unknown(f"`{self.shown(path)}` does not exist", node, via)
+        if path not in self._files:
+            src = self.source(path)
+            self._files[path] = Unknown("the file imports itself", src.root, src)
+            expr = src.root.child_by_field_name("expression")
+            value: Value = (
+                self.eval(expr, self.globals, src)
+                if expr is not None
+                else Unknown("the file is empty", src.root, src)
+            )
+            self._files[path] = value
+        return self._files[path]
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def force(self, thunk: Thunk) -> Value:
+        return thunk.force(self)
+
+    def eval(self, node: Node, env: Env, src: Source) -> Value:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            return Unknown("the expression is too large to follow statically", node, src)
+        node = unparen(node)
+        method = getattr(self, "_e_" + node.type, None)
+        if method is None:
+            return Unknown(
+                f"`{node.type.replace('_expression', '')}` expressions are not followed", node, src
+            )
+        result: Value = method(node, env, src)
+        return result
+
+    def _e_integer_expression(self, node: Node, _env: Env, src: Source) -> Value:
+        return Int(int(node_text(node, src.text)), node, src)
+
+    def _e_float_expression(self, node: Node, _env: Env, src: Source) -> Value:
+        return Unknown("floats are not followed", node, src)
+
+    def _e_uri_expression(self, node: Node, _env: Env, src: Source) -> Value:
+        return Str(node_text(node, src.text), node, src)
+
+    def _e_spath_expression(self, node: Node, _env: Env, src: Source) -> Value:
+        return External(node_text(node, src.text), node, src)
+
+    def _e_string_expression(self, node: Node, env: Env, src: Source) -> Value:
+        plain = string_value(node, src.text)
+        if plain is not None:
+            return Str(plain, node, src)
+        return self._interpolated(node, env, src)
+
+    _e_indented_string_expression = _e_string_expression
+
+    def _interpolated(self, node: Node, env: Env, src: Source) -> Value:
+        parts: list[str] = []
+        for child in node.children:
+            if child.type in ("string_fragment", "path_fragment"):
+                parts.append(node_text(child, src.text))
+            elif child.type == "escape_sequence":
+                parts.append(node_text(child, src.text)[-1])
+            elif child.type == "interpolation":
+                inner = child.child_by_field_name("expression")
+                value = self.eval(inner, env, src) if inner is not None else Null()
+                text = _to_string(value)
+                if text is None:
+                    return Unknown("the string interpolates a value that is not known", child, src)
+                parts.append(text)
+        return Str("".join(parts), node, src)
+
+    def _e_path_expression(self, node: Node, env: Env, src: Source) -> Value:
+        value = self._interpolated(node, env, src)
+        if not isinstance(value, Str):
+            return value
+        text = value.value
+        if text.startswith(("~", "/")):
+            return Unknown(f"the absolute path `{text}` is outside the repository", node, src)
+        base = Path(src.path) if src.path.is_absolute() else self.root / src.path
+        return PathValue(Path(_normpath(base.parent / text)), node, src)
+
+    def _e_variable_expression(self, node: Node, env: Env, src: Source) -> Value:
+        name = node_text(node, src.text)
+        thunk = env.lookup(name, self)
+        if thunk is None:
+            return Unknown(f"`{name}` is not defined here", node, src)
+        return self.force(thunk)
+
+    def _e_select_expression(self, node: Node, env: Env, src: Source) -> Value:
+        base_node = node.child_by_field_name("expression")
+        attrpath = node.child_by_field_name("attrpath")
+        default = node.child_by_field_name("default")
+        assert base_node is not None and attrpath is not None
+        value = self.eval(base_node, env, src)
+        for attr in attrpath.children_by_field_name("attr"):
+            name = self._attr_name(attr, env, src)
+            if name is None:
+                return Unknown("the attribute name is computed", attr, src)
+            value = self.select(value, name, attr, src)
+            if (
+                isinstance(value, Unknown)
+                and default is not None
+                and value.reason.startswith("no attribute")
+            ):
+                return self.eval(default, env, src)
+        return value
+
+    def select(self, value: Value, name: str, node: Node | None, src: Source | None) -> Value:
+        if isinstance(value, Attrs):
+            if name in value.attrs:
+                return self.force(value.attrs[name])
+            if "__external__" in value.attrs:
+                return self.select(self.force(value.attrs["__external__"]), name, node, src)
+            return Unknown(f"no attribute `{name}`", node, src)
+        if isinstance(value, External):
+            alts = tuple(f"{a}.{name}" for a in value.alternatives)
+            return External(f"{value.name}.{name}", node, src, alts)
+        if isinstance(value, SystemCall) and name in ("config", "options", "pkgs"):
+            return Unknown(f"`{name}` of an evaluated system is only known to nix", node, src)
+        if isinstance(value, Unknown):
+            return value
+        return Unknown(f"cannot select `{name}` from a {type(value).__name__.lower()}", node, src)
+
+    def _attr_name(self, attr: Node, env: Env, src: Source) -> str | None:
+        name = attr_name(attr, src.text)
+        if name is not None:
+            return name
+        inner = attr
+        if attr.type == "interpolation":
+            expr = attr.child_by_field_name("expression")
+            value = self.eval(expr, env, src) if expr is not None else Null()
+        else:
+            value = self.eval(inner, env, src)
+        return _to_string(value)
+
+    def _e_list_expression(self, node: Node, env: Env, src: Source) -> Value:
+        return ListValue([Thunk(e, env, src) for e in named_children(node)], node, src)
+
+    def _e_attrset_expression(self, node: Node, env: Env, src: Source) -> Value:
+        return self._attrset(node, env, src, rec=False)
+
+    def _e_rec_attrset_expression(self, node: Node, env: Env, src: Source) -> Value:
+        return self._attrset(node, env, src, rec=True)
+
+    def _e_let_expression(self, node: Node, env: Env, src: Source) -> Value:
+        scope = Env(env)
+        self._bind(node, scope, scope, src)
+        body = node.child_by_field_name("body")
+        assert body is not None
+        return self.eval(body, scope, src)
+
+    def _e_with_expression(self, node: Node, env: Env, src: Source) -> Value:
+        environment = node.child_by_field_name("environment")
+        body = node.child_by_field_name("body")
+        assert environment is not None and body is not None
+        return self.eval(body, Env(env, with_=Thunk(environment, env, src)), src)
+
+    def _e_assert_expression(self, node: Node, env: Env, src: Source) -> Value:
+        body = node.child_by_field_name("body")
+        assert body is not None
+        return self.eval(body, env, src)
+
+    def _e_if_expression(self, node: Node, env: Env, src: Source) -> Value:
+        cond = self.eval(node.child_by_field_name("condition"), env, src)  # type: ignore[arg-type]
+        if isinstance(cond, Bool):
+            branch = node.child_by_field_name("consequence" if cond.value else "alternative")
+            assert branch is not None
+            return self.eval(branch, env, src)
+        return Unknown("the condition of an `if` is not known statically", node, src)
+
+    def _e_function_expression(self, node: Node, env: Env, src: Source) -> Value:
+        return Lambda(node, env, src)
+
+    def _e_unary_expression(self, node: Node, env: Env, src: Source) -> Value:
+        op = node_text(node.child_by_field_name("operator"), src.text)  # type: ignore[arg-type]
+        arg = self.eval(node.child_by_field_name("argument"), env, src)  # type: ignore[arg-type]
+        if op == "!" and isinstance(arg, Bool):
+            return Bool(not arg.value, node, src)
+        if op == "-" and isinstance(arg, Int):
+            return Int(-arg.value, node, src)
+        return Unknown(f"`{op}` of a value that is not known", node, src)
+
+    def _e_has_attr_expression(self, node: Node, env: Env, src: Source) -> Value:
+        value = self.eval(node.child_by_field_name("expression"), env, src)  # type: ignore[arg-type]
+        attrpath = node.child_by_field_name("attrpath")
+        assert attrpath is not None
+        for attr in attrpath.children_by_field_name("attr"):
+            name = self._attr_name(attr, env, src)
+            if not isinstance(value, Attrs) or name is None:
+                return Unknown("`?` on a value that is not known", node, src)
+            if name not in value.attrs:
+                return Bool(False, node, src)
+            value = self.force(value.attrs[name])
+        return Bool(True, node, src)
+
+    def _e_binary_expression(self, node: Node, env: Env, src: Source) -> Value:
+        op = node_text(node.child_by_field_name("operator"), src.text)  # type: ignore[arg-type]
+        left = self.eval(node.child_by_field_name("left"), env, src)  # type: ignore[arg-type]
+        right = self.eval(node.child_by_field_name("right"), env, src)  # type: ignore[arg-type]
+        return binary(op, left, right, node, src)
+
+    def _e_apply_expression(self, node: Node, env: Env, src: Source) -> Value:
+        fn = self.eval(node.child_by_field_name("function"), env, src)  # type: ignore[arg-type]
+        arg = node.child_by_field_name("argument")
+        assert arg is not None
+        return self.apply(fn, Thunk(arg, env, src), node, src)
+
+    # -- application ---------------------------------------------------------------------------
+    def apply(self, fn: Value, arg: Thunk, node: Node | None, src: Source | None) -> Value:
+        if isinstance(fn, Lambda):
+            return self._call_lambda(fn, arg)
+        if isinstance(fn, Builtin):
+            args = (*fn.args, arg)
+            if len(args) < fn.arity:
+                return Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
+            partial = Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
+            return fn.impl(self, list(args), partial)
+        if isinstance(fn, External):
+            builtin = _external_builtin(fn)
+            if builtin is not None:
+                return self.apply(
+                    Builtin(builtin[0], builtin[1], builtin[2], (), node, src), arg, node, src
+                )
+            return Unknown(f"`{fn.name}` comes from outside the repository", node, src)
+        if isinstance(fn, Unknown):
+            return fn
+        return Unknown(f"cannot call a {type(fn).__name__.lower()}", node, src)
+
+    def _call_lambda(self, fn: Lambda, arg: Thunk) -> Value:
+        node, src = fn.node, fn.source
+        assert node is not None and src is not None
+        scope = Env(fn.env)
+        universal = node.child_by_field_name("universal")
+        if universal is not None:
+            scope.vars[node_text(universal, src.text)] = arg
+        formals = node.child_by_field_name("formals")
+        if formals is not None:
+            value = self.force(arg)
+            for formal in formals.children_by_field_name("formal"):
+                name_node = formal.child_by_field_name("name")
+                if name_node is None:
+                    continue
+                name = node_text(name_node, src.text)
+                default = formal.child_by_field_name("default")
+                if isinstance(value, Attrs) and name in value.attrs:
+                    scope.vars[name] = value.attrs[name]
+                elif default is not None:
+                    scope.vars[name] = Thunk(default, scope, src)
+                else:
+                    scope.vars[name] = Thunk.of(
+                        Unknown(f"the argument `{name}` is not known", formal, src)
+                    )
+        body = node.child_by_field_name("body")
+        assert body is not None
+        return self.eval(body, scope, src)
+
+    # -- attribute sets --------------------------------------------------------------------------
+    def _attrset(self, node: Node, env: Env, src: Source, *, rec: bool) -> Value:
+        result = Attrs({}, node, src)
+        scope = Env(env) if rec else env
+        self._fill(node, result, scope, env, src)
+        if rec:
+            scope.vars.update(result.attrs)
+        return result
+
+    def _bind(self, node: Node, scope: Env, inherit_env: Env, src: Source) -> None:
+        holder = Attrs({})
+        self._fill(node, holder, scope, inherit_env, src)
+        scope.vars.update(holder.attrs)
+
+    def _fill(self, node: Node, into: Attrs, value_env: Env, inherit_env: Env, src: Source) -> None:
+        for binding in bindings_of(node):
+            if binding.type == "binding":
+                attrpath = binding.child_by_field_name("attrpath")
+                expr = binding.child_by_field_name("expression")
+                assert attrpath is not None and expr is not None
+                attrs = attrpath.children_by_field_name("attr")
+                names: list[str] = []
+                for attr in attrs:
+                    name = self._attr_name(attr, inherit_env, src)
+                    if name is None:
+                        into.dynamic_keys.append(attr)
+                        break
+                    names.append(name)
+                else:
+                    _insert(self, into, names, Thunk(expr, value_env, src), binding, src)
+            elif binding.type in ("inherit", "inherit_from"):
+                source_expr = binding.child_by_field_name("expression")
+                attrs_node = binding.child_by_field_name("attrs")
+                for attr in attrs_node.children_by_field_name("attr") if attrs_node else ():
+                    name = attr_name(attr, src.text)
+                    if name is None:
+                        continue
+                    if source_expr is not None:
+                        base = Thunk(source_expr, inherit_env, src)
+                        into.attrs[name] = _select_later(base, name, attr, src)
+                    else:
+                        found = inherit_env.lookup(name, self)
+                        into.attrs[name] = found or Thunk.of(
+                            Unknown(f"`{name}` is not defined here", attr, src)
+                        )
+
+
+def _select_later(base: Thunk, name: str, node: Node, src: Source) -> Thunk:
+    """`inherit (x) name;`: select only when the value is needed (x may be `self`)."""
+    return Thunk(compute=lambda ev: ev.select(ev.force(base), name, node, src))
+
+
+def _insert(
+    ev: Evaluator, into: Attrs, names: list[str], thunk: Thunk, node: Node, src: Source
+) -> None:
+    """`a.b.c = v;` into an attrset, merging with `a = { ... };` written elsewhere in it."""
+    target = into
+    for name in names[:-1]:
+        existing = target.attrs.get(name)
+        sub = ev.force(existing) if existing is not None else None
+        if not isinstance(sub, Attrs):
+            sub = Attrs({}, node, src)
+            target.attrs[name] = Thunk.of(sub)
+        target = sub
+    last = names[-1]
+    if last in target.attrs:
+        old = ev.force(target.attrs[last])
+        new = ev.force(thunk)
+        if isinstance(old, Attrs) and isinstance(new, Attrs):
+            merged = Attrs({**old.attrs, **new.attrs}, old.node, old.source)
+            target.attrs[last] = Thunk.of(merged)
+            return
+    target.attrs[last] = thunk
+
+
+def _normpath(path: Path) -> str:
+    import os.path
+
+    return os.path.normpath(str(path))
+
+
+def _to_string(value: Value) -> str | None:
+    if isinstance(value, Str):
+        return value.value
+    if isinstance(value, Int):
+        return str(value.value)
+    if isinstance(value, PathValue):
+        return str(value.path)
+    return None
+
+
+def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | None) -> Value:
+    if op == "//":
+        if isinstance(left, Attrs) and isinstance(right, Attrs):
+            return Attrs({**left.attrs, **right.attrs}, node, src)
+        if isinstance(left, External) and isinstance(right, External):
+            return External(
+                left.name, node, src, (*left.alternatives, right.name, *right.alternatives)
+            )
+        if isinstance(left, External) and isinstance(right, Attrs):
+            return _ExtendedExternal.make(left, right, node, src)
+        return Unknown("`//` of values that are not known", node, src)
+    if op == "++":
+        if isinstance(left, ListValue) and isinstance(right, ListValue):
+            return ListValue([*left.items, *right.items], node, src)
+        return Unknown("`++` of lists that are not known", node, src)
+    if op == "+":
+        if isinstance(left, PathValue):
+            text = _to_string(right)
+            if text is not None:
+                return PathValue(Path(_normpath(Path(str(left.path) + text))), node, src)
+        if isinstance(left, Str):
+            text = _to_string(right)
+            if text is not None:
+                return Str(left.value + text, node, src)
+        if isinstance(left, Int) and isinstance(right, Int):
+            return Int(left.value + right.value, node, src)
+        if isinstance(left, External):
+            return External(f"({left.name} + …)", node, src)
+        return Unknown("`+` of values that are not known", node, src)
+    if op in ("==", "!="):
+        a, b = _plain(left), _plain(right)
+        if a is not None and b is not None:
+            return Bool((a == b) == (op == "=="), node, src)
+        return Unknown(f"`{op}` of values that are not known", node, src)
+    if op in ("&&", "||") and isinstance(left, Bool) and isinstance(right, Bool):
+        return Bool(
+            left.value and right.value if op == "&&" else left.value or right.value, node, src
+        )
+    return Unknown(f"`{op}` is not followed", node, src)
+
+
+def _plain(value: Value) -> object:
+    if isinstance(value, Str | Int | Bool):
+        return value.value
+    if isinstance(value, Null):
+        return ()
+    return None
+
+
+class _ExtendedExternal:
+    """`nixpkgs.lib // { my = ...; }`: own attributes first, the input's otherwise."""
+
+    @staticmethod
+    def make(ext: External, extra: Attrs, node: Node | None, src: Source | None) -> Value:
+        result = Attrs(dict(extra.attrs), node, src)
+        result.attrs.setdefault("__external__", Thunk.of(ext))
+        return result
+
+
+# -- builtins -----------------------------------------------------------------------------------
+
+
+def _list(ev: Evaluator, value: Value) -> list[Value] | None:
+    if isinstance(value, ListValue):
+        return [ev.force(t) for t in value.items]
+    return None
+
+
+def _b_map(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    fn, lst = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(lst, ListValue):
+        return Unknown("`map` over a list that is not known", me.node, me.source)
+    return ListValue(
+        [Thunk.of(ev.apply(fn, item, me.node, me.source)) for item in lst.items],
+        lst.node,
+        lst.source,
+    )
+
+
+def _b_gen_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    names = _list(ev, ev.force(args[0]))
+    fn = ev.force(args[1])
+    if names is None or not all(isinstance(n, Str) for n in names):
+        return Unknown("`genAttrs` over names that are not known", me.node, me.source)
+    return Attrs(
+        {
+            n.value: Thunk.of(ev.apply(fn, Thunk.of(n), me.node, me.source))
+            for n in names
+            if isinstance(n, Str)
+        },
+        me.node,
+        me.source,
+    )
+
+
+def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    items = _list(ev, ev.force(args[0]))
+    if items is None:
+        return Unknown("`listToAttrs` of a list that is not known", me.node, me.source)
+    out: dict[str, Thunk] = {}
+    for item in items:
+        if not isinstance(item, Attrs) or "name" not in item.attrs or "value" not in item.attrs:
+            return Unknown(
+                "`listToAttrs` of items that are not `{ name; value; }`", me.node, me.source
+            )
+        name = ev.force(item.attrs["name"])
+        if not isinstance(name, Str):
+            return Unknown("`listToAttrs` with a name that is not known", me.node, me.source)
+        out[name.value] = item.attrs["value"]
+    return Attrs(out, me.node, me.source)
+
+
+def _b_name_value_pair(_ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    return Attrs({"name": args[0], "value": args[1]}, me.node, me.source)
+
+
+def _b_map_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    fn, attrs = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`mapAttrs` over a set that is not known", me.node, me.source)
+    out: dict[str, Thunk] = {}
+    for name, thunk in attrs.attrs.items():
+        partial = ev.apply(fn, Thunk.of(Str(name)), me.node, me.source)
+        out[name] = Thunk.of(ev.apply(partial, thunk, me.node, me.source))
+    return Attrs(out, me.node, me.source)
+
+
+def _b_filter_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    fn, attrs = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`filterAttrs` over a set that is not known", me.node, me.source)
+    out: dict[str, Thunk] = {}
+    for name, thunk in attrs.attrs.items():
+        keep = ev.apply(
+            ev.apply(fn, Thunk.of(Str(name)), me.node, me.source), thunk, me.node, me.source
+        )
+        if not isinstance(keep, Bool):
+            return Unknown("`filterAttrs` with a predicate that is not known", me.node, me.source)
+        if keep.value:
+            out[name] = thunk
+    return Attrs(out, me.node, me.source)
+
+
+def _b_attr_names(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    attrs = ev.force(args[0])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`attrNames` of a set that is not known", me.node, me.source)
+    return ListValue([Thunk.of(Str(n)) for n in sorted(attrs.attrs)], me.node, me.source)
+
+
+def _b_attr_values(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    attrs = ev.force(args[0])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`attrValues` of a set that is not known", me.node, me.source)
+    return ListValue([attrs.attrs[n] for n in sorted(attrs.attrs)], me.node, me.source)
+
+
+def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    path = ev.force(args[0])
+    if not isinstance(path, PathValue):
+        return Unknown("`readDir` of a path that is not known", me.node, me.source)
+    if not path.path.is_relative_to(ev.root) or not path.path.is_dir():
+        return Unknown(
+            f"`readDir` of `{ev.shown(path.path)}`, which is not a directory in the repository",
+            me.node,
+            me.source,
+        )
+    out: dict[str, Thunk] = {}
+    for entry in sorted(path.path.iterdir()):
+        kind = (
+            "directory"
+            if entry.is_dir() and not entry.is_symlink()
+            else "symlink"
+            if entry.is_symlink()
+            else "regular"
+        )
+        out[entry.name] = Thunk.of(Str(kind))
+    return Attrs(out, me.node, me.source)
+
+
+def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    path = ev.force(args[0])
+    if not isinstance(path, PathValue):
+        return Unknown("`pathExists` of a path that is not known", me.node, me.source)
+    return Bool(path.path.exists(), me.node, me.source)
+
+
+def _b_import(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    path = ev.force(args[0])
+    if isinstance(path, PathValue):
+        return ev.eval_file(path.path, me.node, me.source)
+    if isinstance(path, External):
+        return External(f"import {path.name}", me.node, me.source)
+    return Unknown("`import` of something that is not a path in the repository", me.node, me.source)
+
+
+def _b_concat_lists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    outer = _list(ev, ev.force(args[0]))
+    if outer is None or not all(isinstance(x, ListValue) for x in outer):
+        return Unknown("`concatLists` of lists that are not known", me.node, me.source)
+    return ListValue(
+        [t for x in outer if isinstance(x, ListValue) for t in x.items], me.node, me.source
+    )
+
+
+def _b_optionals(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    cond = ev.force(args[0])
+    if not isinstance(cond, Bool):
+        return Unknown("`optionals` with a condition that is not known", me.node, me.source)
+    return ev.force(args[1]) if cond.value else ListValue([], me.node, me.source)
+
+
+def _b_optional(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    cond = ev.force(args[0])
+    if not isinstance(cond, Bool):
+        return Unknown("`optional` with a condition that is not known", me.node, me.source)
+    return ListValue([args[1]] if cond.value else [], me.node, me.source)
+
+
+def _b_to_string(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    text = _to_string(ev.force(args[0]))
+    return (
+        Str(text, me.node, me.source)
+        if text is not None
+        else Unknown("`toString` of a value that is not known", me.node, me.source)
+    )
+
+
+def _b_remove_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    suffix, text = ev.force(args[0]), ev.force(args[1])
+    if isinstance(suffix, Str) and isinstance(text, Str):
+        return Str(text.value.removesuffix(suffix.value), me.node, me.source)
+    return Unknown("`removeSuffix` of values that are not known", me.node, me.source)
+
+
+def _b_has_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    suffix, text = ev.force(args[0]), ev.force(args[1])
+    if isinstance(suffix, Str) and isinstance(text, Str):
+        return Bool(text.value.endswith(suffix.value), me.node, me.source)
+    return Unknown("`hasSuffix` of values that are not known", me.node, me.source)
+
+
+def _b_recursive_update(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    return binary("//", ev.force(args[0]), ev.force(args[1]), me.node, me.source)
+
+
+def _b_foldl(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    fn, acc, lst = ev.force(args[0]), args[1], ev.force(args[2])
+    if not isinstance(lst, ListValue):
+        return Unknown("`foldl'` over a list that is not known", me.node, me.source)
+    for item in lst.items:
+        acc = Thunk.of(ev.apply(ev.apply(fn, acc, me.node, me.source), item, me.node, me.source))
+    return ev.force(acc)
+
+
+def _b_system(kind: str) -> Impl:
+    def impl(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+        return SystemCall(kind, me.name, ev.force(args[0]), me.node, me.source)
+
+    return impl
+
+
+def _b_mk_flake(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """flake-parts: the outputs are the `flake` attribute of the module and of its imports."""
+    first = ev.force(args[0])
+    inputs = (
+        ev.force(first.attrs["inputs"])
+        if isinstance(first, Attrs) and "inputs" in first.attrs
+        else Unknown("inputs")
+    )
+    return _flake_parts_module(ev, args[1], inputs, me, depth=0)
+
+
+def _flake_parts_module(
+    ev: Evaluator, module: Thunk, inputs: Value, me: Builtin, depth: int
+) -> Value:
+    value = ev.force(module)
+    if isinstance(value, PathValue):
+        value = ev.eval_file(value.path, me.node, me.source)
+    if isinstance(value, Lambda):
+        module_args = Attrs(
+            {
+                "inputs": Thunk.of(inputs),
+                "self": Thunk.of(Unknown("`self` of a flake-parts flake", me.node, me.source)),
+                "lib": Thunk.of(External("nixpkgs.lib")),
+                "withSystem": Thunk.of(Builtin("withSystem", 2, _b_with_system)),
+                "config": Thunk.of(Unknown("`config` of flake-parts", me.node, me.source)),
+            }
+        )
+        value = ev.apply(value, Thunk.of(module_args), me.node, me.source)
+    if not isinstance(value, Attrs):
+        return Unknown("a flake-parts module homeward cannot read", me.node, me.source)
+    result: Value = Attrs({}, value.node, value.source)
+    if "flake" in value.attrs:
+        result = ev.force(value.attrs["flake"])
+    imports = ev.force(value.attrs["imports"]) if "imports" in value.attrs else None
+    if isinstance(imports, ListValue) and depth < 20:
+        for item in imports.items:
+            sub = _flake_parts_module(ev, item, inputs, me, depth + 1)
+            if isinstance(sub, Attrs) and isinstance(result, Attrs):
+                result = _deep_merge(ev, result, sub)
+    return result
+
+
+def _deep_merge(ev: Evaluator, left: Attrs, right: Attrs) -> Attrs:
+    out = dict(left.attrs)
+    for name, thunk in right.attrs.items():
+        if name in out:
+            a, b = ev.force(out[name]), ev.force(thunk)
+            if isinstance(a, Attrs) and isinstance(b, Attrs):
+                out[name] = Thunk.of(_deep_merge(ev, a, b))
+                continue
+        out[name] = thunk
+    return Attrs(out, left.node, left.source)
+
+
+def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    system_args = Attrs(
+        {
+            "system": args[0],
+            "inputs'": Thunk.of(Unknown("`inputs'` of flake-parts")),
+            "self'": Thunk.of(Unknown("`self'` of flake-parts")),
+            "pkgs": Thunk.of(Unknown("`pkgs` of flake-parts")),
+            "config": Thunk.of(Unknown("`config` of flake-parts")),
+        }
+    )
+    return ev.apply(ev.force(args[1]), Thunk.of(system_args), me.node, me.source)
+
+
+_BUILTINS: dict[str, tuple[int, Impl]] = {
+    "map": (2, _b_map),
+    "genAttrs": (2, _b_gen_attrs),
+    "listToAttrs": (1, _b_list_to_attrs),
+    "nameValuePair": (2, _b_name_value_pair),
+    "mapAttrs": (2, _b_map_attrs),
+    "filterAttrs": (2, _b_filter_attrs),
+    "attrNames": (1, _b_attr_names),
+    "attrValues": (1, _b_attr_values),
+    "readDir": (1, _b_read_dir),
+    "pathExists": (1, _b_path_exists),
+    "import": (1, _b_import),
+    "concatLists": (1, _b_concat_lists),
+    "flatten": (1, _b_concat_lists),
+    "optionals": (2, _b_optionals),
+    "optional": (2, _b_optional),
+    "toString": (1, _b_to_string),
+    "removeSuffix": (2, _b_remove_suffix),
+    "hasSuffix": (2, _b_has_suffix),
+    "recursiveUpdate": (2, _b_recursive_update),
+    "foldl'": (3, _b_foldl),
+    "nixosSystem": (1, _b_system("nixos")),
+    "homeManagerConfiguration": (1, _b_system("home")),
+    "mkFlake": (2, _b_mk_flake),
+}
+
+
+def _external_builtin(ext: External) -> tuple[str, int, Impl] | None:
+    for name in (ext.name, *ext.alternatives):
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf in _BUILTINS:
+            arity, impl = _BUILTINS[leaf]
+            return name, arity, impl
+    return None
+
+
+def _global_vars() -> dict[str, Thunk]:
+    builtins_set = Attrs(
+        {name: Thunk.of(Builtin(name, a, f)) for name, (a, f) in _BUILTINS.items()}
+    )
+    return {
+        "true": Thunk.of(Bool(True)),
+        "false": Thunk.of(Bool(False)),
+        "null": Thunk.of(Null()),
+        "builtins": Thunk.of(builtins_set),
+        **{n: builtins_set.attrs[n] for n in ("map", "import", "toString")},
+    }
+
+
+def expect_attrs(value: Value, what: str) -> Attrs:
+    if isinstance(value, Attrs):
+        return value
+    raise HomewardError(f"{what} is not an attribute set homeward can read")

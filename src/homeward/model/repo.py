@@ -1,0 +1,587 @@
+"""The Repo model: a flake configuration read statically.
+
+From a directory: its `flake.nix`, the inputs, every `nixosConfigurations.<host>` and
+`homeConfigurations.<name>` with their module lists (however the flake computes them, see
+`model/eval.py`), the module import graph from each host, the users and every user-level
+definition with its origin span. What cannot be resolved statically is recorded as a `Problem`
+with its location and why; commands decide whether that stops them. Reads only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError, Location
+from homeward.model.eval import Evaluator
+from homeward.model.values import (
+    Attrs,
+    External,
+    Lambda,
+    ListValue,
+    PathValue,
+    Str,
+    SystemCall,
+    Thunk,
+    Unknown,
+    Value,
+)
+from homeward.syntax.find import DYNAMIC, Definition, ImportKind, ImportRef, Module, read_module
+from homeward.syntax.parse import Source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+class ProblemKind(StrEnum):
+    UNRESOLVED = "unresolved"  # a host, module list or import homeward cannot compute
+    MISSING = "missing"  # an import of a file that does not exist
+    NO_DEFAULT = "no-default"  # an import of a directory without default.nix
+    CYCLE = "cycle"  # files import each other
+    OUTSIDE = "outside"  # an import that leaves the repository (absolute path, symlink out)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: ProblemKind
+    message: str
+    at: Location | None
+    hint: str = ""
+
+    def error(self) -> HomewardError:
+        return HomewardError(self.message, at=self.at, hint=self.hint or None)
+
+
+class ModuleKind(StrEnum):
+    FILE = "file"
+    INLINE = "inline"
+    EXTERNAL = "external"
+    UNKNOWN = "unknown"
+
+
+class Context(StrEnum):
+    NIXOS = "nixos"
+    HOME = "home"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRef:
+    """One element of a module list (`modules = [ ... ]`, `imports = [ ... ]`)."""
+
+    kind: ModuleKind
+    path: Path | None = None  # FILE: repo-relative, a directory resolved to its default.nix
+    node: Node | None = field(default=None, repr=False, compare=False)
+    source: Source | None = field(default=None, repr=False, compare=False)
+    label: str = ""  # EXTERNAL: what it names; UNKNOWN: why
+
+    @property
+    def location(self) -> Location | None:
+        if self.node is None or self.source is None:
+            return None
+        return self.source.location(self.node.start_byte)
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInput:
+    name: str
+    url: str | None
+    follows: tuple[tuple[str, str], ...] = ()  # (`nixpkgs`, `nixpkgs`) for inputs.nixpkgs.follows
+
+
+@dataclass(eq=False)
+class SystemConfig:
+    """A `nixosConfigurations.<name>` or `homeConfigurations.<name>` entry."""
+
+    name: str
+    context: Context
+    call: SystemCall
+    modules: list[ModuleRef]
+    modules_value: Value  # the evaluated `modules` list (its node says where it is written)
+    system: str | None = None
+    special_args: Value | None = None
+
+    @property
+    def args(self) -> Attrs | None:
+        return self.call.args if isinstance(self.call.args, Attrs) else None
+
+    @property
+    def location(self) -> Location | None:
+        if self.call.node is None or self.call.source is None:
+            return None
+        return self.call.source.location(self.call.node.start_byte)
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    """A module as used by one or more configurations."""
+
+    key: str  # the repo-relative path, or `flake.nix@<byte>` for inline modules
+    module: Module
+    path: Path | None  # repo-relative file, None when inline
+    context: Context
+    imports: list[ModuleRef] = field(default_factory=list)
+    hosts: set[str] = field(default_factory=set)  # configurations that reach it
+    users: set[str] = field(default_factory=set)  # HOME: the users it configures
+
+    @property
+    def source(self) -> Source:
+        return self.module.source
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    hosts: tuple[str, ...]  # hosts whose configuration defines `users.users.<name>`
+    definitions: tuple[Definition, ...]  # every `users.users.<name>.*` definition
+    normal: bool  # isNormalUser = true somewhere (or packages given)
+
+
+@dataclass(eq=False)
+class Repo:
+    root: Path  # the directory holding flake.nix (absolute)
+    flake: Source
+    inputs: dict[str, FlakeInput]
+    outputs: Value
+    hosts: dict[str, SystemConfig]
+    homes: dict[str, SystemConfig]
+    modules: dict[str, ModuleInfo]
+    edges: list[tuple[str, str]]  # (parent key, child key): host name or module key
+    problems: list[Problem]
+    ev: Evaluator = field(repr=False)
+
+    def host_modules(self, host: str, context: Context = Context.NIXOS) -> list[ModuleInfo]:
+        return [m for m in self.modules.values() if host in m.hosts and m.context is context]
+
+    def definitions(
+        self, host: str, context: Context = Context.NIXOS
+    ) -> Iterator[tuple[ModuleInfo, Definition]]:
+        for info in self.host_modules(host, context):
+            for d in info.module.definitions:
+                yield info, d
+
+    @property
+    def users(self) -> dict[str, User]:
+        hosts: dict[str, set[str]] = {}
+        defs: dict[str, list[Definition]] = {}
+        normal: set[str] = set()
+        for host in self.hosts:
+            for _info, d in self.definitions(host):
+                if len(d.path) < 3 or d.path[:2] != ("users", "users") or d.path[2] == DYNAMIC:
+                    continue
+                name = d.path[2]
+                hosts.setdefault(name, set()).add(host)
+                if d not in defs.setdefault(name, []):
+                    defs[name].append(d)
+                if (d.path[3:] == ("isNormalUser",) and d.value_text == "true") or d.path[3:4] == (
+                    "packages",
+                ):
+                    normal.add(name)
+        return {
+            name: User(name, tuple(sorted(hosts[name])), tuple(defs[name]), name in normal)
+            for name in sorted(hosts)
+        }
+
+    def fatal(self) -> None:
+        """Raise the first problem that makes the model incomplete."""
+        if self.problems:
+            raise self.problems[0].error()
+
+    def rel(self, path: Path) -> Path:
+        return path.resolve().relative_to(self.root)
+
+
+NO_FLAKE_HINT = "see `homeward init`"
+
+
+def find_flake(directory: Path) -> Path:
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise HomewardError(
+            f"`{directory.name}` is not a directory", hint="give the directory that holds flake.nix"
+        )
+    flake = directory / "flake.nix"
+    if flake.is_file():
+        return flake
+    nested = sorted(p.parent.relative_to(directory) for p in directory.glob("*/flake.nix"))
+    hint = NO_FLAKE_HINT
+    if nested:
+        hint = f"found {nested[0]}/flake.nix: run homeward on `{nested[0]}`, or {NO_FLAKE_HINT}"
+    raise HomewardError(
+        f"no flake.nix in {_shown_dir(directory)}; homeward works on flake-based configurations",
+        hint=hint,
+    )
+
+
+def _shown_dir(directory: Path) -> str:
+    try:
+        rel = directory.relative_to(Path.cwd())
+        return str(rel) if str(rel) != "." else "this directory"
+    except ValueError:
+        return str(directory)
+
+
+def load_repo(directory: Path) -> Repo:
+    flake_file = find_flake(directory)
+    root = flake_file.parent
+    ev = Evaluator(root)
+    flake = ev.source(flake_file)
+    loader = _Loader(ev, root, flake)
+    return loader.load()
+
+
+class _Loader:
+    def __init__(self, ev: Evaluator, root: Path, flake: Source) -> None:
+        self.ev = ev
+        self.root = root
+        self.flake = flake
+        self.problems: list[Problem] = []
+        self.modules: dict[str, ModuleInfo] = {}
+        self.edges: list[tuple[str, str]] = []
+
+    def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
+        item = Problem(kind, message, at, hint)
+        if item not in self.problems:
+            self.problems.append(item)
+
+    def load(self) -> Repo:
+        top_expr = self.flake.root.child_by_field_name("expression")
+        top = self.ev.eval(top_expr, self.ev.globals, self.flake) if top_expr is not None else None
+        if not isinstance(top, Attrs):
+            raise HomewardError(
+                "flake.nix is not an attribute set with `inputs` and `outputs`",
+                at=self.flake.location(top_expr.start_byte if top_expr is not None else 0),
+            )
+        inputs = self._inputs(top)
+        outputs = self._outputs(top, inputs)
+        hosts = self._configs(outputs, "nixosConfigurations", Context.NIXOS)
+        homes = self._configs(outputs, "homeConfigurations", Context.HOME)
+        for host in hosts.values():
+            self._follow_config(host)
+        for home in homes.values():
+            self._follow_config(home)
+        self._follow_home_manager_users(hosts)
+        return Repo(
+            self.root,
+            self.flake,
+            inputs,
+            outputs,
+            hosts,
+            homes,
+            self.modules,
+            self.edges,
+            self.problems,
+            self.ev,
+        )
+
+    # -- inputs and outputs --------------------------------------------------------------------
+    def _inputs(self, top: Attrs) -> dict[str, FlakeInput]:
+        found: dict[str, FlakeInput] = {}
+        raw = self.ev.force(top.attrs["inputs"]) if "inputs" in top.attrs else None
+        if not isinstance(raw, Attrs):
+            return found
+        for name, thunk in raw.attrs.items():
+            value = self.ev.force(thunk)
+            url: str | None = None
+            follows: list[tuple[str, str]] = []
+            if isinstance(value, Str):
+                url = value.value
+            elif isinstance(value, Attrs):
+                url_value = self.ev.force(value.attrs["url"]) if "url" in value.attrs else None
+                url = url_value.value if isinstance(url_value, Str) else None
+                nested = self.ev.force(value.attrs["inputs"]) if "inputs" in value.attrs else None
+                if isinstance(nested, Attrs):
+                    for sub, sub_thunk in nested.attrs.items():
+                        sub_value = self.ev.force(sub_thunk)
+                        target = (
+                            self.ev.force(sub_value.attrs["follows"])
+                            if isinstance(sub_value, Attrs) and "follows" in sub_value.attrs
+                            else None
+                        )
+                        if isinstance(target, Str):
+                            follows.append((sub, target.value))
+            found[name] = FlakeInput(name, url, tuple(follows))
+        return found
+
+    def _outputs(self, top: Attrs, inputs: dict[str, FlakeInput]) -> Value:
+        if "outputs" not in top.attrs:
+            raise HomewardError("flake.nix has no `outputs`", at=self.flake.location(0))
+        fn = self.ev.force(top.attrs["outputs"])
+        if not isinstance(fn, Lambda):
+            return Unknown("`outputs` is not a function homeward can read", fn.node, fn.source)
+        arg = Attrs({})
+        names = set(inputs) | set(_formal_names(fn, self.flake))
+        names.discard("self")
+        for name in sorted(names):
+            arg.attrs[name] = Thunk.of(External(name))
+        outputs_thunk = Thunk(compute=lambda ev: ev.apply(fn, Thunk.of(arg), None, None))
+        arg.attrs["self"] = outputs_thunk
+        return self.ev.force(outputs_thunk)
+
+    def _configs(self, outputs: Value, attr: str, context: Context) -> dict[str, SystemConfig]:
+        found: dict[str, SystemConfig] = {}
+        if isinstance(outputs, Unknown):
+            self._unresolved(outputs, "the flake's outputs")
+            return found
+        if not isinstance(outputs, Attrs) or attr not in outputs.attrs:
+            return found
+        configs = self.ev.force(outputs.attrs[attr])
+        if not isinstance(configs, Attrs):
+            self._unresolved(configs, f"`{attr}`")
+            return found
+        for key in configs.dynamic_keys:
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"cannot tell the name of an entry of `{attr}`: it is computed",
+                self.flake.location(key.start_byte),
+                "write the names out, or build them with `lib.genAttrs` over a literal list",
+            )
+        for name, thunk in configs.attrs.items():
+            value = self.ev.force(thunk)
+            kind = "nixos" if context is Context.NIXOS else "home"
+            if not isinstance(value, SystemCall) or value.kind != kind:
+                self._unresolved(value, f"`{attr}.{name}`")
+                continue
+            found[name] = self._config(name, context, value)
+        return found
+
+    def _config(self, name: str, context: Context, call: SystemCall) -> SystemConfig:
+        args = call.args
+        modules_value: Value = Unknown("no `modules`", call.node, call.source)
+        system: str | None = None
+        special: Value | None = None
+        if isinstance(args, Attrs):
+            if "modules" in args.attrs:
+                modules_value = self.ev.force(args.attrs["modules"])
+            system_value = self.ev.force(args.attrs["system"]) if "system" in args.attrs else None
+            if isinstance(system_value, Str):
+                system = system_value.value
+            key = "specialArgs" if context is Context.NIXOS else "extraSpecialArgs"
+            special = self.ev.force(args.attrs[key]) if key in args.attrs else None
+            if context is Context.HOME and "pkgs" in args.attrs:
+                pkgs = self.ev.force(args.attrs["pkgs"])
+                if isinstance(pkgs, External) and ".legacyPackages." in pkgs.name:
+                    system = pkgs.name.split(".legacyPackages.", 1)[1].split(".")[0]
+        else:
+            self._unresolved(args, f"the arguments of `{name}`")
+        modules = self._module_list(modules_value, f"the modules of `{name}`")
+        return SystemConfig(name, context, call, modules, modules_value, system, special)
+
+    def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
+        if not isinstance(value, ListValue):
+            self._unresolved(value, what)
+            return []
+        return [self._module_ref(self.ev.force(item), item) for item in value.items]
+
+    def _module_ref(self, value: Value, thunk: Thunk) -> ModuleRef:
+        node = value.node if value.node is not None else thunk.expr
+        source = value.source if value.source is not None else thunk.source
+        if isinstance(value, PathValue):
+            return self._file_ref(value.path, node, source)
+        if (
+            isinstance(value, Lambda | Attrs)
+            and value.node is not None
+            and value.source is not None
+        ):
+            return ModuleRef(ModuleKind.INLINE, node=value.node, source=value.source)
+        if isinstance(value, External):
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=value.name)
+        reason = value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
+        ref = ModuleRef(ModuleKind.UNKNOWN, node=node, source=source, label=reason)
+        self.problem(
+            ProblemKind.UNRESOLVED,
+            f"cannot tell which module this is: {reason}",
+            ref.location,
+            "homeward reads module lists statically; write the path out",
+        )
+        return ref
+
+    def _file_ref(self, path: Path, node: Node | None, source: Source | None) -> ModuleRef:
+        at = source.location(node.start_byte) if source is not None and node is not None else None
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            self.problem(
+                ProblemKind.OUTSIDE,
+                f"the import `{path}` leads outside the repository",
+                at,
+                "homeward only edits files inside the flake's directory",
+            )
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(path))
+        if resolved.is_dir():
+            if not (resolved / "default.nix").is_file():
+                self.problem(
+                    ProblemKind.NO_DEFAULT,
+                    f"the import `{self._rel(resolved)}/` is a directory without default.nix",
+                    at,
+                    "add default.nix to that directory or import a file in it",
+                )
+                return ModuleRef(
+                    ModuleKind.UNKNOWN, node=node, source=source, label="no default.nix"
+                )
+            resolved = resolved / "default.nix"
+        elif not resolved.exists():
+            self.problem(
+                ProblemKind.MISSING,
+                f"the import `{self._rel(resolved)}` does not exist",
+                at,
+                "create the file or remove the import",
+            )
+            return ModuleRef(
+                ModuleKind.UNKNOWN,
+                path=self._rel(resolved),
+                node=node,
+                source=source,
+                label="missing",
+            )
+        return ModuleRef(ModuleKind.FILE, path=self._rel(resolved), node=node, source=source)
+
+    def _rel(self, path: Path) -> Path:
+        return path.relative_to(self.root)
+
+    def _unresolved(self, value: Value, what: str) -> None:
+        if isinstance(value, Unknown):
+            at = (
+                value.source.location(value.node.start_byte)
+                if value.node is not None and value.source is not None
+                else None
+            )
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"cannot resolve {what} statically: {value.reason}",
+                at,
+                "homeward follows literal attribute sets, let-bound helpers, genAttrs/listToAttrs/mapAttrs over literal lists and flake-parts",
+            )
+        else:
+            at = (
+                value.source.location(value.node.start_byte)
+                if value.node is not None and value.source is not None
+                else None
+            )
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"cannot resolve {what} statically: it is a {type(value).__name__.lower()}",
+                at,
+            )
+
+    # -- the import graph ---------------------------------------------------------------------
+    def _follow_config(self, config: SystemConfig) -> None:
+        for ref in config.modules:
+            self._visit(ref, config.name, config.context, config.name, (), users=())
+
+    def _visit(
+        self,
+        ref: ModuleRef,
+        host: str,
+        context: Context,
+        parent: str,
+        chain: tuple[str, ...],
+        users: tuple[str, ...],
+    ) -> None:
+        info = self._info(ref, context)
+        if info is None:
+            return
+        if info.key in chain:
+            loop = " → ".join([*chain[chain.index(info.key) :], info.key])
+            self.problem(
+                ProblemKind.CYCLE,
+                f"import cycle: {loop}",
+                ref.location,
+                "remove one of the imports so that the files form a tree",
+            )
+            return
+        if (parent, info.key) not in self.edges:
+            self.edges.append((parent, info.key))
+        new_host = host not in info.hosts
+        info.hosts.add(host)
+        new_users = not set(users) <= info.users
+        info.users.update(users)
+        if not (new_host or new_users) and chain:
+            return
+        for child in info.imports:
+            self._visit(child, host, context, info.key, (*chain, info.key), users)
+
+    def _info(self, ref: ModuleRef, context: Context) -> ModuleInfo | None:
+        if ref.kind is ModuleKind.FILE and ref.path is not None:
+            key = str(ref.path)
+            if key not in self.modules:
+                source = self.ev.source(self.root / ref.path)
+                self.modules[key] = self._make_info(key, read_module(source), ref.path, context)
+            return self.modules[key]
+        if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
+            key = f"{ref.source.path}@{ref.node.start_byte}"
+            if key not in self.modules:
+                module = read_module(ref.source, ref.node)
+                self.modules[key] = self._make_info(key, module, None, context)
+            return self.modules[key]
+        return None
+
+    def _make_info(
+        self, key: str, module: Module, path: Path | None, context: Context
+    ) -> ModuleInfo:
+        info = ModuleInfo(key, module, path, context)
+        info.imports = [self._import_ref(r) for r in module.imports()]
+        return info
+
+    def _import_ref(self, ref: ImportRef) -> ModuleRef:
+        if ref.kind is ImportKind.FILE and ref.target is not None:
+            base = self.root / ref.source.path
+            return self._file_ref(Path(_normalize(base.parent / ref.target)), ref.node, ref.source)
+        if ref.kind is ImportKind.INLINE:
+            return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
+        if ref.kind is ImportKind.EXTERNAL:
+            return ModuleRef(ModuleKind.EXTERNAL, node=ref.node, source=ref.source, label=ref.label)
+        self.problem(
+            ProblemKind.UNRESOLVED,
+            f"cannot follow this import: {ref.label}",
+            ref.location,
+            "homeward reads imports statically; write the path out",
+        )
+        return ModuleRef(ModuleKind.UNKNOWN, node=ref.node, source=ref.source, label=ref.label)
+
+    def _follow_home_manager_users(self, hosts: dict[str, SystemConfig]) -> None:
+        """`home-manager.users.<u> = ...` in a host's modules: follow into home-manager modules."""
+        for host in hosts:
+            nixos = [
+                m for m in self.modules.values() if host in m.hosts and m.context is Context.NIXOS
+            ]
+            for info in nixos:
+                for d in info.module.definitions:
+                    if d.path[:2] != ("home-manager", "users") or len(d.path) < 3:
+                        continue
+                    user = d.path[2]
+                    for ref in self._home_refs(d):
+                        self._visit(ref, host, Context.HOME, info.key, (), users=(user,))
+
+    def _home_refs(self, d: Definition) -> list[ModuleRef]:
+        """The home-manager modules a `home-manager.users.<u>` definition brings in."""
+        rest = d.path[3:]
+        if rest == ("imports",):
+            return [self._import_ref(r) for r in _refs_of(d)]
+        if rest:
+            return []  # `home-manager.users.ham.home.packages = ...`: defined in place
+        from homeward.syntax.find import classify_import
+
+        ref = classify_import(d.source, d.value)
+        if ref.kind is ImportKind.INLINE:
+            return []  # the definitions are in the host module itself
+        return [self._import_ref(ref)]
+
+
+def _refs_of(d: Definition) -> list[ImportRef]:
+    from homeward.syntax.find import import_refs
+
+    return import_refs(d.source, d.value, d.conditions)
+
+
+def _formal_names(fn: Lambda, src: Source) -> list[str]:
+    from homeward.syntax.find import function_formals
+
+    return function_formals(fn.node, src.text) if fn.node is not None else []
+
+
+def _normalize(path: Path) -> str:
+    import os.path
+
+    return os.path.normpath(str(path))

@@ -1,0 +1,162 @@
+"""Values of the static evaluator (see `model/eval.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.model.eval import Env, Evaluator
+    from homeward.syntax.parse import Source
+
+
+class Value:
+    """Base of all static values; `node`/`source` say where the value was written, if anywhere."""
+
+    __slots__ = ()
+    node: Node | None
+    source: Source | None
+
+
+@dataclass(eq=False)
+class Unknown(Value):
+    """Something homeward cannot compute without running nix, and why."""
+
+    reason: str
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Str(Value):
+    value: str
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class PathValue(Value):
+    path: Path  # absolute
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Int(Value):
+    value: int
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Bool(Value):
+    value: bool
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Null(Value):
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class ListValue(Value):
+    items: list[Thunk]
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Attrs(Value):
+    attrs: dict[str, Thunk]
+    node: Node | None = None
+    source: Source | None = None
+    dynamic_keys: list[Node] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Lambda(Value):
+    node: Node | None  # the function_expression; never None for a Lambda
+    env: Env
+    source: Source | None  # never None for a Lambda
+
+
+@dataclass(eq=False)
+class Builtin(Value):
+    """A function homeward implements itself (`map`, `lib.genAttrs`, `nixpkgs.lib.nixosSystem`)."""
+
+    name: str
+    arity: int
+    impl: Callable[[Evaluator, list[Thunk], Builtin], Value]
+    args: tuple[Thunk, ...] = ()
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class External(Value):
+    """Something from outside the repo: a flake input and what is selected from it."""
+
+    name: str  # `home-manager.nixosModules.home-manager`
+    node: Node | None = None
+    source: Source | None = None
+    alternatives: tuple[str, ...] = ()  # `nixpkgs.lib // home-manager.lib`
+
+
+@dataclass(eq=False)
+class SystemCall(Value):
+    """A call of `nixosSystem` (kind "nixos") or `homeManagerConfiguration` (kind "home")."""
+
+    kind: str
+    function: str  # as written: `nixpkgs.lib.nixosSystem`
+    args: Value
+    node: Node | None = None
+    source: Source | None = None
+
+
+class Thunk:
+    """A lazily evaluated expression, or a ready value."""
+
+    __slots__ = ("_value", "compute", "env", "expr", "forcing", "source")
+
+    def __init__(
+        self,
+        expr: Node | None = None,
+        env: Env | None = None,
+        source: Source | None = None,
+        value: Value | None = None,
+        compute: Callable[[Evaluator], Value] | None = None,
+    ) -> None:
+        self.compute = compute
+        self.expr = expr
+        self.env = env
+        self.source = source
+        self._value = value
+        self.forcing = False
+
+    @staticmethod
+    def of(value: Value) -> Thunk:
+        return Thunk(value=value)
+
+    def force(self, ev: Evaluator) -> Value:
+        if self._value is not None:
+            return self._value
+        if self.forcing:
+            return Unknown("the value refers to itself", self.expr, self.source)
+        self.forcing = True
+        try:
+            if self.compute is not None:
+                value = self.compute(ev)
+            else:
+                assert self.expr is not None and self.env is not None and self.source is not None
+                value = ev.eval(self.expr, self.env, self.source)
+        finally:
+            self.forcing = False
+        self._value = value
+        return value

@@ -1,0 +1,1 @@
+"""Talking to the real nix: argv in, typed results out."""

@@ -1,0 +1,1 @@
+"""Plans: every write homeward makes is data first."""

@@ -1,0 +1,359 @@
+"""What each NixOS option in a user file becomes: the mapping table, kept as data.
+
+`Row`s say which NixOS option groups have an exact home-manager counterpart and under which
+name; everything else found in a user file is either system-level (it moves to a system module)
+or user-level without an exact counterpart (it stays a NixOS option, and the report says why).
+Option names were checked against home-manager's and nixpkgs' sources; `tests/test_mapping.py`
+checks every row against `data/hm_options.json`, the list of option paths read from
+home-manager's module tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Fate(StrEnum):
+    HOME = "home"  # moves to home-manager (maybe renamed)
+    PACKAGES = "packages"  # `users.users.<u>.packages` -> `home.packages`
+    SYSTEM = "system"  # system-level: stays a NixOS option (in a system module)
+    KEEP = "keep"  # user-level without an exact home-manager counterpart: stays NixOS, reported
+
+
+class Feature(StrEnum):
+    """The feature files a user's home configuration is split into."""
+
+    GIT = "git"
+    CLI = "cli"  # terminal tools, shell settings (variables, aliases)
+    EDITORS = "editors"
+    DESKTOP = "desktop"  # graphical applications
+    DEV = "dev"  # development toolchains
+    PACKAGES = "packages"  # packages of no known category
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One NixOS option group and its home-manager counterpart.
+
+    `supported` lists the first names below `nixos` that correspond exactly (after `renames`);
+    a group that sets anything else stays whole on the NixOS side, so that a program is never
+    half moved (its NixOS settings would stop applying once `enable` left).
+    """
+
+    nixos: tuple[str, ...]
+    home: tuple[str, ...]
+    supported: frozenset[str]
+    feature: Feature
+    renames: dict[str, str] = field(default_factory=dict)
+    per_leaf: bool = False  # each attribute below moves on its own (variables, aliases)
+    needs_shell: bool = False  # only takes effect when home-manager manages the user's shell
+    note: str = ""
+    source: str = ""  # where home-manager declares it
+
+
+def _row(
+    nixos: str,
+    home: str,
+    supported: str,
+    feature: Feature,
+    renames: dict[str, str] | None = None,
+    **kw: object,
+) -> Row:
+    return Row(
+        tuple(nixos.split(".")),
+        tuple(home.split(".")),
+        frozenset(supported.split()),
+        feature,
+        renames or {},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+ROWS: tuple[Row, ...] = (
+    _row(
+        "programs.git",
+        "programs.git",
+        "enable package config lfs",
+        Feature.GIT,
+        {"config": "settings"},
+        note="NixOS writes /etc/gitconfig, home-manager ~/.config/git/config",
+        source="modules/programs/git.nix",
+    ),
+    _row(
+        "environment.variables",
+        "home.sessionVariables",
+        "*",
+        Feature.CLI,
+        per_leaf=True,
+        needs_shell=True,
+        note="home-manager applies session variables only in shells it manages",
+        source="modules/home-environment.nix",
+    ),
+    _row(
+        "environment.sessionVariables",
+        "home.sessionVariables",
+        "*",
+        Feature.CLI,
+        per_leaf=True,
+        needs_shell=True,
+        note="home-manager applies session variables only in shells it manages",
+        source="modules/home-environment.nix",
+    ),
+    _row(
+        "environment.shellAliases",
+        "home.shellAliases",
+        "*",
+        Feature.CLI,
+        per_leaf=True,
+        needs_shell=True,
+        note="home-manager applies shell aliases only in shells it manages",
+        source="modules/home-environment.nix",
+    ),
+    _row(
+        "programs.tmux",
+        "programs.tmux",
+        "enable package extraConfig clock24 baseIndex escapeTime keyMode shortcut terminal "
+        "historyLimit newSession plugins aggressiveResize customPaneNavigationAndResize "
+        "reverseSplit secureSocket resizeAmount",
+        Feature.CLI,
+        source="modules/programs/tmux.nix",
+    ),
+    _row(
+        "programs.direnv",
+        "programs.direnv",
+        "enable package nix-direnv silent",
+        Feature.CLI,
+        source="modules/programs/direnv.nix",
+    ),
+    _row(
+        "programs.starship",
+        "programs.starship",
+        "enable package settings",
+        Feature.CLI,
+        source="modules/programs/starship.nix",
+    ),
+    _row(
+        "programs.htop",
+        "programs.htop",
+        "enable package settings",
+        Feature.CLI,
+        source="modules/programs/htop.nix",
+    ),
+    _row(
+        "programs.bat",
+        "programs.bat",
+        "enable package settings extraPackages",
+        Feature.CLI,
+        {"settings": "config"},
+        source="modules/programs/bat.nix",
+    ),
+    _row(
+        "programs.zoxide",
+        "programs.zoxide",
+        "enable package flags",
+        Feature.CLI,
+        {"flags": "options"},
+        source="modules/programs/zoxide.nix",
+    ),
+    _row(
+        "programs.neovim",
+        "programs.neovim",
+        "enable package defaultEditor viAlias vimAlias withRuby withPython3 withNodeJs",
+        Feature.EDITORS,
+        needs_shell=True,
+        note="`defaultEditor` sets EDITOR through home.sessionVariables",
+        source="modules/programs/neovim.nix",
+    ),
+    _row(
+        "programs.vim",
+        "programs.vim",
+        "enable package defaultEditor",
+        Feature.EDITORS,
+        needs_shell=True,
+        source="modules/programs/vim.nix",
+    ),
+    _row(
+        "programs.firefox",
+        "programs.firefox",
+        "enable package languagePacks nativeMessagingHosts",
+        Feature.DESKTOP,
+        note="`policies`, `preferences` and `autoConfig` apply system-wide and have no exact counterpart",
+        source="modules/programs/firefox/mkFirefoxModule.nix",
+    ),
+)
+
+# User-level NixOS options with no exact home-manager counterpart: they stay NixOS options.
+KEEP: dict[tuple[str, ...], str] = {
+    (
+        "programs",
+        "fzf",
+    ): "NixOS sets fzf key bindings system-wide; home-manager's programs.fzf differs",
+    (
+        "programs",
+        "gnupg",
+    ): "the NixOS gpg agent is a system service; home-manager has services.gpg-agent with other options",
+    (
+        "programs",
+        "ssh",
+    ): "NixOS programs.ssh writes /etc/ssh/ssh_config; home-manager's programs.ssh differs",
+    ("xdg", "mime"): "NixOS writes a system-wide mimeapps.list; home-manager has xdg.mimeApps",
+    ("environment", "etc"): "files in /etc are system-wide; home-manager writes files in $HOME",
+    ("systemd", "user"): "home-manager's systemd.user units use a different schema",
+}
+
+# Prefixes that are system-level whatever file they are in (rule 4: they never move into
+# home-manager, and are never dropped).
+SYSTEM_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split("."))
+    for p in (
+        "boot",
+        "hardware",
+        "networking",
+        "services",
+        "fonts",
+        "security",
+        "virtualisation",
+        "systemd",
+        "nix",
+        "nixpkgs",
+        "time",
+        "i18n",
+        "console",
+        "sound",
+        "powerManagement",
+        "fileSystems",
+        "swapDevices",
+        "zramSwap",
+        "system",
+        "documentation",
+        "location",
+        "xdg.portal",
+        "environment.systemPackages",
+        "environment.etc",
+        "environment.pathsToLink",
+        "environment.shells",
+        "users",
+        "programs.zsh",
+        "programs.bash",
+        "programs.fish",
+        "programs.steam",
+        "programs.gamemode",
+        "programs.hyprland",
+        "programs.sway",
+        "programs.dconf",
+        "programs.nix-ld",
+        "programs.appimage",
+        "programs.adb",
+        "programs.wireshark",
+        "programs.kdeconnect",
+        "programs.light",
+        "programs.command-not-found",
+        "programs.nh",
+        "programs.virt-manager",
+        "programs.thunar",
+        "programs.seahorse",
+        "programs.xwayland",
+        "programs.niri",
+        "programs.river",
+        "programs.labwc",
+        "home-manager",
+        "imports",
+        "disabledModules",
+        "_module",
+        "specialisation",
+        "qt",
+        "stylix",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    fate: Fate
+    row: Row | None = None
+    group: tuple[str, ...] = ()  # the option group the verdict is about
+    why: str = ""
+
+
+def classify(path: tuple[str, ...], user: str | None = None) -> Verdict:
+    """What a NixOS definition at `path` in a user file becomes (not looking at siblings)."""
+    if user is not None and path[:4] == ("users", "users", user, "packages"):
+        return Verdict(Fate.PACKAGES, group=path[:4])
+    if len(path) >= 4 and path[:2] == ("users", "users") and path[3] == "packages":
+        return Verdict(Fate.PACKAGES, group=path[:4])
+    for row in ROWS:
+        if path[: len(row.nixos)] == row.nixos and len(path) > len(row.nixos):
+            return Verdict(Fate.HOME, row, row.nixos)
+    for prefix, why in KEEP.items():
+        if path[: len(prefix)] == prefix:
+            return Verdict(Fate.KEEP, group=prefix, why=why)
+    for prefix in SYSTEM_PREFIXES:
+        if path[: len(prefix)] == prefix:
+            return Verdict(Fate.SYSTEM, group=prefix, why="a system-level option")
+    group = path[:2] if path[:1] == ("programs",) else path[:1]
+    return Verdict(
+        Fate.KEEP, group=group, why="homeward knows no exact home-manager counterpart for it"
+    )
+
+
+def home_path(row: Row, path: tuple[str, ...]) -> tuple[str, ...]:
+    """The home-manager path of a NixOS definition covered by `row`."""
+    rest = path[len(row.nixos) :]
+    head = row.renames.get(rest[0], rest[0]) if rest else None
+    return (*row.home, *((head, *rest[1:]) if head else ()))
+
+
+def unsupported(row: Row, paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The definitions of a group that keep it from moving as a whole."""
+    if "*" in row.supported:
+        return []
+    return [p for p in paths if len(p) > len(row.nixos) and p[len(row.nixos)] not in row.supported]
+
+
+# Packages by feature file. Unknown packages go to `packages.nix`.
+PACKAGE_FEATURES: dict[Feature, frozenset[str]] = {
+    Feature.GIT: frozenset(
+        "git gitFull gh glab git-lfs lazygit delta tig git-crypt gitui git-absorb pre-commit "
+        "difftastic jujutsu".split()
+    ),
+    Feature.EDITORS: frozenset(
+        "neovim vim emacs helix vscode vscodium kakoune nano micro zed-editor sublime4 kate "
+        "neovide emacs-gtk emacs29 emacs30 jetbrains".split()
+    ),
+    Feature.DESKTOP: frozenset(
+        "firefox chromium google-chrome brave librewolf thunderbird slack discord vesktop "
+        "signal-desktop telegram-desktop element-desktop spotify vlc mpv gimp inkscape "
+        "libreoffice libreoffice-fresh obsidian zoom-us keepassxc bitwarden-desktop evince "
+        "zathura okular kitty alacritty wezterm foot ghostty rofi wofi dmenu pavucontrol "
+        "blender krita obs-studio audacity steam lutris prismlauncher nautilus dolphin "
+        "thunar pcmanfm feh imv qbittorrent transmission_4-gtk anki zotero calibre "
+        "teams-for-linux whatsapp-for-linux".split()
+    ),
+    Feature.DEV: frozenset(
+        "gcc clang gnumake cmake meson ninja pkg-config python3 python311 python312 python313 "
+        "nodejs nodejs_20 nodejs_22 yarn pnpm bun deno go gopls rustc cargo rustup "
+        "rust-analyzer jdk jdk17 jdk21 maven gradle kotlin ruby php lua luajit ghc cabal-install "
+        "stack zig elixir erlang dotnet-sdk gdb lldb valgrind nil nixd nixfmt-rfc-style nixfmt "
+        "alejandra shellcheck docker-compose kubectl terraform ansible awscli2 "
+        "google-cloud-sdk postgresql sqlite".split()
+    ),
+    Feature.CLI: frozenset(
+        "ripgrep fd bat eza lsd jq yq yq-go htop btop bottom tmux zellij fzf zoxide tree curl "
+        "wget unzip zip p7zip file which less man-pages tldr ncdu duf dust procs hyperfine "
+        "direnv nix-direnv starship atuin neofetch fastfetch bc rsync openssh gnupg pass "
+        "age sops just entr watchexec moreutils coreutils findutils gawk gnused gnugrep "
+        "killall lsof strace nmap dig iperf3 mtr wireguard-tools yt-dlp ffmpeg imagemagick "
+        "pandoc xclip wl-clipboard home-manager nix-output-monitor nh nvd comma "
+        "trash-cli ranger yazi lf nnn broot mosh".split()
+    ),
+}
+
+
+def package_feature(name: str) -> Feature:
+    """The feature file for a package attribute name (`pkgs.ripgrep` -> cli)."""
+    head = name.removeprefix("pkgs.").split(".")[0]
+    for feature, names in PACKAGE_FEATURES.items():
+        if head in names:
+            return feature
+    return Feature.PACKAGES

@@ -1,0 +1,88 @@
+"""The data a command produces before anything touches disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from homeward.errors import Location
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace bytes [start_byte, end_byte) of `path` with `new`; an insert has start == end."""
+
+    path: Path  # repo-relative
+    start_byte: int  # inclusive
+    end_byte: int  # exclusive
+    new: bytes
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    path: Path  # repo-relative
+    text: bytes
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """`git mv src dst` (history follows), applied before edits of `dst`."""
+
+    src: Path
+    dst: Path
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    path: Path
+    why: str
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    at: Location | None = None
+    code: str = ""
+    hint: str = ""
+
+    def render(self) -> str:
+        where = f"{self.at}: " if self.at else ""
+        code = f"{self.code} " if self.code else ""
+        text = f"{where}{self.severity}: {code}{self.message}"
+        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """One line of the ledger: a user-level definition, where it was, where it goes."""
+
+    what: str  # `users.users.ham.packages`
+    origin: Location
+    target: Path  # repo-relative file
+    as_: str  # the option it becomes: `home.packages`
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    edits: tuple[Edit, ...] = ()
+    new_files: tuple[NewFile, ...] = ()
+    moves: tuple[Move, ...] = ()
+    deletes: tuple[Delete, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    ledger: tuple[Moved, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not (self.edits or self.new_files or self.moves or self.deletes)

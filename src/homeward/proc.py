@@ -1,0 +1,65 @@
+"""The one place homeward starts other programs (nix, git, dot, the rebuild commands)."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("homeward")
+
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def which(program: str) -> str | None:
+    return shutil.which(program)
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    stdin: str | bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    capture: bool = True,
+) -> Completed:
+    """Run argv (a list, never a shell string) and return what it said; never raises on failure.
+
+    `capture=False` lets the program talk to the terminal (for `switch`).
+    """
+    log.debug("$ %s", shlex.join(argv))
+    data: bytes | None
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    p = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        input=data,
+        env=dict(env) if env is not None else None,
+        capture_output=capture,
+        check=False,
+        timeout=timeout,
+    )
+    out = p.stdout.decode(errors="replace") if capture and p.stdout else ""
+    err = p.stderr.decode(errors="replace") if capture and p.stderr else ""
+    return Completed(tuple(argv), p.returncode, out, err)
+
+
+def tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])

@@ -1,0 +1,1 @@
+"""Rendering results: text for people (rich on a TTY), JSON for machines. Pure, but for `console`."""

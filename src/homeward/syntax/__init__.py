@@ -1,0 +1,1 @@
+"""The Nix syntax layer: parse, query by attribute path, edit by byte span, emit new code."""

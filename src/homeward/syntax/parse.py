@@ -1,0 +1,160 @@
+"""Parsing Nix with tree-sitter: the one module that knows which grammar package we use.
+
+Why the grammar comes from `tree-sitter-language-pack` 0.13.0: its wheel ships a current nix
+grammar (accepts `{ a, b, }:`), while `tree-sitter-nix` 0.1.0 rejects trailing commas and the
+pack's 1.x releases download grammars at run time, which fails offline. Importing the grammar is
+deferred to the first parse so that `homeward --help` imports no third-party module.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError, Location
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser, Tree
+
+_local = threading.local()
+
+
+def _parser() -> Parser:
+    parser: Parser | None = getattr(_local, "parser", None)
+    if parser is None:
+        from tree_sitter_language_pack import get_parser
+
+        parser = get_parser("nix")
+        _local.parser = parser
+    return parser
+
+
+def parse_tree(text: bytes) -> Tree:
+    """Parse bytes into a tree; syntax errors stay in the tree as ERROR/MISSING nodes."""
+    return _parser().parse(text)
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    """The first syntax error in a text: where, and what tree-sitter saw there."""
+
+    start_byte: int
+    message: str
+
+
+@dataclass(eq=False)
+class Source:
+    """One parsed Nix file: its bytes, its tree, and how to name places in it.
+
+    `path` is the path shown to users (relative to the repo when the file is in it).
+    """
+
+    path: Path
+    text: bytes
+    tree: Tree = field(repr=False)
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root_node
+
+    def text_of(self, node: Node) -> str:
+        return self.text[node.start_byte : node.end_byte].decode()
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.text.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        return starts
+
+    def line_col(self, byte: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of a byte offset."""
+        row = bisect.bisect_right(self._line_starts, byte) - 1
+        start = self._line_starts[row]
+        col = len(self.text[start:byte].decode(errors="replace")) + 1
+        return row + 1, col
+
+    def location(self, byte: int) -> Location:
+        line, col = self.line_col(byte)
+        return Location(self.path, line, col)
+
+    def first_problem(self) -> SyntaxProblem | None:
+        return find_syntax_problem(self.tree.root_node, self.text)
+
+    def check(self) -> Source:
+        """Raise a located HomewardError when the text does not parse."""
+        problem = self.first_problem()
+        if problem is not None:
+            raise HomewardError(
+                f"syntax error: {problem.message}",
+                at=self.location(problem.start_byte),
+                hint="fix the file so that `nix-instantiate --parse` accepts it, then run again",
+            )
+        return self
+
+
+def find_syntax_problem(root: Node, text: bytes) -> SyntaxProblem | None:
+    """The first ERROR or MISSING node in document order, described as the user would say it."""
+    if not root.has_error:
+        return None
+    cursor = [root]
+    while cursor:
+        node = cursor.pop()
+        if node.is_missing:
+            return SyntaxProblem(node.start_byte, f"expected `{node.type}`")
+        if node.type == "ERROR":
+            token = _first_token(node, text)
+            if not token:
+                return SyntaxProblem(node.start_byte, "unexpected end of file")
+            return SyntaxProblem(node.start_byte, f"unexpected `{token}`")
+        cursor.extend(c for c in reversed(node.children) if c.has_error or c.is_missing)
+    # has_error without a visible node: report the start of the file rather than nothing.
+    return SyntaxProblem(0, "the parser rejected this file")
+
+
+def _first_token(node: Node, text: bytes) -> str:
+    while node.child_count:
+        node = node.children[0]
+    token = text[node.start_byte : node.end_byte].decode(errors="replace")
+    token = token.splitlines()[0] if token else ""
+    return token[:40]
+
+
+def parse_source(text: bytes, path: Path) -> Source:
+    """Parse bytes that are meant to be Nix; raise a located error if they are not UTF-8."""
+    try:
+        text.decode()
+    except UnicodeDecodeError as exc:
+        src = Source(path, text, parse_tree(b""))
+        line, col = src.line_col(exc.start)
+        raise HomewardError(
+            f"the file is not UTF-8 text (byte 0x{text[exc.start]:02x})",
+            at=Location(path, line, col),
+            hint="Nix files must be UTF-8; re-encode the file",
+        ) from None
+    return Source(path, text, parse_tree(text))
+
+
+def read_source(file: Path, shown_as: Path | None = None) -> Source:
+    """Read and parse a file; unreadable files and bad bytes become located errors."""
+    shown = shown_as or file
+    try:
+        text = file.read_bytes()
+    except IsADirectoryError:
+        raise HomewardError(f"`{shown}` is a directory, not a Nix file") from None
+    except FileNotFoundError:
+        raise HomewardError(f"`{shown}` does not exist") from None
+    except OSError as exc:
+        raise HomewardError(
+            f"cannot read `{shown}`: {exc.strerror or exc}",
+            at=Location(shown, 1, 1),
+            hint="check the file's permissions",
+        ) from None
+    return parse_source(text, shown)
