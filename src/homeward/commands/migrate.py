@@ -1,16 +1,69 @@
-"""`homeward migrate`: not implemented yet."""
+"""`homeward migrate [DIR]`: restructure a flake configuration into the home-manager layout."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from homeward.errors import UsageError
+from homeward.errors import Exit
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    pass
+    dir: Path
+    dry_run: bool = False
+    check: bool = False
+    json: bool = False
+    allow_dirty: bool = False
+    features: str = "split"
+    mode: str = "both"
+    backup_extension: str = "hm-backup"
 
 
-def run(_opts: Options) -> int:
-    raise UsageError("`homeward migrate` is not implemented yet")
+def run(opts: Options) -> int:
+    from homeward.apply.write import apply_plan, compute_changes, ensure_clean, unified_diff, validate_changes
+    from homeward.model.repo import load_repo
+    from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
+    from homeward.render import console
+    from homeward.render.plan import plan_json, print_summary
+
+    repo = load_repo(opts.dir)
+    writes = not (opts.dry_run or opts.check)
+    if writes and not opts.allow_dirty:
+        ensure_clean(repo.root)
+    plan = plan_migration(
+        repo,
+        MigrateOptions(
+            features=opts.features == "split", mode=Mode(opts.mode), backup_extension=opts.backup_extension
+        ),
+    )
+    changes = compute_changes(repo.root, plan)
+    validate_changes(changes)
+    if opts.json:
+        console.print_json("migrate", plan_json(plan, changes, applied=writes and not plan.empty))
+    if plan.empty:
+        if not opts.json:
+            for d in plan.diagnostics:
+                console.err(d.render())
+            console.out("nothing to do: the configuration is already in the home-manager layout")
+        return int(Exit.OK)
+    if opts.check:
+        if not opts.json:
+            print_summary(plan, changes)
+            console.out("a migration is pending: run `homeward migrate`")
+        return int(Exit.FINDINGS)
+    if not opts.json:
+        print_summary(plan, changes)
+    if opts.dry_run:
+        if not opts.json:
+            console.out("")
+            console.diff(unified_diff(changes))
+            console.out("dry run: nothing was written")
+        return int(Exit.OK)
+    apply_plan(repo.root, plan, validate=False)
+    if not opts.json:
+        console.out(f"applied: {len(changes)} file{'s' if len(changes) != 1 else ''} changed")
+        if any("home-manager input" in e.why for e in plan.edits):
+            console.out("flake.lock is now out of date: run `nix flake lock` (needs the network)")
+        console.out("next: review with `git diff`, then `homeward verify` and `homeward switch`")
+    return int(Exit.OK)

@@ -133,15 +133,11 @@ def walk_definitions(
         if empty:
             yield Definition(source, prefix, node, steps)
         return
-    if kind == "let_expression":
+    if kind in ("let_expression", "with_expression") and _structural(node, text):
         body = node.child_by_field_name("body")
+        step_kind = StepKind.LET if kind == "let_expression" else StepKind.WITH
         if body is not None:
-            yield from walk_definitions(source, body, prefix, (*steps, Step(StepKind.LET, node)))
-            return
-    if kind == "with_expression":
-        body = node.child_by_field_name("body")
-        if body is not None:
-            yield from walk_definitions(source, body, prefix, (*steps, Step(StepKind.WITH, node)))
+            yield from walk_definitions(source, body, prefix, (*steps, Step(step_kind, node)))
             return
     if kind == "apply_expression":
         fn, args = call_parts(node)
@@ -168,6 +164,22 @@ def walk_definitions(
             yield from walk_definitions(source, args[-1], prefix, (*steps, step))
             return
     yield Definition(source, prefix, expr, steps)
+
+
+def _structural(node: Node, text: bytes) -> bool:
+    """Whether a `let`/`with` wraps module structure (an attrset, mkIf, mkMerge) rather than a
+    value such as a package list: `with pkgs; [ ... ]` is one definition, not a scope."""
+    while node.type in ("let_expression", "with_expression", "parenthesized_expression"):
+        body = node.child_by_field_name("body") or node.child_by_field_name("expression")
+        if body is None:
+            return False
+        node = body
+    if node.type in ("attrset_expression", "rec_attrset_expression"):
+        return True
+    if node.type == "apply_expression":
+        fn, _args = call_parts(node)
+        return function_leaf(dotted_name(fn, text)) in ("mkIf", "mkMerge", *WRAPPERS)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@
 
   services.openssh.enable = true;
 
+  nixpkgs.config.allowUnfree = true;
+
   environment.systemPackages = with pkgs; [
     vim
     wget

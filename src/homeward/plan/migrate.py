@@ -1,0 +1,1192 @@
+"""Repo -> Plan: move user-level configuration into home-manager. Pure (reads the model only).
+
+What "correct" means is in DESIGN.md (Migration semantics). The plan:
+1. finds each user's user-level definitions: `users.users.<u>.packages` anywhere, and in the
+   user's own files (`home/<u>.nix`, `home/<u>/...`) every option, classified by the mapping
+   table (`plan/mapping.py`): home-manager counterpart, system-level, or user-level without a
+   counterpart (stays NixOS, reported);
+2. decides where each goes: `home/<u>/features/<feature>.nix` when it reaches every host of the
+   user, `home/<u>/<host>.nix` when only some, a system module for what stays NixOS;
+3. cuts them out of their files (comments with them), deletes files left empty and their
+   imports, and writes the new files and the flake wiring (home-manager input, NixOS module,
+   `homeConfigurations."<u>@<h>"`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, Repo, SystemConfig, User
+from homeward.model.values import Attrs, External, ListValue, Str
+from homeward.plan.chunks import (
+    CannotMove,
+    Chunk,
+    Needs,
+    PackageItem,
+    Renderer,
+    binding_chunk,
+    covering_step,
+    package_items,
+)
+from homeward.plan.mapping import Fate, Feature, classify, home_path, package_feature, unsupported
+from homeward.plan.types import Delete, Diagnostic, Edit, Move, Moved, NewFile, Plan, Severity
+from homeward.syntax.edit import (
+    Span,
+    add_formal,
+    append_to_list,
+    indent_at,
+    insert_binding,
+    reindent,
+    removal,
+)
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import DYNAMIC, Definition, StepKind, function_formals, read_module
+from homeward.syntax.nodes import bindings_of, named_children, node_text, unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.syntax.parse import Source
+
+
+class Mode(StrEnum):
+    BOTH = "both"
+    MODULE = "module"
+    STANDALONE = "standalone"
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateOptions:
+    features: bool = True
+    mode: Mode = Mode.BOTH
+    backup_extension: str = "hm-backup"
+
+
+HM_URL = "github:nix-community/home-manager"
+STANDARD_NIXOS_ARGS = frozenset({"config", "lib", "pkgs", "options", "modulesPath", "utils", "..."})
+
+
+def hm_branch(nixpkgs_url: str | None) -> str:
+    """home-manager tracks the nixpkgs branch: nixos-24.11 -> release-24.11, else master."""
+    match = re.search(r"nixos-(\d\d\.\d\d)", nixpkgs_url or "")
+    return f"release-{match[1]}" if match else "master"
+
+
+def hm_url(nixpkgs_url: str | None) -> str:
+    branch = hm_branch(nixpkgs_url)
+    return HM_URL if branch == "master" else f"{HM_URL}/{branch}"
+
+
+# -- where things go ----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class DestFile:
+    """A file the plan writes: a home-manager module or a NixOS module."""
+
+    path: PurePosixPath  # repo-relative
+    home: bool
+    chunks: list[Chunk] = field(default_factory=list)
+    items: list[PackageItem] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)  # path texts relative to this file
+    entry: User | None = None  # a user's entry point (default.nix)
+    header: str = ""  # comment lines kept from the file this replaces
+    extra: list[str] = field(default_factory=list)  # generated bindings (code at indent 0)
+
+    @property
+    def dir(self) -> PurePosixPath:
+        return self.path.parent
+
+    @property
+    def empty(self) -> bool:
+        return not (self.chunks or self.items or self.imports or self.entry or self.extra)
+
+
+@dataclass
+class UserPlan:
+    user: User
+    hosts: tuple[str, ...]
+    entry: PurePosixPath
+    per_host: dict[str, PurePosixPath] = field(default_factory=dict)
+    needs_shell: bool = False
+    osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
+    wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
+
+
+class Planner:
+    def __init__(self, repo: Repo, opts: MigrateOptions) -> None:
+        self.repo = repo
+        self.opts = opts
+        self.edits: list[Edit] = []
+        self.new_files: dict[PurePosixPath, DestFile] = {}
+        self.moves: list[Move] = []
+        self.deletes: list[Delete] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.ledger: list[Moved] = []
+        self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
+        self.emptied: set[str] = set()  # module keys whose every definition moved
+        self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
+
+    # -- entry -----------------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        self.repo.fatal()
+        users = [u for u in self.repo.users.values() if u.normal]
+        if not users:
+            self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
+            return self.result()
+        plans = [self.plan_user(u) for u in users]
+        active = [p for p in plans if p is not None]
+        if not active:
+            return self.result()
+        self.finish_sources()
+        self.plan_flake(active)
+        return self.result()
+
+    def result(self) -> Plan:
+        files: list[NewFile] = []
+        for dest in self.new_files.values():
+            if dest.empty:
+                continue
+            if dest.path in {PurePosixPath(m.dst) for m in self.moves}:
+                text = render_dest(dest)
+                self.edits.append(Edit(Path(dest.path), 0, self._moved_len(dest.path), text, "rewritten as a home-manager module"))
+            else:
+                files.append(NewFile(Path(dest.path), render_dest(dest), "new file"))
+        return Plan(
+            edits=tuple(self.edits),
+            new_files=tuple(sorted(files, key=lambda f: str(f.path))),
+            moves=tuple(self.moves),
+            deletes=tuple(self.deletes),
+            diagnostics=tuple(self.diagnostics),
+            ledger=tuple(self.ledger),
+        )
+
+    def _moved_len(self, dst: PurePosixPath) -> int:
+        for move in self.moves:
+            if PurePosixPath(move.dst) == dst:
+                return len(self.repo.ev.source(self.repo.root / move.src).text)
+        return 0
+
+    def note(self, message: str, severity: Severity = Severity.NOTE, node: Node | None = None, source: Source | None = None, hint: str = "") -> None:
+        at = source.location(node.start_byte) if node is not None and source is not None else None
+        self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
+
+    # -- one user --------------------------------------------------------------------------------
+    def plan_user(self, user: User) -> UserPlan | None:
+        name = user.name
+        up = UserPlan(user, user.hosts, PurePosixPath("home") / name / "default.nix")
+        hm_users = self.hm_user_hosts(name)
+        up.wired = hm_users
+        moved_any = False
+        entry = self.existing_entry(name)
+        for info in self.nixos_modules(user):
+            user_file = self.is_user_file(info, name)
+            for d in info.module.definitions:
+                if d.dynamic:
+                    continue
+                verdict = classify(d.path, name)
+                if verdict.fate is Fate.PACKAGES and d.path[2] == name:
+                    moved_any |= self.move_packages(up, info, d)
+            if user_file:
+                moved_any |= self.move_user_file(up, info)
+        standalone_missing = self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+        module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= hm_users
+        if not moved_any and not standalone_missing and not module_missing:
+            return None
+        if entry is None:
+            self.ensure_entry(up)
+        else:
+            up.entry = entry
+        return up
+
+    def output_names(self) -> set[str]:
+        outputs = self.repo.outputs
+        return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
+
+    def nixos_modules(self, user: User) -> list[ModuleInfo]:
+        return [
+            m for m in self.repo.modules.values()
+            if m.context is Context.NIXOS and m.hosts & set(user.hosts)
+        ]
+
+    def hm_user_hosts(self, name: str) -> set[str]:
+        """Hosts where `home-manager.users.<name>` is already defined."""
+        found: set[str] = set()
+        for host in self.repo.hosts:
+            for _info, d in self.repo.definitions(host):
+                if d.path[:3] == ("home-manager", "users", name):
+                    found.add(host)
+        return found
+
+    def existing_entry(self, name: str) -> PurePosixPath | None:
+        """The file a user's existing home-manager configuration starts from: the module that
+        `home-manager.users.<name>` names in a host's NixOS modules."""
+        for parent, child in self.repo.edges:
+            up_info, info = self.repo.modules.get(parent), self.repo.modules.get(child)
+            if up_info is None or info is None:
+                continue
+            if up_info.context is Context.NIXOS and info.context is Context.HOME and name in info.users and info.path is not None:
+                return PurePosixPath(info.path)
+        return None
+
+    @staticmethod
+    def is_user_file(info: ModuleInfo, user: str) -> bool:
+        if info.path is None:
+            return False
+        parts = PurePosixPath(info.path).parts
+        if len(parts) < 2 or parts[0] != "home":
+            return False
+        return parts[1] == user or (len(parts) == 2 and PurePosixPath(parts[1]).stem == user)
+
+    # -- destinations ------------------------------------------------------------------------------
+    def reach(self, up: UserPlan, info: ModuleInfo) -> tuple[str, ...]:
+        return tuple(sorted(info.hosts & set(up.hosts)))
+
+    def home_dest(self, up: UserPlan, reach: tuple[str, ...], feature: Feature) -> DestFile:
+        base = PurePosixPath("home") / up.user.name
+        if set(reach) == set(up.hosts):
+            path = base / "features" / f"{feature}.nix" if self.opts.features else up.entry
+        elif len(reach) == 1:
+            path = base / f"{reach[0]}.nix"
+            up.per_host[reach[0]] = path
+        else:
+            path = base / "features" / f"{feature}-{'-'.join(reach)}.nix"
+            for host in reach:
+                host_file = base / f"{host}.nix"
+                up.per_host[host] = host_file
+                dest = self.dest(host_file, home=True)
+                rel = _relative(path, host_file.parent)
+                if rel not in dest.imports:
+                    dest.imports.append(rel)
+            return self.dest(path, home=True)
+        return self.dest(path, home=True)
+
+    def dest(self, path: PurePosixPath, *, home: bool) -> DestFile:
+        if path not in self.new_files:
+            self.new_files[path] = DestFile(path, home)
+        return self.new_files[path]
+
+    def ensure_entry(self, up: UserPlan) -> None:
+        entry = self.dest(up.entry, home=True)
+        entry.entry = up.user
+        if self.opts.features:
+            features = sorted(
+                p
+                for p, dest in self.new_files.items()
+                if p.parent == up.entry.parent / "features" and "-" not in p.stem and not dest.empty
+            )
+            entry.imports = [_relative(p, up.entry.parent) for p in features]
+
+    # -- packages ---------------------------------------------------------------------------------
+    def move_packages(self, up: UserPlan, info: ModuleInfo, d: Definition) -> bool:
+        reach = self.reach(up, info)
+        if not reach:
+            return False
+        renderer = self.renderer(info, home=True)
+        target_dir = self.home_dest(up, reach, Feature.PACKAGES).dir
+        renderer.rebase = (PurePosixPath(info.source.path).parent, target_dir)
+        try:
+            items = package_items(d, renderer)
+            if items:
+                binding = d.steps[covering_step(d, 4)].node
+                comments = _leading_comment_text(binding, d.source)
+                if comments:
+                    items[0].code = f"{comments}\n{items[0].code}"
+            targets: list[DestFile] = []
+            if items is not None:
+                for item in items:
+                    feature = package_feature(item.name) if item.name else Feature.PACKAGES
+                    dest = self.home_dest(up, reach, feature)
+                    dest.items.append(item)
+                    if dest not in targets:
+                        targets.append(dest)
+            else:
+                chunk = binding_chunk([d], 4, ("home", "packages"), {}, renderer)
+                chunk.packages = True
+                names = [n for n in re.findall(r"[A-Za-z_][\w'-]*", chunk.value_code)]
+                target = self.home_dest(up, reach, _majority([package_feature(n) for n in names if package_feature(n) is not Feature.PACKAGES]))
+                target.chunks.append(chunk)
+                targets.append(target)
+        except CannotMove as why:
+            self.note(
+                f"`{d.dotted}` stays a NixOS option: {why.why}", Severity.WARNING,
+                why.node or d.binding, d.source, "move it by hand, or make it readable without that name",
+            )
+            return False
+        if "osConfig" in renderer.needs.args:
+            up.osconfig_hosts.update(reach)
+        self.remove(info, d, 4)
+        for target in targets:
+            self.ledger.append(Moved(d.dotted, d.location, Path(target.path), "home.packages"))
+        return True
+
+    def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:
+        special = frozenset(info.module.formals) - STANDARD_NIXOS_ARGS
+        return Renderer(info.source, home, special)
+
+    # -- a user's own file --------------------------------------------------------------------------
+    def move_user_file(self, up: UserPlan, info: ModuleInfo) -> bool:
+        name = up.user.name
+        reach = self.reach(up, info)
+        if not reach:
+            return False
+        groups: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
+        verdicts = {}
+        for d in info.module.definitions:
+            if d.path[:4] == ("users", "users", name, "packages"):
+                continue  # handled by move_packages
+            verdict = classify(d.path, name)
+            verdicts[id(d)] = verdict
+            groups[verdict.group or d.path].append(d)
+        system_chunks: list[Chunk] = []
+        old_dir = PurePosixPath(info.source.path).parent
+        for group, defs in groups.items():
+            verdict = verdicts[id(defs[0])]
+            if verdict.fate is Fate.HOME and verdict.row is not None:
+                row = verdict.row
+                bad = unsupported(row, [d.path for d in defs])
+                if bad:
+                    self.note(
+                        f"`{'.'.join(group)}` stays a NixOS option: `{'.'.join(bad[0])}` has no exact home-manager counterpart",
+                        Severity.WARNING, defs[0].binding, info.source,
+                    )
+                else:
+                    dest = self.home_dest(up, reach, row.feature)
+                    if self.move_home_group(up, info, defs, row, dest, reach):
+                        continue
+            elif verdict.fate is Fate.KEEP:
+                self.note(
+                    f"`{defs[0].dotted}` stays a NixOS option: {verdict.why}", Severity.NOTE,
+                    defs[0].binding, info.source,
+                )
+            # SYSTEM, KEEP, or a group that could not move: into a system module.
+            for chunk in self.system_chunks(info, defs, group):
+                system_chunks.append(chunk)
+        if system_chunks:
+            stem = PurePosixPath(info.source.path).stem
+            stem = up.user.name if stem == "default" else stem
+            path = self.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
+            dest = self.dest(path, home=False)
+            for chunk in system_chunks:
+                dest.chunks.append(chunk)
+            self.import_replacements[str(info.path)] = str(path)
+            for chunk in system_chunks:
+                chunk_renderer_rebase(chunk, old_dir, path.parent)
+        else:
+            self.import_replacements[str(info.path)] = None
+        self.emptied.add(info.key)
+        if PurePosixPath(info.source.path) == PurePosixPath("home") / f"{name}.nix" and not self.moves_to(up.entry):
+            self.moves.append(Move(Path(info.source.path), Path(up.entry), "the user's file becomes their home-manager entry point"))
+            entry = self.dest(up.entry, home=True)
+            entry.header = _header_comment(info.source)
+        else:
+            self.deletes.append(Delete(Path(info.source.path), "every definition moved"))
+        return True
+
+    def moves_to(self, path: PurePosixPath) -> bool:
+        return any(PurePosixPath(m.dst) == path for m in self.moves)
+
+    def free_path(self, path: PurePosixPath) -> PurePosixPath:
+        candidate, n = path, 1
+        while (self.repo.root / candidate).exists() or (candidate in self.new_files and self.new_files[candidate].home):
+            n += 1
+            candidate = path.with_name(f"{path.stem}-{n}.nix")
+        return candidate
+
+    def move_home_group(
+        self, up: UserPlan, info: ModuleInfo, defs: list[Definition], row: object, dest: DestFile,
+        reach: tuple[str, ...],
+    ) -> bool:
+        from homeward.plan.mapping import Row
+
+        assert isinstance(row, Row)
+        by_binding: dict[int, list[Definition]] = defaultdict(list)
+        for d in defs:
+            try:
+                by_binding[d.steps[covering_step(d, len(row.nixos))].node.start_byte].append(d)
+            except CannotMove:
+                return False
+        chunks: list[Chunk] = []
+        for group_defs in by_binding.values():
+            renderer = self.renderer(info, home=True)
+            renderer.rebase = (PurePosixPath(info.source.path).parent, dest.dir)
+            try:
+                chunk = binding_chunk(group_defs, len(row.nixos), row.home, row.renames, renderer)
+            except CannotMove as why:
+                self.note(
+                    f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}", Severity.WARNING,
+                    why.node or group_defs[0].binding, info.source,
+                )
+                return False
+            chunks.append(chunk)
+            if "osConfig" in renderer.needs.args:
+                up.osconfig_hosts.update(reach)
+        for chunk in chunks:
+            dest.chunks.append(chunk)
+            for d in chunk.origin:
+                self.ledger.append(Moved(d.dotted, d.location, Path(dest.path), ".".join(home_path(row, d.path))))
+        if row.needs_shell:
+            up.needs_shell = True
+        return True
+
+    def system_chunks(self, info: ModuleInfo, defs: list[Definition], group: tuple[str, ...]) -> list[Chunk]:
+        by_binding: dict[int, tuple[list[Definition], int]] = {}
+        for d in defs:
+            depth = max(1, min(len(group), len(d.path)))
+            k = covering_step(d, depth)
+            node = d.steps[k].node
+            entry = by_binding.setdefault(node.start_byte, ([], depth))
+            entry[0].append(d)
+        chunks = []
+        for group_defs, depth in by_binding.values():
+            renderer = self.renderer(info, home=False)
+            first = group_defs[0]
+            k = covering_step(first, depth)
+            prefix_len = sum(len(s.names) for s in first.steps[: k + 1] if s.kind is StepKind.BINDING)
+            chunk = binding_chunk(group_defs, prefix_len, first.path[:prefix_len], {}, renderer)
+            chunks.append(chunk)
+            for d in group_defs:
+                self.ledger.append(Moved(d.dotted, d.location, Path("modules/system"), d.dotted, "stays a NixOS option"))
+        return chunks
+
+    # -- cutting from sources -------------------------------------------------------------------------
+    def remove(self, info: ModuleInfo, d: Definition, group_len: int) -> None:
+        node = d.steps[covering_step(d, group_len)].node
+        self.removed[info.key].append(node)
+
+    def finish_sources(self) -> None:
+        """Delete moved bindings (and sets they leave empty) and imports of removed files."""
+        for key, nodes in self.removed.items():
+            if key in self.emptied:
+                continue
+            info = self.repo.modules[key]
+            text = info.source.text
+            remaining = [d for d in info.module.definitions if not any(_within(d.binding, n) for n in nodes)]
+            if not remaining and info.path is not None:
+                self.emptied.add(key)
+                self.deletes.append(Delete(info.path, "every definition moved"))
+                self.import_replacements[str(info.path)] = None
+                continue
+            targets = {n.start_byte: n for n in (_outermost_empty(n, nodes) for n in nodes)}
+            for node in _outermost_only(list(targets.values())):
+                span = removal(node, text)
+                self.edits.append(Edit(Path(info.source.path), span.start_byte, span.end_byte, span.new, "moved to home-manager"))
+        self.fix_imports()
+
+    def fix_imports(self) -> None:
+        for info in self.repo.modules.values():
+            if info.key in self.emptied or info.context is not Context.NIXOS:
+                continue
+            for ref in info.imports:
+                if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None or ref.source is None:
+                    continue
+                if str(ref.path) not in self.import_replacements:
+                    continue
+                new = self.import_replacements[str(ref.path)]
+                src = ref.source
+                if new is None:
+                    span = removal(ref.node, src.text)
+                    self.edits.append(Edit(Path(src.path), span.start_byte, span.end_byte, b"", f"`{ref.path}` moved to home-manager"))
+                else:
+                    rel = _relative(PurePosixPath(new), PurePosixPath(src.path).parent)
+                    self.edits.append(Edit(Path(src.path), ref.node.start_byte, ref.node.end_byte, rel.encode(), f"system part of `{ref.path}` now in `{new}`"))
+
+    # -- flake.nix --------------------------------------------------------------------------------
+    def plan_flake(self, users: list[UserPlan]) -> None:
+        flake = FlakeEditor(self.repo, self.opts)
+        hm = flake.home_manager_ref()
+        for up in users:
+            self.finish_user(up)
+        hosts_users: dict[str, list[UserPlan]] = defaultdict(list)
+        for up in users:
+            for host in up.hosts:
+                hosts_users[host].append(up)
+        if self.opts.mode is not Mode.STANDALONE:
+            flake.wire_modules(hosts_users, hm)
+        if self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names():
+            flake.add_home_configurations(users, hm)
+        self.edits.extend(flake.edits)
+        self.diagnostics.extend(flake.diagnostics)
+
+    def finish_user(self, up: UserPlan) -> None:
+        """Per-host files, the shell home-manager must manage, the entry's imports."""
+        if up.needs_shell:
+            shell = self.login_shell(up.user)
+            dest = self.home_dest(up, up.hosts, Feature.CLI)
+            line = f"programs.{shell}.enable = true;"
+            if not any(c.code.startswith(f"programs.{shell}.enable") for c in dest.chunks):
+                dest.extra.append(
+                    f"# home.sessionVariables and home.shellAliases only apply in shells home-manager manages.\n{line}"
+                )
+        if up.entry in self.new_files and self.new_files[up.entry].entry is not None:
+            self.ensure_entry(up)
+            entry = self.new_files[up.entry]
+            state = self.state_version(up)
+            entry.extra = _entry_bindings(up, state, self.opts)
+        else:
+            standalone = self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+            self.update_existing_entry(up, standalone)
+
+    def update_existing_entry(self, up: UserPlan, standalone: bool) -> None:
+        """A user whose home-manager configuration exists: it imports the new feature files, and
+        gets what a standalone configuration needs that the NixOS module used to provide."""
+        features = sorted(
+            p
+            for p, dest in self.new_files.items()
+            if p.parent == PurePosixPath("home") / up.user.name / "features" and not dest.empty
+        ) if self.opts.features else []
+        source = self.repo.ev.source(self.repo.root / up.entry)
+        module = read_module(source)
+        body, function = module.body, module.function
+        if body is None:
+            raise HomewardError(
+                f"cannot edit `{up.entry}`: it is not an attribute set", at=source.location(0),
+                hint="add the new feature files to its imports by hand",
+            )
+        defined = {d.path[:2] for d in module.definitions}
+        rels = [_relative(p, up.entry.parent) for p in features]
+        top: list[str] = []
+        for b in bindings_of(body):
+            path = b.child_by_field_name("attrpath")
+            value = b.child_by_field_name("expression")
+            if rels and path is not None and node_text(path, source.text) == "imports" and value is not None and unparen(value).type == "list_expression":
+                span = append_to_list(unparen(value), source.text, rels)
+                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "import the new feature files"))
+                rels = []
+        if rels:
+            top.append(_list_binding("imports", rels))
+        basics: list[str] = []
+        if standalone:
+            if ("home", "username") not in defined:
+                basics.append(f"home.username = lib.mkDefault {quote_string(up.user.name)};")
+            if ("home", "homeDirectory") not in defined:
+                basics.append(f"home.homeDirectory = lib.mkDefault {quote_string(_home_dir(up.user))};")
+        if ("home", "stateVersion") not in defined:
+            basics.append(f"home.stateVersion = {quote_string(self.state_version(up))};")
+        if basics:
+            top.append("\n".join(basics))
+        if not top:
+            return
+        first = next(iter(bindings_of(body)), None)
+        if first is not None:
+            at = first.start_byte
+            from homeward.syntax.edit import leading_comments
+
+            comments = leading_comments(first, source.text)
+            at = comments[0].start_byte if comments else at
+            indent = indent_at(source.text, at)
+            new = "".join(f"{reindent(block, '', indent)}\n\n{indent}" for block in top)
+            self.edits.append(Edit(Path(up.entry), at, at, new.encode(), "what the home configuration needs"))
+        else:
+            for block in top:
+                span = insert_binding(body, source.text, block)
+                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "what the home configuration needs"))
+        if any("lib." in block for block in top) and "lib" not in module.formals:
+            formals = function.child_by_field_name("formals") if function is not None else None
+            if formals is not None:
+                span = add_formal(formals, source.text, "lib")
+                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "`lib` for lib.mkDefault"))
+            elif function is None:
+                at = body.start_byte
+                self.edits.append(Edit(Path(up.entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault"))
+            else:
+                raise HomewardError(
+                    f"cannot add `lib` to the arguments of `{up.entry}`", at=source.location(function.start_byte),
+                    hint="write the module as `{ lib, ... }: { ... }`",
+                )
+
+    def login_shell(self, user: User) -> str:
+        for d in user.definitions:
+            if d.path[3:] == ("shell",):
+                text = d.value_text
+                for shell in ("zsh", "fish", "nushell", "bash"):
+                    if shell in text:
+                        return "nushell" if shell == "nushell" else shell
+        return "bash"
+
+    def state_version(self, up: UserPlan) -> str:
+        versions = []
+        for host in up.hosts:
+            for _info, d in self.repo.definitions(host):
+                if d.path == ("system", "stateVersion"):
+                    from homeward.syntax.nodes import string_value
+
+                    value = string_value(d.value, d.source.text)
+                    if value:
+                        versions.append(value)
+        if versions:
+            return min(versions)
+        nixpkgs = self.repo.inputs.get("nixpkgs")
+        branch = hm_branch(nixpkgs.url if nixpkgs else None)
+        return branch.removeprefix("release-") if branch != "master" else "25.05"
+
+
+def chunk_renderer_rebase(chunk: Chunk, old: PurePosixPath, new: PurePosixPath) -> None:
+    """System chunks are rendered before their file is known; paths in them are rebased here."""
+    if old == new:
+        return
+
+    def fix(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        target = posixpath.normpath(posixpath.join(str(old), literal))
+        rel = posixpath.relpath(target, str(new))
+        return rel if rel.startswith("../") else f"./{rel}"
+
+    chunk.code = re.sub(r"(?<![\w/.])\.\.?/[\w./+-]+", fix, chunk.code)
+
+
+def _within(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _outermost_only(nodes: list[Node]) -> list[Node]:
+    return [n for n in nodes if not any(o is not n and _within(n, o) and (o.start_byte, o.end_byte) != (n.start_byte, n.end_byte) for o in nodes)]
+
+
+def _outermost_empty(node: Node, removed: list[Node]) -> Node:
+    """Climb from a removed binding to the outermost binding it would leave empty."""
+    current = node
+    while True:
+        parent_set = current.parent.parent if current.parent is not None else None  # binding_set -> attrset
+        if parent_set is None or parent_set.type not in ("attrset_expression", "rec_attrset_expression"):
+            return current
+        siblings = list(bindings_of(parent_set))
+        if not all(any(_within(s, r) for r in [*removed, current]) for s in siblings):
+            return current
+        holder = parent_set.parent
+        if holder is None or holder.type != "binding":
+            return current
+        current = holder
+
+
+def _leading_comment_text(node: Node, source: Source) -> str:
+    """The comment lines directly above a binding, at indentation 0."""
+    from homeward.syntax.edit import leading_comments
+
+    comments = leading_comments(node, source.text)
+    return "\n".join(reindent(node_text(c, source.text), indent_at(source.text, c.start_byte), "") for c in comments)
+
+
+def _majority(features: list[Feature]) -> Feature:
+    if not features:
+        return Feature.PACKAGES
+    counts: dict[Feature, int] = defaultdict(int)
+    for f in features:
+        counts[f] += 1
+    return max(counts, key=lambda f: (counts[f], -list(Feature).index(f)))
+
+
+def _relative(path: PurePosixPath, directory: PurePosixPath) -> str:
+    rel = posixpath.relpath(str(path), str(directory))
+    if rel.endswith("/default.nix"):
+        rel = rel.removesuffix("/default.nix")
+    elif rel == "default.nix":
+        rel = "."
+    return rel if rel.startswith("../") else f"./{rel}"
+
+
+def _header_comment(source: Source) -> str:
+    """The comment lines at the top of a file (kept when the file is rewritten)."""
+    lines = []
+    for line in source.text.decode().splitlines():
+        if line.startswith("#"):
+            lines.append(line)
+        else:
+            break
+    return "\n".join(lines)
+
+
+def _home_dir(user: User) -> str:
+    """`users.users.<u>.home` when written as a string, else /home/<u> (NixOS's default)."""
+    from homeward.syntax.nodes import string_value
+
+    for d in user.definitions:
+        if d.path[3:] == ("home",):
+            value = string_value(d.value, d.source.text)
+            if value:
+                return value
+    return f"/home/{user.name}"
+
+
+def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> list[str]:
+    name = up.user.name
+    home = _home_dir(up.user)
+    out = [
+        f"home.username = lib.mkDefault {quote_string(name)};\n"
+        f"home.homeDirectory = lib.mkDefault {quote_string(home)};\n"
+        f"home.stateVersion = {quote_string(state_version)};",
+    ]
+    tail = "programs.home-manager.enable = true;"
+    if opts.mode is Mode.BOTH:
+        tail = (
+            "# Under the NixOS module programs.home-manager installs nothing: keep the command\n"
+            "# for `home-manager switch --flake .#<user>@<host>`.\n"
+            f"{tail}"
+        )
+    out.append(tail)
+    return out
+
+
+# -- rendering destination files -------------------------------------------------------------------
+
+
+def render_dest(dest: DestFile) -> bytes:
+    """A destination file: header comments, `{ args, ... }:`, carried `let`s, the bindings."""
+    needs = Needs()
+    for chunk in dest.chunks:
+        needs.update(chunk.needs)
+    for item in dest.items:
+        needs.update(item.needs)
+    blocks: list[str] = []
+    if dest.imports:
+        blocks.append(_list_binding("imports", dest.imports))
+    extra = list(dest.extra)
+    if dest.entry is not None:
+        needs.args.update({"lib", "pkgs"})
+        blocks.append(extra.pop(0))
+    packages = _packages_block(dest, needs)
+    if packages:
+        blocks.append(packages)
+    blocks.extend(c.code for c in dest.chunks if not c.packages)
+    blocks.extend(extra)
+    args = sorted(needs.args)
+    lines: list[str] = []
+    if dest.header:
+        lines.append(dest.header)
+    if len(args) > 2:
+        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
+    elif args:
+        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
+    lets = [code for _start, (_name, code) in sorted(needs.lets.items())]
+    if lets:
+        lines.append("let\n" + _indent("\n".join(lets)) + "\nin")
+    body = _join(blocks)
+    lines.append("{\n" + _indent(body) + "\n}" if body else "{ }")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _join(blocks: list[str]) -> str:
+    """Blocks separated by an empty line, except one-line bindings that follow each other."""
+    out = ""
+    for i, block in enumerate(blocks):
+        if i:
+            single = "\n" not in block and "\n" not in blocks[i - 1] and not block.startswith("#")
+            out += "\n" if single else "\n\n"
+        out += block
+    return out
+
+
+def _indent(code: str, pad: str = "  ") -> str:
+    return "\n".join(pad + line if line else line for line in code.split("\n"))
+
+
+def _packages_block(dest: DestFile, needs: Needs) -> str:
+    values: list[str] = []
+    if dest.entry is not None and dest.home:
+        dest.items.insert(0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None, 0))  # type: ignore[arg-type]
+        needs.args.add("pkgs")
+    by_env: dict[str, list[PackageItem]] = defaultdict(list)
+    envs = {item.env for item in dest.items if item.env}
+    for item in dest.items:
+        # An item written without `with` reads only lexical names (`pkgs.x`), which win over
+        # any `with`: it can join the one `with pkgs; [ ... ]` list unchanged.
+        by_env[item.env or (next(iter(envs)) if len(envs) == 1 else "")].append(item)
+    for env, items in by_env.items():
+        head = f"with {env}; " if env else ""
+        if len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code:
+            values.append(f"{head}[ {items[0].code} ]")
+        else:
+            lines = "\n".join(("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items))
+            values.append(f"{head}[\n" + _indent(lines) + "\n]")
+    values.extend(c.value_code for c in dest.chunks if c.packages)
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"home.packages = {values[0]};"
+    needs.args.add("lib")
+    inner = _indent("\n".join(v if v.startswith("[") else f"({v})" for v in values))
+    return f"home.packages = lib.mkMerge [\n{inner}\n];"
+
+
+class FlakeEditor:
+    """Edits of flake.nix: the input, the outputs' arguments, the wiring of each host."""
+
+    def __init__(self, repo: Repo, opts: MigrateOptions) -> None:
+        self.repo = repo
+        self.opts = opts
+        self.src = repo.flake
+        self.edits: list[Edit] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.fn = self._outputs_function()
+        self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
+
+    def edit(self, span: Span, why: str) -> None:
+        self.edits.append(Edit(Path(self.src.path), span.start_byte, span.end_byte, span.new, why))
+
+    def _outputs_function(self) -> Node | None:
+        top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
+        for b in bindings_of(top):
+            path = b.child_by_field_name("attrpath")
+            if path is not None and node_text(path, self.src.text) == "outputs":
+                value = b.child_by_field_name("expression")
+                if value is not None and unparen(value).type == "function_expression":
+                    return unparen(value)
+        return None
+
+    # -- names in outputs ---------------------------------------------------------------------
+    def input_ref(self, name: str) -> str:
+        """How code inside `outputs` refers to an input."""
+        if name in self.formals:
+            return name
+        universal = self.fn.child_by_field_name("universal") if self.fn is not None else None
+        if universal is not None:
+            return f"{node_text(universal, self.src.text)}.{name}"
+        return name
+
+    def home_manager_ref(self) -> str:
+        if "home-manager" not in self.repo.inputs:
+            self.add_input()
+        formals = self.fn.child_by_field_name("formals") if self.fn is not None else None
+        if formals is not None and "home-manager" not in self.formals:
+            self.add_formal(formals, "home-manager")
+            self.formals.append("home-manager")
+        return self.input_ref("home-manager")
+
+    def nixpkgs_name(self) -> str:
+        for name, inp in self.repo.inputs.items():
+            if name == "nixpkgs":
+                return name
+        for name, inp in self.repo.inputs.items():
+            if inp.url and "nixpkgs" in inp.url:
+                return name
+        return "nixpkgs"
+
+    def add_formal(self, formals: Node, name: str) -> None:
+        self.edit(add_formal(formals, self.src.text, name), f"make `{name}` reachable in outputs")
+
+    def add_input(self) -> None:
+        text = self.src.text
+        top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
+        nixpkgs = self.repo.inputs.get(self.nixpkgs_name())
+        url = hm_url(nixpkgs.url if nixpkgs else None)
+        follows = self.nixpkgs_name()
+        block = (
+            "home-manager = {\n"
+            f"  url = {quote_string(url)};\n"
+            f"  inputs.nixpkgs.follows = {quote_string(follows)};\n"
+            "};"
+        )
+        dotted: list[Node] = []
+        for b in bindings_of(top):
+            path = b.child_by_field_name("attrpath")
+            if path is None:
+                continue
+            names = node_text(path, text).split(".")
+            value = b.child_by_field_name("expression")
+            if names == ["inputs"] and value is not None and unparen(value).type == "attrset_expression":
+                span = insert_binding(unparen(value), text, block)
+                self.edit(span, f"add the home-manager input ({url})")
+                return
+            if names[0] == "inputs":
+                dotted.append(b)
+        if dotted:
+            code = (
+                f"inputs.home-manager.url = {quote_string(url)};\n"
+                f"inputs.home-manager.inputs.nixpkgs.follows = {quote_string(follows)};"
+            )
+            span = insert_binding(top, text, code, after=dotted[-1])
+            self.edit(span, f"add the home-manager input ({url})")
+            return
+        span = insert_binding(top, text, "inputs = {\n" + _indent(block) + "\n};")
+        self.edit(span, f"add the home-manager input ({url})")
+
+    # -- NixOS module wiring -----------------------------------------------------------------------
+    def wire_modules(self, hosts_users: dict[str, list[UserPlan]], hm: str) -> None:
+        by_list: dict[tuple[int, int], list[str]] = defaultdict(list)
+        lists: dict[tuple[int, int], tuple[Node, SystemConfig]] = {}
+        for host_name, ups in hosts_users.items():
+            host = self.repo.hosts[host_name]
+            todo = [up for up in ups if host_name not in up.wired]
+            if not todo:
+                continue
+            node = self.modules_list(host)
+            key = (node.start_byte, node.end_byte)
+            by_list[key].append(host_name)
+            lists[key] = (node, host)
+        for key, host_names in by_list.items():
+            node, host = lists[key]
+            shared = len(host_names) > 1 or self.list_is_shared(host)
+            ups = hosts_users[host_names[0]]
+            if shared:
+                names = {tuple(sorted(u.user.name for u in hosts_users[h])) for h in host_names}
+                if len(names) > 1:
+                    raise HomewardError(
+                        "hosts built by one helper have different users; homeward cannot wire them in the helper",
+                        at=self.src.location(node.start_byte),
+                        hint="wire home-manager for these hosts by hand, or give each host its own module list",
+                    )
+            items = []
+            if not self.has_hm_module(host):
+                items.append(f"{hm}.nixosModules.home-manager")
+            items.append(self.settings_module(host, ups, shared, host_names))
+            span = append_to_list(node, self.src.text, items)
+            self.edit(span, "wire home-manager's NixOS module")
+
+    def has_hm_module(self, host: SystemConfig) -> bool:
+        for ref in host.modules:
+            if ref.kind is ModuleKind.EXTERNAL and "home-manager" in ref.label and "nixosModules" in ref.label:
+                return True
+        for info in self.repo.host_modules(host.name):
+            for ref in info.imports:
+                if ref.kind is ModuleKind.EXTERNAL and "home-manager" in ref.label and "nixosModules" in ref.label:
+                    return True
+        return False
+
+    def list_is_shared(self, host: SystemConfig) -> bool:
+        node = self.modules_list(host)
+        return any(
+            other is not host and self._list_node(other) is not None and self._list_node(other).start_byte == node.start_byte  # type: ignore[union-attr]
+            for other in self.repo.hosts.values()
+        )
+
+    def _list_node(self, host: SystemConfig) -> Node | None:
+        value = host.modules_value
+        if isinstance(value, ListValue) and value.node is not None and value.source is self.src:
+            node = value.node
+            if node.type == "list_expression":
+                return node
+            lists = [n for n in _descendants(node) if n.type == "list_expression"]
+            if lists:
+                return lists[-1]
+        return None
+
+    def modules_list(self, host: SystemConfig) -> Node:
+        node = self._list_node(host)
+        if node is None:
+            raise HomewardError(
+                f"cannot find the module list of host `{host.name}` in flake.nix",
+                at=host.location,
+                hint="homeward adds home-manager's NixOS module to a `modules = [ ... ];` list written in flake.nix",
+            )
+        return node
+
+    def special_args_text(self, host: SystemConfig) -> str | None:
+        args = host.call.args
+        if isinstance(args, Attrs) and "specialArgs" in args.attrs:
+            thunk = args.attrs["specialArgs"]
+            if thunk.expr is not None and thunk.source is self.src:
+                return node_text(thunk.expr, self.src.text)
+        return None
+
+    def settings_module(self, host: SystemConfig, ups: list[UserPlan], shared: bool, host_names: list[str]) -> str:
+        lines = [
+            "home-manager.useGlobalPkgs = true;",
+            "home-manager.useUserPackages = true;",
+            f"home-manager.backupFileExtension = {quote_string(self.opts.backup_extension)};",
+        ]
+        special = self.special_args_text(host)
+        if special is not None:
+            lines.append(f"home-manager.extraSpecialArgs = {special};")
+        for up in ups:
+            modules = [_relative(up.entry, PurePosixPath("."))]
+            per_host = {h: p for h, p in up.per_host.items()}
+            if shared and per_host:
+                param = self.helper_param(host)
+                if param is None:
+                    raise HomewardError(
+                        "hosts share a module list but their home configurations differ per host",
+                        at=host.location,
+                        hint="give each host its own module list, or wire home-manager by hand",
+                    )
+                path = f"./home/{up.user.name}/${{{param}}}.nix"
+                lines.append(
+                    f"home-manager.users.{up.user.name}.imports = [\n  {modules[0]}\n]\n"
+                    f"++ {self.lib_ref()}.optional (builtins.pathExists {path}) {path};"
+                )
+                continue
+            if not shared and host.name in per_host:
+                modules.append(_relative(per_host[host.name], PurePosixPath(".")))
+            lines.append(_list_binding(f"home-manager.users.{_key(up.user.name)}.imports", modules))
+        return "{\n" + _indent("\n".join(lines)) + "\n}"
+
+    def lib_ref(self) -> str:
+        return f"{self.input_ref(self.nixpkgs_name())}.lib"
+
+    def helper_param(self, host: SystemConfig) -> str | None:
+        node = self._list_node(host)
+        current = node
+        while current is not None:
+            if current.type == "function_expression":
+                universal = current.child_by_field_name("universal")
+                if universal is not None:
+                    return node_text(universal, self.src.text)
+            current = current.parent
+        return None
+
+    # -- standalone ------------------------------------------------------------------------------
+    def add_home_configurations(self, users: list[UserPlan], hm: str) -> None:
+        entries: list[tuple[str, str]] = []
+        for up in users:
+            for host_name in up.hosts:
+                host = self.repo.hosts[host_name]
+                entries.append((f"{up.user.name}@{host_name}", self.home_configuration(up, host, hm)))
+        if not entries:
+            return
+        anchor, container, dotted = self.nixos_configurations_binding()
+        if dotted:
+            code = "\n".join(f"homeConfigurations.{quote_string(n)} = {c};" for n, c in entries)
+        else:
+            inner = "\n".join(f"{quote_string(n)} = {c};" for n, c in entries)
+            code = "homeConfigurations = {\n" + _indent(inner) + "\n};"
+        span = insert_binding(container, self.src.text, code, after=anchor, blank_before=True)
+        self.edit(span, "add standalone homeConfigurations")
+
+    def home_configuration(self, up: UserPlan, host: SystemConfig, hm: str) -> str:
+        system = self.host_system(host)
+        nixpkgs = self.input_ref(self.nixpkgs_name())
+        if self.allows_unfree(host):
+            pkgs = (
+                f"import {nixpkgs} {{\n  system = {quote_string(system)};\n  config.allowUnfree = true;\n}}"
+            )
+        else:
+            pkgs = f"{nixpkgs}.legacyPackages.{system}"
+        lines = [f"pkgs = {pkgs};"]
+        special = self.special_args_text(host)
+        extra = special
+        if host.name in up.osconfig_hosts:
+            self_ref = self.self_ref()
+            osconfig = f"osConfig = {self_ref}.nixosConfigurations.{_key(host.name)}.config;"
+            if special is not None and special.strip().startswith("{") and special.strip().endswith("}"):
+                inner = special.strip()[1:-1].strip()
+                extra = "{\n" + (f"  {inner}\n" if inner else "") + f"  {osconfig}\n}}"
+            elif special is not None:
+                extra = f"{special} // {{ {osconfig} }}"
+            else:
+                extra = f"{{ {osconfig} }}"
+        if extra is not None:
+            lines.append(f"extraSpecialArgs = {extra};")
+        modules = [_relative(up.entry, PurePosixPath("."))]
+        if host.name in up.per_host:
+            modules.append(_relative(up.per_host[host.name], PurePosixPath(".")))
+        lines.append(_list_binding("modules", modules))
+        return f"{hm}.lib.homeManagerConfiguration {{\n{_indent(chr(10).join(lines))}\n}}"
+
+    def self_ref(self) -> str:
+        if "self" in self.formals:
+            return "self"
+        formals = self.fn.child_by_field_name("formals") if self.fn is not None else None
+        if formals is not None:
+            self.add_formal(formals, "self")
+            self.formals.append("self")
+            return "self"
+        return self.input_ref("self")
+
+    def host_system(self, host: SystemConfig) -> str:
+        if host.system:
+            return host.system
+        from homeward.syntax.nodes import string_value
+
+        for _info, d in self.repo.definitions(host.name):
+            if d.path in (("nixpkgs", "hostPlatform"), ("nixpkgs", "system")):
+                node = unparen(d.value)
+                if node.type == "apply_expression":
+                    node = unparen(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+                value = string_value(node, d.source.text)
+                if value:
+                    return value
+        raise HomewardError(
+            f"cannot tell the platform of host `{host.name}` (for its standalone home configuration)",
+            at=host.location,
+            hint="set `system = \"x86_64-linux\";` in its nixosSystem call or `nixpkgs.hostPlatform`, or use --mode module",
+        )
+
+    def allows_unfree(self, host: SystemConfig) -> bool:
+        for _info, d in self.repo.definitions(host.name):
+            if d.path == ("nixpkgs", "config", "allowUnfree") and d.value_text.strip() == "true":
+                return True
+        return False
+
+    def nixos_configurations_binding(self) -> tuple[Node | None, Node, bool]:
+        """The binding after which homeConfigurations goes, its container, and whether the flake
+        writes `nixosConfigurations.<name> = ...` (dotted) or `nixosConfigurations = { ... }`."""
+        container = self.outputs_attrset()
+        anchor: Node | None = None
+        dotted = False
+        for b in bindings_of(container):
+            path = b.child_by_field_name("attrpath")
+            if path is None:
+                continue
+            names = node_text(path, self.src.text).split(".")
+            if names[0] == "nixosConfigurations":
+                anchor = b
+                dotted = len(names) > 1
+        return anchor, container, dotted
+
+    def outputs_attrset(self) -> Node:
+        if self.fn is None:
+            raise HomewardError("flake.nix `outputs` is not a function homeward can edit", at=self.src.location(0))
+        body = self.fn.child_by_field_name("body")
+        candidates: list[Node] = []
+        stack = [body] if body is not None else []
+        while stack:
+            node = unparen(stack.pop())
+            if node.type in ("attrset_expression", "rec_attrset_expression"):
+                for b in bindings_of(node):
+                    path = b.child_by_field_name("attrpath")
+                    if path is None:
+                        continue
+                    names = node_text(path, self.src.text).split(".")
+                    if names[0] == "nixosConfigurations":
+                        return node
+                    if names == ["flake"]:
+                        value = b.child_by_field_name("expression")
+                        if value is not None:
+                            stack.append(value)
+                candidates.append(node)
+            elif node.type in ("let_expression", "with_expression", "function_expression"):
+                inner = node.child_by_field_name("body")
+                if inner is not None:
+                    stack.append(inner)
+            elif node.type == "apply_expression":
+                stack.extend(c for c in (node.child_by_field_name("argument"), node.child_by_field_name("function")) if c is not None)
+            elif node.type == "binary_expression":
+                stack.extend(c for c in (node.child_by_field_name("right"), node.child_by_field_name("left")) if c is not None)
+        if candidates:
+            return candidates[0]
+        raise HomewardError("cannot find where flake.nix defines its outputs", at=self.src.location(self.fn.start_byte))
+
+
+def _descendants(node: Node) -> list[Node]:
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(n.children))
+    return out
+
+
+def _key(name: str) -> str:
+    from homeward.syntax.emit import attr_key
+
+    return attr_key(name)
+
+
+def _list_binding(key: str, items: list[str]) -> str:
+    if len(items) == 1:
+        return f"{key} = [ {items[0]} ];"
+    return f"{key} = [\n" + "".join(f"  {i}\n" for i in items) + "];"
+
+
+def plan_migration(repo: Repo, opts: MigrateOptions) -> Plan:
+    return Planner(repo, opts).plan()
+
+
+__all__ = ["DYNAMIC", "External", "MigrateOptions", "Mode", "Str", "hm_branch", "named_children", "plan_migration"]

@@ -1,0 +1,65 @@
+"""Render a Plan: the summary table, the ledger as JSON. Pure but for printing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeward.render import console
+
+if TYPE_CHECKING:
+    from homeward.apply.write import FileChange
+    from homeward.plan.types import Plan
+
+
+def print_summary(plan: Plan, changes: list[FileChange]) -> None:
+    rows = [
+        [m.what, f"{m.origin.path}:{m.origin.line}", str(m.target), m.as_ + (f" ({m.note})" if m.note else "")]
+        for m in plan.ledger
+    ]
+    if rows:
+        console.table(["definition", "from", "to", "as"], rows, title="moved definitions")
+    files = []
+    for c in sorted(changes, key=lambda c: str(c.path)):
+        kind = "moved" if c.moved_from is not None else "new" if c.old is None else "deleted" if c.new is None else "edited"
+        if kind == "deleted" and any(o.moved_from == c.path for o in changes):
+            continue
+        files.append([kind, str(c.path) + (f" (from {c.moved_from})" if c.moved_from else "")])
+    if files:
+        console.out("")
+        console.table(["change", "file"], files, title="files")
+    for d in plan.diagnostics:
+        console.err(d.render())
+
+
+def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[str, Any]:
+    return {
+        "pending": not plan.empty,
+        "applied": applied,
+        "moved": [
+            {
+                "definition": m.what,
+                "from": {"path": str(m.origin.path), "line": m.origin.line, "col": m.origin.col},
+                "to": str(m.target),
+                "as": m.as_,
+                "note": m.note,
+            }
+            for m in plan.ledger
+        ],
+        "files": [
+            {
+                "path": str(c.path),
+                "change": "moved" if c.moved_from is not None else "new" if c.old is None else "deleted" if c.new is None else "edited",
+                **({"from": str(c.moved_from)} if c.moved_from is not None else {}),
+            }
+            for c in sorted(changes, key=lambda c: str(c.path))
+        ],
+        "diagnostics": [
+            {
+                "severity": str(d.severity),
+                "message": d.message,
+                **({"path": str(d.at.path), "line": d.at.line, "col": d.at.col} if d.at else {}),
+                **({"hint": d.hint} if d.hint else {}),
+            }
+            for d in plan.diagnostics
+        ],
+    }

@@ -1,0 +1,224 @@
+"""Text surgery by byte span: remove a binding with its comments, insert a binding or a list
+element at the right indentation, move an expression's text to another indentation. Pure:
+everything returns spans and bytes; `apply/spans.py` splices them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeward.syntax.nodes import named_children
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start_byte: int
+    end_byte: int
+    new: bytes = b""
+
+
+def line_start(text: bytes, byte: int) -> int:
+    return text.rfind(b"\n", 0, byte) + 1
+
+
+def line_end(text: bytes, byte: int) -> int:
+    """The byte after the newline that ends the line holding `byte` (or the end of text)."""
+    i = text.find(b"\n", byte)
+    return len(text) if i == -1 else i + 1
+
+
+def indent_at(text: bytes, byte: int) -> str:
+    """The indentation of the line holding `byte`."""
+    start = line_start(text, byte)
+    end = start
+    while end < len(text) and text[end : end + 1] in (b" ", b"\t"):
+        end += 1
+    return text[start:end].decode()
+
+
+def only_space_before(text: bytes, byte: int) -> bool:
+    return not text[line_start(text, byte) : byte].strip()
+
+
+def only_space_after(text: bytes, byte: int) -> bool:
+    return not text[byte : line_end(text, byte)].strip()
+
+
+def leading_comments(node: Node, text: bytes) -> list[Node]:
+    """Comment nodes on the lines directly above `node` (no blank line between) that belong to it.
+
+    Looked up by position, because tree-sitter puts a comment before the first binding of a set
+    outside the set's binding list.
+    """
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    found: list[Node] = []
+    anchor = line_start(text, node.start_byte)
+    if text[anchor : node.start_byte].strip():
+        return found  # something else precedes the node on its line
+    while anchor > 0:
+        prev_start = line_start(text, anchor - 1)
+        line = text[prev_start : anchor - 1]
+        stripped = line.lstrip()
+        if not stripped.startswith((b"#", b"/*")):
+            break
+        at = prev_start + len(line) - len(stripped)
+        comment = root.descendant_for_byte_range(at, at + 1)
+        if comment is None or comment.type != "comment" or comment.end_byte > anchor:
+            break
+        found.append(comment)
+        anchor = line_start(text, comment.start_byte)
+    found.reverse()
+    return found
+
+
+def trailing_comment(node: Node, text: bytes) -> Node | None:
+    """A comment after `node` on the same line (`pkgs.git # the one`)."""
+    nxt = node.next_sibling
+    if nxt is not None and nxt.type in (";",):
+        nxt = nxt.next_sibling
+    if (
+        nxt is not None
+        and nxt.type == "comment"
+        and b"\n" not in text[node.end_byte : nxt.start_byte]
+    ):
+        return nxt
+    return None
+
+
+def item_extent(node: Node, text: bytes) -> tuple[int, int]:
+    """Bytes of a binding or list element together with its own comments (no line breaks)."""
+    comments = leading_comments(node, text)
+    start = comments[0].start_byte if comments else node.start_byte
+    trailing = trailing_comment(node, text)
+    end = trailing.end_byte if trailing is not None else node.end_byte
+    return start, end
+
+
+def removal(node: Node, text: bytes) -> Span:
+    """The span that removes a binding or list element cleanly.
+
+    When the item owns its lines, whole lines go (with its leading comments and one blank line
+    if that would leave two in a row); otherwise the item and the space after it.
+    """
+    start, end = item_extent(node, text)
+    if only_space_before(text, start) and only_space_after(text, end):
+        cut_start = line_start(text, start)
+        cut_end = line_end(text, end)
+        before_blank = (
+            cut_start >= 2 and text[line_start(text, cut_start - 1) : cut_start].strip() == b""
+        )
+        after_line = text[cut_end : line_end(text, cut_end)]
+        after_blank = cut_end < len(text) and after_line.strip() == b""
+        after_closer = after_line.strip()[:1] in (b"}", b"]") or after_line.strip().startswith(
+            b"in"
+        )
+        if before_blank and (after_blank or after_closer):
+            cut_start = line_start(text, cut_start - 1)
+        return Span(cut_start, cut_end)
+    # Inline item: `[ a b c ]` or `{ a = 1; b = 2; }`.
+    end_ws = end
+    while end_ws < len(text) and text[end_ws : end_ws + 1] in (b" ", b"\t"):
+        end_ws += 1
+    return Span(start, end_ws)
+
+
+def reindent(code: str, old: str, new: str) -> str:
+    """Move text written at indentation `old` to indentation `new` (first line excluded).
+
+    Lines with less indentation than `old` (inside multi-line strings) are left alone.
+    """
+    if old == new:
+        return code
+    lines = code.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if line.startswith(old):
+            out.append(new + line[len(old) :])
+        elif not line.strip():
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def is_multiline(node: Node, text: bytes) -> bool:
+    return b"\n" in text[node.start_byte : node.end_byte]
+
+
+def append_to_list(lst: Node, text: bytes, items: list[str]) -> Span:
+    """Add items (formatted code, each maybe multi-line at indentation 0) at the end of a list.
+
+    A multi-line list gets new lines before `]`; a one-line list is expanded the way nixfmt
+    writes lists of more than one element.
+    """
+    base = indent_at(text, lst.start_byte)
+    elements = named_children(lst)
+    if is_multiline(lst, text):
+        close = lst.end_byte - 1
+        inner = indent_at(text, elements[0].start_byte) if elements else base + "  "
+        block = "".join(f"{inner}{reindent(item, '', inner)}\n" for item in items)
+        return Span(line_start(text, close), line_start(text, close), block.encode())
+    inner = base + "  "
+    old = [text[e.start_byte : e.end_byte].decode() for e in elements]
+    lines = (
+        ["["]
+        + [f"{inner}{x}" for x in old]
+        + [f"{inner}{reindent(item, '', inner)}" for item in items]
+    )
+    return Span(lst.start_byte, lst.end_byte, ("\n".join(lines) + f"\n{base}]").encode())
+
+
+def insert_binding(
+    container: Node, text: bytes, binding: str, after: Node | None = None, *, blank_before: bool = False
+) -> Span:
+    """Insert `binding` (formatted at indentation 0) into an attrset or let, after `after` (or
+    at the end), with an empty line before it if asked. A one-line set is expanded first."""
+    from homeward.syntax.nodes import bindings_of
+
+    bindings = list(bindings_of(container))
+    if not is_multiline(container, text) and container.type != "let_expression":
+        base = indent_at(text, container.start_byte)
+        inner = base + "  "
+        olds = [text[slice(*item_extent(b, text))].decode() for b in bindings]
+        rec = "rec " if container.type == "rec_attrset_expression" else ""
+        body = "".join(f"{inner}{x}\n" for x in olds) + f"{inner}{reindent(binding, '', inner)}\n"
+        return Span(container.start_byte, container.end_byte, f"{rec}{{\n{body}{base}}}".encode())
+    anchor = after or (bindings[-1] if bindings else None)
+    if anchor is not None:
+        inner = indent_at(text, anchor.start_byte)
+        _, end = item_extent(anchor, text)
+        at = line_end(text, end)
+        blank = "\n" if blank_before else ""
+        return Span(at, at, f"{blank}{inner}{reindent(binding, '', inner)}\n".encode())
+    # An empty multi-line set: before the closing brace.
+    close = container.end_byte - 1
+    inner = indent_at(text, close) + "  "
+    at = line_start(text, close)
+    return Span(at, at, f"{inner}{reindent(binding, '', inner)}\n".encode())
+
+
+def add_formal(formals: Node, text: bytes, name: str) -> Span:
+    """Add `name` to a function's set pattern (`{ a, b, ... }:`), in the pattern's own layout."""
+    items = formals.children_by_field_name("formal")
+    ellipsis = next((c for c in formals.children if c.type == "ellipses"), None)
+    if is_multiline(formals, text):
+        anchor = items[-1] if items else None
+        if anchor is not None:
+            indent = indent_at(text, anchor.start_byte)
+            at = line_end(text, anchor.end_byte)
+        else:
+            indent = indent_at(text, formals.start_byte) + "  "
+            at = line_end(text, formals.start_byte)
+        return Span(at, at, f"{indent}{name},\n".encode())
+    if ellipsis is not None:
+        return Span(ellipsis.start_byte, ellipsis.start_byte, f"{name}, ".encode())
+    if items:
+        return Span(items[-1].end_byte, items[-1].end_byte, f", {name}".encode())
+    open_brace = formals.start_byte + 1
+    return Span(open_brace, open_brace, f" {name}".encode())
