@@ -9,7 +9,7 @@ with its location and why; commands decide whether that stops them. Reads only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -223,10 +223,12 @@ def _shown_dir(directory: Path) -> str:
         return str(directory)
 
 
-def load_repo(directory: Path) -> Repo:
+def load_repo(directory: Path, *, on_read: Callable[[Path], None] | None = None) -> Repo:
+    """Read the configuration in `directory`; `on_read` is told of each file read (progress)."""
     flake_file = find_flake(directory)
     root = flake_file.parent
     ev = Evaluator(root)
+    ev.on_read = on_read
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)
     return loader.load()
@@ -240,6 +242,8 @@ class _Loader:
         self.problems: list[Problem] = []
         self.modules: dict[str, ModuleInfo] = {}
         self.edges: list[tuple[str, str]] = []
+        self.inline_values: dict[tuple[str, str], Attrs] = {}  # (config, module key) -> value
+        self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
 
     def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
         item = Problem(kind, message, at, hint)
@@ -367,6 +371,11 @@ class _Loader:
         else:
             self._unresolved(args, f"the arguments of `{name}`")
         modules = self._module_list(modules_value, f"the modules of `{name}`")
+        if isinstance(modules_value, ListValue):
+            for ref, item in zip(modules, modules_value.items, strict=True):
+                value = self.ev.force(item)
+                if ref.kind is ModuleKind.INLINE and isinstance(value, Attrs) and ref.node is not None and ref.source is not None:
+                    self.inline_values[(name, f"{ref.source.path}@{ref.node.start_byte}")] = value
         return SystemConfig(name, context, call, modules, modules_value, system, special)
 
     def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
@@ -400,7 +409,7 @@ class _Loader:
 
     def _file_ref(self, path: Path, node: Node | None, source: Source | None) -> ModuleRef:
         at = source.location(node.start_byte) if source is not None and node is not None else None
-        resolved = path.resolve()
+        resolved = self.ev.resolve(path)
         if not resolved.is_relative_to(self.root):
             self.problem(
                 ProblemKind.OUTSIDE,
@@ -491,7 +500,8 @@ class _Loader:
                 "remove one of the imports so that the files form a tree",
             )
             return
-        if (parent, info.key) not in self.edges:
+        if (parent, info.key) not in self._edge_set:
+            self._edge_set.add((parent, info.key))
             self.edges.append((parent, info.key))
         new_host = host not in info.hosts
         info.hosts.add(host)
@@ -551,22 +561,48 @@ class _Loader:
                     if d.path[:2] != ("home-manager", "users") or len(d.path) < 3:
                         continue
                     user = d.path[2]
-                    for ref in self._home_refs(d):
+                    for ref in self._home_refs(d, host, info):
                         self._visit(ref, host, Context.HOME, info.key, (), users=(user,))
 
-    def _home_refs(self, d: Definition) -> list[ModuleRef]:
+    def _home_refs(self, d: Definition, host: str, info: ModuleInfo) -> list[ModuleRef]:
         """The home-manager modules a `home-manager.users.<u>` definition brings in."""
         rest = d.path[3:]
         if rest == ("imports",):
-            return [self._import_ref(r) for r in _refs_of(d)]
+            refs = _refs_of(d)
+            if any(r.kind is ImportKind.DYNAMIC for r in refs):
+                evaluated = self._evaluated_imports(d, host, info)
+                if evaluated is not None:
+                    return evaluated
+            return [self._import_ref(r) for r in refs]
         if rest:
             return []  # `home-manager.users.ham.home.packages = ...`: defined in place
         from homeward.syntax.find import classify_import
 
         ref = classify_import(d.source, d.value)
         if ref.kind is ImportKind.INLINE:
-            return []  # the definitions are in the host module itself
+            # The definitions are in the host module itself; a function-form module
+            # (`{ pkgs, ... }: { imports = [ ... ]; }`) may still import files.
+            return [self._import_ref(r) for r in read_module(d.source, d.value).imports()]
         return [self._import_ref(ref)]
+
+
+    def _evaluated_imports(self, d: Definition, host: str, info: ModuleInfo) -> list[ModuleRef] | None:
+        """Imports computed in a module written in flake.nix (`./home/kim/${name}.nix` in a
+        `mkHost` helper): evaluate them in that host's scope, where `name` is known."""
+        value = self.inline_values.get((host, info.key))
+        if value is None:
+            return None
+        for name in d.path:
+            value = self.ev.select(value, name, None, None)
+        if not isinstance(value, ListValue):
+            return None
+        refs: list[ModuleRef] = []
+        for item in value.items:
+            forced = self.ev.force(item)
+            if not isinstance(forced, PathValue):
+                return None
+            refs.append(self._file_ref(forced.path, forced.node or item.expr, forced.source or item.source))
+        return refs
 
 
 def _refs_of(d: Definition) -> list[ImportRef]:

@@ -167,7 +167,11 @@ def _binder(
         parent = node.parent
         if parent is None:
             break
-        if parent.type == "with_expression" and node == parent.child_by_field_name("body") and not with_kind:
+        if (
+            parent.type == "with_expression"
+            and node == parent.child_by_field_name("body")
+            and not with_kind
+        ):
             with_kind = "inner-with" if inside or parent.start_byte in carried else "outer-with"
         if not inside and parent.type in ("let_expression", "rec_attrset_expression"):
             for b in bindings_of(parent):
@@ -206,7 +210,7 @@ class PackageItem:
     name: str  # the package attribute name, for the feature table
     env: str  # the `with X;` it was under ("" if none)
     needs: Needs
-    origin: Definition
+    origin: Definition | None  # None for items homeward adds itself
     end_byte: int = 0  # where the element (and its trailing comment) ends in its source
     blank_before: bool = False  # an empty line separated it from the item before
 
@@ -257,8 +261,10 @@ def binding_chunk(
     if not rest and renames:
         for d in defs:
             node = _attr_at(d, group_len + 1)
-            if node is not None and node_text(node, src.text) in renames and all(
-                e.start_byte != node.start_byte for e in inner_edits
+            if (
+                node is not None
+                and node_text(node, src.text) in renames
+                and all(e.start_byte != node.start_byte for e in inner_edits)
             ):
                 inner_edits.append(
                     Span(
@@ -372,7 +378,11 @@ def package_items(d: Definition, renderer: Renderer) -> list[PackageItem] | None
             items[-1].code += "\n" + _comment_lines(src, pending[:own_from])
         elif own_from:
             own_from = 0
-        blank = _blank_between(src.text, previous_end, (pending[own_from] if own_from < len(pending) else child).start_byte)
+        blank = _blank_between(
+            src.text,
+            previous_end,
+            (pending[own_from] if own_from < len(pending) else child).start_byte,
+        )
         _, end = item_extent(child, src.text)
         sub = Renderer(
             src, renderer.home, renderer.special, rebase=renderer.rebase, carried=frozenset(withs)

@@ -156,7 +156,15 @@ class Planner:
                 continue
             if dest.path in {PurePosixPath(m.dst) for m in self.moves}:
                 text = render_dest(dest)
-                self.edits.append(Edit(Path(dest.path), 0, self._moved_len(dest.path), text, "rewritten as a home-manager module"))
+                self.edits.append(
+                    Edit(
+                        Path(dest.path),
+                        0,
+                        self._moved_len(dest.path),
+                        text,
+                        "rewritten as a home-manager module",
+                    )
+                )
             else:
                 files.append(NewFile(Path(dest.path), render_dest(dest), "new file"))
         return Plan(
@@ -174,7 +182,14 @@ class Planner:
                 return len(self.repo.ev.source(self.repo.root / move.src).text)
         return 0
 
-    def note(self, message: str, severity: Severity = Severity.NOTE, node: Node | None = None, source: Source | None = None, hint: str = "") -> None:
+    def note(
+        self,
+        message: str,
+        severity: Severity = Severity.NOTE,
+        node: Node | None = None,
+        source: Source | None = None,
+        hint: str = "",
+    ) -> None:
         at = source.location(node.start_byte) if node is not None and source is not None else None
         self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
 
@@ -196,7 +211,9 @@ class Planner:
                     moved_any |= self.move_packages(up, info, d)
             if user_file:
                 moved_any |= self.move_user_file(up, info)
-        standalone_missing = self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+        standalone_missing = (
+            self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+        )
         module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= hm_users
         if not moved_any and not standalone_missing and not module_missing:
             return None
@@ -212,7 +229,8 @@ class Planner:
 
     def nixos_modules(self, user: User) -> list[ModuleInfo]:
         return [
-            m for m in self.repo.modules.values()
+            m
+            for m in self.repo.modules.values()
             if m.context is Context.NIXOS and m.hosts & set(user.hosts)
         ]
 
@@ -232,7 +250,12 @@ class Planner:
             up_info, info = self.repo.modules.get(parent), self.repo.modules.get(child)
             if up_info is None or info is None:
                 continue
-            if up_info.context is Context.NIXOS and info.context is Context.HOME and name in info.users and info.path is not None:
+            if (
+                up_info.context is Context.NIXOS
+                and info.context is Context.HOME
+                and name in info.users
+                and info.path is not None
+            ):
                 return PurePosixPath(info.path)
         return None
 
@@ -310,14 +333,27 @@ class Planner:
             else:
                 chunk = binding_chunk([d], 4, ("home", "packages"), {}, renderer)
                 chunk.packages = True
-                names = [n for n in re.findall(r"[A-Za-z_][\w'-]*", chunk.value_code)]
-                target = self.home_dest(up, reach, _majority([package_feature(n) for n in names if package_feature(n) is not Feature.PACKAGES]))
+                names = re.findall(r"[A-Za-z_][\w'-]*", chunk.value_code)
+                target = self.home_dest(
+                    up,
+                    reach,
+                    _majority(
+                        [
+                            package_feature(n)
+                            for n in names
+                            if package_feature(n) is not Feature.PACKAGES
+                        ]
+                    ),
+                )
                 target.chunks.append(chunk)
                 targets.append(target)
         except CannotMove as why:
             self.note(
-                f"`{d.dotted}` stays a NixOS option: {why.why}", Severity.WARNING,
-                why.node or d.binding, d.source, "move it by hand, or make it readable without that name",
+                f"`{d.dotted}` stays a NixOS option: {why.why}",
+                Severity.WARNING,
+                why.node or d.binding,
+                d.source,
+                "move it by hand, or make it readable without that name",
             )
             return False
         if "osConfig" in renderer.needs.args:
@@ -355,7 +391,9 @@ class Planner:
                 if bad:
                     self.note(
                         f"`{'.'.join(group)}` stays a NixOS option: `{'.'.join(bad[0])}` has no exact home-manager counterpart",
-                        Severity.WARNING, defs[0].binding, info.source,
+                        Severity.WARNING,
+                        defs[0].binding,
+                        info.source,
                     )
                 else:
                     dest = self.home_dest(up, reach, row.feature)
@@ -363,12 +401,13 @@ class Planner:
                         continue
             elif verdict.fate is Fate.KEEP:
                 self.note(
-                    f"`{defs[0].dotted}` stays a NixOS option: {verdict.why}", Severity.NOTE,
-                    defs[0].binding, info.source,
+                    f"`{defs[0].dotted}` stays a NixOS option: {verdict.why}",
+                    Severity.NOTE,
+                    defs[0].binding,
+                    info.source,
                 )
             # SYSTEM, KEEP, or a group that could not move: into a system module.
-            for chunk in self.system_chunks(info, defs, group):
-                system_chunks.append(chunk)
+            system_chunks.extend(self.system_chunks(info, defs, group))
         if system_chunks:
             stem = PurePosixPath(info.source.path).stem
             stem = up.user.name if stem == "default" else stem
@@ -382,8 +421,16 @@ class Planner:
         else:
             self.import_replacements[str(info.path)] = None
         self.emptied.add(info.key)
-        if PurePosixPath(info.source.path) == PurePosixPath("home") / f"{name}.nix" and not self.moves_to(up.entry):
-            self.moves.append(Move(Path(info.source.path), Path(up.entry), "the user's file becomes their home-manager entry point"))
+        if PurePosixPath(info.source.path) == PurePosixPath(
+            "home"
+        ) / f"{name}.nix" and not self.moves_to(up.entry):
+            self.moves.append(
+                Move(
+                    Path(info.source.path),
+                    Path(up.entry),
+                    "the user's file becomes their home-manager entry point",
+                )
+            )
             entry = self.dest(up.entry, home=True)
             entry.header = _header_comment(info.source)
         else:
@@ -395,13 +442,20 @@ class Planner:
 
     def free_path(self, path: PurePosixPath) -> PurePosixPath:
         candidate, n = path, 1
-        while (self.repo.root / candidate).exists() or (candidate in self.new_files and self.new_files[candidate].home):
+        while (self.repo.root / candidate).exists() or (
+            candidate in self.new_files and self.new_files[candidate].home
+        ):
             n += 1
             candidate = path.with_name(f"{path.stem}-{n}.nix")
         return candidate
 
     def move_home_group(
-        self, up: UserPlan, info: ModuleInfo, defs: list[Definition], row: object, dest: DestFile,
+        self,
+        up: UserPlan,
+        info: ModuleInfo,
+        defs: list[Definition],
+        row: object,
+        dest: DestFile,
         reach: tuple[str, ...],
     ) -> bool:
         from homeward.plan.mapping import Row
@@ -421,8 +475,10 @@ class Planner:
                 chunk = binding_chunk(group_defs, len(row.nixos), row.home, row.renames, renderer)
             except CannotMove as why:
                 self.note(
-                    f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}", Severity.WARNING,
-                    why.node or group_defs[0].binding, info.source,
+                    f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}",
+                    Severity.WARNING,
+                    why.node or group_defs[0].binding,
+                    info.source,
                 )
                 return False
             chunks.append(chunk)
@@ -431,12 +487,16 @@ class Planner:
         for chunk in chunks:
             dest.chunks.append(chunk)
             for d in chunk.origin:
-                self.ledger.append(Moved(d.dotted, d.location, Path(dest.path), ".".join(home_path(row, d.path))))
+                self.ledger.append(
+                    Moved(d.dotted, d.location, Path(dest.path), ".".join(home_path(row, d.path)))
+                )
         if row.needs_shell:
             up.needs_shell = True
         return True
 
-    def system_chunks(self, info: ModuleInfo, defs: list[Definition], group: tuple[str, ...]) -> list[Chunk]:
+    def system_chunks(
+        self, info: ModuleInfo, defs: list[Definition], group: tuple[str, ...]
+    ) -> list[Chunk]:
         by_binding: dict[int, tuple[list[Definition], int]] = {}
         for d in defs:
             depth = max(1, min(len(group), len(d.path)))
@@ -449,11 +509,21 @@ class Planner:
             renderer = self.renderer(info, home=False)
             first = group_defs[0]
             k = covering_step(first, depth)
-            prefix_len = sum(len(s.names) for s in first.steps[: k + 1] if s.kind is StepKind.BINDING)
+            prefix_len = sum(
+                len(s.names) for s in first.steps[: k + 1] if s.kind is StepKind.BINDING
+            )
             chunk = binding_chunk(group_defs, prefix_len, first.path[:prefix_len], {}, renderer)
             chunks.append(chunk)
             for d in group_defs:
-                self.ledger.append(Moved(d.dotted, d.location, Path("modules/system"), d.dotted, "stays a NixOS option"))
+                self.ledger.append(
+                    Moved(
+                        d.dotted,
+                        d.location,
+                        Path("modules/system"),
+                        d.dotted,
+                        "stays a NixOS option",
+                    )
+                )
         return chunks
 
     # -- cutting from sources -------------------------------------------------------------------------
@@ -468,7 +538,9 @@ class Planner:
                 continue
             info = self.repo.modules[key]
             text = info.source.text
-            remaining = [d for d in info.module.definitions if not any(_within(d.binding, n) for n in nodes)]
+            remaining = [
+                d for d in info.module.definitions if not any(_within(d.binding, n) for n in nodes)
+            ]
             if not remaining and info.path is not None:
                 self.emptied.add(key)
                 self.deletes.append(Delete(info.path, "every definition moved"))
@@ -477,7 +549,15 @@ class Planner:
             targets = {n.start_byte: n for n in (_outermost_empty(n, nodes) for n in nodes)}
             for node in _outermost_only(list(targets.values())):
                 span = removal(node, text)
-                self.edits.append(Edit(Path(info.source.path), span.start_byte, span.end_byte, span.new, "moved to home-manager"))
+                self.edits.append(
+                    Edit(
+                        Path(info.source.path),
+                        span.start_byte,
+                        span.end_byte,
+                        span.new,
+                        "moved to home-manager",
+                    )
+                )
         self.fix_imports()
 
     def fix_imports(self) -> None:
@@ -485,7 +565,12 @@ class Planner:
             if info.key in self.emptied or info.context is not Context.NIXOS:
                 continue
             for ref in info.imports:
-                if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None or ref.source is None:
+                if (
+                    ref.kind is not ModuleKind.FILE
+                    or ref.path is None
+                    or ref.node is None
+                    or ref.source is None
+                ):
                     continue
                 if str(ref.path) not in self.import_replacements:
                     continue
@@ -493,10 +578,26 @@ class Planner:
                 src = ref.source
                 if new is None:
                     span = removal(ref.node, src.text)
-                    self.edits.append(Edit(Path(src.path), span.start_byte, span.end_byte, b"", f"`{ref.path}` moved to home-manager"))
+                    self.edits.append(
+                        Edit(
+                            Path(src.path),
+                            span.start_byte,
+                            span.end_byte,
+                            b"",
+                            f"`{ref.path}` moved to home-manager",
+                        )
+                    )
                 else:
                     rel = _relative(PurePosixPath(new), PurePosixPath(src.path).parent)
-                    self.edits.append(Edit(Path(src.path), ref.node.start_byte, ref.node.end_byte, rel.encode(), f"system part of `{ref.path}` now in `{new}`"))
+                    self.edits.append(
+                        Edit(
+                            Path(src.path),
+                            ref.node.start_byte,
+                            ref.node.end_byte,
+                            rel.encode(),
+                            f"system part of `{ref.path}` now in `{new}`",
+                        )
+                    )
 
     # -- flake.nix --------------------------------------------------------------------------------
     def plan_flake(self, users: list[UserPlan]) -> None:
@@ -531,23 +632,31 @@ class Planner:
             state = self.state_version(up)
             entry.extra = _entry_bindings(up, state, self.opts)
         else:
-            standalone = self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+            standalone = (
+                self.opts.mode is not Mode.MODULE
+                and "homeConfigurations" not in self.output_names()
+            )
             self.update_existing_entry(up, standalone)
 
     def update_existing_entry(self, up: UserPlan, standalone: bool) -> None:
         """A user whose home-manager configuration exists: it imports the new feature files, and
         gets what a standalone configuration needs that the NixOS module used to provide."""
-        features = sorted(
-            p
-            for p, dest in self.new_files.items()
-            if p.parent == PurePosixPath("home") / up.user.name / "features" and not dest.empty
-        ) if self.opts.features else []
+        features = (
+            sorted(
+                p
+                for p, dest in self.new_files.items()
+                if p.parent == PurePosixPath("home") / up.user.name / "features" and not dest.empty
+            )
+            if self.opts.features
+            else []
+        )
         source = self.repo.ev.source(self.repo.root / up.entry)
         module = read_module(source)
         body, function = module.body, module.function
         if body is None:
             raise HomewardError(
-                f"cannot edit `{up.entry}`: it is not an attribute set", at=source.location(0),
+                f"cannot edit `{up.entry}`: it is not an attribute set",
+                at=source.location(0),
                 hint="add the new feature files to its imports by hand",
             )
         defined = {d.path[:2] for d in module.definitions}
@@ -556,9 +665,23 @@ class Planner:
         for b in bindings_of(body):
             path = b.child_by_field_name("attrpath")
             value = b.child_by_field_name("expression")
-            if rels and path is not None and node_text(path, source.text) == "imports" and value is not None and unparen(value).type == "list_expression":
+            if (
+                rels
+                and path is not None
+                and node_text(path, source.text) == "imports"
+                and value is not None
+                and unparen(value).type == "list_expression"
+            ):
                 span = append_to_list(unparen(value), source.text, rels)
-                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "import the new feature files"))
+                self.edits.append(
+                    Edit(
+                        Path(up.entry),
+                        span.start_byte,
+                        span.end_byte,
+                        span.new,
+                        "import the new feature files",
+                    )
+                )
                 rels = []
         if rels:
             top.append(_list_binding("imports", rels))
@@ -567,7 +690,9 @@ class Planner:
             if ("home", "username") not in defined:
                 basics.append(f"home.username = lib.mkDefault {quote_string(up.user.name)};")
             if ("home", "homeDirectory") not in defined:
-                basics.append(f"home.homeDirectory = lib.mkDefault {quote_string(_home_dir(up.user))};")
+                basics.append(
+                    f"home.homeDirectory = lib.mkDefault {quote_string(_home_dir(up.user))};"
+                )
         if ("home", "stateVersion") not in defined:
             basics.append(f"home.stateVersion = {quote_string(self.state_version(up))};")
         if basics:
@@ -583,22 +708,43 @@ class Planner:
             at = comments[0].start_byte if comments else at
             indent = indent_at(source.text, at)
             new = "".join(f"{reindent(block, '', indent)}\n\n{indent}" for block in top)
-            self.edits.append(Edit(Path(up.entry), at, at, new.encode(), "what the home configuration needs"))
+            self.edits.append(
+                Edit(Path(up.entry), at, at, new.encode(), "what the home configuration needs")
+            )
         else:
             for block in top:
                 span = insert_binding(body, source.text, block)
-                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "what the home configuration needs"))
+                self.edits.append(
+                    Edit(
+                        Path(up.entry),
+                        span.start_byte,
+                        span.end_byte,
+                        span.new,
+                        "what the home configuration needs",
+                    )
+                )
         if any("lib." in block for block in top) and "lib" not in module.formals:
             formals = function.child_by_field_name("formals") if function is not None else None
             if formals is not None:
                 span = add_formal(formals, source.text, "lib")
-                self.edits.append(Edit(Path(up.entry), span.start_byte, span.end_byte, span.new, "`lib` for lib.mkDefault"))
+                self.edits.append(
+                    Edit(
+                        Path(up.entry),
+                        span.start_byte,
+                        span.end_byte,
+                        span.new,
+                        "`lib` for lib.mkDefault",
+                    )
+                )
             elif function is None:
                 at = body.start_byte
-                self.edits.append(Edit(Path(up.entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault"))
+                self.edits.append(
+                    Edit(Path(up.entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault")
+                )
             else:
                 raise HomewardError(
-                    f"cannot add `lib` to the arguments of `{up.entry}`", at=source.location(function.start_byte),
+                    f"cannot add `lib` to the arguments of `{up.entry}`",
+                    at=source.location(function.start_byte),
                     hint="write the module as `{ lib, ... }: { ... }`",
                 )
 
@@ -647,15 +793,29 @@ def _within(node: Node, outer: Node) -> bool:
 
 
 def _outermost_only(nodes: list[Node]) -> list[Node]:
-    return [n for n in nodes if not any(o is not n and _within(n, o) and (o.start_byte, o.end_byte) != (n.start_byte, n.end_byte) for o in nodes)]
+    return [
+        n
+        for n in nodes
+        if not any(
+            o is not n
+            and _within(n, o)
+            and (o.start_byte, o.end_byte) != (n.start_byte, n.end_byte)
+            for o in nodes
+        )
+    ]
 
 
 def _outermost_empty(node: Node, removed: list[Node]) -> Node:
     """Climb from a removed binding to the outermost binding it would leave empty."""
     current = node
     while True:
-        parent_set = current.parent.parent if current.parent is not None else None  # binding_set -> attrset
-        if parent_set is None or parent_set.type not in ("attrset_expression", "rec_attrset_expression"):
+        parent_set = (
+            current.parent.parent if current.parent is not None else None
+        )  # binding_set -> attrset
+        if parent_set is None or parent_set.type not in (
+            "attrset_expression",
+            "rec_attrset_expression",
+        ):
             return current
         siblings = list(bindings_of(parent_set))
         if not all(any(_within(s, r) for r in [*removed, current]) for s in siblings):
@@ -671,7 +831,10 @@ def _leading_comment_text(node: Node, source: Source) -> str:
     from homeward.syntax.edit import leading_comments
 
     comments = leading_comments(node, source.text)
-    return "\n".join(reindent(node_text(c, source.text), indent_at(source.text, c.start_byte), "") for c in comments)
+    return "\n".join(
+        reindent(node_text(c, source.text), indent_at(source.text, c.start_byte), "")
+        for c in comments
+    )
 
 
 def _majority(features: list[Feature]) -> Feature:
@@ -718,11 +881,12 @@ def _home_dir(user: User) -> str:
 def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> list[str]:
     name = up.user.name
     home = _home_dir(up.user)
-    out = [
+    identity = (
         f"home.username = lib.mkDefault {quote_string(name)};\n"
         f"home.homeDirectory = lib.mkDefault {quote_string(home)};\n"
-        f"home.stateVersion = {quote_string(state_version)};",
-    ]
+        f"home.stateVersion = {quote_string(state_version)};"
+    )
+    out = [identity]
     tail = "programs.home-manager.enable = true;"
     if opts.mode is Mode.BOTH:
         tail = (
@@ -789,12 +953,15 @@ def _indent(code: str, pad: str = "  ") -> str:
 
 def _packages_block(dest: DestFile, needs: Needs) -> str:
     values: list[str] = []
+    items = list(dest.items)
     if dest.entry is not None and dest.home:
-        dest.items.insert(0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None, 0))  # type: ignore[arg-type]
+        items.insert(
+            0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None)
+        )
         needs.args.add("pkgs")
     by_env: dict[str, list[PackageItem]] = defaultdict(list)
-    envs = {item.env for item in dest.items if item.env}
-    for item in dest.items:
+    envs = {item.env for item in items if item.env}
+    for item in items:
         # An item written without `with` reads only lexical names (`pkgs.x`), which win over
         # any `with`: it can join the one `with pkgs; [ ... ]` list unchanged.
         by_env[item.env or (next(iter(envs)) if len(envs) == 1 else "")].append(item)
@@ -803,7 +970,9 @@ def _packages_block(dest: DestFile, needs: Needs) -> str:
         if len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code:
             values.append(f"{head}[ {items[0].code} ]")
         else:
-            lines = "\n".join(("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items))
+            lines = "\n".join(
+                ("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items)
+            )
             values.append(f"{head}[\n" + _indent(lines) + "\n]")
     values.extend(c.value_code for c in dest.chunks if c.packages)
     if not values:
@@ -860,9 +1029,8 @@ class FlakeEditor:
         return self.input_ref("home-manager")
 
     def nixpkgs_name(self) -> str:
-        for name, inp in self.repo.inputs.items():
-            if name == "nixpkgs":
-                return name
+        if "nixpkgs" in self.repo.inputs:
+            return "nixpkgs"
         for name, inp in self.repo.inputs.items():
             if inp.url and "nixpkgs" in inp.url:
                 return name
@@ -890,7 +1058,11 @@ class FlakeEditor:
                 continue
             names = node_text(path, text).split(".")
             value = b.child_by_field_name("expression")
-            if names == ["inputs"] and value is not None and unparen(value).type == "attrset_expression":
+            if (
+                names == ["inputs"]
+                and value is not None
+                and unparen(value).type == "attrset_expression"
+            ):
                 span = insert_binding(unparen(value), text, block)
                 self.edit(span, f"add the home-manager input ({url})")
                 return
@@ -935,24 +1107,34 @@ class FlakeEditor:
             items = []
             if not self.has_hm_module(host):
                 items.append(f"{hm}.nixosModules.home-manager")
-            items.append(self.settings_module(host, ups, shared, host_names))
+            items.append(self.settings_module(host, ups, shared))
             span = append_to_list(node, self.src.text, items)
             self.edit(span, "wire home-manager's NixOS module")
 
     def has_hm_module(self, host: SystemConfig) -> bool:
         for ref in host.modules:
-            if ref.kind is ModuleKind.EXTERNAL and "home-manager" in ref.label and "nixosModules" in ref.label:
+            if (
+                ref.kind is ModuleKind.EXTERNAL
+                and "home-manager" in ref.label
+                and "nixosModules" in ref.label
+            ):
                 return True
         for info in self.repo.host_modules(host.name):
             for ref in info.imports:
-                if ref.kind is ModuleKind.EXTERNAL and "home-manager" in ref.label and "nixosModules" in ref.label:
+                if (
+                    ref.kind is ModuleKind.EXTERNAL
+                    and "home-manager" in ref.label
+                    and "nixosModules" in ref.label
+                ):
                     return True
         return False
 
     def list_is_shared(self, host: SystemConfig) -> bool:
         node = self.modules_list(host)
         return any(
-            other is not host and self._list_node(other) is not None and self._list_node(other).start_byte == node.start_byte  # type: ignore[union-attr]
+            other is not host
+            and self._list_node(other) is not None
+            and self._list_node(other).start_byte == node.start_byte  # type: ignore[union-attr]
             for other in self.repo.hosts.values()
         )
 
@@ -985,7 +1167,7 @@ class FlakeEditor:
                 return node_text(thunk.expr, self.src.text)
         return None
 
-    def settings_module(self, host: SystemConfig, ups: list[UserPlan], shared: bool, host_names: list[str]) -> str:
+    def settings_module(self, host: SystemConfig, ups: list[UserPlan], shared: bool) -> str:
         lines = [
             "home-manager.useGlobalPkgs = true;",
             "home-manager.useUserPackages = true;",
@@ -996,7 +1178,7 @@ class FlakeEditor:
             lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
             modules = [_relative(up.entry, PurePosixPath("."))]
-            per_host = {h: p for h, p in up.per_host.items()}
+            per_host = dict(up.per_host)
             if shared and per_host:
                 param = self.helper_param(host)
                 if param is None:
@@ -1036,7 +1218,9 @@ class FlakeEditor:
         for up in users:
             for host_name in up.hosts:
                 host = self.repo.hosts[host_name]
-                entries.append((f"{up.user.name}@{host_name}", self.home_configuration(up, host, hm)))
+                entries.append(
+                    (f"{up.user.name}@{host_name}", self.home_configuration(up, host, hm))
+                )
         if not entries:
             return
         anchor, container, dotted = self.nixos_configurations_binding()
@@ -1052,9 +1236,7 @@ class FlakeEditor:
         system = self.host_system(host)
         nixpkgs = self.input_ref(self.nixpkgs_name())
         if self.allows_unfree(host):
-            pkgs = (
-                f"import {nixpkgs} {{\n  system = {quote_string(system)};\n  config.allowUnfree = true;\n}}"
-            )
+            pkgs = f"import {nixpkgs} {{\n  system = {quote_string(system)};\n  config.allowUnfree = true;\n}}"
         else:
             pkgs = f"{nixpkgs}.legacyPackages.{system}"
         lines = [f"pkgs = {pkgs};"]
@@ -1063,7 +1245,11 @@ class FlakeEditor:
         if host.name in up.osconfig_hosts:
             self_ref = self.self_ref()
             osconfig = f"osConfig = {self_ref}.nixosConfigurations.{_key(host.name)}.config;"
-            if special is not None and special.strip().startswith("{") and special.strip().endswith("}"):
+            if (
+                special is not None
+                and special.strip().startswith("{")
+                and special.strip().endswith("}")
+            ):
                 inner = special.strip()[1:-1].strip()
                 extra = "{\n" + (f"  {inner}\n" if inner else "") + f"  {osconfig}\n}}"
             elif special is not None:
@@ -1104,7 +1290,7 @@ class FlakeEditor:
         raise HomewardError(
             f"cannot tell the platform of host `{host.name}` (for its standalone home configuration)",
             at=host.location,
-            hint="set `system = \"x86_64-linux\";` in its nixosSystem call or `nixpkgs.hostPlatform`, or use --mode module",
+            hint='set `system = "x86_64-linux";` in its nixosSystem call or `nixpkgs.hostPlatform`, or use --mode module',
         )
 
     def allows_unfree(self, host: SystemConfig) -> bool:
@@ -1131,7 +1317,9 @@ class FlakeEditor:
 
     def outputs_attrset(self) -> Node:
         if self.fn is None:
-            raise HomewardError("flake.nix `outputs` is not a function homeward can edit", at=self.src.location(0))
+            raise HomewardError(
+                "flake.nix `outputs` is not a function homeward can edit", at=self.src.location(0)
+            )
         body = self.fn.child_by_field_name("body")
         candidates: list[Node] = []
         stack = [body] if body is not None else []
@@ -1155,12 +1343,26 @@ class FlakeEditor:
                 if inner is not None:
                     stack.append(inner)
             elif node.type == "apply_expression":
-                stack.extend(c for c in (node.child_by_field_name("argument"), node.child_by_field_name("function")) if c is not None)
+                stack.extend(
+                    c
+                    for c in (
+                        node.child_by_field_name("argument"),
+                        node.child_by_field_name("function"),
+                    )
+                    if c is not None
+                )
             elif node.type == "binary_expression":
-                stack.extend(c for c in (node.child_by_field_name("right"), node.child_by_field_name("left")) if c is not None)
+                stack.extend(
+                    c
+                    for c in (node.child_by_field_name("right"), node.child_by_field_name("left"))
+                    if c is not None
+                )
         if candidates:
             return candidates[0]
-        raise HomewardError("cannot find where flake.nix defines its outputs", at=self.src.location(self.fn.start_byte))
+        raise HomewardError(
+            "cannot find where flake.nix defines its outputs",
+            at=self.src.location(self.fn.start_byte),
+        )
 
 
 def _descendants(node: Node) -> list[Node]:
@@ -1189,4 +1391,13 @@ def plan_migration(repo: Repo, opts: MigrateOptions) -> Plan:
     return Planner(repo, opts).plan()
 
 
-__all__ = ["DYNAMIC", "External", "MigrateOptions", "Mode", "Str", "hm_branch", "named_children", "plan_migration"]
+__all__ = [
+    "DYNAMIC",
+    "External",
+    "MigrateOptions",
+    "Mode",
+    "Str",
+    "hm_branch",
+    "named_children",
+    "plan_migration",
+]

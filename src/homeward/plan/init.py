@@ -1,0 +1,367 @@
+"""`homeward init`: the layout of DESIGN.md as a Plan of new files. Pure.
+
+    flake.nix                       nixpkgs + home-manager; nixosConfigurations.<host> with
+                                    home-manager's NixOS module; homeConfigurations."<user>@<host>"
+    hosts/<host>/default.nix        system-only concerns
+    hosts/<host>/hardware-configuration.nix
+    modules/system/users.nix        the account; no packages
+    home/<user>/default.nix         the home-manager entry point
+    home/<user>/features/cli.nix    command-line tools
+    home/<user>/features/git.nix    git
+
+Every file is built with `syntax/emit.py`, so it is formatted as nixfmt would format it. Option
+names were checked against home-manager's sources of the pinned release (`nixos/common.nix`,
+`modules/home-environment.nix`, `modules/misc/version.nix`, `modules/programs/git.nix`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward.plan.types import NewFile, Plan
+from homeward.syntax.emit import (
+    Attrs,
+    Blank,
+    Call,
+    Comment,
+    Func,
+    Inherit,
+    Key,
+    NixPath,
+    Raw,
+    attr_key,
+    emit_file,
+)
+
+RELEASE = "25.05"
+"""The NixOS release the scaffold pins; home-manager's release branch follows it."""
+
+BACKUP_EXTENSION = "hm-backup"
+
+# home-manager 25.11 merged `programs.git.{userName,userEmail,extraConfig,aliases}` into
+# `programs.git.settings`; release-25.05 has no `settings` and fails on it. Both accept
+# `extraConfig` (25.11 renames it to `settings` with a warning).
+GIT_SETTINGS_SINCE = (25, 11)
+
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+SYSTEMS = (
+    "x86_64-linux",
+    "aarch64-linux",
+    "i686-linux",
+    "riscv64-linux",
+    "armv7l-linux",
+    "armv6l-linux",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InitSpec:
+    user: str
+    host: str
+    system: str = "x86_64-linux"
+    hardware: bytes | None = None  # the text of `--hardware-config FILE`; a placeholder if None
+    release: str = RELEASE
+
+
+def user_problem(user: str) -> str | None:
+    """Why `user` cannot be a NixOS account and a Nix attribute name, or None."""
+    if user == "root":
+        return "`root` is not a normal user; home-manager is set up for a normal account"
+    if not _USER.match(user):
+        return (
+            f"`{user}` is not a valid user name: use lowercase letters, digits, `_` and `-`, "
+            "starting with a letter or `_`, at most 32 characters"
+        )
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` cannot be a host name (and `nixosConfigurations` attribute), or None."""
+    if not _HOST.match(host):
+        return (
+            f"`{host}` is not a valid host name: use letters, digits and `-` (not first or "
+            "last), at most 63 characters"
+        )
+    return None
+
+
+def system_problem(system: str) -> str | None:
+    if system not in SYSTEMS:
+        return f"`{system}` is not a NixOS platform homeward knows: one of {', '.join(SYSTEMS)}"
+    return None
+
+
+def _release_tuple(release: str) -> tuple[int, int]:
+    major, minor = release.split(".")
+    return int(major), int(minor)
+
+
+def plan_init(spec: InitSpec) -> Plan:
+    """The files of a new configuration for `spec.user` on `spec.host`."""
+    u, h = spec.user, spec.host
+    host_dir = Path("hosts") / h
+    home_dir = Path("home") / u
+    files = [
+        NewFile(Path("flake.nix"), flake_nix(spec), "the flake: inputs and both outputs"),
+        NewFile(host_dir / "default.nix", host_nix(spec), f"`{h}`'s system configuration"),
+        NewFile(
+            host_dir / "hardware-configuration.nix",
+            spec.hardware if spec.hardware is not None else hardware_placeholder(spec),
+            "copied from --hardware-config"
+            if spec.hardware is not None
+            else "a placeholder: replace it with the machine's own",
+        ),
+        NewFile(Path("modules/system/users.nix"), users_nix(spec), f"the account of `{u}`"),
+        NewFile(home_dir / "default.nix", home_nix(spec), f"`{u}`'s home-manager entry point"),
+        NewFile(home_dir / "features/cli.nix", cli_nix(spec), "command-line tools"),
+        NewFile(home_dir / "features/git.nix", git_nix(spec), "git"),
+    ]
+    return Plan(new_files=tuple(files))
+
+
+def _with_header(header: list[str], body: bytes) -> bytes:
+    return "".join(f"# {line}\n" if line else "#\n" for line in header).encode() + body
+
+
+def flake_nix(spec: InitSpec) -> bytes:
+    u, h = spec.user, spec.host
+    hm_module = Attrs(
+        [
+            (("home-manager", "useGlobalPkgs"), True),
+            (("home-manager", "useUserPackages"), True),
+            Comment("Existing dotfiles in the way are renamed, not an error (`.hm-backup`)."),
+            (("home-manager", "backupFileExtension"), BACKUP_EXTENSION),
+            (("home-manager", "extraSpecialArgs"), Attrs([Inherit(("inputs",))])),
+            (("home-manager", "users", u), Call("import", [NixPath(f"./home/{u}")])),
+        ]
+    )
+    outputs = Attrs(
+        [
+            (
+                ("nixosConfigurations", h),
+                Call(
+                    "nixpkgs.lib.nixosSystem",
+                    [
+                        Attrs(
+                            [
+                                ("specialArgs", Attrs([Inherit(("inputs",))])),
+                                (
+                                    "modules",
+                                    [
+                                        NixPath(f"./hosts/{h}"),
+                                        Raw("home-manager.nixosModules.home-manager"),
+                                        hm_module,
+                                    ],
+                                ),
+                            ]
+                        )
+                    ],
+                ),
+            ),
+            Blank(),
+            Comment(f"Standalone: `home-manager switch --flake .#{u}@{h}`."),
+            (
+                ("homeConfigurations", f"{u}@{h}"),
+                Call(
+                    "home-manager.lib.homeManagerConfiguration",
+                    [
+                        Attrs(
+                            [
+                                ("pkgs", Raw(f"nixpkgs.legacyPackages.{attr_key(spec.system)}")),
+                                ("extraSpecialArgs", Attrs([Inherit(("inputs",))])),
+                                ("modules", [NixPath(f"./home/{u}")]),
+                            ]
+                        )
+                    ],
+                ),
+            ),
+        ]
+    )
+    flake = Attrs(
+        [
+            ("description", f"NixOS and home-manager configuration of {u} on {h}"),
+            Blank(),
+            (
+                "inputs",
+                Attrs(
+                    [
+                        (("nixpkgs", "url"), f"github:NixOS/nixpkgs/nixos-{spec.release}"),
+                        (
+                            "home-manager",
+                            Attrs(
+                                [
+                                    (
+                                        "url",
+                                        f"github:nix-community/home-manager/release-{spec.release}",
+                                    ),
+                                    (("inputs", "nixpkgs", "follows"), "nixpkgs"),
+                                ]
+                            ),
+                        ),
+                    ]
+                ),
+            ),
+            Blank(),
+            ("outputs", Func(["nixpkgs", "home-manager"], outputs, at="inputs")),
+        ]
+    )
+    return emit_file(flake)
+
+
+def host_nix(spec: InitSpec) -> bytes:
+    h = spec.host
+    body = Attrs(
+        [
+            (
+                "imports",
+                [
+                    NixPath("./hardware-configuration.nix"),
+                    NixPath("../../modules/system/users.nix"),
+                ],
+            ),
+            Blank(),
+            Comment("Pick this machine's boot loader (UEFI shown; see `nixos-generate-config`):"),
+            Comment("boot.loader.systemd-boot.enable = true;"),
+            Comment("boot.loader.efi.canTouchEfiVariables = true;"),
+            Blank(),
+            (("networking", "hostName"), h),
+            (("nixpkgs", "hostPlatform"), spec.system),
+            Blank(),
+            (("nix", "settings", "experimental-features"), ["nix-command", "flakes"]),
+            Blank(),
+            Comment("The NixOS release this machine was installed with; do not change it later."),
+            (("system", "stateVersion"), spec.release),
+        ]
+    )
+    header = [
+        f"{h}: system-level configuration only (hardware, boot, services, accounts).",
+        f"User programs and settings live in home-manager, under home/; `{h}` never imports them.",
+    ]
+    return _with_header(header, emit_file(body))
+
+
+def hardware_placeholder(spec: InitSpec) -> bytes:
+    h = spec.host
+    body = Func(
+        ["lib"],
+        Attrs(
+            [
+                (
+                    "warnings",
+                    [f"hosts/{h}/hardware-configuration.nix is a placeholder; replace it"],
+                ),
+                Blank(),
+                Comment("Stand-ins so that the configuration evaluates; the real file replaces"),
+                Comment("the file system, and default.nix picks the boot loader."),
+                (
+                    ("fileSystems", "/"),
+                    Call(
+                        "lib.mkDefault",
+                        [Attrs([("device", "/dev/disk/by-label/nixos"), ("fsType", "ext4")])],
+                    ),
+                ),
+                (("boot", "loader", "grub", "enable"), Call("lib.mkDefault", [False])),
+            ]
+        ),
+    )
+    header = [
+        "PLACEHOLDER: replace this file with the one generated on the machine:",
+        f"  nixos-generate-config --show-hardware-config > hosts/{h}/hardware-configuration.nix",
+        "(or run `homeward init --hardware-config FILE` to copy it in).",
+    ]
+    return _with_header(header, emit_file(body))
+
+
+def users_nix(spec: InitSpec) -> bytes:
+    u = spec.user
+    body = Attrs(
+        [
+            (
+                ("users", "users", u),
+                Attrs([("isNormalUser", True), ("extraGroups", ["wheel"])]),
+            ),
+        ]
+    )
+    header = [
+        "Accounts, groups and login shells. User packages belong in home/<user>/, not here.",
+    ]
+    return _with_header(header, emit_file(body))
+
+
+def home_nix(spec: InitSpec) -> bytes:
+    u = spec.user
+    body = Func(
+        ["lib", "pkgs"],
+        Attrs(
+            [
+                ("imports", [NixPath("./features/cli.nix"), NixPath("./features/git.nix")]),
+                Blank(),
+                Comment(
+                    f"The NixOS module sets these from `users.users.{u}`; standalone uses them."
+                ),
+                (("home", "username"), Call("lib.mkDefault", [u])),
+                (("home", "homeDirectory"), Call("lib.mkDefault", [f"/home/{u}"])),
+                Blank(),
+                Comment("The home-manager release this was written for; do not change it later."),
+                (("home", "stateVersion"), spec.release),
+                Blank(),
+                (("programs", "home-manager", "enable"), True),
+                Comment("Under the NixOS module `programs.home-manager` installs nothing: keep"),
+                Comment("the `home-manager` command for standalone switches."),
+                (("home", "packages"), [Raw("pkgs.home-manager")]),
+            ]
+        ),
+    )
+    header = [
+        f"{u}'s home-manager configuration, used by `nixos-rebuild switch --flake .#{spec.host}`",
+        f"and by `home-manager switch --flake .#{u}@{spec.host}`. One concern per file in features/.",
+    ]
+    return _with_header(header, emit_file(body))
+
+
+def cli_nix(_spec: InitSpec) -> bytes:
+    body = Func(
+        ["pkgs"],
+        Attrs(
+            [
+                (
+                    ("home", "packages"),
+                    [Raw("pkgs.fd"), Raw("pkgs.jq"), Raw("pkgs.ripgrep")],
+                ),
+                Blank(),
+                Comment("Let home-manager manage the shell, so that `home.sessionVariables` and"),
+                Comment(
+                    "`home.shellAliases` apply (an existing ~/.bashrc is renamed *.hm-backup):"
+                ),
+                Comment("programs.bash.enable = true;"),
+            ]
+        ),
+    )
+    return _with_header(["Command-line tools."], emit_file(body))
+
+
+def git_nix(spec: InitSpec) -> bytes:
+    new_names = _release_tuple(spec.release) >= GIT_SETTINGS_SINCE
+    settings = "settings" if new_names else "extraConfig"
+    config = Attrs(
+        [
+            Comment('user.name = "Your Name";'),
+            Comment('user.email = "you@example.org";'),
+            (("init", "defaultBranch"), "main"),
+            (("pull", "rebase"), True),
+        ]
+    )
+    items: list[tuple[Key, object] | Comment | Blank | Inherit] = [("enable", True)]
+    if not new_names:
+        items.append(
+            Comment(
+                f"home-manager {GIT_SETTINGS_SINCE[0]}.{GIT_SETTINGS_SINCE[1]} renames this "
+                "to `programs.git.settings`."
+            )
+        )
+    items.append((settings, config))
+    body = Attrs([(("programs", "git"), Attrs(items))])
+    return _with_header(["git: ~/.config/git/config."], emit_file(body))
