@@ -47,6 +47,7 @@ class Row:
     feature: Feature
     renames: dict[str, str] = field(default_factory=dict)
     per_leaf: bool = False  # each attribute below moves on its own (variables, aliases)
+    scalar_values: bool = False  # only string/number values correspond (no lists, paths, null)
     needs_shell: bool = False  # only takes effect when home-manager manages the user's shell
     note: str = ""
     source: str = ""  # where home-manager declares it
@@ -74,7 +75,7 @@ ROWS: tuple[Row, ...] = (
     _row(
         "programs.git",
         "programs.git",
-        "enable package config lfs",
+        "enable package config lfs.enable lfs.package",
         Feature.GIT,
         {"config": "settings"},
         note="NixOS writes /etc/gitconfig, home-manager ~/.config/git/config",
@@ -87,6 +88,7 @@ ROWS: tuple[Row, ...] = (
         Feature.CLI,
         per_leaf=True,
         needs_shell=True,
+        scalar_values=True,
         note="home-manager applies session variables only in shells it manages",
         source="modules/home-environment.nix",
     ),
@@ -97,6 +99,7 @@ ROWS: tuple[Row, ...] = (
         Feature.CLI,
         per_leaf=True,
         needs_shell=True,
+        scalar_values=True,
         note="home-manager applies session variables only in shells it manages",
         source="modules/home-environment.nix",
     ),
@@ -107,6 +110,7 @@ ROWS: tuple[Row, ...] = (
         Feature.CLI,
         per_leaf=True,
         needs_shell=True,
+        scalar_values=True,
         note="home-manager applies shell aliases only in shells it manages",
         source="modules/home-environment.nix",
     ),
@@ -117,20 +121,26 @@ ROWS: tuple[Row, ...] = (
         "historyLimit newSession plugins aggressiveResize customPaneNavigationAndResize "
         "reverseSplit secureSocket resizeAmount",
         Feature.CLI,
+        needs_shell=True,
+        note="`secureSocket` sets TMUX_TMPDIR through home.sessionVariables",
         source="modules/programs/tmux.nix",
     ),
     _row(
         "programs.direnv",
         "programs.direnv",
-        "enable package nix-direnv silent",
+        "enable package nix-direnv silent direnvrcExtra",
         Feature.CLI,
+        {"direnvrcExtra": "stdlib"},
+        needs_shell=True,
+        note="the hook goes into the shell's init file, which home-manager must manage",
         source="modules/programs/direnv.nix",
     ),
     _row(
         "programs.starship",
         "programs.starship",
-        "enable package settings",
+        "enable package settings presets",
         Feature.CLI,
+        needs_shell=True,
         source="modules/programs/starship.nix",
     ),
     _row(
@@ -143,9 +153,10 @@ ROWS: tuple[Row, ...] = (
     _row(
         "programs.bat",
         "programs.bat",
-        "enable package settings extraPackages",
+        "enable package extraPackages",
         Feature.CLI,
-        {"settings": "config"},
+        note="NixOS `settings` takes integers and writes booleans as --x=true; home-manager's "
+        "`config` does neither, so a group that sets it stays NixOS",
         source="modules/programs/bat.nix",
     ),
     _row(
@@ -154,6 +165,7 @@ ROWS: tuple[Row, ...] = (
         "enable package flags",
         Feature.CLI,
         {"flags": "options"},
+        needs_shell=True,
         source="modules/programs/zoxide.nix",
     ),
     _row(
@@ -163,23 +175,32 @@ ROWS: tuple[Row, ...] = (
         Feature.EDITORS,
         needs_shell=True,
         note="`defaultEditor` sets EDITOR through home.sessionVariables",
-        source="modules/programs/neovim.nix",
+        source="modules/programs/neovim/default.nix",
     ),
     _row(
         "programs.vim",
         "programs.vim",
-        "enable package defaultEditor",
+        "enable defaultEditor",
         Feature.EDITORS,
         needs_shell=True,
+        note="home-manager's `package` is read-only (`packageConfigurable`)",
         source="modules/programs/vim.nix",
     ),
     _row(
         "programs.firefox",
         "programs.firefox",
-        "enable package languagePacks nativeMessagingHosts",
+        "enable package languagePacks",
         Feature.DESKTOP,
-        note="`policies`, `preferences` and `autoConfig` apply system-wide and have no exact counterpart",
+        note="NixOS writes `policies` to /etc/firefox, home-manager wraps the package; "
+        "`preferences`, `autoConfig` and `nativeMessagingHosts.packages` differ in shape",
         source="modules/programs/firefox/mkFirefoxModule.nix",
+    ),
+    _row(
+        "programs.lazygit",
+        "programs.lazygit",
+        "enable package settings",
+        Feature.GIT,
+        source="modules/programs/lazygit.nix",
     ),
 )
 
@@ -192,7 +213,8 @@ KEEP: dict[tuple[str, ...], str] = {
     (
         "programs",
         "gnupg",
-    ): "the NixOS gpg agent is a system service; home-manager has services.gpg-agent with other options",
+    ): "NixOS starts a gpg agent in every user's session; home-manager's counterpart, "
+    "services.gpg-agent, has other option names",
     (
         "programs",
         "ssh",
@@ -305,10 +327,19 @@ def home_path(row: Row, path: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def unsupported(row: Row, paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The definitions of a group that keep it from moving as a whole."""
+    """The definitions of a group that keep it from moving as a whole.
+
+    A supported name may be dotted (`lfs.enable`): it covers that sub-path only.
+    """
     if "*" in row.supported:
         return []
-    return [p for p in paths if len(p) > len(row.nixos) and p[len(row.nixos)] not in row.supported]
+    allowed = [tuple(name.split(".")) for name in row.supported]
+    bad = []
+    for p in paths:
+        rest = p[len(row.nixos) :]
+        if rest and not any(rest[: len(a)] == a for a in allowed):
+            bad.append(p)
+    return bad
 
 
 # Packages by feature file. Unknown packages go to `packages.nix`.

@@ -115,6 +115,9 @@ class UserPlan:
     hosts: tuple[str, ...]
     entry: PurePosixPath
     per_host: dict[str, PurePosixPath] = field(default_factory=dict)
+    reaches: dict[PurePosixPath, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # files for some hosts
     needs_shell: bool = False
     osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
     wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
@@ -273,14 +276,30 @@ class Planner:
         return tuple(sorted(info.hosts & set(up.hosts)))
 
     def home_dest(self, up: UserPlan, reach: tuple[str, ...], feature: Feature) -> DestFile:
+        """The home-manager file for definitions that reach `reach` of the user's hosts: a
+        feature file when they reach all, `home/<u>/<host>.nix` for one host, a shared feature
+        file imported by those hosts' files otherwise (wired up in `place_per_host`)."""
         base = PurePosixPath("home") / up.user.name
         if set(reach) == set(up.hosts):
             path = base / "features" / f"{feature}.nix" if self.opts.features else up.entry
-        elif len(reach) == 1:
-            path = base / f"{reach[0]}.nix"
-            up.per_host[reach[0]] = path
         else:
-            path = base / "features" / f"{feature}-{'-'.join(reach)}.nix"
+            path = (
+                base / f"{reach[0]}.nix"
+                if len(reach) == 1
+                else base / "features" / f"{feature}-{'-'.join(reach)}.nix"
+            )
+            up.reaches[path] = reach
+        return self.dest(path, home=True)
+
+    def place_per_host(self, up: UserPlan) -> None:
+        """Per-host files for the files that were filled: a host's own, or its imports."""
+        base = PurePosixPath("home") / up.user.name
+        for path, reach in sorted(up.reaches.items()):
+            if self.new_files[path].empty:
+                continue
+            if len(reach) == 1:
+                up.per_host[reach[0]] = path
+                continue
             for host in reach:
                 host_file = base / f"{host}.nix"
                 up.per_host[host] = host_file
@@ -288,8 +307,6 @@ class Planner:
                 rel = _relative(path, host_file.parent)
                 if rel not in dest.imports:
                     dest.imports.append(rel)
-            return self.dest(path, home=True)
-        return self.dest(path, home=True)
 
     def dest(self, path: PurePosixPath, *, home: bool) -> DestFile:
         if path not in self.new_files:
@@ -388,7 +405,16 @@ class Planner:
             if verdict.fate is Fate.HOME and verdict.row is not None:
                 row = verdict.row
                 bad = unsupported(row, [d.path for d in defs])
-                if bad:
+                odd = [d for d in defs if row.scalar_values and not _scalar(d)]
+                if odd:
+                    self.note(
+                        f"`{'.'.join(group)}` stays a NixOS option: `{odd[0].dotted}` is not a string or number, "
+                        f"which `{'.'.join(row.home)}` requires",
+                        Severity.WARNING,
+                        odd[0].binding,
+                        info.source,
+                    )
+                elif bad:
                     self.note(
                         f"`{'.'.join(group)}` stays a NixOS option: `{'.'.join(bad[0])}` has no exact home-manager counterpart",
                         Severity.WARNING,
@@ -618,6 +644,7 @@ class Planner:
 
     def finish_user(self, up: UserPlan) -> None:
         """Per-host files, the shell home-manager must manage, the entry's imports."""
+        self.place_per_host(up)
         if up.needs_shell:
             shell = self.login_shell(up.user)
             dest = self.home_dest(up, up.hosts, Feature.CLI)
@@ -824,6 +851,15 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         if holder is None or holder.type != "binding":
             return current
         current = holder
+
+
+def _scalar(d: Definition) -> bool:
+    """A string or number value (what home.sessionVariables and home.shellAliases accept)."""
+    return unparen(d.value).type in (
+        "string_expression",
+        "indented_string_expression",
+        "integer_expression",
+    )
 
 
 def _leading_comment_text(node: Node, source: Source) -> str:

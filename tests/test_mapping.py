@@ -1,0 +1,246 @@
+"""The mapping table against the option names read from home-manager's and nixpkgs' sources.
+
+`homeward/data/hm_options.json` and `homeward/data/nixos_options.json` list option paths (and the
+file declaring each) as read from `nix-community/home-manager` and `NixOS/nixpkgs`; their
+`source` blocks name the commit of every file read. These tests need no nix.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from homeward.plan.mapping import KEEP, ROWS, SYSTEM_PREFIXES, Fate, Row, classify, home_path
+
+DATA_FILES = ("hm_options.json", "nixos_options.json")
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("homeward.data").joinpath(name).read_text())
+    return data
+
+
+def hm() -> dict[str, Any]:
+    return load("hm_options.json")
+
+
+def nixos() -> dict[str, Any]:
+    return load("nixos_options.json")
+
+
+def declared(options: dict[str, str], path: str) -> bool:
+    """Whether `path` is an option, or a prefix of options (an option group)."""
+    return path in options or any(o.startswith(path + ".") for o in options)
+
+
+def below(options: dict[str, str], path: str) -> list[str]:
+    """The options inside the group `path`, as suffixes (`lfs` -> `enable`, `package`)."""
+    return sorted(o[len(path) + 1 :] for o in options if o.startswith(path + "."))
+
+
+def dotted(parts: tuple[str, ...]) -> str:
+    return ".".join(parts)
+
+
+def row_id(row: Row) -> str:
+    return dotted(row.nixos)
+
+
+# One case per supported sub-name of every row: (row, NixOS path, home-manager path).
+NAMED = [
+    (row, dotted((*row.nixos, name)), dotted((*row.home, row.renames.get(name, name))))
+    for row in ROWS
+    if "*" not in row.supported
+    for name in sorted(row.supported)
+]
+NAMED_IDS = [nixos_path for _, nixos_path, _ in NAMED]
+WILDCARD = [row for row in ROWS if "*" in row.supported]
+
+
+# --- the data files themselves -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_data_file_is_canonical_json(name: str) -> None:
+    """Why: the files are diffed by reviewers; sorted keys and 2-space indent keep diffs small."""
+    text = resources.files("homeward.data").joinpath(name).read_text()
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_every_option_names_a_file_that_was_read(name: str) -> None:
+    """Why: each option path must be traceable to the file (and commit) it was read from."""
+    data = load(name)
+    source = data["source"]
+    assert source["repository"] in {"nix-community/home-manager", "NixOS/nixpkgs"}
+    assert len(source["commit"]) == 40
+    for path, file in data["options"].items():
+        assert file in source["files"], f"{path}: {file} is not listed in source.files"
+        assert len(source["files"][file]) == 40
+
+
+# --- every row against both sides ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "nixos_path", "hm_path"), NAMED, ids=NAMED_IDS)
+def test_supported_name_exists_in_home_manager(row: Row, nixos_path: str, hm_path: str) -> None:
+    """Why: moving a definition to a home-manager path that does not exist fails evaluation."""
+    assert declared(hm()["options"], hm_path), f"{nixos_path} -> {hm_path}: no such HM option"
+
+
+@pytest.mark.parametrize(("row", "nixos_path", "hm_path"), NAMED, ids=NAMED_IDS)
+def test_supported_name_exists_in_nixos(row: Row, nixos_path: str, hm_path: str) -> None:
+    """Why: a supported name NixOS does not have can never be found in a user file."""
+    assert declared(nixos()["options"], nixos_path), f"{nixos_path}: no such NixOS option"
+
+
+@pytest.mark.parametrize(("row", "nixos_path", "hm_path"), NAMED, ids=NAMED_IDS)
+def test_supported_name_has_the_same_shape(row: Row, nixos_path: str, hm_path: str) -> None:
+    """Why: a group moves whole, so each NixOS option in it needs an HM option of that name.
+
+    A NixOS leaf must map to an HM leaf and a NixOS group's options must all exist below the HM
+    path (`programs.firefox.nativeMessagingHosts.packages` has no HM counterpart at
+    `...nativeMessagingHosts.packages`; `programs.git.lfs.enablePureSSHTransfer` has none).
+    """
+    nixos_opts, hm_opts = nixos()["options"], hm()["options"]
+    if nixos_path in nixos_opts:
+        assert hm_path in hm_opts, f"{nixos_path} is an option, {hm_path} only a group"
+    missing = [s for s in below(nixos_opts, nixos_path) if not declared(hm_opts, f"{hm_path}.{s}")]
+    assert not missing, f"{nixos_path}.{{{','.join(missing)}}} have no HM counterpart"
+
+
+@pytest.mark.parametrize(("row", "nixos_path", "hm_path"), NAMED, ids=NAMED_IDS)
+def test_supported_name_is_settable_in_home_manager(
+    row: Row, nixos_path: str, hm_path: str
+) -> None:
+    """Why: HM's `programs.vim.package` is read-only (the result); defining it fails."""
+    assert hm_path not in hm()["read_only"], f"{nixos_path} -> {hm_path} is read-only in HM"
+
+
+@pytest.mark.parametrize("row", WILDCARD, ids=row_id)
+def test_wildcard_row_prefixes_exist(row: Row) -> None:
+    """Why: per-leaf rows (variables, aliases) move attribute names, so only prefixes matter."""
+    assert declared(hm()["options"], dotted(row.home))
+    assert declared(nixos()["options"], dotted(row.nixos))
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_row_source_is_the_declaring_file(row: Row) -> None:
+    """Why: `source` is shown to users as where to read about the counterpart."""
+    hm_opts = hm()["options"]
+    paths = (
+        [dotted(row.home)]
+        if "*" in row.supported
+        else [dotted((*row.home, row.renames.get(n, n))) for n in row.supported]
+    )
+    files = {f for p in paths for o, f in hm_opts.items() if o == p or o.startswith(p + ".")}
+    assert files == {row.source}, f"{row_id(row)}: declared in {sorted(files)}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_row_needs_shell_when_home_manager_acts_through_the_shell(row: Row) -> None:
+    """Why: HM hooks (direnv, starship, zoxide, TMUX_TMPDIR) land in HM-managed shell files only."""
+    names = ["*"] if "*" in row.supported else sorted(row.supported)
+    paths = [dotted(row.home)] + [
+        dotted((*row.home, row.renames.get(n, n))) for n in names if n != "*"
+    ]
+    dependent = [
+        p for p in paths for s in hm()["shell_dependent"] if p == s or p.startswith(s + ".")
+    ]
+    if dependent:
+        assert row.needs_shell, f"{row_id(row)}: {sorted(set(dependent))} act through the shell"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_row_home_prefix_is_a_home_manager_namespace(row: Row) -> None:
+    """Why: a prefix outside HM's namespaces (`environment`, `users`) cannot be set in HM."""
+    assert row.home[0] in hm()["namespaces"]
+    assert dotted(row.home[:1]) not in hm()["nixos_only"]
+    assert dotted(row.home[:2]) not in hm()["nixos_only"]
+
+
+def test_namespaces_and_nixos_only_are_disjoint() -> None:
+    """Why: a name cannot be both an HM namespace and absent from HM."""
+    assert not set(hm()["namespaces"]) & set(hm()["nixos_only"])
+    for name in ("home", "programs", "services", "xdg", "systemd"):
+        assert name in hm()["namespaces"]
+    for name in ("environment", "users", "boot", "networking", "hardware", "fileSystems"):
+        assert name in hm()["nixos_only"]
+
+
+# --- the home-manager entry points homeward emits ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "programs.home-manager.enable",
+        "home.stateVersion",
+        "home.username",
+        "home.homeDirectory",
+        "home.packages",
+        "programs.bash.enable",
+        "programs.zsh.enable",
+        "programs.fish.enable",
+        "home-manager.useGlobalPkgs",
+        "home-manager.useUserPackages",
+        "home-manager.backupFileExtension",
+        "home-manager.overwriteBackup",
+        "home-manager.backupCommand",
+        "home-manager.extraSpecialArgs",
+        "home-manager.users",
+        "home-manager.sharedModules",
+        "lib.homeManagerConfiguration.pkgs",
+        "lib.homeManagerConfiguration.modules",
+        "lib.homeManagerConfiguration.extraSpecialArgs",
+    ],
+)
+def test_emitted_option_exists(path: str) -> None:
+    """Why: `init`/`migrate` write these names; a typo would only show up in `nix eval`."""
+    assert path in hm()["options"]
+
+
+# --- classify ------------------------------------------------------------------------------
+
+
+def test_user_packages_become_home_packages() -> None:
+    """Why: `users.users.<u>.packages` is the one list that moves into `home.packages`."""
+    verdict = classify(("users", "users", "ham", "packages"), user="ham")
+    assert verdict.fate is Fate.PACKAGES
+    assert verdict.group == ("users", "users", "ham", "packages")
+
+
+def test_git_config_is_renamed_to_settings() -> None:
+    """Why: NixOS `programs.git.config` is HM `programs.git.settings` (HM-FACTS pitfall 6)."""
+    path = ("programs", "git", "config", "user", "name")
+    verdict = classify(path)
+    assert verdict.fate is Fate.HOME
+    assert verdict.row is not None
+    assert dotted(home_path(verdict.row, path)) == "programs.git.settings.user.name"
+    assert "programs.git.settings" in hm()["options"]
+
+
+def test_openssh_server_stays_system_level() -> None:
+    """Why: `services.openssh` is the server; HM declares no such option."""
+    assert classify(("services", "openssh", "enable")).fate is Fate.SYSTEM
+    assert "services.openssh" in hm()["nixos_only"]
+    assert not declared(hm()["options"], "services.openssh")
+
+
+def test_fzf_keybindings_are_kept() -> None:
+    """Why: NixOS fzf has `keybindings`/`fuzzyCompletion`, HM fzf has `enable` + integrations."""
+    verdict = classify(("programs", "fzf", "keybindings"))
+    assert verdict.fate is Fate.KEEP
+    assert verdict.group == ("programs", "fzf")
+    assert "programs.fzf.keybindings" in nixos()["options"]
+
+
+def test_keep_and_system_tables_are_tuples_of_names() -> None:
+    """Why: the tables are matched by tuple prefix; a dotted string would never match."""
+    for prefix in [*KEEP, *SYSTEM_PREFIXES]:
+        assert all(part and "." not in part for part in prefix), prefix
