@@ -48,6 +48,8 @@ class Row:
     renames: dict[str, str] = field(default_factory=dict)
     per_leaf: bool = False  # each attribute below moves on its own (variables, aliases)
     scalar_values: bool = False  # only string/number values correspond (no lists, paths, null)
+    # Names older home-manager releases use instead: (release before which they apply, renames).
+    legacy: tuple[tuple[int, int], dict[str, str]] | None = None
     needs_shell: bool = False  # only takes effect when home-manager manages the user's shell
     note: str = ""
     source: str = ""  # where home-manager declares it
@@ -78,6 +80,9 @@ ROWS: tuple[Row, ...] = (
         "enable package config lfs.enable lfs.package",
         Feature.GIT,
         {"config": "settings"},
+        # home-manager 25.11 introduced `settings`; 25.05 and older take the same attrs as
+        # `extraConfig` (25.11 still accepts it with a warning).
+        legacy=((25, 11), {"config": "extraConfig"}),
         note="NixOS writes /etc/gitconfig, home-manager ~/.config/git/config",
         source="modules/programs/git.nix",
     ),
@@ -319,10 +324,20 @@ def classify(path: tuple[str, ...], user: str | None = None) -> Verdict:
     )
 
 
-def home_path(row: Row, path: tuple[str, ...]) -> tuple[str, ...]:
+def renames_for(row: Row, release: tuple[int, int] | None) -> dict[str, str]:
+    """The renames for a home-manager release (None: master, the newest)."""
+    if row.legacy is not None and release is not None and release < row.legacy[0]:
+        return row.legacy[1]
+    return row.renames
+
+
+def home_path(
+    row: Row, path: tuple[str, ...], release: tuple[int, int] | None = None
+) -> tuple[str, ...]:
     """The home-manager path of a NixOS definition covered by `row`."""
     rest = path[len(row.nixos) :]
-    head = row.renames.get(rest[0], rest[0]) if rest else None
+    renames = renames_for(row, release)
+    head = renames.get(rest[0], rest[0]) if rest else None
     return (*row.home, *((head, *rest[1:]) if head else ()))
 
 

@@ -35,7 +35,15 @@ from homeward.plan.chunks import (
     covering_step,
     package_items,
 )
-from homeward.plan.mapping import Fate, Feature, classify, home_path, package_feature, unsupported
+from homeward.plan.mapping import (
+    Fate,
+    Feature,
+    classify,
+    home_path,
+    package_feature,
+    renames_for,
+    unsupported,
+)
 from homeward.plan.types import Delete, Diagnostic, Edit, Move, Moved, NewFile, Plan, Severity
 from homeward.syntax.edit import (
     Span,
@@ -77,6 +85,12 @@ def hm_branch(nixpkgs_url: str | None) -> str:
     """home-manager tracks the nixpkgs branch: nixos-24.11 -> release-24.11, else master."""
     match = re.search(r"nixos-(\d\d\.\d\d)", nixpkgs_url or "")
     return f"release-{match[1]}" if match else "master"
+
+
+def hm_release(url: str | None) -> tuple[int, int] | None:
+    """The release a home-manager (or nixpkgs) URL tracks; None for master/unstable."""
+    match = re.search(r"(?:release|nixos)-(\d\d)\.(\d\d)", url or "")
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def hm_url(nixpkgs_url: str | None) -> str:
@@ -136,6 +150,11 @@ class Planner:
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
+        hm_input = repo.inputs.get("home-manager")
+        nixpkgs_input = repo.inputs.get("nixpkgs")
+        self.release = hm_release(
+            hm_input.url if hm_input else nixpkgs_input.url if nixpkgs_input else None
+        )
 
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -498,7 +517,9 @@ class Planner:
             renderer = self.renderer(info, home=True)
             renderer.rebase = (PurePosixPath(info.source.path).parent, dest.dir)
             try:
-                chunk = binding_chunk(group_defs, len(row.nixos), row.home, row.renames, renderer)
+                chunk = binding_chunk(
+                    group_defs, len(row.nixos), row.home, renames_for(row, self.release), renderer
+                )
             except CannotMove as why:
                 self.note(
                     f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}",
