@@ -83,7 +83,9 @@ def comments(root: Path) -> Counter[str]:
 
 
 @pytest.mark.parametrize("case", golden_cases(applied_only=True))
-def test_migrate_twice_changes_nothing(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_migrate_twice_changes_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Why: rule 7, a second run changes nothing and says so."""
     work = copy_tree(CASES / case / "after", tmp_path / "repo")
     make_git_repo(work)
@@ -94,7 +96,9 @@ def test_migrate_twice_changes_nothing(case: str, tmp_path: Path, capsys: pytest
     assert main(["migrate", "--check", str(work)]) == 0
 
 
-def test_check_reports_pending_migration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_pending_migration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Why: `--check` is for pre-commit and CI: exit 1 while a migration is pending, nothing written."""
     work = copy_tree(EXAMPLE, tmp_path / "repo")
     make_git_repo(work)
@@ -104,7 +108,9 @@ def test_check_reports_pending_migration(tmp_path: Path, capsys: pytest.CaptureF
     assert tree_files(work) == before
 
 
-def test_dry_run_writes_nothing_and_shows_a_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_writes_nothing_and_shows_a_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work = copy_tree(EXAMPLE, tmp_path / "repo")
     make_git_repo(work)
     before = tree_files(work)
@@ -135,7 +141,10 @@ def test_new_files_are_intent_to_add_and_moves_keep_history(tmp_path: Path) -> N
     make_git_repo(work)
     assert main(["migrate", str(work)]) == 0
     status = git(work, "status", "--porcelain")
-    assert "R  home/ham.nix -> home/ham/default.nix" in status or "RM home/ham.nix -> home/ham/default.nix" in status
+    assert (
+        "R  home/ham.nix -> home/ham/default.nix" in status
+        or "RM home/ham.nix -> home/ham/default.nix" in status
+    )
     assert " A home/ham/features/git.nix" in status
 
 

@@ -244,6 +244,7 @@ def _rollback(
             if old is None:
                 if target.exists():
                     target.unlink()
+                if target.parent.is_dir():  # directories made for it, even if the write failed
                     _remove_empty_dirs(root, target.parent)
             else:
                 _atomic_write(target, old)

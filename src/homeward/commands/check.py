@@ -1,16 +1,104 @@
-"""`homeward check`: not implemented yet."""
+"""`homeward check`: lint the separation of system and user configuration.
+
+Exit 1 when a finding of error severity remains (after `--select`/`--ignore` and suppression
+comments), 0 otherwise; 3 when the input cannot be read (a file that does not parse, is not
+UTF-8, no flake.nix), with the file:line:col of the problem. Parts of the configuration that
+homeward cannot follow statically are findings (HW012), not failures: a linter is most useful
+when it reports what it can see of a partially resolvable repository.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from homeward.errors import UsageError
+from homeward.errors import Exit, HomewardError, Location
+
+PROGRESS_MIN_FILES = 300  # below this, reading is quick enough that a bar would only flicker
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    pass
+    dir: Path = Path(".")
+    format: str = "text"
+    select: str = ""
+    ignore: str = ""
+    debug: bool = False
 
 
-def run(_opts: Options) -> int:
-    raise UsageError("`homeward check` is not implemented yet")
+def run(opts: Options) -> int:
+    from homeward.lint.run import check_directory, selected_codes
+
+    codes = selected_codes(opts.select, opts.ignore)
+    try:
+        with _progress(opts.dir) as on_read:
+            result = check_directory(opts.dir, codes, on_read=on_read)
+    except HomewardError as exc:
+        if exc.at is not None and not exc.at.path.is_absolute():
+            exc.at = Location(opts.dir / exc.at.path, exc.at.line, exc.at.col)
+        raise
+    except RecursionError:
+        if opts.debug:
+            raise
+        raise HomewardError(
+            "the configuration nests expressions too deeply for homeward to follow",
+            hint="split the deepest expression into let-bound parts",
+        ) from None
+    except Exception as exc:  # a bug: say so, and keep the traceback for --debug
+        if opts.debug:
+            raise
+        raise HomewardError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="please report this with the input that caused it; --debug shows the traceback",
+        ) from None
+
+    from homeward.lint import output
+
+    if opts.format == "json":
+        from homeward.render.console import print_json
+
+        print_json("check", output.json_payload(result, opts.dir))
+    elif opts.format == "sarif":
+        from homeward.render.console import out
+
+        out(json.dumps(output.sarif_log(result, opts.dir), indent=2))
+    else:
+        output.print_text(result, opts.dir)
+    return int(Exit.FINDINGS if result.errors else Exit.OK)
+
+
+@contextmanager
+def _progress(directory: Path) -> Iterator[Callable[[Path], None] | None]:
+    """A progress bar on stderr when it is a terminal and there are many files to read."""
+    from homeward.render.console import is_tty
+
+    total = _count_nix_files(directory) if is_tty(sys.stderr) else 0
+    if total < PROGRESS_MIN_FILES:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("reading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading", total=total)
+        yield lambda _path: bar.advance(task)
+
+
+def _count_nix_files(directory: Path) -> int:
+    """Nix files under `directory`, skipping hidden directories and symlinked ones."""
+    count = 0
+    for _root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        count += sum(f.endswith(".nix") for f in files)
+    return count

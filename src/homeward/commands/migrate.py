@@ -21,7 +21,13 @@ class Options:
 
 
 def run(opts: Options) -> int:
-    from homeward.apply.write import apply_plan, compute_changes, ensure_clean, unified_diff, validate_changes
+    from homeward.apply.write import (
+        apply_plan,
+        compute_changes,
+        ensure_clean,
+        unified_diff,
+        validate_changes,
+    )
     from homeward.model.repo import load_repo
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
@@ -34,7 +40,9 @@ def run(opts: Options) -> int:
     plan = plan_migration(
         repo,
         MigrateOptions(
-            features=opts.features == "split", mode=Mode(opts.mode), backup_extension=opts.backup_extension
+            features=opts.features == "split",
+            mode=Mode(opts.mode),
+            backup_extension=opts.backup_extension,
         ),
     )
     changes = compute_changes(repo.root, plan)

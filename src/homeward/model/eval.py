@@ -11,6 +11,7 @@ remembers where and why, so the model reports it instead of guessing.
 
 from __future__ import annotations
 
+import os.path
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,19 +92,44 @@ class Evaluator:
         self._files: dict[Path, Value] = {}
         self.sources: dict[Path, Source] = {}
         self.globals = Env(vars=_global_vars())
+        self._real_dirs: dict[str, str] = {}
+        self._resolved: dict[str, Path] = {}
+        self.on_read: Callable[[Path], None] | None = None  # told of each file read
 
     # -- files ---------------------------------------------------------------------------------
+    def resolve(self, path: Path) -> Path:
+        """`path.resolve()`, with the directories' real paths cached.
+
+        Why: resolving stats every component of the path; on a tree of thousands of modules
+        that cost more than parsing them. Only the last component is looked at per file.
+        """
+        key = os.fspath(path)
+        found = self._resolved.get(key)
+        if found is None:
+            parent, name = os.path.split(os.path.abspath(key))
+            real = self._real_dirs.get(parent)
+            if real is None:
+                real = self._real_dirs[parent] = os.path.realpath(parent)
+            candidate = os.path.join(real, name)
+            if os.path.islink(candidate):
+                candidate = os.path.realpath(candidate)
+            found = self._resolved[key] = Path(candidate)
+        return found
+
     def shown(self, path: Path) -> Path:
         try:
-            return path.resolve().relative_to(self.root)
+            return self.resolve(path).relative_to(self.root)
         except ValueError:
             return path
 
     def source(self, path: Path) -> Source:
-        path = path.resolve()
-        if path not in self.sources:
-            self.sources[path] = read_source(path, self.shown(path)).check()
-        return self.sources[path]
+        path = self.resolve(path)
+        found = self.sources.get(path)
+        if found is None:
+            found = self.sources[path] = read_source(path, self.shown(path)).check()
+            if self.on_read is not None:
+                self.on_read(path)
+        return found
 
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
         """`import path`: the value of a file (a directory means its default.nix)."""

@@ -535,7 +535,12 @@ class Planner:
             dest.chunks.append(chunk)
             for d in chunk.origin:
                 self.ledger.append(
-                    Moved(d.dotted, d.location, Path(dest.path), ".".join(home_path(row, d.path)))
+                    Moved(
+                        d.dotted,
+                        d.location,
+                        Path(dest.path),
+                        ".".join(home_path(row, d.path, self.release)),
+                    )
                 )
         if row.needs_shell:
             up.needs_shell = True

@@ -13,14 +13,27 @@ if TYPE_CHECKING:
 
 def print_summary(plan: Plan, changes: list[FileChange]) -> None:
     rows = [
-        [m.what, f"{m.origin.path}:{m.origin.line}", str(m.target), m.as_ + (f" ({m.note})" if m.note else "")]
+        [
+            m.what,
+            f"{m.origin.path}:{m.origin.line}",
+            str(m.target),
+            m.as_ + (f" ({m.note})" if m.note else ""),
+        ]
         for m in plan.ledger
     ]
     if rows:
         console.table(["definition", "from", "to", "as"], rows, title="moved definitions")
     files = []
     for c in sorted(changes, key=lambda c: str(c.path)):
-        kind = "moved" if c.moved_from is not None else "new" if c.old is None else "deleted" if c.new is None else "edited"
+        kind = (
+            "moved"
+            if c.moved_from is not None
+            else "new"
+            if c.old is None
+            else "deleted"
+            if c.new is None
+            else "edited"
+        )
         if kind == "deleted" and any(o.moved_from == c.path for o in changes):
             continue
         files.append([kind, str(c.path) + (f" (from {c.moved_from})" if c.moved_from else "")])
@@ -48,7 +61,13 @@ def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[s
         "files": [
             {
                 "path": str(c.path),
-                "change": "moved" if c.moved_from is not None else "new" if c.old is None else "deleted" if c.new is None else "edited",
+                "change": "moved"
+                if c.moved_from is not None
+                else "new"
+                if c.old is None
+                else "deleted"
+                if c.new is None
+                else "edited",
                 **({"from": str(c.moved_from)} if c.moved_from is not None else {}),
             }
             for c in sorted(changes, key=lambda c: str(c.path))

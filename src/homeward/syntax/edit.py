@@ -175,7 +175,12 @@ def append_to_list(lst: Node, text: bytes, items: list[str]) -> Span:
 
 
 def insert_binding(
-    container: Node, text: bytes, binding: str, after: Node | None = None, *, blank_before: bool = False
+    container: Node,
+    text: bytes,
+    binding: str,
+    after: Node | None = None,
+    *,
+    blank_before: bool = False,
 ) -> Span:
     """Insert `binding` (formatted at indentation 0) into an attrset or let, after `after` (or
     at the end), with an empty line before it if asked. A one-line set is expanded first."""

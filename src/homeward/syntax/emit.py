@@ -4,7 +4,7 @@ Values are Python data: `str` is a Nix string, `bool`/`int`/`None` are literals,
 and the classes below cover the rest. Layout rules followed (RFC 166):
 - lists and attribute sets with more than one item are expanded, one item per line;
   `[ ]` and `{ }` when empty; a single short item may stay on one line;
-- an attribute set that is a binding's value is always expanded;
+- an attribute set that is a binding's value is always expanded, unless it is a single `inherit`;
 - function set arguments: few formals on one line (`{ pkgs, ... }:`), otherwise one per line
   with trailing commas; the body starts on the next line, not indented;
 - two spaces of indentation, the semicolon on the line that ends the value.
@@ -77,6 +77,7 @@ class Func:
     formals: Sequence[str] | str
     body: object
     ellipsis: bool = True
+    at: str | None = None  # `{ ... }@inputs:`
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +202,17 @@ def _emit_attrs(attrs: Attrs, level: int, *, force_expand: bool) -> str:
     rec = "rec " if attrs.rec else ""
     if not attrs.items:
         return f"{rec}{{ }}"
-    if not force_expand and len(attrs.items) == 1:
+    if len(attrs.items) == 1:
         only = attrs.items[0]
-        if isinstance(only, tuple) and not isinstance(only[1], Attrs):
+        code = ""
+        if isinstance(only, Inherit):
+            # nixfmt keeps `{ inherit inputs; }` on one line even as a binding's value.
+            source = f" ({only.source})" if only.source else ""
+            code = f"{rec}{{ inherit{source} {' '.join(only.names)}; }}"
+        elif not force_expand and isinstance(only, tuple) and not isinstance(only[1], Attrs):
             code = f"{rec}{{ {emit_binding(only[0], only[1], level)} }}"
-            if "\n" not in code and len(code) + 2 * level <= WIDTH:
-                return code
+        if code and "\n" not in code and len(code) + 2 * level <= WIDTH:
+            return code
     return f"{rec}{{\n{_binding_lines(attrs, level + 1)}\n{'  ' * level}}}"
 
 
@@ -220,7 +226,11 @@ def _emit_func(func: Func, level: int) -> str:
     if len(func.formals) <= 2:
         head = "{ " + ", ".join(names) + " }:" if names else "{ }:"
     else:
-        head = "{\n" + "".join(f"{pad}  {n},\n" for n in names) + pad + "}:"
+        # One formal per line with a trailing comma, except `...`, which must come last bare.
+        lines = [f"{pad}  {n}{'' if n == '...' else ','}\n" for n in names]
+        head = "{\n" + "".join(lines) + pad + "}:"
+    if func.at is not None:
+        head = f"{head[:-1]}@{func.at}:"
     return f"{head}\n{pad}{emit(func.body, level, in_binding=True)}"
 
 

@@ -9,6 +9,7 @@ deferred to the first parse so that `homeward --help` imports no third-party mod
 from __future__ import annotations
 
 import bisect
+import stat
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -103,6 +104,9 @@ class Source:
 def find_syntax_problem(root: Node, text: bytes) -> SyntaxProblem | None:
     """The first ERROR or MISSING node in document order, described as the user would say it."""
     if not root.has_error:
+        if root.type == "source_code" and root.child_by_field_name("expression") is None:
+            # The grammar accepts a file of only comments (or nothing); nix does not.
+            return SyntaxProblem(len(text), "unexpected end of file: the file has no expression")
         return None
     cursor = [root]
     while cursor:
@@ -146,6 +150,13 @@ def read_source(file: Path, shown_as: Path | None = None) -> Source:
     """Read and parse a file; unreadable files and bad bytes become located errors."""
     shown = shown_as or file
     try:
+        # A FIFO or device would block or never end: only regular files are read.
+        if file.exists() and not file.is_dir() and not stat.S_ISREG(file.stat().st_mode):
+            raise HomewardError(
+                f"cannot read `{shown}`: it is not a regular file",
+                at=Location(shown, 1, 1),
+                hint="replace it with a regular file",
+            )
         text = file.read_bytes()
     except IsADirectoryError:
         raise HomewardError(f"`{shown}` is a directory, not a Nix file") from None
