@@ -1,16 +1,65 @@
-"""`homeward add`: not implemented yet."""
+"""`homeward add feature|host|user NAME`: grow the layout through the same plan/apply path."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from homeward.errors import UsageError
+from homeward.errors import Exit
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    pass
+    kind: str
+    name: str
+    dir: Path = Path(".")
+    user: str | None = None
+    host: str | None = None
+    system: str | None = None
+    dry_run: bool = False
+    allow_dirty: bool = False
 
 
-def run(_opts: Options) -> int:
-    raise UsageError("`homeward add` is not implemented yet")
+def run(opts: Options) -> int:
+    from homeward.apply.write import (
+        apply_plan,
+        compute_changes,
+        ensure_clean,
+        unified_diff,
+        validate_changes,
+    )
+    from homeward.model.repo import load_repo
+    from homeward.plan.add import AddSpec, plan_add
+    from homeward.render import console
+
+    repo = load_repo(opts.dir)
+    if not opts.dry_run and not opts.allow_dirty:
+        ensure_clean(repo.root)
+    hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
+    plan = plan_add(
+        repo, AddSpec(opts.kind, opts.name, user=opts.user, hosts=hosts, system=opts.system)
+    )
+    changes = compute_changes(repo.root, plan)
+    validate_changes(changes)
+    if plan.empty:
+        console.out(f"nothing to do: {opts.kind} `{opts.name}` is already there")
+        return int(Exit.OK)
+    rows = [
+        ["new" if c.old is None else "edited", str(c.path)]
+        for c in sorted(changes, key=lambda c: str(c.path))
+    ]
+    console.table(["change", "file"], rows, title=f"add {opts.kind} {opts.name}")
+    if opts.dry_run:
+        console.out("")
+        console.diff(unified_diff(changes))
+        console.out("dry run: nothing was written")
+        return int(Exit.OK)
+    apply_plan(repo.root, plan, validate=False)
+    console.out(
+        f"added {opts.kind} `{opts.name}`: {len(changes)} file{'s' if len(changes) != 1 else ''} changed"
+    )
+    if opts.kind == "host":
+        console.out(
+            f"next: replace hosts/{opts.name}/hardware-configuration.nix with the machine's own"
+        )
+    return int(Exit.OK)

@@ -1,0 +1,489 @@
+"""`homeward add`: grow the layout without hand-editing flake.nix. Repo -> Plan; pure.
+
+- `add feature NAME --user U`: `home/U/features/NAME.nix` and its import in `home/U/default.nix`;
+- `add host NAME`: `hosts/NAME/`, its `nixosConfigurations` entry (a new name in a
+  `genAttrs [ ... ] mkHost` list, or a new entry written like the others) with home-manager's
+  NixOS module for the users, and `homeConfigurations."U@NAME"`;
+- `add user NAME`: the account, `home/NAME/`, its wiring on each host and its
+  `homeConfigurations."NAME@H"`.
+
+Each is idempotent: what exists already is left alone, and a run that has nothing to add says so.
+Files are never overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError, UsageError
+from homeward.model.repo import Context, ModuleKind, Repo, SystemConfig, User
+from homeward.plan.init import (
+    InitSpec,
+    cli_nix,
+    git_nix,
+    hardware_placeholder,
+    home_nix,
+    host_nix,
+    host_problem,
+    user_problem,
+)
+from homeward.plan.migrate import (
+    FlakeEditor,
+    MigrateOptions,
+    UserPlan,
+    _list_binding,
+    _relative,
+    hm_release,
+)
+from homeward.plan.types import Edit, NewFile, Plan
+from homeward.syntax.edit import append_to_list, indent_at, insert_binding, reindent
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import read_module
+from homeward.syntax.nodes import (
+    bindings_of,
+    call_parts,
+    dotted_name,
+    function_leaf,
+    named_children,
+    node_text,
+    string_value,
+    unparen,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+@dataclass(frozen=True, slots=True)
+class AddSpec:
+    kind: str  # feature | host | user
+    name: str
+    user: str | None = None
+    hosts: tuple[str, ...] = ()
+    system: str | None = None
+
+
+class Adder:
+    def __init__(self, repo: Repo, spec: AddSpec) -> None:
+        self.repo = repo
+        self.spec = spec
+        self.edits: list[Edit] = []
+        self.files: list[NewFile] = []
+        self.flake = FlakeEditor(repo, MigrateOptions())
+
+    def plan(self) -> Plan:
+        self.repo.fatal()
+        if self.spec.kind == "feature":
+            self.add_feature()
+        elif self.spec.kind == "host":
+            self.add_host()
+        else:
+            self.add_user()
+        self.edits.extend(self.flake.edits)
+        return Plan(edits=tuple(self.edits), new_files=tuple(self.files))
+
+    # -- who is there ------------------------------------------------------------------------
+    def home_users(self) -> dict[str, PurePosixPath]:
+        """Users with a home-manager entry point `home/<u>/default.nix`, by name."""
+        found: dict[str, PurePosixPath] = {}
+        for info in self.repo.modules.values():
+            if info.context is Context.HOME and info.path is not None:
+                path = PurePosixPath(info.path)
+                if len(path.parts) == 3 and path.parts[0] == "home" and path.name == "default.nix":
+                    found[path.parts[1]] = path
+        for user in self.repo.users.values():
+            entry = PurePosixPath("home") / user.name / "default.nix"
+            if (self.repo.root / entry).is_file():
+                found.setdefault(user.name, entry)
+        return dict(sorted(found.items()))
+
+    def edit_file(self, path: PurePosixPath, start: int, end: int, new: bytes, why: str) -> None:
+        self.edits.append(Edit(Path(path), start, end, new, why))
+
+    # -- feature -------------------------------------------------------------------------------
+    def add_feature(self) -> None:
+        name = self.spec.name
+        if not name.replace("-", "").replace("_", "").isalnum():
+            raise UsageError(
+                f"`{name}` is not a good feature name: use letters, digits, `-` and `_`"
+            )
+        users = self.home_users()
+        user = self.spec.user
+        if user is None:
+            if len(users) != 1:
+                raise UsageError(
+                    "which user's feature? "
+                    + (
+                        f"this configuration has {', '.join(users)}"
+                        if users
+                        else "no user has home/<user>/default.nix yet"
+                    ),
+                    hint="pass --user USER",
+                )
+            user = next(iter(users))
+        if user not in users:
+            raise HomewardError(
+                f"`{user}` has no home-manager entry point `home/{user}/default.nix`",
+                hint=f"run `homeward add user {user}` or `homeward migrate` first",
+            )
+        entry = users[user]
+        feature = entry.parent / "features" / f"{name}.nix"
+        if not (self.repo.root / feature).exists():
+            text = (
+                f"# {user}'s {name}: one concern per file, imported by ../default.nix.\n"
+                "{ pkgs, ... }:\n{\n  home.packages = with pkgs; [ ];\n}\n"
+            )
+            self.files.append(NewFile(Path(feature), text.encode(), f"the `{name}` feature"))
+        self.import_into(entry, _relative(feature, entry.parent))
+
+    def import_into(self, entry: PurePosixPath, rel: str) -> None:
+        """Add `rel` to the imports of the module at `entry` unless it is there."""
+        source = self.repo.ev.source(self.repo.root / entry)
+        module = read_module(source)
+        if module.body is None:
+            raise HomewardError(
+                f"cannot edit `{entry}`: it is not an attribute set", at=source.location(0)
+            )
+        for d in module.find_exact(("imports",)):
+            value = unparen(d.value)
+            if value.type != "list_expression":
+                continue
+            existing = {node_text(e, source.text) for e in named_children(value)}
+            if rel in existing or rel.removesuffix(".nix") in existing:
+                return
+            span = append_to_list(value, source.text, [rel])
+            self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
+            return
+        first = next(iter(bindings_of(module.body)), None)
+        code = f"imports = [ {rel} ];"
+        if first is None:
+            span = insert_binding(module.body, source.text, code)
+            self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
+            return
+        indent = indent_at(source.text, first.start_byte)
+        self.edit_file(
+            entry,
+            first.start_byte,
+            first.start_byte,
+            f"{code}\n\n{indent}".encode(),
+            f"import {rel}",
+        )
+
+    # -- host ----------------------------------------------------------------------------------
+    def add_host(self) -> None:
+        name = self.spec.name
+        problem = host_problem(name)
+        if problem:
+            raise UsageError(problem)
+        users = self.home_users()
+        chosen = self.spec.hosts or ()
+        if self.spec.user:
+            wanted = tuple(u.strip() for u in self.spec.user.split(",") if u.strip())
+            missing = [u for u in wanted if u not in users]
+            if missing:
+                raise HomewardError(
+                    f"`{missing[0]}` has no home/{missing[0]}/default.nix",
+                    hint="run `homeward add user` first",
+                )
+            users = {u: users[u] for u in wanted}
+        del chosen
+        system = self.spec.system or self.default_system()
+        host_dir = PurePosixPath("hosts") / name
+        release = self.release()
+        spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
+        if not (self.repo.root / host_dir).exists():
+            host_text = host_nix(spec)
+            if not (self.repo.root / "modules/system/users.nix").is_file():
+                host_text = host_text.replace(b"    ../../modules/system/users.nix\n", b"")
+            self.files.append(
+                NewFile(
+                    Path(host_dir / "default.nix"), host_text, f"`{name}`'s system configuration"
+                )
+            )
+            self.files.append(
+                NewFile(
+                    Path(host_dir / "hardware-configuration.nix"),
+                    hardware_placeholder(spec),
+                    "a placeholder",
+                )
+            )
+        if name in self.repo.hosts:
+            return
+        if self.append_to_host_list(name):
+            # A helper builds every host the same way: it already wires home-manager, and the
+            # standalone entries follow.
+            pass
+        else:
+            self.flake_host_entry(name, system, users)
+        self.home_entries([(u, name) for u in users], system)
+
+    def release(self) -> str:
+        hm = self.repo.inputs.get("home-manager")
+        nixpkgs = self.repo.inputs.get("nixpkgs")
+        found = hm_release(hm.url if hm else None) or hm_release(nixpkgs.url if nixpkgs else None)
+        return f"{found[0]:02d}.{found[1]:02d}" if found else "25.05"
+
+    def default_system(self) -> str:
+        for host in self.repo.hosts.values():
+            try:
+                return self.flake.host_system(host)
+            except HomewardError:
+                continue
+        return "x86_64-linux"
+
+    def append_to_host_list(self, name: str) -> bool:
+        """`nixosConfigurations = lib.genAttrs [ "a" "b" ] mkHost;`: add the name to the list."""
+        container = self.flake.outputs_attrset()
+        text = self.repo.flake.text
+        for b in bindings_of(container):
+            path = b.child_by_field_name("attrpath")
+            value = b.child_by_field_name("expression")
+            if path is None or value is None or node_text(path, text) != "nixosConfigurations":
+                continue
+            fn, args = call_parts(value)
+            if (
+                function_leaf(dotted_name(fn, text)) == "genAttrs"
+                and args
+                and unparen(args[0]).type == "list_expression"
+            ):
+                span = append_to_list(unparen(args[0]), text, [quote_string(name)])
+                self.edit_file(
+                    PurePosixPath(self.repo.flake.path),
+                    span.start_byte,
+                    span.end_byte,
+                    span.new,
+                    f"add host `{name}`",
+                )
+                return True
+        return False
+
+    def flake_host_entry(self, name: str, system: str, users: dict[str, PurePosixPath]) -> None:
+        flake = self.flake
+        hm = flake.home_manager_ref()
+        nixpkgs = flake.input_ref(flake.nixpkgs_name())
+        template = next(iter(self.repo.hosts.values()), None)
+        special = flake.special_args_text(template) if template is not None else None
+        modules = [f"./hosts/{name}"]
+        if users:
+            settings = [
+                "home-manager.useGlobalPkgs = true;",
+                "home-manager.useUserPackages = true;",
+                f"home-manager.backupFileExtension = {quote_string(flake.opts.backup_extension)};",
+            ]
+            if special is not None:
+                settings.append(f"home-manager.extraSpecialArgs = {special};")
+            settings.extend(
+                _list_binding(f"home-manager.users.{u}.imports", [_relative(p, PurePosixPath("."))])
+                for u, p in users.items()
+            )
+            modules.append(f"{hm}.nixosModules.home-manager")
+            modules.append(
+                "{\n" + "\n".join("  " + line.replace("\n", "\n  ") for line in settings) + "\n}"
+            )
+        lines = [f"system = {quote_string(system)};"]
+        if special is not None:
+            lines.append(f"specialArgs = {special};")
+        lines.append(
+            "modules = [\n" + "\n".join("  " + m.replace("\n", "\n  ") for m in modules) + "\n];"
+        )
+        call = (
+            f"{nixpkgs}.lib.nixosSystem {{\n"
+            + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
+            + "\n}"
+        )
+        self.insert_output("nixosConfigurations", name, call)
+
+    def insert_output(self, group: str, name: str, code: str) -> None:
+        """Add `<group>.<name> = code;` the way the flake writes that group (dotted or a set)."""
+        text = self.repo.flake.text
+        container = self.flake.outputs_attrset()
+        anchor: Node | None = None
+        for b in bindings_of(container):
+            path = b.child_by_field_name("attrpath")
+            value = b.child_by_field_name("expression")
+            if path is None:
+                continue
+            names = node_text(path, text).split(".")
+            if names[0] != group:
+                continue
+            if (
+                len(names) == 1
+                and value is not None
+                and unparen(value).type in ("attrset_expression", "rec_attrset_expression")
+            ):
+                span = insert_binding(
+                    unparen(value), text, f"{quote_string(name) if '@' in name else name} = {code};"
+                )
+                self.edit_file(
+                    PurePosixPath(self.repo.flake.path),
+                    span.start_byte,
+                    span.end_byte,
+                    span.new,
+                    f"add `{group}.{name}`",
+                )
+                return
+            anchor = b
+        key = quote_string(name) if "@" in name or "." in name else name
+        if anchor is None:
+            nixos_anchor, _, _ = self.flake.nixos_configurations_binding()
+            anchor = nixos_anchor
+        span = insert_binding(
+            container,
+            text,
+            f"{group}.{key} = {code};",
+            after=anchor,
+            blank_before=anchor is not None,
+        )
+        self.edit_file(
+            PurePosixPath(self.repo.flake.path),
+            span.start_byte,
+            span.end_byte,
+            span.new,
+            f"add `{group}.{name}`",
+        )
+
+    def home_entries(self, pairs: list[tuple[str, str]], system: str | None = None) -> None:
+        """`homeConfigurations."<u>@<h>"` for each pair that is missing."""
+        flake = self.flake
+        for user, host in pairs:
+            if f"{user}@{host}" in self.repo.homes:
+                continue
+            hm = flake.home_manager_ref()
+            nixpkgs = flake.input_ref(flake.nixpkgs_name())
+            host_config = self.repo.hosts.get(host)
+            platform = system or (flake.host_system(host_config) if host_config else "x86_64-linux")
+            if host_config is not None and flake.allows_unfree(host_config):
+                pkgs = f"import {nixpkgs} {{\n  system = {quote_string(platform)};\n  config.allowUnfree = true;\n}}"
+            else:
+                pkgs = f"{nixpkgs}.legacyPackages.{platform}"
+            lines = [f"pkgs = {pkgs};"]
+            template = host_config or next(iter(self.repo.hosts.values()), None)
+            special = flake.special_args_text(template) if template is not None else None
+            if special is not None:
+                lines.append(f"extraSpecialArgs = {special};")
+            lines.append(_list_binding("modules", [f"./home/{user}"]))
+            code = (
+                f"{hm}.lib.homeManagerConfiguration {{\n"
+                + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
+                + "\n}"
+            )
+            self.insert_output("homeConfigurations", f"{user}@{host}", code)
+
+    # -- user ----------------------------------------------------------------------------------
+    def add_user(self) -> None:
+        name = self.spec.name
+        problem = user_problem(name)
+        if problem:
+            raise UsageError(problem)
+        hosts = list(self.spec.hosts) or sorted(self.repo.hosts)
+        unknown = [h for h in hosts if h not in self.repo.hosts]
+        if unknown:
+            raise UsageError(
+                f"no host `{unknown[0]}` in flake.nix (hosts: {', '.join(sorted(self.repo.hosts))})"
+            )
+        if not hosts:
+            raise HomewardError(
+                "this flake has no nixosConfigurations to put a user on",
+                hint="run `homeward add host NAME` first",
+            )
+        spec = InitSpec(user=name, host=hosts[0], system="x86_64-linux", release=self.release())
+        home = PurePosixPath("home") / name
+        if not (self.repo.root / home / "default.nix").exists():
+            self.files.append(
+                NewFile(
+                    Path(home / "default.nix"),
+                    home_nix(spec),
+                    f"`{name}`'s home-manager entry point",
+                )
+            )
+            for feature, make in (("cli", cli_nix), ("git", git_nix)):
+                path = home / "features" / f"{feature}.nix"
+                if not (self.repo.root / path).exists():
+                    self.files.append(NewFile(Path(path), make(spec), feature))
+        self.add_account(name, hosts)
+        for host in hosts:
+            self.wire_user(name, self.repo.hosts[host])
+        self.home_entries([(name, h) for h in hosts])
+
+    def add_account(self, name: str, hosts: list[str]) -> None:
+        if name in self.repo.users:
+            return
+        users_file = PurePosixPath("modules/system/users.nix")
+        info = self.repo.modules.get(str(users_file))
+        account = f"users.users.{name} = {{\n  isNormalUser = true;\n  extraGroups = [ ];\n}};"
+        if info is not None and set(hosts) <= info.hosts:
+            if set(hosts) != info.hosts:
+                raise HomewardError(
+                    f"`{users_file}` is shared by hosts {', '.join(sorted(info.hosts))}; `{name}` is for {', '.join(hosts)} only",
+                    hint="add the user to all of them, or write the account in each host's file",
+                )
+            body = info.module.body
+            assert body is not None
+            span = insert_binding(body, info.source.text, account, blank_before=True)
+            self.edit_file(
+                users_file, span.start_byte, span.end_byte, span.new, f"the account of `{name}`"
+            )
+            return
+        for host in hosts:
+            host_file = self.host_file(self.repo.hosts[host])
+            source = self.repo.ev.source(self.repo.root / host_file)
+            body = read_module(source).body
+            if body is None:
+                raise HomewardError(
+                    f"cannot edit `{host_file}`: it is not an attribute set", at=source.location(0)
+                )
+            span = insert_binding(body, source.text, account, blank_before=True)
+            self.edit_file(
+                host_file, span.start_byte, span.end_byte, span.new, f"the account of `{name}`"
+            )
+
+    def host_file(self, host: SystemConfig) -> PurePosixPath:
+        for ref in host.modules:
+            if ref.kind is ModuleKind.FILE and ref.path is not None:
+                return PurePosixPath(ref.path)
+        raise HomewardError(
+            f"host `{host.name}` has no module file to put the account in", at=host.location
+        )
+
+    def wire_user(self, name: str, host: SystemConfig) -> None:
+        """`home-manager.users.<name>.imports = [ ./home/<name> ];` next to the other users."""
+        text = self.repo.flake.text
+        line = _list_binding(f"home-manager.users.{name}.imports", [f"./home/{name}"])
+        for ref in host.modules:
+            if (
+                ref.kind is not ModuleKind.INLINE
+                or ref.node is None
+                or ref.source is not self.repo.flake
+            ):
+                continue
+            info = self.repo.modules.get(f"{ref.source.path}@{ref.node.start_byte}")
+            if info is None or info.module.body is None:
+                continue
+            wired = [d for d in info.module.definitions if d.path[:2] == ("home-manager", "users")]
+            if any(d.path[2] == name for d in wired):
+                return
+            if wired:
+                span = insert_binding(info.module.body, text, line, after=wired[-1].binding)
+                self.edit_file(
+                    PurePosixPath(self.repo.flake.path),
+                    span.start_byte,
+                    span.end_byte,
+                    span.new,
+                    f"wire `{name}` on `{host.name}`",
+                )
+                return
+        up = UserPlan(
+            User(name, (host.name,), (), True),
+            (host.name,),
+            PurePosixPath("home") / name / "default.nix",
+        )
+        self.flake.wire_modules({host.name: [up]}, self.flake.home_manager_ref())
+
+
+def plan_add(repo: Repo, spec: AddSpec) -> Plan:
+    return Adder(repo, spec).plan()
+
+
+__all__ = ["AddSpec", "plan_add", "reindent", "string_value"]

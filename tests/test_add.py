@@ -1,0 +1,117 @@
+"""`homeward add feature|host|user`: grow the layout through the plan/apply path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.conftest import FIXTURES
+from tests.helpers import copy_tree, git, make_git_repo, tree_files
+
+MIGRATED = FIXTURES / "migrate" / "example" / "after"
+HELPER = FIXTURES / "migrate" / "mkhost" / "after"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_git_repo(copy_tree(MIGRATED, tmp_path / "repo"))
+
+
+def check_findings(root: Path, capsys: pytest.CaptureFixture[str]) -> set[str]:
+    main(["check", str(root), "--format", "text"])
+    out = capsys.readouterr().out
+    return {line.split(": ", 1)[1] for line in out.splitlines() if ": HW" in line}
+
+
+def run_add(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["add", *args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_add_feature_creates_file_and_import(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why: a feature is a file and its import; nothing else changes."""
+    before = check_findings(repo, capsys)
+    code, out = run_add(capsys, "feature", "media", "--dir", str(repo))
+    assert code == 0, out
+    assert (repo / "home/ham/features/media.nix").is_file()
+    assert "./features/media.nix" in (repo / "home/ham/default.nix").read_text()
+    assert " A home/ham/features/media.nix" in git(repo, "status", "--porcelain")
+    assert check_findings(repo, capsys) <= before
+    snapshot = tree_files(repo)
+    code, out = run_add(capsys, "feature", "media", "--dir", str(repo), "--allow-dirty")
+    assert code == 0 and "nothing to do" in out
+    assert tree_files(repo) == snapshot
+
+
+def test_add_feature_needs_a_user_when_several(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_add(capsys, "user", "eve", "--dir", str(repo))[0] == 0
+    git(repo, "commit", "-qam", "eve")
+    code, out = run_add(capsys, "feature", "games", "--dir", str(repo))
+    assert code == 2 and "pass --user USER" in out
+    assert run_add(capsys, "feature", "games", "--user", "eve", "--dir", str(repo), "--allow-dirty")[0] == 0
+    assert (repo / "home/eve/features/games.nix").is_file()
+
+
+def test_add_host_wires_home_manager_and_standalone(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = check_findings(repo, capsys)
+    code, out = run_add(capsys, "host", "laptop", "--dir", str(repo))
+    assert code == 0, out
+    flake = (repo / "flake.nix").read_text()
+    assert "nixosConfigurations.laptop = nixpkgs.lib.nixosSystem {" in flake
+    assert 'homeConfigurations."ham@laptop"' in flake
+    assert (repo / "hosts/laptop/default.nix").is_file()
+    assert check_findings(repo, capsys) <= before
+    graph = run_add(capsys, "host", "laptop", "--dir", str(repo), "--allow-dirty")
+    assert graph[0] == 0 and "nothing to do" in graph[1]
+
+
+def test_add_host_to_a_helper_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why: hosts built by `genAttrs [ ... ] mkHost` get the new name in the list, not a copy."""
+    work = make_git_repo(copy_tree(HELPER, tmp_path / "repo"))
+    code, out = run_add(capsys, "host", "gamma", "--dir", str(work))
+    assert code == 0, out
+    flake = (work / "flake.nix").read_text()
+    assert '"gamma"\n      ] mkHost;' in flake
+    assert flake.count("nixpkgs.lib.nixosSystem") == 1
+    assert '"kim@gamma" = home-manager.lib.homeManagerConfiguration' in flake
+
+
+def test_add_user_account_home_and_wiring(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_add(capsys, "user", "eve", "--dir", str(repo))
+    assert code == 0, out
+    assert "users.users.eve = {" in (repo / "modules/system/users.nix").read_text()
+    flake = (repo / "flake.nix").read_text()
+    assert "home-manager.users.eve.imports = [ ./home/eve ];" in flake
+    assert 'homeConfigurations."eve@nixos-desk"' in flake
+    assert (repo / "home/eve/default.nix").is_file()
+
+
+def test_add_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshot = tree_files(repo)
+    code, out = run_add(capsys, "user", "eve", "--dir", str(repo), "--dry-run")
+    assert code == 0 and "+++ b/home/eve/default.nix" in out
+    assert tree_files(repo) == snapshot
+
+
+def test_add_refuses_bad_names(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_add(capsys, "user", "Bad Name", "--dir", str(repo))[0] == 2
+    assert run_add(capsys, "host", "-x", "--dir", str(repo))[0] == 2
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("args", [("feature", "media"), ("host", "laptop"), ("user", "eve")])
+def test_every_file_parses_with_nix(repo: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, str]) -> None:
+    """Why: `add` writes Nix that nix itself accepts."""
+    assert run_add(capsys, *args, "--dir", str(repo))[0] == 0
+    nix = shutil.which("nix-instantiate")
+    assert nix is not None
+    for path in repo.rglob("*.nix"):
+        if ".git" in path.parts:
+            continue
+        p = subprocess.run([nix, "--parse", str(path)], capture_output=True, text=True, check=False)
+        assert p.returncode == 0, f"{path}: {p.stderr}"
