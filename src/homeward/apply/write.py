@@ -20,7 +20,7 @@ from homeward import proc
 from homeward.apply.spans import apply_edits
 from homeward.errors import HomewardError
 from homeward.plan.types import Edit, Plan
-from homeward.syntax.validate import validate_nix
+from homeward.syntax.validate import validate_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +98,7 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
 
 
 def validate_changes(changes: list[FileChange]) -> None:
-    for change in changes:
-        if change.new is not None and change.path.suffix == ".nix":
-            validate_nix(change.new, change.path)
+    validate_many({c.path: c.new for c in changes if c.new is not None and c.path.suffix == ".nix"})
 
 
 def unified_diff(changes: list[FileChange]) -> str:

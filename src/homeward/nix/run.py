@@ -72,3 +72,32 @@ def parse_check(text: str, shown_as: Path) -> NixError | None:
     at = Location(shown_as, int(match[1]), int(match[2])) if match else None
     message = _STDIN_AT.sub("", first).removeprefix("error:").strip().rstrip(",")
     return NixError(f"nix-instantiate rejects the text: {message}", at=at)
+
+
+def parse_check_many(texts: dict[Path, str]) -> NixError | None:
+    """`nix-instantiate --parse` over many texts in one process; the first error, located at
+    the repo-relative path it names, or None."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="homeward-parse-") as tmp:
+        root = Path(tmp)
+        files = []
+        for rel, text in texts.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            files.append(str(target))
+        p = run_instantiate(["--parse", *files])
+        if p.ok:
+            return None
+        match = re.search(r"at (/[^:]+):(\d+):(\d+)", p.stderr)
+        at = None
+        if match:
+            try:
+                shown = Path(match[1]).relative_to(root)
+            except ValueError:
+                shown = Path(match[1])
+            at = Location(shown, int(match[2]), int(match[3]))
+        first = next((line for line in p.stderr.splitlines() if line.strip()), "").strip()
+        message = first.removeprefix("error:").strip().rstrip(",")
+        return NixError(f"nix-instantiate rejects the text: {message}", at=at)

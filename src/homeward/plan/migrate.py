@@ -305,7 +305,7 @@ class Planner:
             path = (
                 base / f"{reach[0]}.nix"
                 if len(reach) == 1
-                else base / "features" / f"{feature}-{'-'.join(reach)}.nix"
+                else base / "features" / f"{feature}-{_hosts_label(reach)}.nix"
             )
             up.reaches[path] = reach
         return self.dest(path, home=True)
@@ -877,6 +877,13 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         if holder is None or holder.type != "binding":
             return current
         current = holder
+
+
+def _hosts_label(hosts: tuple[str, ...]) -> str:
+    """`desk-laptop` for a few hosts; `desk-and-7-more` when a name would get unwieldy."""
+    if len(hosts) <= 3:
+        return "-".join(hosts)
+    return f"{hosts[0]}-and-{len(hosts) - 1}-more"
 
 
 def _scalar(d: Definition) -> bool:
