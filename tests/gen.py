@@ -14,7 +14,20 @@ from hypothesis import strategies as st
 
 HOSTS = ("desk", "laptop", "server")
 USERS = ("ham", "eve", "kim")
-PACKAGES = ("git", "ripgrep", "fd", "htop", "jq", "firefox", "neovim", "tmux", "vlc", "gcc", "curl", "bat")
+PACKAGES = (
+    "git",
+    "ripgrep",
+    "fd",
+    "htop",
+    "jq",
+    "firefox",
+    "neovim",
+    "tmux",
+    "vlc",
+    "gcc",
+    "curl",
+    "bat",
+)
 
 
 @dataclass
@@ -32,7 +45,9 @@ def _package_list(draw: st.DrawFn, names: list[str], indent: str) -> str:
     lines = []
     for name in names:
         if draw(st.integers(0, 4)) == 0:
-            lines.append(f"{indent}  # {draw(st.sampled_from(['tools', 'for work', 'old: pkgs.foo']))}")
+            lines.append(
+                f"{indent}  # {draw(st.sampled_from(['tools', 'for work', 'old: pkgs.foo']))}"
+            )
         element = name if form == "with" else f"pkgs.{name}"
         trailing = " # pinned" if draw(st.integers(0, 5)) == 0 else ""
         lines.append(f"{indent}  {element}{trailing}")
@@ -63,7 +78,9 @@ def configs(draw: st.DrawFn) -> Config:
                 body.append(f"    packages = {_package_list(draw, names, '    ')};")
         accounts.append(f"  users.users.{user} = {{\n" + "\n".join(body) + "\n  };")
     let = f"let\n{chr(10).join(let_lists)}\nin\n" if let_lists else ""
-    files["modules/system/users.nix"] = "{ pkgs, ... }:\n" + let + "{\n" + "\n\n".join(accounts) + "\n}\n"
+    files["modules/system/users.nix"] = (
+        "{ pkgs, ... }:\n" + let + "{\n" + "\n\n".join(accounts) + "\n}\n"
+    )
 
     # home/<user>.nix: user files, imported by a subset of the hosts.
     imported: dict[str, list[str]] = {h: [] for h in hosts}
@@ -74,12 +91,16 @@ def configs(draw: st.DrawFn) -> Config:
         if draw(st.booleans()):
             body.append(f"  users.users.{user}.packages = {_package_list(draw, draw(pick), '  ')};")
         if draw(st.booleans()):
-            body.append(f'  programs.git.enable = true;\n  programs.git.config.user.name = "{user.title()}";')
+            body.append(
+                f'  programs.git.enable = true;\n  programs.git.config.user.name = "{user.title()}";'
+            )
         if draw(st.booleans()):
-            body.append(f'  environment.sessionVariables.PAGER = "less";')
+            body.append('  environment.sessionVariables.PAGER = "less";')
         if not body:
             body.append(f"  users.users.{user}.packages = [ pkgs.curl ];")
-        files[f"home/{user}.nix"] = "# " + user + "'s things\n{ pkgs, ... }:\n{\n" + "\n\n".join(body) + "\n}\n"
+        files[f"home/{user}.nix"] = (
+            "# " + user + "'s things\n{ pkgs, ... }:\n{\n" + "\n\n".join(body) + "\n}\n"
+        )
         for host in draw(st.lists(st.sampled_from(hosts), min_size=1, unique=True)):
             imported[host].append(f"../../home/{user}.nix")
 
@@ -87,7 +108,9 @@ def configs(draw: st.DrawFn) -> Config:
         lines = [f'  networking.hostName = "{host}";']
         if draw(st.integers(0, 2)) == 0:
             user = draw(st.sampled_from(users))
-            lines.append(f"  # only on {host}\n  users.users.{user}.packages = [ pkgs.{draw(st.sampled_from(PACKAGES))} ];")
+            lines.append(
+                f"  # only on {host}\n  users.users.{user}.packages = [ pkgs.{draw(st.sampled_from(PACKAGES))} ];"
+            )
         lines.append('  system.stateVersion = "25.05";')
         imports = ["../../modules/system/users.nix", *imported[host]]
         files[f"hosts/{host}/default.nix"] = (
@@ -99,12 +122,12 @@ def configs(draw: st.DrawFn) -> Config:
         )
 
     if helper:
-        names = "".join(f'        "{h}"\n' for h in hosts)
+        listed = "".join(f'        "{h}"\n' for h in hosts)
         outputs = (
             "    let\n      mkHost =\n        name:\n        nixpkgs.lib.nixosSystem {\n"
             '          system = "x86_64-linux";\n          modules = [ ./hosts/${name} ];\n        };\n'
             "    in\n    {\n      nixosConfigurations = nixpkgs.lib.genAttrs [\n"
-            f"{names}      ] mkHost;\n    }}"
+            f"{listed}      ] mkHost;\n    }}"
         )
     else:
         entries = "".join(

@@ -33,7 +33,9 @@ def run_add(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-def test_add_feature_creates_file_and_import(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_feature_creates_file_and_import(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Why: a feature is a file and its import; nothing else changes."""
     before = check_findings(repo, capsys)
     code, out = run_add(capsys, "feature", "media", "--dir", str(repo))
@@ -48,16 +50,23 @@ def test_add_feature_creates_file_and_import(repo: Path, capsys: pytest.CaptureF
     assert tree_files(repo) == snapshot
 
 
-def test_add_feature_needs_a_user_when_several(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_feature_needs_a_user_when_several(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_add(capsys, "user", "eve", "--dir", str(repo))[0] == 0
     git(repo, "commit", "-qam", "eve")
     code, out = run_add(capsys, "feature", "games", "--dir", str(repo))
     assert code == 2 and "pass --user USER" in out
-    assert run_add(capsys, "feature", "games", "--user", "eve", "--dir", str(repo), "--allow-dirty")[0] == 0
+    assert (
+        run_add(capsys, "feature", "games", "--user", "eve", "--dir", str(repo), "--allow-dirty")[0]
+        == 0
+    )
     assert (repo / "home/eve/features/games.nix").is_file()
 
 
-def test_add_host_wires_home_manager_and_standalone(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_host_wires_home_manager_and_standalone(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = check_findings(repo, capsys)
     code, out = run_add(capsys, "host", "laptop", "--dir", str(repo))
     assert code == 0, out
@@ -105,7 +114,9 @@ def test_add_refuses_bad_names(repo: Path, capsys: pytest.CaptureFixture[str]) -
 
 @pytest.mark.nix
 @pytest.mark.parametrize("args", [("feature", "media"), ("host", "laptop"), ("user", "eve")])
-def test_every_file_parses_with_nix(repo: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, str]) -> None:
+def test_every_file_parses_with_nix(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, str]
+) -> None:
     """Why: `add` writes Nix that nix itself accepts."""
     assert run_add(capsys, *args, "--dir", str(repo))[0] == 0
     nix = shutil.which("nix-instantiate")

@@ -66,7 +66,10 @@ def test_migrate_moves_only_user_definitions(config: Config) -> None:
             for info in repo.modules.values()
             for d in info.module.definitions
             if info.path is not None
-            and (d.path[:2] == ("users", "users") and d.path[3:4] == ("packages",) or str(info.path).startswith("home/"))
+            and (
+                (d.path[:2] == ("users", "users") and d.path[3:4] == ("packages",))
+                or str(info.path).startswith("home/")
+            )
         }
         before = {
             (str(info.path), d.dotted, d.value_text)
@@ -90,4 +93,6 @@ def test_migrate_moves_only_user_definitions(config: Config) -> None:
         assert not lost, f"comments lost: {sorted(lost)}"
         for info in after_repo.modules.values():
             for d in info.module.definitions:
-                assert not (d.path[:2] == ("users", "users") and d.path[3:4] == ("packages",)), d.location
+                assert not (d.path[:2] == ("users", "users") and d.path[3:4] == ("packages",)), (
+                    d.location
+                )

@@ -70,7 +70,9 @@ def run(opts: Options) -> int:
         return int(Exit.OK)
     apply_plan(repo.root, plan, validate=False)
     if not opts.json:
-        console.out(f"applied: {len(changes)} file{'s' if len(changes) != 1 else ''} changed")
+        moved_away = {c.moved_from for c in changes if c.moved_from is not None}
+        count = sum(1 for c in changes if c.path not in moved_away)
+        console.out(f"applied: {count} file{'s' if count != 1 else ''} changed")
         if any("home-manager input" in e.why for e in plan.edits):
             console.out("flake.lock is now out of date: run `nix flake lock` (needs the network)")
         console.out("next: review with `git diff`, then `homeward verify` and `homeward switch`")

@@ -9,6 +9,8 @@ with its location and why; commands decide whether that stops them. Reads only.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -374,7 +376,12 @@ class _Loader:
         if isinstance(modules_value, ListValue):
             for ref, item in zip(modules, modules_value.items, strict=True):
                 value = self.ev.force(item)
-                if ref.kind is ModuleKind.INLINE and isinstance(value, Attrs) and ref.node is not None and ref.source is not None:
+                if (
+                    ref.kind is ModuleKind.INLINE
+                    and isinstance(value, Attrs)
+                    and ref.node is not None
+                    and ref.source is not None
+                ):
                     self.inline_values[(name, f"{ref.source.path}@{ref.node.start_byte}")] = value
         return SystemConfig(name, context, call, modules, modules_value, system, special)
 
@@ -408,43 +415,54 @@ class _Loader:
         return ref
 
     def _file_ref(self, path: Path, node: Node | None, source: Source | None) -> ModuleRef:
-        at = source.location(node.start_byte) if source is not None and node is not None else None
-        resolved = self.ev.resolve(path)
-        if not resolved.is_relative_to(self.root):
+        # Why strings and one stat: this runs for every import of trees of thousands of files.
+        def at() -> Location | None:
+            return source.location(node.start_byte) if source and node is not None else None
+
+        resolved = os.fspath(self.ev.resolve(path))
+        prefix = os.path.join(self.root, "")
+        if not os.path.join(resolved, "").startswith(prefix):
             self.problem(
                 ProblemKind.OUTSIDE,
                 f"the import `{path}` leads outside the repository",
-                at,
+                at(),
                 "homeward only edits files inside the flake's directory",
             )
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(path))
-        if resolved.is_dir():
-            if not (resolved / "default.nix").is_file():
+        try:
+            mode = os.stat(resolved).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISDIR(mode):
+            if not os.path.isfile(os.path.join(resolved, "default.nix")):
                 self.problem(
                     ProblemKind.NO_DEFAULT,
-                    f"the import `{self._rel(resolved)}/` is a directory without default.nix",
-                    at,
+                    f"the import `{resolved[len(prefix) :] or '.'}/` is a directory without "
+                    "default.nix",
+                    at(),
                     "add default.nix to that directory or import a file in it",
                 )
                 return ModuleRef(
                     ModuleKind.UNKNOWN, node=node, source=source, label="no default.nix"
                 )
-            resolved = resolved / "default.nix"
-        elif not resolved.exists():
+            resolved = os.path.join(resolved, "default.nix")
+        elif not mode:
             self.problem(
                 ProblemKind.MISSING,
-                f"the import `{self._rel(resolved)}` does not exist",
-                at,
+                f"the import `{resolved[len(prefix) :]}` does not exist",
+                at(),
                 "create the file or remove the import",
             )
             return ModuleRef(
                 ModuleKind.UNKNOWN,
-                path=self._rel(resolved),
+                path=Path(resolved[len(prefix) :]),
                 node=node,
                 source=source,
                 label="missing",
             )
-        return ModuleRef(ModuleKind.FILE, path=self._rel(resolved), node=node, source=source)
+        return ModuleRef(
+            ModuleKind.FILE, path=Path(resolved[len(prefix) :]), node=node, source=source
+        )
 
     def _rel(self, path: Path) -> Path:
         return path.relative_to(self.root)
@@ -536,8 +554,9 @@ class _Loader:
 
     def _import_ref(self, ref: ImportRef) -> ModuleRef:
         if ref.kind is ImportKind.FILE and ref.target is not None:
-            base = self.root / ref.source.path
-            return self._file_ref(Path(_normalize(base.parent / ref.target)), ref.node, ref.source)
+            base = os.path.dirname(os.path.join(self.root, ref.source.path))
+            target = os.path.normpath(os.path.join(base, ref.target))
+            return self._file_ref(Path(target), ref.node, ref.source)
         if ref.kind is ImportKind.INLINE:
             return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
         if ref.kind is ImportKind.EXTERNAL:
@@ -585,13 +604,15 @@ class _Loader:
             return [self._import_ref(r) for r in read_module(d.source, d.value).imports()]
         return [self._import_ref(ref)]
 
-
-    def _evaluated_imports(self, d: Definition, host: str, info: ModuleInfo) -> list[ModuleRef] | None:
+    def _evaluated_imports(
+        self, d: Definition, host: str, info: ModuleInfo
+    ) -> list[ModuleRef] | None:
         """Imports computed in a module written in flake.nix (`./home/kim/${name}.nix` in a
         `mkHost` helper): evaluate them in that host's scope, where `name` is known."""
-        value = self.inline_values.get((host, info.key))
-        if value is None:
+        found = self.inline_values.get((host, info.key))
+        if found is None:
             return None
+        value: Value = found
         for name in d.path:
             value = self.ev.select(value, name, None, None)
         if not isinstance(value, ListValue):
@@ -601,7 +622,9 @@ class _Loader:
             forced = self.ev.force(item)
             if not isinstance(forced, PathValue):
                 return None
-            refs.append(self._file_ref(forced.path, forced.node or item.expr, forced.source or item.source))
+            refs.append(
+                self._file_ref(forced.path, forced.node or item.expr, forced.source or item.source)
+            )
         return refs
 
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# homeward end to end, on the shipped example and on a fresh scaffold, in a temporary directory.
+# Each step is a function; add one and list it in STEPS to extend the demo.
+# KEEP=1 keeps the temporary directory (its path is printed at the end).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+HOMEWARD=${HOMEWARD:-.venv/bin/homeward}
+WORK=$(mktemp -d -t homeward-demo.XXXXXX)
+if [[ ${KEEP:-0} == 1 ]]; then
+  trap 'echo; echo "demo files kept in $WORK"' EXIT
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
+
+step() {
+  echo
+  echo "==> $*"
+}
+
+hw() {
+  echo "\$ homeward $*"
+  "$HOMEWARD" "$@"
+}
+
+demo_init() {
+  step "init: a new configuration for ham on desk"
+  hw init "$WORK/scaffold" --user ham --host desk
+}
+
+demo_graph_example() {
+  step "graph: the example, a flake that keeps ham's things in NixOS modules"
+  cp -r examples/legacy "$WORK/legacy"
+  hw graph "$WORK/legacy"
+}
+
+demo_graph_scaffold() {
+  step "graph: the scaffold, System vs User configuration"
+  hw graph "$WORK/scaffold"
+  hw graph "$WORK/scaffold" --format dot -o "$WORK/scaffold.dot"
+  if command -v dot >/dev/null; then
+    hw graph "$WORK/scaffold" -o "$WORK/scaffold.svg"
+  else
+    echo "(Graphviz is not installed: skipping the SVG)"
+  fi
+}
+
+demo_migrate() {
+  step "migrate: the example, in a git repository of its own (homeward refuses uncommitted changes)"
+  cp -r examples/legacy "$WORK/migrated"
+  git -C "$WORK/migrated" init -q -b main
+  git -C "$WORK/migrated" add -A
+  git -C "$WORK/migrated" -c user.name=demo -c user.email=demo@homeward.invalid commit -q -m "before homeward"
+  hw migrate "$WORK/migrated" --dry-run
+  step "migrate: apply"
+  hw migrate "$WORK/migrated"
+  step "migrate: a second run changes nothing"
+  hw migrate "$WORK/migrated" --allow-dirty
+  step "graph: the migrated example"
+  hw graph "$WORK/migrated"
+}
+
+STEPS=(demo_init demo_graph_example demo_graph_scaffold demo_migrate)
+
+for s in "${STEPS[@]}"; do
+  "$s"
+done
