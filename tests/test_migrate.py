@@ -31,6 +31,12 @@ def golden_cases(*, applied_only: bool = False) -> list[str]:
     )
 
 
+def case_args(case: str) -> list[str]:
+    """Extra command-line arguments of a case (`args.txt`, one per line)."""
+    args = CASES / case / "args.txt"
+    return args.read_text().split() if args.exists() else []
+
+
 def prepare(case: str, tmp_path: Path) -> Path:
     work = copy_tree(CASES / case / "before", tmp_path / "repo")
     make_git_repo(work)
@@ -42,7 +48,7 @@ def test_migrate_golden(case: str, tmp_path: Path, capsys: pytest.CaptureFixture
     """Why: migration must be byte-exact on real repo shapes, and refusals must be clear."""
     work = prepare(case, tmp_path)
     before = tree_files(work)
-    code = main(["migrate", str(work)])
+    code = main(["migrate", str(work), *case_args(case)])
     out = capsys.readouterr()
     expected_text = CASES / case / "expected.txt"
     if expected_text.exists() or (code != 0 and not (CASES / case / "after").exists()):
@@ -90,10 +96,10 @@ def test_migrate_twice_changes_nothing(
     work = copy_tree(CASES / case / "after", tmp_path / "repo")
     make_git_repo(work)
     before = tree_files(work)
-    assert main(["migrate", str(work)]) == 0
+    assert main(["migrate", str(work), *case_args(case)]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert tree_files(work) == before
-    assert main(["migrate", "--check", str(work)]) == 0
+    assert main(["migrate", "--check", str(work), *case_args(case)]) == 0
 
 
 def test_check_reports_pending_migration(

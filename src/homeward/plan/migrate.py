@@ -113,6 +113,9 @@ class DestFile:
     entry: User | None = None  # a user's entry point (default.nix)
     header: str = ""  # comment lines kept from the file this replaces
     extra: list[str] = field(default_factory=list)  # generated bindings (code at indent 0)
+    identity: str = ""  # entry: home.username, home.homeDirectory, home.stateVersion
+    tail: str = ""  # entry: programs.home-manager.enable
+    hm_package: bool = False  # entry: install the home-manager command (both wirings)
 
     @property
     def dir(self) -> PurePosixPath:
@@ -683,7 +686,8 @@ class Planner:
             self.ensure_entry(up)
             entry = self.new_files[up.entry]
             state = self.state_version(up)
-            entry.extra = _entry_bindings(up, state, self.opts)
+            entry.identity, entry.tail = _entry_bindings(up, state, self.opts)
+            entry.hm_package = self.opts.mode is Mode.BOTH
         else:
             standalone = (
                 self.opts.mode is not Mode.MODULE
@@ -947,7 +951,7 @@ def _home_dir(user: User) -> str:
     return f"/home/{user.name}"
 
 
-def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> list[str]:
+def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> tuple[str, str]:
     name = up.user.name
     home = _home_dir(up.user)
     identity = (
@@ -955,16 +959,14 @@ def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> l
         f"home.homeDirectory = lib.mkDefault {quote_string(home)};\n"
         f"home.stateVersion = {quote_string(state_version)};"
     )
-    out = [identity]
     tail = "programs.home-manager.enable = true;"
     if opts.mode is Mode.BOTH:
         tail = (
-            "# Under the NixOS module programs.home-manager installs nothing: keep the command\n"
-            "# for `home-manager switch --flake .#<user>@<host>`.\n"
+            "# Under the NixOS module programs.home-manager installs nothing: the package above\n"
+            "# keeps the command for `home-manager switch --flake .#<user>@<host>`.\n"
             f"{tail}"
         )
-    out.append(tail)
-    return out
+    return identity, tail
 
 
 # -- rendering destination files -------------------------------------------------------------------
@@ -980,15 +982,16 @@ def render_dest(dest: DestFile) -> bytes:
     blocks: list[str] = []
     if dest.imports:
         blocks.append(_list_binding("imports", dest.imports))
-    extra = list(dest.extra)
-    if dest.entry is not None:
-        needs.args.update({"lib", "pkgs"})
-        blocks.append(extra.pop(0))
+    if dest.identity:
+        needs.args.add("lib")
+        blocks.append(dest.identity)
     packages = _packages_block(dest, needs)
     if packages:
         blocks.append(packages)
     blocks.extend(c.code for c in dest.chunks if not c.packages)
-    blocks.extend(extra)
+    blocks.extend(dest.extra)
+    if dest.tail:
+        blocks.append(dest.tail)
     args = sorted(needs.args)
     lines: list[str] = []
     if dest.header:
@@ -1023,7 +1026,7 @@ def _indent(code: str, pad: str = "  ") -> str:
 def _packages_block(dest: DestFile, needs: Needs) -> str:
     values: list[str] = []
     items = list(dest.items)
-    if dest.entry is not None and dest.home:
+    if dest.hm_package:
         items.insert(
             0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None)
         )
