@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -244,3 +245,13 @@ def test_keep_and_system_tables_are_tuples_of_names() -> None:
     """Why: the tables are matched by tuple prefix; a dotted string would never match."""
     for prefix in [*KEEP, *SYSTEM_PREFIXES]:
         assert all(part and "." not in part for part in prefix), prefix
+
+
+def test_mapping_doc_is_in_sync() -> None:
+    """Why: the documented tables are the ones migrate uses."""
+    from homeward.plan.mapping_doc import render
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "mapping.md"
+    assert doc.read_text() == render(), (
+        "run `python -m homeward.plan.mapping_doc > docs/mapping.md`"
+    )

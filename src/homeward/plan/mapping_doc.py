@@ -1,0 +1,90 @@
+"""docs/mapping.md, rendered from the tables in `plan/mapping.py` (a test keeps them in sync)."""
+
+from __future__ import annotations
+
+from homeward.plan.mapping import KEEP, PACKAGE_FEATURES, ROWS, SYSTEM_PREFIXES, Feature
+
+
+def render() -> str:
+    lines = [
+        "# What `homeward migrate` moves, and where",
+        "",
+        "Generated from `src/homeward/plan/mapping.py` by",
+        "`python -m homeward.plan.mapping_doc > docs/mapping.md`; `tests/test_mapping.py` fails",
+        "when this page and the tables disagree.",
+        "",
+        "## Where definitions go",
+        "",
+        "- `users.users.<user>.packages`, wherever it is defined and however it is written, becomes",
+        "  `home.packages` of that user. Plain lists are split by the feature table below;",
+        "  anything else (a let-bound list, `++`, `builtins.attrValues`, `lib.mkIf`) moves whole.",
+        "- In a user's own files (`home/<user>.nix`, `home/<user>/...` imported by a host), each",
+        "  option group follows the mapping table. A group moves only if every option it sets has",
+        "  an exact counterpart, so that a program is never half moved.",
+        "- System-level options found there move to `modules/system/<file>.nix`, which the hosts",
+        "  import instead; user-level options without an exact counterpart go there too, and the",
+        "  report says why.",
+        "- A definition that reaches every host of its user goes to",
+        "  `home/<user>/features/<feature>.nix`; one that reaches a single host goes to",
+        "  `home/<user>/<host>.nix`; one that reaches some hosts goes to a shared feature file",
+        "  that those hosts' files import. `--features none` keeps everything in `default.nix`.",
+        "- `config.X` read by moved code becomes `osConfig.X` (the NixOS configuration, as",
+        "  home-manager's NixOS module passes it); for the standalone `homeConfigurations` entry",
+        "  homeward passes `osConfig = self.nixosConfigurations.<host>.config` through",
+        "  `extraSpecialArgs`, so the condition means the same in both wirings.",
+        "",
+        "## NixOS options with a home-manager counterpart",
+        "",
+        "| NixOS | home-manager | options that move | feature | note |",
+        "|---|---|---|---|---|",
+    ]
+    for row in ROWS:
+        names = sorted(row.supported)
+        moved = ", ".join(
+            f"`{n}` → `{row.renames[n]}`" if n in row.renames else f"`{n}`" for n in names
+        )
+        notes = [row.note] if row.note else []
+        if row.legacy is not None:
+            release = ".".join(str(p) for p in row.legacy[0])
+            renames = ", ".join(f"`{a}` → `{b}`" for a, b in row.legacy[1].items())
+            notes.append(f"before home-manager {release}: {renames}")
+        if row.needs_shell:
+            notes.append("homeward enables the user's shell in home-manager")
+        if row.scalar_values:
+            notes.append("strings and numbers only")
+        lines.append(
+            f"| `{'.'.join(row.nixos)}` | `{'.'.join(row.home)}` | {moved} | {row.feature} "
+            f"| {'; '.join(notes)} |"
+        )
+    lines += [
+        "",
+        "## User-level NixOS options that stay NixOS options",
+        "",
+        "| NixOS | why |",
+        "|---|---|",
+    ]
+    lines += [f"| `{'.'.join(prefix)}` | {why} |" for prefix, why in KEEP.items()]
+    lines += [
+        "",
+        "Any other option in a user file that is neither in these tables nor system-level stays",
+        "a NixOS option too: homeward knows no exact counterpart for it.",
+        "",
+        "## System-level prefixes",
+        "",
+        "These never move into home-manager and are never dropped:",
+        "",
+        ", ".join(f"`{'.'.join(p)}`" for p in SYSTEM_PREFIXES),
+        "",
+        "## Packages by feature file",
+        "",
+        "| feature file | packages |",
+        "|---|---|",
+    ]
+    for feature, names in PACKAGE_FEATURES.items():
+        lines.append(f"| `features/{feature}.nix` | {', '.join(sorted(names))} |")
+    lines.append(f"| `features/{Feature.PACKAGES}.nix` | every other package |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
