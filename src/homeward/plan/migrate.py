@@ -422,13 +422,29 @@ class Planner:
             groups[verdict.group or d.path].append(d)
         system_chunks: list[Chunk] = []
         old_dir = PurePosixPath(info.source.path).parent
+        # NixOS options in a user's file apply to every user of the host (/etc/gitconfig,
+        # environment variables): they move to this user only if nobody else would lose them.
+        others = sorted(
+            u.name
+            for u in self.repo.users.values()
+            if u.normal and u.name != name and set(u.hosts) & set(reach)
+        )
         for group, defs in groups.items():
             verdict = verdicts[id(defs[0])]
             if verdict.fate is Fate.HOME and verdict.row is not None:
                 row = verdict.row
                 bad = unsupported(row, [d.path for d in defs])
                 odd = [d for d in defs if row.scalar_values and not _scalar(d)]
-                if odd:
+                if others:
+                    self.note(
+                        f"`{'.'.join(group)}` stays a NixOS option: it applies to every user of "
+                        f"{', '.join(reach)}, also {', '.join(f'`{o}`' for o in others)}, who would lose it",
+                        Severity.WARNING,
+                        defs[0].binding,
+                        info.source,
+                        hint=f"move it to `{name}`'s home configuration by hand if only `{name}` needs it",
+                    )
+                elif odd:
                     self.note(
                         f"`{'.'.join(group)}` stays a NixOS option: `{odd[0].dotted}` is not a string or number, "
                         f"which `{'.'.join(row.home)}` requires",

@@ -1,0 +1,87 @@
+"""Conservation (DESIGN.md rule 1) with the real Nix evaluator.
+
+For every golden migrate case: call `flake.nix`'s `outputs` before and after with the stand-in
+nixpkgs and home-manager (tests/standins), evaluate the recorded modules with the stand-ins'
+module system, and compare, for every host and user, the packages and settings the user gets
+through the NixOS wiring and through `homeConfigurations."<user>@<host>"`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.nix.ops import Extract, extract_outputs_standins
+from tests.conftest import FIXTURES
+from tests.test_migrate import case_args, golden_cases
+
+STANDINS = Path(__file__).resolve().parent / "standins"
+CASES = FIXTURES / "migrate"
+# What a migration may add: the home-manager command (kept installed for standalone use) and
+# the shell home-manager must manage for moved session variables and aliases to apply.
+MAY_ADD = frozenset({"home-manager", "bash", "zsh", "fish"})
+
+
+def evaluate(case: str, side: str) -> Extract:
+    return extract_outputs_standins(CASES / case / side, STANDINS)
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("case", golden_cases(applied_only=True))
+def test_every_user_keeps_packages_and_settings(case: str) -> None:
+    """Why: rule 1, nothing is lost and nothing changes meaning, through both wirings."""
+    before, after = evaluate(case, "before"), evaluate(case, "after")
+    standalone_only = "--mode=standalone" in case_args(case)
+    assert set(after.hosts) == set(before.hosts)
+    for host, was in before.hosts.items():
+        now = after.hosts[host]
+        for user, old in was.users.items():
+            assert user in now.users, f"{user} disappeared from {host}"
+            new = now.users[user]
+            had = old.packages | set(was.programs)
+            home = after.homes.get(f"{user}@{host}")
+            if standalone_only:
+                # Only the standalone configuration carries the user's things now.
+                assert home is not None, f"no homeConfigurations.{user}@{host}"
+                has = new.packages | set(home.packages) | set(now.programs)
+            else:
+                has = new.packages | set(now.programs)
+                assert dict(new.settings) == dict(old.settings), f"{user}@{host} settings changed"
+            assert had <= has, f"{user}@{host} lost {sorted(had - has)}"
+            assert has - had <= MAY_ADD, f"{user}@{host} gained {sorted(has - had - MAY_ADD)}"
+            if home is None:
+                continue
+            standalone = set(home.packages) | set(now.programs)
+            moved = old.packages - set(new.nixos_packages)
+            assert moved <= standalone, (
+                f"{user}@{host} standalone lacks {sorted(moved - standalone)}"
+            )
+            extra = standalone - had
+            assert extra <= MAY_ADD, f"{user}@{host} standalone gained {sorted(extra - MAY_ADD)}"
+            # Every setting the user had is either still a NixOS option, or now home-manager's,
+            # and then the standalone configuration has it too.
+            got = dict(home.settings)
+            for key, value in old.settings.items():
+                if new.nixos_settings.get(key) == value:
+                    continue
+                assert got.get(key) == value, (
+                    f"{user}@{host} standalone: {key} = {got.get(key)!r}, was {value!r}"
+                )
+            assert all(old.settings.get(k) == v for k, v in got.items()), (
+                "standalone invented settings"
+            )
+
+
+@pytest.mark.nix
+def test_conservation_catches_a_lost_package(tmp_path: Path) -> None:
+    """Why: the comparison above must be able to fail."""
+    from tests.helpers import copy_tree
+
+    work = copy_tree(CASES / "example" / "after", tmp_path / "after")
+    cli = work / "home" / "ham" / "features" / "cli.nix"
+    cli.write_text(cli.read_text().replace("    jq\n", ""))
+    before, after = evaluate("example", "before"), extract_outputs_standins(work, STANDINS)
+    old = before.hosts["nixos-desk"].users["ham"].packages
+    new = after.hosts["nixos-desk"].users["ham"].packages
+    assert "jq" in old - new
