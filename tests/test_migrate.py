@@ -164,5 +164,7 @@ def test_json_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["homeward"] == 1 and data["kind"] == "migrate"
     moved = {(m["definition"], m["from"]["path"]) for m in data["moved"]}
     assert ("users.users.ham.packages", "modules/system/users.nix") in moved
-    assert ("programs.git.config.user.name", "home/ham.nix") in moved
+    assert ("programs.git", "home/ham.nix") in moved
+    git = next(m for m in data["moved"] if m["definition"] == "programs.git")
+    assert git["to"] == "home/ham/features/git.nix" and git["note"] == "config → extraConfig"
     assert data["pending"] is True and data["applied"] is False

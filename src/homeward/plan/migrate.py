@@ -39,7 +39,6 @@ from homeward.plan.mapping import (
     Fate,
     Feature,
     classify,
-    home_path,
     package_feature,
     renames_for,
     unsupported,
@@ -550,17 +549,21 @@ class Planner:
             chunks.append(chunk)
             if "osConfig" in renderer.needs.args:
                 up.osconfig_hosts.update(reach)
+        renames = renames_for(row, self.release)
         for chunk in chunks:
             dest.chunks.append(chunk)
-            for d in chunk.origin:
-                self.ledger.append(
-                    Moved(
-                        d.dotted,
-                        d.location,
-                        Path(dest.path),
-                        ".".join(home_path(row, d.path, self.release)),
-                    )
-                )
+            first = chunk.origin[0]
+            # One ledger line per moved binding: `programs.git` as written, with its renames.
+            depth = len(chunk.home_path) - len(row.home) + len(row.nixos)
+            what = ".".join(first.path[:depth])
+            used = sorted(
+                {d.path[len(row.nixos)] for d in chunk.origin if len(d.path) > len(row.nixos)}
+                & set(renames)
+            )
+            note = ", ".join(f"{a} → {renames[a]}" for a in used)
+            self.ledger.append(
+                Moved(what, first.location, Path(dest.path), ".".join(chunk.home_path), note)
+            )
         if row.needs_shell:
             up.needs_shell = True
         return True

@@ -12,14 +12,13 @@ if TYPE_CHECKING:
 
 
 def print_summary(plan: Plan, changes: list[FileChange]) -> None:
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for m in plan.ledger:
+        key = (m.what, f"{m.origin.path}:{m.origin.line}", m.as_, m.note)
+        grouped.setdefault(key, []).append(str(m.target))
     rows = [
-        [
-            m.what,
-            f"{m.origin.path}:{m.origin.line}",
-            str(m.target),
-            m.as_ + (f" ({m.note})" if m.note else ""),
-        ]
-        for m in plan.ledger
+        [what, origin, ", ".join(targets), as_ + (f" ({note})" if note else "")]
+        for (what, origin, as_, note), targets in grouped.items()
     ]
     if rows:
         console.table(["definition", "from", "to", "as"], rows, title="moved definitions")
