@@ -137,7 +137,8 @@ def test_refuses_a_dirty_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     before = tree_files(work)
     assert main(["migrate", str(work)]) == 3
     err = capsys.readouterr().err
-    assert "uncommitted changes" in err and "--allow-dirty" in err
+    assert "uncommitted changes (1 path, e.g. `hosts/nixos-desk/default.nix`)" in err
+    assert "--allow-dirty" in err
     assert tree_files(work) == before
 
 

@@ -145,9 +145,10 @@ def ensure_clean(root: Path) -> None:
     if git_root(root) is None:
         return
     p = proc.run(["git", "status", "--porcelain", "--untracked-files=normal", "--", "."], cwd=root)
-    if p.ok and p.stdout.strip():
-        first = p.stdout.strip().splitlines()[0][3:]
-        count = len(p.stdout.strip().splitlines())
+    lines = [line for line in p.stdout.splitlines() if line.strip()] if p.ok else []
+    if lines:
+        first = lines[0][3:]
+        count = len(lines)
         raise HomewardError(
             f"the git work tree has uncommitted changes ({count} path{'s' if count != 1 else ''}, e.g. `{first}`)",
             hint="commit or stash them first so the change can be reviewed and undone, or pass --allow-dirty",
