@@ -1,0 +1,96 @@
+"""`homeward graph`: the module import graph, System vs User configuration.
+
+Text goes to stdout (Mermaid by default, `--format dot|json`), or to `-o FILE`: `.mmd`/`.dot`/
+`.gv`/`.json` choose the text format by extension; `.svg`/`.png` are drawn by Graphviz `dot`.
+The graph needs a complete model: any import homeward cannot follow stops it (exit 3).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward import proc
+from homeward.errors import HomewardError, UsageError
+from homeward.model.graph import build_graph
+from homeward.model.repo import load_repo
+from homeward.render.console import out
+from homeward.render.graph import GraphFormat, render_graph, to_dot
+
+_TEXT_SUFFIXES = {
+    ".mmd": GraphFormat.MERMAID,
+    ".mermaid": GraphFormat.MERMAID,
+    ".dot": GraphFormat.DOT,
+    ".gv": GraphFormat.DOT,
+    ".json": GraphFormat.JSON,
+}
+_IMAGE_SUFFIXES = {".svg": "svg", ".png": "png"}
+DOT_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    dir: Path = Path(".")
+    format: str = GraphFormat.MERMAID.value
+    output: Path | None = None
+
+
+def run(opts: Options) -> int:
+    repo = load_repo(opts.dir)
+    repo.fatal()
+    graph = build_graph(repo)
+    if opts.output is None:
+        out(render_graph(graph, GraphFormat(opts.format)).rstrip("\n"))
+        return 0
+    suffix = opts.output.suffix.lower()
+    if suffix in _IMAGE_SUFFIXES:
+        data = render_image(to_dot(graph), _IMAGE_SUFFIXES[suffix])
+    else:
+        fmt = _TEXT_SUFFIXES.get(suffix, GraphFormat(opts.format))
+        data = render_graph(graph, fmt).encode()
+    write_output(opts.output, data)
+    out(f"wrote {opts.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
+    return 0
+
+
+def render_image(dot_text: str, image_format: str) -> bytes:
+    """Draw DOT text with Graphviz; a clear error when `dot` is missing or fails."""
+    dot = proc.which("dot")
+    if dot is None:
+        raise HomewardError(
+            f"Graphviz `dot` is not installed; it is needed to draw a .{image_format}",
+            hint="install Graphviz (on Debian: `apt-get install graphviz`), "
+            "or write the text with `-o graph.dot` or `-o graph.mmd`",
+        )
+    with tempfile.TemporaryDirectory(prefix="homeward-graph-") as tmp:
+        target = Path(tmp) / f"graph.{image_format}"
+        p = proc.run(
+            [dot, f"-T{image_format}", "-o", str(target)], stdin=dot_text, timeout=DOT_TIMEOUT
+        )
+        if not p.ok or not target.is_file():
+            raise HomewardError(
+                f"Graphviz `dot` failed (exit {p.returncode}): {proc.tail(p.stderr, 5)}",
+                hint="write the DOT text with `-o graph.dot` and check it with `dot` yourself",
+            )
+        return target.read_bytes()
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing (temp file in the same directory, then rename)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"cannot write `{path}`: the directory `{directory}` does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".homeward", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise HomewardError(f"cannot write `{path}`: {exc.strerror or exc}") from None

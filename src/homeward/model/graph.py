@@ -1,0 +1,275 @@
+"""The module import graph of a Repo, as data: nodes, edges, and which side each node is on.
+
+`flake.nix` → `nixosConfigurations` / `homeConfigurations` → hosts and homes → the modules they
+list → the modules those import. Every node is in one of two subgraphs: "User Configuration"
+(home-manager modules, files under `home/`, `homeConfigurations`) or "System Configuration"
+(everything else), except the flake itself, which holds both. A file under `home/` that is
+still a NixOS module is drawn on the user side, where the layout says it belongs; `check`
+reports it. Pure: reads the model only. The order of nodes and edges is stable (sorted, or in
+the order the files list them) so that the same repo always draws the same graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo, SystemConfig
+
+
+class NodeKind(StrEnum):
+    FLAKE = "flake"
+    GROUP = "outputs-group"  # `nixosConfigurations`, `homeConfigurations`
+    HOST = "host"  # a `nixosConfigurations.<name>` entry
+    HOME = "home"  # a `homeConfigurations.<name>` entry
+    FILE = "module-file"
+    INLINE = "inline"  # a module written in place (`{ ... }` in a module list)
+    EXTERNAL = "external"  # from outside the repo: a flake input's module, `modulesPath + ...`
+
+
+class Side(StrEnum):
+    SYSTEM = "System Configuration"
+    USER = "User Configuration"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    id: str  # safe as a Mermaid and DOT identifier: letters, digits, `_`
+    kind: NodeKind
+    label: str
+    side: Side | None  # None for the flake
+    path: str | None = None  # FILE: the repo-relative file; INLINE/EXTERNAL: where it is written
+    line: int | None = None  # INLINE/EXTERNAL: the line where it is written (first use)
+    hosts: tuple[str, ...] = ()  # the configurations that reach this node, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEdge:
+    source: str  # node id
+    target: str  # node id
+    label: str = ""  # `home-manager.users.ham` where a NixOS module hands over to home-manager
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+
+    def node(self, node_id: str) -> GraphNode:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def on_side(self, side: Side | None) -> tuple[GraphNode, ...]:
+        return tuple(n for n in self.nodes if n.side is side)
+
+
+_GROUPS = {Context.NIXOS: "nixosConfigurations", Context.HOME: "homeConfigurations"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _side_of_context(context: Context) -> Side:
+    return Side.USER if context is Context.HOME else Side.SYSTEM
+
+
+def _side_of_module(info: ModuleInfo) -> Side:
+    if info.context is Context.HOME:
+        return Side.USER
+    if info.path is not None and info.path.parts[:1] == ("home",):
+        return Side.USER
+    return Side.SYSTEM
+
+
+class _Ids:
+    """Readable identifiers (`host_nixos_desk`), made unique in the order they are asked for."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def make(self, prefix: str, name: str) -> str:
+        slug = _UNSAFE.sub("_", name).strip("_").lower()
+        base = f"{prefix}_{slug}" if slug else prefix
+        candidate, n = base, 2
+        while candidate in self.taken:
+            candidate, n = f"{base}_{n}", n + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+def _external_key(ref: ModuleRef, context: Context) -> tuple[str, str]:
+    return (_side_of_context(context).value, ref.label)
+
+
+def build_graph(repo: Repo) -> Graph:
+    """The import graph of every configuration in `repo` (call `repo.fatal()` first)."""
+    configs: list[SystemConfig] = [
+        *(repo.hosts[name] for name in sorted(repo.hosts)),
+        *(repo.homes[name] for name in sorted(repo.homes)),
+    ]
+    ids = _Ids()
+    nodes: list[GraphNode] = [GraphNode(ids.make("flake", ""), NodeKind.FLAKE, "flake.nix", None)]
+    flake_id = nodes[0].id
+
+    group_ids: dict[Context, str] = {}
+    for context in (Context.NIXOS, Context.HOME):
+        if any(c.context is context for c in configs):
+            name = _GROUPS[context]
+            group_ids[context] = ids.make("group", name)
+            nodes.append(
+                GraphNode(group_ids[context], NodeKind.GROUP, name, _side_of_context(context))
+            )
+
+    config_ids: dict[tuple[Context, str], str] = {}
+    for config in configs:
+        kind = NodeKind.HOST if config.context is Context.NIXOS else NodeKind.HOME
+        node_id = ids.make("host" if kind is NodeKind.HOST else "home", config.name)
+        config_ids[(config.context, config.name)] = node_id
+        nodes.append(
+            GraphNode(
+                node_id,
+                kind,
+                config.name,
+                _side_of_context(config.context),
+                hosts=(config.name,),
+            )
+        )
+
+    # Modules: files by path, then inline modules by where they are written.
+    infos = sorted(repo.modules.values(), key=_module_order)
+    module_ids: dict[str, str] = {}
+    for info in infos:
+        if info.path is not None:
+            node_id = ids.make("file", str(info.path))
+            nodes.append(
+                GraphNode(
+                    node_id,
+                    NodeKind.FILE,
+                    str(info.path),
+                    _side_of_module(info),
+                    path=str(info.path),
+                    hosts=tuple(sorted(info.hosts)),
+                )
+            )
+        else:
+            location = _inline_location(info)
+            node_id = ids.make("inline", f"{location[0]}_{location[1]}")
+            nodes.append(
+                GraphNode(
+                    node_id,
+                    NodeKind.INLINE,
+                    f"inline module, {location[0]}:{location[1]}",
+                    _side_of_module(info),
+                    path=location[0],
+                    line=location[1],
+                    hosts=tuple(sorted(info.hosts)),
+                )
+            )
+        module_ids[info.key] = node_id
+
+    # External modules: one node per name and side, in name order.
+    externals: dict[tuple[str, str], tuple[ModuleRef, set[str]]] = {}
+
+    def note_external(ref: ModuleRef, context: Context, hosts: set[str]) -> tuple[str, str]:
+        key = _external_key(ref, context)
+        if key not in externals:
+            externals[key] = (ref, set())
+        externals[key][1].update(hosts)
+        return key
+
+    for config in configs:
+        for ref in config.modules:
+            if ref.kind is ModuleKind.EXTERNAL:
+                note_external(ref, config.context, {config.name})
+    for info in infos:
+        for ref in info.imports:
+            if ref.kind is ModuleKind.EXTERNAL:
+                note_external(ref, info.context, info.hosts)
+    external_ids: dict[tuple[str, str], str] = {}
+    for key in sorted(externals):
+        ref, hosts = externals[key]
+        where = ref.location
+        label = _external_label(ref.label)
+        node_id = ids.make("ext", label)
+        external_ids[key] = node_id
+        nodes.append(
+            GraphNode(
+                node_id,
+                NodeKind.EXTERNAL,
+                label,
+                Side(key[0]),
+                path=str(where.path) if where is not None else None,
+                line=where.line if where is not None else None,
+                hosts=tuple(sorted(hosts)),
+            )
+        )
+
+    def target(ref: ModuleRef, context: Context) -> str | None:
+        if ref.kind is ModuleKind.FILE and ref.path is not None:
+            return module_ids.get(str(ref.path))
+        if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
+            return module_ids.get(f"{ref.source.path}@{ref.node.start_byte}")
+        if ref.kind is ModuleKind.EXTERNAL:
+            return external_ids.get(_external_key(ref, context))
+        return None
+
+    edges: list[GraphEdge] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(source: str, dest: str | None, label: str = "") -> None:
+        if dest is not None and (source, dest) not in seen:
+            seen.add((source, dest))
+            edges.append(GraphEdge(source, dest, label))
+
+    for context, group_id in group_ids.items():
+        add(flake_id, group_id)
+        for config in configs:
+            if config.context is context:
+                add(group_id, config_ids[(context, config.name)])
+    for config in configs:
+        config_id = config_ids[(config.context, config.name)]
+        for ref in config.modules:
+            add(config_id, target(ref, config.context))
+    children: dict[str, list[str]] = {}
+    for parent, child in repo.edges:
+        children.setdefault(parent, []).append(child)
+    for info in infos:
+        parent_id = module_ids[info.key]
+        for ref in info.imports:
+            add(parent_id, target(ref, info.context))
+        for child in children.get(info.key, ()):
+            child_info = repo.modules.get(child)
+            if child_info is None:
+                continue
+            label = ""
+            if child_info.context is Context.HOME and info.context is Context.NIXOS:
+                users = sorted(child_info.users)
+                label = "home-manager.users" + (f".{users[0]}" if len(users) == 1 else "")
+            add(parent_id, module_ids.get(child), label)
+    return Graph(tuple(nodes), tuple(edges))
+
+
+_MODULES_PATH = re.compile(r'^\(?\s*modulesPath\s*\+\s*"(/[^"$\\]*)"\s*\)?$')
+
+
+def _external_label(label: str) -> str:
+    """`modulesPath + "/installer/x.nix"` reads as `modulesPath/installer/x.nix`."""
+    match = _MODULES_PATH.match(label)
+    return f"modulesPath{match[1]}" if match else label
+
+
+def _inline_byte(info: ModuleInfo) -> int:
+    """Where an inline module is written: its key is `<file>@<start byte>`."""
+    return int(info.key.rsplit("@", 1)[1])
+
+
+def _module_order(info: ModuleInfo) -> tuple[bool, str, int]:
+    if info.path is not None:
+        return (False, str(info.path), 0)
+    return (True, str(info.source.path), _inline_byte(info))
+
+
+def _inline_location(info: ModuleInfo) -> tuple[str, int]:
+    line, _col = info.source.line_col(_inline_byte(info))
+    return str(info.source.path), line

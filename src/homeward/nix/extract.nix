@@ -1,0 +1,331 @@
+# What `homeward verify` compares, read out of a flake's outputs (JSON-able data only):
+#
+#   hosts.<host>.users.<user> = {
+#     nixos_packages = [ names ];  # users.users.<user>.packages, without home-manager's own
+#     home_manager = true;         # whether home-manager.users.<user> exists
+#     home_packages = [ names ];   # home-manager.users.<user>.home.packages
+#     settings = { "<key>" = "<value>"; };        # effective: NixOS, then home-manager over it
+#     nixos_settings = { "<key>" = "<value>"; };  # the NixOS side alone
+#   };
+#   hosts.<host>.programs = [ names ];  # packages enabled NixOS programs.<p> install system-wide
+#   homes."<name>" = { packages = [ names ]; settings = { ... }; };
+#
+# Settings are the user settings homeward's migrate maps, as dotted keys: `git.<section>.<key>`,
+# `sessionVariables.<NAME>`, `shellAliases.<NAME>`; values as strings.
+#
+# It works on real nixpkgs/home-manager and on the test stand-ins: options that may be missing
+# are read with `?`/`or`, values that may throw through tryEval, and nothing else is forced.
+{ outputs }:
+let
+  b = builtins;
+
+  attempt =
+    v: default:
+    let
+      r = b.tryEval v;
+    in
+    if r.success then r.value else default;
+
+  attr =
+    set: name: default:
+    if b.isAttrs set && set ? ${name} then attempt set.${name} default else default;
+
+  # Nested attribute lookup with a default; a value that throws counts as missing.
+  lookup =
+    set: path: default:
+    if path == [ ] then
+      set
+    else if b.isAttrs set && set ? ${b.head path} then
+      lookup (attempt set.${b.head path} null) (b.tail path) default
+    else
+      default;
+
+  isPackage = v: b.isAttrs v && v ? outPath;
+
+  storeName =
+    s:
+    let
+      base = b.baseNameOf s;
+    in
+    if b.match "[0-9a-z]{32}-.*" base != null then b.substring 33 (b.stringLength base) base else base;
+
+  nameOf =
+    p:
+    attempt (
+      if b.isAttrs p then
+        (if p ? pname then p.pname else (b.parseDrvName (p.name or "unnamed")).name)
+      else if b.isString p || b.isPath p then
+        (b.parseDrvName (storeName (toString p))).name
+      else
+        "<not a package>"
+    ) "<error>";
+
+  names =
+    list: b.sort b.lessThan (b.map (p: b.unsafeDiscardStringContext (nameOf p)) (attempt list [ ]));
+
+  toStr =
+    v:
+    if b.isString v then
+      b.unsafeDiscardStringContext v
+    else if b.isBool v then
+      (if v then "true" else "false")
+    else if b.isInt v || b.isFloat v then
+      toString v
+    else if v == null then
+      "null"
+    else if b.isPath v then
+      toString v
+    else if b.isList v then
+      b.toJSON (b.map toStr v)
+    else if isPackage v then
+      nameOf v
+    else if b.isFunction v then
+      "<function>"
+    else if b.isAttrs v then
+      b.toJSON (b.mapAttrs (_: toStr) v)
+    else
+      "<unknown>";
+
+  safe =
+    convert: v:
+    let
+      r = b.tryEval (
+        let
+          s = convert v;
+        in
+        b.deepSeq s s
+      );
+    in
+    if r.success then r.value else "<error>";
+
+  # { a.b = 1; } -> [ { name = "git.a.b"; value = "1"; } ]
+  flatten =
+    prefix: set:
+    b.concatMap (
+      n:
+      let
+        r = b.tryEval set.${n};
+        key = "${prefix}.${n}";
+      in
+      if !r.success then
+        [
+          {
+            name = key;
+            value = "<error>";
+          }
+        ]
+      else if b.isAttrs r.value && !isPackage r.value && !(r.value ? _type) then
+        flatten key r.value
+      else
+        [
+          {
+            name = key;
+            value = safe toStr r.value;
+          }
+        ]
+    ) (b.attrNames set);
+
+  flat = prefix: set: if b.isAttrs set then b.listToAttrs (flatten prefix set) else { };
+
+  # One level: `sessionVariables.EDITOR`; list values joined with `:` as NixOS does.
+  level =
+    prefix: convert: set:
+    if b.isAttrs set then
+      b.listToAttrs (
+        b.map (n: {
+          name = "${prefix}.${n}";
+          value = safe convert (attempt set.${n} "<error>");
+        }) (b.attrNames set)
+      )
+    else
+      { };
+
+  variable = v: if b.isList v then b.concatStringsSep ":" (b.map toStr v) else toStr v;
+
+  update =
+    l: r:
+    if b.isAttrs l && b.isAttrs r && !isPackage l && !isPackage r then
+      l // b.mapAttrs (n: v: if l ? ${n} then update l.${n} v else v) r
+    else
+      r;
+
+  enabled = cfg: path: lookup cfg (path ++ [ "enable" ]) false == true;
+
+  # NixOS: programs.git.config (an attribute set or a list of them), only when enabled.
+  nixosGit =
+    c:
+    let
+      value = lookup c [ "programs" "git" "config" ] { };
+      merged = if b.isList value then b.foldl' update { } value else value;
+    in
+    if enabled c [ "programs" "git" ] then flat "git" merged else { };
+
+  nixosSettings =
+    c:
+    nixosGit c
+    // level "sessionVariables" variable (
+      update (lookup c [ "environment" "sessionVariables" ] { }) (
+        lookup c [ "environment" "variables" ] { }
+      )
+    )
+    // level "shellAliases" toStr (lookup c [ "environment" "shellAliases" ] { });
+
+  # home-manager: programs.git.settings (current), iniContent (older releases, everything), or
+  # the legacy options themselves; only when enabled.
+  homeGit =
+    h:
+    let
+      g = lookup h [ "programs" "git" ] { };
+      legacy =
+        update (
+          let
+            extra = attr g "extraConfig" { };
+          in
+          if b.isAttrs extra then extra else { }
+        ) (
+          (
+            let
+              aliases = attr g "aliases" { };
+            in
+            if aliases != { } then { alias = aliases; } else { }
+          )
+          // {
+            user =
+              (
+                let
+                  name = attr g "userName" null;
+                in
+                if name != null then { inherit name; } else { }
+              )
+              // (
+                let
+                  email = attr g "userEmail" null;
+                in
+                if email != null then { inherit email; } else { }
+              );
+          }
+        );
+      value =
+        if g ? settings then
+          attr g "settings" { }
+        else if g ? iniContent then
+          attr g "iniContent" { }
+        else
+          legacy;
+    in
+    if enabled h [ "programs" "git" ] then flat "git" value else { };
+
+  shells = [
+    "bash"
+    "zsh"
+    "fish"
+  ];
+
+  homeSettings =
+    h:
+    homeGit h
+    // level "sessionVariables" variable (lookup h [ "home" "sessionVariables" ] { })
+    // level "shellAliases" toStr (
+      b.foldl' (acc: s: acc // lookup h [ "programs" s "shellAliases" ] { }) (
+        lookup h [ "home" "shellAliases" ] { }
+      ) shells
+    );
+
+  # NixOS programs that install their package system-wide when enabled; a package moving from
+  # one of them to home-manager's `programs.<p>` (which installs it per user) is not new.
+  systemPrograms = [
+    "git"
+    "neovim"
+    "vim"
+    "helix"
+    "tmux"
+    "htop"
+    "btop"
+    "bat"
+    "eza"
+    "direnv"
+    "starship"
+    "zoxide"
+    "fzf"
+    "jq"
+    "lazygit"
+    "gh"
+    "zsh"
+    "fish"
+    "firefox"
+    "kitty"
+    "alacritty"
+    "yazi"
+  ];
+
+  programs =
+    c:
+    b.sort b.lessThan (
+      b.concatMap (
+        p:
+        if enabled c [ "programs" p ] then
+          [ p ]
+          ++ (
+            let
+              pkg = lookup c [ "programs" p "package" ] null;
+            in
+            if isPackage pkg then [ (b.unsafeDiscardStringContext (nameOf pkg)) ] else [ ]
+          )
+        else
+          [ ]
+      ) systemPrograms
+    );
+
+  unique = list: b.attrNames (b.listToAttrs (b.map (n: { name = n; value = null; }) list));
+
+  host =
+    nixos:
+    let
+      c = nixos.config;
+      accounts = lookup c [ "users" "users" ] { };
+      normal = b.filter (u: lookup accounts [ u "isNormalUser" ] false == true) (b.attrNames accounts);
+      homeUsers =
+        if c ? home-manager && b.isAttrs c.home-manager && c.home-manager ? users then
+          attempt c.home-manager.users { }
+        else
+          { };
+      nixosSide = nixosSettings c;
+      user =
+        u:
+        let
+          home = if homeUsers ? ${u} then homeUsers.${u} else null;
+        in
+        {
+          nixos_packages = b.filter (n: n != "home-manager-path") (
+            names (lookup accounts [ u "packages" ] [ ])
+          );
+          home_manager = home != null;
+          home_packages = if home == null then [ ] else names (lookup home [ "home" "packages" ] [ ]);
+          nixos_settings = nixosSide;
+          settings = nixosSide // (if home == null then { } else homeSettings home);
+        };
+    in
+    {
+      programs = unique (programs c);
+      users = b.listToAttrs (
+        b.map (u: {
+          name = u;
+          value = user u;
+        }) (unique (normal ++ b.attrNames homeUsers))
+      );
+    };
+
+  home =
+    standalone:
+    let
+      h = standalone.config;
+    in
+    {
+      packages = names (lookup h [ "home" "packages" ] [ ]);
+      settings = homeSettings h;
+    };
+in
+{
+  hosts = b.mapAttrs (_: host) (outputs.nixosConfigurations or { });
+  homes = b.mapAttrs (_: home) (outputs.homeConfigurations or { });
+}

@@ -1,0 +1,360 @@
+"""The syntax layer: finding definitions however they are written, imports, emit, validation."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from homeward.errors import HomewardError
+from homeward.syntax.emit import (
+    Attrs,
+    Blank,
+    Call,
+    Comment,
+    Func,
+    Inherit,
+    Let,
+    NixPath,
+    Raw,
+    attr_key,
+    emit,
+    emit_file,
+    quote_string,
+)
+from homeward.syntax.find import Definition, ImportKind, read_module
+from homeward.syntax.nodes import unparen
+from homeward.syntax.parse import Source, parse_source
+from homeward.syntax.validate import validate_nix
+
+PACKAGES = ("users", "users", "ham", "packages")
+
+
+def module(text: str, name: str = "m.nix") -> Source:
+    return parse_source(text.encode(), Path(name)).check()
+
+
+def packages_of(source: Source) -> list[Definition]:
+    return read_module(source).find_exact(PACKAGES)
+
+
+def line_col_of(text: str, needle: str, occurrence: int = 0) -> tuple[int, int]:
+    """1-based line and column of the `occurrence`-th `needle` in `text` (ASCII texts)."""
+    at = -1
+    for _ in range(occurrence + 1):
+        at = text.index(needle, at + 1)
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return line, col
+
+
+# Each case: the module text, the value `users.users.ham.packages` has, the text where the
+# innermost binding defining it starts.
+FORMS = {
+    "nested": (
+        (
+            "{\n  users = {\n    users = {\n      ham = {\n        packages = [ pkgs.jq ];\n"
+            "      };\n    };\n  };\n}\n"
+        ),
+        "[ pkgs.jq ]",
+        "packages =",
+    ),
+    "dotted": (
+        "{\n  users.users.ham.packages = [ pkgs.jq ];\n}\n",
+        "[ pkgs.jq ]",
+        "users.users.ham.packages =",
+    ),
+    "mixed-user-set": (
+        (
+            "{\n  users.users.ham = {\n    isNormalUser = true;\n    packages = with pkgs; [ jq ];\n"
+            "  };\n}\n"
+        ),
+        "with pkgs; [ jq ]",
+        "packages =",
+    ),
+    "mixed-users-set": (
+        "{\n  users = {\n    users.ham.packages = [ pkgs.jq ];\n  };\n}\n",
+        "[ pkgs.jq ]",
+        "users.ham.packages =",
+    ),
+    "let-in": (
+        "{ pkgs, ... }:\nlet\n  tools = [ pkgs.jq ];\nin\n{\n  users.users.ham.packages = tools;\n}\n",
+        "tools",
+        "users.users.ham.packages =",
+    ),
+    "with-module": (
+        "{ pkgs, ... }:\nwith pkgs;\n{\n  users.users.ham.packages = [ jq ];\n}\n",
+        "[ jq ]",
+        "users.users.ham.packages =",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS), ids=str)
+def test_read_module_finds_packages_however_written(form: str) -> None:
+    """Why: migration must find `users.users.ham.packages` in every shape real configs use."""
+    text, value, binding = FORMS[form]
+    src = module(text)
+    [found] = packages_of(src)
+    assert found.path == PACKAGES
+    assert found.value_text == value
+    data = text.encode()
+    assert found.value.start_byte == data.index(value.encode(), data.index(binding.encode()))
+    assert found.value.end_byte == found.value.start_byte + len(value.encode())
+    assert (found.location.line, found.location.col) == line_col_of(text, binding)
+    assert found.location.path == Path("m.nix")
+    assert found.conditions == ()
+
+
+def test_read_module_mk_merge_and_mk_if_report_conditions() -> None:
+    """Why: a definition under `lib.mkIf` only applies when its condition holds; migration must
+    keep the condition, so each definition carries the conditions it sits under."""
+    text = (
+        "{ config, lib, pkgs, ... }:\n"
+        "{\n"
+        "  config = lib.mkMerge [\n"
+        "    { users.users.ham.packages = [ pkgs.a ]; }\n"
+        "    (lib.mkIf config.services.xserver.enable {\n"
+        "      users.users.ham.packages = [ pkgs.b ];\n"
+        "    })\n"
+        "  ];\n"
+        '  options.my.enable = lib.mkEnableOption "mine";\n'
+        "}\n"
+    )
+    src = module(text)
+    mod = read_module(src)
+    first, second = mod.find_exact(PACKAGES)
+    assert first.value_text == "[ pkgs.a ]"
+    assert first.conditions == ()
+    assert (first.location.line, first.location.col) == (4, 7)
+    assert second.value_text == "[ pkgs.b ]"
+    assert [src.text_of(unparen(c)) for c in second.conditions] == [
+        "config.services.xserver.enable"
+    ]
+    assert (second.location.line, second.location.col) == (6, 7)
+    # full-form module: `config.x` is the definition `x`; `options` are declarations.
+    assert [d.path for d in mod.declarations] == [("options", "my", "enable")]
+    assert all(d.path[0] != "config" for d in mod.definitions)
+
+
+def test_read_module_full_form_config_and_nested_conditions() -> None:
+    """Why: `config = lib.mkIf c (lib.mkMerge [ ... ])` is how option-gated modules are
+    written; both conditions of a nested `mkIf` must be reported, outermost first."""
+    text = (
+        "{ config, lib, pkgs, ... }:\n"
+        "let\n"
+        "  cfg = config.my;\n"
+        "in\n"
+        "{\n"
+        "  config = lib.mkIf cfg.enable (lib.mkMerge [\n"
+        "    (lib.mkIf cfg.gui { users = { users.ham.packages = [ pkgs.firefox ]; }; })\n"
+        "    { users.users.ham.packages = lib.mkDefault [ pkgs.jq ]; }\n"
+        "  ]);\n"
+        "}\n"
+    )
+    src = module(text)
+    gui, plain = packages_of(src)
+    assert [src.text_of(unparen(c)) for c in gui.conditions] == ["cfg.enable", "cfg.gui"]
+    assert gui.value_text == "[ pkgs.firefox ]"
+    assert (gui.location.line, gui.location.col) == line_col_of(text, "users.ham.packages")
+    assert [src.text_of(unparen(c)) for c in plain.conditions] == ["cfg.enable"]
+    assert plain.value_text == "lib.mkDefault [ pkgs.jq ]"
+
+
+def test_read_module_line_col_counts_characters_not_bytes() -> None:
+    """Why: error messages name file:line:col as editors count them (characters)."""
+    text = '{\n  description = "ümlaut";  users.users.ham.packages = [ ];\n}\n'
+    [found] = packages_of(module(text))
+    # `ü` is two bytes: by bytes the column would be 29
+    assert (found.location.line, found.location.col) == (2, 28)
+    assert found.value.start_byte == text.encode().index(b"[ ]")
+
+
+def test_read_module_inline_module_of_a_flake() -> None:
+    """Why: inline modules in `modules = [ { ... } ]` are read from within flake.nix."""
+    text = "{\n  outputs = _: {\n    m = { users.users.ham.packages = [ ]; };\n  };\n}\n"
+    src = module(text, "flake.nix")
+    start = text.index("{ users")
+    expr = src.root.descendant_for_byte_range(start, start + 1)
+    assert expr is not None and expr.parent is not None
+    mod = read_module(src, expr.parent)
+    assert [d.path for d in mod.definitions] == [PACKAGES]
+
+
+IMPORTS = (
+    "{ modulesPath, inputs, name, lib, cond, ... }:\n"
+    "{\n"
+    "  imports = [\n"
+    "    ./hardware-configuration.nix\n"
+    "    ../../modules/system\n"
+    '    (modulesPath + "/installer/scan/not-detected.nix")\n'
+    "    inputs.home-manager.nixosModules.home-manager\n"
+    "    ./hosts/${name}\n"
+    "    { services.openssh.enable = true; }\n"
+    "    (import ./legacy.nix)\n"
+    "    <nixpkgs/nixos/modules/profiles/minimal.nix>\n"
+    "  ]\n"
+    "  ++ lib.optionals cond [ ./extra.nix ];\n"
+    "}\n"
+)
+
+
+def test_imports_are_classified() -> None:
+    """Why: the graph and the model follow files, draw externals, and report what is computed."""
+    refs = read_module(module(IMPORTS)).imports()
+    got = [(r.kind, r.target, r.label if r.kind is ImportKind.EXTERNAL else "") for r in refs]
+    assert got == [
+        (ImportKind.FILE, PurePosixPath("hardware-configuration.nix"), ""),
+        (ImportKind.FILE, PurePosixPath("../../modules/system"), ""),
+        (ImportKind.EXTERNAL, None, 'modulesPath + "/installer/scan/not-detected.nix"'),
+        (ImportKind.EXTERNAL, None, "inputs.home-manager.nixosModules.home-manager"),
+        (ImportKind.DYNAMIC, None, ""),
+        (ImportKind.INLINE, None, ""),
+        (ImportKind.FILE, PurePosixPath("legacy.nix"), ""),
+        (ImportKind.EXTERNAL, None, "<nixpkgs/nixos/modules/profiles/minimal.nix>"),
+        (ImportKind.FILE, PurePosixPath("extra.nix"), ""),
+    ]
+    assert [r.conditional for r in refs] == [False] * 8 + [True]
+    dynamic = refs[4]
+    assert "interpolated" in dynamic.label
+    assert (dynamic.location.line, dynamic.location.col) == (8, 5)
+
+
+def test_imports_computed_list_is_dynamic() -> None:
+    """Why: an import list homeward cannot read must be reported, never silently skipped."""
+    text = "{ lib, ... }:\n{\n  imports = lib.filesystem.listFilesRecursive ./modules;\n}\n"
+    [ref] = read_module(module(text)).imports()
+    assert ref.kind is ImportKind.DYNAMIC
+    assert ref.label == "the import list is computed"
+
+
+# -- emit -----------------------------------------------------------------------------------------
+
+
+def test_emit_lists() -> None:
+    """Why: new code must look as nixfmt would write it (RFC 166)."""
+    assert emit([]) == "[ ]"
+    assert emit(["a"]) == '[ "a" ]'
+    assert emit(["a", "b"]) == '[\n  "a"\n  "b"\n]'
+    assert emit([Raw("pkgs.jq"), NixPath("./a.nix")], 1) == "[\n    pkgs.jq\n    ./a.nix\n  ]"
+    assert emit([Call("import", [NixPath("./x")]), True]) == "[\n  (import ./x)\n  true\n]"
+
+
+def test_emit_attrsets() -> None:
+    assert emit(Attrs([])) == "{ }"
+    assert emit(Attrs([("a", 1)])) == "{ a = 1; }"
+    assert emit(Attrs([("a", 1), ("b", None)])) == "{\n  a = 1;\n  b = null;\n}"
+    nested = Attrs([("outer", Attrs([("inner", Attrs([("x", False)]))]))])
+    assert emit_file(nested).decode() == (
+        "{\n  outer = {\n    inner = {\n      x = false;\n    };\n  };\n}\n"
+    )
+    # nixfmt keeps a lone `inherit` on one line even as a binding's value
+    assert emit_file(Attrs([("specialArgs", Attrs([Inherit(("inputs",))]))])).decode() == (
+        "{\n  specialArgs = { inherit inputs; };\n}\n"
+    )
+    assert emit(Attrs([Inherit(("a", "b"), "pkgs"), Blank(), Comment("why"), ("c", 3)])) == (
+        "{\n  inherit (pkgs) a b;\n\n  # why\n  c = 3;\n}"
+    )
+    assert emit(Attrs([("x", 1)], rec=True)) == "rec { x = 1; }"
+
+
+def test_emit_strings_and_keys() -> None:
+    assert quote_string('say "hi" \\ ${x} $y') == '"say \\"hi\\" \\\\ \\${x} $y"'
+    assert quote_string("a\nb\tc") == '"a\\nb\\tc"'
+    assert attr_key("ham@desk") == '"ham@desk"'
+    assert attr_key("nixos-desk") == "nixos-desk"
+    assert attr_key("x86_64-linux") == "x86_64-linux"
+    assert attr_key("1box") == '"1box"'
+    assert attr_key("if") == '"if"'
+    assert attr_key("") == '""'
+    code = emit(Attrs([(("homeConfigurations", "ham@desk"), 1), (("a", "b.c"), 2)]))
+    assert code == '{\n  homeConfigurations."ham@desk" = 1;\n  a."b.c" = 2;\n}'
+
+
+def test_emit_functions() -> None:
+    assert emit_file(Func(["pkgs"], Attrs([("a", 1)]))).decode() == (
+        "{ pkgs, ... }:\n{\n  a = 1;\n}\n"
+    )
+    assert emit(Func([], Attrs([]))) == "{ ... }:\n{ }"
+    assert emit(Func(["a", "b"], 1, ellipsis=False)) == "{ a, b }:\n1"
+    # three or more formals: one per line, a trailing comma on each but `...`
+    assert emit_file(Func(["config", "lib", "pkgs"], Attrs([("a", 1)]))).decode() == (
+        "{\n  config,\n  lib,\n  pkgs,\n  ...\n}:\n{\n  a = 1;\n}\n"
+    )
+    outputs = Attrs([("outputs", Func(["nixpkgs"], Attrs([("x", 1)]), at="inputs"))])
+    assert emit_file(outputs).decode() == (
+        "{\n  outputs =\n    { nixpkgs, ... }@inputs:\n    {\n      x = 1;\n    };\n}\n"
+    )
+    assert emit(Func("name", Call("mkHost", ["x", Raw("name")]))) == 'name: mkHost "x" name'
+
+
+def test_emit_let_and_calls() -> None:
+    code = emit_file(Let(Attrs([("a", 1)]), Call("f", [Attrs([("x", Raw("a")), ("y", 2)])])))
+    assert code.decode() == "let\n  a = 1;\nin\nf {\n  x = a;\n  y = 2;\n}\n"
+
+
+@pytest.mark.nix
+def test_emitted_code_parses_with_nix() -> None:
+    """Why: every emitted form must be accepted by nix itself, not only by tree-sitter."""
+    value = Func(
+        ["config", "lib", "pkgs"],
+        Let(
+            Attrs([("xs", [Raw("pkgs.a"), Raw("pkgs.b")])]),
+            Attrs(
+                [
+                    (("a", "b"), Attrs([Inherit(("xs",))])),
+                    (("users", "users", "ham@desk"), Attrs([("isNormalUser", True)])),
+                    ("s", 'x ${y} "z"'),
+                    ("f", Func(["pkgs"], Attrs([("p", [])]), at="args")),
+                    Comment("done"),
+                ]
+            ),
+        ),
+    )
+    validate_nix(emit_file(value), Path("emitted.nix"))
+
+
+# -- validate -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        ("{\n  a = 1\n}\n", 2, 8),
+        ("{ a = 1;", 1, 9),
+        ("# nothing but a comment\n", 2, 1),
+        ("{ a, ..., }: a", 1, 9),
+    ],
+    ids=["missing-semicolon", "unclosed", "no-expression", "comma-after-ellipsis"],
+)
+def test_validate_nix_rejects_broken_text(text: str, line: int, col: int) -> None:
+    """Why: nothing invalid may ever be written; the error names where the text breaks."""
+    with pytest.raises(HomewardError) as info:
+        validate_nix(text.encode(), Path("new.nix"), use_nix=False)
+    assert info.value.at is not None
+    assert (info.value.at.path, info.value.at.line, info.value.at.col) == (
+        Path("new.nix"),
+        line,
+        col,
+    )
+
+
+def test_validate_nix_accepts_valid_text() -> None:
+    validate_nix(b"{ pkgs, ... }:\n{\n  x = [ pkgs.a ];\n}\n", Path("ok.nix"), use_nix=False)
+
+
+@pytest.mark.nix
+def test_validate_nix_uses_nix_for_what_tree_sitter_accepts() -> None:
+    """Why: nix rejects duplicate attributes while parsing; tree-sitter does not."""
+    text = b"{\n  a = 1;\n  a = 2;\n}\n"
+    assert parse_source(text, Path("dup.nix")).first_problem() is None
+    with pytest.raises(HomewardError) as info:
+        validate_nix(text, Path("dup.nix"))
+    assert info.value.at is not None
+    assert info.value.at.line == 3
+
+
+def test_parse_source_rejects_non_utf8_with_location() -> None:
+    with pytest.raises(HomewardError) as info:
+        parse_source(b'{\n  a = "\xff";\n}\n', Path("bad.nix"))
+    assert str(info.value.at) == "bad.nix:2:8"
