@@ -58,6 +58,15 @@ demo_migrate() {
   hw migrate "$WORK/migrated" --allow-dirty
   step "graph: the migrated example"
   hw graph "$WORK/migrated"
+  if command -v nix >/dev/null; then
+    step "verify: the migrated tree against the commit before, with the real nix"
+    echo "(offline: nixpkgs and home-manager are the stand-ins in tests/standins)"
+    hw verify "$WORK/migrated" \
+      --override-input nixpkgs "path:$PWD/tests/standins/nixpkgs" \
+      --override-input home-manager "path:$PWD/tests/standins/home-manager"
+  else
+    echo "(nix is not installed: skipping verify)"
+  fi
 }
 
 STEPS=(demo_init demo_graph_example demo_graph_scaffold demo_migrate)

@@ -193,6 +193,10 @@ def diff_packages(before: View, after: View) -> PackageDiff:
             accounted[name] = "installed system-wide by a NixOS program before"
         elif name == HOME_MANAGER_CLI and after.kind is Kind.STANDALONE:
             accounted[name] = "the CLI standalone home-manager installs"
+        elif name == HOME_MANAGER_CLI:
+            accounted[name] = "the home-manager command, installed with home-manager's NixOS module"
+        elif name in ("bash", "bashInteractive"):
+            accounted[name] = "bash is part of every NixOS system"
     for name in sorted(lost):
         if name in after.programs:
             accounted[name] = "installed system-wide by a NixOS program now"
