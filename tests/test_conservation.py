@@ -31,8 +31,14 @@ def evaluate(case: str, side: str) -> Extract:
 @pytest.mark.parametrize("case", golden_cases(applied_only=True))
 def test_every_user_keeps_packages_and_settings(case: str) -> None:
     """Why: rule 1, nothing is lost and nothing changes meaning, through both wirings."""
-    before, after = evaluate(case, "before"), evaluate(case, "after")
     standalone_only = "--mode=standalone" in case_args(case)
+    assert_conserved(
+        evaluate(case, "before"), evaluate(case, "after"), standalone_only=standalone_only
+    )
+
+
+def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool = False) -> None:
+    """Every user on every host gets the same packages and settings after as before."""
     assert set(after.hosts) == set(before.hosts)
     for host, was in before.hosts.items():
         now = after.hosts[host]
