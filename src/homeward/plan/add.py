@@ -153,8 +153,8 @@ class Adder:
             existing = {node_text(e, source.text) for e in named_children(value)}
             if rel in existing or rel.removesuffix(".nix") in existing:
                 return
-            span = append_to_list(value, source.text, [rel])
-            self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
+            for span in append_to_list(value, source.text, [rel]):
+                self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
             return
         first = next(iter(bindings_of(module.body)), None)
         code = f"imports = [ {rel} ];"
@@ -248,14 +248,14 @@ class Adder:
                 and args
                 and unparen(args[0]).type == "list_expression"
             ):
-                span = append_to_list(unparen(args[0]), text, [quote_string(name)])
-                self.edit_file(
-                    PurePosixPath(self.repo.flake.path),
-                    span.start_byte,
-                    span.end_byte,
-                    span.new,
-                    f"add host `{name}`",
-                )
+                for span in append_to_list(unparen(args[0]), text, [quote_string(name)]):
+                    self.edit_file(
+                        PurePosixPath(self.repo.flake.path),
+                        span.start_byte,
+                        span.end_byte,
+                        span.new,
+                        f"add host `{name}`",
+                    )
                 return True
         return False
 

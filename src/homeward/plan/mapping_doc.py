@@ -80,8 +80,8 @@ def render() -> str:
         "| feature file | packages |",
         "|---|---|",
     ]
-    for feature, names in PACKAGE_FEATURES.items():
-        lines.append(f"| `features/{feature}.nix` | {', '.join(sorted(names))} |")
+    for feature, packages in PACKAGE_FEATURES.items():
+        lines.append(f"| `features/{feature}.nix` | {', '.join(sorted(packages))} |")
     lines.append(f"| `features/{Feature.PACKAGES}.nix` | every other package |")
     return "\n".join(lines) + "\n"
 

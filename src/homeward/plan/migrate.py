@@ -152,6 +152,7 @@ class Planner:
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
+        self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
         hm_input = repo.inputs.get("home-manager")
         nixpkgs_input = repo.inputs.get("nixpkgs")
         self.release = hm_release(
@@ -171,7 +172,39 @@ class Planner:
             return self.result()
         self.finish_sources()
         self.plan_flake(active)
+        self.keep_orphan_comments()
         return self.result()
+
+    def keep_orphan_comments(self) -> None:
+        """Comments of a file that is deleted or rewritten, not carried by any moved binding
+        (a header, a note between bindings), go with the first thing moved out of it."""
+        for key in sorted(self.emptied):
+            info = self.repo.modules[key]
+            src = info.source
+            carried: list[str] = []
+            first_chunk: Chunk | None = None
+            first_item: PackageItem | None = None
+            for dest in self.new_files.values():
+                carried.append(dest.header)
+                for chunk in dest.chunks:
+                    if chunk.origin and chunk.origin[0].source is src:
+                        carried.append(chunk.code)
+                        first_chunk = first_chunk or chunk
+                for item in dest.items:
+                    if item.origin is not None and item.origin.source is src:
+                        carried.append(item.code)
+                        first_item = first_item or item
+            text = "\n".join(carried)
+            orphans = [c for c in _comments(src.root) if src.text_of(c) not in text]
+            if not orphans:
+                continue
+            lines = "\n".join(
+                reindent(src.text_of(c), indent_at(src.text, c.start_byte), "") for c in orphans
+            )
+            if first_item is not None:
+                first_item.code = f"{lines}\n{first_item.code}"
+            elif first_chunk is not None:
+                first_chunk.code = f"{lines}\n{first_chunk.code}"
 
     def result(self) -> Plan:
         files: list[NewFile] = []
@@ -620,6 +653,11 @@ class Planner:
                 self.deletes.append(Delete(info.path, "every definition moved"))
                 self.import_replacements[str(info.path)] = None
                 continue
+            if not remaining and info.source is self.repo.flake:
+                # An inline module in flake.nix left empty: drop it from its module list.
+                self.emptied.add(key)
+                self.drop_inline.add(int(key.rsplit("@", 1)[1]))
+                continue
             targets = {n.start_byte: n for n in (_outermost_empty(n, nodes) for n in nodes)}
             for node in _outermost_only(list(targets.values())):
                 span = removal(node, text)
@@ -676,6 +714,7 @@ class Planner:
     # -- flake.nix --------------------------------------------------------------------------------
     def plan_flake(self, users: list[UserPlan]) -> None:
         flake = FlakeEditor(self.repo, self.opts)
+        flake.drop = set(self.drop_inline)
         hm = flake.home_manager_ref()
         for up in users:
             self.finish_user(up)
@@ -689,6 +728,28 @@ class Planner:
             flake.add_home_configurations(users, hm)
         self.edits.extend(flake.edits)
         self.diagnostics.extend(flake.diagnostics)
+        for start in sorted(flake.drop):  # not in a list the wiring rewrote
+            node = self.repo.flake.root.descendant_for_byte_range(start, start + 1)
+            while (
+                node is not None
+                and node.parent is not None
+                and (
+                    node.parent.start_byte == start
+                    or node.parent.type == "parenthesized_expression"
+                )
+            ):
+                node = node.parent
+            if node is not None:
+                span = removal(node, self.repo.flake.text)
+                self.edits.append(
+                    Edit(
+                        Path(self.repo.flake.path),
+                        span.start_byte,
+                        span.end_byte,
+                        b"",
+                        "an empty module",
+                    )
+                )
 
     def finish_user(self, up: UserPlan) -> None:
         """Per-host files, the shell home-manager must manage, the entry's imports."""
@@ -748,16 +809,16 @@ class Planner:
                 and value is not None
                 and unparen(value).type == "list_expression"
             ):
-                span = append_to_list(unparen(value), source.text, rels)
-                self.edits.append(
-                    Edit(
-                        Path(up.entry),
-                        span.start_byte,
-                        span.end_byte,
-                        span.new,
-                        "import the new feature files",
+                for span in append_to_list(unparen(value), source.text, rels):
+                    self.edits.append(
+                        Edit(
+                            Path(up.entry),
+                            span.start_byte,
+                            span.end_byte,
+                            span.new,
+                            "import the new feature files",
+                        )
                     )
-                )
                 rels = []
         if rels:
             top.append(_list_binding("imports", rels))
@@ -900,6 +961,17 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         if holder is None or holder.type != "binding":
             return current
         current = holder
+
+
+def _comments(root: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment":
+            found.append(node)
+        stack.extend(reversed(node.children))
+    return found
 
 
 def _hosts_label(hosts: tuple[str, ...]) -> str:
@@ -1085,6 +1157,7 @@ class FlakeEditor:
         self.edits: list[Edit] = []
         self.diagnostics: list[Diagnostic] = []
         self.fn = self._outputs_function()
+        self.drop: set[int] = set()  # start bytes of list elements to remove (emptied modules)
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
 
     def edit(self, span: Span, why: str) -> None:
@@ -1199,8 +1272,11 @@ class FlakeEditor:
             if not self.has_hm_module(host):
                 items.append(f"{hm}.nixosModules.home-manager")
             items.append(self.settings_module(host, ups, shared))
-            span = append_to_list(node, self.src.text, items)
-            self.edit(span, "wire home-manager's NixOS module")
+            inner = {unparen(e).start_byte: e.start_byte for e in node.named_children}
+            drop = {inner[start] for start in self.drop if start in inner}
+            self.drop -= {start for start in self.drop if start in inner}
+            for span in append_to_list(node, self.src.text, items, drop=drop):
+                self.edit(span, "wire home-manager's NixOS module")
 
     def has_hm_module(self, host: SystemConfig) -> bool:
         for ref in host.modules:

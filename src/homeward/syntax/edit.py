@@ -151,11 +151,14 @@ def is_multiline(node: Node, text: bytes) -> bool:
     return b"\n" in text[node.start_byte : node.end_byte]
 
 
-def append_to_list(lst: Node, text: bytes, items: list[str]) -> Span:
+def append_to_list(
+    lst: Node, text: bytes, items: list[str], *, drop: set[int] | frozenset[int] = frozenset()
+) -> list[Span]:
     """Add items (formatted code, each maybe multi-line at indentation 0) at the end of a list.
 
     A multi-line list gets new lines before `]`; a one-line list is expanded the way nixfmt
-    writes lists of more than one element.
+    writes lists of more than one element. Only the white space between elements is edited,
+    so edits inside the elements (made by other parts of a plan) never overlap these.
     """
     base = indent_at(text, lst.start_byte)
     elements = named_children(lst)
@@ -163,15 +166,21 @@ def append_to_list(lst: Node, text: bytes, items: list[str]) -> Span:
         close = lst.end_byte - 1
         inner = indent_at(text, elements[0].start_byte) if elements else base + "  "
         block = "".join(f"{inner}{reindent(item, '', inner)}\n" for item in items)
-        return Span(line_start(text, close), line_start(text, close), block.encode())
+        spans = [removal(e, text) for e in elements if e.start_byte in drop]
+        return [*spans, Span(line_start(text, close), line_start(text, close), block.encode())]
     inner = base + "  "
-    old = [text[e.start_byte : e.end_byte].decode() for e in elements]
-    lines = (
-        ["["]
-        + [f"{inner}{x}" for x in old]
-        + [f"{inner}{reindent(item, '', inner)}" for item in items]
-    )
-    return Span(lst.start_byte, lst.end_byte, ("\n".join(lines) + f"\n{base}]").encode())
+    newline = f"\n{inner}".encode()
+    spans = []
+    cursor = lst.start_byte + 1  # after `[`
+    for element in elements:
+        start, end = item_extent(element, text)
+        if element.start_byte in drop:
+            continue  # its bytes fall into the next gap
+        spans.append(Span(cursor, start, newline))
+        cursor = end
+    added = "".join(f"\n{inner}{reindent(item, '', inner)}" for item in items)
+    spans.append(Span(cursor, lst.end_byte - 1, f"{added}\n{base}".encode()))
+    return spans
 
 
 def insert_binding(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import Location
 from homeward.syntax.nodes import (
     WRAPPERS,
-    attrpath_names,
+    attr_name,
     bindings_of,
     call_parts,
     dotted_name,
@@ -98,7 +98,15 @@ class Definition:
 
 
 def _names(attrpath: Node, text: bytes) -> tuple[str, ...]:
-    return tuple(n if n is not None else DYNAMIC for n in attrpath_names(attrpath, text))
+    # Why inlined: this runs for every binding of every module (`check` on large trees).
+    names: list[str] = []
+    for attr in attrpath.children_by_field_name("attr"):
+        if attr.type == "identifier":
+            names.append(text[attr.start_byte : attr.end_byte].decode())
+        else:
+            name = attr_name(attr, text)
+            names.append(DYNAMIC if name is None else name)
+    return tuple(names)
 
 
 def walk_definitions(

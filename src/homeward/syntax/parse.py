@@ -9,6 +9,7 @@ deferred to the first parse so that `homeward --help` imports no third-party mod
 from __future__ import annotations
 
 import bisect
+import os
 import stat
 import threading
 from dataclasses import dataclass, field
@@ -146,12 +147,22 @@ def parse_source(text: bytes, path: Path) -> Source:
     return Source(path, text, parse_tree(text))
 
 
+def _mode(file: Path) -> int:
+    """The file's mode, 0 when it does not exist."""
+    try:
+        return os.stat(file).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+
+
 def read_source(file: Path, shown_as: Path | None = None) -> Source:
     """Read and parse a file; unreadable files and bad bytes become located errors."""
     shown = shown_as or file
     try:
         # A FIFO or device would block or never end: only regular files are read.
-        if file.exists() and not file.is_dir() and not stat.S_ISREG(file.stat().st_mode):
+        # (One stat: this runs for every file of trees with thousands of them.)
+        mode = _mode(file)
+        if mode and not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
             raise HomewardError(
                 f"cannot read `{shown}`: it is not a regular file",
                 at=Location(shown, 1, 1),
