@@ -45,6 +45,12 @@ class Needs:
 
     args: set[str] = field(default_factory=set)  # module arguments: pkgs, lib, osConfig, inputs
     lets: dict[int, tuple[str, str]] = field(default_factory=dict)  # start byte -> (name, text)
+    # Enclosing `with X;` the code reads names from (module-level `with pkgs;`): start -> X.
+    withs: dict[int, str] = field(default_factory=dict)
+
+    def with_prefix(self) -> str:
+        """`with a; with b; ` for the carried withs, outermost first."""
+        return "".join(f"with {env}; " for _start, env in sorted(self.withs.items()))
 
     def update(self, other: Needs) -> None:
         self.args |= other.args
@@ -96,11 +102,27 @@ class Renderer:
                 elif kind == "formal" or kind == "none":
                     renames.extend(self._argument(name, use))
                 elif kind == "outer-with":
-                    raise CannotMove(
-                        f"it reads `{name}` from an enclosing `with`, which homeward does not carry",
-                        use,
-                    )
+                    self._carry_withs(node)
         return renames
+
+    def _carry_withs(self, node: Node) -> None:
+        """The code reads a name from an enclosing `with`: carry every enclosing `with`, in
+        order, so that each name resolves as it did."""
+        chain: list[Node] = []
+        current = node
+        while current.parent is not None:
+            parent = current.parent
+            if parent.type == "with_expression" and current == parent.child_by_field_name("body"):
+                chain.append(parent)
+            current = parent
+        for with_node in chain:
+            if with_node.start_byte in self.needs.withs:
+                continue
+            env = with_node.child_by_field_name("environment")
+            if env is None:
+                raise CannotMove("a `with` without an expression", with_node)
+            self.needs.withs[with_node.start_byte] = ""  # recursion guard
+            self.needs.withs[with_node.start_byte] = self.text(env)
 
     def _rebase_paths(self, node: Node) -> list[Span]:
         """Relative path literals must point at the same files from the new location."""
@@ -273,6 +295,7 @@ def binding_chunk(
                 )
     new_path = key_text(new_prefix) + ("." + ".".join(rest) if rest else "")
     value_code = renderer.text(value, inner_edits)
+    value_code = renderer.needs.with_prefix() + value_code
     conditions = [s for s in outer_steps(first, k) if s.kind in (StepKind.IF, StepKind.WRAP)]
     value_code = _wrap(value_code, conditions, renderer)
     start, end = item_extent(binding, src.text)
@@ -388,7 +411,9 @@ def package_items(d: Definition, renderer: Renderer) -> list[PackageItem] | None
             src, renderer.home, renderer.special, rebase=renderer.rebase, carried=frozenset(withs)
         )
         code = _element_code(src, pending[own_from:], child, end, sub)
-        item = PackageItem(code, _package_name(child, src.text), env, sub.needs, d, end)
+        carried = sub.needs.with_prefix().removeprefix("with ").removesuffix("; ")
+        item_env = "; with ".join(e for e in (carried, env) if e)
+        item = PackageItem(code, _package_name(child, src.text), item_env, sub.needs, d, end)
         item.blank_before = blank and bool(items)
         items.append(item)
         pending = []

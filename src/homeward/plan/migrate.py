@@ -1002,12 +1002,14 @@ def _leading_comment_text(node: Node, source: Source) -> str:
 
 
 def _majority(features: list[Feature]) -> Feature:
-    if not features:
-        return Feature.PACKAGES
+    """The feature most of the packages belong to; `packages` when no feature has most."""
     counts: dict[Feature, int] = defaultdict(int)
     for f in features:
         counts[f] += 1
-    return max(counts, key=lambda f: (counts[f], -list(Feature).index(f)))
+    for feature, count in counts.items():
+        if count * 2 > len(features):
+            return feature
+    return Feature.PACKAGES
 
 
 def _relative(path: PurePosixPath, directory: PurePosixPath) -> str:
