@@ -9,6 +9,7 @@ when it reports what it can see of a partially resolvable repository.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -35,8 +36,19 @@ def run(opts: Options) -> int:
     from homeward.lint.run import check_directory, selected_codes
 
     codes = selected_codes(opts.select, opts.ignore)
+    # Why: the Repo keeps everything it allocates until the end, so the cyclic collector only
+    # rescans a growing heap; on large trees that cost a tenth of `check`'s time.
+    collecting = gc.isenabled()
+    gc.disable()
+    last: list[Path] = []  # the file read last: where a too deeply nested expression is
+
+    def on_read(path: Path) -> None:
+        last[:] = [path]
+        if tick is not None:
+            tick(path)
+
     try:
-        with _progress(opts.dir) as on_read:
+        with _progress(opts.dir) as tick:
             result = check_directory(opts.dir, codes, on_read=on_read)
     except HomewardError as exc:
         if exc.at is not None and not exc.at.path.is_absolute():
@@ -45,8 +57,13 @@ def run(opts: Options) -> int:
     except RecursionError:
         if opts.debug:
             raise
+        at = None
+        if last:
+            shown = Path(os.path.relpath(last[0], opts.dir.resolve()))
+            at = Location(opts.dir / shown, 1, 1)
         raise HomewardError(
-            "the configuration nests expressions too deeply for homeward to follow",
+            "the file nests expressions too deeply for homeward to follow",
+            at=at,
             hint="split the deepest expression into let-bound parts",
         ) from None
     except Exception as exc:  # a bug: say so, and keep the traceback for --debug
@@ -56,6 +73,9 @@ def run(opts: Options) -> int:
             f"internal error: {type(exc).__name__}: {exc}",
             hint="please report this with the input that caused it; --debug shows the traceback",
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
 
     from homeward.lint import output
 

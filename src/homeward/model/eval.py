@@ -117,10 +117,9 @@ class Evaluator:
         return found
 
     def shown(self, path: Path) -> Path:
-        try:
-            return self.resolve(path).relative_to(self.root)
-        except ValueError:
-            return path
+        real = os.fspath(self.resolve(path))
+        prefix = os.path.join(self.root, "")
+        return Path(real[len(prefix) :]) if real.startswith(prefix) else path
 
     def source(self, path: Path) -> Source:
         path = self.resolve(path)

@@ -571,14 +571,23 @@ class _Loader:
 
     def _follow_home_manager_users(self, hosts: dict[str, SystemConfig]) -> None:
         """`home-manager.users.<u> = ...` in a host's modules: follow into home-manager modules."""
+        # Why once per module: scanning every definition again for each host was quadratic.
+        wiring = {
+            key: found
+            for key, m in self.modules.items()
+            if m.context is Context.NIXOS
+            and (
+                found := [
+                    d
+                    for d in m.module.definitions
+                    if len(d.path) >= 3 and d.path[0] == "home-manager" and d.path[1] == "users"
+                ]
+            )
+        }
         for host in hosts:
-            nixos = [
-                m for m in self.modules.values() if host in m.hosts and m.context is Context.NIXOS
-            ]
+            nixos = [self.modules[key] for key in wiring if host in self.modules[key].hosts]
             for info in nixos:
-                for d in info.module.definitions:
-                    if d.path[:2] != ("home-manager", "users") or len(d.path) < 3:
-                        continue
+                for d in wiring[info.key]:
                     user = d.path[2]
                     for ref in self._home_refs(d, host, info):
                         self._visit(ref, host, Context.HOME, info.key, (), users=(user,))

@@ -1,0 +1,299 @@
+"""What the rules look at, derived once from a `Repo`: home configurations, user files, ...
+
+The Repo says which modules each configuration reaches; the rules need a few views on top of
+it that several of them share: the home-manager configurations (one per `home-manager.users.<u>`
+of a host, one per `homeConfigurations` entry) with the definitions each one sees, which NixOS
+modules are "user files", and where a binding that covers an option group is written. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+from homeward.errors import Location
+from homeward.lint.hmdata import HomeOptions
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
+from homeward.model.values import ListValue
+from homeward.plan.mapping import ROWS, Row
+from homeward.syntax.find import (
+    DYNAMIC,
+    Definition,
+    ImportKind,
+    StepKind,
+    classify_import,
+    import_refs,
+    read_module,
+)
+from homeward.syntax.nodes import unparen
+
+# Names of a module that are not options: the module system's own keywords.
+MODULE_KEYWORDS = frozenset(
+    {"imports", "disabledModules", "_module", "_file", "key", "options", "config", "freeformType"}
+)
+
+# The mapping table's option groups by length, for a fast "is this user-level?" test that
+# answers as `plan.mapping.classify` does for Fate.HOME and Fate.PACKAGES.
+_ROWS_BY_PREFIX: dict[tuple[str, ...], Row] = {}
+for _row in ROWS:
+    _ROWS_BY_PREFIX.setdefault(_row.nixos, _row)
+_ROW_LENGTHS = tuple(sorted({len(p) for p in _ROWS_BY_PREFIX}))
+ROW_HEADS = tuple(sorted({p[0] for p in _ROWS_BY_PREFIX}))  # `programs`, `environment`
+
+
+def mapped_row(path: tuple[str, ...]) -> Row | None:
+    """The mapping row covering `path` (a definition strictly below the row's group)."""
+    for length in _ROW_LENGTHS:
+        if len(path) > length:
+            row = _ROWS_BY_PREFIX.get(path[:length])
+            if row is not None:
+                return row
+    return None
+
+
+def is_user_packages(path: tuple[str, ...]) -> bool:
+    """`users.users.<name>.packages` (and below it)."""
+    return len(path) >= 4 and path[0] == "users" and path[1] == "users" and path[3] == "packages"
+
+
+def is_user_level(path: tuple[str, ...]) -> bool:
+    """Fate HOME or PACKAGES in the mapping table (`plan.mapping.classify`)."""
+    return is_user_packages(path) or mapped_row(path) is not None
+
+
+def binding_location(d: Definition, depth: int) -> Location:
+    """Where the binding that first covers `d.path[:depth]` is written.
+
+    `programs.git = { enable = true; };` and `programs.git.enable = true;` both answer the line
+    of `programs.git`; a definition reached through `config = { ... }` (full-form modules) or
+    `home-manager.users.ham = { ... }` counts the names its path does not show.
+    """
+    steps = [s for s in d.steps if s.kind is StepKind.BINDING]
+    hidden = sum(len(s.names) for s in steps) - len(d.path)
+    seen = 0
+    for step in steps:
+        seen += len(step.names)
+        if seen >= depth + hidden:
+            return d.source.location(step.node.start_byte)
+    return d.location
+
+
+class HomeKind(StrEnum):
+    MODULE = "module"  # `home-manager.users.<user>` in a host (home-manager's NixOS module)
+    STANDALONE = "standalone"  # `homeConfigurations.<name>`
+
+
+@dataclass(eq=False)
+class HomeConfig:
+    """One home-manager configuration and what homeward can see of it."""
+
+    kind: HomeKind
+    name: str  # the `homeConfigurations` name, or the user for MODULE
+    user: str | None
+    host: str | None  # MODULE: the host; STANDALONE: the host of `<user>@<host>` if it exists
+    at: Location | None
+    modules: list[ModuleInfo]
+    inline: list[Definition] = field(default_factory=list)  # written in a host module
+    opaque: bool = False  # some of its modules cannot be seen: what they define is unknown
+    external: bool = False  # modules from outside the repository may declare options
+
+    @property
+    def title(self) -> str:
+        if self.kind is HomeKind.STANDALONE:
+            return f'`homeConfigurations."{self.name}"`'
+        return f"`{self.user}` on `{self.host}` (home-manager's NixOS module)"
+
+    def definitions(self) -> Iterator[tuple[str, Definition]]:
+        """(module key, definition) for everything it defines; inline ones keyed by the host."""
+        for info in self.modules:
+            for d in info.module.definitions:
+                yield info.key, d
+        for d in self.inline:
+            yield f"{d.source.path}@inline", d
+
+
+@dataclass(eq=False)
+class Facts:
+    """A Repo plus what the rules need beside it; derived views are computed once, lazily."""
+
+    repo: Repo
+    feature_files: tuple[str, ...] = ()  # repo-relative `home/*/features/**/*.nix` (posix)
+    home_options: HomeOptions | None = None
+    _user_files: dict[str, bool] = field(default_factory=dict, repr=False)
+    _heads: dict[str, dict[str, list[Definition]]] = field(default_factory=dict, repr=False)
+    _reached: dict[str, list[ModuleInfo]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def nixos_modules(self) -> list[ModuleInfo]:
+        return [m for m in self.repo.modules.values() if m.context is Context.NIXOS]
+
+    @cached_property
+    def home_modules(self) -> list[ModuleInfo]:
+        """Modules evaluated by home-manager (also those a host imports by mistake as well)."""
+        return [m for m in self.repo.modules.values() if m.context is Context.HOME or m.users]
+
+    @cached_property
+    def host_modules(self) -> dict[str, list[ModuleInfo]]:
+        """Each host's NixOS modules."""
+        found: dict[str, list[ModuleInfo]] = {h: [] for h in self.repo.hosts}
+        for info in self.nixos_modules:
+            for host in info.hosts:
+                if host in found:
+                    found[host].append(info)
+        return found
+
+    def by_head(self, info: ModuleInfo) -> dict[str, list[Definition]]:
+        """A module's definitions by their first name (`programs`, `users`, ...).
+
+        Why: most rules look at a few top-level names in every module of every host; going
+        through each module's definitions once keeps `check` linear in the size of the tree.
+        """
+        index = self._heads.get(info.key)
+        if index is None:
+            index = self._heads[info.key] = {}
+            for d in info.module.definitions:
+                if d.path:
+                    index.setdefault(d.path[0], []).append(d)
+        return index
+
+    def host_definitions(self, host: str, head: str) -> Iterator[Definition]:
+        """The definitions under `head` in the NixOS modules of `host`."""
+        for info in self.host_modules.get(host, ()):
+            yield from self.by_head(info).get(head, ())
+
+    def is_user_file(self, info: ModuleInfo) -> bool:
+        """Under `home/`, or every definition in it is user-level (and it has some)."""
+        known = self._user_files.get(info.key)
+        if known is None:
+            if info.path is not None and info.path.parts[:1] == ("home",):
+                known = True
+            else:
+                paths = [
+                    d.path
+                    for d in info.module.definitions
+                    if d.path and d.path[0] not in MODULE_KEYWORDS
+                ]
+                known = bool(paths) and all(is_user_level(p) for p in paths)
+            self._user_files[info.key] = known
+        return known
+
+    def home_definitions(self, home: HomeConfig, path: tuple[str, ...]) -> Iterator[Definition]:
+        """The definitions of `home` at exactly `path`."""
+        for info in home.modules:
+            for d in self.by_head(info).get(path[0], ()):
+                if d.path == path:
+                    yield d
+        for d in home.inline:
+            if d.path == path:
+                yield d
+
+    @cached_property
+    def wiring(self) -> dict[str, dict[str, list[Definition]]]:
+        """host -> user -> the `home-manager.users.<user>...` definitions in its modules."""
+        found: dict[str, dict[str, list[Definition]]] = {}
+        for host in self.repo.hosts:
+            users: dict[str, list[Definition]] = {}
+            for d in self.host_definitions(host, "home-manager"):
+                if len(d.path) >= 3 and d.path[1] == "users":
+                    users.setdefault(d.path[2], []).append(d)
+            found[host] = users
+        return found
+
+    @cached_property
+    def shared_modules(self) -> dict[str, list[Definition]]:
+        """host -> its `home-manager.sharedModules` definitions."""
+        found: dict[str, list[Definition]] = {}
+        for host in self.repo.hosts:
+            found[host] = [
+                d
+                for d in self.host_definitions(host, "home-manager")
+                if d.path[:2] == ("home-manager", "sharedModules")
+            ]
+        return found
+
+    @cached_property
+    def homes(self) -> list[HomeConfig]:
+        """Every home-manager configuration: module-wired ones first, then standalone ones."""
+        configs: list[HomeConfig] = []
+        for m in self.repo.modules.values():
+            for host in m.hosts:
+                self._reached.setdefault(host, []).append(m)
+        for host, users in self.wiring.items():
+            for user, defs in users.items():
+                if user == DYNAMIC:
+                    continue
+                configs.append(self._module_home(host, user, defs))
+        for name, config in self.repo.homes.items():
+            # A host of the same name reaches its NixOS modules under that name too.
+            clash = name in self.repo.hosts
+            modules = [
+                m for m in self._reached.get(name, ()) if m.context is Context.HOME or not clash
+            ]
+            user, _, host = name.partition("@")
+            home = HomeConfig(
+                HomeKind.STANDALONE,
+                name,
+                user or None,
+                host if host in self.repo.hosts else None,
+                config.location,
+                modules,
+            )
+            home.opaque = not isinstance(config.modules_value, ListValue)
+            _mark_refs(home, config.modules)
+            _mark_modules(home)
+            configs.append(home)
+        return configs
+
+    def _module_home(self, host: str, user: str, defs: list[Definition]) -> HomeConfig:
+        modules = [m for m in self._reached.get(host, ()) if user in m.users]
+        home = HomeConfig(HomeKind.MODULE, user, user, host, defs[0].location, modules)
+        for d in defs:
+            rest = d.path[3:]
+            if rest == ("imports",):
+                _mark_import_refs(home, d)
+            elif rest:
+                home.inline.append(Definition(d.source, rest, d.value, d.steps))
+            elif unparen(d.value).type == "function_expression":
+                inline = read_module(d.source, d.value)
+                home.inline.extend(x for x in inline.definitions if x.path != ("imports",))
+                for ref in inline.imports():
+                    home.opaque |= ref.kind is ImportKind.DYNAMIC
+                    home.external |= ref.kind is ImportKind.EXTERNAL
+            else:
+                ref = classify_import(d.source, d.value)
+                home.opaque |= ref.kind is ImportKind.DYNAMIC
+                home.external |= ref.kind is ImportKind.EXTERNAL
+        if self.shared_modules.get(host):
+            # Shared modules are not followed: they may define anything, declare any option.
+            home.opaque = home.external = True
+        _mark_modules(home)
+        return home
+
+    @cached_property
+    def declared_options(self) -> list[tuple[str, ...]]:
+        """Option paths the repository's own home-manager modules declare."""
+        return [
+            d.path[1:]
+            for m in self.home_modules
+            for d in m.module.declarations
+            if d.path[:1] == ("options",)
+        ]
+
+
+def _mark_refs(home: HomeConfig, refs: list[ModuleRef]) -> None:
+    for ref in refs:
+        home.opaque |= ref.kind is ModuleKind.UNKNOWN
+        home.external |= ref.kind is ModuleKind.EXTERNAL
+
+
+def _mark_import_refs(home: HomeConfig, d: Definition) -> None:
+    for ref in import_refs(d.source, d.value, d.conditions):
+        home.opaque |= ref.kind is ImportKind.DYNAMIC
+        home.external |= ref.kind is ImportKind.EXTERNAL
+
+
+def _mark_modules(home: HomeConfig) -> None:
+    for info in home.modules:
+        _mark_refs(home, info.imports)

@@ -1,0 +1,608 @@
+"""The rules of `homeward check`: one small function per rule, registered in `RULES`.
+
+Each rule reads `Facts` (a Repo and what is derived from it) and yields `Finding`s; `lint()`
+turns them into `Diagnostic`s with the rule's code, severity and hint. Pure: no IO, no output.
+The text of each rule, with a bad and a good example, is in docs/rules.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward.errors import Location
+from homeward.lint.facts import (
+    MODULE_KEYWORDS,
+    ROW_HEADS,
+    Facts,
+    HomeConfig,
+    HomeKind,
+    binding_location,
+    is_user_packages,
+    mapped_row,
+)
+from homeward.lint.packages import PackageRef, package_refs
+from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
+from homeward.plan.types import Diagnostic, Severity
+from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
+from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
+
+FIXABLE = "fixable: run `homeward migrate`"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule found; severity and hint default to the rule's."""
+
+    at: Location | None
+    message: str
+    severity: Severity | None = None
+    hint: str | None = None
+
+
+Check = Callable[[Facts], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    summary: str  # the one-line description (docs/rules.md, SARIF, `--select` errors)
+    hint: str
+    fixable: bool
+    check: Check
+
+    @property
+    def name(self) -> str:
+        """A PascalCase name for SARIF's `reportingDescriptor.name`."""
+        return self.check.__name__.removeprefix("check_").title().replace("_", "")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str, severity: Severity, summary: str, hint: str, *, fixable: bool = False
+) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        assert code not in RULES, code
+        RULES[code] = Rule(code, severity, summary, hint, fixable, fn)
+        return fn
+
+    return register
+
+
+def lint(facts: Facts, codes: Collection[str] | None = None) -> list[Diagnostic]:
+    """Run the rules in `codes` (all when None); diagnostics sorted by place, then code."""
+    found: list[Diagnostic] = []
+    seen: set[tuple[str, Location | None, str]] = set()
+    for code, r in RULES.items():
+        if codes is not None and code not in codes:
+            continue
+        for f in r.check(facts):
+            key = (code, f.at, f.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            hint = r.hint if f.hint is None else f.hint
+            if r.fixable:
+                hint = f"{hint} ({FIXABLE})" if hint else FIXABLE
+            found.append(Diagnostic(f.severity or r.severity, f.message, f.at, code, hint))
+    found.sort(key=_order)
+    return found
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.at is None:
+        return ("", 0, 0, d.code)
+    return (d.at.path.as_posix(), d.at.line, d.at.col, d.code)
+
+
+def _dotted(path: Iterable[str]) -> str:
+    return ".".join(path)
+
+
+# -- HW001 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW001",
+    Severity.ERROR,
+    "a host or system module imports a user file",
+    "import it from the user's home-manager configuration (`home-manager.users.<user>`)",
+    fixable=True,
+)
+def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+
+    def child_of(ref: ModuleRef) -> Finding | None:
+        if ref.kind is not ModuleKind.FILE or ref.path is None:
+            return None
+        child = repo.modules.get(str(ref.path))
+        if child is None or not facts.is_user_file(child):
+            return None
+        why = (
+            "a user file"
+            if ref.path.parts[:1] == ("home",)
+            else "a file of user-level definitions only"
+        )
+        return Finding(ref.location, f"`{ref.path}` is {why}, imported here as a NixOS module")
+
+    for host in repo.hosts.values():
+        for ref in host.modules:
+            if (found := child_of(ref)) is not None:
+                yield found
+    for info in facts.nixos_modules:
+        if facts.is_user_file(info):
+            continue  # user files importing each other: reported once, where they enter
+        for ref in info.imports:
+            if (found := child_of(ref)) is not None:
+                yield found
+
+
+# -- HW002 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW002",
+    Severity.ERROR,
+    "`users.users.<name>.packages` is set: user packages belong in `home.packages`",
+    "move the list to `home.packages` in the user's home configuration",
+    fixable=True,
+)
+def check_user_packages(facts: Facts) -> Iterator[Finding]:
+    for info in facts.nixos_modules:
+        for d in facts.by_head(info).get("users", ()):
+            if is_user_packages(d.path):
+                yield Finding(
+                    binding_location(d, 4),
+                    f"`{_dotted(d.path[:4])}` is set: user packages belong in `home.packages`",
+                )
+
+
+# -- HW003 ---------------------------------------------------------------------------------------
+
+_SYSTEM_WIDE_OK = frozenset({"enable", "package"})
+
+
+@rule(
+    "HW003",
+    Severity.WARNING,
+    "a user-level NixOS option that home-manager covers, in a system module",
+    "define it in the user's home configuration instead",
+    fixable=True,
+)
+def check_user_level_option(facts: Facts) -> Iterator[Finding]:
+    for info in facts.nixos_modules:
+        if info.users:
+            continue  # a home-manager module a host imports as well: that import is HW001
+        heads = facts.by_head(info)
+        if not any(head in heads for head in ROW_HEADS):
+            continue
+        user_file = facts.is_user_file(info)
+        groups: dict[tuple[str, ...], list[Definition]] = {}
+        for d in (d for head in ROW_HEADS for d in heads.get(head, ())):
+            row = mapped_row(d.path)
+            if row is None or (row.per_leaf and not user_file):
+                # Session variables and aliases in a host module are system-wide on purpose.
+                continue
+            depth = len(row.nixos) + 1 if row.per_leaf else len(row.nixos)
+            groups.setdefault(d.path[:depth], []).append(d)
+        for group, defs in groups.items():
+            row = mapped_row(defs[0].path)
+            assert row is not None
+            leaves = {d.path[len(row.nixos)] for d in defs}
+            if not user_file and leaves <= _SYSTEM_WIDE_OK:
+                continue  # `programs.tmux.enable` on a host installs it for everyone
+            target = _dotted(row.home) + (f".{group[-1]}" if row.per_leaf else "")
+            renamed = [f"`{k}` is `{row.renames[k]}`" for k in sorted(leaves) if k in row.renames]
+            where = "a user file" if user_file else "a NixOS module"
+            message = f"`{_dotted(group)}` in {where}: home-manager has `{target}`"
+            if renamed:
+                message += f" ({', '.join(renamed)} there)"
+            hint = f"define `{target}` in the user's home configuration instead"
+            if row.note:
+                hint += f"; note: {row.note}"
+            yield Finding(binding_location(defs[0], len(group)), message, hint=hint)
+
+
+# -- HW004 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW004",
+    Severity.ERROR,
+    "a home-manager module sets an option home-manager does not have",
+    "NixOS options belong in a system module (hosts/<host>/ or modules/system/)",
+)
+def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
+    options = facts.home_options
+    if options is None:
+        return
+    declared = facts.declared_options
+    declared_heads = {p[0] for p in declared if p}
+    external: dict[str, bool] = {}
+    for home in facts.homes:
+        # Modules from outside the repository, or ones homeward cannot see, may declare options.
+        hidden = home.external or home.opaque
+        for info in home.modules:
+            external[info.key] = external.get(info.key, False) or hidden
+    sources: list[tuple[bool, Iterable[Definition]]] = [
+        (external.get(m.key, False), m.module.definitions) for m in facts.home_modules
+    ]
+    sources.extend((h.external or h.opaque, h.inline) for h in facts.homes if h.inline)
+    for lenient, defs in sources:
+        reported: set[tuple[str, ...]] = set()
+        for d in defs:
+            path = d.path
+            if not path or path[0] in MODULE_KEYWORDS or DYNAMIC in path[:2]:
+                continue
+            if path[0] in declared_heads and _declared(path, declared):
+                continue
+            nixos = options.nixos_only_prefix(path)
+            if nixos is not None:
+                prefix = nixos
+                message = f"`{_dotted(nixos)}` is a NixOS option: home-manager has no such option"
+            else:
+                unknown = None if lenient else options.unknown_prefix(path)
+                if unknown is None:
+                    continue
+                prefix = unknown
+                message = f"home-manager has no option `{_dotted(unknown)}`"
+            if prefix in reported:
+                continue
+            reported.add(prefix)
+            yield Finding(binding_location(d, len(prefix)), message)
+
+
+def _declared(path: tuple[str, ...], declared: list[tuple[str, ...]]) -> bool:
+    return any(path[: len(p)] == p or p[: len(path)] == path for p in declared)
+
+
+# -- HW005 ---------------------------------------------------------------------------------------
+
+_HOME_NAME = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+@rule(
+    "HW005",
+    Severity.ERROR,
+    'a user wired through home-manager\'s NixOS module has no `homeConfigurations."<user>@<host>"`',
+    "`home-manager switch --flake .#<user>@<host>` needs that name; `homeward add user` writes it",
+)
+def check_home_configuration_name(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    for home in facts.homes:
+        if home.kind is HomeKind.MODULE:
+            name = f"{home.user}@{home.host}"
+            if name not in repo.homes:
+                yield Finding(
+                    home.at,
+                    f"`{home.user}` is wired into `{home.host}` through home-manager's NixOS "
+                    f'module, but there is no `homeConfigurations."{name}"`',
+                    hint=f'add `homeConfigurations."{name}"` so that '
+                    f"`home-manager switch --flake .#{name}` works (`homeward add user`)",
+                )
+        elif not _HOME_NAME.fullmatch(home.name):
+            yield Finding(
+                home.at,
+                f'`homeConfigurations."{home.name}"` is not named `<user>@<host>`',
+                hint="rename it to `<user>@<host>` (the nixosConfigurations name of the host)",
+            )
+
+
+# -- HW006 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW006",
+    Severity.WARNING,
+    "the `home-manager` input does not follow `nixpkgs`",
+    'add `inputs.nixpkgs.follows = "nixpkgs";` to the `home-manager` input',
+)
+def check_follows_nixpkgs(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    if "nixpkgs" not in repo.inputs:
+        return
+    for name, flake_input in repo.inputs.items():
+        is_home_manager = name == "home-manager" or "home-manager" in (flake_input.url or "")
+        if not is_home_manager or any(sub == "nixpkgs" for sub, _ in flake_input.follows):
+            continue
+        yield Finding(
+            _input_location(facts, name),
+            f"the `{name}` input does not follow `nixpkgs`: it evaluates a second nixpkgs, "
+            "and home-manager's packages can mismatch the system's",
+            hint=f'add `inputs.nixpkgs.follows = "nixpkgs";` to the `{name}` input',
+        )
+
+
+def _input_location(facts: Facts, name: str) -> Location:
+    flake = facts.repo.flake
+    top = flake.root.child_by_field_name("expression")
+    if top is not None:
+        for d in walk_definitions(flake, top):
+            if d.path[:2] == ("inputs", name):
+                return binding_location(d, 2)
+    return flake.location(0)
+
+
+# -- HW007 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW007",
+    Severity.ERROR,
+    "a home-manager configuration without `home.stateVersion`",
+    "set `home.stateVersion` to the home-manager release you first used (never bump it blindly)",
+)
+def check_state_version(facts: Facts) -> Iterator[Finding]:
+    for home in facts.homes:
+        if home.opaque:
+            continue  # a module homeward cannot see may set it
+        if any(
+            d.path[:2] == ("home", "stateVersion") or d.path == ("home",)
+            for _key, d in home.definitions()
+        ):
+            continue
+        yield Finding(home.at, f"{home.title} does not set `home.stateVersion`")
+
+
+# -- HW008 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW008",
+    Severity.WARNING,
+    "`home-manager.useGlobalPkgs` is not set while the host sets `nixpkgs.config` or "
+    "`nixpkgs.overlays`",
+    "set `home-manager.useGlobalPkgs = true;` so that home-manager uses the host's pkgs",
+)
+def check_global_pkgs(facts: Facts) -> Iterator[Finding]:
+    for host in facts.repo.hosts:
+        home_manager = list(facts.host_definitions(host, "home-manager"))
+        if not home_manager or any(d.path[1:2] == ("useGlobalPkgs",) for d in home_manager):
+            continue
+        first = next(
+            (
+                d
+                for d in facts.host_definitions(host, "nixpkgs")
+                if d.path[1:2] in (("config",), ("overlays",))
+            ),
+            None,
+        )
+        if first is not None:
+            yield Finding(
+                binding_location(first, 2),
+                f"`{_dotted(first.path[:2])}` does not apply to home-manager on `{host}`: "
+                "`home-manager.useGlobalPkgs` is not set",
+            )
+
+
+# -- HW009 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW009",
+    Severity.ERROR,
+    "an import of a missing file (error); a feature file that nothing imports (warning)",
+    "create the file or remove the import",
+)
+def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    for problem in repo.problems:
+        if problem.kind in (ProblemKind.MISSING, ProblemKind.NO_DEFAULT):
+            yield Finding(problem.at, problem.message, hint=problem.hint or None)
+    if any(p.kind is ProblemKind.UNRESOLVED for p in repo.problems):
+        return  # an import homeward cannot follow may be the one that uses them
+    used = {m.path.as_posix() for m in repo.modules.values() if m.path is not None}
+    used.update(p.as_posix() for p in _shared_module_files(facts))
+    for path in facts.feature_files:
+        if path not in used:
+            yield Finding(
+                Location(Path(path), 1, 1),
+                f"`{path}` is not imported by any configuration",
+                severity=Severity.WARNING,
+                hint="import it from the user's `default.nix`, or delete it",
+            )
+
+
+def _shared_module_files(facts: Facts) -> set[Path]:
+    """Files listed in `home-manager.sharedModules` (not followed by the model)."""
+    from homeward.syntax.find import ImportKind, import_refs
+
+    found: set[Path] = set()
+    root = facts.repo.root
+    for defs in facts.shared_modules.values():
+        for d in defs:
+            for ref in import_refs(d.source, d.value, d.conditions):
+                if ref.kind is ImportKind.FILE and ref.target is not None:
+                    target = facts.repo.ev.resolve(root / d.source.path.parent / ref.target)
+                    if target.is_dir():
+                        target = target / "default.nix"
+                    if target.is_relative_to(root):
+                        found.add(target.relative_to(root))
+    return found
+
+
+# -- HW010 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW010",
+    Severity.WARNING,
+    "the same package in `environment.systemPackages` and a user's `home.packages`",
+    "keep it in one place: `environment.systemPackages` for everyone, `home.packages` for the user",
+)
+def check_duplicate_packages(facts: Facts) -> Iterator[Finding]:
+    per_module: dict[str, dict[str, Definition]] = {}
+    system: dict[str, dict[str, Definition]] = {}
+    refs: dict[int, list[PackageRef]] = {}  # a module shared by configurations is read once
+    for home in facts.homes:
+        if home.host is None:
+            continue
+        if home.host not in system:
+            system[home.host] = _system_packages(facts, home.host, per_module)
+        on_host = system[home.host]
+        if not on_host:
+            continue
+        mentioned = _mentions(on_host)
+        for d in facts.home_definitions(home, ("home", "packages")):
+            if mentioned.search(d.source.text, d.value.start_byte, d.value.end_byte) is None:
+                continue  # Why: no system package is even named there; skip reading the list
+            if id(d) not in refs:
+                refs[id(d)] = package_refs(d.value, d.source.text)
+            for ref in refs[id(d)]:
+                there = on_host.get(ref.name)
+                if there is not None:
+                    where = _package_location(there, ref.name)
+                    yield Finding(
+                        d.source.location(ref.node.start_byte),
+                        f"`{ref.name}` is in `home.packages` of `{home.user}` and in "
+                        f"`environment.systemPackages` of `{home.host}` ({where})",
+                    )
+
+
+def _mentions(names: Iterable[str]) -> re.Pattern[bytes]:
+    """Any of `names` as a whole attribute name (`vim` but not `neovim` or `vim-full`)."""
+    leaves = sorted({n.rsplit(".", 1)[-1] for n in names}, key=len, reverse=True)
+    alternatives = b"|".join(re.escape(n.encode()) for n in leaves)
+    return re.compile(rb"(?<![\w'-])(?:" + alternatives + rb")(?![\w'-])")
+
+
+def _system_packages(
+    facts: Facts, host: str, per_module: dict[str, dict[str, Definition]]
+) -> dict[str, Definition]:
+    """Package name -> the `environment.systemPackages` definition naming it, on `host`."""
+    found: dict[str, Definition] = {}
+    for info in facts.host_modules.get(host, ()):
+        names = per_module.get(info.key)
+        if names is None:
+            names = per_module[info.key] = {}
+            for d in facts.by_head(info).get("environment", ()):
+                if d.path == ("environment", "systemPackages"):
+                    for ref in package_refs(d.value, d.source.text):
+                        names.setdefault(ref.name, d)
+        for name, d in names.items():
+            found.setdefault(name, d)
+    return found
+
+
+def _package_location(d: Definition, name: str) -> Location:
+    for ref in package_refs(d.value, d.source.text):
+        if ref.name == name:
+            return d.source.location(ref.node.start_byte)
+    return d.location
+
+
+# -- HW011 ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "HW011",
+    Severity.WARNING,
+    "one user managed twice for a host, with conflicting definitions",
+    "import the same modules from `home-manager.users.<user>` and "
+    '`homeConfigurations."<user>@<host>"`',
+)
+def check_managed_twice(facts: Facts) -> Iterator[Finding]:
+    standalone = {h.name: h for h in facts.homes if h.kind is HomeKind.STANDALONE}
+    for home in facts.homes:
+        if home.kind is not HomeKind.MODULE:
+            continue
+        other = standalone.get(f"{home.user}@{home.host}")
+        if other is None:
+            continue
+        shared = {m.key for m in home.modules} & {m.key for m in other.modules}
+        mine = _values(home, shared)
+        theirs = _values(other, shared)
+        for path, defs in mine.items():
+            if path not in theirs:
+                continue
+            a = {v for v, _ in defs}
+            b = {v for v, _ in theirs[path]}
+            if a == b:
+                continue
+            there = theirs[path][0][1]
+            yield Finding(
+                defs[0][1].location,
+                f"`{_dotted(path)}` of `{home.user}` on `{home.host}` is "
+                f"`{_short(sorted(a))}` through home-manager's NixOS module but "
+                f'`{_short(sorted(b))}` in `homeConfigurations."{other.name}"` '
+                f"({there.location})",
+            )
+
+
+def _values(
+    home: HomeConfig, shared: set[str]
+) -> dict[tuple[str, ...], list[tuple[str, Definition]]]:
+    found: dict[tuple[str, ...], list[tuple[str, Definition]]] = {}
+    for key, d in home.definitions():
+        if key in shared or not d.path or d.path[0] in MODULE_KEYWORDS:
+            continue
+        found.setdefault(d.path, []).append((_normalized(d), d))
+    return found
+
+
+def _normalized(d: Definition) -> str:
+    """The value as written, without layout and without `mkDefault`-like wrappers."""
+    node = unparen(d.value)
+    fn, args = call_parts(node)
+    if args and function_leaf(dotted_name(fn, d.source.text)) in WRAPPERS:
+        node = unparen(args[-1])
+    text = d.source.text[node.start_byte : node.end_byte].decode(errors="replace")
+    return " ".join(text.split())
+
+
+def _short(values: list[str]) -> str:
+    text = " | ".join(values)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- HW012-HW014: what the model could not follow ------------------------------------------------
+
+
+@rule(
+    "HW012",
+    Severity.WARNING,
+    "part of the configuration cannot be followed statically: findings may be incomplete",
+    "write the path or name out, or build it with a helper homeward follows",
+)
+def check_unresolved(facts: Facts) -> Iterator[Finding]:
+    for problem in facts.repo.problems:
+        if problem.kind is ProblemKind.UNRESOLVED:
+            yield Finding(problem.at, problem.message, hint=problem.hint or None)
+
+
+@rule(
+    "HW013",
+    Severity.ERROR,
+    "modules import each other in a cycle (nix overflows its stack)",
+    "remove one of the imports so that the files form a tree",
+)
+def check_cycles(facts: Facts) -> Iterator[Finding]:
+    for problem in facts.repo.problems:
+        if problem.kind is ProblemKind.CYCLE:
+            yield Finding(problem.at, problem.message, hint=problem.hint or None)
+
+
+@rule(
+    "HW014",
+    Severity.WARNING,
+    "an import leaves the repository: pure flake evaluation cannot read it",
+    "copy the file into the repository and import it from there",
+)
+def check_outside(facts: Facts) -> Iterator[Finding]:
+    for problem in facts.repo.problems:
+        if problem.kind is ProblemKind.OUTSIDE:
+            yield Finding(problem.at, problem.message)
+    for info in facts.repo.modules.values():
+        for ref in info.imports:
+            if ref.kind is ModuleKind.EXTERNAL and ref.label.startswith("absolute path"):
+                target = ref.label.removeprefix("absolute path ")
+                yield Finding(
+                    ref.location,
+                    f"the import `{target}` is outside the repository: pure flake "
+                    "evaluation cannot read it",
+                )

@@ -1,0 +1,103 @@
+"""Run `check` on a directory: read the Repo once, run the selected rules, drop suppressed ones."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward.errors import UsageError
+from homeward.lint.facts import Facts
+from homeward.lint.hmdata import load_home_options
+from homeward.lint.rules import RULES, lint
+from homeward.lint.suppress import is_suppressed
+from homeward.model.repo import Repo, load_repo
+from homeward.plan.types import Diagnostic, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    root: Path  # absolute: the directory holding flake.nix
+    diagnostics: tuple[Diagnostic, ...]  # what remains after suppression comments
+    suppressed: int
+    files: int  # Nix files read
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+def parse_codes(text: str, option: str) -> list[str]:
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in RULES]
+    if unknown:
+        raise UsageError(
+            f"{option}: unknown rule `{unknown[0]}`",
+            hint=f"the rules are {', '.join(RULES)} (see docs/rules.md)",
+        )
+    return codes
+
+
+def selected_codes(select: str, ignore: str) -> frozenset[str]:
+    """The rules to run: `--select` (all when empty) minus `--ignore`."""
+    chosen = parse_codes(select, "--select") or list(RULES)
+    return frozenset(chosen) - frozenset(parse_codes(ignore, "--ignore"))
+
+
+def feature_files(root: Path) -> tuple[str, ...]:
+    """Repo-relative `home/<user>/features/**/*.nix` as posix strings, in a stable order.
+
+    Why strings: the tree can hold thousands of files; pathlib objects cost more than the walk.
+    """
+    found: list[str] = []
+    home = os.path.join(root, "home")
+    try:
+        users = sorted(e.name for e in os.scandir(home) if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return ()
+    for user in users:
+        top = os.path.join(home, user, "features")
+        if os.path.islink(top):
+            continue
+        for current, dirs, files in os.walk(top):
+            dirs.sort()
+            rel = os.path.relpath(current, root).replace(os.sep, "/")
+            found.extend(f"{rel}/{name}" for name in sorted(files) if name.endswith(".nix"))
+    return tuple(found)
+
+
+def check_directory(
+    directory: Path,
+    codes: frozenset[str],
+    *,
+    on_read: Callable[[Path], None] | None = None,
+) -> CheckResult:
+    repo = load_repo(directory, on_read=on_read)
+    facts = Facts(
+        repo,
+        feature_files(repo.root) if "HW009" in codes else (),
+        load_home_options() if "HW004" in codes else None,
+    )
+    found = lint(facts, codes)
+    kept = [d for d in found if not _suppressed(repo, d)]
+    return CheckResult(repo.root, tuple(kept), len(found) - len(kept), len(repo.ev.sources))
+
+
+def _suppressed(repo: Repo, d: Diagnostic) -> bool:
+    if d.at is None:
+        return False
+    path = repo.root / d.at.path
+    source = repo.ev.sources.get(repo.ev.resolve(path))
+    if source is not None:
+        text = source.text
+    else:
+        try:
+            text = path.read_bytes()
+        except OSError:
+            return False
+    return is_suppressed(text, d.at.line, d.code)

@@ -1,0 +1,46 @@
+"""Suppression comments: `# homeward: ignore[HW002]` on a finding's line or alone above it.
+
+`# homeward: ignore[HW002, HW003]` names several rules; `# homeward: ignore` without a list
+silences every rule on that line. The line above counts only when it holds nothing but the
+comment, so that a trailing comment on one definition does not silence the next. Pure: the
+caller hands in the file's bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+_COMMENT = re.compile(rb"#\s*homeward:\s*ignore(?:\[([^\]]*)\])?")
+_ALL = frozenset({"*"})
+
+
+def _codes(line: bytes) -> frozenset[str] | None:
+    match = _COMMENT.search(line)
+    if match is None:
+        return None
+    if match.group(1) is None:
+        return _ALL
+    names = match.group(1).decode(errors="replace").replace(",", " ").split()
+    return frozenset(n.upper() for n in names)
+
+
+def _lines(text: bytes, line: int) -> tuple[bytes, bytes]:
+    """The 1-based line `line` and the one above it (empty when there is none)."""
+    lines = text.split(b"\n", line)  # only the first `line` lines are split off
+    this = lines[line - 1] if 0 < line <= len(lines) else b""
+    above = lines[line - 2] if 2 <= line <= len(lines) + 1 else b""
+    return this, above
+
+
+def is_suppressed(text: bytes, line: int, code: str) -> bool:
+    """Whether `code` is silenced at `line` (1-based) of a file with bytes `text`."""
+    this, above = _lines(text, line)
+    for candidate, alone in ((this, False), (above, True)):
+        if b"homeward" not in candidate:
+            continue
+        if alone and not candidate.lstrip().startswith(b"#"):
+            continue
+        codes = _codes(candidate)
+        if codes is not None and (codes is _ALL or code in codes):
+            return True
+    return False
