@@ -133,7 +133,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         (
             "repo/hosts/desk/default.nix:7:5: HW001 `users/ham.nix` is a file of user-level definitions only, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`) (fixable: run `homeward migrate`)\n"
-            "repo/users/ham.nix:3:3: HW003 `programs.git` in a user file: home-manager has `programs.git` (`config` is `settings` there)\n"
+            "repo/users/ham.nix:3:3: HW003 `programs.git` in a user file: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
             "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config (fixable: run `homeward migrate`)\n"
             "repo/users/ham.nix:4:3: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration (fixable: run `homeward migrate`)\n"
@@ -214,7 +214,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            "repo/hosts/desk/default.nix:13:3: HW003 `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `settings` there)\n"
+            "repo/hosts/desk/default.nix:13:3: HW003 `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
             "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config (fixable: run `homeward migrate`)\n"
             "0 errors, 1 warning\n"
         ),

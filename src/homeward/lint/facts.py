@@ -17,7 +17,7 @@ from homeward.errors import Location
 from homeward.lint.hmdata import HomeOptions
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import ListValue
-from homeward.plan.mapping import ROWS, Row
+from homeward.plan.mapping import ROWS, Row, hm_release
 from homeward.syntax.find import (
     DYNAMIC,
     Definition,
@@ -124,6 +124,15 @@ class Facts:
     _user_files: dict[str, bool] = field(default_factory=dict, repr=False)
     _heads: dict[str, dict[str, list[Definition]]] = field(default_factory=dict, repr=False)
     _reached: dict[str, list[ModuleInfo]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def release(self) -> tuple[int, int] | None:
+        """The home-manager release the flake tracks (its input, else nixpkgs'); None: master."""
+        hm = self.repo.inputs.get("home-manager")
+        nixpkgs = self.repo.inputs.get("nixpkgs")
+        return hm_release(hm.url if hm else None) or (
+            None if hm else hm_release(nixpkgs.url if nixpkgs else None)
+        )
 
     @cached_property
     def nixos_modules(self) -> list[ModuleInfo]:

@@ -25,6 +25,7 @@ from homeward.lint.facts import (
 )
 from homeward.lint.packages import PackageRef, package_refs
 from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
+from homeward.plan.mapping import renames_for
 from homeward.plan.types import Diagnostic, Severity
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
@@ -197,7 +198,8 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
             if not user_file and leaves <= _SYSTEM_WIDE_OK:
                 continue  # `programs.tmux.enable` on a host installs it for everyone
             target = _dotted(row.home) + (f".{group[-1]}" if row.per_leaf else "")
-            renamed = [f"`{k}` is `{row.renames[k]}`" for k in sorted(leaves) if k in row.renames]
+            renames = renames_for(row, facts.release)
+            renamed = [f"`{k}` is `{renames[k]}`" for k in sorted(leaves) if k in renames]
             where = "a user file" if user_file else "a NixOS module"
             message = f"`{_dotted(group)}` in {where}: home-manager has `{target}`"
             if renamed:

@@ -29,13 +29,13 @@ from homeward.plan.init import (
     host_problem,
     user_problem,
 )
+from homeward.plan.mapping import hm_release
 from homeward.plan.migrate import (
     FlakeEditor,
     MigrateOptions,
     UserPlan,
     _list_binding,
     _relative,
-    hm_release,
 )
 from homeward.plan.types import Edit, NewFile, Plan
 from homeward.syntax.edit import append_to_list, indent_at, insert_binding, reindent

@@ -324,6 +324,14 @@ def classify(path: tuple[str, ...], user: str | None = None) -> Verdict:
     )
 
 
+def hm_release(url: str | None) -> tuple[int, int] | None:
+    """The release a home-manager (or nixpkgs) URL tracks; None for master/unstable."""
+    import re
+
+    match = re.search(r"(?:release|nixos)-(\d\d)\.(\d\d)", url or "")
+    return (int(match[1]), int(match[2])) if match else None
+
+
 def renames_for(row: Row, release: tuple[int, int] | None) -> dict[str, str]:
     """The renames for a home-manager release (None: master, the newest)."""
     if row.legacy is not None and release is not None and release < row.legacy[0]:

@@ -39,6 +39,7 @@ from homeward.plan.mapping import (
     Fate,
     Feature,
     classify,
+    hm_release,
     package_feature,
     renames_for,
     unsupported,
@@ -84,12 +85,6 @@ def hm_branch(nixpkgs_url: str | None) -> str:
     """home-manager tracks the nixpkgs branch: nixos-24.11 -> release-24.11, else master."""
     match = re.search(r"nixos-(\d\d\.\d\d)", nixpkgs_url or "")
     return f"release-{match[1]}" if match else "master"
-
-
-def hm_release(url: str | None) -> tuple[int, int] | None:
-    """The release a home-manager (or nixpkgs) URL tracks; None for master/unstable."""
-    match = re.search(r"(?:release|nixos)-(\d\d)\.(\d\d)", url or "")
-    return (int(match[1]), int(match[2])) if match else None
 
 
 def hm_url(nixpkgs_url: str | None) -> str:
