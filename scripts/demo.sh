@@ -51,11 +51,16 @@ demo_migrate() {
   git -C "$WORK/migrated" init -q -b main
   git -C "$WORK/migrated" add -A
   git -C "$WORK/migrated" -c user.name=demo -c user.email=demo@homeward.invalid commit -q -m "before homeward"
+  step "check: the example mixes user and system configuration"
+  hw check "$WORK/migrated" || true
+  step "migrate: the plan and the diff"
   hw migrate "$WORK/migrated" --dry-run
   step "migrate: apply"
   hw migrate "$WORK/migrated"
   step "migrate: a second run changes nothing"
   hw migrate "$WORK/migrated" --allow-dirty
+  step "check: the migrated example is clean"
+  hw check "$WORK/migrated"
   step "graph: the migrated example"
   hw graph "$WORK/migrated"
   if command -v nix >/dev/null; then
