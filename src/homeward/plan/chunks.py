@@ -222,6 +222,7 @@ class Chunk:
     removal_node: Node  # the binding to delete from its source
     packages: bool = False  # a `home.packages` value (merged with mkMerge if several)
     value_code: str = ""  # packages: the value alone
+    declaration: bool = False  # an `options.*` declaration (the module becomes full-form)
 
 
 @dataclass
@@ -239,6 +240,7 @@ class PackageItem:
 
 def covering_step(d: Definition, depth: int) -> int:
     """Index of the binding step whose attrpath reaches path position `depth` (1-based)."""
+    depth += d.skipped  # `config.` of a full-form module is written but not in the path
     total = 0
     for i, step in enumerate(d.steps):
         if step.kind is StepKind.BINDING:
@@ -249,7 +251,8 @@ def covering_step(d: Definition, depth: int) -> int:
 
 
 def names_before(d: Definition, index: int) -> int:
-    return sum(len(s.names) for s in d.steps[:index] if s.kind is StepKind.BINDING)
+    """How many names of `d.path` the binding steps before `index` write."""
+    return sum(len(s.names) for s in d.steps[:index] if s.kind is StepKind.BINDING) - d.skipped
 
 
 def outer_steps(d: Definition, index: int) -> list[Step]:
@@ -262,6 +265,8 @@ def binding_chunk(
     new_prefix: tuple[str, ...],
     renames: dict[str, str],
     renderer: Renderer,
+    *,
+    exclude: list[Span] | None = None,
 ) -> Chunk:
     """One binding holding `defs` (all under one group of `group_len` names) re-targeted at
     `new_prefix` + the rest of its path, sub-option names renamed by `renames`."""
@@ -279,7 +284,7 @@ def binding_chunk(
     rest = [node_text(a, src.text) for a in rest_nodes]
     if rest and rest[0] in renames:
         rest[0] = renames[rest[0]]
-    inner_edits: list[Span] = []
+    inner_edits: list[Span] = list(exclude or [])
     if not rest and renames:
         for d in defs:
             node = _attr_at(d, group_len + 1)
@@ -320,6 +325,7 @@ def binding_chunk(
 
 def _attr_at(d: Definition, position: int) -> Node | None:
     """The attribute node at path position `position` (1-based) of a definition."""
+    position += d.skipped
     total = 0
     for step in d.steps:
         if step.kind is StepKind.BINDING:

@@ -48,6 +48,7 @@ class Row:
     renames: dict[str, str] = field(default_factory=dict)
     per_leaf: bool = False  # each attribute below moves on its own (variables, aliases)
     scalar_values: bool = False  # only string/number values correspond (no lists, paths, null)
+    attrs_values: bool = False  # home-manager takes only attribute sets (NixOS also lists)
     # Names older home-manager releases use instead: (release before which they apply, renames).
     legacy: tuple[tuple[int, int], dict[str, str]] | None = None
     needs_shell: bool = False  # only takes effect when home-manager manages the user's shell
@@ -83,6 +84,7 @@ ROWS: tuple[Row, ...] = (
         # home-manager 25.11 introduced `settings`; 25.05 and older take the same attrs as
         # `extraConfig` (25.11 still accepts it with a warning).
         legacy=((25, 11), {"config": "extraConfig"}),
+        attrs_values=True,
         note="NixOS writes /etc/gitconfig, home-manager ~/.config/git/config",
         source="modules/programs/git.nix",
     ),

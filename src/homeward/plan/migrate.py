@@ -38,6 +38,7 @@ from homeward.plan.chunks import (
 from homeward.plan.mapping import (
     Fate,
     Feature,
+    Row,
     classify,
     hm_release,
     package_feature,
@@ -132,6 +133,7 @@ class UserPlan:
     needs_shell: bool = False
     osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
     wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
+    new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
 
 
 class Planner:
@@ -148,6 +150,11 @@ class Planner:
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
         self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
+        self.kept_packages: set[int] = set()  # ids of package definitions that could not move
+        self.user_files: dict[
+            str, tuple[PurePosixPath, list[Definition]]
+        ] = {}  # key -> system file, imports
+        self.rewrites: set[PurePosixPath] = set()  # files rewritten in place as an entry point
         hm_input = repo.inputs.get("home-manager")
         nixpkgs_input = repo.inputs.get("nixpkgs")
         self.release = hm_release(
@@ -157,14 +164,23 @@ class Planner:
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
         self.repo.fatal()
+        self.refuse_dynamic_users()
         users = [u for u in self.repo.users.values() if u.normal]
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
             return self.result()
-        plans = [self.plan_user(u) for u in users]
-        active = [p for p in plans if p is not None]
+        plans = [self.user_plan(u) for u in users]
+        # Packages first, for every user: a user's file may hold another user's list, which
+        # must not also be copied into the system module the file leaves behind.
+        moved = {id(up): any([self.move_all_packages(up)]) for up in plans}
+        for up in plans:
+            moved[id(up)] |= self.move_user_files(up)
+        active = [up for up in plans if self.needs_work(up, moved[id(up)])]
         if not active:
             return self.result()
+        for up in active:
+            if up.new_entry:
+                self.ensure_entry(up)
         self.finish_sources()
         self.plan_flake(active)
         self.keep_orphan_comments()
@@ -206,7 +222,18 @@ class Planner:
         for dest in self.new_files.values():
             if dest.empty:
                 continue
-            if dest.path in {PurePosixPath(m.dst) for m in self.moves}:
+            if dest.path in self.rewrites:
+                old = self.repo.ev.source(self.repo.root / dest.path).text
+                self.edits.append(
+                    Edit(
+                        Path(dest.path),
+                        0,
+                        len(old),
+                        render_dest(dest),
+                        "rewritten as a home-manager module",
+                    )
+                )
+            elif dest.path in {PurePosixPath(m.dst) for m in self.moves}:
                 text = render_dest(dest)
                 self.edits.append(
                     Edit(
@@ -246,34 +273,49 @@ class Planner:
         self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
 
     # -- one user --------------------------------------------------------------------------------
-    def plan_user(self, user: User) -> UserPlan | None:
+    def user_plan(self, user: User) -> UserPlan:
         name = user.name
-        up = UserPlan(user, user.hosts, PurePosixPath("home") / name / "default.nix")
-        hm_users = self.hm_user_hosts(name)
-        up.wired = hm_users
-        moved_any = False
         entry = self.existing_entry(name)
-        for info in self.nixos_modules(user):
-            user_file = self.is_user_file(info, name)
+        up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
+        up.new_entry = entry is None
+        up.wired = self.hm_user_hosts(name)
+        return up
+
+    def move_all_packages(self, up: UserPlan) -> bool:
+        moved = False
+        for info in self.nixos_modules(up.user):
             for d in info.module.definitions:
                 if d.dynamic:
                     continue
-                verdict = classify(d.path, name)
-                if verdict.fate is Fate.PACKAGES and d.path[2] == name:
-                    moved_any |= self.move_packages(up, info, d)
-            if user_file:
-                moved_any |= self.move_user_file(up, info)
+                verdict = classify(d.path, up.user.name)
+                if verdict.fate is Fate.PACKAGES and d.path[2] == up.user.name:
+                    moved |= self.move_packages(up, info, d)
+        return moved
+
+    def move_user_files(self, up: UserPlan) -> bool:
+        moved = False
+        for info in self.nixos_modules(up.user):
+            if self.is_user_file(info, up.user.name):
+                moved |= self.move_user_file(up, info)
+        return moved
+
+    def needs_work(self, up: UserPlan, moved: bool) -> bool:
         standalone_missing = (
             self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
         )
-        module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= hm_users
-        if not moved_any and not standalone_missing and not module_missing:
-            return None
-        if entry is None:
-            self.ensure_entry(up)
-        else:
-            up.entry = entry
-        return up
+        module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= up.wired
+        return moved or standalone_missing or module_missing
+
+    def refuse_dynamic_users(self) -> None:
+        """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
+        for host in self.repo.hosts:
+            for _info, d in self.repo.definitions(host):
+                if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
+                    raise HomewardError(
+                        "cannot tell which user `users.users.${...}` is: the name is computed",
+                        at=d.location,
+                        hint="write the user name out (or a `let` binding to a string), then run again",
+                    )
 
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs
@@ -414,6 +456,7 @@ class Planner:
                 target.chunks.append(chunk)
                 targets.append(target)
         except CannotMove as why:
+            self.kept_packages.add(id(d))
             self.note(
                 f"`{d.dotted}` stays a NixOS option: {why.why}",
                 Severity.WARNING,
@@ -439,16 +482,36 @@ class Planner:
         reach = self.reach(up, info)
         if not reach:
             return False
+        module = info.module
+        if not module.definitions and not module.declarations and not _empty_module(info.source):
+            raise HomewardError(
+                f"cannot read the definitions of `{info.path}`: it is not an attribute set "
+                "homeward can follow",
+                at=info.source.location(0),
+                hint="write it as `{ ... }: { ... }`, or move its contents by hand",
+            )
+        stem = PurePosixPath(info.source.path).stem
+        stem = name if stem == "default" else stem
+        sys_path = self.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
+        normal = {u.name for u in self.repo.users.values() if u.normal}
         groups: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
         verdicts = {}
-        for d in info.module.definitions:
-            if d.path[:4] == ("users", "users", name, "packages"):
-                continue  # handled by move_packages
+        imports: list[Definition] = []
+        for d in module.definitions:
+            if d.path == ("imports",):
+                imports.append(d)
+                continue
+            if (
+                d.path[:2] == ("users", "users")
+                and d.path[3:4] == ("packages",)
+                and d.path[2] in normal
+                and id(d) not in self.kept_packages
+            ):
+                continue  # moved to its user's home.packages (move_packages)
             verdict = classify(d.path, name)
             verdicts[id(d)] = verdict
             groups[verdict.group or d.path].append(d)
         system_chunks: list[Chunk] = []
-        old_dir = PurePosixPath(info.source.path).parent
         # NixOS options in a user's file apply to every user of the host (/etc/gitconfig,
         # environment variables): they move to this user only if nobody else would lose them.
         others = sorted(
@@ -459,36 +522,9 @@ class Planner:
         for group, defs in groups.items():
             verdict = verdicts[id(defs[0])]
             if verdict.fate is Fate.HOME and verdict.row is not None:
-                row = verdict.row
-                bad = unsupported(row, [d.path for d in defs])
-                odd = [d for d in defs if row.scalar_values and not _scalar(d)]
-                if others:
-                    self.note(
-                        f"`{'.'.join(group)}` stays a NixOS option: it applies to every user of "
-                        f"{', '.join(reach)}, also {', '.join(f'`{o}`' for o in others)}, who would lose it",
-                        Severity.WARNING,
-                        defs[0].binding,
-                        info.source,
-                        hint=f"move it to `{name}`'s home configuration by hand if only `{name}` needs it",
-                    )
-                elif odd:
-                    self.note(
-                        f"`{'.'.join(group)}` stays a NixOS option: `{odd[0].dotted}` is not a string or number, "
-                        f"which `{'.'.join(row.home)}` requires",
-                        Severity.WARNING,
-                        odd[0].binding,
-                        info.source,
-                    )
-                elif bad:
-                    self.note(
-                        f"`{'.'.join(group)}` stays a NixOS option: `{'.'.join(bad[0])}` has no exact home-manager counterpart",
-                        Severity.WARNING,
-                        defs[0].binding,
-                        info.source,
-                    )
-                else:
-                    dest = self.home_dest(up, reach, row.feature)
-                    if self.move_home_group(up, info, defs, row, dest, reach):
+                if self.home_group_movable(up, info, group, defs, verdict.row, others, reach):
+                    dest = self.home_dest(up, reach, verdict.row.feature)
+                    if self.move_home_group(up, info, defs, verdict.row, dest, reach):
                         continue
             elif verdict.fate is Fate.KEEP:
                 self.note(
@@ -498,35 +534,104 @@ class Planner:
                     info.source,
                 )
             # SYSTEM, KEEP, or a group that could not move: into a system module.
-            system_chunks.extend(self.system_chunks(info, defs, group))
+            system_chunks.extend(self.system_chunks(info, defs, group, sys_path))
+        if module.declarations:
+            declared = self.system_chunks(info, list(module.declarations), ("options",), sys_path)
+            for chunk in declared:
+                chunk.declaration = True
+            system_chunks.extend(declared)
         if system_chunks:
-            stem = PurePosixPath(info.source.path).stem
-            stem = up.user.name if stem == "default" else stem
-            path = self.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
-            dest = self.dest(path, home=False)
-            for chunk in system_chunks:
-                dest.chunks.append(chunk)
-            self.import_replacements[str(info.path)] = str(path)
-            for chunk in system_chunks:
-                chunk_renderer_rebase(chunk, old_dir, path.parent)
-        else:
-            self.import_replacements[str(info.path)] = None
+            dest = self.dest(sys_path, home=False)
+            dest.chunks.extend(system_chunks)
+        self.user_files[info.key] = (sys_path, imports)
         self.emptied.add(info.key)
-        if PurePosixPath(info.source.path) == PurePosixPath(
-            "home"
-        ) / f"{name}.nix" and not self.moves_to(up.entry):
+        here = PurePosixPath(info.source.path)
+        if here == up.entry:
+            # The user's file is where the entry point goes (`home/<u>/default.nix`): rewritten.
+            self.rewrites.add(here)
+            self.dest(up.entry, home=True).header = _header_comment(info.source)
+        elif (
+            here == PurePosixPath("home") / f"{name}.nix"
+            and not self.moves_to(up.entry)
+            and not (self.repo.root / up.entry).exists()
+        ):
             self.moves.append(
                 Move(
-                    Path(info.source.path),
+                    Path(here),
                     Path(up.entry),
                     "the user's file becomes their home-manager entry point",
                 )
             )
-            entry = self.dest(up.entry, home=True)
-            entry.header = _header_comment(info.source)
+            self.dest(up.entry, home=True).header = _header_comment(info.source)
         else:
-            self.deletes.append(Delete(Path(info.source.path), "every definition moved"))
+            self.deletes.append(Delete(Path(here), "every definition moved"))
         return True
+
+    def home_group_movable(
+        self,
+        up: UserPlan,
+        info: ModuleInfo,
+        group: tuple[str, ...],
+        defs: list[Definition],
+        row: Row,
+        others: list[str],
+        reach: tuple[str, ...],
+    ) -> bool:
+        """Whether an option group of a user file can become the user's home-manager option;
+        if not, why, as a warning (it then stays a NixOS option)."""
+        name = up.user.name
+        bad = unsupported(row, [d.path for d in defs])
+        odd = [d for d in defs if row.scalar_values and not _scalar(d)]
+        lists = [d for d in defs if row.attrs_values and unparen(d.value).type == "list_expression"]
+        why = ""
+        at = defs[0]
+        if others:
+            why = (
+                f"it applies to every user of {', '.join(reach)}, also "
+                f"{', '.join(f'`{o}`' for o in others)}, who would lose it"
+            )
+        elif odd:
+            why, at = (
+                f"`{odd[0].dotted}` is not a string or number, which `{'.'.join(row.home)}` requires",
+                odd[0],
+            )
+        elif lists:
+            why, at = (
+                f"`{lists[0].dotted}` is a list, where home-manager takes an attribute set",
+                lists[0],
+            )
+        elif bad:
+            why = f"`{'.'.join(bad[0])}` has no exact home-manager counterpart"
+        elif row.nixos[:2] in (("programs", "neovim"), ("programs", "vim")) and self.sets_editor(
+            info
+        ):
+            why = (
+                "the file also sets EDITOR, which NixOS lets win over `defaultEditor`; "
+                "in home-manager the two would conflict"
+            )
+        if not why:
+            return True
+        hint = (
+            f"move it to `{name}`'s home configuration by hand if only `{name}` needs it"
+            if others
+            else ""
+        )
+        self.note(
+            f"`{'.'.join(group)}` stays a NixOS option: {why}",
+            Severity.WARNING,
+            at.binding,
+            info.source,
+            hint=hint,
+        )
+        return False
+
+    @staticmethod
+    def sets_editor(info: ModuleInfo) -> bool:
+        return any(
+            d.path[:2] in (("environment", "variables"), ("environment", "sessionVariables"))
+            and d.path[2:3] == ("EDITOR",)
+            for d in info.module.definitions
+        )
 
     def moves_to(self, path: PurePosixPath) -> bool:
         return any(PurePosixPath(m.dst) == path for m in self.moves)
@@ -597,8 +702,10 @@ class Planner:
         return True
 
     def system_chunks(
-        self, info: ModuleInfo, defs: list[Definition], group: tuple[str, ...]
+        self, info: ModuleInfo, defs: list[Definition], group: tuple[str, ...], dest: PurePosixPath
     ) -> list[Chunk]:
+        """Definitions that stay NixOS options, as written, for the system module at `dest`;
+        package lists moved out of them (`users.users.<u>.packages`) are cut from the text."""
         by_binding: dict[int, tuple[list[Definition], int]] = {}
         for d in defs:
             depth = max(1, min(len(group), len(d.path)))
@@ -606,25 +713,31 @@ class Planner:
             node = d.steps[k].node
             entry = by_binding.setdefault(node.start_byte, ([], depth))
             entry[0].append(d)
+        moved_out = self.removed.get(info.key, [])
         chunks = []
         for group_defs, depth in by_binding.values():
             renderer = self.renderer(info, home=False)
+            renderer.rebase = (PurePosixPath(info.source.path).parent, dest.parent)
             first = group_defs[0]
             k = covering_step(first, depth)
-            prefix_len = sum(
-                len(s.names) for s in first.steps[: k + 1] if s.kind is StepKind.BINDING
+            prefix_len = (
+                sum(len(s.names) for s in first.steps[: k + 1] if s.kind is StepKind.BINDING)
+                - first.skipped
             )
-            chunk = binding_chunk(group_defs, prefix_len, first.path[:prefix_len], {}, renderer)
+            binding = first.steps[k].node
+            cut = [
+                removal(n, info.source.text)
+                for n in moved_out
+                if _within(n, binding)
+                and (n.start_byte, n.end_byte) != (binding.start_byte, binding.end_byte)
+            ]
+            chunk = binding_chunk(
+                group_defs, prefix_len, first.path[:prefix_len], {}, renderer, exclude=cut
+            )
             chunks.append(chunk)
             for d in group_defs:
                 self.ledger.append(
-                    Moved(
-                        d.dotted,
-                        d.location,
-                        Path("modules/system"),
-                        d.dotted,
-                        "stays a NixOS option",
-                    )
+                    Moved(d.dotted, d.location, Path(dest), d.dotted, "stays a NixOS option")
                 )
         return chunks
 
@@ -633,8 +746,47 @@ class Planner:
         node = d.steps[covering_step(d, group_len)].node
         self.removed[info.key].append(node)
 
+    def resolve_user_file_imports(self) -> None:
+        """What a user file left behind imports: its own imports, each user file among them
+        replaced by what that file left behind (or dropped), the rest kept, re-pointed."""
+        resolved: dict[str, str | None] = {}
+
+        def resolve(key: str, seen: tuple[str, ...] = ()) -> str | None:
+            if key in resolved:
+                return resolved[key]
+            sys_path, _imports = self.user_files[key]
+            info = self.repo.modules[key]
+            texts: list[str] = []
+            for ref in info.imports:
+                if ref.kind is ModuleKind.FILE and ref.path is not None:
+                    child = str(ref.path)
+                    if child in self.user_files and child not in seen:
+                        target = resolve(child, (*seen, key))
+                        if target is not None:
+                            texts.append(_relative(PurePosixPath(target), sys_path.parent))
+                        continue
+                    texts.append(_relative(PurePosixPath(ref.path), sys_path.parent))
+                elif ref.node is not None and ref.source is not None:
+                    renderer = Renderer(
+                        ref.source,
+                        False,
+                        frozenset(),
+                        rebase=(PurePosixPath(ref.source.path).parent, sys_path.parent),
+                    )
+                    texts.append(renderer.text(ref.node))
+            if texts:
+                dest = self.dest(sys_path, home=False)
+                dest.imports = texts
+            has_content = sys_path in self.new_files and not self.new_files[sys_path].empty
+            resolved[key] = str(sys_path) if has_content else None
+            return resolved[key]
+
+        for key in sorted(self.user_files):
+            self.import_replacements[key] = resolve(key)
+
     def finish_sources(self) -> None:
         """Delete moved bindings (and sets they leave empty) and imports of removed files."""
+        self.resolve_user_file_imports()
         for key, nodes in self.removed.items():
             if key in self.emptied:
                 continue
@@ -760,7 +912,7 @@ class Planner:
         if up.entry in self.new_files and self.new_files[up.entry].entry is not None:
             self.ensure_entry(up)
             entry = self.new_files[up.entry]
-            state = self.state_version(up)
+            state = None if self.defines_state_version(up.user.name) else self.state_version(up)
             entry.identity, entry.tail = _entry_bindings(up, state, self.opts)
             entry.hm_package = self.opts.mode is Mode.BOTH
         else:
@@ -880,6 +1032,21 @@ class Planner:
                     hint="write the module as `{ lib, ... }: { ... }`",
                 )
 
+    def defines_state_version(self, name: str) -> bool:
+        """The user's home configuration already sets `home.stateVersion` somewhere (written
+        once, never twice: a second value would conflict)."""
+        for info in self.repo.modules.values():
+            for d in info.module.definitions:
+                if d.path == ("home-manager", "users", name, "home", "stateVersion"):
+                    return True
+                if (
+                    info.context is Context.HOME
+                    and name in info.users
+                    and d.path == ("home", "stateVersion")
+                ):
+                    return True
+        return False
+
     def login_shell(self, user: User) -> str:
         for d in user.definitions:
             if d.path[3:] == ("shell",):
@@ -904,20 +1071,6 @@ class Planner:
         nixpkgs = self.repo.inputs.get("nixpkgs")
         branch = hm_branch(nixpkgs.url if nixpkgs else None)
         return branch.removeprefix("release-") if branch != "master" else "25.05"
-
-
-def chunk_renderer_rebase(chunk: Chunk, old: PurePosixPath, new: PurePosixPath) -> None:
-    """System chunks are rendered before their file is known; paths in them are rebased here."""
-    if old == new:
-        return
-
-    def fix(match: re.Match[str]) -> str:
-        literal = match.group(0)
-        target = posixpath.normpath(posixpath.join(str(old), literal))
-        rel = posixpath.relpath(target, str(new))
-        return rel if rel.startswith("../") else f"./{rel}"
-
-    chunk.code = re.sub(r"(?<![\w/.])\.\.?/[\w./+-]+", fix, chunk.code)
 
 
 def _within(node: Node, outer: Node) -> bool:
@@ -956,6 +1109,12 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         if holder is None or holder.type != "binding":
             return current
         current = holder
+
+
+def _empty_module(source: Source) -> bool:
+    """`{ }`, `{ ... }: { }`: a module with nothing in it."""
+    body = read_module(source).body
+    return body is not None and next(iter(bindings_of(body)), None) is None
 
 
 def _comments(root: Node) -> list[Node]:
@@ -1039,14 +1198,17 @@ def _home_dir(user: User) -> str:
     return f"/home/{user.name}"
 
 
-def _entry_bindings(up: UserPlan, state_version: str, opts: MigrateOptions) -> tuple[str, str]:
+def _entry_bindings(
+    up: UserPlan, state_version: str | None, opts: MigrateOptions
+) -> tuple[str, str]:
     name = up.user.name
     home = _home_dir(up.user)
     identity = (
         f"home.username = lib.mkDefault {quote_string(name)};\n"
-        f"home.homeDirectory = lib.mkDefault {quote_string(home)};\n"
-        f"home.stateVersion = {quote_string(state_version)};"
+        f"home.homeDirectory = lib.mkDefault {quote_string(home)};"
     )
+    if state_version is not None:
+        identity += f"\nhome.stateVersion = {quote_string(state_version)};"
     tail = "programs.home-manager.enable = true;"
     if opts.mode is Mode.BOTH:
         tail = (
@@ -1076,8 +1238,16 @@ def render_dest(dest: DestFile) -> bytes:
     packages = _packages_block(dest, needs)
     if packages:
         blocks.append(packages)
-    blocks.extend(c.code for c in dest.chunks if not c.packages)
+    declarations = [c.code for c in dest.chunks if c.declaration]
+    blocks.extend(c.code for c in dest.chunks if not c.packages and not c.declaration)
     blocks.extend(dest.extra)
+    if declarations:
+        # A module that declares options must put its definitions under `config`.
+        config = [b for b in blocks if not b.startswith("imports = ")]
+        imports = [b for b in blocks if b.startswith("imports = ")]
+        blocks = [*imports, *declarations]
+        if config:
+            blocks.append("config = {\n" + _indent(_join(config)) + "\n};")
     if dest.tail:
         blocks.append(dest.tail)
     args = sorted(needs.args)

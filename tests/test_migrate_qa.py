@@ -1,0 +1,67 @@
+"""Regression tests from QA: real-world shapes that once broke `homeward migrate`.
+
+Each case is `tests/fixtures/migrate-qa/<case>/before/` (with `sub` naming the flake's directory
+when it is not the repo root). `migrate` must either apply, and then keep every user's packages
+and settings (the real nix and the stand-ins), keep every comment, write files nix parses, and
+change nothing on a second run; or refuse with exit 3, a located message, and nothing written.
+Cases listed in REFUSED must refuse.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from homeward.nix.ops import extract_outputs_standins
+from tests.conftest import FIXTURES
+from tests.helpers import copy_tree, make_git_repo, tree_files
+from tests.test_conservation import STANDINS, assert_conserved
+from tests.test_migrate import comments
+
+QA = FIXTURES / "migrate-qa"
+SUB = {"01-subdir-flake": "nixos"}
+# Inputs homeward cannot handle exactly: it must say so (exit 3), never guess.
+REFUSED: dict[str, str] = {}
+
+
+def cases() -> list[str]:
+    return sorted(p.name for p in QA.iterdir() if (p / "before").is_dir())
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("case", cases())
+def test_qa_case(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    work = make_git_repo(copy_tree(QA / case / "before", tmp_path / "repo"))
+    flake = work / SUB.get(case, "")
+    snapshot = tree_files(work)
+    try:
+        before = extract_outputs_standins(flake, STANDINS)
+    except Exception:  # noqa: BLE001 - a before tree the stand-ins cannot evaluate
+        before = None
+    code = main(["migrate", str(flake)])
+    err = capsys.readouterr().err
+    if case in REFUSED:
+        assert code == 3, err
+        assert REFUSED[case] in err
+        assert tree_files(work) == snapshot
+        return
+    assert code == 0, err
+    assert "internal error" not in err
+    lost = comments(QA / case / "before") - comments(work)
+    assert not lost, f"comments lost: {sorted(lost)}"
+    nix = shutil.which("nix-instantiate")
+    assert nix is not None
+    for path in work.rglob("*.nix"):
+        if ".git" in path.parts or path.read_bytes() == snapshot.get(str(path.relative_to(work))):
+            continue
+        p = subprocess.run([nix, "--parse", str(path)], capture_output=True, text=True, check=False)
+        assert p.returncode == 0, f"{path.relative_to(work)}: {p.stderr}"
+    if before is not None:
+        assert_conserved(before, extract_outputs_standins(flake, STANDINS))
+    after = tree_files(work)
+    assert main(["migrate", str(flake), "--allow-dirty"]) == 0, capsys.readouterr().err
+    assert tree_files(work) == after, "a second run changed bytes"
