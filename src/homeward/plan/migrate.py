@@ -52,6 +52,7 @@ from homeward.syntax.edit import (
     append_to_list,
     indent_at,
     insert_binding,
+    insert_binding_spans,
     reindent,
     removal,
 )
@@ -134,6 +135,7 @@ class UserPlan:
     osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
     wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
     new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
+    inline: list[Definition] = field(default_factory=list)  # home config written in a NixOS module
 
 
 class Planner:
@@ -278,8 +280,30 @@ class Planner:
         entry = self.existing_entry(name)
         up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
         up.new_entry = entry is None
-        up.wired = self.hm_user_hosts(name)
+        # Hosts whose home-manager already uses the entry point; with a new entry point, none
+        # (a configuration written inside flake.nix stays, and the entry is wired beside it).
+        up.wired = self.hm_user_hosts(name) if entry is not None else set()
+        up.inline = self.inline_home_config(name)
         return up
+
+    def inline_home_config(self, name: str) -> list[Definition]:
+        """`home-manager.users.<name> = { ... }` written in place (not a file): standalone
+        `homeConfigurations` cannot use it."""
+        found = []
+        for info in self.repo.modules.values():
+            if info.context is not Context.NIXOS:
+                continue
+            for d in info.module.definitions:
+                if d.path[:3] != ("home-manager", "users", name) or d.path[3:] == ("imports",):
+                    continue
+                inline = unparen(d.value).type in (
+                    "attrset_expression",
+                    "rec_attrset_expression",
+                    "function_expression",
+                )
+                if len(d.path) > 3 or inline:
+                    found.append(d)
+        return found
 
     def move_all_packages(self, up: UserPlan) -> bool:
         moved = False
@@ -301,7 +325,9 @@ class Planner:
 
     def needs_work(self, up: UserPlan, moved: bool) -> bool:
         standalone_missing = (
-            self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+            self.opts.mode is not Mode.MODULE
+            and "homeConfigurations" not in self.output_names()
+            and not up.inline
         )
         module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= up.wired
         return moved or standalone_missing or module_missing
@@ -473,7 +499,17 @@ class Planner:
         return True
 
     def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:
+        """A renderer for code moved out of `info`; for home-manager, the extra names moved code
+        may read are those every host reaching it passes in `specialArgs` (home-manager gets the
+        same as `extraSpecialArgs`; what `_module.args` sets is not passed on)."""
         special = frozenset(info.module.formals) - STANDARD_NIXOS_ARGS
+        if home:
+            for host in info.hosts:
+                passed = self.repo.hosts[host].special_args
+                if isinstance(passed, Attrs):
+                    special &= frozenset(passed.attrs)
+                elif passed is None:
+                    special = frozenset()
         return Renderer(info.source, home, special)
 
     # -- a user's own file --------------------------------------------------------------------------
@@ -862,6 +898,33 @@ class Planner:
     def plan_flake(self, users: list[UserPlan]) -> None:
         flake = FlakeEditor(self.repo, self.opts)
         flake.drop = set(self.drop_inline)
+        # User files listed in a host's module list in flake.nix itself.
+        done: set[int] = set()
+        for config in self.repo.hosts.values():
+            for ref in config.modules:
+                if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None:
+                    continue
+                if (
+                    ref.source is not self.repo.flake
+                    or str(ref.path) not in self.import_replacements
+                ):
+                    continue
+                start = unparen(ref.node).start_byte
+                if start in done:
+                    continue
+                done.add(start)
+                new = self.import_replacements[str(ref.path)]
+                if new is None:
+                    flake.drop.add(start)
+                else:
+                    flake.edit(
+                        Span(
+                            ref.node.start_byte,
+                            ref.node.end_byte,
+                            _relative(PurePosixPath(new), PurePosixPath(".")).encode(),
+                        ),
+                        f"system part of `{ref.path}` now in `{new}`",
+                    )
         hm = flake.home_manager_ref()
         for up in users:
             self.finish_user(up)
@@ -874,6 +937,7 @@ class Planner:
         if self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names():
             flake.add_home_configurations(users, hm)
         self.edits.extend(flake.edits)
+        self.edits.extend(flake.other_edits)
         self.diagnostics.extend(flake.diagnostics)
         for start in sorted(flake.drop):  # not in a list the wiring rewrote
             node = self.repo.flake.root.descendant_for_byte_range(start, start + 1)
@@ -919,6 +983,7 @@ class Planner:
             standalone = (
                 self.opts.mode is not Mode.MODULE
                 and "homeConfigurations" not in self.output_names()
+                and not up.inline
             )
             self.update_existing_entry(up, standalone)
 
@@ -977,7 +1042,7 @@ class Planner:
                 basics.append(
                     f"home.homeDirectory = lib.mkDefault {quote_string(_home_dir(up.user))};"
                 )
-        if ("home", "stateVersion") not in defined:
+        if ("home", "stateVersion") not in defined and not self.defines_state_version(up.user.name):
             basics.append(f"home.stateVersion = {quote_string(self.state_version(up))};")
         if basics:
             top.append("\n".join(basics))
@@ -1035,10 +1100,14 @@ class Planner:
     def defines_state_version(self, name: str) -> bool:
         """The user's home configuration already sets `home.stateVersion` somewhere (written
         once, never twice: a second value would conflict)."""
+        for d in self.inline_home_config(name):
+            inner = read_module(d.source, d.value).definitions if len(d.path) == 3 else ()
+            if d.path[3:] == ("home", "stateVersion") or any(
+                i.path == ("home", "stateVersion") for i in inner
+            ):
+                return True
         for info in self.repo.modules.values():
             for d in info.module.definitions:
-                if d.path == ("home-manager", "users", name, "home", "stateVersion"):
-                    return True
                 if (
                     info.context is Context.HOME
                     and name in info.users
@@ -1109,6 +1178,15 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         if holder is None or holder.type != "binding":
             return current
         current = holder
+
+
+def _is_list_literal(code: str) -> bool:
+    """`[ ... ]` as a whole (not `[ a ] ++ b`): what may stand in a list without parentheses."""
+    from homeward.syntax.parse import parse_tree
+
+    root = parse_tree(code.encode()).root_node
+    expr = root.child_by_field_name("expression")
+    return expr is not None and expr.type == "list_expression"
 
 
 def _empty_module(source: Source) -> bool:
@@ -1310,7 +1388,7 @@ def _packages_block(dest: DestFile, needs: Needs) -> str:
     if len(values) == 1:
         return f"home.packages = {values[0]};"
     needs.args.add("lib")
-    inner = _indent("\n".join(v if v.startswith("[") else f"({v})" for v in values))
+    inner = _indent("\n".join(v if _is_list_literal(v) else f"({v})" for v in values))
     return f"home.packages = lib.mkMerge [\n{inner}\n];"
 
 
@@ -1325,6 +1403,7 @@ class FlakeEditor:
         self.diagnostics: list[Diagnostic] = []
         self.fn = self._outputs_function()
         self.drop: set[int] = set()  # start bytes of list elements to remove (emptied modules)
+        self.other_edits: list[Edit] = []  # edits of files other than flake.nix
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
 
     def edit(self, span: Span, why: str) -> None:
@@ -1426,24 +1505,73 @@ class FlakeEditor:
         for key, host_names in by_list.items():
             node, host = lists[key]
             shared = len(host_names) > 1 or self.list_is_shared(host)
-            ups = hosts_users[host_names[0]]
+            ups = [up for up in hosts_users[host_names[0]] if host_names[0] not in up.wired]
             if shared:
-                names = {tuple(sorted(u.user.name for u in hosts_users[h])) for h in host_names}
+                names = {
+                    tuple(sorted(u.user.name for u in hosts_users[h] if h not in u.wired))
+                    for h in host_names
+                }
                 if len(names) > 1:
                     raise HomewardError(
                         "hosts built by one helper have different users; homeward cannot wire them in the helper",
                         at=self.src.location(node.start_byte),
                         hint="wire home-manager for these hosts by hand, or give each host its own module list",
                     )
+                for h in host_names:
+                    for up in hosts_users[h]:
+                        if h in up.per_host and h not in up.wired:
+                            self.wire_per_host_in_host_file(self.repo.hosts[h], up)
             items = []
-            if not self.has_hm_module(host):
+            configured = self.has_hm_module(host)
+            if not configured:
                 items.append(f"{hm}.nixosModules.home-manager")
-            items.append(self.settings_module(host, ups, shared))
+            items.append(
+                self.settings_module(host, ups, shared, settings=not self.has_hm_settings(host))
+            )
             inner = {unparen(e).start_byte: e.start_byte for e in node.named_children}
             drop = {inner[start] for start in self.drop if start in inner}
             self.drop -= {start for start in self.drop if start in inner}
             for span in append_to_list(node, self.src.text, items, drop=drop):
                 self.edit(span, "wire home-manager's NixOS module")
+
+    def has_hm_settings(self, host: SystemConfig) -> bool:
+        """The host already sets home-manager's NixOS options (useGlobalPkgs and so on)."""
+        return any(
+            d.path[:1] == ("home-manager",) and d.path[1:2] != ("users",)
+            for _info, d in self.repo.definitions(host.name)
+        )
+
+    def wire_per_host_in_host_file(self, host: SystemConfig, up: UserPlan) -> None:
+        """Hosts built by one helper share their module list: a user's per-host file is wired
+        from a module only that host imports (its own `hosts/<host>/default.nix`)."""
+        own = [
+            info
+            for info in self.repo.host_modules(host.name)
+            if info.path is not None and info.hosts == {host.name} and info.module.body is not None
+        ]
+        if not own:
+            raise HomewardError(
+                f"`{up.user.name}`'s configuration differs on `{host.name}`, whose modules are all "
+                "shared with other hosts: homeward has no file of that host alone to wire it in",
+                at=host.location,
+                hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
+            )
+        info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
+        assert info.path is not None and info.module.body is not None
+        target = _relative(up.per_host[host.name], PurePosixPath(info.path).parent)
+        line = _list_binding(f"home-manager.users.{_key(up.user.name)}.imports", [target])
+        for span in insert_binding_spans(
+            info.module.body, info.source.text, line, blank_before=True
+        ):
+            self.other_edits.append(
+                Edit(
+                    Path(info.path),
+                    span.start_byte,
+                    span.end_byte,
+                    span.new,
+                    f"{up.user.name}'s home on {host.name}",
+                )
+            )
 
     def has_hm_module(self, host: SystemConfig) -> bool:
         for ref in host.modules:
@@ -1501,34 +1629,25 @@ class FlakeEditor:
                 return node_text(thunk.expr, self.src.text)
         return None
 
-    def settings_module(self, host: SystemConfig, ups: list[UserPlan], shared: bool) -> str:
-        lines = [
-            "home-manager.useGlobalPkgs = true;",
-            "home-manager.useUserPackages = true;",
-            f"home-manager.backupFileExtension = {quote_string(self.opts.backup_extension)};",
-        ]
-        special = self.special_args_text(host)
-        if special is not None:
-            lines.append(f"home-manager.extraSpecialArgs = {special};")
+    def settings_module(
+        self, host: SystemConfig, ups: list[UserPlan], shared: bool, *, settings: bool = True
+    ) -> str:
+        """The module that configures home-manager on a host; with `settings=False` (the host
+        sets them already) only the users' entry points."""
+        lines = []
+        if settings:
+            lines += [
+                "home-manager.useGlobalPkgs = true;",
+                "home-manager.useUserPackages = true;",
+                f"home-manager.backupFileExtension = {quote_string(self.opts.backup_extension)};",
+            ]
+            special = self.special_args_text(host)
+            if special is not None:
+                lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
             modules = [_relative(up.entry, PurePosixPath("."))]
-            per_host = dict(up.per_host)
-            if shared and per_host:
-                param = self.helper_param(host)
-                if param is None:
-                    raise HomewardError(
-                        "hosts share a module list but their home configurations differ per host",
-                        at=host.location,
-                        hint="give each host its own module list, or wire home-manager by hand",
-                    )
-                path = f"./home/{up.user.name}/${{{param}}}.nix"
-                lines.append(
-                    f"home-manager.users.{up.user.name}.imports = [\n  {modules[0]}\n]\n"
-                    f"++ {self.lib_ref()}.optional (builtins.pathExists {path}) {path};"
-                )
-                continue
-            if not shared and host.name in per_host:
-                modules.append(_relative(per_host[host.name], PurePosixPath(".")))
+            if not shared and host.name in up.per_host:
+                modules.append(_relative(up.per_host[host.name], PurePosixPath(".")))
             lines.append(_list_binding(f"home-manager.users.{_key(up.user.name)}.imports", modules))
         return "{\n" + _indent("\n".join(lines)) + "\n}"
 
@@ -1550,6 +1669,19 @@ class FlakeEditor:
     def add_home_configurations(self, users: list[UserPlan], hm: str) -> None:
         entries: list[tuple[str, str]] = []
         for up in users:
+            if up.inline:
+                d = up.inline[0]
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f"no `homeConfigurations` for `{up.user.name}`: part of their home-manager "
+                        "configuration is written inside a NixOS module, where a standalone "
+                        "configuration cannot reach it",
+                        d.location,
+                        hint=f"move `home-manager.users.{up.user.name}` into home/{up.user.name}/, then run again",
+                    )
+                )
+                continue
             for host_name in up.hosts:
                 host = self.repo.hosts[host_name]
                 entries.append(
@@ -1574,7 +1706,7 @@ class FlakeEditor:
         else:
             pkgs = f"{nixpkgs}.legacyPackages.{system}"
         lines = [f"pkgs = {pkgs};"]
-        special = self.special_args_text(host)
+        special = self.portable_special_args(host)
         extra = special
         if host.name in up.osconfig_hosts:
             self_ref = self.self_ref()
@@ -1597,6 +1729,100 @@ class FlakeEditor:
             modules.append(_relative(up.per_host[host.name], PurePosixPath(".")))
         lines.append(_list_binding("modules", modules))
         return f"{hm}.lib.homeManagerConfiguration {{\n{_indent(chr(10).join(lines))}\n}}"
+
+    def portable_special_args(self, host: SystemConfig) -> str | None:
+        """The host's `specialArgs` as written where `homeConfigurations` is: the text itself
+        when every name in it means the same there; otherwise rebuilt from what the names are
+        for this host (`hostname = "alpha"`, `unstable = nixpkgs-unstable.legacyPackages...`)."""
+        args = host.call.args
+        thunk = args.attrs.get("specialArgs") if isinstance(args, Attrs) else None
+        if thunk is None or thunk.expr is None or thunk.source is not self.src:
+            return None
+        node = unparen(thunk.expr)
+        if self.portable(node):
+            return node_text(node, self.src.text)
+        values = host.special_args
+        if node.type != "attrset_expression" or not isinstance(values, Attrs):
+            raise HomewardError(
+                f"the `specialArgs` of host `{host.name}` cannot be written for its standalone configuration",
+                at=self.src.location(node.start_byte),
+                hint="use --mode module, or make `specialArgs` an attribute set of names defined in `outputs`",
+            )
+        lines: list[str] = []
+        for b in bindings_of(node):
+            path = b.child_by_field_name("attrpath")
+            attrs = b.child_by_field_name("attrs")
+            if b.type == "binding":
+                names = [node_text(path, self.src.text)] if path is not None else []
+            else:
+                names = (
+                    [node_text(a, self.src.text) for a in attrs.children_by_field_name("attr")]
+                    if attrs
+                    else []
+                )
+            if b.type == "binding" and self.portable(b):
+                lines.append(node_text(b, self.src.text))
+                continue
+            for name in names:
+                if b.type == "inherit" and self.portable_name(name, b):
+                    lines.append(f"inherit {name};")
+                    continue
+                code = (
+                    self.value_code(self.repo.ev.force(values.attrs[name]))
+                    if name in values.attrs
+                    else None
+                )
+                if code is None:
+                    raise HomewardError(
+                        f"`specialArgs.{name}` of host `{host.name}` cannot be written outside its helper",
+                        at=self.src.location(b.start_byte),
+                        hint="use --mode module, or define it in `outputs` so that both configurations can use it",
+                    )
+                lines.append(f"{name} = {code};")
+        return (
+            "{ " + " ".join(lines) + " }"
+            if len(lines) <= 1
+            else "{\n" + _indent("\n".join(lines)) + "\n}"
+        )
+
+    def portable(self, node: Node) -> bool:
+        """Every free name of `node` is bound by `outputs` itself (or unbound: a builtin)."""
+        from homeward.syntax.scope import free_variables
+
+        return all(
+            self.portable_name(name, use)
+            for name, uses in free_variables(node, self.src.text).items()
+            for use in uses
+        )
+
+    def portable_name(self, name: str, use: Node) -> bool:
+        from homeward.plan.chunks import _binder
+
+        kind, binder = _binder(name, use, use, self.src.text)
+        if kind == "let" and binder is not None:
+            # A `let` directly around the outputs attribute set is visible there too.
+            container = self.outputs_attrset()
+            let = binder.parent.parent if binder.parent is not None else None
+            return let is not None and let.start_byte <= container.start_byte < let.end_byte
+        if kind == "formal":
+            return binder is not None and binder == self.fn
+        return kind == "none"
+
+    def value_code(self, value: object) -> str | None:
+        """Nix code for a statically known value, valid inside `outputs`."""
+        from homeward.model.values import Bool, Int
+
+        if isinstance(value, Str):
+            return quote_string(value.value)
+        if isinstance(value, Int):
+            return str(value.value)
+        if isinstance(value, Bool):
+            return "true" if value.value else "false"
+        if isinstance(value, External):
+            head, _, rest = value.name.partition(".")
+            if head in self.repo.inputs or head in self.formals:
+                return self.input_ref(head) + (f".{rest}" if rest else "")
+        return None
 
     def self_ref(self) -> str:
         if "self" in self.formals:

@@ -236,3 +236,32 @@ def add_formal(formals: Node, text: bytes, name: str) -> Span:
         return Span(items[-1].end_byte, items[-1].end_byte, f", {name}".encode())
     open_brace = formals.start_byte + 1
     return Span(open_brace, open_brace, f" {name}".encode())
+
+
+def insert_binding_spans(
+    container: Node, text: bytes, binding: str, *, blank_before: bool = False
+) -> list[Span]:
+    """Like `insert_binding` at the end of the set, but a one-line set is expanded by editing
+    only the white space between its bindings, so that edits inside them never overlap."""
+    from homeward.syntax.nodes import bindings_of
+
+    if is_multiline(container, text) or container.type == "let_expression":
+        return [insert_binding(container, text, binding, blank_before=blank_before)]
+    close = container.end_byte - 1
+    if "\n" not in binding and text[close - 1 : close] == b" ":
+        # A one-line set stays one line: the binding goes right before `}`.
+        return [Span(close, close, f"{binding} ".encode())]
+    base = indent_at(text, container.start_byte)
+    inner = base + "  "
+    spans: list[Span] = []
+    open_brace = next(c for c in container.children if c.type == "{")
+    cursor = open_brace.end_byte
+    for b in bindings_of(container):
+        start, end = item_extent(b, text)
+        spans.append(Span(cursor, start, f"\n{inner}".encode()))
+        cursor = end
+    blank = "\n" if blank_before and spans else ""
+    spans.append(
+        Span(cursor, close, f"\n{blank}{inner}{reindent(binding, '', inner)}\n{base}".encode())
+    )
+    return spans
