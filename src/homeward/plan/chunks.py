@@ -223,6 +223,7 @@ class Chunk:
     packages: bool = False  # a `home.packages` value (merged with mkMerge if several)
     value_code: str = ""  # packages: the value alone
     declaration: bool = False  # an `options.*` declaration (the module becomes full-form)
+    leading: str = ""  # packages: its comments, written above `home.packages`
 
 
 @dataclass
@@ -300,6 +301,15 @@ def binding_chunk(
                 )
     new_path = key_text(new_prefix) + ("." + ".".join(rest) if rest else "")
     value_code = renderer.text(value, inner_edits)
+    from homeward.syntax.edit import only_space_before
+
+    if only_space_before(src.text, value.start_byte):
+        # `name =\n    value`: the value's lines are indented from its own first line.
+        value_code = reindent(
+            value_code,
+            indent_at(src.text, value.start_byte),
+            indent_at(src.text, binding.start_byte),
+        )
     value_code = renderer.needs.with_prefix() + value_code
     conditions = [s for s in outer_steps(first, k) if s.kind in (StepKind.IF, StepKind.WRAP)]
     value_code = _wrap(value_code, conditions, renderer)
@@ -310,6 +320,9 @@ def binding_chunk(
         else ""
     )
     trailing = src.text[binding.end_byte : end].decode()
+    inside = binding_comments(binding, value, src)
+    if inside:
+        comments += inside + "\n" + indent_at(src.text, binding.start_byte)
     code = f"{comments}{new_path} = {value_code};{trailing}"
     code = reindent(code, indent_at(src.text, start), "")
     home_path = (*new_prefix, *rest)
@@ -320,7 +333,24 @@ def binding_chunk(
         defs,
         binding,
         value_code=reindent(value_code, indent_at(src.text, start), ""),
+        leading=reindent(
+            "\n".join(x for x in (comments.rstrip(), trailing.strip()) if x),
+            indent_at(src.text, start),
+            "",
+        ),
     )
+
+
+def binding_comments(binding: Node, value: Node, src: Source) -> str:
+    """Comments written inside a binding but outside its value (`a /* x */ = # y`), one per
+    line at the binding's indentation, so that moving the binding keeps them."""
+    indent = indent_at(src.text, binding.start_byte)
+    found = [
+        node_text(c, src.text)
+        for c in binding.children
+        if c.type == "comment" and not (value.start_byte <= c.start_byte < value.end_byte)
+    ]
+    return ("\n" + indent).join(found)
 
 
 def _attr_at(d: Definition, position: int) -> Node | None:

@@ -32,6 +32,7 @@ from homeward.plan.chunks import (
     PackageItem,
     Renderer,
     binding_chunk,
+    binding_comments,
     covering_step,
     package_items,
 )
@@ -454,8 +455,12 @@ class Planner:
             if items:
                 binding = d.steps[covering_step(d, 4)].node
                 comments = _leading_comment_text(binding, d.source)
-                if comments:
-                    items[0].code = f"{comments}\n{items[0].code}"
+                inside = binding_comments(binding, d.value, d.source).replace(
+                    "\n" + indent_at(d.source.text, binding.start_byte), "\n"
+                )
+                lines = "\n".join(c for c in (comments, inside) if c)
+                if lines:
+                    items[0].code = f"{lines}\n{items[0].code}"
             targets: list[DestFile] = []
             if items is not None:
                 for item in items:
@@ -1383,13 +1388,15 @@ def _packages_block(dest: DestFile, needs: Needs) -> str:
             )
             values.append(f"{head}[\n" + _indent(lines) + "\n]")
     values.extend(c.value_code for c in dest.chunks if c.packages)
+    leading = "\n".join(c.leading for c in dest.chunks if c.packages and c.leading)
+    above = f"{leading}\n" if leading else ""
     if not values:
         return ""
     if len(values) == 1:
-        return f"home.packages = {values[0]};"
+        return f"{above}home.packages = {values[0]};"
     needs.args.add("lib")
     inner = _indent("\n".join(v if _is_list_literal(v) else f"({v})" for v in values))
-    return f"home.packages = lib.mkMerge [\n{inner}\n];"
+    return f"{above}home.packages = lib.mkMerge [\n{inner}\n];"
 
 
 class FlakeEditor:
@@ -1438,7 +1445,13 @@ class FlakeEditor:
             self.formals.append("home-manager")
         return self.input_ref("home-manager")
 
-    def nixpkgs_name(self) -> str:
+    def nixpkgs_name(self, host: SystemConfig | None = None) -> str:
+        """The nixpkgs input: the one a host is built with (`nixpkgs-unstable.lib.nixosSystem`),
+        else `nixpkgs`, else the first input whose URL names nixpkgs."""
+        if host is not None:
+            head = host.call.function.split(".", 1)[0]
+            if head in self.repo.inputs:
+                return head
         if "nixpkgs" in self.repo.inputs:
             return "nixpkgs"
         for name, inp in self.repo.inputs.items():
@@ -1614,10 +1627,17 @@ class FlakeEditor:
     def modules_list(self, host: SystemConfig) -> Node:
         node = self._list_node(host)
         if node is None:
+            written = host.call.source.path if host.call.source is not None else None
+            elsewhere = written is not None and written != self.src.path
             raise HomewardError(
-                f"cannot find the module list of host `{host.name}` in flake.nix",
+                f"host `{host.name}` is defined in `{written}`, not in flake.nix; homeward wires "
+                "home-manager into module lists written in flake.nix"
+                if elsewhere
+                else f"cannot find the module list of host `{host.name}` in flake.nix",
                 at=host.location,
-                hint="homeward adds home-manager's NixOS module to a `modules = [ ... ];` list written in flake.nix",
+                hint="move the host's `nixosSystem` call into flake.nix, or wire home-manager by hand"
+                if elsewhere
+                else "homeward adds home-manager's NixOS module to a `modules = [ ... ];` list written in flake.nix",
             )
         return node
 
@@ -1699,12 +1719,19 @@ class FlakeEditor:
         self.edit(span, "add standalone homeConfigurations")
 
     def home_configuration(self, up: UserPlan, host: SystemConfig, hm: str) -> str:
+        if self.custom_pkgs(host):
+            # Overlays or a nixpkgs config beyond allowUnfree: the host's own package set.
+            pkgs = f"{self.self_ref()}.nixosConfigurations.{_key(host.name)}.pkgs"
+            return self.home_configuration_with(up, host, hm, pkgs)
         system = self.host_system(host)
-        nixpkgs = self.input_ref(self.nixpkgs_name())
+        nixpkgs = self.input_ref(self.nixpkgs_name(host))
         if self.allows_unfree(host):
             pkgs = f"import {nixpkgs} {{\n  system = {quote_string(system)};\n  config.allowUnfree = true;\n}}"
         else:
             pkgs = f"{nixpkgs}.legacyPackages.{system}"
+        return self.home_configuration_with(up, host, hm, pkgs)
+
+    def home_configuration_with(self, up: UserPlan, host: SystemConfig, hm: str, pkgs: str) -> str:
         lines = [f"pkgs = {pkgs};"]
         special = self.portable_special_args(host)
         extra = special
@@ -1852,6 +1879,19 @@ class FlakeEditor:
             at=host.location,
             hint='set `system = "x86_64-linux";` in its nixosSystem call or `nixpkgs.hostPlatform`, or use --mode module',
         )
+
+    def custom_pkgs(self, host: SystemConfig) -> bool:
+        """The host changes its package set beyond allowUnfree (overlays, other config, or a
+        `pkgs` of its own): the standalone configuration must use the same set."""
+        args = host.call.args
+        if isinstance(args, Attrs) and "pkgs" in args.attrs:
+            return True
+        for _info, d in self.repo.definitions(host.name):
+            if d.path[:2] == ("nixpkgs", "overlays") or d.path[:2] == ("nixpkgs", "pkgs"):
+                return True
+            if d.path[:2] == ("nixpkgs", "config") and d.path[2:] != ("allowUnfree",):
+                return True
+        return False
 
     def allows_unfree(self, host: SystemConfig) -> bool:
         for _info, d in self.repo.definitions(host.name):
