@@ -45,7 +45,14 @@ def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool =
         for user, old in was.users.items():
             assert user in now.users, f"{user} disappeared from {host}"
             new = now.users[user]
-            had = old.packages | set(was.programs)
+            # What the user had: the NixOS side, and their standalone configuration if they had
+            # one (`homeConfigurations."u@h"` or keyed by the user alone).
+            standalone_before = before.homes.get(f"{user}@{host}") or before.homes.get(user)
+            had = (
+                old.packages
+                | set(was.programs)
+                | set(standalone_before.packages if standalone_before else ())
+            )
             home = after.homes.get(f"{user}@{host}")
             if standalone_only:
                 # Only the standalone configuration carries the user's things now.

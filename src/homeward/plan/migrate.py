@@ -378,6 +378,14 @@ class Planner:
                 and info.path is not None
             ):
                 return PurePosixPath(info.path)
+        # A standalone configuration of the user (`homeConfigurations.ham` or `"ham@desk"`):
+        # its first module file is their home configuration; wire the NixOS module to it too.
+        for key, home in sorted(self.repo.homes.items()):
+            if key.split("@", 1)[0] != name:
+                continue
+            for ref in home.modules:
+                if ref.kind is ModuleKind.FILE and ref.path is not None:
+                    return PurePosixPath(ref.path)
         return None
 
     @staticmethod
@@ -990,6 +998,20 @@ class Planner:
                 and "homeConfigurations" not in self.output_names()
                 and not up.inline
             )
+            if self.opts.mode is Mode.BOTH and not self.has_hm_command(up.user.name):
+                # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
+                dest = self.home_dest(up, up.hosts, Feature.CLI)
+                dest.items.insert(
+                    0,
+                    PackageItem(
+                        "# the home-manager command, for `home-manager switch` next to the NixOS module\n"
+                        "pkgs.home-manager",
+                        "home-manager",
+                        "",
+                        Needs(args={"pkgs"}),
+                        None,
+                    ),
+                )
             self.update_existing_entry(up, standalone)
 
     def update_existing_entry(self, up: UserPlan, standalone: bool) -> None:
@@ -1101,6 +1123,15 @@ class Planner:
                     at=source.location(function.start_byte),
                     hint="write the module as `{ lib, ... }: { ... }`",
                 )
+
+    def has_hm_command(self, name: str) -> bool:
+        """The user's home configuration installs the home-manager command already."""
+        for info in self.repo.modules.values():
+            if info.context is Context.HOME and name in info.users:
+                for d in info.module.definitions:
+                    if d.path == ("home", "packages") and "home-manager" in d.value_text:
+                        return True
+        return False
 
     def defines_state_version(self, name: str) -> bool:
         """The user's home configuration already sets `home.stateVersion` somewhere (written
