@@ -17,7 +17,7 @@ from homeward.errors import Location
 from homeward.lint.hmdata import HomeOptions
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import ListValue
-from homeward.plan.mapping import ROWS, Row, hm_release
+from homeward.plan.mapping import ROWS, Row, hm_input_name, hm_release
 from homeward.syntax.find import (
     DYNAMIC,
     Definition,
@@ -128,7 +128,8 @@ class Facts:
     @cached_property
     def release(self) -> tuple[int, int] | None:
         """The home-manager release the flake tracks (its input, else nixpkgs'); None: master."""
-        hm = self.repo.inputs.get("home-manager")
+        hm_name = hm_input_name(self.repo.inputs)
+        hm = self.repo.inputs.get(hm_name) if hm_name else None
         nixpkgs = self.repo.inputs.get("nixpkgs")
         return hm_release(hm.url if hm else None) or (
             None if hm else hm_release(nixpkgs.url if nixpkgs else None)

@@ -29,7 +29,7 @@ from homeward.plan.init import (
     host_problem,
     user_problem,
 )
-from homeward.plan.mapping import hm_release
+from homeward.plan.mapping import hm_input_name, hm_release
 from homeward.plan.migrate import (
     FlakeEditor,
     MigrateOptions,
@@ -220,7 +220,8 @@ class Adder:
         self.home_entries([(u, name) for u in users], system)
 
     def release(self) -> str:
-        hm = self.repo.inputs.get("home-manager")
+        hm_name = hm_input_name(self.repo.inputs)
+        hm = self.repo.inputs.get(hm_name) if hm_name else None
         nixpkgs = self.repo.inputs.get("nixpkgs")
         found = hm_release(hm.url if hm else None) or hm_release(nixpkgs.url if nixpkgs else None)
         return f"{found[0]:02d}.{found[1]:02d}" if found else "25.05"

@@ -10,6 +10,7 @@ home-manager's module tree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -324,6 +325,16 @@ def classify(path: tuple[str, ...], user: str | None = None) -> Verdict:
     return Verdict(
         Fate.KEEP, group=group, why="homeward knows no exact home-manager counterpart for it"
     )
+
+
+def hm_input_name(inputs: Mapping[str, object]) -> str | None:
+    """The flake input that is home-manager: named so, or any whose URL names it (`hm`)."""
+    if "home-manager" in inputs:
+        return "home-manager"
+    for name, value in inputs.items():
+        if "home-manager" in str(getattr(value, "url", "") or ""):
+            return name
+    return None
 
 
 def hm_release(url: str | None) -> tuple[int, int] | None:

@@ -41,6 +41,7 @@ from homeward.plan.mapping import (
     Feature,
     Row,
     classify,
+    hm_input_name,
     hm_release,
     package_feature,
     renames_for,
@@ -158,7 +159,8 @@ class Planner:
             str, tuple[PurePosixPath, list[Definition]]
         ] = {}  # key -> system file, imports
         self.rewrites: set[PurePosixPath] = set()  # files rewritten in place as an entry point
-        hm_input = repo.inputs.get("home-manager")
+        hm_name = hm_input_name(repo.inputs)
+        hm_input = repo.inputs.get(hm_name) if hm_name else None
         nixpkgs_input = repo.inputs.get("nixpkgs")
         self.release = hm_release(
             hm_input.url if hm_input else nixpkgs_input.url if nixpkgs_input else None
@@ -168,6 +170,7 @@ class Planner:
     def plan(self) -> Plan:
         self.repo.fatal()
         self.refuse_dynamic_users()
+        self.report_mismatches()
         users = [u for u in self.repo.users.values() if u.normal]
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
@@ -333,6 +336,56 @@ class Planner:
         module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= up.wired
         return moved or standalone_missing or module_missing
 
+    def report_mismatches(self) -> None:
+        """What REAL-CONFIGS says to warn about: home-manager on another branch than nixpkgs or
+        not following it, a host named unlike its `networking.hostName`, imports from outside."""
+        hm_name = hm_input_name(self.repo.inputs)
+        hm = self.repo.inputs.get(hm_name) if hm_name else None
+        nixpkgs = self.repo.inputs.get("nixpkgs")
+        if hm is not None and nixpkgs is not None:
+            if hm_branch(nixpkgs.url) != hm_branch(hm.url) and "home-manager" in (hm.url or ""):
+                self.note(
+                    f"the `{hm_name}` input ({hm.url}) does not track nixpkgs' branch "
+                    f"({nixpkgs.url}); homeward leaves it as it is",
+                    Severity.WARNING,
+                    hint=f"use {hm_url(nixpkgs.url)}, as home-manager's release notes ask",
+                )
+            if ("nixpkgs", "nixpkgs") not in hm.follows:
+                self.note(
+                    f'the `{hm_name}` input does not follow nixpkgs (inputs.nixpkgs.follows = "nixpkgs")',
+                    Severity.WARNING,
+                    hint="without it nixpkgs is evaluated twice and packages may differ",
+                )
+        for host in self.repo.hosts:
+            for _info, d in self.repo.definitions(host):
+                if d.path == ("networking", "hostName"):
+                    from homeward.syntax.nodes import string_value
+
+                    name = string_value(d.value, d.source.text)
+                    if name and name != host:
+                        self.diagnostics.append(
+                            Diagnostic(
+                                Severity.WARNING,
+                                f'host `{host}` sets networking.hostName = "{name}": homeward uses '
+                                f"the flake's name, so the standalone configuration is `<user>@{host}` "
+                                f"(home-manager looks for `<user>@{name}` by default)",
+                                d.location,
+                                hint=f"run `home-manager switch --flake .#<user>@{host}`",
+                            )
+                        )
+        for info in self.repo.modules.values():
+            for ref in info.imports:
+                if ref.kind is ModuleKind.EXTERNAL and ref.label.startswith("absolute path"):
+                    self.diagnostics.append(
+                        Diagnostic(
+                            Severity.WARNING,
+                            f"`{info.path}` imports {ref.label[len('absolute path ') :]}, outside "
+                            "the repository: flakes cannot read it in pure evaluation",
+                            ref.location,
+                            hint="copy the file into the repository and import it from there",
+                        )
+                    )
+
     def refuse_dynamic_users(self) -> None:
         """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
         for host in self.repo.hosts:
@@ -388,14 +441,33 @@ class Planner:
                     return PurePosixPath(ref.path)
         return None
 
-    @staticmethod
-    def is_user_file(info: ModuleInfo, user: str) -> bool:
-        if info.path is None:
+    def is_user_file(self, info: ModuleInfo, user: str) -> bool:
+        """A NixOS module under `home/` that belongs to `user`: `home/<user>.nix`,
+        `home/<user>/...`, `home/<user>-shell.nix`, or any file under `home/` that only this
+        user's hosts import when nobody else is a user there."""
+        if info.path is None or info.context is not Context.NIXOS:
             return False
         parts = PurePosixPath(info.path).parts
         if len(parts) < 2 or parts[0] != "home":
             return False
-        return parts[1] == user or (len(parts) == 2 and PurePosixPath(parts[1]).stem == user)
+        if parts[1] == user:
+            return True
+        stem = PurePosixPath(parts[1]).stem
+        if stem == user or (
+            len(stem) > len(user) and stem.startswith(user) and stem[len(user)] in "-_."
+        ):
+            return True
+        others = [
+            u.name
+            for u in self.repo.users.values()
+            if u.normal and u.name != user and set(u.hosts) & info.hosts
+        ]
+        owners = [
+            u.name
+            for u in self.repo.users.values()
+            if u.normal and (stem == u.name or parts[1] == u.name)
+        ]
+        return not others and not owners
 
     # -- destinations ------------------------------------------------------------------------------
     def reach(self, up: UserPlan, info: ModuleInfo) -> tuple[str, ...]:
@@ -1162,20 +1234,24 @@ class Planner:
         return "bash"
 
     def state_version(self, up: UserPlan) -> str:
+        """`home.stateVersion` for a new entry point: the hosts' `system.stateVersion` (the
+        oldest), never newer than the home-manager release the flake uses (its enum has no
+        later values); the release itself when no host says."""
+        from homeward.syntax.nodes import string_value
+
         versions = []
         for host in up.hosts:
             for _info, d in self.repo.definitions(host):
                 if d.path == ("system", "stateVersion"):
-                    from homeward.syntax.nodes import string_value
-
                     value = string_value(d.value, d.source.text)
-                    if value:
+                    if value and re.fullmatch(r"\d\d\.\d\d", value):
                         versions.append(value)
+        release = self.release
+        newest = f"{release[0]:02d}.{release[1]:02d}" if release else None
         if versions:
-            return min(versions)
-        nixpkgs = self.repo.inputs.get("nixpkgs")
-        branch = hm_branch(nixpkgs.url if nixpkgs else None)
-        return branch.removeprefix("release-") if branch != "master" else "25.05"
+            oldest = min(versions)
+            return min(oldest, newest) if newest else oldest
+        return newest or "25.05"
 
 
 def _within(node: Node, outer: Node) -> bool:
@@ -1468,13 +1544,17 @@ class FlakeEditor:
         return name
 
     def home_manager_ref(self) -> str:
-        if "home-manager" not in self.repo.inputs:
+        """How `outputs` names home-manager: an existing input is used under its own name
+        (`hm`), never duplicated; otherwise the input is added."""
+        name = hm_input_name(self.repo.inputs)
+        if name is None:
             self.add_input()
+            name = "home-manager"
         formals = self.fn.child_by_field_name("formals") if self.fn is not None else None
-        if formals is not None and "home-manager" not in self.formals:
-            self.add_formal(formals, "home-manager")
-            self.formals.append("home-manager")
-        return self.input_ref("home-manager")
+        if formals is not None and name not in self.formals:
+            self.add_formal(formals, name)
+            self.formals.append(name)
+        return self.input_ref(name)
 
     def nixpkgs_name(self, host: SystemConfig | None = None) -> str:
         """The nixpkgs input: the one a host is built with (`nixpkgs-unstable.lib.nixosSystem`),
