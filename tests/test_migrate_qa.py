@@ -63,6 +63,16 @@ def test_qa_case(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
             continue
         p = subprocess.run([nix, "--parse", str(path)], capture_output=True, text=True, check=False)
         assert p.returncode == 0, f"{path.relative_to(work)}: {p.stderr}"
+    for rel, data in tree_files(work).items():
+        if not rel.endswith(".nix"):
+            continue
+        was = snapshot.get(rel)
+        crlf = was is not None and was.count(b"\r\n") * 2 > was.count(b"\n")
+        lines = data.split(b"\n")[:-1]
+        if crlf:
+            assert all(line.endswith(b"\r") for line in lines), f"{rel} mixes line endings"
+        else:
+            assert not any(line.endswith(b"\r") for line in lines), f"{rel} got CR line endings"
     if before is not None:
         assert_conserved(before, extract_outputs_standins(flake, STANDINS))
     after = tree_files(work)

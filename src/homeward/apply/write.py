@@ -69,6 +69,8 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
     for path, path_edits in edits.items():
         origin = moved_to.get(path, path)
         old = _inside(root, origin).read_bytes()
+        if uses_crlf(old):
+            path_edits = [_with_crlf(e) for e in path_edits]
         new = apply_edits(old, path_edits)
         changes.append(FileChange(path, None if path in moved_to else old, new, moved_to.get(path)))
         if path in moved_to:
@@ -95,6 +97,17 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
         target = _inside(root, delete.path)
         changes.append(FileChange(delete.path, target.read_bytes(), None))
     return changes
+
+
+def uses_crlf(text: bytes) -> bool:
+    """Most lines end in CRLF (a file written on Windows)."""
+    return text.count(b"\r\n") * 2 > text.count(b"\n") > 0
+
+
+def _with_crlf(edit: Edit) -> Edit:
+    """New text for a CRLF file: its line breaks as CRLF, so that the file does not mix them."""
+    new = edit.new.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return Edit(edit.path, edit.start_byte, edit.end_byte, new, edit.why)
 
 
 def validate_changes(changes: list[FileChange]) -> None:

@@ -10,6 +10,7 @@ list, so that lists can be split by feature and merged. Pure.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -85,7 +86,8 @@ class Renderer:
         for edit in sorted(all_edits, key=lambda e: e.start_byte, reverse=True):
             if lo <= edit.start_byte <= edit.end_byte <= hi:
                 out = out[: edit.start_byte - lo] + edit.new + out[edit.end_byte - lo :]
-        return out.decode()
+        # Moved code is written with LF; `apply` restores CRLF in files that use it.
+        return re.sub(r"\r+(?=\n|$)", "", out.decode())
 
     def resolve(self, node: Node) -> list[Span]:
         """Account for every free name of `node`; return the renames to apply."""
