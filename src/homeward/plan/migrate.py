@@ -57,6 +57,7 @@ from homeward.syntax.edit import (
     insert_binding_spans,
     reindent,
     removal,
+    removal_keeping_comments,
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import DYNAMIC, Definition, StepKind, function_formals, read_module
@@ -944,6 +945,33 @@ class Planner:
         for info in self.repo.modules.values():
             if info.key in self.emptied or info.context is not Context.NIXOS:
                 continue
+            dropped = [
+                ref
+                for ref in info.imports
+                if ref.kind is ModuleKind.FILE
+                and ref.node is not None
+                and str(ref.path) in self.import_replacements
+                and self.import_replacements[str(ref.path)] is None
+            ]
+            if dropped and len(dropped) == len(info.imports):
+                # Every import goes: the `imports` binding goes too (not `imports = [ ];`).
+                whole = [
+                    d
+                    for d in info.module.find_exact(("imports",))
+                    if unparen(d.value).type == "list_expression"
+                ]
+                if len(whole) == 1 and len(named_children(unparen(whole[0].value))) == len(dropped):
+                    span = removal_keeping_comments(whole[0].binding, info.source.text)
+                    self.edits.append(
+                        Edit(
+                            Path(info.source.path),
+                            span.start_byte,
+                            span.end_byte,
+                            span.new,
+                            "no imports left",
+                        )
+                    )
+                    continue
             for ref in info.imports:
                 if (
                     ref.kind is not ModuleKind.FILE
@@ -957,13 +985,13 @@ class Planner:
                 new = self.import_replacements[str(ref.path)]
                 src = ref.source
                 if new is None:
-                    span = removal(ref.node, src.text)
+                    span = removal_keeping_comments(ref.node, src.text)
                     self.edits.append(
                         Edit(
                             Path(src.path),
                             span.start_byte,
                             span.end_byte,
-                            b"",
+                            span.new,
                             f"`{ref.path}` moved to home-manager",
                         )
                     )
@@ -1271,6 +1299,17 @@ def _outermost_only(nodes: list[Node]) -> list[Node]:
     ]
 
 
+def _gone(binding: Node, removed: list[Node]) -> bool:
+    """A binding that is removed, or whose attrset value would be left with nothing."""
+    if any(_within(binding, r) for r in removed):
+        return True
+    value = binding.child_by_field_name("expression") if binding.type == "binding" else None
+    if value is None or unparen(value).type not in ("attrset_expression", "rec_attrset_expression"):
+        return False
+    inner = list(bindings_of(unparen(value)))
+    return bool(inner) and all(_gone(b, removed) for b in inner)
+
+
 def _outermost_empty(node: Node, removed: list[Node]) -> Node:
     """Climb from a removed binding to the outermost binding it would leave empty."""
     current = node
@@ -1284,9 +1323,11 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         ):
             return current
         siblings = list(bindings_of(parent_set))
-        if not all(any(_within(s, r) for r in [*removed, current]) for s in siblings):
+        if not all(_gone(s, [*removed, current]) for s in siblings):
             return current
         holder = parent_set.parent
+        while holder is not None and holder.type == "parenthesized_expression":
+            holder = holder.parent
         if holder is None or holder.type != "binding":
             return current
         current = holder

@@ -265,3 +265,22 @@ def insert_binding_spans(
         Span(cursor, close, f"\n{blank}{inner}{reindent(binding, '', inner)}\n{base}".encode())
     )
     return spans
+
+
+def removal_keeping_comments(node: Node, text: bytes) -> Span:
+    """Remove a binding or list element but keep its own comments, on lines of their own
+    (an import that goes may carry a note the user wants to keep)."""
+    span = removal(node, text)
+    comments = [*leading_comments(node, text)]
+    trailing = trailing_comment(node, text)
+    if trailing is not None:
+        comments.append(trailing)
+    if not comments:
+        return span
+    indent = indent_at(text, node.start_byte)
+    lines = "".join(f"{indent}{text[c.start_byte : c.end_byte].decode()}\n" for c in comments)
+    if only_space_before(text, span.start_byte) and (
+        span.end_byte == len(text) or text[span.end_byte - 1 : span.end_byte] == b"\n"
+    ):
+        return Span(span.start_byte, span.end_byte, lines.encode())
+    return span
