@@ -172,6 +172,7 @@ class Planner:
         self.repo.fatal()
         self.refuse_dynamic_users()
         self.report_mismatches()
+        self.report_unread_accounts()
         users = [u for u in self.repo.users.values() if u.normal]
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
@@ -385,6 +386,32 @@ class Planner:
                             ref.location,
                             hint="copy the file into the repository and import it from there",
                         )
+                    )
+
+    def report_unread_accounts(self) -> None:
+        """Accounts whose packages homeward cannot see: say so rather than stay silent."""
+        for host in self.repo.hosts:
+            for _info, d in self.repo.definitions(host):
+                if d.path[:2] == ("users", "extraUsers") and d.path[3:4] == ("packages",):
+                    self.note(
+                        f"`{d.dotted}` is not moved: `users.extraUsers` is an old name of `users.users`",
+                        Severity.WARNING,
+                        d.binding,
+                        d.source,
+                        hint="rename it to `users.users`, then run again",
+                    )
+                elif (
+                    d.path[:2] == ("users", "users")
+                    and len(d.path) == 3
+                    and unparen(d.value).type
+                    not in ("attrset_expression", "rec_attrset_expression")
+                ):
+                    self.note(
+                        f"`{d.dotted}` is computed (`{d.value_text[:40]}`): packages in it are not moved",
+                        Severity.WARNING,
+                        d.binding,
+                        d.source,
+                        hint=f"write `users.users.{d.path[2]}.packages = [ ... ];` out, then run again",
                     )
 
     def refuse_dynamic_users(self) -> None:
@@ -1328,6 +1355,13 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         holder = parent_set.parent
         while holder is not None and holder.type == "parenthesized_expression":
             holder = holder.parent
+        if holder is not None and holder.type == "apply_expression":
+            # `lib.mkIf cond { ... }` as an element of `lib.mkMerge [ ... ]`: the element goes.
+            element = holder
+            while element.parent is not None and element.parent.type == "parenthesized_expression":
+                element = element.parent
+            if element.parent is not None and element.parent.type == "list_expression":
+                return element
         if holder is None or holder.type != "binding":
             return current
         current = holder
