@@ -45,6 +45,9 @@ def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool =
         for user, old in was.users.items():
             assert user in now.users, f"{user} disappeared from {host}"
             new = now.users[user]
+            assert new.state_version != "<error>", (
+                f"{user}@{host}: home.stateVersion does not evaluate"
+            )
             # What the user had: the NixOS side, and their standalone configuration if they had
             # one (`homeConfigurations."u@h"` or keyed by the user alone).
             standalone_before = before.homes.get(f"{user}@{host}") or before.homes.get(user)
@@ -65,6 +68,9 @@ def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool =
             assert has - had <= MAY_ADD, f"{user}@{host} gained {sorted(has - had - MAY_ADD)}"
             if home is None:
                 continue
+            assert home.state_version != "<error>", (
+                f"{user}@{host} standalone: home.stateVersion does not evaluate"
+            )
             standalone = set(home.packages) | set(now.programs)
             moved = old.packages - set(new.nixos_packages)
             assert moved <= standalone, (

@@ -301,6 +301,8 @@ let
           );
           home_manager = home != null;
           home_packages = if home == null then [ ] else names (lookup home [ "home" "packages" ] [ ]);
+          # Forced so that conflicting definitions show (`<error>`); verify does not compare it.
+          state_version = if home == null then null else attempt (toStr (lookup home [ "home" "stateVersion" ] null)) "<error>";
           nixos_settings = nixosSide;
           settings = nixosSide // (if home == null then { } else homeSettings home);
         };
@@ -323,6 +325,7 @@ let
     {
       packages = names (lookup h [ "home" "packages" ] [ ]);
       settings = homeSettings h;
+      state_version = attempt (toStr (lookup h [ "home" "stateVersion" ] null)) "<error>";
     };
 in
 {

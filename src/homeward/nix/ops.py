@@ -39,6 +39,7 @@ class UserExtract:
     settings: Mapping[str, str]  # effective: the NixOS side with home-manager's over it
     nixos_settings: Mapping[str, str]  # the NixOS side alone
     home_manager: bool = False  # home-manager's NixOS module configures this user
+    state_version: str | None = None  # home.stateVersion (`<error>`: it does not evaluate)
 
     @property
     def packages(self) -> frozenset[str]:
@@ -59,6 +60,7 @@ class HomeExtract:
 
     packages: tuple[str, ...]
     settings: Mapping[str, str]
+    state_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Extract:
                         settings=_settings(u.get("settings"), f"{name}.{user}"),
                         nixos_settings=_settings(u.get("nixos_settings"), f"{name}.{user}"),
                         home_manager=u.get("home_manager") is True,
+                        state_version=_optional_str(u.get("state_version")),
                     )
                     for user, raw_user in _mapping(h.get("users"), f"host {name}").items()
                     for u in [_mapping(raw_user, f"{name}.{user}")]
@@ -92,6 +95,7 @@ class Extract:
             name: HomeExtract(
                 packages=_names(h.get("packages"), f"home {name}"),
                 settings=_settings(h.get("settings"), f"home {name}"),
+                state_version=_optional_str(h.get("state_version")),
             )
             for name, raw in _mapping(top.get("homes", {}), "homes").items()
             for h in [_mapping(raw, f"home {name}")]
@@ -147,6 +151,10 @@ class CallRecord:
 class Recording:
     hosts: Mapping[str, CallRecord]
     homes: Mapping[str, CallRecord]
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _mapping(value: object, what: str) -> dict[str, Any]:
