@@ -955,7 +955,8 @@ class Planner:
                 self.drop_inline.add(int(key.rsplit("@", 1)[1]))
                 continue
             targets = {n.start_byte: n for n in (_outermost_empty(n, nodes) for n in nodes)}
-            for node in _outermost_only(list(targets.values())):
+            gone = _outermost_only(list(targets.values()))
+            for node in gone:
                 span = removal(node, text)
                 self.edits.append(
                     Edit(
@@ -966,7 +967,79 @@ class Planner:
                         "moved to home-manager",
                     )
                 )
+            self.drop_dead_lets(info, gone)
         self.fix_imports()
+
+    def drop_dead_lets(self, info: ModuleInfo, gone: list[Node]) -> None:
+        """Remove `let` bindings only moved code read; a `let` left with nothing goes whole."""
+        by_let: dict[int, list[Node]] = defaultdict(list)
+        lets: dict[int, Node] = {}
+        for binding in self.dead_lets(info, gone):
+            let = binding.parent.parent if binding.parent is not None else None
+            if let is not None:
+                by_let[let.start_byte].append(binding)
+                lets[let.start_byte] = let
+        why = "used only by moved code"
+        for start, bindings in by_let.items():
+            let = lets[start]
+            body = let.child_by_field_name("body")
+            whole = len(bindings) == len(list(bindings_of(let)))
+            if (
+                whole
+                and body is not None
+                and not _comments_between(let.start_byte, body.start_byte, info.source)
+            ):
+                self.edits.append(
+                    Edit(Path(info.source.path), let.start_byte, body.start_byte, b"", why)
+                )
+                continue
+            for binding in bindings:
+                span = removal_keeping_comments(binding, info.source.text)
+                self.edits.append(
+                    Edit(Path(info.source.path), span.start_byte, span.end_byte, span.new, why)
+                )
+
+    def dead_lets(self, info: ModuleInfo, gone: list[Node]) -> list[Node]:
+        """`let` bindings that moved code took along and nothing left in the file reads."""
+        from homeward.plan.chunks import _binder
+
+        src = info.source
+        carried: set[int] = set()
+        for dest in self.new_files.values():
+            for chunk in dest.chunks:
+                if chunk.origin and chunk.origin[0].source is src:
+                    carried.update(chunk.needs.lets)
+            for item in dest.items:
+                if item.origin is not None and item.origin.source is src:
+                    carried.update(item.needs.lets)
+        dead = []
+        for start in sorted(carried):
+            node = src.root.descendant_for_byte_range(start, start + 1)
+            while node is not None and node.type != "binding":
+                node = node.parent
+            if node is None or node.start_byte != start or node.parent is None:
+                continue
+            scope = node.parent.parent  # binding_set -> let_expression
+            if scope is None or scope.type != "let_expression":
+                continue
+            path = node.child_by_field_name("attrpath")
+            name = node_text(path, src.text) if path is not None else ""
+            used = False
+            stack = [scope]
+            while stack and not used:
+                current = stack.pop()
+                if (
+                    current.type == "variable_expression"
+                    and node_text(current, src.text) == name
+                    and not _within(current, node)
+                    and not any(_within(current, g) for g in gone)
+                ):
+                    kind, binder = _binder(name, current, current, src.text)
+                    used = kind == "let" and binder == node
+                stack.extend(current.children)
+            if not used:
+                dead.append(node)
+        return dead
 
     def fix_imports(self) -> None:
         for info in self.repo.modules.values():
@@ -1324,6 +1397,10 @@ def _outermost_only(nodes: list[Node]) -> list[Node]:
             for o in nodes
         )
     ]
+
+
+def _comments_between(start: int, end: int, source: Source) -> bool:
+    return any(start <= c.start_byte < end for c in _comments(source.root))
 
 
 def _gone(binding: Node, removed: list[Node]) -> bool:
