@@ -124,6 +124,8 @@ class Facts:
     _user_files: dict[str, bool] = field(default_factory=dict, repr=False)
     _heads: dict[str, dict[str, list[Definition]]] = field(default_factory=dict, repr=False)
     _reached: dict[str, list[ModuleInfo]] = field(default_factory=dict, repr=False)
+    _host_heads: dict[tuple[str, str], list[Definition]] = field(default_factory=dict, repr=False)
+    _opaque: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def release(self) -> tuple[int, int] | None:
@@ -165,13 +167,25 @@ class Facts:
             index = self._heads[info.key] = {}
             for d in info.module.definitions:
                 if d.path:
-                    index.setdefault(d.path[0], []).append(d)
+                    found = index.get(d.path[0])
+                    if found is None:
+                        index[d.path[0]] = [d]
+                    else:
+                        found.append(d)
         return index
 
     def host_definitions(self, host: str, head: str) -> Iterator[Definition]:
         """The definitions under `head` in the NixOS modules of `host`."""
-        for info in self.host_modules.get(host, ()):
-            yield from self.by_head(info).get(head, ())
+        found = self._host_heads.get((host, head))
+        if found is None:
+            # Why kept: several rules ask for `home-manager` on every host.
+            heads, by_head = self._heads, self.by_head
+            found = self._host_heads[(host, head)] = [
+                d
+                for info in self.host_modules.get(host, ())
+                for d in (heads.get(info.key) or by_head(info)).get(head, ())
+            ]
+        return iter(found)
 
     def is_user_file(self, info: ModuleInfo) -> bool:
         """Under `home/`, or every definition in it is user-level (and it has some)."""
@@ -191,8 +205,9 @@ class Facts:
 
     def home_definitions(self, home: HomeConfig, path: tuple[str, ...]) -> Iterator[Definition]:
         """The definitions of `home` at exactly `path`."""
+        heads, by_head, head = self._heads, self.by_head, path[0]
         for info in home.modules:
-            for d in self.by_head(info).get(path[0], ()):
+            for d in (heads.get(info.key) or by_head(info)).get(head, ()):
                 if d.path == path:
                     yield d
         for d in home.inline:
@@ -252,7 +267,7 @@ class Facts:
             )
             home.opaque = not isinstance(config.modules_value, ListValue)
             _mark_refs(home, config.modules)
-            _mark_modules(home)
+            self._mark_modules(home)
             configs.append(home)
         return configs
 
@@ -278,8 +293,19 @@ class Facts:
         if self.shared_modules.get(host):
             # Shared modules are not followed: they may define anything, declare any option.
             home.opaque = home.external = True
-        _mark_modules(home)
+        self._mark_modules(home)
         return home
+
+    def _mark_modules(self, home: HomeConfig) -> None:
+        """Opaque or external: what the imports of the home's modules say (once per module)."""
+        for info in home.modules:
+            flags = self._opaque.get(info.key)
+            if flags is None:
+                kinds = {ref.kind for ref in info.imports}
+                flags = (ModuleKind.UNKNOWN in kinds, ModuleKind.EXTERNAL in kinds)
+                self._opaque[info.key] = flags
+            home.opaque |= flags[0]
+            home.external |= flags[1]
 
     @cached_property
     def declared_options(self) -> list[tuple[str, ...]]:
@@ -302,8 +328,3 @@ def _mark_import_refs(home: HomeConfig, d: Definition) -> None:
     for ref in import_refs(d.source, d.value, d.conditions):
         home.opaque |= ref.kind is ImportKind.DYNAMIC
         home.external |= ref.kind is ImportKind.EXTERNAL
-
-
-def _mark_modules(home: HomeConfig) -> None:
-    for info in home.modules:
-        _mark_refs(home, info.imports)

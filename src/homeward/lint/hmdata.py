@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class HomeOptions:
     namespaces: frozenset[str]
     nixos_only: tuple[tuple[str, ...], ...]  # longest first
     _by_length: tuple[tuple[int, frozenset[tuple[str, ...]]], ...] = ()
+    # The first names of `nixos_only`: most paths are answered by their first name alone.
+    _heads: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lengths = sorted({len(p) for p in self.nixos_only}, reverse=True)
@@ -47,6 +49,8 @@ class HomeOptions:
             (n, frozenset(p for p in self.nixos_only if len(p) == n)) for n in lengths
         )
         object.__setattr__(self, "_by_length", by_length)
+        if all(self.nixos_only):
+            object.__setattr__(self, "_heads", frozenset(p[0] for p in self.nixos_only))
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> HomeOptions:
@@ -59,6 +63,9 @@ class HomeOptions:
     def nixos_only_prefix(self, path: Sequence[str]) -> tuple[str, ...] | None:
         """The NixOS-only name `path` is under (`services.openssh`), if any."""
         key = tuple(path)
+        heads = self._heads
+        if heads is not None and (not key or key[0] not in heads):
+            return None
         for length, prefixes in self._by_length:
             if key[:length] in prefixes:
                 return key[:length]

@@ -23,6 +23,7 @@ from homeward.lint.facts import (
     is_user_packages,
     mapped_row,
 )
+from homeward.lint.hmdata import HomeOptions
 from homeward.lint.packages import PackageRef, package_refs
 from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
 from homeward.plan.mapping import renames_for
@@ -235,28 +236,49 @@ def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
         (external.get(m.key, False), m.module.definitions) for m in facts.home_modules
     ]
     sources.extend((h.external or h.opaque, h.inline) for h in facts.homes if h.inline)
+    # Why one verdict per path: the same paths (`home.packages`, `programs.<x>.enable`) come
+    # back in module after module of every home.
+    verdicts: dict[tuple[str, ...], tuple[tuple[str, ...], bool] | None] = {}
     for lenient, defs in sources:
         reported: set[tuple[str, ...]] = set()
         for d in defs:
             path = d.path
-            if not path or path[0] in MODULE_KEYWORDS or DYNAMIC in path[:2]:
-                continue
-            if path[0] in declared_heads and _declared(path, declared):
-                continue
-            nixos = options.nixos_only_prefix(path)
-            if nixos is not None:
-                prefix = nixos
-                message = f"`{_dotted(nixos)}` is a NixOS option: home-manager has no such option"
+            if path in verdicts:
+                verdict = verdicts[path]
             else:
-                unknown = None if lenient else options.unknown_prefix(path)
-                if unknown is None:
-                    continue
-                prefix = unknown
-                message = f"home-manager has no option `{_dotted(unknown)}`"
+                verdict = verdicts[path] = _option_verdict(path, options, declared, declared_heads)
+            if verdict is None:
+                continue
+            prefix, nixos = verdict
+            if not nixos and lenient:
+                continue
             if prefix in reported:
                 continue
             reported.add(prefix)
+            if nixos:
+                message = f"`{_dotted(prefix)}` is a NixOS option: home-manager has no such option"
+            else:
+                message = f"home-manager has no option `{_dotted(prefix)}`"
             yield Finding(binding_location(d, len(prefix)), message)
+
+
+def _option_verdict(
+    path: tuple[str, ...],
+    options: HomeOptions,
+    declared: list[tuple[str, ...]],
+    declared_heads: set[str],
+) -> tuple[tuple[str, ...], bool] | None:
+    """(the prefix to report, whether it is a NixOS option) for a home-manager definition at
+    `path`; None when it is fine (or a home-manager option homeward does not know)."""
+    if not path or path[0] in MODULE_KEYWORDS or DYNAMIC in path[:2]:
+        return None
+    if path[0] in declared_heads and _declared(path, declared):
+        return None
+    nixos = options.nixos_only_prefix(path)
+    if nixos is not None:
+        return nixos, True
+    unknown = options.unknown_prefix(path)
+    return None if unknown is None else (unknown, False)
 
 
 def _declared(path: tuple[str, ...], declared: list[tuple[str, ...]]) -> bool:
@@ -343,12 +365,18 @@ def check_state_version(facts: Facts) -> Iterator[Finding]:
     for home in facts.homes:
         if home.opaque:
             continue  # a module homeward cannot see may set it
-        if any(
-            d.path[:2] == ("home", "stateVersion") or d.path == ("home",)
-            for _key, d in home.definitions()
-        ):
+        if _sets_state_version(facts, home):
             continue
         yield Finding(home.at, f"{home.title} does not set `home.stateVersion`")
+
+
+def _sets_state_version(facts: Facts, home: HomeConfig) -> bool:
+    """`home.stateVersion` (or the whole of `home`) among the definitions of `home`."""
+    for info in home.modules:  # Why by head: only `home.*` can set it
+        for d in facts.by_head(info).get("home", ()):
+            if d.path[:2] == ("home", "stateVersion") or d.path == ("home",):
+                return True
+    return any(d.path[:2] == ("home", "stateVersion") or d.path == ("home",) for d in home.inline)
 
 
 # -- HW008 ---------------------------------------------------------------------------------------
@@ -440,6 +468,8 @@ def _shared_module_files(facts: Facts) -> set[Path]:
 def check_duplicate_packages(facts: Facts) -> Iterator[Finding]:
     per_module: dict[str, dict[str, Definition]] = {}
     system: dict[str, dict[str, Definition]] = {}
+    mentions: dict[str, _Mentions] = {}
+    words: dict[int, list[bytes]] = {}  # the words of each package list, read once
     refs: dict[int, list[PackageRef]] = {}  # a module shared by configurations is read once
     for home in facts.homes:
         if home.host is None:
@@ -449,9 +479,11 @@ def check_duplicate_packages(facts: Facts) -> Iterator[Finding]:
         on_host = system[home.host]
         if not on_host:
             continue
-        mentioned = _mentions(on_host)
+        mentioned = mentions.get(home.host)
+        if mentioned is None:
+            mentioned = mentions[home.host] = _Mentions(on_host, words)
         for d in facts.home_definitions(home, ("home", "packages")):
-            if mentioned.search(d.source.text, d.value.start_byte, d.value.end_byte) is None:
+            if not mentioned(d):
                 continue  # Why: no system package is even named there; skip reading the list
             if id(d) not in refs:
                 refs[id(d)] = package_refs(d.value, d.source.text)
@@ -466,6 +498,40 @@ def check_duplicate_packages(facts: Facts) -> Iterator[Finding]:
                     )
 
 
+_WORD = re.compile(rb"[\w'-]+")
+
+
+class _Mentions:
+    """Whether a definition's value names any of `names` as a whole attribute name: what
+    `_mentions(names).search(text, start, end)` answers.
+
+    Why words: a host's package names are looked for in every package list of every home on
+    it; the words of a list (runs of `[\\w'-]`) are found once and compared as a set. A name
+    of other characters is looked for with the pattern.
+    """
+
+    def __init__(self, names: Iterable[str], words: dict[int, list[bytes]]) -> None:
+        leaves = {n.rsplit(".", 1)[-1].encode() for n in names}
+        simple = all(_WORD.fullmatch(leaf) for leaf in leaves)
+        self.leaves = frozenset(leaves) if simple else None
+        self.pattern = None if simple else _mentions(names)
+        self.words = words
+
+    def __call__(self, d: Definition) -> bool:
+        text, start, end = d.source.text, d.value.start_byte, d.value.end_byte
+        if self.pattern is not None:
+            return self.pattern.search(text, start, end) is not None
+        assert self.leaves is not None
+        found = self.words.get(id(d))
+        if found is None:
+            found = _WORD.findall(text, start, end)
+            glued = _WORD.match(text, start - 1, start + 1) if start else None
+            if glued is not None and glued.end() == start + 1:
+                found = found[1:]  # the first word goes on before the value: not a whole one
+            self.words[id(d)] = found
+        return not self.leaves.isdisjoint(found)
+
+
 def _mentions(names: Iterable[str]) -> re.Pattern[bytes]:
     """Any of `names` as a whole attribute name (`vim` but not `neovim` or `vim-full`)."""
     leaves = sorted({n.rsplit(".", 1)[-1] for n in names}, key=len, reverse=True)
@@ -478,6 +544,7 @@ def _system_packages(
 ) -> dict[str, Definition]:
     """Package name -> the `environment.systemPackages` definition naming it, on `host`."""
     found: dict[str, Definition] = {}
+    on_host: list[dict[str, Definition]] = []
     for info in facts.host_modules.get(host, ()):
         names = per_module.get(info.key)
         if names is None:
@@ -486,8 +553,12 @@ def _system_packages(
                 if d.path == ("environment", "systemPackages"):
                     for ref in package_refs(d.value, d.source.text):
                         names.setdefault(ref.name, d)
-        for name, d in names.items():
-            found.setdefault(name, d)
+        if names:
+            on_host.append(names)
+    # The first module that names a package is where it is: merged from the last one back.
+    # (The order of the names is not used: only looking them up and their set of names.)
+    for names in reversed(on_host):
+        found.update(names)
     return found
 
 
@@ -540,8 +611,16 @@ def _values(
     home: HomeConfig, shared: set[str]
 ) -> dict[tuple[str, ...], list[tuple[str, Definition]]]:
     found: dict[tuple[str, ...], list[tuple[str, Definition]]] = {}
-    for key, d in home.definitions():
-        if key in shared or not d.path or d.path[0] in MODULE_KEYWORDS:
+    # `home.definitions()`, skipping the shared modules whole
+    for info in home.modules:
+        if info.key in shared:
+            continue
+        for d in info.module.definitions:
+            if not d.path or d.path[0] in MODULE_KEYWORDS:
+                continue
+            found.setdefault(d.path, []).append((_normalized(d), d))
+    for d in home.inline:
+        if f"{d.source.path}@inline" in shared or not d.path or d.path[0] in MODULE_KEYWORDS:
             continue
         found.setdefault(d.path, []).append((_normalized(d), d))
     return found

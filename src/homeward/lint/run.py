@@ -85,14 +85,14 @@ def check_directory(
     )
     found = lint(facts, codes)
     kept = [d for d in found if not _suppressed(repo, d)]
-    return CheckResult(repo.root, tuple(kept), len(found) - len(kept), len(repo.ev.sources))
+    return CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read)
 
 
 def _suppressed(repo: Repo, d: Diagnostic) -> bool:
     if d.at is None:
         return False
     path = repo.root / d.at.path
-    source = repo.ev.sources.get(repo.ev.resolve(path))
+    source = repo.ev.source_of(path)
     if source is not None:
         text = source.text
     else:

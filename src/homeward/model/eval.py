@@ -11,7 +11,8 @@ remembers where and why, so the model reports it instead of guessing.
 
 from __future__ import annotations
 
-import os.path
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,44 +91,86 @@ class Evaluator:
         self.root = root.resolve()
         self.steps = 0
         self._files: dict[Path, Value] = {}
-        self.sources: dict[Path, Source] = {}
+        self._sources: dict[str, Source] = {}  # by real path
         self.globals = Env(vars=_global_vars())
+        self._prefix = os.path.join(self.root, "")
         self._real_dirs: dict[str, str] = {}
-        self._resolved: dict[str, Path] = {}
+        self._real: dict[str, tuple[str, int | None]] = {}
+        self._shown: dict[str, Path] = {}
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
 
     # -- files ---------------------------------------------------------------------------------
-    def resolve(self, path: Path) -> Path:
-        """`path.resolve()`, with the directories' real paths cached.
+    @property
+    def sources(self) -> dict[Path, Source]:
+        """The files read so far, by their real path, in the order they were read."""
+        return {Path(real): source for real, source in self._sources.items()}
 
-        Why: resolving stats every component of the path; on a tree of thousands of modules
-        that cost more than parsing them. Only the last component is looked at per file.
+    @property
+    def files_read(self) -> int:
+        return len(self._sources)
+
+    def source_of(self, path: Path) -> Source | None:
+        """The source of a file already read, if it was."""
+        return self._sources.get(self.real(os.fspath(path))[0])
+
+    def resolve(self, path: Path) -> Path:
+        """`path.resolve()`, with the directories' real paths cached."""
+        return Path(self.real(os.fspath(path))[0])
+
+    def real(self, path: str, *, normal: bool = False) -> tuple[str, int | None]:
+        """`path.resolve()` as a string, and the mode of what it names when that is known
+        (0: nothing is there; None: not known, stat it).
+
+        Why strings and a cache: resolving stats every component of the path; on a tree of
+        thousands of modules that cost more than parsing them. Only the last component is
+        looked at per file, with one `lstat` that also answers what the caller asks next.
+        `normal`: `path` is already absolute and normalized (`os.path.abspath` would keep it).
         """
-        key = os.fspath(path)
-        found = self._resolved.get(key)
+        found = self._real.get(path)
         if found is None:
-            parent, name = os.path.split(os.path.abspath(key))
+            parent, name = os.path.split(path if normal else os.path.abspath(path))
             real = self._real_dirs.get(parent)
             if real is None:
                 real = self._real_dirs[parent] = os.path.realpath(parent)
             candidate = os.path.join(real, name)
-            if os.path.islink(candidate):
-                candidate = os.path.realpath(candidate)
-            found = self._resolved[key] = Path(candidate)
+            mode: int | None = None
+            try:
+                mode = os.lstat(candidate).st_mode
+            except (OSError, ValueError):  # as `os.path.islink` answers: not a link
+                pass
+            else:
+                if stat.S_ISLNK(mode):
+                    candidate, mode = os.path.realpath(candidate), None
+            found = self._real[path] = (candidate, mode)
         return found
 
     def shown(self, path: Path) -> Path:
-        real = os.fspath(self.resolve(path))
-        prefix = os.path.join(self.root, "")
-        return Path(real[len(prefix) :]) if real.startswith(prefix) else path
+        return self.shown_real(self.real(os.fspath(path))[0], path)
+
+    def shown_real(self, real: str, path: Path | None = None) -> Path:
+        """The path users see for the real path `real`: repo-relative when it is in the repo."""
+        found = self._shown.get(real)
+        if found is None:
+            inside = real.startswith(self._prefix)
+            found = Path(real[len(self._prefix) :]) if inside else path or Path(real)
+            if inside:
+                self._shown[real] = found
+        return found
 
     def source(self, path: Path) -> Source:
-        path = self.resolve(path)
-        found = self.sources.get(path)
+        real, mode = self.real(os.fspath(path))
+        return self.source_at(real, mode)
+
+    def source_at(self, real: str, mode: int | None = None) -> Source:
+        """The file at the real path `real` (from `real()`, with its mode when known), read once."""
+        found = self._sources.get(real)
         if found is None:
-            found = self.sources[path] = read_source(path, self.shown(path)).check()
+            file = Path(real)
+            regular = mode is not None and stat.S_ISREG(mode)
+            found = read_source(file, self.shown_real(real), regular=regular).check()
+            self._sources[real] = found
             if self.on_read is not None:
-                self.on_read(path)
+                self.on_read(file)
         return found
 
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:

@@ -31,8 +31,17 @@ from homeward.model.values import (
     Unknown,
     Value,
 )
-from homeward.syntax.find import DYNAMIC, Definition, ImportKind, ImportRef, Module, read_module
+from homeward.syntax.find import (
+    DYNAMIC,
+    Definition,
+    ImportKind,
+    ImportRef,
+    Module,
+    import_target,
+    read_module,
+)
 from homeward.syntax.parse import Source
+from homeward.syntax.slots import slot_setters
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -84,6 +93,10 @@ class ModuleRef:
         if self.node is None or self.source is None:
             return None
         return self.source.location(self.node.start_byte)
+
+
+_new = object.__new__
+_REF_SET, _REF_REST = slot_setters(ModuleRef, ("kind", "path", "node", "source"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +259,14 @@ class _Loader:
         self.edges: list[tuple[str, str]] = []
         self.inline_values: dict[tuple[str, str], Attrs] = {}  # (config, module key) -> value
         self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
+        self._prefix = os.path.join(root, "")
+        self._found: dict[str, tuple[str, int]] = {}  # repo-relative file -> (real path, mode)
+        self._dirs: dict[Source, str] = {}  # the directory of each file that imports others
+        # The import graph walk (`_visit`): modules whose imports have all been followed, and
+        # the modules each of them reaches; whether any import cycle was seen.
+        self._done: set[str] = set()
+        self._reach: dict[str, list[ModuleInfo]] = {}
+        self._cycle = False
 
     def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
         item = Problem(kind, message, at, hint)
@@ -414,25 +435,29 @@ class _Loader:
         )
         return ref
 
-    def _file_ref(self, path: Path, node: Node | None, source: Source | None) -> ModuleRef:
+    def _file_ref(
+        self, path: Path | str, node: Node | None, source: Source | None, *, normal: bool = False
+    ) -> ModuleRef:
         # Why strings and one stat: this runs for every import of trees of thousands of files.
+        # `normal`: `path` is absolute and normalized already.
         def at() -> Location | None:
             return source.location(node.start_byte) if source and node is not None else None
 
-        resolved = os.fspath(self.ev.resolve(path))
-        prefix = os.path.join(self.root, "")
-        if not os.path.join(resolved, "").startswith(prefix):
+        resolved, mode = self.ev.real(os.fspath(path), normal=normal)
+        prefix = self._prefix
+        if not resolved.startswith(prefix) and not os.path.join(resolved, "").startswith(prefix):
             self.problem(
                 ProblemKind.OUTSIDE,
-                f"the import `{path}` leads outside the repository",
+                f"the import `{Path(path)}` leads outside the repository",
                 at(),
                 "homeward only edits files inside the flake's directory",
             )
-            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(path))
-        try:
-            mode = os.stat(resolved).st_mode
-        except OSError:
-            mode = 0
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(Path(path)))
+        if mode is None:
+            try:
+                mode = os.stat(resolved).st_mode
+            except OSError:
+                mode = 0
         if stat.S_ISDIR(mode):
             if not os.path.isfile(os.path.join(resolved, "default.nix")):
                 self.problem(
@@ -460,9 +485,18 @@ class _Loader:
                 source=source,
                 label="missing",
             )
-        return ModuleRef(
-            ModuleKind.FILE, path=Path(resolved[len(prefix) :]), node=node, source=source
-        )
+        else:
+            self._found[resolved[len(prefix) :]] = (resolved, mode)
+        # `Path(resolved[len(prefix) :])`, the same object as the source's path: made once.
+        ref = _new(ModuleRef)
+        set_kind, set_path, set_node, set_source = _REF_SET
+        set_kind(ref, ModuleKind.FILE)
+        set_path(ref, self.ev.shown_real(resolved))
+        set_node(ref, node)
+        set_source(ref, source)
+        for setter, default in _REF_REST:
+            setter(ref, default)
+        return ref  # ModuleRef(FILE, path=..., node=node, source=source), built through its slots
 
     def _rel(self, path: Path) -> Path:
         return path.relative_to(self.root)
@@ -509,34 +543,71 @@ class _Loader:
         info = self._info(ref, context)
         if info is None:
             return
-        if info.key in chain:
-            loop = " → ".join([*chain[chain.index(info.key) :], info.key])
+        key = info.key
+        if key in chain:
+            loop = " → ".join([*chain[chain.index(key) :], key])
             self.problem(
                 ProblemKind.CYCLE,
                 f"import cycle: {loop}",
                 ref.location,
                 "remove one of the imports so that the files form a tree",
             )
+            self._cycle = True
             return
-        if (parent, info.key) not in self._edge_set:
-            self._edge_set.add((parent, info.key))
-            self.edges.append((parent, info.key))
+        edge = (parent, key)
+        if edge not in self._edge_set:
+            self._edge_set.add(edge)
+            self.edges.append(edge)
         new_host = host not in info.hosts
         info.hosts.add(host)
         new_users = not set(users) <= info.users
         info.users.update(users)
         if not (new_host or new_users) and chain:
             return
+        if key in self._done and not self._cycle:
+            # Why: each host and user reaches the same shared modules; walking them again per
+            # host was most of `check`'s graph time. When this module's imports have all been
+            # followed and no cycle was ever seen, walking it again would only add `host` and
+            # `users` to every module it reaches: every edge and problem below it is known (a
+            # cycle there would have been seen on the first walk through it).
+            for other in self._reached(info, context):
+                other.hosts.add(host)
+                other.users.update(users)
+            return
+        inner = (*chain, key)
         for child in info.imports:
-            self._visit(child, host, context, info.key, (*chain, info.key), users)
+            self._visit(child, host, context, key, inner, users)
+        self._done.add(key)
+
+    def _reached(self, info: ModuleInfo, context: Context) -> list[ModuleInfo]:
+        """The modules a fully followed module imports, directly or not (once each)."""
+        found = self._reach.get(info.key)
+        if found is None:
+            found = []
+            seen = {info.key}
+            todo = [info]
+            while todo:
+                for child in todo.pop().imports:
+                    other = self._info(child, context)
+                    if other is not None and other.key not in seen:
+                        seen.add(other.key)
+                        found.append(other)
+                        todo.append(other)
+            self._reach[info.key] = found
+        return found
 
     def _info(self, ref: ModuleRef, context: Context) -> ModuleInfo | None:
         if ref.kind is ModuleKind.FILE and ref.path is not None:
             key = str(ref.path)
-            if key not in self.modules:
-                source = self.ev.source(self.root / ref.path)
-                self.modules[key] = self._make_info(key, read_module(source), ref.path, context)
-            return self.modules[key]
+            info = self.modules.get(key)
+            if info is None:
+                # Where `_file_ref` found the file: resolving `root / path` again would stat it.
+                real, mode = self._found.get(key) or self.ev.real(os.path.join(self.root, key))
+                source = self.ev.source_at(real, mode)
+                info = self.modules[key] = self._make_info(
+                    key, read_module(source), ref.path, context
+                )
+            return info
         if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
             key = f"{ref.source.path}@{ref.node.start_byte}"
             if key not in self.modules:
@@ -553,10 +624,15 @@ class _Loader:
         return info
 
     def _import_ref(self, ref: ImportRef) -> ModuleRef:
-        if ref.kind is ImportKind.FILE and ref.target is not None:
-            base = os.path.dirname(os.path.join(self.root, ref.source.path))
-            target = os.path.normpath(os.path.join(base, ref.target))
-            return self._file_ref(Path(target), ref.node, ref.source)
+        target = import_target(ref) if ref.kind is ImportKind.FILE else None
+        if target is not None:
+            base = self._dirs.get(ref.source)
+            if base is None:
+                base = self._dirs[ref.source] = os.path.dirname(
+                    os.path.join(self.root, ref.source.path)
+                )
+            target = os.path.normpath(os.path.join(base, target))
+            return self._file_ref(target, ref.node, ref.source, normal=target[:1] == "/")
         if ref.kind is ImportKind.INLINE:
             return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
         if ref.kind is ImportKind.EXTERNAL:

@@ -9,12 +9,15 @@ see the conditions a definition sits under, and know which binding to edit. Pure
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter, itemgetter
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from homeward.compat import override
 from homeward.errors import Location
 from homeward.syntax.nodes import (
     WRAPPERS,
@@ -28,9 +31,10 @@ from homeward.syntax.nodes import (
     string_value,
     unparen,
 )
+from homeward.syntax.slots import slot_setters
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Language, Node
 
     from homeward.syntax.parse import Source
 
@@ -64,6 +68,8 @@ class Definition:
     path: tuple[str, ...]
     value: Node = field(repr=False, compare=False)
     steps: tuple[Step, ...] = field(repr=False, compare=False)
+    # Names of the written path that `path` leaves out: 1 for `config.x` in a full-form module.
+    skipped: int = field(default=0, repr=False, compare=False)
 
     @property
     def dynamic(self) -> bool:
@@ -97,81 +103,382 @@ class Definition:
         return node_text(self.value, self.source.text)
 
 
-def _names(attrpath: Node, text: bytes) -> tuple[str, ...]:
-    # Why inlined: this runs for every binding of every module (`check` on large trees).
-    names: list[str] = []
-    for attr in attrpath.children_by_field_name("attr"):
-        if attr.type == "identifier":
-            names.append(text[attr.start_byte : attr.end_byte].decode())
-        else:
-            name = attr_name(attr, text)
-            names.append(DYNAMIC if name is None else name)
-    return tuple(names)
-
-
 def walk_definitions(
     source: Source, expr: Node, prefix: tuple[str, ...] = (), steps: tuple[Step, ...] = ()
 ) -> Iterator[Definition]:
     """Every leaf definition in `expr`, a module value seen at attribute path `prefix`."""
-    text = source.text
-    node = unparen(expr)
-    kind = node.type
-    if kind in ("attrset_expression", "rec_attrset_expression"):
-        empty = True
-        for binding in bindings_of(node):
-            empty = False
-            if binding.type == "binding":
-                attrpath = binding.child_by_field_name("attrpath")
-                value = binding.child_by_field_name("expression")
-                if attrpath is None or value is None:
-                    continue
-                names = _names(attrpath, text)
-                step = Step(StepKind.BINDING, binding, names=names)
-                yield from walk_definitions(source, value, prefix + names, (*steps, step))
-            else:  # inherit / inherit_from: each name is a leaf whose value is the binding
-                attrs = binding.child_by_field_name("attrs")
-                for attr in attrs.children_by_field_name("attr") if attrs else ():
-                    name = (
-                        node_text(attr, text)
-                        if attr.type == "identifier"
-                        else string_value(attr, text)
-                    )
-                    step = Step(StepKind.BINDING, binding, names=(name or DYNAMIC,))
-                    yield Definition(source, (*prefix, name or DYNAMIC), attr, (*steps, step))
-        if empty:
-            yield Definition(source, prefix, node, steps)
-        return
-    if kind in ("let_expression", "with_expression") and _structural(node, text):
-        body = node.child_by_field_name("body")
-        step_kind = StepKind.LET if kind == "let_expression" else StepKind.WITH
-        if body is not None:
-            yield from walk_definitions(source, body, prefix, (*steps, Step(step_kind, node)))
-            return
-    if kind == "apply_expression":
-        fn, args = call_parts(node)
-        leaf = function_leaf(dotted_name(fn, text))
-        if leaf == "mkIf" and len(args) == 2:
-            step = Step(StepKind.IF, node, condition=args[0])
-            yield from walk_definitions(source, args[1], prefix, (*steps, step))
-            return
-        if leaf == "mkMerge" and len(args) == 1 and unparen(args[0]).type == "list_expression":
-            for element in named_children(unparen(args[0])):
-                step = Step(StepKind.MERGE, element)
-                yield from walk_definitions(source, element, prefix, (*steps, step))
-            return
-        if (
-            leaf in WRAPPERS
-            and args
-            and unparen(args[-1]).type
-            in (
-                "attrset_expression",
-                "rec_attrset_expression",
+    out: list[Definition] = []
+    _Walk(source, out).walk(expr, prefix, [None, None, None, (), None, "", steps])
+    return iter(out)
+
+
+# Why the rest of this section is written the long way: it runs for every binding of every
+# module, and `check` reads trees of thousands of files (docs/benchmarks.md, "check"). Frozen
+# dataclasses are built through their slots (a third of the cost of `__init__`), node children
+# are reached by field id, and plain attribute paths (`a.b.c`) are split as text, not as nodes.
+_new = object.__new__
+_ATTRSETS = frozenset({"attrset_expression", "rec_attrset_expression"})
+_SCOPES = frozenset({"let_expression", "with_expression"})
+_INHERITS = frozenset({"inherit", "inherit_from"})
+# Values that may hold more definitions; any other value is a leaf without looking further.
+_STRUCTURED = _ATTRSETS | _SCOPES | {"apply_expression", "parenthesized_expression"}
+_LEAVES = frozenset({"mkIf", "mkMerge", *WRAPPERS})
+_ID = rb"[A-Za-z_][A-Za-z0-9_'-]*"
+_QUOTED = rb'"[^"\\$]+"'
+_PLAIN = re.compile(rb"%s(?:\.%s)*" % (_ID, _ID))
+"""An attribute path or a function name of identifiers only: its names are its text split at
+the dots (a nix identifier cannot contain a dot, a comment or a space)."""
+_SIMPLE = re.compile(rb"(?:%s|%s)(?:\.(?:%s|%s))*" % (_ID, _QUOTED, _ID, _QUOTED))
+_SIMPLE_NAME = re.compile(rb"%s|%s" % (_ID, _QUOTED))
+"""An attribute path of identifiers and strings without escapes or `${`: `a."b.c".d`."""
+_IDENTIFIER = re.compile(_ID)
+_plain_names: dict[bytes, tuple[str, ...]] = {}  # the few hundred paths a tree repeats
+_simple_names: dict[bytes, tuple[str, ...]] = {}
+
+
+def _split_plain(raw: bytes) -> tuple[str, ...] | None:
+    """`b"a.b.c"` -> ("a", "b", "c"); None when the text is not identifiers and dots only."""
+    names = _plain_names.get(raw)
+    if names is None:
+        if _PLAIN.fullmatch(raw) is None:
+            return None
+        if len(_plain_names) > 65_536:  # bounded: a long-running process reads many trees
+            _plain_names.clear()
+        names = _plain_names[raw] = tuple(raw.decode().split("."))
+    return names
+
+
+def _split_simple(raw: bytes) -> tuple[str, ...] | None:
+    """`b'a."b.c".d'` -> ("a", "b.c", "d"): what `_names` answers for an attribute path of
+    identifiers and plain strings; None for anything else (escapes, `${`, comments, space)."""
+    names = _simple_names.get(raw)
+    if names is None:
+        names = _split_plain(raw)
+        if names is None and _SIMPLE.fullmatch(raw) is not None:
+            names = tuple(
+                (name[1:-1] if name[:1] == b'"' else name).decode()
+                for name in _SIMPLE_NAME.findall(raw)
             )
-        ):
-            step = Step(StepKind.WRAP, node, wrapper=leaf or "")
-            yield from walk_definitions(source, args[-1], prefix, (*steps, step))
+        if names is not None:
+            if len(_simple_names) > 65_536:
+                _simple_names.clear()
+            _simple_names[raw] = names
+    return names
+
+
+_Link = list[Any]
+"""The steps to a place in a walk, built only when asked for: [parent link, kind, node, names,
+condition, wrapper, the steps (a tuple, once built)]. A walk makes one per binding; the steps of
+most definitions are never read (`check` reads them only where it reports something)."""
+
+
+def _steps_of(link: _Link) -> tuple[Step, ...]:
+    """The steps a link stands for; every definition below one binding shares its Step."""
+    steps: tuple[Step, ...] | None = link[6]
+    if steps is None:
+        todo = []
+        while link[6] is None:
+            todo.append(link)
+            link = link[0]
+        steps = link[6]
+        for link in reversed(todo):
+            _parent, kind, node, names, condition, wrapper, _ = link
+            steps = link[6] = (*steps, Step(kind, node, names, condition, wrapper))
+    return steps
+
+
+_SET_STEPS = Definition.__dict__["steps"].__set__
+
+
+class _Walked(Definition):
+    """A Definition made by a walk: the same fields; `steps` is built when first read."""
+
+    __slots__ = ("_link",)
+    __qualname__ = "Definition"  # Why: its repr is the Definition's
+    _link: _Link
+
+    def __getattr__(self, name: str) -> object:
+        # Called only for a slot that is not set: `steps`, until it is first read.
+        if name == "steps":
+            steps = _steps_of(self._link)
+            _SET_STEPS(self, steps)
+            return steps
+        raise AttributeError(f"'Definition' object has no attribute '{name}'")
+
+
+_DEF_SET, _DEF_REST = slot_setters(Definition, ("source", "path", "value"), later=("steps",))
+_SET_LINK = _Walked.__dict__["_link"].__set__
+
+
+def _walked(source: Source, path: tuple[str, ...], value: Node, link: _Link) -> Definition:
+    """`Definition(source, path, value, steps)`, the steps from `link` when asked for, without
+    the cost of a frozen dataclass's `__init__` (a third of it)."""
+    d = _new(_Walked)
+    set_source, set_path, set_value = _DEF_SET
+    set_source(d, source)
+    set_path(d, path)
+    set_value(d, value)
+    _SET_LINK(d, link)
+    for setter, default in _DEF_REST:
+        setter(d, default)
+    return d
+
+
+class _Grammar:
+    """Field ids and node kind ids of the nix grammar, read from it once.
+
+    Why: `child_by_field_id` skips the name lookup of `child_by_field_name`, and comparing a
+    node's `kind_id` skips building its `type` string.
+    """
+
+    __slots__ = (
+        "apply",
+        "argument",
+        "attr",
+        "attrpath",
+        "attrs",
+        "attrsets",
+        "binding",
+        "binding_set",
+        "body",
+        "expression",
+        "function",
+        "inherits",
+        "let",
+        "parenthesized",
+        "scopes",
+        "select",
+        "structured",
+        "variable",
+    )
+    found: ClassVar[_Grammar | None] = None
+
+    def __init__(self, language: Language) -> None:
+        ids: dict[str | None, set[int]] = {}
+        for i in range(language.node_kind_count):
+            ids.setdefault(language.node_kind_for_id(i), set()).add(i)
+
+        def kinds(*names: str) -> frozenset[int]:
+            return frozenset(i for name in names for i in ids.get(name, ()))
+
+        def field_id(name: str) -> int:
+            found = language.field_id_for_name(name)
+            assert found is not None, name
+            return found
+
+        self.attrpath = field_id("attrpath")
+        self.expression = field_id("expression")
+        self.attrs = field_id("attrs")
+        self.attr = field_id("attr")
+        self.body = field_id("body")
+        self.function = field_id("function")
+        self.argument = field_id("argument")
+        self.attrsets = kinds(*_ATTRSETS)
+        self.scopes = kinds(*_SCOPES)
+        self.let = kinds("let_expression")
+        self.inherits = kinds(*_INHERITS)
+        self.binding = kinds("binding")
+        self.binding_set = kinds("binding_set")
+        self.parenthesized = kinds("parenthesized_expression")
+        self.apply = kinds("apply_expression")
+        self.select = kinds("select_expression")
+        self.variable = kinds("variable_expression")
+        self.structured = kinds(*_STRUCTURED)
+
+    @classmethod
+    def of(cls, source: Source) -> _Grammar:
+        found = cls.found
+        if found is None:
+            found = cls.found = _Grammar(source.tree.language)
+        return found
+
+
+class _Walk:
+    """One walk over a module value, appending its leaf definitions to `out` in source order."""
+
+    __slots__ = ("g", "out", "plain", "source", "text")
+
+    def __init__(self, source: Source, out: list[Definition]) -> None:
+        self.source = source
+        self.text = source.text
+        self.out = out
+        self.g = _Grammar.of(source)
+        # Text is only trusted for names where the tree has no ERROR or MISSING node.
+        self.plain = not source.root.has_error
+
+    def walk(self, expr: Node, prefix: tuple[str, ...], link: _Link) -> None:
+        g = self.g
+        node = expr
+        kind = node.kind_id
+        while kind in g.parenthesized:
+            inner = node.child_by_field_id(g.expression)
+            if inner is None:
+                break
+            node = inner
+            kind = node.kind_id
+        if kind in g.attrsets:
+            self.attrset(node, prefix, link)
             return
-    yield Definition(source, prefix, expr, steps)
+        if kind in g.scopes and self.structural(node):
+            body = node.child_by_field_id(g.body)
+            if body is not None:
+                step_kind = StepKind.LET if kind in g.let else StepKind.WITH
+                self.walk(body, prefix, [link, step_kind, node, (), None, "", None])
+                return
+        if kind in g.apply:
+            leaf, args = self.call(node)
+            if leaf is not None and leaf in _LEAVES:
+                if leaf == "mkIf" and len(args) == 2:
+                    self.walk(args[1], prefix, [link, StepKind.IF, node, (), args[0], "", None])
+                    return
+                if (
+                    leaf == "mkMerge"
+                    and len(args) == 1
+                    and unparen(args[0]).type == "list_expression"
+                ):
+                    for element in named_children(unparen(args[0])):
+                        merge = [link, StepKind.MERGE, element, (), None, "", None]
+                        self.walk(element, prefix, merge)
+                    return
+                if leaf in WRAPPERS and args and unparen(args[-1]).type in _ATTRSETS:
+                    self.walk(args[-1], prefix, [link, StepKind.WRAP, node, (), None, leaf, None])
+                    return
+        self.out.append(_walked(self.source, prefix, expr, link))
+
+    def attrset(self, node: Node, prefix: tuple[str, ...], link: _Link) -> None:
+        source, text, out, plain, g = self.source, self.text, self.out, self.plain, self.g
+        id_attrpath, id_expression, id_attrs, id_attr = g.attrpath, g.expression, g.attrs, g.attr
+        binding_set, bindings, inherits, structured = (
+            g.binding_set,
+            g.binding,
+            g.inherits,
+            g.structured,
+        )
+        binding_kind = StepKind.BINDING
+        empty = True
+        for child in node.children:
+            if child.kind_id not in binding_set:
+                continue
+            for binding in child.children:
+                kind = binding.kind_id
+                if kind in bindings:
+                    empty = False
+                    attrpath = binding.child_by_field_id(id_attrpath)
+                    value = binding.child_by_field_id(id_expression)
+                    if attrpath is None or value is None:
+                        continue
+                    names = (
+                        _split_simple(text[attrpath.start_byte : attrpath.end_byte])
+                        if plain
+                        else None
+                    )
+                    if names is None:
+                        names = _names(attrpath, text, id_attr)
+                    inner = [link, binding_kind, binding, names, None, "", None]
+                    if value.kind_id in structured:
+                        self.walk(value, prefix + names, inner)
+                    else:
+                        out.append(_walked(source, prefix + names, value, inner))
+                elif kind in inherits:
+                    # Each inherited name is a leaf whose value is the name itself.
+                    empty = False
+                    attrs = binding.child_by_field_id(id_attrs)
+                    for attr in attrs.children_by_field_id(id_attr) if attrs else ():
+                        name = (
+                            text[attr.start_byte : attr.end_byte].decode()
+                            if attr.type == "identifier"
+                            else string_value(attr, text)
+                        ) or DYNAMIC
+                        inner = [link, binding_kind, binding, (name,), None, "", None]
+                        out.append(_walked(source, (*prefix, name), attr, inner))
+        if empty:
+            out.append(_walked(source, prefix, node, link))
+
+    def structural(self, node: Node) -> bool:
+        """`_structural(node, text)`, by kind and field ids."""
+        g = self.g
+        kind = node.kind_id
+        while kind in g.scopes or kind in g.parenthesized:
+            body = node.child_by_field_id(g.body) or node.child_by_field_id(g.expression)
+            if body is None:
+                return False
+            node = body
+            kind = node.kind_id
+        if kind in g.attrsets:
+            return True
+        return kind in g.apply and self.call(node)[0] in _LEAVES
+
+    def call(self, node: Node) -> tuple[str | None, list[Node]]:
+        """`lib.mkIf c x` -> ("mkIf", [c, x]): the last name of the function, and the arguments
+        (what `function_leaf(dotted_name(...))` and `call_parts` answer)."""
+        g = self.g
+        args: list[Node] = []
+        fn = node
+        while True:
+            function = fn.child_by_field_id(g.function)
+            argument = fn.child_by_field_id(g.argument)
+            if function is None or argument is None:
+                break
+            args.append(argument)
+            fn = function
+            while fn.kind_id in g.parenthesized:
+                inner = fn.child_by_field_id(g.expression)
+                if inner is None:
+                    break
+                fn = inner
+            if fn.kind_id not in g.apply:
+                break
+        args.reverse()
+        kind = fn.kind_id
+        if kind in g.variable:
+            return self.text[fn.start_byte : fn.end_byte].decode(), args
+        if kind not in g.select:
+            return None, args
+        names = _split_plain(self.text[fn.start_byte : fn.end_byte]) if self.plain else None
+        if names is not None:
+            return names[-1], args
+        return function_leaf(dotted_name(fn, self.text)), args
+
+
+def _names(attrpath: Node, text: bytes, id_attr: int) -> tuple[str, ...]:
+    names: list[str] = []
+    for attr in attrpath.children_by_field_id(id_attr):
+        if attr.type == "identifier":
+            names.append(text[attr.start_byte : attr.end_byte].decode())
+        else:
+            name = attr_name(attr, text) or _let_bound_string(attr, text)
+            names.append(DYNAMIC if name is None else name)
+    return tuple(names)
+
+
+def _let_bound_string(attr: Node, text: bytes) -> str | None:
+    """`${username}` where an enclosing `let username = "ham";` binds a string literal: "ham".
+
+    Nix's lexical scoping: the nearest binder of the name decides; a function argument of the
+    same name in between means the value is not known here.
+    """
+    expr = attr.child_by_field_name("expression") if attr.type == "interpolation" else None
+    if expr is None and attr.type == "string_expression":
+        parts = [c for c in attr.named_children if c.type != "comment"]
+        if len(parts) == 1 and parts[0].type == "interpolation":
+            expr = parts[0].child_by_field_name("expression")
+    if expr is None or unparen(expr).type != "variable_expression":
+        return None
+    wanted = node_text(unparen(expr), text)
+    node = attr.parent
+    while node is not None:
+        if node.type in ("let_expression", "rec_attrset_expression"):
+            for binding in bindings_of(node):
+                path = (
+                    binding.child_by_field_name("attrpath") if binding.type == "binding" else None
+                )
+                if path is not None and node_text(path, text) == wanted:
+                    value = binding.child_by_field_name("expression")
+                    return string_value(value, text) if value is not None else None
+        elif node.type == "function_expression" and wanted in function_formals(node, text):
+            return None
+        node = node.parent
+    return None
 
 
 def _structural(node: Node, text: bytes) -> bool:
@@ -224,25 +531,69 @@ def module_body(
     outermost function node); body is None when it is not an attrset-shaped module (a list, a
     string, a call we cannot see into).
     """
+    g = _Grammar.of(source)
     node = expr
-    if node is None and source.root.type == "source_code":
-        node = source.root.child_by_field_name("expression")
+    if node is None:
+        root = source.root
+        if root.type == "source_code":
+            node = root.child_by_field_id(g.expression)
     formals: list[str] = []
     function: Node | None = None
     text = source.text
+    plain = not source.root.has_error
     while node is not None:
-        node = unparen(node)
-        if node.type == "function_expression":
+        kind = node.type
+        while kind == "parenthesized_expression":
+            inner = node.child_by_field_id(g.expression)
+            if inner is None:
+                break
+            node = inner
+            kind = node.type
+        if kind == "function_expression":
             function = function or node
-            formals.extend(function_formals(node, text))
-            node = node.child_by_field_name("body")
-        elif node.type in ("let_expression", "with_expression"):
-            node = node.child_by_field_name("body")
-        elif node.type in ("attrset_expression", "rec_attrset_expression"):
+            formals.extend(_formals(node, text) if plain else function_formals(node, text))
+            node = node.child_by_field_id(g.body)
+        elif kind in _SCOPES:
+            node = node.child_by_field_id(g.body)
+        elif kind in _ATTRSETS:
             return node, tuple(formals), function
         else:
             return None, tuple(formals), function
     return None, tuple(formals), function
+
+
+_PLAIN_FORMALS = re.compile(rb"\{[\s,]*(?:(?:%s|\.\.\.)[\s,]*)*\}" % _ID)
+"""`{ config, lib, pkgs, ... }`: formals without defaults or comments, whose names are the
+identifiers in their text."""
+
+
+def _formals(function: Node, text: bytes) -> list[str]:
+    """`function_formals` for a function in a tree without errors, reading plain formals as
+    text."""
+    formals = function.child_by_field_name("formals")
+    if formals is None or function.child_by_field_name("universal") is not None:
+        return function_formals(function, text)
+    raw = text[formals.start_byte : formals.end_byte]
+    if _PLAIN_FORMALS.fullmatch(raw) is None:
+        return function_formals(function, text)
+    return [name.decode() for name in _IDENTIFIER.findall(raw)]
+
+
+def _structural_body(source: Source, expr: Node | None) -> Node | None:
+    """A module whose value is `lib.mkIf cond { ... }` or `lib.mkMerge [ ... ]` (which the
+    module system accepts): the call, to walk for definitions. None for anything else."""
+    node = expr
+    if node is None and source.root.type == "source_code":
+        node = source.root.child_by_field_name("expression")
+    while node is not None:
+        node = unparen(node)
+        if node.type in ("function_expression", "let_expression", "with_expression"):
+            node = node.child_by_field_name("body")
+            continue
+        if node.type == "apply_expression" and _structural(node, source.text):
+            return node
+        return None
+    return None
 
 
 def function_formals(function: Node, text: bytes) -> list[str]:
@@ -259,6 +610,11 @@ def function_formals(function: Node, text: bytes) -> list[str]:
     return names
 
 
+_FULL_FORM = frozenset({("config",), ("options",)})
+_PATH = attrgetter("path")
+_HEAD = itemgetter(slice(0, 1))
+
+
 def read_module(source: Source, expr: Node | None = None) -> Module:
     """Flatten a module into definitions; `config.x` in full-form modules becomes `x`.
 
@@ -266,15 +622,20 @@ def read_module(source: Source, expr: Node | None = None) -> Module:
     file when None.
     """
     body, formals, function = module_body(source, expr)
-    if body is None:
+    walked = body if body is not None else _structural_body(source, expr)
+    if walked is None:
         return Module(source, None, formals, (), (), function)
-    everything = list(walk_definitions(source, body))
-    full_form = any(d.path[:1] in (("config",), ("options",)) for d in everything)
+    everything: list[Definition] = []
+    _Walk(source, everything).walk(walked, (), [None, None, None, (), None, "", ()])
+    # Why `map`: the loop runs in C; most modules are not full-form.
+    full_form = not _FULL_FORM.isdisjoint(map(_HEAD, map(_PATH, everything)))
+    if not full_form:
+        return Module(source, body, formals, tuple(everything), (), function)
     definitions: list[Definition] = []
     declarations: list[Definition] = []
     for d in everything:
         if full_form and d.path[:1] == ("config",):
-            definitions.append(Definition(d.source, d.path[1:], d.value, d.steps))
+            definitions.append(Definition(d.source, d.path[1:], d.value, d.steps, d.skipped + 1))
         elif full_form and d.path[:1] == ("options",):
             declarations.append(d)
         else:
@@ -301,6 +662,71 @@ class ImportRef:
     @property
     def location(self) -> Location:
         return self.source.location(self.node.start_byte)
+
+
+class _FileImport(ImportRef):
+    """A FILE ImportRef that makes its `target` path object when first read.
+
+    Why: `check` follows one import per module on trees of thousands of modules; the model
+    joins the text as written (`import_target`), and a path object costs as much as the rest.
+    """
+
+    __slots__ = ("_literal",)
+    __qualname__ = "ImportRef"  # Why: its repr is the ImportRef's
+    _literal: str
+
+    def __getattr__(self, name: str) -> object:
+        # Called only for a slot that is not set: `target`, until it is first read.
+        if name == "target":
+            target = PurePosixPath(self._literal)
+            _SET_TARGET(self, target)
+            return target
+        raise AttributeError(f"'ImportRef' object has no attribute '{name}'")
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        # As ImportRef's, across the two classes: the same kind, target, label, conditional.
+        if not isinstance(other, ImportRef):
+            return NotImplemented
+        return (self.kind, self.target, self.label, self.conditional) == (
+            other.kind,
+            other.target,
+            other.label,
+            other.conditional,
+        )
+
+    @override
+    def __hash__(self) -> int:
+        return hash((self.kind, self.target, self.label, self.conditional))
+
+
+_SET_TARGET = ImportRef.__dict__["target"].__set__
+_IMPORT_SET, _IMPORT_REST = slot_setters(
+    ImportRef, ("kind", "node", "source", "conditional"), later=("target",)
+)
+_SET_LITERAL = _FileImport.__dict__["_literal"].__set__
+
+
+def _file_import(node: Node, source: Source, literal: str, conditional: bool) -> ImportRef:
+    """`ImportRef(FILE, node, source, target=PurePosixPath(literal), conditional=...)`."""
+    ref = _new(_FileImport)
+    set_kind, set_node, set_source, set_conditional = _IMPORT_SET
+    set_kind(ref, ImportKind.FILE)
+    set_node(ref, node)
+    set_source(ref, source)
+    set_conditional(ref, conditional)
+    _SET_LITERAL(ref, literal)
+    for setter, default in _IMPORT_REST:
+        setter(ref, default)
+    return ref
+
+
+def import_target(ref: ImportRef) -> str | None:
+    """A FILE import's target as text, to join to the importing file's directory: as written
+    (`./a.nix`), or the target path's text (the same file once joined and normalized)."""
+    if isinstance(ref, _FileImport):
+        return ref._literal
+    return None if ref.target is None else str(ref.target)
 
 
 def path_literal(node: Node, text: bytes) -> str | None:
@@ -351,9 +777,7 @@ def classify_import(source: Source, element: Node, conditional: bool = False) ->
                 label=f"absolute path {literal}",
                 conditional=conditional,
             )
-        return ImportRef(
-            ImportKind.FILE, node, source, target=PurePosixPath(literal), conditional=conditional
-        )
+        return _file_import(node, source, literal, conditional)
     if node.type == "path_expression":
         return ImportRef(
             ImportKind.DYNAMIC,

@@ -135,7 +135,8 @@ def _first_token(node: Node, text: bytes) -> str:
 def parse_source(text: bytes, path: Path) -> Source:
     """Parse bytes that are meant to be Nix; raise a located error if they are not UTF-8."""
     try:
-        text.decode()
+        if not text.isascii():  # Why: ASCII is UTF-8, and most Nix files are ASCII
+            text.decode()
     except UnicodeDecodeError as exc:
         src = Source(path, text, parse_tree(b""))
         line, col = src.line_col(exc.start)
@@ -155,13 +156,16 @@ def _mode(file: Path) -> int:
         return 0
 
 
-def read_source(file: Path, shown_as: Path | None = None) -> Source:
-    """Read and parse a file; unreadable files and bad bytes become located errors."""
+def read_source(file: Path, shown_as: Path | None = None, *, regular: bool = False) -> Source:
+    """Read and parse a file; unreadable files and bad bytes become located errors.
+
+    `regular`: the caller has just seen (with `os.stat`) that `file` is a regular file.
+    """
     shown = shown_as or file
     try:
         # A FIFO or device would block or never end: only regular files are read.
-        # (One stat: this runs for every file of trees with thousands of them.)
-        mode = _mode(file)
+        # (At most one stat: this runs for every file of trees with thousands of them.)
+        mode = stat.S_IFREG if regular else _mode(file)
         if mode and not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
             raise HomewardError(
                 f"cannot read `{shown}`: it is not a regular file",
