@@ -14,7 +14,7 @@ import pytest
 
 from homeward.nix.ops import Extract, extract_outputs_standins
 from tests.conftest import FIXTURES
-from tests.test_migrate import case_args, golden_cases
+from tests.test_migrate import before_dir, case_args, golden_cases
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 CASES = FIXTURES / "migrate"
@@ -24,7 +24,9 @@ MAY_ADD = frozenset({"home-manager", "bash", "zsh", "fish"})
 
 
 def evaluate(case: str, side: str) -> Extract:
-    return extract_outputs_standins(CASES / case / side, STANDINS)
+    return extract_outputs_standins(
+        before_dir(case) if side == "before" else CASES / case / side, STANDINS
+    )
 
 
 @pytest.mark.nix

@@ -15,11 +15,20 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.conftest import EXAMPLE, FIXTURES
+from tests.conftest import EXAMPLE, FIXTURES, ROOT
 from tests.helpers import copy_tree, git, make_git_repo, tree_diff, tree_files
 
 CASES = FIXTURES / "migrate"
 UPDATE = os.environ.get("HOMEWARD_UPDATE_GOLDENS") == "1"
+
+
+def before_dir(case: str) -> Path:
+    """The `before/` tree of a case; `before-is` names a tree of the repo to use instead (the
+    bundled example, so that its cases cannot drift from it)."""
+    pointer = CASES / case / "before-is"
+    if pointer.exists():
+        return ROOT / pointer.read_text().strip()
+    return CASES / case / "before"
 
 
 def golden_cases(*, applied_only: bool = False) -> list[str]:
@@ -27,7 +36,7 @@ def golden_cases(*, applied_only: bool = False) -> list[str]:
     return sorted(
         p.name
         for p in CASES.iterdir()
-        if (p / "before").is_dir() and (not applied_only or (p / "after").is_dir())
+        if before_dir(p.name).is_dir() and (not applied_only or (p / "after").is_dir())
     )
 
 
@@ -38,7 +47,7 @@ def case_args(case: str) -> list[str]:
 
 
 def prepare(case: str, tmp_path: Path) -> Path:
-    work = copy_tree(CASES / case / "before", tmp_path / "repo")
+    work = copy_tree(before_dir(case), tmp_path / "repo")
     make_git_repo(work)
     return work
 
@@ -66,7 +75,7 @@ def test_migrate_golden(case: str, tmp_path: Path, capsys: pytest.CaptureFixture
         copy_tree(work, after)
         shutil.rmtree(after / ".git")
     assert tree_diff(work, after) == ""
-    lost = comments(CASES / case / "before") - comments(work)
+    lost = comments(before_dir(case)) - comments(work)
     assert not lost, f"comments lost: {sorted(lost)}"
 
 

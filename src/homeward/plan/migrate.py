@@ -1850,22 +1850,12 @@ class FlakeEditor:
             )
 
     def has_hm_module(self, host: SystemConfig) -> bool:
-        for ref in host.modules:
-            if (
-                ref.kind is ModuleKind.EXTERNAL
-                and "home-manager" in ref.label
-                and "nixosModules" in ref.label
-            ):
-                return True
-        for info in self.repo.host_modules(host.name):
-            for ref in info.imports:
-                if (
-                    ref.kind is ModuleKind.EXTERNAL
-                    and "home-manager" in ref.label
-                    and "nixosModules" in ref.label
-                ):
-                    return True
-        return False
+        """home-manager's NixOS module is in the host's list or imported by one of its modules."""
+        refs = [*host.modules, *(r for info in self.repo.host_modules(host.name) for r in info.imports)]
+        return any(
+            r.kind is ModuleKind.EXTERNAL and "home-manager" in r.label and "nixosModules" in r.label
+            for r in refs
+        )
 
     def list_is_shared(self, host: SystemConfig) -> bool:
         node = self.modules_list(host)
