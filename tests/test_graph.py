@@ -35,8 +35,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
 SUFFIX = {GraphFormat.MERMAID: "mmd", GraphFormat.DOT: "dot", GraphFormat.JSON: "json"}
 
 
+def case_dir(case: str) -> Path:
+    """A fixture repo; `legacy` is the bundled example itself, so the two cannot drift."""
+    return EXAMPLE if case == "legacy" else GRAPH / case
+
+
 def graph_of(case: str) -> Graph:
-    repo = load_repo(GRAPH / case)
+    repo = load_repo(case_dir(case))
     repo.fatal()
     return build_graph(repo)
 
@@ -146,7 +151,7 @@ def test_exact_output(
     """Why: the graph text is an interface (README, CI diagrams); changes must be deliberate.
     HOMEWARD_UPDATE_GOLDENS=1 rewrites the expected files."""
     # A copy elsewhere: the output must not depend on where the repo is.
-    work = shutil.copytree(GRAPH / case, tmp_path / "somewhere" / case)
+    work = shutil.copytree(case_dir(case), tmp_path / "somewhere" / case)
     assert main(["graph", str(work), "--format", fmt.value]) == 0
     got = capsys.readouterr().out
     expected_file = EXPECTED / f"{case}.{SUFFIX[fmt]}"
@@ -161,7 +166,7 @@ def test_exact_output(
 def test_output_files_by_extension(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for suffix in ("mmd", "dot", "json"):
         target = tmp_path / f"out.{suffix}"
-        assert main(["graph", str(GRAPH / "legacy"), "-o", str(target)]) == 0
+        assert main(["graph", str(EXAMPLE), "-o", str(target)]) == 0
         assert target.read_text() == (EXPECTED / f"legacy.{suffix}").read_text()
     assert "wrote" in capsys.readouterr().out
 
@@ -169,7 +174,7 @@ def test_output_files_by_extension(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_output_into_a_missing_directory_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["graph", str(GRAPH / "legacy"), "-o", str(tmp_path / "no" / "g.mmd")]) == 2
+    assert main(["graph", str(EXAMPLE), "-o", str(tmp_path / "no" / "g.mmd")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -203,7 +208,7 @@ def test_svg_without_graphviz_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on it
     svg = tmp_path / "graph.svg"
-    assert main(["graph", str(GRAPH / "legacy"), "-o", str(svg)]) == 3
+    assert main(["graph", str(EXAMPLE), "-o", str(svg)]) == 3
     err = capsys.readouterr().err
     assert "Graphviz `dot` is not installed" in err
     assert "hint:" in err
