@@ -55,9 +55,9 @@ def edges(graph: Graph) -> set[tuple[str, str]]:
 
 
 def test_every_case_has_a_fixture() -> None:
-    assert sorted(CASES) == sorted(
-        p.name for p in GRAPH.iterdir() if p.is_dir() and p.name != "expected"
-    )
+    found = {p.name for p in GRAPH.iterdir() if p.is_dir() and p.name != "expected"}
+    assert sorted(CASES) == sorted(found | {"legacy"})
+    assert all(case_dir(case).is_dir() for case in CASES)
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=str)
