@@ -38,7 +38,7 @@ from homeward.plan.migrate import (
     _relative,
 )
 from homeward.plan.types import Edit, NewFile, Plan
-from homeward.syntax.edit import append_to_list, indent_at, insert_binding, reindent
+from homeward.syntax.edit import append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import (
@@ -48,7 +48,6 @@ from homeward.syntax.nodes import (
     function_leaf,
     named_children,
     node_text,
-    string_value,
     unparen,
 )
 
@@ -485,6 +484,3 @@ class Adder:
 
 def plan_add(repo: Repo, spec: AddSpec) -> Plan:
     return Adder(repo, spec).plan()
-
-
-__all__ = ["AddSpec", "plan_add", "reindent", "string_value"]

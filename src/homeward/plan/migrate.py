@@ -1851,9 +1851,14 @@ class FlakeEditor:
 
     def has_hm_module(self, host: SystemConfig) -> bool:
         """home-manager's NixOS module is in the host's list or imported by one of its modules."""
-        refs = [*host.modules, *(r for info in self.repo.host_modules(host.name) for r in info.imports)]
+        refs = [
+            *host.modules,
+            *(r for info in self.repo.host_modules(host.name) for r in info.imports),
+        ]
         return any(
-            r.kind is ModuleKind.EXTERNAL and "home-manager" in r.label and "nixosModules" in r.label
+            r.kind is ModuleKind.EXTERNAL
+            and "home-manager" in r.label
+            and "nixosModules" in r.label
             for r in refs
         )
 
@@ -2242,15 +2247,3 @@ def _list_binding(key: str, items: list[str]) -> str:
 
 def plan_migration(repo: Repo, opts: MigrateOptions) -> Plan:
     return Planner(repo, opts).plan()
-
-
-__all__ = [
-    "DYNAMIC",
-    "External",
-    "MigrateOptions",
-    "Mode",
-    "Str",
-    "hm_branch",
-    "named_children",
-    "plan_migration",
-]
