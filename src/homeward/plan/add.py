@@ -38,8 +38,8 @@ from homeward.plan.migrate import (
     _relative,
 )
 from homeward.plan.types import Edit, NewFile, Plan
-from homeward.syntax.edit import append_to_list, indent_at, insert_binding
-from homeward.syntax.emit import quote_string
+from homeward.syntax.edit import Span, append_to_list, indent_at, insert_binding
+from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import (
     bindings_of,
@@ -98,6 +98,9 @@ class Adder:
                 found.setdefault(user.name, entry)
         return dict(sorted(found.items()))
 
+    def splice(self, path: PurePosixPath, span: Span, why: str) -> None:
+        self.edit_file(path, span.start_byte, span.end_byte, span.new, why)
+
     def edit_file(self, path: PurePosixPath, start: int, end: int, new: bytes, why: str) -> None:
         self.edits.append(Edit(Path(path), start, end, new, why))
 
@@ -153,13 +156,13 @@ class Adder:
             if rel in existing or rel.removesuffix(".nix") in existing:
                 return
             for span in append_to_list(value, source.text, [rel]):
-                self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
+                self.splice(entry, span, f"import {rel}")
             return
         first = next(iter(bindings_of(module.body)), None)
         code = f"imports = [ {rel} ];"
         if first is None:
             span = insert_binding(module.body, source.text, code)
-            self.edit_file(entry, span.start_byte, span.end_byte, span.new, f"import {rel}")
+            self.splice(entry, span, f"import {rel}")
             return
         indent = indent_at(source.text, first.start_byte)
         self.edit_file(
@@ -249,13 +252,7 @@ class Adder:
                 and unparen(args[0]).type == "list_expression"
             ):
                 for span in append_to_list(unparen(args[0]), text, [quote_string(name)]):
-                    self.edit_file(
-                        PurePosixPath(self.repo.flake.path),
-                        span.start_byte,
-                        span.end_byte,
-                        span.new,
-                        f"add host `{name}`",
-                    )
+                    self.splice(PurePosixPath(self.repo.flake.path), span, f"add host `{name}`")
                 return True
         return False
 
@@ -313,19 +310,11 @@ class Adder:
                 and value is not None
                 and unparen(value).type in ("attrset_expression", "rec_attrset_expression")
             ):
-                span = insert_binding(
-                    unparen(value), text, f"{quote_string(name) if '@' in name else name} = {code};"
-                )
-                self.edit_file(
-                    PurePosixPath(self.repo.flake.path),
-                    span.start_byte,
-                    span.end_byte,
-                    span.new,
-                    f"add `{group}.{name}`",
-                )
+                span = insert_binding(unparen(value), text, f"{attr_key(name)} = {code};")
+                self.splice(PurePosixPath(self.repo.flake.path), span, f"add `{group}.{name}`")
                 return
             anchor = b
-        key = quote_string(name) if "@" in name or "." in name else name
+        key = attr_key(name)
         if anchor is None:
             nixos_anchor, _, _ = self.flake.nixos_configurations_binding()
             anchor = nixos_anchor
@@ -336,13 +325,7 @@ class Adder:
             after=anchor,
             blank_before=anchor is not None,
         )
-        self.edit_file(
-            PurePosixPath(self.repo.flake.path),
-            span.start_byte,
-            span.end_byte,
-            span.new,
-            f"add `{group}.{name}`",
-        )
+        self.splice(PurePosixPath(self.repo.flake.path), span, f"add `{group}.{name}`")
 
     def home_entries(self, pairs: list[tuple[str, str]], system: str | None = None) -> None:
         """`homeConfigurations."<u>@<h>"` for each pair that is missing."""
@@ -422,9 +405,7 @@ class Adder:
             body = info.module.body
             assert body is not None
             span = insert_binding(body, info.source.text, account, blank_before=True)
-            self.edit_file(
-                users_file, span.start_byte, span.end_byte, span.new, f"the account of `{name}`"
-            )
+            self.splice(users_file, span, f"the account of `{name}`")
             return
         for host in hosts:
             host_file = self.host_file(self.repo.hosts[host])
@@ -435,9 +416,7 @@ class Adder:
                     f"cannot edit `{host_file}`: it is not an attribute set", at=source.location(0)
                 )
             span = insert_binding(body, source.text, account, blank_before=True)
-            self.edit_file(
-                host_file, span.start_byte, span.end_byte, span.new, f"the account of `{name}`"
-            )
+            self.splice(host_file, span, f"the account of `{name}`")
 
     def host_file(self, host: SystemConfig) -> PurePosixPath:
         for ref in host.modules:
@@ -466,12 +445,8 @@ class Adder:
                 return
             if wired:
                 span = insert_binding(info.module.body, text, line, after=wired[-1].binding)
-                self.edit_file(
-                    PurePosixPath(self.repo.flake.path),
-                    span.start_byte,
-                    span.end_byte,
-                    span.new,
-                    f"wire `{name}` on `{host.name}`",
+                self.splice(
+                    PurePosixPath(self.repo.flake.path), span, f"wire `{name}` on `{host.name}`"
                 )
                 return
         up = UserPlan(

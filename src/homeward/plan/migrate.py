@@ -958,15 +958,7 @@ class Planner:
             gone = _outermost_only(list(targets.values()))
             for node in gone:
                 span = removal(node, text)
-                self.edits.append(
-                    Edit(
-                        Path(info.source.path),
-                        span.start_byte,
-                        span.end_byte,
-                        span.new,
-                        "moved to home-manager",
-                    )
-                )
+                self.edits.append(_splice(Path(info.source.path), span, "moved to home-manager"))
             self.drop_dead_lets(info, gone)
         self.fix_imports()
 
@@ -995,9 +987,7 @@ class Planner:
                 continue
             for binding in bindings:
                 span = removal_keeping_comments(binding, info.source.text)
-                self.edits.append(
-                    Edit(Path(info.source.path), span.start_byte, span.end_byte, span.new, why)
-                )
+                self.edits.append(_splice(Path(info.source.path), span, why))
 
     def dead_lets(self, info: ModuleInfo, gone: list[Node]) -> list[Node]:
         """`let` bindings that moved code took along and nothing left in the file reads."""
@@ -1062,15 +1052,7 @@ class Planner:
                 ]
                 if len(whole) == 1 and len(named_children(unparen(whole[0].value))) == len(dropped):
                     span = removal_keeping_comments(whole[0].binding, info.source.text)
-                    self.edits.append(
-                        Edit(
-                            Path(info.source.path),
-                            span.start_byte,
-                            span.end_byte,
-                            span.new,
-                            "no imports left",
-                        )
-                    )
+                    self.edits.append(_splice(Path(info.source.path), span, "no imports left"))
                     continue
             for ref in info.imports:
                 if (
@@ -1087,13 +1069,7 @@ class Planner:
                 if new is None:
                     span = removal_keeping_comments(ref.node, src.text)
                     self.edits.append(
-                        Edit(
-                            Path(src.path),
-                            span.start_byte,
-                            span.end_byte,
-                            span.new,
-                            f"`{ref.path}` moved to home-manager",
-                        )
+                        _splice(Path(src.path), span, f"`{ref.path}` moved to home-manager")
                     )
                 else:
                     rel = _relative(PurePosixPath(new), PurePosixPath(src.path).parent)
@@ -1249,15 +1225,7 @@ class Planner:
                 and unparen(value).type == "list_expression"
             ):
                 for span in append_to_list(unparen(value), source.text, rels):
-                    self.edits.append(
-                        Edit(
-                            Path(up.entry),
-                            span.start_byte,
-                            span.end_byte,
-                            span.new,
-                            "import the new feature files",
-                        )
-                    )
+                    self.edits.append(_splice(Path(up.entry), span, "import the new feature files"))
                 rels = []
         if rels:
             top.append(_list_binding("imports", rels))
@@ -1291,27 +1259,13 @@ class Planner:
             for block in top:
                 span = insert_binding(body, source.text, block)
                 self.edits.append(
-                    Edit(
-                        Path(up.entry),
-                        span.start_byte,
-                        span.end_byte,
-                        span.new,
-                        "what the home configuration needs",
-                    )
+                    _splice(Path(up.entry), span, "what the home configuration needs")
                 )
         if any("lib." in block for block in top) and "lib" not in module.formals:
             formals = function.child_by_field_name("formals") if function is not None else None
             if formals is not None:
                 span = add_formal(formals, source.text, "lib")
-                self.edits.append(
-                    Edit(
-                        Path(up.entry),
-                        span.start_byte,
-                        span.end_byte,
-                        span.new,
-                        "`lib` for lib.mkDefault",
-                    )
-                )
+                self.edits.append(_splice(Path(up.entry), span, "`lib` for lib.mkDefault"))
             elif function is None:
                 at = body.start_byte
                 self.edits.append(
@@ -1397,6 +1351,11 @@ def _outermost_only(nodes: list[Node]) -> list[Node]:
             for o in nodes
         )
     ]
+
+
+def _splice(path: Path, span: Span, why: str) -> Edit:
+    """An edit of `path` that replaces a span with its new text."""
+    return Edit(path, span.start_byte, span.end_byte, span.new, why)
 
 
 def _comments_between(start: int, end: int, source: Source) -> bool:
@@ -1673,7 +1632,7 @@ class FlakeEditor:
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
 
     def edit(self, span: Span, why: str) -> None:
-        self.edits.append(Edit(Path(self.src.path), span.start_byte, span.end_byte, span.new, why))
+        self.edits.append(_splice(Path(self.src.path), span, why))
 
     def _outputs_function(self) -> Node | None:
         top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
@@ -1840,13 +1799,7 @@ class FlakeEditor:
             info.module.body, info.source.text, line, blank_before=True
         ):
             self.other_edits.append(
-                Edit(
-                    Path(info.path),
-                    span.start_byte,
-                    span.end_byte,
-                    span.new,
-                    f"{up.user.name}'s home on {host.name}",
-                )
+                _splice(Path(info.path), span, f"{up.user.name}'s home on {host.name}")
             )
 
     def has_hm_module(self, host: SystemConfig) -> bool:
