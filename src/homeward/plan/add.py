@@ -34,9 +34,8 @@ from homeward.plan.migrate import (
     FlakeEditor,
     MigrateOptions,
     UserPlan,
-    _list_binding,
-    _relative,
 )
+from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.types import Edit, NewFile, Plan
 from homeward.syntax.edit import Span, append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import attr_key, quote_string
@@ -138,7 +137,7 @@ class Adder:
                 "{ pkgs, ... }:\n{\n  home.packages = with pkgs; [ ];\n}\n"
             )
             self.files.append(NewFile(Path(feature), text.encode(), f"the `{name}` feature"))
-        self.import_into(entry, _relative(feature, entry.parent))
+        self.import_into(entry, relative_import(feature, entry.parent))
 
     def import_into(self, entry: PurePosixPath, rel: str) -> None:
         """Add `rel` to the imports of the module at `entry` unless it is there."""
@@ -272,7 +271,9 @@ class Adder:
             if special is not None:
                 settings.append(f"home-manager.extraSpecialArgs = {special};")
             settings.extend(
-                _list_binding(f"home-manager.users.{u}.imports", [_relative(p, PurePosixPath("."))])
+                list_binding(
+                    f"home-manager.users.{u}.imports", [relative_import(p, PurePosixPath("."))]
+                )
                 for u, p in users.items()
             )
             modules.append(f"{hm}.nixosModules.home-manager")
@@ -346,7 +347,7 @@ class Adder:
             special = flake.special_args_text(template) if template is not None else None
             if special is not None:
                 lines.append(f"extraSpecialArgs = {special};")
-            lines.append(_list_binding("modules", [f"./home/{user}"]))
+            lines.append(list_binding("modules", [f"./home/{user}"]))
             code = (
                 f"{hm}.lib.homeManagerConfiguration {{\n"
                 + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
@@ -429,7 +430,7 @@ class Adder:
     def wire_user(self, name: str, host: SystemConfig) -> None:
         """`home-manager.users.<name>.imports = [ ./home/<name> ];` next to the other users."""
         text = self.repo.flake.text
-        line = _list_binding(f"home-manager.users.{name}.imports", [f"./home/{name}"])
+        line = list_binding(f"home-manager.users.{name}.imports", [f"./home/{name}"])
         for ref in host.modules:
             if (
                 ref.kind is not ModuleKind.INLINE

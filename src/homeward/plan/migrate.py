@@ -14,7 +14,6 @@ What "correct" means is in DESIGN.md (Migration semantics). The plan:
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from homeward.plan.mapping import (
     renames_for,
     unsupported,
 )
+from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.types import Delete, Diagnostic, Edit, Move, Moved, NewFile, Plan, Severity
 from homeward.syntax.edit import (
     Span,
@@ -530,7 +530,7 @@ class Planner:
                 host_file = base / f"{host}.nix"
                 up.per_host[host] = host_file
                 dest = self.dest(host_file, home=True)
-                rel = _relative(path, host_file.parent)
+                rel = relative_import(path, host_file.parent)
                 if rel not in dest.imports:
                     dest.imports.append(rel)
 
@@ -548,7 +548,7 @@ class Planner:
                 for p, dest in self.new_files.items()
                 if p.parent == up.entry.parent / "features" and "-" not in p.stem and not dest.empty
             )
-            entry.imports = [_relative(p, up.entry.parent) for p in features]
+            entry.imports = [relative_import(p, up.entry.parent) for p in features]
 
     # -- packages ---------------------------------------------------------------------------------
     def move_packages(self, up: UserPlan, info: ModuleInfo, d: Definition) -> bool:
@@ -912,9 +912,9 @@ class Planner:
                     if child in self.user_files and child not in seen:
                         target = resolve(child, (*seen, key))
                         if target is not None:
-                            texts.append(_relative(PurePosixPath(target), sys_path.parent))
+                            texts.append(relative_import(PurePosixPath(target), sys_path.parent))
                         continue
-                    texts.append(_relative(PurePosixPath(ref.path), sys_path.parent))
+                    texts.append(relative_import(PurePosixPath(ref.path), sys_path.parent))
                 elif ref.node is not None and ref.source is not None:
                     renderer = Renderer(
                         ref.source,
@@ -1072,7 +1072,7 @@ class Planner:
                         _splice(Path(src.path), span, f"`{ref.path}` moved to home-manager")
                     )
                 else:
-                    rel = _relative(PurePosixPath(new), PurePosixPath(src.path).parent)
+                    rel = relative_import(PurePosixPath(new), PurePosixPath(src.path).parent)
                     self.edits.append(
                         Edit(
                             Path(src.path),
@@ -1110,7 +1110,7 @@ class Planner:
                         Span(
                             ref.node.start_byte,
                             ref.node.end_byte,
-                            _relative(PurePosixPath(new), PurePosixPath(".")).encode(),
+                            relative_import(PurePosixPath(new), PurePosixPath(".")).encode(),
                         ),
                         f"system part of `{ref.path}` now in `{new}`",
                     )
@@ -1212,7 +1212,7 @@ class Planner:
                 hint="add the new feature files to its imports by hand",
             )
         defined = {d.path[:2] for d in module.definitions}
-        rels = [_relative(p, up.entry.parent) for p in features]
+        rels = [relative_import(p, up.entry.parent) for p in features]
         top: list[str] = []
         for b in bindings_of(body):
             path = b.child_by_field_name("attrpath")
@@ -1228,7 +1228,7 @@ class Planner:
                     self.edits.append(_splice(Path(up.entry), span, "import the new feature files"))
                 rels = []
         if rels:
-            top.append(_list_binding("imports", rels))
+            top.append(list_binding("imports", rels))
         basics: list[str] = []
         if standalone:
             if ("home", "username") not in defined:
@@ -1467,15 +1467,6 @@ def _majority(features: list[Feature]) -> Feature:
     return Feature.PACKAGES
 
 
-def _relative(path: PurePosixPath, directory: PurePosixPath) -> str:
-    rel = posixpath.relpath(str(path), str(directory))
-    if rel.endswith("/default.nix"):
-        rel = rel.removesuffix("/default.nix")
-    elif rel == "default.nix":
-        rel = "."
-    return rel if rel.startswith("../") else f"./{rel}"
-
-
 def _header_comment(source: Source) -> str:
     """The comment lines at the top of a file (kept when the file is rewritten)."""
     lines = []
@@ -1532,7 +1523,7 @@ def render_dest(dest: DestFile) -> bytes:
         needs.update(item.needs)
     blocks: list[str] = []
     if dest.imports:
-        blocks.append(_list_binding("imports", dest.imports))
+        blocks.append(list_binding("imports", dest.imports))
     if dest.identity:
         needs.args.add("lib")
         blocks.append(dest.identity)
@@ -1793,8 +1784,8 @@ class FlakeEditor:
             )
         info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
         assert info.path is not None and info.module.body is not None
-        target = _relative(up.per_host[host.name], PurePosixPath(info.path).parent)
-        line = _list_binding(f"home-manager.users.{_key(up.user.name)}.imports", [target])
+        target = relative_import(up.per_host[host.name], PurePosixPath(info.path).parent)
+        line = list_binding(f"home-manager.users.{_key(up.user.name)}.imports", [target])
         for span in insert_binding_spans(
             info.module.body, info.source.text, line, blank_before=True
         ):
@@ -1876,10 +1867,10 @@ class FlakeEditor:
             if special is not None:
                 lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
-            modules = [_relative(up.entry, PurePosixPath("."))]
+            modules = [relative_import(up.entry, PurePosixPath("."))]
             if not shared and host.name in up.per_host:
-                modules.append(_relative(up.per_host[host.name], PurePosixPath(".")))
-            lines.append(_list_binding(f"home-manager.users.{_key(up.user.name)}.imports", modules))
+                modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+            lines.append(list_binding(f"home-manager.users.{_key(up.user.name)}.imports", modules))
         return "{\n" + _indent("\n".join(lines)) + "\n}"
 
     def lib_ref(self) -> str:
@@ -1962,10 +1953,10 @@ class FlakeEditor:
                 extra = f"{{ {osconfig} }}"
         if extra is not None:
             lines.append(f"extraSpecialArgs = {extra};")
-        modules = [_relative(up.entry, PurePosixPath("."))]
+        modules = [relative_import(up.entry, PurePosixPath("."))]
         if host.name in up.per_host:
-            modules.append(_relative(up.per_host[host.name], PurePosixPath(".")))
-        lines.append(_list_binding("modules", modules))
+            modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+        lines.append(list_binding("modules", modules))
         return f"{hm}.lib.homeManagerConfiguration {{\n{_indent(chr(10).join(lines))}\n}}"
 
     def portable_special_args(self, host: SystemConfig) -> str | None:
@@ -2190,12 +2181,6 @@ def _key(name: str) -> str:
     from homeward.syntax.emit import attr_key
 
     return attr_key(name)
-
-
-def _list_binding(key: str, items: list[str]) -> str:
-    if len(items) == 1:
-        return f"{key} = [ {items[0]} ];"
-    return f"{key} = [\n" + "".join(f"  {i}\n" for i in items) + "];"
 
 
 def plan_migration(repo: Repo, opts: MigrateOptions) -> Plan:

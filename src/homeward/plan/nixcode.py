@@ -1,0 +1,24 @@
+"""Small pieces of Nix code the planners write: import paths and one-line-or-expanded lists."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import PurePosixPath
+
+
+def relative_import(path: PurePosixPath, directory: PurePosixPath) -> str:
+    """`path` as a Nix path literal written in a file of `directory`; a directory's
+    default.nix is named by the directory (`./home/ham`)."""
+    rel = posixpath.relpath(str(path), str(directory))
+    if rel.endswith("/default.nix"):
+        rel = rel.removesuffix("/default.nix")
+    elif rel == "default.nix":
+        rel = "."
+    return rel if rel.startswith("../") else f"./{rel}"
+
+
+def list_binding(key: str, items: list[str]) -> str:
+    """`key = [ item ];`, or one item per line when there are several (as nixfmt writes)."""
+    if len(items) == 1:
+        return f"{key} = [ {items[0]} ];"
+    return f"{key} = [\n" + "".join(f"  {i}\n" for i in items) + "];"
