@@ -1,7 +1,7 @@
 # Call a flake's `outputs` without the flake machinery, for tests (through nix-instantiate):
-# inputs named or pointing at nixpkgs, home-manager or flake-parts are the stand-in flakes in
-# `standins` (its `nixpkgs/`, `home-manager/`, `flake-parts/`), `self` is the result, any other
-# input throws when used.
+# inputs named or pointing at nixpkgs, home-manager, nix-darwin (or `darwin`) or flake-parts are
+# the stand-in flakes in `standins` (its `nixpkgs/`, `home-manager/`, `nix-darwin/`,
+# `flake-parts/`), `self` is the result, any other input throws when used.
 #
 # mode = "extract": what extract.nix reads; mode = "record": what each nixosSystem and
 # homeManagerConfiguration call received (the stand-ins keep it in `_standin`).
@@ -14,10 +14,10 @@ let
   b = builtins;
 
   load =
-    dir:
+    dir: args:
     let
       flake = import (dir + "/flake.nix");
-      outputs = flake.outputs { inherit self; };
+      outputs = flake.outputs (args // { inherit self; });
       self = outputs // {
         outPath = dir;
         inputs = { };
@@ -27,18 +27,25 @@ let
     in
     self;
 
-  # First match wins: home-manager's and flake-parts' URLs may mention nixpkgs too.
+  # First match wins: the URLs of home-manager, nix-darwin and flake-parts may mention nixpkgs
+  # too. nix-darwin's stand-in follows the stand-in nixpkgs, as configurations make it.
   known = [
     "home-manager"
+    "nix-darwin"
     "flake-parts"
     "nixpkgs"
   ];
-  loaded = b.listToAttrs (
-    b.map (n: {
-      name = n;
-      value = load "${standins}/${n}";
-    }) known
-  );
+  aliases = {
+    darwin = "nix-darwin";
+  };
+  loaded = b.mapAttrs (n: args: load "${standins}/${n}" args) {
+    home-manager = { };
+    nix-darwin = {
+      nixpkgs = loaded.nixpkgs;
+    };
+    flake-parts = { };
+    nixpkgs = { };
+  };
 
   flake = import (repo + "/flake.nix");
   declared = flake.inputs or { };
@@ -60,7 +67,9 @@ let
       url = urlOf n;
       matches = b.filter (k: n == k || mentions k url) known;
     in
-    if matches != [ ] then
+    if aliases ? ${n} then
+      loaded.${aliases.${n}}
+    else if matches != [ ] then
       loaded.${b.head matches}
     else
       throw "homeward: the flake input `${n}` is not available in this test: only ${b.concatStringsSep ", " known} have stand-ins";
@@ -113,6 +122,11 @@ let
       modules = b.map describe (s._standin.modules or [ ]);
       special_args = b.attrNames (s._standin.specialArgs or { });
     }) (outputs.nixosConfigurations or { });
+    darwin_hosts = b.mapAttrs (_: s: {
+      system = s._standin.system or null;
+      modules = b.map describe (s._standin.modules or [ ]);
+      special_args = b.attrNames (s._standin.specialArgs or { });
+    }) (outputs.darwinConfigurations or { });
     homes = b.mapAttrs (_: s: {
       modules = b.map describe (s._standin.modules or [ ]);
       extra_special_args = b.attrNames (s._standin.extraSpecialArgs or { });

@@ -1,5 +1,5 @@
 {
-  description = "homeward test stand-in for home-manager: the NixOS module and homeManagerConfiguration, offline";
+  description = "homeward test stand-in for home-manager: the NixOS and nix-darwin modules and homeManagerConfiguration, offline";
 
   outputs =
     { self, ... }:
@@ -27,6 +27,12 @@
         imports = [ ./nixos ];
       };
       nixosModules.default = self.nixosModules.home-manager;
+      darwinModules.home-manager = {
+        _file = "home-manager/nix-darwin";
+        key = "home-manager#darwin-module";
+        imports = [ ./darwin ];
+      };
+      darwinModules.default = self.darwinModules.home-manager;
       packages = builtins.listToAttrs (
         map (system: {
           name = system;

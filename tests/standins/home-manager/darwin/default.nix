@@ -1,0 +1,2 @@
+# home-manager's nix-darwin module.
+import ../os-module.nix "darwin"
