@@ -13,10 +13,10 @@ import pytest
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
 from homeward.cli import main
+from homeward.knowledge.mapping import Fate, classify
 from homeward.lint import suppress
 from homeward.lint.facts import is_user_level
 from homeward.lint.rules import RULES
-from homeward.plan.mapping import Fate, classify
 from tests.test_check import CASES, Case, run_check
 
 TWO_RULES = CASES["hw001-user-level-file-outside-home"][0]  # HW001, HW002, HW003

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from homeward.lint.hmdata import HomeOptions, load_home_options, split_option
+from homeward.diagnostics import Severity
+from homeward.knowledge.hmdata import HomeOptions, load_home_options, split_option
 from homeward.lint.packages import package_refs
 from homeward.lint.rules import RULES
-from homeward.plan.types import Severity
 from homeward.syntax.parse import parse_source
 from tests.conftest import ROOT
 

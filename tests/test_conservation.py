@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from homeward.nix.ops import Extract, extract_outputs_standins
+from homeward.model.extract import Extract
+from homeward.nix.ops import extract_outputs_standins
 from tests.conftest import FIXTURES
 from tests.test_migrate import before_dir, case_args, golden_cases
 

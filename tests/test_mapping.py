@@ -1,7 +1,7 @@
 """The mapping table against the option names read from home-manager's and nixpkgs' sources.
 
-`homeward/data/hm_options.json` and `homeward/data/nixos_options.json` list option paths (and the
-file declaring each) as read from `nix-community/home-manager` and `NixOS/nixpkgs`; their
+`homeward/knowledge/data/hm_options.json` and `homeward/knowledge/data/nixos_options.json` list
+option paths (and the file declaring each) as read from `nix-community/home-manager` and `NixOS/nixpkgs`; their
 `source` blocks name the commit of every file read. These tests need no nix.
 """
 
@@ -15,14 +15,16 @@ from typing import Any
 
 import pytest
 
-from homeward.plan.mapping import KEEP, ROWS, SYSTEM_PREFIXES, Fate, Row, classify, home_path
+from homeward.knowledge.mapping import KEEP, ROWS, SYSTEM_PREFIXES, Fate, Row, classify, home_path
 
 DATA_FILES = ("hm_options.json", "nixos_options.json")
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(resources.files("homeward.data").joinpath(name).read_text())
+    data: dict[str, Any] = json.loads(
+        resources.files("homeward.knowledge.data").joinpath(name).read_text()
+    )
     return data
 
 
@@ -69,7 +71,7 @@ WILDCARD = [row for row in ROWS if "*" in row.supported]
 @pytest.mark.parametrize("name", DATA_FILES)
 def test_data_file_is_canonical_json(name: str) -> None:
     """Why: the files are diffed by reviewers; sorted keys and 2-space indent keep diffs small."""
-    text = resources.files("homeward.data").joinpath(name).read_text()
+    text = resources.files("homeward.knowledge.data").joinpath(name).read_text()
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
@@ -249,9 +251,9 @@ def test_keep_and_system_tables_are_tuples_of_names() -> None:
 
 def test_mapping_doc_is_in_sync() -> None:
     """Why: the documented tables are the ones migrate uses."""
-    from homeward.plan.mapping_doc import render
+    from homeward.knowledge.mapping_doc import render
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "mapping.md"
     assert doc.read_text() == render(), (
-        "run `python -m homeward.plan.mapping_doc > docs/mapping.md`"
+        "run `python -m homeward.knowledge.mapping_doc > docs/mapping.md`"
     )

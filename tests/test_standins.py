@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from homeward.knowledge.mapping import PACKAGE_FEATURES
 from homeward.nix import ops, run
-from homeward.plan.mapping import PACKAGE_FEATURES
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from homeward.apply.validate import validate_nix
 from homeward.errors import HomewardError
 from homeward.syntax.emit import (
     Attrs,
@@ -25,7 +26,6 @@ from homeward.syntax.emit import (
 from homeward.syntax.find import Definition, ImportKind, read_module
 from homeward.syntax.nodes import unparen
 from homeward.syntax.parse import Source, parse_source
-from homeward.syntax.validate import validate_nix
 
 PACKAGES = ("users", "users", "ham", "packages")
 

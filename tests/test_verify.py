@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from homeward.commands import verify
+from homeward.model import compare, extract
 from homeward.nix import ops
 from tests.helpers import copy_tree, git, make_git_repo
 
@@ -281,22 +281,22 @@ def _user(
     settings: dict[str, str] | None = None,
     *,
     wired: bool = False,
-) -> ops.UserExtract:
-    return ops.UserExtract(nixos, home, settings or {}, settings or {}, wired)
+) -> extract.UserExtract:
+    return extract.UserExtract(nixos, home, settings or {}, settings or {}, wired)
 
 
 def test_compare_moves_and_standalone_fallback() -> None:
     """Why: the comparison rules, without nix: moving a package between NixOS and home-manager
     is not a difference; a new standalone output is compared with the old module wiring."""
-    before = ops.Extract(
-        {"h": ops.HostExtract({"u": _user(("a", "b"), (), {"k": "1"})}, programs=("git",))},
+    before = extract.Extract(
+        {"h": extract.HostExtract({"u": _user(("a", "b"), (), {"k": "1"})}, programs=("git",))},
         {},
     )
-    after = ops.Extract(
-        {"h": ops.HostExtract({"u": _user((), ("a", "b", "git"), {"k": "1"}, wired=True)})},
-        {"u@h": ops.HomeExtract(("a", "b", "git", "home-manager"), {"k": "2"})},
+    after = extract.Extract(
+        {"h": extract.HostExtract({"u": _user((), ("a", "b", "git"), {"k": "1"}, wired=True)})},
+        {"u@h": extract.HomeExtract(("a", "b", "git", "home-manager"), {"k": "2"})},
     )
-    module, home = verify.compare(before, after)
+    module, home = compare.compare(before, after)
     assert module.output == "h: u" and not module.differs
     assert module.packages.accounted == {"git": "installed system-wide by a NixOS program before"}
     assert home.output == "u@h (standalone)" and home.baseline == "h: u at HEAD"
@@ -308,18 +308,18 @@ def test_compare_moves_and_standalone_fallback() -> None:
 def test_compare_standalone_only_layout_and_vanished_host() -> None:
     """Why: when a user is configured only through homeConfigurations."u@h", the NixOS side
     alone would look like everything was lost; the standalone output is compared instead."""
-    before = ops.Extract(
+    before = extract.Extract(
         {
-            "h": ops.HostExtract({"u": _user(("a",))}),
-            "old": ops.HostExtract({"u": _user(("x",))}),
+            "h": extract.HostExtract({"u": _user(("a",))}),
+            "old": extract.HostExtract({"u": _user(("x",))}),
         },
         {},
     )
-    after = ops.Extract(
-        {"h": ops.HostExtract({"u": _user()})},
-        {"u@h": ops.HomeExtract(("a",), {})},
+    after = extract.Extract(
+        {"h": extract.HostExtract({"u": _user()})},
+        {"u@h": extract.HomeExtract(("a",), {})},
     )
-    found = {c.output: c for c in verify.compare(before, after, "main")}
+    found = {c.output: c for c in compare.compare(before, after, "main")}
     assert sorted(found) == ["old: u (gone)", "u@h (standalone)"]
     assert not found["u@h (standalone)"].differs
     assert found["old: u (gone)"].packages.lost == ("x",)

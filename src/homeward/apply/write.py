@@ -13,24 +13,13 @@ import difflib
 import os
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from homeward import proc
 from homeward.apply.spans import apply_edits
+from homeward.apply.validate import validate_many
 from homeward.errors import HomewardError
-from homeward.plan.types import Edit, Plan
-from homeward.syntax.validate import validate_many
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """The before and after of one path; `old`/`new` None means absent."""
-
-    path: Path  # repo-relative, after moves
-    old: bytes | None
-    new: bytes | None
-    moved_from: Path | None = None
+from homeward.plan.types import Edit, FileChange, Plan
 
 
 def _inside(root: Path, rel: Path) -> Path:

@@ -14,10 +14,10 @@ from enum import StrEnum
 from functools import cached_property
 
 from homeward.errors import Location
-from homeward.lint.hmdata import HomeOptions
+from homeward.knowledge.hmdata import HomeOptions
+from homeward.knowledge.mapping import ROWS, Row, hm_input_name, hm_release
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import ListValue
-from homeward.plan.mapping import ROWS, Row, hm_input_name, hm_release
 from homeward.syntax.find import (
     DYNAMIC,
     Definition,
@@ -35,7 +35,7 @@ MODULE_KEYWORDS = frozenset(
 )
 
 # The mapping table's option groups by length, for a fast "is this user-level?" test that
-# answers as `plan.mapping.classify` does for Fate.HOME and Fate.PACKAGES.
+# answers as `knowledge.mapping.classify` does for Fate.HOME and Fate.PACKAGES.
 _ROWS_BY_PREFIX: dict[tuple[str, ...], Row] = {}
 for _row in ROWS:
     _ROWS_BY_PREFIX.setdefault(_row.nixos, _row)
@@ -59,7 +59,7 @@ def is_user_packages(path: tuple[str, ...]) -> bool:
 
 
 def is_user_level(path: tuple[str, ...]) -> bool:
-    """Fate HOME or PACKAGES in the mapping table (`plan.mapping.classify`)."""
+    """Fate HOME or PACKAGES in the mapping table (`knowledge.mapping.classify`)."""
     return is_user_packages(path) or mapped_row(path) is not None
 
 

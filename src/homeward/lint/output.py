@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 from homeward import __version__
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import Location
 from homeward.lint.rules import FIXABLE, RULES
 from homeward.lint.run import CheckResult
-from homeward.plan.types import Diagnostic, Severity
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

@@ -12,7 +12,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import Location
+from homeward.knowledge.hmdata import HomeOptions
+from homeward.knowledge.mapping import renames_for
 from homeward.lint.facts import (
     MODULE_KEYWORDS,
     ROW_HEADS,
@@ -23,11 +26,8 @@ from homeward.lint.facts import (
     is_user_packages,
     mapped_row,
 )
-from homeward.lint.hmdata import HomeOptions
 from homeward.lint.packages import PackageRef, package_refs
 from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
-from homeward.plan.mapping import renames_for
-from homeward.plan.types import Diagnostic, Severity
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
 
@@ -448,9 +448,7 @@ def _shared_module_files(facts: Facts) -> set[Path]:
         for d in defs:
             for ref in import_refs(d.source, d.value, d.conditions):
                 if ref.kind is ImportKind.FILE and ref.target is not None:
-                    target = facts.repo.ev.resolve(root / d.source.path.parent / ref.target)
-                    if target.is_dir():
-                        target = target / "default.nix"
+                    target = facts.repo.ev.import_target(root / d.source.path.parent / ref.target)
                     if target.is_relative_to(root):
                         found.add(target.relative_to(root))
     return found

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import UsageError
+from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
-from homeward.lint.hmdata import load_home_options
 from homeward.lint.rules import RULES, lint
 from homeward.lint.suppress import is_suppressed
 from homeward.model.repo import Repo, load_repo
-from homeward.plan.types import Diagnostic, Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,11 +173,14 @@ class Evaluator:
                 self.on_read(file)
         return found
 
+    def import_target(self, path: Path) -> Path:
+        """The file `import path` reads: `path` resolved, a directory meaning its default.nix."""
+        path = path.resolve()
+        return path / "default.nix" if path.is_dir() else path
+
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
         """`import path`: the value of a file (a directory means its default.nix)."""
-        path = path.resolve()
-        if path.is_dir():
-            path = path / "default.nix"
+        path = self.import_target(path)
         if not path.is_relative_to(self.root):
             return Unknown(f"`{path.name}` is outside the repository", node, via)
         if not path.is_file():

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from homeward.errors import HomewardError, Location, NixError
+from homeward.model.extract import Extract, expect_mapping
 from homeward.nix import run
 
 HERE = Path(__file__).resolve().parent
@@ -29,107 +29,7 @@ OUTPUTS = ("nixosConfigurations", "homeConfigurations")
 HOME_MANAGER_PATH = "home-manager-path"
 
 
-# -- results ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class UserExtract:
-    """What one user gets on one host through the NixOS configuration."""
-
-    nixos_packages: tuple[str, ...]  # users.users.<u>.packages (sorted, duplicates kept)
-    home_packages: tuple[str, ...]  # home-manager.users.<u>.home.packages
-    settings: Mapping[str, str]  # effective: the NixOS side with home-manager's over it
-    nixos_settings: Mapping[str, str]  # the NixOS side alone
-    home_manager: bool = False  # home-manager's NixOS module configures this user
-    state_version: str | None = None  # home.stateVersion (`<error>`: it does not evaluate)
-
-    @property
-    def packages(self) -> frozenset[str]:
-        """Every package name the user gets, wherever it is declared."""
-        return frozenset(self.nixos_packages) | frozenset(self.home_packages)
-
-
-@dataclass(frozen=True, slots=True)
-class HostExtract:
-    users: Mapping[str, UserExtract]
-    # Packages enabled NixOS `programs.<p>` install system-wide (`programs.git` -> git).
-    programs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class HomeExtract:
-    """A standalone `homeConfigurations.<name>`."""
-
-    packages: tuple[str, ...]
-    settings: Mapping[str, str]
-    state_version: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Extract:
-    hosts: Mapping[str, HostExtract]
-    homes: Mapping[str, HomeExtract]
-
-    @classmethod
-    def from_json(cls, data: object) -> Extract:
-        """Validate what extract.nix printed."""
-        top = _mapping(data, "the extract")
-        hosts = {
-            name: HostExtract(
-                users={
-                    user: UserExtract(
-                        nixos_packages=_names(u.get("nixos_packages"), f"{name}.{user}"),
-                        home_packages=_names(u.get("home_packages"), f"{name}.{user}"),
-                        settings=_settings(u.get("settings"), f"{name}.{user}"),
-                        nixos_settings=_settings(u.get("nixos_settings"), f"{name}.{user}"),
-                        home_manager=u.get("home_manager") is True,
-                        state_version=_optional_str(u.get("state_version")),
-                    )
-                    for user, raw_user in _mapping(h.get("users"), f"host {name}").items()
-                    for u in [_mapping(raw_user, f"{name}.{user}")]
-                },
-                programs=_names(h.get("programs", []), f"host {name}"),
-            )
-            for name, raw in _mapping(top.get("hosts", {}), "hosts").items()
-            for h in [_mapping(raw, f"host {name}")]
-        }
-        homes = {
-            name: HomeExtract(
-                packages=_names(h.get("packages"), f"home {name}"),
-                settings=_settings(h.get("settings"), f"home {name}"),
-                state_version=_optional_str(h.get("state_version")),
-            )
-            for name, raw in _mapping(top.get("homes", {}), "homes").items()
-            for h in [_mapping(raw, f"home {name}")]
-        }
-        return cls(hosts, homes)
-
-    def merged(self, other: Extract) -> Extract:
-        return Extract({**self.hosts, **other.hosts}, {**self.homes, **other.homes})
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "hosts": {
-                name: {
-                    "users": {
-                        user: {
-                            "nixos_packages": list(u.nixos_packages),
-                            "home_packages": list(u.home_packages),
-                            "settings": dict(u.settings),
-                            "nixos_settings": dict(u.nixos_settings),
-                            "home_manager": u.home_manager,
-                        }
-                        for user, u in host.users.items()
-                    },
-                    "programs": list(host.programs),
-                }
-                for name, host in self.hosts.items()
-            },
-            "homes": {
-                name: {"packages": list(h.packages), "settings": dict(h.settings)}
-                for name, h in self.homes.items()
-            },
-        }
-
-
+# -- what record_standins returns ------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ModuleArg:
     """One element of a module list as nixosSystem/homeManagerConfiguration received it."""
@@ -151,29 +51,6 @@ class CallRecord:
 class Recording:
     hosts: Mapping[str, CallRecord]
     homes: Mapping[str, CallRecord]
-
-
-def _optional_str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _mapping(value: object, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise NixError(f"unexpected data from extract.nix for {what}: {value!r:.200}")
-    return value
-
-
-def _names(value: object, what: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise NixError(f"unexpected package list from extract.nix for {what}: {value!r:.200}")
-    return tuple(value)
-
-
-def _settings(value: object, what: str) -> dict[str, str]:
-    data = _mapping(value, what)
-    if not all(isinstance(v, str) for v in data.values()):
-        raise NixError(f"unexpected settings from extract.nix for {what}: {value!r:.200}")
-    return data
 
 
 # -- flakes through nix eval -----------------------------------------------------------------
@@ -225,17 +102,26 @@ def extract_flake(
     *,
     label: str = "the working tree",
     source_root: Path | None = None,
+    input_urls: Mapping[str, str] | None = None,
 ) -> Extract:
     """Every host, user and standalone home of the flake in `flake_dir`, evaluated by nix.
 
     `source_root` is the directory nix copies (the git checkout holding the flake); nix's
-    error positions are shown relative to it.
+    error positions are shown relative to it. `input_urls` (input name -> URL, as the caller
+    read them from flake.nix) name the input nix could not fetch.
     """
     if not (flake_dir / "flake.nix").is_file():
         raise HomewardError(f"no flake.nix in `{flake_dir}` ({label})")
     result = Extract({}, {})
     for output in OUTPUTS:
-        data = eval_output(flake_dir, output, override_inputs, label=label, source_root=source_root)
+        data = eval_output(
+            flake_dir,
+            output,
+            override_inputs,
+            label=label,
+            source_root=source_root,
+            input_urls=input_urls,
+        )
         if data is not None:
             result = result.merged(Extract.from_json(data))
     return result
@@ -248,6 +134,7 @@ def eval_output(
     *,
     label: str = "the working tree",
     source_root: Path | None = None,
+    input_urls: Mapping[str, str] | None = None,
 ) -> object | None:
     """extract.nix on one output of the flake; None when the flake has no such output."""
     args = [
@@ -271,7 +158,7 @@ def eval_output(
             stderr=exc.stderr,
         )
         raise explain(
-            shown, f"evaluating `{output}` of {label}", source_root or flake_dir, flake_dir
+            shown, f"evaluating `{output}` of {label}", source_root or flake_dir, input_urls
         ) from None
     try:
         parsed: object = json.loads(stdout)
@@ -330,19 +217,13 @@ def error_location(stderr: str, roots: Sequence[Path]) -> Location | None:
     return None
 
 
-def fetched_input(stderr: str, flake_dir: Path) -> str | None:
-    """The flake input whose URL nix failed to fetch, read statically from flake.nix."""
-    from homeward.model.repo import load_repo
-
-    try:
-        inputs = load_repo(flake_dir).inputs
-    except (HomewardError, OSError):
-        return None
+def fetched_input(stderr: str, input_urls: Mapping[str, str]) -> str | None:
+    """The flake input (of `input_urls`: name -> URL) whose URL nix failed to fetch."""
     text = stderr.lower()
-    for name, item in inputs.items():
-        if not item.url:
+    for name, item_url in input_urls.items():
+        if not item_url:
             continue
-        url = item.url.split("?")[0].lower()
+        url = item_url.split("?")[0].lower()
         scheme, _, rest = url.partition(":")
         parts = [p for p in rest.split("/") if p]
         if scheme in ("github", "gitlab", "sourcehut") and len(parts) >= 2:
@@ -355,13 +236,13 @@ def fetched_input(stderr: str, flake_dir: Path) -> str | None:
 
 
 def explain(
-    exc: NixError, doing: str, source_root: Path, flake_dir: Path | None = None
+    exc: NixError, doing: str, source_root: Path, input_urls: Mapping[str, str] | None = None
 ) -> NixError:
     """A NixError that says what failed, where (file:line:col) and what to do next."""
     stderr = exc.stderr
     summary = error_summary(stderr)
     if any(marker in stderr for marker in _FETCH):
-        name = fetched_input(stderr, flake_dir or source_root)
+        name = fetched_input(stderr, input_urls or {})
         which = f"the input `{name}`" if name else "an input"
         example = name or "nixpkgs"
         return NixError(
@@ -434,11 +315,11 @@ def extract_outputs_standins(repo_dir: Path, standins_dir: Path) -> Extract:
 
 def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
     """What each `nixosSystem` and `homeManagerConfiguration` call of the flake received."""
-    data = _mapping(_instantiate_standins(repo_dir, standins_dir, "record"), "the record")
+    data = expect_mapping(_instantiate_standins(repo_dir, standins_dir, "record"), "the record")
     root = repo_dir.resolve()
 
     def module(raw: object) -> ModuleArg:
-        m = _mapping(raw, "a module")
+        m = expect_mapping(raw, "a module")
         path = m.get("path")
         if isinstance(path, str):
             try:
@@ -455,7 +336,7 @@ def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
         )
 
     def call(raw: object, special: str) -> CallRecord:
-        c = _mapping(raw, "a call")
+        c = expect_mapping(raw, "a call")
         modules = c.get("modules", [])
         system = c.get("system")
         return CallRecord(
@@ -465,8 +346,11 @@ def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
         )
 
     return Recording(
-        hosts={n: call(c, "special_args") for n, c in _mapping(data["hosts"], "hosts").items()},
+        hosts={
+            n: call(c, "special_args") for n, c in expect_mapping(data["hosts"], "hosts").items()
+        },
         homes={
-            n: call(c, "extra_special_args") for n, c in _mapping(data["homes"], "homes").items()
+            n: call(c, "extra_special_args")
+            for n, c in expect_mapping(data["homes"], "homes").items()
         },
     )

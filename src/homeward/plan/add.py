@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, UsageError
+from homeward.knowledge.mapping import hm_input_name, hm_release
 from homeward.model.repo import Context, ModuleKind, Repo, SystemConfig, User
 from homeward.plan.init import (
     InitSpec,
@@ -29,7 +30,6 @@ from homeward.plan.init import (
     host_problem,
     user_problem,
 )
-from homeward.plan.mapping import hm_input_name, hm_release
 from homeward.plan.migrate import (
     FlakeEditor,
     MigrateOptions,

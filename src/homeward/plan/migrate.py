@@ -3,7 +3,7 @@
 What "correct" means is in DESIGN.md (Migration semantics). The plan:
 1. finds each user's user-level definitions: `users.users.<u>.packages` anywhere, and in the
    user's own files (`home/<u>.nix`, `home/<u>/...`) every option, classified by the mapping
-   table (`plan/mapping.py`): home-manager counterpart, system-level, or user-level without a
+   table (`knowledge/mapping.py`): home-manager counterpart, system-level, or user-level without a
    counterpart (stays NixOS, reported);
 2. decides where each goes: `home/<u>/features/<feature>.nix` when it reaches every host of the
    user, `home/<u>/<host>.nix` when only some, a system module for what stays NixOS;
@@ -21,7 +21,19 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
+from homeward.knowledge.mapping import (
+    Fate,
+    Feature,
+    Row,
+    classify,
+    hm_input_name,
+    hm_release,
+    package_feature,
+    renames_for,
+    unsupported,
+)
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, Repo, SystemConfig, User
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.chunks import (
@@ -35,19 +47,8 @@ from homeward.plan.chunks import (
     covering_step,
     package_items,
 )
-from homeward.plan.mapping import (
-    Fate,
-    Feature,
-    Row,
-    classify,
-    hm_input_name,
-    hm_release,
-    package_feature,
-    renames_for,
-    unsupported,
-)
 from homeward.plan.nixcode import list_binding, relative_import
-from homeward.plan.types import Delete, Diagnostic, Edit, Move, Moved, NewFile, Plan, Severity
+from homeward.plan.types import Delete, Edit, Move, Moved, NewFile, Plan
 from homeward.syntax.edit import (
     Span,
     add_formal,
@@ -803,7 +804,7 @@ class Planner:
         dest: DestFile,
         reach: tuple[str, ...],
     ) -> bool:
-        from homeward.plan.mapping import Row
+        from homeward.knowledge.mapping import Row
 
         assert isinstance(row, Row)
         by_binding: dict[int, list[Definition]] = defaultdict(list)

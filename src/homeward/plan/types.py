@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
+from homeward.diagnostics import Diagnostic
 from homeward.errors import Location
 
 
@@ -42,27 +42,6 @@ class Delete:
     why: str
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    severity: Severity
-    message: str
-    at: Location | None = None
-    code: str = ""
-    hint: str = ""
-
-    def render(self) -> str:
-        where = f"{self.at}: " if self.at else ""
-        code = f"{self.code} " if self.code else ""
-        text = f"{where}{self.severity}: {code}{self.message}"
-        return text + (f"\n  hint: {self.hint}" if self.hint else "")
-
-
 @dataclass(frozen=True, slots=True)
 class Moved:
     """One line of the ledger: a user-level definition, where it was, where it goes."""
@@ -72,6 +51,16 @@ class Moved:
     target: Path  # repo-relative file
     as_: str  # the option it becomes: `home.packages`
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """The before and after of one path; `old`/`new` None means absent."""
+
+    path: Path  # repo-relative, after moves
+    old: bytes | None
+    new: bytes | None
+    moved_from: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeward.render import console
 
 if TYPE_CHECKING:
-    from homeward.apply.write import FileChange
-    from homeward.plan.types import Plan
+    from homeward.plan.types import FileChange, Plan
 
 
 def print_summary(plan: Plan, changes: list[FileChange]) -> None:

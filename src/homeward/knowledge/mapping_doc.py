@@ -1,16 +1,16 @@
-"""docs/mapping.md, rendered from the tables in `plan/mapping.py` (a test keeps them in sync)."""
+"""docs/mapping.md, rendered from the tables in `knowledge/mapping.py` (a test keeps them in sync)."""
 
 from __future__ import annotations
 
-from homeward.plan.mapping import KEEP, PACKAGE_FEATURES, ROWS, SYSTEM_PREFIXES, Feature
+from homeward.knowledge.mapping import KEEP, PACKAGE_FEATURES, ROWS, SYSTEM_PREFIXES, Feature
 
 
 def render() -> str:
     lines = [
         "# What `homeward migrate` moves, and where",
         "",
-        "Generated from `src/homeward/plan/mapping.py` by",
-        "`python -m homeward.plan.mapping_doc > docs/mapping.md`; `tests/test_mapping.py` fails",
+        "Generated from `src/homeward/knowledge/mapping.py` by",
+        "`python -m homeward.knowledge.mapping_doc > docs/mapping.md`; `tests/test_mapping.py` fails",
         "when this page and the tables disagree.",
         "",
         "## Where definitions go",

@@ -4,7 +4,7 @@
 name; everything else found in a user file is either system-level (it moves to a system module)
 or user-level without an exact counterpart (it stays a NixOS option, and the report says why).
 Option names were checked against home-manager's and nixpkgs' sources; `tests/test_mapping.py`
-checks every row against `data/hm_options.json`, the list of option paths read from
+checks every row against `knowledge/data/hm_options.json`, the list of option paths read from
 home-manager's module tree.
 """
 

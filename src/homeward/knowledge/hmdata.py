@@ -1,6 +1,6 @@
 """home-manager's option names, kept as data: what HW004 checks home-manager modules against.
 
-`data/hm_options.json` is derived from home-manager's module tree: `namespaces` are the
+`knowledge/data/hm_options.json` is derived from home-manager's module tree: `namespaces` are the
 top-level option names (`programs`, `home`, `xdg`, ...), `nixos_only` the names NixOS has and
 home-manager does not (`boot`, `users`, `services.openssh`, ...). Its `options` are a selection
 (the ones the mapping table uses), not every option: so below the top level only the NixOS-only
@@ -80,7 +80,7 @@ class HomeOptions:
 
 def load_home_options() -> HomeOptions | None:
     """The shipped data, or None when this installation has none (HW004 is then skipped)."""
-    path = Path(__file__).resolve().parent.parent / "data" / DATA
+    path = Path(__file__).resolve().parent / "data" / DATA
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

@@ -1,0 +1,32 @@
+"""Validate produced text before it is written: tree-sitter (`syntax/validate.py`), then nix
+itself (`nix-instantiate --parse`) when it is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeward.errors import HomewardError
+from homeward.nix.run import nix_available, parse_check, parse_check_many
+from homeward.syntax.validate import INTERNAL_HINT, validate_syntax
+
+
+def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> None:
+    """Validate several produced files: tree-sitter each, then one `nix-instantiate --parse`
+    over all of them (one process instead of one per file)."""
+    for shown_as, text in texts.items():
+        validate_syntax(text, shown_as)
+    if not use_nix or not texts or not nix_available():
+        return
+    error = parse_check_many({p: t.decode() for p, t in texts.items()})
+    if error is not None:
+        raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
+
+
+def validate_nix(text: bytes, shown_as: Path, *, use_nix: bool = True) -> None:
+    """Raise a located HomewardError if `text` is not valid Nix."""
+    validate_syntax(text, shown_as)
+    if not use_nix or not nix_available():
+        return
+    error = parse_check(text.decode(), shown_as)
+    if error is not None:
+        raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
