@@ -25,7 +25,22 @@ COMMANDS = {
     "verify": "prove with the real nix that nothing was lost between two revisions",
     "switch": "run (or print) the nixos-rebuild and home-manager switch commands",
     "add": "grow the layout: add a feature, a host or a user",
+    "rule": "explain a rule of `check` (from docs/rules.md)",
+    "rules": "list the rules of `check`",
+    "completions": "print the shell completion script for bash, zsh or fish",
+    "man": "print the man page (roff)",
 }
+
+EXIT_CODES = (
+    (0, "done, or nothing to do"),
+    (1, "findings of error severity, a pending migration (--check), or verify found a difference"),
+    (2, "usage: bad flags, unknown host or user, an invalid name"),
+    (3, "nothing was changed: the input or the situation does not allow it"),
+    (4, "a homeward bug; nothing is left half-done"),
+    (5, "interrupted or failed and the rollback could not finish; the next run restores"),
+    (130, "interrupted (SIGINT) after a complete rollback"),
+)
+"""The exit codes of DESIGN.md, for the man page."""
 
 
 def _dir(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ignore", default="", metavar="CODES", help="skip these rules (comma-separated)"
     )
+    p.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings of error severity remain (report only)",
+    )
 
     p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
     _dir(p)
@@ -162,6 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the plan and a diff; write nothing"
     )
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+
+    p = sub.add_parser("rule", help=COMMANDS["rule"], description=COMMANDS["rule"])
+    p.add_argument("code", metavar="CODE", help="the rule's code, e.g. HW003")
+    p.add_argument("--json", action="store_true", help="print the rule as JSON")
+
+    p = sub.add_parser("rules", help=COMMANDS["rules"], description=COMMANDS["rules"])
+    p.add_argument("--json", action="store_true", help="print the rules as JSON")
+
+    p = sub.add_parser(
+        "completions", help=COMMANDS["completions"], description=COMMANDS["completions"]
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL")
+
+    p = sub.add_parser("man", help=COMMANDS["man"], description=COMMANDS["man"])
     return parser
 
 

@@ -29,6 +29,7 @@ class Options:
     format: str = "text"
     select: str = ""
     ignore: str = ""
+    exit_zero: bool = False
     debug: bool = False
 
 
@@ -89,7 +90,7 @@ def run(opts: Options) -> int:
         out(json.dumps(output.sarif_log(result, opts.dir), indent=2))
     else:
         output.print_text(result, opts.dir)
-    return int(Exit.FINDINGS if result.errors else Exit.OK)
+    return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from homeward import __version__
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import Location
+from homeward.lint.explain import help_uri
 from homeward.lint.rules import FIXABLE, RULES
 from homeward.lint.run import CheckResult
 
@@ -120,6 +121,7 @@ def sarif_log(result: CheckResult, shown: Path) -> dict[str, Any]:
             "name": r.name,
             "shortDescription": {"text": r.summary},
             "help": {"text": r.hint + (f" ({FIXABLE})" if r.fixable else "")},
+            "helpUri": help_uri(r.code),
             "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
             "properties": {"fixable": r.fixable},
         }

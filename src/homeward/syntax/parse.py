@@ -1,14 +1,24 @@
-"""Parsing Nix with tree-sitter: the one module that knows which grammar package we use.
+"""Parsing Nix with tree-sitter: the one module that knows where the grammar comes from.
 
-Why the grammar comes from `tree-sitter-language-pack` 0.13.0: its wheel ships a current nix
-grammar (accepts `{ a, b, }:`), while `tree-sitter-nix` 0.1.0 rejects trailing commas and the
-pack's 1.x releases download grammars at run time, which fails offline. Importing the grammar is
-deferred to the first parse so that `homeward --help` imports no third-party module.
+Two sources, one parser:
+- `$HOMEWARD_NIX_GRAMMAR`, a compiled nix grammar: nixpkgs' `tree-sitter-grammars.tree-sitter-nix`
+  (its output directory or the `parser` library in it, which exports `tree_sitter_nix`), or a
+  grammar built as a Python extension module (what the language pack ships,
+  `bindings/nix.abi3.so`). The Nix package sets it, so it needs only `python3Packages.tree-sitter`
+  and not the 184 MB language pack.
+- otherwise `tree-sitter-language-pack` 0.13.0: its wheel ships a current nix grammar (accepts
+  `{ a, b, }:`), while `tree-sitter-nix` 0.1.0 rejects trailing commas and the pack's 1.x releases
+  download grammars at run time, which fails offline.
+Importing the grammar is deferred to the first parse so that `homeward --help` imports no
+third-party module.
 """
 
 from __future__ import annotations
 
 import bisect
+import ctypes
+import importlib.machinery
+import importlib.util
 import os
 import stat
 import threading
@@ -20,19 +30,88 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser, Tree
+    from tree_sitter import Language, Node, Parser, Tree
+
+GRAMMAR_ENV = "HOMEWARD_NIX_GRAMMAR"
+"""A compiled nix grammar to use instead of the language pack's (set by the Nix package)."""
 
 _local = threading.local()
+_languages: dict[str, Language] = {}  # grammar source -> Language, loaded once per process
+_lock = threading.Lock()
 
 
 def _parser() -> Parser:
     parser: Parser | None = getattr(_local, "parser", None)
     if parser is None:
-        from tree_sitter_language_pack import get_parser
+        from tree_sitter import Parser
 
-        parser = get_parser("nix")
+        parser = Parser(nix_language())
         _local.parser = parser
     return parser
+
+
+def nix_language() -> Language:
+    """The nix grammar: `$HOMEWARD_NIX_GRAMMAR` when set, else the language pack's."""
+    source = os.environ.get(GRAMMAR_ENV, "")
+    with _lock:
+        language = _languages.get(source)
+        if language is None:
+            language = load_grammar(Path(source)) if source else _pack_language()
+            _languages[source] = language
+    return language
+
+
+def _pack_language() -> Language:
+    from tree_sitter_language_pack import get_language
+
+    language: Language = get_language("nix")
+    return language
+
+
+def load_grammar(path: Path) -> Language:
+    """Load a compiled nix grammar from a file, or from a directory holding `parser`.
+
+    A plain grammar library (how nixpkgs builds `tree-sitter-grammars.tree-sitter-nix`) exports
+    the C function `tree_sitter_nix`; a grammar built as a Python extension module (as in the
+    language pack's wheel) hides it and exports `PyInit_<module>`, whose `language()` returns it.
+    """
+    from tree_sitter import Language
+
+    library = path / "parser" if path.is_dir() else path
+    where = f"{GRAMMAR_ENV}={path}"
+    try:
+        handle = ctypes.CDLL(str(library))
+    except OSError as exc:
+        raise HomewardError(
+            f"cannot load the nix grammar `{library}`: {exc}",
+            hint=f"point {where.split('=')[0]} at a compiled tree-sitter nix grammar, or unset it",
+        ) from None
+    entry = getattr(handle, "tree_sitter_nix", None)
+    if entry is not None:
+        entry.restype = ctypes.c_void_p
+        return Language(_capsule(entry()))
+    module_name = library.name.split(".")[0]
+    if getattr(handle, f"PyInit_{module_name}", None) is not None:
+        loader = importlib.machinery.ExtensionFileLoader(module_name, str(library))
+        spec = importlib.util.spec_from_file_location(module_name, library, loader=loader)
+        if spec is not None:
+            module = importlib.util.module_from_spec(spec)
+            loader.exec_module(module)
+            return Language(module.language())
+    raise HomewardError(
+        f"`{library}` ({where}) is not a nix grammar: it exports neither `tree_sitter_nix` "
+        f"nor a Python module `{module_name}`",
+        hint=f"point {GRAMMAR_ENV} at nixpkgs' tree-sitter-grammars.tree-sitter-nix, or unset it",
+    )
+
+
+def _capsule(pointer: int | None) -> object:
+    """Wrap a `TSLanguage *` as the capsule py-tree-sitter expects (bare ints are deprecated)."""
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
+    capsule: object = new(pointer, b"tree_sitter.Language", None)
+    return capsule
 
 
 def parse_tree(text: bytes) -> Tree:

@@ -73,7 +73,11 @@ let
       pkgs = pyPkgs;
       withPackages = _: mkDrv { name = "${pname}-1.0-env"; };
     };
-  pyPkgs = prefixed "python3-" names.python3Packages;
+  pyPkgs = prefixed "python3-" names.python3Packages // pythonBuild.pythonBuild;
+  pythonBuild = import ./python-build.nix {
+    inherit lib mkDrv pkg final;
+    pyPkgs = prefixed "python3-" names.python3Packages;
+  };
 
   linuxPackages = {
     kernel = pkg "linux";
@@ -127,8 +131,13 @@ let
     symlinkJoin = { name, ... }: mkDrv { inherit name; };
     buildEnv = { name, ... }: mkDrv { inherit name; };
     runCommand =
-      name: _: _:
-      mkDrv { inherit name; };
+      name: env: buildCommand:
+      mkDrv {
+        inherit name;
+        extra = {
+          inherit env buildCommand;
+        };
+      };
     runCommandLocal =
       name: _: _:
       mkDrv { inherit name; };
@@ -219,7 +228,8 @@ let
         };
       };
       darwin = pkgSet [ "apple_sdk" "libiconv" ];
-    };
+    }
+    // pythonBuild.top;
 
   # Overlays see the final set, as in nixpkgs.
   final = b.foldl' (prev: overlay: prev // overlay final prev) base overlays;
