@@ -252,6 +252,65 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "3 errors, 0 warnings\n"
         ),
     ),
+    "hw004-deep-paths": (
+        Case(
+            {
+                CLI: (
+                    "  programs.zsh.enable = true;\n",
+                    (
+                        "  programs.zsh.enable = true;\n"
+                        '  programs.git.setings.user.name = "Ham";\n'
+                        "  programs.gti.enable = true;\n"
+                        "  programs.zsh.oh-my-zsh.enabel = true;\n"
+                        '  home.file.".vimrc".sorce = ./vimrc;\n'
+                        "  programs.thefuck.enable = true;\n"
+                    ),
+                )
+            }
+        ),
+        1,
+        (
+            "repo/home/ham/features/cli.nix:11:3: HW004 home-manager has no option `programs.git.setings`\n"
+            "  hint: did you mean `programs.git.settings`?\n"
+            "repo/home/ham/features/cli.nix:12:3: HW004 home-manager has no option `programs.gti`\n"
+            "  hint: did you mean `programs.git`?\n"
+            "repo/home/ham/features/cli.nix:13:3: HW004 home-manager has no option `programs.zsh.oh-my-zsh.enabel`\n"
+            "  hint: did you mean `programs.zsh.oh-my-zsh.enable`?\n"
+            'repo/home/ham/features/cli.nix:14:3: HW004 home-manager has no option `home.file.".vimrc".sorce`\n'
+            '  hint: did you mean `home.file.".vimrc".source`?\n'
+            "repo/home/ham/features/cli.nix:15:3: HW004 home-manager removed `programs.thefuck`\n"
+            "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
+            "5 errors, 0 warnings\n"
+        ),
+    ),
+    "hw004-deep-paths-that-exist": (
+        Case(
+            {
+                CLI: (
+                    "  programs.zsh.enable = true;\n",
+                    (
+                        "  programs.zsh.enable = true;\n"
+                        '  programs.git.settings.user.name = "Ham";\n'
+                        '  programs.git.settings.alias.co = "checkout";\n'
+                        "  programs.zsh.oh-my-zsh.enable = true;\n"
+                        '  programs.zsh.oh-my-zsh.plugins = [ "git" ];\n'
+                        '  home.file.".vimrc".source = ./vimrc;\n'
+                        '  xdg.configFile."foot/foot.ini".text = "";\n'
+                        '  programs.firefox.profiles.ham.settings."browser.startup.page" = 3;\n'
+                        '  accounts.email.accounts.work.address = "ham@example.org";\n'
+                        '  systemd.user.tmpfiles.rules = [ "d %h/tmp - - - -" ];\n'
+                        "  home.file.notes = {\n"
+                        '    target = "notes.txt";\n'
+                        '    text = "hi";\n'
+                        "  };\n"
+                    ),
+                ),
+                "home/ham/features/vimrc": "set nu\n",
+            }
+        ),
+        0,
+        "no findings\n",
+    ),
     "hw004-home-options": (
         Case(
             {

@@ -33,6 +33,45 @@ def test_home_options() -> None:
     assert options.unknown_prefix(("programs", "anything")) is None
 
 
+def test_home_option_tree() -> None:
+    """Why: HW004 checks full paths (issue 13): a misspelled name at any depth is found, but
+    the check stops at an option's value (attrsOf, free-form) and looks into walked submodules,
+    whatever the attribute name below an attrsOf-submodule option."""
+    options = HomeOptions.from_json(
+        {
+            "namespaces": ["programs", "home"],
+            "nixos_only": [],
+            "options": {
+                "programs.git.enable": {"type": "bool", "file": "git.nix"},
+                "programs.git.settings": {"type": "either", "file": "git.nix"},
+                "programs.thefuck": {"type": "unspecified", "file": "d.nix", "removed": True},
+                "home.file": {"type": "attrsOf", "file": "files.nix", "subtree": "walked"},
+                "home.file.<name>.source": {"type": "path", "file": "files.nix"},
+                "home.services": {"type": "attrsOf", "file": "s.nix", "subtree": "open"},
+            },
+        }
+    )
+    assert options.unknown_path(("programs", "git", "settings", "user", "name")) is None
+    assert options.unknown_path(("programs", "git")) is None
+    assert options.unknown_path(("home", "file", ".vimrc", "source")) is None
+    assert options.unknown_path(("home", "services", "x", "anything")) is None
+    assert options.unknown_path(("programs", "${x}", "y"), "${x}") is None
+    typo = options.unknown_path(("programs", "git", "setings", "user"))
+    assert typo is not None
+    assert (typo.prefix, typo.near, typo.removed) == (
+        ("programs", "git", "setings"),
+        "settings",
+        False,
+    )
+    missing = options.unknown_path(("home", "file", "a", "sorce"))
+    assert missing is not None and missing.prefix == ("home", "file", "a", "sorce")
+    removed = options.unknown_path(("programs", "thefuck", "enable"))
+    assert removed is not None and removed.removed
+    assert removed.prefix == ("programs", "thefuck")
+    unknown_top = options.unknown_path(("foo",))
+    assert unknown_top is not None and unknown_top.prefix == ("foo",)
+
+
 def test_shipped_options_data() -> None:
     """Why: the shipped data must load, and hold the names the issue names."""
     options = load_home_options()
@@ -40,6 +79,14 @@ def test_shipped_options_data() -> None:
     assert {"programs", "services", "home", "xdg"} <= options.namespaces
     assert options.nixos_only_prefix(("services", "openssh", "enable")) == ("services", "openssh")
     assert options.nixos_only_prefix(("users", "users", "ham")) is not None
+    assert options.unknown_path(("programs", "git", "settings", "user", "name")) is None
+    assert options.unknown_path(("home", "file", ".vimrc", "source")) is None
+    assert options.unknown_path(("xdg", "configFile", "a/b", "text")) is None
+    assert options.unknown_path(("systemd", "user", "tmpfiles", "rules")) is None
+    setings = options.unknown_path(("programs", "git", "setings"))
+    assert setings is not None and setings.near == "settings"
+    assert options.unknown_path(("programs", "gti", "enable")) is not None
+    assert options.unknown_path(("programs", "nano", "enable")) is not None
 
 
 PACKAGE_LISTS = {

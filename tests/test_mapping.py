@@ -75,16 +75,42 @@ def test_data_file_is_canonical_json(name: str) -> None:
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
-@pytest.mark.parametrize("name", DATA_FILES)
-def test_every_option_names_a_file_that_was_read(name: str) -> None:
+def file_of(entry: str | dict[str, str]) -> str:
+    """The declaring file of an option (`hm_options.json` also records its type)."""
+    return entry if isinstance(entry, str) else entry["file"]
+
+
+def test_nixos_options_name_a_file_that_was_read() -> None:
     """Why: each option path must be traceable to the file (and commit) it was read from."""
-    data = load(name)
-    source = data["source"]
-    assert source["repository"] in {"nix-community/home-manager", "NixOS/nixpkgs"}
+    source = nixos()["source"]
+    assert source["repository"] == "NixOS/nixpkgs"
     assert len(source["commit"]) == 40
-    for path, file in data["options"].items():
+    for path, file in nixos()["options"].items():
         assert file in source["files"], f"{path}: {file} is not listed in source.files"
         assert len(source["files"][file]) == 40
+
+
+def test_home_options_are_the_evaluated_tree() -> None:
+    """Why: HW004 checks full paths against this tree, so it must be the whole of home-manager
+    at one recorded commit (scripts/hm_options.py), every option with its file and type."""
+    data = hm()
+    source = data["source"]
+    assert source["repository"] == "nix-community/home-manager"
+    assert len(source["commit"]) == 40
+    assert len(source["lib"]["commit"]) == 40
+    assert source["generated_by"] == "scripts/hm_options.py"
+    options = data["options"]
+    assert len(options) > 5000
+    for path, entry in options.items():
+        assert entry["file"].endswith(".nix") and entry["type"], path
+    # Deep options, options below submodules, removed and renamed ones are all there.
+    assert options["programs.git.settings"]["type"] == "either"
+    assert options["home.file"]["subtree"] == "walked"
+    assert options["home.file.<name>.source"]["type"] == "path"
+    assert options["programs.zsh.oh-my-zsh.plugins"]["type"] == "listOf"
+    assert options["programs.thefuck"]["removed"]
+    assert options["programs.git.userName"]["alias"] == "programs.git.settings.user.name"
+    assert not any(p.startswith("programs.nano.") for p in options)
 
 
 # --- every row against both sides ----------------------------------------------------------
@@ -141,7 +167,9 @@ def test_row_source_is_the_declaring_file(row: Row) -> None:
         if "*" in row.supported
         else [dotted((*row.home, row.renames.get(n, n))) for n in row.supported]
     )
-    files = {f for p in paths for o, f in hm_opts.items() if o == p or o.startswith(p + ".")}
+    files = {
+        file_of(f) for p in paths for o, f in hm_opts.items() if o == p or o.startswith(p + ".")
+    }
     assert files == {row.source}, f"{row_id(row)}: declared in {sorted(files)}"
 
 

@@ -201,7 +201,7 @@ ROWS: tuple[Row, ...] = (
         Feature.DESKTOP,
         note="NixOS writes `policies` to /etc/firefox, home-manager wraps the package; "
         "`preferences`, `autoConfig` and `nativeMessagingHosts.packages` differ in shape",
-        source="modules/programs/firefox/mkFirefoxModule.nix",
+        source="modules/programs/firefox/default.nix",  # options written in mkFirefoxModule.nix
     ),
     _row(
         "programs.lazygit",

@@ -28,6 +28,7 @@ from homeward.lint.facts import (
 )
 from homeward.lint.packages import PackageRef, package_refs
 from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
+from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
 
@@ -238,7 +239,7 @@ def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
     sources.extend((h.external or h.opaque, h.inline) for h in facts.homes if h.inline)
     # Why one verdict per path: the same paths (`home.packages`, `programs.<x>.enable`) come
     # back in module after module of every home.
-    verdicts: dict[tuple[str, ...], tuple[tuple[str, ...], bool] | None] = {}
+    verdicts: dict[tuple[str, ...], tuple[tuple[str, ...], str, str | None] | None] = {}
     for lenient, defs in sources:
         reported: set[tuple[str, ...]] = set()
         for d in defs:
@@ -249,17 +250,24 @@ def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
                 verdict = verdicts[path] = _option_verdict(path, options, declared, declared_heads)
             if verdict is None:
                 continue
-            prefix, nixos = verdict
-            if not nixos and lenient:
+            prefix, kind, hint = verdict
+            if kind != "nixos" and lenient:
                 continue
             if prefix in reported:
                 continue
             reported.add(prefix)
-            if nixos:
-                message = f"`{_dotted(prefix)}` is a NixOS option: home-manager has no such option"
+            if kind == "nixos":
+                message = f"`{_written(prefix)}` is a NixOS option: home-manager has no such option"
+            elif kind == "removed":
+                message = f"home-manager removed `{_written(prefix)}`"
             else:
-                message = f"home-manager has no option `{_dotted(prefix)}`"
-            yield Finding(binding_location(d, len(prefix)), message)
+                message = f"home-manager has no option `{_written(prefix)}`"
+            yield Finding(binding_location(d, len(prefix)), message, hint=hint)
+
+
+def _written(path: Iterable[str]) -> str:
+    """An option path as nix code writes it (`home.file.".vimrc".source`)."""
+    return ".".join(map(attr_key, path))
 
 
 def _option_verdict(
@@ -267,18 +275,25 @@ def _option_verdict(
     options: HomeOptions,
     declared: list[tuple[str, ...]],
     declared_heads: set[str],
-) -> tuple[tuple[str, ...], bool] | None:
-    """(the prefix to report, whether it is a NixOS option) for a home-manager definition at
-    `path`; None when it is fine (or a home-manager option homeward does not know)."""
+) -> tuple[tuple[str, ...], str, str | None] | None:
+    """(the prefix to report, "nixos" | "removed" | "unknown", a hint) for a home-manager
+    definition at `path`; None when it is fine (or homeward cannot tell)."""
     if not path or path[0] in MODULE_KEYWORDS or DYNAMIC in path[:2]:
         return None
     if path[0] in declared_heads and _declared(path, declared):
         return None
     nixos = options.nixos_only_prefix(path)
     if nixos is not None:
-        return nixos, True
-    unknown = options.unknown_prefix(path)
-    return None if unknown is None else (unknown, False)
+        return nixos, "nixos", None
+    unknown = options.unknown_path(path, DYNAMIC)
+    if unknown is None:
+        return None
+    if unknown.removed:
+        return unknown.prefix, "removed", None
+    hint = None
+    if unknown.near is not None:
+        hint = f"did you mean `{_written((*unknown.prefix[:-1], unknown.near))}`?"
+    return unknown.prefix, "unknown", hint
 
 
 def _declared(path: tuple[str, ...], declared: list[tuple[str, ...]]) -> bool:
