@@ -37,7 +37,8 @@ PACKAGES = [
 ]
 
 
-def generate(root: Path, hosts: int, users: int) -> None:
+def generate(root: Path, hosts: int, users: int, modules: int = 0) -> None:
+    """Write the configuration; `modules`: that many more small system modules per host."""
     host_names = [f"host{i:02d}" for i in range(hosts)]
     user_names = [f"user{i:02d}" for i in range(users)]
     (root / "modules/system").mkdir(parents=True)
@@ -66,6 +67,15 @@ def generate(root: Path, hosts: int, users: int) -> None:
         imports = ["../../modules/system/users.nix"] + [
             f"../../home/{u}.nix" for i, u in enumerate(user_names) if (i + h) % 2 == 0
         ]
+        for k in range(modules):
+            imports.append(f"./m{k:02d}.nix")
+            (d / f"m{k:02d}.nix").write_text(
+                "{ pkgs, lib, ... }:\n{\n"
+                f"  # {host}: part {k}\n"
+                f"  services.s{k}.enable = lib.mkDefault true;\n"
+                f"  environment.systemPackages = [ pkgs.{PACKAGES[(h + k) % len(PACKAGES)]} ];\n"
+                f'  environment.etc."s{k}.conf".text = "port = {8000 + k}";\n}}\n'
+            )
         extra = "\n".join(
             f"  users.users.{u}.packages = [ pkgs.{PACKAGES[(h + i) % len(PACKAGES)]} ];"
             for i, u in enumerate(user_names[:2])
