@@ -126,3 +126,22 @@ def test_every_file_parses_with_nix(
             continue
         p = subprocess.run([nix, "--parse", str(path)], capture_output=True, text=True, check=False)
         assert p.returncode == 0, f"{path}: {p.stderr}"
+
+
+def test_add_user_reads_the_release_migrate_and_check_read(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue #9): with home-manager on master and nixpkgs on 25.05 the flake is on master
+    for `migrate` and `check`; `add user` once read nixpkgs' branch instead and wrote
+    `programs.git.extraConfig` with a "25.11 renames this" note."""
+    flake = repo / "flake.nix"
+    text = flake.read_text()
+    pinned = "github:nix-community/home-manager/release-25.05"
+    assert pinned in text
+    flake.write_text(text.replace(pinned, "github:nix-community/home-manager"))
+    git(repo, "commit", "-qam", "home-manager master")
+    code, out = run_add(capsys, "user", "eve", "--dir", str(repo))
+    assert code == 0, out
+    git_feature = (repo / "home/eve/features/git.nix").read_text()
+    assert "settings = {" in git_feature
+    assert "extraConfig" not in git_feature and "renames" not in git_feature

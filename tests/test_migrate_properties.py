@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from homeward.syntax.find import read_module
@@ -78,7 +79,7 @@ def test_migrate_moves_only_user_definitions(config: Config) -> None:
             for d in info.module.definitions
             if (str(info.path), d.dotted) not in user_level and d.path != ("imports",)
         }
-        plan = plan_migration(repo, MigrateOptions())
+        plan = plan_migration(build_index(repo), MigrateOptions())
         assert not plan.empty
         assert main(["migrate", str(root)]) == 0
         after_repo = load_repo(root)

@@ -28,6 +28,7 @@ def run(opts: Options) -> int:
         unified_diff,
         validate_changes,
     )
+    from homeward.model.index import build_index
     from homeward.model.repo import load_repo
     from homeward.plan.add import AddSpec, plan_add
     from homeward.render import console
@@ -37,7 +38,8 @@ def run(opts: Options) -> int:
         ensure_clean(repo.root)
     hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
     plan = plan_add(
-        repo, AddSpec(opts.kind, opts.name, user=opts.user, hosts=hosts, system=opts.system)
+        build_index(repo),
+        AddSpec(opts.kind, opts.name, user=opts.user, hosts=hosts, system=opts.system),
     )
     changes = compute_changes(repo.root, plan)
     validate_changes(changes)

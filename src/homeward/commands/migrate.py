@@ -28,6 +28,7 @@ def run(opts: Options) -> int:
         unified_diff,
         validate_changes,
     )
+    from homeward.model.index import build_index
     from homeward.model.repo import load_repo
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
@@ -38,7 +39,7 @@ def run(opts: Options) -> int:
     if writes and not opts.allow_dirty:
         ensure_clean(repo.root)
     plan = plan_migration(
-        repo,
+        build_index(repo),
         MigrateOptions(
             features=opts.features == "split",
             mode=Mode(opts.mode),

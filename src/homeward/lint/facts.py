@@ -8,14 +8,15 @@ modules are "user files", and where a binding that covers an option group is wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
 from homeward.errors import Location
 from homeward.knowledge.hmdata import HomeOptions
-from homeward.knowledge.mapping import ROWS, Row, hm_input_name, hm_release
+from homeward.knowledge.mapping import ROWS, Row
+from homeward.model.index import Index
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import ListValue
 from homeward.syntax.find import (
@@ -116,26 +117,23 @@ class HomeConfig:
 
 @dataclass(eq=False)
 class Facts:
-    """A Repo plus what the rules need beside it; derived views are computed once, lazily."""
+    """The index plus what only the rules need; derived views are computed once, lazily."""
 
-    repo: Repo
+    index: Index
     feature_files: tuple[str, ...] = ()  # repo-relative `home/*/features/**/*.nix` (posix)
     home_options: HomeOptions | None = None
     _user_files: dict[str, bool] = field(default_factory=dict, repr=False)
-    _heads: dict[str, dict[str, list[Definition]]] = field(default_factory=dict, repr=False)
     _reached: dict[str, list[ModuleInfo]] = field(default_factory=dict, repr=False)
-    _host_heads: dict[tuple[str, str], list[Definition]] = field(default_factory=dict, repr=False)
     _opaque: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
 
-    @cached_property
+    @property
+    def repo(self) -> Repo:
+        return self.index.repo
+
+    @property
     def release(self) -> tuple[int, int] | None:
-        """The home-manager release the flake tracks (its input, else nixpkgs'); None: master."""
-        hm_name = hm_input_name(self.repo.inputs)
-        hm = self.repo.inputs.get(hm_name) if hm_name else None
-        nixpkgs = self.repo.inputs.get("nixpkgs")
-        return hm_release(hm.url if hm else None) or (
-            None if hm else hm_release(nixpkgs.url if nixpkgs else None)
-        )
+        """The home-manager release the flake tracks (the index's); None: master."""
+        return self.index.release
 
     @cached_property
     def nixos_modules(self) -> list[ModuleInfo]:
@@ -147,45 +145,18 @@ class Facts:
         return [m for m in self.repo.modules.values() if m.context is Context.HOME or m.users]
 
     @cached_property
-    def host_modules(self) -> dict[str, list[ModuleInfo]]:
+    def host_modules(self) -> dict[str, tuple[ModuleInfo, ...]]:
         """Each host's NixOS modules."""
-        found: dict[str, list[ModuleInfo]] = {h: [] for h in self.repo.hosts}
-        for info in self.nixos_modules:
-            for host in info.hosts:
-                if host in found:
-                    found[host].append(info)
-        return found
+        return {name: host.modules for name, host in self.index.hosts.items()}
 
-    def by_head(self, info: ModuleInfo) -> dict[str, list[Definition]]:
-        """A module's definitions by their first name (`programs`, `users`, ...).
-
-        Why: most rules look at a few top-level names in every module of every host; going
-        through each module's definitions once keeps `check` linear in the size of the tree.
-        """
-        index = self._heads.get(info.key)
-        if index is None:
-            index = self._heads[info.key] = {}
-            for d in info.module.definitions:
-                if d.path:
-                    found = index.get(d.path[0])
-                    if found is None:
-                        index[d.path[0]] = [d]
-                    else:
-                        found.append(d)
-        return index
+    def by_head(self, info: ModuleInfo) -> Mapping[str, tuple[Definition, ...]]:
+        """A module's definitions by their first name (`programs`, `users`, ...), from the
+        index: most rules look at a few top-level names in every module of every host."""
+        return self.index.by_head(info)
 
     def host_definitions(self, host: str, head: str) -> Iterator[Definition]:
         """The definitions under `head` in the NixOS modules of `host`."""
-        found = self._host_heads.get((host, head))
-        if found is None:
-            # Why kept: several rules ask for `home-manager` on every host.
-            heads, by_head = self._heads, self.by_head
-            found = self._host_heads[(host, head)] = [
-                d
-                for info in self.host_modules.get(host, ())
-                for d in (heads.get(info.key) or by_head(info)).get(head, ())
-            ]
-        return iter(found)
+        return iter(self.index.host_definitions(host, head))
 
     def is_user_file(self, info: ModuleInfo) -> bool:
         """Under `home/`, or every definition in it is user-level (and it has some)."""
@@ -205,9 +176,9 @@ class Facts:
 
     def home_definitions(self, home: HomeConfig, path: tuple[str, ...]) -> Iterator[Definition]:
         """The definitions of `home` at exactly `path`."""
-        heads, by_head, head = self._heads, self.by_head, path[0]
+        by_head, head = self.index.by_head, path[0]
         for info in home.modules:
-            for d in (heads.get(info.key) or by_head(info)).get(head, ()):
+            for d in by_head(info).get(head, ()):
                 if d.path == path:
                     yield d
         for d in home.inline:
@@ -217,14 +188,10 @@ class Facts:
     @cached_property
     def wiring(self) -> dict[str, dict[str, list[Definition]]]:
         """host -> user -> the `home-manager.users.<user>...` definitions in its modules."""
-        found: dict[str, dict[str, list[Definition]]] = {}
-        for host in self.repo.hosts:
-            users: dict[str, list[Definition]] = {}
-            for d in self.host_definitions(host, "home-manager"):
-                if len(d.path) >= 3 and d.path[1] == "users":
-                    users.setdefault(d.path[2], []).append(d)
-            found[host] = users
-        return found
+        return {
+            name: {user: list(defs) for user, defs in host.hm_users.items()}
+            for name, host in self.index.hosts.items()
+        }
 
     @cached_property
     def shared_modules(self) -> dict[str, list[Definition]]:

@@ -13,6 +13,7 @@ from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
 from homeward.lint.rules import RULES, lint
 from homeward.lint.suppress import is_suppressed
+from homeward.model.index import build_index
 from homeward.model.repo import Repo, load_repo
 
 
@@ -79,7 +80,7 @@ def check_directory(
 ) -> CheckResult:
     repo = load_repo(directory, on_read=on_read)
     facts = Facts(
-        repo,
+        build_index(repo),
         feature_files(repo.root) if "HW009" in codes else (),
         load_home_options() if "HW004" in codes else None,
     )

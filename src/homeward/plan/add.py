@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, UsageError
-from homeward.knowledge.mapping import hm_input_name, hm_release
-from homeward.model.repo import Context, ModuleKind, Repo, SystemConfig, User
+from homeward.model.index import NEWEST_RELEASE, Index, release_text
+from homeward.model.repo import Context, ModuleKind, SystemConfig, User
 from homeward.plan.init import (
     InitSpec,
     cli_nix,
@@ -64,12 +64,13 @@ class AddSpec:
 
 
 class Adder:
-    def __init__(self, repo: Repo, spec: AddSpec) -> None:
-        self.repo = repo
+    def __init__(self, index: Index, spec: AddSpec) -> None:
+        self.index = index
+        self.repo = index.repo
         self.spec = spec
         self.edits: list[Edit] = []
         self.files: list[NewFile] = []
-        self.flake = FlakeEditor(repo, MigrateOptions())
+        self.flake = FlakeEditor(index, MigrateOptions())
 
     def plan(self) -> Plan:
         self.repo.fatal()
@@ -91,7 +92,7 @@ class Adder:
                 path = PurePosixPath(info.path)
                 if len(path.parts) == 3 and path.parts[0] == "home" and path.name == "default.nix":
                     found[path.parts[1]] = path
-        for user in self.repo.users.values():
+        for user in self.index.users.values():
             entry = PurePosixPath("home") / user.name / "default.nix"
             if (self.repo.root / entry).is_file():
                 found.setdefault(user.name, entry)
@@ -221,11 +222,9 @@ class Adder:
         self.home_entries([(u, name) for u in users], system)
 
     def release(self) -> str:
-        hm_name = hm_input_name(self.repo.inputs)
-        hm = self.repo.inputs.get(hm_name) if hm_name else None
-        nixpkgs = self.repo.inputs.get("nixpkgs")
-        found = hm_release(hm.url if hm else None) or hm_release(nixpkgs.url if nixpkgs else None)
-        return f"{found[0]:02d}.{found[1]:02d}" if found else "25.05"
+        """The home-manager release new files are written for (the index's; master: the
+        newest homeward knows)."""
+        return release_text(self.index.release, NEWEST_RELEASE)
 
     def default_system(self) -> str:
         for host in self.repo.hosts.values():
@@ -392,7 +391,7 @@ class Adder:
         self.home_entries([(name, h) for h in hosts])
 
     def add_account(self, name: str, hosts: list[str]) -> None:
-        if name in self.repo.users:
+        if name in self.index.users:
             return
         users_file = PurePosixPath("modules/system/users.nix")
         info = self.repo.modules.get(str(users_file))
@@ -458,5 +457,5 @@ class Adder:
         self.flake.wire_modules({host.name: [up]}, self.flake.home_manager_ref())
 
 
-def plan_add(repo: Repo, spec: AddSpec) -> Plan:
-    return Adder(repo, spec).plan()
+def plan_add(index: Index, spec: AddSpec) -> Plan:
+    return Adder(index, spec).plan()

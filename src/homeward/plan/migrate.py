@@ -28,13 +28,12 @@ from homeward.knowledge.mapping import (
     Feature,
     Row,
     classify,
-    hm_input_name,
-    hm_release,
     package_feature,
     renames_for,
     unsupported,
 )
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, Repo, SystemConfig, User
+from homeward.model.index import Index, inline_home_config
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, SystemConfig, User
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.chunks import (
     CannotMove,
@@ -143,7 +142,9 @@ class UserPlan:
 
 
 class Planner:
-    def __init__(self, repo: Repo, opts: MigrateOptions) -> None:
+    def __init__(self, index: Index, opts: MigrateOptions) -> None:
+        repo = index.repo
+        self.index = index
         self.repo = repo
         self.opts = opts
         self.edits: list[Edit] = []
@@ -161,12 +162,11 @@ class Planner:
             str, tuple[PurePosixPath, list[Definition]]
         ] = {}  # key -> system file, imports
         self.rewrites: set[PurePosixPath] = set()  # files rewritten in place as an entry point
-        hm_name = hm_input_name(repo.inputs)
-        hm_input = repo.inputs.get(hm_name) if hm_name else None
-        nixpkgs_input = repo.inputs.get("nixpkgs")
-        self.release = hm_release(
-            hm_input.url if hm_input else nixpkgs_input.url if nixpkgs_input else None
-        )
+        self.release = index.release
+        self._inline: dict[str, list[Definition]] = {}
+        # Which users are normal, and which of them are on each host: asked per module.
+        self.normal = [u for u in index.users.values() if u.normal]
+        self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
 
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -174,7 +174,7 @@ class Planner:
         self.refuse_dynamic_users()
         self.report_mismatches()
         self.report_unread_accounts()
-        users = [u for u in self.repo.users.values() if u.normal]
+        users = self.normal
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
             return self.result()
@@ -289,27 +289,14 @@ class Planner:
         up.new_entry = entry is None
         # Hosts whose home-manager already uses the entry point; with a new entry point, none
         # (a configuration written inside flake.nix stays, and the entry is wired beside it).
-        up.wired = self.hm_user_hosts(name) if entry is not None else set()
+        up.wired = self.index.hm_user_hosts(name) if entry is not None else set()
         up.inline = self.inline_home_config(name)
         return up
 
     def inline_home_config(self, name: str) -> list[Definition]:
-        """`home-manager.users.<name> = { ... }` written in place (not a file): standalone
-        `homeConfigurations` cannot use it."""
-        found = []
-        for info in self.repo.modules.values():
-            if info.context is not Context.NIXOS:
-                continue
-            for d in info.module.definitions:
-                if d.path[:3] != ("home-manager", "users", name) or d.path[3:] == ("imports",):
-                    continue
-                inline = unparen(d.value).type in (
-                    "attrset_expression",
-                    "rec_attrset_expression",
-                    "function_expression",
-                )
-                if len(d.path) > 3 or inline:
-                    found.append(d)
+        found = self._inline.get(name)
+        if found is None:
+            found = self._inline[name] = inline_home_config(self.index, name)
         return found
 
     def move_all_packages(self, up: UserPlan) -> bool:
@@ -342,7 +329,7 @@ class Planner:
     def report_mismatches(self) -> None:
         """What REAL-CONFIGS says to warn about: home-manager on another branch than nixpkgs or
         not following it, a host named unlike its `networking.hostName`, imports from outside."""
-        hm_name = hm_input_name(self.repo.inputs)
+        hm_name = self.index.hm_input
         hm = self.repo.inputs.get(hm_name) if hm_name else None
         nixpkgs = self.repo.inputs.get("nixpkgs")
         if hm is not None and nixpkgs is not None:
@@ -360,7 +347,7 @@ class Planner:
                     hint="without it nixpkgs is evaluated twice and packages may differ",
                 )
         for host in self.repo.hosts:
-            for _info, d in self.repo.definitions(host):
+            for d in self.index.host_definitions(host, "networking"):
                 if d.path == ("networking", "hostName"):
                     from homeward.syntax.nodes import string_value
 
@@ -392,7 +379,7 @@ class Planner:
     def report_unread_accounts(self) -> None:
         """Accounts whose packages homeward cannot see: say so rather than stay silent."""
         for host in self.repo.hosts:
-            for _info, d in self.repo.definitions(host):
+            for d in self.index.host_definitions(host, "users"):
                 if d.path[:2] == ("users", "extraUsers") and d.path[3:4] == ("packages",):
                     self.note(
                         f"`{d.dotted}` is not moved: `users.extraUsers` is an old name of `users.users`",
@@ -418,7 +405,7 @@ class Planner:
     def refuse_dynamic_users(self) -> None:
         """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
         for host in self.repo.hosts:
-            for _info, d in self.repo.definitions(host):
+            for d in self.index.host_definitions(host, "users"):
                 if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
                     raise HomewardError(
                         "cannot tell which user `users.users.${...}` is: the name is computed",
@@ -431,44 +418,14 @@ class Planner:
         return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
 
     def nixos_modules(self, user: User) -> list[ModuleInfo]:
-        return [
-            m
-            for m in self.repo.modules.values()
-            if m.context is Context.NIXOS and m.hosts & set(user.hosts)
-        ]
-
-    def hm_user_hosts(self, name: str) -> set[str]:
-        """Hosts where `home-manager.users.<name>` is already defined."""
-        found: set[str] = set()
-        for host in self.repo.hosts:
-            for _info, d in self.repo.definitions(host):
-                if d.path[:3] == ("home-manager", "users", name):
-                    found.add(host)
-        return found
+        """The NixOS modules of the user's hosts, once each, in the model's order."""
+        keys: set[str] = set()
+        for host in user.hosts:
+            keys.update(m.key for m in self.index.hosts[host].modules)
+        return [m for key, m in self.repo.modules.items() if key in keys]
 
     def existing_entry(self, name: str) -> PurePosixPath | None:
-        """The file a user's existing home-manager configuration starts from: the module that
-        `home-manager.users.<name>` names in a host's NixOS modules."""
-        for parent, child in self.repo.edges:
-            up_info, info = self.repo.modules.get(parent), self.repo.modules.get(child)
-            if up_info is None or info is None:
-                continue
-            if (
-                up_info.context is Context.NIXOS
-                and info.context is Context.HOME
-                and name in info.users
-                and info.path is not None
-            ):
-                return PurePosixPath(info.path)
-        # A standalone configuration of the user (`homeConfigurations.ham` or `"ham@desk"`):
-        # its first module file is their home configuration; wire the NixOS module to it too.
-        for key, home in sorted(self.repo.homes.items()):
-            if key.split("@", 1)[0] != name:
-                continue
-            for ref in home.modules:
-                if ref.kind is ModuleKind.FILE and ref.path is not None:
-                    return PurePosixPath(ref.path)
-        return None
+        return self.index.existing_entry(name)
 
     def is_user_file(self, info: ModuleInfo, user: str) -> bool:
         """A NixOS module under `home/` that belongs to `user`: `home/<user>.nix`,
@@ -488,14 +445,10 @@ class Planner:
             return True
         others = [
             u.name
-            for u in self.repo.users.values()
-            if u.normal and u.name != user and set(u.hosts) & info.hosts
+            for u in self.normal
+            if u.name != user and not self.user_hosts[u.name].isdisjoint(info.hosts)
         ]
-        owners = [
-            u.name
-            for u in self.repo.users.values()
-            if u.normal and (stem == u.name or parts[1] == u.name)
-        ]
+        owners = [u.name for u in self.normal if stem == u.name or parts[1] == u.name]
         return not others and not owners
 
     # -- destinations ------------------------------------------------------------------------------
@@ -643,7 +596,7 @@ class Planner:
         stem = PurePosixPath(info.source.path).stem
         stem = name if stem == "default" else stem
         sys_path = self.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
-        normal = {u.name for u in self.repo.users.values() if u.normal}
+        normal = set(self.user_hosts)
         groups: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
         verdicts = {}
         imports: list[Definition] = []
@@ -666,8 +619,8 @@ class Planner:
         # environment variables): they move to this user only if nobody else would lose them.
         others = sorted(
             u.name
-            for u in self.repo.users.values()
-            if u.normal and u.name != name and set(u.hosts) & set(reach)
+            for u in self.normal
+            if u.name != name and not self.user_hosts[u.name].isdisjoint(reach)
         )
         for group, defs in groups.items():
             verdict = verdicts[id(defs[0])]
@@ -1086,7 +1039,7 @@ class Planner:
 
     # -- flake.nix --------------------------------------------------------------------------------
     def plan_flake(self, users: list[UserPlan]) -> None:
-        flake = FlakeEditor(self.repo, self.opts)
+        flake = FlakeEditor(self.index, self.opts)
         flake.drop = set(self.drop_inline)
         # User files listed in a host's module list in flake.nix itself.
         done: set[int] = set()
@@ -1281,11 +1234,10 @@ class Planner:
 
     def has_hm_command(self, name: str) -> bool:
         """The user's home configuration installs the home-manager command already."""
-        for info in self.repo.modules.values():
-            if info.context is Context.HOME and name in info.users:
-                for d in info.module.definitions:
-                    if d.path == ("home", "packages") and "home-manager" in d.value_text:
-                        return True
+        for info in self.index.user_homes(name):
+            for d in self.index.by_head(info).get("home", ()):
+                if d.path == ("home", "packages") and "home-manager" in d.value_text:
+                    return True
         return False
 
     def defines_state_version(self, name: str) -> bool:
@@ -1297,15 +1249,11 @@ class Planner:
                 i.path == ("home", "stateVersion") for i in inner
             ):
                 return True
-        for info in self.repo.modules.values():
-            for d in info.module.definitions:
-                if (
-                    info.context is Context.HOME
-                    and name in info.users
-                    and d.path == ("home", "stateVersion")
-                ):
-                    return True
-        return False
+        return any(
+            d.path == ("home", "stateVersion")
+            for info in self.index.user_homes(name)
+            for d in self.index.by_head(info).get("home", ())
+        )
 
     def login_shell(self, user: User) -> str:
         for d in user.definitions:
@@ -1320,15 +1268,9 @@ class Planner:
         """`home.stateVersion` for a new entry point: the hosts' `system.stateVersion` (the
         oldest), never newer than the home-manager release the flake uses (its enum has no
         later values); the release itself when no host says."""
-        from homeward.syntax.nodes import string_value
-
-        versions = []
-        for host in up.hosts:
-            for _info, d in self.repo.definitions(host):
-                if d.path == ("system", "stateVersion"):
-                    value = string_value(d.value, d.source.text)
-                    if value and re.fullmatch(r"\d\d\.\d\d", value):
-                        versions.append(value)
+        versions = [
+            v for host in up.hosts if (v := self.index.hosts[host].state_version) is not None
+        ]
         release = self.release
         newest = f"{release[0]:02d}.{release[1]:02d}" if release else None
         if versions:
@@ -1612,7 +1554,9 @@ def _packages_block(dest: DestFile, needs: Needs) -> str:
 class FlakeEditor:
     """Edits of flake.nix: the input, the outputs' arguments, the wiring of each host."""
 
-    def __init__(self, repo: Repo, opts: MigrateOptions) -> None:
+    def __init__(self, index: Index, opts: MigrateOptions) -> None:
+        repo = index.repo
+        self.index = index
         self.repo = repo
         self.opts = opts
         self.src = repo.flake
@@ -1649,7 +1593,7 @@ class FlakeEditor:
     def home_manager_ref(self) -> str:
         """How `outputs` names home-manager: an existing input is used under its own name
         (`hm`), never duplicated; otherwise the input is added."""
-        name = hm_input_name(self.repo.inputs)
+        name = self.index.hm_input
         if name is None:
             self.add_input()
             name = "home-manager"
@@ -1764,8 +1708,8 @@ class FlakeEditor:
     def has_hm_settings(self, host: SystemConfig) -> bool:
         """The host already sets home-manager's NixOS options (useGlobalPkgs and so on)."""
         return any(
-            d.path[:1] == ("home-manager",) and d.path[1:2] != ("users",)
-            for _info, d in self.repo.definitions(host.name)
+            d.path[1:2] != ("users",)
+            for d in self.index.host_definitions(host.name, "home-manager")
         )
 
     def wire_per_host_in_host_file(self, host: SystemConfig, up: UserPlan) -> None:
@@ -2069,7 +2013,7 @@ class FlakeEditor:
             return host.system
         from homeward.syntax.nodes import string_value
 
-        for _info, d in self.repo.definitions(host.name):
+        for d in self.index.host_definitions(host.name, "nixpkgs"):
             if d.path in (("nixpkgs", "hostPlatform"), ("nixpkgs", "system")):
                 node = unparen(d.value)
                 if node.type == "apply_expression":
@@ -2086,21 +2030,10 @@ class FlakeEditor:
     def custom_pkgs(self, host: SystemConfig) -> bool:
         """The host changes its package set beyond allowUnfree (overlays, other config, or a
         `pkgs` of its own): the standalone configuration must use the same set."""
-        args = host.call.args
-        if isinstance(args, Attrs) and "pkgs" in args.attrs:
-            return True
-        for _info, d in self.repo.definitions(host.name):
-            if d.path[:2] == ("nixpkgs", "overlays") or d.path[:2] == ("nixpkgs", "pkgs"):
-                return True
-            if d.path[:2] == ("nixpkgs", "config") and d.path[2:] != ("allowUnfree",):
-                return True
-        return False
+        return self.index.hosts[host.name].custom_pkgs
 
     def allows_unfree(self, host: SystemConfig) -> bool:
-        for _info, d in self.repo.definitions(host.name):
-            if d.path == ("nixpkgs", "config", "allowUnfree") and d.value_text.strip() == "true":
-                return True
-        return False
+        return self.index.hosts[host.name].allows_unfree
 
     def nixos_configurations_binding(self) -> tuple[Node | None, Node, bool]:
         """The binding after which homeConfigurations goes, its container, and whether the flake
@@ -2184,5 +2117,5 @@ def _key(name: str) -> str:
     return attr_key(name)
 
 
-def plan_migration(repo: Repo, opts: MigrateOptions) -> Plan:
-    return Planner(repo, opts).plan()
+def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
+    return Planner(index, opts).plan()

@@ -1,0 +1,325 @@
+"""The facts every command reads, computed once from a `Repo`: the index.
+
+`Repo` says what the flake outputs and which modules each configuration reaches; the commands
+ask the same questions of it over and over (which users are there, which modules does a host
+use, which of them define `users`, which release of home-manager does the flake track, who
+has home-manager where). Answering them by scanning the model per question made `migrate`
+quadratic in the fleet (issue #9) and let the answers drift apart between commands. The index
+answers each once, in one pass over the modules, and `check`, `graph`, `migrate`, `add` and
+`verify` read it. Pure; built by `build_index` right after loading.
+
+Outputs are first class whatever their kind: NixOS hosts, nix-darwin hosts (a `SystemCall` of
+kind "darwin") and standalone home-manager configurations. `consumers` says, for each module,
+which outputs evaluate it: a file may be edited only when every one of them is known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import PurePosixPath
+from types import MappingProxyType
+
+from homeward.knowledge.mapping import hm_input_name
+from homeward.knowledge.mapping import hm_release as release_of
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, Repo, SystemConfig, User
+from homeward.model.values import Attrs
+from homeward.syntax.find import DYNAMIC, Definition
+from homeward.syntax.nodes import string_value, unparen
+
+
+class OutputKind(StrEnum):
+    NIXOS = "nixos"  # nixosConfigurations.<name>
+    DARWIN = "darwin"  # darwinConfigurations.<name>
+    HOME = "home"  # homeConfigurations.<name> (standalone home-manager)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A configuration the flake outputs: what consumes modules."""
+
+    kind: OutputKind
+    name: str
+
+    @property
+    def attr(self) -> str:
+        return f"{self.kind}Configurations"
+
+
+@dataclass(frozen=True, slots=True)
+class HostFacts:
+    """One system configuration (NixOS or nix-darwin) and what the planner needs of it."""
+
+    name: str
+    kind: OutputKind
+    config: SystemConfig
+    modules: tuple[ModuleInfo, ...]  # its system modules, in the model's order
+    home_modules: tuple[ModuleInfo, ...]  # modules home-manager's module evaluates on it
+    hm_users: Mapping[str, tuple[Definition, ...]]  # user -> `home-manager.users.<user>...`
+    state_version: str | None  # `system.stateVersion` as a `YY.MM` string
+    custom_pkgs: bool  # its package set differs beyond allowUnfree (overlays, a `pkgs`, config)
+    allows_unfree: bool  # `nixpkgs.config.allowUnfree = true`
+
+
+def flake_release(inputs: Mapping[str, object]) -> tuple[int, int] | None:
+    """The home-manager release a flake tracks: its home-manager input's branch; without a
+    home-manager input, the one nixpkgs' branch asks for. None: master (the newest).
+
+    The one place this is decided (DESIGN.md 8, STYLE.md 10): a flake on home-manager master
+    with nixpkgs 25.05 is on master, for `migrate`, `check` and `add` alike.
+    """
+    hm_name = hm_input_name(inputs)
+    if hm_name is not None:
+        return release_of(getattr(inputs[hm_name], "url", None))
+    nixpkgs = inputs.get("nixpkgs")
+    return release_of(getattr(nixpkgs, "url", None)) if nixpkgs is not None else None
+
+
+NEWEST_RELEASE = (25, 11)
+"""The newest home-manager release homeward knows (the mapping's renames are written for it):
+what a flake on master gets as `home.stateVersion` and option names in new files."""
+
+
+def release_text(release: tuple[int, int] | None, newest: tuple[int, int] = NEWEST_RELEASE) -> str:
+    """`YY.MM` for a release; `newest` for master."""
+    found = release or newest
+    return f"{found[0]:02d}.{found[1]:02d}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Index:
+    repo: Repo
+    outputs: tuple[Output, ...]
+    hosts: Mapping[str, HostFacts]  # NixOS and nix-darwin configurations by name
+    users: Mapping[str, User]  # every `users.users.<name>` some host defines
+    consumers: Mapping[str, frozenset[Output]]  # module key -> the outputs that evaluate it
+    hm_input: str | None  # the name of the home-manager input, if any
+    release: tuple[int, int] | None  # the home-manager release the flake tracks; None: master
+    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]]  # module key -> head -> defs
+    entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
+    homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
+    _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def normal_users(self) -> list[User]:
+        return [u for u in self.users.values() if u.normal]
+
+    def by_head(self, info: ModuleInfo) -> Mapping[str, tuple[Definition, ...]]:
+        return self.heads.get(info.key, _EMPTY)
+
+    def host_definitions(self, host: str, head: str) -> tuple[Definition, ...]:
+        """The definitions under `head` in the system modules of `host` (cached)."""
+        found = self._host_heads.get((host, head))
+        if found is None:
+            facts = self.hosts.get(host)
+            modules = facts.modules if facts is not None else ()
+            heads = self.heads
+            found = self._host_heads[(host, head)] = tuple(
+                d for info in modules for d in heads[info.key].get(head, ())
+            )
+        return found
+
+    def definitions(self, host: str) -> Iterator[tuple[ModuleInfo, Definition]]:
+        """Every definition of the system modules of `host`, with its module."""
+        facts = self.hosts.get(host)
+        for info in facts.modules if facts is not None else ():
+            for d in info.module.definitions:
+                yield info, d
+
+    def hm_user_hosts(self, user: str) -> set[str]:
+        """Hosts where `home-manager.users.<user>` is defined."""
+        return {name for name, facts in self.hosts.items() if user in facts.hm_users}
+
+    def user_homes(self, user: str) -> tuple[ModuleInfo, ...]:
+        """The home-manager modules that configure `user` (any wiring), in the model's order."""
+        return self.homes_of.get(user, ())
+
+    def existing_entry(self, user: str) -> PurePosixPath | None:
+        """The file a user's existing home-manager configuration starts from: the module that
+        `home-manager.users.<user>` names in a host's NixOS modules, else the first module file
+        of a standalone configuration of theirs (`homeConfigurations.ham` or `"ham@desk"`)."""
+        return self.entries.get(user)
+
+
+_EMPTY: Mapping[str, tuple[Definition, ...]] = MappingProxyType({})
+
+
+def build_index(repo: Repo) -> Index:
+    """The index of `repo`: one pass over the modules, then per-host facts from it."""
+    heads: dict[str, dict[str, list[Definition]]] = {}
+    by_host: dict[tuple[str, Context], list[ModuleInfo]] = {}
+    consumers: dict[str, frozenset[Output]] = {}
+    homes_of: dict[str, list[ModuleInfo]] = {}
+    kinds = {name: _kind(config) for name, config in repo.hosts.items()}
+    for name, config in getattr(repo, "darwins", {}).items():  # when the model reads them
+        kinds.setdefault(name, _kind(config))
+    for key, info in repo.modules.items():
+        index: dict[str, list[Definition]] = {}
+        for d in info.module.definitions:
+            if d.path:
+                found = index.get(d.path[0])
+                if found is None:
+                    index[d.path[0]] = [d]
+                else:
+                    found.append(d)
+        heads[key] = index
+        if info.context is Context.HOME:
+            for user in info.users:
+                homes_of.setdefault(user, []).append(info)
+        outputs: set[Output] = set()
+        for host in info.hosts:
+            by_host.setdefault((host, info.context), []).append(info)
+            if info.context is Context.HOME and host in repo.homes:
+                outputs.add(Output(OutputKind.HOME, host))
+            if host in kinds:
+                outputs.add(Output(kinds[host], host))
+        consumers[key] = frozenset(outputs)
+    frozen_heads = {k: {h: tuple(ds) for h, ds in v.items()} for k, v in heads.items()}
+
+    hosts: dict[str, HostFacts] = {}
+    for name, config in repo.hosts.items():
+        modules = tuple(by_host.get((name, Context.NIXOS), ()))
+        hosts[name] = _host_facts(name, kinds[name], config, modules, by_host, frozen_heads)
+    outputs_list = [Output(kinds[n], n) for n in repo.hosts]
+    outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
+    return Index(
+        repo=repo,
+        outputs=tuple(outputs_list),
+        hosts=MappingProxyType(hosts),
+        users=MappingProxyType(_users(repo, hosts, frozen_heads)),
+        consumers=MappingProxyType(consumers),
+        hm_input=hm_input_name(repo.inputs),
+        release=flake_release(repo.inputs),
+        heads=MappingProxyType(frozen_heads),
+        entries=MappingProxyType(_entries(repo)),
+        homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
+    )
+
+
+def _kind(config: SystemConfig) -> OutputKind:
+    if config.context is Context.HOME:
+        return OutputKind.HOME
+    return OutputKind.DARWIN if config.call.kind == "darwin" else OutputKind.NIXOS
+
+
+def _host_facts(
+    name: str,
+    kind: OutputKind,
+    config: SystemConfig,
+    modules: tuple[ModuleInfo, ...],
+    by_host: Mapping[tuple[str, Context], list[ModuleInfo]],
+    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]],
+) -> HostFacts:
+    def under(head: str) -> Iterator[Definition]:
+        for info in modules:
+            yield from heads[info.key].get(head, ())
+
+    hm_users: dict[str, list[Definition]] = {}
+    for d in under("home-manager"):
+        if len(d.path) >= 3 and d.path[1] == "users":
+            hm_users.setdefault(d.path[2], []).append(d)
+    state_version = None
+    for d in under("system"):
+        if d.path == ("system", "stateVersion"):
+            value = string_value(d.value, d.source.text)
+            if value and re.fullmatch(r"\d\d\.\d\d", value):
+                state_version = value if state_version is None else min(state_version, value)
+    args = config.call.args
+    custom = isinstance(args, Attrs) and "pkgs" in args.attrs
+    unfree = False
+    for d in under("nixpkgs"):
+        if d.path[:2] in (("nixpkgs", "overlays"), ("nixpkgs", "pkgs")) or (
+            d.path[:2] == ("nixpkgs", "config") and d.path[2:] != ("allowUnfree",)
+        ):
+            custom = True
+        if d.path == ("nixpkgs", "config", "allowUnfree") and d.value_text.strip() == "true":
+            unfree = True
+    return HostFacts(
+        name=name,
+        kind=kind,
+        config=config,
+        modules=modules,
+        home_modules=tuple(by_host.get((name, Context.HOME), ())),
+        hm_users=MappingProxyType({u: tuple(ds) for u, ds in hm_users.items()}),
+        state_version=state_version,
+        custom_pkgs=custom,
+        allows_unfree=unfree,
+    )
+
+
+def _users(
+    repo: Repo,
+    hosts: Mapping[str, HostFacts],
+    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]],
+) -> dict[str, User]:
+    """Every `users.users.<name>`: the hosts defining it, its definitions (once each, in the
+    order the hosts reach them), whether it is a normal (login) user."""
+    on: dict[str, set[str]] = {}
+    defs: dict[str, list[Definition]] = {}
+    seen: set[int] = set()
+    normal: set[str] = set()
+    for host, facts in hosts.items():
+        for info in facts.modules:
+            for d in heads[info.key].get("users", ()):
+                path = d.path
+                if len(path) < 3 or path[1] != "users" or path[2] == DYNAMIC:
+                    continue
+                name = path[2]
+                on.setdefault(name, set()).add(host)
+                defs.setdefault(name, [])
+                if id(d) not in seen:
+                    seen.add(id(d))
+                    defs[name].append(d)
+                if (path[3:] == ("isNormalUser",) and d.value_text == "true") or path[3:4] == (
+                    "packages",
+                ):
+                    normal.add(name)
+    del repo
+    return {
+        name: User(name, tuple(sorted(on[name])), tuple(defs[name]), name in normal)
+        for name in sorted(on)
+    }
+
+
+def _entries(repo: Repo) -> dict[str, PurePosixPath]:
+    found: dict[str, PurePosixPath] = {}
+    for parent, child in repo.edges:
+        up, info = repo.modules.get(parent), repo.modules.get(child)
+        if up is None or info is None or info.path is None:
+            continue
+        if up.context is Context.NIXOS and info.context is Context.HOME:
+            for user in info.users:
+                found.setdefault(user, PurePosixPath(info.path))
+    for key, home in sorted(repo.homes.items()):
+        user = key.split("@", 1)[0]
+        if user in found:
+            continue
+        for ref in home.modules:
+            if ref.kind is ModuleKind.FILE and ref.path is not None:
+                found[user] = PurePosixPath(ref.path)
+                break
+    return found
+
+
+def inline_home_config(index: Index, name: str) -> list[Definition]:
+    """`home-manager.users.<name> = { ... }` written in place (not a file): standalone
+    `homeConfigurations` cannot use it."""
+    found = []
+    for info in index.repo.modules.values():
+        if info.context is not Context.NIXOS:
+            continue
+        for d in index.by_head(info).get("home-manager", ()):
+            if d.path[:3] != ("home-manager", "users", name) or d.path[3:] == ("imports",):
+                continue
+            inline = unparen(d.value).type in (
+                "attrset_expression",
+                "rec_attrset_expression",
+                "function_expression",
+            )
+            if len(d.path) > 3 or inline:
+                found.append(d)
+    return found
