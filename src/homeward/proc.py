@@ -13,6 +13,10 @@ from pathlib import Path
 log = logging.getLogger("homeward")
 
 DEFAULT_TIMEOUT = 600.0
+# Exit codes of the results of programs that never ran or never finished (as a shell says them).
+TIMED_OUT = 124
+CANNOT_EXECUTE = 126
+NOT_FOUND = 127
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +51,22 @@ def run(
     log.debug("$ %s", shlex.join(argv))
     data: bytes | None
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    p = subprocess.run(
-        list(argv),
-        cwd=cwd,
-        input=data,
-        env=dict(env) if env is not None else None,
-        capture_output=capture,
-        check=False,
-        timeout=timeout,
-    )
+    try:
+        p = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            input=data,
+            env=dict(env) if env is not None else None,
+            capture_output=capture,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return Completed(tuple(argv), TIMED_OUT, "", f"`{argv[0]}` timed out after {timeout:g} s")
+    except OSError as exc:  # no such program or directory, not executable: it never ran
+        code = NOT_FOUND if isinstance(exc, FileNotFoundError) else CANNOT_EXECUTE
+        what = exc.filename if exc.filename is not None else argv[0]
+        return Completed(tuple(argv), code, "", f"cannot run `{argv[0]}`: {exc.strerror}: {what}")
     out = p.stdout.decode(errors="replace") if capture and p.stdout else ""
     err = p.stderr.decode(errors="replace") if capture and p.stderr else ""
     return Completed(tuple(argv), p.returncode, out, err)

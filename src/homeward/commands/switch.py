@@ -155,8 +155,10 @@ def run(opts: Options) -> int:
         sys.stderr.flush()
         p = proc.run(step.argv, cwd=repo.root, capture=False, timeout=24 * 3600)
         if p.returncode:
+            # A program that never ran has no output above: proc says why in `stderr`.
+            why = f": {p.stderr}" if p.stderr else ""
             raise HomewardError(
-                f"`{shlex.join(step.argv)}` failed (exit {p.returncode})",
+                f"`{shlex.join(step.argv)}` failed (exit {p.returncode}){why}",
                 hint="its output above says why; nothing after it was run",
             )
     return 0
