@@ -14,11 +14,13 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Evaluator
+from homeward.model.files import Snapshot, list_files
 from homeward.model.values import (
     Attrs,
     External,
@@ -166,6 +168,11 @@ class Repo:
     edges: list[tuple[str, str]]  # (parent key, child key): host name or module key
     problems: list[Problem]
     ev: Evaluator = field(repr=False)
+
+    @cached_property
+    def files(self) -> Snapshot:
+        """What is on disk under `root`, listed on first use: planners ask it, not the disk."""
+        return list_files(self.root)
 
     def host_modules(self, host: str, context: Context = Context.NIXOS) -> list[ModuleInfo]:
         return [m for m in self.modules.values() if host in m.hosts and m.context is context]
