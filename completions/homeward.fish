@@ -32,6 +32,7 @@ complete -c homeward -n '__fish_seen_subcommand_from migrate' -l mode -x -a 'bot
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l backup-extension -x -d 'home-manager.backupFileExtension for files in the way (default: hm-backup)'
 complete -c homeward -n '__fish_seen_subcommand_from check' -s h -l help -d 'show this help message and exit'
 complete -c homeward -n '__fish_seen_subcommand_from check' -a '(__fish_complete_directories)' -d 'the directory holding flake.nix (default: the current directory)'
+complete -c homeward -n '__fish_seen_subcommand_from check' -F -d 'ignored (pre-commit passes changed files): the whole flake is always checked'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l format -x -a 'text json sarif'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l select -x -a 'HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014' -d 'only these rules (comma-separated)'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l ignore -x -a 'HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014' -d 'skip these rules (comma-separated)'

@@ -14,6 +14,7 @@
   pytestCheckHook,
   hypothesis,
   jsonschema,
+  pyyaml,
   git,
 }:
 let
@@ -59,6 +60,7 @@ buildPythonApplication {
     pytestCheckHook
     hypothesis
     jsonschema
+    pyyaml
     git
   ];
   preCheck = ''

@@ -92,27 +92,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+    # Defaults are None so that homeward.toml's [migrate] table can fill them in.
     p.add_argument(
         "--features",
         choices=("split", "none"),
-        default="split",
         help="split user definitions into features/*.nix (default) or keep them in default.nix",
     )
     p.add_argument(
         "--mode",
         choices=("both", "module", "standalone"),
-        default="both",
         help="wire home-manager as a NixOS module, standalone homeConfigurations, or both (default)",
     )
     p.add_argument(
         "--backup-extension",
-        default="hm-backup",
         metavar="EXT",
         help="home-manager.backupFileExtension for files in the way (default: hm-backup)",
     )
 
     p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     _dir(p)
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="ignored (pre-commit passes changed files): the whole flake is always checked",
+    )
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     p.add_argument(
         "--select", default="", metavar="CODES", help="only these rules (comma-separated)"

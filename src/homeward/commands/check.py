@@ -13,9 +13,9 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from homeward.errors import Exit, HomewardError, Location
@@ -26,6 +26,7 @@ PROGRESS_MIN_FILES = 300  # below this, reading is quick enough that a bar would
 @dataclass(frozen=True, slots=True)
 class Options:
     dir: Path = Path(".")
+    files: Sequence[Path] = ()  # ignored: see `_flake_dir`
     format: str = "text"
     select: str = ""
     ignore: str = ""
@@ -33,10 +34,25 @@ class Options:
     debug: bool = False
 
 
+def _flake_dir(opts: Options) -> Path:
+    """The directory to check. pre-commit (and git-hooks.nix) may pass changed files: a change
+    to one file can break the separation anywhere, so the flake is checked as a whole, from the
+    current directory (where pre-commit runs) when only files were named."""
+    if opts.dir.is_file():
+        return Path(".")
+    return opts.dir
+
+
 def run(opts: Options) -> int:
+    opts = replace(opts, dir=_flake_dir(opts), files=())
+    from homeward.config import load_config
     from homeward.lint.run import check_directory, selected_codes
 
-    codes = selected_codes(opts.select, opts.ignore)
+    config = load_config(opts.dir)
+    # A flag on the command line replaces the file's list, as ruff's --select does.
+    codes = selected_codes(
+        opts.select or ",".join(config.select), opts.ignore or ",".join(config.ignore)
+    )
     # Why: the Repo keeps everything it allocates until the end, so the cyclic collector only
     # rescans a growing heap; on large trees that cost a tenth of `check`'s time.
     collecting = gc.isenabled()

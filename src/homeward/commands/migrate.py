@@ -15,9 +15,9 @@ class Options:
     check: bool = False
     json: bool = False
     allow_dirty: bool = False
-    features: str = "split"
-    mode: str = "both"
-    backup_extension: str = "hm-backup"
+    features: str | None = None  # None: homeward.toml's, else "split"
+    mode: str | None = None  # None: homeward.toml's, else "both"
+    backup_extension: str | None = None  # None: homeward.toml's, else "hm-backup"
 
 
 def run(opts: Options) -> int:
@@ -28,12 +28,15 @@ def run(opts: Options) -> int:
         unified_diff,
         validate_changes,
     )
+    from homeward.config import load_config
+    from homeward.knowledge.mapping import Feature
     from homeward.model.index import build_index
     from homeward.model.repo import load_repo
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
     from homeward.render.plan import plan_json, print_summary
 
+    config = load_config(opts.dir)
     repo = load_repo(opts.dir)
     writes = not (opts.dry_run or opts.check)
     if writes and not opts.allow_dirty:
@@ -41,9 +44,10 @@ def run(opts: Options) -> int:
     plan = plan_migration(
         build_index(repo),
         MigrateOptions(
-            features=opts.features == "split",
-            mode=Mode(opts.mode),
-            backup_extension=opts.backup_extension,
+            features=(opts.features or config.features or "split") == "split",
+            mode=Mode(opts.mode or config.mode or "both"),
+            backup_extension=opts.backup_extension or config.backup_extension or "hm-backup",
+            package_features=tuple((p, Feature(f)) for p, f in config.package_features),
         ),
     )
     changes = compute_changes(repo.root, plan)

@@ -417,9 +417,14 @@ PACKAGE_FEATURES: dict[Feature, frozenset[str]] = {
 }
 
 
-def package_feature(name: str) -> Feature:
-    """The feature file for a package attribute name (`pkgs.ripgrep` -> cli)."""
+def package_feature(name: str, overrides: Mapping[str, Feature] | None = None) -> Feature:
+    """The feature file for a package attribute name (`pkgs.ripgrep` -> cli).
+
+    `overrides`: a repository's own table (homeward.toml's `[features]`), consulted first.
+    """
     head = name.removeprefix("pkgs.").split(".")[0]
+    if overrides and head in overrides:
+        return overrides[head]
     for feature, names in PACKAGE_FEATURES.items():
         if head in names:
             return feature

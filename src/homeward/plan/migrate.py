@@ -80,6 +80,8 @@ class MigrateOptions:
     features: bool = True
     mode: Mode = Mode.BOTH
     backup_extension: str = "hm-backup"
+    # homeward.toml's `[features]`: package attribute -> feature file, before the built-in table
+    package_features: tuple[tuple[str, Feature], ...] = ()
 
 
 HM_URL = "github:nix-community/home-manager"
@@ -524,9 +526,12 @@ class Planner:
                 if lines:
                     items[0].code = f"{lines}\n{items[0].code}"
             targets: list[DestFile] = []
+            overrides = dict(self.opts.package_features)
             if items is not None:
                 for item in items:
-                    feature = package_feature(item.name) if item.name else Feature.PACKAGES
+                    feature = (
+                        package_feature(item.name, overrides) if item.name else Feature.PACKAGES
+                    )
                     dest = self.home_dest(up, reach, feature)
                     dest.items.append(item)
                     if dest not in targets:
@@ -540,9 +545,9 @@ class Planner:
                     reach,
                     _majority(
                         [
-                            package_feature(n)
+                            package_feature(n, overrides)
                             for n in names
-                            if package_feature(n) is not Feature.PACKAGES
+                            if package_feature(n, overrides) is not Feature.PACKAGES
                         ]
                     ),
                 )
