@@ -13,11 +13,11 @@ def test_lists_files_and_directories_not_git(tmp_path: Path) -> None:
     (tmp_path / ".git/objects").mkdir(parents=True)
     (tmp_path / ".git/HEAD").write_text("ref: refs/heads/main\n")
     snap = list_files(tmp_path)
-    assert snap.is_file("home/ham/default.nix")
-    assert snap.is_dir(PurePosixPath("home/ham/features"))
-    assert snap.exists("home/ham") and not snap.is_file("home/ham")
-    assert not snap.exists("home/ham/features/cli.nix")
-    assert not snap.exists(".git/HEAD") and not snap.exists(".git")
+    assert snap.has_file("home/ham/default.nix")
+    assert snap.has_dir(PurePosixPath("home/ham/features"))
+    assert snap.taken("home/ham") and not snap.has_file("home/ham")
+    assert not snap.taken("home/ham/features/cli.nix")
+    assert not snap.taken(".git/HEAD") and not snap.taken(".git")
 
 
 def test_symlinks_inside_are_followed_outside_are_entries(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_symlinks_inside_are_followed_outside_are_entries(tmp_path: Path) -> Non
     (repo / "real/loop").symlink_to(repo / "real")
     (repo / "dangling.nix").symlink_to(tmp_path / "gone.nix")
     snap = list_files(repo)
-    assert snap.is_file("home/ham/default.nix") and snap.is_file("real/ham/default.nix")
-    assert snap.is_dir("home") and snap.is_dir("real/loop")
-    assert snap.is_dir("ext") and not snap.exists("ext/secret.nix")
-    assert snap.is_file("dangling.nix")  # an entry is there: nothing may be written over it
+    assert snap.has_file("home/ham/default.nix") and snap.has_file("real/ham/default.nix")
+    assert snap.has_dir("home") and snap.has_dir("real/loop")
+    assert snap.has_dir("ext") and not snap.taken("ext/secret.nix")
+    assert snap.has_file("dangling.nix")  # an entry is there: nothing may be written over it

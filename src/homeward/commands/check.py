@@ -94,7 +94,7 @@ def run(opts: Options) -> int:
         if collecting:
             gc.enable()
 
-    from homeward.lint import output
+    from homeward.render import check as output
 
     if opts.format == "json":
         from homeward.render.console import print_json

@@ -1,1 +1,2 @@
-"""`homeward check`: the rules (pure, `Repo` in, diagnostics out) and their output formats."""
+"""`homeward check`: the rules (pure: the model in, diagnostics out) and the driver that runs them;
+their output formats are `render/check.py`."""

@@ -23,14 +23,14 @@ class Snapshot:
     files: frozenset[PurePosixPath]
     dirs: frozenset[PurePosixPath]
 
-    def is_file(self, rel: PurePosixPath | str) -> bool:
+    def has_file(self, rel: PurePosixPath | str) -> bool:
         return PurePosixPath(rel) in self.files
 
-    def is_dir(self, rel: PurePosixPath | str) -> bool:
+    def has_dir(self, rel: PurePosixPath | str) -> bool:
         return PurePosixPath(rel) in self.dirs
 
-    def exists(self, rel: PurePosixPath | str) -> bool:
-        return self.is_file(rel) or self.is_dir(rel)
+    def taken(self, rel: PurePosixPath | str) -> bool:
+        return self.has_file(rel) or self.has_dir(rel)
 
 
 def list_files(root: Path) -> Snapshot:

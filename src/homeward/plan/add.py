@@ -94,7 +94,7 @@ class Adder:
                     found[path.parts[1]] = path
         for user in self.index.users.values():
             entry = PurePosixPath("home") / user.name / "default.nix"
-            if self.repo.files.is_file(entry):
+            if self.repo.files.has_file(entry):
                 found.setdefault(user.name, entry)
         return dict(sorted(found.items()))
 
@@ -132,7 +132,7 @@ class Adder:
             )
         entry = users[user]
         feature = entry.parent / "features" / f"{name}.nix"
-        if not self.repo.files.exists(feature):
+        if not self.repo.files.taken(feature):
             text = (
                 f"# {user}'s {name}: one concern per file, imported by ../default.nix.\n"
                 "{ pkgs, ... }:\n{\n  home.packages = with pkgs; [ ];\n}\n"
@@ -195,9 +195,9 @@ class Adder:
         host_dir = PurePosixPath("hosts") / name
         release = self.release()
         spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
-        if not self.repo.files.exists(host_dir):
+        if not self.repo.files.taken(host_dir):
             host_text = host_nix(spec)
-            if not self.repo.files.is_file("modules/system/users.nix"):
+            if not self.repo.files.has_file("modules/system/users.nix"):
                 host_text = host_text.replace(b"    ../../modules/system/users.nix\n", b"")
             self.files.append(
                 NewFile(
@@ -373,7 +373,7 @@ class Adder:
             )
         spec = InitSpec(user=name, host=hosts[0], system="x86_64-linux", release=self.release())
         home = PurePosixPath("home") / name
-        if not self.repo.files.exists(home / "default.nix"):
+        if not self.repo.files.taken(home / "default.nix"):
             self.files.append(
                 NewFile(
                     Path(home / "default.nix"),
@@ -383,7 +383,7 @@ class Adder:
             )
             for feature, make in (("cli", cli_nix), ("git", git_nix)):
                 path = home / "features" / f"{feature}.nix"
-                if not self.repo.files.exists(path):
+                if not self.repo.files.taken(path):
                     self.files.append(NewFile(Path(path), make(spec), feature))
         self.add_account(name, hosts)
         for host in hosts:

@@ -661,7 +661,7 @@ class Planner:
         elif (
             here == PurePosixPath("home") / f"{name}.nix"
             and not self.moves_to(up.entry)
-            and not self.repo.files.exists(up.entry)
+            and not self.repo.files.taken(up.entry)
         ):
             self.moves.append(
                 Move(
@@ -746,7 +746,7 @@ class Planner:
 
     def free_path(self, path: PurePosixPath) -> PurePosixPath:
         candidate, n = path, 1
-        while self.repo.files.exists(candidate) or (
+        while self.repo.files.taken(candidate) or (
             candidate in self.new_files and self.new_files[candidate].home
         ):
             n += 1
