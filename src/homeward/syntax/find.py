@@ -131,7 +131,6 @@ the dots (a nix identifier cannot contain a dot, a comment or a space)."""
 _SIMPLE = re.compile(rb"(?:%s|%s)(?:\.(?:%s|%s))*" % (_ID, _QUOTED, _ID, _QUOTED))
 _SIMPLE_NAME = re.compile(rb"%s|%s" % (_ID, _QUOTED))
 """An attribute path of identifiers and strings without escapes or `${`: `a."b.c".d`."""
-_IDENTIFIER = re.compile(_ID)
 _plain_names: dict[bytes, tuple[str, ...]] = {}  # the few hundred paths a tree repeats
 _simple_names: dict[bytes, tuple[str, ...]] = {}
 
@@ -540,7 +539,6 @@ def module_body(
     formals: list[str] = []
     function: Node | None = None
     text = source.text
-    plain = not source.root.has_error
     while node is not None:
         kind = node.type
         while kind == "parenthesized_expression":
@@ -551,7 +549,7 @@ def module_body(
             kind = node.type
         if kind == "function_expression":
             function = function or node
-            formals.extend(_formals(node, text) if plain else function_formals(node, text))
+            formals.extend(function_formals(node, text))
             node = node.child_by_field_id(g.body)
         elif kind in _SCOPES:
             node = node.child_by_field_id(g.body)
@@ -560,23 +558,6 @@ def module_body(
         else:
             return None, tuple(formals), function
     return None, tuple(formals), function
-
-
-_PLAIN_FORMALS = re.compile(rb"\{[\s,]*(?:(?:%s|\.\.\.)[\s,]*)*\}" % _ID)
-"""`{ config, lib, pkgs, ... }`: formals without defaults or comments, whose names are the
-identifiers in their text."""
-
-
-def _formals(function: Node, text: bytes) -> list[str]:
-    """`function_formals` for a function in a tree without errors, reading plain formals as
-    text."""
-    formals = function.child_by_field_name("formals")
-    if formals is None or function.child_by_field_name("universal") is not None:
-        return function_formals(function, text)
-    raw = text[formals.start_byte : formals.end_byte]
-    if _PLAIN_FORMALS.fullmatch(raw) is None:
-        return function_formals(function, text)
-    return [name.decode() for name in _IDENTIFIER.findall(raw)]
 
 
 def _structural_body(source: Source, expr: Node | None) -> Node | None:
