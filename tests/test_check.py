@@ -535,6 +535,43 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "0 errors, 1 warning\n"
         ),
     ),
+    # HW015-HW016
+    "hw015-unreadable-file": (
+        Case({"hosts/desk/hardware-configuration.nix": ('fsType = "ext4";', 'fsType = "ext4"')}),
+        1,
+        (
+            "repo/hosts/desk/hardware-configuration.nix:8:20: HW015 `hosts/desk/hardware-configuration.nix` cannot be read: syntax error: expected `;` (skipped: desk)\n"
+            "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
+            "1 error, 0 warnings\n"
+        ),
+    ),
+    "hw016-framework-hosts-not-found": (
+        Case(
+            {
+                FLAKE: """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.snowfall-lib.url = "github:snowfallorg/lib";
+  outputs = inputs: inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; };
+}
+"""
+            }
+        ),
+        1,
+        (
+            "repo/flake.nix:1:1: HW016 no host found: the outputs are built with snowfall-lib, whose hosts homeward does not find yet\n"
+            "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
+            "1 error, 0 warnings\n"
+        ),
+    ),
+    "hw016-no-outputs": (
+        Case({FLAKE: "{\n  outputs = { self }: { };\n}\n"}),
+        1,
+        (
+            "repo/flake.nix:1:1: HW016 no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or `homeConfigurations` that homeward can read\n"
+            "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
+            "1 error, 0 warnings\n"
+        ),
+    ),
 }
 
 

@@ -196,24 +196,28 @@ def test_suppress_lines() -> None:
     assert not suppress.is_suppressed(text, 0, "HW001")
 
 
-def test_syntax_error_exits_3_with_location(
+def test_syntax_error_skips_the_host_with_location(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Why: input that cannot be read is exit 3 with the file:line:col of the problem."""
+    """Why: a file that does not parse is a finding with its file:line:col, and the hosts that
+    import it are named as skipped; the rest is still checked (DESIGN rule 9)."""
     case = Case({USERS: ("  programs.zsh.enable = true;\n", "  programs.zsh.enable = ;\n")})
     ran = run_check(case, tmp_path, monkeypatch, capsys)
-    assert ran.code == 3
-    assert ran.out == ""
-    assert ran.err == (
-        "homeward: error: repo/modules/system/users.nix:10:24: syntax error: expected `identifier`\n"
-        "  hint: fix the file so that `nix-instantiate --parse` accepts it, then run again\n"
+    assert ran.code == 1
+    assert ran.err == ""
+    assert ran.out == (
+        "repo/modules/system/users.nix:10:24: HW015 `modules/system/users.nix` cannot be read: "
+        "syntax error: expected `identifier` (skipped: desk)\n"
+        "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
+        "1 error, 0 warnings\n"
     )
 
 
-def test_non_utf8_exits_3_with_location(
+def test_non_utf8_is_opaque_with_location(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Why: a file in another encoding is named with the place of its first bad byte."""
+    """Why: a file in another encoding (or encrypted bytes) is named with the place of its
+    first bad byte; it is opaque, not the end of the run."""
     case = Case({USERS: ("Accounts", "Acc\xf6unts")})
     where = tmp_path
     from tests.test_check import make_repo
@@ -222,10 +226,11 @@ def test_non_utf8_exits_3_with_location(
     users = work / USERS
     users.write_bytes(users.read_text().encode("latin-1"))
     monkeypatch.chdir(where)
-    assert main(["check", "repo"]) == 3
-    err = capsys.readouterr().err
-    assert err.startswith(
-        "homeward: error: repo/modules/system/users.nix:1:6: the file is not UTF-8 text (byte 0xf6)"
+    assert main(["check", "repo"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "repo/modules/system/users.nix:1:6: HW015 `modules/system/users.nix` cannot be read: "
+        "the file is not UTF-8 text (byte 0xf6)"
     )
 
 

@@ -2,7 +2,8 @@
 
 Text goes to stdout (Mermaid by default, `--format dot|json`), or to `-o FILE`: `.mmd`/`.dot`/
 `.gv`/`.json` choose the text format by extension; `.svg`/`.png` are drawn by Graphviz `dot`.
-The graph needs a complete model: any import homeward cannot follow stops it (exit 3).
+What homeward cannot follow (a computed import, a missing or unreadable file) is drawn as an
+opaque module and named on stderr; exit 3 only when no host at all can be read.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from homeward import proc
-from homeward.errors import HomewardError, UsageError
+from homeward.errors import HomewardError, Location, UsageError
 from homeward.model.graph import build_graph
 from homeward.model.repo import load_repo
-from homeward.render.console import out
+from homeward.render.console import err, out
 from homeward.render.graph import GraphFormat, render_graph, to_dot
 
 _TEXT_SUFFIXES = {
@@ -40,6 +41,10 @@ class Options:
 def run(opts: Options) -> int:
     repo = load_repo(opts.dir)
     repo.fatal()
+    # What could not be read is drawn as opaque modules, and named here (DESIGN rule 9).
+    for problem in repo.problems:
+        where = f"{_shown(opts.dir, problem.at)}: " if problem.at is not None else ""
+        err(f"homeward: note: {where}{problem.message}")
     graph = build_graph(repo)
     if opts.output is None:
         out(render_graph(graph, GraphFormat(opts.format)).rstrip("\n"))
@@ -53,6 +58,10 @@ def run(opts: Options) -> int:
     write_output(opts.output, data)
     out(f"wrote {opts.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0
+
+
+def _shown(directory: Path, at: Location) -> Location:
+    return at if at.path.is_absolute() else Location(directory / at.path, at.line, at.col)
 
 
 def render_image(dot_text: str, image_format: str) -> bytes:

@@ -27,7 +27,7 @@ from homeward.lint.facts import (
     mapped_row,
 )
 from homeward.lint.packages import PackageRef, package_refs
-from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind
+from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind, frameworks
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
@@ -439,8 +439,10 @@ def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
     for problem in repo.problems:
         if problem.kind in (ProblemKind.MISSING, ProblemKind.NO_DEFAULT):
             yield Finding(problem.at, problem.message, hint=problem.hint or None)
-    if any(p.kind is ProblemKind.UNRESOLVED for p in repo.problems):
+    if any(p.kind is ProblemKind.UNRESOLVED for p in repo.problems) or repo.skipped:
         return  # an import homeward cannot follow may be the one that uses them
+    if not (repo.hosts or repo.homes or repo.others):
+        return  # the hosts were not found (HW016): nothing says what they import
     used = {m.path.as_posix() for m in repo.modules.values() if m.path is not None}
     used.update(p.as_posix() for p in _shared_module_files(facts))
     for path in facts.feature_files:
@@ -700,3 +702,50 @@ def check_outside(facts: Facts) -> Iterator[Finding]:
                     f"the import `{target}` is outside the repository: pure flake "
                     "evaluation cannot read it",
                 )
+
+
+# -- HW015-HW016: what could not be read at all ---------------------------------------------------
+
+
+@rule(
+    "HW015",
+    Severity.ERROR,
+    "a module file cannot be read (a syntax error, an empty file, bytes that are not text): the "
+    "hosts that import it are skipped",
+    "fix the file so that `nix-instantiate --parse` accepts it",
+)
+def check_unreadable(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    for problem in repo.problems:
+        if problem.kind is ProblemKind.UNREADABLE:
+            skipped = sorted(h for h, p in repo.skipped.items() if p == problem)
+            which = f" (skipped: {', '.join(skipped)})" if skipped else ""
+            yield Finding(problem.at, problem.message + which)
+
+
+@rule(
+    "HW016",
+    Severity.ERROR,
+    "no host can be read: the flake's hosts cannot be found",
+    "define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in "
+    "docs/rules.md",
+)
+def check_no_hosts(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    if repo.hosts or repo.homes or repo.others:
+        return
+    framework = frameworks(repo)
+    if framework:
+        yield Finding(
+            repo.flake.location(0),
+            f"no host found: the outputs are built with {' and '.join(framework)}, whose hosts "
+            "homeward does not find yet",
+        )
+    elif repo.skipped:
+        yield Finding(repo.flake.location(0), "no host can be read: every host is skipped")
+    else:
+        yield Finding(
+            repo.flake.location(0),
+            "no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or "
+            "`homeConfigurations` that homeward can read",
+        )

@@ -22,10 +22,12 @@ from homeward.model.values import (
     Attrs,
     Bool,
     Builtin,
+    Choice,
     External,
     Int,
     Lambda,
     ListValue,
+    Maybe,
     Null,
     PathValue,
     Str,
@@ -186,7 +188,12 @@ class Evaluator:
         if not path.is_file():
             return Unknown(f"`{self.shown(path)}` does not exist", node, via)
         if path not in self._files:
-            src = self.source(path)
+            try:
+                src = self.source(path)
+            except HomewardError as exc:
+                return Unknown(
+                    f"`{self.shown(path)}` cannot be read: {exc.message}", node, via, where=exc.at
+                )
             self._files[path] = Unknown("the file imports itself", src.root, src)
             expr = src.root.child_by_field_name("expression")
             value: Value = (
@@ -292,6 +299,8 @@ class Evaluator:
                 return self.force(value.attrs[name])
             if "__external__" in value.attrs:
                 return self.select(self.force(value.attrs["__external__"]), name, node, src)
+            if value.more is not None:
+                return Unknown(f"`{name}` may come from {value.more.reason}", node, src)
             return Unknown(f"no attribute `{name}`", node, src)
         if isinstance(value, External):
             alts = tuple(f"{a}.{name}" for a in value.alternatives)
@@ -347,7 +356,25 @@ class Evaluator:
             branch = node.child_by_field_name("consequence" if cond.value else "alternative")
             assert branch is not None
             return self.eval(branch, env, src)
-        return Unknown("the condition of an `if` is not known statically", node, src)
+        # A list either way (`modules = if c then [ a ] else [ b ];`): every element of both,
+        # each only maybe there.
+        reason = "the condition of an `if` is not known statically"
+        both: list[Thunk] = []
+        branches: list[Thunk] = []
+        lists = True
+        for field_name in ("consequence", "alternative"):
+            branch = node.child_by_field_name(field_name)
+            if branch is None:
+                return Unknown(reason, node, src)
+            branches.append(Thunk(branch, env, src))
+            value = branches[-1].force(self)
+            if isinstance(value, ListValue):
+                both.extend(maybe(item, reason) for item in value.items)
+            else:
+                lists = False
+        if lists:
+            return ListValue(both, node, src)
+        return Choice(branches, reason, node, src)
 
     def _e_function_expression(self, node: Node, env: Env, src: Source) -> Value:
         return Lambda(node, env, src)
@@ -402,9 +429,9 @@ class Evaluator:
                 return self.apply(
                     Builtin(builtin[0], builtin[1], builtin[2], (), node, src), arg, node, src
                 )
-            return Unknown(f"`{fn.name}` comes from outside the repository", node, src)
+            return Unknown(f"`{fn.name}` comes from outside the repository", node, src, call=arg)
         if isinstance(fn, Unknown):
-            return fn
+            return Unknown(fn.reason, fn.node, fn.source, fn.where, call=arg)
         return Unknown(f"cannot call a {type(fn).__name__.lower()}", node, src)
 
     def _call_lambda(self, fn: Lambda, arg: Thunk) -> Value:
@@ -536,10 +563,21 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
             )
         if isinstance(left, External) and isinstance(right, Attrs):
             return _ExtendedExternal.make(left, right, node, src)
+        # Partly known (`flake-utils.lib.eachDefaultSystem (...) // { nixosConfigurations = ...; }`):
+        # the known attributes, and others maybe.
+        if isinstance(left, Unknown) and isinstance(right, Attrs):
+            return Attrs(dict(right.attrs), node, src, list(right.dynamic_keys), left)
+        if isinstance(left, Attrs) and isinstance(right, Unknown):
+            return Attrs(dict(left.attrs), node, src, list(left.dynamic_keys), right)
         return Unknown("`//` of values that are not known", node, src)
     if op == "++":
         if isinstance(left, ListValue) and isinstance(right, ListValue):
             return ListValue([*left.items, *right.items], node, src)
+        # Partly known (`[ ./a.nix ] ++ extraModules`): the known elements, and one opaque one.
+        if isinstance(left, ListValue) and isinstance(right, Unknown):
+            return ListValue([*left.items, Thunk.of(right)], node, src)
+        if isinstance(left, Unknown) and isinstance(right, ListValue):
+            return ListValue([Thunk.of(left), *right.items], node, src)
         return Unknown("`++` of lists that are not known", node, src)
     if op == "+":
         if isinstance(left, PathValue):
@@ -565,6 +603,18 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
             left.value and right.value if op == "&&" else left.value or right.value, node, src
         )
     return Unknown(f"`{op}` is not followed", node, src)
+
+
+def maybe(item: Thunk, reason: str) -> Thunk:
+    """`item`, only there under a condition homeward cannot decide."""
+    return Thunk(compute=lambda ev: _maybe_value(ev, item, reason))
+
+
+def _maybe_value(ev: Evaluator, item: Thunk, reason: str) -> Value:
+    value = ev.force(item)
+    if isinstance(value, Maybe):
+        return value
+    return Maybe(Thunk.of(value), reason, value.node, value.source)
 
 
 def _plain(value: Value) -> object:
@@ -734,15 +784,89 @@ def _b_concat_lists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _b_optionals(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     cond = ev.force(args[0])
     if not isinstance(cond, Bool):
-        return Unknown("`optionals` with a condition that is not known", me.node, me.source)
+        reason = "`optionals` with a condition that is not known"
+        inner = ev.force(args[1])
+        if isinstance(inner, ListValue):
+            return ListValue([maybe(t, reason) for t in inner.items], me.node, me.source)
+        return Unknown(reason, me.node, me.source)
     return ev.force(args[1]) if cond.value else ListValue([], me.node, me.source)
 
 
 def _b_optional(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     cond = ev.force(args[0])
     if not isinstance(cond, Bool):
-        return Unknown("`optional` with a condition that is not known", me.node, me.source)
+        reason = "`optional` with a condition that is not known"
+        return ListValue([maybe(args[1], reason)], me.node, me.source)
     return ListValue([args[1]] if cond.value else [], me.node, me.source)
+
+
+def _b_flatten(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.flatten`: nested lists made flat; other elements kept as they are."""
+    out: list[Thunk] = []
+
+    def walk(thunk: Thunk, depth: int) -> None:
+        value = ev.force(thunk)
+        if isinstance(value, ListValue) and depth < 50:
+            for item in value.items:
+                walk(item, depth + 1)
+        else:
+            out.append(thunk)
+
+    top = ev.force(args[0])
+    if not isinstance(top, ListValue):
+        return Unknown("`flatten` of a list that is not known", me.node, me.source)
+    for item in top.items:
+        walk(item, 0)
+    return ListValue(out, me.node, me.source)
+
+
+def _b_filter(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    fn, lst = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(lst, ListValue):
+        return Unknown("`filter` of a list that is not known", me.node, me.source)
+    out: list[Thunk] = []
+    for item in lst.items:
+        keep = ev.apply(fn, item, me.node, me.source)
+        if isinstance(keep, Bool):
+            if keep.value:
+                out.append(item)
+        else:
+            out.append(maybe(item, "`filter` with a predicate that is not known"))
+    return ListValue(out, me.node, me.source)
+
+
+def _b_make_overridable(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    return ev.apply(ev.force(args[0]), args[1], me.node, me.source)
+
+
+def _b_remove_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    attrs, names = ev.force(args[0]), _list(ev, ev.force(args[1]))
+    if not isinstance(attrs, Attrs) or names is None:
+        return Unknown("`removeAttrs` of values that are not known", me.node, me.source)
+    gone = {n.value for n in names if isinstance(n, Str)}
+    kept = {k: v for k, v in attrs.attrs.items() if k not in gone}
+    return Attrs(kept, attrs.node, attrs.source, list(attrs.dynamic_keys), attrs.more)
+
+
+def _b_list_files_recursive(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.filesystem.listFilesRecursive dir`: the files under `dir` in the repository, as Nix
+    lists them (symlinks are not followed out of the repository: they are opaque)."""
+    path = ev.force(args[0])
+    if not isinstance(path, PathValue):
+        return Unknown("`listFilesRecursive` of a path that is not known", me.node, me.source)
+    if not path.path.is_relative_to(ev.root) or not path.path.is_dir():
+        return Unknown(
+            f"`listFilesRecursive` of `{ev.shown(path.path)}`, which is not a directory in the "
+            "repository",
+            me.node,
+            me.source,
+        )
+    found: list[Thunk] = []
+    for directory, dirs, files in os.walk(path.path):
+        dirs.sort()
+        for name in sorted(files):
+            found.append(Thunk.of(PathValue(Path(directory) / name, me.node, me.source)))
+    return ListValue(found, me.node, me.source)
 
 
 def _b_to_string(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -868,7 +992,12 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "pathExists": (1, _b_path_exists),
     "import": (1, _b_import),
     "concatLists": (1, _b_concat_lists),
-    "flatten": (1, _b_concat_lists),
+    "flatten": (1, _b_flatten),
+    "filter": (2, _b_filter),
+    "makeOverridable": (2, _b_make_overridable),
+    "removeAttrs": (2, _b_remove_attrs),
+    "listFilesRecursive": (1, _b_list_files_recursive),
+    "darwinSystem": (1, _b_system("darwin")),
     "optionals": (2, _b_optionals),
     "optional": (2, _b_optional),
     "toString": (1, _b_to_string),
@@ -900,7 +1029,7 @@ def _global_vars() -> dict[str, Thunk]:
         "false": Thunk.of(Bool(False)),
         "null": Thunk.of(Null()),
         "builtins": Thunk.of(builtins_set),
-        **{n: builtins_set.attrs[n] for n in ("map", "import", "toString")},
+        **{n: builtins_set.attrs[n] for n in ("map", "import", "toString", "removeAttrs")},
     }
 
 

@@ -26,6 +26,7 @@ class NodeKind(StrEnum):
     FILE = "module-file"
     INLINE = "inline"  # a module written in place (`{ ... }` in a module list)
     EXTERNAL = "external"  # from outside the repo: a flake input's module, `modulesPath + ...`
+    OPAQUE = "opaque"  # a module homeward cannot look into: computed, missing, unreadable
 
 
 class Side(StrEnum):
@@ -67,6 +68,7 @@ class Graph:
 
 
 _GROUPS = {Context.NIXOS: "nixosConfigurations", Context.HOME: "homeConfigurations"}
+_OTHER = "other"  # hosts of other kinds (`darwinConfigurations`): grouped by their attribute
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
@@ -108,6 +110,7 @@ def build_graph(repo: Repo) -> Graph:
         *(repo.hosts[name] for name in sorted(repo.hosts)),
         *(repo.homes[name] for name in sorted(repo.homes)),
     ]
+    others = [repo.others[name] for name in sorted(repo.others)]
     ids = _Ids()
     nodes: list[GraphNode] = [GraphNode(ids.make("flake", ""), NodeKind.FLAKE, "flake.nix", None)]
     flake_id = nodes[0].id
@@ -121,7 +124,26 @@ def build_graph(repo: Repo) -> Graph:
                 GraphNode(group_ids[context], NodeKind.GROUP, name, _side_of_context(context))
             )
 
+    other_groups: dict[str, str] = {}
+    for config in others:
+        attr = config.name.split(".", 1)[0]
+        if attr not in other_groups:
+            other_groups[attr] = ids.make("group", attr)
+            nodes.append(GraphNode(other_groups[attr], NodeKind.GROUP, attr, Side.SYSTEM))
+
     config_ids: dict[tuple[Context, str], str] = {}
+    for config in others:
+        node_id = ids.make("host", config.name)
+        config_ids[(Context.NIXOS, config.name)] = node_id
+        nodes.append(
+            GraphNode(
+                node_id,
+                NodeKind.HOST,
+                config.name.split(".", 1)[1],
+                Side.SYSTEM,
+                hosts=(config.name,),
+            )
+        )
     for config in configs:
         kind = NodeKind.HOST if config.context is Context.NIXOS else NodeKind.HOME
         node_id = ids.make("host" if kind is NodeKind.HOST else "home", config.name)
@@ -149,7 +171,7 @@ def build_graph(repo: Repo) -> Graph:
                     str(info.path),
                     _side_of_module(info),
                     path=str(info.path),
-                    hosts=tuple(sorted(info.hosts)),
+                    hosts=tuple(sorted(info.hosts | info.frozen.keys())),
                 )
             )
         else:
@@ -163,7 +185,7 @@ def build_graph(repo: Repo) -> Graph:
                     _side_of_module(info),
                     path=location[0],
                     line=location[1],
-                    hosts=tuple(sorted(info.hosts)),
+                    hosts=tuple(sorted(info.hosts | info.frozen.keys())),
                 )
             )
         module_ids[info.key] = node_id
@@ -178,7 +200,7 @@ def build_graph(repo: Repo) -> Graph:
         externals[key][1].update(hosts)
         return key
 
-    for config in configs:
+    for config in [*configs, *others]:
         for ref in config.modules:
             if ref.kind is ModuleKind.EXTERNAL:
                 note_external(ref, config.context, {config.name})
@@ -205,6 +227,32 @@ def build_graph(repo: Repo) -> Graph:
             )
         )
 
+    # Opaque modules: one node per place where one is listed, in the order of those places.
+    opaque: dict[tuple[str, int], str] = {}
+
+    def opaque_key(ref: ModuleRef) -> tuple[str, int]:
+        where = ref.location
+        return (str(where.path), where.line) if where is not None else ("", 0)
+
+    opaque_refs = [r for c in [*configs, *others] for r in c.modules]
+    opaque_refs += [r for info in infos for r in info.imports]
+    for ref in sorted((r for r in opaque_refs if r.kind is ModuleKind.UNKNOWN), key=opaque_key):
+        place = opaque_key(ref)
+        if place in opaque:
+            continue
+        opaque[place] = ids.make("opaque", f"{place[0]}_{place[1]}")
+        label = ref.label if len(ref.label) <= 60 else ref.label[:57] + "..."
+        nodes.append(
+            GraphNode(
+                opaque[place],
+                NodeKind.OPAQUE,
+                f"opaque: {label}",
+                Side.SYSTEM,
+                path=place[0] or None,
+                line=place[1] or None,
+            )
+        )
+
     def target(ref: ModuleRef, context: Context) -> str | None:
         if ref.kind is ModuleKind.FILE and ref.path is not None:
             return module_ids.get(str(ref.path))
@@ -212,6 +260,8 @@ def build_graph(repo: Repo) -> Graph:
             return module_ids.get(f"{ref.source.path}@{ref.node.start_byte}")
         if ref.kind is ModuleKind.EXTERNAL:
             return external_ids.get(_external_key(ref, context))
+        if ref.kind is ModuleKind.UNKNOWN:
+            return opaque.get(opaque_key(ref))
         return None
 
     edges: list[GraphEdge] = []
@@ -227,7 +277,12 @@ def build_graph(repo: Repo) -> Graph:
         for config in configs:
             if config.context is context:
                 add(group_id, config_ids[(context, config.name)])
-    for config in configs:
+    for attr, group_id in other_groups.items():
+        add(flake_id, group_id)
+        for config in others:
+            if config.name.split(".", 1)[0] == attr:
+                add(group_id, config_ids[(Context.NIXOS, config.name)])
+    for config in [*configs, *others]:
         config_id = config_ids[(config.context, config.name)]
         for ref in config.modules:
             add(config_id, target(ref, config.context))

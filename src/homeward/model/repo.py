@@ -23,9 +23,11 @@ from homeward.model.eval import Evaluator
 from homeward.model.files import Snapshot, list_files
 from homeward.model.values import (
     Attrs,
+    Choice,
     External,
     Lambda,
     ListValue,
+    Maybe,
     PathValue,
     Str,
     SystemCall,
@@ -55,6 +57,8 @@ class ProblemKind(StrEnum):
     NO_DEFAULT = "no-default"  # an import of a directory without default.nix
     CYCLE = "cycle"  # files import each other
     OUTSIDE = "outside"  # an import that leaves the repository (absolute path, symlink out)
+    UNREADABLE = "unreadable"  # a module file that does not parse, is empty or is not text
+    IGNORED = "ignored"  # an entry of `nixosConfigurations` that is not a system (`nixpkgs`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class ModuleRef:
     node: Node | None = field(default=None, repr=False, compare=False)
     source: Source | None = field(default=None, repr=False, compare=False)
     label: str = ""  # EXTERNAL: what it names; UNKNOWN: why
+    maybe: str = ""  # there only under a condition homeward cannot decide: which
 
     @property
     def location(self) -> Location | None:
@@ -99,6 +104,12 @@ class ModuleRef:
 
 _new = object.__new__
 _REF_SET, _REF_REST = slot_setters(ModuleRef, ("kind", "path", "node", "source"))
+
+OTHER_KINDS = {"darwinConfigurations": "darwin"}
+"""Outputs holding hosts homeward reads (so that the files they share are known to be shared)
+but does not migrate yet: the attribute, and the `SystemCall` kind of its entries."""
+EXPORTS = ("nixosModules", "darwinModules", "homeManagerModules", "homeModules")
+"""Outputs that hand modules to other flakes: whoever imports them is not known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +130,7 @@ class SystemConfig:
     modules_value: Value  # the evaluated `modules` list (its node says where it is written)
     system: str | None = None
     special_args: Value | None = None
+    kind: str = "nixos"  # the SystemCall kind: "nixos", "home", "darwin"
 
     @property
     def args(self) -> Attrs | None:
@@ -142,6 +154,10 @@ class ModuleInfo:
     imports: list[ModuleRef] = field(default_factory=list)
     hosts: set[str] = field(default_factory=set)  # configurations that reach it
     users: set[str] = field(default_factory=set)  # HOME: the users it configures
+    # Consumers homeward does not rewire (a nix-darwin host, an exported module, a host it
+    # skipped, an import under a condition it cannot decide): who, and why. A module with any
+    # is never edited (DESIGN rule 10).
+    frozen: dict[str, str] = field(default_factory=dict)
 
     @property
     def source(self) -> Source:
@@ -168,6 +184,33 @@ class Repo:
     edges: list[tuple[str, str]]  # (parent key, child key): host name or module key
     problems: list[Problem]
     ev: Evaluator = field(repr=False)
+    # Hosts of kinds homeward reads but does not migrate (`darwinConfigurations.<name>`), by
+    # their output path; hosts it skipped (a file of theirs does not parse), with why.
+    others: dict[str, SystemConfig] = field(default_factory=dict)
+    skipped: dict[str, Problem] = field(default_factory=dict)
+
+    @property
+    def files_read(self) -> int:
+        return self.ev.files_read
+
+    @property
+    def opaque(self) -> list[ModuleRef]:
+        """Every module homeward could not look into (computed, missing, unreadable), once."""
+        seen: set[tuple[str, int]] = set()
+        found: list[ModuleRef] = []
+        refs = [r for c in (*self.hosts.values(), *self.homes.values()) for r in c.modules]
+        refs += [r for m in self.modules.values() for r in m.imports]
+        for ref in refs:
+            if ref.kind is not ModuleKind.UNKNOWN:
+                continue
+            key = (
+                str(ref.source.path) if ref.source else "",
+                ref.node.start_byte if ref.node else 0,
+            )
+            if key not in seen:
+                seen.add(key)
+                found.append(ref)
+        return found
 
     @cached_property
     def files(self) -> Snapshot:
@@ -207,12 +250,47 @@ class Repo:
         }
 
     def fatal(self) -> None:
-        """Raise the first problem that makes the model incomplete."""
-        if self.problems:
-            raise self.problems[0].error()
+        """Raise when no host at all could be read (DESIGN rule 9): the first problem says why.
+        Anything less is partial knowledge, which the commands report."""
+        if self.hosts or self.homes or self.others:
+            return
+        for problem in self.problems:
+            if problem.kind is not ProblemKind.IGNORED:
+                raise problem.error()
+        if self.skipped:
+            raise next(iter(self.skipped.values())).error()
 
     def rel(self, path: Path) -> Path:
         return path.resolve().relative_to(self.root)
+
+
+FRAMEWORKS = {
+    "flake-parts": "flake-parts",
+    "snowfall-lib": "snowfall-lib",
+    "ez-configs": "ez-configs",
+    "haumea": "haumea",
+    "std": "std",
+    "hive": "hive",
+    "digga": "digga",
+    "flake-utils-plus": "flake-utils-plus",
+    "nixos-unified": "nixos-unified",
+    "easy-hosts": "easy-hosts",
+    "blueprint": "blueprint",
+    "colmena": "colmena",
+}
+"""Flake frameworks that build hosts by convention, by the repository name in their input URL."""
+
+
+def frameworks(repo: Repo) -> list[str]:
+    """The frameworks among the flake's inputs (by input URL or name), in a stable order."""
+    found: set[str] = set()
+    for name, flake_input in repo.inputs.items():
+        url = (flake_input.url or "").lower().rstrip("/")
+        tail = url.rsplit("/", 1)[-1].split("?", 1)[0]
+        for key, label in FRAMEWORKS.items():
+            if key in (tail, name.lower()):
+                found.add(label)
+    return sorted(found)
 
 
 NO_FLAKE_HINT = "see `homeward init`"
@@ -274,6 +352,9 @@ class _Loader:
         self._done: set[str] = set()
         self._reach: dict[str, list[ModuleInfo]] = {}
         self._cycle = False
+        self._unreadable: dict[str, Problem] = {}  # module key -> why it cannot be read
+        self._skip: dict[str, Problem] = {}  # configuration -> the first unreadable file it reaches
+        self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
 
     def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
         item = Problem(kind, message, at, hint)
@@ -292,11 +373,24 @@ class _Loader:
         outputs = self._outputs(top, inputs)
         hosts = self._configs(outputs, "nixosConfigurations", Context.NIXOS)
         homes = self._configs(outputs, "homeConfigurations", Context.HOME)
+        others: dict[str, SystemConfig] = {}
+        for attr, kind in OTHER_KINDS.items():
+            for name, config in self._configs(outputs, attr, Context.NIXOS, kind).items():
+                config.name = f"{attr}.{name}"
+                others[config.name] = config
+                self._frozen_by[config.name] = (
+                    f"`{config.name}` is a {kind} host, which homeward does not migrate yet"
+                )
         for host in hosts.values():
             self._follow_config(host)
         for home in homes.values():
             self._follow_config(home)
+        for other in others.values():
+            self._follow_config(other)
+        self._follow_exports(outputs)
         self._follow_home_manager_users(hosts)
+        skipped = self._skipped(hosts, homes)
+        self._freeze()
         return Repo(
             self.root,
             self.flake,
@@ -308,7 +402,53 @@ class _Loader:
             self.edges,
             self.problems,
             self.ev,
+            others,
+            skipped,
         )
+
+    def _skipped(
+        self, hosts: dict[str, SystemConfig], homes: dict[str, SystemConfig]
+    ) -> dict[str, Problem]:
+        """Configurations that reach a file that cannot be read are skipped (DESIGN rule 9):
+        out of `hosts`/`homes`, their files frozen."""
+        skipped: dict[str, Problem] = {}
+        for configs in (hosts, homes):
+            for name in sorted(configs):
+                problem = self._skip.get(name)
+                if problem is None:
+                    continue
+                del configs[name]
+                skipped[name] = problem
+                self._frozen_by[name] = f"`{name}` is skipped: {problem.message}"
+        return skipped
+
+    def _freeze(self) -> None:
+        """Move consumers that homeward does not rewire out of `hosts` into `frozen`."""
+        if not self._frozen_by:
+            return
+        for info in self.modules.values():
+            for name in info.hosts & self._frozen_by.keys():
+                info.hosts.discard(name)
+                info.frozen[name] = self._frozen_by[name]
+
+    def _follow_exports(self, outputs: Value) -> None:
+        """`nixosModules.<name> = ./x.nix`: whoever imports it is not known, so what it reaches
+        is frozen."""
+        if not isinstance(outputs, Attrs):
+            return
+        for attr in EXPORTS:
+            if attr not in outputs.attrs:
+                continue
+            exported = self.ev.force(outputs.attrs[attr])
+            if not isinstance(exported, Attrs):
+                continue
+            context = Context.HOME if attr.startswith("home") else Context.NIXOS
+            for name, thunk in exported.attrs.items():
+                value = self.ev.force(thunk)
+                ref = self._module_ref(value, thunk, quiet=True)
+                consumer = f"{attr}.{name}"
+                self._frozen_by[consumer] = f"`{consumer}` is exported: other flakes may import it"
+                self._visit(ref, consumer, context, consumer, (), users=())
 
     # -- inputs and outputs --------------------------------------------------------------------
     def _inputs(self, top: Attrs) -> dict[str, FlakeInput]:
@@ -354,10 +494,13 @@ class _Loader:
         arg.attrs["self"] = outputs_thunk
         return self.ev.force(outputs_thunk)
 
-    def _configs(self, outputs: Value, attr: str, context: Context) -> dict[str, SystemConfig]:
+    def _configs(
+        self, outputs: Value, attr: str, context: Context, kind: str = ""
+    ) -> dict[str, SystemConfig]:
         found: dict[str, SystemConfig] = {}
         if isinstance(outputs, Unknown):
-            self._unresolved(outputs, "the flake's outputs")
+            if context is Context.NIXOS and not kind:
+                self._unresolved(outputs, "the flake's outputs")
             return found
         if not isinstance(outputs, Attrs) or attr not in outputs.attrs:
             return found
@@ -365,6 +508,8 @@ class _Loader:
         if not isinstance(configs, Attrs):
             self._unresolved(configs, f"`{attr}`")
             return found
+        if configs.more is not None:
+            self._unresolved(configs.more, f"every entry of `{attr}`")
         for key in configs.dynamic_keys:
             self.problem(
                 ProblemKind.UNRESOLVED,
@@ -372,13 +517,40 @@ class _Loader:
                 self.flake.location(key.start_byte),
                 "write the names out, or build them with `lib.genAttrs` over a literal list",
             )
+        kind = kind or ("nixos" if context is Context.NIXOS else "home")
         for name, thunk in configs.attrs.items():
             value = self.ev.force(thunk)
-            kind = "nixos" if context is Context.NIXOS else "home"
-            if not isinstance(value, SystemCall) or value.kind != kind:
+            if isinstance(value, Unknown) and value.call is not None:
+                # `inputs.x.lib.mkSystem { modules = [ ... ]; }`: a host built by a function
+                # homeward does not know. What it lists is read, and frozen.
+                args = self.ev.force(value.call)
+                if isinstance(args, Attrs) and "modules" in args.attrs:
+                    self._unresolved(value, f"`{attr}.{name}`")
+                    call = SystemCall(kind, "", args, value.node, value.source)
+                    other = self._config(name, context, call)
+                    consumer = f"{attr}.{name}"
+                    self._frozen_by[consumer] = (
+                        f"`{consumer}` is built by a function homeward does not know"
+                    )
+                    for ref in other.modules:
+                        self._visit(ref, consumer, context, consumer, (), users=())
+                    continue
+            if isinstance(value, SystemCall) and value.kind == kind:
+                found[name] = self._config(name, context, value)
+                found[name].kind = kind
+            elif isinstance(value, SystemCall | Unknown):
                 self._unresolved(value, f"`{attr}.{name}`")
-                continue
-            found[name] = self._config(name, context, value)
+            else:
+                at = (
+                    value.source.location(value.node.start_byte)
+                    if value.node and value.source
+                    else None
+                )
+                self.problem(
+                    ProblemKind.IGNORED,
+                    f"`{attr}.{name}` is not a system configuration: ignored",
+                    at,
+                )
         return found
 
     def _config(self, name: str, context: Context, call: SystemCall) -> SystemConfig:
@@ -402,24 +574,37 @@ class _Loader:
             self._unresolved(args, f"the arguments of `{name}`")
         modules = self._module_list(modules_value, f"the modules of `{name}`")
         if isinstance(modules_value, ListValue):
-            for ref, item in zip(modules, modules_value.items, strict=True):
+            for item in modules_value.items:
                 value = self.ev.force(item)
-                if (
-                    ref.kind is ModuleKind.INLINE
-                    and isinstance(value, Attrs)
-                    and ref.node is not None
-                    and ref.source is not None
-                ):
-                    self.inline_values[(name, f"{ref.source.path}@{ref.node.start_byte}")] = value
+                if isinstance(value, Attrs) and value.node is not None and value.source is not None:
+                    key = f"{value.source.path}@{value.node.start_byte}"
+                    self.inline_values[(name, key)] = value
         return SystemConfig(name, context, call, modules, modules_value, system, special)
 
     def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
         if not isinstance(value, ListValue):
             self._unresolved(value, what)
-            return []
-        return [self._module_ref(self.ev.force(item), item) for item in value.items]
+            # One opaque module: the host is still a host (DESIGN rule 9).
+            label = value.reason if isinstance(value, Unknown) else "the module list is not a list"
+            return [
+                ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)
+            ]
+        found: list[ModuleRef] = []
+        for item in value.items:
+            forced = self.ev.force(item)
+            if isinstance(forced, Choice):  # one of several modules: each, maybe
+                for option in forced.options:
+                    found.append(self._module_ref(Maybe(option, forced.reason), option))
+            else:
+                found.append(self._module_ref(forced, item))
+        return found
 
-    def _module_ref(self, value: Value, thunk: Thunk) -> ModuleRef:
+    def _module_ref(self, value: Value, thunk: Thunk, *, quiet: bool = False) -> ModuleRef:
+        if isinstance(value, Maybe):
+            inner = self._module_ref(self.ev.force(value.item), value.item, quiet=quiet)
+            return ModuleRef(
+                inner.kind, inner.path, inner.node, inner.source, inner.label, value.reason
+            )
         node = value.node if value.node is not None else thunk.expr
         source = value.source if value.source is not None else thunk.source
         if isinstance(value, PathValue):
@@ -434,6 +619,8 @@ class _Loader:
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=value.name)
         reason = value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
         ref = ModuleRef(ModuleKind.UNKNOWN, node=node, source=source, label=reason)
+        if quiet:
+            return ref
         self.problem(
             ProblemKind.UNRESOLVED,
             f"cannot tell which module this is: {reason}",
@@ -546,11 +733,19 @@ class _Loader:
         parent: str,
         chain: tuple[str, ...],
         users: tuple[str, ...],
+        maybe: str = "",
     ) -> None:
         info = self._info(ref, context)
         if info is None:
+            if ref.kind is ModuleKind.FILE and str(ref.path) in self._unreadable:
+                self._skip.setdefault(host, self._unreadable[str(ref.path)])
             return
         key = info.key
+        maybe = maybe or ref.maybe
+        if maybe:
+            # Imported only under a condition homeward cannot decide: moving its definitions
+            # would make them unconditional. The host reaches it; nothing in it moves.
+            info.frozen[host] = f"imported under a condition homeward cannot decide: {maybe}"
         if key in chain:
             loop = " → ".join([*chain[chain.index(key) :], key])
             self.problem(
@@ -580,10 +775,12 @@ class _Loader:
             for other in self._reached(info, context):
                 other.hosts.add(host)
                 other.users.update(users)
+                if maybe:
+                    other.frozen[host] = info.frozen[host]
             return
         inner = (*chain, key)
         for child in info.imports:
-            self._visit(child, host, context, key, inner, users)
+            self._visit(child, host, context, key, inner, users, maybe)
         self._done.add(key)
 
     def _reached(self, info: ModuleInfo, context: Context) -> list[ModuleInfo]:
@@ -608,9 +805,20 @@ class _Loader:
             key = str(ref.path)
             info = self.modules.get(key)
             if info is None:
+                if key in self._unreadable:
+                    return None
                 # Where `_file_ref` found the file: resolving `root / path` again would stat it.
                 real, mode = self._found.get(key) or self.ev.real(os.path.join(self.root, key))
-                source = self.ev.source_at(real, mode)
+                try:
+                    source = self.ev.source_at(real, mode)
+                except HomewardError as exc:
+                    self._unreadable[key] = self._unreadable_problem(key, exc.message, exc.at)
+                    return None
+                if source.root.child_by_field_name("expression") is None:
+                    self._unreadable[key] = self._unreadable_problem(
+                        key, "the file is empty", source.location(0)
+                    )
+                    return None
                 info = self.modules[key] = self._make_info(
                     key, read_module(source), ref.path, context
                 )
@@ -622,6 +830,17 @@ class _Loader:
                 self.modules[key] = self._make_info(key, module, None, context)
             return self.modules[key]
         return None
+
+    def _unreadable_problem(self, key: str, why: str, at: Location | None) -> Problem:
+        problem = Problem(
+            ProblemKind.UNREADABLE,
+            f"`{key}` cannot be read: {why}",
+            at,
+            "fix the file so that `nix-instantiate --parse` accepts it, then run again (until "
+            "then, the hosts that import it are skipped)",
+        )
+        self.problem(problem.kind, problem.message, problem.at, problem.hint)
+        return problem
 
     def _make_info(
         self, key: str, module: Module, path: Path | None, context: Context

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from homeward.errors import Location
     from homeward.model.eval import Env, Evaluator
     from homeward.syntax.parse import Source
 
@@ -24,8 +25,46 @@ class Value:
 
 @dataclass(eq=False)
 class Unknown(Value):
-    """Something homeward cannot compute without running nix, and why."""
+    """Something homeward cannot compute without running nix, and why.
 
+    `where`: a place that says more than the node (the syntax error of a file that does not
+    parse); `call`: the argument of the call that made it, when it is the result of a function
+    homeward does not know (`inputs.x.lib.mkSystem { modules = [ ... ]; }`), so that what can be
+    read of a host built that way is still read.
+    """
+
+    reason: str
+    node: Node | None = None
+    source: Source | None = None
+    where: Location | None = None
+    call: Thunk | None = None
+
+    @property
+    def at(self) -> Location | None:
+        if self.where is not None:
+            return self.where
+        if self.node is None or self.source is None:
+            return None
+        return self.source.location(self.node.start_byte)
+
+
+@dataclass(eq=False)
+class Choice(Value):
+    """One of several values, under a condition homeward cannot decide (a let-bound
+    `if c then ./a.nix else ./b.nix` used as a module)."""
+
+    options: list[Thunk]
+    reason: str
+    node: Node | None = None
+    source: Source | None = None
+
+
+@dataclass(eq=False)
+class Maybe(Value):
+    """A list element that is there only under a condition homeward cannot decide
+    (`lib.optional cond ./x.nix`, both branches of an `if`)."""
+
+    item: Thunk
     reason: str
     node: Node | None = None
     source: Source | None = None
@@ -78,6 +117,7 @@ class Attrs(Value):
     node: Node | None = None
     source: Source | None = None
     dynamic_keys: list[Node] = field(default_factory=list)
+    more: Unknown | None = None  # partly known: other attributes may come from this
 
 
 @dataclass(eq=False)

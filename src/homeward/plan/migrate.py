@@ -33,7 +33,14 @@ from homeward.knowledge.mapping import (
     unsupported,
 )
 from homeward.model.index import Index, inline_home_config
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, SystemConfig, User
+from homeward.model.repo import (
+    Context,
+    ModuleInfo,
+    ModuleKind,
+    ProblemKind,
+    SystemConfig,
+    User,
+)
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.chunks import (
     CannotMove,
@@ -169,10 +176,12 @@ class Planner:
         # Which users are normal, and which of them are on each host: asked per module.
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
+        self.frozen_noted: set[str] = set()  # modules reported as left alone
 
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
         self.repo.fatal()
+        self.report_partial()
         self.refuse_dynamic_users()
         self.report_mismatches()
         self.report_unread_accounts()
@@ -404,6 +413,21 @@ class Planner:
                         hint=f"write `users.users.{d.path[2]}.packages = [ ... ];` out, then run again",
                     )
 
+    def report_partial(self) -> None:
+        """What the model could not read: named, so that a partial migration says so."""
+        for name, problem in sorted(self.repo.skipped.items()):
+            self.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING, f"host `{name}` is skipped: {problem.message}", problem.at
+                )
+            )
+        for problem in self.repo.problems:
+            if problem.kind is ProblemKind.UNREADABLE:
+                continue  # said with the hosts it skips
+            self.diagnostics.append(
+                Diagnostic(Severity.NOTE, problem.message, problem.at, hint=problem.hint)
+            )
+
     def refuse_dynamic_users(self) -> None:
         """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
         for host in self.repo.hosts:
@@ -420,11 +444,30 @@ class Planner:
         return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
 
     def nixos_modules(self, user: User) -> list[ModuleInfo]:
-        """The NixOS modules of the user's hosts, once each, in the model's order."""
+        """The NixOS modules of the user's hosts, once each, in the model's order, that may
+        be edited: a module some consumer homeward does not rewire also reads (a nix-darwin
+        host, an export, a skipped host, an import under an unknown condition) stays
+        byte-identical, reported once (DESIGN rule 10)."""
         keys: set[str] = set()
         for host in user.hosts:
             keys.update(m.key for m in self.index.hosts[host].modules)
-        return [m for key, m in self.repo.modules.items() if key in keys]
+        found = []
+        for key, m in self.repo.modules.items():
+            if key not in keys:
+                continue
+            if m.frozen:
+                if m.key not in self.frozen_noted:
+                    self.frozen_noted.add(m.key)
+                    who = min(m.frozen.items())[1]
+                    self.note(
+                        f"`{m.key}` is left as it is: {who}",
+                        Severity.WARNING,
+                        hint="homeward edits a file only when every output that reads it is one "
+                        "it rewires",
+                    )
+                continue
+            found.append(m)
+        return found
 
     def existing_entry(self, name: str) -> PurePosixPath | None:
         return self.index.existing_entry(name)

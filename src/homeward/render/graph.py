@@ -34,6 +34,7 @@ _MERMAID_SHAPES: dict[NodeKind, tuple[str, str]] = {
     NodeKind.FILE: ("[", "]"),
     NodeKind.INLINE: ("(", ")"),  # rounded
     NodeKind.EXTERNAL: ("[/", "/]"),  # parallelogram
+    NodeKind.OPAQUE: ("[\\", "\\]"),  # a parallelogram leaning the other way
 }
 
 
@@ -62,7 +63,7 @@ def to_mermaid(graph: Graph) -> str:
     for edge in graph.edges:
         label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"  {edge.source} -->{label} {edge.target}")
-    for kind in (NodeKind.INLINE, NodeKind.EXTERNAL):
+    for kind in (NodeKind.INLINE, NodeKind.EXTERNAL, NodeKind.OPAQUE):
         ids = [n.id for n in graph.nodes if n.kind is kind]
         if ids:
             lines.append(f"  classDef {kind.value} stroke-dasharray: 5 5")
@@ -80,6 +81,7 @@ _DOT_ATTRS: dict[NodeKind, str] = {
     NodeKind.FILE: "shape=note",
     NodeKind.INLINE: "shape=box, style=dashed",
     NodeKind.EXTERNAL: "shape=component, style=dashed",
+    NodeKind.OPAQUE: "shape=box3d, style=dotted",
 }
 
 
