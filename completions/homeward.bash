@@ -57,10 +57,10 @@ _homeward() {
           COMPREPLY=($(compgen -W "text json sarif" -- "$cur"))
           return ;;
         --select)
-          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014" -- "$cur"))
+          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016" -- "$cur"))
           return ;;
         --ignore)
-          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014" -- "$cur"))
+          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016" -- "$cur"))
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
@@ -139,7 +139,7 @@ _homeward() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "-h --help --json" -- "$cur"))
       else
-        COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014" -- "$cur"))
+        COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016" -- "$cur"))
       fi
       ;;
     rules)

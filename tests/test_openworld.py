@@ -247,6 +247,7 @@ def test_darwin_hosts_and_exports_are_recorded_and_freeze_what_they_read(tmp_pat
 def test_migrate_leaves_a_module_shared_with_a_darwin_host_byte_identical(tmp_path: Path) -> None:
     """Why: measured on a real configuration: `users.users.<u>.packages` in a module shared by a
     nix-darwin host and a NixOS host was moved for the NixOS host only; the Mac lost them."""
+    from homeward.model.index import build_index
     from homeward.plan.migrate import MigrateOptions, plan_migration
 
     root = write(
@@ -270,7 +271,7 @@ def test_migrate_leaves_a_module_shared_with_a_darwin_host_byte_identical(tmp_pa
             "shared.nix": "{ pkgs, ... }:\n{\n  users.users.kim.packages = [ pkgs.git ];\n}\n",
         },
     )
-    plan = plan_migration(load_repo(root), MigrateOptions())
+    plan = plan_migration(build_index(load_repo(root)), MigrateOptions())
     touched = {str(e.path) for e in plan.edits} | {str(d.path) for d in plan.deletes}
     assert "shared.nix" not in touched
     assert "hosts/pc/default.nix" in touched  # the NixOS host's own file still migrates
