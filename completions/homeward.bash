@@ -64,7 +64,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --format --select --ignore --exit-zero" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

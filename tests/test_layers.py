@@ -4,7 +4,7 @@ Read from the source with `ast` (nothing is imported), so a new import against t
 process started from a pure layer or a file written outside `apply/` fails here. The arrows
 (docs/architecture.md):
 
-    commands -> (render, apply) -> plan -> model (index) -> syntax
+    commands -> (render, apply, fix) -> plan -> model (index) -> syntax
     lint beside plan: it reads model, knowledge and diagnostics, never plan
     knowledge, diagnostics: leaves below plan and lint; errors, compat: below everything
 
@@ -48,7 +48,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "apply": BELOW_PLAN | {"plan", "nix", "proc"},
     # homeward.toml: a repository's defaults for the commands (it knows the rule codes).
     "config": frozenset({"lint"}),
-    "commands": BELOW_PLAN | {"plan", "lint", "render", "apply", "nix", "proc", "config"},
+    # check --fix: plans Edits (plan) from the facts the rules read (lint); beside render.
+    "fix": BELOW_PLAN | {"plan", "lint"},
+    "commands": BELOW_PLAN | {"plan", "lint", "render", "apply", "nix", "proc", "config", "fix"},
     "cli": frozenset({"commands", "render", "diagnostics"}),
     "__main__": frozenset({"cli"}),
     "__init__": frozenset(),
@@ -61,7 +63,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 
 # Pure layers: no process, no temp file, no write; `nix` and `proc` are out of reach above.
-PURE = ("syntax", "model", "plan", "lint", "render", "knowledge", "diagnostics")
+PURE = ("syntax", "model", "plan", "lint", "render", "fix", "knowledge", "diagnostics")
 PROCESS_MODULES = frozenset({"subprocess", "shutil", "tempfile", "multiprocessing", "pty"})
 # Functions of `os` that change the file system.
 OS_WRITES = frozenset(

@@ -130,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 even when findings of error severity remain (report only)",
     )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="fix what can be fixed without changing any existing output (HW005)",
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix: also fixes that change what is built (HW006, HW007)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="with --fix: print the diff; write nothing"
+    )
+    p.add_argument(
+        "--allow-dirty", action="store_true", help="with --fix: run even with uncommitted changes"
+    )
 
     p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
     _dir(p)

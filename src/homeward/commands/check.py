@@ -17,8 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from homeward.errors import Exit, HomewardError, Location
+from homeward.errors import Exit, HomewardError, Location, UsageError
+
+if TYPE_CHECKING:
+    from homeward.lint.facts import Facts
+    from homeward.lint.run import CheckResult
 
 PROGRESS_MIN_FILES = 300  # below this, reading is quick enough that a bar would only flicker
 
@@ -31,6 +36,10 @@ class Options:
     select: str = ""
     ignore: str = ""
     exit_zero: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    dry_run: bool = False
+    allow_dirty: bool = False
     debug: bool = False
 
 
@@ -46,13 +55,81 @@ def _flake_dir(opts: Options) -> Path:
 def run(opts: Options) -> int:
     opts = replace(opts, dir=_flake_dir(opts), files=())
     from homeward.config import load_config
-    from homeward.lint.run import check_directory, selected_codes
+    from homeward.lint.run import selected_codes
 
+    if (opts.unsafe_fixes or opts.dry_run or opts.allow_dirty) and not opts.fix:
+        raise UsageError(
+            "--unsafe-fixes, --dry-run and --allow-dirty go with --fix",
+            hint="`homeward check --fix --dry-run` shows what --fix would change",
+        )
     config = load_config(opts.dir)
     # A flag on the command line replaces the file's list, as ruff's --select does.
     codes = selected_codes(
         opts.select or ",".join(config.select), opts.ignore or ",".join(config.ignore)
     )
+    result, facts = _lint(opts, codes)
+    if opts.fix:
+        changed = _fix(opts, codes, result, facts)
+        if opts.dry_run:
+            return int(Exit.OK)
+        if changed:
+            result, _ = _lint(opts, codes)  # what remains
+
+    from homeward.render import check as output
+
+    if opts.format == "json":
+        from homeward.render.console import print_json
+
+        print_json("check", output.json_payload(result, opts.dir))
+    elif opts.format == "sarif":
+        from homeward.render.console import out
+
+        out(json.dumps(output.sarif_log(result, opts.dir), indent=2))
+    else:
+        output.print_text(result, opts.dir)
+    return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
+
+
+def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts) -> bool:
+    """Plan the fixes of the findings in `result`; show them (`--dry-run`) or apply them.
+    The report goes to stderr, so that `--format json|sarif` stays one document on stdout."""
+    from homeward.apply.write import (
+        apply_plan,
+        compute_changes,
+        ensure_clean,
+        unified_diff,
+        validate_changes,
+    )
+    from homeward.fix import describe, plan_fixes
+    from homeward.render import console
+
+    fix_plan = plan_fixes(
+        facts,
+        codes,
+        unsafe=opts.unsafe_fixes,
+        findings=[(d.code, d.at) for d in result.diagnostics],
+    )
+    for line in describe(fix_plan, dry_run=opts.dry_run):
+        console.err(line)
+    if fix_plan.plan.empty:
+        console.err("nothing to fix")
+        return False
+    root = facts.repo.root
+    changes = compute_changes(root, fix_plan.plan)
+    validate_changes(changes)
+    if opts.dry_run:
+        console.diff(unified_diff(changes))
+        console.out("dry run: nothing was written")
+        return False
+    if not opts.allow_dirty:
+        ensure_clean(root)
+    apply_plan(root, fix_plan.plan, validate=False)
+    return True
+
+
+def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
+    from homeward.lint.run import lint_directory
+
     # Why: the Repo keeps everything it allocates until the end, so the cyclic collector only
     # rescans a growing heap; on large trees that cost a tenth of `check`'s time.
     collecting = gc.isenabled()
@@ -66,7 +143,7 @@ def run(opts: Options) -> int:
 
     try:
         with _progress(opts.dir) as tick:
-            result = check_directory(opts.dir, codes, on_read=on_read)
+            return lint_directory(opts.dir, codes, on_read=on_read)
     except HomewardError as exc:
         if exc.at is not None and not exc.at.path.is_absolute():
             exc.at = Location(opts.dir / exc.at.path, exc.at.line, exc.at.col)
@@ -93,20 +170,6 @@ def run(opts: Options) -> int:
     finally:
         if collecting:
             gc.enable()
-
-    from homeward.render import check as output
-
-    if opts.format == "json":
-        from homeward.render.console import print_json
-
-        print_json("check", output.json_payload(result, opts.dir))
-    elif opts.format == "sarif":
-        from homeward.render.console import out
-
-        out(json.dumps(output.sarif_log(result, opts.dir), indent=2))
-    else:
-        output.print_text(result, opts.dir)
-    return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from homeward import REPOSITORY
+from homeward.lint.fixable import FIXES, Safety
 from homeward.lint.rules import RULES
 
 DOCS_URL = f"{REPOSITORY}/blob/main/docs/rules.md"
@@ -22,7 +23,7 @@ class RuleInfo:
     name: str
     severity: str
     summary: str
-    fixable: str  # "migrate", "fix", "unsafe-fix" or "" (never automatically)
+    fixable: str  # "migrate", "check --fix", "check --fix --unsafe-fixes", "" (by hand)
     url: str
     text: str  # the section of docs/rules.md, without its heading
 
@@ -48,6 +49,14 @@ def _sections() -> dict[str, str]:
     return found
 
 
+def _fixed_by(code: str, by_migrate: bool) -> str:
+    if by_migrate:
+        return "migrate"
+    if code in FIXES:
+        return "check --fix" if FIXES[code] is Safety.SAFE else "check --fix --unsafe-fixes"
+    return ""
+
+
 def rule_infos() -> list[RuleInfo]:
     sections = _sections()
     return [
@@ -56,7 +65,7 @@ def rule_infos() -> list[RuleInfo]:
             name=r.name,
             severity=str(r.severity),
             summary=r.summary,
-            fixable="migrate" if r.fixable else "",
+            fixable=_fixed_by(r.code, r.fixable),
             url=help_uri(r.code),
             text=sections.get(r.code, f"**{r.severity}** — {r.summary}\n\nhint: {r.hint}"),
         )

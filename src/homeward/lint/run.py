@@ -78,6 +78,16 @@ def check_directory(
     *,
     on_read: Callable[[Path], None] | None = None,
 ) -> CheckResult:
+    return lint_directory(directory, codes, on_read=on_read)[0]
+
+
+def lint_directory(
+    directory: Path,
+    codes: frozenset[str],
+    *,
+    on_read: Callable[[Path], None] | None = None,
+) -> tuple[CheckResult, Facts]:
+    """The findings, and the facts they came from (what `check --fix` plans its fixes on)."""
     repo = load_repo(directory, on_read=on_read)
     facts = Facts(
         build_index(repo),
@@ -86,7 +96,8 @@ def check_directory(
     )
     found = lint(facts, codes)
     kept = [d for d in found if not _suppressed(repo, d)]
-    return CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read)
+    result = CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read)
+    return result, facts
 
 
 def _suppressed(repo: Repo, d: Diagnostic) -> bool:

@@ -327,8 +327,14 @@ class Adder:
         )
         self.splice(PurePosixPath(self.repo.flake.path), span, f"add `{group}.{name}`")
 
-    def home_entries(self, pairs: list[tuple[str, str]], system: str | None = None) -> None:
-        """`homeConfigurations."<u>@<h>"` for each pair that is missing."""
+    def home_entries(
+        self,
+        pairs: list[tuple[str, str]],
+        system: str | None = None,
+        modules: list[str] | None = None,
+    ) -> None:
+        """`homeConfigurations."<u>@<h>"` for each pair that is missing; `modules`: the list's
+        items (default `./home/<u>`), for `check --fix` of a home wired elsewhere."""
         flake = self.flake
         for user, host in pairs:
             if f"{user}@{host}" in self.repo.homes:
@@ -346,7 +352,7 @@ class Adder:
             special = flake.special_args_text(template) if template is not None else None
             if special is not None:
                 lines.append(f"extraSpecialArgs = {special};")
-            lines.append(list_binding("modules", [f"./home/{user}"]))
+            lines.append(list_binding("modules", modules or [f"./home/{user}"]))
             code = (
                 f"{hm}.lib.homeManagerConfiguration {{\n"
                 + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)

@@ -21,4 +21,6 @@ def list_binding(key: str, items: list[str]) -> str:
     """`key = [ item ];`, or one item per line when there are several (as nixfmt writes)."""
     if len(items) == 1:
         return f"{key} = [ {items[0]} ];"
-    return f"{key} = [\n" + "".join(f"  {i}\n" for i in items) + "];"
+    # An item of several lines (an inline module) is indented as a whole.
+    lines = "".join("  " + item.replace("\n", "\n  ") + "\n" for item in items)
+    return f"{key} = [\n{lines}];"
