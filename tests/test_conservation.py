@@ -1,4 +1,4 @@
-"""Conservation (DESIGN.md rule 1) with the real Nix evaluator.
+"""Conservation (docs/architecture.md, rule 1) with the real Nix evaluator.
 
 For every golden migrate case: call `flake.nix`'s `outputs` before and after with the stand-in
 nixpkgs and home-manager (tests/standins), evaluate the recorded modules with the stand-ins'
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from homeward.model.extract import Extract
+from homeward.model.extract import Extract, HomeExtract, HostExtract, UserExtract
 from homeward.nix.ops import extract_outputs_standins
 from tests.conftest import FIXTURES
 from tests.test_migrate import before_dir, case_args, golden_cases
@@ -42,7 +42,9 @@ def test_every_user_keeps_packages_and_settings(case: str) -> None:
 
 def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool = False) -> None:
     """Every user on every host gets the same packages and settings after as before."""
-    assert set(after.hosts) == set(before.hosts)
+    assert set(after.hosts) == set(before.hosts), (
+        f"hosts changed: {sorted(before.hosts)} -> {sorted(after.hosts)}"
+    )
     for host, was in before.hosts.items():
         now = after.hosts[host]
         for user, old in was.users.items():
@@ -97,13 +99,115 @@ def assert_conserved(before: Extract, after: Extract, *, standalone_only: bool =
 
 @pytest.mark.nix
 def test_conservation_catches_a_lost_package(tmp_path: Path) -> None:
-    """Why: the comparison above must be able to fail."""
+    """Why: the oracle above must be able to fail: a migration that lost `jq` is refused."""
     from tests.helpers import copy_tree
 
     work = copy_tree(CASES / "example" / "after", tmp_path / "after")
     cli = work / "home" / "ham" / "features" / "cli.nix"
     cli.write_text(cli.read_text().replace("    jq\n", ""))
     before, after = evaluate("example", "before"), extract_outputs_standins(work, STANDINS)
-    old = before.hosts["nixos-desk"].users["ham"].packages
-    new = after.hosts["nixos-desk"].users["ham"].packages
-    assert "jq" in old - new
+    with pytest.raises(AssertionError, match=r"ham@nixos-desk lost \['jq'\]"):
+        assert_conserved(before, after)
+    assert_conserved(before, evaluate("example", "after"))  # and the real result passes
+
+
+# -- the oracle on hand-made evaluations: each way of losing something is caught ---------------
+def _user(
+    nixos: tuple[str, ...] = (),
+    home: tuple[str, ...] = (),
+    settings: dict[str, str] | None = None,
+    nixos_settings: dict[str, str] | None = None,
+    state_version: str | None = "25.05",
+) -> UserExtract:
+    settings = settings or {}
+    return UserExtract(
+        nixos,
+        home,
+        settings,
+        settings if nixos_settings is None else nixos_settings,
+        home_manager=bool(home),
+        state_version=state_version,
+    )
+
+
+def _one(user: UserExtract, homes: dict[str, HomeExtract] | None = None) -> Extract:
+    return Extract({"desk": HostExtract({"ham": user})}, homes or {})
+
+
+GIT = {"programs.git.enable": "true", "programs.git.userName": "ham"}
+BEFORE = _one(_user(nixos=("jq", "ripgrep"), settings=GIT))
+# What a correct migration gives: packages and settings moved to home-manager, a standalone
+# output with the same.
+GOOD = _one(
+    _user(home=("jq", "ripgrep"), settings=GIT, nixos_settings={}),
+    {"ham@desk": HomeExtract(("jq", "ripgrep", "home-manager"), GIT)},
+)
+
+
+def test_conservation_accepts_a_correct_migration() -> None:
+    assert_conserved(BEFORE, GOOD)
+    assert_conserved(BEFORE, BEFORE)
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [
+        (_one(_user(home=("jq",), settings=GIT)), r"lost \['ripgrep'\]"),
+        (_one(_user(home=("jq", "ripgrep", "htop"), settings=GIT)), r"gained \['htop'\]"),
+        (
+            _one(_user(home=("jq", "ripgrep"), settings={**GIT, "programs.git.userName": "x"})),
+            "settings changed",
+        ),
+        (_one(_user(home=("jq", "ripgrep"), settings={})), "settings changed"),
+        (Extract({"desk": HostExtract({})}, {}), "ham disappeared from desk"),
+        (Extract({}, {}), "hosts changed"),
+        (
+            _one(_user(home=("jq", "ripgrep"), settings=GIT, state_version="<error>")),
+            "stateVersion does not evaluate",
+        ),
+        (
+            _one(
+                _user(home=("jq", "ripgrep"), settings=GIT, nixos_settings={}),
+                {"ham@desk": HomeExtract(("jq",), GIT)},
+            ),
+            r"standalone lacks \['ripgrep'\]",
+        ),
+        (
+            _one(
+                _user(home=("jq", "ripgrep"), settings=GIT, nixos_settings={}),
+                {"ham@desk": HomeExtract(("jq", "ripgrep"), {"programs.git.enable": "true"})},
+            ),
+            "standalone: programs.git.userName",
+        ),
+        (
+            _one(
+                _user(home=("jq", "ripgrep"), settings=GIT, nixos_settings={}),
+                {"ham@desk": HomeExtract(("jq", "ripgrep"), {**GIT, "xdg.enable": "true"})},
+            ),
+            "standalone invented settings",
+        ),
+    ],
+    ids=[
+        "lost-package",
+        "gained-package",
+        "changed-setting",
+        "lost-setting",
+        "lost-user",
+        "lost-host",
+        "broken-state-version",
+        "standalone-lost-package",
+        "standalone-lost-setting",
+        "standalone-invented-setting",
+    ],
+)
+def test_conservation_catches(after: Extract, message: str) -> None:
+    """Why: issue 8: with `assert_conserved` a no-op, all 72 conservation, QA and property tests
+    stayed green. Each of these must fail it, with a message naming what was lost."""
+    with pytest.raises(AssertionError, match=message):
+        assert_conserved(BEFORE, after)
+
+
+def test_conservation_standalone_only_needs_the_standalone_output() -> None:
+    after = _one(_user(settings=GIT))
+    with pytest.raises(AssertionError, match=r"no homeConfigurations\.ham@desk"):
+        assert_conserved(BEFORE, after, standalone_only=True)
