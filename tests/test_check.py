@@ -114,7 +114,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "repo/hosts/desk/default.nix:7:5: HW001 `home/ham/features/git.nix` is a user file, imported here as a NixOS module\n"
-            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`) (fixable: run `homeward migrate`)\n"
+            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
     ),
@@ -131,11 +131,11 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "repo/hosts/desk/default.nix:7:5: HW001 `users/ham.nix` is a file of user-level definitions only, imported here as a NixOS module\n"
-            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`) (fixable: run `homeward migrate`)\n"
+            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "repo/users/ham.nix:3:3: HW003 `programs.git` in a user file: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
-            "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config (fixable: run `homeward migrate`)\n"
+            "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "repo/users/ham.nix:4:3: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
-            "  hint: move the list to `home.packages` in the user's home configuration (fixable: run `homeward migrate`)\n"
+            "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "2 errors, 1 warning\n"
         ),
     ),
@@ -151,7 +151,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "repo/flake.nix:25:11: HW001 `home/ham/features/cli.nix` is a user file, imported here as a NixOS module\n"
-            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`) (fixable: run `homeward migrate`)\n"
+            "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
     ),
@@ -181,7 +181,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "repo/modules/system/users.nix:8:5: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
-            "  hint: move the list to `home.packages` in the user's home configuration (fixable: run `homeward migrate`)\n"
+            "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
     ),
@@ -197,7 +197,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "repo/modules/system/users.nix:11:3: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
-            "  hint: move the list to `home.packages` in the user's home configuration (fixable: run `homeward migrate`)\n"
+            "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
     ),
@@ -214,7 +214,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         0,
         (
             "repo/hosts/desk/default.nix:13:3: HW003 `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
-            "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config (fixable: run `homeward migrate`)\n"
+            "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config; `homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why\n"
             "0 errors, 1 warning\n"
         ),
     ),

@@ -47,9 +47,10 @@ def test_json_envelope(
                 "code": "HW002",
                 "severity": "error",
                 "message": "`users.users.ham.packages` is set: user packages belong in `home.packages`",
-                "hint": "move the list to `home.packages` in the user's home configuration "
-                "(fixable: run `homeward migrate`)",
-                "fixable": True,
+                "hint": "move the list to `home.packages` in the user's home configuration; "
+                "`homeward migrate` refuses this repository: `home/ham/features/cli.nix` already "
+                "exists; homeward does not overwrite files",
+                "fixable": False,
                 "path": "repo/modules/system/users.nix",
                 "line": 8,
                 "col": 5,
@@ -109,8 +110,9 @@ def test_sarif_result(
                 }
             ],
             "properties": {
-                "hint": "move the list to `home.packages` in the user's home configuration "
-                "(fixable: run `homeward migrate`)"
+                "hint": "move the list to `home.packages` in the user's home configuration; "
+                "`homeward migrate` refuses this repository: `home/ham/features/cli.nix` already "
+                "exists; homeward does not overwrite files"
             },
         }
     ]

@@ -21,6 +21,7 @@ class Diagnostic:
     at: Location | None = None
     code: str = ""
     hint: str = ""
+    fixable: bool = False  # `homeward migrate` removes it (check's FIXABLE findings)
 
     def render(self) -> str:
         where = f"{self.at}: " if self.at else ""

@@ -128,6 +128,7 @@ def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts
 
 
 def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
+    from homeward.commands.fixable import migrate_fixes
     from homeward.lint.run import lint_directory
 
     # Why: the Repo keeps everything it allocates until the end, so the cyclic collector only
@@ -143,7 +144,7 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
 
     try:
         with _progress(opts.dir) as tick:
-            return lint_directory(opts.dir, codes, on_read=on_read)
+            return lint_directory(opts.dir, codes, on_read=on_read, fixes=migrate_fixes)
     except HomewardError as exc:
         if exc.at is not None and not exc.at.path.is_absolute():
             exc.at = Location(opts.dir / exc.at.path, exc.at.line, exc.at.col)

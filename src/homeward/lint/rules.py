@@ -43,9 +43,15 @@ class Finding:
     message: str
     severity: Severity | None = None
     hint: str | None = None
+    # The option path the finding is about, in the file of `at`: a fixable rule's finding is
+    # fixable only where `homeward migrate` moves that path, or, without one, edits its line.
+    subject: tuple[str, ...] = ()
 
 
 Check = Callable[[Facts], Iterable[Finding]]
+# Why `homeward migrate` does not fix a finding at a place about an option path (None: it does).
+Fixed = Callable[[Location, tuple[str, ...]], str | None]
+KEPT = "`homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +83,14 @@ def rule(
     return register
 
 
-def lint(facts: Facts, codes: Collection[str] | None = None) -> list[Diagnostic]:
-    """Run the rules in `codes` (all when None); diagnostics sorted by place, then code."""
+def lint(
+    facts: Facts, codes: Collection[str] | None = None, fixed: Fixed | None = None
+) -> list[Diagnostic]:
+    """Run the rules in `codes` (all when None); diagnostics sorted by place, then code.
+
+    A fixable rule's finding about an option path is called fixable only if `fixed` says that
+    `homeward migrate` moves it (issue 13: fixable means fixed); without `fixed`, by the rule.
+    """
     found: list[Diagnostic] = []
     seen: set[tuple[str, Location | None, str]] = set()
     for code, r in RULES.items():
@@ -90,9 +102,15 @@ def lint(facts: Facts, codes: Collection[str] | None = None) -> list[Diagnostic]
                 continue
             seen.add(key)
             hint = r.hint if f.hint is None else f.hint
-            if r.fixable:
+            fixable = r.fixable
+            if fixable and fixed is not None and f.at is not None:
+                why = fixed(f.at, f.subject)
+                if why is not None:
+                    fixable = False
+                    hint = f"{hint}; {why}" if hint else why
+            if fixable:
                 hint = f"{hint} ({FIXABLE})" if hint else FIXABLE
-            found.append(Diagnostic(f.severity or r.severity, f.message, f.at, code, hint))
+            found.append(Diagnostic(f.severity or r.severity, f.message, f.at, code, hint, fixable))
     found.sort(key=_order)
     return found
 
@@ -162,6 +180,7 @@ def check_user_packages(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     binding_location(d, 4),
                     f"`{_dotted(d.path[:4])}` is set: user packages belong in `home.packages`",
+                    subject=d.path[:4],
                 )
 
 
@@ -209,7 +228,7 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
             hint = f"define `{target}` in the user's home configuration instead"
             if row.note:
                 hint += f"; note: {row.note}"
-            yield Finding(binding_location(defs[0], len(group)), message, hint=hint)
+            yield Finding(binding_location(defs[0], len(group)), message, hint=hint, subject=group)
 
 
 # -- HW004 ---------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import UsageError
 from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
-from homeward.lint.rules import RULES, lint
+from homeward.lint.rules import RULES, Fixed, lint
 from homeward.lint.suppress import is_suppressed
-from homeward.model.index import build_index
+from homeward.model.index import Index, build_index
 from homeward.model.repo import Repo, load_repo
 
 
@@ -77,8 +77,9 @@ def check_directory(
     codes: frozenset[str],
     *,
     on_read: Callable[[Path], None] | None = None,
+    fixes: Callable[[Index], Fixed] | None = None,
 ) -> CheckResult:
-    return lint_directory(directory, codes, on_read=on_read)[0]
+    return lint_directory(directory, codes, on_read=on_read, fixes=fixes)[0]
 
 
 def lint_directory(
@@ -86,15 +87,20 @@ def lint_directory(
     codes: frozenset[str],
     *,
     on_read: Callable[[Path], None] | None = None,
+    fixes: Callable[[Index], Fixed] | None = None,
 ) -> tuple[CheckResult, Facts]:
-    """The findings, and the facts they came from (what `check --fix` plans its fixes on)."""
+    """The findings, and the facts they came from (what `check --fix` plans its fixes on).
+
+    `fixes` answers, from the index, which findings `homeward migrate` does not fix (the
+    command passes migrate's own answer: lint never imports the planner)."""
     repo = load_repo(directory, on_read=on_read)
+    index = build_index(repo)
     facts = Facts(
-        build_index(repo),
+        index,
         feature_files(repo.root) if "HW009" in codes else (),
         load_home_options() if "HW004" in codes else None,
     )
-    found = lint(facts, codes)
+    found = lint(facts, codes, None if fixes is None else fixes(index))
     kept = [d for d in found if not _suppressed(repo, d)]
     result = CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read)
     return result, facts

@@ -888,7 +888,7 @@ class Planner:
             chunks.append(chunk)
             for d in group_defs:
                 self.ledger.append(
-                    Moved(d.dotted, d.location, Path(dest), d.dotted, "stays a NixOS option")
+                    Moved(d.dotted, d.location, Path(dest), d.dotted, "stays a NixOS option", False)
                 )
         return chunks
 

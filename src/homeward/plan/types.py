@@ -51,6 +51,7 @@ class Moved:
     target: Path  # repo-relative file
     as_: str  # the option it becomes: `home.packages`
     note: str = ""
+    to_home: bool = True  # False: it stays a NixOS option (in a system module)
 
 
 @dataclass(frozen=True, slots=True)

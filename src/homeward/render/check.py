@@ -88,7 +88,7 @@ def json_payload(result: CheckResult, shown: Path) -> dict[str, Any]:
                 "severity": str(d.severity),
                 "message": d.message,
                 "hint": d.hint,
-                "fixable": RULES[d.code].fixable if d.code in RULES else False,
+                "fixable": d.fixable,
                 "path": at.path.as_posix(),
                 "line": at.line,
                 "col": at.col,
