@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,6 +46,7 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "corpus",
     "GIT_COMMITTER_EMAIL": "corpus@localhost",
 }
+CHECK_AFTER = "check after migrate: "
 STATUSES = ("Handled", "Wrong", "Silent", "Refused", "Crash")
 
 
@@ -252,6 +254,7 @@ def evaluate(snap: Snapshot, source: Path, timeout: float) -> Result:
             second = step("migrate again", "migrate", ".")
             again = [line for line in git(work, "status", "--porcelain").splitlines() if line]
             res.reasons += _wrong(before, after, recheck, second, again, changed, work)
+            res.reasons = _tag_errors(res.reasons, res.check_errors)
         res.runs = [
             {
                 "step": r.step,
@@ -301,7 +304,7 @@ def _wrong(
     work: Path,
 ) -> list[str]:
     reasons = [f"lost {line}" for line in missing_packages(before, after)]
-    reasons += [f"check after migrate: {e}" for e in check_errors(recheck)]
+    reasons += [f"{CHECK_AFTER}{e}" for e in check_errors(recheck)]
     if second.code != 0:
         reasons.append(f"second migrate exit {second.code}: {second.message}")
     if again:
@@ -316,6 +319,23 @@ def _wrong(
                 if path.endswith(".nix") and full not in known:
                     reasons.append(f"new file reachable from no host: {path}")
     return reasons
+
+
+def _tag_errors(reasons: list[str], before: list[str]) -> list[str]:
+    """Say which `check` errors after migrate were there before it (line numbers may move)."""
+    seen = {_unlined(e) for e in before}
+    tagged = []
+    for reason in reasons:
+        error = reason.removeprefix(CHECK_AFTER)
+        if error != reason:
+            new = _unlined(error) not in seen
+            reason = f"{CHECK_AFTER}{'(new) ' if new else '(already before) '}{error}"
+        tagged.append(reason)
+    return tagged
+
+
+def _unlined(error: str) -> str:
+    return re.sub(r":\d+:", ":", error)
 
 
 def _count(data: dict[str, object]) -> int:
@@ -335,6 +355,13 @@ def summary(results: list[Result]) -> dict[str, object]:
         "max_seconds": round(max(times), 2) if times else 0.0,
         "median_seconds": round(statistics.median(times), 3) if times else 0.0,
         "slow_runs": sum(len(r.slow) for r in results),
+        # Wrong only because `check` errors that were there before remain (migrate added none).
+        "wrong_preexisting_only": sum(
+            1
+            for r in results
+            if r.status == "Wrong"
+            and all(x.startswith(f"{CHECK_AFTER}(already before)") for x in r.reasons)
+        ),
         "shapes": shapes,
     }
 
@@ -390,6 +417,11 @@ def markdown(document: dict[str, object]) -> str:
         f"| {totals['snapshots']} | "
         + " | ".join(str(counts[s]) for s in STATUSES)
         + f" | {totals['max_seconds']} s | {totals['median_seconds']} s | {totals['slow_runs']} |",
+        "",
+        (
+            "Wrong only through `check` errors that were already reported before `migrate`: "
+            f"{totals.get('wrong_preexisting_only', '?')}."
+        ),
         "",
         "| shape | " + " | ".join(STATUSES) + " |",
         "|---|" + "---|" * len(STATUSES),
