@@ -202,7 +202,7 @@ def test_syntax_error_skips_the_host_with_location(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why: a file that does not parse is a finding with its file:line:col, and the hosts that
-    import it are named as skipped; the rest is still checked (DESIGN rule 9)."""
+    import it are named as skipped; the rest is still checked (docs/architecture.md, rule 9)."""
     case = Case({USERS: ("  programs.zsh.enable = true;\n", "  programs.zsh.enable = ;\n")})
     ran = run_check(case, tmp_path, monkeypatch, capsys)
     assert ran.code == 1

@@ -55,7 +55,8 @@ def run_graph_open(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
 
 def assert_noted(err: str, where: str, *phrases: str) -> None:
-    """Open world (DESIGN rule 9): what cannot be followed is named, and the run goes on."""
+    """Open world (docs/architecture.md, rule 9): what cannot be followed is named, and the run
+    goes on."""
     assert "Traceback" not in err and "error:" not in err
     lines = [line for line in err.splitlines() if line.startswith("homeward: note: ")]
     assert any(line.startswith(f"homeward: note: {where}: ") for line in lines), err

@@ -165,7 +165,7 @@ def test_safe_fix_leaves_existing_outputs_alone() -> None:
 @pytest.mark.parametrize("case", ["hw006-follows", "hw006-follows-attrset", "hw007-state-version"])
 def test_unsafe_fix_evaluates(case: str) -> None:
     """Why: an unsafe fix changes what is built, but what it writes must still evaluate, and the
-    stateVersion it sets is the release the flake tracks (DESIGN.md 8)."""
+    stateVersion it sets is the release the flake tracks (docs/architecture.md, rule 8)."""
     after = extract_outputs_standins(CASES / case / "after", STANDINS)
     assert after.hosts["desk"].users["ham"].state_version == "25.05"
     assert after.homes["ham@desk"].state_version == "25.05"

@@ -443,3 +443,25 @@ def test_the_checks_can_fail() -> None:
     assert len(disk_reads(module)) == 3  # both opens and exists()
     assert len(file_effects(module)) == 4
     assert len(runs_git(module)) == 1
+
+
+# -- the documentation cited -----------------------------------------------------------------------
+def test_cites_only_documents_the_project_has() -> None:
+    """Why: code, tests and README cited a design document the project does not have (issue 8);
+    the contract is docs/architecture.md."""
+    root = SRC.parent.parent
+    assert (root / "docs" / "architecture.md").is_file()
+    missing = "DESIGN" + ".md"  # spelled in two parts so that this file does not cite it
+    texts = [
+        *root.joinpath("src").rglob("*.py"),
+        *root.joinpath("tests").rglob("*.py"),
+        *root.joinpath("docs").glob("*.md"),
+        root / "README.md",
+    ]
+    wrong = [
+        f"{path.relative_to(root)}:{n}"
+        for path in texts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if missing in line or "DESIGN" + " rule" in line
+    ]
+    assert not wrong, f"cite docs/architecture.md instead of {missing}: " + ", ".join(wrong)

@@ -1,5 +1,5 @@
-"""The open world (DESIGN rules 9-14): partial knowledge is normal, reading never stops at the
-first unknown, and what cannot be read is named with its place."""
+"""The open world (docs/architecture.md, rules 9-14): partial knowledge is normal, reading never
+stops at the first unknown, and what cannot be read is named with its place."""
 
 from __future__ import annotations
 

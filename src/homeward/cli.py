@@ -40,7 +40,7 @@ EXIT_CODES = (
     (5, "interrupted or failed and the rollback could not finish; the next run restores"),
     (130, "interrupted (SIGINT) after a complete rollback"),
 )
-"""The exit codes of DESIGN.md, for the man page."""
+"""The exit codes every command shares (README), for the man page."""
 
 
 def _dir(parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,9 @@ Two classes, as ruff has them:
 - unsafe (`--fix --unsafe-fixes`): change what an existing output builds. HW006:
   `inputs.nixpkgs.follows = "nixpkgs";` on the home-manager input (home-manager then builds
   against the flake's nixpkgs). HW007: `home.stateVersion` where none is set, to the release
-  DESIGN.md 8 gives (the home-manager release the flake tracks; for master the newest homeward
-  knows); an existing value is never changed: the rule only fires when there is none.
+  docs/architecture.md, rule 8, gives (the home-manager release the flake tracks; for master
+  the newest homeward knows); an existing value is never changed: the rule only fires when
+  there is none.
 Never fixed: HW009 (an import of a missing file is often the machine's own hardware file) and
 anything that needs judgement (`homeward migrate`). A finding a fix cannot reach statically
 (a computed wiring, a full-form module) is reported as not fixed, with the reason.

@@ -41,7 +41,8 @@ class Options:
 def run(opts: Options) -> int:
     repo = load_repo(opts.dir)
     repo.fatal()
-    # What could not be read is drawn as opaque modules, and named here (DESIGN rule 9).
+    # What could not be read is drawn as opaque modules, and named here
+    # (docs/architecture.md, rule 9).
     for problem in repo.problems:
         where = f"{_shown(opts.dir, problem.at)}: " if problem.at is not None else ""
         err(f"homeward: note: {where}{problem.message}")

@@ -67,7 +67,7 @@ def flake_release(inputs: Mapping[str, object]) -> tuple[int, int] | None:
     """The home-manager release a flake tracks: its home-manager input's branch; without a
     home-manager input, the one nixpkgs' branch asks for. None: master (the newest).
 
-    The one place this is decided (DESIGN.md 8, STYLE.md 10): a flake on home-manager master
+    The one place this is decided (docs/architecture.md, rule 8): a flake on home-manager master
     with nixpkgs 25.05 is on master, for `migrate`, `check` and `add` alike.
     """
     hm_name = hm_input_name(inputs)

@@ -156,7 +156,7 @@ class ModuleInfo:
     users: set[str] = field(default_factory=set)  # HOME: the users it configures
     # Consumers homeward does not rewire (a nix-darwin host, an exported module, a host it
     # skipped, an import under a condition it cannot decide): who, and why. A module with any
-    # is never edited (DESIGN rule 10).
+    # is never edited (docs/architecture.md, rule 10).
     frozen: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -250,8 +250,8 @@ class Repo:
         }
 
     def fatal(self) -> None:
-        """Raise when no host at all could be read (DESIGN rule 9): the first problem says why.
-        Anything less is partial knowledge, which the commands report."""
+        """Raise when no host at all could be read (docs/architecture.md, rule 9): the first
+        problem says why. Anything less is partial knowledge, which the commands report."""
         if self.hosts or self.homes or self.others:
             return
         for problem in self.problems:
@@ -409,8 +409,8 @@ class _Loader:
     def _skipped(
         self, hosts: dict[str, SystemConfig], homes: dict[str, SystemConfig]
     ) -> dict[str, Problem]:
-        """Configurations that reach a file that cannot be read are skipped (DESIGN rule 9):
-        out of `hosts`/`homes`, their files frozen."""
+        """Configurations that reach a file that cannot be read are skipped
+        (docs/architecture.md, rule 9): out of `hosts`/`homes`, their files frozen."""
         skipped: dict[str, Problem] = {}
         for configs in (hosts, homes):
             for name in sorted(configs):
@@ -584,7 +584,7 @@ class _Loader:
     def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
         if not isinstance(value, ListValue):
             self._unresolved(value, what)
-            # One opaque module: the host is still a host (DESIGN rule 9).
+            # One opaque module: the host is still a host (docs/architecture.md, rule 9).
             label = value.reason if isinstance(value, Unknown) else "the module list is not a list"
             return [
                 ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)

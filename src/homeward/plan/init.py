@@ -1,4 +1,4 @@
-"""`homeward init`: the layout of DESIGN.md as a Plan of new files. Pure.
+"""`homeward init`: the layout of docs/architecture.md as a Plan of new files. Pure.
 
     flake.nix                       nixpkgs + home-manager; nixosConfigurations.<host> with
                                     home-manager's NixOS module; homeConfigurations."<user>@<host>"

@@ -1,6 +1,6 @@
 """Repo -> Plan: move user-level configuration into home-manager. Pure (reads the model only).
 
-What "correct" means is in DESIGN.md (Migration semantics). The plan:
+What "correct" means is in docs/architecture.md (rules 1-8). The plan:
 1. finds each user's user-level definitions: `users.users.<u>.packages` anywhere, and in the
    user's own files (`home/<u>.nix`, `home/<u>/...`) every option, classified by the mapping
    table (`knowledge/mapping.py`): home-manager counterpart, system-level, or user-level without a
@@ -447,7 +447,7 @@ class Planner:
         """The NixOS modules of the user's hosts, once each, in the model's order, that may
         be edited: a module some consumer homeward does not rewire also reads (a nix-darwin
         host, an export, a skipped host, an import under an unknown condition) stays
-        byte-identical, reported once (DESIGN rule 10)."""
+        byte-identical, reported once (docs/architecture.md, rule 10)."""
         keys: set[str] = set()
         for host in user.hosts:
             keys.update(m.key for m in self.index.hosts[host].modules)
