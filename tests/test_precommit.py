@@ -16,7 +16,6 @@ from .conftest import EXAMPLE, FIXTURES, ROOT
 from .helpers import copy_tree, make_git_repo
 
 HOOKS: list[dict[str, Any]] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-BIN = Path(sys.executable).parent  # this checkout's `homeward`, as pre-commit's venv has it
 
 
 def _hook(hook_id: str) -> dict[str, Any]:
@@ -27,7 +26,10 @@ def _run(hook: dict[str, Any], repo: Path, files: list[str]) -> subprocess.Compl
     argv = shlex.split(hook["entry"]) + list(hook.get("args", []))
     if hook.get("pass_filenames", True):
         argv += files
-    argv[0] = str(BIN / argv[0])
+    assert argv[0] == "homeward"
+    # The entry point, run as pre-commit's venv would; `-m` also works where no script is on
+    # PATH (the Nix package's test run).
+    argv[:1] = [sys.executable, "-m", "homeward"]
     return subprocess.run(argv, cwd=repo, capture_output=True, text=True, check=False)
 
 
