@@ -15,7 +15,16 @@ from typing import Any
 
 import pytest
 
-from homeward.knowledge.mapping import KEEP, ROWS, SYSTEM_PREFIXES, Fate, Row, classify, home_path
+from homeward.knowledge.mapping import (
+    KEEP,
+    ROWS,
+    SYSTEM_PREFIXES,
+    SYSTEM_REASONS,
+    Fate,
+    Row,
+    classify,
+    home_path,
+)
 
 DATA_FILES = ("hm_options.json", "nixos_options.json")
 
@@ -285,3 +294,35 @@ def test_mapping_doc_is_in_sync() -> None:
     assert doc.read_text() == render(), (
         "run `python -m homeward.knowledge.mapping_doc > docs/mapping.md`"
     )
+
+
+def test_programs_needing_the_system_stay_with_a_reason() -> None:
+    """Why: issue 13 lists programs that need system integration; each stays a NixOS option
+    and docs/mapping.md says why."""
+    for name in [
+        "zsh",
+        "steam",
+        "gamemode",
+        "hyprland",
+        "sway",
+        "dconf",
+        "adb",
+        "wireshark",
+        "kdeconnect",
+        "nix-ld",
+    ]:
+        assert ("programs", name) in SYSTEM_REASONS, name
+        assert classify(("programs", name, "enable")).fate is Fate.SYSTEM
+    assert classify(("virtualisation", "docker", "enable")).fate is Fate.SYSTEM
+    for prefix in SYSTEM_REASONS:
+        assert prefix in SYSTEM_PREFIXES
+
+
+def test_home_manager_has_no_nano_and_no_thefuck() -> None:
+    """Why: HM-FACTS: no `programs.nano` in home-manager, `programs.thefuck` was removed; no
+    row may target them."""
+    options = hm()["options"]
+    assert not declared(options, "programs.nano")
+    assert options["programs.thefuck"]["removed"]
+    for row in ROWS:
+        assert row.home[:2] not in {("programs", "nano"), ("programs", "thefuck")}

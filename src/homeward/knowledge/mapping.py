@@ -210,6 +210,40 @@ ROWS: tuple[Row, ...] = (
         Feature.GIT,
         source="modules/programs/lazygit.nix",
     ),
+    # NixOS installs the package and sources its setup hook in every shell's init, which sets
+    # JAVA_HOME to `<jdk>/lib/openjdk`; home-manager installs it and sets the same JAVA_HOME
+    # (`package.home`) through home.sessionVariables.
+    _row(
+        "programs.java",
+        "programs.java",
+        "enable package",
+        Feature.DEV,
+        needs_shell=True,
+        note="JAVA_HOME comes through home.sessionVariables",
+        source="modules/programs/java.nix",
+    ),
+    # Same option names and defaults (the shell hooks on for bash, zsh and fish); both source
+    # the package's command-not-found.sh from the shell's init file.
+    _row(
+        "programs.nix-index",
+        "programs.nix-index",
+        "enable package enableBashIntegration enableZshIntegration enableFishIntegration",
+        Feature.CLI,
+        needs_shell=True,
+        note="the command-not-found hook goes into the shell's init file",
+        source="modules/programs/nix-index.nix",
+    ),
+    # NixOS `settings.{yazi,theme,keymap}` are home-manager's `settings`, `theme` and `keymap`
+    # one level up: a group setting them stays NixOS (homeward renames first names only).
+    _row(
+        "programs.yazi",
+        "programs.yazi",
+        "enable package",
+        Feature.CLI,
+        note="NixOS `settings.yazi`/`settings.theme`/`settings.keymap` are home-manager's "
+        "`settings`/`theme`/`keymap`: a group that sets them stays NixOS",
+        source="modules/programs/yazi.nix",
+    ),
 )
 
 # User-level NixOS options with no exact home-manager counterpart: they stay NixOS options.
@@ -230,6 +264,44 @@ KEEP: dict[tuple[str, ...], str] = {
     ("xdg", "mime"): "NixOS writes a system-wide mimeapps.list; home-manager has xdg.mimeApps",
     ("environment", "etc"): "files in /etc are system-wide; home-manager writes files in $HOME",
     ("systemd", "user"): "home-manager's systemd.user units use a different schema",
+    (
+        "programs",
+        "less",
+    ): "NixOS sets LESSOPEN, LESSKEYIN_SYSTEM and its lesskey `commands` for every user; "
+    "home-manager's programs.less has `keys`/`options` and no input preprocessor",
+    (
+        "programs",
+        "npm",
+    ): "NixOS writes /etc/npmrc as text (`npmrc`) and points NPM_CONFIG_GLOBALCONFIG at it; "
+    "home-manager's programs.npm takes `settings` as attributes for ~/.npmrc",
+}
+
+# Why the user-facing-looking programs among SYSTEM_PREFIXES stay NixOS options.
+SYSTEM_REASONS: dict[tuple[str, ...], str] = {
+    (
+        "programs",
+        "zsh",
+    ): "the login shell: users.users.<u>.shell = pkgs.zsh needs it (an assertion), "
+    "and it writes /etc/zshrc for every user; its aliases, oh-my-zsh, autosuggestions and "
+    "syntax highlighting are home-manager's programs.zsh.{shellAliases,oh-my-zsh,"
+    "autosuggestion,syntaxHighlighting} but homeward does not split the group yet",
+    ("programs", "bash"): "every user's /etc/bashrc; home-manager's programs.bash writes ~/.bashrc "
+    "and names its init options differently (initExtra, bashrcExtra)",
+    ("programs", "fish"): "the login shell and /etc/fish for every user; homeward does not split "
+    "the user-facing options (shellAliases, shellAbbrs, functions) from `enable` yet",
+    ("programs", "steam"): "opens firewall ports, adds udev rules and 32-bit graphics drivers",
+    ("programs", "gamemode"): "a setuid helper, a system daemon and the `gamemode` group",
+    ("programs", "hyprland"): "a session file for the display manager, polkit, portals, "
+    "graphics drivers; home-manager's wayland.windowManager.hyprland only configures it",
+    ("programs", "sway"): "a session file for the display manager, polkit, PAM for swaylock; "
+    "home-manager's wayland.windowManager.sway only configures it",
+    ("programs", "dconf"): "the system dconf database and D-Bus service home-manager's "
+    "dconf.settings needs (HM-FACTS pitfall 10)",
+    ("programs", "adb"): "udev rules for Android devices and the `adbusers` group",
+    ("programs", "wireshark"): "a capture helper with capabilities and the `wireshark` group",
+    ("programs", "kdeconnect"): "opens firewall ports 1714-1764 for device discovery",
+    ("programs", "nix-ld"): "installs the dynamic loader at /lib64 for every program",
+    ("virtualisation",): "kernel modules, system daemons (docker, libvirtd) and groups",
 }
 
 # Prefixes that are system-level whatever file they are in (rule 4: they never move into

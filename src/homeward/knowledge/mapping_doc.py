@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from homeward.knowledge.mapping import KEEP, PACKAGE_FEATURES, ROWS, SYSTEM_PREFIXES, Feature
+from homeward.knowledge.mapping import (
+    KEEP,
+    PACKAGE_FEATURES,
+    ROWS,
+    SYSTEM_PREFIXES,
+    SYSTEM_REASONS,
+    Feature,
+)
+
+# How much of the corpus the table covers (issue 13), measured 2026-11-30 with the corpus
+# tool `optfreq.py` (homeward's reader and model; `lint.facts.is_user_level` over every NixOS
+# definition in user-level files): label -> (definitions, of which the table moves).
+CORPUS_SNAPSHOTS = 72
+COVERAGE = {
+    "all user-level files (630 files in 65 configurations)": (11082, 175),
+    "strict: host entry files left out (526 files in 61 configurations)": (7412, 68),
+}
 
 
 def render() -> str:
@@ -74,6 +90,32 @@ def render() -> str:
         "These never move into home-manager and are never dropped:",
         "",
         ", ".join(f"`{'.'.join(p)}`" for p in SYSTEM_PREFIXES),
+        "",
+        "Programs among them that look user-level, and why they stay:",
+        "",
+        "| NixOS | why it stays |",
+        "|---|---|",
+    ]
+    lines += [f"| `{'.'.join(prefix)}` | {why} |" for prefix, why in SYSTEM_REASONS.items()]
+    lines += [
+        "",
+        "## How much of real configurations this covers",
+        "",
+        f"Measured on the corpus of {CORPUS_SNAPSHOTS} real configurations: every NixOS definition",
+        "in a user-level file (a NixOS module under `home/`, `users/` or `user/`, or one defining",
+        "`users.users.<u>`), counted by whether this table moves it (`users.users.<u>.packages`",
+        "included). Most of the rest is system-level by nature: account settings",
+        "(`users.users.<u>.extraGroups`, `shell`, `openssh`), `environment.systemPackages`,",
+        "services, `systemd.services`, groups; the largest user-facing remainder is the shells",
+        "(`programs.zsh`, `programs.fish`), which stay with the login shell (above).",
+        "",
+        "| files | definitions | moved by this table |",
+        "|---|---|---|",
+    ]
+    for label, (total, covered) in COVERAGE.items():
+        share = f"{100 * covered / total:.1f}%" if total else "-"
+        lines.append(f"| {label} | {total} | {covered} ({share}) |")
+    lines += [
         "",
         "## Packages by feature file",
         "",
