@@ -95,6 +95,7 @@ class Result:
     ledger_after: int = 0
     changed_files: int = 0
     check_errors: list[str] = field(default_factory=list)  # `check` before migrate
+    fixable_left: list[str] = field(default_factory=list)  # "fixable" findings after migrate
     max_seconds: float = 0.0
     slow: list[str] = field(default_factory=list)
 
@@ -212,8 +213,8 @@ def missing_packages(before: dict[str, object], after: dict[str, object]) -> lis
     return lost
 
 
-def check_errors(r: Run) -> list[str]:
-    """The error findings of a `check --format json` run."""
+def check_errors(r: Run, *, fixable: bool = False) -> list[str]:
+    """The error findings of a `check --format json` run (with `fixable`: the fixable ones)."""
     try:
         data = json.loads(r.out)
     except json.JSONDecodeError:
@@ -221,7 +222,7 @@ def check_errors(r: Run) -> list[str]:
     return [
         f"{f.get('code')} {f.get('path')}:{f.get('line')}: {f.get('message')}"
         for f in data.get("findings", [])
-        if f.get("severity") == "error"
+        if (f.get("fixable") is True if fixable else f.get("severity") == "error")
     ]
 
 
@@ -251,6 +252,7 @@ def evaluate(snap: Snapshot, source: Path, timeout: float) -> Result:
             git(work, "commit", "-q", "--no-verify", "--allow-empty", "-m", "migrate")
             after = ledger(target, timeout)
             recheck = step("check after", "check", "--format", "json", ".")
+            res.fixable_left = check_errors(recheck, fixable=True)
             second = step("migrate again", "migrate", ".")
             again = [line for line in git(work, "status", "--porcelain").splitlines() if line]
             res.reasons += _wrong(before, after, recheck, second, again, changed, work)
@@ -355,6 +357,7 @@ def summary(results: list[Result]) -> dict[str, object]:
         "max_seconds": round(max(times), 2) if times else 0.0,
         "median_seconds": round(statistics.median(times), 3) if times else 0.0,
         "slow_runs": sum(len(r.slow) for r in results),
+        "fixable_left": sum(1 for r in results if r.fixable_left),
         # Wrong only because `check` errors that were there before remain (migrate added none).
         "wrong_preexisting_only": sum(
             1
@@ -420,7 +423,8 @@ def markdown(document: dict[str, object]) -> str:
         "",
         (
             "Wrong only through `check` errors that were already reported before `migrate`: "
-            f"{totals.get('wrong_preexisting_only', '?')}."
+            f"{totals.get('wrong_preexisting_only', '?')}. Snapshots where a finding marked "
+            f"fixable by `migrate` survives it: {totals.get('fixable_left', '?')}."
         ),
         "",
         "| shape | " + " | ".join(STATUSES) + " |",
