@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from homeward.apply.validate import validate_nix
+from homeward.apply.validate import validate_many, validate_nix
 from homeward.errors import HomewardError
 from homeward.syntax.emit import (
     Attrs,
@@ -358,3 +358,18 @@ def test_parse_source_rejects_non_utf8_with_location() -> None:
     with pytest.raises(HomewardError) as info:
         parse_source(b'{\n  a = "\xff";\n}\n', Path("bad.nix"))
     assert str(info.value.at) == "bad.nix:2:8"
+
+
+@pytest.mark.nix
+def test_validate_many_locates_the_text_nix_rejects() -> None:
+    """Why (issue #9): every new text goes to one `nix-instantiate --parse` through stdin,
+    with no temporary tree; when nix rejects the whole, the error still names the file and the
+    line of the text at fault, not a line of the combined expression."""
+    good = b"# a comment on the last line, no newline\n{ a = 1; }\n# end"
+    texts = {Path("ok.nix"): good, Path("dir/also.nix"): b"{ pkgs, ... }:\n[ pkgs.jq ]\n"}
+    validate_many(texts)
+    texts[Path("dir/dup.nix")] = b"{\n  a = 1;\n  a = 2;\n}\n"
+    with pytest.raises(HomewardError) as info:
+        validate_many(texts)
+    assert info.value.at is not None
+    assert (info.value.at.path, info.value.at.line) == (Path("dir/dup.nix"), 3)

@@ -6,18 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeward.errors import HomewardError
-from homeward.nix.run import nix_available, parse_check, parse_check_many
+from homeward.nix.run import nix_available, parse_check, start_parse_check_many
 from homeward.syntax.validate import INTERNAL_HINT, validate_syntax
 
 
 def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> None:
-    """Validate several produced files: tree-sitter each, then one `nix-instantiate --parse`
-    over all of them (one process instead of one per file)."""
+    """Validate several produced files: one `nix-instantiate --parse` over all of them (one
+    process instead of one per file), started first and running while tree-sitter checks each."""
+    pending = None
+    if use_nix and texts and nix_available():
+        pending = start_parse_check_many({p: t.decode() for p, t in texts.items()})
     for shown_as, text in texts.items():
         validate_syntax(text, shown_as)
-    if not use_nix or not texts or not nix_available():
-        return
-    error = parse_check_many({p: t.decode() for p, t in texts.items()})
+    error = pending() if pending is not None else None
     if error is not None:
         raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -75,29 +76,41 @@ def parse_check(text: str, shown_as: Path) -> NixError | None:
 
 
 def parse_check_many(texts: dict[Path, str]) -> NixError | None:
-    """`nix-instantiate --parse` over many texts in one process; the first error, located at
-    the repo-relative path it names, or None."""
-    import tempfile
+    """`nix-instantiate --parse` over many texts in one process, through stdin: one list
+    expression holding every text in parentheses (no temporary tree: on a slow disk, writing
+    and removing one cost more than the parse). When the whole is rejected, each text alone,
+    to name the file and the line: the first error, or None."""
+    if not texts:
+        return None
+    whole = "[\n" + "".join(f"(\n{text}\n)\n" for text in texts.values()) + "]\n"
+    if run_instantiate(["--parse", "-"], stdin=whole).ok:
+        return None
+    for shown_as, text in texts.items():
+        error = parse_check(text, shown_as)
+        if error is not None:
+            return error
+    return NixError("nix-instantiate rejects the new texts taken together")
 
-    with tempfile.TemporaryDirectory(prefix="homeward-parse-") as tmp:
-        root = Path(tmp)
-        files = []
-        for rel, text in texts.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            files.append(str(target))
-        p = run_instantiate(["--parse", *files])
-        if p.ok:
-            return None
-        match = re.search(r"at (/[^:]+):(\d+):(\d+)", p.stderr)
-        at = None
-        if match:
-            try:
-                shown = Path(match[1]).relative_to(root)
-            except ValueError:
-                shown = Path(match[1])
-            at = Location(shown, int(match[2]), int(match[3]))
-        first = next((line for line in p.stderr.splitlines() if line.strip()), "").strip()
-        message = first.removeprefix("error:").strip().rstrip(",")
-        return NixError(f"nix-instantiate rejects the text: {message}", at=at)
+
+def start_parse_check_many(texts: dict[Path, str]) -> Callable[[], NixError | None]:
+    """`parse_check_many` in the background (nix runs while the caller does other checks);
+    the function returned waits for its answer (and raises what it raised)."""
+    answer: list[NixError | None] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            answer.append(parse_check_many(texts))
+        except BaseException as e:  # noqa: BLE001 (handed to the caller by `wait`)
+            failure.append(e)
+
+    thread = threading.Thread(target=work, name="nix-parse", daemon=True)
+    thread.start()
+
+    def wait() -> NixError | None:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return answer[0]
+
+    return wait

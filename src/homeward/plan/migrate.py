@@ -312,12 +312,14 @@ class Planner:
 
     def move_all_packages(self, up: UserPlan) -> bool:
         moved = False
+        name = up.user.name
         for info in self.nixos_modules(up.user):
-            for d in info.module.definitions:
-                if d.dynamic:
+            # Only `users.users.<name>.packages` (and below) is PACKAGES for this user.
+            for d in self.index.by_head(info).get("users", ()):
+                path = d.path
+                if len(path) < 4 or path[1] != "users" or path[2] != name or d.dynamic:
                     continue
-                verdict = classify(d.path, up.user.name)
-                if verdict.fate is Fate.PACKAGES and d.path[2] == up.user.name:
+                if classify(path, name).fate is Fate.PACKAGES:
                     moved |= self.move_packages(up, info, d)
         return moved
 
@@ -478,7 +480,7 @@ class Planner:
         user's hosts import when nobody else is a user there."""
         if info.path is None or info.context is not Context.NIXOS:
             return False
-        parts = PurePosixPath(info.path).parts
+        parts = info.path.parts
         if len(parts) < 2 or parts[0] != "home":
             return False
         if parts[1] == user:
