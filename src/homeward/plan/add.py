@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, UsageError
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
-from homeward.model.repo import Context, ModuleKind, SystemConfig, User
+from homeward.model.repo import Context, ModuleKind, SystemConfig
+from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.init import (
     InitSpec,
     cli_nix,
@@ -29,11 +30,6 @@ from homeward.plan.init import (
     host_nix,
     host_problem,
     user_problem,
-)
-from homeward.plan.migrate import (
-    FlakeEditor,
-    MigrateOptions,
-    UserPlan,
 )
 from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.types import Edit, NewFile, Plan
@@ -70,7 +66,7 @@ class Adder:
         self.spec = spec
         self.edits: list[Edit] = []
         self.files: list[NewFile] = []
-        self.flake = FlakeEditor(index, MigrateOptions())
+        self.flake = FlakeEditor(index)
 
     def plan(self) -> Plan:
         self.repo.fatal()
@@ -265,7 +261,7 @@ class Adder:
             settings = [
                 "home-manager.useGlobalPkgs = true;",
                 "home-manager.useUserPackages = true;",
-                f"home-manager.backupFileExtension = {quote_string(flake.opts.backup_extension)};",
+                f"home-manager.backupFileExtension = {quote_string(flake.backup_extension)};",
             ]
             if special is not None:
                 settings.append(f"home-manager.extraSpecialArgs = {special};")
@@ -455,12 +451,8 @@ class Adder:
                     PurePosixPath(self.repo.flake.path), span, f"wire `{name}` on `{host.name}`"
                 )
                 return
-        up = UserPlan(
-            User(name, (host.name,), (), True),
-            (host.name,),
-            PurePosixPath("home") / name / "default.nix",
-        )
-        self.flake.wire_modules({host.name: [up]}, self.flake.home_manager_ref())
+        wiring = HomeWiring(name, (host.name,), PurePosixPath("home") / name / "default.nix")
+        self.flake.wire_modules({host.name: [wiring]}, self.flake.home_manager_ref())
 
 
 def plan_add(index: Index, spec: AddSpec) -> Plan:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+
+from homeward.plan.types import Edit
+from homeward.syntax.edit import Span
 
 
 def relative_import(path: PurePosixPath, directory: PurePosixPath) -> str:
@@ -24,3 +27,13 @@ def list_binding(key: str, items: list[str]) -> str:
     # An item of several lines (an inline module) is indented as a whole.
     lines = "".join("  " + item.replace("\n", "\n  ") + "\n" for item in items)
     return f"{key} = [\n{lines}];"
+
+
+def indent(code: str, pad: str = "  ") -> str:
+    """Every non-empty line of `code` indented by `pad`."""
+    return "\n".join(pad + line if line else line for line in code.split("\n"))
+
+
+def splice(path: Path, span: Span, why: str) -> Edit:
+    """An edit of `path` that replaces a span with its new text."""
+    return Edit(path, span.start_byte, span.end_byte, span.new, why)
