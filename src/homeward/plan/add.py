@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, UsageError
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, ModuleKind, SystemConfig
-from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.flake import FlakeEditor, HomeWiring, home_configuration_entry, package_set
 from homeward.plan.init import (
     InitSpec,
     cli_nix,
@@ -336,24 +336,21 @@ class Adder:
             if f"{user}@{host}" in self.repo.homes:
                 continue
             hm = flake.home_manager_ref()
-            nixpkgs = flake.input_ref(flake.nixpkgs_name())
             host_config = self.repo.hosts.get(host)
-            platform = system or (flake.host_system(host_config) if host_config else "x86_64-linux")
-            if host_config is not None and flake.allows_unfree(host_config):
-                pkgs = f"import {nixpkgs} {{\n  system = {quote_string(platform)};\n  config.allowUnfree = true;\n}}"
+            entry = PurePosixPath("home") / user / "default.nix"
+            if host_config is not None:
+                # An existing host: the entry migrate writes (its package set, its arguments).
+                wiring = HomeWiring(user, (host,), entry)
+                code = flake.home_configuration(wiring, host_config, hm, modules)
             else:
-                pkgs = f"{nixpkgs}.legacyPackages.{platform}"
-            lines = [f"pkgs = {pkgs};"]
-            template = host_config or next(iter(self.repo.hosts.values()), None)
-            special = flake.special_args_text(template) if template is not None else None
-            if special is not None:
-                lines.append(f"extraSpecialArgs = {special};")
-            lines.append(list_binding("modules", modules or [f"./home/{user}"]))
-            code = (
-                f"{hm}.lib.homeManagerConfiguration {{\n"
-                + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
-                + "\n}"
-            )
+                # A new host, written like the others: their arguments, nixpkgs' packages.
+                nixpkgs = flake.input_ref(flake.nixpkgs_name())
+                template = next(iter(self.repo.hosts.values()), None)
+                special = flake.special_args_text(template) if template is not None else None
+                pkgs = package_set(nixpkgs, system or "x86_64-linux", unfree=False)
+                code = home_configuration_entry(
+                    hm, pkgs, special, modules or [relative_import(entry, PurePosixPath("."))]
+                )
             self.insert_output("homeConfigurations", f"{user}@{host}", code)
 
     # -- user ----------------------------------------------------------------------------------

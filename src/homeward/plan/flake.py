@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from homeward.model.repo import ModuleKind, SystemConfig
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
     add_formal,
@@ -63,6 +64,28 @@ class HomeWiring:
     wired: frozenset[str] = frozenset()  # hosts already wired through the NixOS module
     osconfig_hosts: frozenset[str] = frozenset()  # standalone needs `osConfig` there
     inline: tuple[Definition, ...] = ()  # home configuration written inside a NixOS module
+
+
+def package_set(nixpkgs: str, system: str, *, unfree: bool) -> object:
+    """The `pkgs` of a standalone configuration: nixpkgs' packages for `system` (imported with
+    allowUnfree when the host allows unfree packages)."""
+    if unfree:
+        config = nix.Attrs([("system", system), (("config", "allowUnfree"), True)])
+        return nix.Call(f"import {nixpkgs}", [config])
+    return nix.Raw(f"{nixpkgs}.legacyPackages.{system}")
+
+
+def home_configuration_entry(
+    hm: str, pkgs: object, special_args: str | None, modules: Sequence[str]
+) -> str:
+    """`<hm>.lib.homeManagerConfiguration { ... }`: the one builder of a `homeConfigurations`
+    entry, for `migrate` and `add` alike. `pkgs` is a `syntax.emit` value; `special_args`
+    and `modules` are Nix code (import paths)."""
+    items: list[tuple[nix.Key, object]] = [("pkgs", pkgs)]
+    if special_args is not None:
+        items.append(("extraSpecialArgs", nix.Raw(special_args)))
+    items.append(("modules", [nix.Raw(m) for m in modules]))
+    return nix.emit(nix.Call(f"{hm}.lib.homeManagerConfiguration", [nix.Attrs(items)]))
 
 
 class FlakeEditor:
@@ -377,23 +400,30 @@ class FlakeEditor:
         span = insert_binding(container, self.src.text, code, after=anchor, blank_before=True)
         self.edit(span, "add standalone homeConfigurations")
 
-    def home_configuration(self, up: HomeWiring, host: SystemConfig, hm: str) -> str:
+    def home_configuration(
+        self, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
+    ) -> str:
+        """`homeConfigurations."<user>@<host>"`: the host's package set and arguments, the
+        user's entry (and per-host file), or `modules` as given."""
         if self.custom_pkgs(host):
             # Overlays or a nixpkgs config beyond allowUnfree: the host's own package set.
-            pkgs = f"{self.self_ref()}.nixosConfigurations.{_key(host.name)}.pkgs"
-            return self.home_configuration_with(up, host, hm, pkgs)
+            pkgs = nix.Raw(f"{self.self_ref()}.nixosConfigurations.{_key(host.name)}.pkgs")
+            return self.home_configuration_with(up, host, hm, pkgs, modules)
         system = self.host_system(host)
         nixpkgs = self.input_ref(self.nixpkgs_name(host))
-        if self.allows_unfree(host):
-            pkgs = f"import {nixpkgs} {{\n  system = {quote_string(system)};\n  config.allowUnfree = true;\n}}"
-        else:
-            pkgs = f"{nixpkgs}.legacyPackages.{system}"
-        return self.home_configuration_with(up, host, hm, pkgs)
+        unfree = self.allows_unfree(host)
+        return self.home_configuration_with(
+            up, host, hm, package_set(nixpkgs, system, unfree=unfree), modules
+        )
 
     def home_configuration_with(
-        self, up: HomeWiring, host: SystemConfig, hm: str, pkgs: str
+        self,
+        up: HomeWiring,
+        host: SystemConfig,
+        hm: str,
+        pkgs: object,
+        modules: list[str] | None = None,
     ) -> str:
-        lines = [f"pkgs = {pkgs};"]
         special = self.portable_special_args(host)
         extra = special
         if host.name in up.osconfig_hosts:
@@ -410,13 +440,11 @@ class FlakeEditor:
                 extra = f"{special} // {{ {osconfig} }}"
             else:
                 extra = f"{{ {osconfig} }}"
-        if extra is not None:
-            lines.append(f"extraSpecialArgs = {extra};")
-        modules = [relative_import(up.entry, PurePosixPath("."))]
-        if host.name in up.per_host:
-            modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
-        lines.append(list_binding("modules", modules))
-        return f"{hm}.lib.homeManagerConfiguration {{\n{indent(chr(10).join(lines))}\n}}"
+        if modules is None:
+            modules = [relative_import(up.entry, PurePosixPath("."))]
+            if host.name in up.per_host:
+                modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+        return home_configuration_entry(hm, pkgs, extra, modules)
 
     def portable_special_args(self, host: SystemConfig) -> str | None:
         """The host's `specialArgs` as written where `homeConfigurations` is: the text itself
