@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Bytecode at install, as a wheel's install has it: the environment may set
+	# PYTHONDONTWRITEBYTECODE, and each run would compile homeward's sources again.
+	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 test: lint typecheck unit
