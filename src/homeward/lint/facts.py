@@ -8,7 +8,7 @@ modules are "user files", and where a binding that covers an option group is wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -149,7 +149,7 @@ class Facts:
         """Each host's NixOS modules."""
         return {name: host.modules for name, host in self.index.hosts.items()}
 
-    def by_head(self, info: ModuleInfo) -> Mapping[str, tuple[Definition, ...]]:
+    def by_head(self, info: ModuleInfo) -> Mapping[str, Sequence[Definition]]:
         """A module's definitions by their first name (`programs`, `users`, ...), from the
         index: most rules look at a few top-level names in every module of every host."""
         return self.index.by_head(info)

@@ -16,7 +16,7 @@ which outputs evaluate it: a file may be edited only when every one of them is k
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -97,7 +97,9 @@ class Index:
     consumers: Mapping[str, frozenset[Output]]  # module key -> the outputs that evaluate it
     hm_input: str | None  # the name of the home-manager input, if any
     release: tuple[int, int] | None  # the home-manager release the flake tracks; None: master
-    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]]  # module key -> head -> defs
+    heads: Mapping[str, Mapping[str, Sequence[Definition]]]  # module key -> head -> defs
+    accounts: Mapping[str, tuple[ModuleInfo, ...]]  # user -> NixOS modules defining users.users.<u>
+    under_home: tuple[ModuleInfo, ...]  # NixOS modules in home/ (where user files live)
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
@@ -108,7 +110,7 @@ class Index:
     def normal_users(self) -> list[User]:
         return [u for u in self.users.values() if u.normal]
 
-    def by_head(self, info: ModuleInfo) -> Mapping[str, tuple[Definition, ...]]:
+    def by_head(self, info: ModuleInfo) -> Mapping[str, Sequence[Definition]]:
         return self.heads.get(info.key, _EMPTY)
 
     def host_definitions(self, host: str, head: str) -> tuple[Definition, ...]:
@@ -145,7 +147,7 @@ class Index:
         return self.entries.get(user)
 
 
-_EMPTY: Mapping[str, tuple[Definition, ...]] = MappingProxyType({})
+_EMPTY: Mapping[str, Sequence[Definition]] = MappingProxyType({})
 
 
 def build_index(repo: Repo) -> Index:
@@ -154,6 +156,8 @@ def build_index(repo: Repo) -> Index:
     by_host: dict[tuple[str, Context], list[ModuleInfo]] = {}
     consumers: dict[str, frozenset[Output]] = {}
     homes_of: dict[str, list[ModuleInfo]] = {}
+    accounts: dict[str, list[ModuleInfo]] = {}
+    under_home: list[ModuleInfo] = []
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
     for name, config in getattr(repo, "darwins", {}).items():  # when the model reads them
         kinds.setdefault(name, _kind(config))
@@ -167,6 +171,16 @@ def build_index(repo: Repo) -> Index:
                 else:
                     found.append(d)
         heads[key] = index
+        if info.context is Context.NIXOS:
+            if info.path is not None and info.path.parts[:1] == ("home",):
+                under_home.append(info)
+            names = {
+                d.path[2]
+                for d in index.get("users", ())
+                if len(d.path) > 2 and d.path[1] == "users" and d.path[2] != DYNAMIC
+            }
+            for name in sorted(names):
+                accounts.setdefault(name, []).append(info)
         if info.context is Context.HOME:
             for user in info.users:
                 homes_of.setdefault(user, []).append(info)
@@ -178,7 +192,8 @@ def build_index(repo: Repo) -> Index:
             if host in kinds:
                 outputs.add(Output(kinds[host], host))
         consumers[key] = frozenset(outputs)
-    frozen_heads = {k: {h: tuple(ds) for h, ds in v.items()} for k, v in heads.items()}
+    # Why not tuples: converting every module's lists cost more than the pass that made them.
+    frozen_heads: Mapping[str, Mapping[str, Sequence[Definition]]] = heads
 
     hosts: dict[str, HostFacts] = {}
     for name, config in repo.hosts.items():
@@ -197,6 +212,8 @@ def build_index(repo: Repo) -> Index:
         heads=MappingProxyType(frozen_heads),
         entries=MappingProxyType(_entries(repo)),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
+        accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
+        under_home=tuple(under_home),
     )
 
 
@@ -212,7 +229,7 @@ def _host_facts(
     config: SystemConfig,
     modules: tuple[ModuleInfo, ...],
     by_host: Mapping[tuple[str, Context], list[ModuleInfo]],
-    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]],
+    heads: Mapping[str, Mapping[str, Sequence[Definition]]],
 ) -> HostFacts:
     def under(head: str) -> Iterator[Definition]:
         for info in modules:
@@ -254,7 +271,7 @@ def _host_facts(
 def _users(
     repo: Repo,
     hosts: Mapping[str, HostFacts],
-    heads: Mapping[str, Mapping[str, tuple[Definition, ...]]],
+    heads: Mapping[str, Mapping[str, Sequence[Definition]]],
 ) -> dict[str, User]:
     """Every `users.users.<name>`: the hosts defining it, its definitions (once each, in the
     order the hosts reach them), whether it is a normal (login) user."""

@@ -102,6 +102,7 @@ class FlakeEditor:
         self.fn = self._outputs_function()
         self.drop: set[int] = set()  # start bytes of list elements to remove (emptied modules)
         self.other_edits: list[Edit] = []  # edits of files other than flake.nix
+        self._list_users: dict[int, int] | None = None  # module list start -> hosts using it
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
 
     def edit(self, span: Span, why: str) -> None:
@@ -279,7 +280,7 @@ class FlakeEditor:
         """home-manager's NixOS module is in the host's list or imported by one of its modules."""
         refs = [
             *host.modules,
-            *(r for info in self.repo.host_modules(host.name) for r in info.imports),
+            *(r for info in self.index.hosts[host.name].modules for r in info.imports),
         ]
         return any(
             r.kind is ModuleKind.EXTERNAL
@@ -289,13 +290,17 @@ class FlakeEditor:
         )
 
     def list_is_shared(self, host: SystemConfig) -> bool:
+        """Another host is built from the same module list (a helper's)."""
         node = self.modules_list(host)
-        return any(
-            other is not host
-            and self._list_node(other) is not None
-            and self._list_node(other).start_byte == node.start_byte  # type: ignore[union-attr]
-            for other in self.repo.hosts.values()
-        )
+        if self._list_users is None:
+            # Why once: asking every other host for every host was quadratic in the fleet.
+            self._list_users = {}
+            for other in self.repo.hosts.values():
+                found = self._list_node(other)
+                if found is not None:
+                    count = self._list_users.get(found.start_byte, 0)
+                    self._list_users[found.start_byte] = count + 1
+        return self._list_users.get(node.start_byte, 0) > 1
 
     def _list_node(self, host: SystemConfig) -> Node | None:
         value = host.modules_value

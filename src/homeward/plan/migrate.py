@@ -157,6 +157,7 @@ class Planner:
         self.opts = opts
         self.edits: list[Edit] = []
         self.new_files: dict[PurePosixPath, DestFile] = {}
+        self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
         self.moves: list[Move] = []
         self.deletes: list[Delete] = []
         self.diagnostics: list[Diagnostic] = []
@@ -176,6 +177,9 @@ class Planner:
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self.frozen_noted: set[str] = set()  # modules reported as left alone
+        self.frozen = [
+            m for m in repo.modules.values() if m.frozen and m.context is Context.NIXOS
+        ]  # NixOS modules that must stay byte-identical
 
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -238,6 +242,7 @@ class Planner:
 
     def result(self) -> Plan:
         files: list[NewFile] = []
+        moved_to = {PurePosixPath(m.dst) for m in self.moves}
         for dest in self.new_files.values():
             if dest.empty:
                 continue
@@ -252,7 +257,7 @@ class Planner:
                         "rewritten as a home-manager module",
                     )
                 )
-            elif dest.path in {PurePosixPath(m.dst) for m in self.moves}:
+            elif dest.path in moved_to:
                 text = render_dest(dest)
                 self.edits.append(
                     Edit(
@@ -312,7 +317,11 @@ class Planner:
     def move_all_packages(self, up: UserPlan) -> bool:
         moved = False
         name = up.user.name
-        for info in self.nixos_modules(up.user):
+        hosts = self.user_hosts[name]
+        self.note_frozen(up.user)
+        for info in self.index.accounts.get(name, ()):
+            if info.frozen or hosts.isdisjoint(info.hosts):
+                continue
             # Only `users.users.<name>.packages` (and below) is PACKAGES for this user.
             for d in self.index.by_head(info).get("users", ()):
                 path = d.path
@@ -324,7 +333,11 @@ class Planner:
 
     def move_user_files(self, up: UserPlan) -> bool:
         moved = False
-        for info in self.nixos_modules(up.user):
+        hosts = self.user_hosts[up.user.name]
+        self.note_frozen(up.user)
+        for info in self.index.under_home:  # user files are under home/ (`is_user_file`)
+            if info.frozen or hosts.isdisjoint(info.hosts):
+                continue
             if self.is_user_file(info, up.user.name):
                 moved |= self.move_user_file(up, info)
         return moved
@@ -444,31 +457,21 @@ class Planner:
         outputs = self.repo.outputs
         return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
 
-    def nixos_modules(self, user: User) -> list[ModuleInfo]:
-        """The NixOS modules of the user's hosts, once each, in the model's order, that may
-        be edited: a module some consumer homeward does not rewire also reads (a nix-darwin
-        host, an export, a skipped host, an import under an unknown condition) stays
-        byte-identical, reported once (docs/architecture.md, rule 10)."""
-        keys: set[str] = set()
-        for host in user.hosts:
-            keys.update(m.key for m in self.index.hosts[host].modules)
-        found = []
-        for key, m in self.repo.modules.items():
-            if key not in keys:
-                continue
-            if m.frozen:
-                if m.key not in self.frozen_noted:
-                    self.frozen_noted.add(m.key)
-                    who = min(m.frozen.items())[1]
-                    self.note(
-                        f"`{m.key}` is left as it is: {who}",
-                        Severity.WARNING,
-                        hint="homeward edits a file only when every output that reads it is one "
-                        "it rewires",
-                    )
-                continue
-            found.append(m)
-        return found
+    def note_frozen(self, user: User) -> None:
+        """A module some consumer homeward does not rewire also reads (a nix-darwin host, an
+        export, a skipped host, an import under an unknown condition) stays byte-identical:
+        reported once, when the first user whose hosts read it is planned (docs/architecture.md, rule 10)."""
+        hosts = self.user_hosts.get(user.name, frozenset(user.hosts))
+        for m in self.frozen:
+            if m.key not in self.frozen_noted and not hosts.isdisjoint(m.hosts):
+                self.frozen_noted.add(m.key)
+                who = min(m.frozen.items())[1]
+                self.note(
+                    f"`{m.key}` is left as it is: {who}",
+                    Severity.WARNING,
+                    hint="homeward edits a file only when every output that reads it is one "
+                    "it rewires",
+                )
 
     def existing_entry(self, name: str) -> PurePosixPath | None:
         return self.index.existing_entry(name)
@@ -535,9 +538,15 @@ class Planner:
                     dest.imports.append(rel)
 
     def dest(self, path: PurePosixPath, *, home: bool) -> DestFile:
-        if path not in self.new_files:
-            self.new_files[path] = DestFile(path, home)
-        return self.new_files[path]
+        found = self.new_files.get(path)
+        if found is None:
+            found = self.new_files[path] = DestFile(path, home)
+            self.by_dir[path.parent].append(found)
+        return found
+
+    def files_in(self, directory: PurePosixPath) -> list[tuple[PurePosixPath, DestFile]]:
+        """The new files directly in `directory`, in the order they were planned."""
+        return [(dest.path, dest) for dest in self.by_dir.get(directory, ())]
 
     def ensure_entry(self, up: UserPlan) -> None:
         entry = self.dest(up.entry, home=True)
@@ -545,8 +554,8 @@ class Planner:
         if self.opts.features:
             features = sorted(
                 p
-                for p, dest in self.new_files.items()
-                if p.parent == up.entry.parent / "features" and "-" not in p.stem and not dest.empty
+                for p, dest in self.files_in(up.entry.parent / "features")
+                if "-" not in p.stem and not dest.empty
             )
             entry.imports = [relative_import(p, up.entry.parent) for p in features]
 
@@ -939,6 +948,15 @@ class Planner:
     def finish_sources(self) -> None:
         """Delete moved bindings (and sets they leave empty) and imports of removed files."""
         self.resolve_user_file_imports()
+        # The `let` bindings moved code took along, by the file it came from (once, not per file).
+        carried: dict[int, set[int]] = defaultdict(set)
+        for dest in self.new_files.values():
+            for chunk in dest.chunks:
+                if chunk.origin:
+                    carried[id(chunk.origin[0].source)].update(chunk.needs.lets)
+            for item in dest.items:
+                if item.origin is not None:
+                    carried[id(item.origin.source)].update(item.needs.lets)
         for key, nodes in self.removed.items():
             if key in self.emptied:
                 continue
@@ -962,14 +980,14 @@ class Planner:
             for node in gone:
                 span = removal(node, text)
                 self.edits.append(splice(Path(info.source.path), span, "moved to home-manager"))
-            self.drop_dead_lets(info, gone)
+            self.drop_dead_lets(info, gone, carried.get(id(info.source), set()))
         self.fix_imports()
 
-    def drop_dead_lets(self, info: ModuleInfo, gone: list[Node]) -> None:
+    def drop_dead_lets(self, info: ModuleInfo, gone: list[Node], carried: set[int]) -> None:
         """Remove `let` bindings only moved code read; a `let` left with nothing goes whole."""
         by_let: dict[int, list[Node]] = defaultdict(list)
         lets: dict[int, Node] = {}
-        for binding in self.dead_lets(info, gone):
+        for binding in self.dead_lets(info, gone, carried):
             let = binding.parent.parent if binding.parent is not None else None
             if let is not None:
                 by_let[let.start_byte].append(binding)
@@ -992,19 +1010,12 @@ class Planner:
                 span = removal_keeping_comments(binding, info.source.text)
                 self.edits.append(splice(Path(info.source.path), span, why))
 
-    def dead_lets(self, info: ModuleInfo, gone: list[Node]) -> list[Node]:
-        """`let` bindings that moved code took along and nothing left in the file reads."""
+    def dead_lets(self, info: ModuleInfo, gone: list[Node], carried: set[int]) -> list[Node]:
+        """`let` bindings that moved code took along (`carried`) and nothing left in the file
+        reads."""
         from homeward.plan.chunks import _binder
 
         src = info.source
-        carried: set[int] = set()
-        for dest in self.new_files.values():
-            for chunk in dest.chunks:
-                if chunk.origin and chunk.origin[0].source is src:
-                    carried.update(chunk.needs.lets)
-            for item in dest.items:
-                if item.origin is not None and item.origin.source is src:
-                    carried.update(item.needs.lets)
         dead = []
         for start in sorted(carried):
             node = src.root.descendant_for_byte_range(start, start + 1)
@@ -1200,8 +1211,8 @@ class Planner:
         features = (
             sorted(
                 p
-                for p, dest in self.new_files.items()
-                if p.parent == PurePosixPath("home") / up.user.name / "features" and not dest.empty
+                for p, dest in self.files_in(PurePosixPath("home") / up.user.name / "features")
+                if not dest.empty
             )
             if self.opts.features
             else []

@@ -12,12 +12,25 @@ from homeward.syntax.edit import Span
 def relative_import(path: PurePosixPath, directory: PurePosixPath) -> str:
     """`path` as a Nix path literal written in a file of `directory`; a directory's
     default.nix is named by the directory (`./home/ham`)."""
-    rel = posixpath.relpath(str(path), str(directory))
+    rel = _relative(str(path), str(directory))
     if rel.endswith("/default.nix"):
         rel = rel.removesuffix("/default.nix")
     elif rel == "default.nix":
         rel = "."
     return rel if rel.startswith("../") else f"./{rel}"
+
+
+def _relative(path: str, directory: str) -> str:
+    """`posixpath.relpath` for repo-relative paths, without its `os.getcwd()` per call (this
+    runs for every import the wiring writes: thousands in a fleet)."""
+    if ".." in path or ".." in directory:
+        return posixpath.relpath(path, directory)
+    to = [p for p in path.split("/") if p and p != "."]
+    here = [p for p in directory.split("/") if p and p != "."]
+    same = 0
+    while same < len(to) and same < len(here) and to[same] == here[same]:
+        same += 1
+    return "/".join([".."] * (len(here) - same) + to[same:]) or "."
 
 
 def list_binding(key: str, items: list[str]) -> str:
