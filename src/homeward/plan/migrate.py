@@ -37,10 +37,10 @@ from homeward.model.repo import (
     Context,
     ModuleInfo,
     ModuleKind,
-    ProblemKind,
     User,
 )
 from homeward.model.values import Attrs
+from homeward.plan.checks import mismatches, partial, refuse_dynamic_users, unread_accounts
 from homeward.plan.chunks import (
     CannotMove,
     Chunk,
@@ -52,8 +52,9 @@ from homeward.plan.chunks import (
     covering_step,
     package_items,
 )
-from homeward.plan.flake import FlakeEditor, HomeWiring, hm_branch, hm_url
-from homeward.plan.nixcode import indent, list_binding, relative_import, splice
+from homeward.plan.files import DestFile, render_dest
+from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.nixcode import list_binding, relative_import, splice
 from homeward.plan.types import Delete, Edit, Move, Moved, NewFile, Plan
 from homeward.syntax.edit import (
     Span,
@@ -66,7 +67,7 @@ from homeward.syntax.edit import (
     removal_keeping_comments,
 )
 from homeward.syntax.emit import quote_string
-from homeward.syntax.find import DYNAMIC, Definition, StepKind, read_module
+from homeward.syntax.find import Definition, StepKind, read_module
 from homeward.syntax.nodes import bindings_of, named_children, node_text, unparen
 
 if TYPE_CHECKING:
@@ -94,31 +95,6 @@ STANDARD_NIXOS_ARGS = frozenset({"config", "lib", "pkgs", "options", "modulesPat
 
 
 # -- where things go ----------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class DestFile:
-    """A file the plan writes: a home-manager module or a NixOS module."""
-
-    path: PurePosixPath  # repo-relative
-    home: bool
-    chunks: list[Chunk] = field(default_factory=list)
-    items: list[PackageItem] = field(default_factory=list)
-    imports: list[str] = field(default_factory=list)  # path texts relative to this file
-    entry: User | None = None  # a user's entry point (default.nix)
-    header: str = ""  # comment lines kept from the file this replaces
-    extra: list[str] = field(default_factory=list)  # generated bindings (code at indent 0)
-    identity: str = ""  # entry: home.username, home.homeDirectory, home.stateVersion
-    tail: str = ""  # entry: programs.home-manager.enable
-    hm_package: bool = False  # entry: install the home-manager command (both wirings)
-
-    @property
-    def dir(self) -> PurePosixPath:
-        return self.path.parent
-
-    @property
-    def empty(self) -> bool:
-        return not (self.chunks or self.items or self.imports or self.entry or self.extra)
 
 
 @dataclass
@@ -184,10 +160,10 @@ class Planner:
     # -- entry -----------------------------------------------------------------------------------
     def plan(self) -> Plan:
         self.repo.fatal()
-        self.report_partial()
-        self.refuse_dynamic_users()
-        self.report_mismatches()
-        self.report_unread_accounts()
+        self.diagnostics.extend(partial(self.index))
+        refuse_dynamic_users(self.index)
+        self.diagnostics.extend(mismatches(self.index))
+        self.diagnostics.extend(unread_accounts(self.index))
         users = self.normal
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
@@ -350,108 +326,6 @@ class Planner:
         )
         module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= up.wired
         return moved or standalone_missing or module_missing
-
-    def report_mismatches(self) -> None:
-        """What REAL-CONFIGS says to warn about: home-manager on another branch than nixpkgs or
-        not following it, a host named unlike its `networking.hostName`, imports from outside."""
-        hm_name = self.index.hm_input
-        hm = self.repo.inputs.get(hm_name) if hm_name else None
-        nixpkgs = self.repo.inputs.get("nixpkgs")
-        if hm is not None and nixpkgs is not None:
-            if hm_branch(nixpkgs.url) != hm_branch(hm.url) and "home-manager" in (hm.url or ""):
-                self.note(
-                    f"the `{hm_name}` input ({hm.url}) does not track nixpkgs' branch "
-                    f"({nixpkgs.url}); homeward leaves it as it is",
-                    Severity.WARNING,
-                    hint=f"use {hm_url(nixpkgs.url)}, as home-manager's release notes ask",
-                )
-            if ("nixpkgs", "nixpkgs") not in hm.follows:
-                self.note(
-                    f'the `{hm_name}` input does not follow nixpkgs (inputs.nixpkgs.follows = "nixpkgs")',
-                    Severity.WARNING,
-                    hint="without it nixpkgs is evaluated twice and packages may differ",
-                )
-        for host in self.repo.hosts:
-            for d in self.index.host_definitions(host, "networking"):
-                if d.path == ("networking", "hostName"):
-                    from homeward.syntax.nodes import string_value
-
-                    name = string_value(d.value, d.source.text)
-                    if name and name != host:
-                        self.diagnostics.append(
-                            Diagnostic(
-                                Severity.WARNING,
-                                f'host `{host}` sets networking.hostName = "{name}": homeward uses '
-                                f"the flake's name, so the standalone configuration is `<user>@{host}` "
-                                f"(home-manager looks for `<user>@{name}` by default)",
-                                d.location,
-                                hint=f"run `home-manager switch --flake .#<user>@{host}`",
-                            )
-                        )
-        for info in self.repo.modules.values():
-            for ref in info.imports:
-                if ref.kind is ModuleKind.EXTERNAL and ref.label.startswith("absolute path"):
-                    self.diagnostics.append(
-                        Diagnostic(
-                            Severity.WARNING,
-                            f"`{info.path}` imports {ref.label[len('absolute path ') :]}, outside "
-                            "the repository: flakes cannot read it in pure evaluation",
-                            ref.location,
-                            hint="copy the file into the repository and import it from there",
-                        )
-                    )
-
-    def report_unread_accounts(self) -> None:
-        """Accounts whose packages homeward cannot see: say so rather than stay silent."""
-        for host in self.repo.hosts:
-            for d in self.index.host_definitions(host, "users"):
-                if d.path[:2] == ("users", "extraUsers") and d.path[3:4] == ("packages",):
-                    self.note(
-                        f"`{d.dotted}` is not moved: `users.extraUsers` is an old name of `users.users`",
-                        Severity.WARNING,
-                        d.binding,
-                        d.source,
-                        hint="rename it to `users.users`, then run again",
-                    )
-                elif (
-                    d.path[:2] == ("users", "users")
-                    and len(d.path) == 3
-                    and unparen(d.value).type
-                    not in ("attrset_expression", "rec_attrset_expression")
-                ):
-                    self.note(
-                        f"`{d.dotted}` is computed (`{d.value_text[:40]}`): packages in it are not moved",
-                        Severity.WARNING,
-                        d.binding,
-                        d.source,
-                        hint=f"write `users.users.{d.path[2]}.packages = [ ... ];` out, then run again",
-                    )
-
-    def report_partial(self) -> None:
-        """What the model could not read: named, so that a partial migration says so."""
-        for name, problem in sorted(self.repo.skipped.items()):
-            self.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING, f"host `{name}` is skipped: {problem.message}", problem.at
-                )
-            )
-        for problem in self.repo.problems:
-            if problem.kind is ProblemKind.UNREADABLE:
-                continue  # said with the hosts it skips
-            self.diagnostics.append(
-                Diagnostic(Severity.NOTE, problem.message, problem.at, hint=problem.hint)
-            )
-
-    def refuse_dynamic_users(self) -> None:
-        """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
-        for host in self.repo.hosts:
-            for d in self.index.host_definitions(host, "users"):
-                if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
-                    raise HomewardError(
-                        "cannot tell which user `users.users.${...}` is: the name is computed",
-                        at=d.location,
-                        hint="write the user name out (or a `let` binding to a string), then run again",
-                    )
 
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs
@@ -1400,15 +1274,6 @@ def _outermost_empty(node: Node, removed: list[Node]) -> Node:
         current = holder
 
 
-def _is_list_literal(code: str) -> bool:
-    """`[ ... ]` as a whole (not `[ a ] ++ b`): what may stand in a list without parentheses."""
-    from homeward.syntax.parse import parse_tree
-
-    root = parse_tree(code.encode()).root_node
-    expr = root.child_by_field_name("expression")
-    return expr is not None and expr.type == "list_expression"
-
-
 def _empty_module(source: Source) -> bool:
     """`{ }`, `{ ... }: { }`: a module with nothing in it."""
     body = read_module(source).body
@@ -1506,99 +1371,6 @@ def _entry_bindings(
             f"{tail}"
         )
     return identity, tail
-
-
-# -- rendering destination files -------------------------------------------------------------------
-
-
-def render_dest(dest: DestFile) -> bytes:
-    """A destination file: header comments, `{ args, ... }:`, carried `let`s, the bindings."""
-    needs = Needs()
-    for chunk in dest.chunks:
-        needs.update(chunk.needs)
-    for item in dest.items:
-        needs.update(item.needs)
-    blocks: list[str] = []
-    if dest.imports:
-        blocks.append(list_binding("imports", dest.imports))
-    if dest.identity:
-        needs.args.add("lib")
-        blocks.append(dest.identity)
-    packages = _packages_block(dest, needs)
-    if packages:
-        blocks.append(packages)
-    declarations = [c.code for c in dest.chunks if c.declaration]
-    blocks.extend(c.code for c in dest.chunks if not c.packages and not c.declaration)
-    blocks.extend(dest.extra)
-    if declarations:
-        # A module that declares options must put its definitions under `config`.
-        config = [b for b in blocks if not b.startswith("imports = ")]
-        imports = [b for b in blocks if b.startswith("imports = ")]
-        blocks = [*imports, *declarations]
-        if config:
-            blocks.append("config = {\n" + indent(_join(config)) + "\n};")
-    if dest.tail:
-        blocks.append(dest.tail)
-    args = sorted(needs.args)
-    lines: list[str] = []
-    if dest.header:
-        lines.append(dest.header)
-    if len(args) > 2:
-        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
-    elif args:
-        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
-    lets = [code for _start, (_name, code) in sorted(needs.lets.items())]
-    if lets:
-        lines.append("let\n" + indent("\n".join(lets)) + "\nin")
-    body = _join(blocks)
-    lines.append("{\n" + indent(body) + "\n}" if body else "{ }")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _join(blocks: list[str]) -> str:
-    """Blocks separated by an empty line, except one-line bindings that follow each other."""
-    out = ""
-    for i, block in enumerate(blocks):
-        if i:
-            single = "\n" not in block and "\n" not in blocks[i - 1] and not block.startswith("#")
-            out += "\n" if single else "\n\n"
-        out += block
-    return out
-
-
-def _packages_block(dest: DestFile, needs: Needs) -> str:
-    values: list[str] = []
-    items = list(dest.items)
-    if dest.hm_package:
-        items.insert(
-            0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None)
-        )
-        needs.args.add("pkgs")
-    by_env: dict[str, list[PackageItem]] = defaultdict(list)
-    envs = {item.env for item in items if item.env}
-    for item in items:
-        # An item written without `with` reads only lexical names (`pkgs.x`), which win over
-        # any `with`: it can join the one `with pkgs; [ ... ]` list unchanged.
-        by_env[item.env or (next(iter(envs)) if len(envs) == 1 else "")].append(item)
-    for env, items in by_env.items():
-        head = f"with {env}; " if env else ""
-        if len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code:
-            values.append(f"{head}[ {items[0].code} ]")
-        else:
-            lines = "\n".join(
-                ("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items)
-            )
-            values.append(f"{head}[\n" + indent(lines) + "\n]")
-    values.extend(c.value_code for c in dest.chunks if c.packages)
-    leading = "\n".join(c.leading for c in dest.chunks if c.packages and c.leading)
-    above = f"{leading}\n" if leading else ""
-    if not values:
-        return ""
-    if len(values) == 1:
-        return f"{above}home.packages = {values[0]};"
-    needs.args.add("lib")
-    inner = indent("\n".join(v if _is_list_literal(v) else f"({v})" for v in values))
-    return f"{above}home.packages = lib.mkMerge [\n{inner}\n];"
 
 
 def plan_migration(index: Index, opts: MigrateOptions) -> Plan:

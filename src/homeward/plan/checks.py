@@ -1,0 +1,125 @@
+"""Checks of the whole configuration before any plan: what migrate refuses and what it warns
+about (REAL-CONFIGS.md). Pure functions of the index."""
+
+from __future__ import annotations
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.errors import HomewardError
+from homeward.model.index import Index
+from homeward.model.repo import ModuleKind, ProblemKind
+from homeward.plan.flake import hm_branch, hm_url
+from homeward.syntax.find import DYNAMIC
+from homeward.syntax.nodes import string_value, unparen
+
+
+def mismatches(index: Index) -> list[Diagnostic]:
+    """What REAL-CONFIGS says to warn about: home-manager on another branch than nixpkgs or
+    not following it, a host named unlike its `networking.hostName`, imports from outside."""
+    found: list[Diagnostic] = []
+    hm_name = index.hm_input
+    hm = index.repo.inputs.get(hm_name) if hm_name else None
+    nixpkgs = index.repo.inputs.get("nixpkgs")
+    if hm is not None and nixpkgs is not None:
+        if hm_branch(nixpkgs.url) != hm_branch(hm.url) and "home-manager" in (hm.url or ""):
+            found.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"the `{hm_name}` input ({hm.url}) does not track nixpkgs' branch "
+                    f"({nixpkgs.url}); homeward leaves it as it is",
+                    None,
+                    hint=f"use {hm_url(nixpkgs.url)}, as home-manager's release notes ask",
+                )
+            )
+        if ("nixpkgs", "nixpkgs") not in hm.follows:
+            found.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f'the `{hm_name}` input does not follow nixpkgs (inputs.nixpkgs.follows = "nixpkgs")',
+                    None,
+                    hint="without it nixpkgs is evaluated twice and packages may differ",
+                )
+            )
+    for host in index.repo.hosts:
+        for d in index.host_definitions(host, "networking"):
+            if d.path == ("networking", "hostName"):
+                name = string_value(d.value, d.source.text)
+                if name and name != host:
+                    found.append(
+                        Diagnostic(
+                            Severity.WARNING,
+                            f'host `{host}` sets networking.hostName = "{name}": homeward uses '
+                            f"the flake's name, so the standalone configuration is `<user>@{host}` "
+                            f"(home-manager looks for `<user>@{name}` by default)",
+                            d.location,
+                            hint=f"run `home-manager switch --flake .#<user>@{host}`",
+                        )
+                    )
+    for info in index.repo.modules.values():
+        for ref in info.imports:
+            if ref.kind is ModuleKind.EXTERNAL and ref.label.startswith("absolute path"):
+                found.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f"`{info.path}` imports {ref.label[len('absolute path ') :]}, outside "
+                        "the repository: flakes cannot read it in pure evaluation",
+                        ref.location,
+                        hint="copy the file into the repository and import it from there",
+                    )
+                )
+    return found
+
+
+def unread_accounts(index: Index) -> list[Diagnostic]:
+    """Accounts whose packages homeward cannot see: say so rather than stay silent."""
+    found: list[Diagnostic] = []
+    for host in index.repo.hosts:
+        for d in index.host_definitions(host, "users"):
+            if d.path[:2] == ("users", "extraUsers") and d.path[3:4] == ("packages",):
+                found.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f"`{d.dotted}` is not moved: `users.extraUsers` is an old name of `users.users`",
+                        d.source.location(d.binding.start_byte),
+                        hint="rename it to `users.users`, then run again",
+                    )
+                )
+            elif (
+                d.path[:2] == ("users", "users")
+                and len(d.path) == 3
+                and unparen(d.value).type not in ("attrset_expression", "rec_attrset_expression")
+            ):
+                found.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f"`{d.dotted}` is computed (`{d.value_text[:40]}`): packages in it are not moved",
+                        d.source.location(d.binding.start_byte),
+                        hint=f"write `users.users.{d.path[2]}.packages = [ ... ];` out, then run again",
+                    )
+                )
+    return found
+
+
+def refuse_dynamic_users(index: Index) -> None:
+    """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
+    for host in index.repo.hosts:
+        for d in index.host_definitions(host, "users"):
+            if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
+                raise HomewardError(
+                    "cannot tell which user `users.users.${...}` is: the name is computed",
+                    at=d.location,
+                    hint="write the user name out (or a `let` binding to a string), then run again",
+                )
+
+
+def partial(index: Index) -> list[Diagnostic]:
+    """What the model could not read: named, so that a partial migration says so."""
+    repo = index.repo
+    found = [
+        Diagnostic(Severity.WARNING, f"host `{name}` is skipped: {problem.message}", problem.at)
+        for name, problem in sorted(repo.skipped.items())
+    ]
+    for problem in repo.problems:
+        if problem.kind is ProblemKind.UNREADABLE:
+            continue  # said with the hosts it skips
+        found.append(Diagnostic(Severity.NOTE, problem.message, problem.at, hint=problem.hint))
+    return found

@@ -1,0 +1,141 @@
+"""The render phase: the files a plan writes, as data, and their text.
+
+A `DestFile` collects what the earlier phases put in it (moved bindings, package items, imports,
+an entry point's identity); `render_dest` turns it into the file's bytes, formatted as nixfmt
+would: header comments, `{ args, ... }:`, the `let` bindings moved code needs, the bindings.
+Pure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from homeward.model.repo import User
+from homeward.plan.chunks import Chunk, Needs, PackageItem
+from homeward.plan.nixcode import indent, list_binding
+
+
+@dataclass(eq=False)
+class DestFile:
+    """A file the plan writes: a home-manager module or a NixOS module."""
+
+    path: PurePosixPath  # repo-relative
+    home: bool
+    chunks: list[Chunk] = field(default_factory=list)
+    items: list[PackageItem] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)  # path texts relative to this file
+    entry: User | None = None  # a user's entry point (default.nix)
+    header: str = ""  # comment lines kept from the file this replaces
+    extra: list[str] = field(default_factory=list)  # generated bindings (code at indent 0)
+    identity: str = ""  # entry: home.username, home.homeDirectory, home.stateVersion
+    tail: str = ""  # entry: programs.home-manager.enable
+    hm_package: bool = False  # entry: install the home-manager command (both wirings)
+
+    @property
+    def dir(self) -> PurePosixPath:
+        return self.path.parent
+
+    @property
+    def empty(self) -> bool:
+        return not (self.chunks or self.items or self.imports or self.entry or self.extra)
+
+
+def render_dest(dest: DestFile) -> bytes:
+    """A destination file: header comments, `{ args, ... }:`, carried `let`s, the bindings."""
+    needs = Needs()
+    for chunk in dest.chunks:
+        needs.update(chunk.needs)
+    for item in dest.items:
+        needs.update(item.needs)
+    blocks: list[str] = []
+    if dest.imports:
+        blocks.append(list_binding("imports", dest.imports))
+    if dest.identity:
+        needs.args.add("lib")
+        blocks.append(dest.identity)
+    packages = _packages_block(dest, needs)
+    if packages:
+        blocks.append(packages)
+    declarations = [c.code for c in dest.chunks if c.declaration]
+    blocks.extend(c.code for c in dest.chunks if not c.packages and not c.declaration)
+    blocks.extend(dest.extra)
+    if declarations:
+        # A module that declares options must put its definitions under `config`.
+        config = [b for b in blocks if not b.startswith("imports = ")]
+        imports = [b for b in blocks if b.startswith("imports = ")]
+        blocks = [*imports, *declarations]
+        if config:
+            blocks.append("config = {\n" + indent(_join(config)) + "\n};")
+    if dest.tail:
+        blocks.append(dest.tail)
+    args = sorted(needs.args)
+    lines: list[str] = []
+    if dest.header:
+        lines.append(dest.header)
+    if len(args) > 2:
+        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
+    elif args:
+        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
+    lets = [code for _start, (_name, code) in sorted(needs.lets.items())]
+    if lets:
+        lines.append("let\n" + indent("\n".join(lets)) + "\nin")
+    body = _join(blocks)
+    lines.append("{\n" + indent(body) + "\n}" if body else "{ }")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _join(blocks: list[str]) -> str:
+    """Blocks separated by an empty line, except one-line bindings that follow each other."""
+    out = ""
+    for i, block in enumerate(blocks):
+        if i:
+            single = "\n" not in block and "\n" not in blocks[i - 1] and not block.startswith("#")
+            out += "\n" if single else "\n\n"
+        out += block
+    return out
+
+
+def _packages_block(dest: DestFile, needs: Needs) -> str:
+    values: list[str] = []
+    items = list(dest.items)
+    if dest.hm_package:
+        items.insert(
+            0, PackageItem("pkgs.home-manager", "home-manager", "", Needs(args={"pkgs"}), None)
+        )
+        needs.args.add("pkgs")
+    by_env: dict[str, list[PackageItem]] = defaultdict(list)
+    envs = {item.env for item in items if item.env}
+    for item in items:
+        # An item written without `with` reads only lexical names (`pkgs.x`), which win over
+        # any `with`: it can join the one `with pkgs; [ ... ]` list unchanged.
+        by_env[item.env or (next(iter(envs)) if len(envs) == 1 else "")].append(item)
+    for env, items in by_env.items():
+        head = f"with {env}; " if env else ""
+        if len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code:
+            values.append(f"{head}[ {items[0].code} ]")
+        else:
+            lines = "\n".join(
+                ("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items)
+            )
+            values.append(f"{head}[\n" + indent(lines) + "\n]")
+    values.extend(c.value_code for c in dest.chunks if c.packages)
+    leading = "\n".join(c.leading for c in dest.chunks if c.packages and c.leading)
+    above = f"{leading}\n" if leading else ""
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"{above}home.packages = {values[0]};"
+    needs.args.add("lib")
+    inner = indent("\n".join(v if _is_list_literal(v) else f"({v})" for v in values))
+    return f"{above}home.packages = lib.mkMerge [\n{inner}\n];"
+
+
+def _is_list_literal(code: str) -> bool:
+    """`[ ... ]` as a whole (not `[ a ] ++ b`): what may stand in a list without parentheses."""
+    from homeward.syntax.parse import parse_tree
+
+    root = parse_tree(code.encode()).root_node
+    expr = root.child_by_field_name("expression")
+    return expr is not None and expr.type == "list_expression"
