@@ -92,7 +92,7 @@ def release_text(release: tuple[int, int] | None, newest: tuple[int, int] = NEWE
 class Index:
     repo: Repo
     outputs: tuple[Output, ...]
-    hosts: Mapping[str, HostFacts]  # NixOS and nix-darwin configurations by name
+    hosts: Mapping[str, HostFacts]  # the NixOS configurations homeward migrates, by name
     users: Mapping[str, User]  # every `users.users.<name>` some host defines
     consumers: Mapping[str, frozenset[Output]]  # module key -> the outputs that evaluate it
     hm_input: str | None  # the name of the home-manager input, if any
@@ -159,8 +159,10 @@ def build_index(repo: Repo) -> Index:
     accounts: dict[str, list[ModuleInfo]] = {}
     under_home: list[ModuleInfo] = []
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
-    for name, config in getattr(repo, "darwins", {}).items():  # when the model reads them
-        kinds.setdefault(name, _kind(config))
+    # Hosts of other kinds, keyed as the model walks them (`darwinConfigurations.mac`).
+    other_names = {key: key.partition(".")[2] or key for key in repo.others}
+    for key, config in repo.others.items():
+        kinds[key] = _kind(config)
     for key, info in repo.modules.items():
         index: dict[str, list[Definition]] = {}
         for d in info.module.definitions:
@@ -190,7 +192,10 @@ def build_index(repo: Repo) -> Index:
             if info.context is Context.HOME and host in repo.homes:
                 outputs.add(Output(OutputKind.HOME, host))
             if host in kinds:
-                outputs.add(Output(kinds[host], host))
+                outputs.add(Output(kinds[host], other_names.get(host, host)))
+        for other in info.frozen:  # hosts of other kinds read it without walking it
+            if other in kinds:
+                outputs.add(Output(kinds[other], other_names.get(other, other)))
         consumers[key] = frozenset(outputs)
     # Why not tuples: converting every module's lists cost more than the pass that made them.
     frozen_heads: Mapping[str, Mapping[str, Sequence[Definition]]] = heads
@@ -201,6 +206,7 @@ def build_index(repo: Repo) -> Index:
         hosts[name] = _host_facts(name, kinds[name], config, modules, by_host, frozen_heads)
     outputs_list = [Output(kinds[n], n) for n in repo.hosts]
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
+    outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
     return Index(
         repo=repo,
         outputs=tuple(outputs_list),
@@ -220,7 +226,8 @@ def build_index(repo: Repo) -> Index:
 def _kind(config: SystemConfig) -> OutputKind:
     if config.context is Context.HOME:
         return OutputKind.HOME
-    return OutputKind.DARWIN if config.call.kind == "darwin" else OutputKind.NIXOS
+    darwin = "darwin" in (config.kind, config.call.kind)
+    return OutputKind.DARWIN if darwin else OutputKind.NIXOS
 
 
 def _host_facts(

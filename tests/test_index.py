@@ -1,0 +1,117 @@
+"""The index (model/index.py): the facts every command reads, computed once."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from homeward.model.index import NEWEST_RELEASE, Output, OutputKind, build_index, release_text
+from homeward.model.repo import load_repo
+from tests.test_openworld import flake, write
+
+HM_MASTER = (
+    '  inputs.home-manager.url = "github:nix-community/home-manager";\n'
+    '  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";\n'
+    '  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin";\n'
+)
+
+
+def fleet(tmp_path: Path) -> Path:
+    return write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                """{
+    nixosConfigurations.pc = nixpkgs.lib.nixosSystem {
+      modules = [ ./hosts/pc ./shared.nix inputs.home-manager.nixosModules.home-manager ];
+    };
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./hosts/box ]; };
+    darwinConfigurations.mac = inputs.nix-darwin.lib.darwinSystem {
+      modules = [ ./shared.nix ];
+    };
+    homeConfigurations."ham@box" = inputs.home-manager.lib.homeManagerConfiguration {
+      pkgs = nixpkgs.legacyPackages.x86_64-linux;
+      modules = [ ./home/ham/home.nix ];
+    };
+  }""",
+                HM_MASTER,
+            ),
+            "hosts/pc/default.nix": """{ pkgs, ... }:
+{
+  imports = [ ../../users.nix ];
+  system.stateVersion = "24.11";
+  nixpkgs.config.allowUnfree = true;
+  home-manager.users.ham = import ../../home/ham/home.nix;
+}
+""",
+            "hosts/box/default.nix": """{
+  imports = [ ../../users.nix ];
+  system.stateVersion = "25.05";
+  nixpkgs.overlays = [ ];
+}
+""",
+            "users.nix": """{ pkgs, ... }:
+{
+  users.users.ham = { isNormalUser = true; packages = [ pkgs.jq ]; };
+  users.users.backup.isSystemUser = true;
+}
+""",
+            "shared.nix": "{ pkgs, ... }:\n{\n  users.users.eve.packages = [ pkgs.fd ];\n}\n",
+            "home/ham/home.nix": '{ ... }:\n{\n  home.stateVersion = "24.11";\n}\n',
+        },
+    )
+
+
+def test_index_answers_once_what_the_commands_ask(tmp_path: Path) -> None:
+    """Why (issue #9): these facts were recomputed per question (quadratic in the fleet) and
+    computed differently by different commands."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert list(index.users) == ["backup", "eve", "ham"]
+    assert [u.name for u in index.normal_users] == ["eve", "ham"]
+    assert index.users["ham"].hosts == ("box", "pc")
+    assert index.users["eve"].hosts == ("pc",)
+    pc, box = index.hosts["pc"], index.hosts["box"]
+    assert [m.key for m in pc.modules] == ["hosts/pc/default.nix", "users.nix", "shared.nix"]
+    assert (pc.state_version, box.state_version) == ("24.11", "25.05")
+    assert (pc.allows_unfree, pc.custom_pkgs) == (True, False)
+    assert (box.allows_unfree, box.custom_pkgs) == (False, True)
+    assert list(pc.hm_users) == ["ham"] and not box.hm_users
+    assert index.hm_user_hosts("ham") == {"pc"}
+    assert index.existing_entry("ham") == PurePosixPath("home/ham/home.nix")
+    assert [m.key for m in index.accounts["eve"]] == ["shared.nix"]
+    assert [d.dotted for d in index.host_definitions("pc", "system")] == ["system.stateVersion"]
+
+
+def test_index_knows_every_output_that_reads_a_module(tmp_path: Path) -> None:
+    """Why: a module may be edited only when every output consuming it is known and rewired
+    (DESIGN rule 10); a nix-darwin host is an output as much as a NixOS one."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert set(index.outputs) == {
+        Output(OutputKind.NIXOS, "pc"),
+        Output(OutputKind.NIXOS, "box"),
+        Output(OutputKind.DARWIN, "mac"),
+        Output(OutputKind.HOME, "ham@box"),
+    }
+    assert index.consumers["shared.nix"] == {
+        Output(OutputKind.NIXOS, "pc"),
+        Output(OutputKind.DARWIN, "mac"),
+    }
+    assert index.consumers["users.nix"] == {
+        Output(OutputKind.NIXOS, "pc"),
+        Output(OutputKind.NIXOS, "box"),
+    }
+    assert index.consumers["home/ham/home.nix"] == {
+        Output(OutputKind.NIXOS, "pc"),
+        Output(OutputKind.HOME, "ham@box"),
+    }
+    assert Output(OutputKind.DARWIN, "mac").attr == "darwinConfigurations"
+
+
+def test_the_release_is_home_managers_branch_else_nixpkgs(tmp_path: Path) -> None:
+    """Why: one place decides it; home-manager on master is master whatever nixpkgs tracks."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert index.hm_input == "home-manager"
+    assert index.release is None
+    assert release_text(index.release) == f"{NEWEST_RELEASE[0]:02d}.{NEWEST_RELEASE[1]:02d}"
+    pinned = tmp_path / "pinned"
+    write(pinned, {"flake.nix": flake("{ }")})
+    assert build_index(load_repo(pinned)).release == (25, 5)
