@@ -52,6 +52,14 @@ from homeward.plan.chunks import (
     covering_step,
     package_items,
 )
+from homeward.plan.cut import (
+    comment_nodes,
+    dead_let_edits,
+    import_edits,
+    outermost_empty,
+    outermost_only,
+    within,
+)
 from homeward.plan.files import DestFile, render_dest
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.nixcode import list_binding, relative_import, splice
@@ -62,13 +70,13 @@ from homeward.syntax.edit import (
     append_to_list,
     indent_at,
     insert_binding,
+    leading_comments,
     reindent,
     removal,
-    removal_keeping_comments,
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, StepKind, read_module
-from homeward.syntax.nodes import bindings_of, named_children, node_text, unparen
+from homeward.syntax.nodes import bindings_of, node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -205,7 +213,7 @@ class Planner:
                         carried.append(item.code)
                         first_item = first_item or item
             text = "\n".join(carried)
-            orphans = [c for c in _comments(src.root) if src.text_of(c) not in text]
+            orphans = [c for c in comment_nodes(src.root) if src.text_of(c) not in text]
             if not orphans:
                 continue
             lines = "\n".join(
@@ -763,7 +771,7 @@ class Planner:
             cut = [
                 removal(n, info.source.text)
                 for n in moved_out
-                if _within(n, binding)
+                if within(n, binding)
                 and (n.start_byte, n.end_byte) != (binding.start_byte, binding.end_byte)
             ]
             chunk = binding_chunk(
@@ -837,7 +845,7 @@ class Planner:
             info = self.repo.modules[key]
             text = info.source.text
             remaining = [
-                d for d in info.module.definitions if not any(_within(d.binding, n) for n in nodes)
+                d for d in info.module.definitions if not any(within(d.binding, n) for n in nodes)
             ]
             if not remaining and info.path is not None:
                 self.emptied.add(key)
@@ -849,127 +857,15 @@ class Planner:
                 self.emptied.add(key)
                 self.drop_inline.add(int(key.rsplit("@", 1)[1]))
                 continue
-            targets = {n.start_byte: n for n in (_outermost_empty(n, nodes) for n in nodes)}
-            gone = _outermost_only(list(targets.values()))
+            targets = {n.start_byte: n for n in (outermost_empty(n, nodes) for n in nodes)}
+            gone = outermost_only(list(targets.values()))
             for node in gone:
                 span = removal(node, text)
                 self.edits.append(splice(Path(info.source.path), span, "moved to home-manager"))
-            self.drop_dead_lets(info, gone, carried.get(id(info.source), set()))
-        self.fix_imports()
-
-    def drop_dead_lets(self, info: ModuleInfo, gone: list[Node], carried: set[int]) -> None:
-        """Remove `let` bindings only moved code read; a `let` left with nothing goes whole."""
-        by_let: dict[int, list[Node]] = defaultdict(list)
-        lets: dict[int, Node] = {}
-        for binding in self.dead_lets(info, gone, carried):
-            let = binding.parent.parent if binding.parent is not None else None
-            if let is not None:
-                by_let[let.start_byte].append(binding)
-                lets[let.start_byte] = let
-        why = "used only by moved code"
-        for start, bindings in by_let.items():
-            let = lets[start]
-            body = let.child_by_field_name("body")
-            whole = len(bindings) == len(list(bindings_of(let)))
-            if (
-                whole
-                and body is not None
-                and not _comments_between(let.start_byte, body.start_byte, info.source)
-            ):
-                self.edits.append(
-                    Edit(Path(info.source.path), let.start_byte, body.start_byte, b"", why)
-                )
-                continue
-            for binding in bindings:
-                span = removal_keeping_comments(binding, info.source.text)
-                self.edits.append(splice(Path(info.source.path), span, why))
-
-    def dead_lets(self, info: ModuleInfo, gone: list[Node], carried: set[int]) -> list[Node]:
-        """`let` bindings that moved code took along (`carried`) and nothing left in the file
-        reads."""
-        from homeward.plan.chunks import _binder
-
-        src = info.source
-        dead = []
-        for start in sorted(carried):
-            node = src.root.descendant_for_byte_range(start, start + 1)
-            while node is not None and node.type != "binding":
-                node = node.parent
-            if node is None or node.start_byte != start or node.parent is None:
-                continue
-            scope = node.parent.parent  # binding_set -> let_expression
-            if scope is None or scope.type != "let_expression":
-                continue
-            path = node.child_by_field_name("attrpath")
-            name = node_text(path, src.text) if path is not None else ""
-            used = False
-            stack = [scope]
-            while stack and not used:
-                current = stack.pop()
-                if (
-                    current.type == "variable_expression"
-                    and node_text(current, src.text) == name
-                    and not _within(current, node)
-                    and not any(_within(current, g) for g in gone)
-                ):
-                    kind, binder = _binder(name, current, current, src.text)
-                    used = kind == "let" and binder == node
-                stack.extend(current.children)
-            if not used:
-                dead.append(node)
-        return dead
-
-    def fix_imports(self) -> None:
-        for info in self.repo.modules.values():
-            if info.key in self.emptied or info.context is not Context.NIXOS:
-                continue
-            dropped = [
-                ref
-                for ref in info.imports
-                if ref.kind is ModuleKind.FILE
-                and ref.node is not None
-                and str(ref.path) in self.import_replacements
-                and self.import_replacements[str(ref.path)] is None
-            ]
-            if dropped and len(dropped) == len(info.imports):
-                # Every import goes: the `imports` binding goes too (not `imports = [ ];`).
-                whole = [
-                    d
-                    for d in info.module.find_exact(("imports",))
-                    if unparen(d.value).type == "list_expression"
-                ]
-                if len(whole) == 1 and len(named_children(unparen(whole[0].value))) == len(dropped):
-                    span = removal_keeping_comments(whole[0].binding, info.source.text)
-                    self.edits.append(splice(Path(info.source.path), span, "no imports left"))
-                    continue
-            for ref in info.imports:
-                if (
-                    ref.kind is not ModuleKind.FILE
-                    or ref.path is None
-                    or ref.node is None
-                    or ref.source is None
-                ):
-                    continue
-                if str(ref.path) not in self.import_replacements:
-                    continue
-                new = self.import_replacements[str(ref.path)]
-                src = ref.source
-                if new is None:
-                    span = removal_keeping_comments(ref.node, src.text)
-                    self.edits.append(
-                        splice(Path(src.path), span, f"`{ref.path}` moved to home-manager")
-                    )
-                else:
-                    rel = relative_import(PurePosixPath(new), PurePosixPath(src.path).parent)
-                    self.edits.append(
-                        Edit(
-                            Path(src.path),
-                            ref.node.start_byte,
-                            ref.node.end_byte,
-                            rel.encode(),
-                            f"system part of `{ref.path}` now in `{new}`",
-                        )
-                    )
+            self.edits.extend(dead_let_edits(info, gone, carried.get(id(info.source), set())))
+        self.edits.extend(
+            import_edits(self.repo.modules.values(), self.emptied, self.import_replacements)
+        )
 
     # -- flake.nix --------------------------------------------------------------------------------
     def plan_flake(self, users: list[UserPlan]) -> None:
@@ -1135,8 +1031,6 @@ class Planner:
         first = next(iter(bindings_of(body)), None)
         if first is not None:
             at = first.start_byte
-            from homeward.syntax.edit import leading_comments
-
             comments = leading_comments(first, source.text)
             at = comments[0].start_byte if comments else at
             indent = indent_at(source.text, at)
@@ -1212,83 +1106,10 @@ class Planner:
         return newest or "25.05"
 
 
-def _within(node: Node, outer: Node) -> bool:
-    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
-
-
-def _outermost_only(nodes: list[Node]) -> list[Node]:
-    return [
-        n
-        for n in nodes
-        if not any(
-            o is not n
-            and _within(n, o)
-            and (o.start_byte, o.end_byte) != (n.start_byte, n.end_byte)
-            for o in nodes
-        )
-    ]
-
-
-def _comments_between(start: int, end: int, source: Source) -> bool:
-    return any(start <= c.start_byte < end for c in _comments(source.root))
-
-
-def _gone(binding: Node, removed: list[Node]) -> bool:
-    """A binding that is removed, or whose attrset value would be left with nothing."""
-    if any(_within(binding, r) for r in removed):
-        return True
-    value = binding.child_by_field_name("expression") if binding.type == "binding" else None
-    if value is None or unparen(value).type not in ("attrset_expression", "rec_attrset_expression"):
-        return False
-    inner = list(bindings_of(unparen(value)))
-    return bool(inner) and all(_gone(b, removed) for b in inner)
-
-
-def _outermost_empty(node: Node, removed: list[Node]) -> Node:
-    """Climb from a removed binding to the outermost binding it would leave empty."""
-    current = node
-    while True:
-        parent_set = (
-            current.parent.parent if current.parent is not None else None
-        )  # binding_set -> attrset
-        if parent_set is None or parent_set.type not in (
-            "attrset_expression",
-            "rec_attrset_expression",
-        ):
-            return current
-        siblings = list(bindings_of(parent_set))
-        if not all(_gone(s, [*removed, current]) for s in siblings):
-            return current
-        holder = parent_set.parent
-        while holder is not None and holder.type == "parenthesized_expression":
-            holder = holder.parent
-        if holder is not None and holder.type == "apply_expression":
-            # `lib.mkIf cond { ... }` as an element of `lib.mkMerge [ ... ]`: the element goes.
-            element = holder
-            while element.parent is not None and element.parent.type == "parenthesized_expression":
-                element = element.parent
-            if element.parent is not None and element.parent.type == "list_expression":
-                return element
-        if holder is None or holder.type != "binding":
-            return current
-        current = holder
-
-
 def _empty_module(source: Source) -> bool:
     """`{ }`, `{ ... }: { }`: a module with nothing in it."""
     body = read_module(source).body
     return body is not None and next(iter(bindings_of(body)), None) is None
-
-
-def _comments(root: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "comment":
-            found.append(node)
-        stack.extend(reversed(node.children))
-    return found
 
 
 def _hosts_label(hosts: tuple[str, ...]) -> str:
@@ -1309,8 +1130,6 @@ def _scalar(d: Definition) -> bool:
 
 def _leading_comment_text(node: Node, source: Source) -> str:
     """The comment lines directly above a binding, at indentation 0."""
-    from homeward.syntax.edit import leading_comments
-
     comments = leading_comments(node, source.text)
     return "\n".join(
         reindent(node_text(c, source.text), indent_at(source.text, c.start_byte), "")

@@ -1,0 +1,115 @@
+"""Each phase of the planner on its own: checks, cut, wire (the entry builder), render.
+
+Why (issue #9): the planner was one class doing six jobs; each phase is now a function over
+the index and the plan's data, small enough to test without a whole migration.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path, PurePosixPath
+
+from homeward.diagnostics import Severity
+from homeward.model.index import build_index
+from homeward.model.repo import load_repo
+from homeward.plan.checks import mismatches
+from homeward.plan.chunks import Needs, PackageItem
+from homeward.plan.cut import import_edits
+from homeward.plan.files import DestFile, render_dest
+from homeward.plan.flake import home_configuration_entry, package_set
+from homeward.plan.nixcode import relative_import
+from tests.test_openworld import flake, write
+
+
+def test_render_writes_a_feature_file_as_nixfmt_would() -> None:
+    dest = DestFile(PurePosixPath("home/ham/features/cli.nix"), home=True)
+    dest.imports.append("./git.nix")
+    for name in ("jq", "fd"):
+        dest.items.append(PackageItem(f"pkgs.{name}", name, "", Needs(args={"pkgs"}), None))
+    assert render_dest(dest) == (
+        b"{ pkgs, ... }:\n{\n  imports = [ ./git.nix ];\n\n"
+        b"  home.packages = [\n    pkgs.jq\n    pkgs.fd\n  ];\n}\n"
+    )
+    assert render_dest(DestFile(PurePosixPath("x.nix"), home=True)) == b"{ }\n"
+
+
+def test_wire_builds_one_home_configuration_entry() -> None:
+    """Why: migrate and add wrote this entry two ways; one builder on syntax/emit now."""
+    unfree = package_set("nixpkgs", "aarch64-linux", unfree=True)
+    assert home_configuration_entry("hm", unfree, "{ inherit inputs; }", ["./home/ham"]) == (
+        "hm.lib.homeManagerConfiguration {\n"
+        "  pkgs = import nixpkgs {\n"
+        '    system = "aarch64-linux";\n'
+        "    config.allowUnfree = true;\n"
+        "  };\n"
+        "  extraSpecialArgs = { inherit inputs; };\n"
+        "  modules = [ ./home/ham ];\n"
+        "}"
+    )
+    plain = package_set("nixpkgs", "x86_64-linux", unfree=False)
+    two = home_configuration_entry("home-manager", plain, None, ["./home/ham", "./home/ham/pc.nix"])
+    assert "pkgs = nixpkgs.legacyPackages.x86_64-linux;" in two
+    assert "modules = [\n    ./home/ham\n    ./home/ham/pc.nix\n  ];" in two
+
+
+def test_relative_import_without_relpath() -> None:
+    """Why: it answers as `posixpath.relpath` did, without an `os.getcwd()` per call."""
+    pairs = [
+        ("home/ham/default.nix", "."),
+        ("modules/a.nix", "hosts/pc"),
+        ("home/ham/features/cli.nix", "home/ham"),
+        ("home/ham/default.nix", "home/eve/features"),
+        ("flake.nix", "a/b/c"),
+    ]
+    for path, directory in pairs:
+        rel = posixpath.relpath(path, directory).removesuffix("/default.nix")
+        rel = "." if rel == "default.nix" else rel
+        expected = rel if rel.startswith("../") else f"./{rel}"
+        assert relative_import(PurePosixPath(path), PurePosixPath(directory)) == expected
+    assert relative_import(PurePosixPath("modules/a.nix"), PurePosixPath("hosts/pc")) == (
+        "../../modules/a.nix"
+    )
+
+
+def test_cut_drops_imports_of_removed_files_and_repoints_split_ones(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.pc = nixpkgs.lib.nixosSystem { modules = [ ./pc.nix ]; }; }"
+            ),
+            "pc.nix": "{\n  imports = [\n    ./a.nix\n    ./b.nix\n  ];\n}\n",
+            "solo.nix": "{ imports = [ ./a.nix ]; }\n",
+            "a.nix": "{ }\n",
+            "b.nix": "{ }\n",
+        },
+    )
+    index = build_index(load_repo(root))
+    edits = import_edits(index.repo.modules.values(), set(), {"a.nix": None, "b.nix": "c/b.nix"})
+    by_why = {e.why: e for e in edits}
+    text = (root / "pc.nix").read_bytes()
+    gone = by_why["`a.nix` moved to home-manager"]
+    assert text[gone.start_byte : gone.end_byte].strip() == b"./a.nix"
+    assert by_why["system part of `b.nix` now in `c/b.nix`"].new == b"./c/b.nix"
+    # Emptied modules are not edited: they are deleted whole.
+    assert import_edits(index.repo.modules.values(), {"pc.nix"}, {"a.nix": None}) == []
+
+
+def test_checks_warn_when_home_manager_does_not_follow_nixpkgs(tmp_path: Path) -> None:
+    inputs = '  inputs.home-manager.url = "github:nix-community/home-manager/release-24.11";\n'
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.pc = nixpkgs.lib.nixosSystem { modules = [ ./pc.nix ]; }; }",
+                inputs,
+            ),
+            "pc.nix": '{ networking.hostName = "desk"; }\n',
+        },
+    )
+    found = mismatches(build_index(load_repo(root)))
+    assert all(d.severity is Severity.WARNING for d in found)
+    messages = " | ".join(d.message for d in found)
+    assert "does not track nixpkgs' branch" in messages
+    assert "does not follow nixpkgs" in messages
+    assert 'sets networking.hostName = "desk"' in messages
