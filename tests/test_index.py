@@ -83,7 +83,7 @@ def test_index_answers_once_what_the_commands_ask(tmp_path: Path) -> None:
 
 def test_index_knows_every_output_that_reads_a_module(tmp_path: Path) -> None:
     """Why: a module may be edited only when every output consuming it is known and rewired
-    (DESIGN rule 10); a nix-darwin host is an output as much as a NixOS one."""
+    (docs/architecture.md, rule 10); a nix-darwin host is an output as much as a NixOS one."""
     index = build_index(load_repo(fleet(tmp_path)))
     assert set(index.outputs) == {
         Output(OutputKind.NIXOS, "pc"),
