@@ -369,6 +369,20 @@ def summary(results: list[Result]) -> dict[str, object]:
     }
 
 
+def _source_commit() -> str:
+    """The commit of the homeward source that ran, when it is a git checkout ("" otherwise)."""
+    import homeward
+
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"],
+        cwd=Path(homeward.__file__).parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
 def _headline(reason: str) -> str:
     """The line of a reason that says what went wrong (the error, not its hint)."""
     lines = [line.strip() for line in reason.splitlines() if line.strip()]
@@ -476,6 +490,7 @@ def main() -> int:
         if not args.json:
             print(f"{res.name}: {res.status} ({res.max_seconds:.1f} s)", file=sys.stderr)
     totals = summary(results)
+    totals["homeward_commit"] = _source_commit()
     out = args.out or corpus / "results.json"
     document = {"summary": totals, "results": [asdict(r) for r in results]}
     out.write_text(json.dumps(document, indent=2) + "\n")
