@@ -15,7 +15,8 @@ homeward's own model) is taken before and after. The result is one of:
 
 - Handled: migrated, or "nothing to do" on a configuration whose hosts were read.
 - Wrong: a package of the before-ledger is missing after; `check` reports errors after
-  `migrate`; the second run changes something; a new file is reachable from no host.
+  `migrate`; the second run changes something; a new file is reachable from no host; packages
+  of a system account were moved.
 - Silent: exit 0 with nothing to do although homeward read no host at all.
 - Refused: `migrate` exits 3 (the message is kept).
 - Crash: a traceback, exit 4 or 5, or a run that does not finish within the timeout.
@@ -172,10 +173,15 @@ def read_ledger(directory: Path) -> dict[str, object]:
         packages.setdefault(key, set()).update(names)
 
     hosts = dict(index.hosts)  # NixOS and nix-darwin configurations
+    system: dict[str, set[str]] = {}  # packages of system accounts, which never move
     for host in hosts:
         for _info, d in index.definitions(host):
             if is_user_packages(d.path) and len(d.path) == 4:
                 add(f"{host}/{d.path[2]}", [r.name for r in package_refs(d.value, d.source.text)])
+        for _info, d in index.definitions(host):
+            key = f"{host}/{d.path[2]}" if len(d.path) == 4 else ""
+            if d.path[3:] == ("isSystemUser",) and d.source.text_of(d.value) == "true":
+                system[key] = set(packages.get(key, ()))  # the NixOS side only
     for home in Facts(index).homes:
         if home.kind is HomeKind.MODULE:
             key = f"{home.host}/{home.user}"
@@ -195,6 +201,7 @@ def read_ledger(directory: Path) -> dict[str, object]:
         "homes": sorted(repo.homes),
         "users": sorted(users),
         "packages": {key: sorted(names) for key, names in sorted(packages.items())},
+        "system_accounts": {key: sorted(names) for key, names in sorted(system.items())},
         "reached": reached,
         "problems": len(repo.problems),
     }
@@ -306,6 +313,12 @@ def _wrong(
     work: Path,
 ) -> list[str]:
     reasons = [f"lost {line}" for line in missing_packages(before, after)]
+    old, new = before.get("system_accounts"), after.get("system_accounts")
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key, names in old.items():
+            moved = sorted(set(names) - set(new.get(key, [])))
+            if moved:
+                reasons.append(f"moved packages of system account {key}: {' '.join(moved)}")
     reasons += [f"{CHECK_AFTER}{e}" for e in check_errors(recheck)]
     if second.code != 0:
         reasons.append(f"second migrate exit {second.code}: {second.message}")
