@@ -44,9 +44,18 @@ _homeward() {
         --backup-extension)
           COMPREPLY=()
           return ;;
+        --adopt-dotfiles)
+          COMPREPLY=($(compgen -d -- "$cur"))
+          return ;;
+        --user)
+          COMPREPLY=()
+          return ;;
+        --out-of-store)
+          COMPREPLY=()
+          return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --dry-run --check --json --allow-dirty --features --mode --backup-extension" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --dry-run --check --json --allow-dirty --features --mode --backup-extension --adopt-dotfiles --user --out-of-store" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

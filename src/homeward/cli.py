@@ -108,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EXT",
         help="home-manager.backupFileExtension for files in the way (default: hm-backup)",
     )
+    p.add_argument(
+        "--adopt-dotfiles",
+        metavar="DIR",
+        type=Path,
+        help="make the files of a stow-style tree in the repository home.file/xdg.configFile "
+        "entries of --user (home/<user>/features/dotfiles.nix)",
+    )
+    p.add_argument("--user", metavar="USER", help="whose dotfiles --adopt-dotfiles adopts")
+    p.add_argument(
+        "--out-of-store",
+        metavar="CHECKOUT",
+        help="with --adopt-dotfiles: link to the checkout at this absolute path "
+        "(mkOutOfStoreSymlink; edits take effect at once) instead of the store copy",
+    )
 
     p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     _dir(p)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from homeward.errors import Exit
+from homeward.errors import Exit, UsageError
+
+if TYPE_CHECKING:
+    from homeward.model.index import Index
+    from homeward.plan.types import Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +23,9 @@ class Options:
     features: str | None = None  # None: homeward.toml's, else "split"
     mode: str | None = None  # None: homeward.toml's, else "both"
     backup_extension: str | None = None  # None: homeward.toml's, else "hm-backup"
+    adopt_dotfiles: Path | None = None  # a stow-style tree to adopt for `user`
+    user: str | None = None
+    out_of_store: str | None = None  # the checkout's absolute path (mkOutOfStoreSymlink)
 
 
 def run(opts: Options) -> int:
@@ -36,20 +44,25 @@ def run(opts: Options) -> int:
     from homeward.render import console
     from homeward.render.plan import plan_json, print_summary
 
+    if (opts.user or opts.out_of_store) and opts.adopt_dotfiles is None:
+        raise UsageError("--user and --out-of-store go with --adopt-dotfiles")
     config = load_config(opts.dir)
     repo = load_repo(opts.dir)
     writes = not (opts.dry_run or opts.check)
     if writes and not opts.allow_dirty:
         ensure_clean(repo.root)
-    plan = plan_migration(
-        build_index(repo),
-        MigrateOptions(
-            features=(opts.features or config.features or "split") == "split",
-            mode=Mode(opts.mode or config.mode or "both"),
-            backup_extension=opts.backup_extension or config.backup_extension or "hm-backup",
-            package_features=tuple((p, Feature(f)) for p, f in config.package_features),
-        ),
-    )
+    if opts.adopt_dotfiles is not None:
+        plan = _adopt_plan(opts, build_index(repo))
+    else:
+        plan = plan_migration(
+            build_index(repo),
+            MigrateOptions(
+                features=(opts.features or config.features or "split") == "split",
+                mode=Mode(opts.mode or config.mode or "both"),
+                backup_extension=opts.backup_extension or config.backup_extension or "hm-backup",
+                package_features=tuple((p, Feature(f)) for p, f in config.package_features),
+            ),
+        )
     changes = compute_changes(repo.root, plan)
     validate_changes(changes)
     if opts.json:
@@ -82,3 +95,27 @@ def run(opts: Options) -> int:
             console.out("flake.lock is now out of date: run `nix flake lock` (needs the network)")
         console.out("next: review with `git diff`, then `homeward verify` and `homeward switch`")
     return int(Exit.OK)
+
+
+def _adopt_plan(opts: Options, index: Index) -> Plan:
+    """`--adopt-dotfiles DIR --user U`: DIR (as typed, from the current directory) must be a
+    directory of the repository."""
+    from homeward.plan.dotfiles import AdoptSpec, plan_adopt_dotfiles
+
+    assert opts.adopt_dotfiles is not None
+    if opts.user is None:
+        raise UsageError("--adopt-dotfiles needs --user USER: whose home gets the files")
+    if opts.out_of_store is not None and not opts.out_of_store.startswith("/"):
+        raise UsageError(
+            f"--out-of-store `{opts.out_of_store}` is not an absolute path",
+            hint="give where this repository is checked out on the machine, e.g. "
+            "/home/<user>/nixos-config",
+        )
+    root = index.repo.root.resolve()
+    where = opts.adopt_dotfiles.resolve()
+    if not where.exists() and not opts.adopt_dotfiles.is_absolute():
+        where = (opts.dir / opts.adopt_dotfiles).resolve()  # relative to the configuration
+    if not where.is_relative_to(root):
+        raise UsageError(f"`{opts.adopt_dotfiles}` is not inside the repository")
+    rel = PurePosixPath(where.relative_to(root).as_posix())
+    return plan_adopt_dotfiles(index, AdoptSpec(rel, opts.user, opts.out_of_store))

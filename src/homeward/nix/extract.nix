@@ -11,7 +11,8 @@
 #   homes."<name>" = { packages = [ names ]; settings = { ... }; };
 #
 # Settings are the user settings homeward's migrate maps, as dotted keys: `git.<section>.<key>`,
-# `sessionVariables.<NAME>`, `shellAliases.<NAME>`; values as strings.
+# `sessionVariables.<NAME>`, `shellAliases.<NAME>`, `file.<path in $HOME>` (home.file and
+# xdg.configFile: the content's hash); values as strings.
 #
 # It works on real nixpkgs/home-manager and on the test stand-ins: options that may be missing
 # are read with `?`/`or`, values that may throw through tryEval, and nothing else is forced.
@@ -221,9 +222,40 @@ let
     "fish"
   ];
 
+  # home.file (xdg.configFile feeds it): `file.<path in $HOME>` = what is there, by content
+  # (a hash), so that a dotfile moving between mechanisms is compared by what reaches $HOME.
+  fileContent =
+    f:
+    if (f.source or null) != null then
+      (
+        if b.isPath f.source || (b.isString f.source && b.pathExists f.source) then
+          "sha256:" + b.hashFile "sha256" f.source
+        else
+          toStr f.source
+      )
+    else if (f.text or null) != null then
+      "sha256:" + b.hashString "sha256" f.text
+    else
+      "<unknown>";
+  homeFiles =
+    h:
+    let
+      files = lookup h [ "home" "file" ] { };
+    in
+    if b.isAttrs files then
+      b.listToAttrs (
+        b.map (n: {
+          name = "file.${safe toStr (attempt (files.${n}.target or n) n)}";
+          value = safe fileContent (attempt files.${n} { });
+        }) (b.attrNames files)
+      )
+    else
+      { };
+
   homeSettings =
     h:
     homeGit h
+    // homeFiles h
     // level "sessionVariables" variable (lookup h [ "home" "sessionVariables" ] { })
     // level "shellAliases" toStr (
       b.foldl' (acc: s: acc // lookup h [ "programs" s "shellAliases" ] { }) (

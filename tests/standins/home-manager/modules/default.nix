@@ -6,6 +6,7 @@
 # - `programs.<p>.enable` puts `programs.<p>.package` into home.packages (git, neovim, tmux...),
 #   as those modules do; `programs.home-manager.enable` adds the CLI outside the NixOS module
 # - home.path: one package named `home-manager-path`, as buildEnv names it
+# - xdg.configFile."<name>" feeds home.file.".config/<name>"; systemd.user.tmpfiles.rules
 # Everything else is free-form.
 {
   config,
@@ -89,6 +90,11 @@ in
         zsh = program "zsh" // shell "zsh";
         fish = program "fish" // shell "fish";
       };
+    # config.lib.file.mkOutOfStoreSymlink: the stand-in's link is the path itself.
+    lib = opt (types.attrsOf types.anything) { };
+    # xdg.configFile."<name>" is home.file.".config/<name>" (xdg.configHome's default).
+    xdg.configFile = opt (types.attrsOf types.anything) { };
+    systemd.user.tmpfiles.rules = opt (types.listOf types.str) [ ];
     submoduleSupport = {
       enable = opt types.bool false;
       externalPackageInstall = opt types.bool false;
@@ -112,6 +118,10 @@ in
       (if git.aliases != { } then { alias = git.aliases; } else { })
       (if builtins.isAttrs git.extraConfig then git.extraConfig else { })
     ];
+    lib.file.mkOutOfStoreSymlink = path: toString path;
+    home.file = lib.mapAttrs' (
+      name: file: lib.nameValuePair ".config/${name}" (file // { target = ".config/${name}"; })
+    ) config.xdg.configFile;
     home.path = pkgs.buildEnv {
       name = "home-manager-path";
       paths = config.home.packages;

@@ -1,0 +1,211 @@
+"""`homeward migrate --adopt-dotfiles DIR --user U`: a stow-style tree of dotfiles in the
+repository becomes home-manager `home.file`/`xdg.configFile` entries (issue 13).
+
+DIR mirrors `$HOME` (`DIR/.config/foot/foot.ini` is `~/.config/foot/foot.ini`), or holds stow
+packages that each do (`DIR/foot/.config/foot/foot.ini`): a DIR whose entries are all
+directories without a leading dot is read as packages. Every file becomes one entry, in
+`home/<user>/features/dotfiles.nix`, which the user's `home/<user>/default.nix` imports:
+
+- under `.config/`: `xdg.configFile."foot/foot.ini".source = ../../../DIR/.config/foot/foot.ini;`
+- elsewhere: `home.file.".zshrc".source = ../../../DIR/.zshrc;`
+
+The source is a path in the flake, so home-manager links the file from its store copy: an edit
+in the checkout takes effect at the next switch. With `--out-of-store CHECKOUT` the entries use
+`config.lib.file.mkOutOfStoreSymlink`, which links to the checkout itself (edits take effect at
+once); it needs the checkout's absolute path on the machine (inside a flake `./x` is the store
+copy), bound once as `flakeDir`. Files already present in `$HOME` are in the way of the links:
+home-manager moves them aside with `home-manager.backupFileExtension`, which migrate sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.errors import HomewardError, Location, UsageError
+from homeward.model.index import Index
+from homeward.model.repo import Context
+from homeward.plan.nixcode import relative_import
+from homeward.plan.types import Edit, Moved, NewFile, Plan
+from homeward.syntax.edit import append_to_list, indent_at, insert_binding
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import read_module
+from homeward.syntax.nodes import bindings_of, named_children, node_text, unparen
+
+FEATURE = "dotfiles"
+# A path literal may hold these characters only; another file name is written as a string
+# appended to a path (`./. + "/a b"`), which nix reads the same.
+_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/")
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptSpec:
+    directory: PurePosixPath  # repo-relative
+    user: str
+    out_of_store: str | None = None  # the checkout's absolute path on the user's machine
+
+
+@dataclass(frozen=True, slots=True)
+class Dotfile:
+    source: PurePosixPath  # repo-relative
+    target: PurePosixPath  # relative to $HOME
+
+    @property
+    def option(self) -> tuple[str, str]:
+        """(`xdg.configFile` or `home.file`, the attribute name)."""
+        if self.target.parts[0] == ".config" and len(self.target.parts) > 1:
+            return "xdg.configFile", str(PurePosixPath(*self.target.parts[1:]))
+        return "home.file", str(self.target)
+
+
+def find_dotfiles(files: frozenset[PurePosixPath], directory: PurePosixPath) -> list[Dotfile]:
+    """The files under `directory` and the $HOME paths they stand for, sorted by target."""
+    below = sorted(f for f in files if directory in f.parents)
+    if not below:
+        return []
+    tops = {f.relative_to(directory).parts[0] for f in below}
+    nested = {
+        f.relative_to(directory).parts[0] for f in below if len(f.relative_to(directory).parts) > 1
+    }
+    # Stow packages: every entry a directory not named like a dotfile.
+    packages = tops == nested and not any(t.startswith(".") for t in tops)
+    found = []
+    for f in below:
+        rel = f.relative_to(directory)
+        target = PurePosixPath(*rel.parts[1:]) if packages else rel
+        found.append(Dotfile(f, target))
+    return sorted(found, key=lambda d: str(d.target))
+
+
+def _nix_path(path: PurePosixPath, directory: PurePosixPath) -> str:
+    rel = relative_import(path, directory)
+    if set(rel) <= _PATH_CHARS and "//" not in rel:
+        return rel
+    head, _, tail = rel.rpartition("/")
+    return f"{head} + {quote_string('/' + tail)}" if head else f"./. + {quote_string('/' + tail)}"
+
+
+def render_feature(
+    user: str, dotfiles: list[Dotfile], feature: PurePosixPath, out_of_store: str | None
+) -> str:
+    lines = [
+        f"# {user}'s dotfiles, adopted from the repository by `homeward migrate --adopt-dotfiles`."
+    ]
+    if out_of_store is None:
+        lines += [
+            "# home-manager links each file from the flake's store copy: edits take effect at the",
+            "# next switch. Files already in $HOME are moved aside (home-manager.backupFileExtension).",
+            "{ ... }:",
+            "{",
+        ]
+    else:
+        lines += [
+            "# Linked to the checkout itself (mkOutOfStoreSymlink): edits take effect at once.",
+            "# `flakeDir` must be where this repository is checked out on the machine. Files already",
+            "# in $HOME are moved aside (home-manager.backupFileExtension).",
+            "{ config, ... }:",
+            "let",
+            f"  flakeDir = {quote_string(out_of_store.rstrip('/'))};",
+            "in",
+            "{",
+        ]
+    for d in dotfiles:
+        option, name = d.option
+        if out_of_store is None:
+            value = _nix_path(d.source, feature.parent)
+        else:
+            value = "config.lib.file.mkOutOfStoreSymlink " + quote_string(f"/{d.source}").replace(
+                '"/', '"${flakeDir}/', 1
+            )
+        lines.append(f"  {option}.{quote_string(name)}.source = {value};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def plan_adopt_dotfiles(index: Index, spec: AdoptSpec) -> Plan:
+    repo = index.repo
+    files = repo.files
+    if not files.has_dir(spec.directory):
+        raise UsageError(f"`{spec.directory}` is not a directory of the repository")
+    entry = PurePosixPath("home") / spec.user / "default.nix"
+    is_home = any(
+        info.context is Context.HOME and info.path is not None and PurePosixPath(info.path) == entry
+        for info in repo.modules.values()
+    )
+    if not (is_home or files.has_file(entry)):
+        raise HomewardError(
+            f"`{spec.user}` has no home-manager entry point `{entry}`",
+            hint="run `homeward migrate` first (or `homeward add user`)",
+        )
+    dotfiles = find_dotfiles(files.files, spec.directory)
+    if not dotfiles:
+        raise UsageError(f"`{spec.directory}` holds no files")
+    feature = entry.parent / "features" / f"{FEATURE}.nix"
+    text = render_feature(spec.user, dotfiles, feature, spec.out_of_store)
+    edits = _import_into(index, entry, relative_import(feature, entry.parent))
+    if files.taken(feature):
+        existing = repo.ev.source(repo.root / feature).text if files.has_file(feature) else b""
+        if existing == text.encode() and not edits:
+            return Plan()  # adopted already: a second run changes nothing
+        raise HomewardError(
+            f"`{feature}` already exists; homeward does not overwrite files",
+            hint="move it out of the way, or add the entries to it by hand",
+        )
+    ledger = []
+    for d in dotfiles:
+        option, name = d.option
+        ledger.append(
+            Moved(
+                str(d.source),
+                Location(Path(d.source), 1, 1),
+                Path(feature),
+                f"{option}.{quote_string(name)}.source",
+                f"~/{d.target}",
+            )
+        )
+    notes = (
+        Diagnostic(
+            Severity.NOTE,
+            "files already in $HOME at these paths are in the way of home-manager's links: "
+            "activation moves them aside with `home-manager.backupFileExtension` (which "
+            '`homeward migrate` sets); without it activation stops at "would be clobbered"',
+        ),
+    )
+    return Plan(
+        edits=tuple(edits),
+        new_files=(NewFile(Path(feature), text.encode(), f"{spec.user}'s adopted dotfiles"),),
+        diagnostics=notes,
+        ledger=tuple(ledger),
+    )
+
+
+def _import_into(index: Index, entry: PurePosixPath, rel: str) -> list[Edit]:
+    """Edits adding `rel` to the imports of the module at `entry` (none when it is there)."""
+    repo = index.repo
+    source = repo.ev.source(repo.root / entry)
+    module = read_module(source)
+    if module.body is None:
+        raise HomewardError(
+            f"cannot edit `{entry}`: it is not an attribute set", at=source.location(0)
+        )
+    why = f"import {rel}"
+    for d in module.find_exact(("imports",)):
+        value = unparen(d.value)
+        if value.type != "list_expression":
+            continue
+        existing = {node_text(e, source.text) for e in named_children(value)}
+        if rel in existing:
+            return []
+        return [
+            Edit(Path(entry), s.start_byte, s.end_byte, s.new, why)
+            for s in append_to_list(value, source.text, [rel])
+        ]
+    first = next(iter(bindings_of(module.body)), None)
+    code = f"imports = [ {rel} ];"
+    if first is None:
+        s = insert_binding(module.body, source.text, code)
+        return [Edit(Path(entry), s.start_byte, s.end_byte, s.new, why)]
+    indent = indent_at(source.text, first.start_byte)
+    new = f"{code}\n\n{indent}".encode()
+    return [Edit(Path(entry), first.start_byte, first.start_byte, new, why)]

@@ -1,0 +1,109 @@
+"""Dotfiles (issue 13): `migrate --adopt-dotfiles DIR --user U` makes a stow-style tree
+home-manager's `home.file`/`xdg.configFile` entries; the same content must reach the same path
+in $HOME, as the real nix evaluates it through the stand-ins (tests/standins)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from homeward.cli import main
+from homeward.model.extract import Extract
+from homeward.nix.ops import extract_outputs_standins
+from homeward.plan.dotfiles import Dotfile, find_dotfiles
+from tests.helpers import copy_tree
+from tests.test_conservation import STANDINS, assert_conserved
+from tests.test_migrate import CASES, case_args, prepare
+
+ADOPT = ["adopt-dotfiles", "adopt-dotfiles-stow-out-of-store"]
+
+
+def tree(root: Path, directory: str) -> frozenset[PurePosixPath]:
+    return frozenset(
+        PurePosixPath(p.relative_to(root).as_posix())
+        for p in (root / directory).rglob("*")
+        if p.is_file()
+    )
+
+
+def test_find_dotfiles_reads_home_trees_and_stow_packages() -> None:
+    """Why: `DIR/.config/x` is `~/.config/x`; stow packages (`DIR/pkg/.config/x`) too."""
+    home = frozenset(PurePosixPath(p) for p in ("d/.config/foot/foot.ini", "d/.zshrc"))
+    assert find_dotfiles(home, PurePosixPath("d")) == [
+        Dotfile(PurePosixPath("d/.config/foot/foot.ini"), PurePosixPath(".config/foot/foot.ini")),
+        Dotfile(PurePosixPath("d/.zshrc"), PurePosixPath(".zshrc")),
+    ]
+    stow = frozenset(PurePosixPath(p) for p in ("d/foot/.config/foot/foot.ini", "d/zsh/.zshrc"))
+    found = find_dotfiles(stow, PurePosixPath("d"))
+    assert [(str(d.target), d.option) for d in found] == [
+        (".config/foot/foot.ini", ("xdg.configFile", "foot/foot.ini")),
+        (".zshrc", ("home.file", ".zshrc")),
+    ]
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("case", ADOPT)
+def test_adopted_dotfiles_reach_the_same_paths(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: conservation for dotfiles: every file of the tree reaches its $HOME path with its
+    content (store copy: the same hash; out of store: a link to the checkout's file), in the
+    standalone home and through home-manager's NixOS module."""
+    work = prepare(case, tmp_path)
+    before = copy_tree(work, tmp_path / "before")
+    args = case_args(case)
+    dotfiles = find_dotfiles(tree(work, "dotfiles"), PurePosixPath("dotfiles"))
+    assert dotfiles
+    assert main(["migrate", str(work), *args]) == 0, capsys.readouterr().err
+    checkout = args[args.index("--out-of-store") + 1] if "--out-of-store" in args else None
+    expected = {
+        f"file.{d.target}": (
+            f"{checkout}/{d.source}"
+            if checkout
+            else "sha256:" + hashlib.sha256((work / d.source).read_bytes()).hexdigest()
+        )
+        for d in dotfiles
+    }
+    after = extract_outputs_standins(work, STANDINS)
+    # Everything but the adopted files is as it was (rule 1).
+    assert_conserved(extract_outputs_standins(before, STANDINS), without_files(after))
+    standalone = after.homes["ham@desk"].settings
+    module = after.hosts["desk"].users["ham"].settings
+    for settings in (standalone, module):
+        files = {k: v for k, v in settings.items() if k.startswith("file.")}
+        assert files == expected
+    # Nobody else got them.
+    assert not any(k.startswith("file.") for k in after.homes["eve@desk"].settings)
+
+
+def without_files(extract: Extract) -> Extract:
+    """The extract without `file.*` settings (what adoption adds)."""
+
+    def keep(settings: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in settings.items() if not k.startswith("file.")}
+
+    hosts = {
+        name: replace(
+            host,
+            users={u: replace(x, settings=keep(x.settings)) for u, x in host.users.items()},
+        )
+        for name, host in extract.hosts.items()
+    }
+    homes = {name: replace(h, settings=keep(h.settings)) for name, h in extract.homes.items()}
+    return Extract(hosts, homes)
+
+
+def test_adopt_needs_a_user(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why: whose $HOME the files go to is not guessed."""
+    work = prepare(ADOPT[0], tmp_path)
+    assert main(["migrate", str(work), "--adopt-dotfiles", str(work / "dotfiles")]) == 2
+    assert "--user" in capsys.readouterr().err
+
+
+def test_golden_cases_exist() -> None:
+    for case in ADOPT:
+        assert (CASES / case / "after" / "home" / "ham" / "features" / "dotfiles.nix").exists()
