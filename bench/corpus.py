@@ -97,6 +97,7 @@ class Result:
     changed_files: int = 0
     check_errors: list[str] = field(default_factory=list)  # `check` before migrate
     fixable_left: list[str] = field(default_factory=list)  # "fixable" findings after migrate
+    notes: list[str] = field(default_factory=list)  # what `migrate` said it could not read
     max_seconds: float = 0.0
     slow: list[str] = field(default_factory=list)
 
@@ -251,6 +252,8 @@ def evaluate(snap: Snapshot, source: Path, timeout: float) -> Result:
         step("graph", "graph", "--format", "json", ".")
         dry = step("migrate --dry-run", "migrate", "--dry-run", ".")
         first = step("migrate", "migrate", ".")
+        said = (first.err + first.out).splitlines()
+        res.notes = [line.strip() for line in said if "note:" in line or "warning:" in line][:30]
         changed = [line for line in git(work, "status", "--porcelain").splitlines() if line]
         res.changed_files = len(changed)
         after: dict[str, object] = {}
