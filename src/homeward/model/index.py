@@ -100,6 +100,7 @@ class Index:
     heads: Mapping[str, Mapping[str, Sequence[Definition]]]  # module key -> head -> defs
     accounts: Mapping[str, tuple[ModuleInfo, ...]]  # user -> NixOS modules defining users.users.<u>
     under_home: tuple[ModuleInfo, ...]  # NixOS modules in home/ (where user files live)
+    inline_homes: Mapping[str, Sequence[Definition]]  # user -> home config written in NixOS code
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
@@ -220,6 +221,7 @@ def build_index(repo: Repo) -> Index:
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
+        inline_homes=MappingProxyType(_inline_homes(repo, frozen_heads)),
     )
 
 
@@ -332,12 +334,20 @@ def _entries(repo: Repo) -> dict[str, PurePosixPath]:
 def inline_home_config(index: Index, name: str) -> list[Definition]:
     """`home-manager.users.<name> = { ... }` written in place (not a file): standalone
     `homeConfigurations` cannot use it."""
-    found = []
-    for info in index.repo.modules.values():
+    return list(index.inline_homes.get(name, ()))
+
+
+def _inline_homes(
+    repo: Repo, heads: Mapping[str, Mapping[str, Sequence[Definition]]]
+) -> dict[str, list[Definition]]:
+    """user -> the home-manager configuration written inside NixOS modules (every user at once:
+    asked per user, the scan over every module was quadratic)."""
+    found: dict[str, list[Definition]] = {}
+    for key, info in repo.modules.items():
         if info.context is not Context.NIXOS:
             continue
-        for d in index.by_head(info).get("home-manager", ()):
-            if d.path[:3] != ("home-manager", "users", name) or d.path[3:] == ("imports",):
+        for d in heads[key].get("home-manager", ()):
+            if len(d.path) < 3 or d.path[1] != "users" or d.path[3:] == ("imports",):
                 continue
             inline = unparen(d.value).type in (
                 "attrset_expression",
@@ -345,5 +355,5 @@ def inline_home_config(index: Index, name: str) -> list[Definition]:
                 "function_expression",
             )
             if len(d.path) > 3 or inline:
-                found.append(d)
+                found.setdefault(d.path[2], []).append(d)
     return found
