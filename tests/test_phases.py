@@ -9,15 +9,18 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path, PurePosixPath
 
+from homeward.apply.spans import apply_edits
 from homeward.diagnostics import Severity
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.checks import mismatches
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.cut import import_edits
+from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_dest
 from homeward.plan.flake import home_configuration_entry, package_set
 from homeward.plan.nixcode import relative_import
+from homeward.syntax.parse import parse_source
 from tests.test_openworld import flake, write
 
 
@@ -113,3 +116,26 @@ def test_checks_warn_when_home_manager_does_not_follow_nixpkgs(tmp_path: Path) -
     assert "does not track nixpkgs' branch" in messages
     assert "does not follow nixpkgs" in messages
     assert 'sets networking.hostName = "desk"' in messages
+
+
+def test_wire_an_existing_entry_point() -> None:
+    """Why: the user's own home.nix gets the new feature files and what a standalone
+    configuration needs, each only where it is missing, and `lib` for `lib.mkDefault`."""
+    text = b'{ pkgs, ... }:\n{\n  imports = [ ./a.nix ];\n  home.username = "ham";\n}\n'
+    source = parse_source(text, Path("home/ham/home.nix"))
+    edits = home_entry_edits(
+        source,
+        PurePosixPath("home/ham/home.nix"),
+        ["./features/cli.nix"],
+        username="ham",
+        home_directory="/home/ham",
+        state_version="24.11",
+    )
+    assert apply_edits(text, edits) == (
+        b"{ pkgs, lib, ... }:\n{\n"
+        b'  home.homeDirectory = lib.mkDefault "/home/ham";\n'
+        b'  home.stateVersion = "24.11";\n\n'
+        b"  imports = [\n    ./a.nix\n    ./features/cli.nix\n  ];\n"
+        b'  home.username = "ham";\n}\n'
+    )
+    assert home_entry_edits(source, PurePosixPath("home/ham/home.nix"), []) == []

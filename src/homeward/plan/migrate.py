@@ -60,16 +60,14 @@ from homeward.plan.cut import (
     outermost_only,
     within,
 )
+from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_dest
 from homeward.plan.flake import FlakeEditor, HomeWiring
-from homeward.plan.nixcode import list_binding, relative_import, splice
+from homeward.plan.nixcode import relative_import, splice
 from homeward.plan.types import Delete, Edit, Move, Moved, NewFile, Plan
 from homeward.syntax.edit import (
     Span,
-    add_formal,
-    append_to_list,
     indent_at,
-    insert_binding,
     leading_comments,
     reindent,
     removal,
@@ -987,77 +985,17 @@ class Planner:
             if self.opts.features
             else []
         )
-        source = self.repo.ev.source(self.repo.root / up.entry)
-        module = read_module(source)
-        body, function = module.body, module.function
-        if body is None:
-            raise HomewardError(
-                f"cannot edit `{up.entry}`: it is not an attribute set",
-                at=source.location(0),
-                hint="add the new feature files to its imports by hand",
+        name = up.user.name
+        self.edits.extend(
+            home_entry_edits(
+                self.repo.ev.source(self.repo.root / up.entry),
+                up.entry,
+                [relative_import(p, up.entry.parent) for p in features],
+                username=name if standalone else None,
+                home_directory=_home_dir(up.user) if standalone else None,
+                state_version=None if self.defines_state_version(name) else self.state_version(up),
             )
-        defined = {d.path[:2] for d in module.definitions}
-        rels = [relative_import(p, up.entry.parent) for p in features]
-        top: list[str] = []
-        for b in bindings_of(body):
-            path = b.child_by_field_name("attrpath")
-            value = b.child_by_field_name("expression")
-            if (
-                rels
-                and path is not None
-                and node_text(path, source.text) == "imports"
-                and value is not None
-                and unparen(value).type == "list_expression"
-            ):
-                for span in append_to_list(unparen(value), source.text, rels):
-                    self.edits.append(splice(Path(up.entry), span, "import the new feature files"))
-                rels = []
-        if rels:
-            top.append(list_binding("imports", rels))
-        basics: list[str] = []
-        if standalone:
-            if ("home", "username") not in defined:
-                basics.append(f"home.username = lib.mkDefault {quote_string(up.user.name)};")
-            if ("home", "homeDirectory") not in defined:
-                basics.append(
-                    f"home.homeDirectory = lib.mkDefault {quote_string(_home_dir(up.user))};"
-                )
-        if ("home", "stateVersion") not in defined and not self.defines_state_version(up.user.name):
-            basics.append(f"home.stateVersion = {quote_string(self.state_version(up))};")
-        if basics:
-            top.append("\n".join(basics))
-        if not top:
-            return
-        first = next(iter(bindings_of(body)), None)
-        if first is not None:
-            at = first.start_byte
-            comments = leading_comments(first, source.text)
-            at = comments[0].start_byte if comments else at
-            indent = indent_at(source.text, at)
-            new = "".join(f"{reindent(block, '', indent)}\n\n{indent}" for block in top)
-            self.edits.append(
-                Edit(Path(up.entry), at, at, new.encode(), "what the home configuration needs")
-            )
-        else:
-            for block in top:
-                span = insert_binding(body, source.text, block)
-                self.edits.append(splice(Path(up.entry), span, "what the home configuration needs"))
-        if any("lib." in block for block in top) and "lib" not in module.formals:
-            formals = function.child_by_field_name("formals") if function is not None else None
-            if formals is not None:
-                span = add_formal(formals, source.text, "lib")
-                self.edits.append(splice(Path(up.entry), span, "`lib` for lib.mkDefault"))
-            elif function is None:
-                at = body.start_byte
-                self.edits.append(
-                    Edit(Path(up.entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault")
-                )
-            else:
-                raise HomewardError(
-                    f"cannot add `lib` to the arguments of `{up.entry}`",
-                    at=source.location(function.start_byte),
-                    hint="write the module as `{ lib, ... }: { ... }`",
-                )
+        )
 
     def has_hm_command(self, name: str) -> bool:
         """The user's home configuration installs the home-manager command already."""

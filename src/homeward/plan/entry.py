@@ -1,0 +1,108 @@
+"""Editing a home-manager entry point that exists already (wire phase): the user's own
+`home.nix` gets the new feature files and what a standalone configuration needs. Pure: the
+source in, edits out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError
+from homeward.plan.nixcode import list_binding, splice
+from homeward.plan.types import Edit
+from homeward.syntax.edit import (
+    add_formal,
+    append_to_list,
+    indent_at,
+    insert_binding,
+    leading_comments,
+    reindent,
+)
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import read_module
+from homeward.syntax.nodes import bindings_of, node_text, unparen
+
+if TYPE_CHECKING:
+    from homeward.syntax.parse import Source
+
+
+def home_entry_edits(
+    source: Source,
+    entry: PurePosixPath,
+    imports: Sequence[str],
+    *,
+    username: str | None = None,
+    home_directory: str | None = None,
+    state_version: str | None = None,
+) -> list[Edit]:
+    """Edits of an existing home-manager entry point: `imports` added (to its list, or a new
+    one), and what a standalone configuration needs that the NixOS module used to provide
+    (`home.username`, `home.homeDirectory`; None: not needed), and `home.stateVersion` (None:
+    set elsewhere), each only where the file does not define it; `lib` in its arguments when
+    `lib.mkDefault` is written."""
+    edits: list[Edit] = []
+    module = read_module(source)
+    body, function = module.body, module.function
+    if body is None:
+        raise HomewardError(
+            f"cannot edit `{entry}`: it is not an attribute set",
+            at=source.location(0),
+            hint="add the new feature files to its imports by hand",
+        )
+    defined = {d.path[:2] for d in module.definitions}
+    rels = list(imports)
+    top: list[str] = []
+    for b in bindings_of(body):
+        path = b.child_by_field_name("attrpath")
+        value = b.child_by_field_name("expression")
+        if (
+            rels
+            and path is not None
+            and node_text(path, source.text) == "imports"
+            and value is not None
+            and unparen(value).type == "list_expression"
+        ):
+            for span in append_to_list(unparen(value), source.text, rels):
+                edits.append(splice(Path(entry), span, "import the new feature files"))
+            rels = []
+    if rels:
+        top.append(list_binding("imports", rels))
+    basics: list[str] = []
+    if username is not None and ("home", "username") not in defined:
+        basics.append(f"home.username = lib.mkDefault {quote_string(username)};")
+    if home_directory is not None and ("home", "homeDirectory") not in defined:
+        basics.append(f"home.homeDirectory = lib.mkDefault {quote_string(home_directory)};")
+    if state_version is not None and ("home", "stateVersion") not in defined:
+        basics.append(f"home.stateVersion = {quote_string(state_version)};")
+    if basics:
+        top.append("\n".join(basics))
+    if not top:
+        return edits
+    first = next(iter(bindings_of(body)), None)
+    if first is not None:
+        at = first.start_byte
+        comments = leading_comments(first, source.text)
+        at = comments[0].start_byte if comments else at
+        indent = indent_at(source.text, at)
+        new = "".join(f"{reindent(block, '', indent)}\n\n{indent}" for block in top)
+        edits.append(Edit(Path(entry), at, at, new.encode(), "what the home configuration needs"))
+    else:
+        for block in top:
+            span = insert_binding(body, source.text, block)
+            edits.append(splice(Path(entry), span, "what the home configuration needs"))
+    if any("lib." in block for block in top) and "lib" not in module.formals:
+        formals = function.child_by_field_name("formals") if function is not None else None
+        if formals is not None:
+            span = add_formal(formals, source.text, "lib")
+            edits.append(splice(Path(entry), span, "`lib` for lib.mkDefault"))
+        elif function is None:
+            at = body.start_byte
+            edits.append(Edit(Path(entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault"))
+        else:
+            raise HomewardError(
+                f"cannot add `lib` to the arguments of `{entry}`",
+                at=source.location(function.start_byte),
+                hint="write the module as `{ lib, ... }: { ... }`",
+            )
+    return edits
