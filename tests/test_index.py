@@ -115,3 +115,25 @@ def test_the_release_is_home_managers_branch_else_nixpkgs(tmp_path: Path) -> Non
     pinned = tmp_path / "pinned"
     write(pinned, {"flake.nix": flake("{ }")})
     assert build_index(load_repo(pinned)).release == (25, 5)
+
+
+def test_migrate_and_add_write_the_same_state_version_on_master(tmp_path: Path) -> None:
+    """Why (issue #9, one fact in one place): on home-manager master with no host saying its
+    `system.stateVersion`, migrate wrote `home.stateVersion = "25.05"` where add writes the
+    newest release homeward knows (architecture rule 8)."""
+    from homeward.cli import main
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{\n    nixosConfigurations.pc = nixpkgs.lib.nixosSystem {\n"
+                '      system = "x86_64-linux";\n      modules = [ ./pc.nix ];\n    };\n  }'
+            ).replace("nixos-25.05", "nixos-unstable"),
+            "pc.nix": "{ pkgs, ... }:\n{\n  users.users.ham = {\n    isNormalUser = true;\n"
+            "    packages = [ pkgs.jq ];\n  };\n}\n",
+        },
+    )
+    assert main(["migrate", str(root), "--allow-dirty"]) == 0
+    expected = f'home.stateVersion = "{release_text(None)}";'
+    assert expected in (root / "home/ham/default.nix").read_text()

@@ -68,7 +68,9 @@ def parse_check(text: str, shown_as: Path) -> NixError | None:
     p = run_instantiate(["--parse", "-"], stdin=text)
     if p.ok:
         return None
-    first = next((line for line in p.stderr.splitlines() if line.strip()), "").strip()
+    # Why not the first line: nix prints warnings first (a missing `nixbld` group, ...).
+    lines = [line.strip() for line in p.stderr.splitlines() if line.strip()]
+    first = next((line for line in lines if not line.startswith("warning:")), "")
     match = _STDIN_AT.search(p.stderr)
     at = Location(shown_as, int(match[1]), int(match[2])) if match else None
     message = _STDIN_AT.sub("", first).removeprefix("error:").strip().rstrip(",")

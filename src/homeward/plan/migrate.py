@@ -32,7 +32,7 @@ from homeward.knowledge.mapping import (
     renames_for,
     unsupported,
 )
-from homeward.model.index import Index, inline_home_config
+from homeward.model.index import Index, inline_home_config, release_text
 from homeward.model.repo import (
     Context,
     ModuleInfo,
@@ -1032,16 +1032,15 @@ class Planner:
     def state_version(self, up: UserPlan) -> str:
         """`home.stateVersion` for a new entry point: the hosts' `system.stateVersion` (the
         oldest), never newer than the home-manager release the flake uses (its enum has no
-        later values); the release itself when no host says."""
+        later values); the release itself when no host says (on master, the newest release
+        homeward knows, as `add` writes: one fact, one place)."""
         versions = [
             v for host in up.hosts if (v := self.index.hosts[host].state_version) is not None
         ]
-        release = self.release
-        newest = f"{release[0]:02d}.{release[1]:02d}" if release else None
         if versions:
             oldest = min(versions)
-            return min(oldest, newest) if newest else oldest
-        return newest or "25.05"
+            return min(oldest, release_text(self.release)) if self.release else oldest
+        return release_text(self.release)
 
 
 def _empty_module(source: Source) -> bool:
