@@ -400,6 +400,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/flake.nix:37:32: HW012 cannot tell which module this is: `extraHomeModule` is not defined here\n"
             "  hint: homeward reads module lists statically; write the path out\n"
             "1 error, 1 warning\n"
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     # HW008
@@ -428,6 +429,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/hosts/desk/default.nix:6:5: HW009 the import `hosts/desk/disks.nix` does not exist\n"
             "  hint: create the file or remove the import\n"
             "1 error, 0 warnings\n"
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     "hw009-unused-feature": (
@@ -501,6 +503,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/hosts/desk/default.nix:7:5: HW012 cannot follow this import: `extraModule` is not a path homeward can follow\n"
             "  hint: homeward reads imports statically; write the path out\n"
             "0 errors, 1 warning\n"
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     "hw013-cycle": (
@@ -543,6 +546,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/hosts/desk/hardware-configuration.nix:8:20: HW015 `hosts/desk/hardware-configuration.nix` cannot be read: syntax error: expected `;` (skipped: desk)\n"
             "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
             "1 error, 0 warnings\n"
+            "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
         ),
     ),
     "hw016-framework-hosts-not-found": (
@@ -561,6 +565,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/flake.nix:1:1: HW016 no host found: the outputs are built with snowfall-lib, whose hosts homeward does not find yet\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
+            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
     "hw016-no-outputs": (
@@ -570,6 +575,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "repo/flake.nix:1:1: HW016 no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or `homeConfigurations` that homeward can read\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
+            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
 }

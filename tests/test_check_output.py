@@ -57,6 +57,16 @@ def test_json_envelope(
             }
         ],
         "summary": {"errors": 1, "warnings": 0, "suppressed": 0, "files": 7},
+        "seen": {
+            "hosts": 1,
+            "darwin_hosts": 0,
+            "homes": 1,
+            "users": 1,
+            "files": 7,
+            "opaque_modules": 0,
+            "skipped_hosts": 0,
+            "unresolved": 0,
+        },
     }
 
 
@@ -212,6 +222,7 @@ def test_syntax_error_skips_the_host_with_location(
         "syntax error: expected `identifier` (skipped: desk)\n"
         "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
         "1 error, 0 warnings\n"
+        "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
     )
 
 

@@ -279,3 +279,21 @@ def test_migrate_leaves_a_module_shared_with_a_darwin_host_byte_identical(tmp_pa
         "`shared.nix` is left as it is" in d.message and "darwin" in d.message
         for d in plan.diagnostics
     )
+
+
+def test_check_strict_makes_opaque_parts_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `check` in CI may want a configuration homeward reads completely; what it cannot
+    read is then an error, and the text says how much was read."""
+    from tests.test_check import CASES, run_check
+
+    case = CASES["hw012-import-not-followed"][0]
+    loose = run_check(case, tmp_path / "a", monkeypatch, capsys)
+    strict = run_check(case, tmp_path / "b", monkeypatch, capsys, "--strict")
+    assert loose.code == 0
+    assert strict.code == 1
+    assert strict.out.splitlines()[-2:] == [
+        "1 error, 0 warnings",
+        "read 1 host, 1 home, 1 user, 7 files; 1 opaque module",
+    ]

@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-dirty", action="store_true", help="with --fix: run even with uncommitted changes"
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="what homeward cannot read (opaque modules, unresolved outputs, skipped hosts) "
+        "is an error",
+    )
 
     p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
     _dir(p)

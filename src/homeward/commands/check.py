@@ -40,6 +40,7 @@ class Options:
     unsafe_fixes: bool = False
     dry_run: bool = False
     allow_dirty: bool = False
+    strict: bool = False
     debug: bool = False
 
 
@@ -144,7 +145,9 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
 
     try:
         with _progress(opts.dir) as tick:
-            return lint_directory(opts.dir, codes, on_read=on_read, fixes=migrate_fixes)
+            return lint_directory(
+                opts.dir, codes, on_read=on_read, fixes=migrate_fixes, strict=opts.strict
+            )
     except HomewardError as exc:
         if exc.at is not None and not exc.at.path.is_absolute():
             exc.at = Location(opts.dir / exc.at.path, exc.at.line, exc.at.col)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -14,7 +14,7 @@ from homeward.lint.facts import Facts
 from homeward.lint.rules import RULES, Fixed, lint
 from homeward.lint.suppress import is_suppressed
 from homeward.model.index import Index, build_index
-from homeward.model.repo import Repo, load_repo
+from homeward.model.repo import ProblemKind, Repo, load_repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class CheckResult:
     diagnostics: tuple[Diagnostic, ...]  # what remains after suppression comments
     suppressed: int
     files: int  # Nix files read
+    seen: Seen | None = None  # how much of the configuration homeward could read
 
     @property
     def errors(self) -> int:
@@ -72,14 +73,54 @@ def feature_files(root: Path) -> tuple[str, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """How much `check` saw (DESIGN rule 9: partial knowledge is normal, and said)."""
+
+    hosts: int  # NixOS hosts read
+    others: int  # hosts of other kinds (nix-darwin)
+    homes: int  # homeConfigurations entries read
+    users: int
+    files: int
+    opaque: int  # modules homeward could not look into
+    skipped: int  # hosts skipped: a file of theirs cannot be read
+    unresolved: int = 0  # outputs or imports homeward could not compute
+
+    @property
+    def partial(self) -> bool:
+        """Something was not read: then text output says how much was."""
+        return bool(self.opaque or self.skipped or self.others or self.unresolved) or not (
+            self.hosts or self.homes
+        )
+
+    def text(self) -> str:
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}" + ("" if count == 1 else "s")
+
+        parts = [n(self.hosts, "host")]
+        if self.others:
+            parts.append(n(self.others, "nix-darwin host"))
+        parts += [n(self.homes, "home"), n(self.users, "user"), n(self.files, "file")]
+        text = "read " + ", ".join(parts)
+        if self.skipped:
+            text += f"; {n(self.skipped, 'host')} skipped"
+        text += f"; {n(self.opaque, 'opaque module')}" if self.opaque else "; nothing opaque"
+        return text
+
+
+OPAQUE_RULES = frozenset({"HW009", "HW012", "HW014", "HW015", "HW016"})
+"""The rules that report what homeward could not read: errors with `--strict`."""
+
+
 def check_directory(
     directory: Path,
     codes: frozenset[str],
     *,
     on_read: Callable[[Path], None] | None = None,
     fixes: Callable[[Index], Fixed] | None = None,
+    strict: bool = False,
 ) -> CheckResult:
-    return lint_directory(directory, codes, on_read=on_read, fixes=fixes)[0]
+    return lint_directory(directory, codes, on_read=on_read, fixes=fixes, strict=strict)[0]
 
 
 def lint_directory(
@@ -88,6 +129,7 @@ def lint_directory(
     *,
     on_read: Callable[[Path], None] | None = None,
     fixes: Callable[[Index], Fixed] | None = None,
+    strict: bool = False,
 ) -> tuple[CheckResult, Facts]:
     """The findings, and the facts they came from (what `check --fix` plans its fixes on).
 
@@ -101,8 +143,22 @@ def lint_directory(
         load_home_options() if "HW004" in codes else None,
     )
     found = lint(facts, codes, None if fixes is None else fixes(index))
+    if strict:
+        found = [
+            replace(d, severity=Severity.ERROR) if d.code in OPAQUE_RULES else d for d in found
+        ]
     kept = [d for d in found if not _suppressed(repo, d)]
-    result = CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read)
+    seen = Seen(
+        hosts=len(repo.hosts),
+        others=len(repo.others),
+        homes=len(repo.homes),
+        users=len(index.users),
+        files=repo.ev.files_read,
+        opaque=len(repo.opaque),
+        skipped=len(repo.skipped),
+        unresolved=sum(p.kind is ProblemKind.UNRESOLVED for p in repo.problems),
+    )
+    result = CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read, seen)
     return result, facts
 
 

@@ -254,11 +254,25 @@ class Repo:
         problem says why. Anything less is partial knowledge, which the commands report."""
         if self.hosts or self.homes or self.others:
             return
+        framework = frameworks(self)
+        if framework:
+            raise HomewardError(
+                f"no host found: the outputs are built with {' and '.join(framework)}, whose "
+                "hosts homeward does not find yet",
+                at=self.flake.location(0),
+                hint="homeward reads `nixosConfigurations` written in flake.nix or in files it "
+                "imports, and flake-parts' `flake.nixosConfigurations`",
+            )
         for problem in self.problems:
             if problem.kind is not ProblemKind.IGNORED:
                 raise problem.error()
         if self.skipped:
             raise next(iter(self.skipped.values())).error()
+        raise HomewardError(
+            "no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or "
+            "`homeConfigurations` that homeward can read",
+            at=self.flake.location(0),
+        )
 
     def rel(self, path: Path) -> Path:
         return path.resolve().relative_to(self.root)

@@ -52,6 +52,8 @@ def text_lines(result: CheckResult, shown: Path) -> list[str]:
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     lines.append(summary(result))
+    if result.seen is not None and result.seen.partial:
+        lines.append(result.seen.text())
     return lines
 
 
@@ -76,6 +78,8 @@ def print_text(result: CheckResult, shown: Path) -> None:
             console.print(Text(f"  hint: {d.hint}", style="dim"))
     style = "bold red" if result.errors else "bold yellow" if result.warnings else "bold green"
     console.print(Text(summary(result), style=style))
+    if result.seen is not None and result.seen.partial:
+        console.print(Text(result.seen.text(), style="dim"))
 
 
 def json_payload(result: CheckResult, shown: Path) -> dict[str, Any]:
@@ -103,6 +107,23 @@ def json_payload(result: CheckResult, shown: Path) -> dict[str, Any]:
             "suppressed": result.suppressed,
             "files": result.files,
         },
+        "seen": _seen(result),
+    }
+
+
+def _seen(result: CheckResult) -> dict[str, int]:
+    seen = result.seen
+    if seen is None:
+        return {}
+    return {
+        "hosts": seen.hosts,
+        "darwin_hosts": seen.others,
+        "homes": seen.homes,
+        "users": seen.users,
+        "files": seen.files,
+        "opaque_modules": seen.opaque,
+        "skipped_hosts": seen.skipped,
+        "unresolved": seen.unresolved,
     }
 
 
