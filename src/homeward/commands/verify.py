@@ -19,7 +19,8 @@ from pathlib import Path
 from homeward import proc
 from homeward.errors import Exit, HomewardError, UsageError
 from homeward.model.compare import Report, compare
-from homeward.model.repo import find_flake, load_repo
+from homeward.model.repo import EXPORTS, find_flake, load_repo
+from homeward.model.values import Attrs
 from homeward.nix import ops
 from homeward.nix.run import require as require_nix
 from homeward.render import console
@@ -117,7 +118,54 @@ def verify(opts: Options) -> Report:
             source_root=checkout,
             input_urls=input_urls(before_dir),
         )
-    return Report(opts.against, commit, compare(before, after, opts.against))
+    return Report(opts.against, commit, compare(before, after, opts.against), uncompared(flake_dir))
+
+
+_NOT_CONFIGURATIONS = frozenset(
+    {
+        "nixosConfigurations",
+        "darwinConfigurations",
+        "homeConfigurations",
+        "packages",
+        "legacyPackages",
+        "devShells",
+        "devShell",
+        "formatter",
+        "checks",
+        "apps",
+        "overlays",
+        "overlay",
+        "lib",
+        "templates",
+        "defaultTemplate",
+        "hydraJobs",
+        "defaultPackage",
+    }
+)
+
+
+def uncompared(flake_dir: Path) -> tuple[str, ...]:
+    """The outputs that may use the configuration's modules but that verify cannot evaluate:
+    exported modules (`nixosModules.*`) and anything else that is not a package set
+    (`colmena`, `deploy`), as read statically from the working tree."""
+    try:
+        repo = load_repo(flake_dir)
+    except (HomewardError, OSError):
+        return ()
+    outputs = repo.outputs
+    if not isinstance(outputs, Attrs):
+        return ()
+    found: list[str] = []
+    for name in sorted(outputs.attrs):
+        if name in _NOT_CONFIGURATIONS:
+            continue
+        value = repo.ev.force(outputs.attrs[name])
+        if name in EXPORTS and isinstance(value, Attrs):
+            found.extend(f"{name}.{key}" for key in sorted(value.attrs))
+        elif name not in EXPORTS:
+            found.append(name)
+    found.extend(f"{name} (skipped: a file of it cannot be read)" for name in sorted(repo.skipped))
+    return tuple(found)
 
 
 def input_urls(flake_dir: Path) -> dict[str, str]:

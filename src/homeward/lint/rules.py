@@ -27,7 +27,14 @@ from homeward.lint.facts import (
     mapped_row,
 )
 from homeward.lint.packages import PackageRef, package_refs
-from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind, frameworks
+from homeward.model.repo import (
+    ModuleKind,
+    ModuleRef,
+    ProblemKind,
+    frameworks,
+    stays_system,
+    system_users,
+)
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
@@ -174,9 +181,10 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     fixable=True,
 )
 def check_user_packages(facts: Facts) -> Iterator[Finding]:
+    system = system_users(facts.index.repo)
     for info in facts.nixos_modules:
         for d in facts.by_head(info).get("users", ()):
-            if is_user_packages(d.path):
+            if is_user_packages(d.path) and not stays_system(d, system):
                 yield Finding(
                     binding_location(d, 4),
                     f"`{_dotted(d.path[:4])}` is set: user packages belong in `home.packages`",

@@ -83,6 +83,9 @@ class Report:
     against: str
     revision: str
     comparisons: tuple[Comparison, ...]
+    # Outputs that hold modules but no configuration nix could evaluate here (exported
+    # modules, deployment tools' nodes): not compared, and said so.
+    uncompared: tuple[str, ...] = ()
 
     @property
     def equal(self) -> bool:
@@ -93,6 +96,7 @@ class Report:
             "against": self.against,
             "revision": self.revision,
             "equal": self.equal,
+            "uncompared": list(self.uncompared),
             "comparisons": [
                 {
                     "output": c.output,

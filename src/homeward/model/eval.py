@@ -243,6 +243,7 @@ class Evaluator:
 
     def _interpolated(self, node: Node, env: Env, src: Source) -> Value:
         parts: list[str] = []
+        external: External | None = None  # `"${nixpkgs}/nixos/modules/x.nix"`: an input's file
         for child in node.children:
             if child.type in ("string_fragment", "path_fragment"):
                 parts.append(node_text(child, src.text))
@@ -251,10 +252,15 @@ class Evaluator:
             elif child.type == "interpolation":
                 inner = child.child_by_field_name("expression")
                 value = self.eval(inner, env, src) if inner is not None else Null()
+                if isinstance(value, External) and not parts and external is None:
+                    external = value
+                    continue
                 text = _to_string(value)
                 if text is None:
                     return Unknown("the string interpolates a value that is not known", child, src)
                 parts.append(text)
+        if external is not None:
+            return External(f"{external.name}{''.join(parts)}", node, src)
         return Str("".join(parts), node, src)
 
     def _e_path_expression(self, node: Node, env: Env, src: Source) -> Value:
@@ -896,6 +902,40 @@ def _b_recursive_update(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return binary("//", ev.force(args[0]), ev.force(args[1]), me.node, me.source)
 
 
+def _b_merge_attrs_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.mergeAttrsList [ a b ]`: `a // b`, partly known when some are."""
+    lst = ev.force(args[0])
+    if not isinstance(lst, ListValue):
+        return Unknown("`mergeAttrsList` of a list that is not known", me.node, me.source)
+    result: Value = Attrs({}, me.node, me.source)
+    for item in lst.items:
+        result = binary("//", result, ev.force(item), me.node, me.source)
+    return result
+
+
+def _b_map_attrs_named(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.mapAttrs' (n: v: nameValuePair ...) set`."""
+    fn, attrs = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`mapAttrs'` over a set that is not known", me.node, me.source)
+    out: dict[str, Thunk] = {}
+    for name, thunk in attrs.attrs.items():
+        pair = ev.apply(ev.apply(fn, Thunk.of(Str(name)), me.node, me.source), thunk, None, None)
+        new = (
+            ev.force(pair.attrs["name"])
+            if isinstance(pair, Attrs) and "name" in pair.attrs
+            else None
+        )
+        if not isinstance(pair, Attrs) or not isinstance(new, Str) or "value" not in pair.attrs:
+            return Unknown("`mapAttrs'` with names that are not known", me.node, me.source)
+        out[new.value] = pair.attrs["value"]
+    return Attrs(out, me.node, me.source, more=attrs.more)
+
+
+def _b_merge_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    return binary("//", ev.force(args[0]), ev.force(args[1]), me.node, me.source)
+
+
 def _b_foldl(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     fn, acc, lst = ev.force(args[0]), args[1], ev.force(args[2])
     if not isinstance(lst, ListValue):
@@ -1005,6 +1045,10 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "hasSuffix": (2, _b_has_suffix),
     "recursiveUpdate": (2, _b_recursive_update),
     "foldl'": (3, _b_foldl),
+    "foldl": (3, _b_foldl),
+    "mergeAttrsList": (1, _b_merge_attrs_list),
+    "mapAttrs'": (2, _b_map_attrs_named),
+    "mergeAttrs": (2, _b_merge_attrs),
     "nixosSystem": (1, _b_system("nixos")),
     "homeManagerConfiguration": (1, _b_system("home")),
     "mkFlake": (2, _b_mk_flake),

@@ -24,7 +24,15 @@ from types import MappingProxyType
 
 from homeward.knowledge.mapping import hm_input_name
 from homeward.knowledge.mapping import hm_release as release_of
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, Repo, SystemConfig, User
+from homeward.model.repo import (
+    Context,
+    ModuleInfo,
+    ModuleKind,
+    Repo,
+    SystemConfig,
+    User,
+    system_users,
+)
 from homeward.model.values import Attrs
 from homeward.syntax.find import DYNAMIC, Definition
 from homeward.syntax.nodes import string_value, unparen
@@ -304,9 +312,11 @@ def _users(
                     "packages",
                 ):
                     normal.add(name)
-    del repo
+    system = system_users(repo)  # `isSystemUser = true`: home-manager does not manage them
     return {
-        name: User(name, tuple(sorted(on[name])), tuple(defs[name]), name in normal)
+        name: User(
+            name, tuple(sorted(on[name])), tuple(defs[name]), name in normal and name not in system
+        )
         for name in sorted(on)
     }
 

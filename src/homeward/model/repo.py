@@ -10,6 +10,7 @@ with its location and why; commands decide whether that stops them. Reads only.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, Location
-from homeward.model.eval import Evaluator
+from homeward.model.eval import Env, Evaluator
 from homeward.model.files import Snapshot, list_files
 from homeward.model.values import (
     Attrs,
@@ -94,6 +95,7 @@ class ModuleRef:
     source: Source | None = field(default=None, repr=False, compare=False)
     label: str = ""  # EXTERNAL: what it names; UNKNOWN: why
     maybe: str = ""  # there only under a condition homeward cannot decide: which
+    dynamic: bool = False  # UNKNOWN: a computed import, which may be known per host
 
     @property
     def location(self) -> Location | None:
@@ -200,9 +202,12 @@ class Repo:
         found: list[ModuleRef] = []
         refs = [r for c in (*self.hosts.values(), *self.homes.values()) for r in c.modules]
         refs += [r for m in self.modules.values() for r in m.imports]
+        reported = {p.at for p in self.problems}
         for ref in refs:
             if ref.kind is not ModuleKind.UNKNOWN:
                 continue
+            if ref.dynamic and ref.location not in reported:
+                continue  # a computed import expanded on every host that reads it
             key = (
                 str(ref.source.path) if ref.source else "",
                 ref.node.start_byte if ref.node else 0,
@@ -307,6 +312,34 @@ def frameworks(repo: Repo) -> list[str]:
     return sorted(found)
 
 
+_BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")
+
+
+def stays_system(d: Definition, system_users: frozenset[str]) -> bool:
+    """`users.users.<u>.packages` that is not a user's package list to move: the bootstrap
+    idiom `[ pkgs.home-manager ]` (the command that manages the standalone home), or packages
+    of a system account (`isSystemUser = true`), which home-manager does not manage."""
+    if len(d.path) < 4 or d.path[:2] != ("users", "users") or d.path[3] != "packages":
+        return False
+    if d.path[2] in system_users:
+        return True
+    return _BOOTSTRAP.match(" ".join(d.value_text.split())) is not None
+
+
+def system_users(repo: Repo) -> frozenset[str]:
+    """Accounts some module declares with `isSystemUser = true`."""
+    return frozenset(
+        d.path[2]
+        for info in repo.modules.values()
+        if info.context is Context.NIXOS
+        for d in info.module.definitions
+        if len(d.path) == 4
+        and d.path[:2] == ("users", "users")
+        and d.path[3] == "isSystemUser"
+        and d.value_text.strip() == "true"
+    )
+
+
 NO_FLAKE_HINT = "see `homeward init`"
 
 
@@ -369,6 +402,8 @@ class _Loader:
         self._unreadable: dict[str, Problem] = {}  # module key -> why it cannot be read
         self._skip: dict[str, Problem] = {}  # configuration -> the first unreadable file it reaches
         self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
+        self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
+        self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
 
     def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
         item = Problem(kind, message, at, hint)
@@ -505,7 +540,18 @@ class _Loader:
         for name in sorted(names):
             arg.attrs[name] = Thunk.of(External(name))
         outputs_thunk = Thunk(compute=lambda ev: ev.apply(fn, Thunk.of(arg), None, None))
-        arg.attrs["self"] = outputs_thunk
+
+        def self_value(ev: Evaluator) -> Value:
+            # `self`: the outputs, plus what nix adds (`self.outputs`, `self.inputs`).
+            outputs = ev.force(outputs_thunk)
+            if not isinstance(outputs, Attrs):
+                return outputs
+            extra = {"outputs": outputs_thunk, "inputs": Thunk.of(arg)}
+            return Attrs(
+                {**extra, **outputs.attrs}, outputs.node, outputs.source, more=outputs.more
+            )
+
+        arg.attrs["self"] = Thunk(compute=self_value)
         return self.ev.force(outputs_thunk)
 
     def _configs(
@@ -628,6 +674,14 @@ class _Loader:
             and value.node is not None
             and value.source is not None
         ):
+            top = value.source.root.child_by_field_name("expression")
+            if (
+                top is not None
+                and (top.start_byte, top.end_byte) == (value.node.start_byte, value.node.end_byte)
+                and value.source is not self.flake
+            ):
+                # `import ./x.nix` evaluated: the module is the file itself.
+                return self._file_ref(self.root / value.source.path, node, source)
             return ModuleRef(ModuleKind.INLINE, node=value.node, source=value.source)
         if isinstance(value, External):
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=value.name)
@@ -736,6 +790,7 @@ class _Loader:
 
     # -- the import graph ---------------------------------------------------------------------
     def _follow_config(self, config: SystemConfig) -> None:
+        self._all_configs[config.name] = config
         for ref in config.modules:
             self._visit(ref, config.name, config.context, config.name, (), users=())
 
@@ -793,8 +848,25 @@ class _Loader:
                     other.frozen[host] = info.frozen[host]
             return
         inner = (*chain, key)
+        per_host = False
         for child in info.imports:
+            if child.kind is ModuleKind.UNKNOWN and child.dynamic:
+                per_host = True
+                expanded = self._expand(child, info, host)
+                if expanded is None:
+                    self._dynamic_problem(child)
+                    continue
+                for sub in expanded:
+                    self._visit(sub, host, context, key, inner, users, maybe)
+                continue
             self._visit(child, host, context, key, inner, users, maybe)
+            child_key = str(child.path) if child.kind is ModuleKind.FILE else None
+            if child_key is not None and child_key in self._per_host:
+                per_host = True
+        if per_host:
+            # Why: what it imports depends on the host: never reuse one host's walk for another.
+            self._per_host.add(key)
+            return
         self._done.add(key)
 
     def _reached(self, info: ModuleInfo, context: Context) -> list[ModuleInfo]:
@@ -877,13 +949,91 @@ class _Loader:
             return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
         if ref.kind is ImportKind.EXTERNAL:
             return ModuleRef(ModuleKind.EXTERNAL, node=ref.node, source=ref.source, label=ref.label)
+        # Computed: expanded per host where its values are known (`_visit`), else reported there.
+        return ModuleRef(
+            ModuleKind.UNKNOWN, node=ref.node, source=ref.source, label=ref.label, dynamic=True
+        )
+
+    def _dynamic_problem(self, ref: ModuleRef) -> None:
         self.problem(
             ProblemKind.UNRESOLVED,
             f"cannot follow this import: {ref.label}",
             ref.location,
             "homeward reads imports statically; write the path out",
         )
-        return ModuleRef(ModuleKind.UNKNOWN, node=ref.node, source=ref.source, label=ref.label)
+
+    def _expand(self, ref: ModuleRef, info: ModuleInfo | None, host: str) -> list[ModuleRef] | None:
+        """A computed import (`../hosts/${hostname}/x.nix`, `"${config.networking.hostName}"`,
+        `builtins.attrValues outputs.nixosModules`) evaluated with what is known for `host`:
+        its `specialArgs`, its host name, the `let` bindings around the import. None: still
+        not known."""
+        if ref.node is None or ref.source is None:
+            return None
+        config = self._all_configs.get(host)
+        scope = Env(self.ev.globals)
+        formals = info.module.formals if info is not None else ()
+        special = config.special_args if config is not None else None
+        known: dict[str, Value] = {
+            "lib": External("nixpkgs.lib"),
+            "modulesPath": External("modulesPath"),
+            "pkgs": External("pkgs"),
+            "config": Attrs(
+                {"networking": Thunk.of(Attrs({"hostName": Thunk.of(Str(self._host_name(host)))}))}
+            ),
+        }
+        for name in formals:
+            if isinstance(special, Attrs) and name in special.attrs:
+                scope.vars[name] = special.attrs[name]
+            elif name in known:
+                scope.vars[name] = Thunk.of(known[name])
+        # The `let`s around the import, outermost first.
+        lets: list[Node] = []
+        node: Node | None = ref.node.parent
+        while node is not None:
+            if node.type == "let_expression":
+                lets.append(node)
+            node = node.parent
+        for let in reversed(lets):
+            scope = Env(scope)
+            self.ev._bind(let, scope, scope, ref.source)
+        target = ref.node
+        if target.type == "apply_expression":
+            fn = target.child_by_field_name("function")
+            arg = target.child_by_field_name("argument")
+            if (
+                fn is not None
+                and arg is not None
+                and ref.source.text_of(fn)
+                in (
+                    "import",
+                    "builtins.import",
+                )
+            ):
+                target = arg  # `import ../home/${name}.nix`: the file is the module
+        value = self.ev.eval(target, scope, ref.source)
+        items = value.items if isinstance(value, ListValue) else [Thunk.of(value)]
+        found: list[ModuleRef] = []
+        for item in items:
+            forced = self.ev.force(item)
+            if isinstance(forced, Attrs) and forced.node is not None and forced.source is not None:
+                found.append(ModuleRef(ModuleKind.INLINE, node=forced.node, source=forced.source))
+                continue
+            found.append(self._module_ref(forced, item, quiet=True))
+        if any(r.kind is ModuleKind.UNKNOWN for r in found):
+            return None
+        return found
+
+    def _host_name(self, host: str) -> str:
+        """`networking.hostName` of `host` when a module of it sets a literal, else its name."""
+        for info in self.modules.values():
+            if host not in info.hosts or info.context is not Context.NIXOS:
+                continue
+            for d in info.module.definitions:
+                if d.path == ("networking", "hostName"):
+                    text = d.value_text.strip()
+                    if len(text) > 1 and text[0] == text[-1] == '"' and "$" not in text:
+                        return text[1:-1]
+        return host
 
     def _follow_home_manager_users(self, hosts: dict[str, SystemConfig]) -> None:
         """`home-manager.users.<u> = ...` in a host's modules: follow into home-manager modules."""
@@ -906,6 +1056,14 @@ class _Loader:
                 for d in wiring[info.key]:
                     user = d.path[2]
                     for ref in self._home_refs(d, host, info):
+                        if ref.kind is ModuleKind.UNKNOWN and ref.dynamic:
+                            expanded = self._expand(ref, info, host)
+                            if expanded is None:
+                                self._dynamic_problem(ref)
+                                continue
+                            for sub in expanded:
+                                self._visit(sub, host, Context.HOME, info.key, (), users=(user,))
+                            continue
                         self._visit(ref, host, Context.HOME, info.key, (), users=(user,))
 
     def _home_refs(self, d: Definition, host: str, info: ModuleInfo) -> list[ModuleRef]:

@@ -311,11 +311,16 @@ let
   unique = list: b.attrNames (b.listToAttrs (b.map (n: { name = n; value = null; }) list));
 
   host =
-    nixos:
+    darwin: nixos:
     let
       c = nixos.config;
       accounts = lookup c [ "users" "users" ] { };
-      normal = b.filter (u: lookup accounts [ u "isNormalUser" ] false == true) (b.attrNames accounts);
+      # nix-darwin has no isNormalUser: there, an account with packages is a user's.
+      normal = b.filter (
+        u:
+        lookup accounts [ u "isNormalUser" ] false == true
+        || (darwin && lookup accounts [ u "packages" ] [ ] != [ ])
+      ) (b.attrNames accounts);
       homeUsers =
         if c ? home-manager && b.isAttrs c.home-manager && c.home-manager ? users then
           attempt c.home-manager.users { }
@@ -361,6 +366,9 @@ let
     };
 in
 {
-  hosts = b.mapAttrs (_: host) (outputs.nixosConfigurations or { });
+  # nix-darwin hosts are compared like NixOS hosts, by their name.
+  hosts =
+    b.mapAttrs (_: host true) (outputs.darwinConfigurations or { })
+    // b.mapAttrs (_: host false) (outputs.nixosConfigurations or { });
   homes = b.mapAttrs (_: home) (outputs.homeConfigurations or { });
 }

@@ -1,7 +1,7 @@
 """What homeward reads out of a flake with the real nix, as typed data.
 
 `extract_flake` runs `nix eval --json <flake>#nixosConfigurations --apply ...` (and the same for
-`homeConfigurations`) with `extract.nix` applied to the output, so that one evaluation per
+`darwinConfigurations` and `homeConfigurations`) with `extract.nix` applied to the output, so that one evaluation per
 output gives every host, user and standalone home configuration. Tests call
 `extract_outputs_standins` and `record_standins` instead: they evaluate a flake's `outputs`
 with the stand-in nixpkgs and home-manager through `nix-instantiate`, without the flake
@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 EXTRACT_NIX = HERE / "extract.nix"
 STANDINS_NIX = HERE / "standins.nix"
 
-OUTPUTS = ("nixosConfigurations", "homeConfigurations")
+OUTPUTS = ("nixosConfigurations", "darwinConfigurations", "homeConfigurations")
 HOME_MANAGER_PATH = "home-manager-path"
 
 

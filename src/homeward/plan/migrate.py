@@ -38,6 +38,8 @@ from homeward.model.repo import (
     ModuleInfo,
     ModuleKind,
     User,
+    stays_system,
+    system_users,
 )
 from homeward.model.values import Attrs
 from homeward.plan.checks import mismatches, partial, refuse_dynamic_users, unread_accounts
@@ -159,6 +161,7 @@ class Planner:
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self.frozen_noted: set[str] = set()  # modules reported as left alone
+        self.system_users = system_users(repo)  # `isSystemUser`: never a user's packages
         self.frozen = [
             m for m in repo.modules.values() if m.frozen and m.context is Context.NIXOS
         ]  # NixOS modules that must stay byte-identical
@@ -308,6 +311,8 @@ class Planner:
             for d in self.index.by_head(info).get("users", ()):
                 path = d.path
                 if len(path) < 4 or path[1] != "users" or path[2] != name or d.dynamic:
+                    continue
+                if stays_system(d, self.system_users):
                     continue
                 if classify(path, name).fate is Fate.PACKAGES:
                     moved |= self.move_packages(up, info, d)

@@ -56,6 +56,8 @@ def details(c: Comparison) -> list[str]:
 
 
 def summary(report: Report) -> str:
+    if report.equal and report.uncompared:
+        return "no difference in what was compared; not compared: " + ", ".join(report.uncompared)
     if report.equal:
         return "no difference"
     parts: list[str] = []

@@ -745,6 +745,10 @@ def import_refs(source: Source, expr: Node, conditions: tuple[Node, ...] = ()) -
     return [ImportRef(ImportKind.DYNAMIC, node, source, label="the import list is computed")]
 
 
+_MODULES_PATH_STRING = re.compile(r'^"\$\{\s*(modulesPath|pkgs\.path|inputs\.[\w-]+|nixpkgs)\s*\}/')
+"""A string naming a file of nixpkgs (or of an input): `"${modulesPath}/profiles/minimal.nix"`."""
+
+
 def classify_import(source: Source, element: Node, conditional: bool = False) -> ImportRef:
     text = source.text
     node = unparen(element)
@@ -759,6 +763,13 @@ def classify_import(source: Source, element: Node, conditional: bool = False) ->
                 conditional=conditional,
             )
         return _file_import(node, source, literal, conditional)
+    if node.type in ("string_expression", "path_expression") and _MODULES_PATH_STRING.match(
+        node_text(node, text)
+    ):
+        # `"${modulesPath}/installer/scan/not-detected.nix"`: a module of nixpkgs.
+        return ImportRef(
+            ImportKind.EXTERNAL, node, source, label=node_text(node, text), conditional=conditional
+        )
     if node.type == "path_expression":
         return ImportRef(
             ImportKind.DYNAMIC,
