@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +42,7 @@ from homeward.syntax.find import (
     ImportKind,
     ImportRef,
     Module,
+    StepKind,
     import_target,
     read_module,
 )
@@ -438,6 +439,7 @@ class _Loader:
             self._follow_config(other)
         self._follow_exports(outputs)
         self._follow_home_manager_users(hosts)
+        self._resolve_user_names()
         skipped = self._skipped(hosts, homes)
         self._freeze()
         return Repo(
@@ -969,33 +971,7 @@ class _Loader:
         not known."""
         if ref.node is None or ref.source is None:
             return None
-        config = self._all_configs.get(host)
-        scope = Env(self.ev.globals)
-        formals = info.module.formals if info is not None else ()
-        special = config.special_args if config is not None else None
-        known: dict[str, Value] = {
-            "lib": External("nixpkgs.lib"),
-            "modulesPath": External("modulesPath"),
-            "pkgs": External("pkgs"),
-            "config": Attrs(
-                {"networking": Thunk.of(Attrs({"hostName": Thunk.of(Str(self._host_name(host)))}))}
-            ),
-        }
-        for name in formals:
-            if isinstance(special, Attrs) and name in special.attrs:
-                scope.vars[name] = special.attrs[name]
-            elif name in known:
-                scope.vars[name] = Thunk.of(known[name])
-        # The `let`s around the import, outermost first.
-        lets: list[Node] = []
-        node: Node | None = ref.node.parent
-        while node is not None:
-            if node.type == "let_expression":
-                lets.append(node)
-            node = node.parent
-        for let in reversed(lets):
-            scope = Env(scope)
-            self.ev._bind(let, scope, scope, ref.source)
+        scope = self._host_scope(info, host, ref.node, ref.source)
         target = ref.node
         if target.type == "apply_expression":
             fn = target.child_by_field_name("function")
@@ -1022,6 +998,79 @@ class _Loader:
         if any(r.kind is ModuleKind.UNKNOWN for r in found):
             return None
         return found
+
+    def _host_scope(self, info: ModuleInfo | None, host: str, node: Node, source: Source) -> Env:
+        """The names a module sees on `host`, as far as they are known statically: its
+        arguments from the host's `specialArgs` (and `config.networking.hostName`, `lib`,
+        `modulesPath`), then the `let` bindings around `node`."""
+        config = self._all_configs.get(host)
+        scope = Env(self.ev.globals)
+        formals = info.module.formals if info is not None else ()
+        special = config.special_args if config is not None else None
+        known: dict[str, Value] = {
+            "lib": External("nixpkgs.lib"),
+            "modulesPath": External("modulesPath"),
+            "pkgs": External("pkgs"),
+            "config": Attrs(
+                {"networking": Thunk.of(Attrs({"hostName": Thunk.of(Str(self._host_name(host)))}))}
+            ),
+        }
+        for name in formals:
+            if isinstance(special, Attrs) and name in special.attrs:
+                scope.vars[name] = special.attrs[name]
+            elif name in known:
+                scope.vars[name] = Thunk.of(known[name])
+        # The `let`s around the node, outermost first.
+        lets: list[Node] = []
+        up: Node | None = node.parent
+        while up is not None:
+            if up.type == "let_expression":
+                lets.append(up)
+            up = up.parent
+        for let in reversed(lets):
+            scope = Env(scope)
+            self.ev._bind(let, scope, scope, source)
+        return scope
+
+    def _resolve_user_names(self) -> None:
+        """`users.users.${username}` with `username` from `specialArgs` (or a `let`): the name
+        every host reading the module gives it. Left computed when they disagree."""
+        for info in self.modules.values():
+            if info.context is not Context.NIXOS or not info.hosts:
+                continue
+            changed = False
+            definitions: list[Definition] = []
+            for d in info.module.definitions:
+                name = None
+                if len(d.path) > 2 and d.path[:2] == ("users", "users") and d.path[2] == DYNAMIC:
+                    name = self._dynamic_name(d, info, 2)
+                if name is None:
+                    definitions.append(d)
+                    continue
+                definitions.append(replace(d, path=(*d.path[:2], name, *d.path[3:])))
+                changed = True
+            if changed:
+                info.module = replace(info.module, definitions=tuple(definitions))
+
+    def _dynamic_name(self, d: Definition, info: ModuleInfo, index: int) -> str | None:
+        attrs: list[Node] = []
+        for step in d.steps:
+            if step.kind is StepKind.BINDING:
+                path = step.node.child_by_field_name("attrpath")
+                if path is not None:
+                    attrs.extend(path.children_by_field_name("attr"))
+        position = index + d.skipped
+        if position >= len(attrs):
+            return None
+        attr = attrs[position]
+        names = {
+            self.ev._attr_name(attr, self._host_scope(info, host, attr, d.source), d.source)
+            for host in sorted(info.hosts)
+        }
+        if len(names) != 1:
+            return None
+        found = names.pop()
+        return found if found and found != DYNAMIC else None
 
     def _host_name(self, host: str) -> str:
         """`networking.hostName` of `host` when a module of it sets a literal, else its name."""

@@ -4,7 +4,6 @@ about (REAL-CONFIGS.md). Pure functions of the index."""
 from __future__ import annotations
 
 from homeward.diagnostics import Diagnostic, Severity
-from homeward.errors import HomewardError
 from homeward.model.index import Index
 from homeward.model.repo import ModuleKind, ProblemKind
 from homeward.plan.flake import hm_branch, hm_url
@@ -99,16 +98,27 @@ def unread_accounts(index: Index) -> list[Diagnostic]:
     return found
 
 
-def refuse_dynamic_users(index: Index) -> None:
-    """`users.users.${name}` that homeward cannot resolve: never guess whose it is."""
+def dynamic_users(index: Index) -> list[Diagnostic]:
+    """`users.users.${name}` that homeward cannot resolve (the model resolves names from
+    `specialArgs` and `let`s): never guess whose it is; it stays, and the rest migrates."""
+    found: list[Diagnostic] = []
+    seen: set[int] = set()
     for host in index.repo.hosts:
         for d in index.host_definitions(host, "users"):
             if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
-                raise HomewardError(
-                    "cannot tell which user `users.users.${...}` is: the name is computed",
-                    at=d.location,
-                    hint="write the user name out (or a `let` binding to a string), then run again",
+                if id(d) in seen:
+                    continue
+                seen.add(id(d))
+                found.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        "cannot tell which user `users.users.${...}` is: the name is computed; "
+                        "it is left as it is",
+                        d.location,
+                        hint="write the user name out (or pass it in `specialArgs`)",
+                    )
                 )
+    return found
 
 
 def partial(index: Index) -> list[Diagnostic]:

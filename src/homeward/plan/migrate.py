@@ -42,7 +42,7 @@ from homeward.model.repo import (
     system_users,
 )
 from homeward.model.values import Attrs
-from homeward.plan.checks import mismatches, partial, refuse_dynamic_users, unread_accounts
+from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
 from homeward.plan.chunks import (
     CannotMove,
     Chunk,
@@ -170,7 +170,7 @@ class Planner:
     def plan(self) -> Plan:
         self.repo.fatal()
         self.diagnostics.extend(partial(self.index))
-        refuse_dynamic_users(self.index)
+        self.diagnostics.extend(dynamic_users(self.index))
         self.diagnostics.extend(mismatches(self.index))
         self.diagnostics.extend(unread_accounts(self.index))
         users = self.normal
