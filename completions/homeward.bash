@@ -73,7 +73,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --format --select --ignore --exit-zero --strict" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty --strict" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
