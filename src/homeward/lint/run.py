@@ -75,7 +75,7 @@ def feature_files(root: Path) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """How much `check` saw (DESIGN rule 9: partial knowledge is normal, and said)."""
+    """How much `check` saw (docs/architecture.md, rule 9: partial knowledge is normal, and said)."""
 
     hosts: int  # NixOS hosts read
     others: int  # hosts of other kinds (nix-darwin)
