@@ -1,10 +1,15 @@
 """Dotfiles (issue 13): `migrate --adopt-dotfiles DIR --user U` makes a stow-style tree
-home-manager's `home.file`/`xdg.configFile` entries; the same content must reach the same path
-in $HOME, as the real nix evaluates it through the stand-ins (tests/standins)."""
+home-manager's `home.file`/`xdg.configFile` entries, and `migrate` turns NixOS tmpfiles rules that
+link repository files into a user's home into the same; the same content must reach the same path
+in $HOME, as the real nix evaluates it through the stand-ins (tests/standins). The golden cases
+`dotfiles-tmpfiles` and `dotfiles-tmpfiles-kept` are checked by test_conservation.py: extract.nix
+reports tmpfiles links and home.file targets alike (`file.<path>` = the store path linked)."""
 
 from __future__ import annotations
 
-import hashlib
+import json
+import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -14,12 +19,25 @@ import pytest
 from homeward.cli import main
 from homeward.model.extract import Extract
 from homeward.nix.ops import extract_outputs_standins
-from homeward.plan.dotfiles import Dotfile, find_dotfiles
+from homeward.plan.dotfiles import Dotfile, Link, find_dotfiles, tmpfiles_links
 from tests.helpers import copy_tree
 from tests.test_conservation import STANDINS, assert_conserved
 from tests.test_migrate import CASES, case_args, prepare
 
 ADOPT = ["adopt-dotfiles", "adopt-dotfiles-stow-out-of-store"]
+
+
+def store_path(file: Path) -> str:
+    """The store path of a file as extract.nix names it (computed, not copied): its own name
+    when a store path may hold it, else `hm_` and safe characters."""
+    name = file.name
+    if not re.fullmatch(r"[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*", name):
+        name = "hm_" + re.sub(r"[^A-Za-z0-9+._?=-]", "-", name)
+    argv = ["nix-instantiate", "--eval", "--readonly-mode", "--json", "--expr"]
+    argv += ['{ p, n }: "${builtins.path { path = /. + p; name = n; }}"']
+    argv += ["--argstr", "p", str(file), "--argstr", "n", name]
+    p = subprocess.run(argv, capture_output=True, text=True, check=True)
+    return str(json.loads(p.stdout))
 
 
 def tree(root: Path, directory: str) -> frozenset[PurePosixPath]:
@@ -61,11 +79,7 @@ def test_adopted_dotfiles_reach_the_same_paths(
     assert main(["migrate", str(work), *args]) == 0, capsys.readouterr().err
     checkout = args[args.index("--out-of-store") + 1] if "--out-of-store" in args else None
     expected = {
-        f"file.{d.target}": (
-            f"{checkout}/{d.source}"
-            if checkout
-            else "sha256:" + hashlib.sha256((work / d.source).read_bytes()).hexdigest()
-        )
+        f"file.{d.target}": f"{checkout}/{d.source}" if checkout else store_path(work / d.source)
         for d in dotfiles
     }
     after = extract_outputs_standins(work, STANDINS)
@@ -107,3 +121,33 @@ def test_adopt_needs_a_user(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_golden_cases_exist() -> None:
     for case in ADOPT:
         assert (CASES / case / "after" / "home" / "ham" / "features" / "dotfiles.nix").exists()
+
+
+def _links(code: str, home: str = "/home/ham") -> list[Link] | str:
+    from homeward.syntax.parse import parse_tree
+
+    text = code.encode()
+    return tmpfiles_links(parse_tree(text).root_node.children[0], text, home, PurePosixPath("home"))
+
+
+def test_tmpfiles_links_are_read_exactly() -> None:
+    """Why: only a rule that provably makes the link home.file makes moves (issue 13); anything
+    else keeps the whole list on the NixOS side, with the reason."""
+    found = _links('[ "L+ /home/ham/.config/foot/foot.ini - - - - ${./ham/foot.ini}" ]')
+    assert found == [
+        Link(PurePosixPath(".config/foot/foot.ini"), PurePosixPath("home/ham/foot.ini"), True)
+    ]
+    assert not isinstance(found, str)
+    assert found[0].option == ("xdg.configFile", "foot/foot.ini")
+    reasons = {
+        '[ "d /home/ham/tmp 0700 ham users -" ]': "is not a link to a file of the repository",
+        '[ "C /home/ham/.x - - - - ${./x}" ]': "is not an `L`/`L+` link",
+        '[ "L+ /home/eve/.x - - - - ${./x}" ]': "is not in `/home/ham`",
+        '[ "L+ /home/ham/.x - - - - ${/etc/x}" ]': "is not a path of the repository",
+        '[ "L+ /home/ham/.x - - - - ${../../x}" ]': "leaves the repository",
+        'rules ++ [ "L+ /home/ham/.x - - - - ${./x}" ]': "not written as a list",
+        '[ "L+ /home/ham/.x 0644 ham users - ${./x}" ]': "is not an `L`/`L+` link",
+    }
+    for code, why in reasons.items():
+        result = _links(code)
+        assert isinstance(result, str) and why in result, (code, result)

@@ -31,6 +31,7 @@ class Feature(StrEnum):
     DESKTOP = "desktop"  # graphical applications
     DEV = "dev"  # development toolchains
     PACKAGES = "packages"  # packages of no known category
+    DOTFILES = "dotfiles"  # files in $HOME (home.file, xdg.configFile)
 
 
 @dataclass(frozen=True, slots=True)

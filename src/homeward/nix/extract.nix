@@ -12,7 +12,7 @@
 #
 # Settings are the user settings homeward's migrate maps, as dotted keys: `git.<section>.<key>`,
 # `sessionVariables.<NAME>`, `shellAliases.<NAME>`, `file.<path in $HOME>` (home.file and
-# xdg.configFile: the content's hash); values as strings.
+# xdg.configFile, tmpfiles links: the store path linked); values as strings.
 #
 # It works on real nixpkgs/home-manager and on the test stand-ins: options that may be missing
 # are read with `?`/`or`, values that may throw through tryEval, and nothing else is forced.
@@ -222,14 +222,37 @@ let
     "fish"
   ];
 
-  # home.file (xdg.configFile feeds it): `file.<path in $HOME>` = what is there, by content
-  # (a hash), so that a dotfile moving between mechanisms is compared by what reaches $HOME.
+  # home.file (xdg.configFile feeds it): `file.<path in $HOME>` = what is linked there (a store
+  # path names its content), so that a dotfile moving between mechanisms is compared by what
+  # reaches $HOME.
+  # A file's name as a store path may hold it: as is when valid (`"${./x}"` gives the same
+  # path), else safe characters behind `hm_` (home-manager names such files so too).
+  fileStoreName =
+    name:
+    if b.match "[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*" name != null then
+      name
+    else
+      "hm_"
+      + b.concatStringsSep "" (
+        b.genList (
+          i:
+          let
+            c = b.substring i 1 name;
+          in
+          if b.match "[A-Za-z0-9+._?=-]" c != null then c else "-"
+        ) (b.stringLength name)
+      );
   fileContent =
     f:
     if (f.source or null) != null then
       (
-        if b.isPath f.source || (b.isString f.source && b.pathExists f.source) then
-          "sha256:" + b.hashFile "sha256" f.source
+        # A path: its store path (content-addressed: the same file gives the same path; in
+        # read-only evaluation it is computed, not copied). A string: as written.
+        if b.isPath f.source then
+          b.unsafeDiscardStringContext "${b.path {
+            path = f.source;
+            name = fileStoreName (b.baseNameOf f.source);
+          }}"
         else
           toStr f.source
       )
@@ -251,6 +274,31 @@ let
       )
     else
       { };
+
+  # NixOS tmpfiles `L`/`L+` rules linking into a user's home: `file.<path in $HOME>` as for
+  # home.file: the store path linked to.
+  linkedFiles =
+    c: u:
+    let
+      homeDir = toStr (lookup c [ "users" "users" u "home" ] "/home/${u}");
+      rules = attempt (lookup c [ "systemd" "tmpfiles" "rules" ] [ ]) [ ];
+      space = "[[:space:]]+";
+      parse =
+        r:
+        if b.isString r then
+          b.match "L[+]?${space}([^[:space:]]+)${space}-${space}-${space}-${space}-${space}([^[:space:]]+)" r
+        else
+          null;
+      links = b.filter (m: m != null) (b.map parse (if b.isList rules then rules else [ ]));
+      prefix = homeDir + "/";
+      inHome = m: b.substring 0 (b.stringLength prefix) (b.head m) == prefix;
+    in
+    b.listToAttrs (
+      b.map (m: {
+        name = "file." + b.substring (b.stringLength prefix) (-1) (b.head m);
+        value = safe toStr (b.elemAt m 1);
+      }) (b.filter inHome links)
+    );
 
   homeSettings =
     h:
@@ -340,8 +388,8 @@ let
           home_packages = if home == null then [ ] else names (lookup home [ "home" "packages" ] [ ]);
           # Forced so that conflicting definitions show (`<error>`); verify does not compare it.
           state_version = if home == null then null else attempt (toStr (lookup home [ "home" "stateVersion" ] null)) "<error>";
-          nixos_settings = nixosSide;
-          settings = nixosSide // (if home == null then { } else homeSettings home);
+          nixos_settings = nixosSide // linkedFiles c u;
+          settings = nixosSide // linkedFiles c u // (if home == null then { } else homeSettings home);
         };
     in
     {

@@ -19,8 +19,11 @@ home-manager moves them aside with `home-manager.backupFileExtension`, which mig
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError, Location, UsageError
@@ -32,6 +35,9 @@ from homeward.syntax.edit import append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import bindings_of, named_children, node_text, unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 FEATURE = "dotfiles"
 # A path literal may hold these characters only; another file name is written as a string
@@ -209,3 +215,72 @@ def _import_into(index: Index, entry: PurePosixPath, rel: str) -> list[Edit]:
     indent = indent_at(source.text, first.start_byte)
     new = f"{code}\n\n{indent}".encode()
     return [Edit(Path(entry), first.start_byte, first.start_byte, new, why)]
+
+
+# -- dotfiles NixOS manages for a user: tmpfiles links ---------------------------------------
+
+# `L /home/ham/.config/x - - - - ` before `${./x}`: a link (`L+` replaces what is there).
+_LINK_RULE = re.compile(r"(L\+?)\s+(/\S+)\s+-\s+-\s+-\s+-\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A NixOS tmpfiles rule linking a file of the repository into a user's home."""
+
+    target: PurePosixPath  # relative to $HOME
+    source: PurePosixPath  # repo-relative: the file linked to
+    replaces: bool  # `L+`: what is in the way is replaced
+
+    @property
+    def option(self) -> tuple[str, str]:
+        return Dotfile(self.source, self.target).option
+
+
+def tmpfiles_links(
+    value: Node, text: bytes, home: str, directory: PurePosixPath
+) -> list[Link] | str:
+    """The links of a `systemd.tmpfiles.rules` list written in a file of `directory`, when
+    every rule is a link of a repository file (`${./x}`) into `home`; else why not.
+
+    Each is exactly what home-manager's `home.file.<target>.source` makes: a link into the
+    store copy of that file (home-manager also replaces a file in the way, after backing it up).
+    """
+    node = value
+    while node.type == "parenthesized_expression":
+        node = named_children(node)[0]
+    if node.type != "list_expression":
+        return "the rules are not written as a list"
+    links = []
+    for element in named_children(node):
+        if element.type == "comment":
+            continue
+        parts = [c for c in named_children(element) if c.type != "comment"]
+        if element.type != "string_expression" or [p.type for p in parts] != [
+            "string_fragment",
+            "interpolation",
+        ]:
+            return f"`{node_text(element, text)}` is not a link to a file of the repository"
+        rule = _LINK_RULE.fullmatch(node_text(parts[0], text))
+        path = named_children(parts[1])
+        if rule is None or len(path) != 1 or path[0].type != "path_expression":
+            return f"`{node_text(element, text)}` is not an `L`/`L+` link to a repository file"
+        target = rule[2]
+        if not target.startswith(home.rstrip("/") + "/"):
+            return f"`{target}` is not in `{home}`"
+        literal = node_text(path[0], text)
+        if not literal.startswith(("./", "../")):
+            return f"`{literal}` is not a path of the repository"
+        source = PurePosixPath(posixpath.normpath(str(directory / literal)))
+        if source.parts[:1] == ("..",):
+            return f"`{literal}` leaves the repository"
+        rel = PurePosixPath(target[len(home.rstrip("/")) + 1 :])
+        links.append(Link(rel, source, rule[1] == "L+"))
+    if not links:
+        return "no link rules"
+    return links
+
+
+def link_code(link: Link, directory: PurePosixPath) -> str:
+    """The home-manager binding for a link, in a file of `directory`."""
+    option, name = link.option
+    return f"{option}.{quote_string(name)}.source = {_nix_path(link.source, directory)};"

@@ -554,6 +554,8 @@ class Planner:
                 and id(d) not in self.kept_packages
             ):
                 continue  # moved to its user's home.packages (move_packages)
+            if d.path == ("systemd", "tmpfiles", "rules") and self.move_links(up, info, d, reach):
+                continue
             verdict = classify(d.path, name)
             verdicts[id(d)] = verdict
             groups[verdict.group or d.path].append(d)
@@ -611,6 +613,52 @@ class Planner:
             self.dest(up.entry, home=True).header = _header_comment(info.source)
         else:
             self.deletes.append(Delete(Path(here), "every definition moved"))
+        return True
+
+    def move_links(
+        self, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]
+    ) -> bool:
+        """`systemd.tmpfiles.rules` in a user's file that only link repository files into the
+        user's home become home-manager's home.file/xdg.configFile (issue 13); anything else
+        stays a NixOS option, and the note says why."""
+        from homeward.plan.dotfiles import link_code, tmpfiles_links
+
+        here = PurePosixPath(info.source.path).parent
+        links = tmpfiles_links(d.value, info.source.text, _home_dir(up.user), here)
+        if not isinstance(links, str) and d.conditions:
+            links = "the rules are conditional"
+        if isinstance(links, str):
+            self.note(
+                f"`systemd.tmpfiles.rules` stays a NixOS option: {links}",
+                Severity.NOTE,
+                d.binding,
+                info.source,
+            )
+            return False
+        dest = self.home_dest(up, reach, Feature.DOTFILES)
+        text = info.source.text
+        # The comments above the rules go with the first link.
+        above = "".join(node_text(c, text) + "\n" for c in leading_comments(d.binding, text))
+        for i, link in enumerate(links):
+            option, name = link.option
+            dest.chunks.append(
+                Chunk(
+                    (*option.split("."), name, "source"),
+                    ("" if i else above) + link_code(link, dest.dir),
+                    Needs(),
+                    [d],
+                    d.binding,
+                )
+            )
+            self.ledger.append(
+                Moved(
+                    d.dotted,
+                    d.location,
+                    Path(dest.path),
+                    f"{option}.{quote_string(name)}.source",
+                    f"~/{link.target}",
+                )
+            )
         return True
 
     def home_group_movable(
