@@ -141,13 +141,14 @@ def test_tmpfiles_links_are_read_exactly() -> None:
     assert found[0].option == ("xdg.configFile", "foot/foot.ini")
     reasons = {
         '[ "d /home/ham/tmp 0700 ham users -" ]': "is not a link to a file of the repository",
-        '[ "C /home/ham/.x - - - - ${./x}" ]': "is not an `L`/`L+` link",
         '[ "L+ /home/eve/.x - - - - ${./x}" ]': "is not in `/home/ham`",
         '[ "L+ /home/ham/.x - - - - ${/etc/x}" ]': "is not a path of the repository",
         '[ "L+ /home/ham/.x - - - - ${../../x}" ]': "leaves the repository",
         'rules ++ [ "L+ /home/ham/.x - - - - ${./x}" ]': "not written as a list",
         '[ "L+ /home/ham/.x 0644 ham users - ${./x}" ]': "is not an `L`/`L+` link",
     }
+    copy = _links('[ "C /home/ham/.x - - - - ${./x}" ]')
+    assert not isinstance(copy, str) and copy[0].copy and not copy[0].replaces
     for code, why in reasons.items():
         result = _links(code)
         assert isinstance(result, str) and why in result, (code, result)

@@ -298,12 +298,66 @@ let
         name = "file." + b.substring (b.stringLength prefix) (-1) (b.head m);
         value = safe toStr (b.elemAt m 1);
       }) (b.filter inHome links)
+    )
+    // homeCopies prefix "/" (b.filter b.isString (if b.isList rules then rules else [ ]))
+    // scriptFiles c prefix;
+
+  # tmpfiles `C`/`C+` rules copying into a home (`prefix`: the home and `/`, or `%h/` for
+  # home-manager's user rules): `copy.<path in $HOME>` = `C` or `C+` and the store path.
+  homeCopies =
+    prefix: sep: rules:
+    let
+      space = "[[:space:]]+";
+      parse = b.match "(C[+]?)${space}([^[:space:]]+)${space}-${space}-${space}-${space}-${space}([^[:space:]]+)";
+      copies = b.filter (m: m != null) (b.map parse rules);
+      inHome = m: b.substring 0 (b.stringLength prefix) (b.elemAt m 1) == prefix;
+    in
+    b.listToAttrs (
+      b.map (m: {
+        name = "copy." + b.substring (b.stringLength prefix) (-1) (b.elemAt m 1);
+        value = b.head m + ":" + safe toStr (b.elemAt m 2);
+      }) (b.filter inHome copies)
+    );
+
+  # NixOS activation scripts: each `ln -s SRC <home>/PATH` is `file.PATH` = SRC, each
+  # `cp SRC <home>/PATH` is `copy.PATH` = `C+:SRC` (copied again at every activation).
+  scriptFiles =
+    c: prefix:
+    let
+      scripts = attempt (lookup c [ "system" "activationScripts" ] { }) { };
+      textOf = v: if b.isString v then v else if b.isAttrs v then toStr (v.text or "") else "";
+      lines = b.concatMap (
+        n: b.filter b.isString (b.split "\n" (safe textOf (attempt scripts.${n} "")))
+      ) (if b.isAttrs scripts then b.attrNames scripts else [ ]);
+      parse = b.match "[[:space:]]*(ln[[:space:]]+-[sfnT]+|cp)[[:space:]]+([^[:space:]]+)[[:space:]]+\"?([^[:space:]\"]+)\"?[[:space:]]*";
+      found = b.filter (m: m != null && b.substring 0 (b.stringLength prefix) (b.elemAt m 2) == prefix) (
+        b.map parse lines
+      );
+      key = m: b.substring (b.stringLength prefix) (-1) (b.elemAt m 2);
+    in
+    b.listToAttrs (
+      b.map (
+        m:
+        if b.substring 0 2 (b.head m) == "cp" then
+          {
+            name = "copy." + key m;
+            value = "C+:" + b.elemAt m 1;
+          }
+        else
+          {
+            name = "file." + key m;
+            value = b.elemAt m 1;
+          }
+      ) found
     );
 
   homeSettings =
     h:
     homeGit h
     // homeFiles h
+    // homeCopies "%h/" "" (
+      b.filter b.isString (attempt (lookup h [ "systemd" "user" "tmpfiles" "rules" ] [ ]) [ ])
+    )
     // level "sessionVariables" variable (lookup h [ "home" "sessionVariables" ] { })
     // level "shellAliases" toStr (
       b.foldl' (acc: s: acc // lookup h [ "programs" s "shellAliases" ] { }) (

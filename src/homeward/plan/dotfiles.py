@@ -219,17 +219,20 @@ def _import_into(index: Index, entry: PurePosixPath, rel: str) -> list[Edit]:
 
 # -- dotfiles NixOS manages for a user: tmpfiles links ---------------------------------------
 
-# `L /home/ham/.config/x - - - - ` before `${./x}`: a link (`L+` replaces what is there).
-_LINK_RULE = re.compile(r"(L\+?)\s+(/\S+)\s+-\s+-\s+-\s+-\s+")
+# `L /home/ham/.config/x - - - - ` before `${./x}`: a link (`L+` replaces what is there); `C`
+# a copy made when the target is missing (`C+`: made again each time).
+_LINK_RULE = re.compile(r"([LC]\+?)\s+(/\S+)\s+-\s+-\s+-\s+-\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A NixOS tmpfiles rule linking a file of the repository into a user's home."""
+    """A NixOS tmpfiles rule (or activation script line) putting a file of the repository into
+    a user's home: a link (home.file), or a mutable copy (`copy`: a tmpfiles `C`/`C+` rule)."""
 
     target: PurePosixPath  # relative to $HOME
     source: PurePosixPath  # repo-relative: the file linked to
-    replaces: bool  # `L+`: what is in the way is replaced
+    replaces: bool  # `L+`/`C+`: what is in the way is replaced
+    copy: bool = False
 
     @property
     def option(self) -> tuple[str, str]:
@@ -274,10 +277,75 @@ def tmpfiles_links(
         if source.parts[:1] == ("..",):
             return f"`{literal}` leaves the repository"
         rel = PurePosixPath(target[len(home.rstrip("/")) + 1 :])
-        links.append(Link(rel, source, rule[1] == "L+"))
+        links.append(Link(rel, source, rule[1].endswith("+"), rule[1].startswith("C")))
     if not links:
         return "no link rules"
     return links
+
+
+# `ln -s ${./x} /home/ham/.x` (with -f, -n, -T in any order) or `cp ${./x} /home/ham/.x`, the
+# target optionally quoted; nothing else on the line.
+_SCRIPT_LINE = re.compile(r"(ln\s+-[sfnT]*s[sfnT]*|cp(?:\s+-[fT]+)?)\s+(\S+)\s+\"?(/[^\s\"]+)\"?")
+
+
+def script_links(value: Node, text: bytes, home: str, directory: PurePosixPath) -> list[Link] | str:
+    """The files an activation script puts into `home`, when every line of it is `ln -s` (a
+    link, like home.file) or `cp` (a copy, made again at each activation: a `C+` rule) of a
+    repository file (`${./x}`) into `home`; else why not."""
+    node = value
+    while node.type == "parenthesized_expression":
+        node = named_children(node)[0]
+    if node.type not in ("string_expression", "indented_string_expression"):
+        return "the script is not written as a string"
+    # The script's text with each `${./path}` replaced by a placeholder naming the path.
+    pieces: list[str] = []
+    paths: list[str] = []
+    for part in named_children(node):
+        if part.type == "interpolation":
+            inner = named_children(part)
+            if len(inner) != 1 or inner[0].type != "path_expression":
+                return f"`{node_text(part, text)}` is not a file of the repository"
+            paths.append(node_text(inner[0], text))
+            pieces.append(f"\x00{len(paths) - 1}\x00")
+        elif part.type == "comment":
+            continue
+        else:
+            pieces.append(node_text(part, text))
+    links = []
+    for line in "".join(pieces).splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _SCRIPT_LINE.fullmatch(line)
+        if m is None:
+            return f"`{line.replace(chr(0), '')}` is not `ln -s` or `cp` of a repository file"
+        ref = re.fullmatch(r"\x00(\d+)\x00", m[2])
+        if ref is None:
+            return f"`{m[2]}` is not a file of the repository"
+        literal = paths[int(ref[1])]
+        if not literal.startswith(("./", "../")):
+            return f"`{literal}` is not a path of the repository"
+        source = PurePosixPath(posixpath.normpath(str(directory / literal)))
+        if source.parts[:1] == ("..",):
+            return f"`{literal}` leaves the repository"
+        target = m[3]
+        if not target.startswith(home.rstrip("/") + "/"):
+            return f"`{target}` is not in `{home}`"
+        rel = PurePosixPath(target[len(home.rstrip("/")) + 1 :])
+        copy = m[1].startswith("cp")
+        links.append(Link(rel, source, True, copy))
+    if not links:
+        return "the script does nothing"
+    return links
+
+
+def copy_rule(link: Link, directory: PurePosixPath) -> str:
+    """home-manager's systemd.user.tmpfiles rule for a copy, in a file of `directory`."""
+    kind = "C+" if link.replaces else "C"
+    path = _nix_path(link.source, directory)
+    if " " in path:
+        path = f"({path})"
+    return quote_string(f"{kind} %h/{link.target} - - - - ").removesuffix('"') + "${" + path + '}"'
 
 
 def link_code(link: Link, directory: PurePosixPath) -> str:

@@ -62,10 +62,11 @@ from homeward.plan.cut import (
     outermost_only,
     within,
 )
+from homeward.plan.dotfiles import Link, copy_rule, link_code
 from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_dest
 from homeward.plan.flake import FlakeEditor, HomeWiring
-from homeward.plan.nixcode import relative_import, splice
+from homeward.plan.nixcode import list_binding, relative_import, splice
 from homeward.plan.types import Delete, Edit, Move, Moved, NewFile, Plan
 from homeward.syntax.edit import (
     Span,
@@ -146,6 +147,7 @@ class Planner:
         self.deletes: list[Delete] = []
         self.diagnostics: list[Diagnostic] = []
         self.ledger: list[Moved] = []
+        self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
@@ -554,7 +556,7 @@ class Planner:
                 and id(d) not in self.kept_packages
             ):
                 continue  # moved to its user's home.packages (move_packages)
-            if d.path == ("systemd", "tmpfiles", "rules") and self.move_links(up, info, d, reach):
+            if self.moves_dotfiles(up, info, d, reach):
                 continue
             verdict = classify(d.path, name)
             verdicts[id(d)] = verdict
@@ -615,36 +617,53 @@ class Planner:
             self.deletes.append(Delete(Path(here), "every definition moved"))
         return True
 
-    def move_links(
+    def moves_dotfiles(
         self, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]
     ) -> bool:
-        """`systemd.tmpfiles.rules` in a user's file that only link repository files into the
-        user's home become home-manager's home.file/xdg.configFile (issue 13); anything else
-        stays a NixOS option, and the note says why."""
-        from homeward.plan.dotfiles import link_code, tmpfiles_links
+        """Files NixOS puts into the user's home from this user file, moved to home-manager
+        (issue 13): tmpfiles rules that link (`L`) or copy (`C`) repository files there, and
+        activation scripts that only `ln -s` or `cp` them there. Anything else stays a NixOS
+        option, and the note says why."""
+        from homeward.plan.dotfiles import script_links, tmpfiles_links
 
         here = PurePosixPath(info.source.path).parent
-        links = tmpfiles_links(d.value, info.source.text, _home_dir(up.user), here)
+        text = info.source.text
+        home = _home_dir(up.user)
+        if d.path == ("systemd", "tmpfiles", "rules"):
+            what = "`systemd.tmpfiles.rules`"
+            links = tmpfiles_links(d.value, text, home, here)
+        elif d.path[:2] == ("system", "activationScripts") and d.path[3:] in ((), ("text",)):
+            what = f"`system.activationScripts.{d.path[2]}`"
+            siblings = [
+                o for o in info.module.definitions if o.path[:3] == d.path[:3] and o is not d
+            ]
+            links = (
+                "it has more than its text (`deps`)"
+                if siblings
+                else script_links(d.value, text, home, here)
+            )
+        else:
+            return False
         if not isinstance(links, str) and d.conditions:
-            links = "the rules are conditional"
+            links = "it is conditional"
         if isinstance(links, str):
             self.note(
-                f"`systemd.tmpfiles.rules` stays a NixOS option: {links}",
-                Severity.NOTE,
-                d.binding,
-                info.source,
+                f"{what} stays a NixOS option: {links}", Severity.NOTE, d.binding, info.source
             )
             return False
         dest = self.home_dest(up, reach, Feature.DOTFILES)
-        text = info.source.text
-        # The comments above the rules go with the first link.
+        # The comments above the definition go with its first entry.
         above = "".join(node_text(c, text) + "\n" for c in leading_comments(d.binding, text))
         for i, link in enumerate(links):
+            comment = "" if i else above
+            if link.copy:
+                self.add_copy(dest, link, comment, d)
+                continue
             option, name = link.option
             dest.chunks.append(
                 Chunk(
                     (*option.split("."), name, "source"),
-                    ("" if i else above) + link_code(link, dest.dir),
+                    comment + link_code(link, dest.dir),
                     Needs(),
                     [d],
                     d.binding,
@@ -660,6 +679,22 @@ class Planner:
                 )
             )
         return True
+
+    def add_copy(self, dest: DestFile, link: Link, comment: str, d: Definition) -> None:
+        """A copy into $HOME: one rule of home-manager's systemd.user.tmpfiles.rules, whose one
+        binding per file collects them all."""
+        path = ("systemd", "user", "tmpfiles", "rules")
+        chunk = next((c for c in dest.chunks if c.home_path == path), None)
+        if chunk is None:
+            chunk = Chunk(path, "", Needs(), [], d.binding)
+            dest.chunks.append(chunk)
+            self.copies[dest.path] = []
+        self.copies[dest.path].append(comment + copy_rule(link, dest.dir))
+        chunk.origin.append(d)
+        chunk.code = list_binding("systemd.user.tmpfiles.rules", self.copies[dest.path])
+        self.ledger.append(
+            Moved(d.dotted, d.location, Path(dest.path), ".".join(path), f"~/{link.target}")
+        )
 
     def home_group_movable(
         self,
