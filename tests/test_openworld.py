@@ -670,3 +670,102 @@ in
     assert ("users", "users", "kim", "packages") in [
         d.path for d in repo.modules["modules/user.nix"].module.definitions
     ]
+
+
+def migrated(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
+    """`homeward migrate` on a git repository holding `files`; a second run changes nothing."""
+    from homeward.cli import main
+    from tests.helpers import git, make_git_repo
+
+    repo = make_git_repo(write(tmp_path / "repo", files))
+    assert main(["migrate", str(repo)]) == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "migrated")
+    assert main(["migrate", str(repo), "--check"]) == 0
+    return repo
+
+
+def test_wiring_goes_into_the_hosts_module_list_not_a_list_inside_it(tmp_path: Path) -> None:
+    """Why: with `modules = common ++ [ ... { boot.kernelModules = [ ... ]; } ]` the home-manager
+    module was inserted into `boot.kernelModules`; the result parsed and broke every host."""
+    repo = migrated(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                """let
+    common = [ ./common.nix ];
+  in {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = common ++ [
+        ./hosts/a
+        { boot.kernelModules = [ "kvm-intel" ]; swapDevices = [ ]; }
+      ];
+    };
+  }"""
+            ),
+            "common.nix": "{ }\n",
+            "hosts/a/default.nix": "{ pkgs, ... }:\n{\n"
+            "  users.users.kim.isNormalUser = true;\n"
+            "  users.users.kim.packages = [ pkgs.htop ];\n}\n",
+        },
+    )
+    text = (repo / "flake.nix").read_text()
+    assert 'boot.kernelModules = [ "kvm-intel" ];' in text
+    assert "swapDevices = [ ];" in text
+    top = text[text.index("modules = common ++ [") :]
+    assert top.index("home-manager.nixosModules.home-manager") < top.index("];\n    };")
+
+
+def test_home_manager_follows_the_nixpkgs_the_hosts_use(tmp_path: Path) -> None:
+    """Why: the home-manager input followed `nixpkgs` (unstable) while every host was built
+    with `nixpkgs-stable`; its branch must be the hosts' (release-25.05)."""
+    repo = migrated(
+        tmp_path,
+        {
+            "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.nixpkgs-stable.url = "github:NixOS/nixpkgs/nixos-25.05";
+  outputs = { self, nixpkgs, nixpkgs-stable, ... }: {
+    nixosConfigurations.a = nixpkgs-stable.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./host.nix ];
+    };
+  };
+}
+""",
+            "host.nix": "{ pkgs, ... }:\n{\n"
+            "  users.users.kim.isNormalUser = true;\n"
+            "  users.users.kim.packages = [ pkgs.htop ];\n}\n",
+        },
+    )
+    text = (repo / "flake.nix").read_text()
+    assert "github:nix-community/home-manager/release-25.05" in text
+    assert 'inputs.nixpkgs.follows = "nixpkgs-stable"' in text
+    assert 'home.stateVersion = "25.05";' in (repo / "home/kim/default.nix").read_text()
+
+
+def test_tracking_warning_compares_the_branches(tmp_path: Path) -> None:
+    """Why: "does not track nixpkgs' branch" fired although home-manager release-25.05 tracks
+    nixos-25.05 (it compared the wrong URL)."""
+    from homeward.model.index import build_index
+    from homeward.plan.checks import mismatches
+
+    def warnings(hm: str) -> list[str]:
+        root = write(
+            tmp_path / hm.replace("/", "_"),
+            {
+                "flake.nix": flake(
+                    "{ nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ]; }; }",
+                    f'  inputs.home-manager.url = "{hm}";\n'
+                    '  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";\n',
+                )
+            },
+        )
+        return [d.message for d in mismatches(build_index(load_repo(root)))]
+
+    assert not [
+        w for w in warnings("github:nix-community/home-manager/release-25.05") if "track" in w
+    ]
+    assert [w for w in warnings("github:nix-community/home-manager/release-24.11") if "track" in w]
+    assert [w for w in warnings("github:nix-community/home-manager") if "track" in w]

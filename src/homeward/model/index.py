@@ -31,6 +31,7 @@ from homeward.model.repo import (
     Repo,
     SystemConfig,
     User,
+    hosts_nixpkgs,
     system_users,
 )
 from homeward.model.values import Attrs
@@ -71,7 +72,9 @@ class HostFacts:
     allows_unfree: bool  # `nixpkgs.config.allowUnfree = true`
 
 
-def flake_release(inputs: Mapping[str, object]) -> tuple[int, int] | None:
+def flake_release(
+    inputs: Mapping[str, object], nixpkgs_name: str | None = None
+) -> tuple[int, int] | None:
     """The home-manager release a flake tracks: its home-manager input's branch; without a
     home-manager input, the one nixpkgs' branch asks for. None: master (the newest).
 
@@ -81,7 +84,8 @@ def flake_release(inputs: Mapping[str, object]) -> tuple[int, int] | None:
     hm_name = hm_input_name(inputs)
     if hm_name is not None:
         return release_of(getattr(inputs[hm_name], "url", None))
-    nixpkgs = inputs.get("nixpkgs")
+    # The nixpkgs the hosts are built with (`nixpkgs-stable`), which the new input follows.
+    nixpkgs = inputs.get(nixpkgs_name or "nixpkgs")
     return release_of(getattr(nixpkgs, "url", None)) if nixpkgs is not None else None
 
 
@@ -223,7 +227,7 @@ def build_index(repo: Repo) -> Index:
         users=MappingProxyType(_users(repo, hosts, frozen_heads)),
         consumers=MappingProxyType(consumers),
         hm_input=hm_input_name(repo.inputs),
-        release=flake_release(repo.inputs),
+        release=flake_release(repo.inputs, hosts_nixpkgs(repo)),
         heads=MappingProxyType(frozen_heads),
         entries=MappingProxyType(_entries(repo)),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),

@@ -301,6 +301,14 @@ FRAMEWORKS = {
 """Flake frameworks that build hosts by convention, by the repository name in their input URL."""
 
 
+def hosts_nixpkgs(repo: Repo) -> str | None:
+    """The nixpkgs input every host is built with (`nixpkgs-stable.lib.nixosSystem`), when
+    they agree; None otherwise."""
+    heads = {h.call.function.split(".", 1)[0] for h in repo.hosts.values()}
+    heads &= set(repo.inputs)
+    return heads.pop() if len(heads) == 1 else None
+
+
 def frameworks(repo: Repo) -> list[str]:
     """The frameworks among the flake's inputs (by input URL or name), in a stable order."""
     found: set[str] = set()

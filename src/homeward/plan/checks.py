@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index
-from homeward.model.repo import ModuleKind, ProblemKind
-from homeward.plan.flake import hm_branch, hm_url
+from homeward.model.repo import ModuleKind, ProblemKind, hosts_nixpkgs
+from homeward.plan.flake import hm_branch, hm_url, hm_url_branch
 from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value, unparen
 
@@ -17,9 +17,9 @@ def mismatches(index: Index) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     hm_name = index.hm_input
     hm = index.repo.inputs.get(hm_name) if hm_name else None
-    nixpkgs = index.repo.inputs.get("nixpkgs")
+    nixpkgs = index.repo.inputs.get(hosts_nixpkgs(index.repo) or "nixpkgs")
     if hm is not None and nixpkgs is not None:
-        if hm_branch(nixpkgs.url) != hm_branch(hm.url) and "home-manager" in (hm.url or ""):
+        if hm_branch(nixpkgs.url) != hm_url_branch(hm.url) and "home-manager" in (hm.url or ""):
             found.append(
                 Diagnostic(
                     Severity.WARNING,

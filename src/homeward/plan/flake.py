@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import ModuleKind, SystemConfig
+from homeward.model.repo import ModuleKind, SystemConfig, hosts_nixpkgs
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
@@ -45,6 +45,12 @@ HM_URL = "github:nix-community/home-manager"
 def hm_branch(nixpkgs_url: str | None) -> str:
     """home-manager tracks the nixpkgs branch: nixos-24.11 -> release-24.11, else master."""
     match = re.search(r"nixos-(\d\d\.\d\d)", nixpkgs_url or "")
+    return f"release-{match[1]}" if match else "master"
+
+
+def hm_url_branch(url: str | None) -> str:
+    """The branch a home-manager input URL names: `release-25.05`, else master."""
+    match = re.search(r"release-(\d\d\.\d\d)", url or "")
     return f"release-{match[1]}" if match else "master"
 
 
@@ -148,6 +154,9 @@ class FlakeEditor:
             head = host.call.function.split(".", 1)[0]
             if head in self.repo.inputs:
                 return head
+        used = hosts_nixpkgs(self.repo)
+        if used is not None:
+            return used
         if "nixpkgs" in self.repo.inputs:
             return "nixpkgs"
         for name, inp in self.repo.inputs.items():
@@ -305,10 +314,9 @@ class FlakeEditor:
     def _list_node(self, host: SystemConfig) -> Node | None:
         value = host.modules_value
         if isinstance(value, ListValue) and value.node is not None and value.source is self.src:
-            node = value.node
-            if node.type == "list_expression":
-                return node
-            lists = [n for n in _descendants(node) if n.type == "list_expression"]
+            # The last list the `++` chain itself is made of (`common ++ [ ... ]`), never a
+            # list inside one of its elements (`{ boot.kernelModules = [ ... ]; }`).
+            lists = _concatenated_lists(value.node, self.src.text)
             if lists:
                 return lists[-1]
         return None
@@ -648,14 +656,17 @@ class FlakeEditor:
         )
 
 
-def _descendants(node: Node) -> list[Node]:
-    out = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(reversed(n.children))
-    return out
+def _concatenated_lists(node: Node, text: bytes) -> list[Node]:
+    """The list literals `a ++ [ ... ] ++ ([ ... ])` is made of, in order."""
+    node = unparen(node)
+    if node.type == "list_expression":
+        return [node]
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if operator is not None and node_text(operator, text) == "++" and left and right:
+            return _concatenated_lists(left, text) + _concatenated_lists(right, text)
+    return []
 
 
 def _key(name: str) -> str:
