@@ -113,7 +113,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/hosts/desk/default.nix:7:5: HW001 `home/ham/features/git.nix` is a user file, imported here as a NixOS module\n"
+            "repo/hosts/desk/default.nix:7:5: HW001 error: `home/ham/features/git.nix` is a user file, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
@@ -130,11 +130,11 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/hosts/desk/default.nix:7:5: HW001 `users/ham.nix` is a file of user-level definitions only, imported here as a NixOS module\n"
+            "repo/hosts/desk/default.nix:7:5: HW001 error: `users/ham.nix` is a file of user-level definitions only, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
-            "repo/users/ham.nix:3:3: HW003 `programs.git` in a user file: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
+            "repo/users/ham.nix:3:3: HW003 warning: `programs.git` in a user file: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
             "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
-            "repo/users/ham.nix:4:3: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
+            "repo/users/ham.nix:4:3: HW002 error: `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "2 errors, 1 warning\n"
         ),
@@ -150,7 +150,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/flake.nix:25:11: HW001 `home/ham/features/cli.nix` is a user file, imported here as a NixOS module\n"
+            "repo/flake.nix:25:11: HW001 error: `home/ham/features/cli.nix` is a user file, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
@@ -180,7 +180,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/modules/system/users.nix:8:5: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
+            "repo/modules/system/users.nix:8:5: HW002 error: `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
@@ -196,7 +196,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/modules/system/users.nix:11:3: HW002 `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
+            "repo/modules/system/users.nix:11:3: HW002 error: `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
         ),
@@ -213,7 +213,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            "repo/hosts/desk/default.nix:13:3: HW003 `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
+            "repo/hosts/desk/default.nix:13:3: HW003 warning: `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
             "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config; `homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why\n"
             "0 errors, 1 warning\n"
         ),
@@ -242,11 +242,11 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/home/ham/features/cli.nix:11:3: HW004 `services.openssh` is a NixOS option: home-manager has no such option\n"
+            "repo/home/ham/features/cli.nix:11:3: HW004 error: `services.openssh` is a NixOS option: home-manager has no such option\n"
             "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
-            "repo/home/ham/features/cli.nix:15:3: HW004 `environment` is a NixOS option: home-manager has no such option\n"
+            "repo/home/ham/features/cli.nix:15:3: HW004 error: `environment` is a NixOS option: home-manager has no such option\n"
             "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
-            "repo/home/ham/features/cli.nix:16:3: HW004 home-manager has no option `foo`\n"
+            "repo/home/ham/features/cli.nix:16:3: HW004 error: home-manager has no option `foo`\n"
             "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
             "3 errors, 0 warnings\n"
         ),
@@ -269,15 +269,15 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/home/ham/features/cli.nix:11:3: HW004 home-manager has no option `programs.git.setings`\n"
+            "repo/home/ham/features/cli.nix:11:3: HW004 error: home-manager has no option `programs.git.setings`\n"
             "  hint: did you mean `programs.git.settings`?\n"
-            "repo/home/ham/features/cli.nix:12:3: HW004 home-manager has no option `programs.gti`\n"
+            "repo/home/ham/features/cli.nix:12:3: HW004 error: home-manager has no option `programs.gti`\n"
             "  hint: did you mean `programs.git`?\n"
-            "repo/home/ham/features/cli.nix:13:3: HW004 home-manager has no option `programs.zsh.oh-my-zsh.enabel`\n"
+            "repo/home/ham/features/cli.nix:13:3: HW004 error: home-manager has no option `programs.zsh.oh-my-zsh.enabel`\n"
             "  hint: did you mean `programs.zsh.oh-my-zsh.enable`?\n"
-            'repo/home/ham/features/cli.nix:14:3: HW004 home-manager has no option `home.file.".vimrc".sorce`\n'
+            'repo/home/ham/features/cli.nix:14:3: HW004 error: home-manager has no option `home.file.".vimrc".sorce`\n'
             '  hint: did you mean `home.file.".vimrc".source`?\n'
-            "repo/home/ham/features/cli.nix:15:3: HW004 home-manager removed `programs.thefuck`\n"
+            "repo/home/ham/features/cli.nix:15:3: HW004 error: home-manager removed `programs.thefuck`\n"
             "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
             "5 errors, 0 warnings\n"
         ),
@@ -348,7 +348,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: (STANDALONE, "")}),
         1,
         (
-            'repo/flake.nix:29:13: HW005 `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
+            'repo/flake.nix:29:13: HW005 error: `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
             '  hint: add `homeConfigurations."ham@desk"` so that `home-manager switch --flake .#ham@desk` works (`homeward add user`)\n'
             "1 error, 0 warnings\n"
         ),
@@ -357,9 +357,9 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ('homeConfigurations."ham@desk"', "homeConfigurations.ham")}),
         1,
         (
-            'repo/flake.nix:29:13: HW005 `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
+            'repo/flake.nix:29:13: HW005 error: `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
             '  hint: add `homeConfigurations."ham@desk"` so that `home-manager switch --flake .#ham@desk` works (`homeward add user`)\n'
-            'repo/flake.nix:34:32: HW005 `homeConfigurations."ham"` is not named `<user>@<host>`\n'
+            'repo/flake.nix:34:32: HW005 error: `homeConfigurations."ham"` is not named `<user>@<host>`\n'
             "  hint: rename it to `<user>@<host>` (the nixosConfigurations name of the host)\n"
             "2 errors, 0 warnings\n"
         ),
@@ -369,7 +369,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ('      inputs.nixpkgs.follows = "nixpkgs";\n', "")}),
         0,
         (
-            "repo/flake.nix:6:5: HW006 the `home-manager` input does not follow `nixpkgs`: it evaluates a second nixpkgs, and home-manager's packages can mismatch the system's\n"
+            "repo/flake.nix:6:5: HW006 warning: the `home-manager` input does not follow `nixpkgs`: it evaluates a second nixpkgs, and home-manager's packages can mismatch the system's\n"
             '  hint: add `inputs.nixpkgs.follows = "nixpkgs";` to the `home-manager` input\n'
             "0 errors, 1 warning\n"
         ),
@@ -379,9 +379,9 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({HOME: ('  home.stateVersion = "25.05";\n', "")}),
         1,
         (
-            "repo/flake.nix:29:13: HW007 `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
+            "repo/flake.nix:29:13: HW007 error: `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
             "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
-            'repo/flake.nix:34:39: HW007 `homeConfigurations."ham@desk"` does not set `home.stateVersion`\n'
+            'repo/flake.nix:34:39: HW007 error: `homeConfigurations."ham@desk"` does not set `home.stateVersion`\n'
             "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
             "2 errors, 0 warnings\n"
         ),
@@ -395,9 +395,9 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/flake.nix:29:13: HW007 `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
+            "repo/flake.nix:29:13: HW007 error: `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
             "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
-            "repo/flake.nix:37:32: HW012 cannot tell which module this is: `extraHomeModule` is not defined here\n"
+            "repo/flake.nix:37:32: HW012 warning: cannot tell which module this is: `extraHomeModule` is not defined here\n"
             "  hint: homeward reads module lists statically; write the path out\n"
             "1 error, 1 warning\n"
             "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
@@ -408,7 +408,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ("            home-manager.useGlobalPkgs = true;\n", "")}),
         0,
         (
-            "repo/hosts/desk/default.nix:13:3: HW008 `nixpkgs.config` does not apply to home-manager on `desk`: `home-manager.useGlobalPkgs` is not set\n"
+            "repo/hosts/desk/default.nix:13:3: HW008 warning: `nixpkgs.config` does not apply to home-manager on `desk`: `home-manager.useGlobalPkgs` is not set\n"
             "  hint: set `home-manager.useGlobalPkgs = true;` so that home-manager uses the host's pkgs\n"
             "0 errors, 1 warning\n"
         ),
@@ -426,7 +426,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/hosts/desk/default.nix:6:5: HW009 the import `hosts/desk/disks.nix` does not exist\n"
+            "repo/hosts/desk/default.nix:6:5: HW009 error: the import `hosts/desk/disks.nix` does not exist\n"
             "  hint: create the file or remove the import\n"
             "1 error, 0 warnings\n"
             "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
@@ -436,7 +436,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({"home/ham/features/old.nix": "{ ... }:\n{\n  programs.htop.enable = true;\n}\n"}),
         0,
         (
-            "repo/home/ham/features/old.nix:1:1: HW009 `home/ham/features/old.nix` is not imported by any configuration\n"
+            "repo/home/ham/features/old.nix:1:1: HW009 warning: `home/ham/features/old.nix` is not imported by any configuration\n"
             "  hint: import it from the user's `default.nix`, or delete it\n"
             "0 errors, 1 warning\n"
         ),
@@ -446,7 +446,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({CLI: ("    ripgrep\n", "    ripgrep\n    vim\n")}),
         0,
         (
-            "repo/home/ham/features/cli.nix:5:5: HW010 `vim` is in `home.packages` of `ham` and in `environment.systemPackages` of `desk` (hosts/desk/default.nix:16:5)\n"
+            "repo/home/ham/features/cli.nix:5:5: HW010 warning: `vim` is in `home.packages` of `ham` and in `environment.systemPackages` of `desk` (hosts/desk/default.nix:16:5)\n"
             "  hint: keep it in one place: `environment.systemPackages` for everyone, `home.packages` for the user\n"
             "0 errors, 1 warning\n"
         ),
@@ -467,7 +467,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            'repo/flake.nix:31:15: HW011 `home.sessionVariables.BROWSER` of `ham` on `desk` is `"firefox"` through home-manager\'s NixOS module but `"chromium"` in `homeConfigurations."ham@desk"` (flake.nix:42:13)\n'
+            'repo/flake.nix:31:15: HW011 warning: `home.sessionVariables.BROWSER` of `ham` on `desk` is `"firefox"` through home-manager\'s NixOS module but `"chromium"` in `homeConfigurations."ham@desk"` (flake.nix:42:13)\n'
             '  hint: import the same modules from `home-manager.users.<user>` and `homeConfigurations."<user>@<host>"`\n'
             "0 errors, 1 warning\n"
         ),
@@ -500,7 +500,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            "repo/hosts/desk/default.nix:7:5: HW012 cannot follow this import: `extraModule` is not a path homeward can follow\n"
+            "repo/hosts/desk/default.nix:7:5: HW012 warning: cannot follow this import: `extraModule` is not a path homeward can follow\n"
             "  hint: homeward reads imports statically; write the path out\n"
             "0 errors, 1 warning\n"
             "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
@@ -517,7 +517,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/modules/system/users.nix:4:15: HW013 import cycle: hosts/desk/default.nix → modules/system/users.nix → hosts/desk/default.nix\n"
+            "repo/modules/system/users.nix:4:15: HW013 error: import cycle: hosts/desk/default.nix → modules/system/users.nix → hosts/desk/default.nix\n"
             "  hint: remove one of the imports so that the files form a tree\n"
             "1 error, 0 warnings\n"
         ),
@@ -533,7 +533,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            "repo/hosts/desk/default.nix:5:5: HW014 the import `/etc/nixos/hardware-configuration.nix` is outside the repository: pure flake evaluation cannot read it\n"
+            "repo/hosts/desk/default.nix:5:5: HW014 warning: the import `/etc/nixos/hardware-configuration.nix` is outside the repository: pure flake evaluation cannot read it\n"
             "  hint: copy the file into the repository and import it from there\n"
             "0 errors, 1 warning\n"
         ),
@@ -543,7 +543,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({"hosts/desk/hardware-configuration.nix": ('fsType = "ext4";', 'fsType = "ext4"')}),
         1,
         (
-            "repo/hosts/desk/hardware-configuration.nix:8:20: HW015 `hosts/desk/hardware-configuration.nix` cannot be read: syntax error: expected `;` (skipped: desk)\n"
+            "repo/hosts/desk/hardware-configuration.nix:8:20: HW015 error: `hosts/desk/hardware-configuration.nix` cannot be read: syntax error: expected `;` (skipped: desk)\n"
             "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
             "1 error, 0 warnings\n"
             "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
@@ -562,7 +562,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/flake.nix:1:1: HW016 no host found: the outputs are built with snowfall-lib, whose hosts homeward does not find yet\n"
+            "repo/flake.nix:1:1: HW016 error: no host found: the outputs are built with snowfall-lib, whose hosts homeward does not find yet\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
             "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
@@ -572,7 +572,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: "{\n  outputs = { self }: { };\n}\n"}),
         1,
         (
-            "repo/flake.nix:1:1: HW016 no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or `homeConfigurations` that homeward can read\n"
+            "repo/flake.nix:1:1: HW016 error: no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or `homeConfigurations` that homeward can read\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
             "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
@@ -613,12 +613,14 @@ def test_legacy_example(
     out = capsys.readouterr().out
     assert code == 1
     assert (
-        "examples/legacy/hosts/nixos-desk/default.nix:7:5: HW001 `home/ham.nix` is a user file, "
+        "examples/legacy/hosts/nixos-desk/default.nix:7:5: HW001 error: `home/ham.nix` is a user file, "
         "imported here as a NixOS module\n"
     ) in out
-    assert "examples/legacy/home/ham.nix:16:3: HW002 `users.users.ham.packages` is set" in out
     assert (
-        "examples/legacy/modules/system/users.nix:13:5: HW002 `users.users.ham.packages` is set"
+        "examples/legacy/home/ham.nix:16:3: HW002 error: `users.users.ham.packages` is set" in out
+    )
+    assert (
+        "examples/legacy/modules/system/users.nix:13:5: HW002 error: `users.users.ham.packages` is set"
         in out
     )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from homeward import __version__
 from homeward.errors import Exit, HomewardError
+from homeward.render.console import COLOR_MODES, error, set_color_mode
 
 COMMANDS = {
     "init": "scaffold the home-manager layout in a directory; refuses to overwrite",
@@ -54,6 +55,23 @@ def _dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _common(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    """The flags every command takes; defaults only on the top-level parser."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if default else argparse.SUPPRESS,
+        help="show tracebacks and the commands run",
+    )
+    parser.add_argument(
+        "--color",
+        choices=COLOR_MODES,
+        default="auto" if default else argparse.SUPPRESS,
+        help="colour the output: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces "
+        "it), always or never (default: auto)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="homeward",
@@ -61,10 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 input cannot be handled",
     )
     parser.add_argument("--version", action="version", version=f"homeward {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and the commands run")
+    _common(parser, default=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Why: `--debug` and `--color` are accepted before and after the command, as ruff's and
+    # nh's are; the subcommand's copy only overrides the top-level one when it is given.
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common, default=False)
 
-    p = sub.add_parser("init", help=COMMANDS["init"], description=COMMANDS["init"])
+    def command(name: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=COMMANDS[name], description=COMMANDS[name], parents=[common]
+        )
+
+    p = command("init")
     _dir(p)
     p.add_argument("--user", help="the user (default: $USER)")
     p.add_argument("--host", help="the host (default: this machine's hostname)")
@@ -81,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="show what would be written, write nothing"
     )
 
-    p = sub.add_parser("migrate", help=COMMANDS["migrate"], description=COMMANDS["migrate"])
+    p = command("migrate")
     _dir(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -90,7 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--check", action="store_true", help="exit 1 if a migration is pending, else 0"
     )
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON (what moved, which files changed); "
+        "with --dry-run nothing is written",
+    )
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
     # Defaults are None so that homeward.toml's [migrate] table can fill them in.
     p.add_argument(
@@ -123,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(mkOutOfStoreSymlink; edits take effect at once) instead of the store copy",
     )
 
-    p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    p = command("check")
     _dir(p)
     p.add_argument(
         "files",
@@ -167,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is an error",
     )
 
-    p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
+    p = command("graph")
     _dir(p)
     p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     p.add_argument(
@@ -178,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write to FILE; .svg and .png are rendered with Graphviz `dot`",
     )
 
-    p = sub.add_parser("verify", help=COMMANDS["verify"], description=COMMANDS["verify"])
+    p = command("verify")
     _dir(p)
     p.add_argument(
         "--against",
@@ -196,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
-    p = sub.add_parser("switch", help=COMMANDS["switch"], description=COMMANDS["switch"])
+    p = command("switch")
     _dir(p)
     p.add_argument("--host", help="the host (default: this machine's hostname)")
     p.add_argument("--user", help="the user (default: $USER)")
@@ -208,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--nh", action="store_true", help="use `nh os switch` / `nh home switch` when installed"
     )
 
-    p = sub.add_parser("add", help=COMMANDS["add"], description=COMMANDS["add"])
+    p = command("add")
     p.add_argument("kind", choices=("feature", "host", "user"))
     p.add_argument("name", metavar="NAME")
     p.add_argument("--dir", type=Path, default=Path("."), help="the directory holding flake.nix")
@@ -252,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ns = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0)
+    set_color_mode(ns.color)
     if ns.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s")
     try:
@@ -261,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HomewardError as exc:
         if ns.debug:
             raise
-        print(exc.render(), file=sys.stderr)
+        error(exc.render())
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("homeward: interrupted; nothing was left half-written", file=sys.stderr)

@@ -65,8 +65,9 @@ def run(opts: Options) -> int:
         )
     changes = compute_changes(repo.root, plan)
     validate_changes(changes)
-    if opts.json:
-        console.print_json("migrate", plan_json(plan, changes, applied=writes and not plan.empty))
+    if opts.json and (plan.empty or not writes):
+        # Why: `--json` only changes the format; the JSON of a write is printed after the write.
+        console.print_json("migrate", plan_json(plan, changes, applied=False))
     if plan.empty:
         if not opts.json:
             for d in plan.diagnostics:
@@ -87,12 +88,21 @@ def run(opts: Options) -> int:
             console.out("dry run: nothing was written")
         return int(Exit.OK)
     apply_plan(repo.root, plan, validate=False)
-    if not opts.json:
+    if opts.json:
+        console.print_json("migrate", plan_json(plan, changes, applied=True))
+    else:
         moved_away = {c.moved_from for c in changes if c.moved_from is not None}
         count = sum(1 for c in changes if c.path not in moved_away)
         console.out(f"applied: {count} file{'s' if count != 1 else ''} changed")
         if any("home-manager input" in e.why for e in plan.edits):
-            console.out("flake.lock is now out of date: run `nix flake lock` (needs the network)")
+            if (repo.root / "flake.lock").is_file():
+                console.out(
+                    "flake.lock is now out of date: run `nix flake lock` (needs the network)"
+                )
+            else:
+                console.out(
+                    "pin the new home-manager input: run `nix flake lock` (needs the network)"
+                )
         console.out("next: review with `git diff`, then `homeward verify` and `homeward switch`")
     return int(Exit.OK)
 

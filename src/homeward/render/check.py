@@ -48,7 +48,7 @@ def summary(result: CheckResult) -> str:
 def text_lines(result: CheckResult, shown: Path) -> list[str]:
     lines: list[str] = []
     for d in result.diagnostics:
-        lines.append(f"{place(d, shown)}: {d.code} {d.message}")
+        lines.append(f"{place(d, shown)}: {d.code} {d.severity}: {d.message}")
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     lines.append(summary(result))
@@ -71,7 +71,10 @@ def print_text(result: CheckResult, shown: Path) -> None:
         color = "red" if d.severity is Severity.ERROR else "yellow"
         console.print(
             Text.assemble(
-                (f"{place(d, shown)}:", "bold"), " ", (d.code, f"bold {color}"), f" {d.message}"
+                (f"{place(d, shown)}:", "bold"),
+                " ",
+                (f"{d.code} {d.severity}:", f"bold {color}"),
+                f" {d.message}",
             )
         )
         if d.hint:

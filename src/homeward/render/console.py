@@ -17,18 +17,61 @@ if TYPE_CHECKING:
 JSON_VERSION = 1
 
 
+COLOR_MODES = ("auto", "always", "never")
+_color_mode = "auto"
+
+
+def set_color_mode(mode: str) -> None:
+    """`--color auto|always|never`, set once by `cli.main()` before a command runs."""
+    global _color_mode
+    if mode not in COLOR_MODES:
+        raise ValueError(mode)
+    _color_mode = mode
+
+
 def is_tty(stream: TextIO | None = None) -> bool:
+    """Whether `stream` is a terminal (progress bars); colour is `use_color`'s decision."""
     stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    try:
+        return stream.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """--color, then NO_COLOR and FORCE_COLOR when set and not empty (no-color.org), then a tty."""
+    if _color_mode != "auto":
+        return _color_mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return is_tty(stream)
 
 
 def rich_console(stderr: bool = False) -> Console | None:
-    """A rich Console when writing to a terminal, else None (callers print plain text)."""
-    if not is_tty(sys.stderr if stderr else sys.stdout):
+    """A rich Console when output is coloured, else None (callers print plain text)."""
+    stream = sys.stderr if stderr else sys.stdout
+    if not use_color(stream):
         return None
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    tty = is_tty(stream)
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        force_terminal=True,
+        no_color=False,
+        color_system="auto" if tty else "standard",
+    )
+
+
+def error(text: str) -> None:
+    """A `homeward: error: ...` message on stderr, `error:` in bold red when coloured."""
+    prefix = "homeward: error:"
+    if use_color(sys.stderr) and text.startswith(prefix):
+        text = f"homeward: \x1b[1;31merror:\x1b[0m{text[len(prefix) :]}"
+    err(text)
 
 
 def out(text: str = "") -> None:

@@ -43,8 +43,9 @@ def print_summary(plan: Plan, changes: list[FileChange]) -> None:
 
 
 def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[str, Any]:
+    """`pending`: a migration is still to be done after this run; `applied`: this run wrote it."""
     return {
-        "pending": not plan.empty,
+        "pending": not plan.empty and not applied,
         "applied": applied,
         "moved": [
             {

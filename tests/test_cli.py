@@ -1,0 +1,190 @@
+"""The command line as a NixOS user meets it: truthful flags, one rule for paths and colour.
+
+Each test names the item of issue 14 it pins down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.conftest import EXAMPLE, FIXTURES
+from tests.helpers import copy_tree, git, make_git_repo, tree_files
+
+MIGRATED = FIXTURES / "migrate" / "example" / "after"
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    return make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> Path:
+    return make_git_repo(copy_tree(MIGRATED, tmp_path / "repo"))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_in_tty(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
+    """Run homeward with stdout and stderr on a pseudo-terminal, as a user at a shell has it."""
+    leader, follower = pty.openpty()
+    p = subprocess.Popen(
+        [sys.executable, "-m", "homeward", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=cwd,
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return p.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+def tty_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(COLUMNS="100", TERM="xterm-256color", **extra)
+    return env
+
+
+# -- item 1: --json changes the output format only ------------------------------------------
+
+
+def test_migrate_json_applies_like_migrate_and_says_so(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.1): `--json` only changes the format; the JSON says what really happened."""
+    snapshot = tree_files(legacy)
+    code, out, _ = run_cli(capsys, "migrate", "--dry-run", "--json", str(legacy))
+    assert code == 0 and tree_files(legacy) == snapshot
+    data = json.loads(out)
+    assert data["pending"] is True and data["applied"] is False
+    code, out, _ = run_cli(capsys, "migrate", "--json", str(legacy))
+    assert code == 0
+    data = json.loads(out)
+    assert data["applied"] is True and data["pending"] is False
+    assert tree_files(legacy) != snapshot
+    code, out, _ = run_cli(capsys, "migrate", "--check", "--json", str(legacy))
+    assert code == 0 and json.loads(out)["pending"] is False
+
+
+def test_migrate_json_help_does_not_promise_a_plan_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Why (#14.1): the help said "print the plan as JSON" for a flag that applies."""
+    assert main(["migrate", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "print the plan as JSON" not in text
+    assert "--json print the result as JSON" in text
+
+
+# -- item 5: severity on every line ---------------------------------------------------------
+
+
+def test_piped_check_names_the_severity_of_each_finding(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.5): piped output never said which findings fail the run (statix: `Warning:`)."""
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert code == 1
+    findings = [line for line in out.splitlines() if ": HW" in line]
+    assert findings
+    for line in findings:
+        code_part = line.split(": HW", 1)[1]
+        assert code_part[3:].startswith((" error: ", " warning: ", " note: ")), line
+    assert any(" error: " in line for line in findings)
+
+
+# -- item 12: colour and flags --------------------------------------------------------------
+
+
+def test_color_flags_and_environment(
+    legacy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.12): FORCE_COLOR and --color always colour a pipe; --color never wins."""
+    monkeypatch.delenv("NO_COLOR")
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert "\x1b[" not in out
+    code, out, _ = run_cli(capsys, "--color", "always", "check", str(legacy))
+    assert "\x1b[" in out
+    code, out, _ = run_cli(capsys, "check", "--color=always", str(legacy))
+    assert "\x1b[" in out
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert "\x1b[" in out
+    code, out, _ = run_cli(capsys, "--color", "never", "check", str(legacy))
+    assert "\x1b[" not in out
+    code, out, err = run_cli(capsys, "--color", "sometimes", "check", str(legacy))
+    assert code == 2 and "sometimes" in err
+
+
+def test_empty_no_color_does_not_disable_colour_on_a_terminal(legacy: Path) -> None:
+    """Why (#14.12): no-color.org: NO_COLOR disables colour only when set and not empty."""
+    code, text = run_in_tty(["check", str(legacy)], tty_env(NO_COLOR=""))
+    assert code == 1 and "\x1b[" in text
+    code, text = run_in_tty(["check", str(legacy)], tty_env(NO_COLOR="1"))
+    assert code == 1 and "\x1b[" not in text
+
+
+def test_error_prefix_is_coloured_on_a_terminal(tmp_path: Path) -> None:
+    """Why (#14.12): `error:` stands out on a terminal, as in nix and cargo."""
+    code, text = run_in_tty(["check", str(tmp_path)], tty_env())
+    assert code == 3
+    assert "\x1b[" in text and "error:" in text
+
+
+def test_debug_is_accepted_after_the_subcommand(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.12): `homeward check --debug` was a usage error; only `homeward --debug check` ran."""
+    code, _, err = run_cli(capsys, "check", str(legacy), "--debug")
+    assert code == 1, err
+
+
+def test_git_status_is_untouched_by_dry_runs(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.1): a dry run in JSON writes nothing, not even the index."""
+    before = git(legacy, "status", "--porcelain")
+    run_cli(capsys, "migrate", "--dry-run", "--json", str(legacy))
+    assert git(legacy, "status", "--porcelain") == before
+
+
+# -- item 15: wording that tells the truth ---------------------------------------------------
+
+
+def test_no_flake_lock_is_not_called_out_of_date(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.15): "flake.lock is now out of date" was printed for a flake without a lock."""
+    (legacy / "flake.lock").unlink(missing_ok=True)
+    git(legacy, "commit", "-qam", "no lock", "--allow-empty")
+    code, out, _ = run_cli(capsys, "migrate", str(legacy))
+    assert code == 0
+    assert "flake.lock" not in out
+    assert "nix flake lock" in out
