@@ -188,3 +188,28 @@ def test_no_flake_lock_is_not_called_out_of_date(
     assert code == 0
     assert "flake.lock" not in out
     assert "nix flake lock" in out
+
+
+# -- item 2: homeward's own uncommitted writes are not "changes to protect" ------------------
+
+
+def test_add_right_after_init_and_twice_in_a_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.2): `add` after `init` was refused for init's own intent-to-add files."""
+    root = tmp_path / "cfg"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    code, _, err = run_cli(capsys, "init", str(root), "--user", "ham", "--host", "desk")
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "add", "feature", "media", str(root))
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "add", "feature", "games", str(root))
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "add", "user", "eve", str(root))
+    assert code == 0, err
+    # A change of the user's own, even in a file homeward wrote, is protected again.
+    with (root / "home/ham/features/media.nix").open("a") as f:
+        f.write("# mine\n")
+    code, _out, err = run_cli(capsys, "add", "feature", "mail", str(root))
+    assert code == 3 and "uncommitted changes" in err and "media.nix" in err

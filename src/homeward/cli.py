@@ -243,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("add")
     p.add_argument("kind", choices=("feature", "host", "user"))
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--dir", type=Path, default=Path("."), help="the directory holding flake.nix")
+    _dir(p)
+    # Why: `add` took `--dir` before DIR became positional as for every other command.
+    p.add_argument("--dir", dest="dir_flag", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--user", help="feature: whose (default: the only user); host: its users")
     p.add_argument(
         "--host", help="user: the hosts to put the user on (comma-separated; default: all)"
@@ -284,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ns = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0)
+    if getattr(ns, "dir_flag", None) is not None:
+        ns.dir = ns.dir_flag
     set_color_mode(ns.color)
     if ns.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s")

@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from homeward import proc
+from homeward.apply.own import homewards_own, record_written
 from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
 from homeward.errors import HomewardError
@@ -146,10 +147,21 @@ def ensure_clean(root: Path) -> None:
     """Refuse a dirty work tree: the user must be able to see and undo exactly what we did."""
     if git_root(root) is None:
         return
-    p = proc.run(["git", "status", "--porcelain", "--untracked-files=normal", "--", "."], cwd=root)
-    lines = [line for line in p.stdout.splitlines() if line.strip()] if p.ok else []
+    p = proc.run(
+        ["git", "status", "--porcelain", "-z", "--untracked-files=normal", "--", "."], cwd=root
+    )
+    entries: list[list[str]] = []  # the paths of each entry: a rename has two
+    fields = iter(p.stdout.split("\0") if p.ok else [])
+    for field in fields:
+        if len(field) > 3:
+            entries.append([field[3:]])
+            if field[0] in "RC":
+                entries[-1].append(next(fields, ""))
+    # Why: what an earlier homeward run wrote, unchanged since, is its own work, not the user's.
+    own = homewards_own(root, [path for entry in entries for path in entry])
+    lines = [entry[0] for entry in entries if not all(path in own for path in entry)]
     if lines:
-        first = lines[0][3:]
+        first = lines[0]
         count = len(lines)
         raise HomewardError(
             f"the git work tree has uncommitted changes ({count} path{'s' if count != 1 else ''}, e.g. `{first}`)",
@@ -208,6 +220,8 @@ def apply_plan(root: Path, plan: Plan, *, validate: bool = True) -> list[FileCha
     except BaseException:
         _rollback(root, backups, done_moves, in_git)
         raise
+    if in_git:
+        record_written(root, [*backups])
     return changes
 
 

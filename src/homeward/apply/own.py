@@ -1,0 +1,85 @@
+"""What homeward itself wrote and nobody has committed or changed since: not "changes to protect".
+
+A clean work tree is required so that the user can review and undo exactly what a run did. The
+files an earlier `init`, `add` or `migrate` wrote are that run's own, still uncommitted: refusing
+them made `add` right after `init`, or two `add`s in a row, fail. After every apply the SHA-256 of
+each path it wrote (or `null` for a path it removed) is recorded in the git dir
+(`.git/homeward/written.json`, never in the configuration directory, which a `path:` flake copies
+into the store); `ensure_clean` lets a dirty path pass while its bytes are still exactly those.
+A path the user edits afterwards is theirs again, and refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from homeward import proc
+
+RECORD = Path("homeward") / "written.json"
+
+
+def _git_paths(root: Path) -> tuple[Path, Path] | None:
+    """The work tree's top level and the git dir, both absolute; None outside git."""
+    p = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root)
+    if not p.ok:
+        return None
+    lines = p.stdout.splitlines()
+    if len(lines) != 2:
+        return None
+    return Path(lines[0]), Path(lines[1])
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _load(git_dir: Path) -> dict[str, str | None]:
+    try:
+        data = json.loads((git_dir / RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v if isinstance(v, str) else None for k, v in data.items()}
+
+
+def record_written(root: Path, paths: Iterable[Path]) -> None:
+    """Remember the bytes now at `paths` (relative to `root`) as homeward's own writes."""
+    where = _git_paths(root)
+    if where is None:
+        return
+    top, git_dir = where
+    record = _load(git_dir)
+    base = root.resolve()
+    for rel in paths:
+        absolute = base / rel
+        record[absolute.relative_to(top).as_posix()] = _digest(absolute)
+    target = git_dir / RECORD
+    try:
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, target)
+    except OSError:  # only a convenience: without it the next run asks for a commit
+        return
+
+
+def homewards_own(root: Path, dirty: Iterable[str]) -> set[str]:
+    """Of the dirty paths (relative to the top level), those still exactly as homeward left them."""
+    where = _git_paths(root)
+    if where is None:
+        return set()
+    top, git_dir = where
+    record = _load(git_dir)
+    own: set[str] = set()
+    for rel in dirty:
+        if rel in record and record[rel] == _digest(top / rel):
+            own.add(rel)
+    return own
