@@ -213,3 +213,96 @@ def test_add_right_after_init_and_twice_in_a_row(
         f.write("# mine\n")
     code, _out, err = run_cli(capsys, "add", "feature", "mail", str(root))
     assert code == 3 and "uncommitted changes" in err and "media.nix" in err
+
+
+# -- item 6: one rule for places and paths --------------------------------------------------
+
+
+def test_a_definition_is_at_its_first_token_everywhere(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.6): check said `home/ham.nix:4:3`, the migrate table `:5`, its JSON `5:5`."""
+    _, out, _ = run_cli(capsys, "check", str(legacy))
+    assert f"{legacy}/home/ham.nix:4:3: HW003" in out
+    _, out, _ = run_cli(capsys, "migrate", "--dry-run", "--json", str(legacy))
+    git_moved = next(m for m in json.loads(out)["moved"] if m["definition"] == "programs.git")
+    assert (git_moved["from"]["line"], git_moved["from"]["col"]) == (4, 3)
+    _, out, _ = run_cli(capsys, "migrate", "--dry-run", str(legacy))
+    assert f"{legacy}/home/ham.nix:4:3" in out
+
+
+def test_paths_open_from_where_the_command_ran(
+    legacy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.6): migrate printed paths relative to DIR, which do not open from the cwd."""
+    monkeypatch.chdir(legacy.parent)
+    _, out, _ = run_cli(capsys, "migrate", "--dry-run", "repo")
+    assert "repo/home/ham.nix:4:3" in out
+    assert "repo/home/ham/features/git.nix" in out
+    assert "repo/modules/system/users.nix" in out
+    assert " home/ham.nix:" not in out
+
+
+def test_a_missing_directory_is_named_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    """Why (#14.6): `check /nonexistent` said "`nonexistent` is not a directory"."""
+    code, _, err = run_cli(capsys, "check", "/nonexistent/cfg")
+    assert code == 3 and "`/nonexistent/cfg` is not a directory" in err
+
+
+def test_commands_find_the_flake_above_a_subdirectory(
+    legacy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.6): run from `hosts/`, no command looked upward for flake.nix (nix does)."""
+    monkeypatch.chdir(legacy / "hosts")
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    assert "../home/ham.nix:4:3: HW003" in out
+    code, out, _ = run_cli(capsys, "switch", "--dry-run", "--host", "nixos-desk", "--system-only")
+    assert code == 0 and f"{legacy}#nixos-desk" in out
+
+
+def test_no_flake_above_outside_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why (#14.6): the upward search stays inside the git work tree, as nix's does."""
+    (tmp_path / "flake.nix").write_text("{ outputs = _: { }; }\n")
+    (tmp_path / "sub").mkdir()
+    code, _, err = run_cli(capsys, "check", str(tmp_path / "sub"))
+    assert code == 3 and "no flake.nix" in err
+
+
+# -- item 9: graph -o says what it writes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x.pdf", "graph"])
+def test_graph_output_with_an_unknown_extension_is_a_usage_error(
+    migrated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Why (#14.9): `-o x.pdf` (or no extension) silently wrote Mermaid into the file."""
+    target = tmp_path / name
+    code, _, err = run_cli(capsys, "graph", str(migrated), "-o", str(target))
+    assert code == 2 and not target.exists()
+    assert ".svg" in err and ".mmd" in err
+
+
+def test_graph_format_conflicting_with_the_extension_is_a_usage_error(
+    migrated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.9): `--format dot -o y.svg` ignored `--format`."""
+    target = tmp_path / "y.svg"
+    code, _, err = run_cli(capsys, "graph", str(migrated), "--format", "dot", "-o", str(target))
+    assert code == 2 and not target.exists() and "--format dot" in err
+    code, _, err = run_cli(
+        capsys, "graph", str(migrated), "--format", "dot", "-o", str(tmp_path / "y.gv")
+    )
+    assert code == 0, err
+
+
+def test_missing_graphviz_hint_offers_nix_shell(
+    migrated: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Why (#14.9): a NixOS user gets Graphviz with nix, not apt-get."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    code, _, err = run_cli(capsys, "graph", str(migrated), "-o", str(tmp_path / "g.svg"))
+    assert code == 3 and "nix shell nixpkgs#graphviz" in err

@@ -201,7 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("graph")
     _dir(p)
-    p.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
+    p.add_argument(
+        "--format",
+        choices=("mermaid", "dot", "json"),
+        default=None,
+        help="the text written to stdout (default: mermaid); with -o, the extension chooses",
+    )
     p.add_argument(
         "-o",
         "--output",

@@ -76,18 +76,20 @@ def run(opts: Options) -> int:
         if changed:
             result, _ = _lint(opts, codes)  # what remains
 
+    from homeward.model.repo import shown_root
     from homeward.render import check as output
 
+    shown = shown_root(opts.dir, result.root)
     if opts.format == "json":
         from homeward.render.console import print_json
 
-        print_json("check", output.json_payload(result, opts.dir))
+        print_json("check", output.json_payload(result, shown))
     elif opts.format == "sarif":
         from homeward.render.console import out
 
-        out(json.dumps(output.sarif_log(result, opts.dir), indent=2))
+        out(json.dumps(output.sarif_log(result, shown), indent=2))
     else:
-        output.print_text(result, opts.dir)
+        output.print_text(result, shown)
     return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
 
 

@@ -34,7 +34,7 @@ DOT_TIMEOUT = 120.0
 @dataclass(frozen=True, slots=True)
 class Options:
     dir: Path = Path(".")
-    format: str = GraphFormat.MERMAID.value
+    format: str | None = None  # None: Mermaid on stdout, or as -o FILE's extension says
     output: Path | None = None
 
 
@@ -48,14 +48,24 @@ def run(opts: Options) -> int:
         err(f"homeward: note: {where}{problem.message}")
     graph = build_graph(repo)
     if opts.output is None:
-        out(render_graph(graph, GraphFormat(opts.format)).rstrip("\n"))
+        out(render_graph(graph, GraphFormat(opts.format or "mermaid")).rstrip("\n"))
         return 0
     suffix = opts.output.suffix.lower()
     if suffix in _IMAGE_SUFFIXES:
+        if opts.format is not None:
+            raise _conflict(opts.format, opts.output)
         data = render_image(to_dot(graph), _IMAGE_SUFFIXES[suffix])
-    else:
-        fmt = _TEXT_SUFFIXES.get(suffix, GraphFormat(opts.format))
+    elif suffix in _TEXT_SUFFIXES:
+        fmt = _TEXT_SUFFIXES[suffix]
+        if opts.format is not None and GraphFormat(opts.format) is not fmt:
+            raise _conflict(opts.format, opts.output)
         data = render_graph(graph, fmt).encode()
+    else:
+        raise UsageError(
+            f"cannot tell what to write to `{opts.output}` from its extension",
+            hint="use .svg or .png (drawn by Graphviz), .mmd (Mermaid), .dot or .gv (DOT), "
+            "or .json",
+        )
     write_output(opts.output, data)
     out(f"wrote {opts.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0
@@ -65,14 +75,21 @@ def _shown(directory: Path, at: Location) -> Location:
     return at if at.path.is_absolute() else Location(directory / at.path, at.line, at.col)
 
 
+def _conflict(fmt: str, output: Path) -> UsageError:
+    return UsageError(
+        f"--format {fmt} does not match the extension of `{output}`",
+        hint="leave out --format: the extension of -o chooses what is written",
+    )
+
+
 def render_image(dot_text: str, image_format: str) -> bytes:
     """Draw DOT text with Graphviz; a clear error when `dot` is missing or fails."""
     dot = proc.which("dot")
     if dot is None:
         raise HomewardError(
             f"Graphviz `dot` is not installed; it is needed to draw a .{image_format}",
-            hint="install Graphviz (on Debian: `apt-get install graphviz`), "
-            "or write the text with `-o graph.dot` or `-o graph.mmd`",
+            hint="run it with Graphviz at hand: `nix shell nixpkgs#graphviz -c homeward graph "
+            f"-o graph.{image_format}`, or write text with `-o graph.dot` or `-o graph.mmd`",
         )
     with tempfile.TemporaryDirectory(prefix="homeward-graph-") as tmp:
         target = Path(tmp) / f"graph.{image_format}"

@@ -39,7 +39,7 @@ def run(opts: Options) -> int:
     from homeward.config import load_config
     from homeward.knowledge.mapping import Feature
     from homeward.model.index import build_index
-    from homeward.model.repo import load_repo
+    from homeward.model.repo import load_repo, shown_root
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
     from homeward.render.plan import plan_json, print_summary
@@ -48,6 +48,7 @@ def run(opts: Options) -> int:
         raise UsageError("--user and --out-of-store go with --adopt-dotfiles")
     config = load_config(opts.dir)
     repo = load_repo(opts.dir)
+    shown = shown_root(opts.dir, repo.root)
     writes = not (opts.dry_run or opts.check)
     if writes and not opts.allow_dirty:
         ensure_clean(repo.root)
@@ -76,11 +77,11 @@ def run(opts: Options) -> int:
         return int(Exit.OK)
     if opts.check:
         if not opts.json:
-            print_summary(plan, changes)
+            print_summary(plan, changes, shown)
             console.out("a migration is pending: run `homeward migrate`")
         return int(Exit.FINDINGS)
     if not opts.json:
-        print_summary(plan, changes)
+        print_summary(plan, changes, shown)
     if opts.dry_run:
         if not opts.json:
             console.out("")

@@ -353,14 +353,21 @@ NO_FLAKE_HINT = "see `homeward init`"
 
 
 def find_flake(directory: Path) -> Path:
+    """`directory`'s flake.nix, or, as nix does, the nearest one above it in the same git work
+    tree (run from `hosts/desk/`, the flake is the repository's)."""
+    given = directory
     directory = directory.resolve()
     if not directory.is_dir():
         raise HomewardError(
-            f"`{directory.name}` is not a directory", hint="give the directory that holds flake.nix"
+            f"`{given}` is not a directory", hint="give the directory that holds flake.nix"
         )
     flake = directory / "flake.nix"
     if flake.is_file():
         return flake
+    above = _between(directory, _work_tree_top(directory))
+    for parent in above:
+        if (parent / "flake.nix").is_file():
+            return parent / "flake.nix"
     nested = sorted(p.parent.relative_to(directory) for p in directory.glob("*/flake.nix"))
     hint = NO_FLAKE_HINT
     if nested:
@@ -369,6 +376,29 @@ def find_flake(directory: Path) -> Path:
         f"no flake.nix in {_shown_dir(directory)}; homeward works on flake-based configurations",
         hint=hint,
     )
+
+
+def shown_root(given: Path, root: Path) -> Path:
+    """The flake's directory as paths under it open from the cwd: as the user named it, or
+    relative to the cwd when homeward found the flake above the directory given."""
+    if given.resolve() == root.resolve():
+        return given
+    return Path(os.path.relpath(root))
+
+
+def _work_tree_top(directory: Path) -> Path | None:
+    """The top of the git work tree holding `directory` (where `.git` is), None outside git."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _between(directory: Path, top: Path | None) -> list[Path]:
+    """The directories above `directory` up to `top` inclusive; none outside git."""
+    if top is None or top == directory:
+        return []
+    return [p for p in directory.parents if p == top or top in p.parents]
 
 
 def _shown_dir(directory: Path) -> str:

@@ -824,7 +824,13 @@ class Planner:
             )
             note = ", ".join(f"{a} → {renames[a]}" for a in used)
             self.ledger.append(
-                Moved(what, first.location, Path(dest.path), ".".join(chunk.home_path), note)
+                Moved(
+                    what,
+                    first.location_of(depth),
+                    Path(dest.path),
+                    ".".join(chunk.home_path),
+                    note,
+                )
             )
         if row.needs_shell:
             up.needs_shell = True

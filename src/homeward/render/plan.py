@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeward.render import console
@@ -10,11 +11,12 @@ if TYPE_CHECKING:
     from homeward.plan.types import FileChange, Plan
 
 
-def print_summary(plan: Plan, changes: list[FileChange]) -> None:
+def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")) -> None:
+    """The ledger and the files; paths under `shown`, the directory as the user can open it."""
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
     for m in plan.ledger:
-        key = (m.what, f"{m.origin.path}:{m.origin.line}", m.as_, m.note)
-        grouped.setdefault(key, []).append(str(m.target))
+        key = (m.what, f"{shown / m.origin.path}:{m.origin.line}:{m.origin.col}", m.as_, m.note)
+        grouped.setdefault(key, []).append(str(shown / m.target))
     rows = [
         [what, origin, ", ".join(targets), as_ + (f" ({note})" if note else "")]
         for (what, origin, as_, note), targets in grouped.items()
@@ -34,7 +36,8 @@ def print_summary(plan: Plan, changes: list[FileChange]) -> None:
         )
         if kind == "deleted" and any(o.moved_from == c.path for o in changes):
             continue
-        files.append([kind, str(c.path) + (f" (from {c.moved_from})" if c.moved_from else "")])
+        moved = f" (from {shown / c.moved_from})" if c.moved_from else ""
+        files.append([kind, str(shown / c.path) + moved])
     if files:
         console.out("")
         console.table(["change", "file"], files, title="files")

@@ -95,6 +95,20 @@ class Definition:
     def location(self) -> Location:
         return self.source.location(self.binding.start_byte)
 
+    def location_of(self, depth: int) -> Location:
+        """Where the binding that writes the first `depth` names of `path` starts.
+
+        `programs.git = { enable = true; }` defines `programs.git.enable` at `enable`, but the
+        definition `programs.git` starts at `programs`: the first token, as `check` shows it.
+        """
+        written = -self.skipped
+        for step in self.steps:
+            if step.kind is StepKind.BINDING:
+                written += len(step.names)
+                if written >= depth:
+                    return self.source.location(step.node.start_byte)
+        return self.location
+
     def under(self, prefix: tuple[str, ...]) -> bool:
         return self.path[: len(prefix)] == prefix
 
