@@ -5,6 +5,7 @@ Each test names the item of issue 14 it pins down.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pty
@@ -306,3 +307,82 @@ def test_missing_graphviz_hint_offers_nix_shell(
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     code, _, err = run_cli(capsys, "graph", str(migrated), "-o", str(tmp_path / "g.svg"))
     assert code == 3 and "nix shell nixpkgs#graphviz" in err
+
+
+# -- item 13: consistency -------------------------------------------------------------------
+
+
+def _actions(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Action]]:
+    found: list[tuple[str, argparse.Action]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += [(f"{name} {a.dest}", a) for a in sub._actions]
+        else:
+            found.append((action.dest, action))
+    return found
+
+
+def test_every_option_has_help() -> None:
+    """Why (#14.13): `check --format` and others had no help text."""
+    from homeward.cli import build_parser
+
+    missing = [
+        name
+        for name, action in _actions(build_parser())
+        if not action.help and action.dest not in ("help", "command")
+    ]
+    assert missing == []
+
+
+def test_init_dir_help_says_what_init_does_with_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """Why (#14.13): init's DIR help said "the directory holding flake.nix"; init creates it."""
+    main(["init", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "holding flake.nix" not in text
+    assert "DIR the directory to create the layout in" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "feature", "x", "--user", "nobody"],
+        ["add", "host", "srv", "--user", "nobody"],
+        ["add", "user", "bob", "--host", "nowhere"],
+        ["switch", "--host", "nowhere", "--dry-run"],
+        ["switch", "--host", "nixos-desk", "--user", "nobody", "--dry-run", "--home"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_an_unknown_host_or_user_is_a_usage_error_everywhere(
+    migrated: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """Why (#14.13): DESIGN's table: unknown host or user is exit 2; `add` said 3."""
+    code, _, err = run_cli(capsys, *args[:3], str(migrated), *args[3:])
+    assert code == 2, err
+
+
+def test_json_on_add_init_and_switch(
+    migrated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.13): `--json` existed on migrate, check and verify only."""
+    code, out, err = run_cli(capsys, "add", "feature", "media", str(migrated), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "add" and data["applied"] is True
+    assert {"path": "home/ham/features/media.nix", "change": "new"} in data["files"]
+    code, out, err = run_cli(
+        capsys, "init", str(tmp_path / "new"), "--user", "u", "--host", "h", "--json", "--dry-run"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "init" and data["applied"] is False
+    assert not (tmp_path / "new").exists()
+    assert {"path": "flake.nix", "change": "new"} in data["files"]
+    code, out, err = run_cli(
+        capsys, "switch", str(migrated), "--host", "nixos-desk", "--dry-run", "--json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "switch" and data["ran"] is False
+    assert data["steps"][0]["argv"][-2:] == ["--flake", f"{migrated}#nixos-desk"]

@@ -3,6 +3,7 @@ on PATH (nothing is rebuilt)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
@@ -54,14 +55,12 @@ def flake(tmp_path: Path) -> Path:
     return copy_tree(FIXTURES / "migrated", tmp_path / "config")
 
 
-def test_runs_both_commands(tools: Path, flake: Path) -> None:
-    """Why: the two rebuild commands of the layout, host from the hostname (short form), user
-    from $USER, sudo for nixos-rebuild, -b with the flake's backupFileExtension."""
+def test_runs_the_hosts_rebuild_only(tools: Path, flake: Path) -> None:
+    """Why (#14.14): the host's rebuild activates the homes home-manager's NixOS module wires;
+    a standalone `home-manager switch` after it was double work, and its generations fought the
+    module's (changes reverting after reboot). Host from the hostname (short form), sudo."""
     assert main(["switch", str(flake)]) == 0
-    assert calls(tools) == [
-        ["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"],
-        ["home-manager", "switch", "--flake", f"{flake}#ham@desk", "-b", "hm-backup"],
-    ]
+    assert calls(tools) == [["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"]]
 
 
 def test_dry_run_prints_and_runs_nothing(
@@ -69,10 +68,7 @@ def test_dry_run_prints_and_runs_nothing(
 ) -> None:
     assert main(["switch", str(flake), "--host", "laptop", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [
-        shlex.join(["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#laptop"]),
-        shlex.join(["home-manager", "switch", "--flake", f"{flake}#ham@laptop", "-b", "hm-backup"]),
-    ]
+    assert out == [shlex.join(["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#laptop"])]
     assert calls(tools) == []
 
 
@@ -87,7 +83,7 @@ def test_home_only_with_backup_extension_from_the_flake(tools: Path, flake: Path
     extension the flake already chose for the NixOS module."""
     text = (flake / "flake.nix").read_text().replace('"hm-backup"', '"before-hm"')
     (flake / "flake.nix").write_text(text)
-    assert main(["switch", str(flake), "--home-only", "--user", "ham", "--host", "laptop"]) == 0
+    assert main(["switch", str(flake), "--home", "--user", "ham", "--host", "laptop"]) == 0
     assert calls(tools) == [
         ["home-manager", "switch", "--flake", f"{flake}#ham@laptop", "-b", "before-hm"],
     ]
@@ -95,8 +91,9 @@ def test_home_only_with_backup_extension_from_the_flake(tools: Path, flake: Path
 
 def test_nh(tools: Path, flake: Path) -> None:
     assert main(["switch", str(flake), "--nh"]) == 0
-    assert calls(tools) == [
-        ["nh", "os", "switch", str(flake), "--hostname", "desk"],
+    assert calls(tools) == [["nh", "os", "switch", str(flake), "--hostname", "desk"]]
+    assert main(["switch", str(flake), "--nh", "--home", "--user", "ham"]) == 0
+    assert calls(tools)[1:] == [
         [
             "nh",
             "home",
@@ -132,14 +129,13 @@ def test_missing_host_is_refused(
 def test_missing_home_output_is_refused(
     tools: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Why: a module-only layout has no `U@H`: refuse, and say --system-only."""
+    """Why: a module-only layout has no `U@H`: --home is refused; the rebuild runs alone."""
     legacy = copy_tree(FIXTURES / "legacy", tmp_path / "legacy")
-    assert main(["switch", str(legacy)]) == 2
+    assert main(["switch", str(legacy), "--home"]) == 2
     err = capsys.readouterr().err
     assert 'the flake has no `homeConfigurations."ham@desk"`' in err
-    assert "--system-only" in err
     assert calls(tools) == []
-    assert main(["switch", str(legacy), "--system-only"]) == 0
+    assert main(["switch", str(legacy)]) == 0
     assert calls(tools) == [["sudo", "nixos-rebuild", "switch", "--flake", f"{legacy}#desk"]]
 
 
@@ -147,6 +143,7 @@ def test_failure_stops_before_home_manager(
     tools: Path, flake: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("HOMEWARD_TEST_EXIT_sudo", "4")
+    unwire_ham(flake, "desk")
     assert main(["switch", str(flake)]) == 3
     assert "failed (exit 4)" in capsys.readouterr().err
     assert calls(tools) == [["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"]]
@@ -155,6 +152,86 @@ def test_failure_stops_before_home_manager(
 def test_missing_program(tools: Path, flake: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tools.parent / "bin" / "home-manager").unlink()
     os.environ["PATH"] = str(tools.parent / "bin")
-    assert main(["switch", str(flake)]) == 3
+    assert main(["switch", str(flake), "--home"]) == 3
     assert "`home-manager` is not installed" in capsys.readouterr().err
     assert calls(tools) == []  # nothing runs when one of the commands cannot
+
+
+def unwire_ham(flake: Path, host: str) -> None:
+    """Drop `home-manager.users.ham` from `host`'s modules: ham's home there is standalone only."""
+    text = (flake / "flake.nix").read_text()
+    line = f"            home-manager.users.ham = import ./home/ham/{host}.nix;\n"
+    assert line in text
+    (flake / "flake.nix").write_text(text.replace(line, ""))
+
+
+def test_a_user_the_host_does_not_wire_gets_the_standalone_switch(tools: Path, flake: Path) -> None:
+    """Why (#14.14): where the NixOS module does not activate the home, the standalone does."""
+    unwire_ham(flake, "desk")
+    assert main(["switch", str(flake)]) == 0
+    assert calls(tools) == [
+        ["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"],
+        ["home-manager", "switch", "--flake", f"{flake}#ham@desk", "-b", "hm-backup"],
+    ]
+    assert main(["switch", str(flake), "--system-only"]) == 0
+    assert calls(tools)[2:] == [["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"]]
+
+
+@pytest.mark.parametrize("action", ["boot", "test", "build"])
+def test_actions_and_arguments_after_the_double_dash(tools: Path, flake: Path, action: str) -> None:
+    """Why (#14.14): nixos-rebuild's boot/test/build, and extra arguments passed through."""
+    assert main(["switch", str(flake), "--action", action, "--", "--show-trace"]) == 0
+    rebuild = ["nixos-rebuild", action, "--flake", f"{flake}#desk", "--show-trace"]
+    assert calls(tools) == [rebuild if action == "build" else ["sudo", *rebuild]]
+
+
+def test_double_dash_is_for_switch_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", ".", "--", "--show-trace"]) == 2
+    assert "only for `switch`" in capsys.readouterr().err
+
+
+@pytest.fixture
+def running_system(tmp_path: Path, tools: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in /run/current-system, and a recording `nix` that "builds" a new one."""
+    current = tmp_path / "current-system"
+    current.mkdir()
+    monkeypatch.setattr("homeward.commands.switch.CURRENT_SYSTEM", str(current))
+    bin_dir = tools.parent / "bin"
+    nix = bin_dir / "nix"
+    nix.write_text(RECORDER.replace("sys.exit(", "print('/nix/store/new-system'); sys.exit("))
+    nix.chmod(0o755)
+    return current
+
+
+def test_closure_diff_and_ask_before_activating(
+    running_system: Path,
+    tools: Path,
+    flake: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Why (#14.14): like nh, show what changes (nvd when installed) and --ask to confirm."""
+    nvd = tools.parent / "bin" / "nvd"
+    nvd.write_text(RECORDER)
+    nvd.chmod(0o755)
+    toplevel = f"{flake}#nixosConfigurations.desk.config.system.build.toplevel"
+    build = ["nix", "--extra-experimental-features", "nix-command flakes", "build"]
+    build += ["--no-link", "--print-out-paths", toplevel]
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert main(["switch", str(flake), "--ask"]) == 0
+    assert calls(tools) == [build, ["nvd", "diff", str(running_system), "/nix/store/new-system"]]
+    assert "nothing was activated" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert main(["switch", str(flake), "--ask"]) == 0
+    assert calls(tools)[-1] == ["sudo", "nixos-rebuild", "switch", "--flake", f"{flake}#desk"]
+    nvd.unlink()
+    assert main(["switch", str(flake)]) == 0
+    assert calls(tools)[-2] == [
+        "nix",
+        "--extra-experimental-features",
+        "nix-command flakes",
+        "store",
+        "diff-closures",
+        str(running_system),
+        "/nix/store/new-system",
+    ]

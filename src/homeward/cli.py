@@ -44,14 +44,16 @@ EXIT_CODES = (
 """The exit codes every command shares (README), for the man page."""
 
 
-def _dir(parser: argparse.ArgumentParser) -> None:
+def _dir(
+    parser: argparse.ArgumentParser,
+    help: str = "the directory holding flake.nix, or one below it (default: the current directory)",
+) -> None:
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help=help)
+
+
+def _json(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "dir",
-        nargs="?",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="the directory holding flake.nix (default: the current directory)",
+        "--json", action="store_true", help=f"print {what} as JSON (a versioned envelope)"
     )
 
 
@@ -92,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = command("init")
-    _dir(p)
+    _dir(p, "the directory to create the layout in (default: the current directory)")
     p.add_argument("--user", help="the user (default: $USER)")
     p.add_argument("--host", help="the host (default: this machine's hostname)")
     p.add_argument(
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry-run", action="store_true", help="show what would be written, write nothing"
     )
+    _json(p, "the files created (with --dry-run: that would be)")
 
     p = command("migrate")
     _dir(p)
@@ -164,7 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="ignored (pre-commit passes changed files): the whole flake is always checked",
     )
-    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text (default), JSON (a versioned envelope) or SARIF 2.1.0 for code scanning",
+    )
     p.add_argument(
         "--select", default="", metavar="CODES", help="only these rules (comma-separated)"
     )
@@ -238,16 +246,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="the host (default: this machine's hostname)")
     p.add_argument("--user", help="the user (default: $USER)")
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
-    only = p.add_mutually_exclusive_group()
-    only.add_argument("--system-only", action="store_true", help="only nixos-rebuild")
-    only.add_argument("--home-only", action="store_true", help="only home-manager")
     p.add_argument(
-        "--nh", action="store_true", help="use `nh os switch` / `nh home switch` when installed"
+        "--action",
+        choices=("switch", "boot", "test", "build"),
+        default="switch",
+        help="as nixos-rebuild: activate now and at boot (switch, default), at the next boot, "
+        "now only (test), or only build",
     )
+    only = p.add_mutually_exclusive_group()
+    only.add_argument(
+        "--home",
+        "--home-only",
+        dest="home",
+        action="store_true",
+        help="only the standalone `home-manager switch` for USER@HOST (without it, the host's "
+        "rebuild activates the homes it wires; a user it does not wire gets the standalone "
+        "switch too)",
+    )
+    only.add_argument(
+        "--system-only",
+        action="store_true",
+        help="only the host's rebuild, even for a user the host does not wire",
+    )
+    p.add_argument(
+        "--ask",
+        action="store_true",
+        help="show the closure difference (nvd, dix or nix store diff-closures) and ask before "
+        "activating",
+    )
+    p.add_argument("--nh", action="store_true", help="use `nh os` / `nh home` when installed")
+    _json(p, "the commands (and whether they ran); their own output goes to stderr")
+    p.epilog = "arguments after `--` are passed to the rebuild commands (e.g. -- --show-trace)"
 
     p = command("add")
-    p.add_argument("kind", choices=("feature", "host", "user"))
-    p.add_argument("name", metavar="NAME")
+    p.add_argument(
+        "kind",
+        choices=("feature", "host", "user"),
+        help="a feature file under home/USER/features/, a host, or a user",
+    )
+    p.add_argument("name", metavar="NAME", help="the name of the feature, host or user")
     _dir(p)
     # Why: `add` took `--dir` before DIR became positional as for every other command.
     p.add_argument("--dir", dest="dir_flag", type=Path, default=None, help=argparse.SUPPRESS)
@@ -261,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry-run", action="store_true", help="print the plan and a diff; write nothing"
     )
+    _json(p, "the files changed (with --dry-run: that would be)")
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
 
     p = sub.add_parser("rule", help=COMMANDS["rule"], description=COMMANDS["rule"])
@@ -287,10 +325,19 @@ def _options(module: object, ns: argparse.Namespace) -> object:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Why: `homeward switch -- --show-trace` passes what follows `--` to the rebuild, as nh does.
+    extra: tuple[str, ...] = ()
+    if "--" in args:
+        at = args.index("--")
+        args, extra = args[:at], tuple(args[at + 1 :])
     try:
-        ns = parser.parse_args(argv)
+        ns = parser.parse_args(args)
+        if extra and ns.command != "switch":
+            parser.error(f"arguments after `--` are only for `switch`: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0)
+    ns.extra_args = extra
     if getattr(ns, "dir_flag", None) is not None:
         ns.dir = ns.dir_flag
     set_color_mode(ns.color)

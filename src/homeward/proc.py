@@ -43,10 +43,12 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     capture: bool = True,
+    to_stderr: bool = False,
 ) -> Completed:
     """Run argv (a list, never a shell string) and return what it said; never raises on failure.
 
-    `capture=False` lets the program talk to the terminal (for `switch`).
+    `capture=False` lets the program talk to the terminal (for `switch`); `to_stderr` then sends
+    its stdout to stderr, keeping stdout for homeward's own `--json`.
     """
     log.debug("$ %s", shlex.join(argv))
     data: bytes | None
@@ -58,6 +60,7 @@ def run(
             input=data,
             env=dict(env) if env is not None else None,
             capture_output=capture,
+            stdout=2 if to_stderr and not capture else None,  # fd 2: stderr, even when replaced
             check=False,
             timeout=timeout,
         )

@@ -18,6 +18,7 @@ class Options:
     system: str | None = None
     dry_run: bool = False
     allow_dirty: bool = False
+    json: bool = False
 
 
 def run(opts: Options) -> int:
@@ -32,6 +33,19 @@ def run(opts: Options) -> int:
     from homeward.model.repo import load_repo
     from homeward.plan.add import AddSpec, plan_add
     from homeward.render import console
+    from homeward.render.plan import files_json
+
+    def report(applied: bool) -> None:
+        console.print_json(
+            "add",
+            {
+                "what": opts.kind,
+                "name": opts.name,
+                "applied": applied,
+                "files": files_json(changes),
+                "diagnostics": [d.render() for d in plan.diagnostics],
+            },
+        )
 
     repo = load_repo(opts.dir)
     if not opts.dry_run and not opts.allow_dirty:
@@ -43,6 +57,9 @@ def run(opts: Options) -> int:
     )
     changes = compute_changes(repo.root, plan)
     validate_changes(changes)
+    if opts.json and (plan.empty or opts.dry_run):
+        report(False)
+        return int(Exit.OK)
     if plan.empty:
         console.out(f"nothing to do: {opts.kind} `{opts.name}` is already there")
         return int(Exit.OK)
@@ -50,13 +67,17 @@ def run(opts: Options) -> int:
         ["new" if c.old is None else "edited", str(c.path)]
         for c in sorted(changes, key=lambda c: str(c.path))
     ]
-    console.table(["change", "file"], rows, title=f"add {opts.kind} {opts.name}")
+    if not opts.json:
+        console.table(["change", "file"], rows, title=f"add {opts.kind} {opts.name}")
     if opts.dry_run:
         console.out("")
         console.diff(unified_diff(changes))
         console.out("dry run: nothing was written")
         return int(Exit.OK)
     apply_plan(repo.root, plan, validate=False)
+    if opts.json:
+        report(True)
+        return int(Exit.OK)
     console.out(
         f"added {opts.kind} `{opts.name}`: {len(changes)} file{'s' if len(changes) != 1 else ''} changed"
     )

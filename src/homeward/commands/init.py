@@ -41,6 +41,7 @@ class Options:
     system: str = "x86_64-linux"
     hardware_config: Path | None = None
     dry_run: bool = False
+    json: bool = False
 
 
 def default_user() -> str | None:
@@ -130,6 +131,9 @@ def run(opts: Options) -> int:
     if opts.dry_run:
         changes = compute_changes(root.resolve(), plan)
         validate_changes(changes)
+        if opts.json:
+            _report(plan, applied=False)
+            return 0
         console.table(["file", "what"], rows, title=f"homeward init would create (in {root}):")
         console.out("")
         console.diff(unified_diff(changes))
@@ -150,10 +154,23 @@ def run(opts: Options) -> int:
         raise HomewardError(
             f"cannot write{where}: {exc.strerror or exc}; nothing was written"
         ) from None
+    if opts.json:
+        _report(plan, applied=True)
+        return 0
     console.table(["file", "what"], rows, title=f"created in {root}:")
     console.out("")
     console.out(next_steps(root, spec))
     return 0
+
+
+def _report(plan: Plan, *, applied: bool) -> None:
+    console.print_json(
+        "init",
+        {
+            "applied": applied,
+            "files": [{"path": str(f.path), "change": "new"} for f in plan.new_files],
+        },
+    )
 
 
 def next_steps(root: Path, spec: InitSpec) -> str:

@@ -1,9 +1,14 @@
-"""`homeward switch`: run (or print) the two rebuild commands of the layout.
+"""`homeward switch`: run (or print) the host's rebuild, which activates the homes.
 
-`nixos-rebuild switch --flake DIR#HOST` (through sudo when not root) and
-`home-manager switch --flake DIR#USER@HOST -b EXT`, or `nh os switch` / `nh home switch` with
-`--nh` when nh is installed. Which outputs exist is read from the flake statically (the repo
-model), so a missing host or `USER@HOST` is refused before anything runs; no nix is needed.
+`nixos-rebuild ACTION --flake DIR#HOST` (through sudo when not root; ACTION switch, boot, test
+or build). home-manager's NixOS module activates the homes the host wires, and re-activates its
+generation at boot: a standalone `home-manager switch` after it would be double work and a
+second, competing generation. So the standalone `home-manager switch --flake DIR#USER@HOST -b
+EXT` runs only with --home, or for a user the host does not wire. Before activating on a
+running NixOS system, the new system is built and compared with /run/current-system (nvd or
+dix when installed, `nix store diff-closures` otherwise); --ask asks before activating. `--nh`
+uses nh, which does both itself. Arguments after `--` are passed on. Which outputs exist is read
+from the flake statically, so a missing host or `USER@HOST` is refused before anything runs.
 
 `-b EXT`: home-manager stops when a file it would write already exists (HM-FACTS pitfall 1);
 the standalone command gets the extension the flake gives `home-manager.backupFileExtension`
@@ -18,15 +23,28 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from homeward import proc
 from homeward.errors import HomewardError, UsageError
-from homeward.model.repo import Repo, load_repo
+from homeward.model.repo import Context, Repo, load_repo
 from homeward.render import console
 from homeward.syntax.nodes import string_value
 
 DEFAULT_BACKUP_EXTENSION = "hm-backup"
+CURRENT_SYSTEM = "/run/current-system"  # the running NixOS system, compared before activating
+NEW_SYSTEM = "NEW"  # stands for the store path the build step prints
+NIX = ("nix", "--extra-experimental-features", "nix-command flakes")
+
+
+class Action(StrEnum):
+    """What the rebuild does, as `nixos-rebuild` names it."""
+
+    SWITCH = "switch"  # build, activate now and at boot
+    BOOT = "boot"  # build, activate at the next boot
+    TEST = "test"  # build, activate now, not at boot
+    BUILD = "build"  # build only
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +54,19 @@ class Options:
     user: str | None = None
     dry_run: bool = False
     system_only: bool = False
-    home_only: bool = False
+    home: bool = False
+    action: str = Action.SWITCH.value
+    ask: bool = False
     nh: bool = False
+    json: bool = False
+    extra_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     what: str  # shown before it runs
     argv: tuple[str, ...]
+    kind: str = "activate"  # or "build" (the new system, for the closure diff), "diff"
 
 
 def is_root() -> bool:
@@ -91,48 +114,105 @@ def _unresolved_note(repo: Repo) -> str:
     return f"; homeward could not read every output: {repo.problems[0].message}"
 
 
+def wired_by_module(repo: Repo, host: str, user: str) -> bool:
+    """Whether `host`'s NixOS configuration activates `user`'s home (home-manager's module)."""
+    return any(
+        m.context is Context.HOME and host in m.hosts and user in m.users
+        for m in repo.modules.values()
+    )
+
+
+def closure_diff_tool() -> list[str]:
+    """nvd or dix when installed (as nh does), else nix's own `store diff-closures`."""
+    for tool in ("nvd", "dix"):
+        path = proc.which(tool)
+        if path is not None:
+            return [tool, "diff"] if tool == "nvd" else [tool]
+    return [*NIX, "store", "diff-closures"]
+
+
 def plan(opts: Options, repo: Repo) -> list[Step]:
+    """The commands to run, in order: the host's rebuild (which activates the homes wired
+    through home-manager's NixOS module), and the standalone `home-manager switch` only with
+    --home or for a user the host does not wire (a second, competing generation otherwise)."""
     host = pick_host(repo, opts.host)
+    action = Action(opts.action)
     root = str(repo.root)
+    extra = tuple(opts.extra_args)
     steps: list[Step] = []
     use_nh = opts.nh and proc.which("nh") is not None
     if opts.nh and not use_nh:
         console.err("homeward: `nh` is not installed; using nixos-rebuild and home-manager")
 
-    if not opts.home_only:
-        if host not in repo.hosts:
+    user = opts.user or current_user()
+    name = f"{user}@{host}" if user else ""
+    system = not opts.home
+    if system and host not in repo.hosts:
+        if opts.host is None and name in repo.homes:
+            system = False  # not a NixOS machine of this flake: its home is standalone
+        else:
             raise UsageError(
                 f"the flake has no `nixosConfigurations.{host}`",
                 hint=f"pass --host; hosts in this flake: {_names(sorted(repo.hosts))}"
                 + _unresolved_note(repo),
             )
-        if use_nh:
-            argv: list[str] = ["nh", "os", "switch", root, "--hostname", host]
-        else:
-            argv = ["nixos-rebuild", "switch", "--flake", f"{root}#{host}"]
-            if not is_root():
-                argv = ["sudo", *argv]
-        steps.append(Step(f"NixOS configuration `{host}`", tuple(argv)))
+    home = opts.home or (
+        not system
+        or (
+            not opts.system_only
+            and bool(user)
+            and name in repo.homes
+            and not wired_by_module(repo, host, user or "")
+        )
+    )
 
-    if not opts.system_only:
-        user = opts.user or current_user()
+    if system:
+        flake_ref = f"{root}#{host}"
+        if use_nh:
+            argv: list[str] = ["nh", "os", action.value, root, "--hostname", host]
+            if opts.ask:
+                argv.append("--ask")
+            steps.append(Step(f"NixOS configuration `{host}`", (*argv, *extra)))
+        else:
+            if action is not Action.BUILD and Path(CURRENT_SYSTEM).exists():
+                toplevel = f"{root}#nixosConfigurations.{host}.config.system.build.toplevel"
+                steps.append(
+                    Step(
+                        f"new system of `{host}`",
+                        (*NIX, "build", "--no-link", "--print-out-paths", toplevel, *extra),
+                        "build",
+                    )
+                )
+                steps.append(
+                    Step(
+                        "closure difference",
+                        (*closure_diff_tool(), CURRENT_SYSTEM, NEW_SYSTEM),
+                        "diff",
+                    )
+                )
+            argv = ["nixos-rebuild", action.value, "--flake", flake_ref]
+            if action is not Action.BUILD and not is_root():
+                argv = ["sudo", *argv]
+            steps.append(Step(f"NixOS configuration `{host}`", (*argv, *extra)))
+
+    if home:
         if not user:
             raise UsageError("cannot tell which user to switch", hint="pass --user")
-        name = f"{user}@{host}"
         if name not in repo.homes:
             raise UsageError(
                 f'the flake has no `homeConfigurations."{name}"`',
-                hint="pass --user/--host, or --system-only when home-manager runs as a NixOS "
-                f"module; home configurations in this flake: {_names(sorted(repo.homes))}"
+                hint="pass --user/--host; without --home the host's rebuild activates the "
+                f"homes; home configurations in this flake: {_names(sorted(repo.homes))}"
                 + _unresolved_note(repo),
             )
         ext = backup_extension(repo, host)
+        verb = "build" if action is Action.BUILD else "switch"
         if use_nh:
-            argv = ["nh", "home", "switch", root, "--configuration", name]
+            argv = ["nh", "home", verb, root, "--configuration", name]
             argv += ["--backup-extension", ext]
         else:
-            argv = ["home-manager", "switch", "--flake", f"{root}#{name}", "-b", ext]
-        steps.append(Step(f"home configuration `{name}`", tuple(argv)))
+            argv = ["home-manager", verb, "--flake", f"{root}#{name}", "-b", ext]
+        steps.append(Step(f"home configuration `{name}`", (*argv, *extra)))
     return steps
 
 
@@ -140,8 +220,11 @@ def run(opts: Options) -> int:
     repo = load_repo(opts.dir)
     steps = plan(opts, repo)
     if opts.dry_run:
-        for step in steps:
-            console.out(shlex.join(step.argv))
+        if opts.json:
+            _report(steps, ran=False)
+        else:
+            for step in steps:
+                console.out(shlex.join(step.argv))
         return 0
     for step in steps:
         program = step.argv[0]
@@ -150,15 +233,55 @@ def run(opts: Options) -> int:
                 f"`{program}` is not installed, so the {step.what} cannot be switched",
                 hint="install it, or run `homeward switch --dry-run` to see the commands",
             )
+    built = ""
     for step in steps:
-        console.err(f"homeward: switching the {step.what}: {shlex.join(step.argv)}")
+        argv = tuple(built if a == NEW_SYSTEM else a for a in step.argv)
+        if step.kind == "build":
+            console.err(f"homeward: building the {step.what}: {shlex.join(argv)}")
+            p = proc.run(argv, cwd=repo.root, timeout=24 * 3600)
+            if p.returncode or not p.stdout.strip():
+                raise HomewardError(
+                    f"`{shlex.join(argv)}` failed (exit {p.returncode}): {proc.tail(p.stderr, 5)}",
+                    hint="nothing was activated",
+                )
+            built = p.stdout.strip().splitlines()[-1]
+            continue
+        if step.kind == "diff":
+            console.err(f"homeward: what changes: {shlex.join(argv)}")
+            sys.stderr.flush()
+            proc.run(argv, cwd=repo.root, capture=False, to_stderr=True)
+            if opts.ask and not _confirm("activate it?"):
+                console.err("homeward: nothing was activated")
+                return 0
+            continue
+        console.err(f"homeward: switching the {step.what}: {shlex.join(argv)}")
         sys.stderr.flush()
-        p = proc.run(step.argv, cwd=repo.root, capture=False, timeout=24 * 3600)
+        p = proc.run(argv, cwd=repo.root, capture=False, to_stderr=opts.json, timeout=24 * 3600)
         if p.returncode:
             # A program that never ran has no output above: proc says why in `stderr`.
             why = f": {p.stderr}" if p.stderr else ""
             raise HomewardError(
-                f"`{shlex.join(step.argv)}` failed (exit {p.returncode}){why}",
+                f"`{shlex.join(argv)}` failed (exit {p.returncode}){why}",
                 hint="its output above says why; nothing after it was run",
             )
+    if opts.json:
+        _report(steps, ran=True)
     return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on the terminal; no answer (end of input) is no."""
+    sys.stderr.write(f"homeward: {question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+def _report(steps: list[Step], *, ran: bool) -> None:
+    console.print_json(
+        "switch",
+        {
+            "ran": ran,
+            "steps": [{"what": s.what, "kind": s.kind, "argv": list(s.argv)} for s in steps],
+        },
+    )

@@ -122,7 +122,7 @@ class Adder:
                 )
             user = next(iter(users))
         if user not in users:
-            raise HomewardError(
+            raise UsageError(
                 f"`{user}` has no home-manager entry point `home/{user}/default.nix`",
                 hint=f"run `homeward add user {user}` or `homeward migrate` first",
             )
@@ -181,7 +181,7 @@ class Adder:
             wanted = tuple(u.strip() for u in self.spec.user.split(",") if u.strip())
             missing = [u for u in wanted if u not in users]
             if missing:
-                raise HomewardError(
+                raise UsageError(
                     f"`{missing[0]}` has no home/{missing[0]}/default.nix",
                     hint="run `homeward add user` first",
                 )

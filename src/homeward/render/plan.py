@@ -60,20 +60,7 @@ def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[s
             }
             for m in plan.ledger
         ],
-        "files": [
-            {
-                "path": str(c.path),
-                "change": "moved"
-                if c.moved_from is not None
-                else "new"
-                if c.old is None
-                else "deleted"
-                if c.new is None
-                else "edited",
-                **({"from": str(c.moved_from)} if c.moved_from is not None else {}),
-            }
-            for c in sorted(changes, key=lambda c: str(c.path))
-        ],
+        "files": files_json(changes),
         "diagnostics": [
             {
                 "severity": str(d.severity),
@@ -84,3 +71,21 @@ def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[s
             for d in plan.diagnostics
         ],
     }
+
+
+def files_json(changes: list[FileChange]) -> list[dict[str, str]]:
+    """The changed files, repo-relative, for every command's `--json`."""
+    return [
+        {
+            "path": str(c.path),
+            "change": "moved"
+            if c.moved_from is not None
+            else "new"
+            if c.old is None
+            else "deleted"
+            if c.new is None
+            else "edited",
+            **({"from": str(c.moved_from)} if c.moved_from is not None else {}),
+        }
+        for c in sorted(changes, key=lambda c: str(c.path))
+    ]
