@@ -386,3 +386,52 @@ def test_json_on_add_init_and_switch(
     data = json.loads(out)
     assert data["kind"] == "switch" and data["ran"] is False
     assert data["steps"][0]["argv"][-2:] == ["--flake", f"{migrated}#nixos-desk"]
+
+
+def test_verify_says_an_expected_addition_is_an_addition() -> None:
+    """Why (#14.15): verify printed "same: home-manager (…)" for a package that was added."""
+    from homeward.model.compare import Comparison, Kind, View, diff_packages, diff_settings
+    from homeward.render.verify import details
+
+    before = View("desk: ham", Kind.MODULE, frozenset({"git"}), {})
+    after = View("desk: ham", Kind.MODULE, frozenset({"git", "home-manager"}), {})
+    packages = diff_packages(before, after)
+    c = Comparison(
+        "desk: ham", "desk: ham", Kind.MODULE, "desk", "ham", packages, diff_settings({}, {})
+    )
+    lines = details(c)
+    assert not any(line.startswith("same:") for line in lines)
+    assert any(line.startswith("added, as expected: home-manager (") for line in lines)
+
+
+@pytest.mark.parametrize("ext", [".bak", "", "a/b"])
+def test_backup_extension_is_checked(
+    legacy: Path, capsys: pytest.CaptureFixture[str], ext: str
+) -> None:
+    """Why (#14.15): `.bak` (giving `FILE..bak`) and "" were accepted unchecked."""
+    snapshot = tree_files(legacy)
+    code, _, err = run_cli(capsys, "migrate", str(legacy), "--backup-extension", ext)
+    assert code == 2 and "--backup-extension" in err
+    assert tree_files(legacy) == snapshot
+
+
+# -- item 16: init pins a supported release ---------------------------------------------------
+
+
+def test_init_pins_the_newest_supported_release_and_release_chooses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.16): init pinned nixos-25.05, past its end of life; --release YY.MM chooses."""
+    code, _, err = run_cli(capsys, "init", str(tmp_path / "a"), "--user", "u", "--host", "h")
+    assert code == 0, err
+    flake = (tmp_path / "a/flake.nix").read_text()
+    assert "nixos-26.05" in flake and "release-26.05" in flake and "25.05" not in flake
+    code, _, err = run_cli(
+        capsys, "init", str(tmp_path / "b"), "--user", "u", "--host", "h", "--release", "25.11"
+    )
+    assert code == 0 and "past its end of life" in err
+    assert "release-25.11" in (tmp_path / "b/flake.nix").read_text()
+    code, _, err = run_cli(
+        capsys, "init", str(tmp_path / "c"), "--user", "u", "--host", "h", "--release", "27.05"
+    )
+    assert code == 2 and "27.05" in err and not (tmp_path / "c").exists()

@@ -175,9 +175,9 @@ def test_flake_evaluates_with_stand_in_inputs(
     expr.write_text(FLAKE_EVAL)
     got = nix_eval(expr, scaffold=str(target.resolve()), system=system)
     assert got["inputs"] == {
-        "nixpkgs": {"url": "github:NixOS/nixpkgs/nixos-25.05"},
+        "nixpkgs": {"url": "github:NixOS/nixpkgs/nixos-26.05"},
         "home-manager": {
-            "url": "github:nix-community/home-manager/release-25.05",
+            "url": "github:nix-community/home-manager/release-26.05",
             "inputs": {"nixpkgs": {"follows": "nixpkgs"}},
         },
     }
@@ -264,7 +264,7 @@ def test_module_files_evaluate(tmp_path: Path) -> None:
         "networking": {"hostName": "desk"},
         "nixpkgs": {"hostPlatform": "x86_64-linux"},
         "nix": {"settings": {"experimental-features": ["nix-command", "flakes"]}},
-        "system": {"stateVersion": "25.05"},
+        "system": {"stateVersion": "26.05"},
     }
     assert got["hardware"] == {
         "warnings": ["hosts/desk/hardware-configuration.nix is a placeholder; replace it"],
@@ -281,18 +281,18 @@ def test_module_files_evaluate(tmp_path: Path) -> None:
         "home": {
             "username": {"mkDefault": "ham"},
             "homeDirectory": {"mkDefault": "/home/ham"},
-            "stateVersion": "25.05",
+            "stateVersion": "26.05",
             "packages": ["pkgs.home-manager"],
         },
         "programs": {"home-manager": {"enable": True}},
     }
     assert got["cli"] == {"home": {"packages": ["pkgs.fd", "pkgs.jq", "pkgs.ripgrep"]}}
-    # home-manager release-25.05 has no `programs.git.settings` (added in 25.11)
+    # home-manager 25.11 and later: `programs.git.settings` (release-25.05 has only extraConfig)
     assert got["git"] == {
         "programs": {
             "git": {
                 "enable": True,
-                "extraConfig": {"init": {"defaultBranch": "main"}, "pull": {"rebase": True}},
+                "settings": {"init": {"defaultBranch": "main"}, "pull": {"rebase": True}},
             }
         }
     }
@@ -333,7 +333,7 @@ def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert not missing.exists()
     out = capsys.readouterr().out
     assert "+++ b/home/ham/default.nix" in out
-    assert '+  home.stateVersion = "25.05";' in out
+    assert '+  home.stateVersion = "26.05";' in out
     assert "nothing was written" in out
     empty = tmp_path / "empty"
     empty.mkdir()

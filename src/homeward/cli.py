@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--system", default="x86_64-linux", help="the host's platform (default: x86_64-linux)"
     )
     p.add_argument(
+        "--release",
+        metavar="YY.MM",
+        help="the NixOS and home-manager release to pin (default: the newest stable "
+        "homeward knows)",
+    )
+    p.add_argument(
         "--hardware-config",
         type=Path,
         metavar="FILE",

@@ -21,7 +21,9 @@ from homeward.apply.write import (
     validate_changes,
 )
 from homeward.errors import HomewardError, UsageError
+from homeward.knowledge.releases import EOL_RELEASES, release_problem
 from homeward.plan.init import (
+    RELEASE,
     InitSpec,
     host_problem,
     plan_init,
@@ -40,6 +42,7 @@ class Options:
     host: str | None = None
     system: str = "x86_64-linux"
     hardware_config: Path | None = None
+    release: str | None = None
     dry_run: bool = False
     json: bool = False
 
@@ -69,8 +72,12 @@ def resolve_spec(opts: Options) -> InitSpec:
     problem = system_problem(opts.system)
     if problem:
         raise UsageError(problem)
+    release = opts.release or RELEASE
+    problem = release_problem(release)
+    if problem:
+        raise UsageError(problem, hint=f"pass --release {RELEASE} (the newest, supported)")
     hardware = read_hardware_config(opts.hardware_config) if opts.hardware_config else None
-    return InitSpec(user=user, host=host, system=opts.system, hardware=hardware)
+    return InitSpec(user=user, host=host, system=opts.system, hardware=hardware, release=release)
 
 
 def read_hardware_config(path: Path) -> bytes:
@@ -158,6 +165,11 @@ def run(opts: Options) -> int:
         _report(plan, applied=True)
         return 0
     console.table(["file", "what"], rows, title=f"created in {root}:")
+    if spec.release in EOL_RELEASES:
+        console.err(
+            f"homeward: warning: NixOS {spec.release} is past its end of life; "
+            f"{RELEASE} is supported"
+        )
     console.out("")
     console.out(next_steps(root, spec))
     return 0

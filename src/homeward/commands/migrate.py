@@ -46,6 +46,13 @@ def run(opts: Options) -> int:
 
     if (opts.user or opts.out_of_store) and opts.adopt_dotfiles is None:
         raise UsageError("--user and --out-of-store go with --adopt-dotfiles")
+    ext = opts.backup_extension
+    if ext is not None and (not ext or ext.startswith(".") or "/" in ext or ext.strip() != ext):
+        # Why: home-manager names the backup `FILE.EXT`: `.bak` gives `FILE..bak`, "" `FILE.`.
+        raise UsageError(
+            f"--backup-extension `{ext}` is not a file extension",
+            hint="give it without the dot, e.g. --backup-extension bak (home-manager adds the dot)",
+        )
     config = load_config(opts.dir)
     repo = load_repo(opts.dir)
     shown = shown_root(opts.dir, repo.root)

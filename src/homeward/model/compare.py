@@ -45,6 +45,7 @@ class PackageDiff:
     lost: tuple[str, ...]
     # Added or lost on the user's side, yet not a difference, and why.
     accounted: Mapping[str, str] = field(default_factory=dict)
+    lost_as_expected: frozenset[str] = frozenset()  # the accounted ones that were lost
 
     @property
     def differs(self) -> bool:
@@ -188,6 +189,7 @@ def diff_packages(before: View, after: View) -> PackageDiff:
         added=tuple(sorted(added - accounted.keys())),
         lost=tuple(sorted(lost - accounted.keys())),
         accounted=accounted,
+        lost_as_expected=frozenset(lost & accounted.keys()),
     )
 
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from homeward.knowledge.releases import NEWEST_RELEASE
 from homeward.plan.types import NewFile, Plan
 from homeward.syntax.emit import (
     Attrs,
@@ -35,8 +36,8 @@ from homeward.syntax.emit import (
     emit_file,
 )
 
-RELEASE = "25.05"
-"""The NixOS release the scaffold pins; home-manager's release branch follows it."""
+RELEASE = NEWEST_RELEASE
+"""The NixOS release the scaffold pins by default; home-manager's release branch follows it."""
 
 BACKUP_EXTENSION = "hm-backup"
 

@@ -51,7 +51,9 @@ def details(c: Comparison) -> list[str]:
     for key, (b, a) in c.settings.changed.items():
         lines.append(f"changed setting {key}: `{b}` -> `{a}`")
     for name, why in c.packages.accounted.items():
-        lines.append(f"same: {name} ({why})")
+        # Why: an accounted package was added or lost, as expected; it is not "the same".
+        verb = "lost" if name in c.packages.lost_as_expected else "added"
+        lines.append(f"{verb}, as expected: {name} ({why})")
     return lines
 
 

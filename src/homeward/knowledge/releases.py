@@ -1,0 +1,21 @@
+"""The NixOS / home-manager releases homeward knows, newest last (one fact, one place).
+
+A release is supported for about seven months after the next one is out: 25.11 reached its end
+of life at the end of June 2026, a month after NixOS 26.05 and home-manager's `release-26.05`
+branch appeared. `init` pins the newest; `--release` picks another one of these.
+"""
+
+from __future__ import annotations
+
+KNOWN_RELEASES = ("24.05", "24.11", "25.05", "25.11", "26.05")
+NEWEST_RELEASE = KNOWN_RELEASES[-1]
+EOL_RELEASES = frozenset(("24.05", "24.11", "25.05", "25.11"))  # as of 2026-11
+
+
+def release_problem(release: str) -> str | None:
+    """Why `release` cannot be pinned, or None."""
+    if release not in KNOWN_RELEASES:
+        return f"homeward does not know the release `{release}`; it knows " + ", ".join(
+            KNOWN_RELEASES
+        )
+    return None
