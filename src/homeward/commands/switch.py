@@ -28,7 +28,7 @@ from pathlib import Path
 
 from homeward import proc
 from homeward.errors import HomewardError, UsageError
-from homeward.model.repo import Context, Repo, load_repo
+from homeward.model.repo import Repo, load_repo
 from homeward.render import console
 from homeward.syntax.nodes import string_value
 
@@ -116,10 +116,10 @@ def _unresolved_note(repo: Repo) -> str:
 
 def wired_by_module(repo: Repo, host: str, user: str) -> bool:
     """Whether `host`'s NixOS configuration activates `user`'s home (home-manager's module)."""
-    return any(
-        m.context is Context.HOME and host in m.hosts and user in m.users
-        for m in repo.modules.values()
-    )
+    from homeward.model.index import build_index
+
+    facts = build_index(repo).hosts.get(host)
+    return facts is not None and user in facts.hm_users
 
 
 def closure_diff_tool() -> list[str]:
