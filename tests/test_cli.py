@@ -435,3 +435,20 @@ def test_init_pins_the_newest_supported_release_and_release_chooses(
         capsys, "init", str(tmp_path / "c"), "--user", "u", "--host", "h", "--release", "27.05"
     )
     assert code == 2 and "27.05" in err and not (tmp_path / "c").exists()
+
+
+# -- item 7: the migrate summary reads at 80 columns ----------------------------------------
+
+
+def test_migrate_summary_fits_80_columns_and_cuts_nothing(
+    legacy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.7): table cells were cut on a terminal (`users.users.ham.packa…`) and the piped
+    table was ~190 columns wide."""
+    monkeypatch.chdir(legacy.parent)
+    _, out, _ = run_cli(capsys, "migrate", "--dry-run", "repo")
+    summary = out.split("\n--- a/", 1)[0]
+    assert "…" not in summary
+    assert max(len(line) for line in summary.splitlines()) <= 80
+    assert "users.users.ham.packages" in summary
+    assert "repo/home/ham/features/git.nix" in summary

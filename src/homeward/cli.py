@@ -317,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "completions", help=COMMANDS["completions"], description=COMMANDS["completions"]
     )
-    p.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL")
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
+    )
 
     p = sub.add_parser("man", help=COMMANDS["man"], description=COMMANDS["man"])
     return parser

@@ -12,17 +12,33 @@ if TYPE_CHECKING:
 
 
 def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")) -> None:
-    """The ledger and the files; paths under `shown`, the directory as the user can open it."""
+    """The ledger and the files; paths under `shown`, the directory as the user can open it.
+
+    One block per definition, wrapped to 80 columns (a table's cells were cut on a terminal and
+    ran to 190 columns in a pipe): where it was, what it becomes, in which files.
+    """
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
     for m in plan.ledger:
         key = (m.what, f"{shown / m.origin.path}:{m.origin.line}:{m.origin.col}", m.as_, m.note)
         grouped.setdefault(key, []).append(str(shown / m.target))
-    rows = [
-        [what, origin, ", ".join(targets), as_ + (f" ({note})" if note else "")]
-        for (what, origin, as_, note), targets in grouped.items()
-    ]
-    if rows:
-        console.table(["definition", "from", "to", "as"], rows, title="moved definitions")
+    moved = [(k, v) for k, v in grouped.items() if k[3] != STAYS]
+    stays = [(k, v) for k, v in grouped.items() if k[3] == STAYS]
+    if moved:
+        console.out("moved definitions")
+        for (what, origin, as_, note), targets in moved:
+            console.out(f"  {what}  ({origin})")
+            becomes = as_ if as_ == what else f"becomes {as_}"
+            if note:
+                becomes += f" ({note})"
+            for line in _wrap(f"-> {becomes}, in " + ", ".join(targets), "       "):
+                console.out(f"    {line}")
+    if stays:
+        console.out("")
+        console.out("staying NixOS options (system-level, moved to a system module)")
+        for (what, origin, _as, _note), targets in stays:
+            console.out(f"  {what}  ({origin})")
+            for line in _wrap("-> " + ", ".join(targets), "       "):
+                console.out(f"    {line}")
     files = []
     for c in sorted(changes, key=lambda c: str(c.path)):
         kind = (
@@ -40,9 +56,31 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
         files.append([kind, str(shown / c.path) + moved])
     if files:
         console.out("")
-        console.table(["change", "file"], files, title="files")
+        console.out("files")
+        for kind, path in files:
+            for line in _wrap(f"{kind:<7} {path}", "          "):
+                console.out(f"  {line}")
     for d in plan.diagnostics:
         console.err(d.render())
+
+
+STAYS = "stays a NixOS option"
+WIDTH = 80
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    """`text` in lines of at most WIDTH - 4 columns, broken after commas; long paths stay whole."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and len(candidate) > WIDTH - 4:
+            lines.append(current)
+            current = indent + word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
 
 
 def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[str, Any]:
