@@ -52,8 +52,8 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
         )
         if kind == "deleted" and any(o.moved_from == c.path for o in changes):
             continue
-        moved = f" (from {shown / c.moved_from})" if c.moved_from else ""
-        files.append([kind, str(shown / c.path) + moved])
+        source = f" (from {shown / c.moved_from})" if c.moved_from else ""
+        files.append([kind, str(shown / c.path) + source])
     if files:
         console.out("")
         console.out("files")
