@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import os
+import pty
+import select
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -53,3 +57,31 @@ def tree_diff(actual: Path, expected: Path) -> str:
         if name not in b:
             lines.append(f"unexpected in actual: {name}\n")
     return "".join(lines)
+
+
+def run_in_tty(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
+    """Run homeward with stdout and stderr on a pseudo-terminal, as a user at a shell has it."""
+    leader, follower = pty.openpty()
+    p = subprocess.Popen(
+        [sys.executable, "-m", "homeward", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=cwd,
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return p.wait(timeout=60), b"".join(chunks).decode(errors="replace")

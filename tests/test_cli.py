@@ -8,17 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pty
-import select
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
 from tests.conftest import EXAMPLE, FIXTURES
-from tests.helpers import copy_tree, git, make_git_repo, tree_files
+from tests.helpers import copy_tree, git, make_git_repo, run_in_tty, tree_files
 
 MIGRATED = FIXTURES / "migrate" / "example" / "after"
 
@@ -37,34 +33,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def run_in_tty(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
-    """Run homeward with stdout and stderr on a pseudo-terminal, as a user at a shell has it."""
-    leader, follower = pty.openpty()
-    p = subprocess.Popen(
-        [sys.executable, "-m", "homeward", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        cwd=cwd,
-    )
-    os.close(follower)
-    chunks: list[bytes] = []
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    return p.wait(timeout=60), b"".join(chunks).decode(errors="replace")
 
 
 def tty_env(**extra: str) -> dict[str, str]:

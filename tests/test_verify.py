@@ -4,6 +4,7 @@ whose inputs are overridden with the offline stand-ins (tests/standins)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from homeward.cli import main
 from homeward.model import compare, extract
 from homeward.nix import ops
-from tests.helpers import copy_tree, git, make_git_repo
+from tests.helpers import copy_tree, git, make_git_repo, run_in_tty
 
 TESTS = Path(__file__).resolve().parent
 STANDINS = TESTS / "standins"
@@ -354,3 +355,42 @@ def test_nix_error_summary_and_location(tmp_path: Path) -> None:
     assert ops.error_summary(stderr) == "attribute 'nope' missing"
     at = ops.error_location(stderr, [tmp_path])
     assert at is not None and str(at) == "hosts/a.nix:3:7"
+
+
+# -- issue 14, item 11: progress, --host/--user, offline inputs --------------------------------
+@pytest.mark.nix
+def test_progress_line_per_evaluation_and_host_user_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.11): each `nix eval` ran silently for up to minutes; --host/--user limit the
+    work, and "no difference" then says it covers only what was compared."""
+    repo = make_repo(tmp_path)
+    replace_tree(repo, "migrated")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    code, text = run_in_tty(["verify", str(repo), *OVERRIDES, "--host", "desk"], env)
+    assert code == 0, text
+    assert "homeward: evaluating nixosConfigurations of the working tree with nix" in text
+    assert "homeward: evaluating homeConfigurations of `HEAD` with nix" in text
+    code, out, err = run_verify(repo, capsys, "--host", "desk")
+    assert code == 0, out + err
+    assert "evaluating" not in err  # not on a pipe: scripts read the result and errors only
+    assert "laptop" not in out.split("\n\n", 1)[1].rsplit("\n", 2)[0]
+    assert out.rstrip().endswith(
+        "no difference in what was compared; not compared: laptop, ham@laptop"
+    )
+    code, out, err = run_verify(repo, capsys, "--user", "ham", "--json")
+    assert code == 0, err
+    assert json.loads(out)["uncompared"] == []
+    code, _, err = run_verify(repo, capsys, "--host", "nowhere")
+    assert code == 2 and "`desk`, `laptop`" in err
+
+
+def test_override_input_plain_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why (#14.11): a plain directory works like `path:DIR`; a missing one is named at once."""
+    repo = make_repo(tmp_path)
+    code = main(["verify", str(repo), "--override-input", "nixpkgs", str(tmp_path / "nope")])
+    err = capsys.readouterr().err
+    assert code == 2 and "is not a directory" in err and "path:" in err
+    assert ops.override_args([("nixpkgs", str(STANDINS / "nixpkgs"))])[-1] == str(
+        STANDINS / "nixpkgs"
+    )

@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="passed to nix: use a local flake for an input (works offline)",
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument(
+        "--host",
+        help="compare this host only (its NixOS configuration and its USER@HOST homes); "
+        "the result names what was not compared",
+    )
+    p.add_argument("--user", help="compare this user only, on every host (or on --host)")
 
     p = command("switch")
     _dir(p)

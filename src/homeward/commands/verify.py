@@ -10,8 +10,9 @@ Exit 0 when everything is the same, 1 when a package or setting was lost, added 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ class Options:
     against: str = "HEAD"
     override_input: Sequence[Sequence[str]] = ()
     json: bool = False
+    host: str | None = None
+    user: str | None = None
 
 
 # -- git -------------------------------------------------------------------------------------
@@ -92,17 +95,28 @@ def worktree(top: Path, commit: str) -> Iterator[Path]:
 # -- the command -----------------------------------------------------------------------------
 def verify(opts: Options) -> Report:
     flake_dir = find_flake(opts.dir).parent
-    require_nix("nix")
     overrides = [_override(pair) for pair in opts.override_input]
+    keep, left_out = selection(flake_dir, opts.host, opts.user)
+    require_nix("nix")
     top = git_toplevel(flake_dir)
     commit = resolve_revision(top, opts.against)
     rel = flake_dir.relative_to(top)
+
+    def progress(side: str) -> Callable[[str], None] | None:
+        # Why: each `nix eval` can take minutes on a real configuration; say what runs, on a
+        # terminal (as nix does), so that scripts read only the result and the errors.
+        if not console.is_tty(sys.stderr):
+            return None
+        return lambda output: console.err(f"homeward: evaluating {output} of {side} with nix")
+
     after = ops.extract_flake(
         flake_dir,
         overrides,
         label="the working tree",
         source_root=top,
         input_urls=input_urls(flake_dir),
+        keep=keep,
+        on_output=progress("the working tree"),
     )
     with worktree(top, commit) as checkout:
         before_dir = checkout / rel
@@ -117,8 +131,54 @@ def verify(opts: Options) -> Report:
             label=f"`{opts.against}`",
             source_root=checkout,
             input_urls=input_urls(before_dir),
+            keep=keep,
+            on_output=progress(f"`{opts.against}`"),
         )
-    return Report(opts.against, commit, compare(before, after, opts.against), uncompared(flake_dir))
+    comparisons = compare(before, after, opts.against)
+    if opts.user is not None:
+        left_out += sorted(
+            {c.output for c in comparisons if c.user is not None and c.user != opts.user}
+        )
+        comparisons = tuple(c for c in comparisons if c.user in (None, opts.user))
+    return Report(opts.against, commit, comparisons, (*tuple(left_out), *uncompared(flake_dir)))
+
+
+def selection(
+    flake_dir: Path, host: str | None, user: str | None
+) -> tuple[dict[str, Sequence[str]] | None, list[str]]:
+    """The outputs to evaluate for --host/--user (output -> names), and those left out.
+
+    Names come from the static reader; an unknown host or user is a usage error (exit 2).
+    """
+    if host is None and user is None:
+        return None, []
+    repo = load_repo(flake_dir)
+    hosts = sorted(repo.hosts)
+    homes = sorted(repo.homes)
+    if host is not None and host not in hosts and not any(h.endswith(f"@{host}") for h in homes):
+        raise UsageError(
+            f"the flake has no host `{host}`",
+            hint="hosts in this flake: " + (", ".join(f"`{h}`" for h in hosts) or "none"),
+        )
+    users = {h.split("@", 1)[0] for h in homes} | set(repo.users)
+    if user is not None and user not in users:
+        raise UsageError(
+            f"the flake has no user `{user}`",
+            hint="users in this flake: " + (", ".join(f"`{u}`" for u in sorted(users)) or "none"),
+        )
+    kept_hosts = [h for h in hosts if host is None or h == host]
+    kept_homes = [
+        h
+        for h in homes
+        if (host is None or h.endswith(f"@{host}")) and (user is None or h.startswith(f"{user}@"))
+    ]
+    left_out = [h for h in hosts if h not in kept_hosts]
+    left_out += [h for h in homes if h not in kept_homes]
+    keep: dict[str, Sequence[str]] = {
+        "nixosConfigurations": kept_hosts,
+        "homeConfigurations": kept_homes,
+    }
+    return keep, left_out
 
 
 _NOT_CONFIGURATIONS = frozenset(
@@ -178,9 +238,19 @@ def input_urls(flake_dir: Path) -> dict[str, str]:
 
 
 def _override(pair: Sequence[str]) -> tuple[str, str]:
+    """NAME and a flake reference: `path:DIR`, a plain directory, or any reference nix takes."""
     if len(pair) != 2:
         raise UsageError("--override-input takes a NAME and a PATH")
-    return pair[0], pair[1]
+    name, ref = pair[0], pair[1]
+    scheme, sep, rest = ref.partition(":")
+    local = rest if sep and scheme == "path" else ref if not sep or "/" in scheme else None
+    if local is not None and not Path(local).expanduser().is_dir():
+        raise UsageError(
+            f"--override-input {name}: `{ref}` is not a directory",
+            hint="give a local checkout of the input, as a directory or `path:DIR` "
+            "(e.g. `--override-input nixpkgs path:$HOME/src/nixpkgs`)",
+        )
+    return name, ref
 
 
 def run(opts: Options) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,11 +59,26 @@ def _extract_text() -> str:
     return EXTRACT_NIX.read_text()
 
 
-def apply_expression(output: str) -> str:
-    """The `--apply` function: extract.nix (shipped text, no user value in it) on one output."""
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
+
+
+def apply_expression(output: str, keep: Sequence[str] | None = None) -> str:
+    """The `--apply` function: extract.nix (shipped text) on one output, or on the attributes
+    `keep` of it (`--host`/`--user`; the others are never evaluated, nix being lazy).
+
+    The names are flake attribute names the static reader found, checked against a strict
+    pattern before they are written as Nix strings; nothing else of the user's is in the text.
+    """
     if output not in OUTPUTS:
         raise ValueError(output)
-    return f"value: ({_extract_text()}) {{ outputs = {{ {output} = value; }}; }}"
+    value = "value"
+    if keep is not None:
+        for name in keep:
+            if not _NAME.match(name):
+                raise ValueError(name)
+        names = " ".join(f'"{name}" = null;' for name in keep)
+        value = f"(builtins.intersectAttrs {{ {names} }} value)"
+    return f"value: ({_extract_text()}) {{ outputs = {{ {output} = {value}; }}; }}"
 
 
 def override_args(override_inputs: Sequence[tuple[str, str]]) -> list[str]:
@@ -103,17 +118,25 @@ def extract_flake(
     label: str = "the working tree",
     source_root: Path | None = None,
     input_urls: Mapping[str, str] | None = None,
+    keep: Mapping[str, Sequence[str]] | None = None,
+    on_output: Callable[[str], None] | None = None,
 ) -> Extract:
     """Every host, user and standalone home of the flake in `flake_dir`, evaluated by nix.
 
     `source_root` is the directory nix copies (the git checkout holding the flake); nix's
     error positions are shown relative to it. `input_urls` (input name -> URL, as the caller
-    read them from flake.nix) name the input nix could not fetch.
+    read them from flake.nix) name the input nix could not fetch. `keep` (output -> names)
+    limits an output to those attributes; `on_output` is told before each `nix eval` starts.
     """
     if not (flake_dir / "flake.nix").is_file():
         raise HomewardError(f"no flake.nix in `{flake_dir}` ({label})")
     result = Extract({}, {})
     for output in OUTPUTS:
+        names = keep.get(output) if keep is not None else None
+        if names is not None and not names:
+            continue
+        if on_output is not None:
+            on_output(output)
         data = eval_output(
             flake_dir,
             output,
@@ -121,6 +144,7 @@ def extract_flake(
             label=label,
             source_root=source_root,
             input_urls=input_urls,
+            keep=names,
         )
         if data is not None:
             result = result.merged(Extract.from_json(data))
@@ -135,6 +159,7 @@ def eval_output(
     label: str = "the working tree",
     source_root: Path | None = None,
     input_urls: Mapping[str, str] | None = None,
+    keep: Sequence[str] | None = None,
 ) -> object | None:
     """extract.nix on one output of the flake; None when the flake has no such output."""
     args = [
@@ -144,7 +169,7 @@ def eval_output(
         f"{flake_ref(flake_dir)}#{output}",
         *override_args(override_inputs),
         "--apply",
-        apply_expression(output),
+        apply_expression(output, keep),
     ]
     try:
         stdout = run.run_nix(args, cwd=flake_dir)
