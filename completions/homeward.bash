@@ -10,10 +10,13 @@ _homeward() {
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "init migrate check graph verify switch add rule rules completions man -h --help --version --debug" -- "$cur"))
+      COMPREPLY=($(compgen -W "init migrate check graph verify switch add rule rules completions man -h --help --version --debug --color" -- "$cur"))
       ;;
     init)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --user)
           COMPREPLY=()
           return ;;
@@ -23,18 +26,24 @@ _homeward() {
         --system)
           COMPREPLY=()
           return ;;
+        --release)
+          COMPREPLY=()
+          return ;;
         --hardware-config)
           COMPREPLY=($(compgen -f -- "$cur"))
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --user --host --system --hardware-config --dry-run" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --user --host --system --release --hardware-config --dry-run --json" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
     migrate)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --features)
           COMPREPLY=($(compgen -W "split none" -- "$cur"))
           return ;;
@@ -55,13 +64,16 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --dry-run --check --json --allow-dirty --features --mode --backup-extension --adopt-dotfiles --user --out-of-store" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --dry-run --check --json --allow-dirty --features --mode --backup-extension --adopt-dotfiles --user --out-of-store" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
     check)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --format)
           COMPREPLY=($(compgen -W "text json sarif" -- "$cur"))
           return ;;
@@ -73,13 +85,16 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty --strict" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty --strict" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
     graph)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --format)
           COMPREPLY=($(compgen -W "mermaid dot json" -- "$cur"))
           return ;;
@@ -88,28 +103,22 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --format -o --output" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --format -o --output" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
     verify)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --against)
           COMPREPLY=()
           return ;;
         --override-input)
           COMPREPLY=($(compgen -d -- "$cur"))
           return ;;
-      esac
-      if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --against --override-input --json" -- "$cur"))
-      else
-        COMPREPLY=($(compgen -d -- "$cur"))
-      fi
-      ;;
-    switch)
-      case "$prev" in
         --host)
           COMPREPLY=()
           return ;;
@@ -118,15 +127,39 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --host --user --dry-run --system-only --home-only --nh" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --against --override-input --json --host --user" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -d -- "$cur"))
+      fi
+      ;;
+    switch)
+      case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
+        --host)
+          COMPREPLY=()
+          return ;;
+        --user)
+          COMPREPLY=()
+          return ;;
+        --action)
+          COMPREPLY=($(compgen -W "switch boot test build" -- "$cur"))
+          return ;;
+      esac
+      if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "-h --help --debug --color --host --user --dry-run --action --home --home-only --system-only --ask --nh --json" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
     add)
       case "$prev" in
+        --color)
+          COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+          return ;;
         --dir)
-          COMPREPLY=($(compgen -d -- "$cur"))
+          COMPREPLY=($(compgen -f -- "$cur"))
           return ;;
         --user)
           COMPREPLY=()
@@ -139,7 +172,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --dir --user --host --system --dry-run --allow-dirty" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --dir --user --host --system --dry-run --json --allow-dirty" -- "$cur"))
       else
         COMPREPLY=($(compgen -W "feature host user" -- "$cur"))
       fi

@@ -95,7 +95,12 @@ def test_fish_completes_choices() -> None:
         pytest.skip("`fish` is not installed")
     script = f"source {ROOT / 'completions/homeward.fish'}; complete -C 'homeward check --format '"
     p = subprocess.run(["fish", "-c", script], capture_output=True, text=True, check=True)
-    assert sorted(p.stdout.split()) == ["json", "sarif", "text"]
+    # Each line is a candidate, then a tab and the option's help as its description.
+    assert sorted(line.split("\t")[0] for line in p.stdout.splitlines()) == [
+        "json",
+        "sarif",
+        "text",
+    ]
 
 
 def test_man_page_renders_without_warnings() -> None:
