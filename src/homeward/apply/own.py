@@ -17,20 +17,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from homeward import proc
-
 RECORD = Path("homeward") / "written.json"
-
-
-def _git_paths(root: Path) -> tuple[Path, Path] | None:
-    """The work tree's top level and the git dir, both absolute; None outside git."""
-    p = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root)
-    if not p.ok:
-        return None
-    lines = p.stdout.splitlines()
-    if len(lines) != 2:
-        return None
-    return Path(lines[0]), Path(lines[1])
 
 
 def _digest(path: Path) -> str | None:
@@ -50,12 +37,9 @@ def _load(git_dir: Path) -> dict[str, str | None]:
     return {str(k): v if isinstance(v, str) else None for k, v in data.items()}
 
 
-def record_written(root: Path, paths: Iterable[Path]) -> None:
-    """Remember the bytes now at `paths` (relative to `root`) as homeward's own writes."""
-    where = _git_paths(root)
-    if where is None:
-        return
-    top, git_dir = where
+def record_written(top: Path, git_dir: Path, root: Path, paths: Iterable[Path]) -> None:
+    """Remember the bytes now at `paths` (relative to `root`, in the work tree whose top level
+    is `top`) as homeward's own writes."""
     record = _load(git_dir)
     base = root.resolve()
     for rel in paths:
@@ -71,12 +55,8 @@ def record_written(root: Path, paths: Iterable[Path]) -> None:
         return
 
 
-def homewards_own(root: Path, dirty: Iterable[str]) -> set[str]:
-    """Of the dirty paths (relative to the top level), those still exactly as homeward left them."""
-    where = _git_paths(root)
-    if where is None:
-        return set()
-    top, git_dir = where
+def homewards_own(top: Path, git_dir: Path, dirty: Iterable[str]) -> set[str]:
+    """Of the dirty paths (relative to `top`), those still exactly as homeward left them."""
     record = _load(git_dir)
     own: set[str] = set()
     for rel in dirty:

@@ -143,6 +143,13 @@ def git_root(path: Path) -> Path | None:
     return Path(p.stdout.strip()) if p.ok else None
 
 
+def _git_dirs(root: Path) -> tuple[Path, Path] | None:
+    """The work tree's top level and the git dir, both absolute; None outside git."""
+    p = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root)
+    lines = p.stdout.splitlines() if p.ok else []
+    return (Path(lines[0]), Path(lines[1])) if len(lines) == 2 else None
+
+
 def ensure_clean(root: Path) -> None:
     """Refuse a dirty work tree: the user must be able to see and undo exactly what we did."""
     if git_root(root) is None:
@@ -158,7 +165,9 @@ def ensure_clean(root: Path) -> None:
             if field[0] in "RC":
                 entries[-1].append(next(fields, ""))
     # Why: what an earlier homeward run wrote, unchanged since, is its own work, not the user's.
-    own = homewards_own(root, [path for entry in entries for path in entry])
+    dirs = _git_dirs(root)
+    listed = [path for entry in entries for path in entry]
+    own = homewards_own(*dirs, listed) if dirs is not None else set()
     lines = [entry[0] for entry in entries if not all(path in own for path in entry)]
     if lines:
         first = lines[0]
@@ -220,8 +229,9 @@ def apply_plan(root: Path, plan: Plan, *, validate: bool = True) -> list[FileCha
     except BaseException:
         _rollback(root, backups, done_moves, in_git)
         raise
-    if in_git:
-        record_written(root, [*backups])
+    dirs = _git_dirs(root) if in_git else None
+    if dirs is not None:
+        record_written(*dirs, root, [*backups])
     return changes
 
 
