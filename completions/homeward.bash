@@ -101,9 +101,18 @@ _homeward() {
         -o|--output)
           COMPREPLY=($(compgen -f -- "$cur"))
           return ;;
+        --host)
+          COMPREPLY=()
+          return ;;
+        --user)
+          COMPREPLY=()
+          return ;;
+        --depth)
+          COMPREPLY=()
+          return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --debug --color --format -o --output" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --format -o --output --host --user --depth --summary" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

@@ -228,6 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write to FILE; .svg and .png are rendered with Graphviz `dot`",
     )
+    p.add_argument(
+        "--host",
+        metavar="HOSTS",
+        help="only these hosts (comma-separated) and their USER@HOST homes",
+    )
+    p.add_argument(
+        "--user",
+        metavar="USERS",
+        help="only these users' homes (comma-separated), with every host's system side",
+    )
+    p.add_argument(
+        "--depth",
+        type=int,
+        metavar="N",
+        help="at most N imports below each host or home (1: the modules it lists)",
+    )
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="one node per directory of module files instead of one per file",
+    )
 
     p = command("verify")
     _dir(p)

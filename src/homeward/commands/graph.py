@@ -15,10 +15,17 @@ from pathlib import Path
 
 from homeward import proc
 from homeward.errors import HomewardError, Location, UsageError
-from homeward.model.graph import build_graph
+from homeward.model.graph import (
+    Graph,
+    NodeKind,
+    build_graph,
+    filter_graph,
+    natural_key,
+    summarize,
+)
 from homeward.model.repo import load_repo
 from homeward.render.console import err, out
-from homeward.render.graph import GraphFormat, render_graph, to_dot
+from homeward.render.graph import GraphFormat, legend_links, render_graph, to_dot
 
 _TEXT_SUFFIXES = {
     ".mmd": GraphFormat.MERMAID,
@@ -29,6 +36,8 @@ _TEXT_SUFFIXES = {
 }
 _IMAGE_SUFFIXES = {".svg": "svg", ".png": "png"}
 DOT_TIMEOUT = 120.0
+MERMAID_MAX_TEXT = 50_000  # Mermaid's default maxTextSize
+MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,10 @@ class Options:
     dir: Path = Path(".")
     format: str | None = None  # None: Mermaid on stdout, or as -o FILE's extension says
     output: Path | None = None
+    host: str | None = None  # comma-separated
+    user: str | None = None  # comma-separated
+    depth: int | None = None
+    summary: bool = False
 
 
 def run(opts: Options) -> int:
@@ -46,9 +59,13 @@ def run(opts: Options) -> int:
     for problem in repo.problems:
         where = f"{_shown(opts.dir, problem.at)}: " if problem.at is not None else ""
         err(f"homeward: note: {where}{problem.message}")
-    graph = build_graph(repo)
+    graph = view(build_graph(repo), opts)
     if opts.output is None:
-        out(render_graph(graph, GraphFormat(opts.format or "mermaid")).rstrip("\n"))
+        fmt = GraphFormat(opts.format or "mermaid")
+        text = render_graph(graph, fmt)
+        if fmt is GraphFormat.MERMAID:
+            warn_mermaid_limits(text, graph)
+        out(text.rstrip("\n"))
         return 0
     suffix = opts.output.suffix.lower()
     if suffix in _IMAGE_SUFFIXES:
@@ -59,7 +76,10 @@ def run(opts: Options) -> int:
         fmt = _TEXT_SUFFIXES[suffix]
         if opts.format is not None and GraphFormat(opts.format) is not fmt:
             raise _conflict(opts.format, opts.output)
-        data = render_graph(graph, fmt).encode()
+        text = render_graph(graph, fmt)
+        if fmt is GraphFormat.MERMAID:
+            warn_mermaid_limits(text, graph)
+        data = text.encode()
     else:
         raise UsageError(
             f"cannot tell what to write to `{opts.output}` from its extension",
@@ -73,6 +93,61 @@ def run(opts: Options) -> int:
 
 def _shown(directory: Path, at: Location) -> Location:
     return at if at.path.is_absolute() else Location(directory / at.path, at.line, at.col)
+
+
+def _names(value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    return frozenset(v.strip() for v in value.split(",") if v.strip())
+
+
+def view(graph: Graph, opts: Options) -> Graph:
+    """The graph as --host/--user/--depth/--summary ask; unknown names are usage errors."""
+    hosts, users = _names(opts.host), _names(opts.user)
+    configs = {n.label for n in graph.nodes if n.kind in (NodeKind.HOST, NodeKind.HOME)}
+    known_hosts = {n.label for n in graph.nodes if n.kind is NodeKind.HOST}
+    known_hosts |= {c.split("@", 1)[1] for c in configs if "@" in c}
+    known_users = {c.split("@", 1)[0] for c in configs if "@" in c}
+    known_users |= {
+        e.label.removeprefix("home-manager.users.")
+        for e in graph.edges
+        if e.label.startswith("home-manager.users.")
+    }
+    for wanted, known, what in ((hosts, known_hosts, "host"), (users, known_users, "user")):
+        unknown = sorted((wanted or frozenset()) - known)
+        if unknown:
+            raise UsageError(
+                f"the flake has no {what} `{unknown[0]}`",
+                hint=f"{what}s in this flake: "
+                + (", ".join(f"`{k}`" for k in sorted(known, key=natural_key)) or "none"),
+            )
+    if opts.depth is not None and opts.depth < 1:
+        raise UsageError("--depth must be 1 or more (1: the modules each output lists)")
+    if hosts is not None or users is not None or opts.depth is not None:
+        graph = filter_graph(graph, hosts=hosts, users=users, depth=opts.depth)
+    if opts.summary:
+        graph = summarize(graph)
+    return graph
+
+
+def warn_mermaid_limits(text: str, graph: Graph) -> None:
+    """Say so when Mermaid (and so GitHub) would refuse to draw the text."""
+    problem = mermaid_limit_problem(text, graph)
+    if problem:
+        err(
+            f"homeward: warning: {problem}; GitHub and Mermaid's defaults will not draw it\n"
+            "  hint: draw a part (--host, --user, --depth N), collapse directories with "
+            "--summary, or draw an SVG with `-o graph.svg`"
+        )
+
+
+def mermaid_limit_problem(text: str, graph: Graph) -> str | None:
+    size, edges = len(text), len(graph.edges) + legend_links(graph)
+    if size > MERMAID_MAX_TEXT:
+        return f"the Mermaid text is {size:,} characters, above Mermaid's maxTextSize {MERMAID_MAX_TEXT:,}"
+    if edges > MERMAID_MAX_EDGES:
+        return f"the graph has {edges:,} edges, above Mermaid's maxEdges {MERMAID_MAX_EDGES}"
+    return None
 
 
 def _conflict(fmt: str, output: Path) -> UsageError:

@@ -43,6 +43,7 @@ class GraphNode:
     path: str | None = None  # FILE: the repo-relative file; INLINE/EXTERNAL: where it is written
     line: int | None = None  # INLINE/EXTERNAL: the line where it is written (first use)
     hosts: tuple[str, ...] = ()  # the configurations that reach this node, sorted
+    files: int = 1  # a directory node of the summary: how many files it stands for
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class GraphEdge:
     source: str  # node id
     target: str  # node id
     label: str = ""  # `home-manager.users.ham` where a NixOS module hands over to home-manager
+    finding: str = ""  # why this import breaks the separation (a host importing a user file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,8 @@ def _external_key(ref: ModuleRef, context: Context) -> tuple[str, str]:
 def build_graph(repo: Repo) -> Graph:
     """The import graph of every configuration in `repo` (call `repo.fatal()` first)."""
     configs: list[SystemConfig] = [
-        *(repo.hosts[name] for name in sorted(repo.hosts)),
-        *(repo.homes[name] for name in sorted(repo.homes)),
+        *(repo.hosts[name] for name in sorted(repo.hosts, key=natural_key)),
+        *(repo.homes[name] for name in sorted(repo.homes, key=natural_key)),
     ]
     others = [repo.others[name] for name in sorted(repo.others)]
     ids = _Ids()
@@ -302,7 +304,158 @@ def build_graph(repo: Repo) -> Graph:
                 users = sorted(child_info.users)
                 label = "home-manager.users" + (f".{users[0]}" if len(users) == 1 else "")
             add(parent_id, module_ids.get(child), label)
-    return Graph(tuple(nodes), tuple(edges))
+    return Graph(tuple(nodes), tuple(_mark_findings(nodes, edges)))
+
+
+FINDING_USER_FILE = "a system module imports a user file (HW001)"
+
+
+def _mark_findings(nodes: list[GraphNode], edges: list[GraphEdge]) -> list[GraphEdge]:
+    """An import from the System side into a user file, not through home-manager's hand-over,
+    is the finding the picture must show (HW001)."""
+    side = {n.id: n.side for n in nodes}
+    kind = {n.id: n.kind for n in nodes}
+    marked: list[GraphEdge] = []
+    for e in edges:
+        if (
+            not e.label
+            and side[e.source] is Side.SYSTEM
+            and kind[e.source] in (NodeKind.HOST, NodeKind.FILE, NodeKind.INLINE)
+            and side[e.target] is Side.USER
+            and kind[e.target] is NodeKind.FILE
+        ):
+            e = GraphEdge(e.source, e.target, e.label, FINDING_USER_FILE)
+        marked.append(e)
+    return marked
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, str], ...]:
+    """`host2` before `host10`: hosts in the order a person numbers them."""
+    return tuple((int(part), "") if part.isdigit() else (0, part) for part in _DIGITS.split(name))
+
+
+# -- views: filters and the summary (pure) ------------------------------------------------------
+
+
+def filter_graph(
+    graph: Graph,
+    *,
+    hosts: frozenset[str] | None = None,
+    users: frozenset[str] | None = None,
+    depth: int | None = None,
+) -> Graph:
+    """The part of the graph `--host`/`--user`/`--depth` ask for.
+
+    Kept: the configurations named (a host H: `nixosConfigurations.H` and the homes `*@H`; a
+    user U: the homes `U@*`, every host, and only U's hand-over edges), what they reach through
+    kept edges, at most `depth` imports from a configuration, and the flake and groups above.
+    """
+    by_id = {n.id: n for n in graph.nodes}
+
+    def wanted_config(node: GraphNode) -> bool:
+        if node.kind is NodeKind.HOST:
+            return hosts is None or node.label in hosts
+        user, _, host = node.label.partition("@")
+        return (hosts is None or host in hosts) and (users is None or user in users)
+
+    def edge_kept(e: GraphEdge) -> bool:
+        if users is None or not e.label.startswith("home-manager.users"):
+            return True
+        handed = e.label.removeprefix("home-manager.users").lstrip(".")
+        return not handed or handed in users  # several users: kept, it may hold U's
+
+    out: dict[str, list[GraphEdge]] = {}
+    for e in graph.edges:
+        out.setdefault(e.source, []).append(e)
+    roots = [
+        n.id for n in graph.nodes if n.kind in (NodeKind.HOST, NodeKind.HOME) and wanted_config(n)
+    ]
+    level: dict[str, int] = dict.fromkeys(roots, 0)
+    queue = list(roots)
+    kept_edges: list[GraphEdge] = []
+    while queue:
+        current = queue.pop(0)
+        if depth is not None and level[current] >= depth:
+            continue
+        for e in out.get(current, ()):
+            if not edge_kept(e):
+                continue
+            kept_edges.append(e)
+            if e.target not in level:
+                level[e.target] = level[current] + 1
+                queue.append(e.target)
+    keep = set(level)
+    for n in graph.nodes:
+        if n.kind is NodeKind.FLAKE:
+            keep.add(n.id)
+    for e in graph.edges:  # flake -> group -> kept configurations
+        if e.target in roots:
+            keep.add(e.source)
+            kept_edges.append(e)
+    for e in graph.edges:
+        if by_id[e.source].kind is NodeKind.FLAKE and e.target in keep:
+            kept_edges.append(e)
+    order = {id(e): i for i, e in enumerate(graph.edges)}
+    unique = {id(e): e for e in kept_edges if e.source in keep and e.target in keep}
+    return Graph(
+        tuple(n for n in graph.nodes if n.id in keep),
+        tuple(sorted(unique.values(), key=lambda e: order[id(e)])),
+    )
+
+
+def summarize(graph: Graph) -> Graph:
+    """Module files collapsed into one node per directory and side (`hosts/desk/`, 3 files);
+    edges between the same two nodes drawn once, edges inside a directory dropped."""
+    ids = _Ids()
+    for n in graph.nodes:
+        ids.taken.add(n.id)
+    groups: dict[tuple[str, Side | None], list[GraphNode]] = {}
+    for n in graph.nodes:
+        if n.kind is NodeKind.FILE and n.path is not None:
+            directory = n.path.rsplit("/", 1)[0] + "/" if "/" in n.path else "./"
+            groups.setdefault((directory, n.side), []).append(n)
+    replace: dict[str, str] = {}
+    made: dict[tuple[str, Side | None], GraphNode] = {}
+    for (directory, side), members in groups.items():
+        if len(members) == 1:
+            continue
+        node_id = ids.make("dir", directory)
+        hosts = tuple(sorted({h for m in members for h in m.hosts}))
+        made[(directory, side)] = GraphNode(
+            node_id,
+            NodeKind.FILE,
+            f"{directory} ({len(members)} files)",
+            side,
+            path=directory,
+            hosts=hosts,
+            files=len(members),
+        )
+        for m in members:
+            replace[m.id] = node_id
+    nodes: list[GraphNode] = []
+    placed: set[str] = set()
+    for n in graph.nodes:
+        new_id = replace.get(n.id)
+        if new_id is None:
+            nodes.append(n)
+        elif new_id not in placed:
+            placed.add(new_id)
+            nodes.append(next(d for d in made.values() if d.id == new_id))
+    edges: dict[tuple[str, str], GraphEdge] = {}
+    for e in graph.edges:
+        source, target = replace.get(e.source, e.source), replace.get(e.target, e.target)
+        if source == target:
+            continue
+        if (source, target) in edges:
+            old = edges[(source, target)]
+            label = old.label if old.label == e.label else "home-manager.users"
+            edges[(source, target)] = GraphEdge(source, target, label, old.finding or e.finding)
+        else:
+            edges[(source, target)] = GraphEdge(source, target, e.label, e.finding)
+    return Graph(tuple(nodes), tuple(edges.values()))
 
 
 _MODULES_PATH = re.compile(r'^\(?\s*modulesPath\s*\+\s*"(/[^"$\\]*)"\s*\)?$')

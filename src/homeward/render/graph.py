@@ -22,6 +22,12 @@ class GraphFormat(StrEnum):
 
 
 _SIDES = (Side.SYSTEM, Side.USER)
+_COLOURS = {Side.SYSTEM: ("#e3ecfa", "#3b5b92"), Side.USER: ("#e3f4e8", "#2f7d4a")}
+FINDING_COLOUR = "#d62728"
+LEGEND_SYSTEM = "System: NixOS modules"
+LEGEND_USER = "User: home-manager modules"
+LEGEND_HANDOVER = "home-manager.users.USER"
+LEGEND_FINDING = "finding: a host imports a user file"
 _SUBGRAPH_IDS = {Side.SYSTEM: "system_configuration", Side.USER: "user_configuration"}
 
 # -- Mermaid ------------------------------------------------------------------------------------
@@ -60,15 +66,53 @@ def to_mermaid(graph: Graph) -> str:
         lines.append(f'  subgraph {_SUBGRAPH_IDS[side]} ["{side.value}"]')
         lines.extend(f"    {_mermaid_node(n)}" for n in members)
         lines.append("  end")
+    if graph.nodes:
+        lines.append('  subgraph legend ["Legend"]')
+        lines.append(f'    legend_system["{LEGEND_SYSTEM}"]')
+        lines.append(f'    legend_user["{LEGEND_USER}"]')
+        lines.append(f'    legend_system -.->|"{LEGEND_HANDOVER}"| legend_user')
+        if any(e.finding for e in graph.edges):
+            lines.append(f'    legend_system -->|"{LEGEND_FINDING}"| legend_user')
+        lines.append("  end")
     for edge in graph.edges:
-        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
-        lines.append(f"  {edge.source} -->{label} {edge.target}")
+        # Why: no labels on edges: at 6 hosts x 4 users the `home-manager.users.<u>` labels
+        # made a black band; a dotted arrow is the hand-over, the JSON keeps the label.
+        arrow = "-.->" if edge.label else "-->"
+        lines.append(f"  {edge.source} {arrow} {edge.target}")
     for kind in (NodeKind.INLINE, NodeKind.EXTERNAL, NodeKind.OPAQUE):
         ids = [n.id for n in graph.nodes if n.kind is kind]
         if ids:
             lines.append(f"  classDef {kind.value} stroke-dasharray: 5 5")
             lines.append(f"  class {','.join(ids)} {kind.value}")
+    for side in _SIDES:
+        if graph.on_side(side):
+            fill, stroke = _COLOURS[side]
+            lines.append(f"  style {_SUBGRAPH_IDS[side]} fill:{fill},stroke:{stroke}")
+    if graph.nodes:
+        for name, side in (("legend_system", Side.SYSTEM), ("legend_user", Side.USER)):
+            fill, stroke = _COLOURS[side]
+            lines.append(f"  style {name} fill:{fill},stroke:{stroke}")
+    finding_ids = sorted({e.target for e in graph.edges if e.finding})
+    if finding_ids:
+        lines.append(f"  classDef finding stroke:{FINDING_COLOUR},stroke-width:3px")
+        lines.append(f"  class {','.join(finding_ids)} finding")
+    marked = [i for i, e in enumerate(_all_mermaid_edges(graph)) if e]
+    if marked:
+        lines.append(
+            f"  linkStyle {','.join(map(str, marked))} stroke:{FINDING_COLOUR},stroke-width:3px"
+        )
     return "\n".join(lines) + "\n"
+
+
+def legend_links(graph: Graph) -> int:
+    """How many links the legend draws (Mermaid numbers links in order, legend first)."""
+    return (1 + any(e.finding for e in graph.edges)) if graph.nodes else 0
+
+
+def _all_mermaid_edges(graph: Graph) -> list[bool]:
+    """Whether each link, in Mermaid's numbering (legend links first), is a finding."""
+    legend = [False, True][: legend_links(graph)]
+    return legend + [bool(e.finding) for e in graph.edges]
 
 
 # -- DOT ----------------------------------------------------------------------------------------
@@ -89,32 +133,86 @@ def _dot_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _dot_node(node: GraphNode) -> str:
-    return f"{node.id} [label={_dot_string(node.label)}, {_DOT_ATTRS[node.kind]}];"
+def _dot_node(node: GraphNode, finding: bool = False) -> str:
+    attrs = _DOT_ATTRS[node.kind]
+    if node.files > 1:
+        attrs = "shape=tab"
+    if "style=" in attrs:
+        attrs = attrs.replace('style="', 'style="filled,').replace(
+            "style=dashed", 'style="filled,dashed"'
+        )
+    if finding:
+        attrs += f', color="{FINDING_COLOUR}", penwidth=2.5'
+    return f"{node.id} [label={_dot_string(node.label)}, {attrs}];"
 
 
 def to_dot(graph: Graph) -> str:
     lines = [
         "digraph homeward {",
         "  rankdir=LR;",
-        '  graph [fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=11];',
+        '  graph [fontname="Helvetica", labeljust=l, nodesep=0.3, ranksep=0.6, remincross=false];',
+        '  node [fontname="Helvetica", fontsize=11, style=filled, fillcolor=white];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    lines.extend(f"  {_dot_node(n)}" for n in graph.on_side(None))
+    findings = {e.target for e in graph.edges if e.finding}
+    lines.extend(f"  {_dot_node(n, n.id in findings)}" for n in graph.on_side(None))
     for side in _SIDES:
         members = graph.on_side(side)
         if not members:
             continue
+        fill, stroke = _COLOURS[side]
         lines.append(f"  subgraph cluster_{_SUBGRAPH_IDS[side]} {{")
         lines.append(f"    label={_dot_string(side.value)};")
-        lines.extend(f"    {_dot_node(n)}" for n in members)
+        lines.append(f'    style=filled; fillcolor="{fill}"; color="{stroke}";')
+        lines.extend(f"    {_dot_node(n, n.id in findings)}" for n in members)
+        configs = [n.id for n in members if n.kind in (NodeKind.HOST, NodeKind.HOME)]
+        if len(configs) > 1:
+            # Why: hosts top to bottom in the graph's order (host01 first); left to itself,
+            # Graphviz stacks them in an order of its own. In a left-to-right layout a chain
+            # of invisible edges puts its first node lowest, hence the reversed chain.
+            chain = " -> ".join(reversed(configs))
+            lines.append(f"    {{rank=same; {chain} [style=invis];}}")
         lines.append("  }")
     for edge in graph.edges:
-        label = f" [label={_dot_string(edge.label)}]" if edge.label else ""
-        lines.append(f"  {edge.source} -> {edge.target}{label};")
+        # Why: no edge labels: Graphviz put `home-manager.users.<u>` on the cluster border and
+        # stacked them into a black band at 6 x 4; the hand-over is a dashed arrow (legend), its
+        # label a tooltip in the SVG.
+        attrs = []
+        if edge.label:
+            attrs += ["style=dashed", f'color="{_COLOURS[Side.USER][1]}"']
+            attrs.append(f"tooltip={_dot_string(edge.label)}")
+        if edge.finding:
+            attrs += [f'color="{FINDING_COLOUR}"', "penwidth=2.5"]
+            attrs.append(f"tooltip={_dot_string(edge.finding)}")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  {edge.source} -> {edge.target}{suffix};")
+    if graph.nodes:
+        lines.append(_dot_legend(bool(findings)))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _dot_legend(findings: bool) -> str:
+    """A legend below the drawing: the two sides, the hand-over, and findings when there are."""
+    sys_fill, sys_stroke = _COLOURS[Side.SYSTEM]
+    user_fill, user_stroke = _COLOURS[Side.USER]
+    rows = [
+        f'<TR><TD BGCOLOR="{sys_fill}" COLOR="{sys_stroke}">{LEGEND_SYSTEM}</TD></TR>',
+        f'<TR><TD BGCOLOR="{user_fill}" COLOR="{user_stroke}">{LEGEND_USER}</TD></TR>',
+        f'<TR><TD><FONT COLOR="{user_stroke}">- - &gt;</FONT> {LEGEND_HANDOVER}</TD></TR>',
+    ]
+    if findings:
+        rows.append(
+            f'<TR><TD><FONT COLOR="{FINDING_COLOUR}">&#8212;&gt;</FONT> {LEGEND_FINDING}</TD></TR>'
+        )
+    table = "".join(rows)
+    return (
+        "  subgraph cluster_legend {\n"
+        '    label="Legend"; style=dashed; color=gray;\n'
+        f'    legend [shape=plaintext, style="", label=<<TABLE BORDER="0" CELLBORDER="1" '
+        f'CELLSPACING="2" CELLPADDING="4">{table}</TABLE>>];\n'
+        "  }"
+    )
 
 
 # -- JSON ---------------------------------------------------------------------------------------
@@ -136,7 +234,12 @@ def graph_payload(graph: Graph) -> dict[str, Any]:
             for n in graph.nodes
         ],
         "edges": [
-            {"from": e.source, "to": e.target, **({"label": e.label} if e.label else {})}
+            {
+                "from": e.source,
+                "to": e.target,
+                **({"label": e.label} if e.label else {}),
+                **({"finding": e.finding} if e.finding else {}),
+            }
             for e in graph.edges
         ],
     }
