@@ -420,3 +420,17 @@ def test_migrate_summary_fits_80_columns_and_cuts_nothing(
     assert max(len(line) for line in summary.splitlines()) <= 80
     assert "users.users.ham.packages" in summary
     assert "repo/home/ham/features/git.nix" in summary
+
+
+def test_switch_prints_commands_that_run_from_the_cwd(
+    migrated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.6): switch printed the flake's absolute path; the printed commands now name it
+    as the user did (`./repo`, `.`), as nix reads a path and not a registry name."""
+    monkeypatch.chdir(migrated.parent)
+    code, out, err = run_cli(capsys, "switch", "repo", "--dry-run", "--host", "nixos-desk")
+    assert code == 0, err
+    assert out.rstrip().endswith("--flake './repo#nixos-desk'")
+    monkeypatch.chdir(migrated)
+    code, out, err = run_cli(capsys, "switch", "--dry-run", "--host", "nixos-desk")
+    assert out.rstrip().endswith("--flake '.#nixos-desk'")

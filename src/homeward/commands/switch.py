@@ -28,7 +28,7 @@ from pathlib import Path
 
 from homeward import proc
 from homeward.errors import HomewardError, UsageError
-from homeward.model.repo import Repo, load_repo
+from homeward.model.repo import Repo, load_repo, shown_root
 from homeward.render import console
 from homeward.syntax.nodes import string_value
 
@@ -131,13 +131,22 @@ def closure_diff_tool() -> list[str]:
     return [*NIX, "store", "diff-closures"]
 
 
+def flake_dir_ref(shown: Path) -> str:
+    """The flake's directory as the user named it, written so that nix reads it as a path
+    (`config` alone would be a registry name): the printed commands run from the cwd."""
+    text = str(shown)
+    if shown.is_absolute() or text in (".", "..") or text.startswith(("./", "../")):
+        return text
+    return f"./{text}"
+
+
 def plan(opts: Options, repo: Repo) -> list[Step]:
     """The commands to run, in order: the host's rebuild (which activates the homes wired
     through home-manager's NixOS module), and the standalone `home-manager switch` only with
     --home or for a user the host does not wire (a second, competing generation otherwise)."""
     host = pick_host(repo, opts.host)
     action = Action(opts.action)
-    root = str(repo.root)
+    root = flake_dir_ref(shown_root(opts.dir, repo.root))
     extra = tuple(opts.extra_args)
     steps: list[Step] = []
     use_nh = opts.nh and proc.which("nh") is not None
@@ -238,7 +247,7 @@ def run(opts: Options) -> int:
         argv = tuple(built if a == NEW_SYSTEM else a for a in step.argv)
         if step.kind == "build":
             console.err(f"homeward: building the {step.what}: {shlex.join(argv)}")
-            p = proc.run(argv, cwd=repo.root, timeout=24 * 3600)
+            p = proc.run(argv, timeout=24 * 3600)
             if p.returncode or not p.stdout.strip():
                 raise HomewardError(
                     f"`{shlex.join(argv)}` failed (exit {p.returncode}): {proc.tail(p.stderr, 5)}",
@@ -249,14 +258,14 @@ def run(opts: Options) -> int:
         if step.kind == "diff":
             console.err(f"homeward: what changes: {shlex.join(argv)}")
             sys.stderr.flush()
-            proc.run(argv, cwd=repo.root, capture=False, to_stderr=True)
+            proc.run(argv, capture=False, to_stderr=True)
             if opts.ask and not _confirm("activate it?"):
                 console.err("homeward: nothing was activated")
                 return 0
             continue
         console.err(f"homeward: switching the {step.what}: {shlex.join(argv)}")
         sys.stderr.flush()
-        p = proc.run(argv, cwd=repo.root, capture=False, to_stderr=opts.json, timeout=24 * 3600)
+        p = proc.run(argv, capture=False, to_stderr=opts.json, timeout=24 * 3600)
         if p.returncode:
             # A program that never ran has no output above: proc says why in `stderr`.
             why = f": {p.stderr}" if p.stderr else ""
