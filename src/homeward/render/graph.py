@@ -138,9 +138,11 @@ def _dot_node(node: GraphNode, finding: bool = False) -> str:
     if node.files > 1:
         attrs = "shape=tab"
     if "style=" in attrs:
-        attrs = attrs.replace('style="', 'style="filled,').replace(
-            "style=dashed", 'style="filled,dashed"'
-        )
+        # Why: the node default is `style=filled` (white on the coloured side); a node's own
+        # style would replace it, so `filled` is added to it.
+        attrs = attrs.replace('style="', 'style="filled,')
+        for plain in ("dashed", "dotted"):
+            attrs = attrs.replace(f"style={plain}", f'style="filled,{plain}"')
     if finding:
         attrs += f', color="{FINDING_COLOUR}", penwidth=2.5'
     return f"{node.id} [label={_dot_string(node.label)}, {attrs}];"
