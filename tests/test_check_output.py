@@ -218,7 +218,7 @@ def test_syntax_error_skips_the_host_with_location(
     assert ran.code == 1
     assert ran.err == ""
     assert ran.out == (
-        "repo/modules/system/users.nix:10:24: HW015 `modules/system/users.nix` cannot be read: "
+        "repo/modules/system/users.nix:10:24: HW015 error: `modules/system/users.nix` cannot be read: "
         "syntax error: expected `identifier` (skipped: desk)\n"
         "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
         "1 error, 0 warnings\n"
@@ -242,7 +242,7 @@ def test_non_utf8_is_opaque_with_location(
     assert main(["check", "repo"]) == 1
     out = capsys.readouterr().out
     assert out.startswith(
-        "repo/modules/system/users.nix:1:6: HW015 `modules/system/users.nix` cannot be read: "
+        "repo/modules/system/users.nix:1:6: HW015 error: `modules/system/users.nix` cannot be read: "
         "the file is not UTF-8 text (byte 0xf6)"
     )
 
