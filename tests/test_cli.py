@@ -227,7 +227,7 @@ def test_commands_find_the_flake_above_a_subdirectory(
     assert code == 1
     assert "../home/ham.nix:4:3: HW003" in out
     code, out, _ = run_cli(capsys, "switch", "--dry-run", "--host", "nixos-desk", "--system-only")
-    assert code == 0 and f"{legacy}#nixos-desk" in out
+    assert code == 0 and "--flake '..#nixos-desk'" in out
 
 
 def test_no_flake_above_outside_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -434,3 +434,14 @@ def test_switch_prints_commands_that_run_from_the_cwd(
     monkeypatch.chdir(migrated)
     code, out, err = run_cli(capsys, "switch", "--dry-run", "--host", "nixos-desk")
     assert out.rstrip().endswith("--flake '.#nixos-desk'")
+
+
+def test_a_home_manager_input_on_the_matching_branch_is_not_called_a_mismatch(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.15): after migrate, the next run warned that `release-25.05` does not track
+    `nixos-25.05` (the input's own URL was read as a nixpkgs URL)."""
+    assert run_cli(capsys, "migrate", str(legacy))[0] == 0
+    code, out, err = run_cli(capsys, "migrate", str(legacy))
+    assert code == 0 and "nothing to do" in out
+    assert "does not track" not in err

@@ -30,7 +30,7 @@ def run(opts: Options) -> int:
         validate_changes,
     )
     from homeward.model.index import build_index
-    from homeward.model.repo import load_repo
+    from homeward.model.repo import load_repo, shown_root
     from homeward.plan.add import AddSpec, plan_add
     from homeward.render import console
     from homeward.render.plan import files_json
@@ -64,7 +64,7 @@ def run(opts: Options) -> int:
         console.out(f"nothing to do: {opts.kind} `{opts.name}` is already there")
         return int(Exit.OK)
     rows = [
-        ["new" if c.old is None else "edited", str(c.path)]
+        ["new" if c.old is None else "edited", str(shown_root(opts.dir, repo.root) / c.path)]
         for c in sorted(changes, key=lambda c: str(c.path))
     ]
     if not opts.json:
@@ -83,6 +83,7 @@ def run(opts: Options) -> int:
     )
     if opts.kind == "host":
         console.out(
-            f"next: replace hosts/{opts.name}/hardware-configuration.nix with the machine's own"
+            f"next: replace {shown_root(opts.dir, repo.root) / 'hosts' / opts.name}"
+            "/hardware-configuration.nix with the machine's own"
         )
     return int(Exit.OK)
