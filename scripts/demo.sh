@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # homeward end to end, on the shipped example and on a fresh scaffold, in a temporary directory.
 # Each step is a function; add one and list it in STEPS to extend the demo.
-# KEEP=1 keeps the temporary directory (its path is printed at the end).
+# What it makes (the scaffold, the example before and after migrate, scaffold.svg) is kept in a
+# new directory, named at the end; DEMO_DIR=path chooses it (it must not exist yet).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 HOMEWARD=${HOMEWARD:-.venv/bin/homeward}
-WORK=$(mktemp -d -t homeward-demo.XXXXXX)
-if [[ ${KEEP:-0} == 1 ]]; then
-  trap 'echo; echo "demo files kept in $WORK"' EXIT
+if [[ -n ${DEMO_DIR:-} ]]; then
+  mkdir "$DEMO_DIR"
+  WORK=$(cd "$DEMO_DIR" && pwd)
 else
-  trap 'rm -rf "$WORK"' EXIT
+  WORK=$(mktemp -d -t homeward-demo.XXXXXX)
 fi
+trap 'echo; echo "the demo output (scaffold, legacy, migrated, scaffold.svg) is in $WORK"' EXIT
 
 step() {
   echo
