@@ -328,8 +328,12 @@ def test_deep_nesting_exits_3_with_the_file(
     deep = "{ ... }:\n{ x = " + "{ a = " * depth + "1" + "; }" * depth + "; }\n"
     ran = run_check(Case({USERS: deep}), tmp_path, monkeypatch, capsys)
     assert ran.code == 3
+    first_line = deep.splitlines()[0]
     assert ran.err == (
         "homeward: error: repo/modules/system/users.nix:1:1: the file nests expressions too "
         "deeply for homeward to follow\n"
+        "   |\n"
+        f" 1 | {first_line}\n"
+        "   | ^\n"
         "  hint: split the deepest expression into let-bound parts\n"
     )

@@ -445,3 +445,37 @@ def test_a_home_manager_input_on_the_matching_branch_is_not_called_a_mismatch(
     code, out, err = run_cli(capsys, "migrate", str(legacy))
     assert code == 0 and "nothing to do" in out
     assert "does not track" not in err
+
+
+# -- item 10: the source line with a caret -----------------------------------------------------
+
+
+def test_an_error_shows_its_line_with_a_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.10): errors named file:line:col but never showed the line, as nix and rustc do."""
+    work = make_git_repo(
+        copy_tree(FIXTURES / "migrate" / "refuse-syntax-error" / "before", tmp_path / "repo")
+    )
+    monkeypatch.chdir(tmp_path / "repo" / "hosts")  # the excerpt does not depend on the cwd
+    code, _, err = run_cli(capsys, "migrate", str(work), "--dry-run")
+    assert code == 3
+    lines = err.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(" 5 | "))
+    assert lines[at] == " 5 |     packages = [ pkgs.git ]"
+    assert lines[at + 1] == "   |                            ^"
+    assert lines[at + 2].startswith("  hint: ")
+
+
+def test_source_excerpt_tabs_and_long_lines() -> None:
+    from homeward.errors import Location
+    from homeward.render.source import source_excerpt
+
+    assert source_excerpt(Location(Path("f.nix"), 2, 3), "a\n\tx = @;\n") == (
+        "   |\n 2 |  x = @;\n   |   ^"
+    )
+    long = "x" * 500 + "@" + "y" * 500
+    excerpt = source_excerpt(Location(Path("f.nix"), 1, 501), long).splitlines()
+    assert len(excerpt[1]) < 220 and excerpt[2].index("^") - 5 == excerpt[1][5:].index("@")
+    assert source_excerpt(Location(Path("f.nix"), 9, 1), "a\n") == ""
+    assert source_excerpt(None, "a") == ""

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from homeward import __version__
-from homeward.errors import Exit, HomewardError
+from homeward.errors import Exit, HomewardError, Location
 from homeward.render.console import COLOR_MODES, error, set_color_mode
+from homeward.render.source import with_excerpt
 
 COMMANDS = {
     "init": "scaffold the home-manager layout in a directory; refuses to overwrite",
@@ -358,6 +359,25 @@ def _options(module: object, ns: argparse.Namespace) -> object:
     return options_type(**{k: v for k, v in vars(ns).items() if k in names})
 
 
+def _source_text(at: Location | None, directory: Path | None) -> str | None:
+    """The file an error points at, for the excerpt under the message; None if unreadable.
+
+    A location is named as the user can open it, or relative to the flake's directory (DIR):
+    the file under DIR comes first, so that a `flake.nix` in the cwd is not taken for DIR's.
+    """
+    if at is None:
+        return None
+    candidates = [at.path]
+    if directory is not None and not at.path.is_absolute():
+        candidates.insert(0, directory / at.path)
+    for path in candidates:
+        try:
+            return path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = list(sys.argv[1:] if argv is None else argv)
@@ -385,7 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HomewardError as exc:
         if ns.debug:
             raise
-        error(exc.render())
+        directory = getattr(ns, "dir", None)
+        error(with_excerpt(exc.render(), exc.at, _source_text(exc.at, directory)))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("homeward: interrupted; nothing was left half-written", file=sys.stderr)
