@@ -379,11 +379,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({HOME: ('  home.stateVersion = "25.05";\n', "")}),
         1,
         (
-            "repo/flake.nix:29:13: HW007 error: `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
-            "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
-            'repo/flake.nix:34:39: HW007 error: `homeConfigurations."ham@desk"` does not set `home.stateVersion`\n'
-            "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
-            "2 errors, 0 warnings\n"
+            # One finding at the user's entry file for both configurations (issue 14).
+            "repo/home/ham/default.nix:3:1: HW007 error: `home/ham/default.nix` does not set `home.stateVersion` (the home of `ham` on `desk`, 2 configurations)\n"
+            '  hint: add `home.stateVersion = "25.05";` (the home-manager release this flake tracks); once set, never change it\n'
+            "1 error, 0 warnings\n"
         ),
     ),
     "hw007-unknown-module-may-set-it": (
@@ -395,10 +394,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
-            "repo/flake.nix:29:13: HW007 error: `ham` on `desk` (home-manager's NixOS module) does not set `home.stateVersion`\n"
-            "  hint: set `home.stateVersion` to the home-manager release you first used (never bump it blindly)\n"
             "repo/flake.nix:37:32: HW012 warning: cannot tell which module this is: `extraHomeModule` is not defined here\n"
             "  hint: homeward reads module lists statically; write the path out\n"
+            "repo/home/ham/default.nix:3:1: HW007 error: `home/ham/default.nix` does not set `home.stateVersion` (the home of `ham` on `desk`, 1 configuration)\n"
+            '  hint: add `home.stateVersion = "25.05";` (the home-manager release this flake tracks); once set, never change it\n'
             "1 error, 1 warning\n"
             "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),

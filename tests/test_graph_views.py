@@ -237,3 +237,21 @@ def test_above_mermaids_limits_it_says_so(
     small = Graph(nodes[:10], edges[:9])
     assert mermaid_limit_problem(to_mermaid(small), small) is None
     assert "maxTextSize 50,000" in (mermaid_limit_problem("x" * 50_001, small) or "")
+
+
+def test_one_missing_state_version_is_one_finding_at_the_users_file(
+    fleets: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.8): deleting one `home.stateVersion` gave a finding per output (8 on a 4 x 2
+    fleet), all on flake.nix lines; one is expected, at the file, with the value to write."""
+    root = shutil.copytree(fleets["4x2"], tmp_path / "fleet")
+    entry = root / "home" / "user01" / "default.nix"
+    text = entry.read_text()
+    assert 'home.stateVersion = "26.05";' in text
+    entry.write_text(text.replace('  home.stateVersion = "26.05";\n', ""))
+    capsys.readouterr()
+    assert main(["check", str(root), "--select", "HW007"]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "HW007" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{root}/home/user01/default.nix:")
+    assert "8 configurations" in lines[0]

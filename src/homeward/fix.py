@@ -282,14 +282,10 @@ def _fix_state_versions(facts: Facts, fixes: list[Fix], unfixed: list[Unfixed]) 
             body, module.source.text, f"home.stateVersion = {quote_string(release)};", after=anchor
         )
         edit = Edit(Path(entry.path or ""), span.start_byte, span.end_byte, span.new, what)
+        # Where HW007 reports it: the entry file's body (one finding per file, issue 14).
+        at = entry.source.location(module.body.start_byte) if module.body is not None else home.at
         fixes.append(
-            Fix(
-                "HW007",
-                Safety.UNSAFE,
-                what.replace(home.title, f"`{entry.path}`"),
-                (edit,),
-                home.at,
-            )
+            Fix("HW007", Safety.UNSAFE, what.replace(home.title, f"`{entry.path}`"), (edit,), at)
         )
 
 

@@ -27,7 +27,9 @@ from homeward.lint.facts import (
     mapped_row,
 )
 from homeward.lint.packages import PackageRef, package_refs
+from homeward.model.index import release_text
 from homeward.model.repo import (
+    ModuleInfo,
     ModuleKind,
     ModuleRef,
     ProblemKind,
@@ -404,12 +406,46 @@ def _input_location(facts: Facts, name: str) -> Location:
     "set `home.stateVersion` to the home-manager release you first used (never bump it blindly)",
 )
 def check_state_version(facts: Facts) -> Iterator[Finding]:
+    # Why (issue 14): one missing `home.stateVersion` in a user's entry file is missing from every
+    # configuration that uses the file (each host's NixOS module, each standalone one): one
+    # finding at the file, with the value homeward knows, not one per output on flake.nix lines.
+    release = release_text(facts.release)
+    by_entry: dict[str, tuple[ModuleInfo, list[HomeConfig]]] = {}
     for home in facts.homes:
         if home.opaque:
             continue  # a module homeward cannot see may set it
         if _sets_state_version(facts, home):
             continue
-        yield Finding(home.at, f"{home.title} does not set `home.stateVersion`")
+        entry = _entry_of(facts, home)
+        if entry is None:
+            yield Finding(home.at, f"{home.title} does not set `home.stateVersion`")
+            continue
+        by_entry.setdefault(entry.key, (entry, []))[1].append(home)
+    for entry, homes in by_entry.values():
+        body = entry.module.body
+        at = entry.source.location(body.start_byte if body is not None else 0)
+        users = sorted({h.user or h.name for h in homes})
+        hosts = sorted({h.host for h in homes if h.host is not None})
+        used = f"the home of {_names(users)}" + (f" on {_names(hosts)}" if hosts else "")
+        yield Finding(
+            at,
+            f"`{entry.path}` does not set `home.stateVersion` ({used}, {len(homes)} "
+            f"configuration{'s' if len(homes) != 1 else ''})",
+            hint=f'add `home.stateVersion = "{release}";` (the home-manager release this flake '
+            "tracks); once set, never change it",
+        )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _entry_of(facts: Facts, home: HomeConfig) -> ModuleInfo | None:
+    """The user's entry file (the index's) when this configuration uses it."""
+    entry = facts.index.entries.get(home.user or "")
+    if entry is None:
+        return None
+    return next((m for m in home.modules if m.path is not None and m.path == Path(entry)), None)
 
 
 def _sets_state_version(facts: Facts, home: HomeConfig) -> bool:
