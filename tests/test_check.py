@@ -577,6 +577,16 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
+    # HW017 (issue 14: a misspelled code was silently orphaned)
+    "hw017-unknown-code": (
+        Case({USERS: ("    shell = pkgs.zsh;\n", "    shell = pkgs.zsh; # homeward: ignore[HW01]\n")}),
+        0,
+        (
+            "repo/modules/system/users.nix:7:1: HW017 warning: `HW01` is not a homeward rule: this suppression silences nothing\n"
+            "  hint: remove the comment, or correct the code it names (`homeward rules` lists them)\n"
+            "0 errors, 1 warning\n"
+        ),
+    ),
 }
 
 

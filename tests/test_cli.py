@@ -479,3 +479,34 @@ def test_source_excerpt_tabs_and_long_lines() -> None:
     assert len(excerpt[1]) < 220 and excerpt[2].index("^") - 5 == excerpt[1][5:].index("@")
     assert source_excerpt(Location(Path("f.nix"), 9, 1), "a\n") == ""
     assert source_excerpt(None, "a") == ""
+
+
+# -- item 4: suppressions in migrate and check -----------------------------------------------
+
+
+def test_a_suppressed_packages_list_stays_where_it_is(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.4): `# homeward: ignore[HW002]` on a packages list was ignored by migrate: the
+    list moved and the comment landed inside home.packages."""
+    users = legacy / "modules" / "system" / "users.nix"
+    text = users.read_text()
+    assert "    packages = with pkgs; [\n" in text
+    users.write_text(
+        text.replace(
+            "    packages = with pkgs; [\n",
+            "    # homeward: ignore[HW002]\n    packages = with pkgs; [\n",
+        )
+    )
+    git(legacy, "commit", "-qam", "keep the system-wide list")
+    code, out, err = run_cli(capsys, "migrate", str(legacy))
+    assert code == 0, err
+    after = users.read_text()
+    assert "# homeward: ignore[HW002]\n    packages = with pkgs; [\n      firefox" in after
+    assert "stays where it is: `# homeward: ignore[HW002]` keeps it" in err
+    moved = [line for line in out.splitlines() if "users.nix:" in line]
+    assert moved == []
+    for path in (legacy / "home").rglob("*.nix"):
+        assert "homeward: ignore" not in path.read_text(), path
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert "HW017" not in out  # the comment is used: it silences HW002

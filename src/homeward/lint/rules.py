@@ -812,3 +812,17 @@ def check_no_hosts(facts: Facts) -> Iterator[Finding]:
             "no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or "
             "`homeConfigurations` that homeward can read",
         )
+
+
+# -- HW017: suppressions that silence nothing -----------------------------------------------------
+
+
+@rule(
+    "HW017",
+    Severity.WARNING,
+    "a suppression comment names an unknown rule, or silences nothing",
+    "remove the comment, or correct the code it names (`homeward rules` lists them)",
+)
+def check_unused_suppressions(_facts: Facts) -> Iterator[Finding]:
+    """Reported by `lint/run.py`, which knows which comments silenced what (as ruff's RUF100)."""
+    return iter(())

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from homeward.diagnostics import Diagnostic, Severity
-from homeward.errors import UsageError
+from homeward.errors import Location, UsageError
 from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
 from homeward.lint.rules import RULES, Fixed, lint
-from homeward.lint.suppress import is_suppressed
 from homeward.model.index import Index, build_index
 from homeward.model.repo import ProblemKind, Repo, load_repo
+from homeward.syntax.suppress import suppressing_line, suppression_comments
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,16 @@ def lint_directory(
         found = [
             replace(d, severity=Severity.ERROR) if d.code in OPAQUE_RULES else d for d in found
         ]
-    kept = [d for d in found if not _suppressed(repo, d)]
+    used: set[tuple[Path, int, str]] = set()
+    kept: list[Diagnostic] = []
+    for d in found:
+        hit = _suppressed_by(repo, d)
+        if hit is None:
+            kept.append(d)
+        else:
+            used.add(hit)
+    suppressed = len(found) - len(kept)
+    kept.extend(_suppression_findings(repo, codes, used))
     seen = Seen(
         hosts=len(repo.hosts),
         others=len(repo.others),
@@ -158,20 +167,56 @@ def lint_directory(
         skipped=len(repo.skipped),
         unresolved=sum(p.kind is ProblemKind.UNRESOLVED for p in repo.problems),
     )
-    result = CheckResult(repo.root, tuple(kept), len(found) - len(kept), repo.ev.files_read, seen)
+    result = CheckResult(repo.root, tuple(kept), suppressed, repo.ev.files_read, seen)
     return result, facts
 
 
-def _suppressed(repo: Repo, d: Diagnostic) -> bool:
-    if d.at is None:
-        return False
-    path = repo.root / d.at.path
+def _text(repo: Repo, path: Path) -> bytes | None:
     source = repo.ev.source_of(path)
     if source is not None:
-        text = source.text
-    else:
-        try:
-            text = path.read_bytes()
-        except OSError:
-            return False
-    return is_suppressed(text, d.at.line, d.code)
+        return source.text
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _suppressed_by(repo: Repo, d: Diagnostic) -> tuple[Path, int, str] | None:
+    """(file, comment line, code) of the comment that silences `d`, or None."""
+    if d.at is None:
+        return None
+    path = repo.root / d.at.path
+    text = _text(repo, path)
+    if text is None:
+        return None
+    line = suppressing_line(text, d.at.line, d.code)
+    return None if line is None else (path, line, d.code)
+
+
+def _suppression_findings(
+    repo: Repo, codes: frozenset[str], used: set[tuple[Path, int, str]]
+) -> Iterator[Diagnostic]:
+    """HW017, as ruff's RUF100: a suppression naming an unknown code, or one that silences
+    nothing (for a rule that ran: with --select, the others cannot be told)."""
+    if "HW017" not in codes:
+        return
+    used_lines = {(path, line) for path, line, _code in used}
+    for path, source in sorted(repo.ev.sources.items()):
+        for line, names in suppression_comments(source.text):
+            at = Location(path.relative_to(repo.root), line, 1)
+            if names == frozenset({"*"}):
+                if (path, line) not in used_lines:
+                    yield _hw017(at, "`# homeward: ignore` silences nothing here")
+                continue
+            for name in sorted(names):
+                if name not in RULES:
+                    yield _hw017(
+                        at, f"`{name}` is not a homeward rule: this suppression silences nothing"
+                    )
+                elif name in codes and name != "HW017" and (path, line, name) not in used:
+                    yield _hw017(at, f"`# homeward: ignore[{name}]` silences nothing here")
+
+
+def _hw017(at: Location, message: str) -> Diagnostic:
+    rule = RULES["HW017"]
+    return Diagnostic(rule.severity, message, at, code="HW017", hint=rule.hint)

@@ -78,6 +78,7 @@ from homeward.syntax.edit import (
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, StepKind, read_module
 from homeward.syntax.nodes import bindings_of, node_text, unparen
+from homeward.syntax.suppress import is_suppressed
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -450,6 +451,17 @@ class Planner:
     def move_packages(self, up: UserPlan, info: ModuleInfo, d: Definition) -> bool:
         reach = self.reach(up, info)
         if not reach:
+            return False
+        if is_suppressed(d.source.text, d.location.line, "HW002"):
+            # Why (issue 14): `# homeward: ignore[HW002]` is a decision to keep the list here;
+            # moving it carried the comment into home.packages.
+            self.kept_packages.add(id(d))
+            self.note(
+                f"`{d.dotted}` stays where it is: `# homeward: ignore[HW002]` keeps it",
+                Severity.NOTE,
+                d.binding,
+                d.source,
+            )
             return False
         renderer = self.renderer(info, home=True)
         target_dir = self.home_dest(up, reach, Feature.PACKAGES).dir

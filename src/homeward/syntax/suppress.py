@@ -3,7 +3,8 @@
 `# homeward: ignore[HW002, HW003]` names several rules; `# homeward: ignore` without a list
 silences every rule on that line. The line above counts only when it holds nothing but the
 comment, so that a trailing comment on one definition does not silence the next. Pure: the
-caller hands in the file's bytes.
+caller hands in the file's bytes. In syntax/ because `check` honours them and `migrate` too: a
+suppressed definition stays where it is (issue 14).
 """
 
 from __future__ import annotations
@@ -34,13 +35,31 @@ def _lines(text: bytes, line: int) -> tuple[bytes, bytes]:
 
 def is_suppressed(text: bytes, line: int, code: str) -> bool:
     """Whether `code` is silenced at `line` (1-based) of a file with bytes `text`."""
+    return suppressing_line(text, line, code) is not None
+
+
+def suppressing_line(text: bytes, line: int, code: str) -> int | None:
+    """The line of the comment that silences `code` at `line`, or None."""
     this, above = _lines(text, line)
-    for candidate, alone in ((this, False), (above, True)):
+    for candidate, alone, at in ((this, False, line), (above, True, line - 1)):
         if b"homeward" not in candidate:
             continue
         if alone and not candidate.lstrip().startswith(b"#"):
             continue
         codes = _codes(candidate)
         if codes is not None and (codes is _ALL or code in codes):
-            return True
-    return False
+            return at
+    return None
+
+
+def suppression_comments(text: bytes) -> list[tuple[int, frozenset[str]]]:
+    """Every suppression comment of a file: (line, the codes it names; `*` for all)."""
+    found: list[tuple[int, frozenset[str]]] = []
+    if b"homeward" not in text:
+        return found
+    for number, line in enumerate(text.split(b"\n"), 1):
+        if b"homeward" in line:
+            codes = _codes(line)
+            if codes is not None:
+                found.append((number, codes))
+    return found
