@@ -579,7 +579,9 @@ CASES: dict[str, tuple[Case, int, str]] = {
     ),
     # HW017 (issue 14: a misspelled code was silently orphaned)
     "hw017-unknown-code": (
-        Case({USERS: ("    shell = pkgs.zsh;\n", "    shell = pkgs.zsh; # homeward: ignore[HW01]\n")}),
+        Case(
+            {USERS: ("    shell = pkgs.zsh;\n", "    shell = pkgs.zsh; # homeward: ignore[HW01]\n")}
+        ),
         0,
         (
             "repo/modules/system/users.nix:7:1: HW017 warning: `HW01` is not a homeward rule: this suppression silences nothing\n"
