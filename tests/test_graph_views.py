@@ -255,3 +255,35 @@ def test_one_missing_state_version_is_one_finding_at_the_users_file(
     assert len(lines) == 1
     assert lines[0].startswith(f"{root}/home/user01/default.nix:")
     assert "8 configurations" in lines[0]
+
+
+# -- issue 14, item 3: per-host accounts in homeward's own layout ------------------------------
+
+
+def test_add_user_on_some_hosts_writes_the_account_in_their_files(
+    fleets: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.3): in the scaffold's layout `modules/system/users.nix` is shared by every host,
+    so `add user bob --host host02` was refused; DESIGN: an account on some hosts only lives in
+    those hosts' own files."""
+    root = shutil.copytree(fleets["4x2"], tmp_path / "fleet")
+    assert main(["add", "user", "bob", str(root), "--host", "host02", "--allow-dirty"]) == 0
+    assert "users.users.bob" in (root / "hosts/host02/default.nix").read_text()
+    assert "users.users.bob" not in (root / "modules/system/users.nix").read_text()
+    assert "users.users.bob" not in (root / "hosts/host01/default.nix").read_text()
+    capsys.readouterr()
+    assert main(["check", str(root)]) == 0, capsys.readouterr().out
+
+
+def test_add_host_for_some_users_gives_no_one_else_an_account(
+    fleets: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.3): `add host server --user user01` imported the shared users.nix, quietly giving
+    user02 an account on server without a home there."""
+    root = shutil.copytree(fleets["4x2"], tmp_path / "fleet")
+    assert main(["add", "host", "server", str(root), "--user", "user01", "--allow-dirty"]) == 0
+    host = (root / "hosts/server/default.nix").read_text()
+    assert "modules/system/users.nix" not in host
+    assert "users.users.user01" in host and "user02" not in host
+    capsys.readouterr()
+    assert main(["check", str(root)]) == 0, capsys.readouterr().out

@@ -35,7 +35,7 @@ from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.types import Edit, NewFile, Plan
 from homeward.syntax.edit import Span, append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import attr_key, quote_string
-from homeward.syntax.find import read_module
+from homeward.syntax.find import StepKind, read_module
 from homeward.syntax.nodes import (
     bindings_of,
     call_parts,
@@ -193,8 +193,17 @@ class Adder:
         spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
         if not self.repo.files.taken(host_dir):
             host_text = host_nix(spec)
-            if not self.repo.files.has_file("modules/system/users.nix"):
+            shared = self.shared_accounts()
+            others = sorted(set(shared) - set(users))
+            if not self.repo.files.has_file("modules/system/users.nix") or others:
                 host_text = host_text.replace(b"    ../../modules/system/users.nix\n", b"")
+            if others:
+                # Why (issue 14): the shared users.nix holds accounts of users who get no home
+                # here; the new host gets its own users' accounts in its own file (DESIGN: an
+                # account on some hosts only lives in those hosts' own files).
+                accounts = "".join(shared.get(u, _minimal_account(u)) for u in users)
+                end = host_text.rstrip().rfind(b"}")
+                host_text = host_text[:end] + accounts.encode() + host_text[end:]
             self.files.append(
                 NewFile(
                     Path(host_dir / "default.nix"), host_text, f"`{name}`'s system configuration"
@@ -216,6 +225,35 @@ class Adder:
         else:
             self.flake_host_entry(name, system, users)
         self.home_entries([(u, name) for u in users], system)
+
+    def shared_accounts(self) -> dict[str, str]:
+        """The accounts `modules/system/users.nix` writes, user -> its bindings as host-file
+        text (`\n  users.users.ham = { ... };\n`), copied as written."""
+        info = self.repo.modules.get("modules/system/users.nix")
+        if info is None:
+            return {}
+        text = info.source.text
+        found: dict[str, list[Node]] = {}
+        for d in info.module.definitions:
+            if d.path[:2] != ("users", "users") or len(d.path) < 3:
+                continue
+            outer = next((st.node for st in d.steps if st.kind is StepKind.BINDING), None)
+            if outer is None:
+                continue
+            path = outer.child_by_field_name("attrpath")
+            if path is None or not node_text(path, text).startswith(f"users.users.{d.path[2]}"):
+                found.setdefault(d.path[2], [])  # written with others: a minimal account
+                continue
+            nodes = found.setdefault(d.path[2], [])
+            if all(n.start_byte != outer.start_byte for n in nodes):
+                nodes.append(outer)
+        accounts: dict[str, str] = {}
+        for user, nodes in found.items():
+            if not nodes:
+                accounts[user] = _minimal_account(user)
+                continue
+            accounts[user] = "\n" + "".join(f"  {node_text(n, text)}\n" for n in nodes)
+        return accounts
 
     def release(self) -> str:
         """The home-manager release new files are written for (the index's; master: the
@@ -395,12 +433,7 @@ class Adder:
         users_file = PurePosixPath("modules/system/users.nix")
         info = self.repo.modules.get(str(users_file))
         account = f"users.users.{name} = {{\n  isNormalUser = true;\n  extraGroups = [ ];\n}};"
-        if info is not None and set(hosts) <= info.hosts:
-            if set(hosts) != info.hosts:
-                raise HomewardError(
-                    f"`{users_file}` is shared by hosts {', '.join(sorted(info.hosts))}; `{name}` is for {', '.join(hosts)} only",
-                    hint="add the user to all of them, or write the account in each host's file",
-                )
+        if info is not None and set(hosts) == info.hosts:
             body = info.module.body
             assert body is not None
             span = insert_binding(body, info.source.text, account, blank_before=True)
@@ -454,3 +487,7 @@ class Adder:
 
 def plan_add(index: Index, spec: AddSpec) -> Plan:
     return Adder(index, spec).plan()
+
+
+def _minimal_account(user: str) -> str:
+    return f"\n  users.users.{user} = {{\n    isNormalUser = true;\n    extraGroups = [ ];\n  }};\n"
