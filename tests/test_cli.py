@@ -510,3 +510,28 @@ def test_a_suppressed_packages_list_stays_where_it_is(
         assert "homeward: ignore" not in path.read_text(), path
     code, out, _ = run_cli(capsys, "check", str(legacy))
     assert "HW017" not in out  # the comment is used: it silences HW002
+
+
+# -- item 17: add host writes what the flake already says, the way it says it -------------------
+
+
+def test_add_host_follows_the_flakes_style(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.17): add host wrote `system = ...` although the host file sets
+    `nixpkgs.hostPlatform`, and `users.eve.imports = [ ... ]` next to `users.ham = import ...`."""
+    root = tmp_path / "cfg"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    assert run_cli(capsys, "init", str(root), "--user", "ham", "--host", "desk")[0] == 0
+    assert run_cli(capsys, "add", "user", "eve", str(root))[0] == 0
+    assert run_cli(capsys, "add", "host", "laptop", str(root))[0] == 0
+    flake = (root / "flake.nix").read_text()
+    laptop = flake[flake.index("nixosConfigurations.laptop") :]
+    laptop = laptop[: laptop.index("};\n\n")]
+    assert "system =" not in laptop
+    assert (
+        'nixpkgs.hostPlatform = "x86_64-linux";' in (root / "hosts/laptop/default.nix").read_text()
+    )
+    assert "home-manager.users.eve = import ./home/eve;" in flake
+    assert ".imports = [" not in flake

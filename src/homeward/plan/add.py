@@ -191,7 +191,8 @@ class Adder:
         host_dir = PurePosixPath("hosts") / name
         release = self.release()
         spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
-        if not self.repo.files.taken(host_dir):
+        new_host_file = not self.repo.files.taken(host_dir)
+        if new_host_file:
             host_text = host_nix(spec)
             shared = self.shared_accounts()
             others = sorted(set(shared) - set(users))
@@ -223,7 +224,7 @@ class Adder:
             # standalone entries follow.
             pass
         else:
-            self.flake_host_entry(name, system, users)
+            self.flake_host_entry(name, system, users, platform_in_file=new_host_file)
         self.home_entries([(u, name) for u in users], system)
 
     def shared_accounts(self) -> dict[str, str]:
@@ -288,7 +289,29 @@ class Adder:
                 return True
         return False
 
-    def flake_host_entry(self, name: str, system: str, users: dict[str, PurePosixPath]) -> None:
+    def user_wiring(self, name: str, path: str) -> str:
+        """How the flake wires a user, in its own style: `home-manager.users.ham = import
+        ./home/ham;` when the flake writes it so (homeward's scaffold), else `.imports = [ ]`."""
+        for info in self.repo.modules.values():
+            if info.path is not None or info.source is not self.repo.flake:
+                continue
+            for d in info.module.definitions:
+                if (
+                    d.path[:2] == ("home-manager", "users")
+                    and len(d.path) == 3
+                    and d.value_text.startswith("import ")
+                ):
+                    return f"home-manager.users.{attr_key(name)} = import {path};"
+        return list_binding(f"home-manager.users.{name}.imports", [path])
+
+    def flake_host_entry(
+        self,
+        name: str,
+        system: str,
+        users: dict[str, PurePosixPath],
+        *,
+        platform_in_file: bool = False,
+    ) -> None:
         flake = self.flake
         hm = flake.home_manager_ref()
         nixpkgs = flake.input_ref(flake.nixpkgs_name())
@@ -304,16 +327,16 @@ class Adder:
             if special is not None:
                 settings.append(f"home-manager.extraSpecialArgs = {special};")
             settings.extend(
-                list_binding(
-                    f"home-manager.users.{u}.imports", [relative_import(p, PurePosixPath("."))]
-                )
+                self.user_wiring(u, relative_import(p, PurePosixPath(".")))
                 for u, p in users.items()
             )
             modules.append(f"{hm}.nixosModules.home-manager")
             modules.append(
                 "{\n" + "\n".join("  " + line.replace("\n", "\n  ") for line in settings) + "\n}"
             )
-        lines = [f"system = {quote_string(system)};"]
+        # Why (issue 14): the host file homeward writes sets `nixpkgs.hostPlatform`; a second
+        # `system = ...` in the flake said the same thing twice (and could disagree).
+        lines = [] if platform_in_file else [f"system = {quote_string(system)};"]
         if special is not None:
             lines.append(f"specialArgs = {special};")
         lines.append(
@@ -459,9 +482,9 @@ class Adder:
         )
 
     def wire_user(self, name: str, host: SystemConfig) -> None:
-        """`home-manager.users.<name>.imports = [ ./home/<name> ];` next to the other users."""
+        """`home-manager.users.<name> = ...` next to the other users, written as they are."""
         text = self.repo.flake.text
-        line = list_binding(f"home-manager.users.{name}.imports", [f"./home/{name}"])
+        line = self.user_wiring(name, f"./home/{name}")
         for ref in host.modules:
             if (
                 ref.kind is not ModuleKind.INLINE
