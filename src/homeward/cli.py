@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import importlib
 import logging
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -359,6 +360,9 @@ def _options(module: object, ns: argparse.Namespace) -> object:
     return options_type(**{k: v for k, v in vars(ns).items() if k in names})
 
 
+EXCERPT_MAX_BYTES = 4 << 20
+
+
 def _source_text(at: Location | None, directory: Path | None) -> str | None:
     """The file an error points at, for the excerpt under the message; None if unreadable.
 
@@ -372,6 +376,9 @@ def _source_text(at: Location | None, directory: Path | None) -> str | None:
         candidates.insert(0, directory / at.path)
     for path in candidates:
         try:
+            # Only a regular file of sane size: opening a FIFO the error is about would hang.
+            if not stat.S_ISREG(path.stat().st_mode) or path.stat().st_size > EXCERPT_MAX_BYTES:
+                continue
             return path.read_bytes().decode("utf-8", errors="replace")
         except OSError:
             continue
