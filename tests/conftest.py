@@ -14,7 +14,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = ROOT / "examples" / "legacy"
 
 
-def _need(tool: str, why: str) -> None:
+def need(tool: str, why: str) -> None:
+    """Skip without `tool`, except in CI (HOMEWARD_REQUIRE_NIX=1): there a missing tool fails,
+    so that no test silently stops running."""
     if shutil.which(tool) is None:
         if REQUIRE_NIX:
             pytest.fail(f"`{tool}` is required ({why}) and HOMEWARD_REQUIRE_NIX=1", pytrace=False)
@@ -25,10 +27,10 @@ def _need(tool: str, why: str) -> None:
 def _tools(request: pytest.FixtureRequest) -> None:
     """Why: tests marked nix/graphviz skip on machines without the tool, but never in CI."""
     if request.node.get_closest_marker("nix"):
-        _need("nix", "the real nix evaluator")
-        _need("nix-instantiate", "the real nix parser")
+        need("nix", "the real nix evaluator")
+        need("nix-instantiate", "the real nix parser")
     if request.node.get_closest_marker("graphviz"):
-        _need("dot", "Graphviz renders the graph")
+        need("dot", "Graphviz renders the graph")
 
 
 @pytest.fixture(autouse=True)

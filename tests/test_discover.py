@@ -17,7 +17,7 @@ from homeward.lint.explain import help_uri
 from homeward.lint.rules import RULES
 from homeward.render.shell import Shell, completion_script, man_page
 
-from .conftest import EXAMPLE, REQUIRE_NIX, ROOT
+from .conftest import EXAMPLE, REQUIRE_NIX, ROOT, need
 
 UPDATE = os.environ.get("HOMEWARD_UPDATE_GOLDENS") == "1"
 GENERATED = {
@@ -91,8 +91,7 @@ def test_bash_completes_commands_flags_and_choices() -> None:
 
 
 def test_fish_completes_choices() -> None:
-    if shutil.which("fish") is None:
-        pytest.skip("`fish` is not installed")
+    need("fish", "its completions are run")
     script = f"source {ROOT / 'completions/homeward.fish'}; complete -C 'homeward check --format '"
     p = subprocess.run(["fish", "-c", script], capture_output=True, text=True, check=True)
     # Each line is a candidate, then a tab and the option's help as its description.
@@ -110,8 +109,7 @@ def test_man_page_renders_without_warnings() -> None:
     for command in ("check", "migrate", "rule", "completions"):
         assert f".SS {command}\n" in page
     assert "\\fB\\-\\-exit\\-zero\\fR" in page
-    if shutil.which("groff") is None:
-        pytest.skip("`groff` is not installed")
+    need("groff", "it renders the man page")
     p = subprocess.run(
         ["groff", "-man", "-Tutf8", "-ww", "-z", str(ROOT / "docs/homeward.1")],
         capture_output=True,

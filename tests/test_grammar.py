@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from importlib import util
@@ -17,7 +16,7 @@ import pytest
 from homeward.errors import HomewardError
 from homeward.syntax.parse import GRAMMAR_ENV, load_grammar, parse_tree
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, need
 
 TRAILING_COMMA = b"{ pkgs, lib, }: { home.packages = [ pkgs.git ]; }"
 
@@ -58,8 +57,8 @@ def test_plain_grammar_library_exporting_tree_sitter_nix(tmp_path: Path) -> None
     """Why: nixpkgs' tree-sitter-grammars.tree-sitter-nix is `$out/parser`, a plain library
     exporting `tree_sitter_nix`. The pack hides that symbol, so this test builds such a library
     from the pack's own grammar: a shim exporting `tree_sitter_nix` that calls the pack's."""
-    if shutil.which("gcc") is None or shutil.which("nm") is None:
-        pytest.skip("needs gcc and nm to build a plain grammar library")
+    need("gcc", "it builds a plain grammar library")
+    need("nm", "it finds the grammar's symbols")
     binding = _pack_binding()
     init = _symbol_offset(binding, "PyInit_nix")
     language = _symbol_offset(binding, "tree_sitter_nix")
