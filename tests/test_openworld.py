@@ -769,3 +769,24 @@ def test_tracking_warning_compares_the_branches(tmp_path: Path) -> None:
     ]
     assert [w for w in warnings("github:nix-community/home-manager/release-24.11") if "track" in w]
     assert [w for w in warnings("github:nix-community/home-manager") if "track" in w]
+
+
+def test_a_helper_calling_itself_is_followed_or_opaque_never_a_crash(tmp_path: Path) -> None:
+    """Why: a self-recursive helper building hosts (`many = n: ... // many (n - 1)`) ran into
+    Python's recursion limit: a traceback from graph and migrate."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                """let
+    many = n: if n <= 0 then { } else {
+      "vm-${toString n}" = nixpkgs.lib.nixosSystem { modules = [ ./vm.nix ]; };
+    } // many (n - 1);
+    forever = n: if self.stop then { } else forever (n + 1);
+  in { nixosConfigurations = many 3 // forever 0; }"""
+            ),
+            "vm.nix": "{ }\n",
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["vm-1", "vm-2", "vm-3"]

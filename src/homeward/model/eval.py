@@ -50,6 +50,11 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 MAX_STEPS = 500_000
+MAX_CALL_DEPTH = 64
+MAX_BRANCHING_DEPTH = 8  # deeper than this, an `if` homeward cannot decide is not expanded
+"""Nested calls of functions written in the configuration: a helper that calls itself on a
+value homeward cannot decide (`many = n: if n <= 0 then { } else ... // many (n - 1)`) is an
+Unknown at this depth, never Python's recursion limit."""
 
 
 class Env:
@@ -92,6 +97,7 @@ class Evaluator:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.steps = 0
+        self.depth = 0  # nested calls of functions written in the configuration
         self._files: dict[Path, Value] = {}
         self._sources: dict[str, Source] = {}  # by real path
         self.globals = Env(vars=_global_vars())
@@ -365,6 +371,8 @@ class Evaluator:
         # A list either way (`modules = if c then [ a ] else [ b ];`): every element of both,
         # each only maybe there.
         reason = "the condition of an `if` is not known statically"
+        if self.depth > MAX_BRANCHING_DEPTH:
+            return Unknown(reason, node, src)  # Why: both branches at every depth is exponential
         both: list[Thunk] = []
         branches: list[Thunk] = []
         lists = True
@@ -443,6 +451,15 @@ class Evaluator:
     def _call_lambda(self, fn: Lambda, arg: Thunk) -> Value:
         node, src = fn.node, fn.source
         assert node is not None and src is not None
+        if self.depth >= MAX_CALL_DEPTH:
+            return Unknown("the function calls itself too deeply to follow statically", node, src)
+        self.depth += 1
+        try:
+            return self._call_lambda_body(fn, arg, node, src)
+        finally:
+            self.depth -= 1
+
+    def _call_lambda_body(self, fn: Lambda, arg: Thunk, node: Node, src: Source) -> Value:
         scope = Env(fn.env)
         universal = node.child_by_field_name("universal")
         if universal is not None:
@@ -560,6 +577,10 @@ def _to_string(value: Value) -> str | None:
 
 
 def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | None) -> Value:
+    if isinstance(left, Choice):
+        left = Unknown(left.reason, left.node, left.source)
+    if isinstance(right, Choice):
+        right = Unknown(right.reason, right.node, right.source)
     if op == "//":
         if isinstance(left, Attrs) and isinstance(right, Attrs):
             return Attrs({**left.attrs, **right.attrs}, node, src)
@@ -604,6 +625,15 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
         if a is not None and b is not None:
             return Bool((a == b) == (op == "=="), node, src)
         return Unknown(f"`{op}` of values that are not known", node, src)
+    if isinstance(left, Int) and isinstance(right, Int):
+        a, b = left.value, right.value
+        if op == "-":
+            return Int(a - b, node, src)
+        if op == "*":
+            return Int(a * b, node, src)
+        comparisons = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}
+        if op in comparisons:
+            return Bool(comparisons[op], node, src)
     if op in ("&&", "||") and isinstance(left, Bool) and isinstance(right, Bool):
         return Bool(
             left.value and right.value if op == "&&" else left.value or right.value, node, src
