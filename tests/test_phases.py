@@ -139,3 +139,25 @@ def test_wire_an_existing_entry_point() -> None:
         b'  home.username = "ham";\n}\n'
     )
     assert home_entry_edits(source, PurePosixPath("home/ham/home.nix"), []) == []
+
+
+def test_wire_into_outputs_that_close_on_the_line_of_their_last_binding(tmp_path: Path) -> None:
+    """Why: `outputs = ...: { nixosConfigurations.pc = ... { ... }; };` ends its last binding
+    and the set on one line; homeConfigurations went after that line, outside `outputs`, and
+    validation refused the text as an internal error."""
+    from homeward.cli import main
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.pc = nixpkgs.lib.nixosSystem {\n"
+                '    system = "x86_64-linux";\n    modules = [ ./pc.nix ];\n  }; }'
+            ),
+            "pc.nix": "{ pkgs, ... }:\n{\n  users.users.ham = {\n    isNormalUser = true;\n"
+            "    packages = [ pkgs.jq ];\n  };\n}\n",
+        },
+    )
+    assert main(["migrate", str(root), "--allow-dirty"]) == 0
+    repo = load_repo(root)
+    assert sorted(repo.homes) == ["ham@pc"] and sorted(repo.hosts) == ["pc"]

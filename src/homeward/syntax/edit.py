@@ -209,6 +209,13 @@ def insert_binding(
         _, end = item_extent(anchor, text)
         at = line_end(text, end)
         blank = "\n" if blank_before else ""
+        close = container.end_byte - 1
+        if close < at and not text[end:close].strip():
+            # The set closes on the anchor's last line (`... }; };`): after the line would be
+            # outside it. The binding goes on its own line and the brace on the next.
+            base = indent_at(text, container.start_byte)
+            new = f"\n{blank}{inner}{reindent(binding, '', inner)}\n{base}"
+            return Span(end, close, new.encode())
         return Span(at, at, f"{blank}{inner}{reindent(binding, '', inner)}\n".encode())
     # An empty multi-line set: before the closing brace.
     close = container.end_byte - 1
