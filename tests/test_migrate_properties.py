@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from homeward.cli import main
 from homeward.model.index import build_index
@@ -147,3 +148,42 @@ def test_add_host_writes_the_home_entry_migrate_writes(config: Config) -> None:
             if f"./home/{user}/{host}.nix" in code:
                 continue  # a per-host file: `fresh` has none
             assert added[f"{user}@fresh"] == code
+
+
+PACKAGE_SETS = {
+    "": "",
+    "unfree": "  nixpkgs.config.allowUnfree = true;\n",
+    "overlays": "  nixpkgs.overlays = [ ];\n",
+}
+
+
+@st.composite
+def configs_with_package_sets(draw: st.DrawFn) -> Config:
+    """Generated configurations whose hosts change their package set: unfree, overlays."""
+    config = draw(configs())
+    for host in config.hosts:
+        extra = PACKAGE_SETS[draw(st.sampled_from(sorted(PACKAGE_SETS)))]
+        path = f"hosts/{host}/default.nix"
+        text = config.files[path]
+        config.files[path] = text[: text.rindex("}")] + extra + "}\n"
+    return config
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs_with_package_sets())
+def test_add_user_writes_the_home_entry_migrate_writes(config: Config) -> None:
+    """Why (issue #9): add's own entry had no custom package set (a host with overlays got
+    `nixpkgs.legacyPackages`, without them); on an existing host, `add user` now writes the
+    entry migrate writes for that host, but for the user's name."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write(config, Path(tmp))
+        assert main(["migrate", str(root)]) == 0
+        migrated = home_entries(root)
+        args = ["add", "user", "newbie", "--dir", str(root), "--allow-dirty"]
+        assert main(args) == 0
+        added = home_entries(root)
+        for name, code in migrated.items():
+            user, host = name.split("@")
+            if f"/{host}.nix" in code:
+                continue  # a per-host file: newbie has none
+            assert added[f"newbie@{host}"] == code.replace(f"./home/{user}", "./home/newbie")

@@ -446,8 +446,14 @@ class Adder:
                 if not self.repo.files.taken(path):
                     self.files.append(NewFile(Path(path), make(spec), feature))
         self.add_account(name, hosts)
-        for host in hosts:
-            self.wire_user(name, self.repo.hosts[host])
+        entry = PurePosixPath("home") / name / "default.nix"
+        wired: set[str] = set()  # inline modules wired by this plan (a helper's is shared)
+        rest = [h for h in hosts if not self.wire_user(name, self.repo.hosts[h], wired)]
+        if rest:
+            # Once for all of them: hosts built by one helper share its module list.
+            self.flake.wire_modules(
+                {h: [HomeWiring(name, (h,), entry)] for h in rest}, self.flake.home_manager_ref()
+            )
         self.home_entries([(name, h) for h in hosts])
 
     def add_account(self, name: str, hosts: list[str]) -> None:
@@ -481,8 +487,10 @@ class Adder:
             f"host `{host.name}` has no module file to put the account in", at=host.location
         )
 
-    def wire_user(self, name: str, host: SystemConfig) -> None:
-        """`home-manager.users.<name> = ...` next to the other users, written as they are."""
+    def wire_user(self, name: str, host: SystemConfig, wired: set[str]) -> bool:
+        """`home-manager.users.<name> = ...` next to the other users, written as they are, in
+        the host's inline module (`wired`: modules this plan wired already); False when the
+        host has no such module (home-manager's module is to be added to its list)."""
         text = self.repo.flake.text
         line = self.user_wiring(name, f"./home/{name}")
         for ref in host.modules:
@@ -495,17 +503,19 @@ class Adder:
             info = self.repo.modules.get(f"{ref.source.path}@{ref.node.start_byte}")
             if info is None or info.module.body is None:
                 continue
-            wired = [d for d in info.module.definitions if d.path[:2] == ("home-manager", "users")]
-            if any(d.path[2] == name for d in wired):
-                return
-            if wired:
-                span = insert_binding(info.module.body, text, line, after=wired[-1].binding)
+            if info.key in wired:
+                return True
+            users = [d for d in info.module.definitions if d.path[:2] == ("home-manager", "users")]
+            if any(d.path[2] == name for d in users):
+                return True
+            if users:
+                span = insert_binding(info.module.body, text, line, after=users[-1].binding)
                 self.splice(
                     PurePosixPath(self.repo.flake.path), span, f"wire `{name}` on `{host.name}`"
                 )
-                return
-        wiring = HomeWiring(name, (host.name,), PurePosixPath("home") / name / "default.nix")
-        self.flake.wire_modules({host.name: [wiring]}, self.flake.home_manager_ref())
+                wired.add(info.key)
+                return True
+        return False
 
 
 def plan_add(index: Index, spec: AddSpec) -> Plan:
