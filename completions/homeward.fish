@@ -39,6 +39,7 @@ complete -c homeward -n '__fish_seen_subcommand_from migrate' -l mode -x -a 'bot
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l backup-extension -x -d 'home-manager.backupFileExtension for files in the way (default: hm-backup)'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l adopt-dotfiles -x -a '(__fish_complete_directories)' -d 'make the files of a stow-style tree in the repository home.file/xdg.configFile entries of --user (home/<user>/features/dotfiles.nix)'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l user -x -d 'whose dotfiles --adopt-dotfiles adopts'
+complete -c homeward -n '__fish_seen_subcommand_from migrate' -l share -d 'a feature file several users get with the same content goes once into home/modules/<feature>.nix, imported by each'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l out-of-store -x -d 'with --adopt-dotfiles: link to the checkout at this absolute path (mkOutOfStoreSymlink; edits take effect at once) instead of the store copy'
 complete -c homeward -n '__fish_seen_subcommand_from check' -s h -l help -d 'show this help message and exit'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l debug -d 'show tracebacks and the commands run'

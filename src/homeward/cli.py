@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--user", metavar="USER", help="whose dotfiles --adopt-dotfiles adopts")
     p.add_argument(
+        "--share",
+        action="store_true",
+        help="a feature file several users get with the same content goes once into "
+        "home/modules/<feature>.nix, imported by each",
+    )
+    p.add_argument(
         "--out-of-store",
         metavar="CHECKOUT",
         help="with --adopt-dotfiles: link to the checkout at this absolute path "

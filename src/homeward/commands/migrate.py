@@ -26,6 +26,7 @@ class Options:
     adopt_dotfiles: Path | None = None  # a stow-style tree to adopt for `user`
     user: str | None = None
     out_of_store: str | None = None  # the checkout's absolute path (mkOutOfStoreSymlink)
+    share: bool = False  # identical feature files of several users: once, in home/modules/
 
 
 def run(opts: Options) -> int:
@@ -71,6 +72,10 @@ def run(opts: Options) -> int:
                 package_features=tuple((p, Feature(f)) for p, f in config.package_features),
             ),
         )
+    if opts.share:
+        from homeward.plan.share import share_features
+
+        plan = share_features(plan, repo.files.taken)
     changes = compute_changes(repo.root, plan)
     validate_changes(changes)
     if opts.json and (plan.empty or not writes):
