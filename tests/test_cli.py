@@ -420,6 +420,16 @@ def test_migrate_summary_fits_80_columns_and_cuts_nothing(
     assert max(len(line) for line in summary.splitlines()) <= 80
     assert "users.users.ham.packages" in summary
     assert "repo/home/ham/features/git.nix" in summary
+    # which package goes to which file (the table never said)
+    assert "repo/home/ham/features/cli.nix: ripgrep, fd, bat, htop" in summary
+    assert "repo/home/ham/features/desktop.nix: firefox" in summary
+    _, out, _ = run_cli(capsys, "migrate", "--dry-run", "--json", "repo")
+    moved = json.loads(out)["moved"]
+    assert {"desktop.nix": ["firefox"]}.items() <= {
+        m["to"].rsplit("/", 1)[1]: m.get("packages")
+        for m in moved
+        if "users.nix" in m["from"]["path"]
+    }.items()
 
 
 def test_switch_prints_commands_that_run_from_the_cwd(

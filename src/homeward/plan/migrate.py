@@ -478,6 +478,7 @@ class Planner:
                 if lines:
                     items[0].code = f"{lines}\n{items[0].code}"
             targets: list[DestFile] = []
+            names_to: dict[PurePosixPath, list[str]] = {}  # the ledger's package -> file
             overrides = dict(self.opts.package_features)
             if items is not None:
                 for item in items:
@@ -488,6 +489,8 @@ class Planner:
                     dest.items.append(item)
                     if dest not in targets:
                         targets.append(dest)
+                    if item.name:
+                        names_to.setdefault(dest.path, []).append(item.name)
             else:
                 chunk = binding_chunk([d], 4, ("home", "packages"), {}, renderer)
                 chunk.packages = True
@@ -519,7 +522,15 @@ class Planner:
             up.osconfig_hosts.update(reach)
         self.remove(info, d, 4)
         for target in targets:
-            self.ledger.append(Moved(d.dotted, d.location, Path(target.path), "home.packages"))
+            self.ledger.append(
+                Moved(
+                    d.dotted,
+                    d.location,
+                    Path(target.path),
+                    "home.packages",
+                    packages=tuple(names_to.get(target.path, ())),
+                )
+            )
         return True
 
     def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:

@@ -52,6 +52,7 @@ class Moved:
     as_: str  # the option it becomes: `home.packages`
     note: str = ""
     to_home: bool = True  # False: it stays a NixOS option (in a system module)
+    packages: tuple[str, ...] = ()  # a package list: the packages that go to `target`
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,12 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
     ran to 190 columns in a pipe): where it was, what it becomes, in which files.
     """
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    packages: dict[tuple[str, str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
     for m in plan.ledger:
         key = (m.what, f"{shown / m.origin.path}:{m.origin.line}:{m.origin.col}", m.as_, m.note)
         grouped.setdefault(key, []).append(str(shown / m.target))
+        if m.packages:
+            packages.setdefault(key, []).append((str(shown / m.target), m.packages))
     moved = [(k, v) for k, v in grouped.items() if k[3] != STAYS]
     stays = [(k, v) for k, v in grouped.items() if k[3] == STAYS]
     if moved:
@@ -30,6 +33,13 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
             becomes = as_ if as_ == what else f"becomes {as_}"
             if note:
                 becomes += f" ({note})"
+            if (what, origin, as_, note) in packages:
+                # Why (issue 14): which package goes to which file, not only the files.
+                console.out(f"    -> {becomes}:")
+                for target, names in packages[(what, origin, as_, note)]:
+                    for line in _wrap(f"{target}: " + ", ".join(names), "  "):
+                        console.out(f"       {line}")
+                continue
             for line in _wrap(f"-> {becomes}, in " + ", ".join(targets), "       "):
                 console.out(f"    {line}")
     if stays:
@@ -95,6 +105,7 @@ def plan_json(plan: Plan, changes: list[FileChange], *, applied: bool) -> dict[s
                 "to": str(m.target),
                 "as": m.as_,
                 "note": m.note,
+                **({"packages": list(m.packages)} if m.packages else {}),
             }
             for m in plan.ledger
         ],
