@@ -9,12 +9,14 @@ Pure.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from homeward.model.repo import User
 from homeward.plan.chunks import Chunk, Needs, PackageItem
 from homeward.plan.nixcode import indent, list_binding
+from homeward.plan.types import Edit, NewFile
 
 
 @dataclass(eq=False)
@@ -40,6 +42,26 @@ class DestFile:
     @property
     def empty(self) -> bool:
         return not (self.chunks or self.items or self.imports or self.entry or self.extra)
+
+
+def render_files(
+    dests: Sequence[DestFile], replaced: Mapping[PurePosixPath, int]
+) -> tuple[list[Edit], list[NewFile]]:
+    """The plan's new files as text: a new file each, or an edit replacing a file's whole text
+    where one is there already (`replaced`: path -> length of the text it replaces). Empty
+    files are not written."""
+    edits: list[Edit] = []
+    files: list[NewFile] = []
+    for dest in dests:
+        if dest.empty:
+            continue
+        text = render_dest(dest)
+        if dest.path in replaced:
+            why = "rewritten as a home-manager module"
+            edits.append(Edit(Path(dest.path), 0, replaced[dest.path], text, why))
+        else:
+            files.append(NewFile(Path(dest.path), text, "new file"))
+    return edits, sorted(files, key=lambda f: str(f.path))
 
 
 def render_dest(dest: DestFile) -> bytes:

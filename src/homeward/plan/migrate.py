@@ -64,10 +64,10 @@ from homeward.plan.cut import (
 )
 from homeward.plan.dotfiles import Link, copy_rule, link_code
 from homeward.plan.entry import home_entry_edits
-from homeward.plan.files import DestFile, render_dest
+from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.nixcode import list_binding, relative_import, splice
-from homeward.plan.types import Delete, Edit, Move, Moved, NewFile, Plan
+from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.syntax.edit import (
     Span,
     indent_at,
@@ -229,49 +229,23 @@ class Planner:
                 first_chunk.code = f"{lines}\n{first_chunk.code}"
 
     def result(self) -> Plan:
-        files: list[NewFile] = []
-        moved_to = {PurePosixPath(m.dst) for m in self.moves}
-        for dest in self.new_files.values():
-            if dest.empty:
-                continue
-            if dest.path in self.rewrites:
-                old = self.repo.ev.source(self.repo.root / dest.path).text
-                self.edits.append(
-                    Edit(
-                        Path(dest.path),
-                        0,
-                        len(old),
-                        render_dest(dest),
-                        "rewritten as a home-manager module",
-                    )
-                )
-            elif dest.path in moved_to:
-                text = render_dest(dest)
-                self.edits.append(
-                    Edit(
-                        Path(dest.path),
-                        0,
-                        self._moved_len(dest.path),
-                        text,
-                        "rewritten as a home-manager module",
-                    )
-                )
-            else:
-                files.append(NewFile(Path(dest.path), render_dest(dest), "new file"))
+        # What a new file replaces: a user file rewritten in place, or one moved to its path.
+        replaced: dict[PurePosixPath, int] = {}
+        for move in self.moves:
+            dst = PurePosixPath(move.dst)
+            if dst not in replaced:
+                replaced[dst] = len(self.repo.ev.source(self.repo.root / move.src).text)
+        for path in self.rewrites:
+            replaced[path] = len(self.repo.ev.source(self.repo.root / path).text)
+        edits, files = render_files(list(self.new_files.values()), replaced)
         return Plan(
-            edits=tuple(self.edits),
-            new_files=tuple(sorted(files, key=lambda f: str(f.path))),
+            edits=(*self.edits, *edits),
+            new_files=tuple(files),
             moves=tuple(self.moves),
             deletes=tuple(self.deletes),
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
         )
-
-    def _moved_len(self, dst: PurePosixPath) -> int:
-        for move in self.moves:
-            if PurePosixPath(move.dst) == dst:
-                return len(self.repo.ev.source(self.repo.root / move.src).text)
-        return 0
 
     def note(
         self,
