@@ -790,3 +790,18 @@ def test_a_helper_calling_itself_is_followed_or_opaque_never_a_crash(tmp_path: P
     )
     repo = load_repo(root)
     assert sorted(repo.hosts) == ["vm-1", "vm-2", "vm-3"]
+
+
+def test_an_existing_home_that_sets_nixpkgs_is_wired_without_global_pkgs(tmp_path: Path) -> None:
+    """Why: on the nix-starter-configs "standard" shape (a standalone home whose home.nix sets
+    `nixpkgs.overlays` and `nixpkgs.config`), migrate wired that home into the NixOS module with
+    `useGlobalPkgs = true`, which home-manager rejects."""
+    files = dict(STARTER_STANDARD)
+    files["nixos/configuration.nix"] = files["nixos/configuration.nix"].replace(
+        'extraGroups = [ "wheel" ];', 'extraGroups = [ "wheel" ];\n    packages = [ pkgs.htop ];'
+    )
+    repo = migrated(tmp_path, files)
+    text = (repo / "flake.nix").read_text()
+    assert "home-manager.nixosModules.home-manager" in text
+    assert "useGlobalPkgs" not in text
+    assert "nixpkgs" in (repo / "home-manager/home.nix").read_text()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import ModuleKind, SystemConfig, hosts_nixpkgs
+from homeward.model.repo import Context, ModuleKind, SystemConfig, hosts_nixpkgs
 from homeward.model.values import Attrs, External, ListValue, Str
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
@@ -352,9 +352,25 @@ class FlakeEditor:
         """The module that configures home-manager on a host; with `settings=False` (the host
         sets them already) only the users' entry points."""
         lines = []
+        own = sorted(up.name for up in ups if self.home_sets_nixpkgs(up.name))
+        if settings and own:
+            # Why: with useGlobalPkgs, home-manager rejects (or ignores, with a warning) a home
+            # configuration that sets `nixpkgs.*` (its modules/misc/nixpkgs-disabled.nix).
+            self.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"`home-manager.useGlobalPkgs` is left off on `{host.name}`: the home "
+                    f"configuration of {', '.join(f'`{n}`' for n in own)} sets `nixpkgs.*`, "
+                    "which home-manager does not allow with the host's packages",
+                    host.location,
+                    hint="move those settings to the host's `nixpkgs.*`, then set "
+                    "`home-manager.useGlobalPkgs = true;`",
+                )
+            )
+        elif settings:
+            lines.append("home-manager.useGlobalPkgs = true;")
         if settings:
             lines += [
-                "home-manager.useGlobalPkgs = true;",
                 "home-manager.useUserPackages = true;",
                 f"home-manager.backupFileExtension = {quote_string(self.backup_extension)};",
             ]
@@ -367,6 +383,17 @@ class FlakeEditor:
                 modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
         return "{\n" + indent("\n".join(lines)) + "\n}"
+
+    def home_sets_nixpkgs(self, user: str) -> bool:
+        """A home-manager module of `user` (through the NixOS module or a standalone
+        configuration of theirs) sets `nixpkgs.*`."""
+        repo = self.index.repo
+        homes = {name for name in repo.homes if name.split("@", 1)[0] == user}
+        modules = [
+            *self.index.user_homes(user),
+            *(m for m in repo.modules.values() if m.context is Context.HOME and m.hosts & homes),
+        ]
+        return any(d.path[:1] == ("nixpkgs",) for m in modules for d in m.module.definitions)
 
     def lib_ref(self) -> str:
         return f"{self.input_ref(self.nixpkgs_name())}.lib"
