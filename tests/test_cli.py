@@ -545,3 +545,13 @@ def test_add_host_follows_the_flakes_style(
     )
     assert "home-manager.users.eve = import ./home/eve;" in flake
     assert ".imports = [" not in flake
+
+
+def test_the_newest_release_is_one_fact() -> None:
+    """Why (#14.16, STYLE 10): init pinned 26.05 while a flake on master got 25.11 as
+    home.stateVersion from a second copy of "the newest release homeward knows"."""
+    from homeward.knowledge.releases import NEWEST_RELEASE
+    from homeward.model.index import release_text
+    from homeward.plan.init import RELEASE
+
+    assert release_text(None) == RELEASE == NEWEST_RELEASE

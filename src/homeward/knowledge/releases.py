@@ -9,6 +9,7 @@ from __future__ import annotations
 
 KNOWN_RELEASES = ("24.05", "24.11", "25.05", "25.11", "26.05")
 NEWEST_RELEASE = KNOWN_RELEASES[-1]
+NEWEST_VERSION: tuple[int, int] = (int(NEWEST_RELEASE[:2]), int(NEWEST_RELEASE[3:]))
 EOL_RELEASES = frozenset(("24.05", "24.11", "25.05", "25.11"))  # as of 2026-11
 
 

@@ -24,6 +24,7 @@ from types import MappingProxyType
 
 from homeward.knowledge.mapping import hm_input_name
 from homeward.knowledge.mapping import hm_release as release_of
+from homeward.knowledge.releases import NEWEST_VERSION
 from homeward.model.repo import (
     Context,
     ModuleInfo,
@@ -89,7 +90,9 @@ def flake_release(
     return release_of(getattr(nixpkgs, "url", None)) if nixpkgs is not None else None
 
 
-NEWEST_RELEASE = (25, 11)
+# The newest release homeward knows: knowledge/releases.py's, as a tuple (one fact, one place:
+# init pins it, and a flake on master gets it as home.stateVersion).
+NEWEST_RELEASE = NEWEST_VERSION
 """The newest home-manager release homeward knows (the mapping's renames are written for it):
 what a flake on master gets as `home.stateVersion` and option names in new files."""
 
