@@ -805,3 +805,48 @@ def test_an_existing_home_that_sets_nixpkgs_is_wired_without_global_pkgs(tmp_pat
     assert "home-manager.nixosModules.home-manager" in text
     assert "useGlobalPkgs" not in text
     assert "nixpkgs" in (repo / "home-manager/home.nix").read_text()
+
+
+def test_missing_hardware_file_and_cachix_dir_scan_do_not_stop_migrate(tmp_path: Path) -> None:
+    """Why: `hardware-configuration.nix` is often gitignored (generated on the machine), and
+    `cachix.nix` imports every file of `./cachix` through `readDir`: the first refused every
+    run, the second was an import homeward could not follow. The rest migrates."""
+    repo = migrated(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                """{
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./configuration.nix ];
+    };
+  }"""
+            ),
+            "configuration.nix": """{ pkgs, ... }:
+{
+  imports = [ ./hardware-configuration.nix ./cachix.nix ];
+  users.users.kim.isNormalUser = true;
+  users.users.kim.packages = [ pkgs.htop ];
+}
+""",
+            "cachix.nix": """{ lib, ... }:
+let
+  folder = ./cachix;
+  toImport = name: value: folder + ("/" + name);
+  filterCaches = key: value: value == "regular" && lib.hasSuffix ".nix" key;
+in
+{
+  imports = lib.mapAttrsToList toImport (lib.filterAttrs filterCaches (builtins.readDir folder));
+}
+""",
+            "cachix/nix-community.nix": "{ nix.settings.substituters = [ ]; }\n",
+        },
+    )
+    assert "pkgs.htop" not in (repo / "configuration.nix").read_text()
+    assert "./hardware-configuration.nix" in (repo / "configuration.nix").read_text()
+    loaded = load_repo(repo)
+    assert "cachix/nix-community.nix" in loaded.modules
+    missing = [p for p in loaded.problems if p.kind is ProblemKind.MISSING]
+    assert [p.message for p in missing] == [
+        "the import `hardware-configuration.nix` does not exist"
+    ]

@@ -755,6 +755,27 @@ def _b_filter_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Attrs(out, me.node, me.source)
 
 
+def _b_map_attrs_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.mapAttrsToList (name: value: ...) set`, in name order as nix does."""
+    fn, attrs = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(attrs, Attrs):
+        return Unknown("`mapAttrsToList` over a set that is not known", me.node, me.source)
+    items = [
+        Thunk.of(
+            ev.apply(
+                ev.apply(fn, Thunk.of(Str(name)), me.node, me.source),
+                attrs.attrs[name],
+                me.node,
+                me.source,
+            )
+        )
+        for name in sorted(attrs.attrs)
+    ]
+    if attrs.more is not None:
+        items.append(Thunk.of(attrs.more))
+    return ListValue(items, me.node, me.source)
+
+
 def _b_attr_names(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     attrs = ev.force(args[0])
     if not isinstance(attrs, Attrs):
@@ -1078,6 +1099,7 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "foldl": (3, _b_foldl),
     "mergeAttrsList": (1, _b_merge_attrs_list),
     "mapAttrs'": (2, _b_map_attrs_named),
+    "mapAttrsToList": (2, _b_map_attrs_to_list),
     "mergeAttrs": (2, _b_merge_attrs),
     "nixosSystem": (1, _b_system("nixos")),
     "homeManagerConfiguration": (1, _b_system("home")),
