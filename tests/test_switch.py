@@ -235,3 +235,106 @@ def test_closure_diff_and_ask_before_activating(
         str(running_system),
         "/nix/store/new-system",
     ]
+
+
+MAC_FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  outputs =
+    { self, nixpkgs, nix-darwin, home-manager, ... }:
+    {
+      darwinConfigurations.mac = nix-darwin.lib.darwinSystem {
+        modules = [ home-manager.darwinModules.home-manager ./mac.nix ];
+      };
+      homeConfigurations."ham@mac" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.aarch64-darwin;
+        modules = [ ./home.nix ];
+      };
+      homeConfigurations."kim@mac" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.aarch64-darwin;
+        modules = [ ./home.nix ];
+      };
+    };
+}
+"""
+
+MAC = """{ pkgs, ... }: {
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  system.stateVersion = 6;
+  system.primaryUser = "ham";
+  users.users.ham.home = "/Users/ham";
+  home-manager.users.ham = import ./home.nix;
+}
+"""
+
+
+@pytest.fixture
+def mac_flake(tmp_path: Path, tools: Path) -> Path:
+    """A Mac-only flake, and a recording `darwin-rebuild` first on PATH."""
+    from tests.helpers import make_git_repo
+
+    root = tmp_path / "mac-config"
+    root.mkdir()
+    (root / "flake.nix").write_text(MAC_FLAKE)
+    (root / "mac.nix").write_text(MAC)
+    (root / "home.nix").write_text('{ home.stateVersion = "25.05"; }\n')
+    tool = tools.parent / "bin" / "darwin-rebuild"
+    tool.write_text(RECORDER)
+    tool.chmod(0o755)
+    return make_git_repo(root)
+
+
+def test_a_darwin_host_gets_darwin_rebuild_with_sudo(tools: Path, mac_flake: Path) -> None:
+    """Why (#12): the rebuild is chosen from the host's kind in the flake, not from the machine
+    homeward runs on (this one is Linux); current nix-darwin activates as root, so through sudo.
+    The home the darwin module wires is activated by it: no standalone switch after it."""
+    assert main(["switch", str(mac_flake), "--host", "mac"]) == 0
+    assert calls(tools) == [["sudo", "darwin-rebuild", "switch", "--flake", f"{mac_flake}#mac"]]
+
+
+def test_a_darwin_host_dry_run_prints_darwin_rebuild(
+    tools: Path, mac_flake: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["switch", str(mac_flake), "--host", "mac", "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [shlex.join(["sudo", "darwin-rebuild", "switch", "--flake", f"{mac_flake}#mac"])]
+    assert calls(tools) == []
+
+
+def test_a_darwin_host_as_root_and_build(
+    tools: Path, mac_flake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["switch", str(mac_flake), "--host", "mac", "--action", "build"]) == 0
+    assert calls(tools) == [["darwin-rebuild", "build", "--flake", f"{mac_flake}#mac"]]
+    monkeypatch.setattr("homeward.commands.switch.is_root", lambda: True)
+    assert main(["switch", str(mac_flake), "--host", "mac"]) == 0
+    assert calls(tools)[1:] == [["darwin-rebuild", "switch", "--flake", f"{mac_flake}#mac"]]
+
+
+def test_a_user_the_darwin_host_does_not_wire_gets_the_standalone_switch(
+    tools: Path, mac_flake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USER", "kim")
+    assert main(["switch", str(mac_flake), "--host", "mac"]) == 0
+    assert calls(tools) == [
+        ["sudo", "darwin-rebuild", "switch", "--flake", f"{mac_flake}#mac"],
+        ["home-manager", "switch", "--flake", f"{mac_flake}#kim@mac", "-b", "hm-backup"],
+    ]
+
+
+@pytest.mark.parametrize("action", ["boot", "test"])
+def test_boot_and_test_are_refused_for_a_darwin_host(
+    tools: Path, mac_flake: Path, action: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): darwin-rebuild has switch, build and check; no boot or test."""
+    assert main(["switch", str(mac_flake), "--host", "mac", "--action", action]) == 2
+    err = capsys.readouterr().err
+    assert f"`--action {action}`" in err and "`mac` is a nix-darwin host" in err
+    assert "darwin-rebuild has switch, build and check" in err
+    assert calls(tools) == []
+
+
+def test_nh_on_a_darwin_host(tools: Path, mac_flake: Path) -> None:
+    assert main(["switch", str(mac_flake), "--host", "mac", "--nh"]) == 0
+    assert calls(tools) == [["nh", "darwin", "switch", str(mac_flake), "--hostname", "mac"]]

@@ -1,7 +1,9 @@
 """`homeward switch`: run (or print) the host's rebuild, which activates the homes.
 
 `nixos-rebuild ACTION --flake DIR#HOST` (through sudo when not root; ACTION switch, boot, test
-or build). home-manager's NixOS module activates the homes the host wires, and re-activates its
+or build); for a `darwinConfigurations` host, `darwin-rebuild ACTION --flake DIR#HOST` (current
+nix-darwin activates as root, so through sudo too), which has switch and build but no boot or
+test. Which one is the host's kind in the flake, not the machine homeward runs on. home-manager's NixOS module activates the homes the host wires, and re-activates its
 generation at boot: a standalone `home-manager switch` after it would be double work and a
 second, competing generation. So the standalone `home-manager switch --flake DIR#USER@HOST -b
 EXT` runs only with --home, or for a user the host does not wire. Before activating on a
@@ -87,9 +89,20 @@ def pick_host(repo: Repo, wanted: str | None) -> str:
         return wanted
     full = hostname()
     short = full.split(".")[0]
-    if full in repo.hosts or any(h.endswith(f"@{full}") for h in repo.homes):
+    if (
+        full in repo.hosts
+        or darwin_host(repo, full)
+        or any(h.endswith(f"@{full}") for h in repo.homes)
+    ):
         return full
     return short
+
+
+def darwin_host(repo: Repo, host: str) -> str | None:
+    """`darwinConfigurations.<host>` when the flake has that nix-darwin host (and no NixOS host
+    of the name), else None."""
+    key = f"darwinConfigurations.{host}"
+    return key if host not in repo.hosts and key in repo.others else None
 
 
 def backup_extension(repo: Repo, host: str) -> str:
@@ -104,6 +117,12 @@ def backup_extension(repo: Repo, host: str) -> str:
     return DEFAULT_BACKUP_EXTENSION
 
 
+def host_names(repo: Repo) -> list[str]:
+    """The NixOS and nix-darwin hosts of the flake, by name."""
+    darwin = [k.partition(".")[2] for k in repo.others if k.startswith("darwinConfigurations.")]
+    return sorted({*repo.hosts, *darwin})
+
+
 def _names(names: Sequence[str]) -> str:
     return ", ".join(f"`{n}`" for n in names) if names else "none"
 
@@ -115,8 +134,20 @@ def _unresolved_note(repo: Repo) -> str:
 
 
 def wired_by_module(repo: Repo, host: str, user: str) -> bool:
-    """Whether `host`'s NixOS configuration activates `user`'s home (home-manager's module)."""
+    """Whether `host`'s NixOS or nix-darwin configuration activates `user`'s home (home-manager's
+    module)."""
     from homeward.model.index import build_index
+
+    darwin = darwin_host(repo, host)
+    if darwin is not None:
+        # A darwin host's modules are read (and frozen), not walked into the index's facts.
+        wired = ("home-manager", "users", user)
+        return any(
+            d.path[:3] == wired
+            for info in repo.modules.values()
+            if darwin in info.frozen
+            for d in info.module.definitions
+        )
 
     facts = build_index(repo).hosts.get(host)
     return facts is not None and user in facts.hm_users
@@ -156,13 +187,20 @@ def plan(opts: Options, repo: Repo) -> list[Step]:
     user = opts.user or current_user()
     name = f"{user}@{host}" if user else ""
     system = not opts.home
-    if system and host not in repo.hosts:
+    darwin = darwin_host(repo, host) is not None
+    if system and darwin and action in (Action.BOOT, Action.TEST):
+        raise UsageError(
+            f"`--action {action.value}`: `{host}` is a nix-darwin host, and darwin-rebuild has "
+            "switch, build and check, no boot or test",
+            hint="use `--action switch` or `--action build`",
+        )
+    if system and host not in repo.hosts and not darwin:
         if opts.host is None and name in repo.homes:
             system = False  # not a NixOS machine of this flake: its home is standalone
         else:
             raise UsageError(
                 f"the flake has no `nixosConfigurations.{host}`",
-                hint=f"pass --host; hosts in this flake: {_names(sorted(repo.hosts))}"
+                hint=f"pass --host; hosts in this flake: {_names(host_names(repo))}"
                 + _unresolved_note(repo),
             )
     home = opts.home or (
@@ -177,11 +215,18 @@ def plan(opts: Options, repo: Repo) -> list[Step]:
 
     if system:
         flake_ref = f"{root}#{host}"
+        what = f"nix-darwin configuration `{host}`" if darwin else f"NixOS configuration `{host}`"
         if use_nh:
-            argv: list[str] = ["nh", "os", action.value, root, "--hostname", host]
+            argv: list[str] = ["nh", "darwin" if darwin else "os", action.value, root]
+            argv += ["--hostname", host]
             if opts.ask:
                 argv.append("--ask")
-            steps.append(Step(f"NixOS configuration `{host}`", (*argv, *extra)))
+            steps.append(Step(what, (*argv, *extra)))
+        elif darwin:
+            argv = ["darwin-rebuild", action.value, "--flake", flake_ref]
+            if action is not Action.BUILD and not is_root():
+                argv = ["sudo", *argv]
+            steps.append(Step(what, (*argv, *extra)))
         else:
             if action is not Action.BUILD and Path(CURRENT_SYSTEM).exists():
                 toplevel = f"{root}#nixosConfigurations.{host}.config.system.build.toplevel"
@@ -202,7 +247,7 @@ def plan(opts: Options, repo: Repo) -> list[Step]:
             argv = ["nixos-rebuild", action.value, "--flake", flake_ref]
             if action is not Action.BUILD and not is_root():
                 argv = ["sudo", *argv]
-            steps.append(Step(f"NixOS configuration `{host}`", (*argv, *extra)))
+            steps.append(Step(what, (*argv, *extra)))
 
     if home:
         if not user:
