@@ -577,6 +577,59 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
+    # HW018-HW019 (issue 12: nix-darwin's traps)
+    "hw018-darwin-user-without-home": (
+        Case(
+            {
+                FLAKE: (
+                    "      homeConfigurations",
+                    """      darwinConfigurations.mac = inputs.nix-darwin.lib.darwinSystem {
+        modules = [
+          home-manager.darwinModules.home-manager
+          {
+            nixpkgs.hostPlatform = "aarch64-darwin";
+            home-manager.users.ham = import ./home/ham;
+          }
+        ];
+      };
+
+      homeConfigurations""",
+                ),
+                f"{FLAKE}#2": (
+                    "    nixpkgs.url",
+                    '    nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";\n    nixpkgs.url',
+                ),
+            }
+        ),
+        1,
+        (
+            "repo/flake.nix:40:13: HW018 error: `home-manager.users.ham` on the nix-darwin host `darwinConfigurations.mac`, which does not set `users.users.ham.home`: home-manager's darwin module cannot evaluate\n"
+            '  hint: set `users.users.ham.home = "/Users/ham";` in a module of `darwinConfigurations.mac`\n'
+            "1 error, 0 warnings\n"
+            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
+        ),
+    ),
+    "hw019-darwin-home-directory": (
+        Case(
+            {
+                FLAKE: (
+                    "      homeConfigurations",
+                    """      homeConfigurations."ham@mac" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.aarch64-darwin;
+        modules = [ ./home/ham ];
+      };
+
+      homeConfigurations""",
+                )
+            }
+        ),
+        1,
+        (
+            'repo/home/ham/default.nix:10:3: HW019 error: `home.homeDirectory` is `/home/ham` in `homeConfigurations."ham@mac"`, a Mac, whose homes are under `/Users`\n'
+            '  hint: write `home.homeDirectory = "/Users/ham";`\n'
+            "1 error, 0 warnings\n"
+        ),
+    ),
     # HW017 (issue 14: a misspelled code was silently orphaned)
     "hw017-unknown-code": (
         Case(

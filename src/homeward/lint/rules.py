@@ -829,3 +829,8 @@ def check_no_hosts(facts: Facts) -> Iterator[Finding]:
 def check_unused_suppressions(_facts: Facts) -> Iterator[Finding]:
     """Reported by `lint/run.py`, which knows which comments silenced what (as ruff's RUF100)."""
     return iter(())
+
+
+# -- HW018-HW019: nix-darwin's traps (in their own module) ----------------------------------------
+
+import homeward.lint.darwin  # noqa: F401  (registers HW018 and HW019)

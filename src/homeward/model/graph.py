@@ -74,6 +74,24 @@ _OTHER = "other"  # hosts of other kinds (`darwinConfigurations`): grouped by th
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
+def _other_label(repo: Repo, config: SystemConfig) -> str:
+    """A host of another kind by its name, with its platform when written (`mac
+    (aarch64-darwin)`): `system = ...` on the call, or `nixpkgs.hostPlatform` in its modules."""
+    name = config.name.split(".", 1)[1]
+    platform = config.system
+    if platform is None:
+        for info in repo.modules.values():
+            if config.name not in info.frozen:
+                continue
+            for d in info.module.definitions:
+                if d.path == ("nixpkgs", "hostPlatform") and d.value_text.startswith('"'):
+                    platform = d.value_text.strip('"')
+                    break
+            if platform is not None:
+                break
+    return f"{name} ({platform})" if platform else name
+
+
 def _side_of_context(context: Context) -> Side:
     return Side.USER if context is Context.HOME else Side.SYSTEM
 
@@ -141,7 +159,7 @@ def build_graph(repo: Repo) -> Graph:
             GraphNode(
                 node_id,
                 NodeKind.HOST,
-                config.name.split(".", 1)[1],
+                _other_label(repo, config),
                 Side.SYSTEM,
                 hosts=(config.name,),
             )

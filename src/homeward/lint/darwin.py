@@ -1,0 +1,116 @@
+"""Rules for nix-darwin hosts (issue 12): the traps a Mac has that a NixOS host has not.
+
+A `darwinConfigurations` host's modules are read, not walked into the index's per-host facts
+(they are frozen: docs/architecture.md, rule 10), so these rules read their definitions
+directly: the modules whose `frozen` names the host. Registered with the other rules when
+`homeward.lint.rules` is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from homeward.diagnostics import Severity
+from homeward.lint.facts import Facts, binding_location
+from homeward.lint.rules import Finding, rule
+from homeward.model.repo import Context, ModuleInfo, Repo
+from homeward.syntax.find import DYNAMIC, Definition
+
+DARWIN = "darwinConfigurations."
+# `"/home/ham"`, also under `lib.mkDefault` (a default a standalone home on a Mac keeps).
+_UNDER_HOME = re.compile(r'^(?:(?:lib\.)?mk(?:Default|Force)\s+)?"/home/([^"$/]*)')
+
+
+def darwin_hosts(repo: Repo) -> dict[str, list[ModuleInfo]]:
+    """Each nix-darwin host (`darwinConfigurations.<name>`) and the system modules it reads."""
+    hosts: dict[str, list[ModuleInfo]] = {k: [] for k in repo.others if k.startswith(DARWIN)}
+    for info in repo.modules.values():
+        if info.context is not Context.NIXOS:
+            continue
+        for key in info.frozen:
+            if key in hosts:
+                hosts[key].append(info)
+    return hosts
+
+
+def _wired(d: Definition) -> str | None:
+    """The user of a `home-manager.users.<u>...` definition."""
+    if d.path[:2] == ("home-manager", "users") and len(d.path) > 2 and d.path[2] != DYNAMIC:
+        return d.path[2]
+    return None
+
+
+@rule(
+    "HW018",
+    Severity.ERROR,
+    "a home-manager user on a nix-darwin host without `users.users.<name>.home`",
+    'set `users.users.<name>.home = "/Users/<name>";` in the host\'s configuration',
+)
+def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
+    # Why (#12): nix-darwin leaves `users.users.<u>.home` null unless set, and home-manager's
+    # darwin module takes `home.homeDirectory` from it: the host does not evaluate.
+    for host, modules in darwin_hosts(facts.repo).items():
+        wired: dict[str, Definition] = {}
+        homes: set[str] = set()
+        for info in modules:
+            for d in info.module.definitions:
+                user = _wired(d)
+                if user is not None:
+                    wired.setdefault(user, d)
+                if d.path[:2] == ("users", "users") and len(d.path) > 2:
+                    if d.path[2] == DYNAMIC:
+                        return  # a user's name homeward cannot read may be any of them
+                    if len(d.path) == 3 or d.path[3] == "home":
+                        homes.add(d.path[2])
+        for user, d in sorted(wired.items()):
+            if user in homes:
+                continue
+            yield Finding(
+                binding_location(d, 3),
+                f"`home-manager.users.{user}` on the nix-darwin host `{host}`, which does not "
+                f"set `users.users.{user}.home`: home-manager's darwin module cannot evaluate",
+                hint=f'set `users.users.{user}.home = "/Users/{user}";` in a module of `{host}`',
+            )
+
+
+@rule(
+    "HW019",
+    Severity.ERROR,
+    "`home.homeDirectory` under `/home` in a home for a Mac",
+    "a Mac's homes are under `/Users`: write `/Users/<name>`, or `/home/<name>` on Linux only",
+)
+def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
+    repo = facts.repo
+    darwin = darwin_hosts(repo)
+    seen: set[tuple[str, int]] = set()
+
+    def finding(d: Definition, where: str) -> Iterator[Finding]:
+        match = _UNDER_HOME.match(d.value_text)
+        if match is None or (str(d.source.path), d.value.start_byte) in seen:
+            return
+        seen.add((str(d.source.path), d.value.start_byte))
+        name = match.group(1) or "<name>"
+        value = "/home/" + match.group(1)
+        yield Finding(
+            binding_location(d, len(d.path)),
+            f"`home.homeDirectory` is `{value}` in {where}, a Mac, whose homes are under `/Users`",
+            hint=f'write `home.homeDirectory = "/Users/{name}";`',
+        )
+
+    for host, modules in darwin.items():  # written inline: `home-manager.users.<u>.home...`
+        for info in modules:
+            for d in info.module.definitions:
+                if _wired(d) is not None and d.path[3:] == ("home", "homeDirectory"):
+                    yield from finding(d, f"the home of `{d.path[2]}` on `{host}`")
+    macs = {k.removeprefix(DARWIN) for k in darwin}
+    for name, config in repo.homes.items():
+        mac = (config.system or "").endswith("-darwin") or name.partition("@")[2] in macs
+        if not mac:
+            continue
+        for info in repo.modules.values():
+            if info.context is not Context.HOME or name not in info.hosts:
+                continue
+            for d in info.module.definitions:
+                if d.path == ("home", "homeDirectory"):
+                    yield from finding(d, f'`homeConfigurations."{name}"`')

@@ -1,0 +1,151 @@
+"""`homeward check` on nix-darwin hosts: darwin's own traps as rules (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo
+
+FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+  inputs.nix-darwin.inputs.nixpkgs.follows = "nixpkgs";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs =
+    { self, nixpkgs, nix-darwin, home-manager, ... }:
+    {
+      darwinConfigurations.mac = nix-darwin.lib.darwinSystem {
+        modules = [
+          home-manager.darwinModules.home-manager
+          ./mac.nix
+          { home-manager.users.kim.home.stateVersion = "25.05"; }
+        ];
+      };
+      homeConfigurations."ham@mac" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.aarch64-darwin;
+        modules = [ ./home.nix ];
+      };
+    };
+}
+"""
+
+MAC = """{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  system.stateVersion = 6;
+  system.primaryUser = "ham";
+  users.users.ham.home = "/Users/ham";
+  home-manager.users.ham = import ./home.nix;
+}
+"""
+
+HOME = """{
+  home.username = "ham";
+  home.homeDirectory = "/Users/ham";
+  home.stateVersion = "25.05";
+}
+"""
+
+
+def make(tmp_path: Path, *, flake: str = FLAKE, mac: str = MAC, home: str = HOME) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir(parents=True)
+    (root / "flake.nix").write_text(flake)
+    (root / "mac.nix").write_text(mac)
+    (root / "home.nix").write_text(home)
+    return make_git_repo(root)
+
+
+def findings(root: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    main(["check", str(root), "--format", "json"])
+    found: list[dict[str, object]] = json.loads(capsys.readouterr().out)["findings"]
+    return found
+
+
+def codes(found: list[dict[str, object]]) -> list[str]:
+    return [str(f["code"]) for f in found]
+
+
+def test_a_clean_darwin_flake_has_no_darwin_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make(tmp_path, flake=FLAKE.replace("users.kim.home.stateVersion", "useGlobalPkgs"))
+    root_mac = (root / "mac.nix").read_text()
+    assert 'users.users.ham.home = "/Users/ham"' in root_mac
+    found = findings(root, capsys)
+    assert not {"HW018", "HW019"} & set(codes(found)), found
+
+
+def test_a_home_manager_user_without_users_users_home_on_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): nix-darwin leaves `users.users.<u>.home` null unless set, and home-manager's
+    darwin module then cannot evaluate (`home.homeDirectory` is null): one error per user, at
+    the `home-manager.users.<u>` that wires the home."""
+    root = make(tmp_path)  # kim is wired inline, without users.users.kim.home
+    found = [f for f in findings(root, capsys) if f["code"] == "HW018"]
+    assert len(found) == 1, found
+    assert found[0]["path"] == f"{root}/flake.nix" or str(found[0]["path"]).endswith("flake.nix")
+    assert found[0]["severity"] == "error"
+    assert "`home-manager.users.kim`" in str(found[0]["message"])
+    assert "`darwinConfigurations.mac`" in str(found[0]["message"])
+    assert 'users.users.kim.home = "/Users/kim"' in str(found[0]["hint"])
+    # ham sets it; setting kim's too leaves nothing.
+    (root / "mac.nix").write_text(MAC.replace("}\n", '  users.users.kim.home = "/Users/kim";\n}\n'))
+    assert "HW018" not in codes(findings(root, capsys))
+
+
+def test_home_directory_under_home_on_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): a Mac's homes are under /Users; `/home/<u>` from a Linux home makes
+    home-manager write the files where nothing reads them (or fail to activate)."""
+    root = make(tmp_path, home=HOME.replace("/Users/ham", "/home/ham"))
+    found = [f for f in findings(root, capsys) if f["code"] == "HW019"]
+    assert len(found) == 1, found
+    assert str(found[0]["path"]).endswith("home.nix") and found[0]["line"] == 3
+    assert "`/home/ham`" in str(found[0]["message"])
+    assert "/Users/ham" in str(found[0]["hint"])
+    # Inline in the darwin host's module list, too.
+    flake = FLAKE.replace(
+        'home.stateVersion = "25.05";',
+        'home.stateVersion = "25.05"; home-manager.users.kim.home.homeDirectory = "/home/kim";',
+    )
+    root2 = make(tmp_path / "b", flake=flake)
+    found = [f for f in findings(root2, capsys) if f["code"] == "HW019"]
+    assert [str(f["path"]).rsplit("/", 1)[-1] for f in found] == ["flake.nix"]
+
+
+def test_home_directory_under_home_on_linux_is_fine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flake = FLAKE.replace("aarch64-darwin", "x86_64-linux").replace('"ham@mac"', '"ham@pc"')
+    root = make(tmp_path, flake=flake, home=HOME.replace("/Users/ham", "/home/ham"))
+    assert "HW019" not in codes(findings(root, capsys))
+
+
+def test_graph_draws_a_darwin_host_on_the_system_side_with_its_platform(tmp_path: Path) -> None:
+    """Why (#12): a Mac is a host like the NixOS ones: in the System subgraph, its platform
+    shown (from `nixpkgs.hostPlatform` or `system = ...`), so that a reader tells it apart."""
+    from homeward.model.graph import NodeKind, Side, build_graph
+    from homeward.model.repo import load_repo
+
+    root = make(tmp_path)
+    graph = build_graph(load_repo(root))
+    hosts = [n for n in graph.nodes if n.kind is NodeKind.HOST]
+    assert [(n.label, n.side) for n in hosts] == [("mac (aarch64-darwin)", Side.SYSTEM)]
+    # `system = ...` on the call, no hostPlatform.
+    flake = FLAKE.replace(
+        "modules = [\n          home",
+        'system = "x86_64-darwin";\n        modules = [\n          home',
+    )
+    root2 = make(
+        tmp_path / "b", flake=flake, mac=MAC.replace('nixpkgs.hostPlatform = "aarch64-darwin";', "")
+    )
+    hosts = [n for n in build_graph(load_repo(root2)).nodes if n.kind is NodeKind.HOST]
+    assert [n.label for n in hosts] == ["mac (x86_64-darwin)"]
