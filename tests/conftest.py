@@ -47,3 +47,5 @@ def _git_identity(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("NO_COLOR", "1")
+    # Journals and locks of configurations outside git go here, never to the real home.
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from homeward.apply import write
 from homeward.apply.spans import OverlapError, apply_edits, check_overlaps
-from homeward.apply.write import apply_plan, compute_changes, unified_diff
+from homeward.apply.transaction import apply_plan
+from homeward.apply.write import compute_changes, unified_diff
 from homeward.errors import HomewardError
 from homeward.plan.types import Edit, NewFile, Plan
 from tests.helpers import git, make_git_repo, tree_files
@@ -157,24 +157,15 @@ def test_apply_plan_rolls_back_when_a_write_fails(
 ) -> None:
     (tmp_path / "keep.nix").write_bytes(b"{\n  a = 1;\n}\n")
     before = tree_files(tmp_path)
-    real = write._atomic_write
-    calls: list[Path] = []
-
-    def failing(target: Path, data: bytes) -> None:
-        calls.append(target)
-        if len(calls) == 2:
-            target.parent.mkdir(parents=True, exist_ok=True)  # as a real write would
-            raise OSError(28, "No space left on device")
-        real(target, data)
-
-    monkeypatch.setattr(write, "_atomic_write", failing)
+    # the journal is write 1, the new file write 2, the edit write 3
+    monkeypatch.setenv("HOMEWARD_FAULT", "enospc")
+    monkeypatch.setenv("HOMEWARD_FAULT_AT", "3")
     plan = Plan(
         edits=(Edit(Path("keep.nix"), 8, 9, b"5", "edit"),),
         new_files=(NewFile(Path("new/x.nix"), GOOD, "new"),),
     )
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(HomewardError, match=r"cannot write `keep.nix`: No space.*put back"):
         apply_plan(tmp_path, plan)
-    monkeypatch.setattr(write, "_atomic_write", real)
     assert tree_files(tmp_path) == before
     assert not (tmp_path / "new").exists()
 

@@ -451,21 +451,11 @@ def test_a_failed_write_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why: all or nothing; a full disk halfway through must not leave half a scaffold."""
-    from homeward.apply import write
-
-    real = write._atomic_write
-    calls: list[Path] = []
-
-    def failing(target: Path, data: bytes) -> None:
-        calls.append(target)
-        if len(calls) == 4:
-            raise OSError(28, "No space left on device", str(target))
-        real(target, data)
-
-    monkeypatch.setattr(write, "_atomic_write", failing)
+    monkeypatch.setenv("HOMEWARD_FAULT", "enospc")
+    monkeypatch.setenv("HOMEWARD_FAULT_AT", "4")  # the journal, then three files
     target = tmp_path / "config"
     assert init(str(target), "--user", "ham", "--host", "desk") == 3
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "nothing was written" in err
+    assert "No space left on device" in err and "nothing was changed" in err
     assert "Traceback" not in err
     assert not target.exists()

@@ -7,16 +7,22 @@ Nothing heavy is imported here: each command module is imported only when it run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
+import io
 import logging
+import os
+import signal
 import stat
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from homeward import __version__
-from homeward.errors import Exit, HomewardError, Location
+from homeward.errors import Exit, HomewardError, Location, Terminated
 from homeward.render.console import COLOR_MODES, error, set_color_mode
 from homeward.render.source import with_excerpt
 
@@ -80,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="homeward",
         description="Move a flake-based NixOS configuration to home-manager, exactly, and keep it healthy.",
-        epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 input cannot be handled",
+        epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 nothing "
+        "changed (input or situation refused), 4 homeward bug (rolled back), 5 rollback "
+        "unfinished (the next run restores), 130/143 interrupted (rolled back)",
     )
     parser.add_argument("--version", action="version", version=f"homeward {__version__}")
     _common(parser, default=True)
@@ -136,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
     # Defaults are None so that homeward.toml's [migrate] table can fill them in.
+    p.add_argument(
+        "--no-git",
+        action="store_true",
+        help="allow a configuration outside git (only homeward's journal can undo it then)",
+    )
     p.add_argument(
         "--features",
         choices=("split", "none"),
@@ -391,6 +404,44 @@ def _source_text(at: Location | None, directory: Path | None) -> str | None:
     return None
 
 
+READ_ONLY = ("check", "graph", "verify", "switch")
+_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _install_signal_handlers() -> dict[int, object]:
+    """SIGTERM and SIGHUP unwind like SIGINT (every rollback runs); the old handlers are
+    returned to be put back (tests call main() in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, object] = {}
+    for name in _SIGNALS:
+        signum = getattr(signal, name)
+        previous[signum] = signal.signal(signum, _raise_terminated)
+    return previous
+
+
+def _tolerant_streams() -> None:
+    """Output a terminal or pipe cannot encode (`→` under PYTHONIOENCODING=ascii) is replaced,
+    never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After stdout failed (a full device, a closed pipe), point it at /dev/null so that the
+    interpreter's last flush does not print a traceback of its own."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = list(sys.argv[1:] if argv is None else argv)
@@ -411,9 +462,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_color_mode(ns.color)
     if ns.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s")
+    _tolerant_streams()
+    previous = _install_signal_handlers()
     try:
+        code = _dispatch(ns)
+        sys.stdout.flush()
+        return code
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def _dispatch(ns: argparse.Namespace) -> int:
+    """Run the command; every way it can end becomes an exit code and at most a short message."""
+    try:
+        if ns.command in READ_ONLY:
+            from homeward.apply.transaction import recover
+
+            recover(ns.dir)
         module = importlib.import_module(f"homeward.commands.{ns.command}")
         code: int = module.run(_options(module, ns))
+        sys.stdout.flush()
         return code
     except HomewardError as exc:
         if ns.debug:
@@ -424,5 +493,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("homeward: interrupted; nothing was left half-written", file=sys.stderr)
         return int(Exit.INTERRUPTED)
+    except Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"homeward: stopped by {name}; nothing was left half-written", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
+        _silence_stdout()
         return int(Exit.OK)
+    except OSError as exc:
+        if _is_stdout(exc):
+            _silence_stdout()
+            print(
+                f"homeward: error: cannot write the output: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return int(Exit.INPUT)
+        if ns.debug:
+            traceback.print_exc()
+        where = f" `{exc.filename}`" if exc.filename else ""
+        print(
+            f"homeward: error: cannot use{where}: {exc.strerror or exc}; nothing was changed",
+            file=sys.stderr,
+        )
+        return int(Exit.INPUT)
+    except Exception as exc:  # noqa: BLE001 (the one place every unexpected error ends: exit 4)
+        if ns.debug:
+            traceback.print_exc()
+        print(
+            f"homeward: internal error: {type(exc).__name__}: {_first_line(exc)}; "
+            "nothing was left half-written\n"
+            "  hint: this is a homeward bug; please report it with the output of --debug "
+            "(which shows the traceback)",
+            file=sys.stderr,
+        )
+        return int(Exit.BUG)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else "(no message)"
+
+
+def _is_stdout(exc: OSError) -> bool:
+    """The error is about writing stdout (no file name; stdout cannot take more)."""
+    if exc.filename is not None:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    except ValueError:
+        return True
+    return False

@@ -21,7 +21,10 @@ class Exit(IntEnum):
     FINDINGS = 1
     USAGE = 2
     INPUT = 3
+    BUG = 4
+    ROLLBACK_FAILED = 5
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,23 @@ class HomewardError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class RollbackIncompleteError(HomewardError):
+    """A write failed or was interrupted and putting things back did not finish: exit 5.
+
+    The journal is kept; the next homeward command in the repository finishes the rollback.
+    """
+
+    exit_code = Exit.ROLLBACK_FAILED
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so every rollback runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class UsageError(HomewardError):

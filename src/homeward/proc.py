@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
 import subprocess
@@ -73,6 +74,11 @@ def run(
     out = p.stdout.decode(errors="replace") if capture and p.stdout else ""
     err = p.stderr.decode(errors="replace") if capture and p.stderr else ""
     return Completed(tuple(argv), p.returncode, out, err)
+
+
+def environ(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment with `extra` set."""
+    return {**os.environ, **extra}
 
 
 def tail(text: str, lines: int = 20) -> str:

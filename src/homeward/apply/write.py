@@ -9,17 +9,20 @@ see files git tracks. Never writes outside the repo, never through a symlink tha
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
-import tempfile
+import signal
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
-from homeward import proc
-from homeward.apply.own import homewards_own, record_written
+from homeward.apply import journal
+from homeward.apply.git import GitRepo, IndexEntry
+from homeward.apply.own import record_written
 from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
-from homeward.errors import HomewardError
+from homeward.errors import HomewardError, RollbackIncompleteError, Terminated
 from homeward.plan.types import Edit, FileChange, Plan
 
 
@@ -81,12 +84,41 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
             )
         changes.append(FileChange(new_file.path, None, new_file.text))
         seen.add(new_file.path)
+    links = _symlinks_to(root, {d.path for d in plan.deletes}) if plan.deletes else {}
     for delete in plan.deletes:
         if delete.path in moved_away or delete.path in seen:
             continue
         target = _inside(root, delete.path)
+        if delete.path in links:
+            # The configuration reads the file through symlinks: remove those, keep the file
+            # they point to (it is the user's; only the links are homeward's business).
+            for link in links[delete.path]:
+                if link not in seen:
+                    changes.append(FileChange(link, target.read_bytes(), None))
+                    seen.add(link)
+            continue
         changes.append(FileChange(delete.path, target.read_bytes(), None))
+    _missing_dirs(root, [c.path for c in changes if c.old is None and c.new is not None])
     return changes
+
+
+def _symlinks_to(root: Path, targets: set[Path]) -> dict[Path, list[Path]]:
+    """The symlinks inside the repository that lead to each of `targets` (repo-relative)."""
+    found: dict[Path, list[Path]] = {}
+    real_root = root.resolve()
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            path = Path(directory) / name
+            if not path.is_symlink():
+                continue
+            resolved = path.resolve()
+            if not resolved.is_relative_to(real_root):
+                continue
+            rel = resolved.relative_to(real_root)
+            if rel in targets:
+                found.setdefault(rel, []).append(path.relative_to(root))
+    return found
 
 
 def uses_crlf(text: bytes) -> bool:
@@ -138,119 +170,219 @@ def _diff_lines(old: list[str], new: list[str], a: str, b: str) -> list[str]:
     return out
 
 
-def git_root(path: Path) -> Path | None:
-    p = proc.run(["git", "rev-parse", "--show-toplevel"], cwd=path)
-    return Path(p.stdout.strip()) if p.ok else None
+# -- applying ------------------------------------------------------------------------------------
+# Order: files that did not exist first (new files, the targets of moves), then edits, then
+# removals (the sources of moves, emptied files), then the index. A definition that moves is
+# therefore always somewhere on disk; the journal, written before the first step and removed
+# after the last, lets any later command put everything back.
+
+JOURNAL_OVERHEAD = 64 * 1024
 
 
-def _git_dirs(root: Path) -> tuple[Path, Path] | None:
-    """The work tree's top level and the git dir, both absolute; None outside git."""
-    p = proc.run(["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=root)
-    lines = p.stdout.splitlines() if p.ok else []
-    return (Path(lines[0]), Path(lines[1])) if len(lines) == 2 else None
+@dataclass(frozen=True, slots=True)
+class _Op:
+    rel: Path  # what to write or remove, relative to root (a symlink's target for edits)
+    new: bytes | None
 
 
-def ensure_clean(root: Path) -> None:
-    """Refuse a dirty work tree: the user must be able to see and undo exactly what we did."""
-    if git_root(root) is None:
-        return
-    p = proc.run(
-        ["git", "status", "--porcelain", "-z", "--untracked-files=normal", "--", "."], cwd=root
-    )
-    entries: list[list[str]] = []  # the paths of each entry: a rename has two
-    fields = iter(p.stdout.split("\0") if p.ok else [])
-    for field in fields:
-        if len(field) > 3:
-            entries.append([field[3:]])
-            if field[0] in "RC":
-                entries[-1].append(next(fields, ""))
-    # Why: what an earlier homeward run wrote, unchanged since, is its own work, not the user's.
-    dirs = _git_dirs(root)
-    listed = [path for entry in entries for path in entry]
-    own = homewards_own(*dirs, listed) if dirs is not None else set()
-    lines = [entry[0] for entry in entries if not all(path in own for path in entry)]
-    if lines:
-        first = lines[0]
-        count = len(lines)
-        raise HomewardError(
-            f"the git work tree has uncommitted changes ({count} path{'s' if count != 1 else ''}, e.g. `{first}`)",
-            hint="commit or stash them first so the change can be reviewed and undone, or pass --allow-dirty",
-        )
-
-
-def apply_plan(root: Path, plan: Plan, *, validate: bool = True) -> list[FileChange]:
-    """Apply the plan transactionally; returns the changes made."""
+def apply_changes(
+    root: Path,
+    changes: list[FileChange],
+    *,
+    command: str,
+    repo: GitRepo | None,
+    state: Path,
+) -> None:
+    """Apply computed changes all or nothing, journalled; raises after a complete rollback,
+    or RollbackIncompleteError (exit 5) when the rollback could not finish (the journal is kept)."""
     root = root.resolve()
-    changes = compute_changes(root, plan)
-    if validate:
-        validate_changes(changes)
-    in_git = git_root(root) is not None
-    backups: dict[Path, bytes | None] = {}
-    done_moves: list[tuple[Path, Path]] = []
+    creates: list[_Op] = []
+    edits: list[_Op] = []
+    removes: list[_Op] = []
+    records: list[journal.FileRecord] = []
+    for change in changes:
+        target = _inside(root, change.path)
+        if change.new is None:
+            removes.append(_Op(change.path, None))
+            records.append(_record(root, change.path, None))
+        elif change.old is None:
+            creates.append(_Op(change.path, change.new))
+            records.append(journal.FileRecord(str(change.path), None, journal.sha(change.new)))
+        else:
+            rel = target.resolve().relative_to(root) if target.is_symlink() else change.path
+            edits.append(_Op(rel, change.new))
+            records.append(_record(root, rel, change.new))
+    dirs = _missing_dirs(root, [op.rel for op in creates])
+    index_changes, intents = _index_changes(root, changes, repo)
+    original = repo.index() if repo is not None and (index_changes or intents) else {}
+    index_before = tuple((path, original.get(path)) for path in sorted({*index_changes, *intents}))
+    record = journal.Journal(
+        command=command,
+        root=root,
+        files=tuple(records),
+        index=index_before,
+        top=repo.top if repo is not None else None,
+        dirs=tuple(str(d) for d in dirs),
+    )
+    check_space(root, state, changes, record)
+    journal.write_journal(state, record)
     try:
-        for move in plan.moves:
-            src, dst = _inside(root, move.src), _inside(root, move.dst)
-            backups.setdefault(move.src, src.read_bytes())
-            backups.setdefault(move.dst, None)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if in_git and _tracked(root, move.src):
-                p = proc.run(["git", "mv", "--", str(move.src), str(move.dst)], cwd=root)
-                if not p.ok:
-                    raise HomewardError(
-                        f"`git mv {move.src} {move.dst}` failed: {p.stderr.strip()}"
-                    )
-            else:
-                os.replace(src, dst)
-            done_moves.append((move.src, move.dst))
-        for change in changes:
-            target = _inside(root, change.path)
-            if change.path not in backups:
-                backups[change.path] = target.read_bytes() if target.is_file() else None
-            if change.new is None:
-                if target.exists():
-                    if in_git and _tracked(root, change.path):
-                        proc.run(["git", "rm", "-q", "--cached", "--", str(change.path)], cwd=root)
-                    target.unlink()
-                    _remove_empty_dirs(root, target.parent)
-                continue
-            if target.is_file() and target.read_bytes() == change.new:
-                continue
-            _atomic_write(target, change.new)
-        if in_git:
-            added = [
-                str(c.path)
-                for c in changes
-                if c.new is not None and c.old is None and c.moved_from is None
-            ]
-            if added:
-                p = proc.run(["git", "add", "--intent-to-add", "--", *added], cwd=root)
-                if not p.ok:
-                    raise HomewardError(f"`git add --intent-to-add` failed: {p.stderr.strip()}")
-    except BaseException:
-        _rollback(root, backups, done_moves, in_git)
+        for d in dirs:
+            journal.step("mkdir", root / d)
+            (root / d).mkdir(exist_ok=True)
+        for op in (*creates, *edits):
+            assert op.new is not None
+            write_file(root / op.rel, op.new)
+        for op in removes:
+            _remove(root, op.rel)
+        if repo is not None:
+            journal.step("git", "update-index")
+            repo.set_index(index_changes)
+            journal.step("git", "add")
+            repo.add_intent(intents)
+            # Homeward's own uncommitted writes do not count as a dirty tree next time.
+            record_written(repo.top, repo.git_dir, root, [c.path for c in changes])
+        journal.remove_journal(state)
+    except BaseException as exc:
+        problems = rollback(record, repo)
+        if problems:
+            raise RollbackIncompleteError(
+                f"{_describe(exc)}, and putting things back did not finish: {problems[0]}",
+                hint=f"the journal `{state / journal.JOURNAL}` is kept: the next homeward "
+                "command here finishes the rollback",
+            ) from exc
+        journal.remove_journal_quietly(state)
+        if isinstance(exc, OSError):
+            where = f"`{_shown(root, exc.filename)}`" if exc.filename else "a file"
+            raise HomewardError(
+                f"cannot write {where}: {exc.strerror or exc}; "
+                "everything was put back as it was, nothing was changed",
+            ) from exc
         raise
-    dirs = _git_dirs(root) if in_git else None
-    if dirs is not None:
-        record_written(*dirs, root, [*backups])
-    return changes
 
 
-def _tracked(root: Path, rel: Path) -> bool:
-    return proc.run(["git", "ls-files", "--error-unmatch", "--", str(rel)], cwd=root).ok
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"writing `{exc.filename}` failed ({exc.strerror or exc})"
+    if isinstance(exc, KeyboardInterrupt | Terminated):
+        return "homeward was interrupted"
+    return f"homeward failed ({type(exc).__name__}: {exc})"
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".homeward", dir=target.parent)
+def _shown(root: Path, filename: object) -> str:
+    path = Path(os.fsdecode(filename))  # type: ignore[arg-type]
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _record(root: Path, rel: Path, new: bytes | None) -> journal.FileRecord:
+    target = root / rel
+    if target.is_symlink():
+        return journal.FileRecord(str(rel), None, _sha_or_none(new), link=os.readlink(target))
+    return journal.FileRecord(str(rel), target.read_bytes(), _sha_or_none(new))
+
+
+def _sha_or_none(data: bytes | None) -> str | None:
+    return journal.sha(data) if data is not None else None
+
+
+def _missing_dirs(root: Path, paths: list[Path]) -> list[Path]:
+    """The directories that writing `paths` creates, parents first."""
+    missing: set[Path] = set()
+    for rel in paths:
+        for parent in rel.parents:
+            if parent == Path("."):
+                continue
+            target = root / parent
+            if target.is_dir():
+                break
+            if target.exists() or target.is_symlink():
+                raise HomewardError(
+                    f"cannot create `{rel}`: `{parent}` exists and is not a directory; "
+                    "nothing was changed",
+                    hint=f"move `{parent}` out of the way, then run this again",
+                )
+            missing.add(parent)
+    return sorted(missing, key=lambda p: (len(p.parts), str(p)))
+
+
+def _index_changes(
+    root: Path, changes: list[FileChange], repo: GitRepo | None
+) -> tuple[dict[str, IndexEntry | None], list[str]]:
+    """What the index must say afterwards: moved entries (as `git mv`), removed entries
+    (as `git rm --cached`), and the new files to add with intent."""
+    if repo is None:
+        return {}, []
+    index = repo.index()
+    entries: dict[str, IndexEntry | None] = {}
+    intents: list[str] = []
+    for change in changes:
+        name = repo.rel(root / change.path)
+        if change.new is None:
+            if name in index:
+                entries[name] = None
+        elif change.old is None:
+            source = repo.rel(root / change.moved_from) if change.moved_from else None
+            entry = index.get(source) if source is not None else None
+            if entry is not None and entry.mode != "120000":
+                entries[name] = entry  # history follows, as with `git mv`
+            else:
+                intents.append(name)
+    return entries, intents
+
+
+def check_space(
+    root: Path, state: Path, changes: list[FileChange], record: journal.Journal
+) -> None:
+    """Refuse before anything changes when the new bytes and the journal cannot fit."""
+    new_bytes = sum(len(c.new) for c in changes if c.new is not None)
+    journal_bytes = sum(len(f.old or b"") * 4 // 3 for f in record.files) + JOURNAL_OVERHEAD
+    needs = {root: new_bytes + JOURNAL_OVERHEAD}
+    state_fs = state if state.exists() else next(p for p in state.parents if p.exists())
+    if os.stat(state_fs).st_dev == os.stat(root).st_dev:
+        needs[root] += journal_bytes
+    else:
+        needs[state_fs] = journal_bytes
+    for where, needed in needs.items():
+        vfs = os.statvfs(where)
+        free = vfs.f_bavail * vfs.f_frsize
+        if free < needed:
+            raise HomewardError(
+                f"not enough free space on the file system of `{where}`: the change needs "
+                f"{_size(needed)} (new files and the journal that can undo them), "
+                f"{_size(free)} is free; nothing was changed",
+                hint="free some space, then run this again",
+            )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write `target` whole or not at all: a temp file beside it, fsynced, renamed over it."""
+    mode = target.stat().st_mode & 0o7777 if target.is_file() else 0o644
+    tmp = target.parent / f".{target.name}{journal.TMP_SUFFIX}"
+    journal.step("write", target)
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, mode)
+        journal.step("rename", target)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _remove(root: Path, rel: Path) -> None:
+    """Remove a file (a symlink itself, never what it points to), then emptied directories."""
+    target = root / rel
+    journal.step("unlink", target)
+    target.unlink(missing_ok=True)
+    _remove_empty_dirs(root, target.parent)
 
 
 def _remove_empty_dirs(root: Path, directory: Path) -> None:
@@ -259,24 +391,82 @@ def _remove_empty_dirs(root: Path, directory: Path) -> None:
         directory = directory.parent
 
 
-def _rollback(
-    root: Path, backups: dict[Path, bytes | None], moves: list[tuple[Path, Path]], in_git: bool
-) -> None:
-    """Put every touched path back as it was; best effort, never raises."""
-    for rel, old in backups.items():
-        target = root / rel
+def rollback(record: journal.Journal, repo: GitRepo | None) -> list[str]:
+    """Put every file and index entry the journal names back; returns what could not be (an
+    empty list: everything is as it was, verified). SIGINT/SIGTERM/SIGHUP wait until it ends."""
+    blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        return _rollback(record, repo)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _rollback(record: journal.Journal, repo: GitRepo | None) -> list[str]:
+    root = record.root
+    problems: list[str] = []
+    for f in record.files:
+        target = root / f.path
+        (target.parent / f".{target.name}{journal.TMP_SUFFIX}").unlink(missing_ok=True)
+        if f.old is None and f.link is None:
+            continue
         try:
-            if old is None:
-                if target.exists():
-                    target.unlink()
-                if target.parent.is_dir():  # directories made for it, even if the write failed
-                    _remove_empty_dirs(root, target.parent)
+            now = _current(target)
+            if now == _original(f):
+                continue
+            if now is not None and now[0] != "link" and journal.sha(now[1]) != f.new_sha:
+                problems.append(f"`{f.path}` was changed since; it is left as it is")
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if f.link is not None:
+                target.unlink(missing_ok=True)
+                os.symlink(f.link, target)
             else:
-                _atomic_write(target, old)
-        except OSError:
-            pass
-    if in_git:
-        for src, dst in reversed(moves):
-            proc.run(["git", "rm", "-q", "--cached", "--ignore-unmatch", "--", str(dst)], cwd=root)
-            proc.run(["git", "add", "--", str(src)], cwd=root)
-        proc.run(["git", "reset", "-q", "--", *(str(p) for p in backups)], cwd=root)
+                assert f.old is not None
+                write_file(target, f.old)
+        except OSError as exc:
+            problems.append(f"cannot restore `{f.path}`: {exc.strerror or exc}")
+    if problems:  # keep the new copies: they may hold what could not be restored
+        return problems
+    for f in record.files:
+        if f.old is not None or f.link is not None:
+            continue
+        target = root / f.path
+        try:
+            now = _current(target)
+            if now is None:
+                continue
+            if now[0] == "link" or journal.sha(now[1]) != f.new_sha:
+                problems.append(f"`{f.path}` was changed since; it is left as it is")
+                continue
+            target.unlink()
+        except OSError as exc:
+            problems.append(f"cannot remove `{f.path}`: {exc.strerror or exc}")
+    for d in sorted(record.dirs, key=lambda d: -len(Path(d).parts)):
+        with contextlib.suppress(OSError):
+            (root / d).rmdir()  # only when empty
+    if repo is not None and record.index:
+        try:
+            repo.set_index(dict(record.index))
+        except HomewardError as exc:
+            problems.append(f"cannot restore the git index: {exc.message}")
+    elif record.index and record.top is not None:
+        problems.append("cannot restore the git index: git is not available")
+    for f in record.files:
+        if _current(root / f.path) != _original(f):
+            problems.append(f"`{f.path}` is not as it was")
+    return problems
+
+
+def _current(target: Path) -> tuple[str, bytes] | None:
+    if target.is_symlink():
+        return ("link", os.fsencode(os.readlink(target)))
+    if target.is_file():
+        return ("file", target.read_bytes())
+    return None
+
+
+def _original(f: journal.FileRecord) -> tuple[str, bytes] | None:
+    if f.link is not None:
+        return ("link", os.fsencode(f.link))
+    return ("file", f.old) if f.old is not None else None

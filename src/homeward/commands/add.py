@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from homeward.errors import Exit
+
+if TYPE_CHECKING:
+    from homeward.apply.transaction import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +26,14 @@ class Options:
 
 
 def run(opts: Options) -> int:
-    from homeward.apply.write import (
-        apply_plan,
-        compute_changes,
-        ensure_clean,
-        unified_diff,
-        validate_changes,
-    )
+    from homeward.apply.transaction import session
+
+    with session(opts.dir, "add", writes=not opts.dry_run, allow_dirty=opts.allow_dirty) as s:
+        return _run(opts, s)
+
+
+def _run(opts: Options, s: Session) -> int:
+    from homeward.apply.write import unified_diff
     from homeward.model.index import build_index
     from homeward.model.repo import load_repo, shown_root
     from homeward.plan.add import AddSpec, plan_add
@@ -48,15 +53,12 @@ def run(opts: Options) -> int:
         )
 
     repo = load_repo(opts.dir)
-    if not opts.dry_run and not opts.allow_dirty:
-        ensure_clean(repo.root)
     hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
     plan = plan_add(
         build_index(repo),
         AddSpec(opts.kind, opts.name, user=opts.user, hosts=hosts, system=opts.system),
     )
-    changes = compute_changes(repo.root, plan)
-    validate_changes(changes)
+    changes = s.prepare(plan)
     if opts.json and (plan.empty or opts.dry_run):
         report(False)
         return int(Exit.OK)
@@ -74,7 +76,7 @@ def run(opts: Options) -> int:
         console.diff(unified_diff(changes))
         console.out("dry run: nothing was written")
         return int(Exit.OK)
-    apply_plan(repo.root, plan, validate=False)
+    s.apply(changes)
     if opts.json:
         report(True)
         return int(Exit.OK)

@@ -1,6 +1,6 @@
 """`homeward init`: scaffold the layout in a directory; refuses to overwrite anything.
 
-The files come from `plan/init.py` and are written by `apply/write.apply_plan`, which validates
+The files come from `plan/init.py` and are written by the one apply driver, which validates
 every one (tree-sitter, and `nix-instantiate --parse` when nix is installed) before writing
 any. `--dry-run` prints the table and the files as a diff and writes nothing.
 """
@@ -13,13 +13,9 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from homeward.apply.write import (
-    apply_plan,
-    compute_changes,
-    git_root,
-    unified_diff,
-    validate_changes,
-)
+from homeward.apply import git
+from homeward.apply.transaction import session
+from homeward.apply.write import compute_changes, unified_diff, validate_changes
 from homeward.errors import HomewardError, UsageError
 from homeward.knowledge.releases import EOL_RELEASES, release_problem
 from homeward.plan.init import (
@@ -147,20 +143,16 @@ def run(opts: Options) -> int:
         console.out("dry run: nothing was written")
         return 0
     created_dir = not root.exists()
-    try:
-        if created_dir:
-            root.mkdir(parents=True)
+    with session(root, "init", allow_dirty=True) as s:
+        changes = s.prepare(plan)
         try:
-            apply_plan(root, plan)
+            if created_dir:
+                root.mkdir(parents=True)
+            s.apply(changes)
         except BaseException:
-            if created_dir and not any(root.iterdir()):
+            if created_dir and root.is_dir() and not any(root.iterdir()):
                 root.rmdir()
             raise
-    except OSError as exc:  # apply_plan has put everything back
-        where = f" `{exc.filename}`" if exc.filename else ""
-        raise HomewardError(
-            f"cannot write{where}: {exc.strerror or exc}; nothing was written"
-        ) from None
     if opts.json:
         _report(plan, applied=True)
         return 0
@@ -206,8 +198,9 @@ def next_steps(root: Path, spec: InitSpec) -> str:
                 ],
             )
         )
-    git = ["git add -A"] if git_root(root) is not None else ["git init", "git add -A"]
-    steps.append(("flakes only see files git tracks", git))
+    in_git = git.available() and git.toplevel(root) is not None
+    commands = ["git add -A"] if in_git else ["git init", "git add -A"]
+    steps.append(("flakes only see files git tracks", commands))
     steps.append(("pin nixpkgs and home-manager (needs the network)", ["nix flake lock"]))
     steps.append(
         (f"build and switch {h}, with {u}'s home", [f"sudo nixos-rebuild switch --flake .#{h}"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import Exit, UsageError
 
 if TYPE_CHECKING:
+    from homeward.apply.transaction import Session
     from homeward.model.index import Index
     from homeward.plan.types import Plan
 
@@ -20,6 +21,7 @@ class Options:
     check: bool = False
     json: bool = False
     allow_dirty: bool = False
+    no_git: bool = False
     features: str | None = None  # None: homeward.toml's, else "split"
     mode: str | None = None  # None: homeward.toml's, else "both"
     backup_extension: str | None = None  # None: homeward.toml's, else "hm-backup"
@@ -30,13 +32,22 @@ class Options:
 
 
 def run(opts: Options) -> int:
-    from homeward.apply.write import (
-        apply_plan,
-        compute_changes,
-        ensure_clean,
-        unified_diff,
-        validate_changes,
-    )
+    from homeward.apply.transaction import session
+
+    writes = not (opts.dry_run or opts.check)
+    with session(
+        opts.dir,
+        "migrate",
+        writes=writes,
+        allow_dirty=opts.allow_dirty,
+        need_git=True,
+        no_git=opts.no_git,
+    ) as s:
+        return _run(opts, s, writes)
+
+
+def _run(opts: Options, s: Session, writes: bool) -> int:
+    from homeward.apply.write import unified_diff
     from homeward.config import load_config
     from homeward.knowledge.mapping import Feature
     from homeward.model.index import build_index
@@ -57,9 +68,6 @@ def run(opts: Options) -> int:
     config = load_config(opts.dir)
     repo = load_repo(opts.dir)
     shown = shown_root(opts.dir, repo.root)
-    writes = not (opts.dry_run or opts.check)
-    if writes and not opts.allow_dirty:
-        ensure_clean(repo.root)
     if opts.adopt_dotfiles is not None:
         plan = _adopt_plan(opts, build_index(repo))
     else:
@@ -76,8 +84,7 @@ def run(opts: Options) -> int:
         from homeward.plan.share import share_features
 
         plan = share_features(plan, repo.files.taken)
-    changes = compute_changes(repo.root, plan)
-    validate_changes(changes)
+    changes = s.prepare(plan)
     if opts.json and (plan.empty or not writes):
         # Why: `--json` only changes the format; the JSON of a write is printed after the write.
         console.print_json("migrate", plan_json(plan, changes, applied=False))
@@ -100,7 +107,7 @@ def run(opts: Options) -> int:
             console.diff(unified_diff(changes))
             console.out("dry run: nothing was written")
         return int(Exit.OK)
-    apply_plan(repo.root, plan, validate=False)
+    s.apply(changes)
     if opts.json:
         console.print_json("migrate", plan_json(plan, changes, applied=True))
     else:
@@ -116,7 +123,12 @@ def run(opts: Options) -> int:
                 console.out(
                     "pin the new home-manager input: run `nix flake lock` (needs the network)"
                 )
-        console.out("next: review with `git diff`, then `homeward verify` and `homeward switch`")
+        if s.repo is not None:
+            console.out(
+                "next: review with `git diff`, then `homeward verify` and `homeward switch`"
+            )
+        else:
+            console.out("next: review the files (not in git: there is no `git diff` to undo it)")
     return int(Exit.OK)
 
 

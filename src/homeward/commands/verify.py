@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from homeward import proc
+from homeward.apply import git
 from homeward.errors import Exit, HomewardError, UsageError
 from homeward.model.compare import Report, compare
 from homeward.model.repo import EXPORTS, find_flake, load_repo
@@ -40,11 +41,11 @@ class Options:
 
 # -- git -------------------------------------------------------------------------------------
 def _git(args: Sequence[str], cwd: Path) -> proc.Completed:
-    if proc.which("git") is None:
-        raise HomewardError(
+    if not git.available():
+        raise git.GitMissingError(
             "`git` is not installed", hint="verify compares with a git revision; install git"
         )
-    return proc.run(["git", *args], cwd=cwd)
+    return git.run(list(args), cwd)
 
 
 def git_toplevel(directory: Path) -> Path:

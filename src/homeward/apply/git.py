@@ -1,0 +1,168 @@
+"""The only place homeward runs git.
+
+Every call is batched: a migrate asks git a constant number of questions whatever the number of
+files (where the repository is, its status, the whole index once; one `update-index` for the
+moves and removals, one `add --intent-to-add` for the new files). Paths given to git are
+relative to the work tree's top and read literally (no globs), through stdin where there can be
+many of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward import proc
+from homeward.errors import HomewardError
+
+NO_SHA = "0" * 40
+_ENV = {"GIT_LITERAL_PATHSPECS": "1", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+# What `git` leaves in its directory while an operation waits for the user.
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase (or `git am`)"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ("REVERT_HEAD", "a revert"),
+)
+
+
+class GitMissingError(HomewardError):
+    """`git` is not on PATH where it is needed: exit 3, before anything changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One stage-0 index entry: what `git ls-files -s` shows."""
+
+    mode: str
+    sha: str
+
+
+@dataclass(frozen=True, slots=True)
+class GitRepo:
+    top: Path  # the work tree's top directory, resolved
+    git_dir: Path  # absolute; a linked work tree has its own
+
+    def rel(self, path: Path) -> str:
+        """`path` (absolute) as git names it: relative to the top, `/`-separated."""
+        return path.relative_to(self.top).as_posix()
+
+    def operation_in_progress(self) -> str | None:
+        """A merge, rebase, cherry-pick or revert waiting for the user, or None."""
+        for name, what in _IN_PROGRESS:
+            if (self.git_dir / name).exists():
+                return what
+        return None
+
+    def status(self, under: Path) -> list[list[str]]:
+        """The changed paths under `under` (untracked included), one list per `git status`
+        entry (a rename has two), relative to the top."""
+        p = _git(["status", "--porcelain", "-z", "--untracked-files=normal", "--", "."], under)
+        if not p.ok:
+            raise HomewardError(f"`git status` failed in `{under}`: {proc.tail(p.stderr, 3)}")
+        entries: list[list[str]] = []
+        fields = iter(p.stdout.split("\0"))
+        for field in fields:
+            if len(field) > 3:
+                entries.append([field[3:]])
+                if field[0] in "RC":
+                    entries[-1].append(next(fields, ""))
+        return entries
+
+    def index(self) -> dict[str, IndexEntry]:
+        """Every stage-0 entry of the index, by top-relative path (one call)."""
+        p = _git(["ls-files", "--stage", "-z"], self.top)
+        if not p.ok:
+            raise HomewardError(f"`git ls-files` failed: {proc.tail(p.stderr, 3)}")
+        entries: dict[str, IndexEntry] = {}
+        for record in p.stdout.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, sha, stage = meta.split(" ")
+            if stage == "0":
+                entries[path] = IndexEntry(mode, sha)
+        return entries
+
+    def set_index(self, entries: Mapping[str, IndexEntry | None]) -> None:
+        """Set (or, for None, remove) these index entries in one `git update-index` call.
+
+        This is what `git mv` and `git rm --cached` do to the index, without touching the
+        files; it is also how a rollback puts back exactly the entries this run changed.
+        """
+        if not entries:
+            return
+        lines = []
+        for path, entry in sorted(entries.items()):
+            mode, sha = (entry.mode, entry.sha) if entry is not None else ("0", NO_SHA)
+            lines.append(f"{mode} {sha}\t{path}\0")
+        p = _git(["update-index", "-z", "--index-info"], self.top, stdin="".join(lines))
+        if not p.ok:
+            raise HomewardError(f"`git update-index` failed: {proc.tail(p.stderr, 3)}")
+
+    def add_intent(self, paths: Iterable[str]) -> None:
+        """`git add --intent-to-add` for new files (flakes only see what git tracks); one call."""
+        listed = sorted(paths)
+        if not listed:
+            return
+        p = _git(
+            ["add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul"],
+            self.top,
+            stdin="".join(f"{path}\0" for path in listed),
+        )
+        if not p.ok:
+            raise HomewardError(
+                f"`git add --intent-to-add` failed: {proc.tail(p.stderr, 3)}",
+                hint="is the path ignored by .gitignore? flakes only see files git tracks",
+            )
+
+
+def available() -> bool:
+    return proc.which("git") is not None
+
+
+def require() -> None:
+    if not available():
+        raise GitMissingError(
+            "`git` is not installed (or not on PATH); nothing was changed",
+            hint="install git: flakes in a git repository only see the files git tracks",
+        )
+
+
+def has_dot_git(directory: Path) -> bool:
+    """A `.git` in `directory` or above: a repository, whether or not git is installed."""
+    return any((d / ".git").exists() for d in (directory, *directory.parents))
+
+
+def locate(directory: Path) -> GitRepo | None:
+    """The repository holding `directory`, or None outside git; GitMissingError when a `.git` is
+    there but git is not installed (homeward cannot keep the index right without it)."""
+    if not available():
+        if has_dot_git(directory):
+            require()
+        return None
+    p = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir"], directory)
+    if not p.ok:
+        return None
+    lines = p.stdout.splitlines()
+    if len(lines) != 2:  # a bare repository or the git dir itself: no work tree
+        return None
+    return GitRepo(Path(lines[0]).resolve(), Path(lines[1]).resolve())
+
+
+def toplevel(directory: Path) -> Path | None:
+    repo = locate(directory)
+    return repo.top if repo is not None else None
+
+
+def run(args: list[str], cwd: Path) -> proc.Completed:
+    """Any other git command (verify's throwaway work trees); GitMissingError without git."""
+    require()
+    return _git(args, cwd)
+
+
+def _git(args: list[str], cwd: Path, *, stdin: str | None = None) -> proc.Completed:
+    return proc.run(["git", *args], cwd=cwd, stdin=stdin, env=proc.environ(_ENV))

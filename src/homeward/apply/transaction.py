@@ -1,0 +1,154 @@
+"""The one driver every writing command uses: lock -> recover -> plan -> changes -> validate ->
+diff -> apply.
+
+`session()` holds the repository's lock for the whole command, first rolls back whatever an
+interrupted run left (and says so), refuses what cannot be written safely (a merge or rebase in
+progress, uncommitted changes, no git where git is needed), and hands the command a `Session`
+whose `prepare()` computes and validates the changes and whose `apply()` writes them through
+the journal. Read-only commands call `recover()` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeward.apply import git, journal
+from homeward.apply.git import GitRepo
+from homeward.apply.own import homewards_own
+from homeward.apply.write import (
+    apply_changes,
+    compute_changes,
+    rollback,
+    validate_changes,
+)
+from homeward.errors import HomewardError, RollbackIncompleteError
+from homeward.plan.types import FileChange, Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    root: Path
+    repo: GitRepo | None
+    state: Path
+    command: str
+
+    def prepare(self, plan: Plan, *, validate: bool = True) -> list[FileChange]:
+        """What every touched file will hold; validated (nothing written)."""
+        changes = compute_changes(self.root, plan)
+        if validate:
+            validate_changes(changes)
+        return changes
+
+    def apply(self, changes: list[FileChange]) -> None:
+        apply_changes(self.root, changes, command=self.command, repo=self.repo, state=self.state)
+
+
+def _existing(path: Path) -> Path:
+    return next(p for p in (path, *path.parents) if p.is_dir())
+
+
+@contextmanager
+def session(
+    directory: Path,
+    command: str,
+    *,
+    writes: bool = True,
+    allow_dirty: bool = False,
+    need_git: bool = False,
+    no_git: bool = False,
+) -> Iterator[Session]:
+    """The lock (when writing), the recovery of an interrupted run, and the refusals."""
+    journal.reset_faults()
+    root = directory.resolve()
+    repo = git.locate(_existing(root))
+    if writes and need_git and repo is None and not no_git:
+        raise HomewardError(
+            f"`{directory}` is not in a git repository; {command} refuses to rewrite files "
+            "that nothing else can restore",
+            hint="commit the configuration first (`git init && git add -A && git commit`), or "
+            "pass --no-git (then homeward's journal is the only way back from an interrupted run)",
+        )
+    state = journal.state_dir(root, repo)
+    if not writes:
+        recover(directory)
+        yield Session(root, repo, state, command)
+        return
+    with journal.lock(state, root):
+        _recover_locked(state, repo)
+        if repo is not None:
+            what = repo.operation_in_progress()
+            if what is not None:
+                raise HomewardError(
+                    f"{what} is in progress in this repository; nothing was changed",
+                    hint="finish it or abort it first (`git status` says how)",
+                )
+            if not allow_dirty and root.is_dir():
+                ensure_clean(repo, root)
+        yield Session(root, repo, state, command)
+
+
+def ensure_clean(repo: GitRepo, root: Path) -> None:
+    """Refuse a dirty work tree: the user must be able to see and undo exactly what we did.
+    What an earlier homeward run wrote, unchanged since, is that run's own, not the user's."""
+    entries = repo.status(root)
+    listed = [path for entry in entries for path in entry]
+    own = homewards_own(repo.top, repo.git_dir, listed) if listed else set()
+    dirty = [entry[0] for entry in entries if not all(path in own for path in entry)]
+    if dirty:
+        count = len(dirty)
+        raise HomewardError(
+            f"the git work tree has uncommitted changes ({count} path{'s' if count != 1 else ''},"
+            f" e.g. `{dirty[0]}`)",
+            hint="commit or stash them first so the change can be reviewed and undone, "
+            "or pass --allow-dirty",
+        )
+
+
+def recover(directory: Path) -> None:
+    """Roll back what an interrupted run left in this repository, if anything (any command
+    calls this first). Takes the lock only when there is a journal."""
+    root = directory.resolve()
+    if not root.is_dir():
+        return
+    try:
+        repo = git.locate(root)
+    except git.GitMissingError:
+        return  # nothing can be rolled back without git; a writing command says so
+    state = journal.state_dir(root, repo)
+    if not (state / journal.JOURNAL).exists():
+        return
+    with journal.lock(state, root):
+        _recover_locked(state, repo)
+
+
+def _recover_locked(state: Path, repo: GitRepo | None) -> None:
+    from homeward.render import console
+
+    record = journal.read_journal(state)
+    if record is None:
+        return
+    problems = rollback(record, repo)
+    if problems:
+        raise RollbackIncompleteError(
+            f"an interrupted {record.command} left a journal, and rolling it back did not "
+            f"finish: {problems[0]}",
+            hint=f"fix that, then run homeward again; the journal `{state / journal.JOURNAL}` "
+            "is kept until the rollback finishes",
+        )
+    journal.remove_journal(state)
+    count = len(record.files)
+    console.err(
+        f"homeward: an interrupted {record.command} was rolled back "
+        f"({count} file{'s' if count != 1 else ''} put back as they were)"
+    )
+
+
+def apply_plan(directory: Path, plan: Plan, *, command: str = "apply") -> list[FileChange]:
+    """Lock, validate and apply a plan in one go (tests and simple callers)."""
+    with session(directory, command, allow_dirty=True) as s:
+        changes = s.prepare(plan)
+        s.apply(changes)
+        return changes
