@@ -404,6 +404,7 @@ def _source_text(at: Location | None, directory: Path | None) -> str | None:
     return None
 
 
+RECURSION_LIMIT = 10_000
 READ_ONLY = ("check", "graph", "verify", "switch")
 _SIGNALS = ("SIGTERM", "SIGHUP")
 
@@ -463,6 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ns.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s")
     _tolerant_streams()
+    # Nix accepts attribute sets and lists nested a thousand deep; the walks over them recurse
+    # (pure-Python frames, cheap since 3.11). Deeper than this ends as exit 3 below.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     previous = _install_signal_handlers()
     try:
         code = _dispatch(ns)
@@ -500,8 +504,19 @@ def _dispatch(ns: argparse.Namespace) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return int(Exit.OK)
+    except RecursionError:
+        if ns.debug:
+            traceback.print_exc()
+        print(
+            "homeward: error: the configuration nests expressions deeper than homeward can "
+            "follow; nothing was changed\n"
+            "  hint: flatten the deepest attribute set or list (nix itself stops near 2,000 "
+            "levels)",
+            file=sys.stderr,
+        )
+        return int(Exit.INPUT)
     except OSError as exc:
-        if _is_stdout(exc):
+        if exc.filename is None:  # writing the output itself failed (a full device)
             _silence_stdout()
             print(
                 f"homeward: error: cannot write the output: {exc.strerror or exc}",
@@ -532,16 +547,3 @@ def _dispatch(ns: argparse.Namespace) -> int:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else "(no message)"
-
-
-def _is_stdout(exc: OSError) -> bool:
-    """The error is about writing stdout (no file name; stdout cannot take more)."""
-    if exc.filename is not None:
-        return False
-    try:
-        sys.stdout.flush()
-    except OSError:
-        return True
-    except ValueError:
-        return True
-    return False

@@ -22,7 +22,7 @@ from homeward.apply.git import GitRepo, IndexEntry
 from homeward.apply.own import record_written
 from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
-from homeward.errors import HomewardError, RollbackIncompleteError, Terminated
+from homeward.errors import HomewardError, RollbackIncompleteError, Terminated, UsageError
 from homeward.plan.types import Edit, FileChange, Plan
 
 
@@ -375,6 +375,31 @@ def write_file(target: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write an output file the user named (`graph -o FILE`), whole or not at all.
+
+    Only regular files: a device node, a FIFO, a socket or a directory is refused (a rename
+    over `/dev/null` would replace the device). A symlink is written through: the file it
+    points to gets the new bytes and the link stays. The file keeps its permissions.
+    """
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        kind = "a directory" if target.is_dir() else "not a regular file"
+        raise UsageError(
+            f"cannot write `{path}`: it is {kind}; homeward writes regular files only",
+            hint="give a file name, or leave out -o to print to standard output",
+        )
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"cannot write `{path}`: the directory `{directory}` does not exist")
+    try:
+        write_file(target, data)
+    except OSError as exc:
+        raise HomewardError(
+            f"cannot write `{path}`: {exc.strerror or exc}; it was left as it was"
+        ) from None
 
 
 def _remove(root: Path, rel: Path) -> None:

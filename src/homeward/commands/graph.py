@@ -8,12 +8,12 @@ opaque module and named on stderr; exit 3 only when no host at all can be read.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from homeward import proc
+from homeward.apply.write import write_output
 from homeward.errors import HomewardError, Location, UsageError
 from homeward.model.graph import (
     Graph,
@@ -177,22 +177,3 @@ def render_image(dot_text: str, image_format: str) -> bytes:
                 hint="write the DOT text with `-o graph.dot` and check it with `dot` yourself",
             )
         return target.read_bytes()
-
-
-def write_output(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing (temp file in the same directory, then rename)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"cannot write `{path}`: the directory `{directory}` does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".homeward", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise HomewardError(f"cannot write `{path}`: {exc.strerror or exc}") from None

@@ -60,6 +60,19 @@ def _env() -> dict[str, str]:
     return env
 
 
+def error_line(stderr: str) -> str:
+    """Nix's own error line: the first that starts with `error:` (nix prints warnings first, such
+    as "the group 'nixbld' specified in 'build-users-group' does not exist"); else the first
+    line that is not a warning."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("error:"):
+            return line
+    return next(
+        (line for line in lines if not line.startswith("warning:")), lines[0] if lines else ""
+    )
+
+
 _STDIN_AT = re.compile(r"at «stdin»:(\d+):(\d+)")
 
 
@@ -68,9 +81,7 @@ def parse_check(text: str, shown_as: Path) -> NixError | None:
     p = run_instantiate(["--parse", "-"], stdin=text)
     if p.ok:
         return None
-    # Why not the first line: nix prints warnings first (a missing `nixbld` group, ...).
-    lines = [line.strip() for line in p.stderr.splitlines() if line.strip()]
-    first = next((line for line in lines if not line.startswith("warning:")), "")
+    first = error_line(p.stderr)
     match = _STDIN_AT.search(p.stderr)
     at = Location(shown_as, int(match[1]), int(match[2])) if match else None
     message = _STDIN_AT.sub("", first).removeprefix("error:").strip().rstrip(",")

@@ -543,6 +543,8 @@ class Planner:
         verdicts = {}
         imports: list[Definition] = []
         for d in module.definitions:
+            if not d.path and _empty_set(d.binding):
+                continue  # an empty module (`{ }`): nothing to move
             if d.path == ("imports",):
                 imports.append(d)
                 continue
@@ -581,7 +583,19 @@ class Planner:
                     info.source,
                 )
             # SYSTEM, KEEP, or a group that could not move: into a system module.
-            system_chunks.extend(self.system_chunks(info, defs, group, sys_path))
+            try:
+                system_chunks.extend(self.system_chunks(info, defs, group, sys_path))
+            except CannotMove as why:
+                # Half of this file may already be planned away: refuse the whole run
+                # (exit 3, nothing written) rather than split it inexactly.
+                node = why.node or defs[0].binding
+                raise HomewardError(
+                    f"cannot split `{info.source.path}`: `{defs[0].dotted}` must stay a NixOS "
+                    f"option, and {why.why}; nothing was changed",
+                    at=info.source.location(node.start_byte),
+                    hint="move that definition by hand (or out of this user's file), then "
+                    "run migrate again",
+                ) from None
         if module.declarations:
             declared = self.system_chunks(info, list(module.declarations), ("options",), sys_path)
             for chunk in declared:
@@ -1132,6 +1146,13 @@ class Planner:
             oldest = min(versions)
             return min(oldest, release_text(self.release)) if self.release else oldest
         return release_text(self.release)
+
+
+def _empty_set(node: Node) -> bool:
+    """`{ }` (comments allowed): a module that defines nothing."""
+    return node.type == "attrset_expression" and not any(
+        c.is_named for c in node.children if c.type != "comment"
+    )
 
 
 def _empty_module(source: Source) -> bool:

@@ -1,0 +1,184 @@
+"""No crash reaches the user as a traceback (issue 10): each input or situation that once ended
+in one, and the exit codes of the design's table (3 nothing changed, 4 a homeward bug)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from homeward.cli import main
+from tests.conftest import EXAMPLE
+from tests.helpers import copy_tree, make_git_repo, tree_files
+
+HAM = (EXAMPLE / "home" / "ham.nix").read_text()
+EDITOR = 'environment.variables.EDITOR = "nvim";'
+
+CASES = {
+    "empty-user-module": HAM.replace(HAM, "{ }\n"),
+    "undefined-variable": HAM.replace('"nvim"', "undefinedVar"),
+    "interpolated-path": HAM.replace(EDITOR, 'environment.etc."x".source = ./files/${name}.conf;'),
+    "top-level-inherit": HAM.replace(
+        "{ pkgs, ... }:\n{\n", "{ pkgs, lib, ... }:\n{\n  inherit (lib) mkIf;\n"
+    ),
+    "500-nested-sets": HAM.replace(
+        EDITOR, "environment.variables.X = " + "{ a = " * 500 + "1;" + " };" * 500
+    ),
+    "1000-nested-lists": HAM.replace(
+        EDITOR, "environment.variables.X = " + "[ " * 1000 + "1" + " ]" * 1000 + ";"
+    ),
+}
+
+
+def repo_with_ham(tmp_path: Path, text: str) -> Path:
+    work = copy_tree(EXAMPLE, tmp_path / "repo")
+    (work / "home" / "ham.nix").write_text(text)
+    return make_git_repo(work)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_inputs_that_crashed_end_cleanly(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: uncaught CannotMove and RecursionError ended as tracebacks with exit 1 (the
+    "findings" code, so scripts read a crash as a result)."""
+    work = repo_with_ham(tmp_path, CASES[case])
+    before = tree_files(work)
+    for args in (("graph",), ("migrate", "--dry-run"), ("migrate",)):
+        code, err = run(capsys, *args, str(work))
+        assert "Traceback" not in err and "internal error" not in err, (args, err)
+        assert code in (0, 3), (args, code, err)
+        if code == 3:
+            assert tree_files(work) == before
+            assert err.startswith("homeward: error: home/ham.nix:"), err
+
+
+def test_home_user_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why: FileExistsError when `home/<u>` is a file, not a directory."""
+    work = copy_tree(EXAMPLE, tmp_path / "repo")
+    (work / "home" / "ham").write_text("a note\n")
+    make_git_repo(work)
+    before = tree_files(work)
+    code, err = run(capsys, "migrate", str(work))
+    assert code == 3, err
+    assert "`home/ham` exists and is not a directory" in err and "Traceback" not in err
+    assert tree_files(work) == before
+
+
+def path_without_git(tmp_path: Path) -> str:
+    """A PATH with nix but without git."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("nix", "nix-instantiate", "dot"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_missing_git_refuses_before_anything_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+    monkeypatch.setenv("PATH", path_without_git(tmp_path))
+    code, err = run(capsys, "migrate", str(work))
+    assert code == 3, err
+    assert "`git` is not installed" in err and "nothing was changed" in err
+    assert tree_files(work) == before
+    code, err = run(capsys, "graph", str(work))
+    assert code == 0, err  # reading needs no git
+
+
+def hw(
+    *args: str, env: dict[str, str] | None = None, stdout: IO[bytes] | int = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "homeward", *args],
+        env={**os.environ, **(env or {})},
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_stdout_on_a_full_device(tmp_path: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        p = hw("graph", str(EXAMPLE), stdout=full)
+    err = p.stderr.decode()
+    assert p.returncode == 3, err
+    assert "cannot write the output: No space left on device" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_ascii_output_encoding(tmp_path: Path) -> None:
+    """Why: PYTHONIOENCODING=ascii and the `→` of a rename crashed the dry run."""
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    p = hw("migrate", "--dry-run", str(work), env={"PYTHONIOENCODING": "ascii"})
+    assert p.returncode == 0, p.stderr.decode()
+    assert b"rename home/ham.nix \\u2192 home/ham/default.nix" in p.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/dev/full").exists(), reason="needs root")
+def test_graph_output_refuses_device_nodes_and_fifos(tmp_path: Path) -> None:
+    """Why: `graph -o /dev/full` as root renamed a temp file over the device node."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in ("/dev/full", str(fifo), str(tmp_path)):
+        p = hw("graph", str(EXAMPLE), "-o", target)
+        assert p.returncode == 2, p.stderr
+        assert b"homeward writes regular files only" in p.stderr
+    assert Path("/dev/full").is_char_device()
+    assert fifo.is_fifo()
+
+
+def test_graph_output_writes_through_a_symlink(tmp_path: Path) -> None:
+    """Decided: `-o link` writes the file the link points to; the link stays."""
+    real = tmp_path / "real.mmd"
+    real.write_text("old\n")
+    link = tmp_path / "graph.mmd"
+    link.symlink_to(real)
+    p = hw("graph", str(EXAMPLE), "-o", str(link))
+    assert p.returncode == 0, p.stderr
+    assert link.is_symlink() and real.read_text().startswith("flowchart")
+
+
+def test_a_homeward_bug_exits_4_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from homeward.model import graph
+
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(graph, "build_graph", broken)
+    monkeypatch.setattr("homeward.commands.graph.build_graph", broken)
+    code, err = run(capsys, "graph", str(EXAMPLE))
+    assert code == 4
+    assert err.startswith("homeward: internal error: ZeroDivisionError: boom")
+    assert "Traceback" not in err and "--debug" in err
+    code, err = run(capsys, "--debug", "graph", str(EXAMPLE))
+    assert code == 4 and "Traceback" in err
+
+
+def test_nix_error_line_is_the_error_not_a_warning() -> None:
+    """Why: nix's first stderr line is often the "group 'nixbld'" warning, not the error."""
+    from homeward.nix.run import error_line
+
+    stderr = (
+        "warning: the group 'nixbld' specified in 'build-users-group' does not exist\n"
+        "error: syntax error, unexpected ';'\n\n       at «stdin»:1:5:\n"
+    )
+    assert error_line(stderr) == "error: syntax error, unexpected ';'"
