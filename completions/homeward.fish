@@ -34,6 +34,7 @@ complete -c homeward -n '__fish_seen_subcommand_from migrate' -l dry-run -d 'pri
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l check -d 'exit 1 if a migration is pending, else 0'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l json -d 'print the result as JSON (what moved, which files changed); with --dry-run nothing is written'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l allow-dirty -d 'run even with uncommitted changes'
+complete -c homeward -n '__fish_seen_subcommand_from migrate' -l no-git -d 'allow a configuration outside git (only homeward\'s journal can undo it then)'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l features -x -a 'split none' -d 'split user definitions into features/*.nix (default) or keep them in default.nix'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l mode -x -a 'both module standalone' -d 'wire home-manager as a NixOS module, standalone homeConfigurations, or both (default)'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l backup-extension -x -d 'home-manager.backupFileExtension for files in the way (default: hm-backup)'

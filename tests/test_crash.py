@@ -124,6 +124,7 @@ def interrupted_once(
     after_status: str,
     markers: tuple[str, ...],
     fault: str = "kill",
+    converge: bool = True,
 ) -> bool:
     """Stop a migrate at step `n`; check the state and the recovery. False once `n` is past
     the last step (the run finished)."""
@@ -149,8 +150,8 @@ def interrupted_once(
         return True
     if raw != before:
         assert journal_path(work, in_git).exists(), f"step {n}: a changed tree and no journal"
-    # The next command (any command) restores the old tree and says so.
-    code, err = inproc("migrate", "--dry-run", str(work), *args)
+    # The next command, whichever (here a read-only one), restores the old tree and says so.
+    code, err = inproc("graph", str(work))
     assert code == 0 and "Traceback" not in err, err
     if journal_path(work, in_git).exists():
         pytest.fail(f"step {n}: the journal was not rolled back: {err}")
@@ -160,12 +161,12 @@ def interrupted_once(
         assert "an interrupted migrate was rolled back" in err
     if in_git:
         assert status(work) == ("" if recovered == before else after_status), n
-    # And migrating again now converges on the uninterrupted result.
-    code, err = inproc("migrate", str(work), *args)
-    assert code == 0, err
-    assert tree_files(work) == after
-    if in_git:
-        assert status(work) == after_status
+    if converge:  # and migrating again converges on the uninterrupted result
+        code, err = inproc("migrate", str(work), *args)
+        assert code == 0, err
+        assert tree_files(work) == after
+        if in_git:
+            assert status(work) == after_status
     return True
 
 
@@ -187,6 +188,7 @@ def test_sigkill_at_every_step_of_a_small_migrate(tmp_path: Path, in_git: bool) 
             after=after,
             after_status=after_status,
             markers=SMALL_MARKERS,
+            converge=n % 5 == 0,
         ):
             break
         steps += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -71,6 +72,7 @@ from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.syntax.edit import (
     Span,
     indent_at,
+    item_extent,
     leading_comments,
     reindent,
     removal,
@@ -199,25 +201,32 @@ class Planner:
 
     def keep_orphan_comments(self) -> None:
         """Comments of a file that is deleted or rewritten, not carried by any moved binding
-        (a header, a note between bindings), go with the first thing moved out of it."""
+        (a header, a note between bindings), go with the first thing moved out of it.
+
+        A comment is carried when it lies inside what was moved (a binding with its own
+        comments, a package list, the header of a rewritten file): decided by its position in
+        the syntax tree, never by looking for its text (the same `# TODO` can be in both).
+        """
         for key in sorted(self.emptied):
             info = self.repo.modules[key]
             src = info.source
-            carried: list[str] = []
+            spans: list[tuple[int, int]] = []
             first_chunk: Chunk | None = None
             first_item: PackageItem | None = None
+            header = _header_comment(src)
             for dest in self.new_files.values():
-                carried.append(dest.header)
+                if header and dest.header == header:
+                    spans.append((0, _header_end(src)))
                 for chunk in dest.chunks:
                     if chunk.origin and chunk.origin[0].source is src:
-                        carried.append(chunk.code)
+                        spans.append(item_extent(chunk.removal_node, src.text))
                         first_chunk = first_chunk or chunk
                 for item in dest.items:
                     if item.origin is not None and item.origin.source is src:
-                        carried.append(item.code)
+                        spans.append(item_extent(item.origin.binding, src.text))
                         first_item = first_item or item
-            text = "\n".join(carried)
-            orphans = [c for c in comment_nodes(src.root) if src.text_of(c) not in text]
+            carried = _covered(spans)
+            orphans = [c for c in comment_nodes(src.root) if not carried(c.start_byte)]
             if not orphans:
                 continue
             lines = "\n".join(
@@ -1195,6 +1204,34 @@ def _majority(features: list[Feature]) -> Feature:
         if count * 2 > len(features):
             return feature
     return Feature.PACKAGES
+
+
+def _covered(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether a position lies inside one of the (start, end) spans: sorted once, then each
+    question is one bisection (the ends' running maximum answers for nested spans too)."""
+    import bisect
+
+    ordered = sorted(spans)
+    starts = [start for start, _ in ordered]
+    reach: list[int] = []
+    for _, end in ordered:
+        reach.append(max(end, reach[-1]) if reach else end)
+
+    def inside(position: int) -> bool:
+        i = bisect.bisect_right(starts, position) - 1
+        return i >= 0 and reach[i] > position
+
+    return inside
+
+
+def _header_end(source: Source) -> int:
+    """Where the comment lines at the top of a file end (what `_header_comment` keeps)."""
+    end = 0
+    for line in source.text.splitlines(keepends=True):
+        if not line.startswith(b"#"):
+            break
+        end += len(line)
+    return end
 
 
 def _header_comment(source: Source) -> str:
