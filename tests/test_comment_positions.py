@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,28 @@ def test_a_comment_whose_text_is_also_moved_is_kept(
     after = migrated(tmp_path, ham, capsys)
     count = sum(len(re.findall(rb"# TODO\b", text)) for text in after.values())
     assert count == 2
+
+
+def test_dry_run_on_a_20_mb_user_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why: a 20 MB user file did not finish `migrate --dry-run` in 600 s: unattached comments
+    were searched by text, and every comment and name lookup climbed the tree through
+    tree-sitter's parent and sibling links, each a search from the root. Measured as this
+    process's CPU time (nix's parse check and a busy machine are not homeward's cost)."""
+    notes = "".join(f"  # note {i}: {'x' * 48}\n" for i in range(330_000))
+    packages = "".join(f"    pkg{i} # tool {i}\n" for i in range(2_000))
+    ham = (
+        f"{HEADER}\n{{ pkgs, ... }}:\n{{\n{notes}\n"
+        '  environment.variables.EDITOR = "nvim";\n\n'
+        f"  users.users.ham.packages = with pkgs; [\n{packages}  ];\n}}\n"
+    )
+    assert len(ham) > 20_000_000
+    work = copy_tree(EXAMPLE, tmp_path / "repo")
+    (work / "home" / "ham.nix").write_text(ham)
+    make_git_repo(work)
+    start = time.process_time()
+    code = main(["migrate", "--dry-run", str(work)])
+    elapsed = time.process_time() - start
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "note 329999" in out and "pkg1999" in out
+    assert elapsed < 5, f"{elapsed:.1f} s"

@@ -182,3 +182,37 @@ def test_nix_error_line_is_the_error_not_a_warning() -> None:
         "error: syntax error, unexpected ';'\n\n       at «stdin»:1:5:\n"
     )
     assert error_line(stderr) == "error: syntax error, unexpected ';'"
+
+
+@pytest.mark.parametrize(
+    ("args", "rule"),
+    [
+        (("add", "user", "eve\n"), "not a valid user name"),
+        (("add", "user", "in"), "it is a Nix keyword"),
+        (("add", "host", "let"), "it is a Nix keyword"),
+        (("add", "host", "desk\n"), "not a valid host name"),
+        (("add", "feature", "café"), "ASCII letters"),
+        (("add", "feature", "rec"), "it is a Nix keyword"),
+        (("add", "feature", "../x"), "ASCII letters"),
+    ],
+)
+def test_names_are_validated_once_with_the_rule(
+    args: tuple[str, ...], rule: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a trailing newline passed (`$` matches before it) and ended as an internal error;
+    `add user in` failed late; non-ASCII feature names passed `isalnum()`."""
+    work = copy_tree(
+        Path(__file__).parent / "fixtures" / "migrate" / "example" / "after", tmp_path / "r"
+    )
+    make_git_repo(work)
+    before = tree_files(work)
+    code, err = run(capsys, *args, "--dir", str(work))
+    assert code == 2, err
+    assert rule in err and "Traceback" not in err
+    assert tree_files(work) == before
+
+
+def test_init_refuses_a_keyword_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "init", str(tmp_path / "new"), "--user", "ham", "--host", "if")
+    assert code == 2 and "it is a Nix keyword" in err
+    assert not (tmp_path / "new").exists()

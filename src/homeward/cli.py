@@ -12,7 +12,6 @@ import dataclasses
 import importlib
 import io
 import logging
-import os
 import signal
 import stat
 import sys
@@ -435,12 +434,9 @@ def _tolerant_streams() -> None:
 
 
 def _silence_stdout() -> None:
-    """After stdout failed (a full device, a closed pipe), point it at /dev/null so that the
-    interpreter's last flush does not print a traceback of its own."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+    from homeward.commands.guard import discard_stdout
+
+    discard_stdout()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -481,7 +477,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     """Run the command; every way it can end becomes an exit code and at most a short message."""
     try:
         if ns.command in READ_ONLY:
-            from homeward.apply.transaction import recover
+            from homeward.commands.guard import recover
 
             recover(ns.dir)
         module = importlib.import_module(f"homeward.commands.{ns.command}")

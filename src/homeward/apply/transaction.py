@@ -10,6 +10,7 @@ the journal. Read-only commands call `recover()` only.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,8 +126,6 @@ def recover(directory: Path) -> None:
 
 
 def _recover_locked(state: Path, repo: GitRepo | None) -> None:
-    from homeward.render import console
-
     record = journal.read_journal(state)
     if record is None:
         return
@@ -140,9 +139,9 @@ def _recover_locked(state: Path, repo: GitRepo | None) -> None:
         )
     journal.remove_journal(state)
     count = len(record.files)
-    console.err(
+    sys.stderr.write(
         f"homeward: an interrupted {record.command} was rolled back "
-        f"({count} file{'s' if count != 1 else ''} put back as they were)"
+        f"({count} file{'s' if count != 1 else ''} put back as they were)\n"
     )
 
 

@@ -13,6 +13,7 @@ import contextlib
 import difflib
 import os
 import signal
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,32 @@ def _with_crlf(edit: Edit) -> Edit:
 
 
 def validate_changes(changes: list[FileChange]) -> None:
-    validate_many({c.path: c.new for c in changes if c.new is not None and c.path.suffix == ".nix"})
+    """Validate every new text; when nix rejects one because the input already had the problem
+    (a duplicate attribute, nesting nix cannot parse), that is an input error (exit 3) located
+    in the input, not an internal one."""
+    try:
+        validate_many(
+            {c.path: c.new for c in changes if c.new is not None and c.path.suffix == ".nix"}
+        )
+    except HomewardError:
+        _blame_the_input(changes)
+        raise
+
+
+def _blame_the_input(changes: list[FileChange]) -> None:
+    from homeward.nix.run import nix_available, parse_check_many
+
+    olds = {c.path: c.old for c in changes if c.old is not None and c.path.suffix == ".nix"}
+    if not olds or not nix_available():
+        return
+    error = parse_check_many({p: t.decode(errors="replace") for p, t in olds.items()})
+    if error is not None:
+        message = error.message.removeprefix("nix-instantiate rejects the text: ")
+        raise HomewardError(
+            f"nix rejects this file as it is: {message}; nothing was changed",
+            at=error.at,
+            hint="fix it so that `nix-instantiate --parse` accepts it, then run homeward again",
+        ) from None
 
 
 def unified_diff(changes: list[FileChange]) -> str:
@@ -400,6 +426,15 @@ def write_output(path: Path, data: bytes) -> None:
         raise HomewardError(
             f"cannot write `{path}`: {exc.strerror or exc}; it was left as it was"
         ) from None
+
+
+def discard_stdout() -> None:
+    """After stdout failed (a full device), point it at /dev/null so that the interpreter's
+    last flush does not print a traceback of its own."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _remove(root: Path, rel: Path) -> None:

@@ -24,6 +24,7 @@ from homeward.plan.flake import FlakeEditor, HomeWiring, home_configuration_entr
 from homeward.plan.init import (
     InitSpec,
     cli_nix,
+    feature_problem,
     git_nix,
     hardware_placeholder,
     home_nix,
@@ -103,10 +104,9 @@ class Adder:
     # -- feature -------------------------------------------------------------------------------
     def add_feature(self) -> None:
         name = self.spec.name
-        if not name.replace("-", "").replace("_", "").isalnum():
-            raise UsageError(
-                f"`{name}` is not a good feature name: use letters, digits, `-` and `_`"
-            )
+        problem = feature_problem(name)
+        if problem:
+            raise UsageError(problem)
         users = self.home_users()
         user = self.spec.user
         if user is None:

@@ -182,15 +182,15 @@ def _binder(
     bindings win over any `with`: a `let`/`rec` binding, a function formal, a `with` (inside
     the moved code, or carried with it: "inner-with"; outside: "outer-with"), or nowhere (a
     module argument)."""
+    from homeward.syntax.edit import ancestors
+
     node: Node | None = use
     inside = True
     with_kind = ""
-    while node is not None:
+    for parent in ancestors(use, text):
+        assert node is not None
         if node == scope_root:
             inside = False
-        parent = node.parent
-        if parent is None:
-            break
         if (
             parent.type == "with_expression"
             and node == parent.child_by_field_name("body")

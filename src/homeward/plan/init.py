@@ -46,8 +46,14 @@ BACKUP_EXTENSION = "hm-backup"
 # `extraConfig` (25.11 renames it to `settings` with a warning).
 GIT_SETTINGS_SINCE = (25, 11)
 
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+# Whole-string matches (`fullmatch`): `$` would also match before a trailing newline.
+_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_FEATURE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+# Nix keywords: as an attribute name each would need quotes everywhere it is written.
+NIX_KEYWORDS = frozenset(
+    {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
+)
 SYSTEMS = (
     "x86_64-linux",
     "aarch64-linux",
@@ -71,22 +77,41 @@ def user_problem(user: str) -> str | None:
     """Why `user` cannot be a NixOS account and a Nix attribute name, or None."""
     if user == "root":
         return "`root` is not a normal user; home-manager is set up for a normal account"
-    if not _USER.match(user):
+    if not _USER.fullmatch(user):
         return (
-            f"`{user}` is not a valid user name: use lowercase letters, digits, `_` and `-`, "
+            f"`{user!s}` is not a valid user name: use lowercase letters, digits, `_` and `-`, "
             "starting with a letter or `_`, at most 32 characters"
+        ).replace("\n", "\\n")
+    return _keyword_problem(user, "user")
+
+
+def _keyword_problem(name: str, kind: str) -> str | None:
+    if name in NIX_KEYWORDS:
+        return (
+            f"`{name}` cannot be a {kind} name: it is a Nix keyword, which would need quotes "
+            "everywhere the name is written"
         )
     return None
+
+
+def feature_problem(name: str) -> str | None:
+    """Why `name` cannot be a feature (a file `features/<name>.nix`), or None."""
+    if not _FEATURE.fullmatch(name):
+        return (
+            f"`{name}` is not a good feature name: use ASCII letters, digits, `-` and `_`, "
+            "not starting with `-`, at most 64 characters"
+        ).replace("\n", "\\n")
+    return _keyword_problem(name, "feature")
 
 
 def host_problem(host: str) -> str | None:
     """Why `host` cannot be a host name (and `nixosConfigurations` attribute), or None."""
-    if not _HOST.match(host):
+    if not _HOST.fullmatch(host):
         return (
-            f"`{host}` is not a valid host name: use letters, digits and `-` (not first or "
-            "last), at most 63 characters"
-        )
-    return None
+            f"`{host}` is not a valid host name: use ASCII letters, digits and `-` (not first "
+            "or last), at most 63 characters"
+        ).replace("\n", "\\n")
+    return _keyword_problem(host, "host")
 
 
 def system_problem(system: str) -> str | None:

@@ -48,15 +48,77 @@ def only_space_after(text: bytes, byte: int) -> bool:
     return not text[byte : line_end(text, byte)].strip()
 
 
+_ROOTS: dict[int, tuple[bytes, Node]] = {}
+
+
+def _root_of(node: Node, text: bytes) -> Node:
+    """The root of `node`'s tree, remembered per source text: tree-sitter finds a parent by
+    searching down from the root, so climbing a file with 100,000 bindings costs that much
+    each time."""
+    cached = _ROOTS.get(id(text))
+    if cached is not None and cached[0] is text and cached[1].end_byte >= node.end_byte:
+        return cached[1]
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    if len(_ROOTS) > 256:
+        _ROOTS.clear()
+    _ROOTS[id(text)] = (text, root)
+    return root
+
+
+_LAST_PATH: list[tuple[bytes, list[Node]]] = []  # the last descent: (text, root .. parent)
+
+
+def ancestors(node: Node, text: bytes) -> list[Node]:
+    """`node`'s ancestors, nearest first, found by a descent with a cursor from the deepest
+    ancestor of the previous question that also holds `node` (asking each node for its parent
+    searches from the root every time: quadratic over a list of 100,000 packages)."""
+    path: list[Node] = []
+    if _LAST_PATH and _LAST_PATH[0][0] is text:
+        for above in _LAST_PATH[0][1]:
+            if above.start_byte <= node.start_byte and node.end_byte <= above.end_byte:
+                path.append(above)
+            else:
+                break
+    if not path:
+        path = [_root_of(node, text)]
+    if path[-1] == node:
+        path.pop()
+        return path[::-1]
+    cursor = path.pop().walk()
+    while True:
+        current = cursor.node
+        if current is None or current == node:
+            break
+        path.append(current)
+        if cursor.goto_first_child_for_byte(node.start_byte) is None:
+            return _climb(node)  # not found by position (an empty node): the slow way
+        while cursor.node is not None and not (
+            cursor.node.start_byte <= node.start_byte and node.end_byte <= cursor.node.end_byte
+        ):
+            if not cursor.goto_next_sibling():
+                return _climb(node)
+    _LAST_PATH[:] = [(text, path)]
+    return path[::-1]
+
+
+def _climb(node: Node) -> list[Node]:
+    found = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
+
+
 def leading_comments(node: Node, text: bytes) -> list[Node]:
     """Comment nodes on the lines directly above `node` (no blank line between) that belong to it.
 
     Looked up by position, because tree-sitter puts a comment before the first binding of a set
     outside the set's binding list.
     """
-    root = node
-    while root.parent is not None:
-        root = root.parent
+    root = _root_of(node, text)
     found: list[Node] = []
     anchor = line_start(text, node.start_byte)
     if text[anchor : node.start_byte].strip():
@@ -78,16 +140,21 @@ def leading_comments(node: Node, text: bytes) -> list[Node]:
 
 
 def trailing_comment(node: Node, text: bytes) -> Node | None:
-    """A comment after `node` on the same line (`pkgs.git # the one`)."""
-    nxt = node.next_sibling
-    if nxt is not None and nxt.type in (";",):
-        nxt = nxt.next_sibling
-    if (
-        nxt is not None
-        and nxt.type == "comment"
-        and b"\n" not in text[node.end_byte : nxt.start_byte]
-    ):
-        return nxt
+    """A comment after `node` on the same line (`pkgs.git # the one`), an optional `;` between.
+
+    Found by position (asking for the next sibling searches the whole parent each time)."""
+    i, n = node.end_byte, len(text)
+    while i < n and text[i] in b" \t":
+        i += 1
+    if text[i : i + 1] == b";":
+        i += 1
+        while i < n and text[i] in b" \t":
+            i += 1
+    if text[i : i + 1] != b"#" and text[i : i + 2] != b"/*":
+        return None
+    comment = _root_of(node, text).descendant_for_byte_range(i, i + 1)
+    if comment is not None and comment.type == "comment" and comment.start_byte == i:
+        return comment
     return None
 
 
