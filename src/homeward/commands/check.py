@@ -96,13 +96,8 @@ def run(opts: Options) -> int:
 def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts) -> bool:
     """Plan the fixes of the findings in `result`; show them (`--dry-run`) or apply them.
     The report goes to stderr, so that `--format json|sarif` stays one document on stdout."""
-    from homeward.apply.write import (
-        apply_plan,
-        compute_changes,
-        ensure_clean,
-        unified_diff,
-        validate_changes,
-    )
+    from homeward.apply.transaction import session
+    from homeward.apply.write import compute_changes, unified_diff, validate_changes
     from homeward.fix import describe, plan_fixes
     from homeward.render import console
 
@@ -124,9 +119,9 @@ def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts
         console.diff(unified_diff(changes))
         console.out("dry run: nothing was written")
         return False
-    if not opts.allow_dirty:
-        ensure_clean(root)
-    apply_plan(root, fix_plan.plan, validate=False)
+    # The one apply driver: the lock, the refusals (a dirty tree, a merge), the journal.
+    with session(root, "check --fix", allow_dirty=opts.allow_dirty) as s:
+        s.apply(changes)
     return True
 
 
