@@ -216,3 +216,60 @@ def test_init_refuses_a_keyword_host(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, err = run(capsys, "init", str(tmp_path / "new"), "--user", "ham", "--host", "if")
     assert code == 2 and "it is a Nix keyword" in err
     assert not (tmp_path / "new").exists()
+
+
+HARDWARE = "hosts/nixos-desk/hardware-configuration.nix"
+
+
+def repo_with(tmp_path: Path, name: str, content: bytes) -> Path:
+    work = copy_tree(EXAMPLE, tmp_path / "repo")
+    (work / name).write_bytes(content)
+    return make_git_repo(work)
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "message"),
+    [
+        (b"{\n  a = @@@;\n}\n", "2:7", "unexpected `@`"),
+        (b"{\n  a = 1;\n  /* never closed\n}\n", "3:3", "unexpected `/`"),
+        (b"{ a, a }:\n{\n  x = 1;\n}\n", "1:6", "duplicate formal function argument `a`"),
+        (b"{\n  a = 1;\n  a = 2;\n}\n", "3:3", "attribute `a` is already defined"),
+        (b"\xef\xbb\xbf{\n  a = 1;\n}\n", "1:1", "byte order mark"),
+    ],
+    ids=["at-signs", "unclosed-comment", "duplicate-formal", "duplicate-attribute", "bom"],
+)
+def test_input_errors_are_located_where_nix_puts_them(
+    content: bytes, where: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `a = @@@;` pointed at `a`; `{ a, a }:` passed check; a BOM or a duplicate attribute
+    ended as "internal error, please report" (nix rejects each of them)."""
+    work = repo_with(tmp_path, HARDWARE, content)
+    code, err = run(capsys, "migrate", "--dry-run", str(work))
+    assert code == 3, err
+    assert f"{HARDWARE}:{where}: " in err and message in err, err
+    assert "internal error" not in err
+    code = main(["check", str(work)])
+    out = capsys.readouterr().out
+    assert code == 1 and f"{HARDWARE}:{where}: HW015" in out and message in out, out
+
+
+def test_a_nul_byte_in_a_comment_is_a_comment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: tree-sitter ended the comment at the NUL and reported a syntax error; nix reads on."""
+    work = repo_with(tmp_path, HARDWARE, b"{\n  # a \x00 here\n  a = 1;\n}\n")
+    code, err = run(capsys, "graph", str(work))
+    assert code == 0, err
+
+
+def test_a_symlink_loop_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = copy_tree(EXAMPLE, tmp_path / "repo")
+    (work / HARDWARE).unlink()
+    (work / HARDWARE).symlink_to("hardware-configuration.nix")
+    make_git_repo(work)
+    main(["check", str(work)])
+    out = capsys.readouterr().out
+    assert "the import `hosts/nixos-desk/hardware-configuration.nix` is a symlink loop" in out
+    assert "does not exist" not in out

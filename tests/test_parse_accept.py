@@ -25,7 +25,6 @@ INVALID = sorted((PARSE / "invalid").glob("*.nix"))
 # Known differences: file -> (tree-sitter accepts, nix accepts, why). Once the two agree on a
 # file, its test fails: move the file to valid/ or invalid/.
 KNOWN_DISAGREEMENTS: dict[str, tuple[bool, bool, str]] = {
-    "duplicate-attribute.nix": (True, False, "nix rejects `a = 1; a = 2;` while parsing"),
     "undefined-variable.nix": (True, False, "nix resolves variables while parsing"),
     "path-trailing-slash.nix": (True, False, "nix rejects a path ending in `/`"),
     "empty-inherit.nix": (False, True, "the grammar needs a name after `inherit`"),

@@ -345,8 +345,9 @@ def test_validate_nix_accepts_valid_text() -> None:
 
 @pytest.mark.nix
 def test_validate_nix_uses_nix_for_what_tree_sitter_accepts() -> None:
-    """Why: nix rejects duplicate attributes while parsing; tree-sitter does not."""
-    text = b"{\n  a = 1;\n  a = 2;\n}\n"
+    """Why: nix rejects undefined variables while parsing; tree-sitter does not. (Duplicate
+    attributes, once the example here, are homeward's own check now.)"""
+    text = b"{\n  a = 1;\n  b = c;\n}\n"
     assert parse_source(text, Path("dup.nix")).first_problem() is None
     with pytest.raises(HomewardError) as info:
         validate_nix(text, Path("dup.nix"))

@@ -9,6 +9,7 @@ with its location and why; commands decide whether that stops them. Reads only.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -350,6 +351,15 @@ def system_users(repo: Repo) -> frozenset[str]:
 
 
 NO_FLAKE_HINT = "see `homeward init`"
+
+
+def _symlink_loop(path: str) -> bool:
+    """`path` is a symlink that leads back to itself (not one whose target is missing)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def find_flake(directory: Path) -> Path:
@@ -774,11 +784,16 @@ class _Loader:
                 )
             resolved = os.path.join(resolved, "default.nix")
         elif not mode:
+            loop = _symlink_loop(os.fspath(path))
             self.problem(
                 ProblemKind.MISSING,
-                f"the import `{resolved[len(prefix) :]}` does not exist",
+                f"the import `{resolved[len(prefix) :]}` is a symlink loop"
+                if loop
+                else f"the import `{resolved[len(prefix) :]}` does not exist",
                 at(),
-                "create the file or remove the import",
+                "point the symlink at a file, or remove the import"
+                if loop
+                else "create the file or remove the import",
             )
             return ModuleRef(
                 ModuleKind.UNKNOWN,

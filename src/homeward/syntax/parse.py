@@ -115,7 +115,12 @@ def _capsule(pointer: int | None) -> object:
 
 
 def parse_tree(text: bytes) -> Tree:
-    """Parse bytes into a tree; syntax errors stay in the tree as ERROR/MISSING nodes."""
+    """Parse bytes into a tree; syntax errors stay in the tree as ERROR/MISSING nodes.
+
+    A NUL byte ends a comment for tree-sitter but not for nix: it is read as a space (same
+    offsets, so every span still points into the real text)."""
+    if b"\x00" in text:
+        text = text.replace(b"\x00", b" ")
     return _parser().parse(text)
 
 
@@ -167,7 +172,12 @@ class Source:
         return Location(self.path, line, col)
 
     def first_problem(self) -> SyntaxProblem | None:
-        return find_syntax_problem(self.tree.root_node, self.text)
+        if self.text.startswith(b"\xef\xbb\xbf"):
+            return SyntaxProblem(
+                0, "the file starts with a byte order mark (U+FEFF), which nix rejects"
+            )
+        root = self.tree.root_node
+        return find_syntax_problem(root, self.text) or find_duplicate(root, self.text)
 
     def check(self) -> Source:
         """Raise a located HomewardError when the text does not parse."""
@@ -194,6 +204,10 @@ def find_syntax_problem(root: Node, text: bytes) -> SyntaxProblem | None:
         if node.is_missing:
             return SyntaxProblem(node.start_byte, f"expected `{node.type}`")
         if node.type == "ERROR":
+            leaf = _unexpected_leaf(node)
+            if leaf is not None and leaf.start_byte > node.start_byte:
+                token = text[leaf.start_byte : leaf.end_byte].decode(errors="replace")
+                return SyntaxProblem(leaf.start_byte, f"unexpected `{token[:40]}`")
             token = _first_token(node, text)
             if not token:
                 return SyntaxProblem(node.start_byte, "unexpected end of file")
@@ -201,6 +215,100 @@ def find_syntax_problem(root: Node, text: bytes) -> SyntaxProblem | None:
         cursor.extend(c for c in reversed(node.children) if c.has_error or c.is_missing)
     # has_error without a visible node: report the start of the file rather than nothing.
     return SyntaxProblem(0, "the parser rejected this file")
+
+
+# Tokens that can follow one another in valid Nix: an ERROR node that starts with them (`a = `)
+# went wrong further on, at the first token outside this set (`@` in `a = @@@;`), where nix
+# reports it too.
+_ORDINARY = frozenset({"identifier", "attrpath", "=", ";", ".", ",", ":", "{", "}", "[", "]"})
+
+
+def _unexpected_leaf(node: Node) -> Node | None:
+    """The first direct child of an ERROR node that is not an ordinary token, or None."""
+    for child in node.children:
+        if child.type not in _ORDINARY:
+            return child
+    return None
+
+
+def find_duplicate(root: Node, text: bytes) -> SyntaxProblem | None:
+    """What nix's parser rejects although the grammar accepts it: a formal argument named twice
+    (`{ a, a }:`), an attribute defined twice in one set or `let` (`a = 1; a = 2;`, also through
+    `inherit` and dotted paths), unless both are attribute sets nix merges."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "formals":
+            seen: set[bytes] = set()
+            for formal in node.children:
+                name = formal.child_by_field_name("name") if formal.type == "formal" else None
+                if name is None:
+                    continue
+                key = text[name.start_byte : name.end_byte]
+                if key in seen:
+                    return SyntaxProblem(
+                        name.start_byte,
+                        f"duplicate formal function argument `{key.decode(errors='replace')}`",
+                    )
+                seen.add(key)
+        elif node.type == "binding_set":
+            problem = _duplicate_binding(node, text)
+            if problem is not None:
+                return problem
+        stack.extend(reversed(node.children))
+    return None
+
+
+_SETS = ("attrset_expression", "rec_attrset_expression")
+
+
+def _duplicate_binding(bindings: Node, text: bytes) -> SyntaxProblem | None:
+    ends: dict[tuple[bytes, ...], bool] = {}  # a defined path -> its value is a set literal
+    prefixes: set[tuple[bytes, ...]] = set()
+    for binding in bindings.children:
+        for path, literal, at in _defined_paths(binding, text):
+            shown = ".".join(p.decode(errors="replace") for p in path)
+            clash = (path in ends and not (literal and ends[path])) or (
+                path in prefixes and not literal
+            )
+            clash = clash or any(
+                path[:i] in ends and not ends[path[:i]] for i in range(1, len(path))
+            )
+            if clash:
+                return SyntaxProblem(at, f"attribute `{shown}` is already defined")
+            ends[path] = ends.get(path, True) and literal
+            prefixes.update(path[:i] for i in range(1, len(path)))
+    return None
+
+
+def _defined_paths(binding: Node, text: bytes) -> list[tuple[tuple[bytes, ...], bool, int]]:
+    """The static attribute paths a binding defines: (path, value is a set literal, where)."""
+    if binding.type == "binding":
+        attrpath = binding.child_by_field_name("attrpath")
+        value = binding.child_by_field_name("expression")
+        if attrpath is None:
+            return []
+        path: list[bytes] = []
+        for attr in attrpath.children_by_field_name("attr"):
+            if attr.type == "identifier":
+                path.append(text[attr.start_byte : attr.end_byte])
+            elif attr.type == "string_expression" and all(
+                c.type in ('"', "string_fragment") for c in attr.children
+            ):
+                path.append(text[attr.start_byte + 1 : attr.end_byte - 1])
+            else:
+                return []  # a computed name: nix decides when it evaluates
+        literal = value is not None and value.type in _SETS
+        return [(tuple(path), literal, attrpath.start_byte)]
+    if binding.type in ("inherit", "inherit_from"):
+        attrs = binding.child_by_field_name("attrs")
+        names = attrs.children_by_field_name("attr") if attrs is not None else []
+        return [
+            ((text[a.start_byte : a.end_byte],), False, a.start_byte)
+            for a in names
+            if a.type == "identifier"
+        ]
+    return []
 
 
 def _first_token(node: Node, text: bytes) -> str:
