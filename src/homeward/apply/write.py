@@ -239,8 +239,8 @@ def apply_changes(
             edits.append(_Op(rel, change.new))
             records.append(_record(root, rel, change.new))
     dirs = _missing_dirs(root, [op.rel for op in creates])
-    index_changes, intents = _index_changes(root, changes, repo)
-    original = repo.index() if repo is not None and (index_changes or intents) else {}
+    original = repo.index() if repo is not None else {}
+    index_changes, intents = _index_changes(root, changes, repo, original)
     index_before = tuple((path, original.get(path)) for path in sorted({*index_changes, *intents}))
     record = journal.Journal(
         command=command,
@@ -332,13 +332,12 @@ def _missing_dirs(root: Path, paths: list[Path]) -> list[Path]:
 
 
 def _index_changes(
-    root: Path, changes: list[FileChange], repo: GitRepo | None
+    root: Path, changes: list[FileChange], repo: GitRepo | None, index: dict[str, IndexEntry]
 ) -> tuple[dict[str, IndexEntry | None], list[str]]:
     """What the index must say afterwards: moved entries (as `git mv`), removed entries
     (as `git rm --cached`), and the new files to add with intent."""
     if repo is None:
         return {}, []
-    index = repo.index()
     entries: dict[str, IndexEntry | None] = {}
     intents: list[str] = []
     for change in changes:

@@ -152,7 +152,10 @@ def trailing_comment(node: Node, text: bytes) -> Node | None:
             i += 1
     if text[i : i + 1] != b"#" and text[i : i + 2] != b"/*":
         return None
-    comment = _root_of(node, text).descendant_for_byte_range(i, i + 1)
+    # Searched from the nearest ancestor that holds it (from the root, every search would
+    # walk past all the bindings of a large file).
+    holder = next((a for a in ancestors(node, text) if a.end_byte > i), None)
+    comment = (holder or _root_of(node, text)).descendant_for_byte_range(i, i + 1)
     if comment is not None and comment.type == "comment" and comment.start_byte == i:
         return comment
     return None
