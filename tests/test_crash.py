@@ -415,3 +415,51 @@ def test_symlinked_user_file_keeps_its_target(tmp_path: Path) -> None:
         assert not path.is_symlink() or path.exists(), f"dangling symlink {path}"
     for name in git(work, "ls-files").split():
         assert (work / name).exists(), f"tracked but missing: {name}"
+
+
+def test_a_bug_during_apply_rolls_back_and_exits_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: exit 4 promises that nothing is left half-done."""
+    from homeward.apply.git import GitRepo
+
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+
+    def broken(self: GitRepo, paths: Any) -> None:
+        raise RuntimeError("a bug in the last step")
+
+    monkeypatch.setattr(GitRepo, "add_intent", broken)
+    code, err = inproc("migrate", str(work))
+    assert code == 4, err
+    assert err.startswith("homeward: internal error: RuntimeError: a bug in the last step")
+    assert tree_files(work) == before
+    assert status(work) == ""
+    assert not journal_path(work, True).exists()
+
+
+def test_a_rollback_that_cannot_finish_keeps_the_journal_and_exits_5(tmp_path: Path) -> None:
+    """Why: a file changed by hand after a crash is neither version: the rollback must not
+    overwrite it; it keeps the journal (exit 5) and finishes once the file is put back."""
+    after, _ = reference(EXAMPLE, tmp_path, True, ())
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+    # Killed after every file is written, before the index and the journal's removal.
+    total = len([n for n in after if after[n] != before.get(n)]) * 2 + 4
+    p = hw("migrate", str(work), fault="kill", at=total)
+    assert p.returncode == -signal.SIGKILL
+    assert journal_path(work, True).exists()
+    users = work / "modules" / "system" / "users.nix"
+    mine = users.read_bytes()
+    users.write_bytes(mine + b"# an edit made after the crash\n")
+    code, err = inproc("graph", str(work))
+    assert code == 5, err
+    assert "was changed since; it is left as it is" in err
+    assert journal_path(work, True).exists()
+    assert users.read_bytes().endswith(b"# an edit made after the crash\n")
+    users.write_bytes(mine)  # as the interrupted run left it: the rollback can finish
+    code, err = inproc("graph", str(work))
+    assert code == 0, err
+    assert "an interrupted migrate was rolled back" in err
+    assert tree_files(work) == before
+    assert status(work) == ""
