@@ -133,15 +133,20 @@ def test_ascii_output_encoding(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/dev/full").exists(), reason="needs root")
 def test_graph_output_refuses_device_nodes_and_fifos(tmp_path: Path) -> None:
-    """Why: `graph -o /dev/full` as root renamed a temp file over the device node."""
-    fifo = tmp_path / "fifo"
+    """Why: `graph -o` renamed a temp file over its target: as root, over a device node.
+    (Names need an extension now; a link to the device, a FIFO and a directory have one.)"""
+    fifo = tmp_path / "fifo.mmd"
     os.mkfifo(fifo)
-    for target in ("/dev/full", str(fifo), str(tmp_path)):
-        p = hw("graph", str(EXAMPLE), "-o", target)
+    device = tmp_path / "full.mmd"
+    device.symlink_to("/dev/full")
+    directory = tmp_path / "dir.mmd"
+    directory.mkdir()
+    for target in (device, fifo, directory):
+        p = hw("graph", str(EXAMPLE), "-o", str(target))
         assert p.returncode == 2, p.stderr
         assert b"homeward writes regular files only" in p.stderr
     assert Path("/dev/full").is_char_device()
-    assert fifo.is_fifo()
+    assert fifo.is_fifo() and device.is_symlink() and directory.is_dir()
 
 
 def test_graph_output_writes_through_a_symlink(tmp_path: Path) -> None:

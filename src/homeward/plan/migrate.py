@@ -221,6 +221,10 @@ class Planner:
                     if chunk.origin and chunk.origin[0].source is src:
                         spans.append(item_extent(chunk.removal_node, src.text))
                         first_chunk = first_chunk or chunk
+                    # A chunk can collect several definitions (the copies of dotfiles).
+                    spans.extend(
+                        item_extent(d.binding, src.text) for d in chunk.origin if d.source is src
+                    )
                 for item in dest.items:
                     if item.origin is not None and item.origin.source is src:
                         spans.append(item_extent(item.origin.binding, src.text))
