@@ -158,6 +158,6 @@ def test_wire_into_outputs_that_close_on_the_line_of_their_last_binding(tmp_path
             "    packages = [ pkgs.jq ];\n  };\n}\n",
         },
     )
-    assert main(["migrate", str(root), "--allow-dirty"]) == 0
+    assert main(["migrate", str(root), "--allow-dirty", "--no-git"]) == 0  # not in git
     repo = load_repo(root)
     assert sorted(repo.homes) == ["ham@pc"] and sorted(repo.hosts) == ["pc"]
