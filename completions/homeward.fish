@@ -21,7 +21,7 @@ complete -c homeward -n '__fish_seen_subcommand_from init' -l color -x -a 'auto 
 complete -c homeward -n '__fish_seen_subcommand_from init' -a '(__fish_complete_directories)' -d 'the directory to create the layout in (default: the current directory)'
 complete -c homeward -n '__fish_seen_subcommand_from init' -l user -x -d 'the user (default: $USER)'
 complete -c homeward -n '__fish_seen_subcommand_from init' -l host -x -d 'the host (default: this machine\'s hostname)'
-complete -c homeward -n '__fish_seen_subcommand_from init' -l system -x -d 'the host\'s platform (default: x86_64-linux)'
+complete -c homeward -n '__fish_seen_subcommand_from init' -l system -x -d 'the host\'s platform (default: x86_64-linux; aarch64-darwin: a Mac with nix-darwin)'
 complete -c homeward -n '__fish_seen_subcommand_from init' -l release -x -d 'the NixOS and home-manager release to pin (default: the newest stable homeward knows)'
 complete -c homeward -n '__fish_seen_subcommand_from init' -l hardware-config -r -F -d 'copy this hardware-configuration.nix into hosts/HOST/'
 complete -c homeward -n '__fish_seen_subcommand_from init' -l dry-run -d 'show what would be written, write nothing'

@@ -364,7 +364,7 @@ def test_defaults_come_from_the_environment(
         (["--user", "ham", "--host", "desk.lan"], "x", "not a valid host name"),
         (["--user", "ham", "--host=-desk"], "x", "not a valid host name"),
         (["--user", "ham", "--host", "a" * 64], "x", "not a valid host name"),
-        (["--user", "ham", "--host", "desk", "--system", "x86_64-darwin"], "x", "platform"),
+        (["--user", "ham", "--host", "desk", "--system", "x86_64-windows"], "x", "platform"),
     ],
     ids=[
         "uppercase",
@@ -375,7 +375,7 @@ def test_defaults_come_from_the_environment(
         "dotted-host",
         "leading-dash",
         "too-long",
-        "darwin",
+        "unknown-platform",
     ],
 )
 def test_names_that_cannot_be_are_usage_errors(

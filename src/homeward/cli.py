@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="the user (default: $USER)")
     p.add_argument("--host", help="the host (default: this machine's hostname)")
     p.add_argument(
-        "--system", default="x86_64-linux", help="the host's platform (default: x86_64-linux)"
+        "--system",
+        default="x86_64-linux",
+        help="the host's platform (default: x86_64-linux; aarch64-darwin: a Mac with nix-darwin)",
     )
     p.add_argument(
         "--release",

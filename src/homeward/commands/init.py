@@ -22,6 +22,7 @@ from homeward.plan.init import (
     RELEASE,
     InitSpec,
     host_problem,
+    is_darwin,
     plan_init,
     system_problem,
     user_problem,
@@ -183,7 +184,8 @@ def next_steps(root: Path, spec: InitSpec) -> str:
     steps: list[tuple[str, list[str]]] = []
     if root.resolve() != Path.cwd().resolve():
         steps.append(("", [f"cd {shlex.quote(str(root))}"]))
-    if spec.hardware is None:
+    darwin = is_darwin(spec)
+    if spec.hardware is None and not darwin:
         steps.append(
             (
                 (
@@ -202,8 +204,9 @@ def next_steps(root: Path, spec: InitSpec) -> str:
     commands = ["git add -A"] if in_git else ["git init", "git add -A"]
     steps.append(("flakes only see files git tracks", commands))
     steps.append(("pin nixpkgs and home-manager (needs the network)", ["nix flake lock"]))
+    rebuild = "darwin-rebuild" if darwin else "nixos-rebuild"
     steps.append(
-        (f"build and switch {h}, with {u}'s home", [f"sudo nixos-rebuild switch --flake .#{h}"])
+        (f"build and switch {h}, with {u}'s home", [f"sudo {rebuild} switch --flake .#{h}"])
     )
     steps.append(
         (

@@ -62,6 +62,8 @@ SYSTEMS = (
     "armv7l-linux",
     "armv6l-linux",
 )
+DARWIN_SYSTEMS = ("aarch64-darwin", "x86_64-darwin")  # a Mac: nix-darwin instead of NixOS
+DARWIN_STATE_VERSION = 6  # nix-darwin's `system.stateVersion` is an integer (6 since 25.05)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +117,14 @@ def host_problem(host: str) -> str | None:
 
 
 def system_problem(system: str) -> str | None:
-    if system not in SYSTEMS:
-        return f"`{system}` is not a NixOS platform homeward knows: one of {', '.join(SYSTEMS)}"
+    if system not in SYSTEMS and system not in DARWIN_SYSTEMS:
+        known = ", ".join((*SYSTEMS, *DARWIN_SYSTEMS))
+        return f"`{system}` is not a platform homeward knows: one of {known}"
     return None
+
+
+def is_darwin(spec: InitSpec) -> bool:
+    return spec.system in DARWIN_SYSTEMS
 
 
 def _release_tuple(release: str) -> tuple[int, int]:
@@ -130,6 +137,17 @@ def plan_init(spec: InitSpec) -> Plan:
     u, h = spec.user, spec.host
     host_dir = Path("hosts") / h
     home_dir = Path("home") / u
+    if is_darwin(spec):
+        return Plan(
+            new_files=(
+                NewFile(Path("flake.nix"), flake_nix(spec), "the flake: inputs and both outputs"),
+                NewFile(host_dir / "default.nix", darwin_host_nix(spec), f"the Mac `{h}`"),
+                NewFile(Path("modules/system/users.nix"), users_nix(spec), f"`{u}`'s account"),
+                NewFile(home_dir / "default.nix", home_nix(spec), f"`{u}`'s home entry point"),
+                NewFile(home_dir / "features/cli.nix", cli_nix(spec), "command-line tools"),
+                NewFile(home_dir / "features/git.nix", git_nix(spec), "git"),
+            )
+        )
     files = [
         NewFile(Path("flake.nix"), flake_nix(spec), "the flake: inputs and both outputs"),
         NewFile(host_dir / "default.nix", host_nix(spec), f"`{h}`'s system configuration"),
@@ -154,6 +172,7 @@ def _with_header(header: list[str], body: bytes) -> bytes:
 
 def flake_nix(spec: InitSpec) -> bytes:
     u, h = spec.user, spec.host
+    darwin = is_darwin(spec)
     hm_module = Attrs(
         [
             (("home-manager", "useGlobalPkgs"), True),
@@ -167,9 +186,9 @@ def flake_nix(spec: InitSpec) -> bytes:
     outputs = Attrs(
         [
             (
-                ("nixosConfigurations", h),
+                ("darwinConfigurations" if darwin else "nixosConfigurations", h),
                 Call(
-                    "nixpkgs.lib.nixosSystem",
+                    "nix-darwin.lib.darwinSystem" if darwin else "nixpkgs.lib.nixosSystem",
                     [
                         Attrs(
                             [
@@ -178,7 +197,11 @@ def flake_nix(spec: InitSpec) -> bytes:
                                     "modules",
                                     [
                                         NixPath(f"./hosts/{h}"),
-                                        Raw("home-manager.nixosModules.home-manager"),
+                                        Raw(
+                                            "home-manager.darwinModules.home-manager"
+                                            if darwin
+                                            else "home-manager.nixosModules.home-manager"
+                                        ),
                                         hm_module,
                                     ],
                                 ),
@@ -206,15 +229,34 @@ def flake_nix(spec: InitSpec) -> bytes:
             ),
         ]
     )
+    nixpkgs_url = f"github:NixOS/nixpkgs/nixos-{spec.release}"
+    darwin_input: list[tuple[Key, object]] = []
+    if darwin:
+        # nix-darwin asserts that its release matches nixpkgs': both on the darwin branches.
+        nixpkgs_url = f"github:NixOS/nixpkgs/nixpkgs-{spec.release}-darwin"
+        darwin_input.append(
+            (
+                "nix-darwin",
+                Attrs(
+                    [
+                        ("url", f"github:nix-darwin/nix-darwin/nix-darwin-{spec.release}"),
+                        (("inputs", "nixpkgs", "follows"), "nixpkgs"),
+                    ]
+                ),
+            )
+        )
+    kind = "nix-darwin" if darwin else "NixOS"
+    args = ["nixpkgs", "nix-darwin", "home-manager"] if darwin else ["nixpkgs", "home-manager"]
     flake = Attrs(
         [
-            ("description", f"NixOS and home-manager configuration of {u} on {h}"),
+            ("description", f"{kind} and home-manager configuration of {u} on {h}"),
             Blank(),
             (
                 "inputs",
                 Attrs(
                     [
-                        (("nixpkgs", "url"), f"github:NixOS/nixpkgs/nixos-{spec.release}"),
+                        (("nixpkgs", "url"), nixpkgs_url),
+                        *darwin_input,
                         (
                             "home-manager",
                             Attrs(
@@ -231,7 +273,7 @@ def flake_nix(spec: InitSpec) -> bytes:
                 ),
             ),
             Blank(),
-            ("outputs", Func(["nixpkgs", "home-manager"], outputs, at="inputs")),
+            ("outputs", Func(args, outputs, at="inputs")),
         ]
     )
     return emit_file(flake)
@@ -264,6 +306,30 @@ def host_nix(spec: InitSpec) -> bytes:
     )
     header = [
         f"{h}: system-level configuration only (hardware, boot, services, accounts).",
+        f"User programs and settings live in home-manager, under home/; `{h}` never imports them.",
+    ]
+    return _with_header(header, emit_file(body))
+
+
+def darwin_host_nix(spec: InitSpec) -> bytes:
+    u, h = spec.user, spec.host
+    body = Attrs(
+        [
+            ("imports", [NixPath("../../modules/system/users.nix")]),
+            Blank(),
+            (("networking", "hostName"), h),
+            (("nixpkgs", "hostPlatform"), spec.system),
+            Blank(),
+            (("nix", "settings", "experimental-features"), ["nix-command", "flakes"]),
+            Blank(),
+            Comment("The user `system.defaults`, `homebrew` and launchd agents apply to."),
+            (("system", "primaryUser"), u),
+            Comment("nix-darwin's state version (an integer); do not change it later."),
+            (("system", "stateVersion"), Raw(str(DARWIN_STATE_VERSION))),
+        ]
+    )
+    header = [
+        f"{h}: system-level configuration only (macOS defaults, Homebrew, services, accounts).",
         f"User programs and settings live in home-manager, under home/; `{h}` never imports them.",
     ]
     return _with_header(header, emit_file(body))
@@ -303,14 +369,11 @@ def hardware_placeholder(spec: InitSpec) -> bytes:
 
 def users_nix(spec: InitSpec) -> bytes:
     u = spec.user
-    body = Attrs(
-        [
-            (
-                ("users", "users", u),
-                Attrs([("isNormalUser", True), ("extraGroups", ["wheel"])]),
-            ),
-        ]
-    )
+    account = Attrs([("isNormalUser", True), ("extraGroups", ["wheel"])])
+    if is_darwin(spec):
+        # nix-darwin leaves `home` null unless set; home-manager's darwin module needs it.
+        account = Attrs([("home", f"/Users/{u}")])
+    body = Attrs([(("users", "users", u), account)])
     header = [
         "Accounts, groups and login shells. User packages belong in home/<user>/, not here.",
     ]
@@ -319,6 +382,9 @@ def users_nix(spec: InitSpec) -> bytes:
 
 def home_nix(spec: InitSpec) -> bytes:
     u = spec.user
+    darwin = is_darwin(spec)
+    kind, base = ("nix-darwin", "/Users") if darwin else ("NixOS", "/home")
+    rebuild = "sudo darwin-rebuild" if darwin else "nixos-rebuild"
     body = Func(
         ["lib", "pkgs"],
         Attrs(
@@ -326,23 +392,23 @@ def home_nix(spec: InitSpec) -> bytes:
                 ("imports", [NixPath("./features/cli.nix"), NixPath("./features/git.nix")]),
                 Blank(),
                 Comment(
-                    f"The NixOS module sets these from `users.users.{u}`; standalone uses them."
+                    f"The {kind} module sets these from `users.users.{u}`; standalone uses them."
                 ),
                 (("home", "username"), Call("lib.mkDefault", [u])),
-                (("home", "homeDirectory"), Call("lib.mkDefault", [f"/home/{u}"])),
+                (("home", "homeDirectory"), Call("lib.mkDefault", [f"{base}/{u}"])),
                 Blank(),
                 Comment("The home-manager release this was written for; do not change it later."),
                 (("home", "stateVersion"), spec.release),
                 Blank(),
                 (("programs", "home-manager", "enable"), True),
-                Comment("Under the NixOS module `programs.home-manager` installs nothing: keep"),
+                Comment(f"Under the {kind} module `programs.home-manager` installs nothing: keep"),
                 Comment("the `home-manager` command for standalone switches."),
                 (("home", "packages"), [Raw("pkgs.home-manager")]),
             ]
         ),
     )
     header = [
-        f"{u}'s home-manager configuration, used by `nixos-rebuild switch --flake .#{spec.host}`",
+        f"{u}'s home-manager configuration, used by `{rebuild} switch --flake .#{spec.host}`",
         f"and by `home-manager switch --flake .#{u}@{spec.host}`. One concern per file in features/.",
     ]
     return _with_header(header, emit_file(body))
