@@ -149,3 +149,41 @@ def test_graph_draws_a_darwin_host_on_the_system_side_with_its_platform(tmp_path
     )
     hosts = [n for n in build_graph(load_repo(root2)).nodes if n.kind is NodeKind.HOST]
     assert [n.label for n in hosts] == ["mac (x86_64-darwin)"]
+
+
+LEGACY_MAC = """{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  system.stateVersion = 6;
+  system.primaryUser = "ham";
+  users.users.ham.home = "/Users/ham";
+  users.users.ham.packages = [ pkgs.ripgrep pkgs.jq ];
+}
+"""
+
+LEGACY_FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+  inputs.nix-darwin.inputs.nixpkgs.follows = "nixpkgs";
+  outputs = { self, nixpkgs, nix-darwin, ... }: {
+    darwinConfigurations.mac = nix-darwin.lib.darwinSystem { modules = [ ./mac.nix ]; };
+  };
+}
+"""
+
+
+def test_migrate_on_a_mac_only_flake_says_it_does_not_migrate_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12, measured): on a Mac-only flake with `users.users.ham.packages`, migrate said
+    "nothing to do: the configuration is already in the home-manager layout" while check
+    reported HW002 and pointed at migrate: the darwin host is named as not migrated yet."""
+    root = make(tmp_path, flake=LEGACY_FLAKE, mac=LEGACY_MAC)
+    before = (root / "mac.nix").read_bytes()
+    capsys.readouterr()
+    assert main(["migrate", str(root), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert "already in the home-manager layout" not in out
+    assert "`darwinConfigurations.mac` is a nix-darwin host" in err
+    assert "does not migrate yet" in err
+    assert (root / "mac.nix").read_bytes() == before

@@ -92,7 +92,12 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
         if not opts.json:
             for d in plan.diagnostics:
                 console.err(d.render())
-            console.out("nothing to do: the configuration is already in the home-manager layout")
+            if repo.others and not repo.hosts:
+                console.out("nothing migrated: homeward does not migrate nix-darwin hosts yet")
+            else:
+                console.out(
+                    "nothing to do: the configuration is already in the home-manager layout"
+                )
         return int(Exit.OK)
     if opts.check:
         if not opts.json:

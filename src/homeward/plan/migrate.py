@@ -178,6 +178,13 @@ class Planner:
         self.diagnostics.extend(dynamic_users(self.index))
         self.diagnostics.extend(mismatches(self.index))
         self.diagnostics.extend(unread_accounts(self.index))
+        if not self.repo.hosts:  # with NixOS hosts, note_frozen names what they share
+            for key in sorted(self.repo.others):
+                self.note(
+                    f"`{key}` is a nix-darwin host, which homeward does not migrate yet: its "
+                    "modules are left as they are",
+                    Severity.WARNING,
+                )
         users = self.normal
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
