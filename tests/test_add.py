@@ -145,3 +145,17 @@ def test_add_user_reads_the_release_migrate_and_check_read(
     git_feature = (repo / "home/eve/features/git.nix").read_text()
     assert "settings = {" in git_feature
     assert "extraConfig" not in git_feature and "renames" not in git_feature
+
+
+def test_add_host_with_a_darwin_platform_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12, measured): `add host mac --system aarch64-darwin` wrote a `nixosSystem` for a
+    Mac (NixOS does not run on darwin) and a hardware placeholder; until add writes a
+    `darwinConfigurations` host, it refuses, changing nothing."""
+    before = tree_files(repo)
+    code, out = run_add(capsys, "host", "mac", str(repo), "--system", "aarch64-darwin")
+    assert code == 2, out
+    assert "`aarch64-darwin` is a Mac" in out and "nix-darwin" in out
+    assert "init --system aarch64-darwin" in out
+    assert tree_files(repo) == before

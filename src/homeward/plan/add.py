@@ -22,6 +22,7 @@ from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, ModuleKind, SystemConfig
 from homeward.plan.flake import FlakeEditor, HomeWiring, home_configuration_entry, package_set
 from homeward.plan.init import (
+    DARWIN_SYSTEMS,
     InitSpec,
     cli_nix,
     feature_problem,
@@ -188,6 +189,13 @@ class Adder:
             users = {u: users[u] for u in wanted}
         del chosen
         system = self.spec.system or self.default_system()
+        if system in DARWIN_SYSTEMS:
+            raise UsageError(
+                f"`{system}` is a Mac: `add host` writes NixOS hosts, and does not add "
+                "nix-darwin hosts (`darwinConfigurations`) yet",
+                hint="write the Mac's `darwinConfigurations` entry by hand (`homeward init "
+                "--system aarch64-darwin` shows one), or pass a Linux --system",
+            )
         host_dir = PurePosixPath("hosts") / name
         release = self.release()
         spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
