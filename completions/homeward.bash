@@ -78,10 +78,10 @@ _homeward() {
           COMPREPLY=($(compgen -W "text json sarif" -- "$cur"))
           return ;;
         --select)
-          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019" -- "$cur"))
+          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019 HW020" -- "$cur"))
           return ;;
         --ignore)
-          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019" -- "$cur"))
+          COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019 HW020" -- "$cur"))
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
@@ -190,7 +190,7 @@ _homeward() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "-h --help --json" -- "$cur"))
       else
-        COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019" -- "$cur"))
+        COMPREPLY=($(compgen -W "HW001 HW002 HW003 HW004 HW005 HW006 HW007 HW008 HW009 HW010 HW011 HW012 HW013 HW014 HW015 HW016 HW017 HW018 HW019 HW020" -- "$cur"))
       fi
       ;;
     rules)

@@ -630,6 +630,31 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "1 error, 0 warnings\n"
         ),
     ),
+    "hw020-darwin-defaults-without-primary-user": (
+        Case(
+            {
+                FLAKE: (
+                    "      homeConfigurations",
+                    """      darwinConfigurations.mac = inputs.nix-darwin.lib.darwinSystem {
+        modules = [ { system.defaults.dock.autohide = true; } ];
+      };
+
+      homeConfigurations""",
+                ),
+                f"{FLAKE}#2": (
+                    "    nixpkgs.url",
+                    '    nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";\n    nixpkgs.url',
+                ),
+            }
+        ),
+        1,
+        (
+            "repo/flake.nix:36:23: HW020 error: `system.defaults` on the nix-darwin host `darwinConfigurations.mac`, which does not set `system.primaryUser`: current nix-darwin refuses to build it\n"
+            '  hint: set `system.primaryUser = "<user>";` (the user these options apply to)\n'
+            "1 error, 0 warnings\n"
+            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
+        ),
+    ),
     # HW017 (issue 14: a misspelled code was silently orphaned)
     "hw017-unknown-code": (
         Case(

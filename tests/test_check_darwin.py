@@ -187,3 +187,24 @@ def test_migrate_on_a_mac_only_flake_says_it_does_not_migrate_it(
     assert "`darwinConfigurations.mac` is a nix-darwin host" in err
     assert "does not migrate yet" in err
     assert (root / "mac.nix").read_bytes() == before
+
+
+def test_user_defaults_without_primary_user_on_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): current nix-darwin refuses `system.defaults` and `homebrew` without
+    `system.primaryUser` (the user they apply to; it was whoever ran darwin-rebuild before).
+    One error per host, at its first such definition."""
+    mac = MAC.replace('  system.primaryUser = "ham";\n', "")
+    mac = mac.replace(
+        "}\n", "  system.defaults.dock.autohide = true;\n  homebrew.enable = true;\n}\n"
+    )
+    flake = FLAKE.replace('{ home-manager.users.kim.home.stateVersion = "25.05"; }', "")
+    root = make(tmp_path, flake=flake, mac=mac)  # ham alone: the hint names ham
+    found = [f for f in findings(root, capsys) if f["code"] == "HW020"]
+    assert len(found) == 1, found
+    assert str(found[0]["path"]).endswith("mac.nix") and found[0]["line"] == 7
+    assert "`darwinConfigurations.mac`" in str(found[0]["message"])
+    assert 'system.primaryUser = "ham";' in str(found[0]["hint"])
+    (root / "mac.nix").write_text(mac.replace("}\n", '  system.primaryUser = "ham";\n}\n'))
+    assert "HW020" not in codes(findings(root, capsys))

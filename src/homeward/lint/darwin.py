@@ -114,3 +114,44 @@ def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
             for d in info.module.definitions:
                 if d.path == ("home", "homeDirectory"):
                     yield from finding(d, f'`homeConfigurations."{name}"`')
+
+
+_USER_DEFAULTS = ("system", "defaults")
+
+
+@rule(
+    "HW020",
+    Severity.ERROR,
+    "a nix-darwin host sets `system.defaults` or `homebrew` without `system.primaryUser`",
+    "set `system.primaryUser` to the user these options apply to",
+)
+def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
+    # Why (#12): current nix-darwin asserts `system.primaryUser` once user-level defaults are
+    # set (they applied to whoever ran darwin-rebuild before); the host does not build.
+    for host, modules in darwin_hosts(facts.repo).items():
+        first: Definition | None = None
+        primary = False
+        homes: list[str] = []
+        for info in modules:
+            for d in info.module.definitions:
+                if d.path[:2] == ("system", "primaryUser") or d.path == ("system",):
+                    primary = True
+                elif first is None and (
+                    d.path[:2] == _USER_DEFAULTS or d.path[:1] == ("homebrew",)
+                ):
+                    first = d
+                if _wired(d) is not None and d.path[2] not in homes:
+                    homes.append(d.path[2])
+        if first is None or primary:
+            continue
+        user = homes[0] if len(homes) == 1 else "<user>"
+        yield Finding(
+            binding_location(first, min(len(first.path), 2)),
+            f"`{_written(first.path)}` on the nix-darwin host `{host}`, which does not set "
+            "`system.primaryUser`: current nix-darwin refuses to build it",
+            hint=f'set `system.primaryUser = "{user}";` (the user these options apply to)',
+        )
+
+
+def _written(path: tuple[str, ...]) -> str:
+    return ".".join(path[:2])
