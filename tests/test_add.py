@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import EXAMPLE, FIXTURES
 from tests.helpers import copy_tree, git, make_git_repo, tree_files
 
 MIGRATED = FIXTURES / "migrate" / "example" / "after"
@@ -159,3 +159,26 @@ def test_add_host_with_a_darwin_platform_is_refused(
     assert "`aarch64-darwin` is a Mac" in out and "nix-darwin" in out
     assert "init --system aarch64-darwin" in out
     assert tree_files(repo) == before
+
+
+def test_add_user_to_a_flake_without_home_manager(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: on a legacy flake (no home-manager input yet) `add user` asked for home-manager
+    twice, wrote the input twice and stopped with "internal error" (found by the fuzz test of
+    issue 10); DIR after the options (`add user bob --host nixos-desk DIR`) was refused."""
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    code, out = run_add(capsys, "user", "bob", "--host", "nixos-desk", str(work))
+    assert code == 0, out
+    flake = (work / "flake.nix").read_text()
+    assert flake.count("home-manager = {") == 1
+    assert "home-manager.users.bob" in flake
+    nix = shutil.which("nix-instantiate")
+    assert nix is not None
+    for path in work.rglob("*.nix"):
+        if ".git" in path.parts:
+            continue
+        p = subprocess.run([nix, "--parse", str(path)], capture_output=True, text=True, check=False)
+        assert p.returncode == 0, f"{path}: {p.stderr}"
+    code, out = run_add(capsys, "user", "eve", str(work), "extra")
+    assert code == 2 and "unrecognized arguments: extra" in out

@@ -451,7 +451,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         at = args.index("--")
         args, extra = args[:at], tuple(args[at + 1 :])
     try:
-        ns = parser.parse_args(args)
+        ns, rest = parser.parse_known_args(args)
+        # Why: argparse fills `add KIND NAME [DIR]` in one go, so in `add user bob --host desk
+        # config` the DIR that follows an option is left over; take it as DIR, as the user meant.
+        if len(rest) == 1 and not rest[0].startswith("-") and ns.command == "add":
+            if ns.dir != Path("."):
+                parser.error(f"unrecognized arguments: {rest[0]}")
+            ns.dir, rest = Path(rest[0]), []
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
         if extra and ns.command != "switch":
             parser.error(f"arguments after `--` are only for `switch`: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2

@@ -110,6 +110,7 @@ class FlakeEditor:
         self.other_edits: list[Edit] = []  # edits of files other than flake.nix
         self._list_users: dict[int, int] | None = None  # module list start -> hosts using it
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
+        self.input_added = False  # the home-manager input is added once, however often asked
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))
@@ -139,7 +140,9 @@ class FlakeEditor:
         (`hm`), never duplicated; otherwise the input is added."""
         name = self.index.hm_input
         if name is None:
-            self.add_input()
+            if not self.input_added:
+                self.add_input()
+                self.input_added = True
             name = "home-manager"
         formals = self.fn.child_by_field_name("formals") if self.fn is not None else None
         if formals is not None and name not in self.formals:
