@@ -10,7 +10,7 @@ _homeward() {
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "init migrate check graph verify switch add rule rules completions man -h --help --version --debug --color" -- "$cur"))
+      COMPREPLY=($(compgen -W "init migrate check graph verify switch add rule rules completions man undo -h --help --version --debug --color" -- "$cur"))
       ;;
     init)
       case "$prev" in
@@ -208,6 +208,13 @@ _homeward() {
     man)
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "-h --help" -- "$cur"))
+      fi
+      ;;
+    undo)
+      if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "-h --help --dry-run" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -d -- "$cur"))
       fi
       ;;
   esac

@@ -38,6 +38,7 @@ COMMANDS = {
     "rules": "list the rules of `check`",
     "completions": "print the shell completion script for bash, zsh or fish",
     "man": "print the man page (roff)",
+    "undo": "put back the state before the last migrate, add, init or check --fix",
 }
 
 EXIT_CODES = (
@@ -372,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("man", help=COMMANDS["man"], description=COMMANDS["man"])
+
+    p = sub.add_parser("undo", help=COMMANDS["undo"], description=COMMANDS["undo"])
+    _dir(p)
+    p.add_argument(
+        "--dry-run", action="store_true", help="say what would be put back; change nothing"
+    )
     return parser
 
 

@@ -103,6 +103,30 @@ class GitRepo:
         if not p.ok:
             raise HomewardError(f"`git update-index` failed: {proc.tail(p.stderr, 3)}")
 
+    def head(self) -> str | None:
+        """The commit HEAD names, read from the git directory (no git process: a write makes a
+        fixed number of git calls); None without commits."""
+        try:
+            text = (self.git_dir / "HEAD").read_text().strip()
+            common = self.git_dir
+            if (self.git_dir / "commondir").is_file():
+                common = (self.git_dir / (self.git_dir / "commondir").read_text().strip()).resolve()
+            if not text.startswith("ref: "):
+                return text or None
+            ref = text.removeprefix("ref: ")
+            for base in (self.git_dir, common):
+                if (base / ref).is_file():
+                    return (base / ref).read_text().strip() or None
+            packed = common / "packed-refs"
+            if packed.is_file():
+                for line in packed.read_text().splitlines():
+                    sha, _, name = line.partition(" ")
+                    if name == ref:
+                        return sha
+        except OSError:
+            return None
+        return None
+
     def add_intent(self, paths: Iterable[str]) -> None:
         """`git add --intent-to-add` for new files (flakes only see what git tracks); one call."""
         listed = sorted(paths)

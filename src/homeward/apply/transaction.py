@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from homeward.apply import git, journal
+from homeward.apply import git, journal, undo
 from homeward.apply.git import GitRepo
 from homeward.apply.own import homewards_own
 from homeward.apply.write import (
@@ -44,7 +44,13 @@ class Session:
         return changes
 
     def apply(self, changes: list[FileChange]) -> None:
-        apply_changes(self.root, changes, command=self.command, repo=self.repo, state=self.state)
+        head = self.repo.head() if self.repo is not None else None
+        record = apply_changes(
+            self.root, changes, command=self.command, repo=self.repo, state=self.state
+        )
+        problem = undo.remember(self.state, record, head)
+        if problem is not None:  # the write is complete: a warning, not a failure
+            sys.stderr.write(f"homeward: warning: {problem}; `homeward undo` is not possible\n")
 
 
 def _existing(path: Path) -> Path:

@@ -218,9 +218,10 @@ def apply_changes(
     command: str,
     repo: GitRepo | None,
     state: Path,
-) -> None:
+) -> journal.Journal:
     """Apply computed changes all or nothing, journalled; raises after a complete rollback,
-    or RollbackIncompleteError (exit 5) when the rollback could not finish (the journal is kept)."""
+    or RollbackIncompleteError (exit 5) when the rollback could not finish (the journal is kept).
+    Returns the journal of the finished write (what `homeward undo` keeps)."""
     root = root.resolve()
     creates: list[_Op] = []
     edits: list[_Op] = []
@@ -269,6 +270,7 @@ def apply_changes(
             # Homeward's own uncommitted writes do not count as a dirty tree next time.
             record_written(repo.top, repo.git_dir, root, [c.path for c in changes])
         journal.remove_journal(state)
+        return record
     except BaseException as exc:
         problems = rollback(record, repo)
         if problems:

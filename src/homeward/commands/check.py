@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import Exit, HomewardError, Location, UsageError
 
 if TYPE_CHECKING:
+    from homeward.apply.transaction import Session
     from homeward.lint.facts import Facts
     from homeward.lint.run import CheckResult
 
@@ -68,13 +69,19 @@ def run(opts: Options) -> int:
     codes = selected_codes(
         opts.select or ",".join(config.select), opts.ignore or ",".join(config.ignore)
     )
-    result, facts = _lint(opts, codes)
+    unchanged: CheckResult | None = None
     if opts.fix:
-        changed = _fix(opts, codes, result, facts)
+        from homeward.apply.transaction import session
+
+        # The lock is held from reading to writing: what is fixed is what was read.
+        with session(
+            opts.dir, "check --fix", writes=not opts.dry_run, allow_dirty=opts.allow_dirty
+        ) as s:
+            unchanged = _fix(opts, codes, s)
         if opts.dry_run:
             return int(Exit.OK)
-        if changed:
-            result, _ = _lint(opts, codes)  # what remains
+    # After --fix wrote something, what remains is read again.
+    result = unchanged if unchanged is not None else _lint(opts, codes)[0]
 
     from homeward.model.repo import shown_root
     from homeward.render import check as output
@@ -93,14 +100,15 @@ def run(opts: Options) -> int:
     return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
 
 
-def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts) -> bool:
-    """Plan the fixes of the findings in `result`; show them (`--dry-run`) or apply them.
-    The report goes to stderr, so that `--format json|sarif` stays one document on stdout."""
-    from homeward.apply.transaction import session
-    from homeward.apply.write import compute_changes, unified_diff, validate_changes
+def _fix(opts: Options, codes: frozenset[str], s: Session) -> CheckResult | None:
+    """Plan the fixes of the findings left after suppression comments; show them (`--dry-run`)
+    or apply them through the session. The report goes to stderr, so that `--format json|sarif`
+    stays one document on stdout. The findings when nothing was written, else None."""
+    from homeward.apply.write import unified_diff
     from homeward.fix import describe, plan_fixes
     from homeward.render import console
 
+    result, facts = _lint(opts, codes)
     fix_plan = plan_fixes(
         facts,
         codes,
@@ -111,18 +119,14 @@ def _fix(opts: Options, codes: frozenset[str], result: CheckResult, facts: Facts
         console.err(line)
     if fix_plan.plan.empty:
         console.err("nothing to fix")
-        return False
-    root = facts.repo.root
-    changes = compute_changes(root, fix_plan.plan)
-    validate_changes(changes)
+        return result
+    changes = s.prepare(fix_plan.plan)
     if opts.dry_run:
         console.diff(unified_diff(changes))
         console.out("dry run: nothing was written")
-        return False
-    # The one apply driver: the lock, the refusals (a dirty tree, a merge), the journal.
-    with session(root, "check --fix", allow_dirty=opts.allow_dirty) as s:
-        s.apply(changes)
-    return True
+        return result
+    s.apply(changes)
+    return None
 
 
 def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
