@@ -350,12 +350,8 @@ TEMPFILE_MAKERS = frozenset(
 # Modules that still break a rule below and whose fix is another issue's work: strict xfails,
 # so the test turns red (XPASS) when the fix lands and the entry must go.
 PENDING_WRITES: dict[str, str] = {
-    "commands/graph.py": "`-o` writes through apply (issue 10); `dot` still renders into a "
-    "scratch directory the command makes (tempfile)",
     "commands/init.py": "issue 10: init creates and removes the new directory itself, outside "
     "the apply driver",
-    "commands/verify.py": "verify makes its throwaway checkout itself (mkdtemp, rmtree), not "
-    "the git module (apply/git.py)",
 }
 PENDING_GIT: dict[str, str] = {}
 

@@ -26,6 +26,7 @@ class Completed:
     returncode: int
     stdout: str
     stderr: str
+    raw: bytes = b""  # stdout as the program wrote it (an image from `dot`)
 
     @property
     def ok(self) -> bool:
@@ -73,7 +74,8 @@ def run(
         return Completed(tuple(argv), code, "", f"cannot run `{argv[0]}`: {exc.strerror}: {what}")
     out = p.stdout.decode(errors="replace") if capture and p.stdout else ""
     err = p.stderr.decode(errors="replace") if capture and p.stderr else ""
-    return Completed(tuple(argv), p.returncode, out, err)
+    raw = p.stdout if capture and p.stdout else b""
+    return Completed(tuple(argv), p.returncode, out, err, raw)
 
 
 def environ(extra: Mapping[str, str]) -> dict[str, str]:

@@ -9,7 +9,10 @@ many of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,6 +189,31 @@ def run(args: list[str], cwd: Path) -> proc.Completed:
     """Any other git command (verify's throwaway work trees); GitMissingError without git."""
     require()
     return _git(args, cwd)
+
+
+@contextmanager
+def temporary_checkout(top: Path, commit: str) -> Iterator[Path]:
+    """`git worktree add --detach` of `commit` into a temporary directory, removed after
+    (verify's "before" side)."""
+    require()
+    _git(["worktree", "prune"], top)  # entries of checkouts that vanished (an interrupted run)
+    tmp = Path(tempfile.mkdtemp(prefix="homeward-verify-"))
+    path = tmp / "before"
+    # The user's hooks (post-checkout) have no business in a throwaway checkout.
+    p = _git(
+        ["-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", str(path), commit], top
+    )
+    if not p.ok:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise HomewardError(
+            f"cannot check out `{commit[:12]}` with `git worktree add`: {proc.tail(p.stderr, 3)}"
+        )
+    try:
+        yield path
+    finally:
+        _git(["worktree", "remove", "--force", str(path)], top)
+        shutil.rmtree(tmp, ignore_errors=True)
+        _git(["worktree", "prune"], top)
 
 
 def _git(args: list[str], cwd: Path, *, stdin: str | None = None) -> proc.Completed:

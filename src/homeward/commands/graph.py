@@ -8,7 +8,6 @@ opaque module and named on stderr; exit 3 only when no host at all can be read.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,14 +165,11 @@ def render_image(dot_text: str, image_format: str) -> bytes:
             hint="run it with Graphviz at hand: `nix shell nixpkgs#graphviz -c homeward graph "
             f"-o graph.{image_format}`, or write text with `-o graph.dot` or `-o graph.mmd`",
         )
-    with tempfile.TemporaryDirectory(prefix="homeward-graph-") as tmp:
-        target = Path(tmp) / f"graph.{image_format}"
-        p = proc.run(
-            [dot, f"-T{image_format}", "-o", str(target)], stdin=dot_text, timeout=DOT_TIMEOUT
+    # The image comes back on stdout: no scratch file (writing is apply's alone).
+    p = proc.run([dot, f"-T{image_format}"], stdin=dot_text, timeout=DOT_TIMEOUT)
+    if not p.ok or not p.raw:
+        raise HomewardError(
+            f"Graphviz `dot` failed (exit {p.returncode}): {proc.tail(p.stderr, 5)}",
+            hint="write the DOT text with `-o graph.dot` and check it with `dot` yourself",
         )
-        if not p.ok or not target.is_file():
-            raise HomewardError(
-                f"Graphviz `dot` failed (exit {p.returncode}): {proc.tail(p.stderr, 5)}",
-                hint="write the DOT text with `-o graph.dot` and check it with `dot` yourself",
-            )
-        return target.read_bytes()
+    return p.raw

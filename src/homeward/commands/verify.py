@@ -1,7 +1,7 @@
 """`homeward verify`: prove with the real nix that a change (typically a migration) lost nothing.
 
 Both sides are evaluated by `nix eval` (`nix/ops.py`): the working tree, and a git revision
-checked out with `git worktree add` into a temporary directory (removed afterwards). The
+checked out by the git module (`apply/git.py`) into a temporary work tree, removed afterwards. The
 comparison is `model/compare.py` (pure), its text output `render/verify.py`.
 
 Exit 0 when everything is the same, 1 when a package or setting was lost, added or changed.
@@ -9,11 +9,8 @@ Exit 0 when everything is the same, 1 when a package or setting was lost, added 
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,29 +67,6 @@ def resolve_revision(top: Path, rev: str) -> str:
     return p.stdout.strip()
 
 
-@contextmanager
-def worktree(top: Path, commit: str) -> Iterator[Path]:
-    """`git worktree add --detach` of `commit` into a temporary directory, removed after."""
-    _git(["worktree", "prune"], top)  # entries of checkouts that vanished (an interrupted run)
-    tmp = Path(tempfile.mkdtemp(prefix="homeward-verify-"))
-    path = tmp / "before"
-    # The user's hooks (post-checkout) have no business in a throwaway checkout.
-    p = _git(
-        ["-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", str(path), commit], top
-    )
-    if not p.ok:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise HomewardError(
-            f"cannot check out `{commit[:12]}` with `git worktree add`: {proc.tail(p.stderr, 3)}"
-        )
-    try:
-        yield path
-    finally:
-        _git(["worktree", "remove", "--force", str(path)], top)
-        shutil.rmtree(tmp, ignore_errors=True)
-        _git(["worktree", "prune"], top)
-
-
 # -- the command -----------------------------------------------------------------------------
 def verify(opts: Options) -> Report:
     flake_dir = find_flake(opts.dir).parent
@@ -119,7 +93,7 @@ def verify(opts: Options) -> Report:
         keep=keep,
         on_output=progress("the working tree"),
     )
-    with worktree(top, commit) as checkout:
+    with git.temporary_checkout(top, commit) as checkout:
         before_dir = checkout / rel
         if not (before_dir / "flake.nix").is_file():
             raise HomewardError(
