@@ -374,3 +374,37 @@ def test_validate_many_locates_the_text_nix_rejects() -> None:
         validate_many(texts)
     assert info.value.at is not None
     assert (info.value.at.path, info.value.at.line) == (Path("dir/dup.nix"), 3)
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "{ self\n, nixpkgs\n, ...\n}@inputs: { }\n",
+            "{ self\n, nixpkgs\n, home-manager\n, ...\n}@inputs: { }\n",
+        ),
+        ("{ self\n, nixpkgs\n}: { }\n", "{ self\n, nixpkgs\n, home-manager\n}: { }\n"),
+        ("{\n  self,\n  nixpkgs\n}: { }\n", "{\n  self,\n  nixpkgs,\n  home-manager\n}: { }\n"),
+        (
+            "{\n  self,\n  nixpkgs,\n  ...\n}: { }\n",
+            "{\n  self,\n  nixpkgs,\n  home-manager,\n  ...\n}: { }\n",
+        ),
+        ("{\n  self,\n  nixpkgs,\n}: { }\n", "{\n  self,\n  nixpkgs,\n  home-manager,\n}: { }\n"),
+    ],
+    ids=["comma-first", "comma-first-closed", "no-trailing-comma", "ellipsis", "trailing-comma"],
+)
+def test_add_formal_keeps_each_layout_valid(before: str, after: str) -> None:
+    """Why: a real configuration writes its formals comma-first (`{ self\n, nixpkgs\n, ... }`);
+    migrate added `home-manager,` on its own line there (and after a last name with no comma),
+    which nix rejects: the run ended as "internal error" (corpus, issue 11)."""
+    from homeward.syntax.edit import add_formal
+
+    src = parse_source(before.encode(), Path("flake.nix"))
+    fn = unparen(src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
+    formals = fn.child_by_field_name("formals")
+    assert formals is not None
+    span = add_formal(formals, src.text, "home-manager")
+    out = src.text[: span.start_byte] + span.new + src.text[span.end_byte :]
+    assert out.decode() == after
+    validate_nix(out, Path("flake.nix"))

@@ -302,6 +302,14 @@ def add_formal(formals: Node, text: bytes, name: str) -> Span:
         anchor = items[-1] if items else None
         if anchor is not None:
             indent = indent_at(text, anchor.start_byte)
+            after = text[anchor.end_byte : formals.end_byte].lstrip()
+            if text[line_start(text, anchor.start_byte) : anchor.start_byte].strip() == b",":
+                # Comma-first layout (`{ self\n, nixpkgs\n, ... }`): the new name leads with one.
+                at = line_end(text, anchor.end_byte)
+                return Span(at, at, f"{indent}, {name}\n".encode())
+            if not after.startswith(b","):
+                # The last name has no comma after it (no `...`, no trailing comma): add one.
+                return Span(anchor.end_byte, anchor.end_byte, f",\n{indent}{name}".encode())
             at = line_end(text, anchor.end_byte)
         else:
             indent = indent_at(text, formals.start_byte) + "  "
