@@ -112,6 +112,9 @@ def test_home_options_are_the_evaluated_tree() -> None:
     assert len(options) > 5000
     for path, entry in options.items():
         assert entry["file"].endswith(".nix") and entry["type"], path
+        # Relative to home-manager (or `nixpkgs/` for what the stub stands for), never a path
+        # of the machine that ran the script.
+        assert not entry["file"].startswith("/"), path
     # Deep options, options below submodules, removed and renamed ones are all there.
     assert options["programs.git.settings"]["type"] == "either"
     assert options["home.file"]["subtree"] == "walked"

@@ -120,7 +120,20 @@ let
   };
 
   prefix = toString hmRoot + "/";
-  relative = file: if builtins.isPath file || builtins.isString file then lib.removePrefix prefix (toString file) else "";
+  # The stub's files stand for nixpkgs' own (`nixpkgs/nixos/modules/misc/meta.nix`): named so,
+  # never by where the stub lies on the machine that ran the script.
+  stubPrefix = toString stubNixpkgs + "/";
+  relative =
+    file:
+    let
+      f = toString file;
+    in
+    if !(builtins.isPath file || builtins.isString file) then
+      ""
+    else if lib.hasPrefix stubPrefix f then
+      "nixpkgs/" + lib.removePrefix stubPrefix f
+    else
+      lib.removePrefix prefix f;
 
   try = default: x: let r = builtins.tryEval x; in if r.success then r.value else default;
 
