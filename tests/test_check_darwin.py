@@ -172,21 +172,45 @@ LEGACY_FLAKE = """{
 """
 
 
-def test_migrate_on_a_mac_only_flake_says_it_does_not_migrate_it(
+def test_migrate_on_a_mac_only_flake_migrates_the_mac(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why (#12, measured): on a Mac-only flake with `users.users.ham.packages`, migrate said
     "nothing to do: the configuration is already in the home-manager layout" while check
-    reported HW002 and pointed at migrate: the darwin host is named as not migrated yet."""
+    reported HW002 and pointed at migrate. The Mac is now migrated like a NixOS host, through
+    home-manager's darwin module (it said "does not migrate yet" in between)."""
     root = make(tmp_path, flake=LEGACY_FLAKE, mac=LEGACY_MAC)
     before = (root / "mac.nix").read_bytes()
     capsys.readouterr()
     assert main(["migrate", str(root), "--dry-run"]) == 0
     out, err = capsys.readouterr()
     assert "already in the home-manager layout" not in out
-    assert "`darwinConfigurations.mac` is a nix-darwin host" in err
-    assert "does not migrate yet" in err
+    assert "does not migrate" not in out + err
+    assert "home-manager.darwinModules.home-manager" in out
+    assert '"ham@mac" = home-manager.lib.homeManagerConfiguration' in out
+    assert "nixpkgs.legacyPackages.aarch64-darwin" in out
     assert (root / "mac.nix").read_bytes() == before
+
+
+def test_a_mac_named_like_a_nixos_host_is_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): hosts are known by name; a Mac with the name of a NixOS host cannot be told
+    apart from it, so what it reads stays byte-identical, with the reason (rule 10)."""
+    flake = LEGACY_FLAKE.replace(
+        "darwinConfigurations.mac =",
+        'nixosConfigurations.mac = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; '
+        "modules = [ ./desk.nix ]; };\n    darwinConfigurations.mac =",
+    )
+    root = make(tmp_path, flake=flake, mac=LEGACY_MAC)
+    (root / "desk.nix").write_text(
+        "{ pkgs, ... }: { users.users.ham = { isNormalUser = true; packages = [ pkgs.jq ]; }; }\n"
+    )
+    capsys.readouterr()
+    assert main(["migrate", str(root), "--dry-run", "--allow-dirty"]) == 0
+    out, err = capsys.readouterr()
+    assert "darwinModules" not in out
+    assert "`darwinConfigurations.mac` has the name of a NixOS host" in err
 
 
 def test_user_defaults_without_primary_user_on_a_mac(

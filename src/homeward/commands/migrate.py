@@ -66,7 +66,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
             hint="give it without the dot, e.g. --backup-extension bak (home-manager adds the dot)",
         )
     config = load_config(opts.dir)
-    repo = load_repo(opts.dir)
+    repo = load_repo(opts.dir, darwin=True)  # Macs are migrated like NixOS hosts (issue 12)
     shown = shown_root(opts.dir, repo.root)
     if opts.adopt_dotfiles is not None:
         plan = _adopt_plan(opts, build_index(repo))
@@ -92,12 +92,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
         if not opts.json:
             for d in plan.diagnostics:
                 console.err(d.render())
-            if repo.others and not repo.hosts:
-                console.out("nothing migrated: homeward does not migrate nix-darwin hosts yet")
-            else:
-                console.out(
-                    "nothing to do: the configuration is already in the home-manager layout"
-                )
+            console.out("nothing to do: the configuration is already in the home-manager layout")
         return int(Exit.OK)
     if opts.check:
         if not opts.json:

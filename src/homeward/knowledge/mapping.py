@@ -414,7 +414,8 @@ def hm_release(url: str | None) -> tuple[int, int] | None:
     """The release a home-manager (or nixpkgs) URL tracks; None for master/unstable."""
     import re
 
-    match = re.search(r"(?:release|nixos)-(\d\d)\.(\d\d)", url or "")
+    # `nixpkgs-25.05-darwin`: the nixpkgs branch Macs follow (nix-darwin's README).
+    match = re.search(r"(?:release|nixos|nixpkgs)-(\d\d)\.(\d\d)", url or "")
     return (int(match[1]), int(match[2])) if match else None
 
 

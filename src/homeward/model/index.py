@@ -319,6 +319,8 @@ def _users(
                     "packages",
                 ):
                     normal.add(name)
+                elif facts.kind is OutputKind.DARWIN and path[3:] == ("home",):
+                    normal.add(name)  # nix-darwin has no isNormalUser: a home is a person's
     system = system_users(repo)  # `isSystemUser = true`: home-manager does not manage them
     return {
         name: User(

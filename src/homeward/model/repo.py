@@ -302,11 +302,29 @@ FRAMEWORKS = {
 """Flake frameworks that build hosts by convention, by the repository name in their input URL."""
 
 
+def host_nixpkgs(repo: Repo, host: SystemConfig) -> str | None:
+    """The nixpkgs input a host is built with: `nixpkgs-stable.lib.nixosSystem` names it; a
+    nix-darwin host (`nix-darwin.lib.darwinSystem`) uses the one its nix-darwin input follows
+    (`nixpkgs-darwin`), else `nixpkgs`. None: not an input of the flake."""
+    head = host.call.function.split(".", 1)[0]
+    found = repo.inputs.get(head)
+    if found is None:
+        return None
+    if host.kind != "darwin" and host.call.kind != "darwin":
+        return head
+    follows = dict(found.follows).get("nixpkgs")
+    if follows in repo.inputs:
+        return follows
+    return "nixpkgs" if "nixpkgs" in repo.inputs else None
+
+
 def hosts_nixpkgs(repo: Repo) -> str | None:
     """The nixpkgs input every host is built with (`nixpkgs-stable.lib.nixosSystem`), when
-    they agree; None otherwise."""
-    heads = {h.call.function.split(".", 1)[0] for h in repo.hosts.values()}
-    heads &= set(repo.inputs)
+    they agree; None otherwise. The NixOS hosts decide when there are any (a Mac on its own
+    nixpkgs gets a home-manager input of its own: `plan/darwin.py`)."""
+    nixos = [h for h in repo.hosts.values() if h.kind != "darwin"]
+    heads = {host_nixpkgs(repo, h) for h in (nixos or repo.hosts.values())}
+    heads.discard(None)
     return heads.pop() if len(heads) == 1 else None
 
 
@@ -419,14 +437,20 @@ def _shown_dir(directory: Path) -> str:
         return str(directory)
 
 
-def load_repo(directory: Path, *, on_read: Callable[[Path], None] | None = None) -> Repo:
-    """Read the configuration in `directory`; `on_read` is told of each file read (progress)."""
+def load_repo(
+    directory: Path, *, on_read: Callable[[Path], None] | None = None, darwin: bool = False
+) -> Repo:
+    """Read the configuration in `directory`; `on_read` is told of each file read (progress).
+
+    With `darwin` (what `migrate` asks for), nix-darwin hosts are hosts like NixOS ones, under
+    their own name, kind "darwin"; otherwise they are `others`, read and frozen."""
     flake_file = find_flake(directory)
     root = flake_file.parent
     ev = Evaluator(root)
     ev.on_read = on_read
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)
+    loader.darwin = darwin
     return loader.load()
 
 
@@ -453,6 +477,7 @@ class _Loader:
         self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
         self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
+        self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
 
     def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
         item = Problem(kind, message, at, hint)
@@ -474,10 +499,16 @@ class _Loader:
         others: dict[str, SystemConfig] = {}
         for attr, kind in OTHER_KINDS.items():
             for name, config in self._configs(outputs, attr, Context.NIXOS, kind).items():
+                if self.darwin and name not in hosts:
+                    hosts[name] = config  # a NixOS host of the same name keeps it frozen
+                    continue
                 config.name = f"{attr}.{name}"
                 others[config.name] = config
                 self._frozen_by[config.name] = (
-                    f"`{config.name}` is a {kind} host, which homeward does not migrate yet"
+                    f"`{config.name}` has the name of a NixOS host, which homeward cannot tell "
+                    "apart from it"
+                    if self.darwin
+                    else f"`{config.name}` is a {kind} host, which homeward does not migrate yet"
                 )
         for host in hosts.values():
             self._follow_config(host)

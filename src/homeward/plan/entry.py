@@ -72,7 +72,15 @@ def home_entry_edits(
     if username is not None and ("home", "username") not in defined:
         basics.append(f"home.username = lib.mkDefault {quote_string(username)};")
     if home_directory is not None and ("home", "homeDirectory") not in defined:
-        basics.append(f"home.homeDirectory = lib.mkDefault {quote_string(home_directory)};")
+        # A path, or Nix code (a quoted string, or `if pkgs.stdenv.isDarwin then ...`).
+        code = (
+            quote_string(home_directory)
+            if home_directory.startswith("/")
+            else home_directory
+            if home_directory.startswith('"')
+            else f"({home_directory})"
+        )
+        basics.append(f"home.homeDirectory = lib.mkDefault {code};")
     if state_version is not None and ("home", "stateVersion") not in defined:
         basics.append(f"home.stateVersion = {quote_string(state_version)};")
     if basics:
@@ -91,18 +99,24 @@ def home_entry_edits(
         for block in top:
             span = insert_binding(body, source.text, block)
             edits.append(splice(Path(entry), span, "what the home configuration needs"))
-    if any("lib." in block for block in top) and "lib" not in module.formals:
+    # `pkgs` for a home on a Mac and on Linux (`pkgs.stdenv.isDarwin`).
+    missing = [
+        n for n in ("lib", "pkgs") if any(f"{n}." in b for b in top) and n not in module.formals
+    ]
+    if missing:
         formals = function.child_by_field_name("formals") if function is not None else None
         if formals is not None:
-            span = add_formal(formals, source.text, "lib")
-            edits.append(splice(Path(entry), span, "`lib` for lib.mkDefault"))
+            for name in missing:
+                span = add_formal(formals, source.text, name)
+                edits.append(splice(Path(entry), span, f"`{name}` for home.*"))
         elif function is None:
             at = body.start_byte
-            edits.append(Edit(Path(entry), at, at, b"{ lib, ... }:\n", "`lib` for lib.mkDefault"))
+            head = f"{{ {', '.join(missing)}, ... }}:\n".encode()
+            edits.append(Edit(Path(entry), at, at, head, "`lib` for lib.mkDefault"))
         else:
             raise HomewardError(
-                f"cannot add `lib` to the arguments of `{entry}`",
+                f"cannot add `{missing[0]}` to the arguments of `{entry}`",
                 at=source.location(function.start_byte),
-                hint="write the module as `{ lib, ... }: { ... }`",
+                hint=f"write the module as `{{ {', '.join(missing)}, ... }}: {{ ... }}`",
             )
     return edits

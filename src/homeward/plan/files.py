@@ -76,6 +76,8 @@ def render_dest(dest: DestFile) -> bytes:
         blocks.append(list_binding("imports", dest.imports))
     if dest.identity:
         needs.args.add("lib")
+        if "pkgs." in dest.identity:  # a home on a Mac and on Linux: `pkgs.stdenv.isDarwin`
+            needs.args.add("pkgs")
         blocks.append(dest.identity)
     packages = _packages_block(dest, needs)
     if packages:

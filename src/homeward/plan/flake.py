@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import Context, ModuleKind, SystemConfig, hosts_nixpkgs
+from homeward.model.repo import Context, ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
 from homeward.model.values import Attrs, External, ListValue, Str
+from homeward.plan import darwin
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
 from homeward.syntax import emit as nix
@@ -40,11 +41,14 @@ if TYPE_CHECKING:
 BACKUP_EXTENSION = "hm-backup"
 
 HM_URL = "github:nix-community/home-manager"
+# Outputs of hosts: `homeConfigurations` goes after the last of them.
+SYSTEM_OUTPUTS = ("nixosConfigurations", "darwinConfigurations")
 
 
 def hm_branch(nixpkgs_url: str | None) -> str:
-    """home-manager tracks the nixpkgs branch: nixos-24.11 -> release-24.11, else master."""
-    match = re.search(r"nixos-(\d\d\.\d\d)", nixpkgs_url or "")
+    """home-manager tracks the nixpkgs branch: nixos-24.11 (or a Mac's nixpkgs-24.11-darwin)
+    -> release-24.11, else master."""
+    match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", nixpkgs_url or "")
     return f"release-{match[1]}" if match else "master"
 
 
@@ -110,7 +114,7 @@ class FlakeEditor:
         self.other_edits: list[Edit] = []  # edits of files other than flake.nix
         self._list_users: dict[int, int] | None = None  # module list start -> hosts using it
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
-        self.input_added = False  # the home-manager input is added once, however often asked
+        self.added_inputs: set[str] = set()  # each input is added once, however often asked
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))
@@ -140,10 +144,14 @@ class FlakeEditor:
         (`hm`), never duplicated; otherwise the input is added."""
         name = self.index.hm_input
         if name is None:
-            if not self.input_added:
-                self.add_input()
-                self.input_added = True
             name = "home-manager"
+            if name not in self.added_inputs:
+                nixpkgs = self.repo.inputs.get(self.nixpkgs_name())
+                self.add_input(name, hm_url(nixpkgs.url if nixpkgs else None), self.nixpkgs_name())
+        return self.reachable_input(name)
+
+    def reachable_input(self, name: str) -> str:
+        """How code inside `outputs` names an input, made a formal of a closed `outputs`."""
         formals = self.fn.child_by_field_name("formals") if self.fn is not None else None
         if formals is not None and name not in self.formals:
             self.add_formal(formals, name)
@@ -154,8 +162,8 @@ class FlakeEditor:
         """The nixpkgs input: the one a host is built with (`nixpkgs-unstable.lib.nixosSystem`),
         else `nixpkgs`, else the first input whose URL names nixpkgs."""
         if host is not None:
-            head = host.call.function.split(".", 1)[0]
-            if head in self.repo.inputs:
+            head = host_nixpkgs(self.repo, host)
+            if head is not None:
                 return head
         used = hosts_nixpkgs(self.repo)
         if used is not None:
@@ -170,14 +178,13 @@ class FlakeEditor:
     def add_formal(self, formals: Node, name: str) -> None:
         self.edit(add_formal(formals, self.src.text, name), f"make `{name}` reachable in outputs")
 
-    def add_input(self) -> None:
+    def add_input(self, name: str, url: str, follows: str) -> None:
+        """A home-manager input `name` at `url`, its nixpkgs following `follows`."""
+        self.added_inputs.add(name)
         text = self.src.text
         top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
-        nixpkgs = self.repo.inputs.get(self.nixpkgs_name())
-        url = hm_url(nixpkgs.url if nixpkgs else None)
-        follows = self.nixpkgs_name()
         block = (
-            "home-manager = {\n"
+            f"{name} = {{\n"
             f"  url = {quote_string(url)};\n"
             f"  inputs.nixpkgs.follows = {quote_string(follows)};\n"
             "};"
@@ -201,8 +208,8 @@ class FlakeEditor:
                 dotted.append(b)
         if dotted:
             code = (
-                f"inputs.home-manager.url = {quote_string(url)};\n"
-                f"inputs.home-manager.inputs.nixpkgs.follows = {quote_string(follows)};"
+                f"inputs.{name}.url = {quote_string(url)};\n"
+                f"inputs.{name}.inputs.nixpkgs.follows = {quote_string(follows)};"
             )
             span = insert_binding(top, text, code, after=dotted[-1])
             self.edit(span, f"add the home-manager input ({url})")
@@ -245,7 +252,8 @@ class FlakeEditor:
             items = []
             configured = self.has_hm_module(host)
             if not configured:
-                items.append(f"{hm}.nixosModules.home-manager")
+                own = darwin.home_manager_ref(self, host, hm)
+                items.append(f"{own}.{darwin.modules_attr(self.index, host.name)}.home-manager")
             items.append(
                 self.settings_module(host, ups, shared, settings=not self.has_hm_settings(host))
             )
@@ -297,7 +305,7 @@ class FlakeEditor:
         return any(
             r.kind is ModuleKind.EXTERNAL
             and "home-manager" in r.label
-            and "nixosModules" in r.label
+            and darwin.modules_attr(self.index, host.name) in r.label
             for r in refs
         )
 
@@ -385,6 +393,7 @@ class FlakeEditor:
             if not shared and host.name in up.per_host:
                 modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
+        lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
         return "{\n" + indent("\n".join(lines)) + "\n}"
 
     def home_sets_nixpkgs(self, user: str) -> bool:
@@ -450,7 +459,8 @@ class FlakeEditor:
         user's entry (and per-host file), or `modules` as given."""
         if self.custom_pkgs(host):
             # Overlays or a nixpkgs config beyond allowUnfree: the host's own package set.
-            pkgs = nix.Raw(f"{self.self_ref()}.nixosConfigurations.{_key(host.name)}.pkgs")
+            attr = darwin.configurations_attr(self.index, host.name)
+            pkgs = nix.Raw(f"{self.self_ref()}.{attr}.{_key(host.name)}.pkgs")
             return self.home_configuration_with(up, host, hm, pkgs, modules)
         system = self.host_system(host)
         nixpkgs = self.input_ref(self.nixpkgs_name(host))
@@ -471,7 +481,8 @@ class FlakeEditor:
         extra = special
         if host.name in up.osconfig_hosts:
             self_ref = self.self_ref()
-            osconfig = f"osConfig = {self_ref}.nixosConfigurations.{_key(host.name)}.config;"
+            attr = darwin.configurations_attr(self.index, host.name)
+            osconfig = f"osConfig = {self_ref}.{attr}.{_key(host.name)}.config;"
             if (
                 special is not None
                 and special.strip().startswith("{")
@@ -487,7 +498,8 @@ class FlakeEditor:
             modules = [relative_import(up.entry, PurePosixPath("."))]
             if host.name in up.per_host:
                 modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
-        return home_configuration_entry(hm, pkgs, extra, modules)
+        own = darwin.home_manager_ref(self, host, hm)
+        return home_configuration_entry(own, pkgs, extra, modules)
 
     def portable_special_args(self, host: SystemConfig) -> str | None:
         """The host's `specialArgs` as written where `homeConfigurations` is: the text itself
@@ -631,7 +643,7 @@ class FlakeEditor:
             if path is None:
                 continue
             names = node_text(path, self.src.text).split(".")
-            if names[0] == "nixosConfigurations":
+            if names[0] in SYSTEM_OUTPUTS:
                 anchor = b
                 dotted = len(names) > 1
         return anchor, container, dotted
@@ -652,7 +664,7 @@ class FlakeEditor:
                     if path is None:
                         continue
                     names = node_text(path, self.src.text).split(".")
-                    if names[0] == "nixosConfigurations":
+                    if names[0] in SYSTEM_OUTPUTS:
                         return node
                     if names == ["flake"]:
                         value = b.child_by_field_name("expression")

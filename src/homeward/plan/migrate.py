@@ -43,6 +43,7 @@ from homeward.model.repo import (
     system_users,
 )
 from homeward.model.values import Attrs
+from homeward.plan import darwin
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
 from homeward.plan.chunks import (
     CannotMove,
@@ -178,13 +179,8 @@ class Planner:
         self.diagnostics.extend(dynamic_users(self.index))
         self.diagnostics.extend(mismatches(self.index))
         self.diagnostics.extend(unread_accounts(self.index))
-        if not self.repo.hosts:  # with NixOS hosts, note_frozen names what they share
-            for key in sorted(self.repo.others):
-                self.note(
-                    f"`{key}` is a nix-darwin host, which homeward does not migrate yet: its "
-                    "modules are left as they are",
-                    Severity.WARNING,
-                )
+        for key in sorted(self.repo.others):  # hosts it cannot rewire (a Mac named as a NixOS host)
+            self.note(f"`{key}` is left as it is: {self.frozen_reason(key)}", Severity.WARNING)
         users = self.normal
         if not users:
             self.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
@@ -354,6 +350,12 @@ class Planner:
                     hint="homeward edits a file only when every output that reads it is one "
                     "it rewires",
                 )
+
+    def frozen_reason(self, key: str) -> str:
+        for m in self.repo.modules.values():
+            if key in m.frozen:
+                return m.frozen[key]
+        return "homeward does not migrate it"
 
     def existing_entry(self, name: str) -> PurePosixPath | None:
         return self.index.existing_entry(name)
@@ -1074,7 +1076,8 @@ class Planner:
             self.ensure_entry(up)
             entry = self.new_files[up.entry]
             state = None if self.defines_state_version(up.user.name) else self.state_version(up)
-            entry.identity, entry.tail = _entry_bindings(up, state, self.opts)
+            home = darwin.home_directory_code(self.index, up.user)
+            entry.identity, entry.tail = _entry_bindings(up, home, state, self.opts)
             entry.hm_package = self.opts.mode is Mode.BOTH
         else:
             standalone = (
@@ -1117,7 +1120,9 @@ class Planner:
                 up.entry,
                 [relative_import(p, up.entry.parent) for p in features],
                 username=name if standalone else None,
-                home_directory=_home_dir(up.user) if standalone else None,
+                home_directory=darwin.home_directory_code(self.index, up.user)
+                if standalone
+                else None,
                 state_version=None if self.defines_state_version(name) else self.state_version(up),
             )
         )
@@ -1152,7 +1157,7 @@ class Planner:
                 for shell in ("zsh", "fish", "nushell", "bash"):
                     if shell in text:
                         return "nushell" if shell == "nushell" else shell
-        return "bash"
+        return darwin.default_shell(self.index, user)
 
     def state_version(self, up: UserPlan) -> str:
         """`home.stateVersion` for a new entry point: the hosts' `system.stateVersion` (the
@@ -1269,13 +1274,14 @@ def _home_dir(user: User) -> str:
 
 
 def _entry_bindings(
-    up: UserPlan, state_version: str | None, opts: MigrateOptions
+    up: UserPlan, home: str, state_version: str | None, opts: MigrateOptions
 ) -> tuple[str, str]:
+    """The entry's identity (`home` is Nix code) and its last lines."""
     name = up.user.name
-    home = _home_dir(up.user)
+    home = home if home.startswith('"') else f"({home})"
     identity = (
         f"home.username = lib.mkDefault {quote_string(name)};\n"
-        f"home.homeDirectory = lib.mkDefault {quote_string(home)};"
+        f"home.homeDirectory = lib.mkDefault {home};"
     )
     if state_version is not None:
         identity += f"\nhome.stateVersion = {quote_string(state_version)};"

@@ -1,0 +1,153 @@
+"""nix-darwin hosts in a migration (issue 12): what a Mac needs that a NixOS host does not.
+
+The planner treats a `darwinConfigurations.<mac>` host as it treats a NixOS host (its modules,
+users and per-host files); these are the places a Mac differs, asked by `plan/migrate.py` and
+`plan/flake.py`:
+
+- home-manager comes in through `darwinModules.home-manager`, not `nixosModules`;
+- nix-darwin leaves `users.users.<u>.home` null, and home-manager's darwin module reads it: the
+  settings module sets `/Users/<u>` where no module of the Mac does;
+- `home.homeDirectory` is `/Users/<u>` on a Mac, `/home/<u>` on Linux (both, for a user on both);
+- current nix-darwin (25.05 on) asserts `system.primaryUser` once user-level defaults
+  (`system.defaults`, `homebrew`) are set: added for the Mac's one user when it is missing;
+- a Mac on a nixpkgs input of its own (`nixpkgs-25.05-darwin`) gets a home-manager input
+  following that one (nix-darwin and home-manager assert their releases match nixpkgs');
+- the standalone `homeConfigurations."<u>@<mac>"` reads `darwinConfigurations`.
+Pure (reads the index only).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from homeward.model.index import Index, OutputKind
+from homeward.model.repo import SystemConfig, User, host_nixpkgs
+from homeward.syntax.emit import attr_key, quote_string
+from homeward.syntax.find import DYNAMIC
+from homeward.syntax.nodes import string_value
+
+if TYPE_CHECKING:
+    from homeward.plan.flake import FlakeEditor
+
+DARWIN_HM_INPUT = "home-manager-darwin"
+# The first nix-darwin release with `system.primaryUser` (its activation moved to root).
+PRIMARY_USER_SINCE = (25, 5)
+
+
+def is_mac(index: Index, host: str) -> bool:
+    facts = index.hosts.get(host)
+    return facts is not None and facts.kind is OutputKind.DARWIN
+
+
+def configurations_attr(index: Index, host: str) -> str:
+    """The output a host is in: `darwinConfigurations` or `nixosConfigurations`."""
+    return "darwinConfigurations" if is_mac(index, host) else "nixosConfigurations"
+
+
+def modules_attr(index: Index, host: str) -> str:
+    """home-manager's module for a host: `darwinModules` or `nixosModules`."""
+    return "darwinModules" if is_mac(index, host) else "nixosModules"
+
+
+def default_shell(index: Index, user: User) -> str:
+    """The login shell of a user who sets none: zsh when all their hosts are Macs (macOS's
+    default, and nix-darwin's `programs.zsh.enable`), bash (NixOS's) otherwise."""
+    if user.hosts and all(is_mac(index, h) for h in user.hosts):
+        return "zsh"
+    return "bash"
+
+
+def _written_homes(index: Index, user: str, mac: bool) -> list[str]:
+    """`users.users.<user>.home` as written (a plain string) in modules of Macs or of Linux hosts."""
+    found: list[str] = []
+    for info in index.accounts.get(user, ()):
+        if not any(is_mac(index, h) == mac for h in info.hosts):
+            continue
+        for d in index.by_head(info).get("users", ()):
+            if d.path[1:] == ("users", user, "home"):
+                value = string_value(d.value, d.source.text)
+                if value and value not in found:
+                    found.append(value)
+    return found
+
+
+def home_directory_code(index: Index, user: User) -> str:
+    """Nix code for the user's `home.homeDirectory`: `users.users.<u>.home` as written, else
+    `/Users/<u>` on Macs and `/home/<u>` on Linux, chosen by `pkgs.stdenv.isDarwin` for a user
+    on both."""
+    linux_home = next(iter(_written_homes(index, user.name, False)), f"/home/{user.name}")
+    macs = [h for h in user.hosts if is_mac(index, h)]
+    if not macs:
+        return quote_string(linux_home)
+    mac_home = next(iter(_written_homes(index, user.name, True)), f"/Users/{user.name}")
+    if len(macs) == len(user.hosts) or mac_home == linux_home:
+        return quote_string(mac_home)
+    return f"if pkgs.stdenv.isDarwin then {quote_string(mac_home)} else {quote_string(linux_home)}"
+
+
+def _release(url: str | None, prefix: str) -> tuple[int, int] | None:
+    match = re.search(rf"{prefix}-(\d\d)\.(\d\d)", url or "")
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def has_primary_user_option(index: Index, host: SystemConfig) -> bool:
+    """The host's nix-darwin has `system.primaryUser`: master, or a release from 25.05."""
+    head = host.call.function.split(".", 1)[0]
+    found = index.repo.inputs.get(head)
+    if found is None:
+        return True
+    release = _release(found.url, "nix-darwin")
+    return release is None or release >= PRIMARY_USER_SINCE
+
+
+def settings_lines(index: Index, host: SystemConfig, users: list[str]) -> list[str]:
+    """What a Mac's home-manager settings module adds for `users`: their `/Users/<u>` home
+    where no module of the Mac sets `users.users.<u>.home`, and `system.primaryUser` where
+    user-level defaults need it and no module sets it (one user only: else whose?)."""
+    if not is_mac(index, host.name):
+        return []
+    defs = index.host_definitions(host.name, "users")
+    if any(len(d.path) > 2 and d.path[2] == DYNAMIC for d in defs):
+        return []  # a name homeward cannot read may be any of these users
+    homes = {d.path[2] for d in defs if len(d.path) == 3 or d.path[3:4] == ("home",)}
+    lines = [
+        f"users.users.{attr_key(u)}.home = {quote_string(f'/Users/{u}')};"
+        for u in users
+        if u not in homes
+    ]
+    system = index.host_definitions(host.name, "system")
+    primary = any(d.path[:2] == ("system", "primaryUser") or d.path == ("system",) for d in system)
+    defaults = any(d.path[:2] == ("system", "defaults") for d in system) or bool(
+        index.host_definitions(host.name, "homebrew")
+    )
+    if defaults and not primary and len(users) == 1 and has_primary_user_option(index, host):
+        lines.append(f"system.primaryUser = {quote_string(users[0])};")
+    return lines
+
+
+def home_manager_ref(editor: FlakeEditor, host: SystemConfig, hm: str) -> str:
+    """How the wiring of `host` names home-manager: `hm`, except for a Mac built on a nixpkgs
+    input other than the one `hm` follows, which gets (or has) a home-manager input following
+    its own (docs/architecture.md, rule 8)."""
+    index = editor.index
+    repo = index.repo
+    if not is_mac(index, host.name):
+        return hm
+    mine = host_nixpkgs(repo, host)
+    main = index.hm_input
+    follows = (
+        dict(repo.inputs[main].follows).get("nixpkgs")
+        if main is not None
+        else editor.nixpkgs_name()
+    )
+    if mine is None or follows is None or mine == follows:
+        return hm
+    for name, found in repo.inputs.items():
+        if "home-manager" in (found.url or "") and dict(found.follows).get("nixpkgs") == mine:
+            return editor.reachable_input(name)
+    if DARWIN_HM_INPUT not in editor.added_inputs:
+        from homeward.plan.flake import hm_url
+
+        editor.add_input(DARWIN_HM_INPUT, hm_url(repo.inputs[mine].url), mine)
+    return editor.reachable_input(DARWIN_HM_INPUT)

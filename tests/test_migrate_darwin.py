@@ -1,0 +1,122 @@
+"""migrate on nix-darwin hosts (issue 12), with the real nix against the stand-ins.
+
+The golden cases `darwin-mac` (a Mac-only flake), `darwin-shared` (a Mac and a NixOS host
+sharing a user module, the Mac on a nixpkgs input of its own) and `darwin-helper` (Macs built
+by a `mkDarwin` helper) are checked for conservation by tests/test_conservation.py and for
+idempotence by tests/test_migrate.py; here, what only a Mac needs: the home directory under
+`/Users` through both wirings, a system that builds (`system.primaryUser`), `check` clean.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from homeward.errors import NixError
+from homeward.nix import run
+from tests.conftest import FIXTURES
+from tests.helpers import copy_tree
+
+STANDINS = Path(__file__).resolve().parent / "standins"
+CASES = FIXTURES / "migrate"
+STANDIN_OF = {
+    "nixpkgs": "nixpkgs",
+    "nixpkgs-darwin": "nixpkgs",
+    "nix-darwin": "nix-darwin",
+    "darwin": "nix-darwin",
+    "home-manager": "home-manager",
+    "home-manager-darwin": "home-manager",
+}
+
+
+def git_copy(case: str, side: str, tmp_path: Path) -> Path:
+    repo = copy_tree(CASES / case / side, tmp_path / f"{case}-{side}")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    return repo
+
+
+def nix_value(repo: Path, attr: str) -> object:
+    """`nix eval --json` of `attr`, every input of the flake pointed at its stand-in."""
+    text = (repo / "flake.nix").read_text()
+    args = ["eval", "--json", f"{repo}#{attr}", "--no-write-lock-file"]
+    for name, standin in STANDIN_OF.items():
+        if f"{name}.url" in text or f"{name} = {{" in text:
+            args += ["--override-input", name, f"path:{STANDINS / standin}"]
+    return json.loads(run.run_nix(args, cwd=repo))
+
+
+HOMES = [
+    ("darwin-mac", "darwinConfigurations.mbp", "sam", "/Users/sam"),
+    ("darwin-shared", "darwinConfigurations.mac", "ham", "/Users/ham"),
+    ("darwin-shared", "nixosConfigurations.desk", "ham", "/home/ham"),
+    ("darwin-helper", "darwinConfigurations.work", "kim", "/Users/kim"),
+    ("darwin-helper", "darwinConfigurations.studio", "kim", "/Users/kim"),
+]
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize(("case", "host", "user", "home"), HOMES)
+def test_home_directory_on_each_platform(
+    case: str, host: str, user: str, home: str, tmp_path: Path
+) -> None:
+    """Why: home-manager's darwin module takes the home from `users.users.<u>.home`, which
+    nix-darwin leaves null: the Mac must set it; and `homeConfigurations."<u>@<mac>"` must
+    not get `/home/<u>` (a shared home says which by `pkgs.stdenv.isDarwin`)."""
+    repo = git_copy(case, "after", tmp_path)
+    config = f"{host}.config.home-manager.users.{user}.home.homeDirectory"
+    assert nix_value(repo, config) == home
+    name = host.split(".", 1)[1]
+    standalone = f'homeConfigurations."{user}@{name}".config.home.homeDirectory'
+    assert nix_value(repo, standalone) == home
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("case", ["darwin-mac", "darwin-shared", "darwin-helper"])
+def test_every_mac_builds_after(case: str, tmp_path: Path) -> None:
+    """Why: current nix-darwin refuses user-level defaults without `system.primaryUser`; the
+    Mac-only case had none, and migrate adds it for the Mac's one user."""
+    repo = git_copy(case, "after", tmp_path)
+    text = (repo / "flake.nix").read_text()
+    names = {"darwin-mac": ["mbp"], "darwin-shared": ["mac"], "darwin-helper": ["work", "studio"]}
+    for name in names[case]:
+        built = nix_value(repo, f"darwinConfigurations.{name}.system.name")
+        assert isinstance(built, str) and built.startswith("darwin-system-"), built
+    assert "darwinModules.home-manager" in text
+
+
+@pytest.mark.nix
+def test_the_mac_only_case_did_not_build_before(tmp_path: Path) -> None:
+    """Why: the test above must be able to fail: before, the Mac sets `system.defaults` and
+    `homebrew` without `system.primaryUser`, which the stand-in refuses as nix-darwin does."""
+    repo = git_copy("darwin-mac", "before", tmp_path)
+    with pytest.raises(NixError, match="primaryUser"):
+        nix_value(repo, "darwinConfigurations.mbp.system.name")
+
+
+@pytest.mark.parametrize("case", ["darwin-mac", "darwin-shared", "darwin-helper"])
+def test_check_is_clean_after(case: str, tmp_path: Path) -> None:
+    """Why: issue 12, 'check clean after' (HW018-HW020 included) on every darwin case."""
+    repo = git_copy(case, "after", tmp_path)
+    assert main(["check", str(repo)]) == 0
+
+
+def test_a_mac_on_its_own_nixpkgs_gets_its_own_home_manager() -> None:
+    """Why: nix-darwin and home-manager assert that their release matches nixpkgs': the Mac on
+    `nixpkgs-25.05-darwin` gets a home-manager input following that one, used for its module
+    and its standalone home; the NixOS host keeps the one following `nixpkgs`."""
+    text = (CASES / "darwin-shared" / "after" / "flake.nix").read_text()
+    assert (
+        'home-manager-darwin = {\n      url = "github:nix-community/home-manager/release-25.05";\n      inputs.nixpkgs.follows = "nixpkgs-darwin";'
+        in text
+    )
+    assert "home-manager-darwin.darwinModules.home-manager" in text
+    assert "home-manager.nixosModules.home-manager" in text
+    assert '"ham@mac" = home-manager-darwin.lib.homeManagerConfiguration' in text or (
+        'homeConfigurations."ham@mac" = home-manager-darwin.lib.homeManagerConfiguration' in text
+    )
+    assert "nixpkgs-darwin.legacyPackages.aarch64-darwin" in text
