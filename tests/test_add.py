@@ -147,18 +147,54 @@ def test_add_user_reads_the_release_migrate_and_check_read(
     assert "extraConfig" not in git_feature and "renames" not in git_feature
 
 
-def test_add_host_with_a_darwin_platform_is_refused(
+@pytest.mark.nix
+def test_add_host_with_a_darwin_platform_adds_a_mac(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why (#12, measured): `add host mac --system aarch64-darwin` wrote a `nixosSystem` for a
-    Mac (NixOS does not run on darwin) and a hardware placeholder; until add writes a
-    `darwinConfigurations` host, it refuses, changing nothing."""
-    before = tree_files(repo)
+    Mac (NixOS does not run on darwin) and a hardware placeholder, then was refused. It now
+    adds a `darwinConfigurations` host: nix-darwin following nixpkgs, home-manager's darwin
+    module, the account under /Users, `homeConfigurations."ham@mac"` on aarch64-darwin (unfree
+    allowed, as the other host does), and a home that chooses its directory per platform.
+    Evaluated with the real nix against the stand-ins; check is clean; a second run is a no-op."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_migrate_darwin import nix_value
+
+    standins = Path(__file__).resolve().parent / "standins"
     code, out = run_add(capsys, "host", "mac", str(repo), "--system", "aarch64-darwin")
-    assert code == 2, out
-    assert "`aarch64-darwin` is a Mac" in out and "nix-darwin" in out
-    assert "init --system aarch64-darwin" in out
-    assert tree_files(repo) == before
+    assert code == 0, out
+    assert "hardware-configuration" not in out
+    assert not (repo / "hosts/mac/hardware-configuration.nix").exists()
+    flake = (repo / "flake.nix").read_text()
+    assert "darwinConfigurations.mac = nix-darwin.lib.darwinSystem {" in flake
+    assert "home-manager.darwinModules.home-manager" in flake
+    assert 'url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";' in flake
+    assert "nixosSystem" not in flake.split("darwinConfigurations.mac", 1)[1]
+    host = (repo / "hosts/mac/default.nix").read_text()
+    assert 'users.users.ham.home = "/Users/ham";' in host
+    assert 'system.primaryUser = "ham";' in host
+    data = extract_outputs_standins(repo, standins)
+    desk = data.hosts["nixos-desk"].users["ham"].packages
+    assert data.hosts["mac"].users["ham"].packages == desk
+    assert set(data.homes["ham@mac"].packages) == set(data.homes["ham@nixos-desk"].packages)
+    git(repo, "add", "-A")
+    for attr, home in (
+        ('homeConfigurations."ham@mac"', "/Users/ham"),
+        ('homeConfigurations."ham@nixos-desk"', "/home/ham"),
+        ("darwinConfigurations.mac.config.home-manager.users.ham", "/Users/ham"),
+    ):
+        assert (
+            nix_value(
+                repo, f"{attr}.config.home.homeDirectory".replace("users.ham.config.", "users.ham.")
+            )
+            == home
+        )
+    assert check_findings(repo, capsys) == set()
+    git(repo, "commit", "-qm", "mac")
+    snapshot = tree_files(repo)
+    code, out = run_add(capsys, "host", "mac", str(repo), "--system", "aarch64-darwin")
+    assert code == 0 and "nothing to do" in out
+    assert tree_files(repo) == snapshot
 
 
 def test_add_user_to_a_flake_without_home_manager(

@@ -83,7 +83,9 @@ def _run(opts: Options, s: Session) -> int:
     console.out(
         f"added {opts.kind} `{opts.name}`: {len(changes)} file{'s' if len(changes) != 1 else ''} changed"
     )
-    if opts.kind == "host":
+    if opts.kind == "host" and any(
+        str(c.path).endswith("hardware-configuration.nix") for c in changes
+    ):
         console.out(
             f"next: replace {shown_root(opts.dir, repo.root) / 'hosts' / opts.name}"
             "/hardware-configuration.nix with the machine's own"

@@ -3,7 +3,8 @@
 - `add feature NAME --user U`: `home/U/features/NAME.nix` and its import in `home/U/default.nix`;
 - `add host NAME`: `hosts/NAME/`, its `nixosConfigurations` entry (a new name in a
   `genAttrs [ ... ] mkHost` list, or a new entry written like the others) with home-manager's
-  NixOS module for the users, and `homeConfigurations."U@NAME"`;
+  NixOS module for the users, and `homeConfigurations."U@NAME"`; with a darwin `--system`, a
+  `darwinConfigurations` entry with home-manager's darwin module (issue 12);
 - `add user NAME`: the account, `home/NAME/`, its wiring on each host and its
   `homeConfigurations."NAME@H"`.
 
@@ -33,9 +34,9 @@ from homeward.plan.init import (
     host_problem,
     user_problem,
 )
-from homeward.plan.nixcode import list_binding, relative_import
+from homeward.plan.nixcode import indent, list_binding, relative_import
 from homeward.plan.types import Edit, NewFile, Plan
-from homeward.syntax.edit import Span, append_to_list, indent_at, insert_binding
+from homeward.syntax.edit import Span, add_formal, append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import StepKind, read_module
 from homeward.syntax.nodes import (
@@ -190,12 +191,8 @@ class Adder:
         del chosen
         system = self.spec.system or self.default_system()
         if system in DARWIN_SYSTEMS:
-            raise UsageError(
-                f"`{system}` is a Mac: `add host` writes NixOS hosts, and does not add "
-                "nix-darwin hosts (`darwinConfigurations`) yet",
-                hint="write the Mac's `darwinConfigurations` entry by hand (`homeward init "
-                "--system aarch64-darwin` shows one), or pass a Linux --system",
-            )
+            self.add_mac(name, system, users)
+            return
         host_dir = PurePosixPath("hosts") / name
         release = self.release()
         spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
@@ -234,6 +231,66 @@ class Adder:
         else:
             self.flake_host_entry(name, system, users, platform_in_file=new_host_file)
         self.home_entries([(u, name) for u in users], system)
+
+    def add_mac(self, name: str, system: str, users: dict[str, PurePosixPath]) -> None:
+        """A nix-darwin host (issue 12): `hosts/NAME/` as `init --system aarch64-darwin`
+        writes it (accounts under /Users, `system.primaryUser`), its `darwinConfigurations`
+        entry with home-manager's darwin module, `homeConfigurations."U@NAME"` on the Mac's
+        platform, and a home written for Linux made to choose its directory per platform."""
+        from homeward.plan import darwin
+        from homeward.plan.init import darwin_host_nix
+
+        if name in self.repo.hosts or f"darwinConfigurations.{name}" in self.repo.others:
+            return  # there already: nothing to do
+        first = next(iter(users), None)
+        if first is None:
+            raise UsageError(
+                "a Mac needs a user with a home (home/<user>/default.nix)",
+                hint="run `homeward add user NAME` first, or pass --user",
+            )
+        host_dir = PurePosixPath("hosts") / name
+        spec = InitSpec(user=first, host=name, system=system, release=self.release())
+        # Why: the users' homes are shared with the other hosts; a package they allow as
+        # unfree must build on the Mac too (both wirings).
+        unfree = any(facts.allows_unfree for facts in self.index.hosts.values())
+        if not self.repo.files.taken(host_dir):
+            text = darwin.mac_host_file(darwin_host_nix(spec), list(users), unfree=unfree)
+            self.files.append(
+                NewFile(Path(host_dir / "default.nix"), text, f"the Mac `{name}`'s configuration")
+            )
+        flake = self.flake
+        nix_darwin = darwin.darwin_input(flake, self.release())
+        hm = flake.home_manager_ref()
+        template = next(iter(self.repo.hosts.values()), None)
+        special = flake.special_args_text(template) if template is not None else None
+        settings = [
+            "home-manager.useGlobalPkgs = true;",
+            "home-manager.useUserPackages = true;",
+            f"home-manager.backupFileExtension = {quote_string(flake.backup_extension)};",
+        ]
+        if special is not None:
+            settings.append(f"home-manager.extraSpecialArgs = {special};")
+        settings.extend(
+            self.user_wiring(u, relative_import(p, PurePosixPath("."))) for u, p in users.items()
+        )
+        modules = [f"./{host_dir}", f"{hm}.darwinModules.home-manager"]
+        modules.append("{\n" + "\n".join(indent(line) for line in settings) + "\n}")
+        lines = [] if special is None else [f"specialArgs = {special};"]
+        lines.append(list_binding("modules", modules))
+        call = f"{nix_darwin}.lib.darwinSystem {{\n" + indent("\n".join(lines)) + "\n}"
+        self.insert_output("darwinConfigurations", name, call)
+        self.home_entries([(u, name) for u in users], system, unfree=unfree)
+        for user, entry in users.items():
+            source = self.repo.ev.source(self.repo.root / entry)
+            found = darwin.mac_home_directory_edit(source.text, user)
+            if found is None:
+                continue
+            start, end, new = found
+            self.edit_file(entry, start, end, new, f"`{user}`'s home under /Users on a Mac")
+            module = read_module(source)
+            formals = module.function.child_by_field_name("formals") if module.function else None
+            if "pkgs" not in module.formals and formals is not None:
+                self.splice(entry, add_formal(formals, source.text, "pkgs"), "`pkgs` for isDarwin")
 
     def shared_accounts(self) -> dict[str, str]:
         """The accounts `modules/system/users.nix` writes, user -> its bindings as host-file
@@ -397,6 +454,8 @@ class Adder:
         pairs: list[tuple[str, str]],
         system: str | None = None,
         modules: list[str] | None = None,
+        *,
+        unfree: bool = False,
     ) -> None:
         """`homeConfigurations."<u>@<h>"` for each pair that is missing; `modules`: the list's
         items (default `./home/<u>`), for `check --fix` of a home wired elsewhere."""
@@ -416,7 +475,7 @@ class Adder:
                 nixpkgs = flake.input_ref(flake.nixpkgs_name())
                 template = next(iter(self.repo.hosts.values()), None)
                 special = flake.special_args_text(template) if template is not None else None
-                pkgs = package_set(nixpkgs, system or "x86_64-linux", unfree=False)
+                pkgs = package_set(nixpkgs, system or "x86_64-linux", unfree=unfree)
                 code = home_configuration_entry(
                     hm, pkgs, special, modules or [relative_import(entry, PurePosixPath("."))]
                 )

@@ -151,3 +151,55 @@ def home_manager_ref(editor: FlakeEditor, host: SystemConfig, hm: str) -> str:
 
         editor.add_input(DARWIN_HM_INPUT, hm_url(repo.inputs[mine].url), mine)
     return editor.reachable_input(DARWIN_HM_INPUT)
+
+
+# -- `add host NAME --system aarch64-darwin` ----------------------------------------------------
+DARWIN_INPUT_NAMES = ("nix-darwin", "darwin")
+DARWIN_URL = "github:nix-darwin/nix-darwin"
+
+
+def darwin_input(editor: FlakeEditor, release: str) -> str:
+    """How `outputs` names nix-darwin: the flake's input (`nix-darwin`, `darwin`, or any whose
+    URL names it), else a new `nix-darwin` input on the release of the flake (nix-darwin
+    asserts it matches nixpkgs'), following the flake's nixpkgs."""
+    repo = editor.repo
+    for name, found in repo.inputs.items():
+        if name in DARWIN_INPUT_NAMES or "nix-darwin" in (found.url or ""):
+            return editor.reachable_input(name)
+    name = "nix-darwin"
+    if name not in editor.added_inputs:
+        nixpkgs = repo.inputs.get(editor.nixpkgs_name())
+        branch = _release(nixpkgs.url if nixpkgs else None, "(?:nixos|nixpkgs)")
+        url = f"{DARWIN_URL}/nix-darwin-{release}" if branch is not None else DARWIN_URL
+        editor.add_input(name, url, editor.nixpkgs_name(), "nix-darwin")
+    return editor.reachable_input(name)
+
+
+def mac_host_file(host_text: bytes, users: list[str], *, unfree: bool = False) -> bytes:
+    """`init`'s Mac host file for a host added to a flake: the accounts in the file itself
+    (nix-darwin leaves `home` null; a NixOS `users.nix` has options nix-darwin does not), and
+    unfree packages allowed when the flake's other hosts allow them."""
+    text = host_text.replace(b"  imports = [ ../../modules/system/users.nix ];\n\n", b"")
+    if unfree:
+        platform = b"  nixpkgs.hostPlatform = "
+        at = text.find(b"\n", text.find(platform)) + 1
+        text = text[:at] + b"  nixpkgs.config.allowUnfree = true;\n" + text[at:]
+    accounts = "".join(
+        f"  users.users.{attr_key(u)}.home = {quote_string(f'/Users/{u}')};\n" for u in users
+    )
+    end = text.rstrip().rfind(b"}")
+    return text[:end] + b"\n" + accounts.encode() + text[end:]
+
+
+def mac_home_directory_edit(source_text: bytes, user: str) -> tuple[int, int, bytes] | None:
+    """A home entry written for Linux (`home.homeDirectory = lib.mkDefault "/home/<u>";`)
+    that a Mac now uses too: the string becomes `(if pkgs.stdenv.isDarwin then ... else ...)`
+    (start, end, new bytes), or None when the entry does not write that string."""
+    old = quote_string(f"/home/{user}").encode()
+    key = b"home.homeDirectory = lib.mkDefault "
+    at = source_text.find(key + old)
+    if at < 0 or source_text.count(key) != 1:
+        return None
+    start = at + len(key)
+    new = f"(if pkgs.stdenv.isDarwin then {quote_string(f'/Users/{user}')} else {old.decode()})"
+    return start, start + len(old), new.encode()

@@ -178,8 +178,9 @@ class FlakeEditor:
     def add_formal(self, formals: Node, name: str) -> None:
         self.edit(add_formal(formals, self.src.text, name), f"make `{name}` reachable in outputs")
 
-    def add_input(self, name: str, url: str, follows: str) -> None:
-        """A home-manager input `name` at `url`, its nixpkgs following `follows`."""
+    def add_input(self, name: str, url: str, follows: str, what: str = "home-manager") -> None:
+        """An input `name` at `url` (home-manager's, or `what`'s), its nixpkgs following
+        `follows`."""
         self.added_inputs.add(name)
         text = self.src.text
         top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
@@ -202,7 +203,7 @@ class FlakeEditor:
                 and unparen(value).type == "attrset_expression"
             ):
                 span = insert_binding(unparen(value), text, block)
-                self.edit(span, f"add the home-manager input ({url})")
+                self.edit(span, f"add the {what} input ({url})")
                 return
             if names[0] == "inputs":
                 dotted.append(b)
@@ -212,10 +213,10 @@ class FlakeEditor:
                 f"inputs.{name}.inputs.nixpkgs.follows = {quote_string(follows)};"
             )
             span = insert_binding(top, text, code, after=dotted[-1])
-            self.edit(span, f"add the home-manager input ({url})")
+            self.edit(span, f"add the {what} input ({url})")
             return
         span = insert_binding(top, text, "inputs = {\n" + indent(block) + "\n};")
-        self.edit(span, f"add the home-manager input ({url})")
+        self.edit(span, f"add the {what} input ({url})")
 
     # -- NixOS module wiring -----------------------------------------------------------------------
     def wire_modules(self, hosts_users: dict[str, list[HomeWiring]], hm: str) -> None:
