@@ -120,3 +120,53 @@ def test_a_mac_on_its_own_nixpkgs_gets_its_own_home_manager() -> None:
         'homeConfigurations."ham@mac" = home-manager-darwin.lib.homeManagerConfiguration' in text
     )
     assert "nixpkgs-darwin.legacyPackages.aarch64-darwin" in text
+
+
+MAC_USER_FILE = """{ pkgs, ... }:
+{
+  users.users.sam = {
+    home = "/Users/sam";
+    packages = [ pkgs.jq ];
+  };
+  homebrew.casks = [ "iterm2" ];
+  system.defaults.NSGlobalDomain.KeyRepeat = 2;
+  launchd.user.agents.hello.serviceConfig.ProgramArguments = [ "echo" ];
+  services.yabai.enable = true;
+}
+"""
+
+
+def test_system_level_options_of_a_mac_stay_system_options(tmp_path: Path) -> None:
+    """Why (#12): `homebrew.*`, `system.defaults`, `launchd` and `services.*` are system-level
+    on nix-darwin: a Mac user's file that sets them keeps them in a system module, never in
+    home-manager (which has a `launchd.agents` and `services.*` of its own, meaning else)."""
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.migrate import MigrateOptions, plan_migration
+
+    repo = copy_tree(CASES / "darwin-mac" / "before", tmp_path / "repo")
+    (repo / "home" / "sam.nix").write_text(MAC_USER_FILE)
+    plan = plan_migration(build_index(load_repo(repo, darwin=True)), MigrateOptions())
+    files = {str(f.path): f.text.decode() for f in plan.new_files}
+    system = files["modules/system/sam.nix"]
+    for option in ("homebrew.casks", "system.defaults", "launchd.user.agents", "services.yabai"):
+        assert option in system
+        assert all(option not in text for path, text in files.items() if path.startswith("home/"))
+    assert "jq" in files["home/sam/features/cli.nix"]
+
+
+def test_check_calls_the_macs_findings_fixable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): check asks migrate's own plan which findings it fixes; it asked the plan of
+    a repository whose Macs were frozen, and told to fix the Mac's `users.users.ham.packages`
+    by hand although migrate moves it."""
+    repo = git_copy("darwin-shared", "before", tmp_path)
+    capsys.readouterr()
+    assert main(["check", str(repo)]) == 1
+    out = capsys.readouterr().out
+    mac = [line for line in out.splitlines() if "hosts/mac/default.nix:" in line]
+    assert mac and "HW002" in mac[0]
+    hint = out.splitlines()[out.splitlines().index(mac[0]) + 1]
+    assert "(fixable: run `homeward migrate`)" in hint
+    assert "keeps it where it is" not in out
