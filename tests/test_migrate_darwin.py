@@ -170,3 +170,37 @@ def test_check_calls_the_macs_findings_fixable(
     hint = out.splitlines()[out.splitlines().index(mac[0]) + 1]
     assert "(fixable: run `homeward migrate`)" in hint
     assert "keeps it where it is" not in out
+
+
+def _verify_overrides(repo: Path) -> list[str]:
+    text = (repo / "flake.nix").read_text()
+    args: list[str] = []
+    for name, standin in STANDIN_OF.items():
+        if f"{name}.url" in text or f"{name} = {{" in text:
+            args += ["--override-input", name, f"path:{STANDINS / standin}"]
+    return args
+
+
+@pytest.mark.nix
+def test_verify_compares_the_mac_and_catches_a_package_dropped_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12, done when): `verify` on the Mac + NixOS case reports the darwin host, says
+    "no difference" after migrate, and catches a package then dropped from the Mac only."""
+    from tests.helpers import git, make_git_repo
+
+    repo = make_git_repo(copy_tree(CASES / "darwin-shared" / "before", tmp_path / "repo"))
+    assert main(["migrate", str(repo)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(repo), *_verify_overrides(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "mac: ham  (compared with mac: ham at HEAD)" in out
+    assert "ham@mac (standalone)" in out and out.rstrip().endswith("no difference"), out
+    mac = repo / "home" / "ham" / "mac.nix"
+    mac.write_text(mac.read_text().replace("    gnused\n", ""))
+    git(repo, "status")
+    capsys.readouterr()
+    assert main(["verify", str(repo), *_verify_overrides(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "differences: mac: ham: 1 package lost; ham@mac (standalone): 1 package lost" in out
+    assert out.count("lost packages: gnused") == 2, out
