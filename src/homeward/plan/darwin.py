@@ -50,6 +50,14 @@ def modules_attr(index: Index, host: str) -> str:
     return "darwinModules" if is_mac(index, host) else "nixosModules"
 
 
+def module_words(index: Index, user: User) -> str:
+    """Which of home-manager's modules wires a user, as the files homeward writes say it."""
+    macs = sum(1 for h in user.hosts if is_mac(index, h))
+    if not macs:
+        return "NixOS module"
+    return "nix-darwin module" if macs == len(user.hosts) else "NixOS and nix-darwin modules"
+
+
 def default_shell(index: Index, user: User) -> str:
     """The login shell of a user who sets none: zsh when all their hosts are Macs (macOS's
     default, and nix-darwin's `programs.zsh.enable`), bash (NixOS's) otherwise."""

@@ -1077,7 +1077,8 @@ class Planner:
             entry = self.new_files[up.entry]
             state = None if self.defines_state_version(up.user.name) else self.state_version(up)
             home = darwin.home_directory_code(self.index, up.user)
-            entry.identity, entry.tail = _entry_bindings(up, home, state, self.opts)
+            module = darwin.module_words(self.index, up.user)
+            entry.identity, entry.tail = _entry_bindings(up, home, state, self.opts, module)
             entry.hm_package = self.opts.mode is Mode.BOTH
         else:
             standalone = (
@@ -1274,9 +1275,10 @@ def _home_dir(user: User) -> str:
 
 
 def _entry_bindings(
-    up: UserPlan, home: str, state_version: str | None, opts: MigrateOptions
+    up: UserPlan, home: str, state_version: str | None, opts: MigrateOptions, module: str
 ) -> tuple[str, str]:
-    """The entry's identity (`home` is Nix code) and its last lines."""
+    """The entry's identity (`home` is Nix code) and its last lines (`module`: which of
+    home-manager's modules wires the user, as words)."""
     name = up.user.name
     home = home if home.startswith('"') else f"({home})"
     identity = (
@@ -1288,7 +1290,7 @@ def _entry_bindings(
     tail = "programs.home-manager.enable = true;"
     if opts.mode is Mode.BOTH:
         tail = (
-            "# Under the NixOS module programs.home-manager installs nothing: the package above\n"
+            f"# Under the {module} programs.home-manager installs nothing: the package above\n"
             "# keeps the command for `home-manager switch --flake .#<user>@<host>`.\n"
             f"{tail}"
         )
