@@ -19,7 +19,7 @@ from homeward.cli import main
 from homeward.errors import NixError
 from homeward.nix import run
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree
+from tests.helpers import copy_tree, make_git_repo
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 CASES = FIXTURES / "migrate"
@@ -204,3 +204,25 @@ def test_verify_compares_the_mac_and_catches_a_package_dropped_on_it(
     out = capsys.readouterr().out
     assert "differences: mac: ham: 1 package lost; ham@mac (standalone): 1 package lost" in out
     assert out.count("lost packages: gnused") == 2, out
+
+
+@pytest.mark.nix
+def test_add_a_second_mac_to_a_mac_flake(tmp_path: Path) -> None:
+    """Why (#12): `add host --system aarch64-darwin` on a Mac-only flake (`init`'s) writes the
+    new Mac like the first one, its `specialArgs` included (the home reads `inputs`), and both
+    the Mac and `ham@mbp` evaluate with the real nix; check stays clean."""
+    repo = tmp_path / "mac-config"
+    args = ["--user", "ham", "--host", "mac", "--system", "aarch64-darwin"]
+    assert main(["init", str(repo), *args]) == 0
+    make_git_repo(repo)
+    assert main(["add", "host", "mbp", str(repo), "--system", "aarch64-darwin"]) == 0
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    flake = (repo / "flake.nix").read_text()
+    entry = flake.split("darwinConfigurations.mbp", 1)[1].split("homeConfigurations", 1)[0]
+    assert entry.count("inherit inputs;") == 2  # specialArgs and extraSpecialArgs
+    assert "extraSpecialArgs = { inherit inputs; };" in flake.split('"ham@mbp"', 1)[1]
+    built = nix_value(repo, "darwinConfigurations.mbp.system.name")
+    assert isinstance(built, str) and built.startswith("darwin-system-")
+    home = 'homeConfigurations."ham@mbp".config.home.homeDirectory'
+    assert nix_value(repo, home) == "/Users/ham"
+    assert main(["check", str(repo)]) == 0

@@ -261,7 +261,7 @@ class Adder:
         flake = self.flake
         nix_darwin = darwin.darwin_input(flake, self.release())
         hm = flake.home_manager_ref()
-        template = next(iter(self.repo.hosts.values()), None)
+        template = self.template_host()
         special = flake.special_args_text(template) if template is not None else None
         settings = [
             "home-manager.useGlobalPkgs = true;",
@@ -291,6 +291,10 @@ class Adder:
             formals = module.function.child_by_field_name("formals") if module.function else None
             if "pkgs" not in module.formals and formals is not None:
                 self.splice(entry, add_formal(formals, source.text, "pkgs"), "`pkgs` for isDarwin")
+
+    def template_host(self) -> SystemConfig | None:
+        """The host a new one is written like (its `specialArgs`): a NixOS host, else a Mac."""
+        return next(iter(self.repo.hosts.values()), next(iter(self.repo.others.values()), None))
 
     def shared_accounts(self) -> dict[str, str]:
         """The accounts `modules/system/users.nix` writes, user -> its bindings as host-file
@@ -380,7 +384,7 @@ class Adder:
         flake = self.flake
         hm = flake.home_manager_ref()
         nixpkgs = flake.input_ref(flake.nixpkgs_name())
-        template = next(iter(self.repo.hosts.values()), None)
+        template = self.template_host()
         special = flake.special_args_text(template) if template is not None else None
         modules = [f"./hosts/{name}"]
         if users:
@@ -473,7 +477,7 @@ class Adder:
             else:
                 # A new host, written like the others: their arguments, nixpkgs' packages.
                 nixpkgs = flake.input_ref(flake.nixpkgs_name())
-                template = next(iter(self.repo.hosts.values()), None)
+                template = self.template_host()
                 special = flake.special_args_text(template) if template is not None else None
                 pkgs = package_set(nixpkgs, system or "x86_64-linux", unfree=unfree)
                 code = home_configuration_entry(
