@@ -226,3 +226,49 @@ def test_add_a_second_mac_to_a_mac_flake(tmp_path: Path) -> None:
     home = 'homeConfigurations."ham@mbp".config.home.homeDirectory'
     assert nix_value(repo, home) == "/Users/ham"
     assert main(["check", str(repo)]) == 0
+
+
+SHARED_USER_FILE = """# Ham's tools, on the desktop and on the Mac alike.
+{ pkgs, lib, ... }:
+{
+  users.users.ham.packages = with pkgs; [
+    ripgrep
+    jq
+  ] ++ lib.optionals pkgs.stdenv.isLinux [ firefox ];
+
+  programs.tmux = {
+    enable = true;
+    extraConfig = "set -g mouse on";
+  };
+
+  environment.variables.EDITOR = "vim";
+}
+"""
+
+
+@pytest.mark.nix
+def test_a_linux_only_part_of_a_shared_user_file_stays_guarded(tmp_path: Path) -> None:
+    """Why (#12): a user file both a NixOS host and a Mac import, with a Linux-only package
+    behind `pkgs.stdenv.isLinux`, is migrated once for both; the guard moves with the list,
+    so the Mac (and `ham@mac`) still does not get the Linux package, and nothing is lost on
+    either host, through both wirings (real nix, stand-ins)."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import assert_conserved
+
+    base = copy_tree(CASES / "darwin-shared" / "before", tmp_path / "before")
+    (base / "modules" / "ham.nix").unlink()
+    (base / "home").mkdir()
+    (base / "home" / "ham.nix").write_text(SHARED_USER_FILE)
+    flake = base / "flake.nix"
+    flake.write_text(flake.read_text().replace("./modules/ham.nix", "./home/ham.nix"))
+    before = make_git_repo(copy_tree(base, tmp_path / "repo-before"))
+    repo = make_git_repo(copy_tree(base, tmp_path / "repo"))
+    assert main(["migrate", str(repo)]) == 0
+    cli = (repo / "home" / "ham" / "features" / "cli.nix").read_text()
+    assert "lib.optionals pkgs.stdenv.isLinux [ firefox ]" in cli
+    was = extract_outputs_standins(before, STANDINS)
+    now = extract_outputs_standins(repo, STANDINS)
+    assert_conserved(was, now)
+    assert "firefox" not in now.hosts["mac"].users["ham"].packages
+    assert "firefox" not in now.homes["ham@mac"].packages
+    assert "firefox" in now.homes["ham@desk"].packages
