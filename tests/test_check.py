@@ -423,11 +423,13 @@ CASES: dict[str, tuple[Case, int, str]] = {
                 )
             }
         ),
-        1,
+        0,
         (
-            "repo/hosts/desk/default.nix:6:5: HW009 error: the import `hosts/desk/disks.nix` does not exist\n"
-            "  hint: create the file or remove the import\n"
-            "1 error, 0 warnings\n"
+            # Why a warning: a missing file is an opaque module (docs/architecture.md, rules 9
+            # and 12), often generated on the machine; `--strict` makes it an error (issue 11).
+            "repo/hosts/desk/default.nix:6:5: HW009 warning: the import `hosts/desk/disks.nix` does not exist in the repository: an opaque module, read on the machine that builds the host\n"
+            "  hint: homeward cannot see what it defines; if the machine does not generate it (as `nixos-generate-config` writes `hardware-configuration.nix`), create the file or remove the import\n"
+            "0 errors, 1 warning\n"
             "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),

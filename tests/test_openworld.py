@@ -300,6 +300,49 @@ def test_check_strict_makes_opaque_parts_errors(
     ]
 
 
+def test_a_missing_import_is_an_error_only_with_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a gitignored `hardware-configuration.nix` is an opaque module, read on the machine
+    (issue 11: "opaque, with a note; the rest migrates"); `--strict` makes it an error. A
+    feature file nothing imports is no opaque part: it stays a warning under `--strict`."""
+    from tests.test_check import CASES, run_check
+
+    case = CASES["hw009-missing-import"][0]
+    loose = run_check(case, tmp_path / "a", monkeypatch, capsys)
+    strict = run_check(case, tmp_path / "b", monkeypatch, capsys, "--strict")
+    assert loose.code == 0 and "HW009 warning: the import `hosts/desk/disks.nix`" in loose.out
+    assert strict.code == 1 and "HW009 error: the import `hosts/desk/disks.nix`" in strict.out
+    unused = run_check(CASES["hw009-unused-feature"][0], tmp_path / "c", monkeypatch, capsys)
+    unused_strict = run_check(
+        CASES["hw009-unused-feature"][0], tmp_path / "d", monkeypatch, capsys, "--strict"
+    )
+    assert unused.code == unused_strict.code == 0
+    assert "HW009 warning" in unused_strict.out
+
+
+def test_a_symlink_loop_stays_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a symlink that points at itself is in the repository and fails on every machine:
+    it is not a file the machine provides."""
+    from tests.test_check import Case, run_check
+
+    case = Case({"hosts/desk/hardware-configuration.nix": None})
+    repo = tmp_path / "repo"
+    ran = run_check(case, tmp_path, monkeypatch, capsys)
+    assert ran.code == 0
+    (repo / "hosts/desk/hardware-configuration.nix").symlink_to("hardware-configuration.nix")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    from homeward.cli import main
+
+    assert main(["check", "repo"]) == 1
+    assert "HW009 error: the import `hosts/desk/hardware-configuration.nix` is a symlink loop" in (
+        capsys.readouterr().out
+    )
+
+
 MISTERIO_STYLE = {
     "flake.nix": """{
   inputs = {

@@ -55,6 +55,9 @@ class Finding:
     # The option path the finding is about, in the file of `at`: a fixable rule's finding is
     # fixable only where `homeward migrate` moves that path, or, without one, edits its line.
     subject: tuple[str, ...] = ()
+    # About a part homeward cannot read (docs/architecture.md, rule 9): an error with
+    # `check --strict`. None: the rule's.
+    opaque: bool | None = None
 
 
 Check = Callable[[Facts], Iterable[Finding]]
@@ -71,6 +74,7 @@ class Rule:
     hint: str
     fixable: bool
     check: Check
+    opaque: bool = False  # its findings are about what homeward cannot read (`--strict`)
 
     @property
     def name(self) -> str:
@@ -82,23 +86,34 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    code: str, severity: Severity, summary: str, hint: str, *, fixable: bool = False
+    code: str,
+    severity: Severity,
+    summary: str,
+    hint: str,
+    *,
+    fixable: bool = False,
+    opaque: bool = False,
 ) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
         assert code not in RULES, code
-        RULES[code] = Rule(code, severity, summary, hint, fixable, fn)
+        RULES[code] = Rule(code, severity, summary, hint, fixable, fn, opaque)
         return fn
 
     return register
 
 
 def lint(
-    facts: Facts, codes: Collection[str] | None = None, fixed: Fixed | None = None
+    facts: Facts,
+    codes: Collection[str] | None = None,
+    fixed: Fixed | None = None,
+    *,
+    strict: bool = False,
 ) -> list[Diagnostic]:
     """Run the rules in `codes` (all when None); diagnostics sorted by place, then code.
 
     A fixable rule's finding about an option path is called fixable only if `fixed` says that
     `homeward migrate` moves it (issue 13: fixable means fixed); without `fixed`, by the rule.
+    With `strict`, a finding about a part homeward cannot read is an error (`check --strict`).
     """
     found: list[Diagnostic] = []
     seen: set[tuple[str, Location | None, str]] = set()
@@ -119,7 +134,10 @@ def lint(
                     hint = f"{hint}; {why}" if hint else why
             if fixable:
                 hint = f"{hint} ({FIXABLE})" if hint else FIXABLE
-            found.append(Diagnostic(f.severity or r.severity, f.message, f.at, code, hint, fixable))
+            severity = f.severity or r.severity
+            if strict and (r.opaque if f.opaque is None else f.opaque):
+                severity = Severity.ERROR
+            found.append(Diagnostic(severity, f.message, f.at, code, hint, fixable))
     found.sort(key=_order)
     return found
 
@@ -496,15 +514,29 @@ def check_global_pkgs(facts: Facts) -> Iterator[Finding]:
 
 @rule(
     "HW009",
-    Severity.ERROR,
-    "an import of a missing file (error); a feature file that nothing imports (warning)",
+    Severity.WARNING,
+    "an import of a file not in the repository (an opaque module, read on the machine); a "
+    "feature file that nothing imports",
     "create the file or remove the import",
 )
 def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
     for problem in repo.problems:
-        if problem.kind in (ProblemKind.MISSING, ProblemKind.NO_DEFAULT):
-            yield Finding(problem.at, problem.message, hint=problem.hint or None)
+        if problem.kind is ProblemKind.LOOP:
+            yield Finding(problem.at, problem.message, Severity.ERROR, problem.hint or None)
+        elif problem.kind in (ProblemKind.MISSING, ProblemKind.NO_DEFAULT):
+            # An opaque module (docs/architecture.md, rules 9 and 12): a gitignored
+            # `hardware-configuration.nix` is generated on the machine that builds the host.
+            yield Finding(
+                problem.at,
+                f"{problem.message}"
+                f"{' in the repository' if problem.kind is ProblemKind.MISSING else ''}: an "
+                "opaque module, read on the machine that builds the host",
+                hint="homeward cannot see what it defines; if the machine does not generate it "
+                "(as `nixos-generate-config` writes `hardware-configuration.nix`), "
+                + (problem.hint or "create the file or remove the import"),
+                opaque=True,
+            )
     if any(p.kind is ProblemKind.UNRESOLVED for p in repo.problems) or repo.skipped:
         return  # an import homeward cannot follow may be the one that uses them
     if not (repo.hosts or repo.homes or repo.others):
@@ -730,6 +762,7 @@ def _short(values: list[str]) -> str:
     Severity.WARNING,
     "part of the configuration cannot be followed statically: findings may be incomplete",
     "write the path or name out, or build it with a helper homeward follows",
+    opaque=True,
 )
 def check_unresolved(facts: Facts) -> Iterator[Finding]:
     for problem in facts.repo.problems:
@@ -754,6 +787,7 @@ def check_cycles(facts: Facts) -> Iterator[Finding]:
     Severity.WARNING,
     "an import leaves the repository: pure flake evaluation cannot read it",
     "copy the file into the repository and import it from there",
+    opaque=True,
 )
 def check_outside(facts: Facts) -> Iterator[Finding]:
     for problem in facts.repo.problems:
@@ -779,6 +813,7 @@ def check_outside(facts: Facts) -> Iterator[Finding]:
     "a module file cannot be read (a syntax error, an empty file, bytes that are not text): the "
     "hosts that import it are skipped",
     "fix the file so that `nix-instantiate --parse` accepts it",
+    opaque=True,
 )
 def check_unreadable(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
@@ -795,6 +830,7 @@ def check_unreadable(facts: Facts) -> Iterator[Finding]:
     "no host can be read: the flake's hosts cannot be found",
     "define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in "
     "docs/rules.md",
+    opaque=True,
 )
 def check_no_hosts(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -108,10 +108,6 @@ class Seen:
         return text
 
 
-OPAQUE_RULES = frozenset({"HW009", "HW012", "HW014", "HW015", "HW016"})
-"""The rules that report what homeward could not read: errors with `--strict`."""
-
-
 def check_directory(
     directory: Path,
     codes: frozenset[str],
@@ -142,11 +138,7 @@ def lint_directory(
         feature_files(repo.root) if "HW009" in codes else (),
         load_home_options() if "HW004" in codes else None,
     )
-    found = lint(facts, codes, None if fixes is None else fixes(index))
-    if strict:
-        found = [
-            replace(d, severity=Severity.ERROR) if d.code in OPAQUE_RULES else d for d in found
-        ]
+    found = lint(facts, codes, None if fixes is None else fixes(index), strict=strict)
     used: set[tuple[Path, int, str]] = set()
     kept: list[Diagnostic] = []
     for d in found:

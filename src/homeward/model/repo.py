@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 class ProblemKind(StrEnum):
     UNRESOLVED = "unresolved"  # a host, module list or import homeward cannot compute
     MISSING = "missing"  # an import of a file that does not exist
+    LOOP = "loop"  # an import of a symlink that leads back to itself
     NO_DEFAULT = "no-default"  # an import of a directory without default.nix
     CYCLE = "cycle"  # files import each other
     OUTSIDE = "outside"  # an import that leaves the repository (absolute path, symlink out)
@@ -817,7 +818,7 @@ class _Loader:
         elif not mode:
             loop = _symlink_loop(os.fspath(path))
             self.problem(
-                ProblemKind.MISSING,
+                ProblemKind.LOOP if loop else ProblemKind.MISSING,
                 f"the import `{resolved[len(prefix) :]}` is a symlink loop"
                 if loop
                 else f"the import `{resolved[len(prefix) :]}` does not exist",
