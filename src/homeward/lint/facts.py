@@ -64,6 +64,12 @@ def is_user_level(path: tuple[str, ...]) -> bool:
     return is_user_packages(path) or mapped_row(path) is not None
 
 
+def _system_wide(path: tuple[str, ...]) -> bool:
+    """A session variable or an alias (`environment.variables.EDITOR`): a row per name."""
+    row = mapped_row(path)
+    return row is not None and row.per_leaf
+
+
 def binding_location(d: Definition, depth: int) -> Location:
     """Where the binding that first covers `d.path[:depth]` is written.
 
@@ -159,20 +165,34 @@ class Facts:
         return iter(self.index.host_definitions(host, head))
 
     def is_user_file(self, info: ModuleInfo) -> bool:
-        """Under `home/`, or every definition in it is user-level (and it has some)."""
+        """Under `home/`, or every definition in it is user-level (and it has some), not only
+        session variables or aliases (in a system module those are system-wide on purpose:
+        every user and root gets them), and it imports nothing but user files."""
         known = self._user_files.get(info.key)
         if known is None:
             if info.path is not None and info.path.parts[:1] == ("home",):
                 known = True
             else:
+                self._user_files[info.key] = False  # an import cycle: not through here
                 paths = [
                     d.path
                     for d in info.module.definitions
                     if d.path and d.path[0] not in MODULE_KEYWORDS
                 ]
-                known = bool(paths) and all(is_user_level(p) for p in paths)
+                known = (
+                    bool(paths)
+                    and all(is_user_level(p) for p in paths)
+                    and not all(_system_wide(p) for p in paths)
+                    and all(self._user_import(ref) for ref in info.imports)
+                )
             self._user_files[info.key] = known
         return known
+
+    def _user_import(self, ref: ModuleRef) -> bool:
+        if ref.kind is not ModuleKind.FILE or ref.path is None:
+            return False
+        child = self.repo.modules.get(str(ref.path))
+        return child is not None and self.is_user_file(child)
 
     def home_definitions(self, home: HomeConfig, path: tuple[str, ...]) -> Iterator[Definition]:
         """The definitions of `home` at exactly `path`."""
@@ -204,6 +224,20 @@ class Facts:
                 if d.path[:2] == ("home-manager", "sharedModules")
             ]
         return found
+
+    @cached_property
+    def computed_homes(self) -> frozenset[str]:
+        """Hosts where some `home-manager.users` entry is computed: the whole set
+        (`home-manager.users = lib.genAttrs …`) or a name (`home-manager.users.${user}`)."""
+        return frozenset(
+            host
+            for host in self.repo.hosts
+            if DYNAMIC in self.wiring.get(host, {})
+            or any(
+                d.path == ("home-manager", "users")
+                for d in self.host_definitions(host, "home-manager")
+            )
+        )
 
     @cached_property
     def homes(self) -> list[HomeConfig]:
@@ -257,8 +291,10 @@ class Facts:
                 ref = classify_import(d.source, d.value)
                 home.opaque |= ref.kind is ImportKind.DYNAMIC
                 home.external |= ref.kind is ImportKind.EXTERNAL
-        if self.shared_modules.get(host):
-            # Shared modules are not followed: they may define anything, declare any option.
+        if self.shared_modules.get(host) or host in self.computed_homes:
+            # Shared modules are not followed, nor homes built by a function
+            # (`home-manager.users = listToAttrs (map …)`) or under a computed name: they may
+            # define anything, declare any option.
             home.opaque = home.external = True
         self._mark_modules(home)
         return home

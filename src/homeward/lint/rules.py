@@ -58,6 +58,9 @@ class Finding:
     # About a part homeward cannot read (docs/architecture.md, rule 9): an error with
     # `check --strict`. None: the rule's.
     opaque: bool | None = None
+    # Its severity where `homeward migrate` keeps the definition on purpose: migrate's output
+    # must pass check (issue 11), so what it keeps is not then an error. None: unchanged.
+    if_kept: Severity | None = Severity.WARNING
 
 
 Check = Callable[[Facts], Iterable[Finding]]
@@ -127,14 +130,16 @@ def lint(
             seen.add(key)
             hint = r.hint if f.hint is None else f.hint
             fixable = r.fixable
+            severity = f.severity or r.severity
             if fixable and fixed is not None and f.at is not None:
                 why = fixed(f.at, f.subject)
                 if why is not None:
                     fixable = False
                     hint = f"{hint}; {why}" if hint else why
+                    if why == KEPT and f.if_kept is not None:
+                        severity = f.if_kept
             if fixable:
                 hint = f"{hint} ({FIXABLE})" if hint else FIXABLE
-            severity = f.severity or r.severity
             if strict and (r.opaque if f.opaque is None else f.opaque):
                 severity = Severity.ERROR
             found.append(Diagnostic(severity, f.message, f.at, code, hint, fixable))
@@ -176,7 +181,12 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
             if ref.path.parts[:1] == ("home",)
             else "a file of user-level definitions only"
         )
-        return Finding(ref.location, f"`{ref.path}` is {why}, imported here as a NixOS module")
+        return Finding(
+            ref.location,
+            f"`{ref.path}` is {why}, imported here as a NixOS module",
+            # A home-manager module imported as a NixOS module as well is wrong wherever it is.
+            if_kept=Severity.ERROR if child.users else Severity.WARNING,
+        )
 
     for host in repo.hosts.values():
         for ref in host.modules:
@@ -768,6 +778,22 @@ def check_unresolved(facts: Facts) -> Iterator[Finding]:
     for problem in facts.repo.problems:
         if problem.kind is ProblemKind.UNRESOLVED:
             yield Finding(problem.at, problem.message, hint=problem.hint or None)
+    for host in sorted(facts.computed_homes):
+        for d in facts.host_definitions(host, "home-manager"):
+            if d.path == ("home-manager", "users"):
+                yield Finding(
+                    binding_location(d, 2),
+                    "`home-manager.users` is computed: homeward cannot see which homes it "
+                    "defines, nor their modules",
+                    hint="write `home-manager.users.<name> = …` out for each user",
+                )
+            elif d.path[1:3] == ("users", DYNAMIC):
+                yield Finding(
+                    binding_location(d, 3),
+                    "cannot tell whose home `home-manager.users.${…}` is: the name is computed",
+                    hint="write the user's name out, or bind it where homeward reads it "
+                    "(`specialArgs`, a `let` in flake.nix)",
+                )
 
 
 @rule(

@@ -17,9 +17,12 @@ def mismatches(index: Index) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     hm_name = index.hm_input
     hm = index.repo.inputs.get(hm_name) if hm_name else None
-    nixpkgs = index.repo.inputs.get(hosts_nixpkgs(index.repo) or "nixpkgs")
+    # The nixpkgs home-manager is built with: the one it follows, else the hosts' own.
+    followed = dict(hm.follows).get("nixpkgs") if hm is not None else None
+    nixpkgs = index.repo.inputs.get(followed or hosts_nixpkgs(index.repo) or "nixpkgs")
     if hm is not None and nixpkgs is not None:
-        if hm_branch(nixpkgs.url) != hm_url_branch(hm.url) and "home-manager" in (hm.url or ""):
+        tracked = "home-manager" in (hm.url or "").lower()
+        if tracked and hm_branch(nixpkgs.url) != hm_url_branch(hm.url):
             found.append(
                 Diagnostic(
                     Severity.WARNING,
@@ -29,7 +32,7 @@ def mismatches(index: Index) -> list[Diagnostic]:
                     hint=f"use {hm_url(nixpkgs.url)}, as home-manager's release notes ask",
                 )
             )
-        if ("nixpkgs", "nixpkgs") not in hm.follows:
+        if followed is None:
             found.append(
                 Diagnostic(
                     Severity.WARNING,

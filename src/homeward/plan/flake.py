@@ -48,13 +48,13 @@ SYSTEM_OUTPUTS = ("nixosConfigurations", "darwinConfigurations")
 def hm_branch(nixpkgs_url: str | None) -> str:
     """home-manager tracks the nixpkgs branch: nixos-24.11 (or a Mac's nixpkgs-24.11-darwin)
     -> release-24.11, else master."""
-    match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", nixpkgs_url or "")
+    match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", nixpkgs_url or "", re.IGNORECASE)
     return f"release-{match[1]}" if match else "master"
 
 
 def hm_url_branch(url: str | None) -> str:
     """The branch a home-manager input URL names: `release-25.05`, else master."""
-    match = re.search(r"release-(\d\d\.\d\d)", url or "")
+    match = re.search(r"release-(\d\d\.\d\d)", url or "", re.IGNORECASE)
     return f"release-{match[1]}" if match else "master"
 
 
