@@ -437,15 +437,24 @@ class Evaluator:
                 return Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
             partial = Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
             return fn.impl(self, list(args), partial)
+        if isinstance(fn, External) and fn.name.startswith("import "):
+            # `import nixpkgs { ... }`: an input's package set, with what its overlays add.
+            return _package_set(self, fn, arg, node, src)
         if isinstance(fn, External):
             builtin = _external_builtin(fn)
             if builtin is not None:
                 return self.apply(
                     Builtin(builtin[0], builtin[1], builtin[2], (), node, src), arg, node, src
                 )
-            return Unknown(f"`{fn.name}` comes from outside the repository", node, src, call=arg)
+            return Unknown(
+                f"`{fn.name}` comes from outside the repository",
+                node,
+                src,
+                call=arg,
+                function=fn.name,
+            )
         if isinstance(fn, Unknown):
-            return Unknown(fn.reason, fn.node, fn.source, fn.where, call=arg)
+            return Unknown(fn.reason, fn.node, fn.source, fn.where, call=arg, function=fn.function)
         return Unknown(f"cannot call a {type(fn).__name__.lower()}", node, src)
 
     def _call_lambda(self, fn: Lambda, arg: Thunk) -> Value:
@@ -583,7 +592,13 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
         right = Unknown(right.reason, right.node, right.source)
     if op == "//":
         if isinstance(left, Attrs) and isinstance(right, Attrs):
-            return Attrs({**left.attrs, **right.attrs}, node, src)
+            return Attrs(
+                {**left.attrs, **right.attrs},
+                node,
+                src,
+                [*left.dynamic_keys, *right.dynamic_keys],
+                right.more or left.more,
+            )
         if isinstance(left, External) and isinstance(right, External):
             return External(
                 left.name, node, src, (*left.alternatives, right.name, *right.alternatives)
@@ -708,20 +723,36 @@ def _b_gen_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    items = _list(ev, ev.force(args[0]))
-    if items is None:
+    """`builtins.listToAttrs`: partly known when some items or names are not (their entries
+    are "maybe more", rule 9); of two equal names the first wins, as in Nix."""
+    lst = ev.force(args[0])
+    if not isinstance(lst, ListValue):
         return Unknown("`listToAttrs` of a list that is not known", me.node, me.source)
     out: dict[str, Thunk] = {}
-    for item in items:
-        if not isinstance(item, Attrs) or "name" not in item.attrs or "value" not in item.attrs:
-            return Unknown(
-                "`listToAttrs` of items that are not `{ name; value; }`", me.node, me.source
-            )
-        name = ev.force(item.attrs["name"])
-        if not isinstance(name, Str):
-            return Unknown("`listToAttrs` with a name that is not known", me.node, me.source)
-        out[name.value] = item.attrs["value"]
-    return Attrs(out, me.node, me.source)
+    more: Unknown | None = None
+    for thunk in lst.items:
+        item = ev.force(thunk)
+        name = (
+            ev.force(item.attrs["name"])
+            if isinstance(item, Attrs) and "name" in item.attrs and "value" in item.attrs
+            else None
+        )
+        if not isinstance(item, Attrs) or not isinstance(name, Str):
+            if more is None:
+                what = "a name" if name is not None else "an item"
+                more = _unknown_at(item, f"`listToAttrs` with {what} that is not known", me)
+            continue
+        out.setdefault(name.value, item.attrs["value"])
+    return Attrs(out, me.node, me.source, more=more)
+
+
+def _unknown_at(value: Value, reason: str, me: Builtin) -> Unknown:
+    """`reason`, at `value`'s own place when it has one (the item that is not known)."""
+    if isinstance(value, Unknown):
+        return Unknown(f"{reason}: {value.reason}", value.node, value.source, value.where)
+    if value.node is not None and value.source is not None:
+        return Unknown(reason, value.node, value.source)
+    return Unknown(reason, me.node, me.source)
 
 
 def _b_name_value_pair(_ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -736,7 +767,7 @@ def _b_map_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     for name, thunk in attrs.attrs.items():
         partial = ev.apply(fn, Thunk.of(Str(name)), me.node, me.source)
         out[name] = Thunk.of(ev.apply(partial, thunk, me.node, me.source))
-    return Attrs(out, me.node, me.source)
+    return Attrs(out, me.node, me.source, more=attrs.more)
 
 
 def _b_filter_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -950,7 +981,31 @@ def _b_has_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_recursive_update(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    return binary("//", ev.force(args[0]), ev.force(args[1]), me.node, me.source)
+    """`lib.recursiveUpdate a b`: `//` at every depth where both sides are attribute sets."""
+    return recursive_update(ev, ev.force(args[0]), ev.force(args[1]), me.node, me.source)
+
+
+def recursive_update(
+    ev: Evaluator, left: Value, right: Value, node: Node | None, src: Source | None
+) -> Value:
+    if not (isinstance(left, Attrs) and isinstance(right, Attrs)):
+        return binary("//", left, right, node, src)
+    out = dict(left.attrs)
+    for name, thunk in right.attrs.items():
+        if name in out:
+            old = out[name]
+            out[name] = Thunk(compute=lambda ev, a=old, b=thunk: _update_both(ev, a, b, node, src))
+        else:
+            out[name] = thunk
+    more = right.more or left.more
+    return Attrs(out, node, src, [*left.dynamic_keys, *right.dynamic_keys], more)
+
+
+def _update_both(ev: Evaluator, a: Thunk, b: Thunk, node: Node | None, src: Source | None) -> Value:
+    left, right = ev.force(a), ev.force(b)
+    if isinstance(left, Attrs) and isinstance(right, Attrs):
+        return recursive_update(ev, left, right, node, src)
+    return right
 
 
 def _b_merge_attrs_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -994,6 +1049,107 @@ def _b_foldl(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     for item in lst.items:
         acc = Thunk.of(ev.apply(ev.apply(fn, acc, me.node, me.source), item, me.node, me.source))
     return ev.force(acc)
+
+
+def _b_for_each(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.forEach list f`: `map f list`."""
+    return _b_map(ev, [args[1], args[0]], me)
+
+
+def _b_concat_map(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    mapped = _b_map(ev, args, me)
+    return _b_concat_lists(ev, [Thunk.of(mapped)], me) if isinstance(mapped, ListValue) else mapped
+
+
+def _b_has_prefix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    prefix, text = ev.force(args[0]), ev.force(args[1])
+    if isinstance(prefix, Str) and isinstance(text, Str):
+        return Bool(text.value.startswith(prefix.value), me.node, me.source)
+    return Unknown("`hasPrefix` of values that are not known", me.node, me.source)
+
+
+def _b_has_infix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    infix, text = ev.force(args[0]), ev.force(args[1])
+    if isinstance(infix, Str) and isinstance(text, Str):
+        return Bool(infix.value in text.value, me.node, me.source)
+    return Unknown("`hasInfix` of values that are not known", me.node, me.source)
+
+
+def _b_optional_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    cond = ev.force(args[0])
+    if isinstance(cond, Bool):
+        return ev.force(args[1]) if cond.value else Attrs({}, me.node, me.source)
+    return Unknown("`optionalAttrs` with a condition that is not known", me.node, me.source)
+
+
+DEFAULT_SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
+"""flake-utils' `defaultSystems`."""
+
+
+def _b_each_default_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    systems = ListValue([Thunk.of(Str(s)) for s in DEFAULT_SYSTEMS])
+    return _b_each_system(ev, [Thunk.of(systems), args[0]], me)
+
+
+def _b_each_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """flake-utils' `eachSystem systems f`: `{ <output> = { <system> = (f system).<output>; }; }`."""
+    systems, fn = _list(ev, ev.force(args[0])), ev.force(args[1])
+    if systems is None or not all(isinstance(s, Str) for s in systems):
+        return Unknown("`eachSystem` over systems that are not known", me.node, me.source)
+    out: dict[str, Attrs] = {}
+    more: Unknown | None = None
+    for system in systems:
+        result = ev.apply(fn, Thunk.of(system), me.node, me.source)
+        if not isinstance(result, Attrs):
+            return _unknown_at(result, "`eachSystem` of a function homeward cannot read", me)
+        more = more or result.more
+        for name, thunk in result.attrs.items():
+            key = system.value if isinstance(system, Str) else ""
+            out.setdefault(name, Attrs({}, me.node, me.source)).attrs[key] = thunk
+    return Attrs({n: Thunk.of(v) for n, v in out.items()}, me.node, me.source, more=more)
+
+
+def _b_extend(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`nixpkgs.lib.extend (final: prev: { ... })`: a custom lib. What the extension writes is
+    known; every other name is still the input's (its `nixosSystem` is nixpkgs')."""
+    base = External(me.name.rsplit(".", 1)[0] if "." in me.name else "lib", me.node, me.source)
+    return overlaid(ev, base, [args[0]], me.node, me.source)
+
+
+def _package_set(
+    ev: Evaluator, fn: External, arg: Thunk, node: Node | None, src: Source | None
+) -> Value:
+    base = External(f"({fn.name} {{ … }})", node, src)
+    config = ev.force(arg)
+    overlays = (
+        ev.force(config.attrs["overlays"])
+        if isinstance(config, Attrs) and "overlays" in config.attrs
+        else None
+    )
+    if not isinstance(overlays, ListValue) or not overlays.items:
+        return base
+    return overlaid(ev, base, overlays.items, node, src)
+
+
+def overlaid(
+    ev: Evaluator, base: External, overlays: list[Thunk], node: Node | None, src: Source | None
+) -> Value:
+    """`base` with the overlays `final: prev: { ... }` applied, in order: the names they write
+    are known, every other one is `base`'s. An overlay homeward cannot read adds nothing it
+    knows (the input's names stay the input's)."""
+    fixed: list[Value] = []
+    final = Thunk(
+        compute=lambda _ev: fixed[0] if fixed else Unknown("`final` of an overlay", node, src)
+    )
+    current: Attrs = Attrs({"__external__": Thunk.of(base)}, node, src)
+    for overlay in overlays:
+        prev = Thunk.of(current)
+        layer = ev.apply(ev.apply(ev.force(overlay), final, node, src), prev, node, src)
+        if isinstance(layer, Attrs):
+            current = Attrs({**current.attrs, **layer.attrs}, node, src)
+            current.attrs["__external__"] = Thunk.of(base)
+    fixed.append(current)
+    return current
 
 
 def _b_system(kind: str) -> Impl:
@@ -1104,6 +1260,14 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "nixosSystem": (1, _b_system("nixos")),
     "homeManagerConfiguration": (1, _b_system("home")),
     "mkFlake": (2, _b_mk_flake),
+    "forEach": (2, _b_for_each),
+    "concatMap": (2, _b_concat_map),
+    "hasPrefix": (2, _b_has_prefix),
+    "hasInfix": (2, _b_has_infix),
+    "optionalAttrs": (2, _b_optional_attrs),
+    "extend": (1, _b_extend),
+    "eachDefaultSystem": (1, _b_each_default_system),
+    "eachSystem": (2, _b_each_system),
 }
 
 

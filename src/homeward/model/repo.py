@@ -71,6 +71,7 @@ class Problem:
     message: str
     at: Location | None
     hint: str = ""
+    first: bool = False  # when no host can be read, this says exactly why: said first
 
     def error(self) -> HomewardError:
         return HomewardError(self.message, at=self.at, hint=self.hint or None)
@@ -262,6 +263,9 @@ class Repo:
         problem says why. Anything less is partial knowledge, which the commands report."""
         if self.hosts or self.homes or self.others:
             return
+        for problem in self.problems:
+            if problem.first:
+                raise problem.error()
         framework = frameworks(self)
         if framework:
             raise HomewardError(
@@ -480,8 +484,16 @@ class _Loader:
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
         self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
 
-    def problem(self, kind: ProblemKind, message: str, at: Location | None, hint: str = "") -> None:
-        item = Problem(kind, message, at, hint)
+    def problem(
+        self,
+        kind: ProblemKind,
+        message: str,
+        at: Location | None,
+        hint: str = "",
+        *,
+        first: bool = False,
+    ) -> None:
+        item = Problem(kind, message, at, hint, first)
         if item not in self.problems:
             self.problems.append(item)
 
@@ -496,6 +508,7 @@ class _Loader:
         inputs = self._inputs(top)
         outputs = self._outputs(top, inputs)
         hosts = self._configs(outputs, "nixosConfigurations", Context.NIXOS)
+        self._under_packages(outputs)
         homes = self._configs(outputs, "homeConfigurations", Context.HOME)
         others: dict[str, SystemConfig] = {}
         for attr, kind in OTHER_KINDS.items():
@@ -635,6 +648,42 @@ class _Loader:
 
         arg.attrs["self"] = Thunk(compute=self_value)
         return self.ev.force(outputs_thunk)
+
+    def _under_packages(self, outputs: Value) -> None:
+        """`packages.<system>.nixosConfigurations` (all built in `eachDefaultSystem`): not hosts,
+        as nixos-rebuild does not read them there; said, not refused."""
+        packages = (
+            self.ev.force(outputs.attrs["packages"])
+            if isinstance(outputs, Attrs) and "packages" in outputs.attrs
+            else None
+        )
+        if not isinstance(packages, Attrs):
+            return
+        for system in sorted(packages.attrs):
+            per_system = self.ev.force(packages.attrs[system])
+            if not isinstance(per_system, Attrs):
+                continue
+            found = [
+                a
+                for a in ("nixosConfigurations", *OTHER_KINDS, "homeConfigurations")
+                if a in per_system.attrs
+            ]
+            if found:
+                value = self.ev.force(per_system.attrs[found[0]])
+                at = (
+                    value.source.location(value.node.start_byte)
+                    if value.node is not None and value.source is not None
+                    else None
+                )
+                self.problem(
+                    ProblemKind.IGNORED,
+                    f"no host: configurations under `packages.<system>` are not read by "
+                    f"nixos-rebuild (`packages.{system}.{found[0]}`): homeward does not read them",
+                    at,
+                    "move them to the flake's top-level `nixosConfigurations`",
+                    first=True,
+                )
+                return
 
     def _configs(
         self, outputs: Value, attr: str, context: Context, kind: str = ""
@@ -857,6 +906,19 @@ class _Loader:
                 if value.node is not None and value.source is not None
                 else None
             )
+            if value.function and "." in value.function:
+                # `clan-core.lib.clan { ... }`: an input's function whose result is the outputs.
+                owner = value.function.split(".", 1)[0]
+                self.problem(
+                    ProblemKind.UNRESOLVED,
+                    f"{what} is built by `{value.function}`, a function of the input `{owner}`: "
+                    "homeward does not read the hosts it makes",
+                    at,
+                    f"hosts written as `nixpkgs.lib.nixosSystem` calls next to `{owner}`'s are "
+                    "read; the others stay as they are",
+                    first=True,
+                )
+                return
             self.problem(
                 ProblemKind.UNRESOLVED,
                 f"cannot resolve {what} statically: {value.reason}",

@@ -30,7 +30,8 @@ class Unknown(Value):
     `where`: a place that says more than the node (the syntax error of a file that does not
     parse); `call`: the argument of the call that made it, when it is the result of a function
     homeward does not know (`inputs.x.lib.mkSystem { modules = [ ... ]; }`), so that what can be
-    read of a host built that way is still read.
+    read of a host built that way is still read; `function`: that function, when it is an
+    input's (`clan-core.lib.clan`).
     """
 
     reason: str
@@ -38,6 +39,7 @@ class Unknown(Value):
     source: Source | None = None
     where: Location | None = None
     call: Thunk | None = None
+    function: str = ""
 
     @property
     def at(self) -> Location | None:

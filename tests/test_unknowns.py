@@ -1,0 +1,249 @@
+"""Outputs built with `//` and friends (issue 11; docs/architecture.md, rules 9 and 10): the
+known part of an output is read, the rest is an Unknown with its reason and place, and a file
+that an unknown part might reach keeps its bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from homeward.errors import HomewardError
+from homeward.model.repo import ProblemKind, Repo, load_repo
+
+
+def write(root: Path, files: Mapping[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def flake(outputs: str, let: str = "", inputs: str = "") -> str:
+    return (
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+        f"{inputs}"
+        "  outputs = { self, nixpkgs, ... }@inputs:\n"
+        f"    let\n{let}\n    in\n    {outputs};\n"
+        "}\n"
+    )
+
+
+HOSTS = {
+    "hosts/a/default.nix": '{ networking.hostName = "a"; }\n',
+    "hosts/b/default.nix": '{ networking.hostName = "b"; }\n',
+}
+MK_HOST = "      mkHost = h: nixpkgs.lib.nixosSystem { modules = [ ./hosts/${h} ]; };"
+
+
+def messages(repo: Repo) -> list[str]:
+    return [f"{p.at}: {p.message}" for p in repo.problems]
+
+
+def hosts_of(root: Path) -> list[str]:
+    repo = load_repo(root)
+    repo.fatal()
+    return sorted(repo.hosts)
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        # literal list of names (Baitinq, HCHogan)
+        "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
+        ' [ "a" "b" ]); }',
+        # the directories of ./hosts
+        "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
+        " (builtins.attrNames (builtins.readDir ./hosts))); }",
+        # filtered with mapAttrsToList (librephoenix)
+        "{ nixosConfigurations = builtins.listToAttrs (map (h: nixpkgs.lib.nameValuePair h"
+        " (mkHost h)) (builtins.filter (x: x != null) (nixpkgs.lib.mapAttrsToList"
+        ' (n: t: if t == "directory" then n else null) (builtins.readDir ./hosts)))); }',
+        # forEach over filterAttrs (IogaMaster lib/hosts.nix)
+        "{ nixosConfigurations = builtins.listToAttrs (nixpkgs.lib.lists.forEach"
+        ' (builtins.attrNames (nixpkgs.lib.filterAttrs (n: t: t == "directory")'
+        " (builtins.readDir ./hosts))) (h: { name = h; value = mkHost h; })); }",
+        '{ nixosConfigurations = nixpkgs.lib.genAttrs [ "a" "b" ] mkHost; }',
+        "{ nixosConfigurations = nixpkgs.lib.mapAttrs (n: _: mkHost n) { a = 1; b = 2; }; }",
+        "{ nixosConfigurations = nixpkgs.lib.mapAttrs' (n: _: nixpkgs.lib.nameValuePair n"
+        " (mkHost n)) { a = 1; b = 2; }; }",
+        # thiagokokada: the whole outputs merged recursively
+        "builtins.foldl' nixpkgs.lib.recursiveUpdate { } [ { nixosConfigurations.a = mkHost"
+        ' "a"; } { nixosConfigurations.b = mkHost "b"; } ]',
+        "{ nixosConfigurations = nixpkgs.lib.mergeAttrsList (map (h: { ${h} = mkHost h; })"
+        ' [ "a" "b" ]); }',
+        # nmasur: a flattenAttrset helper over a set per system
+        "{ nixosConfigurations = flattenAttrset (builtins.mapAttrs (system: hosts:"
+        " builtins.mapAttrs (name: _: mkHost name) hosts)"
+        " { x86_64-linux = { a = 1; }; aarch64-linux = { b = 2; }; }); }",
+        '{ nixosConfigurations.a = mkHost "a"; } // { nixosConfigurations.b = mkHost "b"; }'
+        ' // { nixosConfigurations = { a = mkHost "a"; b = mkHost "b"; }; }',
+    ],
+    ids=[
+        "listToAttrs-literal",
+        "listToAttrs-readDir",
+        "listToAttrs-filter-mapAttrsToList",
+        "forEach-filterAttrs",
+        "genAttrs",
+        "mapAttrs",
+        "mapAttrs'",
+        "foldl-recursiveUpdate",
+        "mergeAttrsList-map",
+        "flattenAttrset",
+        "update-chain",
+    ],
+)
+def test_outputs_computed_with_library_functions(tmp_path: Path, outputs: str) -> None:
+    """Why: eight real configurations were refused because `nixosConfigurations` was computed
+    with library functions over data that is in the repository (corpus class 3)."""
+    let = MK_HOST + (
+        "\n      flattenAttrset = attrs: builtins.foldl' nixpkgs.lib.mergeAttrs { }"
+        " (builtins.attrValues attrs);"
+    )
+    root = write(tmp_path, {"flake.nix": flake(outputs, let), **HOSTS})
+    assert hosts_of(root) == ["a", "b"]
+
+
+def test_recursive_update_merges_nested_sets(tmp_path: Path) -> None:
+    """Why: `recursiveUpdate` was read as `//`: the second `nixosConfigurations` hid the first."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                'nixpkgs.lib.recursiveUpdate { nixosConfigurations.a = mkHost "a"; }'
+                ' { nixosConfigurations.b = mkHost "b"; }',
+                MK_HOST,
+            ),
+            **HOSTS,
+        },
+    )
+    assert hosts_of(root) == ["a", "b"]
+
+
+def test_a_custom_lib_made_with_extend(tmp_path: Path) -> None:
+    """Why: `lib = nixpkgs.lib.extend (final: prev: ...)` (IogaMaster, malob) made every host
+    built with it unknown; its `nixosSystem` is still nixpkgs', and what the extension adds is
+    known where it is written."""
+    let = (
+        "      lib = nixpkgs.lib.extend (final: prev: {\n"
+        "        mkHost = h: final.nixosSystem { modules = [ ./hosts/${h} ]; };\n"
+        '        hostNames = prev.attrNames (prev.filterAttrs (_: t: t == "directory")'
+        " (builtins.readDir ./hosts));\n"
+        "      });"
+    )
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ inherit lib; nixosConfigurations = lib.genAttrs lib.hostNames lib.mkHost //"
+                " { c = lib.nixosSystem { modules = [ ./hosts/a ]; }; }; }",
+                let,
+            ),
+            **HOSTS,
+        },
+    )
+    assert hosts_of(root) == ["a", "b", "c"]
+
+
+def test_a_package_set_of_an_input_does_not_poison_the_rest(tmp_path: Path) -> None:
+    """Why: `pkgs = import nixpkgs { ... }` in the outputs' `let` (gvolpe) made the whole
+    outputs unknown; a package set is an input's value, and builders its overlays add are
+    known where they are written."""
+    let = (
+        '      system = "x86_64-linux";\n'
+        "      pkgs = import nixpkgs { inherit system; overlays = [ (final: prev: {\n"
+        "        builders.mkNixos = { }: import ./os.nix { inherit inputs; pkgs = final; };\n"
+        "      }) ]; config.allowUnfree = true; };"
+    )
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations = pkgs.builders.mkNixos { };"
+                " packages.${system}.hello = pkgs.hello; }",
+                let,
+            ),
+            "os.nix": "{ inputs, pkgs }:\n"
+            "let inherit (pkgs) lib;\n"
+            "  make = host: { ${host} = inputs.nixpkgs.lib.nixosSystem {"
+            " inherit pkgs; modules = [ ./hosts/${host} ]; }; };\n"
+            'in lib.mergeAttrsList (map make [ "a" "b" ])\n',
+            **HOSTS,
+        },
+    )
+    assert hosts_of(root) == ["a", "b"]
+
+
+def test_partly_known_host_set_reads_the_known_hosts(tmp_path: Path) -> None:
+    """Why: one entry whose name is not known made the whole set unknown (HCHogan); the
+    entries that can be read are hosts, the rest is named with its place (rule 9)."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h.name;"
+                ' value = mkHost h.name; }) [ { name = "a"; } { name = "b"; }'
+                " { name = inputs.secrets.hostName; } ]); }",
+                MK_HOST,
+            ),
+            **HOSTS,
+        },
+    )
+    repo = load_repo(root)
+    repo.fatal()
+    assert sorted(repo.hosts) == ["a", "b"]
+    assert any(
+        m.startswith("flake.nix:") and "`nixosConfigurations`" in m and "listToAttrs" in m
+        for m in messages(repo)
+    ), messages(repo)
+
+
+def test_an_input_framework_is_named_precisely(tmp_path: Path) -> None:
+    """Why: `clan-core.lib.clan { ... }` (pinpox) said only "cannot resolve"; the message names
+    the function whose result the outputs are, and it stops only when nothing else has hosts."""
+    outputs = "{ nixosConfigurations = clan.config.nixosConfigurations; }"
+    let = '      clan = inputs.clan-core.lib.clan { inherit self; meta.name = "x"; };'
+    clan = '  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";\n'
+    root = write(tmp_path, {"flake.nix": flake(outputs, let, clan), **HOSTS})
+    with pytest.raises(HomewardError, match=r"built by `clan-core\.lib\.clan`, a function of") as r:
+        load_repo(root).fatal()
+    assert str(r.value.at).startswith("flake.nix:6:")
+    other = write(
+        tmp_path / "other",
+        {
+            "flake.nix": flake(
+                '{ nixosConfigurations = clan.config.nixosConfigurations // { a = mkHost "a"; }; }',
+                f"{let}\n{MK_HOST}",
+                clan,
+            ),
+            **HOSTS,
+        },
+    )
+    repo = load_repo(other)
+    repo.fatal()
+    assert sorted(repo.hosts) == ["a"]
+    assert any("`clan-core.lib.clan`" in m for m in messages(repo)), messages(repo)
+
+
+def test_configurations_under_packages_are_named_not_refused(tmp_path: Path) -> None:
+    """Why: heywoodlh builds every configuration inside `eachDefaultSystem` as
+    `packages.<system>.nixosConfigurations`, which nixos-rebuild does not read: say so."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "inputs.flake-utils.lib.eachDefaultSystem (system: {"
+                ' packages.nixosConfigurations.a = mkHost "a"; })',
+                MK_HOST,
+                '  inputs.flake-utils.url = "github:numtide/flake-utils";\n',
+            ),
+            **HOSTS,
+        },
+    )
+    with pytest.raises(HomewardError) as raised:
+        load_repo(root).fatal()
+    assert "no host: configurations under `packages.<system>`" in raised.value.message
+    assert "nixos-rebuild" in raised.value.message
