@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from homeward.errors import HomewardError
-from homeward.model.repo import ProblemKind, Repo, load_repo
+from homeward.model.repo import Repo, load_repo
 
 
 def write(root: Path, files: Mapping[str, str]) -> Path:
@@ -53,34 +53,52 @@ def hosts_of(root: Path) -> list[str]:
     "outputs",
     [
         # literal list of names (Baitinq, HCHogan)
-        "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
-        ' [ "a" "b" ]); }',
+        (
+            "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
+            ' [ "a" "b" ]); }'
+        ),
         # the directories of ./hosts
-        "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
-        " (builtins.attrNames (builtins.readDir ./hosts))); }",
+        (
+            "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h; value = mkHost h; })"
+            " (builtins.attrNames (builtins.readDir ./hosts))); }"
+        ),
         # filtered with mapAttrsToList (librephoenix)
-        "{ nixosConfigurations = builtins.listToAttrs (map (h: nixpkgs.lib.nameValuePair h"
-        " (mkHost h)) (builtins.filter (x: x != null) (nixpkgs.lib.mapAttrsToList"
-        ' (n: t: if t == "directory" then n else null) (builtins.readDir ./hosts)))); }',
+        (
+            "{ nixosConfigurations = builtins.listToAttrs (map (h: nixpkgs.lib.nameValuePair h"
+            " (mkHost h)) (builtins.filter (x: x != null) (nixpkgs.lib.mapAttrsToList"
+            ' (n: t: if t == "directory" then n else null) (builtins.readDir ./hosts)))); }'
+        ),
         # forEach over filterAttrs (IogaMaster lib/hosts.nix)
-        "{ nixosConfigurations = builtins.listToAttrs (nixpkgs.lib.lists.forEach"
-        ' (builtins.attrNames (nixpkgs.lib.filterAttrs (n: t: t == "directory")'
-        " (builtins.readDir ./hosts))) (h: { name = h; value = mkHost h; })); }",
+        (
+            "{ nixosConfigurations = builtins.listToAttrs (nixpkgs.lib.lists.forEach"
+            ' (builtins.attrNames (nixpkgs.lib.filterAttrs (n: t: t == "directory")'
+            " (builtins.readDir ./hosts))) (h: { name = h; value = mkHost h; })); }"
+        ),
         '{ nixosConfigurations = nixpkgs.lib.genAttrs [ "a" "b" ] mkHost; }',
         "{ nixosConfigurations = nixpkgs.lib.mapAttrs (n: _: mkHost n) { a = 1; b = 2; }; }",
-        "{ nixosConfigurations = nixpkgs.lib.mapAttrs' (n: _: nixpkgs.lib.nameValuePair n"
-        " (mkHost n)) { a = 1; b = 2; }; }",
+        (
+            "{ nixosConfigurations = nixpkgs.lib.mapAttrs' (n: _: nixpkgs.lib.nameValuePair n"
+            " (mkHost n)) { a = 1; b = 2; }; }"
+        ),
         # thiagokokada: the whole outputs merged recursively
-        "builtins.foldl' nixpkgs.lib.recursiveUpdate { } [ { nixosConfigurations.a = mkHost"
-        ' "a"; } { nixosConfigurations.b = mkHost "b"; } ]',
-        "{ nixosConfigurations = nixpkgs.lib.mergeAttrsList (map (h: { ${h} = mkHost h; })"
-        ' [ "a" "b" ]); }',
+        (
+            "builtins.foldl' nixpkgs.lib.recursiveUpdate { } [ { nixosConfigurations.a = mkHost"
+            ' "a"; } { nixosConfigurations.b = mkHost "b"; } ]'
+        ),
+        (
+            "{ nixosConfigurations = nixpkgs.lib.mergeAttrsList (map (h: { ${h} = mkHost h; })"
+            ' [ "a" "b" ]); }'
+        ),
         # nmasur: a flattenAttrset helper over a set per system
-        "{ nixosConfigurations = flattenAttrset (builtins.mapAttrs (system: hosts:"
-        " builtins.mapAttrs (name: _: mkHost name) hosts)"
-        " { x86_64-linux = { a = 1; }; aarch64-linux = { b = 2; }; }); }",
-        '{ nixosConfigurations.a = mkHost "a"; } // { nixosConfigurations.b = mkHost "b"; }'
-        ' // { nixosConfigurations = { a = mkHost "a"; b = mkHost "b"; }; }',
+        (
+            "{ nixosConfigurations = flattenAttrset (builtins.mapAttrs (system: hosts:"
+            " builtins.mapAttrs (name: _: mkHost name) hosts)"
+            " { x86_64-linux = { a = 1; }; aarch64-linux = { b = 2; }; }); }"
+        ),
+        (
+            '{ nixosConfigurations.a = mkHost "a"; } // { nixosConfigurations.b = mkHost "b"; }'
+            ' // { nixosConfigurations = { a = mkHost "a"; b = mkHost "b"; }; }'
+        ),
     ],
     ids=[
         "listToAttrs-literal",
@@ -247,3 +265,70 @@ def test_configurations_under_packages_are_named_not_refused(tmp_path: Path) -> 
         load_repo(root).fatal()
     assert "no host: configurations under `packages.<system>`" in raised.value.message
     assert "nixos-rebuild" in raised.value.message
+
+
+def test_a_module_an_unknown_output_may_read_stays_byte_identical(tmp_path: Path) -> None:
+    """Why (rule 10): a module shared by a known host and by an output homeward cannot read
+    must keep its bytes: moving its packages for the known host would take them from the
+    other. The files the unknown part names are frozen, with the reason; the rest migrates."""
+    from homeward.model.index import build_index
+    from homeward.plan.migrate import MigrateOptions, plan_migration
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                '{ nixosConfigurations = { pc = nixpkgs.lib.nixosSystem { system = "x86_64-linux";'
+                " modules = [ ./hosts/pc ./shared.nix ]; }; }"
+                " // builtins.listToAttrs (map (h: { name = inputs.secrets.names.${h};"
+                " value = nixpkgs.lib.nixosSystem { modules = [ ./hosts/${h} common ]; }; })"
+                ' [ "box" ]); }',
+                "      common = { imports = [ ./shared.nix ]; };",
+                '  inputs.secrets.url = "github:kim/secrets";\n',
+            ),
+            "hosts/pc/default.nix": "{ pkgs, ... }:\n{\n"
+            "  users.users.kim.isNormalUser = true;\n"
+            "  users.users.kim.packages = [ pkgs.htop ];\n}\n",
+            "hosts/box/default.nix": "{ }\n",
+            "shared.nix": "{ pkgs, ... }:\n{\n  users.users.kim.packages = [ pkgs.git ];\n}\n",
+        },
+    )
+    repo = load_repo(root)
+    repo.fatal()
+    assert sorted(repo.hosts) == ["pc"]
+    frozen = repo.modules["shared.nix"].frozen
+    assert list(frozen) == ["an entry of `nixosConfigurations`"]
+    assert "listToAttrs" in frozen["an entry of `nixosConfigurations`"]
+    assert "flake.nix:" in frozen["an entry of `nixosConfigurations`"]
+    assert not repo.modules["hosts/pc/default.nix"].frozen
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    touched = {str(e.path) for e in plan.edits} | {str(d.path) for d in plan.deletes}
+    assert "shared.nix" not in touched
+    assert "hosts/pc/default.nix" in touched
+    assert any(
+        "`shared.nix` is left as it is" in d.message and "cannot read" in d.message
+        for d in plan.diagnostics
+    ), [d.message for d in plan.diagnostics]
+
+
+def test_an_unknown_output_does_not_freeze_what_it_cannot_name(tmp_path: Path) -> None:
+    """Why: freezing everything would make every partly known flake a no-op; a host's own
+    files that no unknown part names still migrate."""
+    from homeward.model.reach import reach_of
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                '{ nixosConfigurations = { a = mkHost "a"; } // inputs.other.hosts; }',
+                MK_HOST.replace("./hosts/${h}", "./hosts/${h} ./common.nix"),
+                '  inputs.other.url = "github:kim/other";\n',
+            ),
+            "common.nix": "{ }\n",
+            **HOSTS,
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["a"]
+    assert not any(m.frozen for m in repo.modules.values())
+    assert not reach_of(repo.ev, repo.outputs).everything

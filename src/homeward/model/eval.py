@@ -225,6 +225,8 @@ class Evaluator:
                 f"`{node.type.replace('_expression', '')}` expressions are not followed", node, src
             )
         result: Value = method(node, env, src)
+        if type(result) is Unknown and result.env is None and result.source is src:
+            result.env = env  # where its names are bound: what it might read (model/reach.py)
         return result
 
     def _e_integer_expression(self, node: Node, _env: Env, src: Source) -> Value:
@@ -607,6 +609,9 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
             return _ExtendedExternal.make(left, right, node, src)
         # Partly known (`flake-utils.lib.eachDefaultSystem (...) // { nixosConfigurations = ...; }`):
         # the known attributes, and others maybe.
+        if isinstance(right, External) and isinstance(left, Attrs):  # `{ ... } // inputs.x.hosts`
+            where, where_src = (right.node, right.source) if right.node else (node, src)
+            right = Unknown(f"`{right.name}` comes from outside the repository", where, where_src)
         if isinstance(left, Unknown) and isinstance(right, Attrs):
             return Attrs(dict(right.attrs), node, src, list(right.dynamic_keys), left)
         if isinstance(left, Attrs) and isinstance(right, Unknown):
@@ -741,6 +746,7 @@ def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
             if more is None:
                 what = "a name" if name is not None else "an item"
                 more = _unknown_at(item, f"`listToAttrs` with {what} that is not known", me)
+            more.parts = (*more.parts, thunk)
             continue
         out.setdefault(name.value, item.attrs["value"])
     return Attrs(out, me.node, me.source, more=more)
@@ -749,7 +755,16 @@ def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _unknown_at(value: Value, reason: str, me: Builtin) -> Unknown:
     """`reason`, at `value`'s own place when it has one (the item that is not known)."""
     if isinstance(value, Unknown):
-        return Unknown(f"{reason}: {value.reason}", value.node, value.source, value.where)
+        return Unknown(
+            f"{reason}: {value.reason}",
+            value.node,
+            value.source,
+            value.where,
+            value.call,
+            value.function,
+            value.env,
+            value.parts,
+        )
     if value.node is not None and value.source is not None:
         return Unknown(reason, value.node, value.source)
     return Unknown(reason, me.node, me.source)
@@ -974,38 +989,40 @@ def _b_remove_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_has_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    suffix, text = ev.force(args[0]), ev.force(args[1])
-    if isinstance(suffix, Str) and isinstance(text, Str):
-        return Bool(text.value.endswith(suffix.value), me.node, me.source)
+    suffix, text = _to_string(ev.force(args[0])), _to_string(ev.force(args[1]))
+    if suffix is not None and text is not None:
+        return Bool(text.endswith(suffix), me.node, me.source)
     return Unknown("`hasSuffix` of values that are not known", me.node, me.source)
 
 
 def _b_recursive_update(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`lib.recursiveUpdate a b`: `//` at every depth where both sides are attribute sets."""
-    return recursive_update(ev, ev.force(args[0]), ev.force(args[1]), me.node, me.source)
+    return recursive_update(ev.force(args[0]), ev.force(args[1]), me.node, me.source)
 
 
-def recursive_update(
-    ev: Evaluator, left: Value, right: Value, node: Node | None, src: Source | None
-) -> Value:
+def recursive_update(left: Value, right: Value, node: Node | None, src: Source | None) -> Value:
     if not (isinstance(left, Attrs) and isinstance(right, Attrs)):
         return binary("//", left, right, node, src)
     out = dict(left.attrs)
     for name, thunk in right.attrs.items():
         if name in out:
-            old = out[name]
-            out[name] = Thunk(compute=lambda ev, a=old, b=thunk: _update_both(ev, a, b, node, src))
+            out[name] = _updated(out[name], thunk, node, src)
         else:
             out[name] = thunk
     more = right.more or left.more
     return Attrs(out, node, src, [*left.dynamic_keys, *right.dynamic_keys], more)
 
 
-def _update_both(ev: Evaluator, a: Thunk, b: Thunk, node: Node | None, src: Source | None) -> Value:
-    left, right = ev.force(a), ev.force(b)
-    if isinstance(left, Attrs) and isinstance(right, Attrs):
-        return recursive_update(ev, left, right, node, src)
-    return right
+def _updated(a: Thunk, b: Thunk, node: Node | None, src: Source | None) -> Thunk:
+    """`a` updated with `b` (one attribute of `recursiveUpdate`), computed when needed."""
+
+    def compute(ev: Evaluator) -> Value:
+        left, right = ev.force(a), ev.force(b)
+        if isinstance(left, Attrs) and isinstance(right, Attrs):
+            return recursive_update(left, right, node, src)
+        return right
+
+    return Thunk(compute=compute)
 
 
 def _b_merge_attrs_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -1062,16 +1079,16 @@ def _b_concat_map(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_has_prefix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    prefix, text = ev.force(args[0]), ev.force(args[1])
-    if isinstance(prefix, Str) and isinstance(text, Str):
-        return Bool(text.value.startswith(prefix.value), me.node, me.source)
+    prefix, text = _to_string(ev.force(args[0])), _to_string(ev.force(args[1]))
+    if prefix is not None and text is not None:
+        return Bool(text.startswith(prefix), me.node, me.source)
     return Unknown("`hasPrefix` of values that are not known", me.node, me.source)
 
 
 def _b_has_infix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    infix, text = ev.force(args[0]), ev.force(args[1])
-    if isinstance(infix, Str) and isinstance(text, Str):
-        return Bool(infix.value in text.value, me.node, me.source)
+    infix, text = _to_string(ev.force(args[0])), _to_string(ev.force(args[1]))
+    if infix is not None and text is not None:
+        return Bool(infix in text, me.node, me.source)
     return Unknown("`hasInfix` of values that are not known", me.node, me.source)
 
 
@@ -1080,6 +1097,40 @@ def _b_optional_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     if isinstance(cond, Bool):
         return ev.force(args[1]) if cond.value else Attrs({}, me.node, me.source)
     return Unknown("`optionalAttrs` with a condition that is not known", me.node, me.source)
+
+
+def _b_pipe(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.pipe x [ f g ]`: `g (f x)`."""
+    fns = ev.force(args[1])
+    if not isinstance(fns, ListValue):
+        return Unknown("`pipe` through functions that are not known", me.node, me.source)
+    value = args[0]
+    for fn in fns.items:
+        value = Thunk.of(ev.apply(ev.force(fn), value, me.node, me.source))
+    return ev.force(value)
+
+
+def _b_elem(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    wanted, items = _plain(ev.force(args[0])), _list(ev, ev.force(args[1]))
+    if wanted is None or items is None or any(_plain(i) is None for i in items):
+        return Unknown("`elem` of values that are not known", me.node, me.source)
+    return Bool(any(_plain(i) == wanted for i in items), me.node, me.source)
+
+
+def _b_base_name_of(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    text = _to_string(ev.force(args[0]))
+    if text is None:
+        return Unknown("`baseNameOf` of a value that is not known", me.node, me.source)
+    return Str(os.path.basename(text.rstrip("/")), me.node, me.source)
+
+
+def _b_dir_of(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    value = ev.force(args[0])
+    if isinstance(value, PathValue):
+        return PathValue(value.path.parent, me.node, me.source)
+    if isinstance(value, Str):
+        return Str(os.path.dirname(value.value), me.node, me.source)
+    return Unknown("`dirOf` of a value that is not known", me.node, me.source)
 
 
 DEFAULT_SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
@@ -1101,7 +1152,9 @@ def _b_each_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     for system in systems:
         result = ev.apply(fn, Thunk.of(system), me.node, me.source)
         if not isinstance(result, Attrs):
-            return _unknown_at(result, "`eachSystem` of a function homeward cannot read", me)
+            found = _unknown_at(result, "`eachSystem` of a function homeward cannot read", me)
+            found.parts = (args[1],)
+            return found
         more = more or result.more
         for name, thunk in result.attrs.items():
             key = system.value if isinstance(system, Str) else ""
@@ -1268,6 +1321,10 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "extend": (1, _b_extend),
     "eachDefaultSystem": (1, _b_each_default_system),
     "eachSystem": (2, _b_each_system),
+    "pipe": (2, _b_pipe),
+    "elem": (2, _b_elem),
+    "baseNameOf": (1, _b_base_name_of),
+    "dirOf": (1, _b_dir_of),
 }
 
 

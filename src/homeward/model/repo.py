@@ -483,6 +483,10 @@ class _Loader:
         self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
         self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
+        # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose
+        # files stay byte-identical (rule 10, `model/reach.py`).
+        self._unknown: list[tuple[str, str, Value | Thunk]] = []
+        self._self: tuple[Thunk, ...] = ()
 
     def problem(
         self,
@@ -535,6 +539,7 @@ class _Loader:
         self._resolve_user_names()
         skipped = self._skipped(hosts, homes)
         self._freeze()
+        self._freeze_unknown(outputs)
         return Repo(
             self.root,
             self.flake,
@@ -574,6 +579,29 @@ class _Loader:
             for name in info.hosts & self._frozen_by.keys():
                 info.hosts.discard(name)
                 info.frozen[name] = self._frozen_by[name]
+
+    def _freeze_unknown(self, outputs: Value) -> None:
+        """Freeze every module an unknown part of the outputs might read (rule 10): its files
+        are named by the path literals in its closure (`model/reach.py`)."""
+        from homeward.model.reach import reach_of
+
+        if isinstance(outputs, Attrs) and outputs.more is not None:
+            self._unknown.append(
+                ("the flake's outputs", f"more of the outputs: {outputs.more.reason}", outputs.more)
+            )
+        for consumer, why, value in self._unknown:
+            reach = reach_of(self.ev, value, self._self)
+            at = value.at if isinstance(value, Unknown) else None
+            where = f" ({at})" if at is not None else ""
+            reason = f"{consumer}, which homeward cannot read, may import it: {why}{where}"
+            for info in self.modules.values():
+                reached = (
+                    reach.has_file(str(info.path))
+                    if info.path is not None
+                    else reach.has_inline(*_inline_place(info.key))
+                )
+                if reached:
+                    info.frozen.setdefault(consumer, reason)
 
     def _follow_exports(self, outputs: Value) -> None:
         """`nixosModules.<name> = ./x.nix`: whoever imports it is not known, so what it reaches
@@ -647,6 +675,7 @@ class _Loader:
             )
 
         arg.attrs["self"] = Thunk(compute=self_value)
+        self._self = (arg.attrs["self"], outputs_thunk)
         return self.ev.force(outputs_thunk)
 
     def _under_packages(self, outputs: Value) -> None:
@@ -698,9 +727,11 @@ class _Loader:
         configs = self.ev.force(outputs.attrs[attr])
         if not isinstance(configs, Attrs):
             self._unresolved(configs, f"`{attr}`")
+            self._unknown.append((f"`{attr}`", _why(configs), configs))
             return found
         if configs.more is not None:
             self._unresolved(configs.more, f"every entry of `{attr}`")
+            self._unknown.append((f"an entry of `{attr}`", configs.more.reason, configs.more))
         for key in configs.dynamic_keys:
             self.problem(
                 ProblemKind.UNRESOLVED,
@@ -731,6 +762,7 @@ class _Loader:
                 found[name].kind = kind
             elif isinstance(value, SystemCall | Unknown):
                 self._unresolved(value, f"`{attr}.{name}`")
+                self._unknown.append((f"`{attr}.{name}`", _why(value), thunk))
             else:
                 at = (
                     value.source.location(value.node.start_byte)
@@ -914,8 +946,8 @@ class _Loader:
                     f"{what} is built by `{value.function}`, a function of the input `{owner}`: "
                     "homeward does not read the hosts it makes",
                     at,
-                    f"hosts written as `nixpkgs.lib.nixosSystem` calls next to `{owner}`'s are "
-                    "read; the others stay as they are",
+                    "homeward reads hosts built with `nixosSystem` in the repository; hosts "
+                    f"that `{owner}` builds stay as they are",
                     first=True,
                 )
                 return
@@ -1305,6 +1337,16 @@ class _Loader:
                 self._file_ref(forced.path, forced.node or item.expr, forced.source or item.source)
             )
         return refs
+
+
+def _why(value: Value) -> str:
+    return value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
+
+
+def _inline_place(key: str) -> tuple[str, int]:
+    """`hosts/a.nix@120` -> (`hosts/a.nix`, 120): where an inline module is written."""
+    path, _, start = key.rpartition("@")
+    return path, int(start) if start.isdigit() else -1
 
 
 def _refs_of(d: Definition) -> list[ImportRef]:

@@ -31,7 +31,8 @@ class Unknown(Value):
     parse); `call`: the argument of the call that made it, when it is the result of a function
     homeward does not know (`inputs.x.lib.mkSystem { modules = [ ... ]; }`), so that what can be
     read of a host built that way is still read; `function`: that function, when it is an
-    input's (`clan-core.lib.clan`).
+    input's (`clan-core.lib.clan`). `env`: the scope `node` was evaluated in, and `parts`: the
+    values it was computed from, so that what it might read can be found (`model/reach.py`).
     """
 
     reason: str
@@ -40,6 +41,8 @@ class Unknown(Value):
     where: Location | None = None
     call: Thunk | None = None
     function: str = ""
+    env: Env | None = None
+    parts: tuple[Thunk, ...] = ()
 
     @property
     def at(self) -> Location | None:
