@@ -197,22 +197,33 @@ def test_a_package_set_of_an_input_does_not_poison_the_rest(tmp_path: Path) -> N
 
 def test_partly_known_host_set_reads_the_known_hosts(tmp_path: Path) -> None:
     """Why: one entry whose name is not known made the whole set unknown (HCHogan); the
-    entries that can be read are hosts, the rest is named with its place (rule 9)."""
+    entries that can be read are hosts, the rest is named with its place (rule 9). Hosts
+    whose module list the unknown entry's helper shares are read but not rewired: wiring
+    home-manager into that list would change the unknown host too (rule 10)."""
+    entries = (
+        "builtins.listToAttrs (map (h: { name = h.name; value = mkHost h.name; })"
+        ' [ { name = "a"; } { name = inputs.secrets.hostName; } ])'
+    )
+    secrets = '  inputs.secrets.url = "github:kim/secrets";\n'
     root = write(
         tmp_path,
         {
             "flake.nix": flake(
-                "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h.name;"
-                ' value = mkHost h.name; }) [ { name = "a"; } { name = "b"; }'
-                " { name = inputs.secrets.hostName; } ]); }",
+                "{ nixosConfigurations = { b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b ];"
+                f" }}; }} // {entries}; }}",
                 MK_HOST,
+                secrets,
             ),
             **HOSTS,
         },
     )
     repo = load_repo(root)
     repo.fatal()
-    assert sorted(repo.hosts) == ["a", "b"]
+    assert sorted(repo.hosts) == ["b"]
+    assert sorted(repo.skipped) == ["a"]
+    assert repo.skipped["a"].message.startswith(
+        "the module list of `a` is also read by an entry of `nixosConfigurations`"
+    )
     assert any(
         m.startswith("flake.nix:") and "`nixosConfigurations`" in m and "listToAttrs" in m
         for m in messages(repo)

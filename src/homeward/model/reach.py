@@ -186,6 +186,13 @@ class _Walker:
             if kind == "variable_expression":
                 self.variable(current, env, src)
                 continue
+            if kind == "apply_expression" and env is not None:
+                # `mkHost h` where `h` is known here: the value says which files, exactly
+                # (walking `mkHost`'s body alone would take all of `./hosts/${name}`'s dir).
+                value = self.ev.eval(current, env, src)
+                if not isinstance(value, Unknown):
+                    self.walk_value(value)
+                    continue
             if kind == "select_expression" and self.select(current, env, src):
                 default = current.child_by_field_name("default")
                 if default is not None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Env, Evaluator
 from homeward.model.files import Snapshot, list_files
+from homeward.model.reach import Reach
 from homeward.model.values import (
     Attrs,
     Choice,
@@ -266,6 +267,9 @@ class Repo:
         for problem in self.problems:
             if problem.first:
                 raise problem.error()
+        for skipped in self.skipped.values():
+            if skipped.kind is ProblemKind.UNRESOLVED:  # not rewired: the list is shared
+                raise skipped.error()
         framework = frameworks(self)
         if framework:
             raise HomewardError(
@@ -537,9 +541,10 @@ class _Loader:
         self._follow_exports(outputs)
         self._follow_home_manager_users(hosts)
         self._resolve_user_names()
+        reaches = self._unknown_reaches(outputs, (hosts, homes))
         skipped = self._skipped(hosts, homes)
         self._freeze()
-        self._freeze_unknown(outputs)
+        self._freeze_unknown(reaches)
         return Repo(
             self.root,
             self.flake,
@@ -580,20 +585,43 @@ class _Loader:
                 info.hosts.discard(name)
                 info.frozen[name] = self._frozen_by[name]
 
-    def _freeze_unknown(self, outputs: Value) -> None:
-        """Freeze every module an unknown part of the outputs might read (rule 10): its files
-        are named by the path literals in its closure (`model/reach.py`)."""
+    def _unknown_reaches(
+        self, outputs: Value, configs: tuple[dict[str, SystemConfig], ...]
+    ) -> list[tuple[str, str, Reach]]:
+        """What each unknown part of the outputs might read (rule 10, `model/reach.py`). A
+        host whose module list is written where an unknown part reads it too (a `mkHost`
+        helper both use) is skipped: wiring home-manager there would change that output."""
         from homeward.model.reach import reach_of
 
         if isinstance(outputs, Attrs) and outputs.more is not None:
             self._unknown.append(
                 ("the flake's outputs", f"more of the outputs: {outputs.more.reason}", outputs.more)
             )
+        found: list[tuple[str, str, Reach]] = []
         for consumer, why, value in self._unknown:
             reach = reach_of(self.ev, value, self._self)
             at = value.at if isinstance(value, Unknown) else None
             where = f" ({at})" if at is not None else ""
-            reason = f"{consumer}, which homeward cannot read, may import it: {why}{where}"
+            found.append((consumer, f"{why}{where}", reach))
+            for group in configs:
+                for name, config in group.items():
+                    node, source = config.modules_value.node, config.modules_value.source
+                    if node is None or source is None or name in self._skip:
+                        continue
+                    if reach.has_inline(os.fspath(source.path), node.start_byte):
+                        self._skip[name] = Problem(
+                            ProblemKind.UNRESOLVED,
+                            f"the module list of `{name}` is also read by {consumer}, which homeward "
+                            f"cannot read: {why}{where}; wiring home-manager into it would "
+                            "change that output too",
+                            source.location(node.start_byte),
+                        )
+        return found
+
+    def _freeze_unknown(self, reaches: list[tuple[str, str, Reach]]) -> None:
+        """Freeze every module an unknown part of the outputs might read (rule 10)."""
+        for consumer, why, reach in reaches:
+            reason = f"{consumer}, which homeward cannot read, may import it: {why}"
             for info in self.modules.values():
                 reached = (
                     reach.has_file(str(info.path))
