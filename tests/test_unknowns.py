@@ -343,3 +343,33 @@ def test_an_unknown_output_does_not_freeze_what_it_cannot_name(tmp_path: Path) -
     assert sorted(repo.hosts) == ["a"]
     assert not any(m.frozen for m in repo.modules.values())
     assert not reach_of(repo.ev, repo.outputs).everything
+
+
+def test_an_overridden_configuration_is_read_as_its_own_output(tmp_path: Path) -> None:
+    """Why: `self.homeConfigurations.malo.override (old: { modules = old.modules ++ ...; })`
+    (malob) was an unknown output reading every file of the first: neither was migrated.
+    `makeOverridable` remembers its function and arguments, so the override is known."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ homeConfigurations.kim = nixpkgs.lib.makeOverridable"
+                " inputs.home-manager.lib.homeManagerConfiguration {"
+                " pkgs = nixpkgs.legacyPackages.x86_64-linux; modules = [ ./home.nix ]; };"
+                " homeConfigurations.ci = self.homeConfigurations.kim.override (old: {"
+                ' modules = old.modules ++ nixpkgs.lib.singleton { home.username = "ci"; };'
+                " }); }",
+                inputs='  inputs.home-manager.url = "github:nix-community/home-manager";\n',
+            ),
+            "home.nix": '{ home.username = "kim"; }\n',
+        },
+    )
+    repo = load_repo(root)
+    repo.fatal()
+    assert sorted(repo.homes) == ["ci", "kim"]
+    assert [(r.kind.value, str(r.path)) for r in repo.homes["ci"].modules] == [
+        ("file", "home.nix"),
+        ("inline", "None"),
+    ]
+    assert not repo.problems, messages(repo)
+    assert not repo.modules["home.nix"].frozen

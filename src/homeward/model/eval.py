@@ -319,6 +319,8 @@ class Evaluator:
         if isinstance(value, External):
             alts = tuple(f"{a}.{name}" for a in value.alternatives)
             return External(f"{value.name}.{name}", node, src, alts)
+        if isinstance(value, SystemCall) and name == "override" and value.overridable:
+            return Builtin("override", 2, _b_override, (Thunk.of(value),), node, src)
         if isinstance(value, SystemCall) and name in ("config", "options", "pkgs"):
             return Unknown(f"`{name}` of an evaluated system is only known to nix", node, src)
         if isinstance(value, Unknown):
@@ -939,7 +941,27 @@ def _b_filter(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_make_overridable(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    return ev.apply(ev.force(args[0]), args[1], me.node, me.source)
+    fn = ev.force(args[0])
+    result = ev.apply(fn, args[1], me.node, me.source)
+    if isinstance(result, SystemCall):
+        return SystemCall(
+            result.kind, result.function, result.args, result.node, result.source, (fn, args[1])
+        )
+    return result
+
+
+def _b_override(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`config.override new` of a `makeOverridable f old`: `f (old // new)`, or
+    `f (old // new old)` when `new` is a function."""
+    call = ev.force(args[0])
+    if not isinstance(call, SystemCall) or call.overridable is None:
+        return Unknown("`override` of a value homeward cannot read", me.node, me.source)
+    fn, old = call.overridable
+    new = ev.force(args[1])
+    if isinstance(new, Lambda):
+        new = ev.apply(new, old, me.node, me.source)
+    merged = Thunk.of(binary("//", ev.force(old), new, me.node, me.source))
+    return _b_make_overridable(ev, [Thunk.of(fn), merged], me)
 
 
 def _b_remove_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -1097,6 +1119,10 @@ def _b_optional_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     if isinstance(cond, Bool):
         return ev.force(args[1]) if cond.value else Attrs({}, me.node, me.source)
     return Unknown("`optionalAttrs` with a condition that is not known", me.node, me.source)
+
+
+def _b_singleton(_ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    return ListValue([args[0]], me.node, me.source)
 
 
 def _b_pipe(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -1322,6 +1348,7 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "eachDefaultSystem": (1, _b_each_default_system),
     "eachSystem": (2, _b_each_system),
     "pipe": (2, _b_pipe),
+    "singleton": (1, _b_singleton),
     "elem": (2, _b_elem),
     "baseNameOf": (1, _b_base_name_of),
     "dirOf": (1, _b_dir_of),

@@ -163,6 +163,8 @@ class SystemCall(Value):
     args: Value
     node: Node | None = None
     source: Source | None = None
+    # `lib.makeOverridable f args`: f and args, so that `.override { ... }` calls f again
+    overridable: tuple[Value, Thunk] | None = None
 
 
 class Thunk:
