@@ -373,3 +373,32 @@ def test_an_overridden_configuration_is_read_as_its_own_output(tmp_path: Path) -
     ]
     assert not repo.problems, messages(repo)
     assert not repo.modules["home.nix"].frozen
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        'nixpkgs.lib.genAttrs [ "a" inputs.secrets.hostName ] mkHost',
+        (
+            "nixpkgs.lib.mapAttrs' (n: _: nixpkgs.lib.nameValuePair"
+            ' (if n == "a" then n else inputs.secrets.${n}) (mkHost n)) { a = 1; b = 2; }'
+        ),
+    ],
+    ids=["genAttrs", "mapAttrs'"],
+)
+def test_a_name_that_is_not_known_leaves_the_others_known(tmp_path: Path, entries: str) -> None:
+    """Why: one name homeward cannot compute hid every host of `genAttrs`/`mapAttrs'`."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                f"{{ nixosConfigurations = {entries}; }}",
+                MK_HOST,
+                '  inputs.secrets.url = "github:kim/secrets";\n',
+            ),
+            **HOSTS,
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) + sorted(repo.skipped) == ["a"]
+    assert any("not known" in m for m in messages(repo)), messages(repo)

@@ -714,19 +714,23 @@ def _b_map(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_gen_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    names = _list(ev, ev.force(args[0]))
+    """`lib.genAttrs names f`: partly known when some names are not (rule 9)."""
+    lst = ev.force(args[0])
     fn = ev.force(args[1])
-    if names is None or not all(isinstance(n, Str) for n in names):
+    if not isinstance(lst, ListValue):
         return Unknown("`genAttrs` over names that are not known", me.node, me.source)
-    return Attrs(
-        {
-            n.value: Thunk.of(ev.apply(fn, Thunk.of(n), me.node, me.source))
-            for n in names
-            if isinstance(n, Str)
-        },
-        me.node,
-        me.source,
-    )
+    out: dict[str, Thunk] = {}
+    more: Unknown | None = None
+    for thunk in lst.items:
+        name = ev.force(thunk)
+        if not isinstance(name, Str):
+            if more is None:
+                more = _unknown_at(name, "`genAttrs` over a name that is not known", me)
+                more.parts = (args[1],)
+            more.parts = (*more.parts, thunk)
+            continue
+        out[name.value] = Thunk.of(ev.apply(fn, Thunk.of(name), me.node, me.source))
+    return Attrs(out, me.node, me.source, more=more)
 
 
 def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -1064,6 +1068,7 @@ def _b_map_attrs_named(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     if not isinstance(attrs, Attrs):
         return Unknown("`mapAttrs'` over a set that is not known", me.node, me.source)
     out: dict[str, Thunk] = {}
+    more = attrs.more
     for name, thunk in attrs.attrs.items():
         pair = ev.apply(ev.apply(fn, Thunk.of(Str(name)), me.node, me.source), thunk, None, None)
         new = (
@@ -1072,9 +1077,13 @@ def _b_map_attrs_named(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
             else None
         )
         if not isinstance(pair, Attrs) or not isinstance(new, Str) or "value" not in pair.attrs:
-            return Unknown("`mapAttrs'` with names that are not known", me.node, me.source)
+            # Partly known (rule 9): this entry is "maybe more", the others are read.
+            if more is None:
+                more = _unknown_at(pair, "`mapAttrs'` with a name that is not known", me)
+            more.parts = (*more.parts, Thunk.of(pair))
+            continue
         out[new.value] = pair.attrs["value"]
-    return Attrs(out, me.node, me.source, more=attrs.more)
+    return Attrs(out, me.node, me.source, more=more)
 
 
 def _b_merge_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
