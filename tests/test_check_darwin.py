@@ -232,3 +232,16 @@ def test_user_defaults_without_primary_user_on_a_mac(
     assert 'system.primaryUser = "ham";' in str(found[0]["hint"])
     (root / "mac.nix").write_text(mac.replace("}\n", '  system.primaryUser = "ham";\n}\n'))
     assert "HW020" not in codes(findings(root, capsys))
+
+
+def test_user_defaults_on_a_nix_darwin_without_primary_user_are_fine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): `system.primaryUser` came with nix-darwin 25.05; on `nix-darwin-24.11` the
+    option does not exist, and following HW020's hint would break the build: no finding."""
+    mac = MAC.replace('  system.primaryUser = "ham";\n', "")
+    mac = mac.replace("}\n", "  system.defaults.dock.autohide = true;\n}\n")
+    flake = FLAKE.replace('{ home-manager.users.kim.home.stateVersion = "25.05"; }', "")
+    old = flake.replace("25.05", "24.11")
+    assert "HW020" not in codes(findings(make(tmp_path / "old", flake=old, mac=mac), capsys))
+    assert "HW020" in codes(findings(make(tmp_path / "new", flake=flake, mac=mac), capsys))

@@ -20,3 +20,16 @@ def release_problem(release: str) -> str | None:
             KNOWN_RELEASES
         )
     return None
+
+
+# nix-darwin's first release with `system.primaryUser` (user activation moved to root).
+DARWIN_PRIMARY_USER_SINCE = (25, 5)
+
+
+def darwin_has_primary_user(url: str | None) -> bool:
+    """A nix-darwin input at `url` has `system.primaryUser`: master, or `nix-darwin-25.05`
+    and later (one fact, one place: `check`'s HW020 and `migrate` both ask)."""
+    import re
+
+    match = re.search(r"nix-darwin-(\d\d)\.(\d\d)", url or "")
+    return match is None or (int(match[1]), int(match[2])) >= DARWIN_PRIMARY_USER_SINCE

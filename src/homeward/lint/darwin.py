@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from homeward.diagnostics import Severity
+from homeward.knowledge.releases import darwin_has_primary_user
 from homeward.lint.facts import Facts, binding_location
 from homeward.lint.rules import Finding, rule
 from homeward.model.repo import Context, ModuleInfo, Repo
@@ -128,7 +129,12 @@ _USER_DEFAULTS = ("system", "defaults")
 def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
     # Why (#12): current nix-darwin asserts `system.primaryUser` once user-level defaults are
     # set (they applied to whoever ran darwin-rebuild before); the host does not build.
-    for host, modules in darwin_hosts(facts.repo).items():
+    repo = facts.repo
+    for host, modules in darwin_hosts(repo).items():
+        function = repo.others[host].call.function.split(".", 1)[0]
+        found = repo.inputs.get(function)
+        if found is not None and not darwin_has_primary_user(found.url):
+            continue  # nix-darwin before 25.05 has no `system.primaryUser` to set
         first: Definition | None = None
         primary = False
         homes: list[str] = []

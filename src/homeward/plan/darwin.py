@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from homeward.knowledge.releases import darwin_has_primary_user
 from homeward.model.index import Index, OutputKind
 from homeward.model.repo import SystemConfig, User, host_nixpkgs
 from homeward.syntax.emit import attr_key, quote_string
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from homeward.plan.flake import FlakeEditor
 
 DARWIN_HM_INPUT = "home-manager-darwin"
-# The first nix-darwin release with `system.primaryUser` (its activation moved to root).
-PRIMARY_USER_SINCE = (25, 5)
 
 
 def is_mac(index: Index, host: str) -> bool:
@@ -103,10 +102,7 @@ def has_primary_user_option(index: Index, host: SystemConfig) -> bool:
     """The host's nix-darwin has `system.primaryUser`: master, or a release from 25.05."""
     head = host.call.function.split(".", 1)[0]
     found = index.repo.inputs.get(head)
-    if found is None:
-        return True
-    release = _release(found.url, "nix-darwin")
-    return release is None or release >= PRIMARY_USER_SINCE
+    return found is None or darwin_has_primary_user(found.url)
 
 
 def settings_lines(index: Index, host: SystemConfig, users: list[str]) -> list[str]:
