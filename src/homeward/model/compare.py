@@ -178,7 +178,9 @@ def diff_packages(before: View, after: View) -> PackageDiff:
         elif name == HOME_MANAGER_CLI and after.kind is Kind.STANDALONE:
             accounted[name] = "the CLI standalone home-manager installs"
         elif name == HOME_MANAGER_CLI:
-            accounted[name] = "the home-manager command, installed with home-manager's NixOS module"
+            accounted[name] = (
+                "the home-manager command, installed with home-manager's NixOS or nix-darwin module"
+            )
         elif name in ("bash", "bashInteractive"):
             accounted[name] = "bash is part of every NixOS system"
     for name in sorted(lost):
