@@ -245,3 +245,25 @@ def test_user_defaults_on_a_nix_darwin_without_primary_user_are_fine(
     old = flake.replace("25.05", "24.11")
     assert "HW020" not in codes(findings(make(tmp_path / "old", flake=old, mac=mac), capsys))
     assert "HW020" in codes(findings(make(tmp_path / "new", flake=flake, mac=mac), capsys))
+
+
+def test_a_mac_with_an_opaque_module_may_set_home_and_primary_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12, measured on two real Macs): HW018 and HW020 say an option is set nowhere,
+    which homeward cannot know when a module of the Mac is opaque (a list computed with a
+    function from outside the repository): that module may set it. The opaque module is
+    reported (HW012); the two rules stay quiet for that Mac."""
+    flake = FLAKE.replace(
+        '          { home-manager.users.kim.home.stateVersion = "25.05"; }\n        ];',
+        "        ] ++ nixpkgs.lib.fileset.toList ./users;",
+    )
+    mac = MAC.replace('  system.primaryUser = "ham";\n', "").replace(
+        '  users.users.ham.home = "/Users/ham";\n', "  system.defaults.dock.autohide = true;\n"
+    )
+    found = codes(findings(make(tmp_path / "opaque", flake=flake, mac=mac), capsys))
+    assert "HW012" in found
+    assert "HW018" not in found and "HW020" not in found
+    known = flake.replace(" ++ nixpkgs.lib.fileset.toList ./users", "")
+    found = codes(findings(make(tmp_path / "known", flake=known, mac=mac), capsys))
+    assert "HW018" in found and "HW020" in found

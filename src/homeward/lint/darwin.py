@@ -15,7 +15,7 @@ from homeward.diagnostics import Severity
 from homeward.knowledge.releases import darwin_has_primary_user
 from homeward.lint.facts import Facts, binding_location
 from homeward.lint.rules import Finding, rule
-from homeward.model.repo import Context, ModuleInfo, Repo
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.syntax.find import DYNAMIC, Definition
 
 DARWIN = "darwinConfigurations."
@@ -35,6 +35,23 @@ def darwin_hosts(repo: Repo) -> dict[str, list[ModuleInfo]]:
     return hosts
 
 
+def opaque_macs(repo: Repo, hosts: dict[str, list[ModuleInfo]]) -> set[str]:
+    """Macs that read a module homeward cannot see (a module list or an import it cannot
+    compute): what "nowhere set" rules say of them, that module may set."""
+    unseen = {_key(r) for r in repo.opaque}
+    found: set[str] = set()
+    for host, modules in hosts.items():
+        refs = [*repo.others[host].modules, *(r for info in modules for r in info.imports)]
+        # A computed import is opaque unless it was expanded on every host reading it.
+        if any(r.kind is ModuleKind.UNKNOWN and (not r.dynamic or _key(r) in unseen) for r in refs):
+            found.add(host)
+    return found
+
+
+def _key(ref: ModuleRef) -> tuple[str, int]:
+    return (str(ref.source.path) if ref.source else "", ref.node.start_byte if ref.node else 0)
+
+
 def _wired(d: Definition) -> str | None:
     """The user of a `home-manager.users.<u>...` definition."""
     if d.path[:2] == ("home-manager", "users") and len(d.path) > 2 and d.path[2] != DYNAMIC:
@@ -51,7 +68,11 @@ def _wired(d: Definition) -> str | None:
 def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
     # Why (#12): nix-darwin leaves `users.users.<u>.home` null unless set, and home-manager's
     # darwin module takes `home.homeDirectory` from it: the host does not evaluate.
-    for host, modules in darwin_hosts(facts.repo).items():
+    hosts = darwin_hosts(facts.repo)
+    opaque = opaque_macs(facts.repo, hosts)
+    for host, modules in hosts.items():
+        if host in opaque:
+            continue  # a module homeward cannot see may set it
         wired: dict[str, Definition] = {}
         homes: set[str] = set()
         for info in modules:
@@ -130,7 +151,11 @@ def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
     # Why (#12): current nix-darwin asserts `system.primaryUser` once user-level defaults are
     # set (they applied to whoever ran darwin-rebuild before); the host does not build.
     repo = facts.repo
-    for host, modules in darwin_hosts(repo).items():
+    hosts = darwin_hosts(repo)
+    opaque = opaque_macs(repo, hosts)
+    for host, modules in hosts.items():
+        if host in opaque:
+            continue  # a module homeward cannot see may set it
         function = repo.others[host].call.function.split(".", 1)[0]
         found = repo.inputs.get(function)
         if found is not None and not darwin_has_primary_user(found.url):
