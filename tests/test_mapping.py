@@ -65,7 +65,7 @@ def row_id(row: Row) -> str:
 
 # One case per supported sub-name of every row: (row, NixOS path, home-manager path).
 NAMED = [
-    (row, dotted((*row.nixos, name)), dotted((*row.home, row.renames.get(name, name))))
+    (row, dotted((*row.nixos, name)), dotted(home_path(row, (*row.nixos, *name.split(".")))))
     for row in ROWS
     if "*" not in row.supported
     for name in sorted(row.supported)
@@ -177,12 +177,15 @@ def test_row_source_is_the_declaring_file(row: Row) -> None:
     paths = (
         [dotted(row.home)]
         if "*" in row.supported
-        else [dotted((*row.home, row.renames.get(n, n))) for n in row.supported]
+        else [dotted(home_path(row, (*row.nixos, *n.split(".")))) for n in row.supported]
     )
     files = {
         file_of(f) for p in paths for o, f in hm_opts.items() if o == p or o.startswith(p + ".")
     }
-    assert files == {row.source}, f"{row_id(row)}: declared in {sorted(files)}"
+    if row.source.endswith("/"):  # a module split into files (zsh/default.nix, history.nix...)
+        assert files and all(f.startswith(row.source) for f in files), sorted(files)
+    else:
+        assert files == {row.source}, f"{row_id(row)}: declared in {sorted(files)}"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
@@ -303,7 +306,6 @@ def test_programs_needing_the_system_stay_with_a_reason() -> None:
     """Why: issue 13 lists programs that need system integration; each stays a NixOS option
     and docs/mapping.md says why."""
     for name in [
-        "zsh",
         "steam",
         "gamemode",
         "hyprland",
@@ -329,3 +331,28 @@ def test_home_manager_has_no_nano_and_no_thefuck() -> None:
     assert options["programs.thefuck"]["removed"]
     for row in ROWS:
         assert row.home[:2] not in {("programs", "nano"), ("programs", "thefuck")}
+
+
+def test_zsh_login_shell_stays_and_its_interactive_settings_move() -> None:
+    """Why: issue 13: `users.users.<u>.shell = pkgs.zsh` asserts NixOS `programs.zsh.enable`,
+    so the group is split: `enable` (and what NixOS does at login or for every user) stays, the
+    user's interactive settings have home-manager counterparts."""
+    assert classify(("programs", "zsh", "enable")).fate is Fate.SYSTEM
+    assert classify(("programs", "zsh", "promptInit")).fate is Fate.SYSTEM
+    verdict = classify(("programs", "zsh", "histSize"))
+    assert verdict.fate is Fate.HOME and verdict.row is not None
+    row = verdict.row
+    assert dotted(home_path(row, ("programs", "zsh", "histSize"))) == "programs.zsh.history.size"
+    init = ("programs", "zsh", "interactiveShellInit")
+    assert dotted(home_path(row, init)) == "programs.zsh.initContent"
+    assert dotted(home_path(row, init, (24, 11))) == "programs.zsh.initExtra"
+    assert row.missing_in(("programs", "zsh", "autosuggestions", "enable"), (23, 11))
+    assert not row.missing_in(("programs", "zsh", "autosuggestions", "enable"), (24, 5))
+    assert row.missing_in(("programs", "zsh", "autosuggestions", "strategy"), (24, 5))
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.split], ids=row_id)
+def test_split_names_are_nixos_options(row: Row) -> None:
+    """Why: the names a split group keeps NixOS-side must be NixOS options of that group."""
+    for name in sorted(row.split | row.copied):
+        assert declared(nixos()["options"], dotted((*row.nixos, name))), name

@@ -56,6 +56,30 @@ class Row:
     needs_shell: bool = False  # only takes effect when home-manager manages the user's shell
     note: str = ""
     source: str = ""  # where home-manager declares it
+    # A group split between the layers (a login shell): first names that stay NixOS options
+    # while the rest moves, and first names written on both sides (`enable`: NixOS keeps the
+    # login shell, home-manager must manage the shell for the moved parts to apply).
+    split: frozenset[str] = frozenset()
+    copied: frozenset[str] = frozenset()
+    # First names whose values must be strings or numbers (aliases: home-manager's attrsOf str).
+    scalar_below: frozenset[str] = frozenset()
+    # Supported names home-manager has only from a release: before it, a group setting them
+    # stays NixOS (`autosuggestions`: `enableAutosuggestions` before 24.05, another shape).
+    since: tuple[tuple[str, tuple[int, int]], ...] = ()
+
+    def stays(self, path: tuple[str, ...]) -> bool:
+        """A definition of a split group that stays on the NixOS side (copied ones too)."""
+        n = len(self.nixos)
+        return len(path) > n and path[n] in self.split | self.copied
+
+    def missing_in(self, path: tuple[str, ...], release: tuple[int, int] | None) -> str:
+        """The supported name below `path` that the release lacks (None: master), or ""."""
+        rest = path[len(self.nixos) :]
+        for name, first in self.since:
+            parts = tuple(name.split("."))
+            if release is not None and release < first and rest[: len(parts)] == parts:
+                return name
+        return ""
 
 
 def _row(
@@ -75,6 +99,53 @@ def _row(
         **kw,  # type: ignore[arg-type]
     )
 
+
+# zsh, split between the layers. The login shell stays NixOS: `users.users.<u>.shell =
+# pkgs.zsh` asserts `programs.zsh.enable`, and NixOS writes /etc/zshrc, which zsh reads before
+# ~/.zshrc; `enable` is written on both sides. The user's interactive settings move to
+# home-manager's ~/.zshrc, each to the option that writes the same thing there: aliases
+# (`alias`), oh-my-zsh (the same ZSH, plugins, theme, custom, ZSH_CACHE_DIR under
+# ~/.cache), autosuggestions and syntax highlighting (the same plugin sourced; NixOS's
+# `highlightStyle` default is the plugin's own), `interactiveShellInit` as `initContent` (both
+# before the aliases), `histSize` as `history.size` (HISTSIZE and, through `history.save`'s
+# default, SAVEHIST). What NixOS does for every user or at login (`promptInit`, completion,
+# `setOptions`, `shellInit`, `histFile`) stays. NixOS's options apply to every user of the
+# host, so a group moves only when one normal user is on it.
+SHELL_ZSH = _row(
+    "programs.zsh",
+    "programs.zsh",
+    "enable shellAliases interactiveShellInit histSize ohMyZsh.enable ohMyZsh.plugins "
+    "ohMyZsh.theme ohMyZsh.custom ohMyZsh.package autosuggestions.enable "
+    "autosuggestions.strategy syntaxHighlighting.enable syntaxHighlighting.styles",
+    Feature.CLI,
+    {
+        "ohMyZsh": "oh-my-zsh",
+        "autosuggestions": "autosuggestion",
+        "interactiveShellInit": "initContent",
+        "histSize": "history.size",
+    },
+    # home-manager 25.05 introduced `initContent`; before it the same text is `initExtra`.
+    legacy=(
+        (25, 5),
+        {
+            "ohMyZsh": "oh-my-zsh",
+            "autosuggestions": "autosuggestion",
+            "interactiveShellInit": "initExtra",
+            "histSize": "history.size",
+        },
+    ),
+    split=frozenset(
+        "promptInit enableCompletion enableGlobalCompInit enableBashCompletion enableLsColors "
+        "shellInit loginShellInit setOptions histFile".split()
+    ),
+    copied=frozenset({"enable"}),
+    scalar_below=frozenset({"shellAliases"}),
+    since=(("autosuggestions", (24, 5)), ("autosuggestions.strategy", (24, 11))),
+    note="`programs.zsh.enable` stays NixOS for the login shell; NixOS's options apply to "
+    "every user of the host; NixOS's oh-my-zsh turned its default prompt off, which the "
+    "system side keeps doing",
+    source="modules/programs/zsh/",
+)
 
 ROWS: tuple[Row, ...] = (
     _row(
@@ -245,6 +316,7 @@ ROWS: tuple[Row, ...] = (
         "`settings`/`theme`/`keymap`: a group that sets them stays NixOS",
         source="modules/programs/yazi.nix",
     ),
+    SHELL_ZSH,
 )
 
 # User-level NixOS options with no exact home-manager counterpart: they stay NixOS options.
@@ -283,9 +355,9 @@ SYSTEM_REASONS: dict[tuple[str, ...], str] = {
         "programs",
         "zsh",
     ): "the login shell: users.users.<u>.shell = pkgs.zsh needs it (an assertion), "
-    "and it writes /etc/zshrc for every user; its aliases, oh-my-zsh, autosuggestions and "
-    "syntax highlighting are home-manager's programs.zsh.{shellAliases,oh-my-zsh,"
-    "autosuggestion,syntaxHighlighting} but homeward does not split the group yet",
+    "and it writes /etc/zshrc for every user; only `enable` and "
+    "what NixOS does at login or for every user stay, the rest of the group moves (see the `programs.zsh` row): promptInit, completion, "
+    "setOptions, shellInit, histFile",
     ("programs", "bash"): "every user's /etc/bashrc; home-manager's programs.bash writes ~/.bashrc "
     "and names its init options differently (initExtra, bashrcExtra)",
     ("programs", "fish"): "the login shell and /etc/fish for every user; homeward does not split "
@@ -387,6 +459,9 @@ def classify(path: tuple[str, ...], user: str | None = None) -> Verdict:
         return Verdict(Fate.PACKAGES, group=path[:4])
     for row in ROWS:
         if path[: len(row.nixos)] == row.nixos and len(path) > len(row.nixos):
+            if row.stays(path):
+                why = SYSTEM_REASONS.get(row.nixos, "a system-level option")
+                return Verdict(Fate.SYSTEM, row, row.nixos, why)
             return Verdict(Fate.HOME, row, row.nixos)
     for prefix, why in KEEP.items():
         if path[: len(prefix)] == prefix:
@@ -433,7 +508,8 @@ def home_path(
     rest = path[len(row.nixos) :]
     renames = renames_for(row, release)
     head = renames.get(rest[0], rest[0]) if rest else None
-    return (*row.home, *((head, *rest[1:]) if head else ()))
+    # A rename may go deeper: `histSize` is `history.size`.
+    return (*row.home, *((*head.split("."), *rest[1:]) if head else ()))
 
 
 def unsupported(row: Row, paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:

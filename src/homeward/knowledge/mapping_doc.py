@@ -9,6 +9,7 @@ from homeward.knowledge.mapping import (
     SYSTEM_PREFIXES,
     SYSTEM_REASONS,
     Feature,
+    home_path,
 )
 
 # How much of the corpus the table covers (issue 13), measured 2026-11-30 with the corpus
@@ -69,11 +70,25 @@ def render() -> str:
     for row in ROWS:
         names = sorted(row.supported)
         moved = ", ".join(
-            f"`{n}` → `{row.renames[n]}`" if n in row.renames else f"`{n}`" for n in names
+            f"`{n}` → `{'.'.join(home_path(row, (*row.nixos, *n.split('.')))[len(row.home) :])}`"
+            if n.split(".")[0] in row.renames
+            else f"`{n}`"
+            for n in names
         )
         notes = [row.note] if row.note else []
+        if row.split:
+            stay = ", ".join(f"`{n}`" for n in sorted(row.split))
+            both = ", ".join(f"`{n}`" for n in sorted(row.copied))
+            notes.append(f"split: {both} written on both sides; {stay} stay NixOS options")
+        for name, (major, minor) in row.since:
+            notes.append(f"`{name}` only from home-manager {major}.{minor:02d}")
+        if row.scalar_below:
+            notes.append(
+                ", ".join(f"`{n}`" for n in sorted(row.scalar_below))
+                + ": strings and numbers only, written one by one"
+            )
         if row.legacy is not None:
-            release = ".".join(str(p) for p in row.legacy[0])
+            release = "{}.{:02d}".format(*row.legacy[0])
             renames = ", ".join(f"`{a}` → `{b}`" for a, b in row.legacy[1].items())
             notes.append(f"before home-manager {release}: {renames}")
         if row.needs_shell:

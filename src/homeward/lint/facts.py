@@ -50,7 +50,8 @@ def mapped_row(path: tuple[str, ...]) -> Row | None:
         if len(path) > length:
             row = _ROWS_BY_PREFIX.get(path[:length])
             if row is not None:
-                return row
+                # What a split group keeps on the NixOS side (a login shell) is not user-level.
+                return None if row.stays(path) else row
     return None
 
 

@@ -245,8 +245,9 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
         groups: dict[tuple[str, ...], list[Definition]] = {}
         for d in (d for head in ROW_HEADS for d in heads.get(head, ())):
             row = mapped_row(d.path)
-            if row is None or (row.per_leaf and not user_file):
-                # Session variables and aliases in a host module are system-wide on purpose.
+            if row is None or ((row.per_leaf or row.split) and not user_file):
+                # Session variables, aliases and shell settings in a host module are
+                # system-wide on purpose.
                 continue
             depth = len(row.nixos) + 1 if row.per_leaf else len(row.nixos)
             groups.setdefault(d.path[:depth], []).append(d)

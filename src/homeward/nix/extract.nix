@@ -11,8 +11,9 @@
 #   homes."<name>" = { packages = [ names ]; settings = { ... }; };
 #
 # Settings are the user settings homeward's migrate maps, as dotted keys: `git.<section>.<key>`,
-# `sessionVariables.<NAME>`, `shellAliases.<NAME>`, `file.<path in $HOME>` (home.file and
-# xdg.configFile, tmpfiles links: the store path linked); values as strings.
+# `sessionVariables.<NAME>`, `shellAliases.<NAME>`, `zsh.<name>` (zsh's interactive settings),
+# `file.<path in $HOME>` (home.file and xdg.configFile, tmpfiles links: the store path linked);
+# values as strings.
 #
 # It works on real nixpkgs/home-manager and on the test stand-ins: options that may be missing
 # are read with `?`/`or`, values that may throw through tryEval, and nothing else is forced.
@@ -161,9 +162,72 @@ let
     in
     if enabled c [ "programs" "git" ] then flat "git" merged else { };
 
+  # zsh's interactive settings, by their NixOS names, only when zsh is enabled: `zsh.<name>`
+  # (`zsh.shellAliases.<alias>`, `zsh.ohMyZsh.plugins`, `zsh.init`, `zsh.histSize`), as the
+  # split of `programs.zsh` maps them (knowledge/mapping.py); unset options are left out.
+  zshSettings =
+    z: names:
+    if lookup z [ "enable" ] false == true then
+      b.listToAttrs (
+        b.concatMap (
+          n:
+          let
+            v = lookup z names.${n} null;
+          in
+          if v == null || v == "" then
+            [ ]
+          else
+            [
+              {
+                name = "zsh.${n}";
+                value = safe toStr v;
+              }
+            ]
+        ) (b.attrNames names)
+      )
+      // level "zsh.shellAliases" toStr (lookup z [ "shellAliases" ] { })
+    else
+      { };
+  zshNames = {
+    "ohMyZsh.enable" = [ "ohMyZsh" "enable" ];
+    "ohMyZsh.plugins" = [ "ohMyZsh" "plugins" ];
+    "ohMyZsh.theme" = [ "ohMyZsh" "theme" ];
+    "ohMyZsh.custom" = [ "ohMyZsh" "custom" ];
+    "autosuggestions.enable" = [ "autosuggestions" "enable" ];
+    "autosuggestions.strategy" = [ "autosuggestions" "strategy" ];
+    "syntaxHighlighting.enable" = [ "syntaxHighlighting" "enable" ];
+    "syntaxHighlighting.styles" = [ "syntaxHighlighting" "styles" ];
+    init = [ "interactiveShellInit" ];
+    histSize = [ "histSize" ];
+  };
+  homeZshNames = zshNames // {
+    "ohMyZsh.enable" = [ "oh-my-zsh" "enable" ];
+    "ohMyZsh.plugins" = [ "oh-my-zsh" "plugins" ];
+    "ohMyZsh.theme" = [ "oh-my-zsh" "theme" ];
+    "ohMyZsh.custom" = [ "oh-my-zsh" "custom" ];
+    "autosuggestions.enable" = [ "autosuggestion" "enable" ];
+    "autosuggestions.strategy" = [ "autosuggestion" "strategy" ];
+    init = [ "init" ];
+    histSize = [ "history" "size" ];
+  };
+  # home-manager's `initContent` (from 25.05) and `initExtra` (before, deprecated since).
+  homeZsh =
+    h:
+    let
+      z = lookup h [ "programs" "zsh" ] { };
+      init = b.concatStringsSep "" (
+        b.filter b.isString [
+          (attr z "initContent" "")
+          (attr z "initExtra" "")
+        ]
+      );
+    in
+    zshSettings (if b.isAttrs z then z // { inherit init; } else { }) homeZshNames;
+
   nixosSettings =
     c:
     nixosGit c
+    // zshSettings (lookup c [ "programs" "zsh" ] { }) zshNames
     // level "sessionVariables" variable (
       update (lookup c [ "environment" "sessionVariables" ] { }) (
         lookup c [ "environment" "variables" ] { }
@@ -354,6 +418,7 @@ let
   homeSettings =
     h:
     homeGit h
+    // homeZsh h
     // homeFiles h
     // homeCopies "%h/" "" (
       b.filter b.isString (attempt (lookup h [ "systemd" "user" "tmpfiles" "rules" ] [ ]) [ ])
@@ -362,7 +427,7 @@ let
     // level "shellAliases" toStr (
       b.foldl' (acc: s: acc // lookup h [ "programs" s "shellAliases" ] { }) (
         lookup h [ "home" "shellAliases" ] { }
-      ) shells
+      ) (b.filter (s: s != "zsh") shells)
     );
 
   # NixOS programs that install their package system-wide when enabled; a package moving from

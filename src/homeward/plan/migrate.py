@@ -69,6 +69,7 @@ from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.nixcode import list_binding, relative_import, splice
+from homeward.plan.split import moved_bindings, odd_oh_my_zsh, prompt_kept, split_group, split_row
 from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.syntax.edit import (
     Span,
@@ -120,6 +121,7 @@ class UserPlan:
         default_factory=dict
     )  # files for some hosts
     needs_shell: bool = False
+    enabled_shells: set[str] = field(default_factory=set)  # `programs.<s>.enable` moved code sets
     osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
     wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
     new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
@@ -592,7 +594,15 @@ class Planner:
         )
         for group, defs in groups.items():
             verdict = verdicts[id(defs[0])]
-            if verdict.fate is Fate.HOME and verdict.row is not None:
+            extra: list[Chunk] = []  # system code a split group needs
+            split = split_row([verdicts[id(d)] for d in defs])
+            if split is not None:
+                # A login shell: its interactive settings move, the rest stays (issue 13).
+                defs, extra = self.move_split_group(up, info, group, defs, split, others, reach)
+                if not defs:
+                    system_chunks.extend(extra)
+                    continue
+            elif verdict.fate is Fate.HOME and verdict.row is not None:
                 if self.home_group_movable(up, info, group, defs, verdict.row, others, reach):
                     dest = self.home_dest(up, reach, verdict.row.feature)
                     if self.move_home_group(up, info, defs, verdict.row, dest, reach):
@@ -607,6 +617,7 @@ class Planner:
             # SYSTEM, KEEP, or a group that could not move: into a system module.
             try:
                 system_chunks.extend(self.system_chunks(info, defs, group, sys_path))
+                system_chunks.extend(extra)
             except CannotMove as why:
                 # Half of this file may already be planned away: refuse the whole run
                 # (exit 3, nothing written) rather than split it inexactly.
@@ -743,7 +754,16 @@ class Planner:
         if not, why, as a warning (it then stays a NixOS option)."""
         name = up.user.name
         bad = unsupported(row, [d.path for d in defs])
-        odd = [d for d in defs if row.scalar_values and not _scalar(d)]
+        n = len(row.nixos)
+        odd = [
+            d
+            for d in defs
+            if (row.scalar_values or (len(d.path) > n + 1 and d.path[n] in row.scalar_below))
+            and not _scalar(d)
+        ]
+        # `shellAliases = someSet;` (not written alias by alias) cannot be checked: it stays.
+        odd += [d for d in defs if len(d.path) == n + 1 and d.path[n] in row.scalar_below]
+        missing = next(((d, m) for d in defs if (m := row.missing_in(d.path, self.release))), None)
         lists = [d for d in defs if row.attrs_values and unparen(d.value).type == "list_expression"]
         why = ""
         at = defs[0]
@@ -757,6 +777,10 @@ class Planner:
                 f"`{odd[0].dotted}` is not a string or number, which `{'.'.join(row.home)}` requires",
                 odd[0],
             )
+        elif missing is not None:
+            release = release_text(self.release)
+            why = f"home-manager {release} has no `{'.'.join(row.nixos)}.{missing[1]}` yet"
+            at = missing[0]
         elif lists:
             why, at = (
                 f"`{lists[0].dotted}` is a list, where home-manager takes an attribute set",
@@ -787,6 +811,55 @@ class Planner:
         )
         return False
 
+    def move_split_group(
+        self,
+        up: UserPlan,
+        info: ModuleInfo,
+        group: tuple[str, ...],
+        defs: list[Definition],
+        row: Row,
+        others: list[str],
+        reach: tuple[str, ...],
+    ) -> tuple[list[Definition], list[Chunk]]:
+        """A group split between the layers (`plan/split.py`): the moving part to the user's
+        home-manager configuration; returns what stays a NixOS option (all of it when nothing
+        could move) and the system code the split needs."""
+        split = split_group(row, defs)
+        if split is None or not self.home_group_movable(
+            up, info, group, list(split.moved), row, others, reach
+        ):
+            return defs, []
+        odd = odd_oh_my_zsh(row, split)
+        if odd is not None:
+            self.note(
+                f"`{'.'.join(group)}` stays a NixOS option: `{odd.dotted}` is not a plain "
+                "`true`, and NixOS's prompt depends on it",
+                Severity.WARNING,
+                odd.binding,
+                info.source,
+            )
+            return defs, []
+        dest = self.home_dest(up, reach, row.feature)
+        if not self.move_home_group(
+            up, info, list(split.home), row, dest, reach, left_out=list(split.left_out)
+        ):
+            return defs, []
+        removed = self.removed[info.key]
+        for node in moved_bindings(row, split):
+            if all((n.start_byte, n.end_byte) != (node.start_byte, node.end_byte) for n in removed):
+                removed.append(node)
+        shell = row.home[-1]
+        if len(split.home) > len(split.moved):  # `enable` went along
+            up.enabled_shells.add(shell)
+        elif shell not in up.enabled_shells:
+            up.enabled_shells.add(shell)
+            dest.extra.append(
+                f"# the {shell} settings moved here apply in a {shell} home-manager manages.\n"
+                f"programs.{shell}.enable = true;"
+            )
+        prompt = prompt_kept(row, split)
+        return list(split.stay), [prompt] if prompt is not None else []
+
     @staticmethod
     def sets_editor(info: ModuleInfo) -> bool:
         return any(
@@ -815,7 +888,10 @@ class Planner:
         row: object,
         dest: DestFile,
         reach: tuple[str, ...],
+        *,
+        left_out: list[Node] | None = None,
     ) -> bool:
+        """`left_out`: bindings inside the moved ones that stay behind (a split group)."""
         from homeward.knowledge.mapping import Row
 
         assert isinstance(row, Row)
@@ -829,9 +905,21 @@ class Planner:
         for group_defs in by_binding.values():
             renderer = self.renderer(info, home=True)
             renderer.rebase = (PurePosixPath(info.source.path).parent, dest.dir)
+            outer = group_defs[0].steps[covering_step(group_defs[0], len(row.nixos))].node
+            exclude = [
+                removal(n, info.source.text)
+                for n in left_out or ()
+                if within(n, outer)
+                and (n.start_byte, n.end_byte) != (outer.start_byte, outer.end_byte)
+            ]
             try:
                 chunk = binding_chunk(
-                    group_defs, len(row.nixos), row.home, renames_for(row, self.release), renderer
+                    group_defs,
+                    len(row.nixos),
+                    row.home,
+                    renames_for(row, self.release),
+                    renderer,
+                    exclude=exclude,
                 )
             except CannotMove as why:
                 self.note(
@@ -1064,7 +1152,7 @@ class Planner:
     def finish_user(self, up: UserPlan) -> None:
         """Per-host files, the shell home-manager must manage, the entry's imports."""
         self.place_per_host(up)
-        if up.needs_shell:
+        if up.needs_shell and self.login_shell(up.user) not in up.enabled_shells:
             shell = self.login_shell(up.user)
             dest = self.home_dest(up, up.hosts, Feature.CLI)
             line = f"programs.{shell}.enable = true;"
