@@ -664,7 +664,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
-            "repo/modules/system/users.nix:7:1: HW017 warning: `HW01` is not a homeward rule: this suppression silences nothing\n"
+            "repo/modules/system/users.nix:7:23: HW017 warning: `HW01` is not a homeward rule: this suppression silences nothing\n"
             "  hint: remove the comment, or correct the code it names (`homeward rules` lists them)\n"
             "0 errors, 1 warning\n"
         ),

@@ -522,6 +522,57 @@ def test_a_suppressed_packages_list_stays_where_it_is(
     assert "HW017" not in out  # the comment is used: it silences HW002
 
 
+def test_a_suppressed_option_group_stays_where_it_is(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.4): migrate honoured only HW002; `# homeward: ignore[HW003]` above
+    `programs.git` in a user file is a decision to keep it a NixOS option, as for any rule
+    migrate acts on."""
+    ham = legacy / "home" / "ham.nix"
+    text = ham.read_text()
+    ham.write_text(
+        text.replace("  programs.git = {\n", "  # homeward: ignore[HW003]\n  programs.git = {\n")
+    )
+    git(legacy, "commit", "-qam", "keep git system-wide")
+    code, _out, err = run_cli(capsys, "migrate", str(legacy))
+    assert code == 0, err
+    assert "`programs.git` stays where it is: `# homeward: ignore[HW003]` keeps it" in " ".join(
+        err.split()
+    )
+    system = (legacy / "modules" / "system" / "ham.nix").read_text()
+    assert "# homeward: ignore[HW003]\n  programs.git = {" in system
+    for path in (legacy / "home").rglob("*.nix"):
+        assert "programs.git" not in path.read_text(), path
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert "HW017" not in out and "HW003" not in out  # the comment went along, and is used
+
+
+def test_a_suppressed_user_file_import_stays_a_nixos_module(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.4): `# homeward: ignore[HW001]` on the import of a user file keeps that file a
+    NixOS module; migrate still moves what other rules ask (its packages, HW002)."""
+    host = legacy / "hosts" / "nixos-desk" / "default.nix"
+    text = host.read_text()
+    host.write_text(
+        text.replace(
+            "    ../../home/ham.nix\n", "    ../../home/ham.nix # homeward: ignore[HW001]\n"
+        )
+    )
+    git(legacy, "commit", "-qam", "keep ham's file a NixOS module")
+    code, _out, err = run_cli(capsys, "migrate", str(legacy))
+    assert code == 0, err
+    assert "`home/ham.nix` stays a NixOS module: `# homeward: ignore[HW001]` keeps it" in " ".join(
+        err.split()
+    )
+    ham = (legacy / "home" / "ham.nix").read_text()
+    assert "programs.git = {" in ham and "environment.variables.EDITOR" in ham
+    assert "users.users.ham.packages" not in ham
+    assert "../../home/ham.nix # homeward: ignore[HW001]" in host.read_text()
+    code, out, _ = run_cli(capsys, "check", str(legacy))
+    assert "HW017" not in out and "HW001" not in out
+
+
 # -- item 17: add host writes what the flake already says, the way it says it -------------------
 
 

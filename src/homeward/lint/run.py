@@ -194,8 +194,9 @@ def _suppression_findings(
         return
     used_lines = {(path, line) for path, line, _code in used}
     for path, source in sorted(repo.ev.sources.items()):
-        for line, names in suppression_comments(source.text):
-            at = Location(path.relative_to(repo.root), line, 1)
+        for line, column, names in suppression_comments(source.text):
+            # Where the comment's first token is (issue 14: one rule for places).
+            at = Location(path.relative_to(repo.root), line, column)
             if names == frozenset({"*"}):
                 if (path, line) not in used_lines:
                     yield _hw017(at, "`# homeward: ignore` silences nothing here")

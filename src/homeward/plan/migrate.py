@@ -28,6 +28,7 @@ from homeward.knowledge.mapping import (
     Fate,
     Feature,
     Row,
+    Verdict,
     classify,
     package_feature,
     renames_for,
@@ -321,8 +322,32 @@ class Planner:
             if info.frozen or hosts.isdisjoint(info.hosts):
                 continue
             if self.is_user_file(info, up.user.name):
+                if self.import_suppressed(info):
+                    # Why (issue 14): `# homeward: ignore[HW001]` on its import keeps the file
+                    # a NixOS module; what other rules ask (its packages) still moves.
+                    self.note(
+                        f"`{info.path}` stays a NixOS module: `# homeward: ignore[HW001]` keeps it",
+                        Severity.NOTE,
+                    )
+                    continue
                 moved |= self.move_user_file(up, info)
         return moved
+
+    def import_suppressed(self, info: ModuleInfo) -> bool:
+        """Some import of the file is marked `# homeward: ignore[HW001]` (where check reports
+        a user file imported as a NixOS module)."""
+        refs = [r for host in self.repo.hosts.values() for r in host.modules]
+        refs += [r for m in self.repo.modules.values() for r in m.imports]
+        for ref in refs:
+            at = ref.location
+            if (
+                ref.path == info.path
+                and at is not None
+                and ref.source is not None
+                and is_suppressed(ref.source.text, at.line, "HW001")
+            ):
+                return True
+        return False
 
     def needs_work(self, up: UserPlan, moved: bool) -> bool:
         standalone_missing = (
@@ -584,6 +609,7 @@ class Planner:
             verdict = classify(d.path, name)
             verdicts[id(d)] = verdict
             groups[verdict.group or d.path].append(d)
+        held = self.held_by_comments(info, groups, verdicts)
         system_chunks: list[Chunk] = []
         # NixOS options in a user's file apply to every user of the host (/etc/gitconfig,
         # environment variables): they move to this user only if nobody else would lose them.
@@ -629,6 +655,8 @@ class Planner:
                     hint="move that definition by hand (or out of this user's file), then "
                     "run migrate again",
                 ) from None
+        for group, defs in held.items():
+            system_chunks.extend(self.system_chunks(info, defs, group, sys_path))
         if module.declarations:
             declared = self.system_chunks(info, list(module.declarations), ("options",), sys_path)
             for chunk in declared:
@@ -660,6 +688,63 @@ class Planner:
         else:
             self.deletes.append(Delete(Path(here), "every definition moved"))
         return True
+
+    def held_by_comments(
+        self,
+        info: ModuleInfo,
+        groups: dict[tuple[str, ...], list[Definition]],
+        verdicts: dict[int, Verdict],
+    ) -> dict[tuple[str, ...], list[Definition]]:
+        """Definitions a `# homeward: ignore[HW003]` keeps NixOS options (issue 14: a
+        suppressed definition stays where it is, for every rule migrate acts on), taken out of
+        `groups`. The comment goes where check reports HW003: above the group's binding, or,
+        for rows moved name by name (variables, aliases), above each name's."""
+        held: dict[tuple[str, ...], list[Definition]] = {}
+        for group, defs in list(groups.items()):
+            rows = [v.row for d in defs if (v := verdicts[id(d)]).row is not None]
+            if not rows:
+                continue
+            row = rows[0]
+            depth = len(row.nixos) + 1 if row.per_leaf else len(row.nixos)
+            kept: list[Definition] = []
+            reported = [d for d in defs if not row.stays(d.path)]  # where check puts HW003
+            for d in reported if row.per_leaf else reported[:1]:
+                try:
+                    node = d.steps[covering_step(d, depth)].node
+                except CannotMove:
+                    continue
+                line = info.source.location(node.start_byte).line
+                if is_suppressed(info.source.text, line, "HW003"):
+                    kept.append(d)
+            if not kept:
+                continue
+            outer = {
+                d.steps[covering_step(d, len(row.nixos))].node.start_byte
+                for d in kept
+                if len(d.path) > len(row.nixos)
+            }
+            ids = {id(d) for d in kept}
+            if not row.per_leaf or any(
+                d.steps[covering_step(d, len(row.nixos))].node.start_byte in outer
+                for d in defs
+                if id(d) not in ids and len(d.path) > len(row.nixos)
+            ):
+                kept = defs  # one binding holds them: the group stays whole
+                ids = {id(d) for d in kept}
+            rest = [d for d in defs if id(d) not in ids]
+            if rest:
+                groups[group] = rest
+            else:
+                del groups[group]
+            held[group] = kept
+            what = ".".join(group if not row.per_leaf else kept[0].path[:depth])
+            self.note(
+                f"`{what}` stays where it is: `# homeward: ignore[HW003]` keeps it",
+                Severity.NOTE,
+                kept[0].binding,
+                info.source,
+            )
+        return held
 
     def moves_dotfiles(
         self, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]

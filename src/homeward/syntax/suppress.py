@@ -52,14 +52,17 @@ def suppressing_line(text: bytes, line: int, code: str) -> int | None:
     return None
 
 
-def suppression_comments(text: bytes) -> list[tuple[int, frozenset[str]]]:
-    """Every suppression comment of a file: (line, the codes it names; `*` for all)."""
-    found: list[tuple[int, frozenset[str]]] = []
+def suppression_comments(text: bytes) -> list[tuple[int, int, frozenset[str]]]:
+    """Every suppression comment of a file: (line, column of its `#`, both 1-based; the codes
+    it names, `*` for all)."""
+    found: list[tuple[int, int, frozenset[str]]] = []
     if b"homeward" not in text:
         return found
     for number, line in enumerate(text.split(b"\n"), 1):
         if b"homeward" in line:
+            match = _COMMENT.search(line)
             codes = _codes(line)
-            if codes is not None:
-                found.append((number, codes))
+            if match is not None and codes is not None:
+                column = len(line[: match.start()].decode(errors="replace")) + 1
+                found.append((number, column, codes))
     return found
