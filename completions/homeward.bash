@@ -181,7 +181,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --debug --color --dir --user --host --system --dry-run --json --allow-dirty" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --dir --user --host --system --mkhost --dry-run --json --allow-dirty" -- "$cur"))
       else
         COMPREPLY=($(compgen -W "feature host user" -- "$cur"))
       fi

@@ -98,6 +98,7 @@ complete -c homeward -n '__fish_seen_subcommand_from add' -l dir -r -F -d '==SUP
 complete -c homeward -n '__fish_seen_subcommand_from add' -l user -x -d 'feature: whose (default: the only user); host: its users'
 complete -c homeward -n '__fish_seen_subcommand_from add' -l host -x -d 'user: the hosts to put the user on (comma-separated; default: all)'
 complete -c homeward -n '__fish_seen_subcommand_from add' -l system -x -d 'host: its platform (default: as the other hosts)'
+complete -c homeward -n '__fish_seen_subcommand_from add' -l mkhost -d 'host: write one `mkHost` helper for every host instead of another copy of the call'
 complete -c homeward -n '__fish_seen_subcommand_from add' -l dry-run -d 'print the plan and a diff; write nothing'
 complete -c homeward -n '__fish_seen_subcommand_from add' -l json -d 'print the files changed (with --dry-run: that would be) as JSON (a versioned envelope)'
 complete -c homeward -n '__fish_seen_subcommand_from add' -l allow-dirty -d 'run even with uncommitted changes'

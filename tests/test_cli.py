@@ -606,3 +606,76 @@ def test_the_newest_release_is_one_fact() -> None:
     from homeward.plan.init import RELEASE
 
     assert release_text(None) == RELEASE == NEWEST_RELEASE
+
+
+def _init_desk(root: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    assert run_cli(capsys, "init", str(root), "--user", "ham", "--host", "desk")[0] == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    return root
+
+
+def test_add_second_host_offers_a_mkhost_helper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.17): each host added was a copy of the whole call, home-manager block
+    included (4 hosts, 2 users: a 125-line flake.nix); the second host is where to offer a
+    helper."""
+    root = _init_desk(tmp_path / "cfg", capsys)
+    code, _out, err = run_cli(capsys, "add", "host", "laptop", "--dry-run", str(root))
+    assert code == 0
+    assert "flake.nix now repeats one `nixosSystem` call for 2 hosts" in err
+    assert "`add host laptop --mkhost` writes one `mkHost` helper instead" in err
+
+
+@pytest.mark.nix
+def test_add_host_mkhost_writes_one_helper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.17): with --mkhost the hosts' calls become one `mkHost` helper over a
+    `genAttrs` list, evaluating to exactly what the copies gave; a later host adds its name."""
+    from homeward.nix.ops import extract_outputs_standins
+
+    standins = Path(__file__).resolve().parent / "standins"
+    copies = _init_desk(tmp_path / "copies", capsys)
+    helper = _init_desk(tmp_path / "helper", capsys)
+    assert run_cli(capsys, "add", "host", "laptop", str(copies))[0] == 0
+    assert run_cli(capsys, "add", "host", "laptop", "--mkhost", str(helper))[0] == 0
+    flake = (helper / "flake.nix").read_text()
+    assert "      mkHost =\n        name:\n        nixpkgs.lib.nixosSystem {\n" in flake
+    assert "            ./hosts/${name}\n" in flake
+    assert 'nixosConfigurations = nixpkgs.lib.genAttrs [ "desk" "laptop" ] mkHost;' in flake
+    assert flake.count("nixosSystem") == 1
+    assert extract_outputs_standins(helper, standins) == extract_outputs_standins(copies, standins)
+    code, out, _ = run_cli(capsys, "check", str(helper))
+    assert (code, out) == (0, "no findings\n")
+    git(helper, "add", "-A")
+    git(helper, "commit", "-qm", "laptop")
+    assert run_cli(capsys, "add", "host", "third", str(helper))[0] == 0
+    flake = (helper / "flake.nix").read_text()
+    assert '"third"\n      ] mkHost;' in flake and flake.count("nixosSystem") == 1
+
+
+def test_add_host_mkhost_refuses_calls_that_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.17): a helper is the hosts' one call; when desk's call has more than the one
+    add writes, a helper would change desk, so --mkhost refuses and nothing is written."""
+    root = _init_desk(tmp_path / "cfg", capsys)
+    flake = root / "flake.nix"
+    flake.write_text(
+        flake.read_text().replace(
+            "          ./hosts/desk\n", "          ./hosts/desk\n          ./extra.nix\n"
+        )
+    )
+    (root / "extra.nix").write_text("{ }\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "extra")
+    before = flake.read_text()
+    code, _out, err = run_cli(capsys, "add", "host", "laptop", "--mkhost", str(root))
+    assert code == 2
+    assert "--mkhost: `desk`'s call differs from the one `add host` writes" in err
+    assert flake.read_text() == before
+    assert not (root / "hosts" / "laptop").exists()

@@ -353,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--system", default=None, help="host: its platform (default: as the other hosts)"
     )
     p.add_argument(
+        "--mkhost",
+        action="store_true",
+        help="host: write one `mkHost` helper for every host instead of another copy of the call",
+    )
+    p.add_argument(
         "--dry-run", action="store_true", help="print the plan and a diff; write nothing"
     )
     _json(p, "the files changed (with --dry-run: that would be)")

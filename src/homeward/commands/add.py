@@ -20,6 +20,7 @@ class Options:
     user: str | None = None
     host: str | None = None
     system: str | None = None
+    mkhost: bool = False
     dry_run: bool = False
     allow_dirty: bool = False
     json: bool = False
@@ -56,7 +57,14 @@ def _run(opts: Options, s: Session) -> int:
     hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
     plan = plan_add(
         build_index(repo),
-        AddSpec(opts.kind, opts.name, user=opts.user, hosts=hosts, system=opts.system),
+        AddSpec(
+            opts.kind,
+            opts.name,
+            user=opts.user,
+            hosts=hosts,
+            system=opts.system,
+            mkhost=opts.mkhost,
+        ),
     )
     changes = s.prepare(plan)
     if opts.json and (plan.empty or opts.dry_run):
@@ -71,6 +79,8 @@ def _run(opts: Options, s: Session) -> int:
     ]
     if not opts.json:
         console.table(["change", "file"], rows, title=f"add {opts.kind} {opts.name}")
+        for d in plan.diagnostics:
+            console.err(d.render())
     if opts.dry_run:
         console.out("")
         console.diff(unified_diff(changes))

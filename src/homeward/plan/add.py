@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError, UsageError
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, ModuleKind, SystemConfig
@@ -60,6 +61,7 @@ class AddSpec:
     user: str | None = None
     hosts: tuple[str, ...] = ()
     system: str | None = None
+    mkhost: bool = False  # host: one `mkHost` helper for every host (issue 14 item 17)
 
 
 class Adder:
@@ -70,6 +72,7 @@ class Adder:
         self.edits: list[Edit] = []
         self.files: list[NewFile] = []
         self.flake = FlakeEditor(index)
+        self.diagnostics: list[Diagnostic] = []
 
     def plan(self) -> Plan:
         self.repo.fatal()
@@ -80,7 +83,11 @@ class Adder:
         else:
             self.add_user()
         self.edits.extend(self.flake.edits)
-        return Plan(edits=tuple(self.edits), new_files=tuple(self.files))
+        return Plan(
+            edits=tuple(self.edits),
+            new_files=tuple(self.files),
+            diagnostics=tuple(self.diagnostics),
+        )
 
     # -- who is there ------------------------------------------------------------------------
     def home_users(self) -> dict[str, PurePosixPath]:
@@ -229,7 +236,9 @@ class Adder:
             # standalone entries follow.
             pass
         else:
-            self.flake_host_entry(name, system, users, platform_in_file=new_host_file)
+            call = self.flake_host_entry(name, system, users, platform_in_file=new_host_file)
+            if not self.helper(name, call):
+                self.insert_output("nixosConfigurations", name, call)
         self.home_entries([(u, name) for u in users], system)
 
     def add_mac(self, name: str, system: str, users: dict[str, PurePosixPath]) -> None:
@@ -380,7 +389,8 @@ class Adder:
         users: dict[str, PurePosixPath],
         *,
         platform_in_file: bool = False,
-    ) -> None:
+    ) -> str:
+        """The `nixosSystem` call `add host` writes for `name`, as text."""
         flake = self.flake
         hm = flake.home_manager_ref()
         nixpkgs = flake.input_ref(flake.nixpkgs_name())
@@ -416,7 +426,40 @@ class Adder:
             + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
             + "\n}"
         )
-        self.insert_output("nixosConfigurations", name, call)
+        return call
+
+    def helper(self, name: str, call: str) -> bool:
+        """With --mkhost, replace the hosts' repeated calls (and this one) by one `mkHost`
+        helper; without, offer it when the calls are alike. Whether the helper was written."""
+        from homeward.plan.mkhost import alike, helper_spans, host_entries
+
+        flake = self.repo.flake
+        hosts = list(self.repo.hosts.values())
+        if not hosts:
+            return False
+        container = self.flake.outputs_attrset()
+        entries = host_entries(flake, container, hosts)
+        why = entries if isinstance(entries, str) else alike(flake, entries, name, call)
+        if not self.spec.mkhost:
+            if not why:
+                count = len(hosts) + 1
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.NOTE,
+                        f"flake.nix now repeats one `nixosSystem` call for {count} hosts",
+                        hint=f"`add host {name} --mkhost` writes one `mkHost` helper instead "
+                        "(after this run: `homeward undo` first)",
+                    )
+                )
+            return False
+        if isinstance(entries, str) or why:
+            raise UsageError(
+                f"--mkhost: {why}",
+                hint="add the host without --mkhost, or write the helper by hand",
+            )
+        for span in helper_spans(flake, container, entries, name, self.flake.lib_ref()):
+            self.splice(PurePosixPath(flake.path), span, "one `mkHost` helper for every host")
+        return True
 
     def insert_output(self, group: str, name: str, code: str) -> None:
         """Add `<group>.<name> = code;` the way the flake writes that group (dotted or a set)."""
