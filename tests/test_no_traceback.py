@@ -32,6 +32,10 @@ CASES = {
     "1000-nested-lists": HAM.replace(
         EDITOR, "environment.variables.X = " + "[ " * 1000 + "1" + " ]" * 1000 + ";"
     ),
+    # Deeper than the walks follow: exit 3 at the place, not just "too deep" (issue 10).
+    "10000-nested-lists": HAM.replace(
+        EDITOR, "environment.variables.X = " + "[ " * 10000 + "1" + " ]" * 10000 + ";"
+    ),
 }
 
 
@@ -278,3 +282,19 @@ def test_a_symlink_loop_is_not_called_missing(
     out = capsys.readouterr().out
     assert "the import `hosts/nixos-desk/hardware-configuration.nix` is a symlink loop" in out
     assert "does not exist" not in out
+
+
+def test_the_deepest_place_is_found_without_recursion() -> None:
+    """Why (issue 10): the walk that names the place must not itself run out of stack."""
+    from homeward.syntax.depth import deepest_node
+
+    depth = 50_000
+    text = b"[ " * depth + b"1" + b" ]" * depth
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        levels, byte = deepest_node(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert levels > depth
+    assert 2 * depth - 2 <= byte <= 2 * depth  # the innermost list: its `[` or the `1`

@@ -396,6 +396,41 @@ def _options(module: object, ns: argparse.Namespace) -> object:
 EXCERPT_MAX_BYTES = 4 << 20
 
 
+def _too_deep(directory: Path | None) -> int:
+    """Exit 3 for input nested deeper than the walks follow, at the deepest place (issue 10:
+    file:line:col, found again by an iterative walk)."""
+    from homeward.syntax.depth import deepest_in
+
+    hint = "flatten the deepest attribute set or list (or bind parts of it with `let`)"
+    found = None
+    if directory is not None:
+        root = _flake_root(directory)
+        with contextlib.suppress(OSError, RecursionError):
+            found = deepest_in(root)
+    if found is None:
+        error(
+            "homeward: error: the configuration nests expressions deeper than homeward can "
+            f"follow; nothing was changed\n  hint: {hint}"
+        )
+        return int(Exit.INPUT)
+    exc = HomewardError(
+        f"this expression nests {found.depth:,} levels deep, more than homeward can follow; "
+        "nothing was changed",
+        at=found.at,
+        hint=hint,
+    )
+    error(with_excerpt(exc.render(), exc.at, _source_text(exc.at, root)))
+    return int(Exit.INPUT)
+
+
+def _flake_root(directory: Path) -> Path:
+    """DIR, or the nearest directory above it holding `flake.nix` (as commands look upward)."""
+    for candidate in (directory, *directory.resolve().parents):
+        if (candidate / "flake.nix").is_file():
+            return candidate
+    return directory
+
+
 def _source_text(at: Location | None, directory: Path | None) -> str | None:
     """The file an error points at, for the excerpt under the message; None if unreadable.
 
@@ -530,14 +565,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     except RecursionError:
         if ns.debug:
             traceback.print_exc()
-        print(
-            "homeward: error: the configuration nests expressions deeper than homeward can "
-            "follow; nothing was changed\n"
-            "  hint: flatten the deepest attribute set or list (nix itself stops near 2,000 "
-            "levels)",
-            file=sys.stderr,
-        )
-        return int(Exit.INPUT)
+        return _too_deep(getattr(ns, "dir", None))
     except OSError as exc:
         if exc.filename is None:  # writing the output itself failed (a full device)
             _silence_stdout()

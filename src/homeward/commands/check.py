@@ -156,10 +156,16 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
     except RecursionError:
         if opts.debug:
             raise
+        from homeward.syntax.depth import deepest_in
+
         at = None
         if last:
             shown = Path(os.path.relpath(last[0], opts.dir.resolve()))
             at = Location(opts.dir / shown, 1, 1)
+            # Where in it (issue 10: file:line:col), found by an iterative walk.
+            deepest = deepest_in(opts.dir.resolve(), [Path(last[0])])
+            if deepest is not None:
+                at = Location(opts.dir / shown, deepest.at.line, deepest.at.col)
         raise HomewardError(
             "the file nests expressions too deeply for homeward to follow",
             at=at,
