@@ -313,7 +313,7 @@ def test_two_runs_at_once(tmp_path: Path) -> None:
     _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert second.returncode == 3, second.stderr
-    assert "another homeward is changing" in second.stderr
+    assert "another homeward is using" in second.stderr
     assert third.returncode == 3 and "another homeward" in third.stderr
     assert tree_files(work) == after
     assert status(work) == after_status
@@ -463,3 +463,42 @@ def test_a_rollback_that_cannot_finish_keeps_the_journal_and_exits_5(tmp_path: P
     assert "an interrupted migrate was rolled back" in err
     assert tree_files(work) == before
     assert status(work) == ""
+
+
+def _held(work: Path, mode: int) -> int:
+    """Hold the repository's lock as another homeward would (`fcntl.LOCK_SH`: a reading
+    command, `LOCK_EX`: a writing one); the descriptor to close."""
+    import fcntl
+
+    state = work / ".git" / "homeward"
+    state.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    return fd
+
+
+def test_a_reading_command_and_a_writing_one_exclude_each_other(tmp_path: Path) -> None:
+    """Why (issue 10, lock gaps): a read-only command took the lock only when a journal was
+    there, so it could read a tree a writer was half-way through (and a writer could start
+    under a reader). Readers share the lock; a writer excludes them; each side exits 3."""
+    import fcntl
+
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+    fd = _held(work, fcntl.LOCK_SH)  # a check or a verify is reading
+    try:
+        writer = hw("migrate", str(work))
+        reader = hw("graph", str(work))
+    finally:
+        os.close(fd)
+    assert writer.returncode == 3, writer.stderr
+    assert "another homeward is using" in writer.stderr
+    assert tree_files(work) == before
+    assert reader.returncode == 0, reader.stderr  # readers share
+    fd = _held(work, fcntl.LOCK_EX)  # a migrate is planning: no journal yet
+    try:
+        reader = hw("check", str(work))
+    finally:
+        os.close(fd)
+    assert reader.returncode == 3, reader.stderr
+    assert "another homeward is changing" in reader.stderr

@@ -399,7 +399,7 @@ EXCERPT_MAX_BYTES = 4 << 20
 def _too_deep(directory: Path | None) -> int:
     """Exit 3 for input nested deeper than the walks follow, at the deepest place (issue 10:
     file:line:col, found again by an iterative walk)."""
-    from homeward.syntax.depth import deepest_in
+    from homeward.commands.guard import deepest_in
 
     hint = "flatten the deepest attribute set or list (or bind parts of it with `let`)"
     found = None
@@ -538,12 +538,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(ns: argparse.Namespace) -> int:
     """Run the command; every way it can end becomes an exit code and at most a short message."""
     try:
-        if ns.command in READ_ONLY:
-            from homeward.commands.guard import recover
-
-            recover(ns.dir)
         module = importlib.import_module(f"homeward.commands.{ns.command}")
-        code: int = module.run(_options(module, ns))
+        if ns.command in READ_ONLY and not getattr(ns, "fix", False):
+            from homeward.commands.guard import reading
+
+            # Recovered first, then read under the shared lock (`check --fix` takes the
+            # writer's lock itself, from reading to writing).
+            with reading(ns.dir):
+                code: int = module.run(_options(module, ns))
+        else:
+            if ns.command in READ_ONLY:
+                from homeward.commands.guard import recover
+
+                recover(ns.dir)
+            code = module.run(_options(module, ns))
         sys.stdout.flush()
         return code
     except HomewardError as exc:

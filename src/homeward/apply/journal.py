@@ -101,7 +101,33 @@ def lock(directory: Path, root: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockedError(
-                f"another homeward is changing `{root}` right now; nothing was changed",
+                f"another homeward is using `{root}` right now (changing or reading it); "
+                "nothing was changed",
+                hint="wait for it to finish, then run this again",
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def shared_lock(directory: Path, root: Path) -> Iterator[None]:
+    """The lock a reading command holds: shared with other readers, excluded by a writer, so
+    that nothing is read half-written and nothing is written under a reader (issue 10). Where
+    the lock file cannot be made (a read-only checkout), no writer can run either: read
+    without it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"another homeward is changing `{root}` right now; nothing was read",
                 hint="wait for it to finish, then run this again",
             ) from None
         yield

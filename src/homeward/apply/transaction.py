@@ -5,7 +5,7 @@ diff -> apply.
 interrupted run left (and says so), refuses what cannot be written safely (a merge or rebase in
 progress, uncommitted changes, no git where git is needed), and hands the command a `Session`
 whose `prepare()` computes and validates the changes and whose `apply()` writes them through
-the journal. Read-only commands call `recover()` only.
+the journal. Read-only commands run inside `reading()`: the recovery, then a shared lock.
 """
 
 from __future__ import annotations
@@ -129,6 +129,23 @@ def recover(directory: Path) -> None:
         return
     with journal.lock(state, root):
         _recover_locked(state, repo)
+
+
+@contextmanager
+def reading(directory: Path) -> Iterator[None]:
+    """What a read-only command runs inside: an interrupted run rolled back first, then the
+    shared lock for the whole command (a writer waits for no reader: it exits 3)."""
+    recover(directory)
+    root = directory.resolve()
+    if not root.is_dir():
+        yield
+        return
+    try:
+        repo = git.locate(root)
+    except git.GitMissingError:
+        repo = None
+    with journal.shared_lock(journal.state_dir(root, repo), root):
+        yield
 
 
 def _recover_locked(state: Path, repo: GitRepo | None) -> None:
