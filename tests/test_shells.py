@@ -224,3 +224,38 @@ def test_check_leaves_a_hosts_shell_settings_alone(
     )
     main(["check", "--select", "HW003", str(repo)])
     assert "HW003" not in capsys.readouterr().out
+
+
+def test_fish_keeps_its_prompt_and_login_shell_and_moves_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: fish's `promptInit` has no home-manager counterpart and `enable` is the login
+    shell's; abbreviations, aliases and init are home-manager's under the same names."""
+    fish = (
+        "  programs.fish = {\n    enable = true;\n    vendor.config.enable = false;\n"
+        '    shellAbbrs.gs = "git status";\n  };\n'
+    )
+    repo, _ = migrate(tmp_path, ham_file(fish).replace("pkgs.zsh", "pkgs.fish"))
+    run(repo, capsys)
+    system = read(repo, "modules/system/ham.nix")
+    assert (
+        "programs.fish = {\n    enable = true;\n    vendor.config.enable = false;\n  };" in system
+    )
+    cli = read(repo, "home/ham/features/cli.nix")
+    assert 'programs.fish = {\n    enable = true;\n    shellAbbrs.gs = "git status";\n  };' in cli
+
+
+def test_bash_settings_homeward_does_not_know_keep_the_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a name neither moved nor known to stay (`enableLsColors`, newer than the NixOS
+    module homeward read) keeps the whole group NixOS, never half moved."""
+    bash = (
+        '  programs.bash = {\n    shellAliases.la = "ls -a";\n    enableLsColors = false;\n  };\n'
+    )
+    repo, _ = migrate(tmp_path, ham_file(bash))
+    err = run(repo, capsys)
+    assert "`programs.bash.enableLsColors` has no exact home-manager counterpart" in " ".join(
+        err.split()
+    )
+    assert 'shellAliases.la = "ls -a";' in read(repo, "modules/system/ham.nix")

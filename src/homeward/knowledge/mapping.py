@@ -147,6 +147,41 @@ SHELL_ZSH = _row(
     source="modules/programs/zsh/",
 )
 
+# fish, split as zsh is: `enable` (the login shell) on both sides; NixOS's /etc/fish/config.fish
+# runs before home-manager's ~/.config/fish/config.fish, and both write aliases (`alias`),
+# abbreviations (`abbr`, global), `shellInit`, `loginShellInit` (in `status is-login`) and
+# `interactiveShellInit` (in `status is-interactive`) alike. `promptInit` (none in
+# home-manager), babelfish and the vendor directories stay.
+SHELL_FISH = _row(
+    "programs.fish",
+    "programs.fish",
+    "enable shellAliases shellAbbrs shellInit loginShellInit interactiveShellInit",
+    Feature.CLI,
+    split=frozenset({"promptInit", "useBabelfish", "vendor"}),
+    copied=frozenset({"enable"}),
+    scalar_below=frozenset({"shellAliases", "shellAbbrs"}),
+    note="`programs.fish.enable` stays NixOS for the login shell; NixOS's options apply to "
+    "every user of the host",
+    source="modules/programs/fish.nix",
+)
+
+# bash: NixOS configures it always (no `enable`); its /etc/bashrc runs before home-manager's
+# ~/.bashrc, whose `initExtra` is the interactive part (after `[[ $- == *i* ]] || return`), as
+# NixOS's `interactiveShellInit` is (inside `if [ -n "$PS1" ]`). homeward writes home-manager's
+# `programs.bash.enable`. The prompt, completion and login/profile code stay.
+SHELL_BASH = _row(
+    "programs.bash",
+    "programs.bash",
+    "shellAliases interactiveShellInit",
+    Feature.CLI,
+    {"interactiveShellInit": "initExtra"},
+    split=frozenset({"promptInit", "shellInit", "loginShellInit", "enableCompletion"}),
+    scalar_below=frozenset({"shellAliases"}),
+    note="NixOS's options apply to every user of the host; the user's init runs from ~/.bashrc, "
+    "after /etc/bashrc's aliases and prompt",
+    source="modules/programs/bash.nix",
+)
+
 ROWS: tuple[Row, ...] = (
     _row(
         "programs.git",
@@ -317,6 +352,8 @@ ROWS: tuple[Row, ...] = (
         source="modules/programs/yazi.nix",
     ),
     SHELL_ZSH,
+    SHELL_FISH,
+    SHELL_BASH,
 )
 
 # User-level NixOS options with no exact home-manager counterpart: they stay NixOS options.
@@ -358,10 +395,10 @@ SYSTEM_REASONS: dict[tuple[str, ...], str] = {
     "and it writes /etc/zshrc for every user; only `enable` and "
     "what NixOS does at login or for every user stay, the rest of the group moves (see the `programs.zsh` row): promptInit, completion, "
     "setOptions, shellInit, histFile",
-    ("programs", "bash"): "every user's /etc/bashrc; home-manager's programs.bash writes ~/.bashrc "
-    "and names its init options differently (initExtra, bashrcExtra)",
-    ("programs", "fish"): "the login shell and /etc/fish for every user; homeward does not split "
-    "the user-facing options (shellAliases, shellAbbrs, functions) from `enable` yet",
+    ("programs", "bash"): "every user's /etc/bashrc and /etc/profile: the prompt, completion and "
+    "login code stay, the aliases and interactive init move (see the `programs.bash` row)",
+    ("programs", "fish"): "the login shell and /etc/fish for every user: `enable`, the prompt, "
+    "babelfish and the vendor directories stay, the rest moves (see the `programs.fish` row)",
     ("programs", "steam"): "opens firewall ports, adds udev rules and 32-bit graphics drivers",
     ("programs", "gamemode"): "a setuid helper, a system daemon and the `gamemode` group",
     ("programs", "hyprland"): "a session file for the display manager, polkit, portals, "

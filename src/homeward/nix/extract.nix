@@ -162,12 +162,13 @@ let
     in
     if enabled c [ "programs" "git" ] then flat "git" merged else { };
 
-  # zsh's interactive settings, by their NixOS names, only when zsh is enabled: `zsh.<name>`
-  # (`zsh.shellAliases.<alias>`, `zsh.ohMyZsh.plugins`, `zsh.init`, `zsh.histSize`), as the
-  # split of `programs.zsh` maps them (knowledge/mapping.py); unset options are left out.
-  zshSettings =
-    z: names:
-    if lookup z [ "enable" ] false == true then
+  # The shells' user settings, by their NixOS names, only where the shell is configured:
+  # `<shell>.<name>` (`zsh.ohMyZsh.plugins`, `fish.init`, `bash.init`) and
+  # `<shell>.<set>.<key>` (`zsh.shellAliases.ll`, `fish.shellAbbrs.gs`), as the split of
+  # `programs.<shell>` maps them (knowledge/mapping.py); unset options are left out.
+  shellSettings =
+    shell: on: z: names:
+    if on then
       b.listToAttrs (
         b.concatMap (
           n:
@@ -179,15 +180,25 @@ let
           else
             [
               {
-                name = "zsh.${n}";
+                name = "${shell}.${n}";
                 value = safe toStr v;
               }
             ]
         ) (b.attrNames names)
       )
-      // level "zsh.shellAliases" toStr (lookup z [ "shellAliases" ] { })
+      // b.foldl' (acc: set: acc // level "${shell}.${set}" toStr (lookup z [ set ] { })) { } (
+        shellSets.${shell}
+      )
     else
       { };
+  shellSets = {
+    zsh = [ "shellAliases" ];
+    fish = [
+      "shellAliases"
+      "shellAbbrs"
+    ];
+    bash = [ "shellAliases" ];
+  };
   zshNames = {
     "ohMyZsh.enable" = [ "ohMyZsh" "enable" ];
     "ohMyZsh.plugins" = [ "ohMyZsh" "plugins" ];
@@ -210,8 +221,16 @@ let
     init = [ "init" ];
     histSize = [ "history" "size" ];
   };
+  fishNames = {
+    init = [ "interactiveShellInit" ];
+    shellInit = [ "shellInit" ];
+    loginShellInit = [ "loginShellInit" ];
+  };
+  bashNames = {
+    init = [ "interactiveShellInit" ];
+  };
   # home-manager's `initContent` (from 25.05) and `initExtra` (before, deprecated since).
-  homeZsh =
+  homeShells =
     h:
     let
       z = lookup h [ "programs" "zsh" ] { };
@@ -221,13 +240,22 @@ let
           (attr z "initExtra" "")
         ]
       );
+      fish = lookup h [ "programs" "fish" ] { };
+      bash = lookup h [ "programs" "bash" ] { };
     in
-    zshSettings (if b.isAttrs z then z // { inherit init; } else { }) homeZshNames;
+    shellSettings "zsh" (enabled h [ "programs" "zsh" ]) (
+      if b.isAttrs z then z // { inherit init; } else { }
+    ) homeZshNames
+    // shellSettings "fish" (enabled h [ "programs" "fish" ]) fish fishNames
+    // shellSettings "bash" (enabled h [ "programs" "bash" ]) bash { init = [ "initExtra" ]; };
 
   nixosSettings =
     c:
     nixosGit c
-    // zshSettings (lookup c [ "programs" "zsh" ] { }) zshNames
+    // shellSettings "zsh" (enabled c [ "programs" "zsh" ]) (lookup c [ "programs" "zsh" ] { }) zshNames
+    // shellSettings "fish" (enabled c [ "programs" "fish" ]) (lookup c [ "programs" "fish" ] { }) fishNames
+    # NixOS always configures bash (it has no `enable`).
+    // shellSettings "bash" true (lookup c [ "programs" "bash" ] { }) bashNames
     // level "sessionVariables" variable (
       update (lookup c [ "environment" "sessionVariables" ] { }) (
         lookup c [ "environment" "variables" ] { }
@@ -279,12 +307,6 @@ let
           legacy;
     in
     if enabled h [ "programs" "git" ] then flat "git" value else { };
-
-  shells = [
-    "bash"
-    "zsh"
-    "fish"
-  ];
 
   # home.file (xdg.configFile feeds it): `file.<path in $HOME>` = what is linked there (a store
   # path names its content), so that a dotfile moving between mechanisms is compared by what
@@ -418,17 +440,13 @@ let
   homeSettings =
     h:
     homeGit h
-    // homeZsh h
+    // homeShells h
     // homeFiles h
     // homeCopies "%h/" "" (
       b.filter b.isString (attempt (lookup h [ "systemd" "user" "tmpfiles" "rules" ] [ ]) [ ])
     )
     // level "sessionVariables" variable (lookup h [ "home" "sessionVariables" ] { })
-    // level "shellAliases" toStr (
-      b.foldl' (acc: s: acc // lookup h [ "programs" s "shellAliases" ] { }) (
-        lookup h [ "home" "shellAliases" ] { }
-      ) (b.filter (s: s != "zsh") shells)
-    );
+    // level "shellAliases" toStr (lookup h [ "home" "shellAliases" ] { });
 
   # NixOS programs that install their package system-wide when enabled; a package moving from
   # one of them to home-manager's `programs.<p>` (which installs it per user) is not new.
