@@ -201,3 +201,88 @@ def test_unified_diff_of_new_file(tmp_path: Path) -> None:
 def test_git_is_available() -> None:
     """Why: the writer shells out to git; fail loudly here rather than obscurely elsewhere."""
     assert subprocess.run(["git", "--version"], capture_output=True, check=False).returncode == 0
+
+
+INTENT, SKIP = 0x20000000, 0x40000000  # git's CE_INTENT_TO_ADD and CE_SKIP_WORKTREE
+
+
+def _flags(repo: Path) -> dict[str, int]:
+    """Each index entry's flags, as `git ls-files --debug` shows them."""
+    out = subprocess.run(
+        ["git", "ls-files", "--debug"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    flags: dict[str, int] = {}
+    path = ""
+    for line in out.splitlines():
+        if not line.startswith("  "):
+            path = line
+        elif "flags:" in line:
+            flags[path] = int(line.split("flags:")[1], 16) & (INTENT | SKIP)
+    return flags
+
+
+def test_rollback_puts_back_intent_to_add_and_skip_worktree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 10): the journal kept an index entry's mode and hash only; a rolled-back
+    move of an intent-to-add file came back as a staged empty file, and a skip-worktree
+    entry lost its flag."""
+    from homeward.plan.types import Delete, Move
+
+    repo = make_git_repo(tmp_path)
+    (repo / "kept.nix").write_text("{ }\n")
+    (repo / "new.nix").write_text("{ a = 1; }\n")
+    git(repo, "add", "kept.nix")
+    git(repo, "commit", "-qm", "kept")
+    git(repo, "add", "--intent-to-add", "new.nix")
+    git(repo, "update-index", "--skip-worktree", "kept.nix")
+    before = _flags(repo)
+    assert before["new.nix"] & INTENT and before["kept.nix"] & SKIP
+    plan = Plan(
+        moves=(Move(Path("new.nix"), Path("moved.nix"), "a move"),),
+        deletes=(Delete(Path("kept.nix"), "gone"),),
+    )
+
+    def fail(*_args: object) -> None:
+        raise HomewardError("failed after the index was written")
+
+    # The last step of a write, after the index changed: everything must go back.
+    monkeypatch.setattr("homeward.apply.write.record_written", fail)
+    with pytest.raises(HomewardError):
+        apply_plan(repo, plan)
+    assert _flags(repo) == before
+    assert (repo / "new.nix").read_text() == "{ a = 1; }\n"
+
+
+def test_directories_of_written_files_are_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 10): a rename is durable only once its directory is fsynced; the journal
+    was removed (durably) while the renames of the files it protected might not be."""
+    from homeward.apply import journal
+    from homeward.plan.types import Delete, Move
+
+    repo = make_git_repo(tmp_path)
+    (repo / "a").mkdir()
+    (repo / "a" / "old.nix").write_text("{ }\n")
+    (repo / "gone.nix").write_text("{ }\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "files")
+    synced: list[Path] = []
+    real = journal.fsync_dir
+
+    def record(directory: Path) -> None:
+        synced.append(directory.resolve())
+        real(directory)
+
+    monkeypatch.setattr(journal, "fsync_dir", record)
+    plan = Plan(
+        new_files=(NewFile(Path("b/c/new.nix"), GOOD, "new"),),
+        moves=(Move(Path("a/old.nix"), Path("a2/old.nix"), "a move"),),
+        deletes=(Delete(Path("gone.nix"), "gone"),),
+    )
+    apply_plan(repo, plan)
+    root = repo.resolve()
+    assert not (root / "a").exists()  # emptied by the move: its parent holds the change
+    for directory in (root / "b" / "c", root / "b", root, root / "a2"):
+        assert directory in synced, directory

@@ -36,12 +36,20 @@ class GitMissingError(HomewardError):
     """`git` is not on PATH where it is needed: exit 3, before anything changes."""
 
 
+INTENT_TO_ADD = 0x20000000  # git's CE_INTENT_TO_ADD (`git add -N`)
+SKIP_WORKTREE = 0x40000000  # CE_SKIP_WORKTREE (`git update-index --skip-worktree`)
+ASSUME_VALID = 0x8000  # CE_VALID (`git update-index --assume-unchanged`)
+FLAGS = INTENT_TO_ADD | SKIP_WORKTREE | ASSUME_VALID
+
+
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One stage-0 index entry: what `git ls-files -s` shows."""
+    """One stage-0 index entry: what `git ls-files -s` shows, and the flags an index line
+    cannot say (`--index-info` writes plain entries), which are put back separately."""
 
     mode: str
     sha: str
+    flags: int = 0  # of FLAGS only
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +85,21 @@ class GitRepo:
 
     def index(self) -> dict[str, IndexEntry]:
         """Every stage-0 entry of the index, by top-relative path (one call)."""
-        p = _git(["ls-files", "--stage", "-z"], self.top)
+        p = _git(["ls-files", "--stage", "--debug", "-z"], self.top)
         if not p.ok:
             raise HomewardError(f"`git ls-files` failed: {proc.tail(p.stderr, 3)}")
         entries: dict[str, IndexEntry] = {}
-        for record in p.stdout.split("\0"):
-            if not record:
-                continue
+        # `mode sha stage\tpath\0` and then five lines `  ctime: ...` to `  size: ... flags: X`.
+        chunks = p.stdout.split("\0")
+        for i, record in enumerate(chunks[:-1]):
+            if i:
+                record = record.split("\n", 5)[5]
             meta, _, path = record.partition("\t")
             mode, sha, stage = meta.split(" ")
+            debug = chunks[i + 1].split("\n", 5)[:5]
+            flags = int(debug[4].rpartition("flags:")[2], 16) if len(debug) == 5 else 0
             if stage == "0":
-                entries[path] = IndexEntry(mode, sha)
+                entries[path] = IndexEntry(mode, sha, flags & FLAGS)
         return entries
 
     def set_index(self, entries: Mapping[str, IndexEntry | None]) -> None:
@@ -100,11 +112,31 @@ class GitRepo:
             return
         lines = []
         for path, entry in sorted(entries.items()):
-            mode, sha = (entry.mode, entry.sha) if entry is not None else ("0", NO_SHA)
+            plain = entry is not None and not entry.flags & INTENT_TO_ADD
+            mode, sha = (entry.mode, entry.sha) if plain and entry is not None else ("0", NO_SHA)
             lines.append(f"{mode} {sha}\t{path}\0")
         p = _git(["update-index", "-z", "--index-info"], self.top, stdin="".join(lines))
         if not p.ok:
             raise HomewardError(f"`git update-index` failed: {proc.tail(p.stderr, 3)}")
+        # The flags an index line cannot carry (issue 10: a rollback put an intent-to-add file
+        # back as a staged empty file): extra calls only where an entry has them.
+        flagged = {path: e for path, e in entries.items() if e is not None and e.flags}
+        intents = sorted(p for p, e in flagged.items() if e.flags & INTENT_TO_ADD)
+        if intents:
+            self.add_intent(intents)
+        for flag, option in (
+            (SKIP_WORKTREE, "--skip-worktree"),
+            (ASSUME_VALID, "--assume-unchanged"),
+        ):
+            paths = sorted(p for p, e in flagged.items() if e.flags & flag)
+            if paths:
+                q = _git(
+                    ["update-index", option, "-z", "--stdin"],
+                    self.top,
+                    stdin="".join(f"{path}\0" for path in paths),
+                )
+                if not q.ok:
+                    raise HomewardError(f"`git update-index` failed: {proc.tail(q.stderr, 3)}")
 
     def head(self) -> str | None:
         """The commit HEAD names, read from the git directory (no git process: a write makes a

@@ -168,7 +168,10 @@ class Journal:
                 }
                 for f in self.files
             ],
-            "index": [[path, None if e is None else [e.mode, e.sha]] for path, e in self.index],
+            "index": [
+                [path, None if e is None else [e.mode, e.sha, *([e.flags] if e.flags else [])]]
+                for path, e in self.index
+            ],
             "dirs": list(self.dirs),
         }
         return json.dumps(data).encode()
@@ -191,7 +194,8 @@ class Journal:
                 for f in data["files"]
             ),
             index=tuple(
-                (path, None if e is None else IndexEntry(e[0], e[1])) for path, e in data["index"]
+                (path, None if e is None else IndexEntry(e[0], e[1], *e[2:3]))
+                for path, e in data["index"]
             ),
             top=Path(data["top"]) if data["top"] is not None else None,
             dirs=tuple(data["dirs"]),

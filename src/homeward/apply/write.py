@@ -262,6 +262,7 @@ def apply_changes(
             write_file(root / op.rel, op.new)
         for op in removes:
             _remove(root, op.rel)
+        _sync_dirs(root, [op.rel for op in (*creates, *edits, *removes)], dirs)
         if repo is not None:
             journal.step("git", "update-index")
             repo.set_index(index_changes)
@@ -287,6 +288,22 @@ def apply_changes(
                 "everything was put back as it was, nothing was changed",
             ) from exc
         raise
+
+
+def _sync_dirs(root: Path, paths: list[Path], created: list[Path]) -> None:
+    """fsync every directory whose entries the write changed (a rename, a removal, a new
+    directory in its parent), each once, before the journal goes: until then the renames are
+    not durable (issue 10)."""
+    touched = {(root / rel).parent for rel in paths}
+    touched |= {(root / d).parent for d in created}
+    existing = set()
+    for directory in touched:
+        # A removal may have taken its emptied directory along: its parent holds the change.
+        while not directory.is_dir() and directory != root and root in directory.parents:
+            directory = directory.parent
+        existing.add(directory)
+    for directory in sorted(existing, key=lambda d: (-len(d.parts), d)):
+        journal.fsync_dir(directory)
 
 
 def _describe(exc: BaseException) -> str:
@@ -516,6 +533,9 @@ def _rollback(record: journal.Journal, repo: GitRepo | None) -> list[str]:
     for f in record.files:
         if _current(root / f.path) != _original(f):
             problems.append(f"`{f.path}` is not as it was")
+    if not problems:  # durable before the journal goes, as a write is
+        with contextlib.suppress(OSError):
+            _sync_dirs(root, [Path(f.path) for f in record.files], [])
     return problems
 
 
