@@ -943,7 +943,16 @@ class Planner:
                 f"programs.{shell}.enable = true;"
             )
         prompt = prompt_kept(row, split)
-        return list(split.stay), [prompt] if prompt is not None else []
+        if prompt is None:
+            return list(split.stay), []
+        self.note(
+            '`programs.zsh.promptInit = lib.mkDefault "";` is written beside `programs.zsh.enable`: '
+            "NixOS's oh-my-zsh turned NixOS's prompt off, and oh-my-zsh now runs from ~/.zshrc",
+            Severity.NOTE,
+            prompt.removal_node,
+            info.source,
+        )
+        return list(split.stay), [prompt]
 
     @staticmethod
     def sets_editor(info: ModuleInfo) -> bool:
