@@ -402,3 +402,52 @@ def test_a_name_that_is_not_known_leaves_the_others_known(tmp_path: Path, entrie
     repo = load_repo(root)
     assert sorted(repo.hosts) + sorted(repo.skipped) == ["a"]
     assert any("not known" in m for m in messages(repo)), messages(repo)
+
+
+@pytest.mark.parametrize("index_version", ["2", "4"])
+def test_read_dir_in_git_lists_the_tracked_files(tmp_path: Path, index_version: str) -> None:
+    """Why (rule 12): flakes in git see only the files git tracks (intent-to-add included):
+    an untracked `hosts/c/` is no host to nix, so it is none to homeward either."""
+    from tests.helpers import git
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations = builtins.listToAttrs (map (h: { name = h;"
+                " value = mkHost h; }) (builtins.attrNames (builtins.readDir ./hosts))); }",
+                MK_HOST,
+            ),
+            **HOSTS,
+            "hosts/c/default.nix": "{ }\n",
+            "hosts/d/default.nix": "{ }\n",
+        },
+    )
+    git(root, "init", "-q")
+    git(root, "update-index", "--index-version", index_version)
+    git(root, "add", "flake.nix", "hosts/a", "hosts/b")
+    git(root, "add", "--intent-to-add", "hosts/d/default.nix")
+    assert hosts_of(root) == ["a", "b", "d"]
+
+
+def test_list_files_recursive_in_git_lists_the_tracked_files(tmp_path: Path) -> None:
+    """Why (rule 12): `lib.filesystem.listFilesRecursive ./modules` in git sees what git
+    tracks; an untracked draft is not a module of any host."""
+    from tests.helpers import git
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules ="
+                " nixpkgs.lib.filesystem.listFilesRecursive ./modules; }; }"
+            ),
+            "modules/b/one.nix": "{ }\n",
+            "modules/a.nix": "{ }\n",
+            "modules/draft.nix": "{ broken",
+        },
+    )
+    git(root, "init", "-q")
+    git(root, "add", "flake.nix", "modules/a.nix", "modules/b/one.nix")
+    repo = load_repo(root)
+    assert [str(r.path) for r in repo.hosts["a"].modules] == ["modules/a.nix", "modules/b/one.nix"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
+from homeward.model.files import Tracked, tracked_files
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -106,6 +107,14 @@ class Evaluator:
         self._real: dict[str, tuple[str, int | None]] = {}
         self._shown: dict[str, Path] = {}
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
+        self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
+
+    @property
+    def tracked(self) -> Tracked | None:
+        """The files git tracks around the flake (rule 12: what nix sees), None outside git."""
+        if not self._tracked:
+            self._tracked.append(tracked_files(self.root))
+        return self._tracked[0]
 
     # -- files ---------------------------------------------------------------------------------
     @property
@@ -853,6 +862,9 @@ def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
             me.source,
         )
     out: dict[str, Thunk] = {}
+    seen = ev.tracked.read_dir(path.path) if ev.tracked is not None else None
+    if seen is not None:  # in git: what git tracks is what nix sees (rule 12)
+        return Attrs({n: Thunk.of(Str(k)) for n, k in seen.items()}, me.node, me.source)
     for entry in sorted(path.path.iterdir()):
         kind = (
             "directory"
@@ -991,6 +1003,18 @@ def _b_list_files_recursive(ev: Evaluator, args: list[Thunk], me: Builtin) -> Va
             me.source,
         )
     found: list[Thunk] = []
+    if ev.tracked is not None and ev.tracked.read_dir(path.path) is not None:
+        tracked = ev.tracked
+
+        def walk(directory: Path) -> None:  # as nix lists them: by name, depth first
+            for name, kind in (tracked.read_dir(directory) or {}).items():
+                if kind == "directory":
+                    walk(directory / name)
+                else:
+                    found.append(Thunk.of(PathValue(directory / name, me.node, me.source)))
+
+        walk(path.path)
+        return ListValue(found, me.node, me.source)
     for directory, dirs, files in os.walk(path.path):
         dirs.sort()
         for name in sorted(files):

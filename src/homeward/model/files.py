@@ -54,3 +54,99 @@ def list_files(root: Path) -> Snapshot:
                 kept.append(d)
         dirnames[:] = kept
     return Snapshot(frozenset(files), frozenset(dirs))
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """What git tracks (the index, intent-to-add included) under the work tree `top`: what a
+    flake in it sees (docs/architecture.md, rule 12). `children`: for each top-relative
+    directory (`.` for the top), its entries and their kinds as `builtins.readDir` gives them."""
+
+    top: Path
+    children: dict[str, dict[str, str]]
+
+    def read_dir(self, directory: Path) -> dict[str, str] | None:
+        """`builtins.readDir directory` as nix sees it, None when it is not in the work tree."""
+        try:
+            rel = directory.relative_to(self.top).as_posix()
+        except ValueError:
+            return None
+        return dict(sorted(self.children.get(rel, {}).items()))
+
+
+def tracked_files(directory: Path) -> Tracked | None:
+    """The files git tracks in the work tree holding `directory`, read from its index (no git
+    process). None outside git, or with an index homeward does not read (a split index): then
+    every file on disk is what there is."""
+    top = directory.resolve()
+    while not (top / ".git").exists():
+        if top.parent == top:
+            return None
+        top = top.parent
+    git = top / ".git"
+    try:
+        if git.is_file():
+            pointer = git.read_text().strip().removeprefix("gitdir:").strip()
+            git = (top / pointer).resolve()
+        data = (git / "index").read_bytes()
+    except OSError:
+        return None
+    entries = _index_entries(data)
+    if entries is None:
+        return None
+    children: dict[str, dict[str, str]] = {}
+    for path, mode in entries:
+        parts = path.split("/")
+        for depth in range(len(parts)):
+            parent = "/".join(parts[:depth]) or "."
+            last = depth == len(parts) - 1
+            kind = "directory"
+            if last:
+                kind = {0o120000: "symlink", 0o160000: "directory", 0o040000: "directory"}.get(
+                    mode, "regular"
+                )
+            children.setdefault(parent, {}).setdefault(parts[depth], kind)
+    return Tracked(top, children)
+
+
+def _index_entries(data: bytes) -> list[tuple[str, int]] | None:
+    """(path, mode) of each entry of a git index (versions 2 to 4), None if it cannot be read."""
+    if len(data) < 12 or data[:4] != b"DIRC":
+        return None
+    version = int.from_bytes(data[4:8], "big")
+    count = int.from_bytes(data[8:12], "big")
+    if version not in (2, 3, 4):
+        return None
+    pos, previous, found = 12, b"", []
+    try:
+        for _ in range(count):
+            start = pos
+            mode = int.from_bytes(data[pos + 24 : pos + 28], "big")
+            flags = int.from_bytes(data[pos + 60 : pos + 62], "big")
+            pos += 62
+            if version >= 3 and flags & 0x4000:
+                pos += 2  # extended flags (intent-to-add, skip-worktree)
+            if version == 4:
+                byte = data[pos]
+                pos += 1
+                strip = byte & 0x7F
+                while byte & 0x80:
+                    byte = data[pos]
+                    pos += 1
+                    strip = ((strip + 1) << 7) | (byte & 0x7F)
+                end = data.index(b"\0", pos)
+                name = previous[: len(previous) - strip] + data[pos:end]
+                pos = end + 1
+            else:
+                end = data.index(b"\0", pos)
+                name = data[pos:end]
+                pos = start + ((end - start) // 8 + 1) * 8  # NUL-padded to a multiple of 8
+            previous = name
+            found.append((name.decode("utf-8", "surrogateescape"), mode))
+        while pos + 8 <= len(data) - 20:  # extensions; a split index keeps entries elsewhere
+            if data[pos : pos + 4] == b"link":
+                return None
+            pos += 8 + int.from_bytes(data[pos + 4 : pos + 8], "big")
+    except (IndexError, ValueError):
+        return None
+    return found
