@@ -61,7 +61,7 @@ Unknown at this depth, never Python's recursion limit."""
 class Env:
     """A lexical scope; `with_` scopes are searched only after all lexical ones, as in Nix."""
 
-    __slots__ = ("parent", "vars", "with_")
+    __slots__ = ("call", "parent", "vars", "with_")
 
     def __init__(
         self,
@@ -72,6 +72,9 @@ class Env:
         self.parent = parent
         self.vars = vars if vars is not None else {}
         self.with_ = with_
+        # The scope of a function's body: the function and the argument it was called with, so
+        # that a planner can tell what the caller passes (plan/wiring.py adds a formal).
+        self.call: tuple[Node, Source, Thunk] | None = None
 
     def lookup(self, name: str, ev: Evaluator) -> Thunk | None:
         env: Env | None = self
@@ -107,6 +110,7 @@ class Evaluator:
         self._real: dict[str, tuple[str, int | None]] = {}
         self._shown: dict[str, Path] = {}
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
+        self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
         self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
 
     @property
@@ -483,6 +487,7 @@ class Evaluator:
 
     def _call_lambda_body(self, fn: Lambda, arg: Thunk, node: Node, src: Source) -> Value:
         scope = Env(fn.env)
+        scope.call = (node, src, arg)
         universal = node.child_by_field_name("universal")
         if universal is not None:
             scope.vars[node_text(universal, src.text)] = arg

@@ -13,7 +13,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -325,6 +325,21 @@ def host_nixpkgs(repo: Repo, host: SystemConfig) -> str | None:
     if follows in repo.inputs:
         return follows
     return "nixpkgs" if "nixpkgs" in repo.inputs else None
+
+
+def skip_hosts(repo: Repo, reasons: Mapping[str, Problem]) -> Repo:
+    """`repo` without the NixOS hosts in `reasons`: skipped and named (docs/architecture.md,
+    rule 9), every module they reach frozen for them, so it keeps its bytes (rule 10). A new
+    model; `repo` itself is left as it is."""
+    modules: dict[str, ModuleInfo] = {}
+    for key, info in repo.modules.items():
+        hit = info.hosts & reasons.keys()
+        if hit:
+            frozen = {h: f"`{h}` is skipped: {reasons[h].message}" for h in sorted(hit)}
+            info = replace(info, hosts=info.hosts - hit, frozen={**info.frozen, **frozen})
+        modules[key] = info
+    hosts = {name: config for name, config in repo.hosts.items() if name not in reasons}
+    return replace(repo, hosts=hosts, modules=modules, skipped={**repo.skipped, **reasons})
 
 
 def hosts_nixpkgs(repo: Repo) -> str | None:
@@ -704,6 +719,7 @@ class _Loader:
 
         arg.attrs["self"] = Thunk(compute=self_value)
         self._self = (arg.attrs["self"], outputs_thunk)
+        self.ev.flake_inputs = arg
         return self.ev.force(outputs_thunk)
 
     def _under_packages(self, outputs: Value) -> None:

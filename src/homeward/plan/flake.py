@@ -16,20 +16,24 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
-from homeward.errors import HomewardError
+from homeward.errors import HomewardError, Location
 from homeward.model.index import Index
 from homeward.model.repo import Context, ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
-from homeward.model.values import Attrs, External, ListValue, Str
+from homeward.model.values import Attrs, External, Str
 from homeward.plan import darwin
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
+from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
     add_formal,
     append_to_list,
+    indent_at,
     insert_binding,
     insert_binding_spans,
+    is_multiline,
+    reindent,
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, function_formals
@@ -37,6 +41,9 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
+
+    from homeward.model.eval import Env
+    from homeward.syntax.parse import Source
 
 BACKUP_EXTENSION = "hm-backup"
 
@@ -112,9 +119,11 @@ class FlakeEditor:
         self.fn = self._outputs_function()
         self.drop: set[int] = set()  # start bytes of list elements to remove (emptied modules)
         self.other_edits: list[Edit] = []  # edits of files other than flake.nix
-        self._list_users: dict[int, int] | None = None  # module list start -> hosts using it
+        # module list (file, start, end) -> configurations using it
+        self._list_users: dict[tuple[str, int, int], int] | None = None
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
         self.added_inputs: set[str] = set()  # each input is added once, however often asked
+        self.formals_added: set[tuple[str, int]] = set()  # (file, formals) given a name
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))
@@ -219,20 +228,30 @@ class FlakeEditor:
         self.edit(span, f"add the {what} input ({url})")
 
     # -- NixOS module wiring -----------------------------------------------------------------------
-    def wire_modules(self, hosts_users: dict[str, list[HomeWiring]], hm: str) -> None:
-        by_list: dict[tuple[int, int], list[str]] = defaultdict(list)
-        lists: dict[tuple[int, int], tuple[Node, SystemConfig]] = {}
+    def edit_in(self, source: Source, span: Span, why: str) -> None:
+        """An edit of flake.nix or of another file of the repository (a helper's)."""
+        if source is self.src:
+            self.edit(span, why)
+        else:
+            self.other_edits.append(splice(Path(source.path), span, why))
+
+    def wire_modules(
+        self, hosts_users: dict[str, list[HomeWiring]], hm: str, sites: Sites | None = None
+    ) -> None:
+        """home-manager's NixOS module and its settings, in each host's module list wherever
+        it is written (plan/wiring.py); `sites`: computed by the caller already."""
+        by_list: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+        lists: dict[tuple[str, int, int], tuple[ListSite, SystemConfig]] = {}
         for host_name, ups in hosts_users.items():
             host = self.repo.hosts[host_name]
             todo = [up for up in ups if host_name not in up.wired]
             if not todo:
                 continue
-            node = self.modules_list(host)
-            key = (node.start_byte, node.end_byte)
-            by_list[key].append(host_name)
-            lists[key] = (node, host)
+            site = self.modules_list(host)
+            by_list[site.key].append(host_name)
+            lists[site.key] = (site, host)
         for key, host_names in by_list.items():
-            node, host = lists[key]
+            site, host = lists[key]
             shared = len(host_names) > 1 or self.list_is_shared(host)
             ups = [up for up in hosts_users[host_names[0]] if host_names[0] not in up.wired]
             if shared:
@@ -243,7 +262,7 @@ class FlakeEditor:
                 if len(names) > 1:
                     raise HomewardError(
                         "hosts built by one helper have different users; homeward cannot wire them in the helper",
-                        at=self.src.location(node.start_byte),
+                        at=site.location,
                         hint="wire home-manager for these hosts by hand, or give each host its own module list",
                     )
                 for h in host_names:
@@ -254,15 +273,60 @@ class FlakeEditor:
             configured = self.has_hm_module(host)
             if not configured:
                 own = darwin.home_manager_ref(self, host, hm)
+                if site.source is not self.src:
+                    # The same input, named in the scope of the file the list is written in.
+                    name = self.index.hm_input or "home-manager"
+                    name = name if own == hm else own.rsplit(".", 1)[-1]
+                    own = self.site_input_ref(site, host_names, sites, name)
                 items.append(f"{own}.{darwin.modules_attr(self.index, host.name)}.home-manager")
             items.append(
-                self.settings_module(host, ups, shared, settings=not self.has_hm_settings(host))
+                self.settings_module(
+                    host,
+                    ups,
+                    shared,
+                    settings=not self.has_hm_settings(host),
+                    site=site,
+                )
             )
-            inner = {unparen(e).start_byte: e.start_byte for e in node.named_children}
-            drop = {inner[start] for start in self.drop if start in inner}
-            self.drop -= {start for start in self.drop if start in inner}
-            for span in append_to_list(node, self.src.text, items, drop=drop):
-                self.edit(span, "wire home-manager's NixOS module")
+            drop: set[int] = set()
+            if site.source is self.src:
+                inner = {unparen(e).start_byte: e.start_byte for e in site.node.named_children}
+                drop = {inner[start] for start in self.drop if start in inner}
+                self.drop -= {start for start in self.drop if start in inner}
+            for span in append_to_list(site.node, site.source.text, items, drop=drop):
+                self.edit_in(site.source, span, "wire home-manager's NixOS module")
+
+    def site_input_ref(
+        self, site: ListSite, host_names: list[str], sites: Sites | None, name: str
+    ) -> str:
+        """How the list at `site` (outside flake.nix) names the input `name`; a formal is
+        added to the file's function when that is the way (once per function)."""
+        planned = sites is not None and name == (self.index.hm_input or "home-manager")
+        ref = sites.refs.get(site.key) if sites is not None and planned else None
+        if ref is None:
+            envs = [s.env if (s := list_site(self.repo.hosts[h])) else None for h in host_names]
+            ref = input_ref(self.repo.ev, envs, site.source, name)
+        if ref is None:
+            raise HomewardError(
+                f"no name for the `{name}` input is in scope in `{site.source.path}`, where the "
+                f"module list of host `{host_names[0]}` is written",
+                at=site.location,
+                hint="make the input reachable there (an `inputs` argument), or wire "
+                "home-manager by hand",
+            )
+        if ref.formal is not None:
+            where = (str(site.source.path), ref.formals_byte)
+            if where not in self.formals_added:
+                self.formals_added.add(where)
+                formals = site.source.root.descendant_for_byte_range(
+                    ref.formals_byte, ref.formals_byte + 1
+                )
+                while formals is not None and formals.type != "formals":
+                    formals = formals.parent
+                assert formals is not None
+                span = add_formal(formals, site.source.text, ref.formal)
+                self.edit_in(site.source, span, f"make `{ref.formal}` reachable here")
+        return ref.code
 
     def has_hm_settings(self, host: SystemConfig) -> bool:
         """The host already sets home-manager's NixOS options (useGlobalPkgs and so on)."""
@@ -311,58 +375,57 @@ class FlakeEditor:
         )
 
     def list_is_shared(self, host: SystemConfig) -> bool:
-        """Another host is built from the same module list (a helper's)."""
-        node = self.modules_list(host)
+        """Another configuration is built from the same module list (a helper's)."""
+        site = list_site(host)
+        if site is None:
+            return False
         if self._list_users is None:
             # Why once: asking every other host for every host was quadratic in the fleet.
             self._list_users = {}
-            for other in self.repo.hosts.values():
-                found = self._list_node(other)
+            for other in (*self.repo.hosts.values(), *self.repo.others.values()):
+                found = list_site(other)
                 if found is not None:
-                    count = self._list_users.get(found.start_byte, 0)
-                    self._list_users[found.start_byte] = count + 1
-        return self._list_users.get(node.start_byte, 0) > 1
+                    self._list_users[found.key] = self._list_users.get(found.key, 0) + 1
+        return self._list_users.get(site.key, 0) > 1
 
-    def _list_node(self, host: SystemConfig) -> Node | None:
-        value = host.modules_value
-        if isinstance(value, ListValue) and value.node is not None and value.source is self.src:
-            # The last list the `++` chain itself is made of (`common ++ [ ... ]`), never a
-            # list inside one of its elements (`{ boot.kernelModules = [ ... ]; }`).
-            lists = _concatenated_lists(value.node, self.src.text)
-            if lists:
-                return lists[-1]
-        return None
-
-    def modules_list(self, host: SystemConfig) -> Node:
-        node = self._list_node(host)
-        if node is None:
-            written = host.call.source.path if host.call.source is not None else None
-            elsewhere = written is not None and written != self.src.path
+    def modules_list(self, host: SystemConfig) -> ListSite:
+        site = list_site(host)
+        if site is None:
             raise HomewardError(
-                f"host `{host.name}` is defined in `{written}`, not in flake.nix; homeward wires "
-                "home-manager into module lists written in flake.nix"
-                if elsewhere
-                else f"cannot find the module list of host `{host.name}` in flake.nix",
+                f"cannot find the module list of host `{host.name}`",
                 at=host.location,
-                hint="move the host's `nixosSystem` call into flake.nix, or wire home-manager by hand"
-                if elsewhere
-                else "homeward adds home-manager's NixOS module to a `modules = [ ... ];` list written in flake.nix",
+                hint="homeward adds home-manager's NixOS module to a `modules = [ ... ];` list",
             )
-        return node
+        return site
 
-    def special_args_text(self, host: SystemConfig) -> str | None:
+    def special_args_text(self, host: SystemConfig, source: Source | None = None) -> str | None:
+        """The host's `specialArgs` as written, when written in `source` (flake.nix)."""
+        source = source or self.src
         args = host.call.args
         if isinstance(args, Attrs) and "specialArgs" in args.attrs:
             thunk = args.attrs["specialArgs"]
-            if thunk.expr is not None and thunk.source is self.src:
-                return node_text(thunk.expr, self.src.text)
+            if thunk.expr is not None and thunk.source is source:
+                # Re-indented from where it was written (its inner lines), to column 0.
+                start = thunk.expr.start_byte
+                return reindent(
+                    node_text(thunk.expr, source.text), indent_at(source.text, start), ""
+                )
         return None
 
     def settings_module(
-        self, host: SystemConfig, ups: list[HomeWiring], shared: bool, *, settings: bool = True
+        self,
+        host: SystemConfig,
+        ups: list[HomeWiring],
+        shared: bool,
+        *,
+        settings: bool = True,
+        site: ListSite | None = None,
     ) -> str:
         """The module that configures home-manager on a host; with `settings=False` (the host
-        sets them already) only the users' entry points."""
+        sets them already) only the users' entry points. `site`: the list it goes in (its
+        file's directory is where the imports are written from)."""
+        source = site.source if site is not None else self.src
+        here = site.directory if site is not None else PurePosixPath(".")
         lines = []
         own = sorted(up.name for up in ups if self.home_sets_nixpkgs(up.name))
         if settings and own:
@@ -386,13 +449,13 @@ class FlakeEditor:
                 "home-manager.useUserPackages = true;",
                 f"home-manager.backupFileExtension = {quote_string(self.backup_extension)};",
             ]
-            special = self.special_args_text(host)
+            special = self.special_args_text(host, source)
             if special is not None:
                 lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
-            modules = [relative_import(up.entry, PurePosixPath("."))]
+            modules = [relative_import(up.entry, here)]
             if not shared and host.name in up.per_host:
-                modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+                modules.append(relative_import(up.per_host[host.name], here))
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
         lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
         return "{\n" + indent("\n".join(lines)) + "\n}"
@@ -412,8 +475,8 @@ class FlakeEditor:
         return f"{self.input_ref(self.nixpkgs_name())}.lib"
 
     def helper_param(self, host: SystemConfig) -> str | None:
-        node = self._list_node(host)
-        current = node
+        site = list_site(host)
+        current = site.node if site is not None and site.source is self.src else None
         while current is not None:
             if current.type == "function_expression":
                 universal = current.child_by_field_name("universal")
@@ -441,7 +504,20 @@ class FlakeEditor:
                 continue
             for host_name in up.hosts:
                 host = self.repo.hosts[host_name]
-                entries.append((f"{up.name}@{host_name}", self.home_configuration(up, host, hm)))
+                try:
+                    code = self.home_configuration(up, host, hm)
+                except HomewardError as why:
+                    # One host's standalone entry, not the run (docs/architecture.md, rule 9).
+                    self.diagnostics.append(
+                        Diagnostic(
+                            Severity.WARNING,
+                            f'no `homeConfigurations."{up.name}@{host_name}"`: {why.message}',
+                            why.at,
+                            hint=why.hint or "",
+                        )
+                    )
+                    continue
+                entries.append((f"{up.name}@{host_name}", code))
         if not entries:
             return
         anchor, container, dotted = self.nixos_configurations_binding()
@@ -450,8 +526,14 @@ class FlakeEditor:
         else:
             inner = "\n".join(f"{quote_string(n)} = {c};" for n, c in entries)
             code = "homeConfigurations = {\n" + indent(inner) + "\n};"
-        span = insert_binding(container, self.src.text, code, after=anchor, blank_before=True)
-        self.edit(span, "add standalone homeConfigurations")
+        if is_multiline(container, self.src.text):
+            span = insert_binding(container, self.src.text, code, after=anchor, blank_before=True)
+            self.edit(span, "add standalone homeConfigurations")
+            return
+        # A one-line set (`{ nixosConfigurations.box = ...; }`) is expanded around its
+        # bindings only: the wiring edits inside them must not overlap (corpus class 9).
+        for span in insert_binding_spans(container, self.src.text, code, blank_before=True):
+            self.edit(span, "add standalone homeConfigurations")
 
     def home_configuration(
         self, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
@@ -508,8 +590,10 @@ class FlakeEditor:
         for this host (`hostname = "alpha"`, `unstable = nixpkgs-unstable.legacyPackages...`)."""
         args = host.call.args
         thunk = args.attrs.get("specialArgs") if isinstance(args, Attrs) else None
-        if thunk is None or thunk.expr is None or thunk.source is not self.src:
+        if thunk is None or thunk.expr is None or thunk.source is None:
             return None
+        if thunk.source is not self.src:
+            return self.rebuilt_special_args(host, thunk.source.location(thunk.expr.start_byte))
         node = unparen(thunk.expr)
         if self.portable(node):
             return node_text(node, self.src.text)
@@ -544,6 +628,9 @@ class FlakeEditor:
                     if name in values.attrs
                     else None
                 )
+                value_node = b.child_by_field_name("expression")
+                if code is None and b.type == "binding" and value_node is not None:
+                    code = self.helper_bound(value_node, thunk.env)
                 if code is None:
                     raise HomewardError(
                         f"`specialArgs.{name}` of host `{host.name}` cannot be written outside its helper",
@@ -551,6 +638,54 @@ class FlakeEditor:
                         hint="use --mode module, or define it in `outputs` so that both configurations can use it",
                     )
                 lines.append(f"{name} = {code};")
+        return (
+            "{ " + " ".join(lines) + " }"
+            if len(lines) <= 1
+            else "{\n" + indent("\n".join(lines)) + "\n}"
+        )
+
+    def helper_bound(self, expr: Node, env: Env | None) -> str | None:
+        """`expr`, written in flake.nix inside a helper, with the helper's names it reads bound
+        to what they are for one host: `let host = "box"; in import ./overlays { inherit host; }`
+        (None: one of them is not known)."""
+        from homeward.syntax.scope import free_variables
+
+        if env is None:
+            return None
+        text = self.src.text
+        bound: list[str] = []
+        for name, uses in sorted(free_variables(expr, text).items()):
+            if all(self.portable_name(name, use) for use in uses):
+                continue
+            thunk = env.lookup(name, self.repo.ev)
+            code = self.value_code(self.repo.ev.force(thunk)) if thunk is not None else None
+            if code is None or _key(name) != name:
+                return None
+            bound.append(f"{name} = {code};")
+        body = reindent(node_text(expr, text), indent_at(text, expr.start_byte), "")
+        return f"let {' '.join(bound)} in {body}" if bound else body
+
+    def rebuilt_special_args(self, host: SystemConfig, at: Location) -> str:
+        """The `specialArgs` of a host built in another file, rebuilt from what each value is
+        for this host (`hostname = "box"` when the helper was called with `"box"`)."""
+        values = host.special_args
+        lines: list[str] = []
+        for name, thunk in values.attrs.items() if isinstance(values, Attrs) else ():
+            code = self.value_code(self.repo.ev.force(thunk))
+            if code is None:
+                raise HomewardError(
+                    f"`specialArgs.{name}` of host `{host.name}` is computed in "
+                    f"`{at.path}` and cannot be written outside it",
+                    at=at,
+                    hint="use --mode module, or make the value one both configurations can name",
+                )
+            lines.append(f"{_key(name)} = {code};")
+        if not isinstance(values, Attrs) or values.more is not None or values.dynamic_keys:
+            raise HomewardError(
+                f"the `specialArgs` of host `{host.name}` are not known statically",
+                at=at,
+                hint="use --mode module, or write `specialArgs` as an attribute set",
+            )
         return (
             "{ " + " ".join(lines) + " }"
             if len(lines) <= 1
@@ -594,6 +729,21 @@ class FlakeEditor:
             head, _, rest = value.name.partition(".")
             if head in self.repo.inputs or head in self.formals:
                 return self.input_ref(head) + (f".{rest}" if rest else "")
+        inputs = self.repo.ev.flake_inputs
+        if inputs is not None and value is inputs:
+            universal = self.fn.child_by_field_name("universal") if self.fn is not None else None
+            if universal is not None:
+                return node_text(universal, self.src.text)
+            return f"{self.self_ref()}.inputs"
+        flake_self = (
+            inputs is not None
+            and isinstance(value, Attrs)
+            and "outputs" in value.attrs
+            and "inputs" in value.attrs
+            and self.repo.ev.force(value.attrs["inputs"]) is inputs
+        )
+        if flake_self:
+            return self.self_ref()  # the flake itself (`flake = self;`)
         return None
 
     def self_ref(self) -> str:
@@ -697,19 +847,6 @@ class FlakeEditor:
             "cannot find where flake.nix defines its outputs",
             at=self.src.location(self.fn.start_byte),
         )
-
-
-def _concatenated_lists(node: Node, text: bytes) -> list[Node]:
-    """The list literals `a ++ [ ... ] ++ ([ ... ])` is made of, in order."""
-    node = unparen(node)
-    if node.type == "list_expression":
-        return [node]
-    if node.type == "binary_expression":
-        operator = node.child_by_field_name("operator")
-        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if operator is not None and node_text(operator, text) == "++" and left and right:
-            return _concatenated_lists(left, text) + _concatenated_lists(right, text)
-    return []
 
 
 def _key(name: str) -> str:

@@ -72,6 +72,7 @@ from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.nixcode import list_binding, relative_import, splice
 from homeward.plan.split import moved_bindings, odd_oh_my_zsh, prompt_kept, split_group, split_row
 from homeward.plan.types import Delete, Edit, Move, Moved, Plan
+from homeward.plan.wiring import Sites, skip_unwireable, wired_hosts
 from homeward.syntax.edit import (
     Span,
     indent_at,
@@ -142,8 +143,9 @@ class UserPlan:
 
 
 class Planner:
-    def __init__(self, index: Index, opts: MigrateOptions) -> None:
+    def __init__(self, index: Index, opts: MigrateOptions, sites: Sites | None = None) -> None:
         repo = index.repo
+        self.sites = sites
         self.index = index
         self.repo = repo
         self.opts = opts
@@ -285,7 +287,7 @@ class Planner:
         up.new_entry = entry is None
         # Hosts whose home-manager already uses the entry point; with a new entry point, none
         # (a configuration written inside flake.nix stays, and the entry is wired beside it).
-        up.wired = self.index.hm_user_hosts(name) if entry is not None else set()
+        up.wired = wired_hosts(self.index, name)
         up.inline = self.inline_home_config(name)
         return up
 
@@ -1214,7 +1216,7 @@ class Planner:
             for host in w.hosts:
                 hosts_users[host].append(w)
         if self.opts.mode is not Mode.STANDALONE:
-            flake.wire_modules(hosts_users, hm)
+            flake.wire_modules(hosts_users, hm, self.sites)
         if self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names():
             flake.add_home_configurations(wirings, hm)
         self.edits.extend(flake.edits)
@@ -1480,4 +1482,8 @@ def _entry_bindings(
 
 
 def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
-    return Planner(index, opts).plan()
+    sites = None
+    if opts.mode is not Mode.STANDALONE:
+        # A host home-manager's module cannot be wired into is skipped, not the whole run.
+        index, sites = skip_unwireable(index)
+    return Planner(index, opts, sites).plan()

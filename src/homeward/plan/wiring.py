@@ -1,0 +1,313 @@
+"""Where a host's module list is written, and how code there names a flake input.
+
+A host's `modules = [ ... ]` is often written outside flake.nix: a helper in `hosts/default.nix`
+(`mkHost = name: nixpkgs.lib.nixosSystem { modules = [ ./${name} ]; }`), `lib/mksystem.nix`, a
+whole file that is one `nixpkgs.lib.nixosSystem rec { ... }`. The wiring goes where the list is
+written, with the input named in terms of that file's scope: a name bound there (`inputs`,
+`home-manager`, `self`), or a formal added to the file's function when its caller passes the
+inputs. Small pure functions over the model, shared by `migrate` and `add` (and the nix-darwin
+wiring): `list_site`, `input_ref`, `plan_sites`.
+
+When no safe edit exists, the host is named with the reason (`Blocked`) and `migrate` skips it
+(docs/architecture.md, rules 9-10): its files keep their bytes, the other hosts migrate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.model.repo import Problem, ProblemKind, SystemConfig
+from homeward.model.values import Attrs, External, ListValue
+from homeward.syntax.emit import attr_key
+from homeward.syntax.nodes import node_text, unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.errors import Location
+    from homeward.model.eval import Env, Evaluator
+    from homeward.model.index import Index
+    from homeward.syntax.parse import Source
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ListSite:
+    """The list literal a host's module list ends with, in the file it is written in, and the
+    scope its elements are evaluated in (None: not known)."""
+
+    source: Source
+    node: Node
+    env: Env | None
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (str(self.source.path), self.node.start_byte, self.node.end_byte)
+
+    @property
+    def directory(self) -> PurePosixPath:
+        """The directory relative imports written in the list are resolved from."""
+        return PurePosixPath(self.source.path).parent
+
+    @property
+    def location(self) -> Location:
+        return self.source.location(self.node.start_byte)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """How code at a list site names a flake input: `code`, after adding `formal` (a name
+    added to the function whose `formals` node starts at `formals_byte`) when that is set."""
+
+    code: str
+    formal: str | None = None
+    formals_byte: int = 0
+
+
+def concatenated_lists(node: Node, text: bytes) -> list[Node]:
+    """The list literals `a ++ [ ... ] ++ ([ ... ])` is made of, in order."""
+    node = unparen(node)
+    if node.type == "list_expression":
+        return [node]
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if operator is not None and node_text(operator, text) == "++" and left and right:
+            return concatenated_lists(left, text) + concatenated_lists(right, text)
+    return []
+
+
+def list_site(host: SystemConfig) -> ListSite | None:
+    """Where the wiring of `host` goes: the last list literal its `modules` `++` chain is made
+    of (`common ++ [ ... ]`), never a list inside one of its elements
+    (`{ boot.kernelModules = [ ... ]; }`), in whatever file of the repository it is written."""
+    value = host.modules_value
+    if not isinstance(value, ListValue) or value.node is None or value.source is None:
+        return None
+    path = PurePosixPath(value.source.path)
+    if path.is_absolute() or ".." in path.parts:
+        return None  # outside the work tree: never edited (rule 12)
+    lists = concatenated_lists(value.node, value.source.text)
+    if not lists:
+        return None
+    node = lists[-1]
+    env: Env | None = None
+    for item in value.items:
+        expr = item.expr
+        if expr is not None and item.source is value.source and _inside(expr, node):
+            env = item.env
+            break
+    args = host.args
+    if env is None and args is not None and "modules" in args.attrs:
+        thunk = args.attrs["modules"]
+        if thunk.source is value.source and thunk.expr is not None and _inside(node, thunk.expr):
+            env = thunk.env
+    return ListSite(value.source, node, env)
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _is_input(value: object, name: str) -> bool:
+    return isinstance(value, External) and value.name == name
+
+
+def _names(env: Env, ev: Evaluator) -> list[str]:
+    """The names `env` binds lexically, innermost first, without the global scope."""
+    found: list[str] = []
+    current: Env | None = env
+    while current is not None and current is not ev.globals:
+        found.extend(n for n in current.vars if n not in found)
+        current = current.parent
+    return found
+
+
+def _holds_input(value: object, name: str, ev: Evaluator) -> bool:
+    """`value` is the flake's inputs (the set `outputs` is called with, which holds every
+    input, the one about to be added too), or a set whose `name` is that input."""
+    if not isinstance(value, Attrs):
+        return False
+    if value is ev.flake_inputs:
+        return True
+    return name in value.attrs and _is_input(ev.force(value.attrs[name]), name)
+
+
+def input_ref(
+    ev: Evaluator, envs: Iterable[Env | None], source: Source, name: str
+) -> InputRef | None:
+    """How code written in `source`, evaluated in each of `envs` (one per host that shares
+    the list), names the flake input `name` the same way in all of them: a name in scope
+    bound to it (`home-manager`), a set holding it (`inputs.home-manager`,
+    `self.inputs.home-manager`), or a formal added to the file's function when every caller
+    passes the inputs (`{ nixpkgs, ... }:` called with the flake's inputs). None: no way."""
+    scopes = list(envs)
+    if not scopes or any(env is None for env in scopes):
+        return None
+    found: set[tuple[str, str | None, int]] = set()
+    for env in scopes:
+        assert env is not None
+        ref = _ref_in(ev, env, source, name)
+        if ref is None:
+            return None
+        found.add((ref.code, ref.formal, ref.formals_byte))
+    if len(found) != 1:
+        return None
+    code, formal, start = found.pop()
+    return InputRef(code, formal, start)
+
+
+def _ref_in(ev: Evaluator, env: Env, source: Source, name: str) -> InputRef | None:
+    key = attr_key(name)
+    direct = env.lookup(name, ev)
+    if direct is not None and _is_input(ev.force(direct), name) and key == name:
+        return InputRef(name)
+    for var in _names(env, ev):
+        thunk = env.lookup(var, ev)
+        if thunk is None:
+            continue
+        value = ev.force(thunk)
+        if _holds_input(value, name, ev):
+            return InputRef(f"{var}.{key}")
+        inner = value.attrs.get("inputs") if isinstance(value, Attrs) else None
+        if inner is not None and _holds_input(ev.force(inner), name, ev):
+            return InputRef(f"{var}.inputs.{key}")
+    if direct is not None or key != name:
+        return None  # the name means something else here: adding it would shadow that
+    # A function of this file whose caller passes the inputs, and takes `...`: add a formal.
+    current: Env | None = env
+    while current is not None:
+        call = current.call
+        if call is not None and call[1] is source:
+            formals = call[0].child_by_field_name("formals")
+            if (
+                formals is not None
+                and any(c.type == "ellipses" for c in formals.children)
+                and _holds_input(ev.force(call[2]), name, ev)
+            ):
+                return InputRef(name, name, formals.start_byte)
+        current = current.parent
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sites:
+    """The wiring plan of the NixOS module lists: where each host's list is, how each site
+    outside flake.nix names home-manager, and the hosts that cannot be wired (with why)."""
+
+    of_host: Mapping[str, ListSite]
+    refs: Mapping[tuple[str, int, int], InputRef]
+    blocked: Mapping[str, Problem]
+
+
+def wired_hosts(index: Index, user: str) -> set[str]:
+    """Hosts where `user`'s existing home-manager entry is already wired through the NixOS
+    module (none when the user has no entry yet: the new one is wired beside what is there)."""
+    return index.hm_user_hosts(user) if index.existing_entry(user) is not None else set()
+
+
+def hosts_to_wire(index: Index) -> dict[str, tuple[str, ...]]:
+    """host -> the users home-manager's NixOS module must be wired for there."""
+    todo: dict[str, list[str]] = {}
+    for user in index.users.values():
+        if not user.normal:
+            continue
+        wired = wired_hosts(index, user.name)
+        for host in user.hosts:
+            if host in index.hosts and host not in wired:
+                todo.setdefault(host, []).append(user.name)
+    return {host: tuple(sorted(users)) for host, users in todo.items()}
+
+
+def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) -> Sites:
+    """Where each host of `todo` gets home-manager's NixOS module, or why it cannot."""
+    repo = index.repo
+    ev = repo.ev
+    of_host: dict[str, ListSite] = {}
+    blocked: dict[str, Problem] = {}
+    consumers: dict[tuple[str, int, int], list[str]] = {}
+    for name, config in (*repo.hosts.items(), *repo.others.items()):
+        site = list_site(config)
+        if site is None:
+            continue
+        consumers.setdefault(site.key, []).append(name)
+        if name in todo:
+            of_host[name] = site
+    for name in todo:
+        if name not in of_host:
+            config = repo.hosts[name]
+            at = (
+                config.modules_value.source.location(config.modules_value.node.start_byte)
+                if (
+                    config.modules_value.node is not None
+                    and config.modules_value.source is not None
+                )
+                else config.location
+            )
+            blocked[name] = Problem(
+                ProblemKind.UNRESOLVED,
+                f"homeward cannot find a module list of host `{name}` to add home-manager's "
+                "NixOS module to",
+                at,
+                "write the host's `modules` as a list (`modules = [ ... ];`), or wire "
+                "home-manager by hand",
+            )
+    refs: dict[tuple[str, int, int], InputRef] = {}
+    by_site: dict[tuple[str, int, int], list[str]] = {}
+    for name, site in of_host.items():
+        by_site.setdefault(site.key, []).append(name)
+    for key, names in by_site.items():
+        site = of_host[names[0]]
+        others = [c for c in consumers[key] if c not in repo.hosts]
+        users = {tuple(sorted(todo.get(c, ()))) for c in consumers[key] if c in repo.hosts}
+        reason: str | None = None
+        if others:
+            reason = (
+                f"its module list in `{site.source.path}` is also the list of `{others[0]}`, "
+                "which homeward does not wire"
+            )
+        elif len({repo.hosts[c].kind for c in consumers[key] if c in repo.hosts}) > 1:
+            reason = (
+                f"its module list in `{site.source.path}` is shared by NixOS and nix-darwin "
+                "hosts, which take different home-manager modules"
+            )
+        elif len(users) > 1:
+            reason = (
+                f"its module list in `{site.source.path}` is shared by hosts with different "
+                "users to wire"
+            )
+        elif site.source is not repo.flake:
+            envs = [of_host[n].env for n in names]
+            ref = input_ref(ev, envs, site.source, hm_name)
+            if ref is None:
+                reason = (
+                    f"no name for the `{hm_name}` input is in scope where its module list is "
+                    f"written (`{site.source.path}`), and its function cannot be given one"
+                )
+            else:
+                refs[key] = ref
+        if reason is not None:
+            for name in names:
+                blocked[name] = Problem(
+                    ProblemKind.UNRESOLVED,
+                    f"home-manager cannot be wired into host `{name}`: {reason}",
+                    site.location,
+                    "wire home-manager by hand in that list, then run again",
+                )
+    return Sites(of_host, refs, blocked)
+
+
+def skip_unwireable(index: Index) -> tuple[Index, Sites]:
+    """The index without the hosts home-manager cannot be wired into (skipped and named, their
+    files left byte-identical: docs/architecture.md, rules 9-10), and the sites of the rest."""
+    from homeward.model.index import build_index
+    from homeward.model.repo import skip_hosts
+
+    name = index.hm_input or "home-manager"
+    sites = plan_sites(index, hosts_to_wire(index), name)
+    if not sites.blocked:
+        return index, sites
+    index = build_index(skip_hosts(index.repo, sites.blocked))
+    return index, plan_sites(index, hosts_to_wire(index), name)
