@@ -147,3 +147,65 @@ def test_comma_first_outputs_formals_migrate_to_valid_nix(
     assert "    , nixpkgs\n    , home-manager\n    , ...\n" in (work / "flake.nix").read_text()
     assert main(["migrate", str(work), "--check"]) == 0
     assert main(["check", str(work)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        (
+            "[ ./shell.nix ] ++ lib.optional (desktop != null) ./desktop.nix",
+            "./shell.nix\n      ./jon/features/cli.nix\n    ] ++ lib.optional",
+        ),
+        ("if desktop != null then [ ./desktop.nix ] else [ ]", ") ++ [ ./jon/features/cli.nix ]"),
+    ],
+    ids=["concatenated", "computed"],
+)
+def test_an_existing_entry_with_computed_imports_gets_the_features(
+    imports: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: an entry point whose `imports` is `[ ... ] ++ lib.optional ...` got a second
+    `imports` binding: "internal error: homeward produced invalid Nix (attribute `imports` is
+    already defined)" (jnsgruk/nixos-config, once its helper's list could be wired)."""
+    work = write(
+        tmp_path / "repo",
+        {
+            "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs =
+    { self, nixpkgs, home-manager, ... }:
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./host.nix
+          home-manager.nixosModules.home-manager
+          {
+            home-manager.extraSpecialArgs = { desktop = null; };
+            home-manager.users.jon.imports = [ ./home ];
+          }
+        ];
+      };
+      homeConfigurations."jon@box" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        extraSpecialArgs = { desktop = null; };
+        modules = [ ./home ];
+      };
+    };
+}
+""",
+            "host.nix": "{ pkgs, ... }:\n{\n  users.users.jon.isNormalUser = true;\n"
+            "  users.users.jon.packages = [ pkgs.jq ];\n}\n",
+            "home/default.nix": "{ lib, desktop, ... }:\n{\n"
+            f"  imports =\n    {imports};\n"
+            '  home.stateVersion = "25.05";\n}\n',
+            "home/shell.nix": "{ }\n",
+            "home/desktop.nix": "{ }\n",
+        },
+    )
+    migrate(work, capsys)
+    text = (work / "home" / "default.nix").read_text()
+    assert text.count("imports =") == 1, text
+    assert expected in text, text
+    assert main(["migrate", str(work), "--check"]) == 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError
 from homeward.plan.nixcode import list_binding, splice
 from homeward.plan.types import Edit
+from homeward.plan.wiring import concatenated_lists
 from homeward.syntax.edit import (
     add_formal,
     append_to_list,
@@ -21,7 +22,7 @@ from homeward.syntax.edit import (
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
-from homeward.syntax.nodes import bindings_of, node_text, unparen
+from homeward.syntax.nodes import bindings_of, node_text
 
 if TYPE_CHECKING:
     from homeward.syntax.parse import Source
@@ -56,15 +57,18 @@ def home_entry_edits(
     for b in bindings_of(body):
         path = b.child_by_field_name("attrpath")
         value = b.child_by_field_name("expression")
-        if (
-            rels
-            and path is not None
-            and node_text(path, source.text) == "imports"
-            and value is not None
-            and unparen(value).type == "list_expression"
-        ):
-            for span in append_to_list(unparen(value), source.text, rels):
-                edits.append(splice(Path(entry), span, "import the new feature files"))
+        if rels and path is not None and node_text(path, source.text) == "imports" and value:
+            # `imports = [ ... ] ++ lib.optional c ./x;`: into a list literal of the chain;
+            # anything else is extended as a whole (never a second `imports`: invalid Nix).
+            lists = concatenated_lists(value, source.text)
+            if lists:
+                for span in append_to_list(lists[0], source.text, rels):
+                    edits.append(splice(Path(entry), span, "import the new feature files"))
+            else:
+                why = "import the new feature files"
+                edits.append(Edit(Path(entry), value.start_byte, value.start_byte, b"(", why))
+                tail = f") ++ [ {' '.join(rels)} ]".encode()
+                edits.append(Edit(Path(entry), value.end_byte, value.end_byte, tail, why))
             rels = []
     if rels:
         top.append(list_binding("imports", rels))

@@ -164,13 +164,11 @@ def _ref_in(ev: Evaluator, env: Env, source: Source, name: str) -> InputRef | No
     direct = env.lookup(name, ev)
     if direct is not None and _is_input(ev.force(direct), name) and key == name:
         return InputRef(name)
-    for var in _names(env, ev):
-        thunk = env.lookup(var, ev)
-        if thunk is None:
-            continue
-        value = ev.force(thunk)
+    values = [(var, ev.force(t)) for var in _names(env, ev) if (t := env.lookup(var, ev))]
+    for var, value in values:  # `inputs.home-manager` before `self.inputs.home-manager`
         if _holds_input(value, name, ev):
             return InputRef(f"{var}.{key}")
+    for var, value in values:
         inner = value.attrs.get("inputs") if isinstance(value, Attrs) else None
         if inner is not None and _holds_input(ev.force(inner), name, ev):
             return InputRef(f"{var}.inputs.{key}")
