@@ -16,14 +16,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
-from homeward.errors import HomewardError, Location
+from homeward.errors import HomewardError
 from homeward.model.index import Index
 from homeward.model.repo import Context, ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
-from homeward.model.values import Attrs, External, Str
+from homeward.model.values import Attrs, External, Str, Thunk
 from homeward.plan import darwin
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
-from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
+from homeward.plan.wiring import ListSite, Sites, input_ref, list_site, transplant
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -593,7 +593,7 @@ class FlakeEditor:
         if thunk is None or thunk.expr is None or thunk.source is None:
             return None
         if thunk.source is not self.src:
-            return self.rebuilt_special_args(host, thunk.source.location(thunk.expr.start_byte))
+            return self.rebuilt_special_args(host, thunk)
         node = unparen(thunk.expr)
         if self.portable(node):
             return node_text(node, self.src.text)
@@ -665,27 +665,39 @@ class FlakeEditor:
         body = reindent(node_text(expr, text), indent_at(text, expr.start_byte), "")
         return f"let {' '.join(bound)} in {body}" if bound else body
 
-    def rebuilt_special_args(self, host: SystemConfig, at: Location) -> str:
+    def rebuilt_special_args(self, host: SystemConfig, thunk: Thunk) -> str:
         """The `specialArgs` of a host built in another file, rebuilt from what each value is
-        for this host (`hostname = "box"` when the helper was called with `"box"`)."""
+        for this host (`hostname = "box"` when the helper was called with `"box"`), or its
+        code moved to flake.nix with the names it reads bound (plan/wiring.py, `transplant`)."""
+        assert thunk.source is not None and thunk.expr is not None
+        source, at = thunk.source, thunk.source.location(thunk.expr.start_byte)
         values = host.special_args
-        lines: list[str] = []
-        for name, thunk in values.attrs.items() if isinstance(values, Attrs) else ():
-            code = self.value_code(self.repo.ev.force(thunk))
-            if code is None:
-                raise HomewardError(
-                    f"`specialArgs.{name}` of host `{host.name}` is computed in "
-                    f"`{at.path}` and cannot be written outside it",
-                    at=at,
-                    hint="use --mode module, or make the value one both configurations can name",
-                )
-            lines.append(f"{_key(name)} = {code};")
         if not isinstance(values, Attrs) or values.more is not None or values.dynamic_keys:
             raise HomewardError(
                 f"the `specialArgs` of host `{host.name}` are not known statically",
                 at=at,
                 hint="use --mode module, or write `specialArgs` as an attribute set",
             )
+        written: dict[str, Node] = {}
+        node = unparen(thunk.expr)
+        if node.type == "attrset_expression":
+            for b in bindings_of(node):
+                path, value = b.child_by_field_name("attrpath"), b.child_by_field_name("expression")
+                if b.type == "binding" and path is not None and value is not None:
+                    written[node_text(path, source.text)] = value
+        lines: list[str] = []
+        for name, item in values.attrs.items():
+            code = self.value_code(self.repo.ev.force(item))
+            if code is None and name in written:
+                code = transplant(written[name], source, thunk.env, self.repo.ev, self.value_code)
+            if code is None:
+                raise HomewardError(
+                    f"`specialArgs.{name}` of host `{host.name}` is computed in "
+                    f"`{source.path}` and cannot be written outside it",
+                    at=at,
+                    hint="use --mode module, or make the value one both configurations can name",
+                )
+            lines.append(f"{_key(name)} = {code};")
         return (
             "{ " + " ".join(lines) + " }"
             if len(lines) <= 1

@@ -14,13 +14,14 @@ When no safe edit exists, the host is named with the reason (`Blocked`) and `mig
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.model.repo import Problem, ProblemKind, SystemConfig
-from homeward.model.values import Attrs, External, ListValue
+from homeward.model.values import Attrs, External, ListValue, Value
 from homeward.syntax.emit import attr_key
 from homeward.syntax.nodes import node_text, unparen
 
@@ -309,3 +310,58 @@ def skip_unwireable(index: Index) -> tuple[Index, Sites]:
         return index, sites
     index = build_index(skip_hosts(index.repo, sites.blocked))
     return index, plan_sites(index, hosts_to_wire(index), name)
+
+
+def transplant(
+    expr: Node,
+    source: Source,
+    env: Env | None,
+    ev: Evaluator,
+    value_code: Callable[[Value], str | None],
+) -> str | None:
+    """`expr`, written in `source` (another file than flake.nix), as code valid in flake.nix's
+    outputs for one host: each name it reads bound to what it is there (`let system =
+    "x86_64-linux"; in ...`, through `value_code`), its relative paths rewritten from the
+    repository root (`../user` in hosts/ is `./user`). None: a name or a path is not known."""
+    from homeward.syntax.scope import free_variables
+
+    if env is None:
+        return None
+    text = source.text
+    bound: list[tuple[str, str]] = []
+    for name in sorted(free_variables(expr, text)):
+        thunk = env.lookup(name, ev)
+        if thunk is None or ev.globals.vars.get(name) is thunk:
+            continue  # a builtin (`import`), the same everywhere
+        code = value_code(ev.force(thunk))
+        if code is None or attr_key(name) != name:
+            return None
+        if code != name:
+            bound.append((name, code))
+    heads = {code.split(".", 1)[0] for _, code in bound}
+    if heads & {name for name, _ in bound}:
+        return None  # `let inputs = inputs.x;` would refer to itself
+    spans: list[tuple[int, int, str]] = []
+    stack = [expr]
+    here = PurePosixPath(source.path).parent
+    while stack:
+        node = stack.pop()
+        if node.type == "path_expression":
+            written = node_text(node, text)
+            if "${" in written or written.startswith(("/", "~")):
+                return None
+            target = PurePosixPath(os.path.normpath(here / written))
+            if ".." in target.parts:
+                return None
+            new = f"./{target}" if str(target) != "." else "./."
+            spans.append((node.start_byte - expr.start_byte, node.end_byte - expr.start_byte, new))
+            continue
+        stack.extend(node.children)
+    body = node_text(expr, text)
+    for start, end, new in sorted(spans, reverse=True):
+        body = body[:start] + new + body[end:]
+    body = body if "\n" not in body else " ".join(line.strip() for line in body.splitlines())
+    if not bound:
+        return body
+    lets = " ".join(f"{name} = {code};" for name, code in bound)
+    return f"let {lets} in {body}"
