@@ -209,3 +209,42 @@ def test_an_existing_entry_with_computed_imports_gets_the_features(
     assert text.count("imports =") == 1, text
     assert expected in text, text
     assert main(["migrate", str(work), "--check"]) == 0
+
+
+def test_a_user_file_that_cannot_be_split_is_left_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: issue 10, a definition that cannot move (CannotMove: here an interpolated path,
+    which would change meaning in another directory) refused the whole run ("cannot split
+    ..."). That file keeps its bytes, with a note; the rest migrates."""
+    user_file = (
+        "{ pkgs, ... }:\n{\n  programs.git.enable = true;\n"
+        '  environment.etc."motd".source = ./files/${"kim"}.txt;\n}\n'
+    )
+    work = write(
+        tmp_path / "repo",
+        {
+            "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  outputs =
+    { self, nixpkgs, ... }:
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./host.nix ./home/kim.nix ];
+      };
+    };
+}
+""",
+            "host.nix": "{ pkgs, ... }:\n{\n  users.users.kim.isNormalUser = true;\n"
+            "  users.users.kim.packages = [ pkgs.jq ];\n}\n",
+            "home/kim.nix": user_file,
+            "files/kim.txt": "hello\n",
+        },
+    )
+    err = migrate(work, capsys)
+    assert (work / "home" / "kim.nix").read_text() == user_file
+    assert "home/kim.nix:4:35: warning: `home/kim.nix` is left as it is" in err, err
+    assert "interpolated path" in err
+    assert "pkgs.jq" in (work / "home" / "kim" / "features" / "cli.nix").read_text()
+    assert main(["migrate", str(work), "--check"]) == 0

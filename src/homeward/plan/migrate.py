@@ -580,12 +580,14 @@ class Planner:
             return False
         module = info.module
         if not module.definitions and not module.declarations and not _empty_module(info.source):
-            raise HomewardError(
-                f"cannot read the definitions of `{info.path}`: it is not an attribute set "
-                "homeward can follow",
-                at=info.source.location(0),
-                hint="write it as `{ ... }: { ... }`, or move its contents by hand",
+            self.note(
+                f"`{info.path}` is left as it is: it is not an attribute set homeward can follow",
+                Severity.WARNING,
+                info.source.root,
+                info.source,
+                "write it as `{ ... }: { ... }`, or move its contents by hand",
             )
+            return False
         stem = PurePosixPath(info.source.path).stem
         stem = name if stem == "default" else stem
         sys_path = self.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
@@ -593,6 +595,7 @@ class Planner:
         groups: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
         verdicts = {}
         imports: list[Definition] = []
+        candidates: list[Definition] = []
         for d in module.definitions:
             if not d.path and _empty_set(d.binding):
                 continue  # an empty module (`{ }`): nothing to move
@@ -606,6 +609,13 @@ class Planner:
                 and id(d) not in self.kept_packages
             ):
                 continue  # moved to its user's home.packages (move_packages)
+            candidates.append(d)
+        staying: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
+        for d in candidates:
+            staying[classify(d.path, name).group or d.path].append(d)
+        if self.unsplittable(info, staying, sys_path):
+            return False
+        for d in candidates:
             if self.moves_dotfiles(up, info, d, reach):
                 continue
             verdict = classify(d.path, name)
@@ -747,6 +757,35 @@ class Planner:
                 info.source,
             )
         return held
+
+    def unsplittable(
+        self,
+        info: ModuleInfo,
+        groups: dict[tuple[str, ...], list[Definition]],
+        sys_path: PurePosixPath,
+    ) -> bool:
+        """A definition of the user's file could not stay a NixOS option in a new system
+        module (CannotMove): the file is left as it is, with a note, not the whole run
+        (issue 10). Asked before anything of the file is planned, so nothing is half-moved."""
+        ledger = len(self.ledger)
+        try:
+            for group, defs in groups.items():
+                self.system_chunks(info, defs, group, sys_path)
+            if info.module.declarations:
+                self.system_chunks(info, list(info.module.declarations), ("options",), sys_path)
+        except CannotMove as why:
+            self.note(
+                f"`{info.source.path}` is left as it is: part of it must stay a NixOS option, "
+                f"and {why.why}",
+                Severity.WARNING,
+                why.node or info.source.root,
+                info.source,
+                "move that definition by hand (or out of this user's file), then run migrate again",
+            )
+            return True
+        finally:
+            del self.ledger[ledger:]
+        return False
 
     def moves_dotfiles(
         self, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]
