@@ -248,3 +248,57 @@ def test_a_user_file_that_cannot_be_split_is_left_as_it_is(
     assert "interpolated path" in err
     assert "pkgs.jq" in (work / "home" / "kim" / "features" / "cli.nix").read_text()
     assert main(["migrate", str(work), "--check"]) == 0
+
+
+@pytest.mark.nix
+def test_helper_file_given_the_flakes_inputs_and_outputs_keeps_them_standalone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: oliviacrain/dotfiles passes `inherit inputs outputs;` (with `inherit (self)
+    outputs;`) to nixos/default.nix, whose specialArgs hand them on: the standalone entries
+    were left out ("`specialArgs.outputs` ... cannot be written outside it"). They are the
+    flake's own, named in flake.nix as `inputs` and `self.outputs`; checked with the real nix."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    files = {
+        "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (self) outputs;
+    in
+    {
+      greeting = "hi";
+      nixosConfigurations = import ./hosts { inherit inputs outputs; };
+    };
+}
+""",
+        "hosts/default.nix": """{ inputs, outputs }:
+{
+  box = inputs.nixpkgs.lib.nixosSystem {
+    system = "x86_64-linux";
+    specialArgs = { inherit inputs outputs; };
+    modules = [ ./box.nix ];
+  };
+}
+""",
+        "hosts/box.nix": "{ pkgs, outputs, ... }:\n{\n  users.users.kim.isNormalUser = true;\n"
+        "  users.users.kim.packages = [ pkgs.jq ];\n"
+        "  environment.etc.greeting.text = outputs.greeting;\n}\n",
+    }
+    before = write(tmp_path / "before", files)
+    work = write(tmp_path / "repo", files)
+    err = migrate(work, capsys)
+    assert "homeConfigurations" not in err
+    flake = (work / "flake.nix").read_text()
+    assert "outputs = self.outputs;" in flake and "inputs = inputs;" in flake
+    assert (
+        "inputs.home-manager.nixosModules.home-manager"
+        in (work / "hosts" / "default.nix").read_text()
+    )
+    assert main(["check", str(work)]) == 0
+    assert_conserved(
+        extract_outputs_standins(before, STANDINS), extract_outputs_standins(work, STANDINS)
+    )

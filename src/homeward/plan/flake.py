@@ -23,7 +23,14 @@ from homeward.model.values import Attrs, External, Str, Thunk
 from homeward.plan import darwin
 from homeward.plan.nixcode import indent, list_binding, relative_import, splice
 from homeward.plan.types import Edit
-from homeward.plan.wiring import ListSite, Sites, input_ref, list_site, transplant
+from homeward.plan.wiring import (
+    ListSite,
+    Sites,
+    flake_outputs,
+    input_ref,
+    list_site,
+    transplant,
+)
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -521,6 +528,20 @@ class FlakeEditor:
         if not entries:
             return
         anchor, container, dotted = self.nixos_configurations_binding()
+        if anchor is None and any(h.call.source is not self.src for h in self.repo.hosts.values()):
+            # The hosts come from a file flake.nix only imports (a flake-parts module):
+            # where flake.nix's own outputs are is not known; never a guess.
+            names = ", ".join(f'`homeConfigurations."{n}"`' for n, _ in entries)
+            self.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"no {names}: `nixosConfigurations` is not written in flake.nix, and "
+                    "homeward does not know where the standalone configurations would go",
+                    self.src.location(self.fn.start_byte if self.fn is not None else 0),
+                    hint="add them next to `nixosConfigurations` by hand",
+                )
+            )
+            return
         if dotted:
             code = "\n".join(f"homeConfigurations.{quote_string(n)} = {c};" for n, c in entries)
         else:
@@ -756,6 +777,8 @@ class FlakeEditor:
         )
         if flake_self:
             return self.self_ref()  # the flake itself (`flake = self;`)
+        if inputs is not None and value is flake_outputs(self.repo.ev):
+            return f"{self.self_ref()}.outputs"  # `inherit (self) outputs;`
         return None
 
     def self_ref(self) -> str:

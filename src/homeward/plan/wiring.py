@@ -126,6 +126,17 @@ def _names(env: Env, ev: Evaluator) -> list[str]:
     return found
 
 
+def flake_outputs(ev: Evaluator) -> object:
+    """The flake's outputs as the model evaluated them (`self.outputs`), if it did."""
+    inputs = ev.flake_inputs
+    flake = (
+        ev.force(inputs.attrs["self"]) if inputs is not None and "self" in inputs.attrs else None
+    )
+    if isinstance(flake, Attrs) and "outputs" in flake.attrs:
+        return ev.force(flake.attrs["outputs"])
+    return None
+
+
 def _holds_input(value: object, name: str, ev: Evaluator) -> bool:
     """`value` is the flake's inputs (the set `outputs` is called with, which holds every
     input, the one about to be added too), or a set whose `name` is that input."""
