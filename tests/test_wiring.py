@@ -302,3 +302,26 @@ def test_helper_file_given_the_flakes_inputs_and_outputs_keeps_them_standalone(
     assert_conserved(
         extract_outputs_standins(before, STANDINS), extract_outputs_standins(work, STANDINS)
     )
+
+
+def test_no_host_left_to_wire_is_exit_3_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: when every host is skipped, the run says why with the first host's reason (not an
+    unrelated note of the model), and nothing is written (as any run with no host: exit 3)."""
+    work = copy_tree(CASES / "helper-file-skip" / "before", tmp_path / "repo")
+    (work / "flake.nix").write_text(
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+        '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+        "  outputs = { self, nixpkgs, ... }: {\n"
+        "    nixosConfigurations = import ./hosts { inherit nixpkgs; };\n"
+        "  };\n"
+        "}\n"
+    )
+    make_git_repo(work)
+    before = tree_files(work)
+    assert main(["migrate", str(work)]) == 3
+    err = capsys.readouterr().err
+    assert "hosts/default.nix:6:15: home-manager cannot be wired into host `box`" in err, err
+    assert tree_files(work) == before

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from homeward.errors import HomewardError
 from homeward.model.repo import Problem, ProblemKind, SystemConfig
 from homeward.model.values import Attrs, External, ListValue, Value
 from homeward.syntax.emit import attr_key
@@ -319,6 +320,15 @@ def skip_unwireable(index: Index) -> tuple[Index, Sites]:
     sites = plan_sites(index, hosts_to_wire(index), name)
     if not sites.blocked:
         return index, sites
+    if not set(index.repo.hosts) - set(sites.blocked):
+        # No host left: said with the first host's reason, as any run with no host (exit 3).
+        first = sites.blocked[min(sites.blocked)]
+        others = len(sites.blocked) - 1
+        raise HomewardError(
+            first.message + (f" (and {others} more host{'s' * (others > 1)})" if others else ""),
+            at=first.at,
+            hint=first.hint,
+        )
     index = build_index(skip_hosts(index.repo, sites.blocked))
     return index, plan_sites(index, hosts_to_wire(index), name)
 
