@@ -275,3 +275,49 @@ def test_a_nixos_module_under_home_that_migrate_keeps_is_a_warning(
     ran = run_check(case, tmp_path / "json", monkeypatch, capsys, "--format", "json")
     found = [f for f in json.loads(ran.out)["findings"] if f["code"] == "HW001"]
     assert [(f["severity"], f["fixable"]) for f in found] == [("warning", False)]
+
+
+# -- HW019: the home directory a Mac's home really gets --------------------------------------------
+
+
+def test_a_linux_home_directory_overridden_by_the_mac_module_is_fine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: carschandler/nixos home/shared/default.nix:48 sets `homeDirectory =
+    "/home/${config.home.username}"` for every home, and home/mac/default.nix overrides it with
+    `lib.mkForce "/Users/chan"` in the Mac's homes: HW019 reported the value that loses."""
+    import json
+
+    from homeward.cli import main
+    from tests.helpers import make_git_repo
+    from tests.test_check_darwin import FLAKE, HOME, MAC
+
+    def hw019(shared: str, mac_home: str) -> list[str]:
+        root = tmp_path / str(len(list(tmp_path.iterdir()))) / "repo"
+        root.mkdir(parents=True)
+        (root / "flake.nix").write_text(
+            FLAKE.replace("modules = [ ./home.nix ];", "modules = [ ./shared.nix ./mac-home.nix ];")
+        )
+        (root / "mac.nix").write_text(MAC)
+        (root / "home.nix").write_text(HOME)
+        (root / "shared.nix").write_text(
+            '{ config, ... }:\n{\n  home.username = "ham";\n'
+            f"  home.homeDirectory = {shared};\n}}\n"
+        )
+        (root / "mac-home.nix").write_text(
+            "{ lib, ... }:\n{\n"
+            f"  home.homeDirectory = {mac_home};\n"
+            '  home.stateVersion = "25.05";\n}\n'
+        )
+        make_git_repo(root)
+        capsys.readouterr()
+        main(["check", str(root), "--format", "json"])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        return [
+            f"{f['path'].rsplit('/', 1)[-1]}:{f['line']}" for f in found if f["code"] == "HW019"
+        ]
+
+    assert hw019('"/home/${config.home.username}"', 'lib.mkForce "/Users/ham"') == []
+    assert hw019('lib.mkDefault "/home/ham"', '"/Users/ham"') == []
+    # The one that wins is still reported.
+    assert hw019('lib.mkForce "/home/ham"', '"/Users/ham"') == ["shared.nix:4"]

@@ -130,12 +130,31 @@ def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
         mac = (config.system or "").endswith("-darwin") or name.partition("@")[2] in macs
         if not mac:
             continue
-        for info in repo.modules.values():
-            if info.context is not Context.HOME or name not in info.hosts:
-                continue
-            for d in info.module.definitions:
-                if d.path == ("home", "homeDirectory"):
-                    yield from finding(d, f'`homeConfigurations."{name}"`')
+        defs = [
+            d
+            for info in repo.modules.values()
+            if info.context is Context.HOME and name in info.hosts
+            for d in info.module.definitions
+            if d.path == ("home", "homeDirectory")
+        ]
+        # Only the value that wins counts: a Linux default `mkForce`d to `/Users/...` in the
+        # Mac's own module is fine (carschandler/nixos home/mac/default.nix).
+        first = min(map(_priority, defs), default=0)
+        for d in defs:
+            if _priority(d) == first:
+                yield from finding(d, f'`homeConfigurations."{name}"`')
+
+
+_PRIORITY = re.compile(r"(?:lib\.)?(mkForce|mkDefault|mkOptionDefault|mkOverride\s+(\d+))\b")
+_PRIORITIES = {"mkForce": 50, "mkDefault": 1000, "mkOptionDefault": 1500}
+
+
+def _priority(d: Definition) -> int:
+    """The module system's priority of a definition (lower wins): 100 unless wrapped."""
+    match = _PRIORITY.match(d.value_text.strip())
+    if match is None:
+        return 100
+    return int(match[2]) if match[2] else _PRIORITIES[match[1]]
 
 
 _USER_DEFAULTS = ("system", "defaults")
