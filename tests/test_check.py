@@ -100,7 +100,7 @@ STANDALONE = """      homeConfigurations."ham@desk" = home-manager.lib.homeManag
 # name -> (case, expected exit code, expected stdout). Each rule has cases that trigger it and
 # cases that must not.
 CASES: dict[str, tuple[Case, int, str]] = {
-    "clean": (Case(), 0, "no findings\n"),
+    "clean": (Case(), 0, "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n"),
     # HW001
     "hw001-host-imports-home-file": (
         Case(
@@ -113,6 +113,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/hosts/desk/default.nix:7:5: HW001 error: `home/ham/features/git.nix` is a user file, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
@@ -130,6 +131,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 8 files; nothing opaque\n"
             "repo/hosts/desk/default.nix:7:5: HW001 error: `users/ham.nix` is a file of user-level definitions only, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "repo/users/ham.nix:3:3: HW003 warning: `programs.git` in a user file: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
@@ -150,6 +152,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/flake.nix:25:11: HW001 error: `home/ham/features/cli.nix` is a user file, imported here as a NixOS module\n"
             "  hint: import it from the user's home-manager configuration (`home-manager.users.<user>`); `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
@@ -166,7 +169,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 8 files; nothing opaque\nno findings\n",
     ),
     # HW002
     "hw002-user-packages": (
@@ -180,6 +183,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/modules/system/users.nix:8:5: HW002 error: `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
@@ -196,6 +200,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/modules/system/users.nix:11:3: HW002 error: `users.users.ham.packages` is set: user packages belong in `home.packages`\n"
             "  hint: move the list to `home.packages` in the user's home configuration; `homeward migrate` refuses this repository: `home/ham/features/cli.nix` already exists; homeward does not overwrite files\n"
             "1 error, 0 warnings\n"
@@ -213,6 +218,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/hosts/desk/default.nix:13:3: HW003 warning: `programs.git` in a NixOS module: home-manager has `programs.git` (`config` is `extraConfig` there)\n"
             "  hint: define `programs.git` in the user's home configuration instead; note: NixOS writes /etc/gitconfig, home-manager ~/.config/git/config; `homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why\n"
             "0 errors, 1 warning\n"
@@ -228,7 +234,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
     # HW004
     "hw004-nixos-options-in-home": (
@@ -242,6 +248,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/home/ham/features/cli.nix:11:3: HW004 error: `services.openssh` is a NixOS option: home-manager has no such option\n"
             "  hint: NixOS options belong in a system module (hosts/<host>/ or modules/system/)\n"
             "repo/home/ham/features/cli.nix:15:3: HW004 error: `environment` is a NixOS option: home-manager has no such option\n"
@@ -269,6 +276,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/home/ham/features/cli.nix:11:3: HW004 error: home-manager has no option `programs.git.setings`\n"
             "  hint: did you mean `programs.git.settings`?\n"
             "repo/home/ham/features/cli.nix:12:3: HW004 error: home-manager has no option `programs.gti`\n"
@@ -308,7 +316,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
     "hw004-home-options": (
         Case(
@@ -325,7 +333,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 8 files; nothing opaque\nno findings\n",
     ),
     "hw004-external-module-may-declare": (
         Case(
@@ -341,13 +349,14 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
     # HW005
     "hw005-no-standalone": (
         Case({FLAKE: (STANDALONE, "")}),
         1,
         (
+            "read 1 host, 0 homes, 1 user, 7 files; nothing opaque\n"
             'repo/flake.nix:29:13: HW005 error: `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
             '  hint: add `homeConfigurations."ham@desk"` so that `home-manager switch --flake .#ham@desk` works (`homeward add user`)\n'
             "1 error, 0 warnings\n"
@@ -357,6 +366,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ('homeConfigurations."ham@desk"', "homeConfigurations.ham")}),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             'repo/flake.nix:29:13: HW005 error: `ham` is wired into `desk` through home-manager\'s NixOS module, but there is no `homeConfigurations."ham@desk"`\n'
             '  hint: add `homeConfigurations."ham@desk"` so that `home-manager switch --flake .#ham@desk` works (`homeward add user`)\n'
             'repo/flake.nix:34:32: HW005 error: `homeConfigurations."ham"` is not named `<user>@<host>`\n'
@@ -369,6 +379,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ('      inputs.nixpkgs.follows = "nixpkgs";\n', "")}),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/flake.nix:6:5: HW006 warning: the `home-manager` input does not follow `nixpkgs`: it evaluates a second nixpkgs, and home-manager's packages can mismatch the system's\n"
             '  hint: add `inputs.nixpkgs.follows = "nixpkgs";` to the `home-manager` input\n'
             "0 errors, 1 warning\n"
@@ -380,6 +391,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             # One finding at the user's entry file for both configurations (issue 14).
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/home/ham/default.nix:3:1: HW007 error: `home/ham/default.nix` does not set `home.stateVersion` (the home of `ham` on `desk`, 2 configurations)\n"
             '  hint: add `home.stateVersion = "25.05";` (the home-manager release this flake tracks); once set, never change it\n'
             "1 error, 0 warnings\n"
@@ -394,12 +406,12 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
             "repo/flake.nix:37:32: HW012 warning: cannot tell which module this is: `extraHomeModule` is not defined here\n"
             "  hint: homeward reads module lists statically; write the path out\n"
             "repo/home/ham/default.nix:3:1: HW007 error: `home/ham/default.nix` does not set `home.stateVersion` (the home of `ham` on `desk`, 1 configuration)\n"
             '  hint: add `home.stateVersion = "25.05";` (the home-manager release this flake tracks); once set, never change it\n'
             "1 error, 1 warning\n"
-            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     # HW008
@@ -407,12 +419,17 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({FLAKE: ("            home-manager.useGlobalPkgs = true;\n", "")}),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/hosts/desk/default.nix:13:3: HW008 warning: `nixpkgs.config` does not apply to home-manager on `desk`: `home-manager.useGlobalPkgs` is not set\n"
             "  hint: set `home-manager.useGlobalPkgs = true;` so that home-manager uses the host's pkgs\n"
             "0 errors, 1 warning\n"
         ),
     ),
-    "hw008-host-without-home-manager": (Case({FLAKE: (MODULE_WIRING, "")}), 0, "no findings\n"),
+    "hw008-host-without-home-manager": (
+        Case({FLAKE: (MODULE_WIRING, "")}),
+        0,
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
+    ),
     # HW009
     "hw009-missing-import": (
         Case(
@@ -427,16 +444,17 @@ CASES: dict[str, tuple[Case, int, str]] = {
         (
             # Why a warning: a missing file is an opaque module (docs/architecture.md, rules 9
             # and 12), often generated on the machine; `--strict` makes it an error (issue 11).
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
             "repo/hosts/desk/default.nix:6:5: HW009 warning: the import `hosts/desk/disks.nix` does not exist in the repository: an opaque module, read on the machine that builds the host\n"
             "  hint: homeward cannot see what it defines; if the machine does not generate it (as `nixos-generate-config` writes `hardware-configuration.nix`), create the file or remove the import\n"
             "0 errors, 1 warning\n"
-            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     "hw009-unused-feature": (
         Case({"home/ham/features/old.nix": "{ ... }:\n{\n  programs.htop.enable = true;\n}\n"}),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/home/ham/features/old.nix:1:1: HW009 warning: `home/ham/features/old.nix` is not imported by any configuration\n"
             "  hint: import it from the user's `default.nix`, or delete it\n"
             "0 errors, 1 warning\n"
@@ -447,6 +465,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({CLI: ("    ripgrep\n", "    ripgrep\n    vim\n")}),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/home/ham/features/cli.nix:5:5: HW010 warning: `vim` is in `home.packages` of `ham` and in `environment.systemPackages` of `desk` (hosts/desk/default.nix:16:5)\n"
             "  hint: keep it in one place: `environment.systemPackages` for everyone, `home.packages` for the user\n"
             "0 errors, 1 warning\n"
@@ -468,6 +487,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             'repo/flake.nix:31:15: HW011 warning: `home.sessionVariables.BROWSER` of `ham` on `desk` is `"firefox"` through home-manager\'s NixOS module but `"chromium"` in `homeConfigurations."ham@desk"` (flake.nix:42:13)\n'
             '  hint: import the same modules from `home-manager.users.<user>` and `homeConfigurations."<user>@<host>"`\n'
             "0 errors, 1 warning\n"
@@ -487,7 +507,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
             }
         ),
         0,
-        "no findings\n",
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
     # HW012-HW014
     "hw012-import-not-followed": (
@@ -501,10 +521,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
             "repo/hosts/desk/default.nix:7:5: HW012 warning: cannot follow this import: `extraModule` is not a path homeward can follow\n"
             "  hint: homeward reads imports statically; write the path out\n"
             "0 errors, 1 warning\n"
-            "read 1 host, 1 home, 1 user, 7 files; 1 opaque module\n"
         ),
     ),
     "hw013-cycle": (
@@ -518,6 +538,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/modules/system/users.nix:4:15: HW013 error: import cycle: hosts/desk/default.nix → modules/system/users.nix → hosts/desk/default.nix\n"
             "  hint: remove one of the imports so that the files form a tree\n"
             "1 error, 0 warnings\n"
@@ -534,6 +555,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
+            "read 1 host, 1 home, 1 user, 6 files; nothing opaque\n"
             "repo/hosts/desk/default.nix:5:5: HW014 warning: the import `/etc/nixos/hardware-configuration.nix` is outside the repository: pure flake evaluation cannot read it\n"
             "  hint: copy the file into the repository and import it from there\n"
             "0 errors, 1 warning\n"
@@ -544,10 +566,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         Case({"hosts/desk/hardware-configuration.nix": ('fsType = "ext4";', 'fsType = "ext4"')}),
         1,
         (
+            "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
             "repo/hosts/desk/hardware-configuration.nix:8:20: HW015 error: `hosts/desk/hardware-configuration.nix` cannot be read: syntax error: expected `;` (skipped: desk)\n"
             "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
             "1 error, 0 warnings\n"
-            "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
         ),
     ),
     "hw016-framework-hosts-not-found": (
@@ -563,20 +585,20 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
             "repo/flake.nix:1:1: HW016 error: no host found: the outputs are built with snowfall-lib, whose hosts homeward does not find yet\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
-            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
     "hw016-no-outputs": (
         Case({FLAKE: "{\n  outputs = { self }: { };\n}\n"}),
         1,
         (
+            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
             "repo/flake.nix:1:1: HW016 error: no host found: flake.nix has no `nixosConfigurations`, `darwinConfigurations` or `homeConfigurations` that homeward can read\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
-            "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
         ),
     ),
     # HW018-HW019 (issue 12: nix-darwin's traps)
@@ -605,10 +627,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/flake.nix:40:13: HW018 error: `home-manager.users.ham` on the nix-darwin host `darwinConfigurations.mac`, which does not set `users.users.ham.home`: home-manager's darwin module cannot evaluate\n"
             '  hint: set `users.users.ham.home = "/Users/ham";` in a module of `darwinConfigurations.mac`\n'
             "1 error, 0 warnings\n"
-            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
         ),
     ),
     "hw019-darwin-home-directory": (
@@ -627,6 +649,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 2 homes, 1 user, 7 files; nothing opaque\n"
             'repo/home/ham/default.nix:10:3: HW019 error: `home.homeDirectory` is `/home/ham` in `homeConfigurations."ham@mac"`, a Mac, whose homes are under `/Users`\n'
             '  hint: write `home.homeDirectory = "/Users/ham";`\n'
             "1 error, 0 warnings\n"
@@ -651,10 +674,10 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         1,
         (
+            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/flake.nix:36:23: HW020 error: `system.defaults` on the nix-darwin host `darwinConfigurations.mac`, which does not set `system.primaryUser`: current nix-darwin refuses to build it\n"
             '  hint: set `system.primaryUser = "<user>";` (the user these options apply to)\n'
             "1 error, 0 warnings\n"
-            "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
         ),
     ),
     # HW017 (issue 14: a misspelled code was silently orphaned)
@@ -664,6 +687,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
         0,
         (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
             "repo/modules/system/users.nix:7:23: HW017 warning: `HW01` is not a homeward rule: this suppression silences nothing\n"
             "  hint: remove the comment, or correct the code it names (`homeward rules` lists them)\n"
             "0 errors, 1 warning\n"
@@ -722,7 +746,9 @@ def test_after_migrate_reports_nothing(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["migrate", str(work)]) == 0
     capsys.readouterr()
     assert main(["check", str(work)]) == 0
-    assert capsys.readouterr().out == "no findings\n"
+    assert capsys.readouterr().out == (
+        "read 1 host, 1 home, 1 user, 9 files; nothing opaque\nno findings\n"
+    )
 
 
 def test_fresh_init_reports_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -731,7 +757,9 @@ def test_fresh_init_reports_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["init", str(work), "--user", "ham", "--host", "desk"]) == 0
     capsys.readouterr()
     assert main(["check", str(work)]) == 0
-    assert capsys.readouterr().out == "no findings\n"
+    assert capsys.readouterr().out == (
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n"
+    )
 
 
 def test_clean_fixture_is_the_design_layout() -> None:

@@ -321,3 +321,33 @@ def test_a_linux_home_directory_overridden_by_the_mac_module_is_fine(
     assert hw019('lib.mkDefault "/home/ham"', '"/Users/ham"') == []
     # The one that wins is still reported.
     assert hw019('lib.mkForce "/home/ham"', '"/Users/ham"') == ["shared.nix:4"]
+
+
+# -- how much `check` read ------------------------------------------------------------------------
+
+
+def test_check_says_first_how_much_it_read_and_what_it_could_not_resolve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: issue 11: `check` prints how much it saw (hosts, users, files, opaque modules) and
+    reports an unresolved output as a finding; a host it did not find shows in the count."""
+    import json
+
+    case = Case(
+        {
+            "flake.nix": (
+                "      homeConfigurations.",
+                (
+                    "      nixosConfigurations.more = builtins.fromJSON (builtins.readFile ./more.json);\n"
+                    "      homeConfigurations."
+                ),
+            )
+        }
+    )
+    ran = run_check(case, tmp_path, monkeypatch, capsys)
+    lines = ran.out.splitlines()
+    assert lines[0] == "read 1 host, 1 home, 1 user, 7 files; 1 output not resolved; nothing opaque"
+    assert "HW012 warning: cannot resolve `nixosConfigurations.more` statically" in ran.out
+    ran = run_check(case, tmp_path / "json", monkeypatch, capsys, "--format", "json")
+    seen = json.loads(ran.out)["seen"]
+    assert (seen["hosts"], seen["unresolved_outputs"], seen["opaque_modules"]) == (1, 1, 0)

@@ -66,6 +66,7 @@ def test_json_envelope(
             "opaque_modules": 0,
             "skipped_hosts": 0,
             "unresolved": 0,
+            "unresolved_outputs": 0,
         },
     }
 
@@ -161,6 +162,9 @@ def test_unknown_rule_is_a_usage_error(
     )
 
 
+# The first line of text output: how much `check` read of the `clean` fixture (issue 11).
+READ = "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
+
 SUPPRESSED = {
     "same line": "    packages = [ pkgs.jq ]; # homeward: ignore[HW002]\n",
     "line above": "    # homeward: ignore[HW002]\n    packages = [ pkgs.jq ];\n",
@@ -181,7 +185,7 @@ def test_suppression(
         assert "`# homeward: ignore[HW003]` silences nothing here" in ran.out
         assert ran.out.endswith("0 errors, 1 warning (1 suppressed)\n")
     else:
-        assert ran.out == "no findings (1 suppressed)\n"
+        assert ran.out == READ + "no findings (1 suppressed)\n"
     assert ran.code == 0
 
 
@@ -224,11 +228,11 @@ def test_syntax_error_skips_the_host_with_location(
     assert ran.code == 1
     assert ran.err == ""
     assert ran.out == (
+        "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
         "repo/modules/system/users.nix:10:24: HW015 error: `modules/system/users.nix` cannot be read: "
         "syntax error: expected `identifier` (skipped: desk)\n"
         "  hint: fix the file so that `nix-instantiate --parse` accepts it\n"
         "1 error, 0 warnings\n"
-        "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
     )
 
 
@@ -248,6 +252,7 @@ def test_non_utf8_is_opaque_with_location(
     assert main(["check", "repo"]) == 1
     out = capsys.readouterr().out
     assert out.startswith(
+        "read 0 hosts, 1 home, 0 users, 6 files; 1 host skipped; nothing opaque\n"
         "repo/modules/system/users.nix:1:6: HW015 error: `modules/system/users.nix` cannot be read: "
         "the file is not UTF-8 text (byte 0xf6)"
     )
@@ -260,7 +265,7 @@ def test_unreached_broken_file_is_ignored(
     ran = run_check(
         Case({"hosts/old/default.nix": "{ this is not nix"}), tmp_path, monkeypatch, capsys
     )
-    assert ran.out == "no findings\n"
+    assert ran.out == READ + "no findings\n"
     assert ran.code == 0
 
 
@@ -280,7 +285,7 @@ def test_progress_bar_on_a_terminal(
     monkeypatch.setattr(check, "PROGRESS_MIN_FILES", 1)
     monkeypatch.setattr(console, "is_tty", lambda stream=None: stream is not None)
     ran = run_check(Case(), tmp_path, monkeypatch, capsys)
-    assert ran.out == "no findings\n"
+    assert ran.out == READ + "no findings\n"
     assert ran.code == 0
 
 

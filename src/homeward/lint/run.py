@@ -85,15 +85,11 @@ class Seen:
     opaque: int  # modules homeward could not look into
     skipped: int  # hosts skipped: a file of theirs cannot be read
     unresolved: int = 0  # outputs or imports homeward could not compute
-
-    @property
-    def partial(self) -> bool:
-        """Something was not read: then text output says how much was."""
-        return bool(self.opaque or self.skipped or self.others or self.unresolved) or not (
-            self.hosts or self.homes
-        )
+    unresolved_outputs: int = 0  # of which outputs (hosts, their arguments), not imports
 
     def text(self) -> str:
+        """The first line of `check`'s text output: how much it read (issue 11)."""
+
         def n(count: int, word: str) -> str:
             return f"{count} {word}" + ("" if count == 1 else "s")
 
@@ -104,6 +100,8 @@ class Seen:
         text = "read " + ", ".join(parts)
         if self.skipped:
             text += f"; {n(self.skipped, 'host')} skipped"
+        if self.unresolved_outputs:
+            text += f"; {n(self.unresolved_outputs, 'output')} not resolved"
         text += f"; {n(self.opaque, 'opaque module')}" if self.opaque else "; nothing opaque"
         return text
 
@@ -149,15 +147,19 @@ def lint_directory(
             used.add(hit)
     suppressed = len(found) - len(kept)
     kept.extend(_suppression_findings(repo, codes, used))
+    opaque = repo.opaque
+    at_modules = {ref.location for ref in opaque}
+    unresolved = [p for p in repo.problems if p.kind is ProblemKind.UNRESOLVED]
     seen = Seen(
         hosts=len(repo.hosts),
         others=len(repo.others),
         homes=len(repo.homes),
         users=len(index.users),
         files=repo.ev.files_read,
-        opaque=len(repo.opaque),
+        opaque=len(opaque),
         skipped=len(repo.skipped),
-        unresolved=sum(p.kind is ProblemKind.UNRESOLVED for p in repo.problems),
+        unresolved=len(unresolved),
+        unresolved_outputs=sum(p.at not in at_modules for p in unresolved),
     )
     result = CheckResult(repo.root, tuple(kept), suppressed, repo.ev.files_read, seen)
     return result, facts

@@ -46,14 +46,15 @@ def summary(result: CheckResult) -> str:
 
 
 def text_lines(result: CheckResult, shown: Path) -> list[str]:
+    """How much was read, the findings, the summary (issue 11: check says what it saw)."""
     lines: list[str] = []
+    if result.seen is not None:
+        lines.append(result.seen.text())
     for d in result.diagnostics:
         lines.append(f"{place(d, shown)}: {d.code} {d.severity}: {d.message}")
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     lines.append(summary(result))
-    if result.seen is not None and result.seen.partial:
-        lines.append(result.seen.text())
     return lines
 
 
@@ -67,6 +68,8 @@ def print_text(result: CheckResult, shown: Path) -> None:
         return
     from rich.text import Text
 
+    if result.seen is not None:
+        console.print(Text(result.seen.text(), style="dim"))
     for d in result.diagnostics:
         color = "red" if d.severity is Severity.ERROR else "yellow"
         console.print(
@@ -81,8 +84,6 @@ def print_text(result: CheckResult, shown: Path) -> None:
             console.print(Text(f"  hint: {d.hint}", style="dim"))
     style = "bold red" if result.errors else "bold yellow" if result.warnings else "bold green"
     console.print(Text(summary(result), style=style))
-    if result.seen is not None and result.seen.partial:
-        console.print(Text(result.seen.text(), style="dim"))
 
 
 def json_payload(result: CheckResult, shown: Path) -> dict[str, Any]:
@@ -127,6 +128,7 @@ def _seen(result: CheckResult) -> dict[str, int]:
         "opaque_modules": seen.opaque,
         "skipped_hosts": seen.skipped,
         "unresolved": seen.unresolved,
+        "unresolved_outputs": seen.unresolved_outputs,
     }
 
 
