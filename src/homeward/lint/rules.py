@@ -33,7 +33,7 @@ from homeward.model.repo import (
     ModuleKind,
     ModuleRef,
     ProblemKind,
-    frameworks,
+    no_host_framework,
     stays_system,
     system_users,
 )
@@ -863,13 +863,9 @@ def check_no_hosts(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
     if repo.hosts or repo.homes or repo.others:
         return
-    framework = frameworks(repo)
+    framework = no_host_framework(repo)
     if framework:
-        yield Finding(
-            repo.flake.location(0),
-            f"no host found: the outputs are built with {' and '.join(framework)}, whose hosts "
-            "homeward does not find yet",
-        )
+        yield Finding(repo.flake.location(0), framework)
     elif repo.skipped:
         yield Finding(repo.flake.location(0), "no host can be read: every host is skipped")
     else:

@@ -13,7 +13,7 @@ from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
 from homeward.lint.rules import RULES, Fixed, lint
 from homeward.model.index import Index, build_index
-from homeward.model.repo import ProblemKind, Repo, load_repo
+from homeward.model.repo import ProblemKind, Repo, framework_label, load_repo
 from homeward.syntax.suppress import suppressing_line, suppression_comments
 
 
@@ -86,6 +86,7 @@ class Seen:
     skipped: int  # hosts skipped: a file of theirs cannot be read
     unresolved: int = 0  # outputs or imports homeward could not compute
     unresolved_outputs: int = 0  # of which outputs (hosts, their arguments), not imports
+    through: str = ""  # the framework that builds the hosts, when one does ("flake-parts")
 
     def text(self) -> str:
         """The first line of `check`'s text output: how much it read (issue 11)."""
@@ -98,6 +99,8 @@ class Seen:
             parts.append(n(self.others, "nix-darwin host"))
         parts += [n(self.homes, "home"), n(self.users, "user"), n(self.files, "file")]
         text = "read " + ", ".join(parts)
+        if self.through:
+            text += f" (built with {self.through})"
         if self.skipped:
             text += f"; {n(self.skipped, 'host')} skipped"
         if self.unresolved_outputs:
@@ -160,6 +163,7 @@ def lint_directory(
         skipped=len(repo.skipped),
         unresolved=len(unresolved),
         unresolved_outputs=sum(p.at not in at_modules for p in unresolved),
+        through=framework_label(repo) if repo.hosts or repo.homes or repo.others else "",
     )
     result = CheckResult(repo.root, tuple(kept), suppressed, repo.ev.files_read, seen)
     return result, facts

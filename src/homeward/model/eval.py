@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
 from homeward.model.files import Tracked, tracked_files
+from homeward.model.frameworks import BUILTINS as FRAMEWORK_BUILTINS
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -1276,73 +1277,6 @@ def _b_system(kind: str) -> Impl:
     return impl
 
 
-def _b_mk_flake(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    """flake-parts: the outputs are the `flake` attribute of the module and of its imports."""
-    first = ev.force(args[0])
-    inputs = (
-        ev.force(first.attrs["inputs"])
-        if isinstance(first, Attrs) and "inputs" in first.attrs
-        else Unknown("inputs")
-    )
-    return _flake_parts_module(ev, args[1], inputs, me, depth=0)
-
-
-def _flake_parts_module(
-    ev: Evaluator, module: Thunk, inputs: Value, me: Builtin, depth: int
-) -> Value:
-    value = ev.force(module)
-    if isinstance(value, PathValue):
-        value = ev.eval_file(value.path, me.node, me.source)
-    if isinstance(value, Lambda):
-        module_args = Attrs(
-            {
-                "inputs": Thunk.of(inputs),
-                "self": Thunk.of(Unknown("`self` of a flake-parts flake", me.node, me.source)),
-                "lib": Thunk.of(External("nixpkgs.lib")),
-                "withSystem": Thunk.of(Builtin("withSystem", 2, _b_with_system)),
-                "config": Thunk.of(Unknown("`config` of flake-parts", me.node, me.source)),
-            }
-        )
-        value = ev.apply(value, Thunk.of(module_args), me.node, me.source)
-    if not isinstance(value, Attrs):
-        return Unknown("a flake-parts module homeward cannot read", me.node, me.source)
-    result: Value = Attrs({}, value.node, value.source)
-    if "flake" in value.attrs:
-        result = ev.force(value.attrs["flake"])
-    imports = ev.force(value.attrs["imports"]) if "imports" in value.attrs else None
-    if isinstance(imports, ListValue) and depth < 20:
-        for item in imports.items:
-            sub = _flake_parts_module(ev, item, inputs, me, depth + 1)
-            if isinstance(sub, Attrs) and isinstance(result, Attrs):
-                result = _deep_merge(ev, result, sub)
-    return result
-
-
-def _deep_merge(ev: Evaluator, left: Attrs, right: Attrs) -> Attrs:
-    out = dict(left.attrs)
-    for name, thunk in right.attrs.items():
-        if name in out:
-            a, b = ev.force(out[name]), ev.force(thunk)
-            if isinstance(a, Attrs) and isinstance(b, Attrs):
-                out[name] = Thunk.of(_deep_merge(ev, a, b))
-                continue
-        out[name] = thunk
-    return Attrs(out, left.node, left.source)
-
-
-def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    system_args = Attrs(
-        {
-            "system": args[0],
-            "inputs'": Thunk.of(Unknown("`inputs'` of flake-parts")),
-            "self'": Thunk.of(Unknown("`self'` of flake-parts")),
-            "pkgs": Thunk.of(Unknown("`pkgs` of flake-parts")),
-            "config": Thunk.of(Unknown("`config` of flake-parts")),
-        }
-    )
-    return ev.apply(ev.force(args[1]), Thunk.of(system_args), me.node, me.source)
-
-
 _BUILTINS: dict[str, tuple[int, Impl]] = {
     "map": (2, _b_map),
     "genAttrs": (2, _b_gen_attrs),
@@ -1376,7 +1310,6 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "mergeAttrs": (2, _b_merge_attrs),
     "nixosSystem": (1, _b_system("nixos")),
     "homeManagerConfiguration": (1, _b_system("home")),
-    "mkFlake": (2, _b_mk_flake),
     "forEach": (2, _b_for_each),
     "concatMap": (2, _b_concat_map),
     "hasPrefix": (2, _b_has_prefix),
@@ -1391,6 +1324,7 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "baseNameOf": (1, _b_base_name_of),
     "dirOf": (1, _b_dir_of),
 }
+_BUILTINS.update(FRAMEWORK_BUILTINS)  # flake-parts, import-tree, lib.fileset: model/frameworks.py
 
 
 def _external_builtin(ext: External) -> tuple[str, int, Impl] | None:

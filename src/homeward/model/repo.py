@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Env, Evaluator
 from homeward.model.files import Snapshot, list_files
+from homeward.model.frameworks import assembled_hosts, describe, used
 from homeward.model.reach import Reach
 from homeward.model.values import (
     Attrs,
@@ -138,6 +139,9 @@ class SystemConfig:
     system: str | None = None
     special_args: Value | None = None
     kind: str = "nixos"  # the SystemCall kind: "nixos", "home", "darwin"
+    # The framework that assembles it from a directory (no `nixosSystem` call is written for
+    # it: ez-configs, snowfall-lib, ...); "" when the code calls the builder.
+    framework: str = ""
 
     @property
     def args(self) -> Attrs | None:
@@ -270,15 +274,9 @@ class Repo:
         for skipped in self.skipped.values():
             if skipped.kind is ProblemKind.UNRESOLVED:  # not rewired: the list is shared
                 raise skipped.error()
-        framework = frameworks(self)
-        if framework:
-            raise HomewardError(
-                f"no host found: the outputs are built with {' and '.join(framework)}, whose "
-                "hosts homeward does not find yet",
-                at=self.flake.location(0),
-                hint="homeward reads `nixosConfigurations` written in flake.nix or in files it "
-                "imports, and flake-parts' `flake.nixosConfigurations`",
-            )
+        message = no_host_framework(self)
+        if message:
+            raise HomewardError(message, at=self.flake.location(0), hint=FRAMEWORK_HINT)
         for problem in self.problems:
             if problem.kind is not ProblemKind.IGNORED:
                 raise problem.error()
@@ -292,23 +290,6 @@ class Repo:
 
     def rel(self, path: Path) -> Path:
         return path.resolve().relative_to(self.root)
-
-
-FRAMEWORKS = {
-    "flake-parts": "flake-parts",
-    "snowfall-lib": "snowfall-lib",
-    "ez-configs": "ez-configs",
-    "haumea": "haumea",
-    "std": "std",
-    "hive": "hive",
-    "digga": "digga",
-    "flake-utils-plus": "flake-utils-plus",
-    "nixos-unified": "nixos-unified",
-    "easy-hosts": "easy-hosts",
-    "blueprint": "blueprint",
-    "colmena": "colmena",
-}
-"""Flake frameworks that build hosts by convention, by the repository name in their input URL."""
 
 
 def host_nixpkgs(repo: Repo, host: SystemConfig) -> str | None:
@@ -352,16 +333,20 @@ def hosts_nixpkgs(repo: Repo) -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def frameworks(repo: Repo) -> list[str]:
-    """The frameworks among the flake's inputs (by input URL or name), in a stable order."""
-    found: set[str] = set()
-    for name, flake_input in repo.inputs.items():
-        url = (flake_input.url or "").lower().rstrip("/")
-        tail = url.rsplit("/", 1)[-1].split("?", 1)[0]
-        for key, label in FRAMEWORKS.items():
-            if key in (tail, name.lower()):
-                found.add(label)
-    return sorted(found)
+def framework_label(repo: Repo) -> str:
+    """What builds the outputs of `repo` ("flake-parts", "the repository's own `mkFlake`"),
+    "" when flake.nix writes them itself (model/frameworks.py)."""
+    return describe(
+        repo.flake.text.decode(errors="replace"), {n: i.url for n, i in repo.inputs.items()}
+    )
+
+
+def no_host_framework(repo: Repo) -> str | None:
+    """`no host found: ...` when a framework builds the outputs and homeward found no host."""
+    label = framework_label(repo)
+    if not label:
+        return None
+    return f"no host found: the outputs are built with {label}, and homeward finds no host there"
 
 
 _BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")
@@ -393,6 +378,11 @@ def system_users(repo: Repo) -> frozenset[str]:
 
 
 NO_FLAKE_HINT = "see `homeward init`"
+FRAMEWORK_HINT = (
+    "homeward reads `nixosConfigurations` written in flake.nix or in files it imports, "
+    "flake-parts modules (`flake.nixosConfigurations`, `imports`, import-tree), and the host "
+    "directories of ez-configs, snowfall-lib, blueprint and nixos-unified"
+)
 
 
 def _symlink_loop(path: str) -> bool:
@@ -547,6 +537,7 @@ class _Loader:
                     if self.darwin
                     else f"`{config.name}` is a {kind} host, which homeward does not migrate yet"
                 )
+        self._assembled(inputs, hosts, homes, others)
         for host in hosts.values():
             self._follow_config(host)
         for home in homes.values():
@@ -574,6 +565,47 @@ class _Loader:
             others,
             skipped,
         )
+
+    def _assembled(
+        self,
+        inputs: dict[str, FlakeInput],
+        hosts: dict[str, SystemConfig],
+        homes: dict[str, SystemConfig],
+        others: dict[str, SystemConfig],
+    ) -> None:
+        """Hosts and homes a framework builds from a directory (model/frameworks.py), each
+        read from the module file the framework starts it from."""
+        names = used({name: i.url for name, i in inputs.items()})
+        for found in assembled_hosts(self.ev, self.root, names):
+            kind = {"darwinConfigurations": "darwin", "homeConfigurations": "home"}.get(
+                found.output, "nixos"
+            )
+            context = Context.HOME if kind == "home" else Context.NIXOS
+            target = {"nixosConfigurations": hosts, "homeConfigurations": homes}.get(found.output)
+            if kind == "darwin" and self.darwin and found.name not in hosts:
+                target = hosts  # nix-darwin hosts are hosts for migrate (see `load_repo`)
+            key = found.name if target is not None else f"{found.output}.{found.name}"
+            if key in (target if target is not None else others):
+                continue  # the code builds it too: read as written
+            try:
+                source = self.ev.source(found.entry)
+            except HomewardError:
+                source = None
+            node = source.root if source is not None else None
+            entry = Thunk.of(PathValue(found.entry, node, source))
+            modules = Thunk.of(ListValue([entry], node, source))
+            call = SystemCall(kind, found.framework, Attrs({"modules": modules}), node, source)
+            config = self._config(found.name, context, call)
+            config.kind = kind
+            config.framework = found.framework
+            if target is not None:
+                target[key] = config
+            else:
+                config.name = key
+                others[key] = config
+                self._frozen_by[key] = (
+                    f"`{key}` is a {kind} host, which homeward does not migrate yet"
+                )
 
     def _skipped(
         self, hosts: dict[str, SystemConfig], homes: dict[str, SystemConfig]

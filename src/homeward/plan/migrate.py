@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from homeward.knowledge.mapping import (
     renames_for,
     unsupported,
 )
-from homeward.model.index import Index, inline_home_config, release_text
+from homeward.model.index import Index, build_index, inline_home_config, release_text
 from homeward.model.repo import (
     Context,
     ModuleInfo,
@@ -45,6 +45,7 @@ from homeward.model.repo import (
 )
 from homeward.model.values import Attrs
 from homeward.plan import darwin
+from homeward.plan.assembled import without_assembled
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
 from homeward.plan.chunks import (
     CannotMove,
@@ -184,7 +185,9 @@ class Planner:
         self.diagnostics.extend(dynamic_users(self.index))
         self.diagnostics.extend(mismatches(self.index))
         self.diagnostics.extend(unread_accounts(self.index))
-        for key in sorted(self.repo.others):  # hosts it cannot rewire (a Mac named as a NixOS host)
+        # Hosts it cannot rewire (a Mac named as a NixOS host); plan/assembled.py names those
+        # a framework assembles.
+        for key in sorted(k for k, c in self.repo.others.items() if not c.framework):
             self.note(f"`{key}` is left as it is: {self.frozen_reason(key)}", Severity.WARNING)
         users = self.normal
         if not users:
@@ -1521,8 +1524,13 @@ def _entry_bindings(
 
 
 def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
+    repo, warnings = without_assembled(index.repo)
+    if repo is not index.repo:
+        # Hosts a framework assembles are read, not rewired (plan/assembled.py).
+        index = build_index(repo)
     sites = None
     if opts.mode is not Mode.STANDALONE:
         # A host home-manager's module cannot be wired into is skipped, not the whole run.
         index, sites = skip_unwireable(index)
-    return Planner(index, opts, sites).plan()
+    plan = Planner(index, opts, sites).plan()
+    return replace(plan, diagnostics=(*warnings, *plan.diagnostics)) if warnings else plan

@@ -115,7 +115,7 @@ def json_payload(result: CheckResult, shown: Path) -> dict[str, Any]:
     }
 
 
-def _seen(result: CheckResult) -> dict[str, int]:
+def _seen(result: CheckResult) -> dict[str, int | str]:
     seen = result.seen
     if seen is None:
         return {}
@@ -129,6 +129,7 @@ def _seen(result: CheckResult) -> dict[str, int]:
         "skipped_hosts": seen.skipped,
         "unresolved": seen.unresolved,
         "unresolved_outputs": seen.unresolved_outputs,
+        "built_with": seen.through,
     }
 
 

@@ -1,0 +1,521 @@
+"""Flake frameworks: the hosts they build, and their names.
+
+Real configurations often do not write `nixosConfigurations` in flake.nix. They hand their
+outputs to a framework, which builds hosts in one of two ways:
+
+- from code homeward can read: flake-parts' `mkFlake` merges the `flake` attribute of every
+  module it imports (files listed in `imports`, a `readDir` scan, `inputs.import-tree ./modules`,
+  `lib.fileset.toList (fileFilter ...)`), and those modules call `nixosSystem` themselves. The
+  evaluator runs that (`mk_flake`, registered as a builtin of `model/eval.py`): the hosts are
+  ordinary hosts whose call is written outside flake.nix.
+- by a directory convention: ez-configs (`nixos-configurations/<host>/`), snowfall-lib
+  (`systems/<arch>/<host>/`), blueprint (`hosts/<host>/configuration.nix`), nixos-unified's
+  autowiring (`configurations/nixos/<host>.nix`). No `nixosSystem` call is written anywhere: the
+  framework assembles each host from its directory. `assembled_hosts` finds them; the model
+  reads them like any host, and `migrate` leaves them as they are, saying so
+  (docs/architecture.md, rule 10).
+
+`describe` names what builds a flake's outputs when no host can be found, so that homeward
+never answers "nothing to do" on a configuration it did not understand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.model.values import (
+    Attrs,
+    Bool,
+    Builtin,
+    External,
+    Lambda,
+    ListValue,
+    PathValue,
+    Str,
+    Thunk,
+    Unknown,
+    Value,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.model.eval import Evaluator
+    from homeward.syntax.parse import Source
+
+Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
+
+MAX_IMPORT_DEPTH = 20
+# Module arguments of a flake-parts module that carry no attribute homeward uses.
+_NOT_CONFIG = frozenset({"imports", "options", "_file", "key", "disabledModules", "_class"})
+
+_merged: weakref.WeakKeyDictionary[Evaluator, Thunk] = weakref.WeakKeyDictionary()
+"""The merged configuration of the last flake-parts `mkFlake` each evaluator ran (where
+`ezConfigs` and other framework settings are read)."""
+
+
+# -- flake-parts --------------------------------------------------------------------------------
+def _b_mk_flake(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`<framework>.lib.mkFlake`: flake-parts' takes the module next. Frameworks that build
+    hosts by their own rules (snowfall-lib, digga, adios-flake) give the outputs written in
+    their `flake` argument, if any: their directory conventions are read by `assembled_hosts`."""
+    head = me.name.split(".", 1)[0].lower()
+    if any(f in head for f in ("snowfall", "digga", "adios", "utils-plus")):
+        given = ev.force(args[0])
+        if isinstance(given, Attrs) and "flake" in given.attrs:
+            return ev.force(given.attrs["flake"])
+        return Attrs({}, me.node, me.source)
+    first = args[0]
+
+    def with_module(ev: Evaluator, rest: list[Thunk], me: Builtin) -> Value:
+        return mk_flake(ev, first, rest[0], me)
+
+    return Builtin(me.name, 1, with_module, (), me.node, me.source)
+
+
+def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
+    """flake-parts: the outputs are the `flake` attribute of every module, merged.
+
+    The module arguments are a fixpoint, as in the module system: `config` is the merged
+    configuration of all modules, `self` the flake's outputs. Merging is lazy (only the names
+    are forced), so a module may define `flake.nixosConfigurations` from `config.x` that
+    another module sets."""
+    head = ev.force(first)
+    inputs: Thunk = (
+        head.attrs["inputs"]
+        if isinstance(head, Attrs) and "inputs" in head.attrs
+        else Thunk.of(Unknown("the flake's inputs", me.node, me.source))
+    )
+    config = Thunk(compute=lambda ev: _merge_all(ev, bodies, me))
+
+    def self_value(ev: Evaluator) -> Value:
+        given = ev.force(inputs)
+        if isinstance(given, Attrs) and "self" in given.attrs:
+            return ev.force(given.attrs["self"])
+        merged = ev.force(config)
+        if isinstance(merged, Attrs) and "flake" in merged.attrs:
+            return ev.force(merged.attrs["flake"])
+        return Unknown("`self` of a flake-parts flake", me.node, me.source)
+
+    module_args = Attrs(
+        {
+            "inputs": inputs,
+            "self": Thunk(compute=self_value),
+            "lib": Thunk.of(External("nixpkgs.lib")),
+            "withSystem": Thunk.of(Builtin("withSystem", 2, _b_with_system)),
+            "config": config,
+        }
+    )
+    bodies: list[Thunk] = []
+    _collect(ev, module, module_args, me, bodies, depth=0, seen=set())
+    _merged[ev] = config
+    merged = ev.force(config)
+    if isinstance(merged, Attrs) and "flake" in merged.attrs:
+        return ev.force(merged.attrs["flake"])
+    if isinstance(merged, Attrs):
+        return Attrs({}, me.node, me.source)
+    return merged
+
+
+def merged_config(ev: Evaluator) -> Attrs | None:
+    """The merged configuration of the flake-parts flake `ev` read, if it read one."""
+    thunk = _merged.get(ev)
+    if thunk is None:
+        return None
+    value = ev.force(thunk)
+    return value if isinstance(value, Attrs) else None
+
+
+def _collect(
+    ev: Evaluator,
+    module: Thunk,
+    module_args: Attrs,
+    me: Builtin,
+    bodies: list[Thunk],
+    depth: int,
+    seen: set[Path],
+) -> None:
+    """Every module `module` is or imports, as the thunks of their configuration."""
+    value = ev.force(module)
+    if isinstance(value, ListValue) and depth < MAX_IMPORT_DEPTH:  # `import-tree`: many modules
+        for item in value.items:
+            _collect(ev, item, module_args, me, bodies, depth + 1, seen)
+        return
+    if isinstance(value, PathValue):
+        target = ev.import_target(value.path)
+        if target in seen:
+            return
+        seen.add(target)
+        value = ev.eval_file(value.path, me.node, me.source)
+    if isinstance(value, Lambda):
+        value = ev.apply(value, Thunk.of(module_args), me.node, me.source)
+    if not isinstance(value, Attrs):
+        return  # an input's flake module (`inputs.x.flakeModule`) or one homeward cannot read
+    full = "config" in value.attrs or "options" in value.attrs
+    if full:
+        if "config" in value.attrs:
+            bodies.append(value.attrs["config"])
+    else:
+        body = {k: t for k, t in value.attrs.items() if k not in _NOT_CONFIG}
+        bodies.append(Thunk.of(Attrs(body, value.node, value.source)))
+    imports = ev.force(value.attrs["imports"]) if "imports" in value.attrs else None
+    if isinstance(imports, ListValue) and depth < MAX_IMPORT_DEPTH:
+        for item in imports.items:
+            _collect(ev, item, module_args, me, bodies, depth + 1, seen)
+
+
+def _merge_all(ev: Evaluator, bodies: list[Thunk], me: Builtin) -> Value:
+    return merge_lazily(ev, bodies, me.node, me.source)
+
+
+def merge_lazily(
+    ev: Evaluator, thunks: list[Thunk], node: Node | None, source: Source | None
+) -> Value:
+    """The module system's merge of several definitions, forcing only what it must: attribute
+    sets by name (each name merged when asked), lists concatenated, otherwise the last."""
+    if len(thunks) == 1:
+        return ev.force(thunks[0])
+    values = [ev.force(t) for t in thunks]
+    sets = [v for v in values if isinstance(v, Attrs)]
+    if sets and len(sets) == len(values):
+        names: dict[str, list[Thunk]] = {}
+        for value in sets:
+            for name, thunk in value.attrs.items():
+                names.setdefault(name, []).append(thunk)
+        merged: dict[str, Thunk] = {}
+        for name, parts in names.items():
+            merged[name] = parts[0] if len(parts) == 1 else _merge_thunk(parts, node, source)
+        more = next((v.more for v in sets if v.more is not None), None)
+        first = sets[0]
+        return Attrs(merged, first.node, first.source, more=more)
+    lists = [v for v in values if isinstance(v, ListValue)]
+    if lists and len(lists) == len(values):
+        return ListValue([t for v in lists for t in v.items], lists[0].node, lists[0].source)
+    return values[-1]
+
+
+def _merge_thunk(parts: list[Thunk], node: Node | None, source: Source | None) -> Thunk:
+    return Thunk(compute=lambda ev: merge_lazily(ev, parts, node, source))
+
+
+def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    system_args = Attrs(
+        {
+            "system": args[0],
+            "inputs'": Thunk.of(Unknown("`inputs'` of flake-parts")),
+            "self'": Thunk.of(Unknown("`self'` of flake-parts")),
+            "pkgs": Thunk.of(Unknown("`pkgs` of flake-parts")),
+            "config": Thunk.of(Unknown("`config` of flake-parts")),
+        }
+    )
+    return ev.apply(ev.force(args[1]), Thunk.of(system_args), me.node, me.source)
+
+
+# -- file trees (import-tree, lib.fileset) ------------------------------------------------------
+def _tree(path: Path, keep: Callable[[Path], bool]) -> list[Path]:
+    """The files under `path` in the repository that `keep` accepts, in Nix's order."""
+    found: list[Path] = []
+    for directory, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            file = Path(directory) / name
+            if keep(file):
+                found.append(file)
+    return found
+
+
+def _b_import_tree(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`inputs.import-tree ./modules`: every `.nix` file under the directory, except those
+    with a path component starting with `_`, each a module."""
+    path = ev.force(args[0])
+    if isinstance(path, ListValue):
+        items: list[Thunk] = []
+        for item in path.items:
+            sub = _b_import_tree(ev, [item], me)
+            if not isinstance(sub, ListValue):
+                return sub
+            items += sub.items
+        return ListValue(items, me.node, me.source)
+    if not isinstance(path, PathValue) or not path.path.is_dir():
+        return Unknown("`import-tree` of a directory that is not known", me.node, me.source)
+    base = path.path
+
+    def keep(file: Path) -> bool:
+        parts = file.relative_to(base).parts
+        return file.suffix == ".nix" and not any(p.startswith("_") for p in parts)
+
+    files = _tree(base, keep)
+    return ListValue(
+        [Thunk.of(PathValue(f, me.node, me.source)) for f in files], me.node, me.source
+    )
+
+
+def _b_file_filter(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.fileset.fileFilter pred dir`: the files under `dir` that `pred` accepts (given
+    `name`, `type` and `hasExt`), as a list: `toList` of it is the list itself."""
+    pred, path = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(path, PathValue) or not path.path.is_dir():
+        return Unknown("`fileFilter` over a directory that is not known", me.node, me.source)
+    undecided: list[str] = []
+
+    def keep(file: Path) -> bool:
+        def has_ext(ev: Evaluator, a: list[Thunk], _me: Builtin) -> Value:
+            ext = ev.force(a[0])
+            return Bool(isinstance(ext, Str) and file.name.endswith(f".{ext.value}"))
+
+        info = Attrs(
+            {
+                "name": Thunk.of(Str(file.name)),
+                "type": Thunk.of(Str("regular")),
+                "hasExt": Thunk.of(Builtin("hasExt", 1, has_ext)),
+            }
+        )
+        answer = ev.apply(pred, Thunk.of(info), me.node, me.source)
+        if isinstance(answer, Bool):
+            return answer.value
+        undecided.append(file.name)
+        return False
+
+    files = _tree(path.path, keep)
+    if undecided:
+        return Unknown("`fileFilter` with a condition that is not known", me.node, me.source)
+    return ListValue(
+        [Thunk.of(PathValue(f, me.node, me.source)) for f in files], me.node, me.source
+    )
+
+
+def _b_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.fileset.toList` of a file set (a list here), or `lib.toList x`: `[ x ]`."""
+    value = ev.force(args[0])
+    if isinstance(value, ListValue | Unknown):
+        return value
+    return ListValue([args[0]], me.node, me.source)
+
+
+BUILTINS: dict[str, tuple[int, Impl]] = {
+    "mkFlake": (1, _b_mk_flake),
+    "import-tree": (1, _b_import_tree),
+    "fileFilter": (2, _b_file_filter),
+    "toList": (1, _b_to_list),
+}
+"""Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
+
+
+# -- hosts assembled from directories ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """A configuration a framework builds from a directory, with no `nixosSystem` written."""
+
+    framework: str
+    output: str  # nixosConfigurations, darwinConfigurations or homeConfigurations
+    name: str
+    entry: Path  # absolute: the module file the framework starts the host from
+    users: tuple[str, ...] = ()  # homes the framework wires into the host (ez-configs)
+
+
+def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
+    """The hosts and homes the frameworks `names` (see `used`) build by directory convention."""
+    found: list[Assembled] = []
+    if "ez-configs" in names:
+        found += _ez_configs(ev, root)
+    if "snowfall-lib" in names:
+        found += _snowfall(root)
+    if "blueprint" in names:
+        found += _blueprint(ev, root)
+    if "nixos-unified" in names:
+        found += _nixos_unified(root)
+    return found
+
+
+def _entries(directory: Path, files: tuple[str, ...] = ("default.nix",)) -> dict[str, Path]:
+    """`<dir>/<name>.nix` and `<dir>/<name>/<file>` for the first of `files` there."""
+    found: dict[str, Path] = {}
+    if not directory.is_dir():
+        return found
+    for entry in sorted(directory.iterdir()):
+        if entry.is_dir():
+            for file in files:
+                if (entry / file).is_file():
+                    found[entry.name] = entry / file
+                    break
+        elif entry.suffix == ".nix" and entry.name != "default.nix":
+            found[entry.stem] = entry
+    return found
+
+
+def _setting(ev: Evaluator, value: Value | None, *path: str) -> Value | None:
+    for name in path:
+        if not isinstance(value, Attrs) or name not in value.attrs:
+            return None
+        value = ev.force(value.attrs[name])
+    return value
+
+
+def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
+    """ez-configs: `<root>/nixos-configurations/<host>`, `darwin-configurations/<host>`,
+    `home-configurations/<user>` (or the `configurationsDirectory` each sets);
+    `ezConfigs.<kind>.hosts.<host>.userHomeModules = [ "<user>" ]` wires homes into hosts."""
+    settings = _setting(ev, merged_config(ev), "ezConfigs")
+    given_root = _setting(ev, settings, "root")
+    base = given_root.path if isinstance(given_root, PathValue) else root
+    found: list[Assembled] = []
+    kinds = (
+        ("nixos", "nixosConfigurations", ("nixos-configurations", "configurations/nixos")),
+        ("darwin", "darwinConfigurations", ("darwin-configurations", "configurations/darwin")),
+        ("home", "homeConfigurations", ("home-configurations", "configurations/home")),
+    )
+    for kind, output, defaults in kinds:
+        directory = _setting(ev, settings, kind, "configurationsDirectory")
+        candidates = (
+            [directory.path] if isinstance(directory, PathValue) else [base / d for d in defaults]
+        )
+        folder = next((c for c in candidates if c.is_dir()), None)
+        if folder is None:
+            continue
+        hosts = _setting(ev, settings, kind, "hosts")
+        for name, entry in _entries(folder).items():
+            users = _setting(ev, hosts, name, "userHomeModules")
+            names = (
+                tuple(u.value for t in users.items if isinstance(u := ev.force(t), Str))
+                if isinstance(users, ListValue)
+                else ()
+            )
+            found.append(Assembled("ez-configs", output, name, entry, names))
+    return found
+
+
+def _snowfall(root: Path) -> list[Assembled]:
+    """snowfall-lib: `systems/<arch>/<host>/default.nix` (a `-darwin` arch: nix-darwin) and
+    `homes/<arch>/<user>@<host>/default.nix`."""
+    found: list[Assembled] = []
+    for folder, output in (("systems", ""), ("homes", "homeConfigurations")):
+        top = root / folder
+        if not top.is_dir():
+            continue
+        for arch in sorted(p for p in top.iterdir() if p.is_dir()):
+            kind = output or (
+                "darwinConfigurations" if arch.name.endswith("-darwin") else "nixosConfigurations"
+            )
+            for name, entry in _entries(arch).items():
+                found.append(Assembled("snowfall-lib", kind, name, entry))
+    return found
+
+
+def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
+    """blueprint: `<prefix>/hosts/<host>/configuration.nix` (NixOS) or
+    `darwin-configuration.nix` (nix-darwin), `prefix` as given to `blueprint { ... }`."""
+    found: list[Assembled] = []
+    for prefix in _blueprint_prefixes(ev, root):
+        top = prefix / "hosts"
+        if not top.is_dir():
+            continue
+        for host in sorted(p for p in top.iterdir() if p.is_dir()):
+            for file, output in (
+                ("configuration.nix", "nixosConfigurations"),
+                ("darwin-configuration.nix", "darwinConfigurations"),
+            ):
+                if (host / file).is_file():
+                    found.append(Assembled("blueprint", output, host.name, host / file))
+                    break
+    return found
+
+
+def _blueprint_prefixes(ev: Evaluator, root: Path) -> list[Path]:
+    """Where blueprint looks: the `prefix` given in flake.nix (a literal string), else the root."""
+    flake = ev.source_of(root / "flake.nix")
+    if flake is not None:
+        text = flake.text.decode(errors="replace")
+        marker = "prefix"
+        at = text.find(marker)
+        if at != -1:
+            rest = text[at + len(marker) :].lstrip()
+            if rest.startswith("="):
+                value = rest[1:].lstrip()
+                if value[:1] == '"' and '"' in value[1:]:
+                    return [root / value[1 : value.index('"', 1)]]
+    return [root]
+
+
+def _nixos_unified(root: Path) -> list[Assembled]:
+    """nixos-unified's autowiring: `configurations/{nixos,darwin,home}/<name>(.nix|/default.nix)`."""
+    found: list[Assembled] = []
+    for folder, output in (
+        ("nixos", "nixosConfigurations"),
+        ("darwin", "darwinConfigurations"),
+        ("home", "homeConfigurations"),
+    ):
+        for name, entry in _entries(root / "configurations" / folder).items():
+            found.append(Assembled("nixos-unified", output, name, entry))
+    return found
+
+
+# -- names ---------------------------------------------------------------------------------------
+FRAMEWORKS = {
+    "flake-parts": "flake-parts",
+    "snowfall-lib": "snowfall-lib",
+    "ez-configs": "ez-configs",
+    "haumea": "haumea",
+    "std": "std",
+    "hive": "hive",
+    "digga": "digga",
+    "flake-utils-plus": "flake-utils-plus",
+    "nixos-unified": "nixos-unified",
+    "easy-hosts": "easy-hosts",
+    "blueprint": "blueprint",
+    "colmena": "colmena",
+    "adios-flake": "adios-flake",
+    "clan-core": "clan-core",
+}
+"""Flake frameworks that build hosts by convention, by the repository name in their input URL."""
+
+
+def used(inputs: dict[str, str | None]) -> list[str]:
+    """The frameworks among the flake's inputs (input name to URL), in a stable order."""
+    found: set[str] = set()
+    for name, url in inputs.items():
+        tail = (url or "").lower().rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+        for key, label in FRAMEWORKS.items():
+            if key in (tail, name.lower()):
+                found.add(label)
+    return sorted(found)
+
+
+def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
+    """What builds the outputs of a flake whose hosts homeward cannot find: the framework that
+    is called (not merely an input), or the shape of the code."""
+    text = " ".join(flake_text.split())
+    called = [
+        (marker, label)
+        for marker, label in (
+            ("flake-parts.lib.mkFlake", "flake-parts"),
+            ("adios-flake.lib.mkFlake", "adios-flake"),
+            ("snowfall-lib.mkFlake", "snowfall-lib"),
+            ("digga.lib.mkFlake", "digga"),
+            ("inputs.blueprint", "blueprint"),
+            ("blueprint {", "blueprint"),
+            ("haumea", "haumea"),
+            ("flake-utils-plus.lib.mkFlake", "flake-utils-plus"),
+        )
+        if marker in text
+    ]
+    labels = sorted({label for _marker, label in called})
+    frameworks = used(inputs)
+    if "eachDefaultSystem" in text and not labels:
+        return "flake-utils' `eachDefaultSystem` (configurations under `packages.<system>` are not hosts `nixos-rebuild` reads)"
+    direct = re.search(r"outputs\s*=\s*[\w@{}, .?]*:\s*import\s+(\.[^\s;]*)", text)
+    if direct and not labels:
+        return f"the repository's own code (`outputs` is `import {direct.group(1)}`)"
+    if "mkFlake" in text and not labels:
+        return "the repository's own `mkFlake`"
+    if labels:
+        extra = [f for f in frameworks if f not in labels and f in ("ez-configs", "nixos-unified")]
+        return " and ".join(labels + extra)
+    if frameworks:
+        return " and ".join(frameworks)
+    return ""
