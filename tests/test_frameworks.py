@@ -142,6 +142,31 @@ def test_flake_parts_config_is_the_merged_configuration(tmp_path: Path) -> None:
     assert "hosts/box.nix" in repo.modules
 
 
+def test_flake_parts_flake_as_a_function_of_its_config(tmp_path: Path) -> None:
+    """Why: `flake = { config, lib, ... }: { nixosConfigurations = genAttrs hosts mkHost; }`
+    (the flake option is a submodule) with the hosts from `readDir ../hosts` was not read."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                PARTS,
+                "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+                "    imports = [ ./flake/hosts.nix ];\n  }",
+            ),
+            "flake/hosts.nix": "{ inputs, ... }:\n{\n  flake = { config, lib, ... }:\n"
+            '    let\n      hosts = builtins.attrNames (lib.filterAttrs (_: t: t == "directory")'
+            " (builtins.readDir ../hosts));\n"
+            "      mkHost = name: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/${name} ]; };\n"
+            "    in { nixosConfigurations = lib.genAttrs hosts mkHost; };\n}\n",
+            "hosts/box/default.nix": HOST,
+            "hosts/lab/default.nix": HOST.replace("box", "lab"),
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["box", "lab"]
+    assert repo.modules["hosts/lab/default.nix"].hosts == {"lab"}
+
+
 def test_check_and_graph_show_flake_parts_hosts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -353,3 +378,51 @@ def test_no_host_names_what_builds_the_outputs(
     with pytest.raises(HomewardError) as caught:
         repo.fatal()
     assert f"the outputs are built with {named}" in caught.value.message
+
+
+def test_outputs_written_in_flake_nix_report_what_hid_the_hosts(tmp_path: Path) -> None:
+    """Why: a flake that writes `nixosConfigurations = builder.mkAll systems` was called
+    "flake-parts" (an input it has); the precise reason is the value homeward cannot compute."""
+    repo = load_repo(
+        write(
+            tmp_path,
+            {
+                "flake.nix": flake(
+                    PARTS,
+                    "{ self, nixpkgs, ... }@inputs: let systems = builtins.fromJSON "
+                    '"{}"; in { nixosConfigurations = nixpkgs.lib.mapAttrs (n: s: s) systems; }',
+                )
+            },
+        )
+    )
+    with pytest.raises(HomewardError) as caught:
+        repo.fatal()
+    assert "flake-parts" not in caught.value.message
+    assert "nixosConfigurations" in caught.value.message
+
+
+def test_haumea_load_gives_the_hosts_of_each_file(tmp_path: Path) -> None:
+    """Why: `haumea.lib.load { src = ./src; inputs = ...; }` then `mergeAttrsList (map (it:
+    it.nixosConfigurations or { }) (attrValues data))`: one file per host, paths built with
+    `lib.path.append`. Refused before: `mergeAttrsList` of a list that is not known."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                '  inputs.haumea.url = "github:nix-community/haumea";\n',
+                "{ self, nixpkgs, haumea, ... }@inputs: let\n"
+                "    inherit (nixpkgs) lib;\n"
+                "    data = haumea.lib.load { src = ./outputs; inputs = { inherit inputs lib; }; };\n"
+                "  in {\n    nixosConfigurations = lib.attrsets.mergeAttrsList\n"
+                "      (map (it: it.nixosConfigurations or { }) (builtins.attrValues data));\n  }",
+            ),
+            "outputs/box.nix": "{ inputs, lib, ... }:\n{\n"
+            "  nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {\n"
+            '    modules = [ (lib.path.append ../. "machines/box.nix") ];\n  };\n}\n',
+            "outputs/_private.nix": 'throw "not loaded"\n',
+            "machines/box.nix": HOST,
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["box"]
+    assert repo.modules["machines/box.nix"].hosts == {"box"}

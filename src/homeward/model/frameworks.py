@@ -163,11 +163,40 @@ def _collect(
             bodies.append(value.attrs["config"])
     else:
         body = {k: t for k, t in value.attrs.items() if k not in _NOT_CONFIG}
+        if "flake" in body:
+            body["flake"] = _flake_module(body["flake"], module_args, me)
         bodies.append(Thunk.of(Attrs(body, value.node, value.source)))
     imports = ev.force(value.attrs["imports"]) if "imports" in value.attrs else None
     if isinstance(imports, ListValue) and depth < MAX_IMPORT_DEPTH:
         for item in imports.items:
             _collect(ev, item, module_args, me, bodies, depth + 1, seen)
+
+
+def _flake_module(flake: Thunk, module_args: Attrs, me: Builtin) -> Thunk:
+    """`flake = { config, lib, ... }: { ... }`: `flake` is a submodule, whose `config` is the
+    merged `flake` of every module."""
+
+    def compute(ev: Evaluator) -> Value:
+        value = ev.force(flake)
+        if not isinstance(value, Lambda):
+            return value
+
+        def merged_flake(ev: Evaluator) -> Value:
+            config = ev.force(module_args.attrs["config"])
+            if isinstance(config, Attrs) and "flake" in config.attrs:
+                return ev.force(config.attrs["flake"])
+            return Unknown("`config` of the flake", me.node, me.source)
+
+        args = Attrs(
+            {
+                "config": Thunk(compute=merged_flake),
+                "lib": module_args.attrs["lib"],
+                "inputs": module_args.attrs["inputs"],
+            }
+        )
+        return ev.apply(value, Thunk.of(args), me.node, me.source)
+
+    return Thunk(compute=compute)
 
 
 def _merge_all(ev: Evaluator, bodies: list[Thunk], me: Builtin) -> Value:
@@ -298,7 +327,52 @@ def _b_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return ListValue([args[0]], me.node, me.source)
 
 
+def _b_haumea_load(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`haumea.lib.load { src = ./dir; inputs = { ... }; }`: an attribute set with one name per
+    file (without `.nix`) or directory (nested), each file's value called with `inputs`."""
+    if "haumea" not in me.name:
+        return Unknown(f"`{me.name}` comes from outside the repository", me.node, me.source)
+    given = ev.force(args[0])
+    src = _setting(ev, given, "src")
+    if not isinstance(given, Attrs) or not isinstance(src, PathValue) or not src.path.is_dir():
+        return Unknown("`haumea.lib.load` of a directory that is not known", me.node, me.source)
+    inputs = given.attrs.get("inputs", Thunk.of(Attrs({})))
+    return _haumea_dir(ev, src.path, inputs, me)
+
+
+def _haumea_dir(ev: Evaluator, directory: Path, inputs: Thunk, me: Builtin) -> Attrs:
+    out: dict[str, Thunk] = {}
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith("_"):
+            continue  # private to the directory
+        if entry.is_dir():
+            out[entry.name] = Thunk.of(_haumea_dir(ev, entry, inputs, me))
+        elif entry.suffix == ".nix":
+            out[entry.stem] = Thunk(compute=_haumea_file(entry, inputs, me))
+    return Attrs(out, me.node, me.source)
+
+
+def _haumea_file(path: Path, inputs: Thunk, me: Builtin) -> Callable[[Evaluator], Value]:
+    def compute(ev: Evaluator) -> Value:
+        value = ev.eval_file(path, me.node, me.source)
+        if isinstance(value, Lambda):
+            return ev.apply(value, inputs, me.node, me.source)
+        return value
+
+    return compute
+
+
+def _b_path_append(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.path.append ./dir "sub/file.nix"` (haumea-style helpers build host paths so)."""
+    base, sub = ev.force(args[0]), ev.force(args[1])
+    if me.name.endswith("path.append") and isinstance(base, PathValue) and isinstance(sub, Str):
+        return PathValue(Path(os.path.normpath(base.path / sub.value)), me.node, me.source)
+    return Unknown(f"`{me.name}` comes from outside the repository", me.node, me.source)
+
+
 BUILTINS: dict[str, tuple[int, Impl]] = {
+    "append": (2, _b_path_append),
+    "load": (1, _b_haumea_load),
     "mkFlake": (1, _b_mk_flake),
     "import-tree": (1, _b_import_tree),
     "fileFilter": (2, _b_file_filter),
@@ -506,7 +580,8 @@ def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
     ]
     labels = sorted({label for _marker, label in called})
     frameworks = used(inputs)
-    if "eachDefaultSystem" in text and not labels:
+    per_system = any(f"packages.{o}Configurations" in text for o in ("nixos", "darwin", "home"))
+    if "eachDefaultSystem" in text and per_system and not labels:
         return "flake-utils' `eachDefaultSystem` (configurations under `packages.<system>` are not hosts `nixos-rebuild` reads)"
     direct = re.search(r"outputs\s*=\s*[\w@{}, .?]*:\s*import\s+(\.[^\s;]*)", text)
     if direct and not labels:

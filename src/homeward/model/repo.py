@@ -343,6 +343,9 @@ def framework_label(repo: Repo) -> str:
 
 def no_host_framework(repo: Repo) -> str | None:
     """`no host found: ...` when a framework builds the outputs and homeward found no host."""
+    written = repo.outputs.attrs if isinstance(repo.outputs, Attrs) else {}
+    if any(attr in written for attr in ("nixosConfigurations", *OTHER_KINDS)):
+        return None  # flake.nix writes them: the problem that hid them says more
     label = framework_label(repo)
     if not label:
         return None
