@@ -67,6 +67,7 @@ def test_json_envelope(
             "skipped_hosts": 0,
             "unresolved": 0,
             "unresolved_outputs": 0,
+            "built_with": "",
         },
     }
 

@@ -426,3 +426,27 @@ def test_haumea_load_gives_the_hosts_of_each_file(tmp_path: Path) -> None:
     repo = load_repo(root)
     assert sorted(repo.hosts) == ["box"]
     assert repo.modules["machines/box.nix"].hosts == {"box"}
+
+
+def test_flake_parts_merge_survives_modules_it_cannot_read(tmp_path: Path) -> None:
+    """Why: one module whose `flake` is computed by an input's function, or whose `imports`
+    read `config`, hid every host the others define (kclejeune's configuration went from
+    handled to "no host found")."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                PARTS,
+                "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+                "    imports = [ ./parts/early.nix ./parts/opaque.nix ./parts/box.nix ];\n  }",
+            ),
+            "parts/early.nix": "{ config, ... }:\n{\n  imports = config.extraImports or [ ];\n}\n",
+            "parts/opaque.nix": "{ inputs, ... }:\n{\n  flake = inputs.somelib.mkOutputs { };\n}\n",
+            "parts/box.nix": "{ inputs, ... }:\n{\n"
+            "  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {\n"
+            "    modules = [ ../hosts/box.nix ];\n  };\n}\n",
+            "hosts/box.nix": HOST,
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["box"]

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from homeward.compat import override
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -92,7 +93,7 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
         if isinstance(head, Attrs) and "inputs" in head.attrs
         else Thunk.of(Unknown("the flake's inputs", me.node, me.source))
     )
-    config = Thunk(compute=lambda ev: _merge_all(ev, bodies, me))
+    config = _Late(compute=lambda ev: _merge_all(ev, bodies, me))
 
     def self_value(ev: Evaluator) -> Value:
         given = ev.force(inputs)
@@ -114,6 +115,7 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
     )
     bodies: list[Thunk] = []
     _collect(ev, module, module_args, me, bodies, depth=0, seen=set())
+    config.ready = True
     _merged[ev] = config
     merged = ev.force(config)
     if isinstance(merged, Attrs) and "flake" in merged.attrs:
@@ -121,6 +123,23 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
     if isinstance(merged, Attrs):
         return Attrs({}, me.node, me.source)
     return merged
+
+
+class _Late(Thunk):
+    """flake-parts' `config`: the merge of every module, so not known (and not remembered as
+    unknown) while the modules are still being collected (`imports = [ config.x ]`)."""
+
+    __slots__ = ("ready",)
+
+    def __init__(self, compute: Callable[[Evaluator], Value]) -> None:
+        super().__init__(compute=compute)
+        self.ready = False
+
+    @override
+    def force(self, ev: Evaluator) -> Value:
+        if not self.ready:
+            return Unknown("flake-parts' `config` while its imports are read")
+        return super().force(ev)
 
 
 def merged_config(ev: Evaluator) -> Attrs | None:
@@ -212,7 +231,9 @@ def merge_lazily(
         return ev.force(thunks[0])
     values = [ev.force(t) for t in thunks]
     sets = [v for v in values if isinstance(v, Attrs)]
-    if sets and len(sets) == len(values):
+    lists = [v for v in values if isinstance(v, ListValue)]
+    if sets and not lists:
+        # A definition homeward cannot read (an Unknown) hides only what it may add.
         names: dict[str, list[Thunk]] = {}
         for value in sets:
             for name, thunk in value.attrs.items():
@@ -221,9 +242,10 @@ def merge_lazily(
         for name, parts in names.items():
             merged[name] = parts[0] if len(parts) == 1 else _merge_thunk(parts, node, source)
         more = next((v.more for v in sets if v.more is not None), None)
+        if more is None:
+            more = next((v for v in values if isinstance(v, Unknown)), None)
         first = sets[0]
         return Attrs(merged, first.node, first.source, more=more)
-    lists = [v for v in values if isinstance(v, ListValue)]
     if lists and len(lists) == len(values):
         return ListValue([t for v in lists for t in v.items], lists[0].node, lists[0].source)
     return values[-1]
