@@ -455,3 +455,21 @@ def test_flake_parts_merge_survives_modules_it_cannot_read(tmp_path: Path) -> No
     )
     repo = load_repo(root)
     assert sorted(repo.hosts) == ["box"]
+
+
+def test_fileset_to_list_of_a_path_lists_its_files(tmp_path: Path) -> None:
+    """Why: `lib.fileset.toList ./parts` (a path is a file set) is every file under it; a path
+    that does not exist stays unknown (an opaque module), never the path itself."""
+    part = (
+        "{ inputs, ... }:\n{\n  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {\n"
+        "    modules = [ ../hosts/box.nix ];\n  };\n}\n"
+    )
+    outputs = (
+        "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+        "    imports = inputs.nixpkgs.lib.fileset.toList ./parts;\n  }"
+    )
+    files = {"flake.nix": flake(PARTS, outputs), "parts/box.nix": part, "hosts/box.nix": HOST}
+    assert sorted(load_repo(write(tmp_path / "a", files)).hosts) == ["box"]
+    files.pop("parts/box.nix")
+    repo = load_repo(write(tmp_path / "b", files))
+    assert not repo.hosts

@@ -342,10 +342,16 @@ def _b_file_filter(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    """`lib.fileset.toList` of a file set (a list here), or `lib.toList x`: `[ x ]`."""
+    """`lib.fileset.toList` of a file set (a list here; a path: every file under it), or
+    `lib.toList x`: `[ x ]`."""
     value = ev.force(args[0])
     if isinstance(value, ListValue | Unknown):
         return value
+    if "fileset" in me.name:
+        if isinstance(value, PathValue) and value.path.is_dir():
+            files = _tree(value.path, lambda _file: True)
+            return ListValue([Thunk.of(PathValue(f, me.node, me.source)) for f in files])
+        return Unknown("`fileset.toList` of a file set that is not known", me.node, me.source)
     return ListValue([args[0]], me.node, me.source)
 
 
