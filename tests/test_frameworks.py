@@ -473,3 +473,21 @@ def test_fileset_to_list_of_a_path_lists_its_files(tmp_path: Path) -> None:
     files.pop("parts/box.nix")
     repo = load_repo(write(tmp_path / "b", files))
     assert not repo.hosts
+
+
+def test_directories_of_a_git_repository_are_what_git_tracks(tmp_path: Path) -> None:
+    """Why: a flake in git sees the files git tracks (docs/architecture.md, rule 12): an
+    untracked host directory or flake-parts module is not a host."""
+    repo = make_git_repo(write(tmp_path / "ez", EZ))
+    write(repo, {"nixos-configurations/ghost.nix": HOST})
+    assert sorted(load_repo(repo).hosts) == ["box", "lab"]
+    tree = make_git_repo(write(tmp_path / "tree", IMPORT_TREE))
+    write(
+        tree,
+        {
+            "modules/hosts/ghost.nix": IMPORT_TREE["modules/hosts/box.nix"].replace(
+                "box =", "ghost ="
+            )
+        },
+    )
+    assert sorted(load_repo(tree).hosts) == ["box"]

@@ -269,15 +269,32 @@ def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 # -- file trees (import-tree, lib.fileset) ------------------------------------------------------
-def _tree(path: Path, keep: Callable[[Path], bool]) -> list[Path]:
+def listing(ev: Evaluator, directory: Path) -> dict[str, str]:
+    """`builtins.readDir directory` as nix sees it: in git, what git tracks (docs/architecture.md,
+    rule 12); elsewhere, what is on disk. Empty when it is not a directory."""
+    tracked = ev.tracked
+    if tracked is not None:
+        found = tracked.read_dir(directory)
+        if found is not None:
+            return found
+    if not directory.is_dir():
+        return {}
+    out: dict[str, str] = {}
+    for entry in sorted(directory.iterdir()):
+        link = entry.is_symlink()
+        out[entry.name] = "symlink" if link else "directory" if entry.is_dir() else "regular"
+    return out
+
+
+def _tree(ev: Evaluator, path: Path, keep: Callable[[Path], bool]) -> list[Path]:
     """The files under `path` in the repository that `keep` accepts, in Nix's order."""
     found: list[Path] = []
-    for directory, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            file = Path(directory) / name
-            if keep(file):
-                found.append(file)
+    for name, kind in listing(ev, path).items():
+        entry = path / name
+        if kind == "directory":
+            found += _tree(ev, entry, keep)
+        elif keep(entry):
+            found.append(entry)
     return found
 
 
@@ -301,7 +318,7 @@ def _b_import_tree(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
         parts = file.relative_to(base).parts
         return file.suffix == ".nix" and not any(p.startswith("_") for p in parts)
 
-    files = _tree(base, keep)
+    files = _tree(ev, base, keep)
     return ListValue(
         [Thunk.of(PathValue(f, me.node, me.source)) for f in files], me.node, me.source
     )
@@ -333,7 +350,7 @@ def _b_file_filter(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
         undecided.append(file.name)
         return False
 
-    files = _tree(path.path, keep)
+    files = _tree(ev, path.path, keep)
     if undecided:
         return Unknown("`fileFilter` with a condition that is not known", me.node, me.source)
     return ListValue(
@@ -349,7 +366,7 @@ def _b_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
         return value
     if "fileset" in me.name:
         if isinstance(value, PathValue) and value.path.is_dir():
-            files = _tree(value.path, lambda _file: True)
+            files = _tree(ev, value.path, lambda _file: True)
             return ListValue([Thunk.of(PathValue(f, me.node, me.source)) for f in files])
         return Unknown("`fileset.toList` of a file set that is not known", me.node, me.source)
     return ListValue([args[0]], me.node, me.source)
@@ -370,10 +387,11 @@ def _b_haumea_load(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 def _haumea_dir(ev: Evaluator, directory: Path, inputs: Thunk, me: Builtin) -> Attrs:
     out: dict[str, Thunk] = {}
-    for entry in sorted(directory.iterdir()):
-        if entry.name.startswith("_"):
+    for name, kind in listing(ev, directory).items():
+        entry = directory / name
+        if name.startswith("_"):
             continue  # private to the directory
-        if entry.is_dir():
+        if kind == "directory":
             out[entry.name] = Thunk.of(_haumea_dir(ev, entry, inputs, me))
         elif entry.suffix == ".nix":
             out[entry.stem] = Thunk(compute=_haumea_file(entry, inputs, me))
@@ -427,27 +445,29 @@ def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembl
     if "ez-configs" in names:
         found += _ez_configs(ev, root)
     if "snowfall-lib" in names:
-        found += _snowfall(root)
+        found += _snowfall(ev, root)
     if "blueprint" in names:
         found += _blueprint(ev, root)
     if "nixos-unified" in names:
-        found += _nixos_unified(root)
+        found += _nixos_unified(ev, root)
     return found
 
 
-def _entries(directory: Path, files: tuple[str, ...] = ("default.nix",)) -> dict[str, Path]:
+def _entries(
+    ev: Evaluator, directory: Path, files: tuple[str, ...] = ("default.nix",)
+) -> dict[str, Path]:
     """`<dir>/<name>.nix` and `<dir>/<name>/<file>` for the first of `files` there."""
     found: dict[str, Path] = {}
-    if not directory.is_dir():
-        return found
-    for entry in sorted(directory.iterdir()):
-        if entry.is_dir():
+    for name, kind in listing(ev, directory).items():
+        entry = directory / name
+        if kind == "directory":
+            inside = listing(ev, entry)
             for file in files:
-                if (entry / file).is_file():
-                    found[entry.name] = entry / file
+                if inside.get(file) == "regular":
+                    found[name] = entry / file
                     break
-        elif entry.suffix == ".nix" and entry.name != "default.nix":
-            found[entry.stem] = entry
+        elif name.endswith(".nix") and name != "default.nix":
+            found[name.removesuffix(".nix")] = entry
     return found
 
 
@@ -481,7 +501,7 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
         if folder is None:
             continue
         hosts = _setting(ev, settings, kind, "hosts")
-        for name, entry in _entries(folder).items():
+        for name, entry in _entries(ev, folder).items():
             users = _setting(ev, hosts, name, "userHomeModules")
             names = (
                 tuple(u.value for t in users.items if isinstance(u := ev.force(t), Str))
@@ -492,19 +512,18 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     return found
 
 
-def _snowfall(root: Path) -> list[Assembled]:
+def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
     """snowfall-lib: `systems/<arch>/<host>/default.nix` (a `-darwin` arch: nix-darwin) and
     `homes/<arch>/<user>@<host>/default.nix`."""
     found: list[Assembled] = []
     for folder, output in (("systems", ""), ("homes", "homeConfigurations")):
         top = root / folder
-        if not top.is_dir():
-            continue
-        for arch in sorted(p for p in top.iterdir() if p.is_dir()):
+        archs = [top / n for n, kind in listing(ev, top).items() if kind == "directory"]
+        for arch in archs:
             kind = output or (
                 "darwinConfigurations" if arch.name.endswith("-darwin") else "nixosConfigurations"
             )
-            for name, entry in _entries(arch).items():
+            for name, entry in _entries(ev, arch).items():
                 found.append(Assembled("snowfall-lib", kind, name, entry))
     return found
 
@@ -515,14 +534,13 @@ def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
     found: list[Assembled] = []
     for prefix in _blueprint_prefixes(ev, root):
         top = prefix / "hosts"
-        if not top.is_dir():
-            continue
-        for host in sorted(p for p in top.iterdir() if p.is_dir()):
+        hosts = [top / n for n, kind in listing(ev, top).items() if kind == "directory"]
+        for host in hosts:
             for file, output in (
                 ("configuration.nix", "nixosConfigurations"),
                 ("darwin-configuration.nix", "darwinConfigurations"),
             ):
-                if (host / file).is_file():
+                if listing(ev, host).get(file) == "regular":
                     found.append(Assembled("blueprint", output, host.name, host / file))
                     break
     return found
@@ -544,7 +562,7 @@ def _blueprint_prefixes(ev: Evaluator, root: Path) -> list[Path]:
     return [root]
 
 
-def _nixos_unified(root: Path) -> list[Assembled]:
+def _nixos_unified(ev: Evaluator, root: Path) -> list[Assembled]:
     """nixos-unified's autowiring: `configurations/{nixos,darwin,home}/<name>(.nix|/default.nix)`."""
     found: list[Assembled] = []
     for folder, output in (
@@ -552,7 +570,7 @@ def _nixos_unified(root: Path) -> list[Assembled]:
         ("darwin", "darwinConfigurations"),
         ("home", "homeConfigurations"),
     ):
-        for name, entry in _entries(root / "configurations" / folder).items():
+        for name, entry in _entries(ev, root / "configurations" / folder).items():
             found.append(Assembled("nixos-unified", output, name, entry))
     return found
 
