@@ -27,15 +27,22 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,  # Why: CI runs the same examples every time; failures reproduce
 )
-# `add` grows the layout: it runs on the migrated example, graph and migrate on the legacy one.
+# `add` grows the layout: it runs on the migrated example and on the legacy one (issue 10: it
+# ran on the migrated one only), graph and migrate on the legacy one.
 MIGRATED = Path(__file__).parent / "fixtures" / "migrate" / "example" / "after"
+# The login shells' groups that migrate splits (issue 13).
+SHELLS = Path(__file__).parent / "fixtures" / "migrate" / "shell-zsh" / "before"
 COMMANDS = [
+    (SHELLS, ("migrate", "--dry-run")),
     (EXAMPLE, ("graph",)),
     (EXAMPLE, ("migrate", "--dry-run")),
+    (EXAMPLE, ("add", "user", "eve", "--dry-run", "--dir")),
+    (EXAMPLE, ("add", "host", "lab", "--dry-run", "--dir")),
     (MIGRATED, ("graph",)),
     (MIGRATED, ("add", "feature", "extra", "--dry-run", "--dir")),
     (MIGRATED, ("add", "user", "eve", "--dry-run", "--dir")),
     (MIGRATED, ("add", "host", "lab", "--dry-run", "--dir")),
+    (MIGRATED, ("add", "host", "lab", "--mkhost", "--dry-run", "--dir")),
 ]
 
 

@@ -259,3 +259,22 @@ def test_bash_settings_homeward_does_not_know_keep_the_group(
         err.split()
     )
     assert 'shellAliases.la = "ls -a";' in read(repo, "modules/system/ham.nix")
+
+
+def test_a_suppressed_alias_stays_and_its_siblings_move(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.4): rows moved name by name (aliases) are reported per name by HW003, so a
+    `# homeward: ignore[HW003]` above one keeps only that one, when it has its own binding."""
+    aliases = (
+        '  environment.shellAliases.ll = "ls -l";\n'
+        "  # homeward: ignore[HW003]\n"
+        '  environment.shellAliases.gs = "git status";\n'
+    )
+    repo, _ = migrate(tmp_path, ham_file(aliases))
+    err = run(repo, capsys)
+    assert "`environment.shellAliases.gs` stays where it is" in " ".join(err.split())
+    system = read(repo, "modules/system/ham.nix")
+    assert '# homeward: ignore[HW003]\n  environment.shellAliases.gs = "git status";' in system
+    cli = read(repo, "home/ham/features/cli.nix")
+    assert 'home.shellAliases.ll = "ls -l";' in cli and "gs" not in cli
