@@ -278,3 +278,18 @@ def test_a_suppressed_alias_stays_and_its_siblings_move(
     assert '# homeward: ignore[HW003]\n  environment.shellAliases.gs = "git status";' in system
     cli = read(repo, "home/ham/features/cli.nix")
     assert 'home.shellAliases.ll = "ls -l";' in cli and "gs" not in cli
+
+
+def test_completion_stays_with_nixos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Why (HM-FACTS pitfall 9): with zsh in both layers home-manager's default completion ran
+    compinit a second time, or turned completion on where NixOS's `enableCompletion = false`
+    (which stays) had it off; home-manager's side leaves completion to NixOS."""
+    zsh = (
+        "  programs.zsh = {\n    enable = true;\n    enableCompletion = false;\n"
+        '    shellAliases.ll = "ls -l";\n  };\n'
+    )
+    repo, _ = migrate(tmp_path, ham_file(zsh))
+    run(repo, capsys)
+    assert "enableCompletion = false;" in read(repo, "modules/system/ham.nix")
+    cli = read(repo, "home/ham/features/cli.nix")
+    assert cli.count("programs.zsh.enableCompletion = false;") == 1, cli

@@ -143,7 +143,8 @@ SHELL_ZSH = _row(
     since=(("autosuggestions", (24, 5)), ("autosuggestions.strategy", (24, 11))),
     note="`programs.zsh.enable` stays NixOS for the login shell; NixOS's options apply to "
     "every user of the host; NixOS's oh-my-zsh turned its default prompt off, which the "
-    "system side keeps doing",
+    "system side keeps doing; completion stays NixOS's (home-manager's `enableCompletion = "
+    "false`: no second compinit)",
     source="modules/programs/zsh/",
 )
 

@@ -71,7 +71,14 @@ from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.nixcode import list_binding, relative_import, splice
-from homeward.plan.split import moved_bindings, odd_oh_my_zsh, prompt_kept, split_group, split_row
+from homeward.plan.split import (
+    completion_line,
+    moved_bindings,
+    odd_oh_my_zsh,
+    prompt_kept,
+    split_group,
+    split_row,
+)
 from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.plan.wiring import Sites, skip_unwireable, wired_hosts
 from homeward.syntax.edit import (
@@ -986,6 +993,9 @@ class Planner:
                 f"# the {shell} settings moved here apply in a {shell} home-manager manages.\n"
                 f"programs.{shell}.enable = true;"
             )
+        completion = completion_line(row)
+        if completion is not None and completion not in dest.extra:
+            dest.extra.append(completion)
         prompt = prompt_kept(row, split)
         if prompt is None:
             return list(split.stay), []

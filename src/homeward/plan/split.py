@@ -89,6 +89,21 @@ def prompt_kept(row: Row, split: Split) -> Chunk | None:
     return Chunk(("programs", "zsh", "promptInit"), code, Needs(args={"lib"}), [], enable.binding)
 
 
+# Completion stays NixOS's: /etc/zshrc runs compinit (or not: `enableCompletion`,
+# `enableGlobalCompInit` stay NixOS options) over every profile's completions, the user's
+# included; home-manager's own default (on) would run it again from ~/.zshrc (HM-FACTS
+# pitfall 9), or turn it on where NixOS had it off.
+COMPLETION = (
+    "# completion stays NixOS's (/etc/zshrc runs compinit, or not, as it did).\n"
+    "programs.zsh.enableCompletion = false;"
+)
+
+
+def completion_line(row: Row) -> str | None:
+    """What home-manager's side of a split zsh group adds (None for other shells)."""
+    return COMPLETION if row.nixos == ("programs", "zsh") else None
+
+
 def odd_oh_my_zsh(row: Row, split: Split) -> Definition | None:
     """An `ohMyZsh.enable` that is not a plain `true`: the prompt the system side keeps off
     would depend on it (issue 13 keeps such a group NixOS rather than guess)."""
