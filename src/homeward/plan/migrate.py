@@ -1000,7 +1000,7 @@ class Planner:
         if prompt is None:
             return list(split.stay), []
         self.note(
-            '`programs.zsh.promptInit = lib.mkDefault "";` is written beside `programs.zsh.enable`: '
+            '`programs.zsh.promptInit = lib.mkDefault "";` is written on the NixOS side: '
             "NixOS's oh-my-zsh turned NixOS's prompt off, and oh-my-zsh now runs from ~/.zshrc",
             Severity.NOTE,
             prompt.removal_node,
