@@ -451,3 +451,44 @@ def test_list_files_recursive_in_git_lists_the_tracked_files(tmp_path: Path) -> 
     git(root, "add", "flake.nix", "modules/a.nix", "modules/b/one.nix")
     repo = load_repo(root)
     assert [str(r.path) for r in repo.hosts["a"].modules] == ["modules/a.nix", "modules/b/one.nix"]
+
+
+def test_a_module_built_by_a_function_of_the_outputs_is_opaque(tmp_path: Path) -> None:
+    """Why: `imports = [ (flake.outputs.internal.helpers.mkHomeModule "nixos") ]`
+    (thiagokokada modules/nixos/home.nix:14) stopped migrate with exit 3; it is one opaque
+    module, named with its place, and the rest of the host migrates."""
+    from homeward.cli import main
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "builtins.foldl' nixpkgs.lib.recursiveUpdate { } [\n"
+                "      { internal.helpers = import ./helpers.nix; }\n"
+                "      { nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n"
+                '          system = "x86_64-linux";\n'
+                "          specialArgs.flake = self;\n"
+                "          modules = [ ./hosts/a ./home.nix ];\n"
+                "        }; }\n"
+                "    ]"
+            ),
+            "helpers.nix": "{ mkHomeModule = kind: { imports = [ ./hm-${kind}.nix ]; }; }\n",
+            "hm-nixos.nix": "{ }\n",
+            "home.nix": "{ flake, ... }:\n{\n"
+            '  imports = [ (flake.outputs.internal.helpers.mkHomeModule "nixos") ];\n}\n',
+            "hosts/a/default.nix": "{ pkgs, ... }:\n{\n"
+            "  users.users.kim.isNormalUser = true;\n"
+            "  users.users.kim.packages = [ pkgs.htop ];\n}\n",
+        },
+    )
+    repo = load_repo(root)
+    repo.fatal()
+    assert sorted(repo.hosts) == ["a"]
+    # The module is read as far as the host's `specialArgs` tell (`flake` is `self`); the
+    # import it computes from its own argument is the opaque part.
+    assert messages(repo) == [
+        "helpers.nix:1:38: cannot follow this import: the path is interpolated"
+    ]
+    assert not repo.skipped
+    assert main(["migrate", str(root), "--no-git"]) == 0
+    assert "home.packages" in "".join(p.read_text() for p in (root / "home").rglob("*.nix"))
