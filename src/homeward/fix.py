@@ -111,13 +111,12 @@ def plan_fixes(
 def _fix_home_configurations(facts: Facts, fixes: list[Fix], unfixed: list[Unfixed]) -> None:
     from homeward.plan.add import Adder, AddSpec
 
-    repo = facts.repo
     for home in facts.homes:
         if home.kind is not HomeKind.MODULE or home.user is None or home.host is None:
             continue
+        if facts.standalone_declined or facts.standalone_of(home.user, home.host) is not None:
+            continue  # what HW005 does not report (a bare entry, or none wanted)
         name = f"{home.user}@{home.host}"
-        if name in repo.homes:
-            continue
         what = f'add `homeConfigurations."{name}"`'
         try:
             modules = _standalone_modules(facts, home)

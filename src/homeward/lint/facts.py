@@ -18,7 +18,7 @@ from homeward.knowledge.hmdata import HomeOptions
 from homeward.knowledge.mapping import ROWS, Row
 from homeward.model.index import Index
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
-from homeward.model.values import ListValue
+from homeward.model.values import Attrs, ListValue
 from homeward.syntax.find import (
     DYNAMIC,
     Definition,
@@ -310,6 +310,30 @@ class Facts:
                 self._opaque[info.key] = flags
             home.opaque |= flags[0]
             home.external |= flags[1]
+
+    @cached_property
+    def standalone_declined(self) -> bool:
+        """`homeConfigurations = { };` written out: a decision not to have standalone homes
+        (REAL-CONFIGS.md: an empty `homeConfigurations` may be deliberate)."""
+        outputs = self.repo.outputs
+        if not isinstance(outputs, Attrs) or "homeConfigurations" not in outputs.attrs:
+            return False
+        homes = self.repo.ev.force(outputs.attrs["homeConfigurations"])
+        return (
+            isinstance(homes, Attrs)
+            and not homes.attrs
+            and not homes.dynamic_keys
+            and homes.more is None
+        )
+
+    def standalone_of(self, user: str, host: str) -> str | None:
+        """The `homeConfigurations` name `home-manager switch --flake .` picks for `user` on
+        `host`: `"<user>@<host>"`, else the bare `"<user>"` (home-manager's own script tries
+        `$USER@<hostname>` first, then `$USER`); None without either."""
+        for name in (f"{user}@{host}", user):
+            if name in self.repo.homes:
+                return name
+        return None
 
     @cached_property
     def declared_options(self) -> list[tuple[str, ...]]:
