@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from homeward.cli import main
@@ -81,7 +81,8 @@ def test_migrate_moves_only_user_definitions(config: Config) -> None:
             if (str(info.path), d.dotted) not in user_level and d.path != ("imports",)
         }
         plan = plan_migration(build_index(repo), MigrateOptions())
-        assert not plan.empty
+        # Issue 11: migrate writes nothing for a user with nothing to move.
+        assert plan.empty == (not movers(config))
         assert main(["migrate", str(root)]) == 0
         after_repo = load_repo(root)
         after = {
@@ -115,6 +116,23 @@ def test_migrate_conserves_packages_and_settings(config: Config) -> None:
         assert_conserved(before, extract_outputs_standins(root, STANDINS))
 
 
+def movers(config: Config) -> set[str]:
+    """The users of a generated configuration with something to move: a package list in
+    their account, in a host file, or a user file `home/<user>.nix`."""
+    accounts = config.files["modules/system/users.nix"]
+    found = set()
+    for user in config.users:
+        block = accounts[accounts.index(f"users.users.{user} = {{") :]
+        block = block[: block.index("\n  };")]
+        if (
+            "packages" in block
+            or f"home/{user}.nix" in config.files
+            or any(f"users.users.{user}.packages" in t for t in config.files.values())
+        ):
+            found.add(user)
+    return found
+
+
 def home_entries(root: Path) -> dict[str, str]:
     """Each `homeConfigurations` entry's call as written, lines stripped of their indentation
     (a dotted entry and one inside a set differ in that only)."""
@@ -127,8 +145,34 @@ def home_entries(root: Path) -> dict[str, str]:
     return found
 
 
+def _example(packages: str) -> Config:
+    """One host, users ham and eve (eve has nothing to move); ham's packages on the host."""
+    users = "{ pkgs, ... }:\n{\n" + "\n\n".join(
+        f"  users.users.{u} = {{\n    isNormalUser = true;\n  }};" for u in ("ham", "eve")
+    )
+    host = (
+        "{ pkgs, ... }:\n{\n  imports = [\n    ../../modules/system/users.nix\n  ];\n\n"
+        f'  networking.hostName = "desk";\n{packages}  system.stateVersion = "25.05";\n}}\n'
+    )
+    flake = (
+        '{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n\n  outputs =\n'
+        "    { self, nixpkgs, ... }:\n    {\n"
+        "      nixosConfigurations.desk = nixpkgs.lib.nixosSystem {\n"
+        '        system = "x86_64-linux";\n        modules = [ ./hosts/desk ];\n      };\n'
+        "    };\n}\n"
+    )
+    files = {
+        "modules/system/users.nix": users + "\n}\n",
+        "hosts/desk/default.nix": host,
+        "flake.nix": flake,
+    }
+    return Config(files, ("desk",), ("ham", "eve"))
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
+@example(_example("  users.users.ham.packages = [ pkgs.git ];\n"))
+@example(_example(""))
 def test_add_host_writes_the_home_entry_migrate_writes(config: Config) -> None:
     """Why (issue #9): `add` once built `homeConfigurations` entries its own way (without the
     host's package set or arguments); both now use one builder. A user's entry for a host
@@ -138,7 +182,9 @@ def test_add_host_writes_the_home_entry_migrate_writes(config: Config) -> None:
         root = write(config, Path(tmp))
         assert main(["migrate", str(root)]) == 0
         migrated = home_entries(root)
-        assert migrated
+        # Issue 11: a home for exactly the users with something to move (none for the others:
+        # an empty home separates nothing), so `add host` has those to extend.
+        assert {name.split("@")[0] for name in migrated} == movers(config)
         assert main(["add", "host", "fresh", "--dir", str(root), "--allow-dirty"]) == 0
         added = home_entries(root)
         for name, code in migrated.items():

@@ -362,6 +362,15 @@ class Planner:
         return False
 
     def needs_work(self, up: UserPlan, moved: bool) -> bool:
+        if not moved and not self.has_home(up):
+            # Why (issue 11): an account with nothing to move and no home-manager configuration
+            # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
+            # separation of what exists, and an empty home separates nothing.
+            self.note(
+                f"nothing to move for `{up.user.name}` (no user packages, no user files, no "
+                "home-manager configuration): no home is written for them"
+            )
+            return False
         standalone_missing = (
             self.opts.mode is not Mode.MODULE
             and "homeConfigurations" not in self.output_names()
@@ -369,6 +378,17 @@ class Planner:
         )
         module_missing = self.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= up.wired
         return moved or standalone_missing or module_missing
+
+    def has_home(self, up: UserPlan) -> bool:
+        """The user has a home-manager configuration already: wired through a host's module,
+        written inline in one, or a `homeConfigurations` entry of theirs."""
+        name = up.user.name
+        return (
+            not up.new_entry
+            or bool(up.inline)
+            or bool(self.index.hm_user_hosts(name))
+            or any(home.split("@", 1)[0] == name for home in self.repo.homes)
+        )
 
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs
