@@ -153,3 +153,106 @@ def test_misterio_shape_checks_clean_and_migrate_leaves_it(
     captured = capsys.readouterr()
     assert tree_files(root) == before, captured.out
     assert "home/media" not in captured.out + captured.err
+
+
+def test_a_home_written_inline_moves_and_the_result_checks_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 11): a home written inline in a NixOS module (`home-manager.users.jon =
+    { ... };`) kept migrate from adding `homeConfigurations`, and `check` then failed. Now the
+    portable block becomes `home/jon/home.nix` (golden case inline-home, conserved with the real
+    nix in test_conservation); the one that reads the NixOS `config` stays, with one warning,
+    and nobody gets an empty home beside it."""
+    from tests.helpers import copy_tree
+    from tests.test_migrate import CASES
+
+    root = make_git_repo(copy_tree(CASES / "inline-home" / "before", tmp_path / "repo"))
+    capsys.readouterr()
+    assert main(["migrate", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "`kim`" in err and "NixOS `config`" in err, err
+    assert not (root / "home" / "kim").exists()
+    code, out = check(root, capsys)
+    assert code == 0, out
+    assert out.splitlines()[-1] == "0 errors, 1 warning", out  # kim: HW005
+
+
+STARTER = {
+    "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+  outputs =
+    { self, nixpkgs, home-manager, ... }@inputs:
+    let
+      inherit (self) outputs;
+    in
+    {
+      overlays = import ./overlays { inherit inputs; };
+      nixosConfigurations = {
+        box = nixpkgs.lib.nixosSystem {
+          specialArgs = { inherit inputs outputs; };
+          modules = [ ./nixos/configuration.nix ];
+        };
+      };
+      homeConfigurations = {
+        "kim@box" = home-manager.lib.homeManagerConfiguration {
+          pkgs = nixpkgs.legacyPackages.x86_64-linux;
+          extraSpecialArgs = { inherit inputs outputs; };
+          modules = [ ./home-manager/home.nix ];
+        };
+      };
+    };
+}
+""",
+    "overlays/default.nix": "{ inputs, ... }:\n{\n  additions = final: _prev: { };\n}\n",
+    "nixos/configuration.nix": """{ inputs, outputs, pkgs, ... }:
+{
+  nixpkgs.overlays = [ outputs.overlays.additions ];
+  nixpkgs.config.allowUnfree = true;
+  networking.hostName = "box";
+  users.users.kim = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" ];
+  };
+  system.stateVersion = "25.05";
+}
+""",
+    "home-manager/home.nix": """{ inputs, outputs, lib, config, pkgs, ... }:
+{
+  nixpkgs = {
+    overlays = [ outputs.overlays.additions ];
+    config.allowUnfree = true;
+  };
+  home.username = "kim";
+  home.homeDirectory = "/home/kim";
+  programs.home-manager.enable = true;
+  programs.git.enable = true;
+  home.stateVersion = "25.05";
+}
+""",
+}
+
+
+def test_starter_standard_shape_checks_clean_before_and_after_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 11): the nix-starter-configs "standard" shape (a standalone home next to a
+    host without home-manager's module) is one step from the layout: `check` reports no error
+    on it; migrate wires the same home into the host (the issue's "existing home that sets
+    `nixpkgs.*`": `useGlobalPkgs` left off, said), keeps the entry file's path, and its output
+    checks clean too; a second run changes nothing."""
+    root = write(tmp_path / "repo", STARTER)
+    code, out = check(root, capsys)
+    assert code == 0, out
+    assert main(["migrate", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "useGlobalPkgs` is left off" in captured.err
+    assert "./home-manager/home.nix" in (root / "flake.nix").read_text()
+    code, out = check(root, capsys)
+    assert code == 0, out
+    after = tree_files(root)
+    assert main(["migrate", str(root), "--allow-dirty"]) == 0
+    assert tree_files(root) == after

@@ -34,6 +34,7 @@ class DestFile:
     identity: str = ""  # entry: home.username, home.homeDirectory, home.stateVersion
     tail: str = ""  # entry: programs.home-manager.enable
     hm_package: bool = False  # entry: install the home-manager command (both wirings)
+    verbatim: str = ""  # a whole module written as it is (a home written inline, moved)
 
     @property
     def dir(self) -> PurePosixPath:
@@ -41,7 +42,9 @@ class DestFile:
 
     @property
     def empty(self) -> bool:
-        return not (self.chunks or self.items or self.imports or self.entry or self.extra)
+        return not (
+            self.chunks or self.items or self.imports or self.entry or self.extra or self.verbatim
+        )
 
 
 def render_files(
@@ -66,6 +69,8 @@ def render_files(
 
 def render_dest(dest: DestFile) -> bytes:
     """A destination file: header comments, `{ args, ... }:`, carried `let`s, the bindings."""
+    if dest.verbatim:
+        return dest.verbatim.encode()
     needs = Needs()
     for chunk in dest.chunks:
         needs.update(chunk.needs)

@@ -497,18 +497,7 @@ class FlakeEditor:
         entries: list[tuple[str, str]] = []
         for up in users:
             if up.inline:
-                d = up.inline[0]
-                self.diagnostics.append(
-                    Diagnostic(
-                        Severity.WARNING,
-                        f"no `homeConfigurations` for `{up.name}`: part of their home-manager "
-                        "configuration is written inside a NixOS module, where a standalone "
-                        "configuration cannot reach it",
-                        d.location,
-                        hint=f"move `home-manager.users.{up.name}` into home/{up.name}/, then run again",
-                    )
-                )
-                continue
+                continue  # the planner said why (a home written inside a NixOS module)
             for host_name in up.hosts:
                 host = self.repo.hosts[host_name]
                 try:
