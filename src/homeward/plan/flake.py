@@ -457,6 +457,12 @@ class FlakeEditor:
                 f"home-manager.backupFileExtension = {quote_string(self.backup_extension)};",
             ]
             special = self.special_args_text(host, source)
+            for up in ups:
+                # A home reused from a standalone configuration reads its `extraSpecialArgs`
+                # (issue 11: `inputs` was missing, and the host no longer evaluated).
+                theirs = self.standalone_special_args(up.name, host.name, source)
+                if theirs is not None and theirs != special:
+                    special = theirs if special is None else f"{special} // {theirs}"
             if special is not None:
                 lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
@@ -466,6 +472,31 @@ class FlakeEditor:
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
         lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
         return "{\n" + indent("\n".join(lines)) + "\n}"
+
+    def standalone_special_args(self, user: str, host: str, source: Source) -> str | None:
+        """The `extraSpecialArgs` of the user's standalone configuration (`"<user>@<host>"`,
+        else `"<user>"`) as written in flake.nix, when its names mean the same beside the
+        host's module list (written in `source`); None without one. Raises when it cannot be
+        written there."""
+        for name in (f"{user}@{host}", user):
+            config = self.repo.homes.get(name)
+            if config is None:
+                continue
+            args = config.call.args
+            thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
+            if thunk is None or thunk.expr is None:
+                return None
+            node = unparen(thunk.expr)
+            if thunk.source is not self.src or source is not self.src or not self.portable(node):
+                raise HomewardError(
+                    f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
+                    f"written for home-manager's NixOS module on `{host}`",
+                    at=config.location,
+                    hint="use --mode standalone, or write them with names defined in `outputs`",
+                )
+            text = node_text(node, self.src.text)
+            return reindent(text, indent_at(self.src.text, node.start_byte), "")
+        return None
 
     def home_sets_nixpkgs(self, user: str) -> bool:
         """A home-manager module of `user` (through the NixOS module or a standalone
