@@ -206,6 +206,24 @@ CASES: dict[str, tuple[Case, int, str]] = {
             "1 error, 0 warnings\n"
         ),
     ),
+    # A computed account name: whose it is cannot be told, and migrate leaves it (issue 11).
+    "hw002-computed-user-name": (
+        Case(
+            {
+                USERS: (
+                    "  programs.zsh.enable = true;\n",
+                    '  programs.zsh.enable = true;\n  users.users.${builtins.getEnv "WHO"}.packages = [ pkgs.jq ];\n',
+                )
+            }
+        ),
+        0,
+        (
+            "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
+            "repo/modules/system/users.nix:11:3: HW002 warning: `users.users.${…}.packages` is set for an account whose name is computed: if it is a normal user's, the packages belong in `home.packages`\n"
+            "  hint: move the list to the user's home configuration by hand; `homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why\n"
+            "0 errors, 1 warning\n"
+        ),
+    ),
     # HW003
     "hw003-git-config-on-host": (
         Case(
@@ -425,6 +443,37 @@ CASES: dict[str, tuple[Case, int, str]] = {
             '  hint: add `home.stateVersion = "25.05";` (the home-manager release this flake tracks); once set, never change it\n'
             "1 error, 1 warning\n"
         ),
+    ),
+    # A home built by a call homeward does not follow (`import ../home { inherit config; }`):
+    # it may set `home.stateVersion` (ddPn08/dotfiles, issue 11).
+    "hw007-home-built-by-a-call": (
+        Case(
+            {
+                FLAKE: (
+                    WIRING,
+                    (
+                        "            home-manager.users.ham =\n"
+                        "              { config, ... }: import ./home/ham/built.nix { inherit config; };\n"
+                    ),
+                ),
+                "home/ham/built.nix": "{ config }:\n{\n  home.packages = [ ];\n}\n",
+            }
+        ),
+        0,
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
+    ),
+    "hw007-standalone-built-by-a-call": (
+        Case(
+            {
+                FLAKE: (
+                    "modules = [ ./home/ham ];",
+                    "modules = [ ({ config, ... }: import ./home/ham/built.nix { inherit config; }) ];",
+                ),
+                "home/ham/built.nix": "{ config }:\n{\n  home.packages = [ ];\n}\n",
+            }
+        ),
+        0,
+        "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
     # HW008
     "hw008-no-global-pkgs": (

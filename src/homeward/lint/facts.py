@@ -284,6 +284,9 @@ class Facts:
                 home.inline.append(Definition(d.source, rest, d.value, d.steps))
             elif unparen(d.value).type == "function_expression":
                 inline = read_module(d.source, d.value)
+                # A function whose body is no module homeward reads (`import ../home { ... }`)
+                # may define anything (issue 11: HW007 on ddPn08/dotfiles).
+                home.opaque |= inline.body is None
                 home.inline.extend(x for x in inline.definitions if x.path != ("imports",))
                 for ref in inline.imports():
                     home.opaque |= ref.kind is ImportKind.DYNAMIC
@@ -306,7 +309,9 @@ class Facts:
             flags = self._opaque.get(info.key)
             if flags is None:
                 kinds = {ref.kind for ref in info.imports}
-                flags = (ModuleKind.UNKNOWN in kinds, ModuleKind.EXTERNAL in kinds)
+                # A module whose body is no attribute set homeward reads (a call) is unseen.
+                unseen = info.module.body is None and not info.module.definitions
+                flags = (ModuleKind.UNKNOWN in kinds or unseen, ModuleKind.EXTERNAL in kinds)
                 self._opaque[info.key] = flags
             home.opaque |= flags[0]
             home.external |= flags[1]

@@ -215,6 +215,19 @@ def check_user_packages(facts: Facts) -> Iterator[Finding]:
     for info in facts.nixos_modules:
         for d in facts.by_head(info).get("users", ()):
             if is_user_packages(d.path) and not stays_system(d, system):
+                if d.path[2] == DYNAMIC:
+                    # Why a warning (issue 11): whose account it is cannot be told (a system
+                    # account's packages stay), and `migrate` leaves it, saying so.
+                    yield Finding(
+                        binding_location(d, 4),
+                        f"`{_dotted(d.path[:4])}` is set for an account whose name is "
+                        "computed: if it is a normal user's, the packages belong in "
+                        "`home.packages`",
+                        severity=Severity.WARNING,
+                        hint="move the list to the user's home configuration by hand",
+                        subject=d.path[:4],
+                    )
+                    continue
                 yield Finding(
                     binding_location(d, 4),
                     f"`{_dotted(d.path[:4])}` is set: user packages belong in `home.packages`",
