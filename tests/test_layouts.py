@@ -256,3 +256,46 @@ def test_starter_standard_shape_checks_clean_before_and_after_migrate(
     after = tree_files(root)
     assert main(["migrate", str(root), "--allow-dirty"]) == 0
     assert tree_files(root) == after
+
+
+def test_an_empty_package_list_is_nothing_to_move(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 11): `packages = with pkgs; [ ];` (4leite/nixos-config's bambam, the QA case
+    06's cid) was "moved" and gave its user a whole home (entry, wiring, standalone entry)
+    holding nothing; check called it HW002. An empty list is nothing to move: the user gets
+    nothing, and check does not report it (a list with a commented-out entry still moves, with
+    its comment)."""
+    root = write(
+        tmp_path / "repo",
+        {
+            "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  outputs =
+    { nixpkgs, ... }:
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./host.nix ];
+      };
+    };
+}
+""",
+            "host.nix": """{ pkgs, ... }:
+{
+  users.users.bambam = {
+    isNormalUser = true;
+    packages = with pkgs; [ ];
+  };
+  networking.hostName = "box";
+  system.stateVersion = "25.05";
+}
+""",
+        },
+    )
+    code, out = check(root, capsys)
+    assert code == 0, out
+    assert "HW002" not in out
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == before, capsys.readouterr().out

@@ -353,17 +353,21 @@ def no_host_framework(repo: Repo) -> str | None:
 
 
 _BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")
+# An empty list, comments and all: nothing to move (a commented-out entry is something: it moves).
+_EMPTY = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
 
 
 def stays_system(d: Definition, system_users: frozenset[str]) -> bool:
     """`users.users.<u>.packages` that is not a user's package list to move: the bootstrap
-    idiom `[ pkgs.home-manager ]` (the command that manages the standalone home), or packages
-    of a system account (`isSystemUser = true`), which home-manager does not manage."""
+    idiom `[ pkgs.home-manager ]` (the command that manages the standalone home), packages
+    of a system account (`isSystemUser = true`), which home-manager does not manage, or an
+    empty list (nothing to move, issue 11)."""
     if len(d.path) < 4 or d.path[:2] != ("users", "users") or d.path[3] != "packages":
         return False
     if d.path[2] in system_users:
         return True
-    return _BOOTSTRAP.match(" ".join(d.value_text.split())) is not None
+    text = " ".join(d.value_text.split())
+    return _BOOTSTRAP.match(text) is not None or _EMPTY.match(text) is not None
 
 
 def system_users(repo: Repo) -> frozenset[str]:
