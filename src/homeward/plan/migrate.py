@@ -251,7 +251,14 @@ class Planner:
                         spans.append(item_extent(item.origin.binding, src.text))
                         first_item = first_item or item
             carried = _covered(spans)
-            orphans = [c for c in comment_nodes(src.root) if not carried(c.start_byte)]
+            # Only what leaves with the module: the whole file, or an inline module's list
+            # element with its own comments (never the rest of flake.nix).
+            start, end = _removed_region(info)
+            orphans = [
+                c
+                for c in comment_nodes(src.root)
+                if start <= c.start_byte < end and not carried(c.start_byte)
+            ]
             if not orphans:
                 continue
             lines = "\n".join(
@@ -1622,6 +1629,18 @@ def _covered(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
         return i >= 0 and reach[i] > position
 
     return inside
+
+
+def _removed_region(info: ModuleInfo) -> tuple[int, int]:
+    """The bytes that leave with an emptied module: all of its file, or, for a module written
+    inline in a module list, that list element with its own comments."""
+    text = info.source.text
+    node = info.module.function or info.module.body
+    if info.path is not None or node is None:
+        return 0, len(text)
+    while node.parent is not None and node.parent.type == "parenthesized_expression":
+        node = node.parent
+    return item_extent(node, text)
 
 
 def _header_end(source: Source) -> int:
