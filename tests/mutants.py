@@ -72,6 +72,17 @@ MUTANTS = (
         "comments lost",
     ),
     Mutant(
+        "unwired-per-host",
+        "migrate leaves a user's per-host file out of home-manager's NixOS module",
+        "src/homeward/plan/**/*.py",
+        "            if not shared and host.name in up.per_host:\n",
+        "            if False:  # mutant: the per-host file is not wired\n",
+        (
+            "tests/test_invariants.py::test_per_host_files_are_read_by_their_hosts_through_both_wirings",
+        ),
+        "home-manager's NixOS module does not read it there",
+    ),
+    Mutant(
         "noop-conservation",
         "`assert_conserved`, the conservation oracle, checks nothing",
         "tests/test_conservation.py",

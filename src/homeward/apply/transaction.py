@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from homeward.apply import git, journal, undo
 from homeward.apply.git import GitRepo
@@ -28,6 +29,9 @@ from homeward.apply.write import (
 from homeward.errors import HomewardError, RollbackIncompleteError
 from homeward.plan.types import FileChange, Plan
 
+if TYPE_CHECKING:
+    from homeward.model.repo import Repo
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -36,11 +40,19 @@ class Session:
     state: Path
     command: str
 
-    def prepare(self, plan: Plan, *, validate: bool = True) -> list[FileChange]:
-        """What every touched file will hold; validated (nothing written)."""
+    def prepare(
+        self, plan: Plan, *, validate: bool = True, repo: Repo | None = None
+    ) -> list[FileChange]:
+        """What every touched file will hold; validated (nothing written). With the `repo`
+        the plan was made from, its new files are checked to be read by exactly the hosts
+        whose definitions they hold (rule 11): a plan that breaks it is a bug, exit 4."""
         changes = compute_changes(self.root, plan)
         if validate:
             validate_changes(changes)
+        if repo is not None:
+            from homeward.plan.invariants import check_plan
+
+            check_plan(repo, plan, changes)
         return changes
 
     def apply(self, changes: list[FileChange]) -> None:

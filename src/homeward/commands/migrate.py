@@ -85,7 +85,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
         from homeward.plan.share import share_features
 
         plan = share_features(plan, repo.files.taken)
-    changes = s.prepare(plan)
+    changes = s.prepare(plan, repo=repo)
     if opts.json and (plan.empty or not writes):
         # Why: `--json` only changes the format; the JSON of a write is printed after the write.
         console.print_json("migrate", plan_json(plan, changes, applied=False))

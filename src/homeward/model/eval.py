@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,7 @@ from homeward.syntax.nodes import (
     string_value,
     unparen,
 )
-from homeward.syntax.parse import Source, read_source
+from homeward.syntax.parse import Source, parse_source, read_source
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -99,7 +99,9 @@ Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 
 class Evaluator:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: Mapping[str, bytes | None] | None = None) -> None:
+        """`overlay`: repo-relative paths whose content is given (None: the file is gone), read
+        instead of the disk: the tree a plan would write, seen before it is written."""
         self.root = root.resolve()
         self.steps = 0
         self.depth = 0  # nested calls of functions written in the configuration
@@ -113,6 +115,16 @@ class Evaluator:
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
         self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
+        self._overlay = {os.path.join(self.root, k): v for k, v in (overlay or {}).items()}
+        self._overlay_dirs = {
+            os.path.dirname(os.path.join(self.root, k))
+            for k, v in (overlay or {}).items()
+            if v is not None
+        }
+        for directory in list(self._overlay_dirs):
+            while directory.startswith(self._prefix):
+                directory = os.path.dirname(directory)
+                self._overlay_dirs.add(directory)
 
     @property
     def tracked(self) -> Tracked | None:
@@ -156,6 +168,9 @@ class Evaluator:
                 real = self._real_dirs[parent] = os.path.realpath(parent)
             candidate = os.path.join(real, name)
             mode: int | None = None
+            if self._overlay and (candidate in self._overlay or candidate in self._overlay_dirs):
+                found = self._real[path] = (candidate, self._overlay_mode(candidate))
+                return found
             try:
                 mode = os.lstat(candidate).st_mode
             except (OSError, ValueError):  # as `os.path.islink` answers: not a link
@@ -165,6 +180,33 @@ class Evaluator:
                     candidate, mode = os.path.realpath(candidate), None
             found = self._real[path] = (candidate, mode)
         return found
+
+    def _overlay_mode(self, real: str) -> int:
+        if real in self._overlay:
+            return stat.S_IFREG if self._overlay[real] is not None else 0
+        return stat.S_IFDIR
+
+    def is_file(self, path: str) -> bool:
+        """`os.path.isfile`, as the overlay has it."""
+        if self._overlay:
+            real, mode = self.real(path)
+            if real in self._overlay or real in self._overlay_dirs:
+                return mode == stat.S_IFREG
+        return os.path.isfile(path)
+
+    def is_dir(self, path: str) -> bool:
+        """`os.path.isdir`, as the overlay has it."""
+        if self._overlay and self.real(path)[0] in self._overlay_dirs:
+            return True
+        if self._overlay and self.real(path)[0] in self._overlay:
+            return False
+        return os.path.isdir(path)
+
+    def share_sources(self, other: Evaluator) -> None:
+        """Take the files `other` has parsed already, except those the overlay replaces."""
+        for real, source in other._sources.items():
+            if real not in self._overlay:
+                self._sources.setdefault(real, source)
 
     def shown(self, path: Path) -> Path:
         return self.shown_real(self.real(os.fspath(path))[0], path)
@@ -186,6 +228,10 @@ class Evaluator:
     def source_at(self, real: str, mode: int | None = None) -> Source:
         """The file at the real path `real` (from `real()`, with its mode when known), read once."""
         found = self._sources.get(real)
+        if found is None and self._overlay.get(real) is not None:
+            text = self._overlay[real]
+            assert text is not None
+            found = self._sources[real] = parse_source(text, self.shown_real(real)).check()
         if found is None:
             file = Path(real)
             regular = mode is not None and stat.S_ISREG(mode)
@@ -198,14 +244,14 @@ class Evaluator:
     def import_target(self, path: Path) -> Path:
         """The file `import path` reads: `path` resolved, a directory meaning its default.nix."""
         path = path.resolve()
-        return path / "default.nix" if path.is_dir() else path
+        return path / "default.nix" if self.is_dir(os.fspath(path)) else path
 
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
         """`import path`: the value of a file (a directory means its default.nix)."""
         path = self.import_target(path)
         if not path.is_relative_to(self.root):
             return Unknown(f"`{path.name}` is outside the repository", node, via)
-        if not path.is_file():
+        if not self.is_file(os.fspath(path)):
             return Unknown(f"`{self.shown(path)}` does not exist", node, via)
         if path not in self._files:
             try:

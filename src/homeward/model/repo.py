@@ -165,6 +165,9 @@ class ModuleInfo:
     imports: list[ModuleRef] = field(default_factory=list)
     hosts: set[str] = field(default_factory=set)  # configurations that reach it
     users: set[str] = field(default_factory=set)  # HOME: the users it configures
+    # HOME, through home-manager's NixOS module: (host, user) pairs that reach it (a host and
+    # a user may each reach it with another partner only).
+    pairs: set[tuple[str, str]] = field(default_factory=set)
     # Consumers homeward does not rewire (a nix-darwin host, an exported module, a host it
     # skipped, an import under a condition it cannot decide): who, and why. A module with any
     # is never edited (docs/architecture.md, rule 10).
@@ -472,6 +475,18 @@ def load_repo(
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)
     loader.darwin = darwin
+    return loader.load()
+
+
+def load_planned(repo: Repo, files: Mapping[str, bytes | None]) -> Repo:
+    """`repo` as it would be read once `files` (repo-relative path -> new content, None: gone)
+    are written: nothing is written; files the plan does not touch are not parsed again."""
+    root = repo.root
+    ev = Evaluator(root, files)
+    ev.share_sources(repo.ev)
+    flake_file = root / "flake.nix"
+    flake = ev.source(flake_file)
+    loader = _Loader(ev, root, flake)
     return loader.load()
 
 
@@ -967,7 +982,7 @@ class _Loader:
             except OSError:
                 mode = 0
         if stat.S_ISDIR(mode):
-            if not os.path.isfile(os.path.join(resolved, "default.nix")):
+            if not self.ev.is_file(os.path.join(resolved, "default.nix")):
                 self.problem(
                     ProblemKind.NO_DEFAULT,
                     f"the import `{resolved[len(prefix) :] or '.'}/` is a directory without "
@@ -1097,7 +1112,10 @@ class _Loader:
         info.hosts.add(host)
         new_users = not set(users) <= info.users
         info.users.update(users)
-        if not (new_host or new_users) and chain:
+        pairs = {(host, user) for user in users}
+        new_pairs = not pairs <= info.pairs
+        info.pairs.update(pairs)
+        if not (new_host or new_users or new_pairs) and chain:
             return
         if key in self._done and not self._cycle:
             # Why: each host and user reaches the same shared modules; walking them again per
@@ -1108,6 +1126,7 @@ class _Loader:
             for other in self._reached(info, context):
                 other.hosts.add(host)
                 other.users.update(users)
+                other.pairs.update(pairs)
                 if maybe:
                     other.frozen[host] = info.frozen[host]
             return

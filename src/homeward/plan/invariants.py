@@ -1,0 +1,247 @@
+"""Rules 11 and 13 (docs/architecture.md), checked on the planned tree before anything is written:
+every new file is reachable from exactly the (host, user) pairs whose definitions it holds,
+through both wirings (home-manager's NixOS module and `homeConfigurations."<user>@<host>"`), and
+from no other host.
+
+What a new file holds comes from the ledger: each moved definition's origin, looked up in the
+model read before the plan, gives the hosts (and users) that read it there. What reaches the file
+afterwards is not taken from the planner: the plan is applied in memory (`FileChange`s) and the
+configuration is read again (`load_planned`), so the import graph is the one Nix will see.
+A violation is a homeward bug: `PlanInvariantError` ends the command with exit 4 before any
+write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from homeward.errors import Location
+from homeward.model.repo import Context, ModuleInfo, Repo, load_planned
+from homeward.plan.types import FileChange, Moved, Plan
+
+ANY = ""
+"""The user of a pair when the definition does not name one (an option of a user's own file)."""
+
+
+class PlanInvariantError(Exception):
+    """A plan that would leave a new file reachable from the wrong hosts: a homeward bug."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """Who must read a new file: (host, user) pairs for a home-manager file, hosts for a
+    NixOS module; `user` is ANY when the origin does not say whose definition it is."""
+
+    pairs: frozenset[tuple[str, str]]
+    home: bool
+
+
+def check_plan(repo: Repo, plan: Plan, changes: Sequence[FileChange]) -> None:
+    """Raise PlanInvariantError when a new file of `plan` would be read by other hosts (or
+    users) than those whose definitions it holds, or by none."""
+    new = _new_files(plan)
+    if not new:
+        return
+    after = Planned.of(load_planned(repo, {c.path.as_posix(): c.new for c in changes}))
+    expected = expected_readers(repo, plan.ledger)
+    problems: list[str] = []
+    for path in new:
+        problems.extend(violations(after, path, expected.get(path)))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PlanInvariantError(
+            f"{problems[0]}{more}: the plan breaks rule 11 (every new file is read by exactly "
+            "the hosts whose definitions it holds), nothing was written\n" + "\n".join(problems[1:])
+        )
+
+
+def _new_files(plan: Plan) -> list[str]:
+    """New Nix files of the plan (created, or moved to a new path), repo-relative."""
+    paths = [f.path for f in plan.new_files] + [m.dst for m in plan.moves]
+    return sorted({p.as_posix() for p in paths if p.suffix == ".nix"})
+
+
+def expected_readers(repo: Repo, ledger: Iterable[Moved]) -> dict[str, Expected]:
+    """For each target of the ledger, who read its definitions before the plan."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    home: dict[str, bool] = {}
+    by_file = {str(m.path): m for m in repo.modules.values() if m.path is not None}
+    inline: dict[str, list[ModuleInfo]] = {}
+    for m in repo.modules.values():
+        if m.path is None:
+            inline.setdefault(m.source.path.as_posix(), []).append(m)
+    users = {u for m in repo.modules.values() for u in m.users} | set(repo.users)
+    for moved in ledger:
+        origin = _origin_module(by_file, inline, moved.origin)
+        if origin is None:
+            continue  # not a module homeward read (a dotfile): nothing to say who reads it
+        target = PurePosixPath(moved.target).as_posix()
+        pairs = found.setdefault(target, set())
+        home[target] = home.get(target, False) or moved.to_home
+        user = _user_of(moved.what, users)
+        pairs.update(_readers(repo, origin, user))
+    return {path: Expected(frozenset(pairs), home[path]) for path, pairs in found.items() if pairs}
+
+
+def _user_of(what: str, users: Iterable[str]) -> str:
+    """`users.users.ham.packages` -> ham; `users.users.j.doe.packages` -> j.doe (the ledger
+    writes names unquoted: the longest known user name that fits)."""
+    for head in ("users.users.", "home-manager.users."):
+        if what.startswith(head):
+            rest = what[len(head) :].replace('"', "")
+            fits = [u for u in users if rest == u or rest.startswith(f"{u}.")]
+            return max(fits, key=len) if fits else rest.split(".", 1)[0]
+    return ANY
+
+
+def _readers(repo: Repo, info: ModuleInfo, user: str) -> set[tuple[str, str]]:
+    """The (host, user) pairs that read `info`: a NixOS module by its hosts (with `user`); a
+    home-manager module by its pairs and its `homeConfigurations` entries."""
+    consumers = info.hosts | set(info.frozen)
+    if info.context is Context.NIXOS:
+        return {(host, user) for host in consumers}
+    found = {(h, u) for h, u in info.pairs if user in (ANY, u)}
+    for name in consumers & set(repo.homes):
+        host, name_user = _home_pair(name)
+        if user in (ANY, name_user):
+            found.add((host, name_user))
+    return found
+
+
+def _home_pair(name: str) -> tuple[str, str]:
+    """`homeConfigurations."ham@desk"` -> (desk, ham); a bare `ham` is on any host (ANY)."""
+    user, _, host = name.partition("@")
+    return host or ANY, user
+
+
+def _origin_module(
+    by_file: dict[str, ModuleInfo], inline: dict[str, list[ModuleInfo]], at: Location | None
+) -> ModuleInfo | None:
+    """The module a ledger entry's definition was read from: the file, or the innermost module
+    written inline in it (flake.nix) around the definition."""
+    if at is None:
+        return None
+    path = PurePosixPath(at.path).as_posix()
+    candidates = inline.get(path)
+    if not candidates:
+        return by_file.get(path)
+    text = candidates[0].source.text
+    start = 0
+    for _ in range(at.line - 1):
+        start = text.find(b"\n", start) + 1
+        if start == 0:
+            return by_file.get(path)
+    byte = start + at.col - 1
+    holding = []
+    for m in candidates:
+        node = m.module.function or m.module.body
+        if node is not None and node.start_byte <= byte < node.end_byte:
+            holding.append((node.end_byte - node.start_byte, m))
+    if holding:
+        return min(holding, key=lambda item: item[0])[1]
+    return by_file.get(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """The configuration read from the planned tree, with who is wired where (once)."""
+
+    repo: Repo
+    homes: dict[str, tuple[str, str]]  # `homeConfigurations` name -> (host, user)
+    nixos: dict[str, set[str]]  # host -> users home-manager's NixOS module configures there
+    standalone: dict[str, set[str]]  # host -> users with a `homeConfigurations` entry there
+
+    @classmethod
+    def of(cls, repo: Repo) -> Planned:
+        homes = {name: _home_pair(name) for name in repo.homes}
+        nixos: dict[str, set[str]] = {}
+        for info in repo.modules.values():
+            for host, user in info.pairs:
+                nixos.setdefault(host, set()).add(user)
+        standalone: dict[str, set[str]] = {}
+        for host, user in homes.values():
+            standalone.setdefault(host, set()).add(user)
+        return cls(repo, homes, nixos, standalone)
+
+
+def _has(wired: dict[str, set[str]], host: str, user: str) -> bool:
+    users = wired.get(host, set())
+    return bool(users) if user == ANY else user in users
+
+
+def violations(planned: Planned, path: str, expected: Expected | None) -> list[str]:
+    """What is wrong with who reads the new file `path` in the planned tree."""
+    after = planned.repo
+    info = after.modules.get(path)
+    if info is None:
+        what = f" (it holds definitions of {_shown(expected.pairs)})" if expected else ""
+        return [f"`{path}` is read by no host{what}"]
+    homes = set(planned.homes)
+    consumers = info.hosts | set(info.frozen)
+    others = sorted(consumers - homes - set(after.hosts))
+    problems = [
+        f"`{path}` is also read by `{name}`, which homeward does not rewire" for name in others
+    ]
+    if expected is None:
+        if not consumers and not info.pairs:
+            problems.append(f"`{path}` is read by no host")
+        return problems
+    if not expected.home or info.context is Context.NIXOS:
+        hosts = {h for h, _ in expected.pairs}
+        read = consumers & set(after.hosts)
+        if read != hosts:
+            problems.append(
+                f"`{path}` holds definitions of the hosts {_names(hosts)} but is read by "
+                f"{_names(read) or 'none'}"
+            )
+        return problems
+    nixos: dict[str, set[str]] = {}
+    for host, user in info.pairs:
+        nixos.setdefault(host, set()).add(user)
+    standalone: dict[str, set[str]] = {}
+    for name in consumers & homes:
+        host, user = planned.homes[name]
+        standalone.setdefault(host, set()).add(user)
+    reached = {(h, u) for h, users in (*nixos.items(), *standalone.items()) for u in users}
+    for host, user in sorted(reached):
+        if not _matches(host, user, expected.pairs):
+            problems.append(
+                f"`{path}` is read by {_pair(host, user)}, whose definitions it does not hold"
+            )
+    for host, user in sorted(expected.pairs):
+        through = []
+        if _has(planned.nixos, host, user):
+            through.append(("home-manager's NixOS module", nixos))
+        if _has(planned.standalone, host, user):
+            through.append((f'`homeConfigurations."{user}@{host}"`', standalone))
+        if not through:
+            problems.append(
+                f"`{path}` holds definitions of {_pair(host, user)}, whom nothing wires any more"
+            )
+        for wiring, readers in through:
+            if not _has(readers, host, user):
+                problems.append(
+                    f"`{path}` holds definitions of {_pair(host, user)} but {wiring} does not "
+                    "read it there"
+                )
+    return problems
+
+
+def _matches(host: str, user: str, pairs: frozenset[tuple[str, str]]) -> bool:
+    return any(host in (ANY, h) and u in (ANY, user) for h, u in pairs)
+
+
+def _pair(host: str, user: str) -> str:
+    if host == ANY:
+        return f"`{user}` on any host"
+    return f"`{user}@{host}`" if user != ANY else f"`{host}`"
+
+
+def _names(hosts: Iterable[str]) -> str:
+    return ", ".join(f"`{h}`" for h in sorted(hosts))
+
+
+def _shown(pairs: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(_pair(h, u) for h, u in sorted(pairs))

@@ -1,0 +1,226 @@
+"""Rule 11 (docs/architecture.md): every new file is read by exactly the (host, user) pairs whose
+definitions it holds, through both wirings, and by no other host: checked on the planned tree
+(the plan applied in memory, the configuration read again) before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from homeward.apply.write import compute_changes
+from homeward.cli import main
+from homeward.model.index import build_index
+from homeward.model.repo import Repo, load_repo
+from homeward.plan.invariants import PlanInvariantError, check_plan
+from homeward.plan.migrate import MigrateOptions, plan_migration
+from homeward.plan.types import Edit, Moved, NewFile, Plan
+from tests.helpers import copy_tree, make_git_repo, tree_files
+
+PER_HOST = Path(__file__).parent / "fixtures" / "migrate" / "per-host" / "before"
+
+
+def planned(tmp_path: Path) -> tuple[Repo, Plan]:
+    root = copy_tree(PER_HOST, tmp_path / "repo")
+    repo = load_repo(root)
+    return repo, plan_migration(build_index(repo), MigrateOptions())
+
+
+def rewired(plan: Plan, old: bytes, new: bytes) -> Plan:
+    """The plan with `old` replaced by `new` in the text it writes: a planner bug."""
+    edits = tuple(replace(e, new=e.new.replace(old, new)) for e in plan.edits)
+    files = tuple(replace(f, text=f.text.replace(old, new)) for f in plan.new_files)
+    return replace(plan, edits=edits, new_files=files)
+
+
+def check(repo: Repo, plan: Plan) -> None:
+    check_plan(repo, plan, compute_changes(repo.root, plan))
+
+
+def test_the_plan_migrate_makes_keeps_the_invariant(tmp_path: Path) -> None:
+    repo, plan = planned(tmp_path)
+    assert {f.path.as_posix() for f in plan.new_files} >= {"home/ham/laptop.nix"}
+    check(repo, plan)
+
+
+def test_a_per_host_file_nothing_imports_is_a_bug(tmp_path: Path) -> None:
+    """Why (issue 11, "an orphan file"): a per-host package was moved to `home/<u>/<host>.nix`
+    that nothing imported; the package was lost and every check passed."""
+    repo, plan = planned(tmp_path)
+    with pytest.raises(PlanInvariantError, match=r"`home/ham/laptop\.nix` is read by no host"):
+        check(repo, rewired(plan, b"./home/ham/laptop.nix", b""))
+
+
+def test_a_per_host_file_read_by_another_host_is_a_bug(tmp_path: Path) -> None:
+    repo, plan = planned(tmp_path)
+    with pytest.raises(PlanInvariantError) as caught:
+        check(repo, rewired(plan, b"./home/ham/laptop.nix", b"./home/ham/desk.nix"))
+    message = str(caught.value)
+    assert "`home/ham/desk.nix` is read by `ham@laptop`, whose definitions it does not hold" in (
+        message
+    )
+    assert "`home/ham/laptop.nix` is read by no host" in message
+
+
+def test_a_file_read_through_one_wiring_only_is_a_bug(tmp_path: Path) -> None:
+    """Both wirings must read it: the NixOS module is what the machine activates at boot."""
+    repo, plan = planned(tmp_path)
+    nixos_only = rewired(
+        plan,
+        b"./home/ham\n              ./home/ham/laptop.nix\n",
+        b"./home/ham\n",
+    )
+    assert nixos_only != plan, "the NixOS wiring of laptop.nix is not where the test expects it"
+    with pytest.raises(
+        PlanInvariantError,
+        match=r"`home/ham/laptop\.nix` holds definitions of `ham@laptop` but home-manager's "
+        r"NixOS module does not read it there",
+    ):
+        check(repo, nixos_only)
+
+
+def test_a_new_file_with_definitions_and_no_reader_is_a_bug(tmp_path: Path) -> None:
+    repo, plan = planned(tmp_path)
+    origin = next(m.origin for m in plan.ledger if m.target == Path("home/ham/laptop.nix"))
+    stray = replace(
+        plan,
+        new_files=(*plan.new_files, NewFile(Path("home/ham/stray.nix"), b"{ }\n", "test")),
+        ledger=(
+            *plan.ledger,
+            Moved("users.users.ham.packages", origin, Path("home/ham/stray.nix"), "home.packages"),
+        ),
+    )
+    with pytest.raises(
+        PlanInvariantError,
+        match=r"`home/ham/stray\.nix` is read by no host \(it holds definitions of `ham@laptop`\)",
+    ):
+        check(repo, stray)
+
+
+def test_a_system_module_read_by_a_host_whose_definitions_it_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    """A definition that stays a NixOS option goes to a module read by exactly its hosts."""
+    repo, plan = planned(tmp_path)
+    origin = next(m.origin for m in plan.ledger if m.target == Path("home/ham/laptop.nix"))
+    target = Path("modules/system/laptop-only.nix")
+    # Imported by the module every host reads: the desk would get the laptop's option.
+    edit = Edit(
+        Path("modules/system/users.nix"),
+        *_imports_anchor(repo),
+        b"imports = [ ./laptop-only.nix ];\n  ",
+        "test",
+    )
+    wrong = replace(
+        plan,
+        edits=(*plan.edits, edit),
+        new_files=(*plan.new_files, NewFile(target, b"{ }\n", "test")),
+        ledger=(
+            *plan.ledger,
+            Moved("services.x", origin, target, "services.x", to_home=False),
+        ),
+    )
+    with pytest.raises(
+        PlanInvariantError,
+        match=r"`modules/system/laptop-only\.nix` holds definitions of the hosts `laptop` but "
+        r"is read by `desk`, `laptop`",
+    ):
+        check(repo, wrong)
+
+
+def _imports_anchor(repo: Repo) -> tuple[int, int]:
+    """Where a binding can go in modules/system/users.nix: before its first binding."""
+    info = repo.modules["modules/system/users.nix"]
+    first = info.module.definitions[0].binding
+    return first.start_byte, first.start_byte
+
+
+def write(root: Path, files: Mapping[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_per_host_files_are_read_by_their_hosts_through_both_wirings(tmp_path: Path) -> None:
+    """The mutant `unwired-per-host` (tests/mutants.py) leaves the NixOS module without the
+    per-host file: this must then fail with the invariant's message."""
+    root = make_git_repo(copy_tree(PER_HOST, tmp_path / "repo"))
+    assert main(["migrate", str(root)]) == 0
+
+
+def own_homes_per_host() -> dict[str, str]:
+    """Issue 11's "orphan file": two hosts, each with its own `hosts/<h>/home.nix` wired as
+    the user's home, and a package of the user on each host's account."""
+    files = {
+        "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+  outputs = { self, nixpkgs, home-manager, ... }: {
+    nixosConfigurations.laptop = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [
+        ./hosts/laptop/configuration.nix
+        home-manager.nixosModules.home-manager
+        {
+          home-manager.useGlobalPkgs = true;
+          home-manager.users.kim = import ./hosts/laptop/home.nix;
+        }
+      ];
+    };
+    nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [
+        ./hosts/desk/configuration.nix
+        home-manager.nixosModules.home-manager
+        {
+          home-manager.useGlobalPkgs = true;
+          home-manager.users.kim = import ./hosts/desk/home.nix;
+        }
+      ];
+    };
+  };
+}
+""",
+    }
+    for host, system_package, home_package in (
+        ("laptop", "powertop", "acpi"),
+        ("desk", "blender", "gimp"),
+    ):
+        files[f"hosts/{host}/configuration.nix"] = f"""{{ pkgs, ... }}:
+{{
+  networking.hostName = "{host}";
+  users.users.kim = {{
+    isNormalUser = true;
+    packages = [ pkgs.{system_package} ];
+  }};
+}}
+"""
+        files[f"hosts/{host}/home.nix"] = f"""{{ pkgs, ... }}:
+{{
+  home.stateVersion = "25.05";
+  home.packages = [ pkgs.{home_package} ];
+}}
+"""
+    return files
+
+
+def test_the_orphan_file_case_is_refused_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 11): on this shape migrate moved each host's package to
+    `home/kim/<host>.nix`, which the NixOS module never imported (lost), and wired the laptop's
+    home for the desk's `homeConfigurations`. The invariant stops it: exit 4, nothing written,
+    the message names the file and the host."""
+    root = make_git_repo(write(tmp_path / "repo", own_homes_per_host()))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 4
+    err = capsys.readouterr().err
+    assert "`home/kim/desk.nix`" in err
+    assert "`kim@desk`" in err
+    assert tree_files(root) == before
