@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from homeward.cli import main
 from tests.helpers import git, make_git_repo
 
@@ -66,3 +68,57 @@ def test_an_emptied_inline_module_takes_only_its_own_comments(tmp_path: Path) ->
     ):
         assert comment not in feature, f"`{comment}` was swept into the feature file"
         assert flake.count(comment) == 1, f"`{comment}` left flake.nix"
+
+
+def flake_indented(unit: str) -> str:
+    """A flake indented with `unit` (a tab, or four spaces), with specialArgs to copy."""
+    lines = [
+        "{",
+        '|inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+        "|outputs = { self, nixpkgs, ... }@inputs: {",
+        "||nixosConfigurations.desk = nixpkgs.lib.nixosSystem {",
+        '|||system = "x86_64-linux";',
+        "|||specialArgs = {",
+        "||||inherit inputs;",
+        '||||hostname = "desk";',
+        "|||};",
+        "|||modules = [",
+        "||||./hosts/desk",
+        "|||];",
+        "||};",
+        "|};",
+        "}",
+    ]
+    return "".join(line.replace("|", unit) + "\n" for line in lines)
+
+
+def leading(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+@pytest.mark.parametrize("unit", ["\t", "    "], ids=["tabs", "four-spaces"])
+def test_code_inserted_into_flake_nix_takes_its_indentation(tmp_path: Path, unit: str) -> None:
+    """Why (issue 11, style; rule 6): in a tab-indented flake the wiring came with two-space
+    indentation after the tabs, and the copied `specialArgs` block kept its old absolute
+    indentation under the new line (`\\t\\t\\t\\t  \\t\\t\\t\\tinherit inputs;`)."""
+    root = migrate(
+        tmp_path,
+        {
+            "flake.nix": flake_indented(unit),
+            "hosts/desk/default.nix": "{ pkgs, ... }:\n{\n"
+            f"{unit}users.users.kim.isNormalUser = true;\n"
+            f"{unit}users.users.kim.packages = [ pkgs.htop ];\n}}\n",
+        },
+    )
+    lines = (root / "flake.nix").read_text().splitlines()
+    for line in lines:
+        indent = leading(line)
+        assert indent == unit * (len(indent) // len(unit)), f"mixed indentation: {line!r}"
+    copies = 0
+    for i, line in enumerate(lines):
+        if line.strip() in ("home-manager.extraSpecialArgs = {", "extraSpecialArgs = {"):
+            copies += 1
+            assert leading(lines[i + 1]) == leading(line) + unit, lines[i : i + 4]
+            assert lines[i + 1].strip() == "inherit inputs;"
+            assert leading(lines[i + 3]) == leading(line) and lines[i + 3].strip() == "};"
+    assert copies == 2, "extraSpecialArgs is written for the NixOS module and the standalone home"

@@ -36,7 +36,9 @@ from homeward.syntax.edit import (
     Span,
     add_formal,
     append_to_list,
+    from_unit,
     indent_at,
+    indent_unit,
     insert_binding,
     insert_binding_spans,
     is_multiline,
@@ -53,6 +55,14 @@ if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 BACKUP_EXTENSION = "hm-backup"
+
+
+def copied_text(node: Node, text: bytes) -> str:
+    """Code copied to be written again elsewhere: its lines relative to its first, two spaces
+    a level (the inserting edit gives them the file's indentation, issue 11)."""
+    copied = reindent(node_text(node, text), indent_at(text, node.start_byte), "")
+    return from_unit(copied, indent_unit(text))
+
 
 HM_URL = "github:nix-community/home-manager"
 # Outputs of hosts: `homeConfigurations` goes after the last of them.
@@ -413,10 +423,7 @@ class FlakeEditor:
             thunk = args.attrs["specialArgs"]
             if thunk.expr is not None and thunk.source is source:
                 # Re-indented from where it was written (its inner lines), to column 0.
-                start = thunk.expr.start_byte
-                return reindent(
-                    node_text(thunk.expr, source.text), indent_at(source.text, start), ""
-                )
+                return copied_text(thunk.expr, source.text)
         return None
 
     def settings_module(
@@ -637,7 +644,7 @@ class FlakeEditor:
             return self.rebuilt_special_args(host, thunk)
         node = unparen(thunk.expr)
         if self.portable(node):
-            return node_text(node, self.src.text)
+            return copied_text(node, self.src.text)
         values = host.special_args
         if node.type != "attrset_expression" or not isinstance(values, Attrs):
             raise HomewardError(
@@ -658,7 +665,7 @@ class FlakeEditor:
                     else []
                 )
             if b.type == "binding" and self.portable(b):
-                lines.append(node_text(b, self.src.text))
+                lines.append(copied_text(b, self.src.text))
                 continue
             for name in names:
                 if b.type == "inherit" and self.portable_name(name, b):

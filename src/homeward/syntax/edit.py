@@ -198,6 +198,56 @@ def removal(node: Node, text: bytes) -> Span:
     return Span(start, end_ws)
 
 
+_UNITS: dict[int, tuple[bytes, str]] = {}
+
+
+def indent_unit(text: bytes) -> str:
+    """The file's step of indentation: a tab when its lines are indented with tabs, four
+    spaces when no line is indented by fewer, else two (nixfmt's). Remembered per text."""
+    cached = _UNITS.get(id(text))
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    tabs = spaces = 0
+    smallest = 0
+    for line in text.split(b"\n"):
+        if line.startswith(b"\t"):
+            tabs += 1
+        elif line.startswith(b" ") and line.strip():
+            spaces += 1
+            width = len(line) - len(line.lstrip(b" "))
+            smallest = min(smallest, width) if smallest else width
+    unit = "\t" if tabs > spaces else "    " if smallest == 4 else "  "
+    if len(_UNITS) > 256:
+        _UNITS.clear()
+    _UNITS[id(text)] = (text, unit)
+    return unit
+
+
+def in_unit(code: str, unit: str) -> str:
+    """Code written with two spaces a level, with `unit` a level (a tab, four spaces)."""
+    if unit == "  ":
+        return code
+    out = []
+    for line in code.split("\n"):
+        width = len(line) - len(line.lstrip(" "))
+        levels, rest = divmod(width, 2)
+        out.append(unit * levels + " " * rest + line[width:])
+    return "\n".join(out)
+
+
+def from_unit(code: str, unit: str) -> str:
+    """Code written with `unit` a level, with two spaces a level (what `in_unit` takes)."""
+    if unit == "  ":
+        return code
+    out = []
+    for line in code.split("\n"):
+        levels = 0
+        while line.startswith(unit, levels * len(unit)):
+            levels += 1
+        out.append("  " * levels + line[levels * len(unit) :])
+    return "\n".join(out)
+
+
 def reindent(code: str, old: str, new: str) -> str:
     """Move text written at indentation `old` to indentation `new` (first line excluded).
 
@@ -232,13 +282,15 @@ def append_to_list(
     """
     base = indent_at(text, lst.start_byte)
     elements = named_children(lst)
+    unit = indent_unit(text)
+    items = [in_unit(item, unit) for item in items]
     if is_multiline(lst, text):
         close = lst.end_byte - 1
-        inner = indent_at(text, elements[0].start_byte) if elements else base + "  "
+        inner = indent_at(text, elements[0].start_byte) if elements else base + unit
         block = "".join(f"{inner}{reindent(item, '', inner)}\n" for item in items)
         spans = [removal(e, text) for e in elements if e.start_byte in drop]
         return [*spans, Span(line_start(text, close), line_start(text, close), block.encode())]
-    inner = base + "  "
+    inner = base + unit
     newline = f"\n{inner}".encode()
     spans = []
     cursor = lst.start_byte + 1  # after `[`
@@ -266,9 +318,11 @@ def insert_binding(
     from homeward.syntax.nodes import bindings_of
 
     bindings = list(bindings_of(container))
+    unit = indent_unit(text)
+    binding = in_unit(binding, unit)
     if not is_multiline(container, text) and container.type != "let_expression":
         base = indent_at(text, container.start_byte)
-        inner = base + "  "
+        inner = base + unit
         olds = [text[slice(*item_extent(b, text))].decode() for b in bindings]
         rec = "rec " if container.type == "rec_attrset_expression" else ""
         body = "".join(f"{inner}{x}\n" for x in olds) + f"{inner}{reindent(binding, '', inner)}\n"
@@ -289,7 +343,7 @@ def insert_binding(
         return Span(at, at, f"{blank}{inner}{reindent(binding, '', inner)}\n".encode())
     # An empty multi-line set: before the closing brace.
     close = container.end_byte - 1
-    inner = indent_at(text, close) + "  "
+    inner = indent_at(text, close) + unit
     at = line_start(text, close)
     return Span(at, at, f"{inner}{reindent(binding, '', inner)}\n".encode())
 
@@ -336,8 +390,10 @@ def insert_binding_spans(
     if "\n" not in binding and text[close - 1 : close] == b" ":
         # A one-line set stays one line: the binding goes right before `}`.
         return [Span(close, close, f"{binding} ".encode())]
+    unit = indent_unit(text)
+    binding = in_unit(binding, unit)
     base = indent_at(text, container.start_byte)
-    inner = base + "  "
+    inner = base + unit
     spans: list[Span] = []
     open_brace = next(c for c in container.children if c.type == "{")
     cursor = open_brace.end_byte
