@@ -9,6 +9,7 @@ many of them.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -59,7 +60,7 @@ class GitRepo:
 
     def rel(self, path: Path) -> str:
         """`path` (absolute) as git names it: relative to the top, `/`-separated."""
-        return path.relative_to(self.top).as_posix()
+        return Path(os.path.normpath(path)).relative_to(self.top).as_posix()
 
     def operation_in_progress(self) -> str | None:
         """A merge, rebase, cherry-pick or revert waiting for the user, or None."""

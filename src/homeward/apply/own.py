@@ -43,7 +43,7 @@ def record_written(top: Path, git_dir: Path, root: Path, paths: Iterable[Path]) 
     record = _load(git_dir)
     base = root.resolve()
     for rel in paths:
-        absolute = base / rel
+        absolute = Path(os.path.normpath(base / rel))
         record[absolute.relative_to(top).as_posix()] = _digest(absolute)
     target = git_dir / RECORD
     try:

@@ -27,13 +27,25 @@ from homeward.errors import HomewardError, RollbackIncompleteError, Terminated, 
 from homeward.plan.types import Edit, FileChange, Plan
 
 
+def _work_tree(root: Path) -> Path:
+    """The git work tree holding `root` (where `.git` is), else `root` itself."""
+    return next((p for p in (root, *root.parents) if (p / ".git").exists()), root)
+
+
 def _inside(root: Path, rel: Path) -> Path:
-    """The absolute path of `rel`, refusing anything that leaves `root` (`..`, symlinks)."""
-    if rel.is_absolute() or ".." in rel.parts:
-        raise HomewardError(f"internal error: refusing to write `{rel}`, outside the repository")
+    """The absolute path of `rel`, refusing anything that leaves `root` (symlinks, `..`), or,
+    for a `../x` path, the git work tree holding `root` (what Nix copies, rule 12)."""
+    bound = root
     target = root / rel
+    if ".." in rel.parts and not rel.is_absolute():
+        bound = _work_tree(root)
+        target = Path(os.path.normpath(target))
+        if bound == root or not target.is_relative_to(bound):
+            bound = root  # refused below
+    if rel.is_absolute() or (".." in rel.parts and bound == root):
+        raise HomewardError(f"internal error: refusing to write `{rel}`, outside the repository")
     resolved = target.resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    if not resolved.is_relative_to(bound.resolve()):
         raise HomewardError(
             f"`{rel}` is a symlink that leads outside the repository; homeward will not write through it",
             hint="replace the symlink with a regular file, or move it out of the way",

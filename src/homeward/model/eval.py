@@ -99,10 +99,18 @@ Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 
 class Evaluator:
-    def __init__(self, root: Path, overlay: Mapping[str, bytes | None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        overlay: Mapping[str, bytes | None] | None = None,
+        boundary: Path | None = None,
+    ) -> None:
         """`overlay`: repo-relative paths whose content is given (None: the file is gone), read
-        instead of the disk: the tree a plan would write, seen before it is written."""
+        instead of the disk: the tree a plan would write, seen before it is written.
+        `boundary`: what may be read (the git work tree holding `root`; `root` by default)."""
         self.root = root.resolve()
+        self.boundary = (boundary or root).resolve()
+        self._bound_prefix = os.path.join(self.boundary, "")
         self.steps = 0
         self.depth = 0  # nested calls of functions written in the configuration
         self._files: dict[Path, Value] = {}
@@ -115,9 +123,11 @@ class Evaluator:
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
         self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
-        self._overlay = {os.path.join(self.root, k): v for k, v in (overlay or {}).items()}
+        self._overlay = {
+            os.path.normpath(os.path.join(self.root, k)): v for k, v in (overlay or {}).items()
+        }
         self._overlay_dirs = {
-            os.path.dirname(os.path.join(self.root, k))
+            os.path.dirname(os.path.normpath(os.path.join(self.root, k)))
             for k, v in (overlay or {}).items()
             if v is not None
         }
@@ -216,7 +226,14 @@ class Evaluator:
         found = self._shown.get(real)
         if found is None:
             inside = real.startswith(self._prefix)
-            found = Path(real[len(self._prefix) :]) if inside else path or Path(real)
+            if inside:
+                found = Path(real[len(self._prefix) :])
+            elif real.startswith(self._bound_prefix):
+                # In the work tree, beside the flake's directory (`../modules/x.nix`).
+                found = Path(os.path.relpath(real, self.root))
+                inside = True
+            else:
+                found = path or Path(real)
             if inside:
                 self._shown[real] = found
         return found
@@ -249,7 +266,7 @@ class Evaluator:
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
         """`import path`: the value of a file (a directory means its default.nix)."""
         path = self.import_target(path)
-        if not path.is_relative_to(self.root):
+        if not path.is_relative_to(self.boundary):
             return Unknown(f"`{path.name}` is outside the repository", node, via)
         if not self.is_file(os.fspath(path)):
             return Unknown(f"`{self.shown(path)}` does not exist", node, via)
@@ -907,7 +924,7 @@ def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     path = ev.force(args[0])
     if not isinstance(path, PathValue):
         return Unknown("`readDir` of a path that is not known", me.node, me.source)
-    if not path.path.is_relative_to(ev.root) or not path.path.is_dir():
+    if not path.path.is_relative_to(ev.boundary) or not path.path.is_dir():
         return Unknown(
             f"`readDir` of `{ev.shown(path.path)}`, which is not a directory in the repository",
             me.node,
@@ -1047,7 +1064,7 @@ def _b_list_files_recursive(ev: Evaluator, args: list[Thunk], me: Builtin) -> Va
     path = ev.force(args[0])
     if not isinstance(path, PathValue):
         return Unknown("`listFilesRecursive` of a path that is not known", me.node, me.source)
-    if not path.path.is_relative_to(ev.root) or not path.path.is_dir():
+    if not path.path.is_relative_to(ev.boundary) or not path.path.is_dir():
         return Unknown(
             f"`listFilesRecursive` of `{ev.shown(path.path)}`, which is not a directory in the "
             "repository",

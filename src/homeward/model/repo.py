@@ -470,7 +470,9 @@ def load_repo(
     their own name, kind "darwin"; otherwise they are `others`, read and frozen."""
     flake_file = find_flake(directory)
     root = flake_file.parent
-    ev = Evaluator(root)
+    # What Nix sees: the whole git work tree (a flake in `nixos/` may import `../modules`);
+    # outside git, the flake's directory (docs/architecture.md, rule 12).
+    ev = Evaluator(root, boundary=_work_tree_top(root) or root)
     ev.on_read = on_read
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)
@@ -482,7 +484,7 @@ def load_planned(repo: Repo, files: Mapping[str, bytes | None]) -> Repo:
     """`repo` as it would be read once `files` (repo-relative path -> new content, None: gone)
     are written: nothing is written; files the plan does not touch are not parsed again."""
     root = repo.root
-    ev = Evaluator(root, files)
+    ev = Evaluator(root, files, repo.ev.boundary)
     ev.share_sources(repo.ev)
     flake_file = root / "flake.nix"
     flake = ev.source(flake_file)
@@ -500,7 +502,7 @@ class _Loader:
         self.edges: list[tuple[str, str]] = []
         self.inline_values: dict[tuple[str, str], Attrs] = {}  # (config, module key) -> value
         self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
-        self._prefix = os.path.join(root, "")
+        self._prefix = os.path.join(ev.boundary, "")  # what may be read: the work tree
         self._found: dict[str, tuple[str, int]] = {}  # repo-relative file -> (real path, mode)
         self._dirs: dict[Source, str] = {}  # the directory of each file that imports others
         # The import graph walk (`_visit`): modules whose imports have all been followed, and
@@ -973,7 +975,8 @@ class _Loader:
                 ProblemKind.OUTSIDE,
                 f"the import `{Path(path)}` leads outside the repository",
                 at(),
-                "homeward only edits files inside the flake's directory",
+                "homeward reads and edits only files inside the git work tree (outside git, "
+                "the flake's directory)",
             )
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(Path(path)))
         if mode is None:
@@ -985,7 +988,7 @@ class _Loader:
             if not self.ev.is_file(os.path.join(resolved, "default.nix")):
                 self.problem(
                     ProblemKind.NO_DEFAULT,
-                    f"the import `{resolved[len(prefix) :] or '.'}/` is a directory without "
+                    f"the import `{self.ev.shown_real(resolved)}/` is a directory without "
                     "default.nix",
                     at(),
                     "add default.nix to that directory or import a file in it",
@@ -996,11 +999,12 @@ class _Loader:
             resolved = os.path.join(resolved, "default.nix")
         elif not mode:
             loop = _symlink_loop(os.fspath(path))
+            name = self.ev.shown_real(resolved)
             self.problem(
                 ProblemKind.LOOP if loop else ProblemKind.MISSING,
-                f"the import `{resolved[len(prefix) :]}` is a symlink loop"
+                f"the import `{name}` is a symlink loop"
                 if loop
-                else f"the import `{resolved[len(prefix) :]}` does not exist",
+                else f"the import `{name}` does not exist",
                 at(),
                 "point the symlink at a file, or remove the import"
                 if loop
@@ -1008,14 +1012,14 @@ class _Loader:
             )
             return ModuleRef(
                 ModuleKind.UNKNOWN,
-                path=Path(resolved[len(prefix) :]),
+                path=name,
                 node=node,
                 source=source,
                 label="missing",
             )
         else:
-            self._found[resolved[len(prefix) :]] = (resolved, mode)
-        # `Path(resolved[len(prefix) :])`, the same object as the source's path: made once.
+            self._found[str(self.ev.shown_real(resolved))] = (resolved, mode)
+        # The path as the source's (`shown_real`), the same object: made once.
         ref = _new(ModuleRef)
         set_kind, set_path, set_node, set_source = _REF_SET
         set_kind(ref, ModuleKind.FILE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +21,15 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
     packages: dict[tuple[str, str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
     for m in plan.ledger:
-        key = (m.what, f"{shown / m.origin.path}:{m.origin.line}:{m.origin.col}", m.as_, m.note)
-        grouped.setdefault(key, []).append(str(shown / m.target))
+        key = (
+            m.what,
+            f"{_under(shown, m.origin.path)}:{m.origin.line}:{m.origin.col}",
+            m.as_,
+            m.note,
+        )
+        grouped.setdefault(key, []).append(_under(shown, m.target))
         if m.packages:
-            packages.setdefault(key, []).append((str(shown / m.target), m.packages))
+            packages.setdefault(key, []).append((_under(shown, m.target), m.packages))
     moved = [(k, v) for k, v in grouped.items() if k[3] != STAYS]
     stays = [(k, v) for k, v in grouped.items() if k[3] == STAYS]
     if moved:
@@ -62,8 +68,8 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
         )
         if kind == "deleted" and any(o.moved_from == c.path for o in changes):
             continue
-        source = f" (from {shown / c.moved_from})" if c.moved_from else ""
-        files.append([kind, str(shown / c.path) + source])
+        source = f" (from {_under(shown, c.moved_from)})" if c.moved_from else ""
+        files.append([kind, _under(shown, c.path) + source])
     if files:
         console.out("")
         console.out("files")
@@ -138,3 +144,9 @@ def files_json(changes: list[FileChange]) -> list[dict[str, str]]:
         }
         for c in sorted(changes, key=lambda c: str(c.path))
     ]
+
+
+def _under(shown: Path, rel: Path) -> str:
+    """`rel` (relative to the flake's directory) as the user opens it from `shown`: a file
+    beside that directory in the work tree (`../modules/x.nix`) without `dir/..`."""
+    return os.path.normpath(shown / rel) if ".." in rel.parts else str(shown / rel)
