@@ -224,3 +224,18 @@ def test_the_orphan_file_case_is_refused_not_written(
     assert "`home/kim/desk.nix`" in err
     assert "`kim@desk`" in err
     assert tree_files(root) == before
+
+
+def test_a_standalone_home_with_another_hosts_home_is_a_bug(tmp_path: Path) -> None:
+    """Why (issue 11): each host had its own `hosts/<h>/home.nix`, and the desk's new
+    `homeConfigurations."kim@desk"` got the laptop's. Both wirings must read the same files."""
+    root = write(tmp_path / "repo", own_homes_per_host())
+    repo = load_repo(root)
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    with pytest.raises(PlanInvariantError) as caught:
+        check(repo, plan)
+    assert (
+        '`homeConfigurations."kim@desk"` reads `home/kim/desk.nix`, `home/kim/features/cli.nix`, '
+        "`hosts/laptop/home.nix` and misses `hosts/desk/home.nix`, unlike home-manager's NixOS "
+        "module for `kim` on `desk`"
+    ) in str(caught.value)

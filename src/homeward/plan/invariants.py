@@ -41,20 +41,56 @@ class Expected:
 def check_plan(repo: Repo, plan: Plan, changes: Sequence[FileChange]) -> None:
     """Raise PlanInvariantError when a new file of `plan` would be read by other hosts (or
     users) than those whose definitions it holds, or by none."""
-    new = _new_files(plan)
-    if not new:
+    if plan.empty:
         return
     after = Planned.of(load_planned(repo, {c.path.as_posix(): c.new for c in changes}))
     expected = expected_readers(repo, plan.ledger)
     problems: list[str] = []
-    for path in new:
+    for path in _new_files(plan):
         problems.extend(violations(after, path, expected.get(path)))
+    problems.extend(different_homes(repo, after))
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PlanInvariantError(
-            f"{problems[0]}{more}: the plan breaks rule 11 (every new file is read by exactly "
-            "the hosts whose definitions it holds), nothing was written\n" + "\n".join(problems[1:])
+            f"{problems[0]}{more}: the plan breaks rules 11 and 13 (a new file is read by "
+            "exactly the hosts whose definitions it holds, through both wirings), nothing was "
+            "written\n" + "\n".join(problems[1:])
         )
+
+
+def different_homes(before: Repo, planned: Planned) -> list[str]:
+    """A new `homeConfigurations."<user>@<host>"` reads the home-manager files that the NixOS
+    module gives the user on that host, no more and no fewer (both wirings hold the same
+    content, rule 13): the laptop's home wired for the desk is a bug."""
+    after = planned.repo
+    problems: list[str] = []
+    for name, (host, user) in sorted(planned.homes.items()):
+        if name in before.homes or host == ANY or not _has(planned.nixos, host, user):
+            continue
+        standalone: set[str] = set()
+        nixos: set[str] = set()
+        for info in after.modules.values():
+            if info.path is None or info.context is not Context.HOME:
+                continue
+            if name in info.hosts or name in info.frozen:
+                standalone.add(info.path.as_posix())
+            if (host, user) in info.pairs:
+                nixos.add(info.path.as_posix())
+        extra, missing = sorted(standalone - nixos), sorted(nixos - standalone)
+        if extra or missing:
+            what = [
+                f"reads {_files(extra)}" if extra else "",
+                f"misses {_files(missing)}" if missing else "",
+            ]
+            problems.append(
+                f'`homeConfigurations."{name}"` {" and ".join(w for w in what if w)}, unlike '
+                f"home-manager's NixOS module for `{user}` on `{host}`"
+            )
+    return problems
+
+
+def _files(paths: Iterable[str]) -> str:
+    return ", ".join(f"`{p}`" for p in paths)
 
 
 def _new_files(plan: Plan) -> list[str]:
