@@ -66,7 +66,7 @@ def _run(opts: Options, s: Session) -> int:
             mkhost=opts.mkhost,
         ),
     )
-    changes = s.prepare(plan)
+    changes = s.prepare(plan, repo=repo)
     if opts.json and (plan.empty or opts.dry_run):
         report(False)
         return int(Exit.OK)

@@ -489,6 +489,8 @@ def load_planned(repo: Repo, files: Mapping[str, bytes | None]) -> Repo:
     flake_file = root / "flake.nix"
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)
+    # Read as `repo` was: nix-darwin hosts are hosts when they were (`load_repo(darwin=True)`).
+    loader.darwin = any(h.kind == "darwin" for h in repo.hosts.values())
     return loader.load()
 
 
