@@ -202,6 +202,11 @@ class Repo:
     # their output path; hosts it skipped (a file of theirs does not parse), with why.
     others: dict[str, SystemConfig] = field(default_factory=dict)
     skipped: dict[str, Problem] = field(default_factory=dict)
+    # Each module file as read (before user names are resolved), by its source's identity:
+    # reading the planned tree (`load_planned`) reuses what the plan does not change.
+    read: dict[int, tuple[Source, Module, list[ImportRef]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def files_read(self) -> int:
@@ -491,6 +496,7 @@ def load_planned(repo: Repo, files: Mapping[str, bytes | None]) -> Repo:
     loader = _Loader(ev, root, flake)
     # Read as `repo` was: nix-darwin hosts are hosts when they were (`load_repo(darwin=True)`).
     loader.darwin = any(h.kind == "darwin" for h in repo.hosts.values())
+    loader.reuse = repo.read
     return loader.load()
 
 
@@ -522,6 +528,9 @@ class _Loader:
         # files stay byte-identical (rule 10, `model/reach.py`).
         self._unknown: list[tuple[str, str, Value | Thunk]] = []
         self._self: tuple[Thunk, ...] = ()
+        # Module files read, by id(source); from an earlier load of the same files (reuse).
+        self.read: dict[int, tuple[Source, Module, list[ImportRef]]] = {}
+        self.reuse: Mapping[int, tuple[Source, Module, list[ImportRef]]] = {}
 
     def problem(
         self,
@@ -590,6 +599,7 @@ class _Loader:
             self.ev,
             others,
             skipped,
+            self.read,
         )
 
     def _assembled(
@@ -1194,8 +1204,13 @@ class _Loader:
                         key, "the file is empty", source.location(0)
                     )
                     return None
+                found = self.reuse.get(id(source))
+                if found is None or found[0] is not source:
+                    module = read_module(source)
+                    found = (source, module, module.imports())
+                self.read[id(source)] = found
                 info = self.modules[key] = self._make_info(
-                    key, read_module(source), ref.path, context
+                    key, found[1], ref.path, context, found[2]
                 )
             return info
         if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
@@ -1218,10 +1233,16 @@ class _Loader:
         return problem
 
     def _make_info(
-        self, key: str, module: Module, path: Path | None, context: Context
+        self,
+        key: str,
+        module: Module,
+        path: Path | None,
+        context: Context,
+        imports: list[ImportRef] | None = None,
     ) -> ModuleInfo:
         info = ModuleInfo(key, module, path, context)
-        info.imports = [self._import_ref(r) for r in module.imports()]
+        refs = module.imports() if imports is None else imports
+        info.imports = [self._import_ref(r) for r in refs]
         return info
 
     def _import_ref(self, ref: ImportRef) -> ModuleRef:
