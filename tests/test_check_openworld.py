@@ -351,3 +351,75 @@ def test_check_says_first_how_much_it_read_and_what_it_could_not_resolve(
     ran = run_check(case, tmp_path / "json", monkeypatch, capsys, "--format", "json")
     seen = json.loads(ran.out)["seen"]
     assert (seen["hosts"], seen["unresolved_outputs"], seen["opaque_modules"]) == (1, 1, 0)
+
+
+# -- HW004 where modules homeward cannot see may declare the option --------------------------------
+
+XENON_INPUT = '    xenon.url = "github:LongerHV/xenon";\n'
+
+
+def test_an_inputs_home_manager_modules_merged_into_the_list_may_declare_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: LongerHV/nixos-configuration flake.nix:79 `homeManagerModules = (import
+    ./modules/home-manager) // xenon.homeManagerModules`, then `modules = (builtins.attrValues
+    homeManagerModules) ++ [ … ]`: `attrValues` dropped the input's part, so
+    `programs.xenon` (declared there) was "home-manager has no option" (an error)."""
+    from tests.test_check import FLAKE, HOME, MODULE_WIRING
+
+    case = Case(
+        {
+            FLAKE: (MODULE_WIRING, ""),
+            f"{FLAKE}#2": (
+                "modules = [ ./home/ham ];",
+                (
+                    "modules = builtins.attrValues "
+                    "({ ham = ./home/ham; } // inputs.xenon.homeManagerModules);"
+                ),
+            ),
+            f"{FLAKE}#3": (
+                '    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n',
+                '    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n' + XENON_INPUT,
+            ),
+            HOME: (
+                "  programs.home-manager.enable = true;\n",
+                "  programs.home-manager.enable = true;\n  programs.xenon.enable = true;\n",
+            ),
+        }
+    )
+    ran = run_check(case, tmp_path, monkeypatch, capsys)
+    assert "HW004" not in ran.out
+    assert ran.code == 0, ran.out
+
+
+@pytest.mark.parametrize(("extra", "lenient"), [("extraModule", True), ("./disks.nix", False)])
+def test_a_host_module_homeward_cannot_see_may_declare_home_options(
+    extra: str,
+    lenient: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Why: nmasur/dotfiles hosts/*/default.nix set `home-manager.users.noah.nmasur.settings`;
+    the host's helper module (which homeward cannot follow) adds `home-manager.sharedModules`
+    declaring `options.nmasur`: "home-manager has no option `nmasur`" was a false error on
+    six hosts. A computed NixOS module may set the host's home-manager modules; a missing file
+    (the machine's hardware-configuration.nix) is not taken for one."""
+    from tests.test_check import FLAKE, WIRING
+
+    case = Case(
+        {
+            HOST: _importing(f"    {extra}\n"),
+            FLAKE: (
+                WIRING,
+                (
+                    "            home-manager.users.ham = {\n"
+                    "              imports = [ ./home/ham ];\n"
+                    '              nmasur.settings.username = "ham";\n'
+                    "            };\n"
+                ),
+            ),
+        }
+    )
+    ran = run_check(case, tmp_path, monkeypatch, capsys)
+    assert ("HW004" not in ran.out) is lenient, ran.out

@@ -65,6 +65,10 @@ def is_user_level(path: tuple[str, ...]) -> bool:
     return is_user_packages(path) or mapped_row(path) is not None
 
 
+# Labels of unknown module references that are missing files, not computed modules.
+_NOT_MODULES = frozenset({"missing", "no default.nix"})
+
+
 def _system_wide(path: tuple[str, ...]) -> bool:
     """A session variable or an alias (`environment.variables.EDITOR`): a row per name."""
     row = mapped_row(path)
@@ -241,6 +245,22 @@ class Facts:
         )
 
     @cached_property
+    def hidden(self) -> frozenset[str]:
+        """Hosts with a NixOS module homeward cannot see (computed, not a missing file: that
+        is the machine's hardware configuration), which may set `home-manager.sharedModules`
+        or `home-manager.users.<u>.imports` (nmasur/dotfiles' helper module)."""
+
+        def hidden(ref: ModuleRef) -> bool:
+            return ref.kind is ModuleKind.UNKNOWN and ref.label not in _NOT_MODULES
+
+        found: set[str] = set()
+        for name, host in self.repo.hosts.items():
+            refs = [*host.modules, *(r for m in self.host_modules.get(name, ()) for r in m.imports)]
+            if any(hidden(ref) for ref in refs):
+                found.add(name)
+        return frozenset(found)
+
+    @cached_property
     def homes(self) -> list[HomeConfig]:
         """Every home-manager configuration: module-wired ones first, then standalone ones."""
         configs: list[HomeConfig] = []
@@ -295,10 +315,11 @@ class Facts:
                 ref = classify_import(d.source, d.value)
                 home.opaque |= ref.kind is ImportKind.DYNAMIC
                 home.external |= ref.kind is ImportKind.EXTERNAL
-        if self.shared_modules.get(host) or host in self.computed_homes:
+        if self.shared_modules.get(host) or host in self.computed_homes or host in self.hidden:
             # Shared modules are not followed, nor homes built by a function
-            # (`home-manager.users = listToAttrs (map …)`) or under a computed name: they may
-            # define anything, declare any option.
+            # (`home-manager.users = listToAttrs (map …)`) or under a computed name, nor what a
+            # NixOS module homeward cannot see adds to the host's homes: they may define
+            # anything, declare any option.
             home.opaque = home.external = True
         self._mark_modules(home)
         return home

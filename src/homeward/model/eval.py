@@ -917,7 +917,10 @@ def _b_attr_values(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     attrs = ev.force(args[0])
     if not isinstance(attrs, Attrs):
         return Unknown("`attrValues` of a set that is not known", me.node, me.source)
-    return ListValue([attrs.attrs[n] for n in sorted(attrs.attrs)], me.node, me.source)
+    items = [attrs.attrs[n] for n in sorted(attrs.attrs)]
+    if attrs.more is not None:  # `(import ./modules) // inputs.x.homeManagerModules`
+        items.append(Thunk.of(attrs.more))
+    return ListValue(items, me.node, me.source)
 
 
 def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
