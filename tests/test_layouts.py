@@ -299,3 +299,63 @@ def test_an_empty_package_list_is_nothing_to_move(
     before = tree_files(root)
     assert main(["migrate", str(root)]) == 0
     assert tree_files(root) == before, capsys.readouterr().out
+
+
+def test_a_standalone_home_built_by_a_helper_is_wired_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 11, jnsgruk/nixos-config): the standalone entry is built in a helper file
+    whose `extraSpecialArgs` (`{ inherit inputs; }`) the host passes already; migrate refused
+    the whole run (exit 3) because that text cannot be copied beside the host's module list.
+    Names the host passes need no copy; others that cannot be copied are a warning."""
+    root = write(
+        tmp_path / "repo",
+        {
+            "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  outputs =
+    { nixpkgs, ... }@inputs:
+    let
+      helpers = import ./lib.nix { inherit inputs; };
+    in
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        specialArgs = { inherit inputs; };
+        modules = [ ./host.nix ];
+      };
+      homeConfigurations."kim@box" = helpers.mkHome;
+    };
+}
+""",
+            "lib.nix": """{ inputs }:
+{
+  mkHome = inputs.home-manager.lib.homeManagerConfiguration {
+    pkgs = inputs.nixpkgs.legacyPackages.x86_64-linux;
+    extraSpecialArgs = { inherit inputs; };
+    modules = [ ./home.nix ];
+  };
+}
+""",
+            "home.nix": '{ inputs, ... }:\n{\n  home.stateVersion = "25.05";\n}\n',
+            "host.nix": """{ pkgs, ... }:
+{
+  users.users.kim = {
+    isNormalUser = true;
+    packages = [ pkgs.git ];
+  };
+  networking.hostName = "box";
+  system.stateVersion = "25.05";
+}
+""",
+        },
+    )
+    capsys.readouterr()
+    code = main(["migrate", str(root)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "extraSpecialArgs" not in captured.err
+    assert (
+        "home-manager.extraSpecialArgs = { inherit inputs; };" in (root / "flake.nix").read_text()
+    )

@@ -482,9 +482,9 @@ class FlakeEditor:
 
     def standalone_special_args(self, user: str, host: str, source: Source) -> str | None:
         """The `extraSpecialArgs` of the user's standalone configuration (`"<user>@<host>"`,
-        else `"<user>"`) as written in flake.nix, when its names mean the same beside the
-        host's module list (written in `source`); None without one. Raises when it cannot be
-        written there."""
+        else `"<user>"`) as written in flake.nix, when they pass names the host's
+        `specialArgs` do not and mean the same beside the host's module list (written in
+        `source`); None otherwise (a warning when they cannot be written there)."""
         for name in (f"{user}@{host}", user):
             config = self.repo.homes.get(name)
             if config is None:
@@ -493,14 +493,29 @@ class FlakeEditor:
             thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
             if thunk is None or thunk.expr is None:
                 return None
+            theirs = self.repo.ev.force(thunk)
+            ours = self.repo.hosts[host].special_args
+            if (
+                isinstance(theirs, Attrs)
+                and isinstance(ours, Attrs)
+                and not theirs.dynamic_keys
+                and theirs.more is None
+                and set(theirs.attrs) <= set(ours.attrs)
+            ):
+                return None  # the host passes those names already (a helper's own arguments)
             node = unparen(thunk.expr)
             if thunk.source is not self.src or source is not self.src or not self.portable(node):
-                raise HomewardError(
-                    f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
-                    f"written for home-manager's NixOS module on `{host}`",
-                    at=config.location,
-                    hint="use --mode standalone, or write them with names defined in `outputs`",
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
+                        f"written for home-manager's NixOS module on `{host}`: the home may "
+                        "read arguments the NixOS module does not pass",
+                        config.location,
+                        hint="set `home-manager.extraSpecialArgs` on the host to the same names",
+                    )
                 )
+                return None
             text = node_text(node, self.src.text)
             return reindent(text, indent_at(self.src.text, node.start_byte), "")
         return None
