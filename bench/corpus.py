@@ -166,7 +166,7 @@ def read_ledger(directory: Path) -> dict[str, object]:
     from homeward.model.index import build_index
     from homeward.model.repo import load_repo
 
-    repo = load_repo(directory)
+    repo = load_repo(directory, darwin=True)  # Macs are hosts migrate rewires: count them
     index = build_index(repo)
     packages: dict[str, set[str]] = {}
 
