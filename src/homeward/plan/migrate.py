@@ -1465,7 +1465,7 @@ class Planner:
         if up.entry in self.new_files and self.new_files[up.entry].entry is not None:
             self.ensure_entry(up)
             entry = self.new_files[up.entry]
-            state = None if self.defines_state_version(up.user.name) else self.state_version(up)
+            state = None if self.defines_state_version(up.user.name) else self.state_version()
             home = darwin.home_directory_code(self.index, up.user)
             module = darwin.module_words(self.index, up.user)
             entry.identity, entry.tail = _entry_bindings(up, home, state, self.opts, module)
@@ -1514,7 +1514,7 @@ class Planner:
                 home_directory=darwin.home_directory_code(self.index, up.user)
                 if standalone
                 else None,
-                state_version=None if self.defines_state_version(name) else self.state_version(up),
+                state_version=None if self.defines_state_version(name) else self.state_version(),
             )
         )
 
@@ -1550,17 +1550,12 @@ class Planner:
                         return "nushell" if shell == "nushell" else shell
         return darwin.default_shell(self.index, user)
 
-    def state_version(self, up: UserPlan) -> str:
-        """`home.stateVersion` for a new entry point: the hosts' `system.stateVersion` (the
-        oldest), never newer than the home-manager release the flake uses (its enum has no
-        later values); the release itself when no host says (on master, the newest release
-        homeward knows, as `add` writes: one fact, one place)."""
-        versions = [
-            v for host in up.hosts if (v := self.index.hosts[host].state_version) is not None
-        ]
-        if versions:
-            oldest = min(versions)
-            return min(oldest, release_text(self.release)) if self.release else oldest
+    def state_version(self) -> str:
+        """`home.stateVersion` for a new entry point: the home-manager release the flake
+        tracks, when the user first gets home-manager (on master, the newest release homeward
+        knows, as `add` writes: one fact, one place). Never a host's `system.stateVersion`:
+        that records the NixOS install, which says nothing about the state home-manager keeps
+        (DESIGN, rule 8), and on nix-darwin it is an integer."""
         return release_text(self.release)
 
 
