@@ -272,18 +272,8 @@ class Adder:
         hm = flake.home_manager_ref()
         template = self.template_host()
         special = flake.special_args_text(template) if template is not None else None
-        settings = [
-            "home-manager.useGlobalPkgs = true;",
-            "home-manager.useUserPackages = true;",
-            f"home-manager.backupFileExtension = {quote_string(flake.backup_extension)};",
-        ]
-        if special is not None:
-            settings.append(f"home-manager.extraSpecialArgs = {special};")
-        settings.extend(
-            self.user_wiring(u, relative_import(p, PurePosixPath("."))) for u, p in users.items()
-        )
         modules = [f"./{host_dir}", f"{hm}.darwinModules.home-manager"]
-        modules.append("{\n" + "\n".join(indent(line) for line in settings) + "\n}")
+        modules.append(self.settings_module(special, users))
         lines = [] if special is None else [f"specialArgs = {special};"]
         lines.append(list_binding("modules", modules))
         call = f"{nix_darwin}.lib.darwinSystem {{\n" + indent("\n".join(lines)) + "\n}"
@@ -382,6 +372,21 @@ class Adder:
                     return f"home-manager.users.{attr_key(name)} = import {path};"
         return list_binding(f"home-manager.users.{name}.imports", [path])
 
+    def settings_module(self, special: str | None, users: dict[str, PurePosixPath]) -> str:
+        """The home-manager settings module a new host (NixOS or Mac) gets in its list: one
+        text for both kinds, so they cannot drift."""
+        settings = [
+            "home-manager.useGlobalPkgs = true;",
+            "home-manager.useUserPackages = true;",
+            f"home-manager.backupFileExtension = {quote_string(self.flake.backup_extension)};",
+        ]
+        if special is not None:
+            settings.append(f"home-manager.extraSpecialArgs = {special};")
+        settings.extend(
+            self.user_wiring(u, relative_import(p, PurePosixPath("."))) for u, p in users.items()
+        )
+        return "{\n" + indent("\n".join(settings)) + "\n}"
+
     def flake_host_entry(
         self,
         name: str,
@@ -398,21 +403,8 @@ class Adder:
         special = flake.special_args_text(template) if template is not None else None
         modules = [f"./hosts/{name}"]
         if users:
-            settings = [
-                "home-manager.useGlobalPkgs = true;",
-                "home-manager.useUserPackages = true;",
-                f"home-manager.backupFileExtension = {quote_string(flake.backup_extension)};",
-            ]
-            if special is not None:
-                settings.append(f"home-manager.extraSpecialArgs = {special};")
-            settings.extend(
-                self.user_wiring(u, relative_import(p, PurePosixPath(".")))
-                for u, p in users.items()
-            )
             modules.append(f"{hm}.nixosModules.home-manager")
-            modules.append(
-                "{\n" + "\n".join("  " + line.replace("\n", "\n  ") for line in settings) + "\n}"
-            )
+            modules.append(self.settings_module(special, users))
         # Why (issue 14): the host file homeward writes sets `nixpkgs.hostPlatform`; a second
         # `system = ...` in the flake said the same thing twice (and could disagree).
         lines = [] if platform_in_file else [f"system = {quote_string(system)};"]
