@@ -18,8 +18,8 @@ from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.cut import import_edits
 from homeward.plan.entry import home_entry_edits
 from homeward.plan.files import DestFile, render_dest
-from homeward.plan.flake import home_configuration_entry, package_set
 from homeward.plan.nixcode import relative_import
+from homeward.plan.standalone import home_configuration_entry, package_set
 from homeward.syntax.parse import parse_source
 from tests.test_openworld import flake, write
 

@@ -162,9 +162,9 @@ def _standalone_modules(facts: Facts, home: HomeConfig) -> list[str]:
     user = facts.index.users.get(home.user or "")
     if ("home", "username") not in defined or ("home", "homeDirectory") not in defined:
         # The NixOS module sets both from `users.users.<user>`; standalone needs them.
-        from homeward.plan.migrate import _home_dir  # the one place that decides the directory
+        from homeward.plan.groups import home_dir  # the one place that decides the directory
 
-        directory = _home_dir(user) if user is not None else f"/home/{home.user}"
+        directory = home_dir(user) if user is not None else f"/home/{home.user}"
         items.append(
             "{\n"
             f"  home.username = {quote_string(home.user or '')};\n"

@@ -22,7 +22,7 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError, UsageError
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, ModuleKind, SystemConfig
-from homeward.plan.flake import FlakeEditor, HomeWiring, home_configuration_entry, package_set
+from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.init import (
     DARWIN_SYSTEMS,
     InitSpec,
@@ -36,6 +36,7 @@ from homeward.plan.init import (
     user_problem,
 )
 from homeward.plan.nixcode import indent, list_binding, relative_import
+from homeward.plan.standalone import home_configuration, home_configuration_entry, package_set
 from homeward.plan.types import Edit, NewFile, Plan
 from homeward.syntax.edit import Span, add_formal, append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import attr_key, quote_string
@@ -508,7 +509,7 @@ class Adder:
             if host_config is not None:
                 # An existing host: the entry migrate writes (its package set, its arguments).
                 wiring = HomeWiring(user, (host,), entry)
-                code = flake.home_configuration(wiring, host_config, hm, modules)
+                code = home_configuration(flake, wiring, host_config, hm, modules)
             else:
                 # A new host, written like the others: their arguments, nixpkgs' packages.
                 nixpkgs = flake.input_ref(flake.nixpkgs_name())

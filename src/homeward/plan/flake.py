@@ -4,13 +4,16 @@ The home-manager input and the outputs' arguments, home-manager's NixOS module a
 settings on each host (in the host's module list, a helper's list, or the host's own file),
 and the standalone `homeConfigurations."<user>@<host>"` entries. What to wire comes in as data
 (`HomeWiring`, one per user); the editor reads the index and returns edits.
+
+The `homeConfigurations` entries are built in `plan/standalone.py`, and the host's
+`specialArgs` made portable for them in `plan/specialargs.py`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -19,30 +22,18 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.index import Index
 from homeward.model.repo import Context, ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
-from homeward.model.values import Attrs, External, Str, Thunk
+from homeward.model.values import Attrs
 from homeward.plan import darwin
-from homeward.plan.nixcode import indent, list_binding, relative_import, splice
+from homeward.plan.nixcode import copied_text, indent, list_binding, relative_import, splice
+from homeward.plan.specialargs import standalone_special_args
 from homeward.plan.types import Edit
-from homeward.plan.wiring import (
-    ListSite,
-    Sites,
-    flake_outputs,
-    input_ref,
-    list_site,
-    transplant,
-)
-from homeward.syntax import emit as nix
+from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
 from homeward.syntax.edit import (
     Span,
     add_formal,
     append_to_list,
-    from_unit,
-    indent_at,
-    indent_unit,
     insert_binding,
     insert_binding_spans,
-    is_multiline,
-    reindent,
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, function_formals
@@ -51,17 +42,9 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from homeward.model.eval import Env
     from homeward.syntax.parse import Source
 
 BACKUP_EXTENSION = "hm-backup"
-
-
-def copied_text(node: Node, text: bytes) -> str:
-    """Code copied to be written again elsewhere: its lines relative to its first, two spaces
-    a level (the inserting edit gives them the file's indentation, issue 11)."""
-    copied = reindent(node_text(node, text), indent_at(text, node.start_byte), "")
-    return from_unit(copied, indent_unit(text))
 
 
 HM_URL = "github:nix-community/home-manager"
@@ -98,28 +81,6 @@ class HomeWiring:
     wired: frozenset[str] = frozenset()  # hosts already wired through the NixOS module
     osconfig_hosts: frozenset[str] = frozenset()  # standalone needs `osConfig` there
     inline: tuple[Definition, ...] = ()  # home configuration written inside a NixOS module
-
-
-def package_set(nixpkgs: str, system: str, *, unfree: bool) -> object:
-    """The `pkgs` of a standalone configuration: nixpkgs' packages for `system` (imported with
-    allowUnfree when the host allows unfree packages)."""
-    if unfree:
-        config = nix.Attrs([("system", system), (("config", "allowUnfree"), True)])
-        return nix.Call(f"import {nixpkgs}", [config])
-    return nix.Raw(f"{nixpkgs}.legacyPackages.{system}")
-
-
-def home_configuration_entry(
-    hm: str, pkgs: object, special_args: str | None, modules: Sequence[str]
-) -> str:
-    """`<hm>.lib.homeManagerConfiguration { ... }`: the one builder of a `homeConfigurations`
-    entry, for `migrate` and `add` alike. `pkgs` is a `syntax.emit` value; `special_args`
-    and `modules` are Nix code (import paths)."""
-    items: list[tuple[nix.Key, object]] = [("pkgs", pkgs)]
-    if special_args is not None:
-        items.append(("extraSpecialArgs", nix.Raw(special_args)))
-    items.append(("modules", [nix.Raw(m) for m in modules]))
-    return nix.emit(nix.Call(f"{hm}.lib.homeManagerConfiguration", [nix.Attrs(items)]))
 
 
 class FlakeEditor:
@@ -467,7 +428,7 @@ class FlakeEditor:
             for up in ups:
                 # A home reused from a standalone configuration reads its `extraSpecialArgs`
                 # (issue 11: `inputs` was missing, and the host no longer evaluated).
-                theirs = self.standalone_special_args(up.name, host.name, source)
+                theirs = standalone_special_args(self, up.name, host.name, source)
                 if theirs is not None and theirs != special:
                     special = theirs if special is None else f"{special} // {theirs}"
             if special is not None:
@@ -479,46 +440,6 @@ class FlakeEditor:
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
         lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
         return "{\n" + indent("\n".join(lines)) + "\n}"
-
-    def standalone_special_args(self, user: str, host: str, source: Source) -> str | None:
-        """The `extraSpecialArgs` of the user's standalone configuration (`"<user>@<host>"`,
-        else `"<user>"`) as written in flake.nix, when they pass names the host's
-        `specialArgs` do not and mean the same beside the host's module list (written in
-        `source`); None otherwise (a warning when they cannot be written there)."""
-        for name in (f"{user}@{host}", user):
-            config = self.repo.homes.get(name)
-            if config is None:
-                continue
-            args = config.call.args
-            thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
-            if thunk is None or thunk.expr is None:
-                return None
-            theirs = self.repo.ev.force(thunk)
-            ours = self.repo.hosts[host].special_args
-            if (
-                isinstance(theirs, Attrs)
-                and isinstance(ours, Attrs)
-                and not theirs.dynamic_keys
-                and theirs.more is None
-                and set(theirs.attrs) <= set(ours.attrs)
-            ):
-                return None  # the host passes those names already (a helper's own arguments)
-            node = unparen(thunk.expr)
-            if thunk.source is not self.src or source is not self.src or not self.portable(node):
-                self.diagnostics.append(
-                    Diagnostic(
-                        Severity.WARNING,
-                        f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
-                        f"written for home-manager's NixOS module on `{host}`: the home may "
-                        "read arguments the NixOS module does not pass",
-                        config.location,
-                        hint="set `home-manager.extraSpecialArgs` on the host to the same names",
-                    )
-                )
-                return None
-            text = node_text(node, self.src.text)
-            return reindent(text, indent_at(self.src.text, node.start_byte), "")
-        return None
 
     def home_sets_nixpkgs(self, user: str) -> bool:
         """A home-manager module of `user` (through the NixOS module or a standalone
@@ -543,284 +464,6 @@ class FlakeEditor:
                 if universal is not None:
                     return node_text(universal, self.src.text)
             current = current.parent
-        return None
-
-    # -- standalone ------------------------------------------------------------------------------
-    def add_home_configurations(self, users: list[HomeWiring], hm: str) -> None:
-        entries: list[tuple[str, str]] = []
-        for up in users:
-            if up.inline:
-                continue  # the planner said why (a home written inside a NixOS module)
-            for host_name in up.hosts:
-                host = self.repo.hosts[host_name]
-                try:
-                    code = self.home_configuration(up, host, hm)
-                except HomewardError as why:
-                    # One host's standalone entry, not the run (docs/architecture.md, rule 9).
-                    self.diagnostics.append(
-                        Diagnostic(
-                            Severity.WARNING,
-                            f'no `homeConfigurations."{up.name}@{host_name}"`: {why.message}',
-                            why.at,
-                            hint=why.hint or "",
-                        )
-                    )
-                    continue
-                entries.append((f"{up.name}@{host_name}", code))
-        if not entries:
-            return
-        anchor, container, dotted = self.nixos_configurations_binding()
-        if anchor is None and any(h.call.source is not self.src for h in self.repo.hosts.values()):
-            # The hosts come from a file flake.nix only imports (a flake-parts module):
-            # where flake.nix's own outputs are is not known; never a guess.
-            names = ", ".join(f'`homeConfigurations."{n}"`' for n, _ in entries)
-            self.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    f"no {names}: `nixosConfigurations` is not written in flake.nix, and "
-                    "homeward does not know where the standalone configurations would go",
-                    self.src.location(self.fn.start_byte if self.fn is not None else 0),
-                    hint="add them next to `nixosConfigurations` by hand",
-                )
-            )
-            return
-        if dotted:
-            code = "\n".join(f"homeConfigurations.{quote_string(n)} = {c};" for n, c in entries)
-        else:
-            inner = "\n".join(f"{quote_string(n)} = {c};" for n, c in entries)
-            code = "homeConfigurations = {\n" + indent(inner) + "\n};"
-        if is_multiline(container, self.src.text):
-            span = insert_binding(container, self.src.text, code, after=anchor, blank_before=True)
-            self.edit(span, "add standalone homeConfigurations")
-            return
-        # A one-line set (`{ nixosConfigurations.box = ...; }`) is expanded around its
-        # bindings only: the wiring edits inside them must not overlap (corpus class 9).
-        for span in insert_binding_spans(container, self.src.text, code, blank_before=True):
-            self.edit(span, "add standalone homeConfigurations")
-
-    def home_configuration(
-        self, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
-    ) -> str:
-        """`homeConfigurations."<user>@<host>"`: the host's package set and arguments, the
-        user's entry (and per-host file), or `modules` as given."""
-        if self.custom_pkgs(host):
-            # Overlays or a nixpkgs config beyond allowUnfree: the host's own package set.
-            attr = darwin.configurations_attr(self.index, host.name)
-            pkgs = nix.Raw(f"{self.self_ref()}.{attr}.{_key(host.name)}.pkgs")
-            return self.home_configuration_with(up, host, hm, pkgs, modules)
-        system = self.host_system(host)
-        nixpkgs = self.input_ref(self.nixpkgs_name(host))
-        unfree = self.allows_unfree(host)
-        return self.home_configuration_with(
-            up, host, hm, package_set(nixpkgs, system, unfree=unfree), modules
-        )
-
-    def home_configuration_with(
-        self,
-        up: HomeWiring,
-        host: SystemConfig,
-        hm: str,
-        pkgs: object,
-        modules: list[str] | None = None,
-    ) -> str:
-        special = self.portable_special_args(host)
-        extra = special
-        if host.name in up.osconfig_hosts:
-            self_ref = self.self_ref()
-            attr = darwin.configurations_attr(self.index, host.name)
-            osconfig = f"osConfig = {self_ref}.{attr}.{_key(host.name)}.config;"
-            if (
-                special is not None
-                and special.strip().startswith("{")
-                and special.strip().endswith("}")
-            ):
-                inner = special.strip()[1:-1].strip()
-                extra = "{\n" + (f"  {inner}\n" if inner else "") + f"  {osconfig}\n}}"
-            elif special is not None:
-                extra = f"{special} // {{ {osconfig} }}"
-            else:
-                extra = f"{{ {osconfig} }}"
-        if modules is None:
-            modules = [relative_import(up.entry, PurePosixPath("."))]
-            if host.name in up.per_host:
-                modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
-        own = darwin.home_manager_ref(self, host, hm)
-        return home_configuration_entry(own, pkgs, extra, modules)
-
-    def portable_special_args(self, host: SystemConfig) -> str | None:
-        """The host's `specialArgs` as written where `homeConfigurations` is: the text itself
-        when every name in it means the same there; otherwise rebuilt from what the names are
-        for this host (`hostname = "alpha"`, `unstable = nixpkgs-unstable.legacyPackages...`)."""
-        args = host.call.args
-        thunk = args.attrs.get("specialArgs") if isinstance(args, Attrs) else None
-        if thunk is None or thunk.expr is None or thunk.source is None:
-            return None
-        if thunk.source is not self.src:
-            return self.rebuilt_special_args(host, thunk)
-        node = unparen(thunk.expr)
-        if self.portable(node):
-            return copied_text(node, self.src.text)
-        values = host.special_args
-        if node.type != "attrset_expression" or not isinstance(values, Attrs):
-            raise HomewardError(
-                f"the `specialArgs` of host `{host.name}` cannot be written for its standalone configuration",
-                at=self.src.location(node.start_byte),
-                hint="use --mode module, or make `specialArgs` an attribute set of names defined in `outputs`",
-            )
-        lines: list[str] = []
-        for b in bindings_of(node):
-            path = b.child_by_field_name("attrpath")
-            attrs = b.child_by_field_name("attrs")
-            if b.type == "binding":
-                names = [node_text(path, self.src.text)] if path is not None else []
-            else:
-                names = (
-                    [node_text(a, self.src.text) for a in attrs.children_by_field_name("attr")]
-                    if attrs
-                    else []
-                )
-            if b.type == "binding" and self.portable(b):
-                lines.append(copied_text(b, self.src.text))
-                continue
-            for name in names:
-                if b.type == "inherit" and self.portable_name(name, b):
-                    lines.append(f"inherit {name};")
-                    continue
-                code = (
-                    self.value_code(self.repo.ev.force(values.attrs[name]))
-                    if name in values.attrs
-                    else None
-                )
-                value_node = b.child_by_field_name("expression")
-                if code is None and b.type == "binding" and value_node is not None:
-                    code = self.helper_bound(value_node, thunk.env)
-                if code is None:
-                    raise HomewardError(
-                        f"`specialArgs.{name}` of host `{host.name}` cannot be written outside its helper",
-                        at=self.src.location(b.start_byte),
-                        hint="use --mode module, or define it in `outputs` so that both configurations can use it",
-                    )
-                lines.append(f"{name} = {code};")
-        return (
-            "{ " + " ".join(lines) + " }"
-            if len(lines) <= 1
-            else "{\n" + indent("\n".join(lines)) + "\n}"
-        )
-
-    def helper_bound(self, expr: Node, env: Env | None) -> str | None:
-        """`expr`, written in flake.nix inside a helper, with the helper's names it reads bound
-        to what they are for one host: `let host = "box"; in import ./overlays { inherit host; }`
-        (None: one of them is not known)."""
-        from homeward.syntax.scope import free_variables
-
-        if env is None:
-            return None
-        text = self.src.text
-        bound: list[str] = []
-        for name, uses in sorted(free_variables(expr, text).items()):
-            if all(self.portable_name(name, use) for use in uses):
-                continue
-            thunk = env.lookup(name, self.repo.ev)
-            code = self.value_code(self.repo.ev.force(thunk)) if thunk is not None else None
-            if code is None or _key(name) != name:
-                return None
-            bound.append(f"{name} = {code};")
-        body = reindent(node_text(expr, text), indent_at(text, expr.start_byte), "")
-        return f"let {' '.join(bound)} in {body}" if bound else body
-
-    def rebuilt_special_args(self, host: SystemConfig, thunk: Thunk) -> str:
-        """The `specialArgs` of a host built in another file, rebuilt from what each value is
-        for this host (`hostname = "box"` when the helper was called with `"box"`), or its
-        code moved to flake.nix with the names it reads bound (plan/wiring.py, `transplant`)."""
-        assert thunk.source is not None and thunk.expr is not None
-        source, at = thunk.source, thunk.source.location(thunk.expr.start_byte)
-        values = host.special_args
-        if not isinstance(values, Attrs) or values.more is not None or values.dynamic_keys:
-            raise HomewardError(
-                f"the `specialArgs` of host `{host.name}` are not known statically",
-                at=at,
-                hint="use --mode module, or write `specialArgs` as an attribute set",
-            )
-        written: dict[str, Node] = {}
-        node = unparen(thunk.expr)
-        if node.type == "attrset_expression":
-            for b in bindings_of(node):
-                path, value = b.child_by_field_name("attrpath"), b.child_by_field_name("expression")
-                if b.type == "binding" and path is not None and value is not None:
-                    written[node_text(path, source.text)] = value
-        lines: list[str] = []
-        for name, item in values.attrs.items():
-            code = self.value_code(self.repo.ev.force(item))
-            if code is None and name in written:
-                code = transplant(written[name], source, thunk.env, self.repo.ev, self.value_code)
-            if code is None:
-                raise HomewardError(
-                    f"`specialArgs.{name}` of host `{host.name}` is computed in "
-                    f"`{source.path}` and cannot be written outside it",
-                    at=at,
-                    hint="use --mode module, or make the value one both configurations can name",
-                )
-            lines.append(f"{_key(name)} = {code};")
-        return (
-            "{ " + " ".join(lines) + " }"
-            if len(lines) <= 1
-            else "{\n" + indent("\n".join(lines)) + "\n}"
-        )
-
-    def portable(self, node: Node) -> bool:
-        """Every free name of `node` is bound by `outputs` itself (or unbound: a builtin)."""
-        from homeward.syntax.scope import free_variables
-
-        return all(
-            self.portable_name(name, use)
-            for name, uses in free_variables(node, self.src.text).items()
-            for use in uses
-        )
-
-    def portable_name(self, name: str, use: Node) -> bool:
-        from homeward.plan.chunks import _binder
-
-        kind, binder = _binder(name, use, use, self.src.text)
-        if kind == "let" and binder is not None:
-            # A `let` directly around the outputs attribute set is visible there too.
-            container = self.outputs_attrset()
-            let = binder.parent.parent if binder.parent is not None else None
-            return let is not None and let.start_byte <= container.start_byte < let.end_byte
-        if kind == "formal":
-            return binder is not None and binder == self.fn
-        return kind == "none"
-
-    def value_code(self, value: object) -> str | None:
-        """Nix code for a statically known value, valid inside `outputs`."""
-        from homeward.model.values import Bool, Int
-
-        if isinstance(value, Str):
-            return quote_string(value.value)
-        if isinstance(value, Int):
-            return str(value.value)
-        if isinstance(value, Bool):
-            return "true" if value.value else "false"
-        if isinstance(value, External):
-            head, _, rest = value.name.partition(".")
-            if head in self.repo.inputs or head in self.formals:
-                return self.input_ref(head) + (f".{rest}" if rest else "")
-        inputs = self.repo.ev.flake_inputs
-        if inputs is not None and value is inputs:
-            universal = self.fn.child_by_field_name("universal") if self.fn is not None else None
-            if universal is not None:
-                return node_text(universal, self.src.text)
-            return f"{self.self_ref()}.inputs"
-        flake_self = (
-            inputs is not None
-            and isinstance(value, Attrs)
-            and "outputs" in value.attrs
-            and "inputs" in value.attrs
-            and self.repo.ev.force(value.attrs["inputs"]) is inputs
-        )
-        if flake_self:
-            return self.self_ref()  # the flake itself (`flake = self;`)
-        if inputs is not None and value is flake_outputs(self.repo.ev):
-            return f"{self.self_ref()}.outputs"  # `inherit (self) outputs;`
         return None
 
     def self_ref(self) -> str:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from homeward.plan.types import Edit
-from homeward.syntax.edit import Span
+from homeward.syntax.edit import Span, from_unit, indent_at, indent_unit, reindent
+from homeward.syntax.nodes import node_text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 
 def relative_import(path: PurePosixPath, directory: PurePosixPath) -> str:
@@ -50,3 +55,10 @@ def indent(code: str, pad: str = "  ") -> str:
 def splice(path: Path, span: Span, why: str) -> Edit:
     """An edit of `path` that replaces a span with its new text."""
     return Edit(path, span.start_byte, span.end_byte, span.new, why)
+
+
+def copied_text(node: Node, text: bytes) -> str:
+    """Code copied to be written again elsewhere: its lines relative to its first, two spaces
+    a level (the inserting edit gives them the file's indentation, issue 11)."""
+    copied = reindent(node_text(node, text), indent_at(text, node.start_byte), "")
+    return from_unit(copied, indent_unit(text))

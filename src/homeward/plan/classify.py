@@ -1,0 +1,122 @@
+"""The classify phase: which users get a plan, which files under `home/` are a user's own, and
+whether a user needs any work at all."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from homeward.diagnostics import Severity
+from homeward.model.repo import Context, ModuleInfo, User
+from homeward.plan.state import Mode, PlanState, UserPlan
+from homeward.plan.userfile import move_user_file
+from homeward.plan.wiring import wired_hosts
+from homeward.syntax.suppress import is_suppressed
+
+
+# -- one user --------------------------------------------------------------------------------
+def user_plan(st: PlanState, user: User) -> UserPlan:
+    name = user.name
+    entry = st.existing_entry(name)
+    up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
+    up.new_entry = entry is None
+    # Hosts whose home-manager already uses the entry point; with a new entry point, none
+    # (a configuration written inside flake.nix stays, and the entry is wired beside it).
+    up.wired = wired_hosts(st.index, name)
+    up.inline = st.inline_home_config(name)
+    return up
+
+
+def move_user_files(st: PlanState, up: UserPlan) -> bool:
+    moved = False
+    hosts = st.user_hosts[up.user.name]
+    st.note_frozen(up.user)
+    for info in st.index.under_home:  # user files are under home/ (`is_user_file`)
+        if info.frozen or hosts.isdisjoint(info.hosts):
+            continue
+        if is_user_file(st, info, up.user.name):
+            if import_suppressed(st, info):
+                # Why (issue 14): `# homeward: ignore[HW001]` on its import keeps the file
+                # a NixOS module; what other rules ask (its packages) still moves.
+                st.note(
+                    f"`{info.path}` stays a NixOS module: `# homeward: ignore[HW001]` keeps it",
+                    Severity.NOTE,
+                )
+                continue
+            moved |= move_user_file(st, up, info)
+    return moved
+
+
+def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
+    """Some import of the file is marked `# homeward: ignore[HW001]` (where check reports
+    a user file imported as a NixOS module)."""
+    refs = [r for host in st.repo.hosts.values() for r in host.modules]
+    refs += [r for m in st.repo.modules.values() for r in m.imports]
+    for ref in refs:
+        at = ref.location
+        if (
+            ref.path == info.path
+            and at is not None
+            and ref.source is not None
+            and is_suppressed(ref.source.text, at.line, "HW001")
+        ):
+            return True
+    return False
+
+
+def needs_work(st: PlanState, up: UserPlan, moved: bool) -> bool:
+    if not moved and not has_home(st, up):
+        # Why (issue 11): an account with nothing to move and no home-manager configuration
+        # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
+        # separation of what exists, and an empty home separates nothing.
+        st.note(
+            f"nothing to move for `{up.user.name}` (no user packages, no user files, no "
+            "home-manager configuration): no home is written for them"
+        )
+        return False
+    standalone_missing = (
+        st.opts.mode is not Mode.MODULE
+        and "homeConfigurations" not in st.output_names()
+        and not up.inline
+    )
+    # With nothing to move, a home written inline in a host's NixOS module is that host's
+    # wiring: no second, empty one beside it.
+    wired = up.wired if moved else up.wired | st.index.hm_user_hosts(up.user.name)
+    module_missing = st.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= wired
+    return moved or standalone_missing or module_missing
+
+
+def has_home(st: PlanState, up: UserPlan) -> bool:
+    """The user has a home-manager configuration already: wired through a host's module,
+    written inline in one, or a `homeConfigurations` entry of theirs."""
+    name = up.user.name
+    return (
+        not up.new_entry
+        or bool(up.inline)
+        or bool(st.index.hm_user_hosts(name))
+        or any(home.split("@", 1)[0] == name for home in st.repo.homes)
+    )
+
+
+def is_user_file(st: PlanState, info: ModuleInfo, user: str) -> bool:
+    """A NixOS module under `home/` that belongs to `user`: `home/<user>.nix`,
+    `home/<user>/...`, `home/<user>-shell.nix`, or any file under `home/` that only this
+    user's hosts import when nobody else is a user there."""
+    if info.path is None or info.context is not Context.NIXOS:
+        return False
+    parts = info.path.parts
+    if len(parts) < 2 or parts[0] != "home":
+        return False
+    if parts[1] == user:
+        return True
+    stem = PurePosixPath(parts[1]).stem
+    if stem == user or (
+        len(stem) > len(user) and stem.startswith(user) and stem[len(user)] in "-_."
+    ):
+        return True
+    others = [
+        u.name
+        for u in st.normal
+        if u.name != user and not st.user_hosts[u.name].isdisjoint(info.hosts)
+    ]
+    owners = [u.name for u in st.normal if stem == u.name or parts[1] == u.name]
+    return not others and not owners

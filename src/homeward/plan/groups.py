@@ -1,0 +1,349 @@
+"""Option groups of a user file that move to home-manager: whether they can, the login
+shells split between the layers, and dotfiles NixOS links into the home (issue 13)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Severity
+from homeward.knowledge.mapping import Feature, Row, renames_for, unsupported
+from homeward.model.index import release_text
+from homeward.model.repo import ModuleInfo, User
+from homeward.plan.chunks import CannotMove, Chunk, Needs, binding_chunk, covering_step
+from homeward.plan.cut import within
+from homeward.plan.dotfiles import Link, copy_rule, link_code
+from homeward.plan.files import DestFile
+from homeward.plan.nixcode import list_binding
+from homeward.plan.split import (
+    completion_line,
+    moved_bindings,
+    odd_oh_my_zsh,
+    prompt_kept,
+    split_group,
+)
+from homeward.plan.state import PlanState, UserPlan
+from homeward.plan.types import Moved
+from homeward.syntax.edit import leading_comments, removal
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import Definition
+from homeward.syntax.nodes import node_text, unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+def moves_dotfiles(
+    st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]
+) -> bool:
+    """Files NixOS puts into the user's home from this user file, moved to home-manager
+    (issue 13): tmpfiles rules that link (`L`) or copy (`C`) repository files there, and
+    activation scripts that only `ln -s` or `cp` them there. Anything else stays a NixOS
+    option, and the note says why."""
+    from homeward.plan.dotfiles import script_links, tmpfiles_links
+
+    here = PurePosixPath(info.source.path).parent
+    text = info.source.text
+    home = home_dir(up.user)
+    if d.path == ("systemd", "tmpfiles", "rules"):
+        what = "`systemd.tmpfiles.rules`"
+        links = tmpfiles_links(d.value, text, home, here)
+    elif d.path[:2] == ("system", "activationScripts") and d.path[3:] in ((), ("text",)):
+        what = f"`system.activationScripts.{d.path[2]}`"
+        siblings = [o for o in info.module.definitions if o.path[:3] == d.path[:3] and o is not d]
+        links = (
+            "it has more than its text (`deps`)"
+            if siblings
+            else script_links(d.value, text, home, here)
+        )
+    else:
+        return False
+    if not isinstance(links, str) and d.conditions:
+        links = "it is conditional"
+    if isinstance(links, str):
+        st.note(f"{what} stays a NixOS option: {links}", Severity.NOTE, d.binding, info.source)
+        return False
+    dest = st.home_dest(up, reach, Feature.DOTFILES)
+    # The comments above the definition go with its first entry.
+    above = "".join(node_text(c, text) + "\n" for c in leading_comments(d.binding, text))
+    for i, link in enumerate(links):
+        comment = "" if i else above
+        if link.copy:
+            add_copy(st, dest, link, comment, d)
+            continue
+        option, name = link.option
+        dest.chunks.append(
+            Chunk(
+                (*option.split("."), name, "source"),
+                comment + link_code(link, dest.dir),
+                Needs(),
+                [d],
+                d.binding,
+            )
+        )
+        st.ledger.append(
+            Moved(
+                d.dotted,
+                d.location,
+                Path(dest.path),
+                f"{option}.{quote_string(name)}.source",
+                f"~/{link.target}",
+            )
+        )
+    return True
+
+
+def add_copy(st: PlanState, dest: DestFile, link: Link, comment: str, d: Definition) -> None:
+    """A copy into $HOME: one rule of home-manager's systemd.user.tmpfiles.rules, whose one
+    binding per file collects them all."""
+    path = ("systemd", "user", "tmpfiles", "rules")
+    chunk = next((c for c in dest.chunks if c.home_path == path), None)
+    if chunk is None:
+        chunk = Chunk(path, "", Needs(), [], d.binding)
+        dest.chunks.append(chunk)
+        st.copies[dest.path] = []
+    st.copies[dest.path].append(comment + copy_rule(link, dest.dir))
+    chunk.origin.append(d)
+    chunk.code = list_binding("systemd.user.tmpfiles.rules", st.copies[dest.path])
+    st.ledger.append(
+        Moved(d.dotted, d.location, Path(dest.path), ".".join(path), f"~/{link.target}")
+    )
+
+
+def home_group_movable(
+    st: PlanState,
+    up: UserPlan,
+    info: ModuleInfo,
+    group: tuple[str, ...],
+    defs: list[Definition],
+    row: Row,
+    others: list[str],
+    reach: tuple[str, ...],
+) -> bool:
+    """Whether an option group of a user file can become the user's home-manager option;
+    if not, why, as a warning (it then stays a NixOS option)."""
+    name = up.user.name
+    bad = unsupported(row, [d.path for d in defs])
+    n = len(row.nixos)
+    odd = [
+        d
+        for d in defs
+        if (row.scalar_values or (len(d.path) > n + 1 and d.path[n] in row.scalar_below))
+        and not _scalar(d)
+    ]
+    # `shellAliases = someSet;` (not written alias by alias) cannot be checked: it stays.
+    odd += [d for d in defs if len(d.path) == n + 1 and d.path[n] in row.scalar_below]
+    missing = next(((d, m) for d in defs if (m := row.missing_in(d.path, st.release))), None)
+    lists = [d for d in defs if row.attrs_values and unparen(d.value).type == "list_expression"]
+    why = ""
+    at = defs[0]
+    if others:
+        why = (
+            f"it applies to every user of {', '.join(reach)}, also "
+            f"{', '.join(f'`{o}`' for o in others)}, who would lose it"
+        )
+    elif odd:
+        why, at = (
+            f"`{odd[0].dotted}` is not a string or number, which `{'.'.join(row.home)}` requires",
+            odd[0],
+        )
+    elif missing is not None:
+        release = release_text(st.release)
+        why = f"home-manager {release} has no `{'.'.join(row.nixos)}.{missing[1]}` yet"
+        at = missing[0]
+    elif lists:
+        why, at = (
+            f"`{lists[0].dotted}` is a list, where home-manager takes an attribute set",
+            lists[0],
+        )
+    elif bad:
+        why = f"`{'.'.join(bad[0])}` has no exact home-manager counterpart"
+    elif row.nixos[:2] in (("programs", "neovim"), ("programs", "vim")) and sets_editor(info):
+        why = (
+            "the file also sets EDITOR, which NixOS lets win over `defaultEditor`; "
+            "in home-manager the two would conflict"
+        )
+    if not why:
+        return True
+    hint = (
+        f"move it to `{name}`'s home configuration by hand if only `{name}` needs it"
+        if others
+        else ""
+    )
+    st.note(
+        f"`{'.'.join(group)}` stays a NixOS option: {why}",
+        Severity.WARNING,
+        at.binding,
+        info.source,
+        hint=hint,
+    )
+    return False
+
+
+def move_split_group(
+    st: PlanState,
+    up: UserPlan,
+    info: ModuleInfo,
+    group: tuple[str, ...],
+    defs: list[Definition],
+    row: Row,
+    others: list[str],
+    reach: tuple[str, ...],
+) -> tuple[list[Definition], list[Chunk]]:
+    """A group split between the layers (`plan/split.py`): the moving part to the user's
+    home-manager configuration; returns what stays a NixOS option (all of it when nothing
+    could move) and the system code the split needs."""
+    split = split_group(row, defs)
+    if split is None or not home_group_movable(
+        st, up, info, group, list(split.moved), row, others, reach
+    ):
+        return defs, []
+    odd = odd_oh_my_zsh(row, split)
+    if odd is not None:
+        st.note(
+            f"`{'.'.join(group)}` stays a NixOS option: `{odd.dotted}` is not a plain "
+            "`true`, and NixOS's prompt depends on it",
+            Severity.WARNING,
+            odd.binding,
+            info.source,
+        )
+        return defs, []
+    dest = st.home_dest(up, reach, row.feature)
+    if not move_home_group(
+        st, up, info, list(split.home), row, dest, reach, left_out=list(split.left_out)
+    ):
+        return defs, []
+    removed = st.removed[info.key]
+    for node in moved_bindings(row, split):
+        if all((n.start_byte, n.end_byte) != (node.start_byte, node.end_byte) for n in removed):
+            removed.append(node)
+    shell = row.home[-1]
+    if len(split.home) > len(split.moved):  # `enable` went along
+        up.enabled_shells.add(shell)
+    elif shell not in up.enabled_shells:
+        up.enabled_shells.add(shell)
+        dest.extra.append(
+            f"# the {shell} settings moved here apply in a {shell} home-manager manages.\n"
+            f"programs.{shell}.enable = true;"
+        )
+    completion = completion_line(row)
+    if completion is not None and completion not in dest.extra:
+        dest.extra.append(completion)
+    prompt = prompt_kept(row, split)
+    if prompt is None:
+        return list(split.stay), []
+    st.note(
+        '`programs.zsh.promptInit = lib.mkDefault "";` is written on the NixOS side: '
+        "NixOS's oh-my-zsh turned NixOS's prompt off, and oh-my-zsh now runs from ~/.zshrc",
+        Severity.NOTE,
+        prompt.removal_node,
+        info.source,
+    )
+    return list(split.stay), [prompt]
+
+
+def sets_editor(info: ModuleInfo) -> bool:
+    return any(
+        d.path[:2] in (("environment", "variables"), ("environment", "sessionVariables"))
+        and d.path[2:3] == ("EDITOR",)
+        for d in info.module.definitions
+    )
+
+
+def move_home_group(
+    st: PlanState,
+    up: UserPlan,
+    info: ModuleInfo,
+    defs: list[Definition],
+    row: object,
+    dest: DestFile,
+    reach: tuple[str, ...],
+    *,
+    left_out: list[Node] | None = None,
+) -> bool:
+    """`left_out`: bindings inside the moved ones that stay behind (a split group)."""
+    from homeward.knowledge.mapping import Row
+
+    assert isinstance(row, Row)
+    by_binding: dict[int, list[Definition]] = defaultdict(list)
+    for d in defs:
+        try:
+            by_binding[d.steps[covering_step(d, len(row.nixos))].node.start_byte].append(d)
+        except CannotMove:
+            return False
+    chunks: list[Chunk] = []
+    for group_defs in by_binding.values():
+        renderer = st.renderer(info, home=True)
+        renderer.rebase = (PurePosixPath(info.source.path).parent, dest.dir)
+        outer = group_defs[0].steps[covering_step(group_defs[0], len(row.nixos))].node
+        exclude = [
+            removal(n, info.source.text)
+            for n in left_out or ()
+            if within(n, outer) and (n.start_byte, n.end_byte) != (outer.start_byte, outer.end_byte)
+        ]
+        try:
+            chunk = binding_chunk(
+                group_defs,
+                len(row.nixos),
+                row.home,
+                renames_for(row, st.release),
+                renderer,
+                exclude=exclude,
+            )
+        except CannotMove as why:
+            st.note(
+                f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}",
+                Severity.WARNING,
+                why.node or group_defs[0].binding,
+                info.source,
+            )
+            return False
+        chunks.append(chunk)
+        if "osConfig" in renderer.needs.args:
+            up.osconfig_hosts.update(reach)
+    renames = renames_for(row, st.release)
+    for chunk in chunks:
+        dest.chunks.append(chunk)
+        first = chunk.origin[0]
+        # One ledger line per moved binding: `programs.git` as written, with its renames.
+        depth = len(chunk.home_path) - len(row.home) + len(row.nixos)
+        what = ".".join(first.path[:depth])
+        used = sorted(
+            {d.path[len(row.nixos)] for d in chunk.origin if len(d.path) > len(row.nixos)}
+            & set(renames)
+        )
+        note = ", ".join(f"{a} → {renames[a]}" for a in used)
+        st.ledger.append(
+            Moved(
+                what,
+                first.location_of(depth),
+                Path(dest.path),
+                ".".join(chunk.home_path),
+                note,
+            )
+        )
+    if row.needs_shell:
+        up.needs_shell = True
+    return True
+
+
+def _scalar(d: Definition) -> bool:
+    """A string or number value (what home.sessionVariables and home.shellAliases accept)."""
+    return unparen(d.value).type in (
+        "string_expression",
+        "indented_string_expression",
+        "integer_expression",
+    )
+
+
+def home_dir(user: User) -> str:
+    """`users.users.<u>.home` when written as a string, else /home/<u> (NixOS's default)."""
+    from homeward.syntax.nodes import string_value
+
+    for d in user.definitions:
+        if d.path[3:] == ("home",):
+            value = string_value(d.value, d.source.text)
+            if value:
+                return value
+    return f"/home/{user.name}"

@@ -1,0 +1,137 @@
+"""A home written inline in a NixOS module (`home-manager.users.<u> = { ... };`) becomes a file
+of the user's home when it is portable (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Severity
+from homeward.model.repo import ModuleInfo
+from homeward.plan.chunks import CannotMove, Chunk, Renderer, covering_step, names_before
+from homeward.plan.state import Mode, PlanState, UserPlan
+from homeward.plan.types import Moved
+from homeward.syntax.edit import indent_at, reindent
+from homeward.syntax.find import Definition, StepKind
+from homeward.syntax.nodes import unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+# -- a home written inline in a NixOS module ------------------------------------------------
+def adopt_inline(st: PlanState, up: UserPlan) -> bool:
+    """`home-manager.users.<u> = { ... };` written in a NixOS module becomes a file of the
+    user's home (imported by the entry) when it reads nothing only the NixOS module has, so
+    that `homeConfigurations."<u>@<host>"` can use it too (issue 11); otherwise it stays,
+    and one warning says why there is no standalone configuration."""
+    if not up.inline:
+        return False
+    if st.opts.mode is Mode.MODULE or "homeConfigurations" in st.output_names():
+        return False  # no standalone configuration is added: nothing to gain
+    d = up.inline[0]
+    info = module_of(st, d)
+    why, binding = inline_not_portable(st, up, d, info)
+    renderer = None
+    path = st.free_path(PurePosixPath("home") / up.user.name / "home.nix")
+    value = binding.child_by_field_name("expression") if binding is not None else None
+    if why is None and value is not None:
+        assert info is not None
+        renderer = Renderer(
+            d.source,
+            True,
+            frozenset(),
+            rebase=(PurePosixPath(d.source.path).parent, path.parent),
+        )
+        try:
+            code = renderer.text(value)
+        except CannotMove as cannot:
+            why = cannot.why
+        else:
+            if "osConfig" in renderer.needs.args:
+                why = "it reads the NixOS `config`, which a standalone configuration does not have"
+    if why is not None:
+        st.note(
+            f"no `homeConfigurations` for `{up.user.name}`: their home-manager configuration "
+            f"is written inside a NixOS module and stays there: {why}",
+            Severity.WARNING,
+            d.binding,
+            d.source,
+            hint=f"move `home-manager.users.{up.user.name}` into home/{up.user.name}/ by "
+            "hand, then run again",
+        )
+        return False
+    assert info is not None and renderer is not None and binding is not None
+    code = reindent(code, indent_at(d.source.text, binding.start_byte), "")
+    needs = renderer.needs
+    lines = []
+    args = sorted(needs.args)
+    if len(args) > 2:
+        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
+    elif args:
+        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
+    lets = [text for _start, (_name, text) in sorted(needs.lets.items())]
+    if lets:
+        lines.append(
+            "let\n"
+            + "\n".join(f"  {line}" if line else "" for text in lets for line in text.split("\n"))
+            + "\nin"
+        )
+    lines.append(needs.with_prefix() + code)
+    dest = st.dest(path, home=True)
+    dest.verbatim = "\n".join(lines) + "\n"
+    dest.chunks.append(Chunk((), "", needs, [d], binding))
+    st.remove(info, d, 3)
+    what = f"home-manager.users.{up.user.name}"
+    at = d.source.location(binding.start_byte)
+    st.ledger.append(Moved(what, at, Path(path), "a home-manager module"))
+    up.home_modules.append(path)
+    up.inline = []
+    return True
+
+
+def module_of(st: PlanState, d: Definition) -> ModuleInfo | None:
+    """The module whose definition `d` is."""
+    for info in st.repo.modules.values():
+        if info.source is d.source and any(x is d for x in info.module.definitions):
+            return info
+    return None
+
+
+def inline_not_portable(
+    st: PlanState, up: UserPlan, d: Definition, info: ModuleInfo | None
+) -> tuple[str | None, Node | None]:
+    """Why the inline home of `up` cannot become a file of their home (None: it can), and
+    the binding `home-manager.users.<u> = ...;` that holds it."""
+    bindings: set[tuple[int, int]] = set()
+    found: Node | None = None
+    for x in up.inline:
+        try:
+            k = covering_step(x, 3)
+        except CannotMove:
+            return "it is not written as one binding", None
+        if x.source is not d.source or names_before(x, k) + len(x.steps[k].names) != 3:
+            return "it is written as several definitions", None
+        if any(s.kind is not StepKind.BINDING for s in x.steps[:k]):
+            return "it is written under a condition", None
+        found = x.steps[k].node
+        bindings.add((id(x.source), found.start_byte))
+    if len(bindings) != 1 or found is None:
+        return "it is written as several definitions", None
+    if info is None or info.source is st.repo.flake:
+        return "it is written in flake.nix, where homeward does not move it from yet", None
+    if info.frozen:
+        return f"`{info.key}` is left as it is ({min(info.frozen.items())[1]})", None
+    if info.hosts != set(up.hosts):
+        return f"`{info.key}` applies it on some of `{up.user.name}`'s hosts only", None
+    if not up.new_entry:
+        return "the user has a home-manager entry file as well", None
+    value = found.child_by_field_name("expression")
+    value = unparen(value) if value is not None else None
+    if value is not None and value.type == "function_expression":
+        body = value.child_by_field_name("body")
+        if body is None or unparen(body).type != "attrset_expression":
+            return "it is a function whose body is not an attribute set", None
+    elif value is None or value.type != "attrset_expression":
+        return "it is not written as an attribute set", None
+    return None, found

@@ -1,0 +1,249 @@
+"""The host's `specialArgs` where another configuration needs them: as written when every
+name in them means the same beside `outputs`, else rebuilt from what each value is for the host
+(`hostname = "box"`); and a standalone home's `extraSpecialArgs` for the NixOS module."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.errors import HomewardError
+from homeward.model.repo import SystemConfig
+from homeward.model.values import Attrs, External, Str, Thunk
+from homeward.plan.nixcode import copied_text, indent
+from homeward.plan.wiring import flake_outputs, transplant
+from homeward.syntax.edit import indent_at, reindent
+from homeward.syntax.emit import attr_key as _key
+from homeward.syntax.emit import quote_string
+from homeward.syntax.nodes import bindings_of, node_text, unparen
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.model.eval import Env
+    from homeward.plan.flake import FlakeEditor
+    from homeward.syntax.parse import Source
+
+
+def standalone_special_args(ed: FlakeEditor, user: str, host: str, source: Source) -> str | None:
+    """The `extraSpecialArgs` of the user's standalone configuration (`"<user>@<host>"`,
+    else `"<user>"`) as written in flake.nix, when they pass names the host's
+    `specialArgs` do not and mean the same beside the host's module list (written in
+    `source`); None otherwise (a warning when they cannot be written there)."""
+    for name in (f"{user}@{host}", user):
+        config = ed.repo.homes.get(name)
+        if config is None:
+            continue
+        args = config.call.args
+        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
+        if thunk is None or thunk.expr is None:
+            return None
+        theirs = ed.repo.ev.force(thunk)
+        ours = ed.repo.hosts[host].special_args
+        if (
+            isinstance(theirs, Attrs)
+            and isinstance(ours, Attrs)
+            and not theirs.dynamic_keys
+            and theirs.more is None
+            and set(theirs.attrs) <= set(ours.attrs)
+        ):
+            return None  # the host passes those names already (a helper's own arguments)
+        node = unparen(thunk.expr)
+        if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
+            ed.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
+                    f"written for home-manager's NixOS module on `{host}`: the home may "
+                    "read arguments the NixOS module does not pass",
+                    config.location,
+                    hint="set `home-manager.extraSpecialArgs` on the host to the same names",
+                )
+            )
+            return None
+        text = node_text(node, ed.src.text)
+        return reindent(text, indent_at(ed.src.text, node.start_byte), "")
+    return None
+
+
+def portable_special_args(ed: FlakeEditor, host: SystemConfig) -> str | None:
+    """The host's `specialArgs` as written where `homeConfigurations` is: the text itself
+    when every name in it means the same there; otherwise rebuilt from what the names are
+    for this host (`hostname = "alpha"`, `unstable = nixpkgs-unstable.legacyPackages...`)."""
+    args = host.call.args
+    thunk = args.attrs.get("specialArgs") if isinstance(args, Attrs) else None
+    if thunk is None or thunk.expr is None or thunk.source is None:
+        return None
+    if thunk.source is not ed.src:
+        return rebuilt_special_args(ed, host, thunk)
+    node = unparen(thunk.expr)
+    if portable(ed, node):
+        return copied_text(node, ed.src.text)
+    values = host.special_args
+    if node.type != "attrset_expression" or not isinstance(values, Attrs):
+        raise HomewardError(
+            f"the `specialArgs` of host `{host.name}` cannot be written for its standalone configuration",
+            at=ed.src.location(node.start_byte),
+            hint="use --mode module, or make `specialArgs` an attribute set of names defined in `outputs`",
+        )
+    lines: list[str] = []
+    for b in bindings_of(node):
+        path = b.child_by_field_name("attrpath")
+        attrs = b.child_by_field_name("attrs")
+        if b.type == "binding":
+            names = [node_text(path, ed.src.text)] if path is not None else []
+        else:
+            names = (
+                [node_text(a, ed.src.text) for a in attrs.children_by_field_name("attr")]
+                if attrs
+                else []
+            )
+        if b.type == "binding" and portable(ed, b):
+            lines.append(copied_text(b, ed.src.text))
+            continue
+        for name in names:
+            if b.type == "inherit" and portable_name(ed, name, b):
+                lines.append(f"inherit {name};")
+                continue
+            code = (
+                value_code(ed, ed.repo.ev.force(values.attrs[name]))
+                if name in values.attrs
+                else None
+            )
+            value_node = b.child_by_field_name("expression")
+            if code is None and b.type == "binding" and value_node is not None:
+                code = helper_bound(ed, value_node, thunk.env)
+            if code is None:
+                raise HomewardError(
+                    f"`specialArgs.{name}` of host `{host.name}` cannot be written outside its helper",
+                    at=ed.src.location(b.start_byte),
+                    hint="use --mode module, or define it in `outputs` so that both configurations can use it",
+                )
+            lines.append(f"{name} = {code};")
+    return (
+        "{ " + " ".join(lines) + " }"
+        if len(lines) <= 1
+        else "{\n" + indent("\n".join(lines)) + "\n}"
+    )
+
+
+def helper_bound(ed: FlakeEditor, expr: Node, env: Env | None) -> str | None:
+    """`expr`, written in flake.nix inside a helper, with the helper's names it reads bound
+    to what they are for one host: `let host = "box"; in import ./overlays { inherit host; }`
+    (None: one of them is not known)."""
+    from homeward.syntax.scope import free_variables
+
+    if env is None:
+        return None
+    text = ed.src.text
+    bound: list[str] = []
+    for name, uses in sorted(free_variables(expr, text).items()):
+        if all(portable_name(ed, name, use) for use in uses):
+            continue
+        thunk = env.lookup(name, ed.repo.ev)
+        code = value_code(ed, ed.repo.ev.force(thunk)) if thunk is not None else None
+        if code is None or _key(name) != name:
+            return None
+        bound.append(f"{name} = {code};")
+    body = reindent(node_text(expr, text), indent_at(text, expr.start_byte), "")
+    return f"let {' '.join(bound)} in {body}" if bound else body
+
+
+def rebuilt_special_args(ed: FlakeEditor, host: SystemConfig, thunk: Thunk) -> str:
+    """The `specialArgs` of a host built in another file, rebuilt from what each value is
+    for this host (`hostname = "box"` when the helper was called with `"box"`), or its
+    code moved to flake.nix with the names it reads bound (plan/wiring.py, `transplant`)."""
+    assert thunk.source is not None and thunk.expr is not None
+    source, at = thunk.source, thunk.source.location(thunk.expr.start_byte)
+    values = host.special_args
+    if not isinstance(values, Attrs) or values.more is not None or values.dynamic_keys:
+        raise HomewardError(
+            f"the `specialArgs` of host `{host.name}` are not known statically",
+            at=at,
+            hint="use --mode module, or write `specialArgs` as an attribute set",
+        )
+    written: dict[str, Node] = {}
+    node = unparen(thunk.expr)
+    if node.type == "attrset_expression":
+        for b in bindings_of(node):
+            path, value = b.child_by_field_name("attrpath"), b.child_by_field_name("expression")
+            if b.type == "binding" and path is not None and value is not None:
+                written[node_text(path, source.text)] = value
+    lines: list[str] = []
+    for name, item in values.attrs.items():
+        code = value_code(ed, ed.repo.ev.force(item))
+        if code is None and name in written:
+            code = transplant(written[name], source, thunk.env, ed.repo.ev, partial(value_code, ed))
+        if code is None:
+            raise HomewardError(
+                f"`specialArgs.{name}` of host `{host.name}` is computed in "
+                f"`{source.path}` and cannot be written outside it",
+                at=at,
+                hint="use --mode module, or make the value one both configurations can name",
+            )
+        lines.append(f"{_key(name)} = {code};")
+    return (
+        "{ " + " ".join(lines) + " }"
+        if len(lines) <= 1
+        else "{\n" + indent("\n".join(lines)) + "\n}"
+    )
+
+
+def portable(ed: FlakeEditor, node: Node) -> bool:
+    """Every free name of `node` is bound by `outputs` itself (or unbound: a builtin)."""
+    from homeward.syntax.scope import free_variables
+
+    return all(
+        portable_name(ed, name, use)
+        for name, uses in free_variables(node, ed.src.text).items()
+        for use in uses
+    )
+
+
+def portable_name(ed: FlakeEditor, name: str, use: Node) -> bool:
+    from homeward.plan.chunks import _binder
+
+    kind, binder = _binder(name, use, use, ed.src.text)
+    if kind == "let" and binder is not None:
+        # A `let` directly around the outputs attribute set is visible there too.
+        container = ed.outputs_attrset()
+        let = binder.parent.parent if binder.parent is not None else None
+        return let is not None and let.start_byte <= container.start_byte < let.end_byte
+    if kind == "formal":
+        return binder is not None and binder == ed.fn
+    return kind == "none"
+
+
+def value_code(ed: FlakeEditor, value: object) -> str | None:
+    """Nix code for a statically known value, valid inside `outputs`."""
+    from homeward.model.values import Bool, Int
+
+    if isinstance(value, Str):
+        return quote_string(value.value)
+    if isinstance(value, Int):
+        return str(value.value)
+    if isinstance(value, Bool):
+        return "true" if value.value else "false"
+    if isinstance(value, External):
+        head, _, rest = value.name.partition(".")
+        if head in ed.repo.inputs or head in ed.formals:
+            return ed.input_ref(head) + (f".{rest}" if rest else "")
+    inputs = ed.repo.ev.flake_inputs
+    if inputs is not None and value is inputs:
+        universal = ed.fn.child_by_field_name("universal") if ed.fn is not None else None
+        if universal is not None:
+            return node_text(universal, ed.src.text)
+        return f"{ed.self_ref()}.inputs"
+    flake_self = (
+        inputs is not None
+        and isinstance(value, Attrs)
+        and "outputs" in value.attrs
+        and "inputs" in value.attrs
+        and ed.repo.ev.force(value.attrs["inputs"]) is inputs
+    )
+    if flake_self:
+        return ed.self_ref()  # the flake itself (`flake = self;`)
+    if inputs is not None and value is flake_outputs(ed.repo.ev):
+        return f"{ed.self_ref()}.outputs"  # `inherit (self) outputs;`
+    return None

@@ -1,0 +1,148 @@
+"""The standalone `homeConfigurations."<user>@<host>"` entries: one builder on the `syntax/emit`
+tree, shared by `migrate` and `add`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.errors import HomewardError
+from homeward.model.repo import SystemConfig
+from homeward.plan import darwin
+from homeward.plan.nixcode import indent, relative_import
+from homeward.plan.specialargs import portable_special_args
+from homeward.syntax import emit as nix
+from homeward.syntax.edit import insert_binding, insert_binding_spans, is_multiline
+from homeward.syntax.emit import attr_key as _key
+from homeward.syntax.emit import quote_string
+
+if TYPE_CHECKING:
+    from homeward.plan.flake import FlakeEditor, HomeWiring
+
+
+def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -> None:
+    entries: list[tuple[str, str]] = []
+    for up in users:
+        if up.inline:
+            continue  # the planner said why (a home written inside a NixOS module)
+        for host_name in up.hosts:
+            host = ed.repo.hosts[host_name]
+            try:
+                code = home_configuration(ed, up, host, hm)
+            except HomewardError as why:
+                # One host's standalone entry, not the run (docs/architecture.md, rule 9).
+                ed.diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f'no `homeConfigurations."{up.name}@{host_name}"`: {why.message}',
+                        why.at,
+                        hint=why.hint or "",
+                    )
+                )
+                continue
+            entries.append((f"{up.name}@{host_name}", code))
+    if not entries:
+        return
+    anchor, container, dotted = ed.nixos_configurations_binding()
+    if anchor is None and any(h.call.source is not ed.src for h in ed.repo.hosts.values()):
+        # The hosts come from a file flake.nix only imports (a flake-parts module):
+        # where flake.nix's own outputs are is not known; never a guess.
+        names = ", ".join(f'`homeConfigurations."{n}"`' for n, _ in entries)
+        ed.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"no {names}: `nixosConfigurations` is not written in flake.nix, and "
+                "homeward does not know where the standalone configurations would go",
+                ed.src.location(ed.fn.start_byte if ed.fn is not None else 0),
+                hint="add them next to `nixosConfigurations` by hand",
+            )
+        )
+        return
+    if dotted:
+        code = "\n".join(f"homeConfigurations.{quote_string(n)} = {c};" for n, c in entries)
+    else:
+        inner = "\n".join(f"{quote_string(n)} = {c};" for n, c in entries)
+        code = "homeConfigurations = {\n" + indent(inner) + "\n};"
+    if is_multiline(container, ed.src.text):
+        span = insert_binding(container, ed.src.text, code, after=anchor, blank_before=True)
+        ed.edit(span, "add standalone homeConfigurations")
+        return
+    # A one-line set (`{ nixosConfigurations.box = ...; }`) is expanded around its
+    # bindings only: the wiring edits inside them must not overlap (corpus class 9).
+    for span in insert_binding_spans(container, ed.src.text, code, blank_before=True):
+        ed.edit(span, "add standalone homeConfigurations")
+
+
+def home_configuration(
+    ed: FlakeEditor, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
+) -> str:
+    """`homeConfigurations."<user>@<host>"`: the host's package set and arguments, the
+    user's entry (and per-host file), or `modules` as given."""
+    if ed.custom_pkgs(host):
+        # Overlays or a nixpkgs config beyond allowUnfree: the host's own package set.
+        attr = darwin.configurations_attr(ed.index, host.name)
+        pkgs = nix.Raw(f"{ed.self_ref()}.{attr}.{_key(host.name)}.pkgs")
+        return home_configuration_with(ed, up, host, hm, pkgs, modules)
+    system = ed.host_system(host)
+    nixpkgs = ed.input_ref(ed.nixpkgs_name(host))
+    unfree = ed.allows_unfree(host)
+    return home_configuration_with(
+        ed, up, host, hm, package_set(nixpkgs, system, unfree=unfree), modules
+    )
+
+
+def home_configuration_with(
+    ed: FlakeEditor,
+    up: HomeWiring,
+    host: SystemConfig,
+    hm: str,
+    pkgs: object,
+    modules: list[str] | None = None,
+) -> str:
+    special = portable_special_args(ed, host)
+    extra = special
+    if host.name in up.osconfig_hosts:
+        self_ref = ed.self_ref()
+        attr = darwin.configurations_attr(ed.index, host.name)
+        osconfig = f"osConfig = {self_ref}.{attr}.{_key(host.name)}.config;"
+        if (
+            special is not None
+            and special.strip().startswith("{")
+            and special.strip().endswith("}")
+        ):
+            inner = special.strip()[1:-1].strip()
+            extra = "{\n" + (f"  {inner}\n" if inner else "") + f"  {osconfig}\n}}"
+        elif special is not None:
+            extra = f"{special} // {{ {osconfig} }}"
+        else:
+            extra = f"{{ {osconfig} }}"
+    if modules is None:
+        modules = [relative_import(up.entry, PurePosixPath("."))]
+        if host.name in up.per_host:
+            modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+    own = darwin.home_manager_ref(ed, host, hm)
+    return home_configuration_entry(own, pkgs, extra, modules)
+
+
+def package_set(nixpkgs: str, system: str, *, unfree: bool) -> object:
+    """The `pkgs` of a standalone configuration: nixpkgs' packages for `system` (imported with
+    allowUnfree when the host allows unfree packages)."""
+    if unfree:
+        config = nix.Attrs([("system", system), (("config", "allowUnfree"), True)])
+        return nix.Call(f"import {nixpkgs}", [config])
+    return nix.Raw(f"{nixpkgs}.legacyPackages.{system}")
+
+
+def home_configuration_entry(
+    hm: str, pkgs: object, special_args: str | None, modules: Sequence[str]
+) -> str:
+    """`<hm>.lib.homeManagerConfiguration { ... }`: the one builder of a `homeConfigurations`
+    entry, for `migrate` and `add` alike. `pkgs` is a `syntax.emit` value; `special_args`
+    and `modules` are Nix code (import paths)."""
+    items: list[tuple[nix.Key, object]] = [("pkgs", pkgs)]
+    if special_args is not None:
+        items.append(("extraSpecialArgs", nix.Raw(special_args)))
+    items.append(("modules", [nix.Raw(m) for m in modules]))
+    return nix.emit(nix.Call(f"{hm}.lib.homeManagerConfiguration", [nix.Attrs(items)]))

@@ -1,0 +1,269 @@
+"""What migrate's phases share while they plan: the index, the options, the new files by
+path, and what has been decided so far (edits, moves, deletes, the ledger, diagnostics).
+
+The phases (`plan/classify.py`, `plan/packages.py`, `plan/userfile.py`, `plan/groups.py`,
+`plan/inline.py`, `plan/sources.py`, `plan/wire.py`) are functions of this state;
+`plan/migrate.py` composes them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.knowledge.mapping import Feature
+from homeward.model.index import Index, inline_home_config
+from homeward.model.repo import Context, ModuleInfo, User, system_users
+from homeward.model.values import Attrs
+from homeward.plan.chunks import Renderer, covering_step
+from homeward.plan.files import DestFile, render_files
+from homeward.plan.flake import HomeWiring
+from homeward.plan.nixcode import relative_import
+from homeward.plan.types import Delete, Edit, Move, Moved, Plan
+from homeward.plan.wiring import Sites
+from homeward.syntax.find import Definition
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.syntax.parse import Source
+
+
+class Mode(StrEnum):
+    BOTH = "both"
+    MODULE = "module"
+    STANDALONE = "standalone"
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateOptions:
+    features: bool = True
+    mode: Mode = Mode.BOTH
+    backup_extension: str = "hm-backup"
+    # homeward.toml's `[features]`: package attribute -> feature file, before the built-in table
+    package_features: tuple[tuple[str, Feature], ...] = ()
+
+
+STANDARD_NIXOS_ARGS = frozenset({"config", "lib", "pkgs", "options", "modulesPath", "utils", "..."})
+
+
+# -- where things go ----------------------------------------------------------------------------
+
+
+@dataclass
+class UserPlan:
+    user: User
+    hosts: tuple[str, ...]
+    entry: PurePosixPath
+    per_host: dict[str, PurePosixPath] = field(default_factory=dict)
+    reaches: dict[PurePosixPath, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # files for some hosts
+    needs_shell: bool = False
+    enabled_shells: set[str] = field(default_factory=set)  # `programs.<s>.enable` moved code sets
+    osconfig_hosts: set[str] = field(default_factory=set)  # standalone needs osConfig
+    wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
+    new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
+    inline: list[Definition] = field(default_factory=list)  # home config written in a NixOS module
+    home_modules: list[PurePosixPath] = field(default_factory=list)  # the entry imports these too
+
+    def wiring(self) -> HomeWiring:
+        """What the flake wires for this user (once the plan for them is complete)."""
+        return HomeWiring(
+            self.user.name,
+            self.hosts,
+            self.entry,
+            dict(self.per_host),
+            frozenset(self.wired),
+            frozenset(self.osconfig_hosts),
+            tuple(self.inline),
+        )
+
+
+class PlanState:
+    def __init__(self, index: Index, opts: MigrateOptions, sites: Sites | None = None) -> None:
+        repo = index.repo
+        self.sites = sites
+        self.index = index
+        self.repo = repo
+        self.opts = opts
+        self.edits: list[Edit] = []
+        self.new_files: dict[PurePosixPath, DestFile] = {}
+        self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
+        self.moves: list[Move] = []
+        self.deletes: list[Delete] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.ledger: list[Moved] = []
+        self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
+        self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
+        self.emptied: set[str] = set()  # module keys whose every definition moved
+        self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
+        self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
+        self.kept_packages: set[int] = set()  # ids of package definitions that could not move
+        self.user_files: dict[
+            str, tuple[PurePosixPath, list[Definition]]
+        ] = {}  # key -> system file, imports
+        self.rewrites: set[PurePosixPath] = set()  # files rewritten in place as an entry point
+        self.release = index.release
+        self._inline: dict[str, list[Definition]] = {}
+        # Which users are normal, and which of them are on each host: asked per module.
+        self.normal = [u for u in index.users.values() if u.normal]
+        self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
+        self.frozen_noted: set[str] = set()  # modules reported as left alone
+        self.system_users = system_users(repo)  # `isSystemUser`: never a user's packages
+        self.frozen = [
+            m for m in repo.modules.values() if m.frozen and m.context is Context.NIXOS
+        ]  # NixOS modules that must stay byte-identical
+
+    def result(self) -> Plan:
+        # What a new file replaces: a user file rewritten in place, or one moved to its path.
+        replaced: dict[PurePosixPath, int] = {}
+        for move in self.moves:
+            dst = PurePosixPath(move.dst)
+            if dst not in replaced:
+                replaced[dst] = len(self.repo.ev.source(self.repo.root / move.src).text)
+        for path in self.rewrites:
+            replaced[path] = len(self.repo.ev.source(self.repo.root / path).text)
+        edits, files = render_files(list(self.new_files.values()), replaced)
+        return Plan(
+            edits=(*self.edits, *edits),
+            new_files=tuple(files),
+            moves=tuple(self.moves),
+            deletes=tuple(self.deletes),
+            diagnostics=tuple(self.diagnostics),
+            ledger=tuple(self.ledger),
+        )
+
+    def note(
+        self,
+        message: str,
+        severity: Severity = Severity.NOTE,
+        node: Node | None = None,
+        source: Source | None = None,
+        hint: str = "",
+    ) -> None:
+        at = source.location(node.start_byte) if node is not None and source is not None else None
+        self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
+
+    def inline_home_config(self, name: str) -> list[Definition]:
+        found = self._inline.get(name)
+        if found is None:
+            found = self._inline[name] = inline_home_config(self.index, name)
+        return found
+
+    def output_names(self) -> set[str]:
+        outputs = self.repo.outputs
+        return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
+
+    def note_frozen(self, user: User) -> None:
+        """A module some consumer homeward does not rewire also reads (a nix-darwin host, an
+        export, a skipped host, an import under an unknown condition) stays byte-identical:
+        reported once, when the first user whose hosts read it is planned (docs/architecture.md, rule 10)."""
+        hosts = self.user_hosts.get(user.name, frozenset(user.hosts))
+        for m in self.frozen:
+            if m.key not in self.frozen_noted and not hosts.isdisjoint(m.hosts):
+                self.frozen_noted.add(m.key)
+                who = min(m.frozen.items())[1]
+                self.note(
+                    f"`{m.key}` is left as it is: {who}",
+                    Severity.WARNING,
+                    hint="homeward edits a file only when every output that reads it is one "
+                    "it rewires",
+                )
+
+    def frozen_reason(self, key: str) -> str:
+        for m in self.repo.modules.values():
+            if key in m.frozen:
+                return m.frozen[key]
+        return "homeward does not migrate it"
+
+    def existing_entry(self, name: str) -> PurePosixPath | None:
+        return self.index.existing_entry(name)
+
+    # -- destinations ------------------------------------------------------------------------------
+    def reach(self, up: UserPlan, info: ModuleInfo) -> tuple[str, ...]:
+        return tuple(sorted(info.hosts & set(up.hosts)))
+
+    def home_dest(self, up: UserPlan, reach: tuple[str, ...], feature: Feature) -> DestFile:
+        """The home-manager file for definitions that reach `reach` of the user's hosts: a
+        feature file when they reach all, `home/<u>/<host>.nix` for one host, a shared feature
+        file imported by those hosts' files otherwise (wired up in `place_per_host`)."""
+        base = PurePosixPath("home") / up.user.name
+        if set(reach) == set(up.hosts):
+            path = base / "features" / f"{feature}.nix" if self.opts.features else up.entry
+        else:
+            path = (
+                base / f"{reach[0]}.nix"
+                if len(reach) == 1
+                else base / "features" / f"{feature}-{_hosts_label(reach)}.nix"
+            )
+            up.reaches[path] = reach
+        return self.dest(path, home=True)
+
+    def dest(self, path: PurePosixPath, *, home: bool) -> DestFile:
+        found = self.new_files.get(path)
+        if found is None:
+            found = self.new_files[path] = DestFile(path, home)
+            self.by_dir[path.parent].append(found)
+        return found
+
+    def files_in(self, directory: PurePosixPath) -> list[tuple[PurePosixPath, DestFile]]:
+        """The new files directly in `directory`, in the order they were planned."""
+        return [(dest.path, dest) for dest in self.by_dir.get(directory, ())]
+
+    def ensure_entry(self, up: UserPlan) -> None:
+        entry = self.dest(up.entry, home=True)
+        entry.entry = up.user
+        if self.opts.features:
+            features = sorted(
+                p
+                for p, dest in self.files_in(up.entry.parent / "features")
+                if "-" not in p.stem and not dest.empty
+            )
+            entry.imports = [relative_import(p, up.entry.parent) for p in features]
+        for module in up.home_modules:
+            rel = relative_import(module, up.entry.parent)
+            if rel not in entry.imports:
+                entry.imports.append(rel)
+
+    def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:
+        """A renderer for code moved out of `info`; for home-manager, the extra names moved code
+        may read are those every host reaching it passes in `specialArgs` (home-manager gets the
+        same as `extraSpecialArgs`; what `_module.args` sets is not passed on)."""
+        special = frozenset(info.module.formals) - STANDARD_NIXOS_ARGS
+        if home:
+            for host in info.hosts:
+                passed = self.repo.hosts[host].special_args
+                if isinstance(passed, Attrs):
+                    special &= frozenset(passed.attrs)
+                elif passed is None:
+                    special = frozenset()
+        return Renderer(info.source, home, special)
+
+    def moves_to(self, path: PurePosixPath) -> bool:
+        return any(PurePosixPath(m.dst) == path for m in self.moves)
+
+    def free_path(self, path: PurePosixPath) -> PurePosixPath:
+        candidate, n = path, 1
+        while self.repo.files.taken(candidate) or (
+            candidate in self.new_files and self.new_files[candidate].home
+        ):
+            n += 1
+            candidate = path.with_name(f"{path.stem}-{n}.nix")
+        return candidate
+
+    # -- what moves out of a source ---------------------------------------------------------------
+    def remove(self, info: ModuleInfo, d: Definition, group_len: int) -> None:
+        node = d.steps[covering_step(d, group_len)].node
+        self.removed[info.key].append(node)
+
+
+def _hosts_label(hosts: tuple[str, ...]) -> str:
+    """`desk-laptop` for a few hosts; `desk-and-7-more` when a name would get unwieldy."""
+    if len(hosts) <= 3:
+        return "-".join(hosts)
+    return f"{hosts[0]}-and-{len(hosts) - 1}-more"

@@ -1,0 +1,239 @@
+"""The wire phase: per-host files, the entry point's identity and stateVersion, an existing
+entry's updates, and the flake (home-manager input, NixOS module, `homeConfigurations`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+
+from homeward.knowledge.mapping import Feature
+from homeward.model.index import release_text
+from homeward.model.repo import ModuleKind, User
+from homeward.plan import darwin
+from homeward.plan.chunks import Needs, PackageItem
+from homeward.plan.entry import home_entry_edits
+from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.nixcode import relative_import
+from homeward.plan.standalone import add_home_configurations
+from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
+from homeward.plan.types import Edit
+from homeward.syntax.edit import Span, removal
+from homeward.syntax.emit import quote_string
+from homeward.syntax.find import read_module
+from homeward.syntax.nodes import unparen
+
+
+def place_per_host(st: PlanState, up: UserPlan) -> None:
+    """Per-host files for the files that were filled: a host's own, or its imports."""
+    base = PurePosixPath("home") / up.user.name
+    for path, reach in sorted(up.reaches.items()):
+        if st.new_files[path].empty:
+            continue
+        if len(reach) == 1:
+            up.per_host[reach[0]] = path
+            continue
+        for host in reach:
+            host_file = base / f"{host}.nix"
+            up.per_host[host] = host_file
+            dest = st.dest(host_file, home=True)
+            rel = relative_import(path, host_file.parent)
+            if rel not in dest.imports:
+                dest.imports.append(rel)
+
+
+# -- flake.nix --------------------------------------------------------------------------------
+def plan_flake(st: PlanState, users: list[UserPlan]) -> None:
+    flake = FlakeEditor(st.index, st.opts.backup_extension)
+    flake.drop = set(st.drop_inline)
+    # User files listed in a host's module list in flake.nix itst.
+    done: set[int] = set()
+    for config in st.repo.hosts.values():
+        for ref in config.modules:
+            if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None:
+                continue
+            if ref.source is not st.repo.flake or str(ref.path) not in st.import_replacements:
+                continue
+            start = unparen(ref.node).start_byte
+            if start in done:
+                continue
+            done.add(start)
+            new = st.import_replacements[str(ref.path)]
+            if new is None:
+                flake.drop.add(start)
+            else:
+                flake.edit(
+                    Span(
+                        ref.node.start_byte,
+                        ref.node.end_byte,
+                        relative_import(PurePosixPath(new), PurePosixPath(".")).encode(),
+                    ),
+                    f"system part of `{ref.path}` now in `{new}`",
+                )
+    hm = flake.home_manager_ref()
+    for up in users:
+        finish_user(st, up)
+    wirings = [up.wiring() for up in users]
+    hosts_users: dict[str, list[HomeWiring]] = defaultdict(list)
+    for w in wirings:
+        for host in w.hosts:
+            hosts_users[host].append(w)
+    if st.opts.mode is not Mode.STANDALONE:
+        flake.wire_modules(hosts_users, hm, st.sites)
+    if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
+        add_home_configurations(flake, wirings, hm)
+    st.edits.extend(flake.edits)
+    st.edits.extend(flake.other_edits)
+    st.diagnostics.extend(flake.diagnostics)
+    for start in sorted(flake.drop):  # not in a list the wiring rewrote
+        node = st.repo.flake.root.descendant_for_byte_range(start, start + 1)
+        while (
+            node is not None
+            and node.parent is not None
+            and (node.parent.start_byte == start or node.parent.type == "parenthesized_expression")
+        ):
+            node = node.parent
+        if node is not None:
+            span = removal(node, st.repo.flake.text)
+            st.edits.append(
+                Edit(
+                    Path(st.repo.flake.path),
+                    span.start_byte,
+                    span.end_byte,
+                    b"",
+                    "an empty module",
+                )
+            )
+
+
+def finish_user(st: PlanState, up: UserPlan) -> None:
+    """Per-host files, the shell home-manager must manage, the entry's imports."""
+    place_per_host(st, up)
+    if up.needs_shell and login_shell(st, up.user) not in up.enabled_shells:
+        shell = login_shell(st, up.user)
+        dest = st.home_dest(up, up.hosts, Feature.CLI)
+        line = f"programs.{shell}.enable = true;"
+        if not any(c.code.startswith(f"programs.{shell}.enable") for c in dest.chunks):
+            dest.extra.append(
+                f"# home.sessionVariables and home.shellAliases only apply in shells home-manager manages.\n{line}"
+            )
+    if up.entry in st.new_files and st.new_files[up.entry].entry is not None:
+        st.ensure_entry(up)
+        entry = st.new_files[up.entry]
+        state = None if defines_state_version(st, up.user.name) else state_version(st)
+        home = darwin.home_directory_code(st.index, up.user)
+        module = darwin.module_words(st.index, up.user)
+        entry.identity, entry.tail = _entry_bindings(up, home, state, st.opts, module)
+        entry.hm_package = st.opts.mode is Mode.BOTH
+    else:
+        standalone = (
+            st.opts.mode is not Mode.MODULE
+            and "homeConfigurations" not in st.output_names()
+            and not up.inline
+        )
+        if st.opts.mode is Mode.BOTH and not has_hm_command(st, up.user.name):
+            # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
+            dest = st.home_dest(up, up.hosts, Feature.CLI)
+            dest.items.insert(
+                0,
+                PackageItem(
+                    "# the home-manager command, for `home-manager switch` next to the NixOS module\n"
+                    "pkgs.home-manager",
+                    "home-manager",
+                    "",
+                    Needs(args={"pkgs"}),
+                    None,
+                ),
+            )
+        update_existing_entry(st, up, standalone)
+
+
+def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None:
+    """A user whose home-manager configuration exists: it imports the new feature files, and
+    gets what a standalone configuration needs that the NixOS module used to provide."""
+    features = (
+        sorted(
+            p
+            for p, dest in st.files_in(PurePosixPath("home") / up.user.name / "features")
+            if not dest.empty
+        )
+        if st.opts.features
+        else []
+    )
+    name = up.user.name
+    st.edits.extend(
+        home_entry_edits(
+            st.repo.ev.source(st.repo.root / up.entry),
+            up.entry,
+            [relative_import(p, up.entry.parent) for p in features],
+            username=name if standalone else None,
+            home_directory=darwin.home_directory_code(st.index, up.user) if standalone else None,
+            state_version=None if defines_state_version(st, name) else state_version(st),
+        )
+    )
+
+
+def has_hm_command(st: PlanState, name: str) -> bool:
+    """The user's home configuration installs the home-manager command already."""
+    for info in st.index.user_homes(name):
+        for d in st.index.by_head(info).get("home", ()):
+            if d.path == ("home", "packages") and "home-manager" in d.value_text:
+                return True
+    return False
+
+
+def defines_state_version(st: PlanState, name: str) -> bool:
+    """The user's home configuration already sets `home.stateVersion` somewhere (written
+    once, never twice: a second value would conflict)."""
+    for d in st.inline_home_config(name):
+        inner = read_module(d.source, d.value).definitions if len(d.path) == 3 else ()
+        if d.path[3:] == ("home", "stateVersion") or any(
+            i.path == ("home", "stateVersion") for i in inner
+        ):
+            return True
+    return any(
+        d.path == ("home", "stateVersion")
+        for info in st.index.user_homes(name)
+        for d in st.index.by_head(info).get("home", ())
+    )
+
+
+def login_shell(st: PlanState, user: User) -> str:
+    for d in user.definitions:
+        if d.path[3:] == ("shell",):
+            text = d.value_text
+            for shell in ("zsh", "fish", "nushell", "bash"):
+                if shell in text:
+                    return "nushell" if shell == "nushell" else shell
+    return darwin.default_shell(st.index, user)
+
+
+def state_version(st: PlanState) -> str:
+    """`home.stateVersion` for a new entry point: the home-manager release the flake
+    tracks, when the user first gets home-manager (on master, the newest release homeward
+    knows, as `add` writes: one fact, one place). Never a host's `system.stateVersion`:
+    that records the NixOS install, which says nothing about the state home-manager keeps
+    (DESIGN, rule 8), and on nix-darwin it is an integer."""
+    return release_text(st.release)
+
+
+def _entry_bindings(
+    up: UserPlan, home: str, state_version: str | None, opts: MigrateOptions, module: str
+) -> tuple[str, str]:
+    """The entry's identity (`home` is Nix code) and its last lines (`module`: which of
+    home-manager's modules wires the user, as words)."""
+    name = up.user.name
+    home = home if home.startswith('"') else f"({home})"
+    identity = (
+        f"home.username = lib.mkDefault {quote_string(name)};\n"
+        f"home.homeDirectory = lib.mkDefault {home};"
+    )
+    if state_version is not None:
+        identity += f"\nhome.stateVersion = {quote_string(state_version)};"
+    tail = "programs.home-manager.enable = true;"
+    if opts.mode is Mode.BOTH:
+        tail = (
+            f"# Under the {module} programs.home-manager installs nothing: the package above\n"
+            "# keeps the command for `home-manager switch --flake .#<user>@<host>`.\n"
+            f"{tail}"
+        )
+    return identity, tail
