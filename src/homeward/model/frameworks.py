@@ -21,6 +21,7 @@ never answers "nothing to do" on a configuration it did not understand.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import weakref
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.compat import override
+from homeward.errors import HomewardError
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -39,6 +41,7 @@ from homeward.model.values import (
     ListValue,
     PathValue,
     Str,
+    SystemCall,
     Thunk,
     Unknown,
     Value,
@@ -416,6 +419,160 @@ def _b_path_append(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Unknown(f"`{me.name}` comes from outside the repository", me.node, me.source)
 
 
+# -- clan-core ------------------------------------------------------------------------------------
+CLAN = "clan-core"
+CLAN_OPAQUE = (
+    "the modules clan-core adds to each machine (its core module and the services its "
+    "inventory gives the machine)"
+)
+
+
+def _b_clan(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`clan-core.lib.clan { ... }` (and the older `buildClan`): the machines of a clan, each a
+    host clan-core assembles by its conventions.
+
+    A machine is every directory under `<directory>/machines`, every name in
+    `inventory.machines` (and `<directory>/inventory.json`) and in the `machines` argument;
+    `inventory.machines.<name>.machineClass = "darwin"` makes it a nix-darwin host. Its
+    modules: `machines/<name>/configuration.nix` (and, on NixOS, `hardware-configuration.nix`
+    and `disko.nix`) where they exist, `machines.<name>`, and what clan-core adds, which
+    homeward cannot see (an opaque module). The hosts are `config.nixosConfigurations` and
+    `config.darwinConfigurations` of the result (`buildClan` gave them at the top)."""
+    if not _is_clan(me.name):
+        return Unknown(
+            f"`{me.name}` comes from outside the repository",
+            me.node,
+            me.source,
+            call=args[0],
+            function=me.name,
+        )
+    given = ev.force(args[0])
+    if not isinstance(given, Attrs):
+        return Unknown("the arguments of clan-core's `clan` are not known", me.node, me.source)
+    directory = _setting(ev, given, "directory")
+    base = directory.path if isinstance(directory, PathValue) else ev.root
+    inventory = given.attrs.get("inventory")
+    declared = _setting(ev, given, "inventory", "machines")
+    extra = _setting(ev, given, "machines")
+    machines_dir = base / "machines"
+    names: dict[str, str] = {}  # machine -> class
+    where: dict[str, tuple[Node, Source]] = {}  # where a machine is declared, if written
+    for name, kind in listing(ev, machines_dir).items():
+        if kind == "directory":
+            names[name] = "nixos"
+    more: Unknown | None = None
+    for value in (declared, extra):
+        if isinstance(value, Attrs):
+            for name, thunk in value.attrs.items():
+                names.setdefault(name, "nixos")
+                if thunk.expr is not None and thunk.source is not None:
+                    where.setdefault(name, (thunk.expr, thunk.source))
+            more = more or value.more
+        elif isinstance(value, Unknown):
+            more = more or value
+    for name, machine_class in _inventory_json(ev, base).items():
+        names.setdefault(name, "nixos")
+        if machine_class:
+            names[name] = machine_class
+    if isinstance(declared, Attrs):
+        for name in declared.attrs:
+            given_class = _setting(ev, declared, name, "machineClass")
+            if isinstance(given_class, Str):
+                names[name] = given_class.value
+    if not names and more is None:
+        more = Unknown(
+            "clan-core's `clan` finds no machine: no directory under `machines/`, none in "
+            "`inventory.machines` or in `machines`",
+            me.node,
+            me.source,
+        )
+    special = _clan_special_args(ev, given)
+    parts = tuple(t for t in (inventory, given.attrs.get("modules")) if t is not None)
+    opaque = Unknown(CLAN_OPAQUE, me.node, me.source, parts=parts, function=me.name)
+    hosts: dict[str, dict[str, Thunk]] = {"nixos": {}, "darwin": {}}
+    for name in sorted(names):
+        machine_class = names[name] if names[name] in hosts else "nixos"
+        folder = machines_dir / name
+        inside = listing(ev, folder)
+        files = ["configuration.nix"]
+        if machine_class == "nixos":
+            files += ["hardware-configuration.nix", "disko.nix"]
+        modules: list[Thunk] = []
+        entry: Source | None = None
+        for file in files:
+            if inside.get(file) != "regular":
+                continue
+            try:
+                source = ev.source(folder / file)
+            except HomewardError:
+                source = None
+            if entry is None:
+                entry = source
+            node = source.root if source is not None else me.node
+            modules.append(Thunk.of(PathValue(folder / file, node, source or me.source)))
+        if isinstance(extra, Attrs) and name in extra.attrs:
+            modules.append(extra.attrs[name])
+        modules.append(Thunk.of(opaque))
+        node, source = (entry.root, entry) if entry is not None else (me.node, me.source)
+        if entry is None and name in where:
+            node, source = where[name]
+        call_args = Attrs(
+            {
+                "modules": Thunk.of(ListValue(modules, node, source)),
+                "specialArgs": Thunk.of(special),
+            }
+        )
+        hosts[machine_class][name] = Thunk.of(
+            SystemCall(machine_class, me.name, call_args, node, source, framework=CLAN)
+        )
+    outputs = {
+        "nixosConfigurations": Thunk.of(Attrs(hosts["nixos"], me.node, me.source, more=more)),
+        "darwinConfigurations": Thunk.of(Attrs(hosts["darwin"], me.node, me.source, more=more)),
+    }
+    rest = Unknown("the other outputs of clan-core's `clan`", me.node, me.source)
+    config = Attrs(dict(outputs), me.node, me.source, more=rest)
+    return Attrs({**outputs, "config": Thunk.of(config)}, me.node, me.source, more=rest)
+
+
+def _is_clan(name: str) -> bool:
+    """`clan-core.lib.clan`, `inputs.clan-core.lib.buildClan`: clan-core's, not any `clan`."""
+    head, _, last = name.rpartition(".")
+    return last in ("clan", "buildClan") and "clan" in head.lower() and head.endswith("lib")
+
+
+def _inventory_json(ev: Evaluator, base: Path) -> dict[str, str]:
+    """The machines `<directory>/inventory.json` declares (what clan's CLI writes), with their
+    class where it says one."""
+    if listing(ev, base).get("inventory.json") != "regular":
+        return {}
+    try:
+        data = json.loads((base / "inventory.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    machines = data.get("machines") if isinstance(data, dict) else None
+    if not isinstance(machines, dict):
+        return {}
+    found: dict[str, str] = {}
+    for name, settings in machines.items():
+        machine_class = settings.get("machineClass") if isinstance(settings, dict) else None
+        found[str(name)] = machine_class if isinstance(machine_class, str) else ""
+    return found
+
+
+def _clan_special_args(ev: Evaluator, given: Attrs) -> Value:
+    """What a machine's modules are called with besides the module arguments: `clan-core`,
+    `self`, and the `specialArgs` given."""
+    special: dict[str, Thunk] = {"clan-core": Thunk.of(External(CLAN))}
+    if "self" in given.attrs:
+        special["self"] = given.attrs["self"]
+    extra = ev.force(given.attrs["specialArgs"]) if "specialArgs" in given.attrs else None
+    if isinstance(extra, Attrs):
+        return Attrs({**special, **extra.attrs}, extra.node, extra.source, more=extra.more)
+    if extra is not None:
+        return extra
+    return Attrs(special)
+
+
 BUILTINS: dict[str, tuple[int, Impl]] = {
     "append": (2, _b_path_append),
     "load": (1, _b_haumea_load),
@@ -423,6 +580,8 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "import-tree": (1, _b_import_tree),
     "fileFilter": (2, _b_file_filter),
     "toList": (1, _b_to_list),
+    "clan": (1, _b_clan),
+    "buildClan": (1, _b_clan),
 }
 """Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
 
@@ -635,7 +794,11 @@ def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
     if "mkFlake" in text and not labels:
         return "the repository's own `mkFlake`"
     if labels:
-        extra = [f for f in frameworks if f not in labels and f in ("ez-configs", "nixos-unified")]
+        extra = [
+            f
+            for f in frameworks
+            if f not in labels and f in ("ez-configs", "nixos-unified", "clan-core")
+        ]
         return " and ".join(labels + extra)
     if frameworks:
         return " and ".join(frameworks)

@@ -689,8 +689,8 @@ class _Loader:
             for group in configs:
                 for name, config in group.items():
                     node, source = config.modules_value.node, config.modules_value.source
-                    if node is None or source is None or name in self._skip:
-                        continue
+                    if node is None or source is None or name in self._skip or config.framework:
+                        continue  # a framework's host is not rewired (plan/assembled.py)
                     if reach.has_inline(os.fspath(source.path), node.start_byte):
                         self._skip[name] = Problem(
                             ProblemKind.UNRESOLVED,
@@ -872,6 +872,7 @@ class _Loader:
             if isinstance(value, SystemCall) and value.kind == kind:
                 found[name] = self._config(name, context, value)
                 found[name].kind = kind
+                self._framework_opaque(found[name])
             elif isinstance(value, SystemCall | Unknown):
                 self._unresolved(value, f"`{attr}.{name}`")
                 self._unknown.append((f"`{attr}.{name}`", _why(value), thunk))
@@ -887,6 +888,22 @@ class _Loader:
                     at,
                 )
         return found
+
+    def _framework_opaque(self, config: SystemConfig) -> None:
+        """What a framework adds to its hosts that homeward cannot see (clan-core's inventory
+        services) may read files of the repository: they are frozen, as what an unknown output
+        might read is (rule 10, `model/reach.py`)."""
+        if not config.framework or not isinstance(config.modules_value, ListValue):
+            return
+        for item in config.modules_value.items:
+            value = self.ev.force(item)
+            if not isinstance(value, Unknown) or not value.parts:
+                continue
+            if any(value is known for _who, _why, known in self._unknown):
+                continue
+            self._unknown.append(
+                (f"what {config.framework} adds to its machines", value.reason, value)
+            )
 
     def _config(self, name: str, context: Context, call: SystemCall) -> SystemConfig:
         args = call.args
@@ -914,7 +931,9 @@ class _Loader:
                 if isinstance(value, Attrs) and value.node is not None and value.source is not None:
                     key = f"{value.source.path}@{value.node.start_byte}"
                     self.inline_values[(name, key)] = value
-        return SystemConfig(name, context, call, modules, modules_value, system, special)
+        return SystemConfig(
+            name, context, call, modules, modules_value, system, special, framework=call.framework
+        )
 
     def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
         if not isinstance(value, ListValue):
@@ -964,11 +983,14 @@ class _Loader:
         ref = ModuleRef(ModuleKind.UNKNOWN, node=node, source=source, label=reason)
         if quiet:
             return ref
+        made_by = value.function if isinstance(value, Unknown) else ""
         self.problem(
             ProblemKind.UNRESOLVED,
             f"cannot tell which module this is: {reason}",
             ref.location,
-            "homeward reads module lists statically; write the path out",
+            f"`{made_by}` makes it, and homeward does not read what an input's function makes"
+            if made_by
+            else "homeward reads module lists statically; write the path out",
         )
         return ref
 

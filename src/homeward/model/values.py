@@ -165,6 +165,9 @@ class SystemCall(Value):
     source: Source | None = None
     # `lib.makeOverridable f args`: f and args, so that `.override { ... }` calls f again
     overridable: tuple[Value, Thunk] | None = None
+    # The framework that assembles this host by its own conventions (`clan-core`: the
+    # machines of `clan-core.lib.clan`), "" when the configuration calls the builder itself.
+    framework: str = ""
 
 
 class Thunk:
