@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError
 from homeward.model.files import Tracked, tracked_files
 from homeward.model.frameworks import BUILTINS as FRAMEWORK_BUILTINS
+from homeward.model.frameworks import npins
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -518,7 +519,7 @@ class Evaluator:
                 return Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
             partial = Builtin(fn.name, fn.arity, fn.impl, args, node or fn.node, src or fn.source)
             return fn.impl(self, list(args), partial)
-        if isinstance(fn, External) and fn.name.startswith("import "):
+        if isinstance(fn, External) and fn.name.startswith("import ") and not _framework(fn):
             # `import nixpkgs { ... }`: an input's package set, with what its overlays add.
             return _package_set(self, fn, arg, node, src)
         if isinstance(fn, External):
@@ -959,7 +960,8 @@ def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _b_import(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     path = ev.force(args[0])
     if isinstance(path, PathValue):
-        return ev.eval_file(path.path, me.node, me.source)
+        pins = npins(ev, path.path)  # `import ./npins`: sources from outside, as inputs are
+        return pins if pins is not None else ev.eval_file(path.path, me.node, me.source)
     if isinstance(path, External):
         return External(f"import {path.name}", me.node, me.source)
     return Unknown("`import` of something that is not a path in the repository", me.node, me.source)
@@ -1393,6 +1395,13 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
 _BUILTINS.update(FRAMEWORK_BUILTINS)  # flake-parts, import-tree, lib.fileset: model/frameworks.py
 
 
+def _framework(ext: External) -> bool:
+    """`(import pins.nilla).create`: a framework's function in an imported source, not the
+    package set `import nixpkgs { ... }` gives."""
+    head, _, leaf = ext.name.rpartition(".")
+    return bool(head) and leaf in FRAMEWORK_BUILTINS
+
+
 def _external_builtin(ext: External) -> tuple[str, int, Impl] | None:
     for name in (ext.name, *ext.alternatives):
         leaf = name.rsplit(".", 1)[-1]
@@ -1403,8 +1412,14 @@ def _external_builtin(ext: External) -> tuple[str, int, Impl] | None:
 
 
 def _global_vars() -> dict[str, Thunk]:
+    # Frameworks' functions are found by their name in an input (`inputs.x.lib.mkFlake`),
+    # never in `builtins` (`with builtins; mkFlake` is the repository's own).
     builtins_set = Attrs(
-        {name: Thunk.of(Builtin(name, a, f)) for name, (a, f) in _BUILTINS.items()}
+        {
+            name: Thunk.of(Builtin(name, a, f))
+            for name, (a, f) in _BUILTINS.items()
+            if name not in FRAMEWORK_BUILTINS
+        }
     )
     return {
         "true": Thunk.of(Bool(True)),

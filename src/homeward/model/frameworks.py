@@ -162,12 +162,14 @@ def _collect(
     bodies: list[Thunk],
     depth: int,
     seen: set[Path],
+    imports: str = "imports",
 ) -> None:
-    """Every module `module` is or imports, as the thunks of their configuration."""
+    """Every module `module` is or imports, as the thunks of their configuration. `imports`:
+    the attribute that lists the modules a module imports (nilla's is `includes`)."""
     value = ev.force(module)
     if isinstance(value, ListValue) and depth < MAX_IMPORT_DEPTH:  # `import-tree`: many modules
         for item in value.items:
-            _collect(ev, item, module_args, me, bodies, depth + 1, seen)
+            _collect(ev, item, module_args, me, bodies, depth + 1, seen, imports)
         return
     if isinstance(value, PathValue):
         target = ev.import_target(value.path)
@@ -184,14 +186,14 @@ def _collect(
         if "config" in value.attrs:
             bodies.append(value.attrs["config"])
     else:
-        body = {k: t for k, t in value.attrs.items() if k not in _NOT_CONFIG}
+        body = {k: t for k, t in value.attrs.items() if k not in _NOT_CONFIG and k != imports}
         if "flake" in body:
             body["flake"] = _flake_module(body["flake"], module_args, me)
         bodies.append(Thunk.of(Attrs(body, value.node, value.source)))
-    imports = ev.force(value.attrs["imports"]) if "imports" in value.attrs else None
-    if isinstance(imports, ListValue) and depth < MAX_IMPORT_DEPTH:
-        for item in imports.items:
-            _collect(ev, item, module_args, me, bodies, depth + 1, seen)
+    listed = ev.force(value.attrs[imports]) if imports in value.attrs else None
+    if isinstance(listed, ListValue) and depth < MAX_IMPORT_DEPTH:
+        for item in listed.items:
+            _collect(ev, item, module_args, me, bodies, depth + 1, seen, imports)
 
 
 def _flake_module(flake: Thunk, module_args: Attrs, me: Builtin) -> Thunk:
@@ -573,6 +575,122 @@ def _clan_special_args(ev: Evaluator, given: Attrs) -> Value:
     return Attrs(special)
 
 
+# -- nilla and npins ------------------------------------------------------------------------------
+NILLA = "nilla"
+_NILLA_KINDS = {"nixos": "nixos", "macos": "darwin"}
+"""nilla's `systems.<kind>`, and the kind of host each builds (nilla-nixos: `nixosSystem`;
+nilla's own macos systems: nix-darwin's `darwinSystem`)."""
+
+
+def _b_nilla_create(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`(import pins.nilla).create { includes = [ ... ]; }`: a nilla project, the merged
+    `config` of every module it includes (nilla's modules list theirs in `includes`, and are
+    functions of `{ config }`), where each of `systems.nixos.<name>` and
+    `systems.macos.<name>` has the `result` nilla builds from its `modules` (and `args`, the
+    host's specialArgs): a host nilla assembles."""
+    if not _is_nilla(me.name):
+        return Unknown(
+            f"`{me.name}` comes from outside the repository",
+            me.node,
+            me.source,
+            call=args[0],
+            function=me.name,
+        )
+    config = _Late(compute=lambda ev: _nilla_config(ev, bodies, me))
+    module_args = Attrs(
+        {"config": config, "lib": Thunk.of(Unknown("nilla's `lib`", me.node, me.source))}
+    )
+    bodies: list[Thunk] = []
+    _collect(ev, args[0], module_args, me, bodies, depth=0, seen=set(), imports="includes")
+    config.ready = True
+    return ev.force(config)
+
+
+def _is_nilla(name: str) -> bool:
+    """`nilla.create`, `import nilla.create` (an npins pin or an input named nilla)."""
+    head, _, last = name.rpartition(".")
+    return last == "create" and head.rsplit(" ", 1)[-1].rsplit(".", 1)[-1] == NILLA
+
+
+def _nilla_config(ev: Evaluator, bodies: list[Thunk], me: Builtin) -> Value:
+    """The merged configuration, with each system's `result`."""
+    merged = merge_lazily(ev, bodies, me.node, me.source)
+    if not isinstance(merged, Attrs) or "systems" not in merged.attrs:
+        return merged
+    given = merged.attrs["systems"]
+    out = dict(merged.attrs)
+    out["systems"] = Thunk(compute=lambda ev: _nilla_systems(ev.force(given)))
+    return Attrs(out, merged.node, merged.source, merged.dynamic_keys, merged.more)
+
+
+def _nilla_systems(systems: Value) -> Value:
+    if not isinstance(systems, Attrs):
+        return systems
+    out = dict(systems.attrs)
+    for kind, host_kind in _NILLA_KINDS.items():
+        if kind in systems.attrs:
+            out[kind] = Thunk(compute=_nilla_hosts(systems.attrs[kind], host_kind))
+    return Attrs(out, systems.node, systems.source, systems.dynamic_keys, systems.more)
+
+
+def _nilla_hosts(thunk: Thunk, kind: str) -> Callable[[Evaluator], Value]:
+    def compute(ev: Evaluator) -> Value:
+        declared = ev.force(thunk)
+        if not isinstance(declared, Attrs):
+            return declared
+        out = {
+            name: Thunk(compute=_nilla_system(spec, kind)) for name, spec in declared.attrs.items()
+        }
+        return Attrs(out, declared.node, declared.source, declared.dynamic_keys, declared.more)
+
+    return compute
+
+
+def _nilla_system(spec: Thunk, kind: str) -> Callable[[Evaluator], Value]:
+    """A system's settings, and its `result`: the host built from `modules` and `args`."""
+
+    def compute(ev: Evaluator) -> Value:
+        value = ev.force(spec)
+        if not isinstance(value, Attrs):
+            return value
+        args: dict[str, Thunk] = {}
+        if "modules" in value.attrs:
+            args["modules"] = value.attrs["modules"]
+        if "args" in value.attrs:
+            args["specialArgs"] = value.attrs["args"]
+        node, source = value.node, value.source
+        if spec.expr is not None and spec.source is not None:
+            node, source = spec.expr, spec.source
+        result = SystemCall(
+            kind, f"nilla.systems.{kind}", Attrs(args), node, source, framework=NILLA
+        )
+        return Attrs(
+            {**value.attrs, "result": Thunk.of(result)}, value.node, value.source, more=value.more
+        )
+
+    return compute
+
+
+def npins(ev: Evaluator, path: Path) -> Value | None:
+    """`import ./npins`: the pins npins generated (`npins/sources.json`), each a source from
+    outside the repository as a flake input is (`import pins.nilla` is nilla's code). None:
+    not npins' generated file."""
+    folder = path if path.name != "default.nix" else path.parent
+    entry = folder / "default.nix"
+    if folder.name != "npins" or listing(ev, folder).get("sources.json") != "regular":
+        return None
+    source = ev.source_of(entry)
+    try:
+        text = source.text if source is not None else entry.read_bytes()
+        data = json.loads((folder / "sources.json").read_text())
+    except (OSError, ValueError):
+        return None
+    pins = data.get("pins") if isinstance(data, dict) else None
+    if b"Generated by npins" not in text[:4096] or not isinstance(pins, dict):
+        return None
+    return Attrs({str(name): Thunk.of(External(str(name))) for name in pins})
+
+
 BUILTINS: dict[str, tuple[int, Impl]] = {
     "append": (2, _b_path_append),
     "load": (1, _b_haumea_load),
@@ -582,6 +700,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "toList": (1, _b_to_list),
     "clan": (1, _b_clan),
     "buildClan": (1, _b_clan),
+    "create": (1, _b_nilla_create),
 }
 """Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
 
