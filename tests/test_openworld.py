@@ -164,8 +164,9 @@ def test_outputs_built_with_update_operators(tmp_path: Path) -> None:
 
 
 def test_unreadable_host_is_skipped_and_named(tmp_path: Path) -> None:
-    """Why: one host's broken or encrypted file stopped every host; a file no host reaches
-    never blocks anything."""
+    """Why: one host's broken file stopped every host; a file no host reaches never blocks
+    anything. An encrypted file is no reason to skip its host: it is an opaque module
+    (issue 11; tests/test_not_text.py)."""
     root = write(
         tmp_path,
         {
@@ -173,7 +174,7 @@ def test_unreadable_host_is_skipped_and_named(tmp_path: Path) -> None:
                 """{
     nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ./common.nix ]; };
     nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b ./common.nix ]; };
-    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ]; };
+    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ./common.nix ]; };
   }"""
             ),
             "hosts/a/default.nix": HOST,
@@ -186,13 +187,15 @@ def test_unreadable_host_is_skipped_and_named(tmp_path: Path) -> None:
     )
     repo = load_repo(root)
     repo.fatal()
-    assert sorted(repo.hosts) == ["a"]
-    assert sorted(repo.skipped) == ["b", "c"]
+    assert sorted(repo.hosts) == ["a", "b"]
+    assert sorted(repo.skipped) == ["c"]
     assert repo.skipped["c"].message.startswith("`hosts/c/default.nix` cannot be read")
-    assert str(repo.skipped["b"].at).startswith("hosts/b/secret.nix:1:")
+    assert [(str(r.path), r.label) for r in repo.opaque] == [
+        ("hosts/b/secret.nix", "encrypted with git-crypt")
+    ]
     # Files the skipped host reads are frozen: it is not rewired.
-    assert repo.modules["common.nix"].hosts == {"a"}
-    assert set(repo.modules["common.nix"].frozen) == {"b"}
+    assert repo.modules["common.nix"].hosts == {"a", "b"}
+    assert set(repo.modules["common.nix"].frozen) == {"c"}
 
 
 def test_no_host_at_all_is_exit_3(tmp_path: Path) -> None:

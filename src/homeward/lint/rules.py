@@ -848,8 +848,8 @@ def check_outside(facts: Facts) -> Iterator[Finding]:
 @rule(
     "HW015",
     Severity.ERROR,
-    "a module file cannot be read (a syntax error, an empty file, bytes that are not text): the "
-    "hosts that import it are skipped",
+    "a module file cannot be read: a syntax error or an empty file skips its hosts; encrypted "
+    "bytes are opaque",
     "fix the file so that `nix-instantiate --parse` accepts it",
     opaque=True,
 )
@@ -860,6 +860,17 @@ def check_unreadable(facts: Facts) -> Iterator[Finding]:
             skipped = sorted(h for h, p in repo.skipped.items() if p == problem)
             which = f" (skipped: {', '.join(skipped)})" if skipped else ""
             yield Finding(problem.at, problem.message + which)
+        elif problem.kind is ProblemKind.NOT_TEXT:
+            # An opaque module (issue 11): the hosts that import it are read and migrated
+            # around it; `--strict` makes it an error.
+            yield Finding(
+                problem.at,
+                f"{problem.message}: an opaque module, read on the machine that builds the host",
+                Severity.WARNING,
+                hint=f"homeward cannot see what it defines; {problem.hint}"
+                if problem.hint
+                else None,
+            )
 
 
 @rule(

@@ -49,7 +49,7 @@ from homeward.syntax.find import (
     import_target,
     read_module,
 )
-from homeward.syntax.parse import Source
+from homeward.syntax.parse import NotTextError, Source
 from homeward.syntax.slots import slot_setters
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ class ProblemKind(StrEnum):
     NO_DEFAULT = "no-default"  # an import of a directory without default.nix
     CYCLE = "cycle"  # files import each other
     OUTSIDE = "outside"  # an import that leaves the repository (absolute path, symlink out)
-    UNREADABLE = "unreadable"  # a module file that does not parse, is empty or is not text
+    UNREADABLE = "unreadable"  # a module file that does not parse or is empty
+    NOT_TEXT = "not-text"  # a module file whose bytes are not text (git-crypt): opaque
     IGNORED = "ignored"  # an entry of `nixosConfigurations` that is not a system (`nixpkgs`)
 
 
@@ -519,6 +520,8 @@ class _Loader:
         self._reach: dict[str, list[ModuleInfo]] = {}
         self._cycle = False
         self._unreadable: dict[str, Problem] = {}  # module key -> why it cannot be read
+        # Module files whose bytes are not text (git-crypt): opaque modules, not skipped hosts.
+        self._not_text: dict[str, str] = {}  # module key -> why (the opaque module's label)
         self._skip: dict[str, Problem] = {}  # configuration -> the first unreadable file it reaches
         self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
         self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
@@ -586,6 +589,7 @@ class _Loader:
         skipped = self._skipped(hosts, homes)
         self._freeze()
         self._freeze_unknown(reaches)
+        self._opaque_not_text()
         return Repo(
             self.root,
             self.flake,
@@ -1212,12 +1216,23 @@ class _Loader:
             key = str(ref.path)
             info = self.modules.get(key)
             if info is None:
-                if key in self._unreadable:
+                if key in self._unreadable or key in self._not_text:
                     return None
                 # Where `_file_ref` found the file: resolving `root / path` again would stat it.
                 real, mode = self._found.get(key) or self.ev.real(os.path.join(self.root, key))
                 try:
                     source = self.ev.source_at(real, mode)
+                except NotTextError as exc:
+                    # An opaque module (issue 11: "bytes that are not text: opaque"): read on
+                    # the machine that can decrypt it; never edited, as it is never read.
+                    self._not_text[key] = exc.reason
+                    self.problem(
+                        ProblemKind.NOT_TEXT,
+                        f"`{key}` cannot be read: {exc.message}",
+                        exc.at,
+                        exc.hint or "",
+                    )
+                    return None
                 except HomewardError as exc:
                     self._unreadable[key] = self._unreadable_problem(key, exc.message, exc.at)
                     return None
@@ -1242,6 +1257,23 @@ class _Loader:
                 self.modules[key] = self._make_info(key, module, None, context)
             return self.modules[key]
         return None
+
+    def _opaque_not_text(self) -> None:
+        """Each import of a file whose bytes are not text becomes an opaque module: what
+        `check`, `graph` and `migrate` know of a module they cannot see."""
+        if not self._not_text:
+            return
+
+        def opaque(ref: ModuleRef) -> ModuleRef:
+            if ref.kind is not ModuleKind.FILE or str(ref.path) not in self._not_text:
+                return ref
+            label = self._not_text[str(ref.path)]
+            return replace(ref, kind=ModuleKind.UNKNOWN, label=label)
+
+        for config in self._all_configs.values():
+            config.modules[:] = [opaque(r) for r in config.modules]
+        for info in self.modules.values():
+            info.imports[:] = [opaque(r) for r in info.imports]
 
     def _unreadable_problem(self, key: str, why: str, at: Location | None) -> Problem:
         problem = Problem(

@@ -319,18 +319,40 @@ def _first_token(node: Node, text: bytes) -> str:
     return token[:40]
 
 
+GIT_CRYPT_HEADER = b"\x00GITCRYPT\x00"
+"""How a file encrypted by git-crypt starts, as a clone without the key holds it."""
+
+
+class NotTextError(HomewardError):
+    """The file's bytes are not text (encrypted by git-crypt, or not UTF-8): the model reads
+    such a module file as an opaque module (docs/architecture.md, rule 9)."""
+
+    def __init__(self, reason: str, at: Location, *, git_crypt: bool) -> None:
+        hint = (
+            "run `git-crypt unlock` to let homeward read it"
+            if git_crypt
+            else "re-encode the file as UTF-8 to let homeward read it"
+        )
+        super().__init__(f"the file is {reason}", at=at, hint=hint)
+        self.reason = reason  # "encrypted with git-crypt", "not UTF-8 text (byte 0x96)"
+        self.git_crypt = git_crypt
+
+
 def parse_source(text: bytes, path: Path) -> Source:
-    """Parse bytes that are meant to be Nix; raise a located error if they are not UTF-8."""
+    """Parse bytes that are meant to be Nix; raise a located `NotTextError` if they are not
+    text (git-crypt's encrypted bytes, or bytes that are not UTF-8)."""
+    if text.startswith(GIT_CRYPT_HEADER):
+        raise NotTextError("encrypted with git-crypt", Location(path, 1, 1), git_crypt=True)
     try:
         if not text.isascii():  # Why: ASCII is UTF-8, and most Nix files are ASCII
             text.decode()
     except UnicodeDecodeError as exc:
         src = Source(path, text, parse_tree(b""))
         line, col = src.line_col(exc.start)
-        raise HomewardError(
-            f"the file is not UTF-8 text (byte 0x{text[exc.start]:02x})",
-            at=Location(path, line, col),
-            hint="Nix files must be UTF-8; re-encode the file",
+        raise NotTextError(
+            f"not UTF-8 text (byte 0x{text[exc.start]:02x})",
+            Location(path, line, col),
+            git_crypt=False,
         ) from None
     return Source(path, text, parse_tree(text))
 
