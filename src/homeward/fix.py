@@ -254,6 +254,10 @@ def _fix_state_versions(facts: Facts, fixes: list[Fix], unfixed: list[Unfixed]) 
         if home.opaque or _sets_state_version(facts, home):
             continue
         what = f'set `home.stateVersion = "{release}"` for {home.title}'
+        if home.external:
+            # A module from outside may set it: a second value would break the home.
+            unfixed.append(Unfixed("HW007", what, "a module homeward cannot see may set it"))
+            continue
         try:
             entry = _entry_module(facts, home)
         except _CannotFixError as why:

@@ -452,7 +452,14 @@ def check_state_version(facts: Facts) -> Iterator[Finding]:
     # Why (issue 14): one missing `home.stateVersion` in a user's entry file is missing from every
     # configuration that uses the file (each host's NixOS module, each standalone one): one
     # finding at the file, with the value homeward knows, not one per output on flake.nix lines.
+    # Open world (issue 11): "does not set" is an error only where homeward sees every module
+    # of the home. A module from outside the files it reads (an input's, or the flake's own
+    # `self.homeModules.*`, which it does not follow) may set it: then it is a note.
     release = release_text(facts.release)
+    hint = (
+        f'add `home.stateVersion = "{release}";` (the home-manager release this flake tracks); '
+        "once set, never change it"
+    )
     by_entry: dict[str, tuple[ModuleInfo, list[HomeConfig]]] = {}
     for home in facts.homes:
         if home.opaque:
@@ -461,7 +468,12 @@ def check_state_version(facts: Facts) -> Iterator[Finding]:
             continue
         entry = _entry_of(facts, home)
         if entry is None:
-            yield Finding(home.at, f"{home.title} does not set `home.stateVersion`")
+            unseen = _unseen_modules([home])
+            yield Finding(
+                home.at,
+                f"{home.title} does not set `home.stateVersion`{unseen}",
+                Severity.NOTE if unseen else None,
+            )
             continue
         by_entry.setdefault(entry.key, (entry, []))[1].append(home)
     for entry, homes in by_entry.values():
@@ -470,13 +482,33 @@ def check_state_version(facts: Facts) -> Iterator[Finding]:
         users = sorted({h.user or h.name for h in homes})
         hosts = sorted({h.host for h in homes if h.host is not None})
         used = f"the home of {_names(users)}" + (f" on {_names(hosts)}" if hosts else "")
+        # An error when one configuration using the entry file is seen whole.
+        unseen = _unseen_modules(homes) if all(h.external for h in homes) else ""
         yield Finding(
             at,
-            f"`{entry.path}` does not set `home.stateVersion` ({used}, {len(homes)} "
+            f"`{entry.path}` does not set `home.stateVersion`{unseen} ({used}, {len(homes)} "
             f"configuration{'s' if len(homes) != 1 else ''})",
-            hint=f'add `home.stateVersion = "{release}";` (the home-manager release this flake '
-            "tracks); once set, never change it",
+            Severity.NOTE if unseen else None,
+            hint=f"if none of them sets it, {hint}" if unseen else hint,
         )
+
+
+def _unseen_modules(homes: list[HomeConfig]) -> str:
+    """ " unless …" naming the modules from outside that the homes import; "" when every
+    module of some home is seen."""
+    if not all(h.external for h in homes):
+        return ""
+    names = sorted(
+        {
+            ref.label
+            for h in homes
+            for info in h.modules
+            for ref in info.imports
+            if ref.kind is ModuleKind.EXTERNAL and ref.label
+        }
+    )
+    which = f" ({_names(names)})" if names else ""
+    return f" unless a module homeward cannot see sets it{which}"
 
 
 def _names(names: list[str]) -> str:
