@@ -231,12 +231,24 @@ def merge_lazily(
     ev: Evaluator, thunks: list[Thunk], node: Node | None, source: Source | None
 ) -> Value:
     """The module system's merge of several definitions, forcing only what it must: attribute
-    sets by name (each name merged when asked), lists concatenated, otherwise the last."""
+    sets by name (each name merged when asked), lists concatenated, otherwise the last.
+
+    Definitions that are modules (a function among attribute sets, or several functions: a
+    `deferredModule` such as `flake.modules.<class>.<name>`) are all kept in `parts`: used as
+    a module, the result is each of them, as the module system imports every definition."""
     if len(thunks) == 1:
         return ev.force(thunks[0])
     values = [ev.force(t) for t in thunks]
     sets = [v for v in values if isinstance(v, Attrs)]
     lists = [v for v in values if isinstance(v, ListValue)]
+    functions = [v for v in values if isinstance(v, Lambda)]
+    modules: tuple[Thunk, ...] = ()
+    if functions and len(sets) + len(functions) == len(values):
+        modules = tuple(thunks)
+        if not sets:
+            why = "several functions merged: homeward reads each as a module, not their result"
+            last = functions[-1]
+            return Attrs({}, last.node, last.source, more=Unknown(why), parts=modules)
     if sets and not lists:
         # A definition homeward cannot read (an Unknown) hides only what it may add.
         names: dict[str, list[Thunk]] = {}
@@ -250,7 +262,9 @@ def merge_lazily(
         if more is None:
             more = next((v for v in values if isinstance(v, Unknown)), None)
         first = sets[0]
-        return Attrs(merged, first.node, first.source, more=more)
+        if not modules and len(sets) == len(values):
+            modules = tuple(thunks)
+        return Attrs(merged, first.node, first.source, more=more, parts=modules)
     if lists and len(lists) == len(values):
         return ListValue([t for v in lists for t in v.items], lists[0].node, lists[0].source)
     return values[-1]

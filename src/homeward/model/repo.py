@@ -730,12 +730,12 @@ class _Loader:
             if not isinstance(exported, Attrs):
                 continue
             context = Context.HOME if attr.startswith("home") else Context.NIXOS
-            for name, thunk in exported.attrs.items():
-                value = self.ev.force(thunk)
-                ref = self._module_ref(value, thunk, quiet=True)
+            for name, exported_thunk in exported.attrs.items():
                 consumer = f"{attr}.{name}"
                 self._frozen_by[consumer] = f"`{consumer}` is exported: other flakes may import it"
-                self._visit(ref, consumer, context, consumer, (), users=())
+                for thunk, value in self._definitions([exported_thunk]):
+                    ref = self._module_ref(value, thunk, quiet=True)
+                    self._visit(ref, consumer, context, consumer, (), users=())
 
     # -- inputs and outputs --------------------------------------------------------------------
     def _inputs(self, top: Attrs) -> dict[str, FlakeInput]:
@@ -930,8 +930,7 @@ class _Loader:
             self._unresolved(args, f"the arguments of `{name}`")
         modules = self._module_list(modules_value, f"the modules of `{name}`")
         if isinstance(modules_value, ListValue):
-            for item in modules_value.items:
-                value = self.ev.force(item)
+            for _, value in self._definitions(modules_value.items):
                 if isinstance(value, Attrs) and value.node is not None and value.source is not None:
                     key = f"{value.source.path}@{value.node.start_byte}"
                     self.inline_values[(name, key)] = value
@@ -948,13 +947,26 @@ class _Loader:
                 ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)
             ]
         found: list[ModuleRef] = []
-        for item in value.items:
-            forced = self.ev.force(item)
+        for item, forced in self._definitions(value.items):
             if isinstance(forced, Choice):  # one of several modules: each, maybe
                 for option in forced.options:
                     found.append(self._module_ref(Maybe(option, forced.reason), option))
             else:
                 found.append(self._module_ref(forced, item))
+        return found
+
+    def _definitions(self, items: list[Thunk]) -> list[tuple[Thunk, Value]]:
+        """Each module of a module list, forced: a value the module system merged from several
+        definitions (`flake.modules.<class>.<name>` in several files) is each of them."""
+        found: list[tuple[Thunk, Value]] = []
+        todo = list(reversed(items))
+        while todo:
+            item = todo.pop()
+            forced = self.ev.force(item)
+            if isinstance(forced, Attrs) and len(forced.parts) > 1:
+                todo.extend(reversed(forced.parts))
+                continue
+            found.append((item, forced))
         return found
 
     def _module_ref(self, value: Value, thunk: Thunk, *, quiet: bool = False) -> ModuleRef:
@@ -1351,8 +1363,7 @@ class _Loader:
         value = self.ev.eval(target, scope, ref.source)
         items = value.items if isinstance(value, ListValue) else [Thunk.of(value)]
         found: list[ModuleRef] = []
-        for item in items:
-            forced = self.ev.force(item)
+        for item, forced in self._definitions(items):
             if isinstance(forced, Attrs) and forced.node is not None and forced.source is not None:
                 found.append(ModuleRef(ModuleKind.INLINE, node=forced.node, source=forced.source))
                 continue

@@ -123,6 +123,9 @@ class Attrs(Value):
     source: Source | None = None
     dynamic_keys: list[Node] = field(default_factory=list)
     more: Unknown | None = None  # partly known: other attributes may come from this
+    # The definitions the module system merged into it (flake-parts: one module name defined
+    # in several files). Read as a module, it is each of them (a deferred module imports all).
+    parts: tuple[Thunk, ...] = ()
 
 
 @dataclass(eq=False)
