@@ -26,10 +26,18 @@ def release_problem(release: str) -> str | None:
 DARWIN_PRIMARY_USER_SINCE = (25, 5)
 
 
-def darwin_has_primary_user(url: str | None) -> bool:
-    """A nix-darwin input at `url` has `system.primaryUser`: master, or `nix-darwin-25.05`
-    and later (one fact, one place: `check`'s HW020 and `migrate` both ask)."""
+# A revision of nix-darwin's master made before this (2025-06-01 UTC, after the 25.05 branch
+# was cut with `system.primaryUser`) is not known to have it.
+DARWIN_PRIMARY_USER_MASTER_SINCE = 1748736000
+
+
+def darwin_has_primary_user(url: str | None, locked_modified: int | None = None) -> bool:
+    """A nix-darwin input at `url` has `system.primaryUser`: `nix-darwin-25.05` and later, or
+    master (unless flake.lock pins it at a revision made before, `locked_modified`) (one fact,
+    one place: `check`'s HW020 and `migrate` both ask)."""
     import re
 
     match = re.search(r"nix-darwin-(\d\d)\.(\d\d)", url or "")
-    return match is None or (int(match[1]), int(match[2])) >= DARWIN_PRIMARY_USER_SINCE
+    if match is not None:
+        return (int(match[1]), int(match[2])) >= DARWIN_PRIMARY_USER_SINCE
+    return locked_modified is None or locked_modified >= DARWIN_PRIMARY_USER_MASTER_SINCE

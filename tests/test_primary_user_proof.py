@@ -1,0 +1,87 @@
+"""HW020 says "current nix-darwin refuses to build it": an error only when the nix-darwin the host
+is built with is known to require `system.primaryUser` (issue 11: errors only where they are
+provably true). `system.primaryUser` came with nix-darwin 25.05; a flake.lock can pin master
+at a revision from before it, and `inputs.darwin.lib.darwinSystem` names the input `darwin`,
+not `inputs`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo
+
+FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";
+  inputs.darwin.url = "DARWIN";
+  outputs =
+    inputs:
+    {
+      darwinConfigurations.mac = inputs.darwin.lib.darwinSystem {
+        modules = [ ./mac.nix ];
+      };
+    };
+}
+"""
+
+MAC = """{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  system.stateVersion = 5;
+  users.users.ham.home = "/Users/ham";
+  homebrew.enable = true;
+}
+"""
+
+
+def lock(modified: int) -> str:
+    """A flake.lock pinning the `darwin` input's master at the time `modified`."""
+    nodes = {
+        "darwin": {
+            "locked": {
+                "lastModified": modified,
+                "owner": "nix-darwin",
+                "repo": "nix-darwin",
+                "rev": "0" * 40,
+                "type": "github",
+            },
+            "original": {"owner": "nix-darwin", "repo": "nix-darwin", "type": "github"},
+        },
+        "root": {"inputs": {"darwin": "darwin"}},
+    }
+    return json.dumps({"nodes": nodes, "root": "root", "version": 7}, indent=2) + "\n"
+
+
+def hw020(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, locked: int | None = None
+) -> bool:
+    root = tmp_path / "repo"
+    root.mkdir(parents=True)
+    (root / "flake.nix").write_text(FLAKE.replace("DARWIN", url))
+    (root / "mac.nix").write_text(MAC)
+    if locked is not None:
+        (root / "flake.lock").write_text(lock(locked))
+    make_git_repo(root)
+    capsys.readouterr()
+    main(["check", str(root), "--select", "HW020", "--format", "json"])
+    return any(f["code"] == "HW020" for f in json.loads(capsys.readouterr().out)["findings"])
+
+
+def test_the_release_branch_of_an_input_named_through_inputs_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "github:nix-darwin/nix-darwin/nix-darwin-24.11"
+    assert not hw020(tmp_path / "old", capsys, url)
+    assert hw020(tmp_path / "new", capsys, url.replace("24.11", "25.05"))
+
+
+def test_master_pinned_before_primary_user_is_no_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "github:nix-darwin/nix-darwin"
+    assert not hw020(tmp_path / "2024", capsys, url, locked=1733000000)  # 2024-11-30
+    assert hw020(tmp_path / "2026", capsys, url, locked=1786845137)  # 2026-08
+    # Unpinned: `nix flake lock` fetches today's master, which requires it.
+    assert hw020(tmp_path / "unpinned", capsys, url)
