@@ -4,7 +4,8 @@ definitions it holds, through both wirings, and by no other host: checked on the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from homeward.apply.write import compute_changes
 from homeward.cli import main
 from homeward.model.index import build_index
 from homeward.model.repo import Repo, load_repo
+from homeward.nix.ops import extract_outputs_standins
 from homeward.plan.invariants import PlanInvariantError, check_plan
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from homeward.plan.types import Edit, Moved, NewFile, Plan
-from tests.helpers import copy_tree, make_git_repo, tree_files
+from tests.helpers import copy_tree, make_git_repo
+from tests.test_conservation import STANDINS, assert_conserved
 
 PER_HOST = Path(__file__).parent / "fixtures" / "migrate" / "per-host" / "before"
 
@@ -210,20 +213,30 @@ def own_homes_per_host() -> dict[str, str]:
     return files
 
 
-def test_the_orphan_file_case_is_refused_not_written(
+def test_the_orphan_file_case_migrates_each_host_from_its_own_home(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why (issue 11): on this shape migrate moved each host's package to
     `home/kim/<host>.nix`, which the NixOS module never imported (lost), and wired the laptop's
-    home for the desk's `homeConfigurations`. The invariant stops it: exit 4, nothing written,
-    the message names the file and the host."""
+    home for the desk's `homeConfigurations`; then the invariant refused it (exit 4), an interim
+    safety net. The specification asks for the migration: each host's entry imports its own
+    file, and each `homeConfigurations."kim@<host>"` starts from that host's home."""
     root = make_git_repo(write(tmp_path / "repo", own_homes_per_host()))
-    before = tree_files(root)
-    assert main(["migrate", str(root)]) == 4
-    err = capsys.readouterr().err
-    assert "`home/kim/desk.nix`" in err
-    assert "`kim@desk`" in err
-    assert tree_files(root) == before
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    for host, moved in (("laptop", "powertop"), ("desk", "blender")):
+        own = (root / "home" / "kim" / f"{host}.nix").read_text()
+        assert f"pkgs.{moved}" in own
+        entry = (root / "hosts" / host / "home.nix").read_text()
+        assert f"../../home/kim/{host}.nix" in entry
+        other = "desk" if host == "laptop" else "laptop"
+        assert f"../../home/kim/{other}.nix" not in entry
+    flake = (root / "flake.nix").read_text()
+    desk = flake[flake.index('homeConfigurations."kim@desk"') :]
+    assert "./hosts/desk/home.nix" in desk.split("};", 1)[0]
+    assert "./hosts/laptop/home.nix" not in desk.split("};", 1)[0]
+    capsys.readouterr()
+    assert main(["migrate", str(root)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
 
 
 def test_a_standalone_home_with_another_hosts_home_is_a_bug(tmp_path: Path) -> None:
@@ -232,10 +245,66 @@ def test_a_standalone_home_with_another_hosts_home_is_a_bug(tmp_path: Path) -> N
     root = write(tmp_path / "repo", own_homes_per_host())
     repo = load_repo(root)
     plan = plan_migration(build_index(repo), MigrateOptions())
+    check(repo, plan)  # the plan migrate makes keeps it
+    desk = b'"kim@desk" = home-manager.lib.homeManagerConfiguration {'
+    wrong = replace(
+        plan,
+        edits=tuple(
+            replace(e, new=_laptop_home_for_desk(e.new, desk)) if desk in e.new else e
+            for e in plan.edits
+        ),
+    )
+    assert wrong != plan, "the desk's standalone configuration is not where the test expects it"
     with pytest.raises(PlanInvariantError) as caught:
-        check(repo, plan)
+        check(repo, wrong)
     assert (
-        '`homeConfigurations."kim@desk"` reads `home/kim/desk.nix`, `home/kim/features/cli.nix`, '
-        "`hosts/laptop/home.nix` and misses `hosts/desk/home.nix`, unlike home-manager's NixOS "
+        '`homeConfigurations."kim@desk"` reads `home/kim/laptop.nix`, `hosts/laptop/home.nix` '
+        "and misses `home/kim/desk.nix`, `hosts/desk/home.nix`, unlike home-manager's NixOS "
         "module for `kim` on `desk`"
     ) in str(caught.value)
+
+
+def _laptop_home_for_desk(text: bytes, desk: bytes) -> bytes:
+    head, _, tail = text.partition(desk)
+    entry, end, rest = tail.partition(b"};")
+    return head + desk + entry.replace(b"hosts/desk/", b"hosts/laptop/") + end + rest
+
+
+def shared_home_per_host() -> dict[str, str]:
+    """The shape above with one home both hosts are wired with (`home/kim/home.nix`)."""
+    files = own_homes_per_host()
+    files["home/kim/home.nix"] = files.pop("hosts/laptop/home.nix")
+    del files["hosts/desk/home.nix"]
+    files["flake.nix"] = re.sub(
+        r"\./hosts/\w+/home\.nix", "./home/kim/home.nix", files["flake.nix"]
+    )
+    return files
+
+
+def test_a_shared_home_with_per_host_files_wires_them_on_each_host(tmp_path: Path) -> None:
+    """Why (issue 11): hosts wired already with one shared home got their per-host packages
+    moved to `home/kim/<host>.nix`, which their NixOS module did not import. A file both hosts
+    read cannot import it: each host's own module does (`home-manager.users.kim.imports`)."""
+    root = make_git_repo(write(tmp_path / "repo", shared_home_per_host()))
+    assert main(["migrate", str(root)]) == 0
+    for host in ("laptop", "desk"):
+        own = (root / "hosts" / host / "configuration.nix").read_text()
+        assert f"home-manager.users.kim.imports = [ ../../home/kim/{host}.nix ];" in own
+    assert "laptop.nix" not in (root / "home" / "kim" / "home.nix").read_text()
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("shape", [own_homes_per_host, shared_home_per_host])
+def test_per_host_homes_are_conserved_by_the_real_nix(
+    shape: Callable[[], dict[str, str]], tmp_path: Path
+) -> None:
+    """Both shapes, evaluated with the stand-ins before and after: every host's NixOS module
+    and `homeConfigurations."kim@<host>"` give kim what the host gave before, and `check`
+    finds nothing to say."""
+    root = make_git_repo(write(tmp_path / "repo", shape()))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0
+    after = extract_outputs_standins(root, STANDINS)
+    assert set(after.homes) == {"kim@laptop", "kim@desk"}
+    assert_conserved(before, after)
+    assert main(["check", str(root)]) == 0

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 
 from homeward.diagnostics import Severity
 from homeward.model.repo import Context, ModuleInfo, User
+from homeward.plan.homes import host_entries
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file
 from homeward.plan.wiring import wired_hosts
@@ -19,6 +20,8 @@ def user_plan(st: PlanState, user: User) -> UserPlan:
     entry = st.existing_entry(name)
     up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
     up.new_entry = entry is None
+    if entry is not None:
+        up.entries = {h: e for h, e in host_entries(st.repo, name).items() if h in user.hosts}
     # Hosts whose home-manager already uses the entry point; with a new entry point, none
     # (a configuration written inside flake.nix stays, and the entry is wired beside it).
     up.wired = wired_hosts(st.index, name)

@@ -81,6 +81,11 @@ class HomeWiring:
     wired: frozenset[str] = frozenset()  # hosts already wired through the NixOS module
     osconfig_hosts: frozenset[str] = frozenset()  # standalone needs `osConfig` there
     inline: tuple[Definition, ...] = ()  # home configuration written inside a NixOS module
+    entries: Mapping[str, PurePosixPath] = field(default_factory=dict)  # host -> its own entry
+
+    def entry_of(self, host: str) -> PurePosixPath:
+        """The file the user's home starts from on `host` (plan/homes.py)."""
+        return self.entries.get(host, self.entry)
 
 
 class FlakeEditor:
@@ -434,7 +439,7 @@ class FlakeEditor:
             if special is not None:
                 lines.append(f"home-manager.extraSpecialArgs = {special};")
         for up in ups:
-            modules = [relative_import(up.entry, here)]
+            modules = [relative_import(up.entry_of(host.name), here)]
             if not shared and host.name in up.per_host:
                 modules.append(relative_import(up.per_host[host.name], here))
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))

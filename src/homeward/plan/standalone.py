@@ -119,7 +119,7 @@ def home_configuration_with(
         else:
             extra = f"{{ {osconfig} }}"
     if modules is None:
-        modules = [relative_import(up.entry, PurePosixPath("."))]
+        modules = [relative_import(up.entry_of(host.name), PurePosixPath("."))]
         if host.name in up.per_host:
             modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
     own = darwin.home_manager_ref(ed, host, hm)

@@ -70,6 +70,12 @@ class UserPlan:
     new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
     inline: list[Definition] = field(default_factory=list)  # home config written in a NixOS module
     home_modules: list[PurePosixPath] = field(default_factory=list)  # the entry imports these too
+    # host -> the file the user's home starts from there, where the host has its own
+    # (`home-manager.users.<u> = import ./hosts/<h>/home.nix;`): plan/homes.py
+    entries: dict[str, PurePosixPath] = field(default_factory=dict)
+
+    def entry_of(self, host: str) -> PurePosixPath:
+        return self.entries.get(host, self.entry)
 
     def wiring(self) -> HomeWiring:
         """What the flake wires for this user (once the plan for them is complete)."""
@@ -81,6 +87,7 @@ class UserPlan:
             frozenset(self.wired),
             frozenset(self.osconfig_hosts),
             tuple(self.inline),
+            dict(self.entries),
         )
 
 

@@ -13,6 +13,7 @@ from homeward.plan import darwin
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits
 from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.homes import own_entry
 from homeward.plan.nixcode import relative_import
 from homeward.plan.standalone import add_home_configurations
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
@@ -79,6 +80,11 @@ def plan_flake(st: PlanState, users: list[UserPlan]) -> None:
             hosts_users[host].append(w)
     if st.opts.mode is not Mode.STANDALONE:
         flake.wire_modules(hosts_users, hm, st.sites)
+    for w in wirings:
+        # A host wired already, whose entry others read too: its own file is imported
+        # from a module of that host alone (issue 11: it was imported by nothing).
+        for host in sorted(w.wired & set(w.per_host)):
+            flake.wire_per_host_in_host_file(st.repo.hosts[host], w)
     if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
         add_home_configurations(flake, wirings, hm)
     st.edits.extend(flake.edits)
@@ -147,9 +153,23 @@ def finish_user(st: PlanState, up: UserPlan) -> None:
         update_existing_entry(st, up, standalone)
 
 
+def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, list[PurePosixPath]]:
+    """Per-host files that the host's own entry imports (plan/homes.py): taken out of
+    `up.per_host`, whose files the flake wires beside the entry."""
+    entries = {h: up.entry_of(h) for h in up.hosts}
+    found: dict[PurePosixPath, list[PurePosixPath]] = defaultdict(list)
+    for host, path in sorted(up.per_host.items()):
+        entry = entries[host]
+        if own_entry(st.repo, entry, host, up.user.name, entries):
+            found[entry].append(path)
+            del up.per_host[host]
+    return found
+
+
 def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None:
-    """A user whose home-manager configuration exists: it imports the new feature files, and
-    gets what a standalone configuration needs that the NixOS module used to provide."""
+    """A user whose home-manager configuration exists: each file it starts from (one per
+    host where hosts have their own) imports the new feature files and the host's own file,
+    and gets what a standalone configuration needs that the NixOS module used to provide."""
     features = (
         sorted(
             p
@@ -160,16 +180,20 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
         else []
     )
     name = up.user.name
-    st.edits.extend(
-        home_entry_edits(
-            st.repo.ev.source(st.repo.root / up.entry),
-            up.entry,
-            [relative_import(p, up.entry.parent) for p in features],
-            username=name if standalone else None,
-            home_directory=darwin.home_directory_code(st.index, up.user) if standalone else None,
-            state_version=None if defines_state_version(st, name) else state_version(st),
+    own = entry_imports_per_host(st, up)
+    for entry in dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)]):
+        st.edits.extend(
+            home_entry_edits(
+                st.repo.ev.source(st.repo.root / entry),
+                entry,
+                [relative_import(p, entry.parent) for p in [*features, *own.get(entry, ())]],
+                username=name if standalone else None,
+                home_directory=darwin.home_directory_code(st.index, up.user)
+                if standalone
+                else None,
+                state_version=None if defines_state_version(st, name) else state_version(st),
+            )
         )
-    )
 
 
 def has_hm_command(st: PlanState, name: str) -> bool:
