@@ -486,6 +486,10 @@ def main() -> int:
         print(markdown(json.loads(args.markdown.read_text())), end="")
         return 0
     if args.ledger is not None:
+        from homeward.cli import RECURSION_LIMIT
+
+        # The reader walks as deep as the commands it measures may (cli.py raises the limit).
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         print(json.dumps(read_ledger(args.ledger)))
         return 0
     default = Path(__file__).resolve().parents[2] / "corpus"

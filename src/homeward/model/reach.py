@@ -53,9 +53,13 @@ class Reach:
     paths: set[str] = field(default_factory=set)
     spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     everything: bool = False
+    # `./hm-${kind}.nix`: the files whose repo-relative path starts with `hm-` (in its directory)
+    prefixes: set[str] = field(default_factory=set)
 
     def has_file(self, rel: str) -> bool:
         if self.everything or rel in self.paths:
+            return True
+        if any(rel.startswith(p) for p in self.prefixes):
             return True
         parts = rel.split("/")
         return any("/".join(parts[:i]) in self.paths for i in range(1, len(parts)))
@@ -97,6 +101,21 @@ class _Walker:
                         self.walk_file(os.path.join(directory, name))
         elif real.endswith(".nix"):
             self.walk_file(real)
+
+    def add_prefix(self, literal: str) -> None:
+        """The files of the directory of `literal` whose names start with its last part."""
+        directory, start = os.path.split(literal)
+        real = os.path.realpath(directory)
+        root = os.fspath(self.ev.root)
+        if real != root and not real.startswith(os.path.join(root, "")):
+            return
+        rel = os.path.relpath(real, root)
+        self.reach.prefixes.add(start if rel == "." else f"{rel}/{start}")
+        if not os.path.isdir(real):
+            return
+        for name in sorted(os.listdir(real)):
+            if name.startswith(start):
+                self.add_path(os.path.join(real, name))
 
     def walk_file(self, real: str) -> None:
         if real in self.files_done or not os.path.isfile(real):
@@ -205,13 +224,17 @@ class _Walker:
         if isinstance(value, PathValue):
             self.add_path(value.path)
             return
-        # `./hosts/${name}`: everything under the literal part's directory.
+        # `./hosts/${name}`: everything under the literal part's directory; `./hm-${kind}.nix`:
+        # the names there that start with `hm-` (a name cannot hold a `/` in practice).
         text = node_text(node, src.text).split("${", 1)[0]
         if text.startswith(("/", "~")) or "/" not in text:
             return
         base = Path(src.path) if src.path.is_absolute() else self.ev.root / src.path
         literal = os.path.normpath(os.path.join(base.parent, text))
-        self.add_path(literal if text.endswith("/") else os.path.dirname(literal))
+        if text.endswith(("/", "/.", "/..")):
+            self.add_path(literal)
+        else:
+            self.add_prefix(literal)
 
     def variable(self, node: Node, env: Env | None, src: Source) -> None:
         name = node_text(node, src.text)

@@ -530,6 +530,10 @@ class _Loader:
         # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose
         # files stay byte-identical (rule 10, `model/reach.py`).
         self._unknown: list[tuple[str, str, Value | Thunk]] = []
+        # Opaque modules of known configurations: who reads each, and its value where a
+        # module list gave one (by id of its ref); what it might import is frozen for them.
+        self._opaque: list[tuple[str, ModuleRef]] = []
+        self._opaque_values: dict[int, Value] = {}
         self._self: tuple[Thunk, ...] = ()
         # Module files read, by id(source); from an earlier load of the same files (reuse).
         self.read: dict[int, tuple[Source, Module, list[ImportRef]]] = {}
@@ -590,6 +594,7 @@ class _Loader:
         self._freeze()
         self._freeze_unknown(reaches)
         self._opaque_not_text()
+        self._freeze_opaque()
         return Repo(
             self.root,
             self.flake,
@@ -717,6 +722,42 @@ class _Loader:
                 )
                 if reached:
                     info.frozen.setdefault(consumer, reason)
+
+    def _freeze_opaque(self) -> None:
+        """Freeze, for the configuration that reads it, every module an opaque module of its
+        own list or imports might import (rule 10, `model/reach.py`): it may import it under a
+        condition, in another context, or on this host only, so that moving what the file
+        defines would change this host's meaning. Its neighbours, which the opaque module
+        cannot name, are read by known consumers only and still migrate."""
+        from homeward.model.reach import reach_of
+
+        reaches: dict[int, Reach] = {}
+        for consumer, ref in self._opaque:
+            if ref.node is None or ref.source is None:
+                continue
+            reach = reaches.get(id(ref))
+            if reach is None:
+                value = self._opaque_values.get(id(ref)) or Unknown(ref.label, ref.node, ref.source)
+                try:
+                    reach = reach_of(self.ev, value, self._self)
+                except RecursionError:
+                    reach = Reach(everything=True)  # past what can be followed: the safe side
+                reaches[id(ref)] = reach
+            if not (reach.paths or reach.spans or reach.everything):
+                continue
+            reason = (
+                f"an opaque module `{consumer}` reads may import it: {ref.label} ({ref.location})"
+            )
+            for info in self.modules.values():
+                if info.key == ref.source.path.as_posix() or consumer in info.frozen:
+                    continue  # the file the import is written in: only that element is opaque
+                reached = (
+                    reach.has_file(str(info.path))
+                    if info.path is not None
+                    else reach.has_inline(*_inline_place(info.key))
+                )
+                if reached:
+                    info.frozen[consumer] = reason
 
     def _follow_exports(self, outputs: Value) -> None:
         """`nixosModules.<name> = ./x.nix`: whoever imports it is not known, so what it reaches
@@ -943,9 +984,9 @@ class _Loader:
             self._unresolved(value, what)
             # One opaque module: the host is still a host (docs/architecture.md, rule 9).
             label = value.reason if isinstance(value, Unknown) else "the module list is not a list"
-            return [
-                ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)
-            ]
+            ref = ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)
+            self._opaque_values[id(ref)] = value
+            return [ref]
         found: list[ModuleRef] = []
         for item, forced in self._definitions(value.items):
             if isinstance(forced, Choice):  # one of several modules: each, maybe
@@ -953,6 +994,8 @@ class _Loader:
                     found.append(self._module_ref(Maybe(option, forced.reason), option))
             else:
                 found.append(self._module_ref(forced, item))
+                if found[-1].kind is ModuleKind.UNKNOWN:
+                    self._opaque_values[id(found[-1])] = forced
         return found
 
     def _definitions(self, items: list[Thunk]) -> list[tuple[Thunk, Value]]:
@@ -1139,6 +1182,8 @@ class _Loader:
     ) -> None:
         info = self._info(ref, context)
         if info is None:
+            if ref.kind is ModuleKind.UNKNOWN:
+                self._opaque.append((host, ref))
             if ref.kind is ModuleKind.FILE and str(ref.path) in self._unreadable:
                 self._skip.setdefault(host, self._unreadable[str(ref.path)])
             return
@@ -1192,6 +1237,7 @@ class _Loader:
                 expanded = self._expand(child, info, host)
                 if expanded is None:
                     self._dynamic_problem(child)
+                    self._opaque.append((host, child))
                     continue
                 for sub in expanded:
                     self._visit(sub, host, context, key, inner, users, maybe)
@@ -1482,6 +1528,7 @@ class _Loader:
                             expanded = self._expand(ref, info, host)
                             if expanded is None:
                                 self._dynamic_problem(ref)
+                                self._opaque.append((host, ref))
                                 continue
                             for sub in expanded:
                                 self._visit(sub, host, Context.HOME, info.key, (), users=(user,))
