@@ -43,7 +43,13 @@ class DestFile:
     @property
     def empty(self) -> bool:
         return not (
-            self.chunks or self.items or self.imports or self.entry or self.extra or self.verbatim
+            self.chunks
+            or self.items
+            or self.imports
+            or self.entry
+            or self.extra
+            or self.verbatim
+            or self.identity
         )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
-from homeward.model.repo import Context, ModuleInfo, User, system_users
+from homeward.model.repo import ModuleInfo, User, system_users
 from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer, covering_step
 from homeward.plan.files import DestFile, render_files
@@ -122,9 +122,9 @@ class PlanState:
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self.frozen_noted: set[str] = set()  # modules reported as left alone
         self.system_users = system_users(repo)  # `isSystemUser`: never a user's packages
-        self.frozen = [
-            m for m in repo.modules.values() if m.frozen and m.context is Context.NIXOS
-        ]  # NixOS modules that must stay byte-identical
+        # Modules that must stay byte-identical: NixOS modules, and home-manager modules
+        # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
+        self.frozen = [m for m in repo.modules.values() if m.frozen]
 
     def result(self) -> Plan:
         # What a new file replaces: a user file rewritten in place, or one moved to its path.
@@ -172,7 +172,10 @@ class PlanState:
         reported once, when the first user whose hosts read it is planned (docs/architecture.md, rule 10)."""
         hosts = self.user_hosts.get(user.name, frozenset(user.hosts))
         for m in self.frozen:
-            if m.key not in self.frozen_noted and not hosts.isdisjoint(m.hosts):
+            mine = not hosts.isdisjoint(m.hosts) or any(
+                h.split("@", 1)[0] == user.name for h in m.hosts if h in self.repo.homes
+            )
+            if m.key not in self.frozen_noted and mine:
                 self.frozen_noted.add(m.key)
                 who = min(m.frozen.items())[1]
                 self.note(

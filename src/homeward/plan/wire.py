@@ -182,6 +182,9 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
     name = up.user.name
     own = entry_imports_per_host(st, up)
     for entry in dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)]):
+        if is_frozen(st, entry):
+            beside_frozen_entry(st, up, entry, features, standalone)
+            continue
         st.edits.extend(
             home_entry_edits(
                 st.repo.ev.source(st.repo.root / entry),
@@ -194,6 +197,49 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
                 state_version=None if defines_state_version(st, name) else state_version(st),
             )
         )
+
+
+def is_frozen(st: PlanState, path: PurePosixPath) -> bool:
+    info = st.repo.modules.get(str(path))
+    return info is not None and bool(info.frozen)
+
+
+def beside_frozen_entry(
+    st: PlanState,
+    up: UserPlan,
+    entry: PurePosixPath,
+    features: list[PurePosixPath],
+    standalone: bool,
+) -> None:
+    """An entry file that must stay as it is (rule 10: an output homeward does not rewire
+    reads it too): what it would have imported, and what a standalone configuration needs,
+    go to a file of each host starting from it (`home/<u>/<host>.nix`), which both wirings
+    read beside the entry, as a per-host file."""
+    name = up.user.name
+    info = st.repo.modules.get(str(entry))
+    defined = {d.path[:2] for d in info.module.definitions} if info is not None else set()
+    lines = []
+    if standalone and ("home", "username") not in defined:
+        lines.append(f"home.username = lib.mkDefault {quote_string(name)};")
+    if standalone and ("home", "homeDirectory") not in defined:
+        home = darwin.home_directory_code(st.index, up.user)
+        home = home if home.startswith('"') else f"({home})"
+        lines.append(f"home.homeDirectory = lib.mkDefault {home};")
+    if ("home", "stateVersion") not in defined and not defines_state_version(st, name):
+        lines.append(f"home.stateVersion = {quote_string(state_version(st))};")
+    identity = "\n".join(lines)
+    for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
+        path = up.per_host.get(host)
+        if path is None:
+            path = st.free_path(PurePosixPath("home") / name / f"{host}.nix")
+        dest = st.dest(path, home=True)
+        for feature in features:
+            rel = relative_import(feature, path.parent)
+            if rel not in dest.imports:
+                dest.imports.append(rel)
+        dest.identity = dest.identity or identity
+        if not dest.empty:
+            up.per_host[host] = path
 
 
 def has_hm_command(st: PlanState, name: str) -> bool:

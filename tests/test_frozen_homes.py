@@ -1,0 +1,130 @@
+"""Rule 10 for home-manager modules: a home file that an output homeward does not rewire reads
+too (exported as `homeManagerModules.*`) stays byte-identical, whichever output reaches it —
+home-manager's NixOS module or a standalone `homeConfigurations` entry. What migrate would have
+added to it goes to a file of each host read beside it, through both wirings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, tree_files
+
+INPUTS = """  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+"""
+
+WIRED = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
+    { self, nixpkgs, home-manager, ... }:
+    {
+      homeManagerModules.kim = ./home/kim/home.nix;
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/a
+          home-manager.nixosModules.home-manager
+          {
+            home-manager.useGlobalPkgs = true;
+            home-manager.users.kim = import ./home/kim/home.nix;
+          }
+        ];
+      };
+    };
+}
+"""
+)
+
+STANDALONE = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
+    { self, nixpkgs, home-manager, ... }:
+    {
+      homeManagerModules.kim = ./home/kim/home.nix;
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./hosts/a ];
+      };
+      homeConfigurations.kim = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ ./home/kim/home.nix ];
+      };
+    };
+}
+"""
+)
+
+
+def files(flake: str) -> dict[str, str]:
+    return {
+        "flake.nix": flake,
+        "hosts/a/default.nix": """{ pkgs, ... }:
+{
+  networking.hostName = "a";
+  system.stateVersion = "25.05";
+  users.users.kim.isNormalUser = true;
+  users.users.kim.packages = [ pkgs.htop ];
+}
+""",
+        "home/kim/home.nix": """{ pkgs, ... }:
+{
+  home.username = "kim";
+  home.homeDirectory = "/home/kim";
+  home.stateVersion = "25.05";
+  home.packages = [ pkgs.acpi ];
+}
+""",
+    }
+
+
+def write(root: Path, found: Mapping[str, str]) -> Path:
+    for name, text in found.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("flake", [WIRED, STANDALONE], ids=["nixos-module", "standalone"])
+def test_an_exported_home_stays_as_it_is(
+    flake: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the exported home was the user's entry: migrate added the new feature files to
+    its imports (other flakes importing it got them too); then the invariant refused the
+    plan (exit 4) when its NixOS module reached it, and nothing did when only a standalone
+    configuration did."""
+    root = make_git_repo(write(tmp_path / "repo", files(flake)))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    after = tree_files(root)
+    assert after["home/kim/home.nix"] == before["home/kim/home.nix"]
+    assert "`home/kim/home.nix` is left as it is: `homeManagerModules.kim` is exported" in err
+    beside = after["home/kim/a.nix"].decode()
+    assert "./features/cli.nix" in beside
+    assert "pkgs.htop" in after["home/kim/features/cli.nix"].decode()
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("flake", [WIRED, STANDALONE], ids=["nixos-module", "standalone"])
+def test_an_exported_home_is_conserved_by_the_real_nix(flake: str, tmp_path: Path) -> None:
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = make_git_repo(write(tmp_path / "repo", files(flake)))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "htop" in after.hosts["a"].users["kim"].packages
+    assert main(["check", str(root)]) == 0
