@@ -322,17 +322,6 @@ def test_assembled_hosts_next_to_visible_hosts_do_not_block_them(tmp_path: Path)
         (
             {
                 "flake.nix": flake(
-                    '  inputs.flake-utils.url = "github:numtide/flake-utils";\n' + PARTS,
-                    "{ self, nixpkgs, flake-utils, ... }: flake-utils.lib.eachDefaultSystem "
-                    "(system: { packages.nixosConfigurations.box = nixpkgs.lib.nixosSystem "
-                    "{ modules = [ ]; }; })",
-                )
-            },
-            "",  # the evaluator's own reason: configurations under `packages.<system>`
-        ),
-        (
-            {
-                "flake.nix": flake(
                     '  inputs.adios-flake.url = "github:Mic92/adios-flake";\n' + PARTS,
                     "inputs@{ adios-flake, self, ... }: adios-flake.lib.mkFlake "
                     "{ inherit inputs self; modules = [ ]; }",
@@ -367,22 +356,20 @@ def test_assembled_hosts_next_to_visible_hosts_do_not_block_them(tmp_path: Path)
             "snowfall-lib",
         ),
     ],
-    ids=["flake-utils", "adios-flake", "import-outputs", "own-mkflake", "snowfall-no-systems"],
+    ids=["adios-flake", "import-outputs", "own-mkflake", "snowfall-no-systems"],
 )
 def test_no_host_names_what_builds_the_outputs(
     tmp_path: Path, files: Mapping[str, str], named: str
 ) -> None:
-    """Why: flake-utils, adios-flake and home-grown `outputs` functions were all called
-    "flake-parts" because flake-parts was among the inputs."""
+    """Why: adios-flake and home-grown `outputs` functions were all called "flake-parts"
+    because flake-parts was among the inputs. (Hosts under flake-utils' `packages.<system>`
+    are read now: tests/test_framework_hosts.py.)"""
     repo = load_repo(write(tmp_path, files))
     with pytest.raises(HomewardError) as caught:
         repo.fatal()
     message = caught.value.message
     assert "flake-parts" not in message
-    if named:
-        assert f"the outputs are built with {named}" in message
-    else:
-        assert "configurations under `packages.<system>`" in message
+    assert f"the outputs are built with {named}" in message
 
 
 def test_outputs_written_in_flake_nix_report_what_hid_the_hosts(tmp_path: Path) -> None:

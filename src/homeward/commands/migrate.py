@@ -52,7 +52,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
     from homeward.knowledge.mapping import Feature
     from homeward.model.index import build_index
     from homeward.model.repo import load_repo, shown_root
-    from homeward.plan.assembled import assembled
+    from homeward.plan.assembled import assembled, not_migrated
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
     from homeward.render.plan import plan_json, print_summary
@@ -95,10 +95,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
                 console.err(d.render())
             by_framework = sorted({c.framework for c in assembled(repo).values()})
             if by_framework:
-                console.out(
-                    "nothing migrated: homeward does not migrate the hosts "
-                    f"{' and '.join(by_framework)} assembles yet (see the warning above)"
-                )
+                console.out(not_migrated(by_framework))
             else:
                 console.out(
                     "nothing to do: the configuration is already in the home-manager layout"

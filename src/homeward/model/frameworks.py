@@ -867,6 +867,25 @@ def _nixos_unified(ev: Evaluator, root: Path) -> list[Assembled]:
     return found
 
 
+# -- configurations under `packages.<system>` -----------------------------------------------------
+PER_SYSTEM = "`packages.<system>`"
+"""The `framework` of configurations written under `packages.<system>` (flake-utils'
+`eachDefaultSystem`): read as hosts, not rewired (`Loader._per_system`, `plan/assembled.py`)."""
+
+_PREFERRED = {
+    "darwin": ("aarch64-darwin", "x86_64-darwin"),
+    "nixos": ("x86_64-linux", "aarch64-linux"),
+    "home": ("x86_64-linux", "aarch64-linux"),
+}
+
+
+def per_system_order(systems: list[str], kind: str) -> list[str]:
+    """The systems of `packages.<system>` in the order to look for configurations of `kind`:
+    the platform such a host usually runs on first, then the rest by name."""
+    preferred = [s for s in _PREFERRED.get(kind, ()) if s in systems]
+    return preferred + sorted(s for s in systems if s not in preferred)
+
+
 # -- names ---------------------------------------------------------------------------------------
 FRAMEWORKS = {
     "flake-parts": "flake-parts",

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Env, Evaluator
 from homeward.model.files import Snapshot, list_files
-from homeward.model.frameworks import assembled_hosts, describe, used
+from homeward.model.frameworks import (
+    PER_SYSTEM,
+    assembled_hosts,
+    describe,
+    per_system_order,
+    used,
+)
 from homeward.model.reach import Reach
 from homeward.model.values import (
     Attrs,
@@ -563,7 +569,6 @@ class _Loader:
         inputs = self._inputs(top)
         outputs = self._outputs(top, inputs)
         hosts = self._configs(outputs, "nixosConfigurations", Context.NIXOS)
-        self._under_packages(outputs)
         homes = self._configs(outputs, "homeConfigurations", Context.HOME)
         others: dict[str, SystemConfig] = {}
         for attr, kind in OTHER_KINDS.items():
@@ -580,6 +585,7 @@ class _Loader:
                     else f"`{config.name}` is a {kind} host, which homeward does not migrate yet"
                 )
         self._assembled(inputs, hosts, homes, others)
+        self._per_system(outputs, hosts, homes, others)
         for host in hosts.values():
             self._follow_config(host)
         for home in homes.values():
@@ -835,9 +841,18 @@ class _Loader:
         self.ev.flake_inputs = arg
         return self.ev.force(outputs_thunk)
 
-    def _under_packages(self, outputs: Value) -> None:
-        """`packages.<system>.nixosConfigurations` (all built in `eachDefaultSystem`): not hosts,
-        as nixos-rebuild does not read them there; said, not refused."""
+    def _per_system(
+        self,
+        outputs: Value,
+        hosts: dict[str, SystemConfig],
+        homes: dict[str, SystemConfig],
+        others: dict[str, SystemConfig],
+    ) -> None:
+        """Configurations under `packages.<system>` (built in flake-utils' `eachDefaultSystem`,
+        used with `nix build .#packages.<system>.nixosConfigurations.<h>...`): read as hosts
+        of a kind homeward does not rewire (`framework` PER_SYSTEM, `plan/assembled.py`).
+        nixos-rebuild does not read them there. One system is read for each kind (the same
+        code gives every system's copy); a name the top level also has is the top level's."""
         packages = (
             self.ev.force(outputs.attrs["packages"])
             if isinstance(outputs, Attrs) and "packages" in outputs.attrs
@@ -845,31 +860,31 @@ class _Loader:
         )
         if not isinstance(packages, Attrs):
             return
-        for system in sorted(packages.attrs):
-            per_system = self.ev.force(packages.attrs[system])
-            if not isinstance(per_system, Attrs):
-                continue
-            found = [
-                a
-                for a in ("nixosConfigurations", *OTHER_KINDS, "homeConfigurations")
-                if a in per_system.attrs
-            ]
-            if found:
-                value = self.ev.force(per_system.attrs[found[0]])
-                at = (
-                    value.source.location(value.node.start_byte)
-                    if value.node is not None and value.source is not None
-                    else None
-                )
-                self.problem(
-                    ProblemKind.IGNORED,
-                    f"no host: configurations under `packages.<system>` are not read by "
-                    f"nixos-rebuild (`packages.{system}.{found[0]}`): homeward does not read them",
-                    at,
-                    "move them to the flake's top-level `nixosConfigurations`",
-                    first=True,
-                )
-                return
+        for attr, context, kind in (
+            ("nixosConfigurations", Context.NIXOS, "nixos"),
+            ("darwinConfigurations", Context.NIXOS, "darwin"),
+            ("homeConfigurations", Context.HOME, "home"),
+        ):
+            for system in per_system_order(list(packages.attrs), kind):
+                per_system = self.ev.force(packages.attrs[system])
+                if not isinstance(per_system, Attrs) or attr not in per_system.attrs:
+                    continue
+                for name, config in self._configs(per_system, attr, context, kind).items():
+                    config.framework = PER_SYSTEM
+                    target = homes if kind == "home" else hosts
+                    if (kind != "darwin" or self.darwin) and name not in target:
+                        target[name] = config
+                        continue
+                    # A Mac while checking, or a name the top level has too: read, frozen.
+                    key = f"{attr}.{name}"
+                    if name in target or key in others:
+                        key = f"packages.{system}.{attr}.{name}"
+                    config.name = key
+                    others[key] = config
+                    self._frozen_by[key] = (
+                        f"`{key}` is under `packages.{system}`, which homeward does not migrate"
+                    )
+                break
 
     def _configs(
         self, outputs: Value, attr: str, context: Context, kind: str = ""

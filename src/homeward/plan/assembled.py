@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from homeward.diagnostics import Diagnostic, Severity
+from homeward.model.frameworks import PER_SYSTEM
 from homeward.model.repo import Repo, SystemConfig
 
 OUTPUT = {
@@ -46,7 +47,9 @@ def without_assembled(repo: Repo) -> tuple[Repo, list[Diagnostic]]:
         key = f"{OUTPUT.get(config.kind, 'nixosConfigurations')}.{name}"
         others[key] = replace(config, name=key)
         why[name] = (
-            f"`{key}` is assembled by {config.framework}, which homeward does not migrate yet"
+            f"`{key}` is under `packages.<system>`, which homeward does not migrate"
+            if config.framework == PER_SYSTEM
+            else f"`{key}` is assembled by {config.framework}, which homeward does not migrate yet"
         )
     modules = {}
     for key, info in repo.modules.items():
@@ -74,25 +77,75 @@ def _warnings(found: dict[str, SystemConfig]) -> list[Diagnostic]:
         by_framework.setdefault(config.framework, []).append(config)
     warnings = []
     for framework, configs in sorted(by_framework.items()):
-        shown = []
-        for config in sorted(configs, key=lambda c: c.name):
-            entry = config.location.path if config.location is not None else None
-            where = f" ({PurePosixPath(entry)})" if entry is not None else ""
-            shown.append(f"`{config.name.rpartition('.')[2] or config.name}`{where}")
         first = min(configs, key=lambda c: c.name)
-        warnings.append(
-            Diagnostic(
-                Severity.WARNING,
-                f"{framework} assembles {_count(len(configs))} from their directories: "
-                f"{', '.join(shown)}; homeward reads them but does not migrate hosts a "
-                "framework assembles yet, so every file they read is left as it is",
-                first.location,
-                hint=f"move users' packages into their home-manager configuration by hand, in "
-                f"{framework}'s layout; homeward migrates the hosts whose `nixosSystem` call "
-                "it can see",
-            )
-        )
+        shown = _per_output(configs) if framework == PER_SYSTEM else _with_entries(configs)
+        message, hint = _said(framework, len(configs), shown)
+        warnings.append(Diagnostic(Severity.WARNING, message, first.location, hint=hint))
     return warnings
+
+
+def _name(config: SystemConfig) -> str:
+    return f"`{config.name.rpartition('.')[2] or config.name}`"
+
+
+def _with_entries(configs: list[SystemConfig]) -> str:
+    """`box` (systems/x86_64-linux/box/default.nix), ...: each with the file it starts from."""
+    shown = []
+    for config in sorted(configs, key=lambda c: c.name):
+        at = config.location
+        shown.append(_name(config) + (f" ({PurePosixPath(at.path)})" if at is not None else ""))
+    return ", ".join(shown)
+
+
+def _per_output(configs: list[SystemConfig]) -> str:
+    """`nixosConfigurations` `box`, `lab`; `homeConfigurations` `kim`: by the output they are in
+    (their builder call is often one helper's, so its place names no host)."""
+    by_output: dict[str, list[str]] = {}
+    for config in configs:
+        output = OUTPUT.get(config.kind, "nixosConfigurations")
+        by_output.setdefault(output, []).append(_name(config))
+    return "; ".join(
+        f"`{output}` {', '.join(sorted(names))}"
+        for output, names in sorted(
+            by_output.items(), key=lambda i: list(OUTPUT.values()).index(i[0])
+        )
+    )
+
+
+def _said(framework: str, n: int, shown: str) -> tuple[str, str]:
+    """The warning and its hint for the configurations `framework` builds."""
+    if framework == PER_SYSTEM:
+        message = (
+            f"{_count(n)} under `packages.<system>`: {shown}; nixos-rebuild, darwin-rebuild and "
+            "home-manager do not read them there, and homeward reads them but does not migrate "
+            "them, so every file they read is left as it is"
+        )
+        hint = (
+            "move them to the flake's top-level `nixosConfigurations`, `darwinConfigurations` "
+            "or `homeConfigurations` (outside `eachDefaultSystem`): homeward migrates those"
+        )
+        return message, hint
+    message = (
+        f"{framework} assembles {_count(n)} from their directories: {shown}; homeward reads them "
+        "but does not migrate hosts a framework assembles yet, so every file they read is left "
+        "as it is"
+    )
+    hint = (
+        f"move users' packages into their home-manager configuration by hand, in {framework}'s "
+        "layout; homeward migrates the hosts whose `nixosSystem` call it can see"
+    )
+    return message, hint
+
+
+def not_migrated(frameworks: list[str]) -> str:
+    """`nothing migrated: ...` for the configurations of `frameworks` that migrate left alone."""
+    named = [f for f in frameworks if f != PER_SYSTEM]
+    parts = [f"the hosts {' and '.join(named)} assembles yet"] if named else []
+    if PER_SYSTEM in frameworks:
+        parts.append("the configurations under `packages.<system>`")
+    return (
+        f"nothing migrated: homeward does not migrate {' and '.join(parts)} (see the warning above)"
+    )
 
 
 def _count(n: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index
-from homeward.model.repo import ModuleKind, ProblemKind, hosts_nixpkgs
+from homeward.model.repo import ModuleInfo, ModuleKind, ProblemKind, hosts_nixpkgs
 from homeward.plan.flake import hm_branch, hm_url, hm_url_branch
 from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value, unparen
@@ -62,13 +62,20 @@ def mismatches(index: Index) -> list[Diagnostic]:
                 found.append(
                     Diagnostic(
                         Severity.WARNING,
-                        f"`{info.path}` imports {ref.label[len('absolute path ') :]}, outside "
+                        f"{_who(info)} imports {ref.label[len('absolute path ') :]}, outside "
                         "the repository: flakes cannot read it in pure evaluation",
                         ref.location,
                         hint="copy the file into the repository and import it from there",
                     )
                 )
     return found
+
+
+def _who(info: ModuleInfo) -> str:
+    """`hosts/box.nix`, or an inline module with the file it is written in."""
+    if info.path is not None:
+        return f"`{info.path}`"
+    return f"an inline module of `{info.key.split('@', 1)[0]}`"
 
 
 def unread_accounts(index: Index) -> list[Diagnostic]:
