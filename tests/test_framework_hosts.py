@@ -198,3 +198,58 @@ def test_an_inline_module_importing_an_absolute_path_is_named_as_inline(
     said = capsys.readouterr().err
     assert "`None`" not in said
     assert "an inline module of `flake.nix` imports /etc/nixos/hardware-configuration.nix" in said
+
+
+# -- digga ---------------------------------------------------------------------------------------
+# Reduced from digga's devos template: hosts are files under the directories given to
+# `importHosts` (a nested directory without `default.nix` groups them: `group.name`), and
+# `nixos.hosts.<h>` only sets properties of a host found there.
+DIGGA = {
+    "flake.nix": flake(
+        '  inputs.digga.url = "github:divnix/digga";\n',
+        "{ self, digga, nixpkgs, ... }@inputs:\n"
+        "    digga.lib.mkFlake {\n"
+        "      inherit self inputs;\n"
+        "      nixos = {\n"
+        '        hostDefaults = { system = "x86_64-linux"; channelName = "nixpkgs"; };\n'
+        "        imports = [ (digga.lib.importHosts ./hosts/nixos) ];\n"
+        "        hosts = { box = { }; };\n"
+        "      };\n"
+        "      darwin.imports = [ (digga.lib.importHosts ./hosts/darwin) ];\n"
+        "    }",
+    ),
+    "hosts/nixos/box.nix": host("box"),
+    "hosts/nixos/lab/default.nix": host("lab", "jq"),
+    "hosts/nixos/lab/disks.nix": "{ ... }:\n{\n}\n",
+    "hosts/nixos/rack/edge.nix": host("edge", "git"),
+    "hosts/nixos/notes.md": "not a host\n",
+    "hosts/darwin/mac.nix": "{ pkgs, ... }:\n{\n  system.stateVersion = 6;\n}\n",
+}
+
+
+def test_digga_hosts_are_the_files_given_to_import_hosts(tmp_path: Path) -> None:
+    """Why: digga builds each host from a file under `importHosts <dir>`; homeward found none
+    and refused the flake with exit 3."""
+    repo = load_repo(write(tmp_path, DIGGA))
+    repo.fatal()
+    assert sorted(repo.hosts) == ["box", "lab", "rack.edge"]
+    assert sorted(repo.others) == ["darwinConfigurations.mac"]
+    assert {c.framework for c in repo.hosts.values()} == {"digga"}
+    assert "hosts/nixos/lab/default.nix" in repo.modules
+    assert "kim" in repo.users
+
+
+def test_migrate_leaves_digga_hosts_alone_and_names_digga(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", DIGGA))
+    before = tree_files(root)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["migrate", "repo"]) == 0
+    captured = capsys.readouterr()
+    assert tree_files(root) == before
+    said = captured.err + captured.out
+    assert "warning: digga assembles 4 configurations from their directories" in said
+    assert "`lab` (hosts/nixos/lab/default.nix)" in said
+    assert "nothing migrated" in captured.out

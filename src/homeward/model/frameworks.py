@@ -62,6 +62,9 @@ _NOT_CONFIG = frozenset({"imports", "options", "_file", "key", "disabledModules"
 _merged: weakref.WeakKeyDictionary[Evaluator, Thunk] = weakref.WeakKeyDictionary()
 """The merged configuration of the last flake-parts `mkFlake` each evaluator ran (where
 `ezConfigs` and other framework settings are read)."""
+_given: weakref.WeakKeyDictionary[Evaluator, dict[str, Attrs]] = weakref.WeakKeyDictionary()
+"""The argument of the `mkFlake` of snowfall-lib or digga each evaluator ran, by framework:
+where their hosts' directories are named (`src`, `snowfall.root`, digga's `importHosts`)."""
 
 
 # -- flake-parts --------------------------------------------------------------------------------
@@ -72,6 +75,7 @@ def _b_mk_flake(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     head = me.name.split(".", 1)[0].lower()
     if any(f in head for f in ("snowfall", "digga", "adios", "utils-plus")):
         given = ev.force(args[0])
+        _remember(ev, head, given)
         if isinstance(given, Attrs) and "flake" in given.attrs:
             return ev.force(given.attrs["flake"])
         return Attrs({}, me.node, me.source)
@@ -427,6 +431,44 @@ def _haumea_file(path: Path, inputs: Thunk, me: Builtin) -> Callable[[Evaluator]
     return compute
 
 
+def _remember(ev: Evaluator, head: str, given: Value) -> None:
+    """Keep the argument of snowfall-lib's or digga's `mkFlake` for `assembled_hosts`."""
+    label = next((f for f in ("snowfall-lib", "digga") if f.split("-")[0] in head), None)
+    if label is not None and isinstance(given, Attrs):
+        _given.setdefault(ev, {})[label] = given
+
+
+def _b_import_hosts(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """digga's `importHosts ./hosts`: `{ hosts.<name>.modules = [ <file> ]; }` for every file
+    under the directory (`rakeLeaves`: `x.nix` or `x/default.nix` is host `x`; a directory
+    without `default.nix` groups its hosts as `dir.x`)."""
+    directory = ev.force(args[0])
+    if not isinstance(directory, PathValue):
+        return Unknown(f"`{me.name}` of a path homeward cannot compute", me.node, me.source)
+    hosts = {
+        name: Thunk.of(
+            Attrs({"modules": Thunk.of(ListValue([Thunk.of(PathValue(path, me.node, me.source))]))})
+        )
+        for name, path in _rake(ev, directory.path, "").items()
+    }
+    return Attrs({"hosts": Thunk.of(Attrs(hosts, me.node, me.source))}, me.node, me.source)
+
+
+def _rake(ev: Evaluator, directory: Path, prefix: str) -> dict[str, Path]:
+    """digga's `flattenTree (rakeLeaves directory)`: host name to the file it starts from."""
+    found: dict[str, Path] = {}
+    for name, kind in sorted(listing(ev, directory).items()):
+        path = directory / name
+        if kind == "regular" and name.endswith(".nix"):
+            found[prefix + name.removesuffix(".nix")] = path
+        elif kind == "directory":
+            if listing(ev, path).get("default.nix") == "regular":
+                found[prefix + name] = path / "default.nix"
+            else:
+                found |= _rake(ev, path, f"{prefix}{name}.")
+    return found
+
+
 def _b_path_append(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`lib.path.append ./dir "sub/file.nix"` (haumea-style helpers build host paths so)."""
     base, sub = ev.force(args[0]), ev.force(args[1])
@@ -715,6 +757,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "clan": (1, _b_clan),
     "buildClan": (1, _b_clan),
     "create": (1, _b_nilla_create),
+    "importHosts": (1, _b_import_hosts),
 }
 """Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
 
@@ -742,6 +785,8 @@ def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembl
         found += _blueprint(ev, root)
     if "nixos-unified" in names:
         found += _nixos_unified(ev, root)
+    if "digga" in names:
+        found += _digga(ev)
     return found
 
 
@@ -864,6 +909,35 @@ def _nixos_unified(ev: Evaluator, root: Path) -> list[Assembled]:
     ):
         for name, entry in _entries(ev, root / "configurations" / folder).items():
             found.append(Assembled("nixos-unified", output, name, entry))
+    return found
+
+
+def _digga(ev: Evaluator) -> list[Assembled]:
+    """digga: `nixos.hosts` and `darwin.hosts` of its `mkFlake`, as `importHosts` and the
+    `imports` of each section set them (`hosts.<h>.modules`): each host from its first file."""
+    given = _given.get(ev, {}).get("digga")
+    found: list[Assembled] = []
+    for section, output in (("nixos", "nixosConfigurations"), ("darwin", "darwinConfigurations")):
+        config = _setting(ev, given, section)
+        if not isinstance(config, Attrs):
+            continue
+        parts = [config]
+        imports = _setting(ev, config, "imports")
+        if isinstance(imports, ListValue):
+            parts += [v for t in imports.items if isinstance(v := ev.force(t), Attrs)]
+        entries: dict[str, Path] = {}
+        for part in parts:
+            hosts = _setting(ev, part, "hosts")
+            if not isinstance(hosts, Attrs):
+                continue
+            for name in hosts.attrs:
+                modules = _setting(ev, hosts, name, "modules")
+                if name in entries or not isinstance(modules, ListValue):
+                    continue
+                files = [v.path for t in modules.items if isinstance(v := ev.force(t), PathValue)]
+                if files:
+                    entries[name] = files[0] / "default.nix" if files[0].is_dir() else files[0]
+        found += [Assembled("digga", output, n, entry) for n, entry in sorted(entries.items())]
     return found
 
 
