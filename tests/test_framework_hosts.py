@@ -253,3 +253,109 @@ def test_migrate_leaves_digga_hosts_alone_and_names_digga(
     assert "warning: digga assembles 4 configurations from their directories" in said
     assert "`lab` (hosts/nixos/lab/default.nix)" in said
     assert "nothing migrated" in captured.out
+
+
+# -- snowfall-lib's root, and flakes of these frameworks with no host at all ---------------------
+SNOWFALL_ROOT = {
+    "flake.nix": flake(
+        '  inputs.snowfall-lib.url = "github:snowfallorg/lib";\n',
+        "inputs: inputs.snowfall-lib.mkFlake {\n"
+        "    inherit inputs;\n    src = ./.;\n"
+        '    snowfall = { root = ./nix; namespace = "mine"; };\n  }',
+    ),
+    "nix/systems/x86_64-linux/box/default.nix": host("box"),
+    "nix/homes/x86_64-linux/kim@box/default.nix": "{ pkgs, ... }:\n{\n"
+    "  home.packages = [ pkgs.ripgrep ];\n}\n",
+    "systems/x86_64-linux/stray/default.nix": host("stray"),  # not under the root
+}
+
+
+def test_snowfall_reads_systems_under_its_root(tmp_path: Path) -> None:
+    """Why: snowfall-lib reads `<snowfall.root>/systems` (the root defaults to `src`); homeward
+    looked beside flake.nix only."""
+    repo = load_repo(write(tmp_path, SNOWFALL_ROOT))
+    assert sorted(repo.hosts) == ["box"]
+    assert sorted(repo.homes) == ["kim@box"]
+    src_only = dict(SNOWFALL_ROOT)
+    src_only["flake.nix"] = flake(
+        '  inputs.snowfall-lib.url = "github:snowfallorg/lib";\n',
+        "inputs: inputs.snowfall-lib.mkFlake { inherit inputs; src = ./nix; }",
+    )
+    repo = load_repo(write(tmp_path / "src", src_only))
+    assert sorted(repo.hosts) == ["box"]
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (
+            {
+                "flake.nix": flake(
+                    '  inputs.snowfall-lib.url = "github:snowfallorg/lib";\n',
+                    "inputs: inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }",
+                ),
+                "shells/dev/default.nix": "{ mkShell, ... }: mkShell { }\n",
+            },
+            "snowfall-lib reads hosts from `systems/<arch>/<host>/` and homes from "
+            "`homes/<arch>/<user>@<host>/`, and neither directory exists",
+        ),
+        (
+            {
+                "flake.nix": flake(
+                    '  inputs.blueprint.url = "github:numtide/blueprint";\n',
+                    'inputs: inputs.blueprint { inherit inputs; prefix = "nix/"; }',
+                ),
+                "nix/packages/hello/default.nix": "{ pkgs, ... }: pkgs.hello\n",
+                "hosts/stray/system-configuration.nix": "{ ... }:\n{\n}\n",
+            },
+            "blueprint reads hosts from `nix/hosts/<host>/` (its `prefix`), and `nix/hosts/` "
+            "does not exist",
+        ),
+        (
+            {
+                "flake.nix": flake(
+                    '  inputs.blueprint.url = "github:numtide/blueprint";\n',
+                    "inputs: inputs.blueprint { inherit inputs; }",
+                ),
+                "hosts/sm/system-configuration.nix": "{ ... }:\n{\n}\n",
+            },
+            "blueprint reads hosts from `hosts/<host>/`, and none has a `configuration.nix` "
+            "or `darwin-configuration.nix`: `sm` (system-configuration.nix: system-manager, "
+            "which homeward does not read)",
+        ),
+    ],
+    ids=["snowfall-no-systems", "blueprint-outside-prefix", "blueprint-system-manager"],
+)
+def test_no_host_says_where_the_framework_looks(
+    tmp_path: Path, files: Mapping[str, str], said: str
+) -> None:
+    """Why: a flake of a framework that has no host at all (a project's devshell, a
+    system-manager machine) is refused with exit 3, which is right; the message said only
+    "homeward finds no host there", not where the framework would have found one."""
+    with pytest.raises(HomewardError) as caught:
+        load_repo(write(tmp_path, files)).fatal()
+    assert said in caught.value.message
+
+
+# -- blueprint's homes -------------------------------------------------------------------------
+BLUEPRINT_USERS = {
+    "flake.nix": flake(
+        '  inputs.blueprint.url = "github:numtide/blueprint";\n' + HM,
+        "inputs: inputs.blueprint { inherit inputs; }",
+    ),
+    "hosts/box/configuration.nix": host("box"),
+    "hosts/box/users/kim.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.ripgrep ];\n}\n",
+    "hosts/box/users/ana/home-configuration.nix": "{ pkgs, ... }:\n{\n"
+    "  home.packages = [ pkgs.jq ];\n}\n",
+    "hosts/box/users/bob/notes.nix": "{ }\n",  # no home-configuration.nix: not a home
+}
+
+
+def test_blueprint_homes_are_the_users_of_each_host(tmp_path: Path) -> None:
+    """Why: blueprint wires `hosts/<h>/users/<u>.nix` (or `<u>/home-configuration.nix`) into
+    host h's home-manager and as `homeConfigurations."<u>@<h>"`; those homes were not read."""
+    repo = load_repo(write(tmp_path, BLUEPRINT_USERS))
+    assert sorted(repo.hosts) == ["box"]
+    assert sorted(repo.homes) == ["ana@box", "kim@box"]
+    assert {c.framework for c in repo.homes.values()} == {"blueprint"}
+    assert "hosts/box/users/ana/home-configuration.nix" in repo.modules

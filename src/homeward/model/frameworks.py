@@ -853,8 +853,9 @@ def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
     """snowfall-lib: `systems/<arch>/<host>/default.nix` (a `-darwin` arch: nix-darwin) and
     `homes/<arch>/<user>@<host>/default.nix`."""
     found: list[Assembled] = []
+    base = _snowfall_root(ev, root)
     for folder, output in (("systems", ""), ("homes", "homeConfigurations")):
-        top = root / folder
+        top = base / folder
         archs = [top / n for n, kind in listing(ev, top).items() if kind == "directory"]
         for arch in archs:
             kind = output or (
@@ -863,6 +864,17 @@ def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
             for name, entry in _entries(ev, arch).items():
                 found.append(Assembled("snowfall-lib", kind, name, entry))
     return found
+
+
+def _snowfall_root(ev: Evaluator, root: Path) -> Path:
+    """snowfall-lib's root: `snowfall.root` of its `mkFlake`, else `src`, else the flake's
+    directory."""
+    given = _given.get(ev, {}).get("snowfall-lib")
+    for path in (("snowfall", "root"), ("src",)):
+        value = _setting(ev, given, *path)
+        if isinstance(value, PathValue):
+            return value.path
+    return root
 
 
 def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
@@ -880,6 +892,25 @@ def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
                 if listing(ev, host).get(file) == "regular":
                     found.append(Assembled("blueprint", output, host.name, host / file))
                     break
+            found += _blueprint_homes(ev, host)
+    return found
+
+
+def _blueprint_homes(ev: Evaluator, host: Path) -> list[Assembled]:
+    """blueprint's homes of a host: `users/<user>.nix` or `users/<user>/home-configuration.nix`,
+    each wired into the host and built as `homeConfigurations."<user>@<host>"`."""
+    found: list[Assembled] = []
+    for name, kind in sorted(listing(ev, host / "users").items()):
+        entry = host / "users" / name
+        if kind == "directory":
+            if listing(ev, entry).get("home-configuration.nix") != "regular":
+                continue
+            user, entry = name, entry / "home-configuration.nix"
+        elif kind == "regular" and name.endswith(".nix"):
+            user = name.removesuffix(".nix")
+        else:
+            continue
+        found.append(Assembled("blueprint", "homeConfigurations", f"{user}@{host.name}", entry))
     return found
 
 
@@ -939,6 +970,55 @@ def _digga(ev: Evaluator) -> list[Assembled]:
                     entries[name] = files[0] / "default.nix" if files[0].is_dir() else files[0]
         found += [Assembled("digga", output, n, entry) for n, entry in sorted(entries.items())]
     return found
+
+
+def searched(ev: Evaluator, root: Path, names: list[str]) -> list[str]:
+    """Where the frameworks `names` look for hosts, and what is there instead: said when
+    no host at all is found (a project's devshell flake, a system-manager machine)."""
+
+    def rel(path: Path) -> str:
+        inside = os.path.relpath(path, root)
+        return "" if inside == "." else f"{inside}/"
+
+    said: list[str] = []
+    if "snowfall-lib" in names:
+        base = rel(_snowfall_root(ev, root))
+        exist = [d for d in ("systems", "homes") if listing(ev, root / base / d)]
+        said.append(
+            f"snowfall-lib reads hosts from `{base}systems/<arch>/<host>/` and homes from "
+            f"`{base}homes/<arch>/<user>@<host>/`, and "
+            + ("neither directory exists" if not exist else "none has a `default.nix` there")
+        )
+    if "blueprint" in names:
+        given = _blueprint_prefixes(ev, root) != [root]
+        for prefix in _blueprint_prefixes(ev, root):
+            where = f"blueprint reads hosts from `{rel(prefix)}hosts/<host>/`" + (
+                " (its `prefix`)" if given else ""
+            )
+            hosts = listing(ev, prefix / "hosts")
+            if not hosts:
+                said.append(f"{where}, and `{rel(prefix)}hosts/` does not exist")
+                continue
+            kinds = {
+                "system-configuration.nix": "system-manager, which homeward does not read",
+                "default.nix": "the file chooses the kind of host, which homeward does not "
+                "read yet",
+            }
+            seen = []
+            for name in sorted(n for n, k in hosts.items() if k == "directory"):
+                files = listing(ev, prefix / "hosts" / name)
+                what = next((f"{f}: {k}" for f, k in kinds.items() if f in files), "no entry file")
+                seen.append(f"`{name}` ({what})")
+            said.append(
+                f"{where}, and none has a `configuration.nix` or `darwin-configuration.nix`"
+                + (f": {', '.join(seen)}" if seen else "")
+            )
+    if "digga" in names:
+        said.append(
+            "digga reads hosts from the directories given to `importHosts` and from "
+            "`nixos.hosts.<host>.modules`, and homeward finds none there"
+        )
+    return said
 
 
 # -- configurations under `packages.<system>` -----------------------------------------------------

@@ -28,6 +28,7 @@ from homeward.model.frameworks import (
     assembled_hosts,
     describe,
     per_system_order,
+    searched,
     used,
 )
 from homeward.model.reach import Reach
@@ -364,6 +365,9 @@ def no_host_framework(repo: Repo) -> str | None:
     label = framework_label(repo)
     if not label:
         return None
+    where = searched(repo.ev, repo.root, used({n: i.url for n, i in repo.inputs.items()}))
+    if where:
+        return f"no host found: the outputs are built with {label}; {'; '.join(where)}"
     return f"no host found: the outputs are built with {label}, and homeward finds no host there"
 
 
@@ -402,8 +406,9 @@ def system_users(repo: Repo) -> frozenset[str]:
 NO_FLAKE_HINT = "see `homeward init`"
 FRAMEWORK_HINT = (
     "homeward reads `nixosConfigurations` written in flake.nix or in files it imports, "
-    "flake-parts modules (`flake.nixosConfigurations`, `imports`, import-tree), and the host "
-    "directories of ez-configs, snowfall-lib, blueprint and nixos-unified"
+    "flake-parts modules (`flake.nixosConfigurations`, `imports`, import-tree), "
+    "`packages.<system>.nixosConfigurations`, the host directories of ez-configs, snowfall-lib, "
+    "blueprint and nixos-unified, and digga's `importHosts`"
 )
 
 
