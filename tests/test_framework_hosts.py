@@ -285,6 +285,20 @@ def test_snowfall_reads_systems_under_its_root(tmp_path: Path) -> None:
     assert sorted(repo.hosts) == ["box"]
 
 
+def test_snowfall_root_given_to_mk_lib(tmp_path: Path) -> None:
+    """`lib = snowfall-lib.mkLib { src; snowfall.root; }; in lib.mkFlake { ... }`: the root is
+    given to `mkLib`."""
+    files = {k: v for k, v in SNOWFALL_ROOT.items() if k != "flake.nix"}
+    files["flake.nix"] = flake(
+        '  inputs.snowfall-lib.url = "github:snowfallorg/lib";\n',
+        "inputs:\n    let\n      lib = inputs.snowfall-lib.mkLib {\n"
+        "        inherit inputs;\n        src = ./.;\n        snowfall.root = ./nix;\n      };\n"
+        "    in\n    lib.mkFlake { channels-config.allowUnfree = true; }",
+    )
+    repo = load_repo(write(tmp_path, files))
+    assert sorted(repo.hosts) == ["box"]
+
+
 @pytest.mark.parametrize(
     ("files", "said"),
     [
@@ -296,8 +310,10 @@ def test_snowfall_reads_systems_under_its_root(tmp_path: Path) -> None:
                 ),
                 "shells/dev/default.nix": "{ mkShell, ... }: mkShell { }\n",
             },
-            "snowfall-lib reads hosts from `systems/<arch>/<host>/` and homes from "
-            "`homes/<arch>/<user>@<host>/`, and neither directory exists",
+            (
+                "snowfall-lib reads hosts from `systems/<arch>/<host>/` and homes from "
+                "`homes/<arch>/<user>@<host>/`, and neither directory exists"
+            ),
         ),
         (
             {
@@ -308,8 +324,10 @@ def test_snowfall_reads_systems_under_its_root(tmp_path: Path) -> None:
                 "nix/packages/hello/default.nix": "{ pkgs, ... }: pkgs.hello\n",
                 "hosts/stray/system-configuration.nix": "{ ... }:\n{\n}\n",
             },
-            "blueprint reads hosts from `nix/hosts/<host>/` (its `prefix`), and `nix/hosts/` "
-            "does not exist",
+            (
+                "blueprint reads hosts from `nix/hosts/<host>/` (its `prefix`), and `nix/hosts/` "
+                "does not exist"
+            ),
         ),
         (
             {
@@ -319,9 +337,11 @@ def test_snowfall_reads_systems_under_its_root(tmp_path: Path) -> None:
                 ),
                 "hosts/sm/system-configuration.nix": "{ ... }:\n{\n}\n",
             },
-            "blueprint reads hosts from `hosts/<host>/`, and none has a `configuration.nix` "
-            "or `darwin-configuration.nix`: `sm` (system-configuration.nix: system-manager, "
-            "which homeward does not read)",
+            (
+                "blueprint reads hosts from `hosts/<host>/`, and none has a `configuration.nix` "
+                "or `darwin-configuration.nix`: `sm` (system-configuration.nix: system-manager, "
+                "which homeward does not read)"
+            ),
         ),
     ],
     ids=["snowfall-no-systems", "blueprint-outside-prefix", "blueprint-system-manager"],

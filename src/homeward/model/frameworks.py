@@ -438,6 +438,22 @@ def _remember(ev: Evaluator, head: str, given: Value) -> None:
         _given.setdefault(ev, {})[label] = given
 
 
+def _b_mk_lib(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`snowfall-lib.mkLib { src; snowfall.root; ... }`: where its `lib.mkFlake` reads
+    systems is given here (kept for `assembled_hosts`). The library itself comes from outside
+    the repository, as for any input's function."""
+    head = me.name.split(".", 1)[0].lower()
+    if "snowfall" in head:
+        _remember(ev, head, ev.force(args[0]))
+    return Unknown(
+        f"`{me.name}` comes from outside the repository",
+        me.node,
+        me.source,
+        call=args[0],
+        function=me.name,
+    )
+
+
 def _b_import_hosts(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """digga's `importHosts ./hosts`: `{ hosts.<name>.modules = [ <file> ]; }` for every file
     under the directory (`rakeLeaves`: `x.nix` or `x/default.nix` is host `x`; a directory
@@ -758,6 +774,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "buildClan": (1, _b_clan),
     "create": (1, _b_nilla_create),
     "importHosts": (1, _b_import_hosts),
+    "mkLib": (1, _b_mk_lib),
 }
 """Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
 
