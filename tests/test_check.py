@@ -647,7 +647,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "read 0 hosts, 0 homes, 0 users, 1 file; nothing opaque\n"
-            "repo/flake.nix:1:1: HW016 error: no host found: the outputs are built with snowfall-lib, and homeward finds no host there\n"
+            "repo/flake.nix:1:1: HW016 error: no host found: the outputs are built with snowfall-lib; snowfall-lib reads hosts from `systems/<arch>/<host>/` and homes from `homes/<arch>/<user>@<host>/`, and neither directory exists\n"
             "  hint: define `nixosConfigurations` in flake.nix, or see which frameworks homeward follows in docs/rules.md\n"
             "1 error, 0 warnings\n"
         ),
