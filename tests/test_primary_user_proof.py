@@ -85,3 +85,24 @@ def test_master_pinned_before_primary_user_is_no_error(
     assert hw020(tmp_path / "2026", capsys, url, locked=1786845137)  # 2026-08
     # Unpinned: `nix flake lock` fetches today's master, which requires it.
     assert hw020(tmp_path / "unpinned", capsys, url)
+
+
+def test_migrate_sets_it_only_where_the_pinned_nix_darwin_has_it(tmp_path: Path) -> None:
+    """Why: one fact, one place: the nix-darwin that check says lacks `system.primaryUser`
+    (master pinned before it) gets no `system.primaryUser` from migrate either: the option
+    does not exist there, and the host would not evaluate."""
+    from tests.helpers import copy_tree
+
+    fixture = Path(__file__).resolve().parent / "fixtures/migrate/darwin-mac/before"
+    for name, locked, expected in (("old", 1733000000, False), ("new", 1786845137, True)):
+        root = copy_tree(fixture, tmp_path / name)
+        flake = root / "flake.nix"
+        text = flake.read_text()
+        flake.write_text(
+            text.replace("nix-darwin/nix-darwin/nix-darwin-25.05", "nix-darwin/nix-darwin")
+        )
+        (root / "flake.lock").write_text(lock(locked).replace('"darwin"', '"nix-darwin"'))
+        make_git_repo(root)
+        assert main(["migrate", str(root)]) == 0
+        written = "".join(p.read_text() for p in root.rglob("*.nix"))
+        assert ("system.primaryUser" in written) is expected, name

@@ -12,11 +12,10 @@ import re
 from collections.abc import Iterator
 
 from homeward.diagnostics import Severity
-from homeward.knowledge.releases import darwin_has_primary_user
 from homeward.lint.facts import Facts, binding_location
 from homeward.lint.rules import Finding, rule
-from homeward.model.lock import locked_modified
-from homeward.model.repo import Context, FlakeInput, ModuleInfo, ModuleKind, ModuleRef, Repo
+from homeward.model.lock import darwin_primary_user
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.syntax.find import DYNAMIC, Definition
 
 DARWIN = "darwinConfigurations."
@@ -176,11 +175,10 @@ def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
     for host, modules in hosts.items():
         if host in opaque:
             continue  # a module homeward cannot see may set it
-        found = _darwin_input(repo, repo.others[host].call.function.split(".", 1)[0])
-        if found is None:
-            continue  # which nix-darwin builds it is not known: nor whether it requires it
-        if not darwin_has_primary_user(found.url, locked_modified(repo.root, found.name)):
-            continue  # nix-darwin before 25.05 (or pinned before it) has no `system.primaryUser`
+        if not darwin_primary_user(repo.root, repo.inputs, repo.others[host].call.function):
+            # nix-darwin before 25.05 (or pinned before it) has no `system.primaryUser`; and
+            # where which nix-darwin builds the host is not known, neither is that.
+            continue
         first: Definition | None = None
         primary = False
         homes: list[str] = []
@@ -203,15 +201,6 @@ def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
             "`system.primaryUser`: current nix-darwin refuses to build it",
             hint=f'set `system.primaryUser = "{user}";` (the user these options apply to)',
         )
-
-
-def _darwin_input(repo: Repo, head: str) -> FlakeInput | None:
-    """The nix-darwin input a host is built with: the input its `darwinSystem` is called
-    from, else the flake's one nix-darwin input; None when that is not known."""
-    if head in repo.inputs:
-        return repo.inputs[head]
-    found = [i for i in repo.inputs.values() if "nix-darwin" in (i.url or "")]
-    return found[0] if len(found) == 1 else None
 
 
 def _written(path: tuple[str, ...]) -> str:

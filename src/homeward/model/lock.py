@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.knowledge.releases import darwin_has_primary_user
+
+if TYPE_CHECKING:
+    from homeward.model.repo import FlakeInput
 
 
 def locked_modified(root: Path, name: str) -> int | None:
@@ -25,3 +32,23 @@ def locked_modified(root: Path, name: str) -> int | None:
     locked = node.get("locked") if isinstance(node, dict) else None
     modified = locked.get("lastModified") if isinstance(locked, dict) else None
     return modified if isinstance(modified, int) else None
+
+
+def darwin_input(inputs: Mapping[str, FlakeInput], function: str) -> FlakeInput | None:
+    """The nix-darwin input a host is built with (`function`: its `darwinSystem`, as called):
+    the input it is called from, else the flake's one nix-darwin input; None when unknown."""
+    head = function.split(".", 1)[0]
+    if head in inputs:
+        return inputs[head]
+    found = [i for i in inputs.values() if "nix-darwin" in (i.url or "")]
+    return found[0] if len(found) == 1 else None
+
+
+def darwin_primary_user(root: Path, inputs: Mapping[str, FlakeInput], function: str) -> bool | None:
+    """Whether the nix-darwin a host is built with has `system.primaryUser` (and so requires it
+    for user-level defaults), by its branch or the revision flake.lock pins; None when which
+    nix-darwin builds it is not known (one fact, one place: `check`'s HW020 and `migrate`)."""
+    found = darwin_input(inputs, function)
+    if found is None:
+        return None
+    return darwin_has_primary_user(found.url, locked_modified(root, found.name))

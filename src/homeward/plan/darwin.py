@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from homeward.knowledge.releases import darwin_has_primary_user
 from homeward.model.index import Index, OutputKind
+from homeward.model.lock import darwin_primary_user
 from homeward.model.repo import SystemConfig, User, host_nixpkgs
 from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import DYNAMIC
@@ -99,10 +99,10 @@ def _release(url: str | None, prefix: str) -> tuple[int, int] | None:
 
 
 def has_primary_user_option(index: Index, host: SystemConfig) -> bool:
-    """The host's nix-darwin has `system.primaryUser`: master, or a release from 25.05."""
-    head = host.call.function.split(".", 1)[0]
-    found = index.repo.inputs.get(head)
-    return found is None or darwin_has_primary_user(found.url)
+    """The host's nix-darwin has `system.primaryUser`: a release from 25.05, or master (unless
+    flake.lock pins it before); when which nix-darwin is not known, today's."""
+    repo = index.repo
+    return darwin_primary_user(repo.root, repo.inputs, host.call.function) is not False
 
 
 def settings_lines(index: Index, host: SystemConfig, users: list[str]) -> list[str]:
