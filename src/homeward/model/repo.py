@@ -742,18 +742,30 @@ class _Loader:
         cannot name, are read by known consumers only and still migrate."""
         from homeward.model.reach import reach_of
 
-        reaches: dict[int, Reach] = {}
+        reaches: dict[object, Reach] = {}
         for consumer, ref in self._opaque:
-            if ref.node is None or ref.source is None:
+            # A missing file names nothing more (its own path); nor does a directory without
+            # default.nix, which Nix cannot import: walking the directory cost seconds.
+            if ref.node is None or ref.source is None or ref.label in _NAMES_NOTHING:
                 continue
-            reach = reaches.get(id(ref))
+            if all(consumer in m.frozen for m in self.modules.values()):
+                continue  # nothing left to freeze for it (an export reads all it reaches)
+            value = self._opaque_values.get(id(ref))
+            # Walked without a scope, the same import reads the same files for every host.
+            key: object = (
+                id(value)
+                if value is not None
+                else (str(ref.source.path), ref.node.start_byte, ref.node.end_byte)
+            )
+            reach = reaches.get(key)
             if reach is None:
-                value = self._opaque_values.get(id(ref)) or Unknown(ref.label, ref.node, ref.source)
                 try:
-                    reach = reach_of(self.ev, value, self._self)
+                    reach = reach_of(
+                        self.ev, value or Unknown(ref.label, ref.node, ref.source), self._self
+                    )
                 except RecursionError:
                     reach = Reach(everything=True)  # past what can be followed: the safe side
-                reaches[id(ref)] = reach
+                reaches[key] = reach
             if not (reach.paths or reach.spans or reach.everything):
                 continue
             reason = (
@@ -1602,6 +1614,10 @@ class _Loader:
 
 def _why(value: Value) -> str:
     return value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
+
+
+_NAMES_NOTHING = frozenset({"missing", "no default.nix"})
+"""Labels of opaque modules that are a path Nix does not read any further."""
 
 
 def _inline_place(key: str) -> tuple[str, int]:
