@@ -64,10 +64,49 @@ STANDALONE = (
 )
 
 
+MAC = """{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+    nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+    nix-darwin.inputs.nixpkgs.follows = "nixpkgs";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+  outputs =
+    { self, nixpkgs, nix-darwin, home-manager, ... }:
+    {
+      homeManagerModules.kim = ./home/kim/home.nix;
+      darwinConfigurations.a = nix-darwin.lib.darwinSystem {
+        modules = [
+          ./hosts/a
+          home-manager.darwinModules.home-manager
+          {
+            home-manager.useGlobalPkgs = true;
+            home-manager.users.kim = import ./home/kim/home.nix;
+          }
+        ];
+      };
+    };
+}
+"""
+
+MAC_HOST = """{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  networking.hostName = "a";
+  system.stateVersion = 6;
+  users.users.kim.home = "/Users/kim";
+  users.users.kim.packages = [ pkgs.htop ];
+}
+"""
+
+
 def files(flake: str) -> dict[str, str]:
     return {
         "flake.nix": flake,
-        "hosts/a/default.nix": """{ pkgs, ... }:
+        "hosts/a/default.nix": MAC_HOST
+        if flake is MAC
+        else """{ pkgs, ... }:
 {
   networking.hostName = "a";
   system.stateVersion = "25.05";
@@ -78,11 +117,11 @@ def files(flake: str) -> dict[str, str]:
         "home/kim/home.nix": """{ pkgs, ... }:
 {
   home.username = "kim";
-  home.homeDirectory = "/home/kim";
+  home.homeDirectory = "HOME";
   home.stateVersion = "25.05";
   home.packages = [ pkgs.acpi ];
 }
-""",
+""".replace("HOME", "/Users/kim" if flake is MAC else "/home/kim"),
     }
 
 
@@ -93,7 +132,9 @@ def write(root: Path, found: Mapping[str, str]) -> Path:
     return root
 
 
-@pytest.mark.parametrize("flake", [WIRED, STANDALONE], ids=["nixos-module", "standalone"])
+@pytest.mark.parametrize(
+    "flake", [WIRED, STANDALONE, MAC], ids=["nixos-module", "standalone", "darwin-module"]
+)
 def test_an_exported_home_stays_as_it_is(
     flake: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,7 +157,9 @@ def test_an_exported_home_stays_as_it_is(
 
 
 @pytest.mark.nix
-@pytest.mark.parametrize("flake", [WIRED, STANDALONE], ids=["nixos-module", "standalone"])
+@pytest.mark.parametrize(
+    "flake", [WIRED, STANDALONE, MAC], ids=["nixos-module", "standalone", "darwin-module"]
+)
 def test_an_exported_home_is_conserved_by_the_real_nix(flake: str, tmp_path: Path) -> None:
     from homeward.nix.ops import extract_outputs_standins
     from tests.test_conservation import STANDINS, assert_conserved
