@@ -218,6 +218,18 @@ class Evaluator:
         for real, source in other._sources.items():
             if real not in self._overlay:
                 self._sources.setdefault(real, source)
+        # And what `real` and `shown_real` found on disk (the same root and boundary), except
+        # where the overlay decides: a second read of the tree stats nothing it has not changed.
+        if self.root != other.root or self.boundary != other.boundary:
+            return
+        changed = self._overlay.keys() | self._overlay_dirs
+        for directory, real in other._real_dirs.items():
+            self._real_dirs.setdefault(directory, real)
+        for path, found in other._real.items():
+            if found[0] not in changed and os.path.abspath(path) not in changed:
+                self._real.setdefault(path, found)
+        for real, shown in other._shown.items():
+            self._shown.setdefault(real, shown)
 
     def shown(self, path: Path) -> Path:
         return self.shown_real(self.real(os.fspath(path))[0], path)

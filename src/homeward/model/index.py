@@ -118,6 +118,7 @@ class Index:
     inline_homes: Mapping[str, Sequence[Definition]]  # user -> home config written in NixOS code
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
+    nixpkgs_homes: frozenset[str]  # users a home-manager module of theirs sets `nixpkgs.*` for
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -156,6 +157,11 @@ class Index:
         """The home-manager modules that configure `user` (any wiring), in the model's order."""
         return self.homes_of.get(user, ())
 
+    def home_sets_nixpkgs(self, user: str) -> bool:
+        """A home-manager module of `user` (through the NixOS module or a standalone
+        configuration of theirs) sets `nixpkgs.*`."""
+        return user in self.nixpkgs_homes
+
     def existing_entry(self, user: str) -> PurePosixPath | None:
         """The file a user's existing home-manager configuration starts from: the module that
         `home-manager.users.<user>` names in a host's NixOS modules, else the first module file
@@ -174,6 +180,7 @@ def build_index(repo: Repo) -> Index:
     homes_of: dict[str, list[ModuleInfo]] = {}
     accounts: dict[str, list[ModuleInfo]] = {}
     under_home: list[ModuleInfo] = []
+    nixpkgs_homes: set[str] = set()
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
     # Hosts of other kinds, keyed as the model walks them (`darwinConfigurations.mac`).
     other_names = {key: key.partition(".")[2] or key for key in repo.others}
@@ -202,6 +209,9 @@ def build_index(repo: Repo) -> Index:
         if info.context is Context.HOME:
             for user in info.users:
                 homes_of.setdefault(user, []).append(info)
+            if "nixpkgs" in index:
+                nixpkgs_homes.update(info.users)
+                nixpkgs_homes.update(h.split("@", 1)[0] for h in info.hosts if h in repo.homes)
         outputs: set[Output] = set()
         for host in info.hosts:
             by_host.setdefault((host, info.context), []).append(info)
@@ -234,6 +244,7 @@ def build_index(repo: Repo) -> Index:
         heads=MappingProxyType(frozen_heads),
         entries=MappingProxyType(_entries(repo)),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
+        nixpkgs_homes=frozenset(nixpkgs_homes),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
         inline_homes=MappingProxyType(_inline_homes(repo, frozen_heads)),

@@ -11,7 +11,6 @@ from homeward.plan.homes import host_entries
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file
 from homeward.plan.wiring import wired_hosts
-from homeward.syntax.suppress import is_suppressed
 
 
 # -- one user --------------------------------------------------------------------------------
@@ -52,18 +51,7 @@ def move_user_files(st: PlanState, up: UserPlan) -> bool:
 def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
     """Some import of the file is marked `# homeward: ignore[HW001]` (where check reports
     a user file imported as a NixOS module)."""
-    refs = [r for host in st.repo.hosts.values() for r in host.modules]
-    refs += [r for m in st.repo.modules.values() for r in m.imports]
-    for ref in refs:
-        at = ref.location
-        if (
-            ref.path == info.path
-            and at is not None
-            and ref.source is not None
-            and is_suppressed(ref.source.text, at.line, "HW001")
-        ):
-            return True
-    return False
+    return info.path is not None and st.import_suppressed(info.path)
 
 
 def needs_work(st: PlanState, up: UserPlan, moved: bool) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import Context, ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
+from homeward.model.repo import ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
 from homeward.model.values import Attrs
 from homeward.plan import darwin
 from homeward.plan.nixcode import copied_text, indent, list_binding, relative_import, splice
@@ -407,7 +407,7 @@ class FlakeEditor:
         source = site.source if site is not None else self.src
         here = site.directory if site is not None else PurePosixPath(".")
         lines = []
-        own = sorted(up.name for up in ups if self.home_sets_nixpkgs(up.name))
+        own = sorted(up.name for up in ups if self.index.home_sets_nixpkgs(up.name))
         if settings and own:
             # Why: with useGlobalPkgs, home-manager rejects (or ignores, with a warning) a home
             # configuration that sets `nixpkgs.*` (its modules/misc/nixpkgs-disabled.nix).
@@ -445,17 +445,6 @@ class FlakeEditor:
             lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
         lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
         return "{\n" + indent("\n".join(lines)) + "\n}"
-
-    def home_sets_nixpkgs(self, user: str) -> bool:
-        """A home-manager module of `user` (through the NixOS module or a standalone
-        configuration of theirs) sets `nixpkgs.*`."""
-        repo = self.index.repo
-        homes = {name for name in repo.homes if name.split("@", 1)[0] == user}
-        modules = [
-            *self.index.user_homes(user),
-            *(m for m in repo.modules.values() if m.context is Context.HOME and m.hosts & homes),
-        ]
-        return any(d.path[:1] == ("nixpkgs",) for m in modules for d in m.module.definitions)
 
     def lib_ref(self) -> str:
         return f"{self.input_ref(self.nixpkgs_name())}.lib"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
-from homeward.model.repo import ModuleInfo, User, system_users
+from homeward.model.repo import ModuleInfo, ModuleRef, User, system_users
 from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer, covering_step
 from homeward.plan.files import DestFile, render_files
@@ -26,6 +26,7 @@ from homeward.plan.nixcode import relative_import
 from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.plan.wiring import Sites
 from homeward.syntax.find import Definition
+from homeward.syntax.suppress import is_suppressed
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -120,6 +121,7 @@ class PlanState:
         # Which users are normal, and which of them are on each host: asked per module.
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
+        self._imports_of: dict[Path, list[ModuleRef]] | None = None  # file -> its imports
         self.frozen_noted: set[str] = set()  # modules reported as left alone
         self.system_users = system_users(repo)  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
@@ -143,6 +145,23 @@ class PlanState:
             deletes=tuple(self.deletes),
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
+        )
+
+    def import_suppressed(self, path: Path) -> bool:
+        """Some import of the file `path` is marked `# homeward: ignore[HW001]` (where check
+        reports a user file imported as a NixOS module); the imports by file are found once."""
+        if self._imports_of is None:
+            self._imports_of = defaultdict(list)
+            for ref in [r for host in self.repo.hosts.values() for r in host.modules] + [
+                r for m in self.repo.modules.values() for r in m.imports
+            ]:
+                if ref.path is not None:
+                    self._imports_of[ref.path].append(ref)
+        return any(
+            ref.location is not None
+            and ref.source is not None
+            and is_suppressed(ref.source.text, ref.location.line, "HW001")
+            for ref in self._imports_of.get(path, ())
         )
 
     def note(

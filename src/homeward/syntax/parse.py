@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Tree
+    from tree_sitter import Language, Node, Parser, Query, Tree
 
 GRAMMAR_ENV = "HOMEWARD_NIX_GRAMMAR"
 """A compiled nix grammar to use instead of the language pack's (set by the Nix package)."""
@@ -38,6 +38,7 @@ GRAMMAR_ENV = "HOMEWARD_NIX_GRAMMAR"
 _local = threading.local()
 _languages: dict[str, Language] = {}  # grammar source -> Language, loaded once per process
 _lock = threading.Lock()
+_queries: dict[int, Query] = {}  # id(Language) -> find_duplicate's query
 
 
 def _parser() -> Parser:
@@ -234,28 +235,54 @@ def _unexpected_leaf(node: Node) -> Node | None:
 def find_duplicate(root: Node, text: bytes) -> SyntaxProblem | None:
     """What nix's parser rejects although the grammar accepts it: a formal argument named twice
     (`{ a, a }:`), an attribute defined twice in one set or `let` (`a = 1; a = 2;`, also through
-    `inherit` and dotted paths), unless both are attribute sets nix merges."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "formals":
-            seen: set[bytes] = set()
-            for formal in node.children:
-                name = formal.child_by_field_name("name") if formal.type == "formal" else None
-                if name is None:
-                    continue
-                key = text[name.start_byte : name.end_byte]
-                if key in seen:
-                    return SyntaxProblem(
-                        name.start_byte,
-                        f"duplicate formal function argument `{key.decode(errors='replace')}`",
-                    )
-                seen.add(key)
-        elif node.type == "binding_set":
-            problem = _duplicate_binding(node, text)
-            if problem is not None:
-                return problem
-        stack.extend(reversed(node.children))
+    `inherit` and dotted paths), unless both are attribute sets nix merges.
+
+    The places to look (formals, binding sets) are found by a tree-sitter query, in C: walking
+    every node of every file in Python cost more than parsing them. They are checked in the
+    order a walk of the tree visits them, so the problem reported is the same."""
+    from tree_sitter import QueryCursor
+
+    captures = QueryCursor(_duplicate_query()).captures(root)
+    places = [*captures.get("formals", ()), *captures.get("bindings", ())]
+    places.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    for node in places:
+        problem = (
+            _duplicate_formal(node, text)
+            if node.type == "formals"
+            else _duplicate_binding(node, text)
+        )
+        if problem is not None:
+            return problem
+    return None
+
+
+def _duplicate_query() -> Query:
+    """The query for `find_duplicate`, compiled once per grammar."""
+    language = nix_language()
+    with _lock:
+        query = _queries.get(id(language))
+        if query is None:
+            from tree_sitter import Query
+
+            query = _queries[id(language)] = Query(
+                language, "(formals) @formals (binding_set) @bindings"
+            )
+    return query
+
+
+def _duplicate_formal(formals: Node, text: bytes) -> SyntaxProblem | None:
+    seen: set[bytes] = set()
+    for formal in formals.children:
+        name = formal.child_by_field_name("name") if formal.type == "formal" else None
+        if name is None:
+            continue
+        key = text[name.start_byte : name.end_byte]
+        if key in seen:
+            return SyntaxProblem(
+                name.start_byte,
+                f"duplicate formal function argument `{key.decode(errors='replace')}`",
+            )
+        seen.add(key)
     return None
 
 
@@ -263,6 +290,8 @@ _SETS = ("attrset_expression", "rec_attrset_expression")
 
 
 def _duplicate_binding(bindings: Node, text: bytes) -> SyntaxProblem | None:
+    if _distinct_heads(bindings, text):
+        return None
     ends: dict[tuple[bytes, ...], bool] = {}  # a defined path -> its value is a set literal
     prefixes: set[tuple[bytes, ...]] = set()
     for binding in bindings.children:
@@ -279,6 +308,26 @@ def _duplicate_binding(bindings: Node, text: bytes) -> SyntaxProblem | None:
             ends[path] = ends.get(path, True) and literal
             prefixes.update(path[:i] for i in range(1, len(path)))
     return None
+
+
+def _distinct_heads(bindings: Node, text: bytes) -> bool:
+    """Every binding is `name... = value;` and no two start with the same name: then nothing
+    can be defined twice (a clash needs the same first name), and the paths need not be read."""
+    heads: set[bytes] = set()
+    for binding in bindings.children:
+        if binding.type != "binding":
+            if binding.type == "comment":
+                continue
+            return False
+        attrpath = binding.child_by_field_name("attrpath")
+        first = attrpath.child(0) if attrpath is not None else None
+        if first is None or first.type != "identifier":
+            return False
+        head = text[first.start_byte : first.end_byte]
+        if head in heads:
+            return False
+        heads.add(head)
+    return True
 
 
 def _defined_paths(binding: Node, text: bytes) -> list[tuple[tuple[bytes, ...], bool, int]]:
