@@ -21,6 +21,7 @@ from tests.test_check import CASES, Case, run_check
 
 TWO_RULES = CASES["hw001-user-level-file-outside-home"][0]  # HW001, HW002, HW003
 USERS = "modules/system/users.nix"
+FLAKE = "flake.nix"
 
 
 def _sarif_schema() -> dict[str, Any]:
@@ -342,15 +343,23 @@ def test_deep_nesting_exits_3_with_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why: a pathological file must end in a located message, not a RecursionError; the
-    place is the deepest expression (issue 10: file:line:col, not the file's 1:1)."""
-    depth = 5000
-    deep = "{ ... }:\n{ x = " + "{ a = " * depth + "1" + "; }" * depth + "; }\n"
-    ran = run_check(Case({USERS: deep}), tmp_path, monkeypatch, capsys)
-    assert ran.code == 3
-    column = len("{ x = " + "{ a = " * (depth - 1)) + 3  # the innermost set's `a`
-    assert ran.err.startswith(
-        f"homeward: error: repo/modules/system/users.nix:2:{column}: the file nests "
-        "expressions too deeply for homeward to follow\n"
+    place is the deepest expression (issue 10: file:line:col, not the file's 1:1).
+
+    Sets nested 5,000 deep were the example here; their walks keep an explicit stack now
+    (tests/test_deep.py). A chain of 20,000 applications (`(m: m) (m: m) … [ … ]`, which nix's
+    parser folds without a deep stack) is still evaluated by recursion: deeper than it follows."""
+    depth = 20_000
+    chain = "(m: m) " * depth
+    change = (
+        "        modules = [\n          ./hosts/desk",
+        f"        modules = {chain}[\n          ./hosts/desk",
     )
+    ran = run_check(Case({FLAKE: change}), tmp_path, monkeypatch, capsys)
+    assert ran.code == 3, ran
+    first = len("        modules = ") + 1
+    assert ran.err.startswith("homeward: error: repo/flake.nix:23:"), ran.err[:300]
+    column = int(ran.err.split(":")[4])
+    assert first <= column <= first + len("(m: m) "), ran.err[:300]  # the innermost call
+    assert "the file nests expressions too deeply for homeward to follow\n" in ran.err
     assert ran.err.endswith("  hint: split the deepest expression into let-bound parts\n")
     assert len(ran.err) < 1000, ran.err  # the excerpt shows the place, not the whole line

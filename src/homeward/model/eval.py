@@ -305,19 +305,59 @@ class Evaluator:
         return thunk.force(self)
 
     def eval(self, node: Node, env: Env, src: Source) -> Value:
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            return Unknown("the expression is too large to follow statically", node, src)
-        node = unparen(node)
-        method = getattr(self, "_e_" + node.type, None)
-        if method is None:
-            return Unknown(
-                f"`{node.type.replace('_expression', '')}` expressions are not followed", node, src
-            )
-        result: Value = method(node, env, src)
-        if type(result) is Unknown and result.env is None and result.source is src:
-            result.env = env  # where its names are bound: what it might read (model/reach.py)
-        return result
+        # Why (issue 10): a body in tail position (`let … in`, `with …;`, `assert …;`, the branch
+        # of an `if` whose condition is known) is evaluated in this loop, not by recursion, so
+        # that a chain of them as long as nix accepts needs no stack.
+        outer: Env | None = None  # the scope of the tail form last entered: as a call's caller
+        while True:
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                return _bound_in(
+                    Unknown("the expression is too large to follow statically", node, src),
+                    outer,
+                    src,
+                )
+            node = unparen(node)
+            kind = node.type
+            tail = self._tail(node, kind, env, src) if kind in _TAIL_FORMS else None
+            if tail is not None:
+                outer = env
+                node, env = tail
+                continue
+            method = getattr(self, "_e_" + kind, None)
+            if method is None:
+                return _bound_in(
+                    Unknown(
+                        f"`{kind.replace('_expression', '')}` expressions are not followed",
+                        node,
+                        src,
+                    ),
+                    outer,
+                    src,
+                )
+            return _bound(method(node, env, src), env, src)
+
+    def _tail(self, node: Node, kind: str, env: Env, src: Source) -> tuple[Node, Env] | None:
+        """The body `node` evaluates to, in the scope it has; None when it is no tail form."""
+        body = node.child_by_field_name("body")
+        if kind == "let_expression":
+            assert body is not None
+            scope = Env(env)
+            self._bind(node, scope, scope, src)
+            return body, scope
+        if kind == "with_expression":
+            environment = node.child_by_field_name("environment")
+            assert environment is not None and body is not None
+            return body, Env(env, with_=Thunk(environment, env, src))
+        if kind == "assert_expression":
+            assert body is not None
+            return body, env
+        cond = self.eval(node.child_by_field_name("condition"), env, src)  # type: ignore[arg-type]
+        if not isinstance(cond, Bool):
+            return None  # both branches: `_e_if_expression`
+        branch = node.child_by_field_name("consequence" if cond.value else "alternative")
+        assert branch is not None
+        return branch, env
 
     def _e_integer_expression(self, node: Node, _env: Env, src: Source) -> Value:
         return Int(int(node_text(node, src.text)), node, src)
@@ -438,30 +478,8 @@ class Evaluator:
     def _e_rec_attrset_expression(self, node: Node, env: Env, src: Source) -> Value:
         return self._attrset(node, env, src, rec=True)
 
-    def _e_let_expression(self, node: Node, env: Env, src: Source) -> Value:
-        scope = Env(env)
-        self._bind(node, scope, scope, src)
-        body = node.child_by_field_name("body")
-        assert body is not None
-        return self.eval(body, scope, src)
-
-    def _e_with_expression(self, node: Node, env: Env, src: Source) -> Value:
-        environment = node.child_by_field_name("environment")
-        body = node.child_by_field_name("body")
-        assert environment is not None and body is not None
-        return self.eval(body, Env(env, with_=Thunk(environment, env, src)), src)
-
-    def _e_assert_expression(self, node: Node, env: Env, src: Source) -> Value:
-        body = node.child_by_field_name("body")
-        assert body is not None
-        return self.eval(body, env, src)
-
     def _e_if_expression(self, node: Node, env: Env, src: Source) -> Value:
-        cond = self.eval(node.child_by_field_name("condition"), env, src)  # type: ignore[arg-type]
-        if isinstance(cond, Bool):
-            branch = node.child_by_field_name("consequence" if cond.value else "alternative")
-            assert branch is not None
-            return self.eval(branch, env, src)
+        """An `if` whose condition is not known (a known one is a tail form of `eval`)."""
         # A list either way (`modules = if c then [ a ] else [ b ];`): every element of both,
         # each only maybe there.
         reason = "the condition of an `if` is not known statically"
@@ -510,10 +528,28 @@ class Evaluator:
         return Bool(True, node, src)
 
     def _e_binary_expression(self, node: Node, env: Env, src: Source) -> Value:
-        op = node_text(node.child_by_field_name("operator"), src.text)  # type: ignore[arg-type]
-        left = self.eval(node.child_by_field_name("left"), env, src)  # type: ignore[arg-type]
-        right = self.eval(node.child_by_field_name("right"), env, src)  # type: ignore[arg-type]
-        return binary(op, left, right, node, src)
+        """Left operand, right operand, operator, over every operator of the expression with an
+        explicit stack (issue 10: nix accepts `a + b + …` and `a // b // …` of any length)."""
+        values: list[Value] = []
+        stack: list[tuple[Node, bool]] = [(node, False)]
+        while stack:
+            item, operands_done = stack.pop()
+            if operands_done:
+                op = node_text(item.child_by_field_name("operator"), src.text)  # type: ignore[arg-type]
+                right = values.pop()
+                result = binary(op, values.pop(), right, item, src)
+                values.append(result if item is node else _bound(result, env, src))
+                continue
+            if item is not node:
+                item = unparen(item)
+                if item.type != "binary_expression":
+                    values.append(self.eval(item, env, src))
+                    continue
+                self.steps += 1  # as `eval` counts it
+            stack.append((item, True))
+            stack.append((item.child_by_field_name("right"), False))  # type: ignore[arg-type]
+            stack.append((item.child_by_field_name("left"), False))  # type: ignore[arg-type]
+        return values[0]
 
     def _e_apply_expression(self, node: Node, env: Env, src: Source) -> Value:
         fn = self.eval(node.child_by_field_name("function"), env, src)  # type: ignore[arg-type]
@@ -678,6 +714,21 @@ def _to_string(value: Value) -> str | None:
     if isinstance(value, PathValue):
         return str(value.path)
     return None
+
+
+_TAIL_FORMS = frozenset({"let_expression", "with_expression", "assert_expression", "if_expression"})
+
+
+def _bound(result: Value, env: Env, src: Source) -> Value:
+    """An unknown made here records the scope its names are bound in: what it might read
+    (model/reach.py)."""
+    if type(result) is Unknown and result.env is None and result.source is src:
+        result.env = env
+    return result
+
+
+def _bound_in(result: Value, env: Env | None, src: Source) -> Value:
+    return result if env is None else _bound(result, env, src)
 
 
 def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | None) -> Value:

@@ -24,7 +24,8 @@ from homeward.errors import HomewardError
 from homeward.model.repo import Problem, ProblemKind, SystemConfig
 from homeward.model.values import Attrs, External, ListValue, Value
 from homeward.syntax.emit import attr_key
-from homeward.syntax.nodes import node_text, unparen
+from homeward.syntax.find import concatenated
+from homeward.syntax.nodes import node_text
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -70,15 +71,7 @@ class InputRef:
 
 def concatenated_lists(node: Node, text: bytes) -> list[Node]:
     """The list literals `a ++ [ ... ] ++ ([ ... ])` is made of, in order."""
-    node = unparen(node)
-    if node.type == "list_expression":
-        return [node]
-    if node.type == "binary_expression":
-        operator = node.child_by_field_name("operator")
-        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if operator is not None and node_text(operator, text) == "++" and left and right:
-            return concatenated_lists(left, text) + concatenated_lists(right, text)
-    return []
+    return [part for part in concatenated(node, text) if part.type == "list_expression"]
 
 
 def list_site(host: SystemConfig) -> ListSite | None:

@@ -1,7 +1,8 @@
 """Where a configuration nests deepest: the place to name when a walk gives up (issue 10).
 
-The model's walks recurse (a frame or two per level, cheap since Python 3.11) up to the raised
-recursion limit; input nested deeper ends as exit 3. This finds the place to name in that
+The walks that see deep input keep an explicit stack; the others recurse (a frame or two per
+level, cheap since Python 3.11) up to the raised recursion limit, and input nested deeper than
+they follow ends as exit 3. This finds the place to name in that
 message, with a tree-sitter cursor (iterative: it cannot itself run out of stack), only on that
 error path.
 """

@@ -306,6 +306,10 @@ class _Grammar:
         return found
 
 
+# A value to walk further (True) or a leaf definition to record (False).
+_Task = tuple["Node", tuple[str, ...], "_Link", bool]
+
+
 class _Walk:
     """One walk over a module value, appending its leaf definitions to `out` in source order."""
 
@@ -320,6 +324,19 @@ class _Walk:
         self.plain = not source.root.has_error
 
     def walk(self, expr: Node, prefix: tuple[str, ...], link: _Link) -> None:
+        """Depth first with an explicit stack (issue 10: nix accepts sets nested 2,500 deep), in
+        source order: a step's tasks are pushed in reverse."""
+        out, source = self.out, self.source
+        stack: list[_Task] = [(expr, prefix, link, True)]
+        while stack:
+            node, path, at, deeper = stack.pop()
+            if deeper:
+                stack.extend(reversed(self.step(node, path, at)))
+            else:
+                out.append(_walked(source, path, node, at))
+
+    def step(self, expr: Node, prefix: tuple[str, ...], link: _Link) -> list[_Task]:
+        """What one value holds: the values to walk further and the leaves, in source order."""
         g = self.g
         node = expr
         kind = node.kind_id
@@ -330,36 +347,35 @@ class _Walk:
             node = inner
             kind = node.kind_id
         if kind in g.attrsets:
-            self.attrset(node, prefix, link)
-            return
+            return self.attrset(node, prefix, link)
         if kind in g.scopes and self.structural(node):
             body = node.child_by_field_id(g.body)
             if body is not None:
                 step_kind = StepKind.LET if kind in g.let else StepKind.WITH
-                self.walk(body, prefix, [link, step_kind, node, (), None, "", None])
-                return
+                return [(body, prefix, [link, step_kind, node, (), None, "", None], True)]
         if kind in g.apply:
             leaf, args = self.call(node)
             if leaf is not None and leaf in _LEAVES:
                 if leaf == "mkIf" and len(args) == 2:
-                    self.walk(args[1], prefix, [link, StepKind.IF, node, (), args[0], "", None])
-                    return
+                    if_link: _Link = [link, StepKind.IF, node, (), args[0], "", None]
+                    return [(args[1], prefix, if_link, True)]
                 if (
                     leaf == "mkMerge"
                     and len(args) == 1
                     and unparen(args[0]).type == "list_expression"
                 ):
-                    for element in named_children(unparen(args[0])):
-                        merge = [link, StepKind.MERGE, element, (), None, "", None]
-                        self.walk(element, prefix, merge)
-                    return
+                    return [
+                        (element, prefix, [link, StepKind.MERGE, element, (), None, "", None], True)
+                        for element in named_children(unparen(args[0]))
+                    ]
                 if leaf in WRAPPERS and args and unparen(args[-1]).type in _ATTRSETS:
-                    self.walk(args[-1], prefix, [link, StepKind.WRAP, node, (), None, leaf, None])
-                    return
-        self.out.append(_walked(self.source, prefix, expr, link))
+                    wrap: _Link = [link, StepKind.WRAP, node, (), None, leaf, None]
+                    return [(args[-1], prefix, wrap, True)]
+        return [(expr, prefix, link, False)]
 
-    def attrset(self, node: Node, prefix: tuple[str, ...], link: _Link) -> None:
-        source, text, out, plain, g = self.source, self.text, self.out, self.plain, self.g
+    def attrset(self, node: Node, prefix: tuple[str, ...], link: _Link) -> list[_Task]:
+        text, plain, g = self.text, self.plain, self.g
+        out: list[_Task] = []
         id_attrpath, id_expression, id_attrs, id_attr = g.attrpath, g.expression, g.attrs, g.attr
         binding_set, bindings, inherits, structured = (
             g.binding_set,
@@ -388,10 +404,7 @@ class _Walk:
                     if names is None:
                         names = _names(attrpath, text, id_attr)
                     inner = [link, binding_kind, binding, names, None, "", None]
-                    if value.kind_id in structured:
-                        self.walk(value, prefix + names, inner)
-                    else:
-                        out.append(_walked(source, prefix + names, value, inner))
+                    out.append((value, prefix + names, inner, value.kind_id in structured))
                 elif kind in inherits:
                     # Each inherited name is a leaf whose value is the name itself.
                     empty = False
@@ -403,9 +416,10 @@ class _Walk:
                             else string_value(attr, text)
                         ) or DYNAMIC
                         inner = [link, binding_kind, binding, (name,), None, "", None]
-                        out.append(_walked(source, (*prefix, name), attr, inner))
+                        out.append((attr, (*prefix, name), inner, False))
         if empty:
-            out.append(_walked(source, prefix, node, link))
+            out.append((node, prefix, link, False))
+        return out
 
     def structural(self, node: Node) -> bool:
         """`_structural(node, text)`, by kind and field ids."""
@@ -736,16 +750,40 @@ def path_literal(node: Node, text: bytes) -> str | None:
 
 def import_refs(source: Source, expr: Node, conditions: tuple[Node, ...] = ()) -> list[ImportRef]:
     """Classify the elements of an `imports` value: `[ ... ]`, `a ++ b`, `lib.optionals c [ ... ]`."""
+    refs: list[ImportRef] = []
+    for part in concatenated(expr, source.text):
+        refs.extend(_import_part(source, part, conditions))
+    return refs
+
+
+def concatenated(expr: Node, text: bytes) -> list[Node]:
+    """The operands of `a ++ b ++ …` in source order, `expr` itself when it is no `++`; with an
+    explicit stack (issue 10: nix accepts a chain of any length)."""
+    parts: list[Node] = []
+    stack = [expr]
+    while stack:
+        node = unparen(stack.pop())
+        operator = (
+            node.child_by_field_name("operator") if node.type == "binary_expression" else None
+        )
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if (
+            operator is not None
+            and node_text(operator, text) == "++"
+            and left is not None
+            and right is not None
+        ):
+            stack += (right, left)
+        else:
+            parts.append(node)
+    return parts
+
+
+def _import_part(source: Source, node: Node, conditions: tuple[Node, ...]) -> list[ImportRef]:
     text = source.text
-    node = unparen(expr)
     conditional = bool(conditions)
     if node.type == "list_expression":
         return [classify_import(source, e, conditional) for e in named_children(node)]
-    operator = node.child_by_field_name("operator") if node.type == "binary_expression" else None
-    if operator is not None and node_text(operator, text) == "++":
-        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-        if left is not None and right is not None:
-            return import_refs(source, left, conditions) + import_refs(source, right, conditions)
     fn, args = call_parts(node)
     leaf = function_leaf(dotted_name(fn, text))
     if leaf in ("optionals", "optional") and len(args) == 2:

@@ -75,20 +75,50 @@ def _bound_by_bindings(container: Node, text: bytes) -> set[str]:
     return names
 
 
-def _walk(node: Node, text: bytes, bound: frozenset[str], found: dict[str, list[Node]]) -> None:
+# What the walk does with a node: read it as an expression, as a set's bindings (or an
+# expression), as an attribute path, or as an `inherit` (whose names are read where it stands).
+_EXPR, _BINDINGS, _ATTRPATH, _INHERIT = 0, 1, 2, 3
+_Work = tuple["Node", frozenset[str], int]
+
+
+def _walk(root: Node, text: bytes, bound: frozenset[str], found: dict[str, list[Node]]) -> None:
+    """Depth first, in source order, with an explicit stack (issue 10: nix accepts a
+    `1 + 1 + …` of any length, and its syntax tree is that deep)."""
+    stack: list[_Work] = [(root, bound, _EXPR)]
+    while stack:
+        node, scope, mode = stack.pop()
+        later: list[_Work] = []  # in source order; pushed reversed
+        if mode == _ATTRPATH:
+            later = [(a, scope, _EXPR) for a in _dynamic_attrs(node)]
+        elif mode == _INHERIT:
+            _inherited(node, text, scope, found)
+        elif mode == _BINDINGS:
+            later = _binding_work(node, scope)
+        else:
+            later = _expression_work(node, text, scope, found)
+        stack.extend(reversed(later))
+
+
+def _dynamic_attrs(attrpath: Node) -> list[Node]:
+    return [a for a in attrpath.children_by_field_name("attr") if a.type != "identifier"]
+
+
+def _expression_work(
+    node: Node, text: bytes, bound: frozenset[str], found: dict[str, list[Node]]
+) -> list[_Work]:
     kind = node.type
     if kind == "variable_expression":
         name = node_text(node, text)
         if name not in bound and name not in BUILTIN_NAMES:
             found.setdefault(name, []).append(node)
-        return
+        return []
     if kind == "function_expression":
         names: set[str] = set()
+        later: list[_Work] = []
         universal = node.child_by_field_name("universal")
         if universal is not None:
             names.add(node_text(universal, text))
         formals = node.child_by_field_name("formals")
-        inner = bound
         if formals is not None:
             for formal in formals.children_by_field_name("formal"):
                 formal_name = formal.child_by_field_name("name")
@@ -98,71 +128,57 @@ def _walk(node: Node, text: bytes, bound: frozenset[str], found: dict[str, list[
             for formal in formals.children_by_field_name("formal"):
                 default = formal.child_by_field_name("default")
                 if default is not None:
-                    _walk(default, text, inner, found)
+                    later.append((default, inner, _EXPR))
         body = node.child_by_field_name("body")
         if body is not None:
-            _walk(body, text, bound | names, found)
-        return
+            later.append((body, bound | names, _EXPR))
+        return later
     if kind == "let_expression" or kind == "rec_attrset_expression":
         inner = bound | _bound_by_bindings(node, text)
-        for child in node.children:
-            _walk_bindings_or(child, text, inner, found)
-        return
+        return [(child, inner, _BINDINGS) for child in node.children]
     if kind == "attrset_expression":
-        for child in node.children:
-            _walk_bindings_or(child, text, bound, found)
-        return
+        return [(child, bound, _BINDINGS) for child in node.children]
     if kind == "select_expression":
         base = node.child_by_field_name("expression")
-        if base is not None:
-            _walk(base, text, bound, found)
         attrpath = node.child_by_field_name("attrpath")
-        if attrpath is not None:
-            _walk_attrpath(attrpath, text, bound, found)
         default = node.child_by_field_name("default")
-        if default is not None:
-            _walk(default, text, bound, found)
-        return
+        return [
+            *([(base, bound, _EXPR)] if base is not None else []),
+            *([(attrpath, bound, _ATTRPATH)] if attrpath is not None else []),
+            *([(default, bound, _EXPR)] if default is not None else []),
+        ]
     if kind == "has_attr_expression":
         base = node.child_by_field_name("expression")
-        if base is not None:
-            _walk(base, text, bound, found)
-        return
-    for child in node.children:
-        if child.is_named:
-            _walk(child, text, bound, found)
+        return [(base, bound, _EXPR)] if base is not None else []
+    return [(child, bound, _EXPR) for child in node.children if child.is_named]
 
 
-def _walk_attrpath(
-    attrpath: Node, text: bytes, bound: frozenset[str], found: dict[str, list[Node]]
-) -> None:
-    for attr in attrpath.children_by_field_name("attr"):
-        if attr.type != "identifier":
-            _walk(attr, text, bound, found)
-
-
-def _walk_bindings_or(
+def _inherited(
     node: Node, text: bytes, bound: frozenset[str], found: dict[str, list[Node]]
 ) -> None:
-    if node.type == "binding_set":
-        for b in node.children:
-            if b.type == "binding":
-                attrpath = b.child_by_field_name("attrpath")
-                if attrpath is not None:
-                    _walk_attrpath(attrpath, text, bound, found)
-                value = b.child_by_field_name("expression")
-                if value is not None:
-                    _walk(value, text, bound, found)
-            elif b.type == "inherit":
-                attrs = b.child_by_field_name("attrs")
-                for a in attrs.children_by_field_name("attr") if attrs else ():
-                    name = node_text(a, text)
-                    if a.type == "identifier" and name not in bound and name not in BUILTIN_NAMES:
-                        found.setdefault(name, []).append(a)
-            elif b.type == "inherit_from":
-                expr = b.child_by_field_name("expression")
-                if expr is not None:
-                    _walk(expr, text, bound, found)
-        return
-    if node.is_named and node.type != "comment":
-        _walk(node, text, bound, found)
+    attrs = node.child_by_field_name("attrs")
+    for a in attrs.children_by_field_name("attr") if attrs else ():
+        name = node_text(a, text)
+        if a.type == "identifier" and name not in bound and name not in BUILTIN_NAMES:
+            found.setdefault(name, []).append(a)
+
+
+def _binding_work(node: Node, bound: frozenset[str]) -> list[_Work]:
+    if node.type != "binding_set":
+        return [(node, bound, _EXPR)] if node.is_named and node.type != "comment" else []
+    later: list[_Work] = []
+    for b in node.children:
+        if b.type == "binding":
+            attrpath = b.child_by_field_name("attrpath")
+            if attrpath is not None:
+                later.append((attrpath, bound, _ATTRPATH))
+            value = b.child_by_field_name("expression")
+            if value is not None:
+                later.append((value, bound, _EXPR))
+        elif b.type == "inherit":
+            later.append((b, bound, _INHERIT))
+        elif b.type == "inherit_from":
+            expr = b.child_by_field_name("expression")
+            if expr is not None:
+                later.append((expr, bound, _EXPR))
+    return later
