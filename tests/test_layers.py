@@ -349,10 +349,7 @@ TEMPFILE_MAKERS = frozenset(
 )
 # Modules that still break a rule below and whose fix is another issue's work: strict xfails,
 # so the test turns red (XPASS) when the fix lands and the entry must go.
-PENDING_WRITES: dict[str, str] = {
-    "commands/init.py": "issue 10: init creates and removes the new directory itself, outside "
-    "the apply driver",
-}
+PENDING_WRITES: dict[str, str] = {}
 PENDING_GIT: dict[str, str] = {}
 
 

@@ -152,6 +152,9 @@ class Journal:
     index: tuple[tuple[str, IndexEntry | None], ...]  # original entries, paths relative to top
     top: Path | None  # the git work tree's top, when index entries change
     dirs: tuple[str, ...]  # directories the write creates (removed again on rollback)
+    # the root itself and its missing parents, absolute, parents first (`init` in a new
+    # directory): created by the write, removed again on rollback when empty
+    made: tuple[str, ...] = ()
 
     def encode(self) -> bytes:
         data = {
@@ -173,6 +176,7 @@ class Journal:
                 for path, e in self.index
             ],
             "dirs": list(self.dirs),
+            "made": list(self.made),
         }
         return json.dumps(data).encode()
 
@@ -199,6 +203,7 @@ class Journal:
             ),
             top=Path(data["top"]) if data["top"] is not None else None,
             dirs=tuple(data["dirs"]),
+            made=tuple(data.get("made", ())),
         )
 
 

@@ -130,10 +130,9 @@ def recover(directory: Path) -> None:
     """Roll back what an interrupted run left in this repository, if anything (any command
     calls this first). Takes the lock only when there is a journal."""
     root = directory.resolve()
-    if not root.is_dir():
-        return
     try:
-        repo = git.locate(root)
+        # A directory that does not exist (yet) may be one an interrupted `init` was making.
+        repo = git.locate(_existing(root))
     except git.GitMissingError:
         return  # nothing can be rolled back without git; a writing command says so
     state = journal.state_dir(root, repo)

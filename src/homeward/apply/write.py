@@ -266,6 +266,7 @@ def apply_changes(
             rel = target.resolve().relative_to(root) if target.is_symlink() else change.path
             edits.append(_Op(rel, change.new))
             records.append(_record(root, rel, change.new))
+    made = [p for p in (*reversed(root.parents), root) if not p.is_dir()]
     dirs = _missing_dirs(root, [op.rel for op in creates])
     original = repo.index() if repo is not None else {}
     index_changes, intents = _index_changes(root, changes, repo, original)
@@ -277,10 +278,14 @@ def apply_changes(
         index=index_before,
         top=repo.top if repo is not None else None,
         dirs=tuple(str(d) for d in dirs),
+        made=tuple(os.fsdecode(d) for d in made),
     )
     check_space(root, state, changes, record)
     journal.write_journal(state, record)
     try:
+        for d in made:
+            journal.step("mkdir", d)
+            d.mkdir(exist_ok=True)
         for d in dirs:
             journal.step("mkdir", root / d)
             (root / d).mkdir(exist_ok=True)
@@ -290,6 +295,8 @@ def apply_changes(
         for op in removes:
             _remove(root, op.rel)
         _sync_dirs(root, [op.rel for op in (*creates, *edits, *removes)], dirs)
+        for d in reversed(made):
+            journal.fsync_dir(d.parent)
         if repo is not None:
             journal.step("git", "update-index")
             repo.set_index(index_changes)
@@ -407,6 +414,7 @@ def check_space(
     """Refuse before anything changes when the new bytes and the journal cannot fit."""
     new_bytes = sum(len(c.new) for c in changes if c.new is not None)
     journal_bytes = sum(len(f.old or b"") * 4 // 3 for f in record.files) + JOURNAL_OVERHEAD
+    root = root if root.exists() else next(p for p in root.parents if p.exists())  # `init`
     needs = {root: new_bytes + JOURNAL_OVERHEAD}
     state_fs = state if state.exists() else next(p for p in state.parents if p.exists())
     if os.stat(state_fs).st_dev == os.stat(root).st_dev:
@@ -550,6 +558,9 @@ def _rollback(record: journal.Journal, repo: GitRepo | None) -> list[str]:
     for d in sorted(record.dirs, key=lambda d: -len(Path(d).parts)):
         with contextlib.suppress(OSError):
             (root / d).rmdir()  # only when empty
+    for made in reversed(record.made):
+        with contextlib.suppress(OSError):
+            Path(made).rmdir()  # only when empty
     if repo is not None and record.index:
         try:
             repo.set_index(dict(record.index))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from homeward.apply import git
-from homeward.apply.transaction import session
+from homeward.apply.transaction import recover, session
 from homeward.apply.write import compute_changes, unified_diff, validate_changes
 from homeward.errors import HomewardError, UsageError
 from homeward.knowledge.releases import EOL_RELEASES, release_problem
@@ -130,6 +130,9 @@ def run(opts: Options) -> int:
     root = opts.dir
     if root.exists() and not root.is_dir():
         raise UsageError(f"`{root}` exists and is not a directory")
+    # An interrupted init here is rolled back first, as by any command: what it left is not
+    # the user's to protect.
+    recover(root)
     refuse_existing(root, plan)
     rows = [[str(f.path), f.why] for f in plan.new_files]
     if opts.dry_run:
@@ -143,17 +146,9 @@ def run(opts: Options) -> int:
         console.diff(unified_diff(changes))
         console.out("dry run: nothing was written")
         return 0
-    created_dir = not root.exists()
     with session(root, "init", allow_dirty=True) as s:
-        changes = s.prepare(plan)
-        try:
-            if created_dir:
-                root.mkdir(parents=True)
-            s.apply(changes)
-        except BaseException:
-            if created_dir and root.is_dir() and not any(root.iterdir()):
-                root.rmdir()
-            raise
+        # A new directory is made by the write itself, journalled, and removed on rollback.
+        s.apply(s.prepare(plan))
     if opts.json:
         _report(plan, applied=True)
         return 0
