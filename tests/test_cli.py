@@ -682,3 +682,45 @@ def test_add_host_mkhost_refuses_calls_that_differ(
     assert "--mkhost: `desk`'s call differs from the one `add host` writes" in err
     assert flake.read_text() == before
     assert not (root / "hosts" / "laptop").exists()
+
+
+def _nest_hosts(root: Path) -> None:
+    """Rewrite init's `nixosConfigurations.desk = …;` as `nixosConfigurations = { desk = …; };`
+    (the other common way to write the hosts), committed."""
+    flake = root / "flake.nix"
+    lines = flake.read_text().splitlines(keepends=True)
+    start = lines.index("      nixosConfigurations.desk = nixpkgs.lib.nixosSystem {\n")
+    end = lines.index("      };\n", start)
+    body = ["  " + line if line.strip() else line for line in lines[start + 1 : end + 1]]
+    nested = [
+        "      nixosConfigurations = {\n",
+        "        desk = nixpkgs.lib.nixosSystem {\n",
+        *body,
+        "      };\n",
+    ]
+    flake.write_text("".join(lines[:start] + nested + lines[end + 1 :]))
+    git(root, "commit", "-qam", "nested hosts")
+
+
+@pytest.mark.nix
+def test_add_host_mkhost_reads_a_nested_hosts_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#14.17): --mkhost handled only the dotted `nixosConfigurations.<h> = …` and refused
+    `nixosConfigurations = { <h> = …; }`; the nested set of like calls is one helper too."""
+    from homeward.nix.ops import extract_outputs_standins
+
+    standins = Path(__file__).resolve().parent / "standins"
+    copies = _init_desk(tmp_path / "copies", capsys)
+    helper = _init_desk(tmp_path / "helper", capsys)
+    _nest_hosts(copies)
+    _nest_hosts(helper)
+    assert run_cli(capsys, "add", "host", "laptop", str(copies))[0] == 0
+    code, _out, err = run_cli(capsys, "add", "host", "laptop", "--mkhost", str(helper))
+    assert code == 0, err
+    flake = (helper / "flake.nix").read_text()
+    assert 'nixosConfigurations = nixpkgs.lib.genAttrs [ "desk" "laptop" ] mkHost;' in flake
+    assert flake.count("nixosSystem") == 1 and "desk =" not in flake
+    assert extract_outputs_standins(helper, standins) == extract_outputs_standins(copies, standins)
+    code, out, _ = run_cli(capsys, "check", str(helper))
+    assert code == 0 and "no findings" in out, out

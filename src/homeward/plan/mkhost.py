@@ -37,11 +37,13 @@ HELPER = "mkHost"
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A host written as its own call in flake.nix: `nixosConfigurations.<h> = <call>;`."""
+    """A host written as its own call in flake.nix: `nixosConfigurations.<h> = <call>;`, or
+    `<h> = <call>;` in a `nixosConfigurations = { … };` set (`group`, that binding)."""
 
     name: str
     binding: Node  # the binding to replace
     call: Node
+    group: Node | None = None
 
 
 def _generalized(code: str, name: str) -> str:
@@ -52,30 +54,73 @@ def _generalized(code: str, name: str) -> str:
     return " ".join(code.split())
 
 
-def host_entries(flake: Source, container: Node, hosts: list[SystemConfig]) -> list[Entry] | str:
-    """The hosts' dotted entries in the outputs set, or why a helper cannot replace them."""
+def _outer_binding(call: Node) -> Node | None:
+    binding = call.parent
+    while binding is not None and binding.type == "parenthesized_expression":
+        binding = binding.parent
+    return binding if binding is not None and binding.type == "binding" else None
+
+
+def _attrpath(binding: Node, text: bytes) -> list[str]:
+    path = binding.child_by_field_name("attrpath")
+    return node_text(path, text).split(".") if path is not None else []
+
+
+def _entry(flake: Source, container: Node, host: SystemConfig) -> Entry | str:
     text = flake.text
+    call = host.call.node
+    if host.kind != "nixos" or call is None or host.call.source is not flake:
+        return f"`{host.name}` is not written as its own `nixosSystem` call in flake.nix"
+    refused = f"`{host.name}` is not written as `nixosConfigurations.{host.name} = ...`"
+    binding = _outer_binding(call)
+    if binding is None or binding.parent is None:
+        return refused
+    if binding.parent.parent == container:
+        if _attrpath(binding, text) != ["nixosConfigurations", host.name]:
+            return refused
+        return Entry(host.name, binding, call)
+    # `nixosConfigurations = { <h> = …; };`: the set is the value of a binding of the outputs.
+    nested = binding.parent.parent
+    group = nested.parent if nested is not None else None
+    if (
+        nested is None
+        or nested.type != "attrset_expression"
+        or group is None
+        or group.type != "binding"
+        or group.parent is None
+        or group.parent.parent != container
+        or _attrpath(group, text) != ["nixosConfigurations"]
+        or _attrpath(binding, text) != [host.name]
+    ):
+        return refused
+    return Entry(host.name, binding, call, group)
+
+
+def host_entries(flake: Source, container: Node, hosts: list[SystemConfig]) -> list[Entry] | str:
+    """The hosts' entries in the outputs set, dotted or in one nested set, or why a helper
+    cannot replace them."""
     entries: list[Entry] = []
     for host in hosts:
-        call = host.call.node
-        if host.kind != "nixos" or call is None or host.call.source is not flake:
-            return f"`{host.name}` is not written as its own `nixosSystem` call in flake.nix"
-        binding = call.parent
-        while binding is not None and binding.type == "parenthesized_expression":
-            binding = binding.parent
-        path = binding.child_by_field_name("attrpath") if binding is not None else None
-        if (
-            binding is None
-            or binding.type != "binding"
-            or binding.parent is None
-            or binding.parent.parent != container
-            or path is None
-            or node_text(path, text).split(".") != ["nixosConfigurations", host.name]
-        ):
-            return f"`{host.name}` is not written as `nixosConfigurations.{host.name} = ...`"
-        entries.append(Entry(host.name, binding, call))
+        entry = _entry(flake, container, host)
+        if isinstance(entry, str):
+            return entry
+        entries.append(entry)
     if len({e.call.start_byte for e in entries}) != len(entries):
         return "the hosts already share one call"
+    groups = {e.group.start_byte if e.group is not None else None for e in entries}
+    if len(groups) != 1:
+        return "the hosts are written partly as `nixosConfigurations.<host>`, partly in a set"
+    group = entries[0].group
+    if group is not None:
+        value = group.child_by_field_name("expression")
+        held = [
+            b
+            for b in (value.named_children if value is not None else [])
+            if b.type == "binding_set"
+        ]
+        count = sum(1 for bs in held for b in bs.named_children if b.type in ("binding", "inherit"))
+        if count != len(entries):
+            return "`nixosConfigurations = { … }` holds more than the hosts' calls"
     return entries
 
 
@@ -100,14 +145,12 @@ def helper_spans(
     code = re.sub(rf"\./hosts/{re.escape(first.name)}(?=[/;\s\]]|$)", "./hosts/${name}", code)
     code = reindent(code, indent_at(text, first.binding.start_byte), "")
     names = " ".join(quote_string(n) for n in [*(e.name for e in entries), name])
-    spans = [
-        Span(
-            first.binding.start_byte,
-            first.binding.end_byte,
-            f"nixosConfigurations = {lib}.genAttrs [ {names} ] {HELPER};".encode(),
-        )
-    ]
-    spans.extend(removal(e.binding, text) for e in entries[1:])
+    generated = f"nixosConfigurations = {lib}.genAttrs [ {names} ] {HELPER};".encode()
+    if first.group is not None:  # the whole `nixosConfigurations = { … };` set
+        spans = [Span(first.group.start_byte, first.group.end_byte, generated)]
+    else:
+        spans = [Span(first.binding.start_byte, first.binding.end_byte, generated)]
+        spans.extend(removal(e.binding, text) for e in entries[1:])
     outer = container
     while outer.parent is not None and outer.parent.type == "parenthesized_expression":
         outer = outer.parent
