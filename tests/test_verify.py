@@ -265,6 +265,24 @@ def test_not_a_git_repository(
     assert "is not in a git repository" in err
 
 
+def test_git_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: verify compares with a git revision; without git it says so and why (exit 3),
+    through the one git module (verify had its own copy of `git.require`)."""
+    from homeward import proc
+
+    monkeypatch.setattr("homeward.commands.verify.require_nix", str)
+    repo = make_repo(tmp_path)
+    real = proc.which
+    monkeypatch.setattr(proc, "which", lambda name: None if name == "git" else real(name))
+    code = main(["verify", str(repo)])
+    _, err = capsys.readouterr()
+    assert code == 3, err
+    assert "`git` is not installed" in err
+    assert "hint: verify compares with a git revision; install git" in err
+
+
 def test_nix_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

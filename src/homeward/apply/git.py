@@ -184,11 +184,13 @@ def available() -> bool:
     return proc.which("git") is not None
 
 
-def require() -> None:
+def require(
+    hint: str = "install git: flakes in a git repository only see the files git tracks",
+) -> None:
+    """GitMissingError (exit 3) without git; `hint` says what the command needs it for."""
     if not available():
         raise GitMissingError(
-            "`git` is not installed (or not on PATH); nothing was changed",
-            hint="install git: flakes in a git repository only see the files git tracks",
+            "`git` is not installed (or not on PATH); nothing was changed", hint=hint
         )
 
 
@@ -222,6 +224,12 @@ def run(args: list[str], cwd: Path) -> proc.Completed:
     """Any other git command (verify's throwaway work trees); GitMissingError without git."""
     require()
     return _git(args, cwd)
+
+
+def commit_of(top: Path, rev: str) -> str | None:
+    """The commit `rev` names in the repository at `top`, or None when it names none."""
+    p = run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    return p.stdout.strip() if p.ok else None
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from homeward import proc
 from homeward.apply import git
 from homeward.errors import Exit, HomewardError, UsageError
 from homeward.model.compare import Report, compare
@@ -36,35 +35,28 @@ class Options:
     user: str | None = None
 
 
-# -- git -------------------------------------------------------------------------------------
-def _git(args: Sequence[str], cwd: Path) -> proc.Completed:
-    if not git.available():
-        raise git.GitMissingError(
-            "`git` is not installed", hint="verify compares with a git revision; install git"
-        )
-    return git.run(list(args), cwd)
-
-
+# -- git (through the one git module) -----------------------------------------------------
 def git_toplevel(directory: Path) -> Path:
-    p = _git(["rev-parse", "--show-toplevel"], directory)
-    if not p.ok:
+    git.require(hint="verify compares with a git revision; install git")
+    top = git.toplevel(directory)
+    if top is None:
         raise HomewardError(
             f"`{directory}` is not in a git repository: verify compares with a git revision",
             hint="commit the configuration to git (`git init && git add -A && git commit`), "
             "then run verify",
         )
-    return Path(p.stdout.strip()).resolve()
+    return top
 
 
 def resolve_revision(top: Path, rev: str) -> str:
-    p = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
-    if not p.ok:
+    commit = git.commit_of(top, rev)
+    if commit is None:
         raise UsageError(
             f"`{rev}` is not a commit of this repository",
             hint="give a branch, a tag or a commit (`git log --oneline` lists them); "
             "a new repository needs a first commit",
         )
-    return p.stdout.strip()
+    return commit
 
 
 # -- the command -----------------------------------------------------------------------------
