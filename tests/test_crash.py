@@ -549,3 +549,33 @@ def test_sigkill_at_every_step_of_init_in_a_new_directory(tmp_path: Path, in_git
     else:
         assert not in_git, "init never finished"
     assert steps >= 5, "the hook never fired: no step was interrupted"
+
+
+def test_a_full_disk_names_the_file_it_could_not_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 10, measured on a 24 MB tmpfs filled to 800 KB-1.4 MB free with 10 hosts x
+    30 users, where 4 KB blocks outgrow the byte estimate): the write ran out of space
+    part-way, the rollback was complete, but the message said "cannot write a file": the
+    OSError of write() or fsync() carries no file name. Every OSError names the path."""
+    import errno
+
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+    real = os.fsync
+    calls = [0]
+
+    def full(fd: int) -> None:
+        calls[0] += 1
+        if calls[0] == 4:  # the journal's, then a few files'
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", full)
+    code, err = inproc("migrate", str(work))
+    assert code == 3, err
+    assert "cannot write a file" not in err
+    assert re.search(r"cannot write `[^`]+\.nix`: No space left on device", err), err
+    assert "everything was put back as it was" in err
+    assert tree_files(work) == before
+    assert status(work) == ""

@@ -451,6 +451,11 @@ def write_file(target: Path, data: bytes) -> None:
         os.chmod(tmp, mode)
         journal.step("rename", target)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # write() and fsync() name no file: say which one (issue 10)
+            raise OSError(exc.errno, exc.strerror, os.fspath(target)) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
