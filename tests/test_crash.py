@@ -579,3 +579,50 @@ def test_a_full_disk_names_the_file_it_could_not_write(
     assert "everything was put back as it was" in err
     assert tree_files(work) == before
     assert status(work) == ""
+
+
+def test_a_read_only_directory_is_rolled_back_without_a_journal_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 10, measured with `home/` bind-mounted read-only): the write failed at
+    `home/ham`, and the rollback itself raised, since removing a temp file that was never made
+    fails with EROFS there, not ENOENT. The journal was left behind and the message was the
+    generic "cannot use `home/.ham.nix.homeward-tmp`"; the next command would fail the same
+    way for as long as the mount stays read-only. Here the file system is simulated:
+    everything under `home/` refuses changes as a read-only mount does."""
+    import errno
+
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    before = tree_files(work)
+    frozen = work / "home"
+
+    def refuse(path: object) -> None:
+        where = Path(os.fsdecode(path))  # type: ignore[arg-type]
+        if where == frozen or frozen in where.parents:
+            raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))  # type: ignore[arg-type]
+
+    real_mkdir, real_unlink, real_open = Path.mkdir, Path.unlink, os.open
+
+    def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        refuse(self)
+        real_mkdir(self, *args, **kwargs)
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        refuse(self)
+        real_unlink(self, missing_ok=missing_ok)
+
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(os, "open", open_)
+    code, err = inproc("migrate", str(work))
+    monkeypatch.undo()
+    assert code == 3, err
+    assert "Read-only file system" in err and "everything was put back as it was" in err, err
+    assert not journal_path(work, True).exists(), err
+    assert tree_files(work) == before
+    assert status(work) == ""

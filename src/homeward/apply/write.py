@@ -452,13 +452,23 @@ def write_file(target: Path, data: bytes) -> None:
         journal.step("rename", target)
         os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         if exc.filename is None:  # write() and fsync() name no file: say which one (issue 10)
             raise OSError(exc.errno, exc.strerror, os.fspath(target)) from exc
         raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         raise
+
+
+def _remove_temp(tmp: Path) -> None:
+    """Remove a temp file of `write_file` if there is one. Never raises: on a read-only file
+    system even removing a file that is not there fails (EROFS, not ENOENT), and that must
+    neither hide the error being handled nor stop a rollback; a temp file left behind is not
+    tracked and holds nothing the journal needs."""
+    with contextlib.suppress(OSError):
+        if os.path.lexists(tmp):
+            tmp.unlink()
 
 
 def write_output(path: Path, data: bytes) -> None:
@@ -525,7 +535,7 @@ def _rollback(record: journal.Journal, repo: GitRepo | None) -> list[str]:
     problems: list[str] = []
     for f in record.files:
         target = root / f.path
-        (target.parent / f".{target.name}{journal.TMP_SUFFIX}").unlink(missing_ok=True)
+        _remove_temp(target.parent / f".{target.name}{journal.TMP_SUFFIX}")
         if f.old is None and f.link is None:
             continue
         try:
