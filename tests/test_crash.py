@@ -626,3 +626,45 @@ def test_a_read_only_directory_is_rolled_back_without_a_journal_left(
     assert not journal_path(work, True).exists(), err
     assert tree_files(work) == before
     assert status(work) == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("user", "eve"), ("host", "laptop"), ("feature", "media", "--user", "ham")],
+    ids=["user", "host", "feature"],
+)
+def test_sigkill_during_add_is_rolled_back_and_add_converges(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Why (issue 10): `add` writes through the same journal as migrate, but only migrate's
+    steps were ever interrupted in a test. A SIGKILL at a sample of add's steps: the next
+    command rolls back to the old tree and index and says so, and `add` again gives the
+    uninterrupted result."""
+    source = ROOT / "tests" / "fixtures" / "migrate" / "example" / "after"
+    reference_repo = make_git_repo(copy_tree(source, tmp_path / "reference"))
+    p = hw("add", *args, str(reference_repo))
+    assert p.returncode == 0, p.stderr
+    after, after_status = tree_files(reference_repo), status(reference_repo)
+    before = tree_files(source)
+    interrupted = 0
+    for n in (1, 3, 4, 6, 9, 13):
+        work = make_git_repo(copy_tree(source, tmp_path / f"step{n}"))
+        p = hw("add", *args, str(work), fault="kill", at=n)
+        if p.returncode == 0:
+            assert tree_files(work) == after
+            break
+        assert p.returncode == -signal.SIGKILL, (n, p.stderr)
+        interrupted += 1
+        raw = tree_files(work)
+        if raw != before:
+            assert journal_path(work, True).exists(), f"step {n}: a changed tree and no journal"
+        code, err = inproc("check", str(work))
+        assert "Traceback" not in err and not journal_path(work, True).exists(), err
+        assert tree_files(work) == before, n
+        assert status(work) == "", n
+        if raw != before:
+            assert "an interrupted add was rolled back" in err, err
+        code, err = inproc("add", *args, str(work))
+        assert code == 0, err
+        assert tree_files(work) == after and status(work) == after_status, n
+    assert interrupted >= 3, "the hook never fired: no step was interrupted"
