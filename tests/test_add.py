@@ -218,3 +218,48 @@ def test_add_user_to_a_flake_without_home_manager(
         assert p.returncode == 0, f"{path}: {p.stderr}"
     code, out = run_add(capsys, "user", "eve", str(work), "extra")
     assert code == 2 and "unrecognized arguments: extra" in out
+
+
+@pytest.mark.parametrize(
+    ("hosts", "written"),
+    [
+        ("{ } // { desk = HOST; }", "laptop = nixpkgs.lib.nixosSystem"),
+        ("(import ./more.nix) // { desk = HOST; }", "laptop = nixpkgs.lib.nixosSystem"),
+        ("import ./more.nix { desk = HOST; }", None),
+    ],
+    ids=["update-of-sets", "update-of-an-import", "computed"],
+)
+def test_add_host_where_the_hosts_are_an_expression(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], hosts: str, written: str | None
+) -> None:
+    """Why (issue 10, found by the deep-input runs): with `nixosConfigurations = { } // { … };`
+    add wrote a dotted `nixosConfigurations.laptop` beside it, which nix rejects ("already
+    defined"): validation caught it, but as exit 4, "internal error … please report". The
+    new host goes into the set `//` ends with (its attributes win); a set homeward cannot
+    edit is refused with exit 3 at its place, nothing written."""
+    work = make_git_repo(copy_tree(MIGRATED, tmp_path / "r"))
+    flake = work / "flake.nix"
+    text = flake.read_text()
+    start = text.index("nixosConfigurations.nixos-desk = ")
+    end = text.index("\n      };\n", start) + len("\n      };")
+    call = text[start + len("nixosConfigurations.nixos-desk = ") : end - 1]
+    flake.write_text(
+        text[:start]
+        + "nixosConfigurations = "
+        + hosts.replace("desk", "nixos-desk").replace("HOST", call)
+        + ";"
+        + text[end:]
+    )
+    (work / "more.nix").write_text("{ }\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "hosts as an expression")
+    before = tree_files(work)
+    code, out = run_add(capsys, "host", "laptop", "--dir", str(work))
+    if written is None:
+        assert code == 3, out
+        assert "internal error" not in out
+        assert tree_files(work) == before
+        return
+    assert code == 0, out
+    flake_text = flake.read_text()
+    assert written in flake_text and "nixosConfigurations.laptop" not in flake_text

@@ -467,12 +467,19 @@ class Adder:
             names = node_text(path, text).split(".")
             if names[0] != group:
                 continue
-            if (
-                len(names) == 1
-                and value is not None
-                and unparen(value).type in ("attrset_expression", "rec_attrset_expression")
-            ):
-                span = insert_binding(unparen(value), text, f"{attr_key(name)} = {code};")
+            if len(names) == 1 and value is not None:
+                # `<group> = { … };`, or `… // { … }`: the set the update ends with (its
+                # attributes win). A dotted `<group>.<name>` beside it would define it twice.
+                target = _last_update_operand(value, text)
+                if target.type not in ("attrset_expression", "rec_attrset_expression"):
+                    raise HomewardError(
+                        f"`{group}` is computed here, not written as a set: add cannot put "
+                        f"`{name}` into it; nothing was changed",
+                        at=self.repo.flake.location(value.start_byte),
+                        hint=f"add `{attr_key(name)} = …;` by hand, or write `{group}` as "
+                        "`… // { … }`",
+                    )
+                span = insert_binding(target, text, f"{attr_key(name)} = {code};")
                 self.splice(PurePosixPath(self.repo.flake.path), span, f"add `{group}.{name}`")
                 return
             anchor = b
@@ -631,3 +638,15 @@ def plan_add(index: Index, spec: AddSpec) -> Plan:
 
 def _minimal_account(user: str) -> str:
     return f"\n  users.users.{user} = {{\n    isNormalUser = true;\n    extraGroups = [ ];\n  }};\n"
+
+
+def _last_update_operand(value: Node, text: bytes) -> Node:
+    """`a // b // { … }` -> the `{ … }` (the right operand, through parentheses); else `value`."""
+    node = unparen(value)
+    while node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        right = node.child_by_field_name("right")
+        if operator is None or right is None or node_text(operator, text) != "//":
+            break
+        node = unparen(right)
+    return node
