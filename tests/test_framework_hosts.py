@@ -379,3 +379,38 @@ def test_blueprint_homes_are_the_users_of_each_host(tmp_path: Path) -> None:
     assert sorted(repo.homes) == ["ana@box", "kim@box"]
     assert {c.framework for c in repo.homes.values()} == {"blueprint"}
     assert "hosts/box/users/ana/home-configuration.nix" in repo.modules
+
+
+BLUEPRINT_DEFAULT = {
+    "flake.nix": flake(
+        '  inputs.blueprint.url = "github:numtide/blueprint";\n',
+        "inputs: inputs.blueprint { inherit inputs; }",
+    ),
+    # blueprint calls `hosts/<h>/default.nix` with { flake, inputs, hostName } and builds what
+    # it returns: the class says which kind of host.
+    "hosts/srv/default.nix": "{ flake, inputs, hostName }:\n{\n"
+    '  class = "nixos";\n'
+    "  value = inputs.nixpkgs.lib.nixosSystem {\n"
+    "    modules = [ ./system.nix { networking.hostName = hostName; } ];\n"
+    "  };\n}\n",
+    "hosts/srv/system.nix": host("srv"),
+    "hosts/box/configuration.nix": host("box", "jq"),
+}
+
+
+def test_blueprint_default_nix_hosts_are_what_the_file_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: blueprint reads `hosts/<h>/default.nix` first, a function that returns the host
+    it builds (`{ class; value; }`); homeward did not read such hosts."""
+    root = make_git_repo(write(tmp_path / "repo", BLUEPRINT_DEFAULT))
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["box", "srv"]
+    assert repo.hosts["srv"].framework == "blueprint"
+    assert "hosts/srv/system.nix" in repo.modules
+    before = tree_files(root)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["migrate", "repo"]) == 0
+    assert tree_files(root) == before
+    assert "warning: blueprint assembles 2 configurations" in capsys.readouterr().err

@@ -26,7 +26,7 @@ import os
 import re
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -789,6 +789,9 @@ class Assembled:
     name: str
     entry: Path  # absolute: the module file the framework starts the host from
     users: tuple[str, ...] = ()  # homes the framework wires into the host (ez-configs)
+    # The builder call the framework's file itself makes (blueprint's `hosts/<h>/default.nix`
+    # returns `{ class; value = nixosSystem { ... }; }`); None: the host is `entry` alone.
+    call: SystemCall | None = None
 
 
 def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
@@ -902,6 +905,10 @@ def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
         top = prefix / "hosts"
         hosts = [top / n for n, kind in listing(ev, top).items() if kind == "directory"]
         for host in hosts:
+            built = _blueprint_default(ev, host)
+            if built is not None:
+                found += [built, *_blueprint_homes(ev, host)]
+                continue
             for file, output in (
                 ("configuration.nix", "nixosConfigurations"),
                 ("darwin-configuration.nix", "darwinConfigurations"),
@@ -911,6 +918,31 @@ def _blueprint(ev: Evaluator, root: Path) -> list[Assembled]:
                     break
             found += _blueprint_homes(ev, host)
     return found
+
+
+def _blueprint_default(ev: Evaluator, host: Path) -> Assembled | None:
+    """blueprint's `hosts/<h>/default.nix` (read before the other entry files): a function of
+    `{ flake, inputs, hostName }` returning `{ class = "nixos"; value = <builder call>; }`."""
+    entry = host / "default.nix"
+    if listing(ev, host).get("default.nix") != "regular":
+        return None
+    try:
+        value = ev.eval_file(entry)
+    except HomewardError:
+        return None
+    if isinstance(value, Lambda):
+        given = {
+            "flake": Thunk.of(Unknown("blueprint's `flake` argument")),
+            "inputs": Thunk.of(ev.flake_inputs or Unknown("the flake's inputs")),
+            "hostName": Thunk.of(Str(host.name)),
+        }
+        value = ev.apply(value, Thunk.of(Attrs(given)), None, None)
+    kind, built = _setting(ev, value, "class"), _setting(ev, value, "value")
+    outputs = {"nixos": "nixosConfigurations", "nix-darwin": "darwinConfigurations"}
+    if not isinstance(kind, Str) or kind.value not in outputs or not isinstance(built, SystemCall):
+        return None
+    call = replace(built, framework="blueprint")
+    return Assembled("blueprint", outputs[kind.value], host.name, entry, call=call)
 
 
 def _blueprint_homes(ev: Evaluator, host: Path) -> list[Assembled]:
@@ -1018,8 +1050,7 @@ def searched(ev: Evaluator, root: Path, names: list[str]) -> list[str]:
                 continue
             kinds = {
                 "system-configuration.nix": "system-manager, which homeward does not read",
-                "default.nix": "the file chooses the kind of host, which homeward does not "
-                "read yet",
+                "default.nix": "a `{ class; value; }` homeward cannot compute",
             }
             seen = []
             for name in sorted(n for n, k in hosts.items() if k == "directory"):

@@ -659,7 +659,9 @@ class _Loader:
             node = source.root if source is not None else None
             entry = Thunk.of(PathValue(found.entry, node, source))
             modules = Thunk.of(ListValue([entry], node, source))
-            call = SystemCall(kind, found.framework, Attrs({"modules": modules}), node, source)
+            call = found.call or SystemCall(
+                kind, found.framework, Attrs({"modules": modules}), node, source
+            )
             config = self._config(found.name, context, call)
             config.kind = kind
             config.framework = found.framework
