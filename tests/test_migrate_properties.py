@@ -145,6 +145,23 @@ def home_entries(root: Path) -> dict[str, str]:
     return found
 
 
+def settings_modules(root: Path) -> dict[str, str]:
+    """Each host's home-manager settings module (the inline module of its list that sets
+    `home-manager.*`) as written, lines stripped of their indentation."""
+    from homeward.model.repo import ModuleKind
+
+    repo = load_repo(root)
+    found = {}
+    for name, host in repo.hosts.items():
+        for ref in host.modules:
+            if ref.kind is not ModuleKind.INLINE or ref.node is None or ref.source is None:
+                continue
+            text = ref.source.text_of(ref.node)
+            if "home-manager." in text:
+                found[name] = "\n".join(line.strip() for line in text.splitlines())
+    return found
+
+
 def _example(packages: str) -> Config:
     """One host, users ham and eve (eve has nothing to move); ham's packages on the host."""
     users = "{ pkgs, ... }:\n{\n" + "\n\n".join(
@@ -185,6 +202,7 @@ def test_add_host_writes_the_home_entry_migrate_writes(config: Config) -> None:
         # Issue 11: a home for exactly the users with something to move (none for the others:
         # an empty home separates nothing), so `add host` has those to extend.
         assert {name.split("@")[0] for name in migrated} == movers(config)
+        wired = settings_modules(root)
         assert main(["add", "host", "fresh", "--dir", str(root), "--allow-dirty"]) == 0
         added = home_entries(root)
         for name, code in migrated.items():
@@ -194,6 +212,16 @@ def test_add_host_writes_the_home_entry_migrate_writes(config: Config) -> None:
             if f"./home/{user}/{host}.nix" in code:
                 continue  # a per-host file: `fresh` has none
             assert added[f"{user}@fresh"] == code
+        # And the NixOS side (issue 9): the settings module `add host` writes is the one
+        # migrate wrote on a host with the same users, but for per-host files.
+        fresh = settings_modules(root).get("fresh")
+        assert (fresh is None) == (not wired)
+        for host, module in wired.items():
+            per_host = [f"./home/{u}/{host}.nix" for u in config.users]
+            if any(path in module for path in per_host):
+                continue
+            if set(movers(config)) == {u for u in config.users if f"users.{u}." in module}:
+                assert fresh == module
 
 
 PACKAGE_SETS = {

@@ -36,6 +36,7 @@ from homeward.plan.init import (
     user_problem,
 )
 from homeward.plan.nixcode import indent, list_binding, relative_import
+from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.standalone import home_configuration, home_configuration_entry, package_set
 from homeward.plan.types import Edit, NewFile, Plan
 from homeward.syntax.edit import Span, add_formal, append_to_list, indent_at, insert_binding
@@ -358,9 +359,9 @@ class Adder:
                 return True
         return False
 
-    def user_wiring(self, name: str, path: str) -> str:
-        """How the flake wires a user, in its own style: `home-manager.users.ham = import
-        ./home/ham;` when the flake writes it so (homeward's scaffold), else `.imports = [ ]`."""
+    def imports_wiring(self) -> bool:
+        """The flake wires users as `home-manager.users.ham = import ./home/ham;` (homeward's
+        scaffold), rather than with `.imports = [ ]`."""
         for info in self.repo.modules.values():
             if info.path is not None or info.source is not self.repo.flake:
                 continue
@@ -370,23 +371,26 @@ class Adder:
                     and len(d.path) == 3
                     and d.value_text.startswith("import ")
                 ):
-                    return f"home-manager.users.{attr_key(name)} = import {path};"
-        return list_binding(f"home-manager.users.{name}.imports", [path])
+                    return True
+        return False
+
+    def user_wiring(self, name: str, path: str) -> str:
+        """How the flake wires a user, in its own style (`imports_wiring`), as one binding."""
+        if self.imports_wiring():
+            return f"home-manager.users.{attr_key(name)} = import {path};"
+        return list_binding(f"home-manager.users.{attr_key(name)}.imports", [path])
 
     def settings_module(self, special: str | None, users: dict[str, PurePosixPath]) -> str:
-        """The home-manager settings module a new host (NixOS or Mac) gets in its list: one
-        text for both kinds, so they cannot drift."""
-        settings = [
-            "home-manager.useGlobalPkgs = true;",
-            "home-manager.useUserPackages = true;",
-            f"home-manager.backupFileExtension = {quote_string(self.flake.backup_extension)};",
-        ]
-        if special is not None:
-            settings.append(f"home-manager.extraSpecialArgs = {special};")
-        settings.extend(
-            self.user_wiring(u, relative_import(p, PurePosixPath("."))) for u, p in users.items()
+        """The home-manager settings module a new host (NixOS or Mac) gets in its list: the
+        one migrate writes (`plan/settings.py`)."""
+        style = self.imports_wiring()
+        home_users = tuple(
+            HomeUser(u, (relative_import(p, PurePosixPath(".")),), as_import=style)
+            for u, p in users.items()
         )
-        return "{\n" + indent("\n".join(settings)) + "\n}"
+        return settings_module(
+            HomeManagerSettings(home_users, self.flake.backup_extension, special_args=special)
+        )
 
     def flake_host_entry(
         self,

@@ -105,20 +105,21 @@ def has_primary_user_option(index: Index, host: SystemConfig) -> bool:
     return darwin_primary_user(repo.root, repo.inputs, host.call.function) is not False
 
 
-def settings_lines(index: Index, host: SystemConfig, users: list[str]) -> list[str]:
+def settings_options(
+    index: Index, host: SystemConfig, users: list[str]
+) -> list[tuple[tuple[str, ...], str]]:
     """What a Mac's home-manager settings module adds for `users`: their `/Users/<u>` home
     where no module of the Mac sets `users.users.<u>.home`, and `system.primaryUser` where
-    user-level defaults need it and no module sets it (one user only: else whose?)."""
+    user-level defaults need it and no module sets it (one user only: else whose?). Option
+    path -> string value (`plan/settings.py` writes them)."""
     if not is_mac(index, host.name):
         return []
     defs = index.host_definitions(host.name, "users")
     if any(len(d.path) > 2 and d.path[2] == DYNAMIC for d in defs):
         return []  # a name homeward cannot read may be any of these users
     homes = {d.path[2] for d in defs if len(d.path) == 3 or d.path[3:4] == ("home",)}
-    lines = [
-        f"users.users.{attr_key(u)}.home = {quote_string(f'/Users/{u}')};"
-        for u in users
-        if u not in homes
+    options: list[tuple[tuple[str, ...], str]] = [
+        (("users", "users", u, "home"), f"/Users/{u}") for u in users if u not in homes
     ]
     system = index.host_definitions(host.name, "system")
     primary = any(d.path[:2] == ("system", "primaryUser") or d.path == ("system",) for d in system)
@@ -126,8 +127,8 @@ def settings_lines(index: Index, host: SystemConfig, users: list[str]) -> list[s
         index.host_definitions(host.name, "homebrew")
     )
     if defaults and not primary and len(users) == 1 and has_primary_user_option(index, host):
-        lines.append(f"system.primaryUser = {quote_string(users[0])};")
-    return lines
+        options.append((("system", "primaryUser"), users[0]))
+    return options
 
 
 def home_manager_ref(editor: FlakeEditor, host: SystemConfig, hm: str) -> str:

@@ -25,6 +25,7 @@ from homeward.model.repo import ModuleKind, SystemConfig, host_nixpkgs, hosts_ni
 from homeward.model.values import Attrs
 from homeward.plan import darwin
 from homeward.plan.nixcode import copied_text, indent, list_binding, relative_import, splice
+from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.specialargs import standalone_special_args
 from homeward.plan.types import Edit
 from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
@@ -406,7 +407,6 @@ class FlakeEditor:
         file's directory is where the imports are written from)."""
         source = site.source if site is not None else self.src
         here = site.directory if site is not None else PurePosixPath(".")
-        lines = []
         own = sorted(up.name for up in ups if self.index.home_sets_nixpkgs(up.name))
         if settings and own:
             # Why: with useGlobalPkgs, home-manager rejects (or ignores, with a warning) a home
@@ -422,13 +422,8 @@ class FlakeEditor:
                     "`home-manager.useGlobalPkgs = true;`",
                 )
             )
-        elif settings:
-            lines.append("home-manager.useGlobalPkgs = true;")
+        special = None
         if settings:
-            lines += [
-                "home-manager.useUserPackages = true;",
-                f"home-manager.backupFileExtension = {quote_string(self.backup_extension)};",
-            ]
             special = self.special_args_text(host, source)
             for up in ups:
                 # A home reused from a standalone configuration reads its `extraSpecialArgs`
@@ -436,15 +431,22 @@ class FlakeEditor:
                 theirs = standalone_special_args(self, up.name, host.name, source)
                 if theirs is not None and theirs != special:
                     special = theirs if special is None else f"{special} // {theirs}"
-            if special is not None:
-                lines.append(f"home-manager.extraSpecialArgs = {special};")
+        users = []
         for up in ups:
             modules = [relative_import(up.entry_of(host.name), here)]
             if not shared and host.name in up.per_host:
                 modules.append(relative_import(up.per_host[host.name], here))
-            lines.append(list_binding(f"home-manager.users.{_key(up.name)}.imports", modules))
-        lines += darwin.settings_lines(self.index, host, [up.name for up in ups])
-        return "{\n" + indent("\n".join(lines)) + "\n}"
+            users.append(HomeUser(up.name, tuple(modules)))
+        return settings_module(
+            HomeManagerSettings(
+                tuple(users),
+                self.backup_extension,
+                settings=settings,
+                global_pkgs=not own,
+                special_args=special,
+                system=tuple(darwin.settings_options(self.index, host, [up.name for up in ups])),
+            )
+        )
 
     def lib_ref(self) -> str:
         return f"{self.input_ref(self.nixpkgs_name())}.lib"
