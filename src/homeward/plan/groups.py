@@ -4,6 +4,7 @@ shells split between the layers, and dotfiles NixOS links into the home (issue 1
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,20 @@ from homeward.syntax.nodes import node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One option group of a user's file on its way to home-manager (`programs.git`, a login
+    shell's settings): what the place phase decides about, whether it can move and where."""
+
+    user: str  # whose file it is
+    info: ModuleInfo  # the file
+    path: tuple[str, ...]  # the group, as the mapping table names it
+    defs: tuple[Definition, ...]
+    row: Row
+    others: tuple[str, ...]  # other users of its hosts, who would lose a NixOS option
+    reach: tuple[str, ...]  # the user's hosts that read the file
 
 
 def moves_dotfiles(
@@ -111,19 +126,10 @@ def add_copy(st: PlanState, dest: DestFile, link: Link, comment: str, d: Definit
     )
 
 
-def home_group_movable(
-    st: PlanState,
-    up: UserPlan,
-    info: ModuleInfo,
-    group: tuple[str, ...],
-    defs: list[Definition],
-    row: Row,
-    others: list[str],
-    reach: tuple[str, ...],
-) -> bool:
+def home_group_movable(st: PlanState, g: Group) -> bool:
     """Whether an option group of a user file can become the user's home-manager option;
     if not, why, as a warning (it then stays a NixOS option)."""
-    name = up.user.name
+    name, info, defs, row, others, reach = g.user, g.info, g.defs, g.row, g.others, g.reach
     bad = unsupported(row, [d.path for d in defs])
     n = len(row.nixos)
     odd = [
@@ -172,7 +178,7 @@ def home_group_movable(
         else ""
     )
     st.note(
-        f"`{'.'.join(group)}` stays a NixOS option: {why}",
+        f"`{'.'.join(g.path)}` stays a NixOS option: {why}",
         Severity.WARNING,
         at.binding,
         info.source,
@@ -181,39 +187,29 @@ def home_group_movable(
     return False
 
 
-def move_split_group(
-    st: PlanState,
-    up: UserPlan,
-    info: ModuleInfo,
-    group: tuple[str, ...],
-    defs: list[Definition],
-    row: Row,
-    others: list[str],
-    reach: tuple[str, ...],
-) -> tuple[list[Definition], list[Chunk]]:
+def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Definition], list[Chunk]]:
     """A group split between the layers (`plan/split.py`): the moving part to the user's
     home-manager configuration; returns what stays a NixOS option (all of it when nothing
     could move) and the system code the split needs."""
-    split = split_group(row, defs)
-    if split is None or not home_group_movable(
-        st, up, info, group, list(split.moved), row, others, reach
-    ):
-        return defs, []
+    info, row, reach = g.info, g.row, g.reach
+    split = split_group(row, list(g.defs))
+    if split is None or not home_group_movable(st, replace(g, defs=tuple(split.moved))):
+        return list(g.defs), []
     odd = odd_oh_my_zsh(row, split)
     if odd is not None:
         st.note(
-            f"`{'.'.join(group)}` stays a NixOS option: `{odd.dotted}` is not a plain "
+            f"`{'.'.join(g.path)}` stays a NixOS option: `{odd.dotted}` is not a plain "
             "`true`, and NixOS's prompt depends on it",
             Severity.WARNING,
             odd.binding,
             info.source,
         )
-        return defs, []
+        return list(g.defs), []
     dest = st.home_dest(up, reach, row.feature)
     if not move_home_group(
-        st, up, info, list(split.home), row, dest, reach, left_out=list(split.left_out)
+        st, up, replace(g, defs=tuple(split.home)), dest, left_out=list(split.left_out)
     ):
-        return defs, []
+        return list(g.defs), []
     removed = st.removed[info.key]
     for node in moved_bindings(row, split):
         if all((n.start_byte, n.end_byte) != (node.start_byte, node.end_byte) for n in removed):
@@ -252,20 +248,10 @@ def sets_editor(info: ModuleInfo) -> bool:
 
 
 def move_home_group(
-    st: PlanState,
-    up: UserPlan,
-    info: ModuleInfo,
-    defs: list[Definition],
-    row: object,
-    dest: DestFile,
-    reach: tuple[str, ...],
-    *,
-    left_out: list[Node] | None = None,
+    st: PlanState, up: UserPlan, g: Group, dest: DestFile, *, left_out: list[Node] | None = None
 ) -> bool:
     """`left_out`: bindings inside the moved ones that stay behind (a split group)."""
-    from homeward.knowledge.mapping import Row
-
-    assert isinstance(row, Row)
+    info, defs, row, reach = g.info, g.defs, g.row, g.reach
     by_binding: dict[int, list[Definition]] = defaultdict(list)
     for d in defs:
         try:

@@ -14,6 +14,7 @@ from homeward.model.repo import ModuleInfo
 from homeward.plan.chunks import CannotMove, Chunk, binding_chunk, covering_step
 from homeward.plan.cut import within
 from homeward.plan.groups import (
+    Group,
     home_group_movable,
     move_home_group,
     move_split_group,
@@ -96,14 +97,16 @@ def move_user_file(st: PlanState, up: UserPlan, info: ModuleInfo) -> bool:
         split = split_row([verdicts[id(d)] for d in defs])
         if split is not None:
             # A login shell: its interactive settings move, the rest stays (issue 13).
-            defs, extra = move_split_group(st, up, info, group, defs, split, others, reach)
+            g = Group(name, info, group, tuple(defs), split, tuple(others), reach)
+            defs, extra = move_split_group(st, up, g)
             if not defs:
                 system_code.extend(extra)
                 continue
         elif verdict.fate is Fate.HOME and verdict.row is not None:
-            if home_group_movable(st, up, info, group, defs, verdict.row, others, reach):
+            g = Group(name, info, group, tuple(defs), verdict.row, tuple(others), reach)
+            if home_group_movable(st, g):
                 dest = st.home_dest(up, reach, verdict.row.feature)
-                if move_home_group(st, up, info, defs, verdict.row, dest, reach):
+                if move_home_group(st, up, g, dest):
                     continue
         elif verdict.fate is Fate.KEEP:
             st.note(
