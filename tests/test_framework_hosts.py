@@ -414,3 +414,37 @@ def test_blueprint_default_nix_hosts_are_what_the_file_builds(
     assert main(["migrate", "repo"]) == 0
     assert tree_files(root) == before
     assert "warning: blueprint assembles 2 configurations" in capsys.readouterr().err
+
+
+# -- options a snowfall-lib home sets in the flake's namespace ------------------------------------
+# Reduced from a snowfall-lib configuration whose homes set `<namespace>.kitty.enable`, declared by
+# `modules/home/kitty/default.nix` as `options.${namespace}.kitty`, a module snowfall-lib imports
+# into every home without any file naming it.
+SNOWFALL_NAMESPACE = {
+    "flake.nix": flake(
+        HM + '  inputs.snowfall-lib.url = "github:snowfallorg/lib";\n',
+        "inputs: inputs.snowfall-lib.mkFlake {\n"
+        '    inherit inputs;\n    src = ./.;\n    snowfall.namespace = "mine";\n  }',
+    ),
+    "systems/x86_64-linux/box/default.nix": host("box"),
+    "homes/x86_64-linux/kim@box/default.nix": "{ ... }:\n{\n"
+    "  mine.kitty.enable = true;\n"
+    '  home.stateVersion = "25.05";\n}\n',
+    "modules/home/kitty/default.nix": "{ lib, config, namespace, ... }:\n{\n"
+    '  options.${namespace}.kitty.enable = lib.mkEnableOption "kitty";\n'
+    "  config = lib.mkIf config.${namespace}.kitty.enable { programs.kitty.enable = true; };\n}\n",
+}
+
+
+def test_a_snowfall_home_may_set_options_of_the_modules_snowfall_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: snowfall-lib imports every `modules/home/**` into each home; `check` called the
+    namespace's options unknown to home-manager (HW004, an error) on such a configuration."""
+    root = make_git_repo(write(tmp_path / "repo", SNOWFALL_NAMESPACE))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["check", "repo", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [f for f in report["findings"] if f["code"] == "HW004"] == []
+    assert root.is_dir()

@@ -354,7 +354,7 @@ def _option_verdict(
     definition at `path`; None when it is fine (or homeward cannot tell)."""
     if not path or path[0] in MODULE_KEYWORDS or DYNAMIC in path[:2]:
         return None
-    if path[0] in declared_heads and _declared(path, declared):
+    if (path[0] in declared_heads or DYNAMIC in declared_heads) and _declared(path, declared):
         return None
     nixos = options.nixos_only_prefix(path)
     if nixos is not None:
@@ -371,7 +371,14 @@ def _option_verdict(
 
 
 def _declared(path: tuple[str, ...], declared: list[tuple[str, ...]]) -> bool:
-    return any(path[: len(p)] == p or p[: len(path)] == path for p in declared)
+    return any(_covers(p, path) for p in declared)
+
+
+def _covers(declared: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    """Whether a declaration at `declared` covers a definition at `path` (one is a prefix of the
+    other); a computed name in the declaration (`options.${namespace}.zsh`, snowfall-lib's
+    namespace) stands for any name."""
+    return all(d == p or d == DYNAMIC for d, p in zip(declared, path, strict=False))
 
 
 # -- HW005 ---------------------------------------------------------------------------------------

@@ -792,6 +792,9 @@ class Assembled:
     # The builder call the framework's file itself makes (blueprint's `hosts/<h>/default.nix`
     # returns `{ class; value = nixosSystem { ... }; }`); None: the host is `entry` alone.
     call: SystemCall | None = None
+    # Why the framework adds modules of its own that homeward does not list (snowfall-lib
+    # imports every `modules/<kind>/**` into each system and home); "": none.
+    adds: str = ""
 
 
 def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
@@ -881,8 +884,13 @@ def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
             kind = output or (
                 "darwinConfigurations" if arch.name.endswith("-darwin") else "nixosConfigurations"
             )
+            folder_kind = {"homeConfigurations": "home", "darwinConfigurations": "darwin"}
+            modules = f"modules/{folder_kind.get(kind, 'nixos')}"
+            adds = (
+                f"snowfall-lib adds every module under `{modules}/` and those its `mkFlake` names"
+            )
             for name, entry in _entries(ev, arch).items():
-                found.append(Assembled("snowfall-lib", kind, name, entry))
+                found.append(Assembled("snowfall-lib", kind, name, entry, adds=adds))
     return found
 
 

@@ -658,7 +658,10 @@ class _Loader:
                 source = None
             node = source.root if source is not None else None
             entry = Thunk.of(PathValue(found.entry, node, source))
-            modules = Thunk.of(ListValue([entry], node, source))
+            items = [entry]
+            if found.adds:
+                items.append(Thunk.of(Unknown(found.adds, node, source)))
+            modules = Thunk.of(ListValue(items, node, source))
             call = found.call or SystemCall(
                 kind, found.framework, Attrs({"modules": modules}), node, source
             )
