@@ -212,6 +212,19 @@ def test_paths_open_from_where_the_command_ran(
     assert " home/ham.nix:" not in out
 
 
+def test_migrate_warnings_open_from_where_the_command_ran(
+    legacy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (#14.6, re-audit): the migrate table named `repo/home/ham.nix:4:3`, but its warnings
+    and notes on stderr still said `hosts/nixos-desk/default.nix:5:5`, relative to DIR."""
+    (legacy / "hosts" / "nixos-desk" / "hardware-configuration.nix").unlink()
+    git(legacy, "commit", "-qam", "no hardware file")
+    monkeypatch.chdir(legacy.parent)
+    _, _, err = run_cli(capsys, "migrate", "--dry-run", "repo")
+    assert "repo/hosts/nixos-desk/default.nix:5:5: note:" in err, err
+    assert not err.startswith("hosts/"), err
+
+
 def test_a_missing_directory_is_named_as_given(capsys: pytest.CaptureFixture[str]) -> None:
     """Why (#14.6): `check /nonexistent` said "`nonexistent` is not a directory"."""
     code, _, err = run_cli(capsys, "check", "/nonexistent/cfg")

@@ -39,7 +39,7 @@ def _run(opts: Options, s: Session) -> int:
     from homeward.model.repo import load_repo, shown_root
     from homeward.plan.add import AddSpec, plan_add
     from homeward.render import console
-    from homeward.render.plan import files_json
+    from homeward.render.plan import files_json, render_diagnostic
 
     def report(applied: bool) -> None:
         console.print_json(
@@ -73,14 +73,15 @@ def _run(opts: Options, s: Session) -> int:
     if plan.empty:
         console.out(f"nothing to do: {opts.kind} `{opts.name}` is already there")
         return int(Exit.OK)
+    shown = shown_root(opts.dir, repo.root)
     rows = [
-        ["new" if c.old is None else "edited", str(shown_root(opts.dir, repo.root) / c.path)]
+        ["new" if c.old is None else "edited", str(shown / c.path)]
         for c in sorted(changes, key=lambda c: str(c.path))
     ]
     if not opts.json:
         console.table(["change", "file"], rows, title=f"add {opts.kind} {opts.name}")
         for d in plan.diagnostics:
-            console.err(d.render())
+            console.err(render_diagnostic(d, shown))
     if opts.dry_run:
         console.out("")
         console.diff(unified_diff(changes))

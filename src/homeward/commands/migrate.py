@@ -55,7 +55,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
     from homeward.plan.assembled import assembled, not_migrated
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console
-    from homeward.render.plan import plan_json, print_summary
+    from homeward.render.plan import plan_json, print_summary, render_diagnostic
 
     if (opts.user or opts.out_of_store) and opts.adopt_dotfiles is None:
         raise UsageError("--user and --out-of-store go with --adopt-dotfiles")
@@ -92,7 +92,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
     if plan.empty:
         if not opts.json:
             for d in plan.diagnostics:
-                console.err(d.render())
+                console.err(render_diagnostic(d, shown))
             by_framework = sorted({c.framework for c in assembled(repo).values()})
             if by_framework:
                 console.out(not_migrated(by_framework))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from homeward.errors import Location
 from homeward.render import console
 
 if TYPE_CHECKING:
+    from homeward.diagnostics import Diagnostic
     from homeward.plan.types import FileChange, Plan
 
 
@@ -77,7 +80,15 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
             for line in _wrap(f"{kind:<7} {path}", "          "):
                 console.out(f"  {line}")
     for d in plan.diagnostics:
-        console.err(d.render())
+        console.err(render_diagnostic(d, shown))
+
+
+def render_diagnostic(d: Diagnostic, shown: Path) -> str:
+    """A warning or note of a plan, its place under `shown` as the table names files (#14.6)."""
+    if d.at is None or d.at.path.is_absolute():
+        return d.render()
+    at = Location(Path(_under(shown, d.at.path)), d.at.line, d.at.col)
+    return dataclasses.replace(d, at=at).render()
 
 
 STAYS = "stays a NixOS option"
