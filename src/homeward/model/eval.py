@@ -21,6 +21,7 @@ from homeward.errors import HomewardError
 from homeward.model.files import Tracked, tracked_files
 from homeward.model.frameworks import BUILTINS as FRAMEWORK_BUILTINS
 from homeward.model.frameworks import npins
+from homeward.model.libfns import BUILTINS as LIB_BUILTINS
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -731,6 +732,18 @@ def _bound_in(result: Value, env: Env | None, src: Source) -> Value:
     return result if env is None else _bound(result, env, src)
 
 
+def _surely_there(item: Thunk) -> bool:
+    """A list element that is there whatever homeward cannot decide: written in the list, or
+    computed already and not a `Maybe`."""
+    if item.expr is not None:
+        return True
+    value = item.computed
+    return value is not None and not isinstance(value, Maybe)
+
+
+_NOT_NULL = (Lambda, Builtin, Attrs, ListValue, PathValue, Str, Int, Bool, SystemCall)
+
+
 def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | None) -> Value:
     if isinstance(left, Choice):
         left = Unknown(left.reason, left.node, left.source)
@@ -788,6 +801,16 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
         a, b = _plain(left), _plain(right)
         if a is not None and b is not None:
             return Bool((a == b) == (op == "=="), node, src)
+        # `tail values == [ ]`: a list compared with the empty list.
+        if isinstance(left, ListValue) and isinstance(right, ListValue):
+            empty, other = (left, right) if not left.items else (right, left)
+            if not empty.items and (not other.items or any(_surely_there(t) for t in other.items)):
+                return Bool((not other.items) == (op == "=="), node, src)
+        # `v != null` with `v` a function, a set or a list: surely not null.
+        if any(isinstance(x, Null) for x in (left, right)) and all(
+            isinstance(x, _NOT_NULL) for x in (left, right) if not isinstance(x, Null)
+        ):
+            return Bool(op == "!=", node, src)
         return Unknown(f"`{op}` of values that are not known", node, src)
     if isinstance(left, Int) and isinstance(right, Int):
         a, b = left.value, right.value
@@ -988,7 +1011,7 @@ def _b_attr_values(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = ev.force(args[0])
+    path = _path_of(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`readDir` of a path that is not known", me.node, me.source)
     if not path.path.is_relative_to(ev.boundary) or not path.path.is_dir():
@@ -1013,15 +1036,25 @@ def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Attrs(out, me.node, me.source)
 
 
+def _path_of(ev: Evaluator, value: Value) -> Value:
+    """`"${toString ./dir}/${name}"`: a string naming a place in the repository is that path."""
+    if isinstance(value, Str):
+        text = os.path.normpath(value.value)
+        top = os.fspath(ev.boundary)
+        if text == top or text.startswith(os.path.join(top, "")):
+            return PathValue(Path(text), value.node, value.source)
+    return value
+
+
 def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = ev.force(args[0])
+    path = _path_of(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`pathExists` of a path that is not known", me.node, me.source)
     return Bool(path.path.exists(), me.node, me.source)
 
 
 def _b_import(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = ev.force(args[0])
+    path = _path_of(ev, ev.force(args[0]))
     if isinstance(path, PathValue):
         pins = npins(ev, path.path)  # `import ./npins`: sources from outside, as inputs are
         return pins if pins is not None else ev.eval_file(path.path, me.node, me.source)
@@ -1455,6 +1488,7 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
     "baseNameOf": (1, _b_base_name_of),
     "dirOf": (1, _b_dir_of),
 }
+_BUILTINS.update(LIB_BUILTINS)  # functionArgs, zipAttrsWith, ...: model/libfns.py
 _BUILTINS.update(FRAMEWORK_BUILTINS)  # flake-parts, import-tree, lib.fileset: model/frameworks.py
 
 

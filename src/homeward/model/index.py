@@ -342,14 +342,21 @@ def _users(
 
 
 def _entries(repo: Repo) -> dict[str, PurePosixPath]:
+    """user -> the first home file a NixOS module names for them; of several, the one the
+    most hosts read (`home/<u>` on every host, not `home/<u>/<host>.nix` wired beside it by
+    one host's own module, which comes first when the host's modules precede the shared ones)."""
     found: dict[str, PurePosixPath] = {}
+    reach: dict[str, int] = {}
     for parent, child in repo.edges:
         up, info = repo.modules.get(parent), repo.modules.get(child)
         if up is None or info is None or info.path is None:
             continue
         if up.context is Context.NIXOS and info.context is Context.HOME:
             for user in info.users:
-                found.setdefault(user, PurePosixPath(info.path))
+                hosts = len({h for h, u in info.pairs if u == user} or info.hosts)
+                if user not in found or hosts > reach[user]:
+                    found[user] = PurePosixPath(info.path)
+                    reach[user] = hosts
     for key, home in sorted(repo.homes.items()):
         user = key.split("@", 1)[0]
         if user in found:

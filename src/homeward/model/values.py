@@ -197,6 +197,11 @@ class Thunk:
     def of(value: Value) -> Thunk:
         return Thunk(value=value)
 
+    @property
+    def computed(self) -> Value | None:
+        """The value, if it is computed already (nothing is evaluated)."""
+        return self._value
+
     def force(self, ev: Evaluator) -> Value:
         if self._value is not None:
             return self._value

@@ -18,8 +18,11 @@ from homeward.model.repo import Context, Repo
 
 def host_entries(repo: Repo, user: str) -> dict[str, PurePosixPath]:
     """host -> the home-manager file home-manager's NixOS module starts `user`'s home from
-    there (the first one the model met, when a host names several)."""
+    there. When a host names several, the one most of the user's hosts read (the shared
+    `home/<u>`, not a `home/<u>/<host>.nix` a module of that host alone imports beside it),
+    else the first one the model met."""
     found: dict[str, PurePosixPath] = {}
+    shared: dict[str, int] = {}
     for parent, child in repo.edges:
         up, info = repo.modules.get(parent), repo.modules.get(child)
         if up is None or info is None or info.path is None:
@@ -28,9 +31,13 @@ def host_entries(repo: Repo, user: str) -> dict[str, PurePosixPath]:
             continue
         if user not in info.users:
             continue
+        readers = sum(1 for _host, who in info.pairs if who == user)
         for host, who in sorted(info.pairs):
-            if who == user and host in up.hosts:
-                found.setdefault(host, PurePosixPath(info.path))
+            if who != user or host not in up.hosts:
+                continue
+            if host not in found or readers > shared[host]:
+                found[host] = PurePosixPath(info.path)
+                shared[host] = readers
     return found
 
 

@@ -1,0 +1,142 @@
+"""Functions of `builtins` and `lib` on functions, sets and lists that helper libraries written
+in configurations use to load themselves (hlissner's `lib/default.nix`: `intersectAttrs
+(functionArgs f) libs`, `zipAttrsWith` to merge them), implemented here (see `model/eval.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from homeward.model.values import (
+    Attrs,
+    Bool,
+    Builtin,
+    Lambda,
+    ListValue,
+    Str,
+    Thunk,
+    Unknown,
+    Value,
+)
+from homeward.syntax.nodes import node_text
+
+if TYPE_CHECKING:
+    from homeward.model.eval import Evaluator
+
+Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
+
+
+def _b_function_args(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`builtins.functionArgs f`: the names of `f`'s formals, each true when it has a default."""
+    fn = ev.force(args[0])
+    if isinstance(fn, Builtin):
+        return Attrs({}, me.node, me.source)
+    if not isinstance(fn, Lambda) or fn.node is None or fn.source is None:
+        return Unknown("`functionArgs` of a function that is not known", me.node, me.source)
+    formals = fn.node.child_by_field_name("formals")
+    out: dict[str, Thunk] = {}
+    if formals is not None:
+        for formal in formals.children_by_field_name("formal"):
+            name = formal.child_by_field_name("name")
+            if name is not None:
+                default = formal.child_by_field_name("default") is not None
+                out[node_text(name, fn.source.text)] = Thunk.of(Bool(default))
+    return Attrs(out, me.node, me.source)
+
+
+def _b_intersect_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`builtins.intersectAttrs e1 e2`: the attributes of `e2` whose names `e1` has."""
+    names, values = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(names, Attrs) or not isinstance(values, Attrs) or names.more is not None:
+        return Unknown("`intersectAttrs` of sets that are not known", me.node, me.source)
+    out = {n: t for n, t in values.attrs.items() if n in names.attrs}
+    missing = [n for n in names.attrs if n not in values.attrs]
+    more = values.more if missing else None
+    return Attrs(out, me.node, me.source, more=more)
+
+
+def _b_zip_attrs_with(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`builtins.zipAttrsWith f sets`: for each name, `f name [ values of the sets that have it ]`."""
+    fn, sets = args[0], ev.force(args[1])
+    if not isinstance(sets, ListValue):
+        return Unknown("`zipAttrsWith` of a list that is not known", me.node, me.source)
+    names: dict[str, list[Thunk]] = {}
+    more: Unknown | None = None
+    for item in sets.items:
+        value = ev.force(item)
+        if not isinstance(value, Attrs):
+            more = more or Unknown("`zipAttrsWith` of a set that is not known", me.node, me.source)
+            continue
+        more = more or value.more
+        for name, thunk in value.attrs.items():
+            names.setdefault(name, []).append(thunk)
+
+    def entry(name: str, values: list[Thunk]) -> Thunk:
+        def compute(ev: Evaluator) -> Value:
+            f = ev.apply(ev.force(fn), Thunk.of(Str(name)), me.node, me.source)
+            return ev.apply(f, Thunk.of(ListValue(values, me.node, me.source)), me.node, me.source)
+
+        return Thunk(compute=compute)
+
+    return Attrs({n: entry(n, v) for n, v in names.items()}, me.node, me.source, more=more)
+
+
+def _b_tail(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    value = ev.force(args[0])
+    if isinstance(value, ListValue) and value.items:
+        return ListValue(value.items[1:], me.node, me.source)
+    return Unknown("`tail` of a list that is not known", me.node, me.source)
+
+
+def _b_head(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    value = ev.force(args[0])
+    if isinstance(value, ListValue) and value.items:
+        return ev.force(value.items[0])
+    return Unknown("`head` of a list that is not known", me.node, me.source)
+
+
+def _b_last(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    value = ev.force(args[0])
+    if isinstance(value, ListValue) and value.items:
+        return ev.force(value.items[-1])
+    return Unknown("`last` of a list that is not known", me.node, me.source)
+
+
+def _b_all(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`builtins.all pred list` (and `any`): decided only when every answer is known."""
+    pred, lst = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(lst, ListValue):
+        return Unknown(f"`{me.name}` over a list that is not known", me.node, me.source)
+    want = not me.name.endswith("any")
+    for item in lst.items:
+        answer = ev.apply(pred, item, me.node, me.source)
+        if not isinstance(answer, Bool):
+            return Unknown(f"`{me.name}` with an answer that is not known", me.node, me.source)
+        if answer.value is not want:
+            return Bool(not want, me.node, me.source)
+    return Bool(want, me.node, me.source)
+
+
+def _is(kind: type[Value] | tuple[type[Value], ...]) -> Impl:
+    def impl(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+        value = ev.force(args[0])
+        if isinstance(value, Unknown):
+            return Unknown(f"`{me.name}` of a value that is not known", me.node, me.source)
+        return Bool(isinstance(value, kind), me.node, me.source)
+
+    return impl
+
+
+BUILTINS: dict[str, tuple[int, Impl]] = {
+    "functionArgs": (1, _b_function_args),
+    "intersectAttrs": (2, _b_intersect_attrs),
+    "zipAttrsWith": (2, _b_zip_attrs_with),
+    "head": (1, _b_head),
+    "tail": (1, _b_tail),
+    "last": (1, _b_last),
+    "all": (2, _b_all),
+    "any": (2, _b_all),
+    "isList": (1, _is(ListValue)),
+    "isAttrs": (1, _is(Attrs)),
+    "isFunction": (1, _is((Lambda, Builtin))),
+}
