@@ -33,7 +33,7 @@ FLAKE = """{
           ./hosts/b
         ]
         ++ map (n: ./modules/extra + "/${n}.nix") (
-          builtins.fromJSON (builtins.readFile ./modules/b.json)
+          builtins.match "([a-z]+)\\n" (builtins.readFile ./modules/b.txt)
         );
       };
     };
@@ -59,7 +59,7 @@ def files(flake: str = FLAKE) -> dict[str, str]:
         "flake.nix": flake,
         "modules/users.nix": "{\n  users.users.kim.isNormalUser = true;\n}\n",
         "modules/extra/kim.nix": "{ pkgs, ... }:\n{\n  users.users.kim.packages = [ pkgs.htop ];\n}\n",
-        "modules/b.json": '["kim"]\n',
+        "modules/b.txt": "kim\n",
         "hosts/a/default.nix": host("a", "../../modules/users.nix ../../modules/extra/kim.nix"),
         "hosts/b/default.nix": host("b", "../../modules/users.nix"),
     }

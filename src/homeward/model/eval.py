@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
+from homeward.model.data import BUILTINS as DATA_BUILTINS
 from homeward.model.files import Tracked, tracked_files
 from homeward.model.frameworks import BUILTINS as FRAMEWORK_BUILTINS
 from homeward.model.frameworks import npins
@@ -214,6 +215,45 @@ class Evaluator:
             return False
         return os.path.isdir(path)
 
+    def seen_by_nix(self, path: Path) -> str | None:
+        """What nix sees at `path` in the work tree, as `builtins.readDir` names it (`regular`,
+        `directory`, `symlink`), None when nothing: in git the tracked files (rule 12), the
+        planned tree where the overlay has it, else the disk."""
+        text = os.path.normpath(path)
+        if self._overlay:
+            real = self.real(text, normal=True)[0]
+            if real in self._overlay:
+                return "regular" if self._overlay[real] is not None else None
+            if real in self._overlay_dirs:
+                return "directory"
+        tracked = self.tracked
+        if tracked is not None:
+            if text == os.fspath(tracked.top):
+                return "directory"
+            listing = tracked.read_dir(Path(os.path.dirname(text)))
+            if listing is not None:
+                return listing.get(os.path.basename(text))
+        try:
+            mode = os.lstat(text).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            return "symlink"
+        return "directory" if stat.S_ISDIR(mode) else "regular"
+
+    def read_bytes(self, path: Path, limit: int) -> bytes | None:
+        """The bytes of the regular file `path` (the overlay's when it has them), None when
+        it cannot be read or is larger than `limit`."""
+        real = self.real(os.path.normpath(path), normal=True)[0]
+        if real in self._overlay:
+            return self._overlay[real]
+        try:
+            with open(real, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError:
+            return None
+        return data if len(data) <= limit else None
+
     def share_sources(self, other: Evaluator) -> None:
         """Take the files `other` has parsed already, except those the overlay replaces."""
         for real, source in other._sources.items():
@@ -394,6 +434,11 @@ class Evaluator:
                 if isinstance(value, External) and not parts and external is None:
                     external = value
                     continue
+                if not parts and isinstance(value, Attrs) and "outPath" in value.attrs:
+                    # `"${self}/hosts/x.nix"`: a file of the flake (its store copy).
+                    value = self.force(value.attrs["outPath"])
+                    if isinstance(value, PathValue):
+                        return self._in_directory(value, node, env, src)
                 text = _to_string(value)
                 if text is None:
                     return Unknown("the string interpolates a value that is not known", child, src)
@@ -401,6 +446,25 @@ class Evaluator:
         if external is not None:
             return External(f"{external.name}{''.join(parts)}", node, src)
         return Str("".join(parts), node, src)
+
+    def _in_directory(self, base: PathValue, node: Node, env: Env, src: Source) -> Value:
+        """`"${self}/rest"`: the path `rest` under `base`, when all of `rest` is known."""
+        rest: list[str] = []
+        for child in node.children[node.children.index(_first_interpolation(node)) + 1 :]:
+            if child.type in ("string_fragment", "path_fragment"):
+                rest.append(node_text(child, src.text))
+            elif child.type == "escape_sequence":
+                rest.append(node_text(child, src.text)[-1])
+            elif child.type == "interpolation":
+                inner = child.child_by_field_name("expression")
+                text = _to_string(self.eval(inner, env, src)) if inner is not None else None
+                if text is None:
+                    return Unknown("the string interpolates a value that is not known", child, src)
+                rest.append(text)
+        tail = "".join(rest)
+        if tail and not tail.startswith("/"):
+            return Str(f"{base.path}{tail}", node, src)
+        return PathValue(Path(_normpath(Path(f"{base.path}{tail}"))), node, src)
 
     def _e_path_expression(self, node: Node, env: Env, src: Source) -> Value:
         value = self._interpolated(node, env, src)
@@ -673,6 +737,10 @@ class Evaluator:
                         )
 
 
+def _first_interpolation(node: Node) -> Node:
+    return next(c for c in node.children if c.type == "interpolation")
+
+
 def _select_later(base: Thunk, name: str, node: Node, src: Source) -> Thunk:
     """`inherit (x) name;`: select only when the value is needed (x may be `self`)."""
     return Thunk(compute=lambda ev: ev.select(ev.force(base), name, node, src))
@@ -825,6 +893,12 @@ def binary(op: str, left: Value, right: Value, node: Node | None, src: Source | 
         return Bool(
             left.value and right.value if op == "&&" else left.value or right.value, node, src
         )
+    # One side decides (`false && x`, `x || true`): the other need not be known.
+    if op in ("&&", "||") and (isinstance(left, Bool) or isinstance(right, Bool)):
+        decided = op == "||"
+        for side in (left, right):
+            if isinstance(side, Bool) and side.value is decided:
+                return Bool(decided, node, src)
     return Unknown(f"`{op}` is not followed", node, src)
 
 
@@ -870,7 +944,7 @@ def _list(ev: Evaluator, value: Value) -> list[Value] | None:
 def _b_map(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     fn, lst = ev.force(args[0]), ev.force(args[1])
     if not isinstance(lst, ListValue):
-        return Unknown("`map` over a list that is not known", me.node, me.source)
+        return _not_known(lst, "`map` over a list that is not known", me)
     return ListValue(
         [Thunk.of(ev.apply(fn, item, me.node, me.source)) for item in lst.items],
         lst.node,
@@ -883,7 +957,7 @@ def _b_gen_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     lst = ev.force(args[0])
     fn = ev.force(args[1])
     if not isinstance(lst, ListValue):
-        return Unknown("`genAttrs` over names that are not known", me.node, me.source)
+        return _not_known(lst, "`genAttrs` over names that are not known", me)
     out: dict[str, Thunk] = {}
     more: Unknown | None = None
     for thunk in lst.items:
@@ -903,7 +977,7 @@ def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     are "maybe more", rule 9); of two equal names the first wins, as in Nix."""
     lst = ev.force(args[0])
     if not isinstance(lst, ListValue):
-        return Unknown("`listToAttrs` of a list that is not known", me.node, me.source)
+        return _not_known(lst, "`listToAttrs` of a list that is not known", me)
     out: dict[str, Thunk] = {}
     more: Unknown | None = None
     for thunk in lst.items:
@@ -941,6 +1015,15 @@ def _unknown_at(value: Value, reason: str, me: Builtin) -> Unknown:
     return Unknown(reason, me.node, me.source)
 
 
+def _not_known(value: Value, reason: str, me: Builtin) -> Unknown:
+    """`reason`, and why `value` is not known when it is an Unknown. At the call, not at the
+    cause: what an Unknown might read is found from its node (model/reach.py), and the call
+    holds everything the cause does."""
+    if isinstance(value, Unknown):
+        return Unknown(f"{reason}: {value.reason}", me.node, me.source)
+    return Unknown(reason, me.node, me.source)
+
+
 def _b_name_value_pair(_ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Attrs({"name": args[0], "value": args[1]}, me.node, me.source)
 
@@ -948,7 +1031,7 @@ def _b_name_value_pair(_ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _b_map_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     fn, attrs = ev.force(args[0]), ev.force(args[1])
     if not isinstance(attrs, Attrs):
-        return Unknown("`mapAttrs` over a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`mapAttrs` over a set that is not known", me)
     out: dict[str, Thunk] = {}
     for name, thunk in attrs.attrs.items():
         partial = ev.apply(fn, Thunk.of(Str(name)), me.node, me.source)
@@ -959,24 +1042,30 @@ def _b_map_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _b_filter_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     fn, attrs = ev.force(args[0]), ev.force(args[1])
     if not isinstance(attrs, Attrs):
-        return Unknown("`filterAttrs` over a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`filterAttrs` over a set that is not known", me)
     out: dict[str, Thunk] = {}
+    more = attrs.more
     for name, thunk in attrs.attrs.items():
         keep = ev.apply(
             ev.apply(fn, Thunk.of(Str(name)), me.node, me.source), thunk, me.node, me.source
         )
         if not isinstance(keep, Bool):
-            return Unknown("`filterAttrs` with a predicate that is not known", me.node, me.source)
+            # Partly known (rule 9): an entry the predicate cannot decide is "maybe more",
+            # the decided ones are read.
+            if more is None:
+                more = _unknown_at(keep, f"`filterAttrs` cannot decide whether `{name}` stays", me)
+            more.parts = (*more.parts, thunk)
+            continue
         if keep.value:
             out[name] = thunk
-    return Attrs(out, me.node, me.source)
+    return Attrs(out, me.node, me.source, list(attrs.dynamic_keys), more)
 
 
 def _b_map_attrs_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`lib.mapAttrsToList (name: value: ...) set`, in name order as nix does."""
     fn, attrs = ev.force(args[0]), ev.force(args[1])
     if not isinstance(attrs, Attrs):
-        return Unknown("`mapAttrsToList` over a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`mapAttrsToList` over a set that is not known", me)
     items = [
         Thunk.of(
             ev.apply(
@@ -996,14 +1085,14 @@ def _b_map_attrs_to_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value
 def _b_attr_names(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     attrs = ev.force(args[0])
     if not isinstance(attrs, Attrs):
-        return Unknown("`attrNames` of a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`attrNames` of a set that is not known", me)
     return ListValue([Thunk.of(Str(n)) for n in sorted(attrs.attrs)], me.node, me.source)
 
 
 def _b_attr_values(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     attrs = ev.force(args[0])
     if not isinstance(attrs, Attrs):
-        return Unknown("`attrValues` of a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`attrValues` of a set that is not known", me)
     items = [attrs.attrs[n] for n in sorted(attrs.attrs)]
     if attrs.more is not None:  # `(import ./modules) // inputs.x.homeManagerModules`
         items.append(Thunk.of(attrs.more))
@@ -1050,7 +1139,12 @@ def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     path = _path_of(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`pathExists` of a path that is not known", me.node, me.source)
-    return Bool(path.path.exists(), me.node, me.source)
+    if not path.path.is_relative_to(ev.boundary):
+        return Unknown(
+            f"`pathExists` of `{ev.shown(path.path)}`, outside the repository", me.node, me.source
+        )
+    # What nix sees (rule 12): in git, a file that is not tracked does not exist for it.
+    return Bool(ev.seen_by_nix(path.path) is not None, me.node, me.source)
 
 
 def _b_import(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -1260,7 +1354,7 @@ def _b_map_attrs_named(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`lib.mapAttrs' (n: v: nameValuePair ...) set`."""
     fn, attrs = ev.force(args[0]), ev.force(args[1])
     if not isinstance(attrs, Attrs):
-        return Unknown("`mapAttrs'` over a set that is not known", me.node, me.source)
+        return _not_known(attrs, "`mapAttrs'` over a set that is not known", me)
     out: dict[str, Thunk] = {}
     more = attrs.more
     for name, thunk in attrs.attrs.items():
@@ -1490,6 +1584,7 @@ _BUILTINS: dict[str, tuple[int, Impl]] = {
 }
 _BUILTINS.update(LIB_BUILTINS)  # functionArgs, zipAttrsWith, ...: model/libfns.py
 _BUILTINS.update(FRAMEWORK_BUILTINS)  # flake-parts, import-tree, lib.fileset: model/frameworks.py
+_BUILTINS.update(DATA_BUILTINS)  # readFile, fromTOML, head, attrsToList: model/data.py
 
 
 def _framework(ext: External) -> bool:

@@ -862,7 +862,12 @@ class _Loader:
             outputs = ev.force(outputs_thunk)
             if not isinstance(outputs, Attrs):
                 return outputs
-            extra = {"outputs": outputs_thunk, "inputs": Thunk.of(arg)}
+            # `outPath`: the flake's directory, as `"${self}/hosts/x.nix"` names a file in it.
+            extra = {
+                "outputs": outputs_thunk,
+                "inputs": Thunk.of(arg),
+                "outPath": Thunk.of(PathValue(self.ev.root)),
+            }
             return Attrs(
                 {**extra, **outputs.attrs}, outputs.node, outputs.source, more=outputs.more
             )

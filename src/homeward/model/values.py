@@ -83,6 +83,12 @@ class Str(Value):
 
 
 @dataclass(eq=False)
+class FileText(Str):
+    """The text of a file of the repository (`builtins.readFile ./motd`): known, but never
+    copied elsewhere as a literal (the copy would no longer follow the file)."""
+
+
+@dataclass(eq=False)
 class PathValue(Value):
     path: Path  # absolute
     node: Node | None = None

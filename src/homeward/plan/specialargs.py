@@ -217,9 +217,9 @@ def portable_name(ed: FlakeEditor, name: str, use: Node) -> bool:
 
 def value_code(ed: FlakeEditor, value: object) -> str | None:
     """Nix code for a statically known value, valid inside `outputs`."""
-    from homeward.model.values import Bool, Int
+    from homeward.model.values import Bool, FileText, Int
 
-    if isinstance(value, Str):
+    if isinstance(value, Str) and not isinstance(value, FileText):
         return quote_string(value.value)
     if isinstance(value, Int):
         return str(value.value)
