@@ -36,7 +36,7 @@ from homeward.model.repo import (
     system_users,
 )
 from homeward.model.values import Attrs
-from homeward.syntax.find import DYNAMIC, Definition
+from homeward.syntax.find import DYNAMIC, Definition, function_formals
 from homeward.syntax.nodes import string_value, unparen
 
 
@@ -366,6 +366,29 @@ def _entries(repo: Repo) -> dict[str, PurePosixPath]:
                 found[user] = PurePosixPath(ref.path)
                 break
     return found
+
+
+def entry_arguments(index: Index, name: str) -> tuple[str, ...]:
+    """The arguments a user's existing home-manager entry file takes before it is a module:
+    `{ isWSL, inputs, ... }: { config, pkgs, ... }: { … }`, wired as
+    `home-manager.users.<u> = import ./home.nix { … }`. Listed as it is in a standalone
+    configuration's `modules`, home-manager would call it without them. () when every home
+    file the NixOS wiring gives the user (on any host) is a module file."""
+    repo = index.repo
+    for parent, child in repo.edges:
+        up, info = repo.modules.get(parent), repo.modules.get(child)
+        if up is None or info is None or info.path is None or name not in info.users:
+            continue
+        if up.context is not Context.NIXOS or info.context is not Context.HOME:
+            continue
+        source = repo.ev.source_of(repo.root / info.path)
+        top = source.root.child_by_field_name("expression") if source is not None else None
+        if source is None or top is None or unparen(top).type != "function_expression":
+            continue
+        body = unparen(top).child_by_field_name("body")
+        if body is not None and unparen(body).type == "function_expression":
+            return tuple(function_formals(unparen(top), source.text)) or ("{ }",)
+    return ()
 
 
 def inline_home_config(index: Index, name: str) -> list[Definition]:

@@ -13,7 +13,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -56,6 +56,7 @@ from homeward.syntax.find import (
     import_target,
     read_module,
 )
+from homeward.syntax.nodes import unparen
 from homeward.syntax.parse import NotTextError, Source
 from homeward.syntax.slots import slot_setters
 
@@ -380,6 +381,9 @@ def no_host_framework(repo: Repo) -> str | None:
     return f"no host found: the outputs are built with {label}, and homeward finds no host there"
 
 
+_NAMED_USERS = (("users", "users"), ("home-manager", "users"))
+"""Where a computed name is a user's: `users.users.${u}`, `home-manager.users.${u}`."""
+
 _BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")
 # An empty list, comments and all: nothing to move (a commented-out entry is something: it moves).
 _EMPTY = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
@@ -530,6 +534,9 @@ class _Loader:
         self.modules: dict[str, ModuleInfo] = {}
         self.edges: list[tuple[str, str]] = []
         self.inline_values: dict[tuple[str, str], Attrs] = {}  # (config, module key) -> value
+        # (config, module key) -> the scope an inline module was written in, for that config
+        # (a helper's arguments: `home-manager.users.${user}` in `mkSystem = name: { user }: …`)
+        self.inline_envs: dict[tuple[str, str], Env] = {}
         self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
         self._prefix = os.path.join(ev.boundary, "")  # what may be read: the work tree
         self._found: dict[str, tuple[str, int]] = {}  # repo-relative file -> (real path, mode)
@@ -1022,10 +1029,12 @@ class _Loader:
             self._unresolved(args, f"the arguments of `{name}`")
         modules = self._module_list(modules_value, f"the modules of `{name}`")
         if isinstance(modules_value, ListValue):
-            for _, value in self._definitions(modules_value.items):
+            for item, value in self._definitions(modules_value.items):
                 if isinstance(value, Attrs) and value.node is not None and value.source is not None:
                     key = f"{value.source.path}@{value.node.start_byte}"
                     self.inline_values[(name, key)] = value
+                    if item.env is not None and item.expr is value.node:
+                        self.inline_envs[(name, key)] = item.env
         return SystemConfig(
             name, context, call, modules, modules_value, system, special, framework=call.framework
         )
@@ -1078,13 +1087,10 @@ class _Loader:
             and value.node is not None
             and value.source is not None
         ):
-            top = value.source.root.child_by_field_name("expression")
-            if (
-                top is not None
-                and (top.start_byte, top.end_byte) == (value.node.start_byte, value.node.end_byte)
-                and value.source is not self.flake
-            ):
-                # `import ./x.nix` evaluated: the module is the file itself.
+            if _is_file_module(value.node, value.source) and value.source is not self.flake:
+                # `import ./x.nix` evaluated: the module is the file itself; also
+                # `import ./x.nix { isWSL = true; }` of a file `{ isWSL }: { pkgs, ... }: { … }`
+                # (a module made by a function of the file: its definitions are the file's).
                 return self._file_ref(self.root / value.source.path, node, source)
             return ModuleRef(ModuleKind.INLINE, node=value.node, source=value.source)
         if isinstance(value, External):
@@ -1442,7 +1448,7 @@ class _Loader:
         not known."""
         if ref.node is None or ref.source is None:
             return None
-        scope = self._host_scope(info, host, ref.node, ref.source)
+        scope = self._scope_on(info, host, ref.node, ref.source)
         target = ref.node
         if target.type == "apply_expression":
             fn = target.child_by_field_name("function")
@@ -1468,6 +1474,16 @@ class _Loader:
         if any(r.kind is ModuleKind.UNKNOWN for r in found):
             return None
         return found
+
+    def _scope_on(self, info: ModuleInfo | None, host: str, node: Node, source: Source) -> Env:
+        """The names `node` sees on `host`: for a module written inline in a module list, the
+        scope it was written in for that host (a helper's arguments and `let`s); else what
+        `_host_scope` knows."""
+        if info is not None and info.path is None:
+            env = self.inline_envs.get((host, info.key))
+            if env is not None:
+                return env
+        return self._host_scope(info, host, node, source)
 
     def _host_scope(self, info: ModuleInfo | None, host: str, node: Node, source: Source) -> Env:
         """The names a module sees on `host`, as far as they are known statically: its
@@ -1503,8 +1519,9 @@ class _Loader:
         return scope
 
     def _resolve_user_names(self) -> None:
-        """`users.users.${username}` with `username` from `specialArgs` (or a `let`): the name
-        every host reading the module gives it. Left computed when they disagree."""
+        """`users.users.${username}` (and `home-manager.users.${username}`) with `username`
+        from `specialArgs`, a `let`, or the helper that wrote the module: the name every host
+        reading the module gives it. Left computed when they disagree."""
         for info in self.modules.values():
             if info.context is not Context.NIXOS or not info.hosts:
                 continue
@@ -1512,7 +1529,7 @@ class _Loader:
             definitions: list[Definition] = []
             for d in info.module.definitions:
                 name = None
-                if len(d.path) > 2 and d.path[:2] == ("users", "users") and d.path[2] == DYNAMIC:
+                if len(d.path) > 2 and d.path[:2] in _NAMED_USERS and d.path[2] == DYNAMIC:
                     name = self._dynamic_name(d, info, 2)
                 if name is None:
                     definitions.append(d)
@@ -1522,7 +1539,11 @@ class _Loader:
             if changed:
                 info.module = replace(info.module, definitions=tuple(definitions))
 
-    def _dynamic_name(self, d: Definition, info: ModuleInfo, index: int) -> str | None:
+    def _dynamic_name(
+        self, d: Definition, info: ModuleInfo, index: int, hosts: Collection[str] | None = None
+    ) -> str | None:
+        """The name `d.path[index]` (computed) has on every host of `hosts` (default: every host
+        reading the module), None when it is not known or differs."""
         attrs: list[Node] = []
         for step in d.steps:
             if step.kind is StepKind.BINDING:
@@ -1534,8 +1555,8 @@ class _Loader:
             return None
         attr = attrs[position]
         names = {
-            self.ev._attr_name(attr, self._host_scope(info, host, attr, d.source), d.source)
-            for host in sorted(info.hosts)
+            self.ev._attr_name(attr, self._scope_on(info, host, attr, d.source), d.source)
+            for host in sorted(hosts if hosts is not None else info.hosts)
         }
         if len(names) != 1:
             return None
@@ -1574,6 +1595,8 @@ class _Loader:
             for info in nixos:
                 for d in wiring[info.key]:
                     user = d.path[2]
+                    if user == DYNAMIC:  # `home-manager.users.${user}`: its name on this host
+                        user = self._dynamic_name(d, info, 2, (host,)) or user
                     for ref in self._home_refs(d, host, info):
                         if ref.kind is ModuleKind.UNKNOWN and ref.dynamic:
                             expanded = self._expand(ref, info, host)
@@ -1629,6 +1652,19 @@ class _Loader:
                 self._file_ref(forced.path, forced.node or item.expr, forced.source or item.source)
             )
         return refs
+
+
+def _is_file_module(node: Node, source: Source) -> bool:
+    """`node` is a file's whole expression, or the body of the functions it is (curried)."""
+    top = source.root.child_by_field_name("expression")
+    while top is not None:
+        top = unparen(top)
+        if (top.start_byte, top.end_byte) == (node.start_byte, node.end_byte):
+            return True
+        if top.type != "function_expression":
+            return False
+        top = top.child_by_field_name("body")
+    return False
 
 
 def _why(value: Value) -> str:

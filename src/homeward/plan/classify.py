@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from homeward.diagnostics import Severity
+from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
 from homeward.plan.homes import host_entries
 from homeward.plan.state import Mode, PlanState, UserPlan
@@ -25,6 +26,17 @@ def user_plan(st: PlanState, user: User) -> UserPlan:
     # (a configuration written inside flake.nix stays, and the entry is wired beside it).
     up.wired = wired_hosts(st.index, name)
     up.inline = st.inline_home_config(name)
+    if entry is not None:
+        up.entry_args = entry_arguments(st.index, name)
+    if up.entry_args and st.standalone_wanted():
+        args = ", ".join(f"`{a}`" for a in up.entry_args)
+        st.note(
+            f"no `homeConfigurations` for `{name}`: their home-manager configuration is a "
+            f"file that is a function of {args}, which the NixOS wiring passes "
+            "(`import … { … }`) and a standalone configuration does not",
+            Severity.WARNING,
+            hint="add `homeConfigurations` by hand, calling the file with its arguments",
+        )
     return up
 
 
@@ -64,11 +76,7 @@ def needs_work(st: PlanState, up: UserPlan, moved: bool) -> bool:
             "home-manager configuration): no home is written for them"
         )
         return False
-    standalone_missing = (
-        st.opts.mode is not Mode.MODULE
-        and "homeConfigurations" not in st.output_names()
-        and not up.inline
-    )
+    standalone_missing = st.standalone_wanted() and not up.inline and not up.entry_args
     # With nothing to move, a home written inline in a host's NixOS module is that host's
     # wiring: no second, empty one beside it.
     wired = up.wired if moved else up.wired | st.index.hm_user_hosts(up.user.name)

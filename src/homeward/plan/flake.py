@@ -83,6 +83,7 @@ class HomeWiring:
     osconfig_hosts: frozenset[str] = frozenset()  # standalone needs `osConfig` there
     inline: tuple[Definition, ...] = ()  # home configuration written inside a NixOS module
     entries: Mapping[str, PurePosixPath] = field(default_factory=dict)  # host -> its own entry
+    entry_args: tuple[str, ...] = ()  # the entry is a function of these before it is a module
 
     def entry_of(self, host: str) -> PurePosixPath:
         """The file the user's home starts from on `host` (plan/homes.py)."""

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -> None:
     entries: list[tuple[str, str]] = []
     for up in users:
-        if up.inline:
-            continue  # the planner said why (a home written inside a NixOS module)
+        if up.inline or up.entry_args:
+            # The planner said why (a home written inside a NixOS module, or one made by
+            # calling the entry file with arguments only the NixOS wiring passes).
+            continue
         for host_name in up.hosts:
             host = ed.repo.hosts[host_name]
             try:

@@ -70,6 +70,7 @@ class UserPlan:
     wired: set[str] = field(default_factory=set)  # hosts already wired through the NixOS module
     new_entry: bool = True  # homeward writes the entry point (else the user's own is used)
     inline: list[Definition] = field(default_factory=list)  # home config written in a NixOS module
+    entry_args: tuple[str, ...] = ()  # the entry is a function of these before it is a module
     home_modules: list[PurePosixPath] = field(default_factory=list)  # the entry imports these too
     # host -> the file the user's home starts from there, where the host has its own
     # (`home-manager.users.<u> = import ./hosts/<h>/home.nix;`): plan/homes.py
@@ -89,6 +90,7 @@ class UserPlan:
             frozenset(self.osconfig_hosts),
             tuple(self.inline),
             dict(self.entries),
+            self.entry_args,
         )
 
 
@@ -180,6 +182,11 @@ class PlanState:
         if found is None:
             found = self._inline[name] = inline_home_config(self.index, name)
         return found
+
+    def standalone_wanted(self) -> bool:
+        """migrate adds standalone configurations: the mode asks for them and the flake has
+        no `homeConfigurations` of its own."""
+        return self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
 
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs

@@ -131,12 +131,8 @@ def finish_user(st: PlanState, up: UserPlan) -> None:
         entry.identity, entry.tail = _entry_bindings(up, home, state, st.opts, module)
         entry.hm_package = st.opts.mode is Mode.BOTH
     else:
-        standalone = (
-            st.opts.mode is not Mode.MODULE
-            and "homeConfigurations" not in st.output_names()
-            and not up.inline
-        )
-        if st.opts.mode is Mode.BOTH and not has_hm_command(st, up.user.name):
+        standalone = st.standalone_wanted() and not up.inline and not up.entry_args
+        if st.opts.mode is Mode.BOTH and not up.entry_args and not has_hm_command(st, up.user.name):
             # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
             dest = st.home_dest(up, up.hosts, Feature.CLI)
             dest.items.insert(
@@ -174,7 +170,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
         sorted(
             p
             for p, dest in st.files_in(PurePosixPath("home") / up.user.name / "features")
-            if not dest.empty
+            if not dest.empty and p not in up.reaches  # not one for some hosts only
         )
         if st.opts.features
         else []
