@@ -197,3 +197,38 @@ def test_a_clan_of_another_input_is_not_clan_core(tmp_path: Path) -> None:
     }
     repo = load_repo(write(tmp_path, files))
     assert not repo.hosts
+
+
+def test_clan_through_its_flake_parts_module(tmp_path: Path) -> None:
+    """Why: clan-core's documented flake-parts form: `imports = [ clan-core.flakeModules.default ]`
+    and `clan = { ... }` in the flake-parts module; its machines are the flake's hosts, beside
+    a host another module writes in `flake.nixosConfigurations`."""
+    files = {
+        "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.clan-core.url = "git+https://example.org/clan/clan-core";
+  outputs = inputs@{ flake-parts, ... }:
+    flake-parts.lib.mkFlake { inherit inputs; } {
+      imports = [ inputs.clan-core.flakeModules.default ./parts/pc.nix ];
+      clan = {
+        inventory = import ./inventory.nix;
+        machines.lab = { pkgs, ... }: {
+          users.users.kim.packages = [ pkgs.jq ];
+        };
+      };
+    };
+}
+""",
+        "parts/pc.nix": "{ inputs, ... }:\n{\n"
+        "  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {\n"
+        "    modules = [ ../pc.nix ];\n  };\n}\n",
+        "pc.nix": HOST.replace("imports = [ ./services.nix ];", "imports = [ ];"),
+        **{k: v for k, v in CLAN.items() if k != "flake.nix"},
+    }
+    repo = load_repo(write(tmp_path, files))
+    assert sorted(repo.hosts) == ["box", "lab", "pc"]
+    assert sorted(repo.others) == ["darwinConfigurations.mac"]
+    assert repo.hosts["box"].framework == "clan-core"
+    assert repo.hosts["pc"].framework == ""
+    assert repo.modules["machines/box/services.nix"].hosts == {"box"}

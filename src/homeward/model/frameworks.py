@@ -125,11 +125,42 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
     config.ready = True
     _merged[ev] = config
     merged = ev.force(config)
+    if isinstance(merged, Attrs) and "clan" in merged.attrs:
+        return _flake_with_clan(ev, merged, inputs, me)
     if isinstance(merged, Attrs) and "flake" in merged.attrs:
         return ev.force(merged.attrs["flake"])
     if isinstance(merged, Attrs):
         return Attrs({}, me.node, me.source)
     return merged
+
+
+def _flake_with_clan(ev: Evaluator, merged: Attrs, inputs: Thunk, me: Builtin) -> Value:
+    """clan-core's flake-parts module: `clan = { machines; inventory; ... }` makes the flake's
+    `nixosConfigurations` and `darwinConfigurations` as `clan-core.lib.clan` does (with the
+    flake's `self`), beside what the modules' `flake` gives."""
+    flake = ev.force(merged.attrs["flake"]) if "flake" in merged.attrs else Attrs({})
+    given_inputs = ev.force(inputs)
+    settings = ev.force(merged.attrs["clan"])
+    names = given_inputs.attrs if isinstance(given_inputs, Attrs) else {}
+    if not isinstance(flake, Attrs) or not isinstance(settings, Attrs):
+        return flake
+    if not any("clan" in name for name in names):
+        return flake  # a `clan` setting of something else
+    given = dict(settings.attrs)
+    if "self" not in given and "self" in names:
+        given["self"] = names["self"]
+    builder = Builtin(f"{CLAN}.lib.clan", 1, _b_clan, (), me.node, me.source)
+    made = _b_clan(ev, [Thunk.of(Attrs(given, settings.node, settings.source))], builder)
+    if not isinstance(made, Attrs):
+        return flake
+    out = dict(flake.attrs)
+    for name in ("nixosConfigurations", "darwinConfigurations"):
+        if name in made.attrs:
+            parts = [made.attrs[name], *([out[name]] if name in out else [])]
+            out[name] = parts[0] if len(parts) == 1 else _merge_thunk(parts, me.node, me.source)
+    node = flake.node or me.node
+    source = flake.source or me.source
+    return Attrs(out, node, source, flake.dynamic_keys, flake.more)
 
 
 class _Late(Thunk):
