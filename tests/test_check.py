@@ -689,9 +689,14 @@ CASES: dict[str, tuple[Case, int, str]] = {
         1,
         (
             "read 1 host, 1 nix-darwin host, 1 home, 1 user, 7 files; nothing opaque\n"
+            # The rules every host has run on the Mac too (issue 12).
+            'repo/flake.nix:40:13: HW005 warning: `ham` is wired into `mac` through home-manager\'s nix-darwin module, but there is no `homeConfigurations."ham@mac"`\n'
+            '  hint: add `homeConfigurations."ham@mac"` so that `home-manager switch --flake .#ham@mac` works (`homeward add user`)\n'
             "repo/flake.nix:40:13: HW018 error: `home-manager.users.ham` on the nix-darwin host `darwinConfigurations.mac`, which does not set `users.users.ham.home`: home-manager's darwin module cannot evaluate\n"
             '  hint: set `users.users.ham.home = "/Users/ham";` in a module of `darwinConfigurations.mac`\n'
-            "1 error, 0 warnings\n"
+            "repo/home/ham/default.nix:10:3: HW019 error: `home.homeDirectory` is `/home/ham` in the home of `ham` on `darwinConfigurations.mac`, a Mac, whose homes are under `/Users`\n"
+            '  hint: write `home.homeDirectory = "/Users/ham";`\n'
+            "2 errors, 1 warning\n"
         ),
     ),
     "hw019-darwin-home-directory": (

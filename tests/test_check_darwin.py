@@ -124,8 +124,11 @@ def test_home_directory_under_home_on_a_mac(
 def test_home_directory_under_home_on_linux_is_fine(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Why: the home is used on Linux only (`ham@pc`); the Mac does not import it (it did
+    before issue 12's check on Macs, where home.nix on the Mac rightly gives HW019)."""
     flake = FLAKE.replace("aarch64-darwin", "x86_64-linux").replace('"ham@mac"', '"ham@pc"')
-    root = make(tmp_path, flake=flake, home=HOME.replace("/Users/ham", "/home/ham"))
+    mac = MAC.replace("  home-manager.users.ham = import ./home.nix;\n", "")
+    root = make(tmp_path, flake=flake, mac=mac, home=HOME.replace("/Users/ham", "/home/ham"))
     assert "HW019" not in codes(findings(root, capsys))
 
 
@@ -267,3 +270,85 @@ def test_a_mac_with_an_opaque_module_may_set_home_and_primary_user(
     known = flake.replace(" ++ nixpkgs.lib.fileset.toList ./users", "")
     found = codes(findings(make(tmp_path / "known", flake=known, mac=mac), capsys))
     assert "HW018" in found and "HW020" in found
+
+
+WIRED_MAC = """{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  nixpkgs.config.allowUnfree = true;
+  system.stateVersion = 6;
+  users.users.ham.home = "/Users/ham";
+  environment.systemPackages = [ pkgs.ripgrep ];
+  home-manager.users.ham = import ./home.nix;
+}
+"""
+
+WIRED_FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+  inputs.nix-darwin.inputs.nixpkgs.follows = "nixpkgs";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs = { self, nixpkgs, nix-darwin, home-manager, ... }: {
+    darwinConfigurations.mac = nix-darwin.lib.darwinSystem {
+      modules = [ home-manager.darwinModules.home-manager ./mac.nix ];
+    };
+  };
+}
+"""
+
+
+def test_the_home_manager_rules_run_on_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12, measured): `check` read a Mac as a frozen "other" host: its home-manager
+    wiring was never looked at. A home without `home.stateVersion` (HW007), `nixpkgs.config`
+    that home-manager does not see (HW008), a package twice (HW010) and no standalone entry
+    (HW005) went unreported on a Mac and were reported on the same NixOS host; and `seen`
+    counted no user. The rules run on the Mac's wiring, saying nix-darwin where it is a Mac."""
+    home = "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.ripgrep ];\n}\n"
+    root = make(tmp_path, flake=WIRED_FLAKE, mac=WIRED_MAC, home=home)
+    main(["check", str(root), "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    found = out["findings"]
+    by_code = {str(f["code"]): f for f in found}
+    assert {"HW005", "HW007", "HW008", "HW010"} <= set(by_code), found
+    assert "nix-darwin module" in str(by_code["HW005"]["message"])
+    assert "NixOS" not in str(by_code["HW005"]["message"])
+    assert "`ham` on `mac`" in str(by_code["HW007"]["message"])
+    assert str(by_code["HW007"]["path"]).endswith("home.nix")
+    assert "`nixpkgs.config`" in str(by_code["HW008"]["message"])
+    assert "`ripgrep`" in str(by_code["HW010"]["message"])
+    assert out["seen"]["hosts"] == 0 and out["seen"]["darwin_hosts"] == 1
+    assert out["seen"]["users"] == 1
+    # The same home with its state version, the host's pkgs and a standalone entry: clean.
+    fixed = WIRED_MAC.replace(
+        "  home-manager.users.ham", "  home-manager.useGlobalPkgs = true;\n  home-manager.users.ham"
+    ).replace("environment.systemPackages = [ pkgs.ripgrep ];", "")
+    flake = WIRED_FLAKE.replace(
+        "  };\n}\n",
+        '    homeConfigurations."ham@mac" = home-manager.lib.homeManagerConfiguration {\n'
+        "      pkgs = nixpkgs.legacyPackages.aarch64-darwin;\n"
+        "      modules = [ ./home.nix ];\n    };\n  };\n}\n",
+    )
+    home = home.replace(
+        "}\n",
+        '  home.username = "ham";\n  home.homeDirectory = "/Users/ham";\n'
+        '  home.stateVersion = "25.05";\n}\n',
+    )
+    root2 = make(tmp_path / "clean", flake=flake, mac=fixed, home=home)
+    assert codes(findings(root2, capsys)) == []
+
+
+def test_a_home_under_home_wired_into_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): HW019 looked at standalone homes and inline wiring only; a home file the Mac
+    imports through `home-manager.users.ham = import ./home.nix` with a Linux home directory
+    went unreported."""
+    home = HOME.replace("/Users/ham", "/home/ham")
+    root = make(tmp_path, flake=WIRED_FLAKE, mac=WIRED_MAC, home=home)
+    found = [f for f in findings(root, capsys) if f["code"] == "HW019"]
+    assert len(found) == 1, found
+    assert str(found[0]["path"]).endswith("home.nix") and found[0]["line"] == 3
+    assert "`ham` on `darwinConfigurations.mac`" in str(found[0]["message"])

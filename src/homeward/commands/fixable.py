@@ -52,12 +52,6 @@ class _Fixes:
 
 
 def _plan_fixes(index: Index) -> _Fixes:
-    if any(key.startswith("darwinConfigurations.") for key in index.repo.others):
-        # migrate reads Macs as hosts (issue 12): ask the plan it makes, on the repo it reads.
-        from homeward.model.index import build_index
-        from homeward.model.repo import load_repo
-
-        index = build_index(load_repo(index.repo.root, darwin=True))
     try:
         plan = plan_migration(index, MigrateOptions())
         compute_changes(index.repo.root, plan)  # reads only: refuses as migrate would

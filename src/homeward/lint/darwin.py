@@ -1,9 +1,10 @@
 """Rules for nix-darwin hosts (issue 12): the traps a Mac has that a NixOS host has not.
 
-A `darwinConfigurations` host's modules are read, not walked into the index's per-host facts
-(they are frozen: docs/architecture.md, rule 10), so these rules read their definitions
-directly: the modules whose `frozen` names the host. Registered with the other rules when
-`homeward.lint.rules` is imported.
+The rules every host has run on Macs too (`check` reads them as hosts, as `migrate` does);
+these are the ones only a Mac has. They read the index's Macs (`Index.macs`): each
+`darwinConfigurations` host and its system modules, a Mac read as a host and one frozen (named
+like a NixOS host) alike. Registered with the other rules when `homeward.lint.rules` is
+imported.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import re
 from collections.abc import Iterator
 
 from homeward.diagnostics import Severity
-from homeward.lint.facts import Facts, binding_location
+from homeward.lint.facts import Facts, HomeKind, binding_location
 from homeward.lint.rules import Finding, rule
 from homeward.model.lock import darwin_primary_user
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
+from homeward.model.repo import Context
 from homeward.syntax.find import DYNAMIC, Definition
 
 DARWIN = "darwinConfigurations."
@@ -23,33 +24,9 @@ DARWIN = "darwinConfigurations."
 _UNDER_HOME = re.compile(r'^(?:(?:lib\.)?mk(?:Default|Force)\s+)?"/home/([^"$/]*)')
 
 
-def darwin_hosts(repo: Repo) -> dict[str, list[ModuleInfo]]:
-    """Each nix-darwin host (`darwinConfigurations.<name>`) and the system modules it reads."""
-    hosts: dict[str, list[ModuleInfo]] = {k: [] for k in repo.others if k.startswith(DARWIN)}
-    for info in repo.modules.values():
-        if info.context is not Context.NIXOS:
-            continue
-        for key in info.frozen:
-            if key in hosts:
-                hosts[key].append(info)
-    return hosts
-
-
-def opaque_macs(repo: Repo, hosts: dict[str, list[ModuleInfo]]) -> set[str]:
-    """Macs that read a module homeward cannot see (a module list or an import it cannot
-    compute): what "nowhere set" rules say of them, that module may set."""
-    unseen = {_key(r) for r in repo.opaque}
-    found: set[str] = set()
-    for host, modules in hosts.items():
-        refs = [*repo.others[host].modules, *(r for info in modules for r in info.imports)]
-        # A computed import is opaque unless it was expanded on every host reading it.
-        if any(r.kind is ModuleKind.UNKNOWN and (not r.dynamic or _key(r) in unseen) for r in refs):
-            found.add(host)
-    return found
-
-
-def _key(ref: ModuleRef) -> tuple[str, int]:
-    return (str(ref.source.path) if ref.source else "", ref.node.start_byte if ref.node else 0)
+def mac_name(host: str) -> str:
+    """A Mac as messages name it: `darwinConfigurations.<name>`."""
+    return host if host.startswith(DARWIN) else DARWIN + host
 
 
 def _wired(d: Definition) -> str | None:
@@ -68,9 +45,8 @@ def _wired(d: Definition) -> str | None:
 def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
     # Why (#12): nix-darwin leaves `users.users.<u>.home` null unless set, and home-manager's
     # darwin module takes `home.homeDirectory` from it: the host does not evaluate.
-    hosts = darwin_hosts(facts.repo)
-    opaque = opaque_macs(facts.repo, hosts)
-    for host, modules in hosts.items():
+    opaque = facts.opaque_macs
+    for host, modules in facts.index.macs.items():
         if host in opaque:
             continue  # a module homeward cannot see may set it
         wired: dict[str, Definition] = {}
@@ -90,9 +66,11 @@ def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
                 continue
             yield Finding(
                 binding_location(d, 3),
-                f"`home-manager.users.{user}` on the nix-darwin host `{host}`, which does not "
+                f"`home-manager.users.{user}` on the nix-darwin host `{mac_name(host)}`, which "
+                "does not "
                 f"set `users.users.{user}.home`: home-manager's darwin module cannot evaluate",
-                hint=f'set `users.users.{user}.home = "/Users/{user}";` in a module of `{host}`',
+                hint=f'set `users.users.{user}.home = "/Users/{user}";` in a module of '
+                f"`{mac_name(host)}`",
             )
 
 
@@ -104,7 +82,7 @@ def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
 )
 def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
-    darwin = darwin_hosts(repo)
+    index = facts.index
     seen: set[tuple[str, int]] = set()
 
     def finding(d: Definition, where: str) -> Iterator[Finding]:
@@ -120,12 +98,17 @@ def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
             hint=f'write `home.homeDirectory = "/Users/{name}";`',
         )
 
-    for host, modules in darwin.items():  # written inline: `home-manager.users.<u>.home...`
+    for home in facts.homes:  # wired by home-manager's darwin module: its files and inline
+        if home.kind is HomeKind.MODULE and home.host is not None and index.is_mac(home.host):
+            defs = list(facts.home_definitions(home, ("home", "homeDirectory")))
+            for d in _winning(defs):
+                yield from finding(d, f"the home of `{home.user}` on `{mac_name(home.host)}`")
+    for host, modules in index.macs.items():  # a frozen Mac's inline homes
         for info in modules:
             for d in info.module.definitions:
                 if _wired(d) is not None and d.path[3:] == ("home", "homeDirectory"):
-                    yield from finding(d, f"the home of `{d.path[2]}` on `{host}`")
-    macs = {k.removeprefix(DARWIN) for k in darwin}
+                    yield from finding(d, f"the home of `{d.path[2]}` on `{mac_name(host)}`")
+    macs = {k.removeprefix(DARWIN) for k in index.macs}
     for name, config in repo.homes.items():
         mac = (config.system or "").endswith("-darwin") or name.partition("@")[2] in macs
         if not mac:
@@ -137,12 +120,15 @@ def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
             for d in info.module.definitions
             if d.path == ("home", "homeDirectory")
         ]
-        # Only the value that wins counts: a Linux default `mkForce`d to `/Users/...` in the
-        # Mac's own module is fine (carschandler/nixos home/mac/default.nix).
-        first = min(map(_priority, defs), default=0)
-        for d in defs:
-            if _priority(d) == first:
-                yield from finding(d, f'`homeConfigurations."{name}"`')
+        for d in _winning(defs):
+            yield from finding(d, f'`homeConfigurations."{name}"`')
+
+
+def _winning(defs: list[Definition]) -> list[Definition]:
+    """The definitions whose value wins: a Linux default `mkForce`d to `/Users/...` in the
+    Mac's own module is fine (carschandler/nixos home/mac/default.nix)."""
+    first = min(map(_priority, defs), default=0)
+    return [d for d in defs if _priority(d) == first]
 
 
 _PRIORITY = re.compile(r"(?:lib\.)?(mkForce|mkDefault|mkOptionDefault|mkOverride\s+(\d+))\b")
@@ -170,12 +156,12 @@ def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
     # Why (#12): current nix-darwin asserts `system.primaryUser` once user-level defaults are
     # set (they applied to whoever ran darwin-rebuild before); the host does not build.
     repo = facts.repo
-    hosts = darwin_hosts(repo)
-    opaque = opaque_macs(repo, hosts)
-    for host, modules in hosts.items():
+    opaque = facts.opaque_macs
+    for host, modules in facts.index.macs.items():
         if host in opaque:
             continue  # a module homeward cannot see may set it
-        if not darwin_primary_user(repo.root, repo.inputs, repo.others[host].call.function):
+        function = facts.index.mac_config(host).call.function
+        if not darwin_primary_user(repo.root, repo.inputs, function):
             # nix-darwin before 25.05 (or pinned before it) has no `system.primaryUser`; and
             # where which nix-darwin builds the host is not known, neither is that.
             continue
@@ -197,7 +183,7 @@ def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
         user = homes[0] if len(homes) == 1 else "<user>"
         yield Finding(
             binding_location(first, min(len(first.path), 2)),
-            f"`{_written(first.path)}` on the nix-darwin host `{host}`, which does not set "
+            f"`{_written(first.path)}` on the nix-darwin host `{mac_name(host)}`, which does not set "
             "`system.primaryUser`: current nix-darwin refuses to build it",
             hint=f'set `system.primaryUser = "{user}";` (the user these options apply to)',
         )

@@ -16,7 +16,7 @@ from functools import cached_property
 from homeward.errors import Location
 from homeward.knowledge.hmdata import HomeOptions
 from homeward.knowledge.mapping import ROWS, Row
-from homeward.model.index import Index
+from homeward.model.index import Index, OutputKind
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import Attrs, ListValue
 from homeward.syntax.find import (
@@ -110,12 +110,18 @@ class HomeConfig:
     inline: list[Definition] = field(default_factory=list)  # written in a host module
     opaque: bool = False  # some of its modules cannot be seen: what they define is unknown
     external: bool = False  # modules from outside the repository may declare options
+    darwin: bool = False  # MODULE: its host is a Mac (home-manager's nix-darwin module)
+
+    @property
+    def module_words(self) -> str:
+        """The home-manager module that wires a MODULE home, as messages say it."""
+        return "home-manager's nix-darwin module" if self.darwin else "home-manager's NixOS module"
 
     @property
     def title(self) -> str:
         if self.kind is HomeKind.STANDALONE:
             return f'`homeConfigurations."{self.name}"`'
-        return f"`{self.user}` on `{self.host}` (home-manager's NixOS module)"
+        return f"`{self.user}` on `{self.host}` ({self.module_words})"
 
     def definitions(self) -> Iterator[tuple[str, Definition]]:
         """(module key, definition) for everything it defines; inline ones keyed by the host."""
@@ -148,7 +154,15 @@ class Facts:
 
     @cached_property
     def nixos_modules(self) -> list[ModuleInfo]:
+        """System modules: NixOS and nix-darwin ones (both are `Context.NIXOS`)."""
         return [m for m in self.repo.modules.values() if m.context is Context.NIXOS]
+
+    def system_words(self, info: ModuleInfo) -> str:
+        """ "a NixOS module", or "a nix-darwin module" when only Macs read it (issue 12: a
+        Mac's module is no NixOS module)."""
+        outputs = self.index.consumers.get(info.key, frozenset())
+        kinds = {o.kind for o in outputs if o.kind is not OutputKind.HOME}
+        return "a nix-darwin module" if kinds == {OutputKind.DARWIN} else "a NixOS module"
 
     @cached_property
     def home_modules(self) -> list[ModuleInfo]:
@@ -261,6 +275,24 @@ class Facts:
         return frozenset(found)
 
     @cached_property
+    def opaque_macs(self) -> frozenset[str]:
+        """Macs that read a module homeward cannot see (a module list or an import it cannot
+        compute): what "nowhere set" rules say of them, that module may set."""
+        repo = self.repo
+        unseen = {_ref_key(r) for r in repo.opaque}
+        found: set[str] = set()
+        for host, modules in self.index.macs.items():
+            config = self.index.mac_config(host)
+            refs = [*config.modules, *(r for info in modules for r in info.imports)]
+            # A computed import is opaque unless it was expanded on every host reading it.
+            if any(
+                r.kind is ModuleKind.UNKNOWN and (not r.dynamic or _ref_key(r) in unseen)
+                for r in refs
+            ):
+                found.add(host)
+        return frozenset(found)
+
+    @cached_property
     def homes(self) -> list[HomeConfig]:
         """Every home-manager configuration: module-wired ones first, then standalone ones."""
         configs: list[HomeConfig] = []
@@ -296,6 +328,7 @@ class Facts:
     def _module_home(self, host: str, user: str, defs: list[Definition]) -> HomeConfig:
         modules = [m for m in self._reached.get(host, ()) if user in m.users]
         home = HomeConfig(HomeKind.MODULE, user, user, host, defs[0].location, modules)
+        home.darwin = self.index.is_mac(host)
         for d in defs:
             rest = d.path[3:]
             if rest == ("imports",):
@@ -370,6 +403,10 @@ class Facts:
             for d in m.module.declarations
             if d.path[:1] == ("options",)
         ]
+
+
+def _ref_key(ref: ModuleRef) -> tuple[str, int]:
+    return (str(ref.source.path) if ref.source else "", ref.node.start_byte if ref.node else 0)
 
 
 def _mark_refs(home: HomeConfig, refs: list[ModuleRef]) -> None:

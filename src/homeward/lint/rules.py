@@ -170,7 +170,7 @@ def _dotted(path: Iterable[str]) -> str:
 def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
 
-    def child_of(ref: ModuleRef) -> Finding | None:
+    def child_of(ref: ModuleRef, words: str) -> Finding | None:
         if ref.kind is not ModuleKind.FILE or ref.path is None:
             return None
         child = repo.modules.get(str(ref.path))
@@ -183,20 +183,21 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
         )
         return Finding(
             ref.location,
-            f"`{ref.path}` is {why}, imported here as a NixOS module",
+            f"`{ref.path}` is {why}, imported here as {words}",
             # A home-manager module imported as a NixOS module as well is wrong wherever it is.
             if_kept=Severity.ERROR if child.users else Severity.WARNING,
         )
 
-    for host in repo.hosts.values():
+    for name, host in repo.hosts.items():
+        words = "a nix-darwin module" if facts.index.is_mac(name) else "a NixOS module"
         for ref in host.modules:
-            if (found := child_of(ref)) is not None:
+            if (found := child_of(ref, words)) is not None:
                 yield found
     for info in facts.nixos_modules:
         if facts.is_user_file(info):
             continue  # user files importing each other: reported once, where they enter
         for ref in info.imports:
-            if (found := child_of(ref)) is not None:
+            if (found := child_of(ref, facts.system_words(info))) is not None:
                 yield found
 
 
@@ -273,7 +274,7 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
             target = _dotted(row.home) + (f".{group[-1]}" if row.per_leaf else "")
             renames = renames_for(row, facts.release)
             renamed = [f"`{k}` is `{renames[k]}`" for k in sorted(leaves) if k in renames]
-            where = "a user file" if user_file else "a NixOS module"
+            where = "a user file" if user_file else facts.system_words(info)
             message = f"`{_dotted(group)}` in {where}: home-manager has `{target}`"
             if renamed:
                 message += f" ({', '.join(renamed)} there)"
@@ -387,7 +388,8 @@ def _covers(declared: tuple[str, ...], path: tuple[str, ...]) -> bool:
 @rule(
     "HW005",
     Severity.WARNING,
-    'a user wired through home-manager\'s NixOS module has no `homeConfigurations."<user>@<host>"`',
+    "a user wired through home-manager's NixOS (or nix-darwin) module has no "
+    '`homeConfigurations."<user>@<host>"`',
     "`home-manager switch --flake .#<user>@<host>` needs that name; `homeward add user` writes it",
 )
 def check_home_configuration_name(facts: Facts) -> Iterator[Finding]:
@@ -404,8 +406,8 @@ def check_home_configuration_name(facts: Facts) -> Iterator[Finding]:
             name = f"{home.user}@{home.host}"
             yield Finding(
                 home.at,
-                f"`{home.user}` is wired into `{home.host}` through home-manager's NixOS "
-                f'module, but there is no `homeConfigurations."{name}"`',
+                f"`{home.user}` is wired into `{home.host}` through {home.module_words}, "
+                f'but there is no `homeConfigurations."{name}"`',
                 hint=f'add `homeConfigurations."{name}"` so that '
                 f"`home-manager switch --flake .#{name}` works (`homeward add user`)",
             )
@@ -775,7 +777,7 @@ def check_managed_twice(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 defs[0][1].location,
                 f"`{_dotted(path)}` of `{home.user}` on `{home.host}` is "
-                f"`{_short(sorted(a))}` through home-manager's NixOS module but "
+                f"`{_short(sorted(a))}` through {home.module_words} but "
                 f'`{_short(sorted(b))}` in `homeConfigurations."{other.name}"` '
                 f"({there.location})",
             )

@@ -132,7 +132,8 @@ def lint_directory(
 
     `fixes` answers, from the index, which findings `homeward migrate` does not fix (the
     command passes migrate's own answer: lint never imports the planner)."""
-    repo = load_repo(directory, on_read=on_read)
+    # Macs are hosts, as `migrate` reads them (issue 12): the rules run on their wiring too.
+    repo = load_repo(directory, on_read=on_read, darwin=True)
     index = build_index(repo)
     facts = Facts(
         index,
@@ -154,8 +155,8 @@ def lint_directory(
     at_modules = {ref.location for ref in opaque}
     unresolved = [p for p in repo.problems if p.kind is ProblemKind.UNRESOLVED]
     seen = Seen(
-        hosts=len(repo.hosts),
-        others=len(repo.others),
+        hosts=sum(not index.is_mac(h) for h in repo.hosts),
+        others=len(index.macs),
         homes=len(repo.homes),
         users=len(index.users),
         files=repo.ev.files_read,

@@ -119,6 +119,12 @@ class Index:
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
     nixpkgs_homes: frozenset[str]  # users a home-manager module of theirs sets `nixpkgs.*` for
+    # Every system configuration's kind, keyed as the model names it: a host by its name, a
+    # frozen one by its output (`darwinConfigurations.mac`, a Mac named like a NixOS host).
+    kinds: Mapping[str, OutputKind] = field(default_factory=dict)
+    # Every nix-darwin host, keyed as `kinds`, and its system modules (what check's Mac rules
+    # read: a Mac read as a host and a frozen one alike).
+    macs: Mapping[str, tuple[ModuleInfo, ...]] = field(default_factory=dict)
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -126,6 +132,14 @@ class Index:
     @property
     def normal_users(self) -> list[User]:
         return [u for u in self.users.values() if u.normal]
+
+    def is_mac(self, host: str) -> bool:
+        """`host` (as the model names it) is a nix-darwin host."""
+        return self.kinds.get(host) is OutputKind.DARWIN
+
+    def mac_config(self, host: str) -> SystemConfig:
+        """The `SystemConfig` of a Mac of `macs`."""
+        return self.repo.hosts.get(host) or self.repo.others[host]
 
     def by_head(self, info: ModuleInfo) -> Mapping[str, Sequence[Definition]]:
         return self.heads.get(info.key, _EMPTY)
@@ -181,6 +195,7 @@ def build_index(repo: Repo) -> Index:
     accounts: dict[str, list[ModuleInfo]] = {}
     under_home: list[ModuleInfo] = []
     nixpkgs_homes: set[str] = set()
+    frozen_macs: dict[str, list[ModuleInfo]] = {}
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
     # Hosts of other kinds, keyed as the model walks them (`darwinConfigurations.mac`).
     other_names = {key: key.partition(".")[2] or key for key in repo.others}
@@ -222,6 +237,8 @@ def build_index(repo: Repo) -> Index:
         for other in info.frozen:  # hosts of other kinds read it without walking it
             if other in kinds:
                 outputs.add(Output(kinds[other], other_names.get(other, other)))
+                if other in repo.others and info.context is Context.NIXOS:
+                    frozen_macs.setdefault(other, []).append(info)
         consumers[key] = frozenset(outputs)
     # Why not tuples: converting every module's lists cost more than the pass that made them.
     frozen_heads: Mapping[str, Mapping[str, Sequence[Definition]]] = heads
@@ -233,6 +250,11 @@ def build_index(repo: Repo) -> Index:
     outputs_list = [Output(kinds[n], n) for n in repo.hosts]
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
+    macs: dict[str, tuple[ModuleInfo, ...]] = {}
+    for key, kind in kinds.items():
+        if kind is OutputKind.DARWIN:
+            facts = hosts.get(key)
+            macs[key] = facts.modules if facts is not None else tuple(frozen_macs.get(key, ()))
     return Index(
         repo=repo,
         outputs=tuple(outputs_list),
@@ -248,6 +270,8 @@ def build_index(repo: Repo) -> Index:
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
         inline_homes=MappingProxyType(_inline_homes(repo, frozen_heads)),
+        kinds=MappingProxyType(kinds),
+        macs=MappingProxyType(macs),
     )
 
 
