@@ -352,3 +352,20 @@ def test_a_home_under_home_wired_into_a_mac(
     assert len(found) == 1, found
     assert str(found[0]["path"]).endswith("home.nix") and found[0]["line"] == 3
     assert "`ham` on `darwinConfigurations.mac`" in str(found[0]["message"])
+
+
+def test_primary_user_hint_on_a_mac_with_several_users(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): with two users on the Mac the hint said `"<user>"`; it names who may be
+    meant (migrate's answer, the index's: one fact, one place), and `launchd.user` needs the
+    primary user too (nix-darwin's `system.requiresPrimaryUser`)."""
+    mac = MAC.replace('  system.primaryUser = "ham";\n', "").replace(
+        "}\n",
+        '  launchd.user.agents.hi.command = "true";\n  users.users.kim.home = "/Users/kim";\n}\n',
+    )
+    root = make(tmp_path, mac=mac)
+    found = [f for f in findings(root, capsys) if f["code"] == "HW020"]
+    assert len(found) == 1, found
+    assert "`launchd.user`" in str(found[0]["message"])
+    assert str(found[0]["hint"]).endswith("one of `ham`, `kim`"), found[0]["hint"]

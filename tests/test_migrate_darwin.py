@@ -272,3 +272,72 @@ def test_a_linux_only_part_of_a_shared_user_file_stays_guarded(tmp_path: Path) -
     assert "firefox" not in now.hosts["mac"].users["ham"].packages
     assert "firefox" not in now.homes["ham@mac"].packages
     assert "firefox" in now.homes["ham@desk"].packages
+
+
+KIM_FILE = """{ pkgs, ... }:
+{
+  users.users.kim = {
+    home = "/Users/kim";
+    packages = [ pkgs.jq ];
+  };
+}
+"""
+
+
+def _two_user_mac(tmp_path: Path, host_extra: str = "") -> Path:
+    repo = copy_tree(CASES / "darwin-mac" / "before", tmp_path / "repo")
+    (repo / "home" / "kim.nix").write_text(KIM_FILE)
+    flake = repo / "flake.nix"
+    flake.write_text(
+        flake.read_text().replace("./home/sam.nix\n", "./home/sam.nix\n./home/kim.nix\n")
+    )
+    host = repo / "hosts" / "mbp" / "default.nix"
+    host.write_text(
+        host.read_text().replace("  system.stateVersion", host_extra + "  system.stateVersion")
+    )
+    return repo
+
+
+def _mac_plan(repo: Path) -> tuple[str, list[str]]:
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.migrate import MigrateOptions, plan_migration
+
+    plan = plan_migration(build_index(load_repo(repo, darwin=True)), MigrateOptions())
+    flake = next((f.text.decode() for f in plan.new_files if f.path.name == "flake.nix"), "")
+    from homeward.apply.write import compute_changes
+
+    changes = compute_changes(repo, plan)
+    text = "".join(c.new.decode() for c in changes if c.new is not None)
+    return flake + text, [d.message for d in plan.diagnostics]
+
+
+def test_primary_user_on_a_mac_with_several_users(tmp_path: Path) -> None:
+    """Why (#12): current nix-darwin refuses `system.defaults` and `homebrew` without
+    `system.primaryUser`; migrate added it for a Mac's one user only, and said nothing on a
+    Mac with two: the Mac still did not build, silently. Whose defaults they are cannot be
+    told from two accounts: migrate now says so, precisely, and writes no guess."""
+    repo = _two_user_mac(tmp_path)
+    text, messages = _mac_plan(repo)
+    assert "system.primaryUser" not in text
+    warned = [m for m in messages if "system.primaryUser" in m]
+    assert len(warned) == 1, messages
+    assert "`darwinConfigurations.mbp`" in warned[0]
+    assert "`kim`, `sam`" in warned[0] and "`system.defaults`" in warned[0]
+
+
+def test_primary_user_from_nix_homebrew_user(tmp_path: Path) -> None:
+    """Why (#12): nix-homebrew's `nix-homebrew.user` owns the Homebrew prefix that
+    nix-darwin's `homebrew` runs `brew` as `system.primaryUser` in: the two are the same
+    user, so that one decides between several accounts."""
+    repo = _two_user_mac(tmp_path, '  nix-homebrew.user = "sam";\n')
+    text, messages = _mac_plan(repo)
+    assert text.count('system.primaryUser = "sam";') == 1, text
+    assert not [m for m in messages if "system.primaryUser" in m], messages
+
+
+def test_an_existing_primary_user_is_kept(tmp_path: Path) -> None:
+    repo = _two_user_mac(tmp_path, '  system.primaryUser = "kim";\n')
+    text, messages = _mac_plan(repo)
+    assert "system.primaryUser" not in text  # nothing written: the host's own line stays
+    assert not [m for m in messages if "system.primaryUser" in m], messages

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from homeward.diagnostics import Severity
 from homeward.lint.facts import Facts, HomeKind, binding_location
 from homeward.lint.rules import Finding, rule
-from homeward.model.lock import darwin_primary_user
 from homeward.model.repo import Context
 from homeward.syntax.find import DYNAMIC, Definition
 
@@ -143,49 +142,41 @@ def _priority(d: Definition) -> int:
     return int(match[2]) if match[2] else _PRIORITIES[match[1]]
 
 
-_USER_DEFAULTS = ("system", "defaults")
-
-
 @rule(
     "HW020",
     Severity.ERROR,
-    "a nix-darwin host sets `system.defaults` or `homebrew` without `system.primaryUser`",
+    "a nix-darwin host sets `system.defaults`, `homebrew` or `launchd.user` without "
+    "`system.primaryUser`",
     "set `system.primaryUser` to the user these options apply to",
 )
 def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:
     # Why (#12): current nix-darwin asserts `system.primaryUser` once user-level defaults are
     # set (they applied to whoever ran darwin-rebuild before); the host does not build.
-    repo = facts.repo
     opaque = facts.opaque_macs
-    for host, modules in facts.index.macs.items():
+    for host in facts.index.macs:
         if host in opaque:
             continue  # a module homeward cannot see may set it
-        function = facts.index.mac_config(host).call.function
-        if not darwin_primary_user(repo.root, repo.inputs, function):
+        primary = facts.index.primary_user(host)
+        first = primary.needed_by
+        if first is None or primary.written or primary.option is not True:
             # nix-darwin before 25.05 (or pinned before it) has no `system.primaryUser`; and
-            # where which nix-darwin builds the host is not known, neither is that.
+            # when which nix-darwin builds the host is not known, nor is whether it needs it.
             continue
-        first: Definition | None = None
-        primary = False
-        homes: list[str] = []
-        for info in modules:
-            for d in info.module.definitions:
-                if d.path[:2] == ("system", "primaryUser") or d.path == ("system",):
-                    primary = True
-                elif first is None and (
-                    d.path[:2] == _USER_DEFAULTS or d.path[:1] == ("homebrew",)
-                ):
-                    first = d
-                if _wired(d) is not None and d.path[2] not in homes:
-                    homes.append(d.path[2])
-        if first is None or primary:
-            continue
-        user = homes[0] if len(homes) == 1 else "<user>"
+        if primary.user is not None:
+            hint = f'set `system.primaryUser = "{primary.user}";` (the user these options apply to)'
+        elif primary.users and not primary.computed:
+            names = ", ".join(f"`{u}`" for u in primary.users)
+            hint = (
+                "set `system.primaryUser` to the user these options apply to (the one who ran "
+                f"`darwin-rebuild`): one of {names}"
+            )
+        else:
+            hint = 'set `system.primaryUser = "<user>";` (the user these options apply to)'
         yield Finding(
             binding_location(first, min(len(first.path), 2)),
-            f"`{_written(first.path)}` on the nix-darwin host `{mac_name(host)}`, which does not set "
-            "`system.primaryUser`: current nix-darwin refuses to build it",
-            hint=f'set `system.primaryUser = "{user}";` (the user these options apply to)',
+            f"`{_written(first.path)}` on the nix-darwin host `{mac_name(host)}`, which does not "
+            "set `system.primaryUser`: current nix-darwin refuses to build it",
+            hint=hint,
         )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -25,6 +25,7 @@ from types import MappingProxyType
 from homeward.knowledge.mapping import hm_input_name
 from homeward.knowledge.mapping import hm_release as release_of
 from homeward.knowledge.releases import NEWEST_VERSION
+from homeward.model.lock import darwin_primary_user
 from homeward.model.repo import (
     Context,
     ModuleInfo,
@@ -71,6 +72,64 @@ class HostFacts:
     state_version: str | None  # `system.stateVersion` as a `YY.MM` string
     custom_pkgs: bool  # its package set differs beyond allowUnfree (overlays, a `pkgs`, config)
     allows_unfree: bool  # `nixpkgs.config.allowUnfree = true`
+
+
+# What needs `system.primaryUser` on current nix-darwin (its `system.requiresPrimaryUser`): the
+# user-level defaults, Homebrew (run as that user) and the user's launchd agents.
+_NEEDS_PRIMARY_USER = (("system", "defaults"), ("homebrew",), ("launchd", "user"))
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryUser:
+    """What a Mac says of `system.primaryUser` (nix-darwin 25.05 on: the user that user-level
+    defaults, Homebrew and user agents apply to; before, whoever ran darwin-rebuild)."""
+
+    written: bool  # some module of the Mac sets it (or the whole of `system`)
+    needed_by: Definition | None  # the first definition that needs it
+    user: str | None  # who it is, when that can be told
+    users: tuple[str, ...]  # the Mac's users (accounts and home-manager users), sorted
+    computed: bool  # a user's name is computed: the users are not all known
+    # The Mac's nix-darwin has the option (25.05 on, or master not pinned before it); None:
+    # which nix-darwin builds the Mac is not known.
+    option: bool | None = True
+
+
+def decide_primary_user(
+    modules: Sequence[ModuleInfo], heads: Mapping[str, Mapping[str, Sequence[Definition]]]
+) -> PrimaryUser:
+    """`system.primaryUser` on a Mac of `modules`: the Mac's one user; among several, the one
+    `nix-homebrew.user` names (nix-homebrew owns the Homebrew prefix as that user, and
+    nix-darwin's `homebrew` runs `brew` as the primary user: they are one); else undecided."""
+    written = computed = False
+    needed: Definition | None = None
+    users: set[str] = set()
+    homebrew_user: str | None = None
+    for info in modules:
+        by_head = heads.get(info.key, _EMPTY)
+        for d in by_head.get("system", ()):
+            if d.path[:2] == ("system", "primaryUser") or d.path == ("system",):
+                written = True
+        for d in (d for head in ("system", "homebrew", "launchd") for d in by_head.get(head, ())):
+            if needed is None and any(d.path[: len(p)] == p for p in _NEEDS_PRIMARY_USER):
+                needed = d
+        for head in ("users", "home-manager"):
+            for d in by_head.get(head, ()):
+                if len(d.path) > 2 and d.path[1] == "users":
+                    if d.path[2] == DYNAMIC:
+                        computed = True
+                    elif d.path[2] != "root" and not d.path[2].startswith("_"):
+                        users.add(d.path[2])  # `_name`: macOS's service accounts
+        for d in by_head.get("nix-homebrew", ()):
+            if d.path == ("nix-homebrew", "user"):
+                homebrew_user = string_value(d.value, d.source.text) or homebrew_user
+    found = sorted(users)
+    user = None
+    if not computed:
+        if len(found) == 1:
+            user = found[0]
+        elif homebrew_user in users:
+            user = homebrew_user
+    return PrimaryUser(written, needed, user, tuple(found), computed)
 
 
 def flake_release(
@@ -132,6 +191,14 @@ class Index:
     @property
     def normal_users(self) -> list[User]:
         return [u for u in self.users.values() if u.normal]
+
+    def primary_user(self, host: str) -> PrimaryUser:
+        """What the Mac `host` says of `system.primaryUser` (one answer for check and migrate)."""
+        found = decide_primary_user(self.macs.get(host, ()), self.heads)
+        function = self.mac_config(host).call.function
+        return replace(
+            found, option=darwin_primary_user(self.repo.root, self.repo.inputs, function)
+        )
 
     def is_mac(self, host: str) -> bool:
         """`host` (as the model names it) is a nix-darwin host."""

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, OutputKind
-from homeward.model.lock import darwin_primary_user
 from homeward.model.repo import SystemConfig, User, host_nixpkgs
 from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import DYNAMIC
@@ -98,19 +98,13 @@ def _release(url: str | None, prefix: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def has_primary_user_option(index: Index, host: SystemConfig) -> bool:
-    """The host's nix-darwin has `system.primaryUser`: a release from 25.05, or master (unless
-    flake.lock pins it before); when which nix-darwin is not known, today's."""
-    repo = index.repo
-    return darwin_primary_user(repo.root, repo.inputs, host.call.function) is not False
-
-
 def settings_options(
-    index: Index, host: SystemConfig, users: list[str]
+    index: Index, host: SystemConfig, users: list[str], diagnostics: list[Diagnostic]
 ) -> list[tuple[tuple[str, ...], str]]:
     """What a Mac's home-manager settings module adds for `users`: their `/Users/<u>` home
     where no module of the Mac sets `users.users.<u>.home`, and `system.primaryUser` where
-    user-level defaults need it and no module sets it (one user only: else whose?). Option
+    user-level defaults need it and no module sets it, when whose it is can be told (the
+    index's `primary_user`); when it cannot, a warning in `diagnostics` says so. Option
     path -> string value (`plan/settings.py` writes them)."""
     if not is_mac(index, host.name):
         return []
@@ -121,13 +115,26 @@ def settings_options(
     options: list[tuple[tuple[str, ...], str]] = [
         (("users", "users", u, "home"), f"/Users/{u}") for u in users if u not in homes
     ]
-    system = index.host_definitions(host.name, "system")
-    primary = any(d.path[:2] == ("system", "primaryUser") or d.path == ("system",) for d in system)
-    defaults = any(d.path[:2] == ("system", "defaults") for d in system) or bool(
-        index.host_definitions(host.name, "homebrew")
-    )
-    if defaults and not primary and len(users) == 1 and has_primary_user_option(index, host):
-        options.append((("system", "primaryUser"), users[0]))
+    primary = index.primary_user(host.name)
+    needed = primary.needed_by
+    if needed is None or primary.written or primary.option is False:
+        return options
+    if primary.user is not None:
+        options.append((("system", "primaryUser"), primary.user))
+    else:
+        names = ", ".join(f"`{u}`" for u in primary.users)
+        what = ".".join(needed.path[:2])
+        diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"`system.primaryUser` is not added to `darwinConfigurations.{host.name}`: "
+                f"`{what}` needs it (current nix-darwin refuses to build without it), and the "
+                f"Mac has several users ({names}): homeward cannot tell whose defaults these are",
+                needed.location,
+                hint="set `system.primaryUser` to the user who ran `darwin-rebuild` (or "
+                "`nix-homebrew.user`, whom homeward then takes)",
+            )
+        )
     return options
 
 

@@ -445,7 +445,11 @@ class FlakeEditor:
                 settings=settings,
                 global_pkgs=not own,
                 special_args=special,
-                system=tuple(darwin.settings_options(self.index, host, [up.name for up in ups])),
+                system=tuple(
+                    darwin.settings_options(
+                        self.index, host, [up.name for up in ups], self.diagnostics
+                    )
+                ),
             )
         )
 
