@@ -341,3 +341,63 @@ def test_an_existing_primary_user_is_kept(tmp_path: Path) -> None:
     text, messages = _mac_plan(repo)
     assert "system.primaryUser" not in text  # nothing written: the host's own line stays
     assert not [m for m in messages if "system.primaryUser" in m], messages
+
+
+def _added(case: str, tmp_path: Path, *args: str) -> Path:
+    repo = make_git_repo(copy_tree(CASES / case / "after", tmp_path / "repo"))
+    assert main(["add", "user", "kim", str(repo), *args]) == 0
+    from tests.helpers import git
+
+    git(repo, "add", "-A")
+    return repo
+
+
+def test_add_user_on_a_mac_is_mac_aware(tmp_path: Path) -> None:
+    """Why (#12, measured): `add user kim --host mbp` on a Mac-only flake said "no host `mbp`
+    in flake.nix (hosts: )" (Macs were not hosts to add), and without `--host` "this flake has
+    no nixosConfigurations". On a Mac the user gets nix-darwin's account (`users.users.kim.home
+    = "/Users/kim"`, no NixOS `isNormalUser`), home-manager's darwin module, a home under
+    /Users and the standalone entry on the Mac's packages."""
+    repo = _added("darwin-mac", tmp_path, "--host", "mbp")
+    flake = (repo / "flake.nix").read_text()
+    home = (repo / "home" / "kim" / "default.nix").read_text()
+    assert 'home.homeDirectory = lib.mkDefault "/Users/kim";' in home
+    assert "home-manager.users.kim.imports = [ ./home/kim ];" in flake
+    assert 'users.users.kim.home = "/Users/kim";' in flake
+    every = "".join(p.read_text() for p in repo.rglob("*.nix"))
+    assert "isNormalUser" not in every
+    entry = flake[flake.index('homeConfigurations."kim@mbp"') :]
+    assert "nixpkgs.legacyPackages.aarch64-darwin" in entry.split(";")[0] + entry.split(";")[1]
+    assert main(["check", str(repo)]) == 0
+
+
+def test_add_user_on_a_mac_and_a_nixos_host(tmp_path: Path) -> None:
+    """Why (#12): a user added to every host of a Mac + NixOS flake gets a NixOS account on
+    the NixOS host, a nix-darwin one on the Mac, and one home whose directory is chosen by
+    `pkgs.stdenv.isDarwin`."""
+    repo = _added("darwin-shared", tmp_path)
+    flake = (repo / "flake.nix").read_text()
+    home = (repo / "home" / "kim" / "default.nix").read_text()
+    assert 'if pkgs.stdenv.isDarwin then "/Users/kim" else "/home/kim"' in home
+    assert "isNormalUser" in (repo / "hosts" / "desk" / "default.nix").read_text()
+    assert "isNormalUser" not in (repo / "hosts" / "mac" / "default.nix").read_text()
+    assert 'users.users.kim.home = "/Users/kim";' in flake
+    assert flake.count("home-manager.users.kim.imports = [ ./home/kim ];") == 2
+    assert 'homeConfigurations."kim@mac" = home-manager-darwin.lib' in flake
+    assert main(["check", str(repo)]) == 0
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize(
+    ("host", "home"),
+    [("darwinConfigurations.mac", "/Users/kim"), ("nixosConfigurations.desk", "/home/kim")],
+)
+def test_a_user_added_on_a_mac_and_a_nixos_host_evaluates(
+    host: str, home: str, tmp_path: Path
+) -> None:
+    """Why (#12): the added user's home, through both wirings, on both platforms (real nix)."""
+    repo = _added("darwin-shared", tmp_path)
+    assert nix_value(repo, f"{host}.config.home-manager.users.kim.home.homeDirectory") == home
+    name = host.split(".", 1)[1]
+    standalone = f'homeConfigurations."kim@{name}".config.home.homeDirectory'
+    assert nix_value(repo, standalone) == home

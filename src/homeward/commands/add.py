@@ -53,7 +53,7 @@ def _run(opts: Options, s: Session) -> int:
             },
         )
 
-    repo = load_repo(opts.dir)
+    repo = load_repo(opts.dir, darwin=True)  # Macs are hosts, as migrate reads them (issue 12)
     hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
     plan = plan_add(
         build_index(repo),

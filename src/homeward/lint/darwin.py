@@ -145,8 +145,7 @@ def _priority(d: Definition) -> int:
 @rule(
     "HW020",
     Severity.ERROR,
-    "a nix-darwin host sets `system.defaults`, `homebrew` or `launchd.user` without "
-    "`system.primaryUser`",
+    "a nix-darwin host sets `system.defaults` or `homebrew` without `system.primaryUser`",
     "set `system.primaryUser` to the user these options apply to",
 )
 def check_darwin_primary_user(facts: Facts) -> Iterator[Finding]:

@@ -388,8 +388,7 @@ def _covers(declared: tuple[str, ...], path: tuple[str, ...]) -> bool:
 @rule(
     "HW005",
     Severity.WARNING,
-    "a user wired through home-manager's NixOS (or nix-darwin) module has no "
-    '`homeConfigurations."<user>@<host>"`',
+    'a user wired through home-manager\'s NixOS module has no `homeConfigurations."<user>@<host>"`',
     "`home-manager switch --flake .#<user>@<host>` needs that name; `homeward add user` writes it",
 )
 def check_home_configuration_name(facts: Facts) -> Iterator[Finding]:

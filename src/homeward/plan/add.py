@@ -75,6 +75,8 @@ class Adder:
         self.files: list[NewFile] = []
         self.flake = FlakeEditor(index)
         self.diagnostics: list[Diagnostic] = []
+        # The NixOS hosts (`add` reads Macs as hosts too, as migrate does: issue 12).
+        self.nixos = {n: h for n, h in self.repo.hosts.items() if not index.is_mac(n)}
 
     def plan(self) -> Plan:
         self.repo.fatal()
@@ -295,7 +297,8 @@ class Adder:
 
     def template_host(self) -> SystemConfig | None:
         """The host a new one is written like (its `specialArgs`): a NixOS host, else a Mac."""
-        return next(iter(self.repo.hosts.values()), next(iter(self.repo.others.values()), None))
+        hosts = [*self.nixos.values(), *self.repo.hosts.values(), *self.repo.others.values()]
+        return next(iter(hosts), None)
 
     def shared_accounts(self) -> dict[str, str]:
         """The accounts `modules/system/users.nix` writes, user -> its bindings as host-file
@@ -332,7 +335,7 @@ class Adder:
         return release_text(self.index.release, NEWEST_RELEASE)
 
     def default_system(self) -> str:
-        for host in self.repo.hosts.values():
+        for host in [*self.nixos.values(), *self.repo.hosts.values()]:
             try:
                 return self.flake.host_system(host)
             except HomewardError:
@@ -431,7 +434,7 @@ class Adder:
         from homeward.plan.mkhost import alike, helper_spans, host_entries
 
         flake = self.repo.flake
-        hosts = list(self.repo.hosts.values())
+        hosts = list(self.nixos.values())
         if not hosts:
             return False
         container = self.flake.outputs_attrset()
@@ -534,6 +537,8 @@ class Adder:
 
     # -- user ----------------------------------------------------------------------------------
     def add_user(self) -> None:
+        from homeward.plan import darwin
+
         name = self.spec.name
         problem = user_problem(name)
         if problem:
@@ -546,36 +551,52 @@ class Adder:
             )
         if not hosts:
             raise HomewardError(
-                "this flake has no nixosConfigurations to put a user on",
+                "this flake has no nixosConfigurations or darwinConfigurations to put a user on",
                 hint="run `homeward add host NAME` first",
             )
-        spec = InitSpec(user=name, host=hosts[0], system="x86_64-linux", release=self.release())
+        macs = [h for h in hosts if self.index.is_mac(h)]
+        # A home for Macs only is written for a Mac (`/Users/<u>`, darwin-rebuild); for a
+        # user on both platforms, its directory is chosen by `pkgs.stdenv.isDarwin`.
+        system = "x86_64-linux"
+        if len(macs) == len(hosts):
+            system = next((s for s in map(self._system, macs) if s), "aarch64-darwin")
+        spec = InitSpec(user=name, host=hosts[0], system=system, release=self.release())
         home = PurePosixPath("home") / name
         if not self.repo.files.taken(home / "default.nix"):
+            text = home_nix(spec)
+            both = darwin.mac_home_directory_edit(text, name) if macs else None
+            if both is not None:
+                start, end, new = both
+                text = text[:start] + new + text[end:]
             self.files.append(
-                NewFile(
-                    Path(home / "default.nix"),
-                    home_nix(spec),
-                    f"`{name}`'s home-manager entry point",
-                )
+                NewFile(Path(home / "default.nix"), text, f"`{name}`'s home-manager entry point")
             )
             for feature, make in (("cli", cli_nix), ("git", git_nix)):
                 path = home / "features" / f"{feature}.nix"
                 if not self.repo.files.taken(path):
                     self.files.append(NewFile(Path(path), make(spec), feature))
-        self.add_account(name, hosts)
+        self.add_account(name, [h for h in hosts if h not in macs])
         entry = PurePosixPath("home") / name / "default.nix"
         wired: set[str] = set()  # inline modules wired by this plan (a helper's is shared)
         rest = [h for h in hosts if not self.wire_user(name, self.repo.hosts[h], wired)]
         if rest:
-            # Once for all of them: hosts built by one helper share its module list.
+            # Once for all of them: hosts built by one helper share its module list. On a Mac
+            # the settings module also gets the account's `/Users/<u>` (plan/darwin.py).
             self.flake.wire_modules(
                 {h: [HomeWiring(name, (h,), entry)] for h in rest}, self.flake.home_manager_ref()
             )
         self.home_entries([(name, h) for h in hosts])
 
+    def _system(self, host: str) -> str | None:
+        try:
+            return self.flake.host_system(self.repo.hosts[host])
+        except HomewardError:
+            return None
+
     def add_account(self, name: str, hosts: list[str]) -> None:
-        if name in self.index.users:
+        """The NixOS account of `name` on `hosts` (a Mac's is written with its wiring)."""
+        user = self.index.users.get(name)
+        if not hosts or (user is not None and any(h in self.nixos for h in user.hosts)):
             return
         users_file = PurePosixPath("modules/system/users.nix")
         info = self.repo.modules.get(str(users_file))
@@ -627,6 +648,11 @@ class Adder:
             if any(d.path[2] == name for d in users):
                 return True
             if users:
+                if self.index.is_mac(host.name) and not self._mac_home(name, host.name):
+                    # nix-darwin leaves `home` null, and home-manager's darwin module reads it.
+                    line += (
+                        f"\nusers.users.{attr_key(name)}.home = {quote_string(f'/Users/{name}')};"
+                    )
                 span = insert_binding(info.module.body, text, line, after=users[-1].binding)
                 self.splice(
                     PurePosixPath(self.repo.flake.path), span, f"wire `{name}` on `{host.name}`"
@@ -634,6 +660,14 @@ class Adder:
                 wired.add(info.key)
                 return True
         return False
+
+    def _mac_home(self, user: str, host: str) -> bool:
+        """Some module of the Mac `host` sets `users.users.<user>.home`."""
+        return any(
+            d.path[2:3] == (user,) and d.path[3:4] in ((), ("home",))
+            for d in self.index.host_definitions(host, "users")
+            if d.path[:2] == ("users", "users")
+        )
 
 
 def plan_add(index: Index, spec: AddSpec) -> Plan:
