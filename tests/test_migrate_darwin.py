@@ -401,3 +401,26 @@ def test_a_user_added_on_a_mac_and_a_nixos_host_evaluates(
     name = host.split(".", 1)[1]
     standalone = f'homeConfigurations."kim@{name}".config.home.homeDirectory'
     assert nix_value(repo, standalone) == home
+
+
+def test_what_stays_on_a_mac_is_called_a_nix_darwin_option(tmp_path: Path) -> None:
+    """Why (#12, measured): migrate said "`programs.tmux` stays a NixOS option" of a Mac-only
+    flake's module; a Mac's module is nix-darwin's, and the user reads the notes to know where
+    the definition went."""
+    repo = _two_user_mac(tmp_path, '  system.primaryUser = "sam";\n')
+    _, messages = _mac_plan(repo)
+    tmux = [m for m in messages if m.startswith("`programs.tmux`")]
+    assert tmux and all("stays a nix-darwin option" in m for m in tmux), messages
+    assert not [m for m in messages if "NixOS" in m], messages
+
+
+def test_verify_says_nix_darwin_for_bash_on_a_mac() -> None:
+    """Why (#12): verify accounted bash added on a Mac with "bash is part of every NixOS
+    system"; on a Mac it is nix-darwin's `programs.bash`, on by default."""
+    from homeward.model.compare import EMPTY, Kind, View, diff_packages
+
+    before = View("mac: ham", Kind.MODULE, frozenset(), {}, darwin=True)
+    after = View("mac: ham", Kind.MODULE, frozenset({"bash"}), {}, darwin=True)
+    assert "nix-darwin" in diff_packages(before, after).accounted["bash"]
+    linux = View("desk: ham", Kind.MODULE, frozenset({"bash"}), {})
+    assert "NixOS" in diff_packages(EMPTY, linux).accounted["bash"]

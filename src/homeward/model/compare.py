@@ -33,6 +33,7 @@ class View:
     packages: frozenset[str]
     settings: Mapping[str, str]
     programs: frozenset[str] = frozenset()  # installed system-wide by NixOS programs.<p>
+    darwin: bool = False  # on a nix-darwin host (the standalone one: for a Mac)
 
 
 EMPTY = View("nothing", Kind.MODULE, frozenset(), {})
@@ -147,6 +148,7 @@ def standalone_view(extract: Extract, name: str) -> View | None:
         frozenset(home.packages) | frozenset(user.nixos_packages if user else ()),
         {**(user.nixos_settings if user else {}), **home.settings},
         frozenset(host.programs) if host else frozenset(),
+        host is not None and host.darwin,
     )
 
 
@@ -165,6 +167,7 @@ def module_view(extract: Extract, host_name: str, user_name: str) -> View | None
         user.packages,
         user.settings,
         frozenset(host.programs),
+        host.darwin,
     )
 
 
@@ -172,9 +175,10 @@ def diff_packages(before: View, after: View) -> PackageDiff:
     added = after.packages - before.packages
     lost = before.packages - after.packages
     accounted: dict[str, str] = {}
+    system = "a nix-darwin" if after.darwin else "a NixOS"
     for name in sorted(added):
         if name in before.programs:
-            accounted[name] = "installed system-wide by a NixOS program before"
+            accounted[name] = f"installed system-wide by {system} program before"
         elif name == HOME_MANAGER_CLI and after.kind is Kind.STANDALONE:
             accounted[name] = "the CLI standalone home-manager installs"
         elif name == HOME_MANAGER_CLI:
@@ -182,10 +186,14 @@ def diff_packages(before: View, after: View) -> PackageDiff:
                 "the home-manager command, installed with home-manager's NixOS or nix-darwin module"
             )
         elif name in ("bash", "bashInteractive"):
-            accounted[name] = "bash is part of every NixOS system"
+            accounted[name] = (
+                "bash is part of every nix-darwin system (`programs.bash`, on by default)"
+                if after.darwin
+                else "bash is part of every NixOS system"
+            )
     for name in sorted(lost):
         if name in after.programs:
-            accounted[name] = "installed system-wide by a NixOS program now"
+            accounted[name] = f"installed system-wide by {system} program now"
     return PackageDiff(
         same=tuple(sorted((before.packages & after.packages) | accounted.keys())),
         added=tuple(sorted(added - accounted.keys())),

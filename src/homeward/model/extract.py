@@ -33,6 +33,7 @@ class HostExtract:
     users: Mapping[str, UserExtract]
     # Packages enabled NixOS `programs.<p>` install system-wide (`programs.git` -> git).
     programs: tuple[str, ...] = ()
+    darwin: bool = False  # a nix-darwin host (`darwinConfigurations`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class Extract:
                     for u in [expect_mapping(raw_user, f"{name}.{user}")]
                 },
                 programs=expect_names(h.get("programs", []), f"host {name}"),
+                darwin=h.get("darwin") is True,
             )
             for name, raw in expect_mapping(top.get("hosts", {}), "hosts").items()
             for h in [expect_mapping(raw, f"host {name}")]

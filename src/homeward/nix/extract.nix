@@ -530,6 +530,7 @@ let
         };
     in
     {
+      inherit darwin;
       programs = unique (programs c);
       users = b.listToAttrs (
         b.map (u: {

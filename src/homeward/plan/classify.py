@@ -52,7 +52,8 @@ def move_user_files(st: PlanState, up: UserPlan) -> bool:
                 # Why (issue 14): `# homeward: ignore[HW001]` on its import keeps the file
                 # a NixOS module; what other rules ask (its packages) still moves.
                 st.note(
-                    f"`{info.path}` stays a NixOS module: `# homeward: ignore[HW001]` keeps it",
+                    f"`{info.path}` {st.stays(info, what='module')}: "
+                    "`# homeward: ignore[HW001]` keeps it",
                     Severity.NOTE,
                 )
                 continue

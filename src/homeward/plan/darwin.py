@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, OutputKind
-from homeward.model.repo import SystemConfig, User, host_nixpkgs
+from homeward.model.repo import ModuleInfo, SystemConfig, User, host_nixpkgs
 from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value
@@ -55,6 +55,16 @@ def module_words(index: Index, user: User) -> str:
     if not macs:
         return "NixOS module"
     return "nix-darwin module" if macs == len(user.hosts) else "NixOS and nix-darwin modules"
+
+
+def system_option(index: Index, info: ModuleInfo, what: str = "option") -> str:
+    """What a definition of `info` that stays on the system side is, as notes say it: "a NixOS
+    option", "a nix-darwin option" when only Macs read the module, both when both do (`what`:
+    "option", or "module" for the module itself)."""
+    kinds = {o.kind for o in index.consumers.get(info.key, ())} - {OutputKind.HOME}
+    if kinds == {OutputKind.DARWIN}:
+        return f"a nix-darwin {what}"
+    return f"a NixOS and nix-darwin {what}" if OutputKind.DARWIN in kinds else f"a NixOS {what}"
 
 
 def default_shell(index: Index, user: User) -> str:

@@ -77,7 +77,7 @@ def moves_dotfiles(
     if not isinstance(links, str) and d.conditions:
         links = "it is conditional"
     if isinstance(links, str):
-        st.note(f"{what} stays a NixOS option: {links}", Severity.NOTE, d.binding, info.source)
+        st.note(f"{what} {st.stays(info)}: {links}", Severity.NOTE, d.binding, info.source)
         return False
     dest = st.home_dest(up, reach, Feature.DOTFILES)
     # The comments above the definition go with its first entry.
@@ -178,7 +178,7 @@ def home_group_movable(st: PlanState, g: Group) -> bool:
         else ""
     )
     st.note(
-        f"`{'.'.join(g.path)}` stays a NixOS option: {why}",
+        f"`{'.'.join(g.path)}` {st.stays(info)}: {why}",
         Severity.WARNING,
         at.binding,
         info.source,
@@ -198,7 +198,7 @@ def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Defini
     odd = odd_oh_my_zsh(row, split)
     if odd is not None:
         st.note(
-            f"`{'.'.join(g.path)}` stays a NixOS option: `{odd.dotted}` is not a plain "
+            f"`{'.'.join(g.path)}` {st.stays(info)}: `{odd.dotted}` is not a plain "
             "`true`, and NixOS's prompt depends on it",
             Severity.WARNING,
             odd.binding,
@@ -279,7 +279,7 @@ def move_home_group(
             )
         except CannotMove as why:
             st.note(
-                f"`{'.'.join(row.nixos)}` stays a NixOS option: {why.why}",
+                f"`{'.'.join(row.nixos)}` {st.stays(info)}: {why.why}",
                 Severity.WARNING,
                 why.node or group_defs[0].binding,
                 info.source,

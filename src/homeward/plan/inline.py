@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Severity
 from homeward.model.repo import ModuleInfo
 from homeward.plan.chunks import CannotMove, Chunk, Renderer, covering_step, names_before
+from homeward.plan.darwin import system_option
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.syntax.edit import indent_at, reindent
@@ -51,9 +52,10 @@ def adopt_inline(st: PlanState, up: UserPlan) -> bool:
             if "osConfig" in renderer.needs.args:
                 why = "it reads the NixOS `config`, which a standalone configuration does not have"
     if why is not None:
+        where = system_option(st.index, info, "module") if info is not None else "a NixOS module"
         st.note(
             f"no `homeConfigurations` for `{up.user.name}`: their home-manager configuration "
-            f"is written inside a NixOS module and stays there: {why}",
+            f"is written inside {where} and stays there: {why}",
             Severity.WARNING,
             d.binding,
             d.source,

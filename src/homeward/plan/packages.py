@@ -113,7 +113,7 @@ def move_packages(st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition) 
     except CannotMove as why:
         st.kept_packages.add(id(d))
         st.note(
-            f"`{d.dotted}` stays a NixOS option: {why.why}",
+            f"`{d.dotted}` {st.stays(info)}: {why.why}",
             Severity.WARNING,
             why.node or d.binding,
             d.source,

@@ -51,12 +51,13 @@ def standalone_special_args(ed: FlakeEditor, user: str, host: str, source: Sourc
             return None  # the host passes those names already (a helper's own arguments)
         node = unparen(thunk.expr)
         if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
+            words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
             ed.diagnostics.append(
                 Diagnostic(
                     Severity.WARNING,
                     f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
-                    f"written for home-manager's NixOS module on `{host}`: the home may "
-                    "read arguments the NixOS module does not pass",
+                    f"written for home-manager's {words} module on `{host}`: the home may "
+                    f"read arguments the {words} module does not pass",
                     config.location,
                     hint="set `home-manager.extraSpecialArgs` on the host to the same names",
                 )

@@ -166,6 +166,12 @@ class PlanState:
             for ref in self._imports_of.get(path, ())
         )
 
+    def stays(self, info: ModuleInfo, verb: str = "stays", what: str = "option") -> str:
+        """ "stays a NixOS option", or nix-darwin's where Macs read `info` (issue 12)."""
+        from homeward.plan.darwin import system_option
+
+        return f"{verb} {system_option(self.index, info, what)}"
+
     def note(
         self,
         message: str,

@@ -110,7 +110,7 @@ def move_user_file(st: PlanState, up: UserPlan, info: ModuleInfo) -> bool:
                     continue
         elif verdict.fate is Fate.KEEP:
             st.note(
-                f"`{defs[0].dotted}` stays a NixOS option: {verdict.why}",
+                f"`{defs[0].dotted}` {st.stays(info)}: {verdict.why}",
                 Severity.NOTE,
                 defs[0].binding,
                 info.source,
@@ -240,7 +240,8 @@ def unsplittable(
             system_chunks(st, info, list(info.module.declarations), ("options",), sys_path)
     except CannotMove as why:
         st.note(
-            f"`{info.source.path}` is left as it is: part of it must stay a NixOS option, "
+            f"`{info.source.path}` is left as it is: part of it must "
+            f"{st.stays(info, 'stay')}, "
             f"and {why.why}",
             Severity.WARNING,
             why.node or info.source.root,

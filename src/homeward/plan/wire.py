@@ -138,7 +138,8 @@ def finish_user(st: PlanState, up: UserPlan) -> None:
             dest.items.insert(
                 0,
                 PackageItem(
-                    "# the home-manager command, for `home-manager switch` next to the NixOS module\n"
+                    "# the home-manager command, for `home-manager switch` next to the "
+                    f"{darwin.module_words(st.index, up.user)}\n"
                     "pkgs.home-manager",
                     "home-manager",
                     "",

@@ -253,7 +253,7 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
             blocked[name] = Problem(
                 ProblemKind.UNRESOLVED,
                 f"homeward cannot find a module list of host `{name}` to add home-manager's "
-                "NixOS module to",
+                f"{'nix-darwin' if index.is_mac(name) else 'NixOS'} module to",
                 at,
                 "write the host's `modules` as a list (`modules = [ ... ];`), or wire "
                 "home-manager by hand",
