@@ -88,13 +88,6 @@ def _b_tail(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Unknown("`tail` of a list that is not known", me.node, me.source)
 
 
-def _b_head(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    value = ev.force(args[0])
-    if isinstance(value, ListValue) and value.items:
-        return ev.force(value.items[0])
-    return Unknown("`head` of a list that is not known", me.node, me.source)
-
-
 def _b_last(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     value = ev.force(args[0])
     if isinstance(value, ListValue) and value.items:
@@ -131,7 +124,6 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "functionArgs": (1, _b_function_args),
     "intersectAttrs": (2, _b_intersect_attrs),
     "zipAttrsWith": (2, _b_zip_attrs_with),
-    "head": (1, _b_head),
     "tail": (1, _b_tail),
     "last": (1, _b_last),
     "all": (2, _b_all),
