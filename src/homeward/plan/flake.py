@@ -24,6 +24,7 @@ from homeward.model.index import Index
 from homeward.model.repo import ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
 from homeward.model.values import Attrs
 from homeward.plan import darwin
+from homeward.plan.homes import standalone_companions
 from homeward.plan.nixcode import copied_text, indent, list_binding, relative_import, splice
 from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.specialargs import standalone_special_args
@@ -434,7 +435,21 @@ class FlakeEditor:
                     special = theirs if special is None else f"{special} // {theirs}"
         users = []
         for up in ups:
-            modules = [relative_import(up.entry_of(host.name), here)]
+            entry = up.entry_of(host.name)
+            modules = [relative_import(entry, here)]
+            companions, left_out = standalone_companions(self.repo, up.name, host.name, entry)
+            modules += [relative_import(f, here) for f in companions]
+            for ref in left_out:
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        f"home-manager's module on `{host.name}` reads the files of `{up.name}`'s "
+                        "standalone configuration there, but not "
+                        f"`{ref.label or 'an inline module'}`, which is no file of the repository",
+                        ref.location or host.location,
+                        hint=f"add it to `home-manager.users.{up.name}.imports` on the host",
+                    )
+                )
             if not shared and host.name in up.per_host:
                 modules.append(relative_import(up.per_host[host.name], here))
             users.append(HomeUser(up.name, tuple(modules)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
-from homeward.model.repo import Context, Repo
+from homeward.model.repo import Context, ModuleRef, Repo
 
 
 def host_entries(repo: Repo, user: str) -> dict[str, PurePosixPath]:
@@ -60,3 +60,24 @@ def own_entry(
     if any(pair != (host, user) for pair in info.pairs):
         return False
     return info.hosts <= {host, f"{user}@{host}"}
+
+
+def standalone_companions(
+    repo: Repo, user: str, host: str, entry: PurePosixPath
+) -> tuple[list[PurePosixPath], list[ModuleRef]]:
+    """The other files of the user's standalone configuration on `host`
+    (`homeConfigurations."<user>@<host>"`, else `"<user>"`) when its module list starts the home
+    from `entry` too, in their order; and the elements of that list that are no file of the
+    repository (an input's module, an inline module), which the host's wiring does not read.
+    The host's home-manager module then reads what `home-manager switch` reads there (issue 11,
+    "managed twice": a Mac lost the file that set its `/Users` home)."""
+    for name in (f"{user}@{host}", user):
+        config = repo.homes.get(name)
+        if config is None:
+            continue
+        files = [PurePosixPath(ref.path) for ref in config.modules if ref.path is not None]
+        if entry not in files:
+            return [], []
+        others = [ref for ref in config.modules if ref.path is None]
+        return [f for f in dict.fromkeys(files) if f != entry], others
+    return [], []

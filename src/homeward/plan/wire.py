@@ -8,12 +8,12 @@ from pathlib import Path, PurePosixPath
 
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
-from homeward.model.repo import ModuleKind, User
+from homeward.model.repo import Context, ModuleKind, User
 from homeward.plan import darwin
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits
 from homeward.plan.flake import FlakeEditor, HomeWiring
-from homeward.plan.homes import own_entry
+from homeward.plan.homes import own_entry, standalone_companions
 from homeward.plan.nixcode import relative_import
 from homeward.plan.standalone import add_home_configurations
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
@@ -157,9 +157,16 @@ def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, l
     found: dict[PurePosixPath, list[PurePosixPath]] = defaultdict(list)
     for host, path in sorted(up.per_host.items()):
         entry = entries[host]
-        if own_entry(st.repo, entry, host, up.user.name, entries):
-            found[entry].append(path)
-            del up.per_host[host]
+        # A file of the host's standalone configuration beside the shared entry may be that
+        # host's own (`"kim@desk"` reads `./home/shared` and `./home/linux`).
+        companions, _ = standalone_companions(st.repo, up.user.name, host, entry)
+        for candidate in (entry, *companions):
+            if not is_frozen(st, candidate) and own_entry(
+                st.repo, candidate, host, up.user.name, entries
+            ):
+                found[candidate].append(path)
+                del up.per_host[host]
+                break
     return found
 
 
@@ -178,7 +185,17 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
     )
     name = up.user.name
     own = entry_imports_per_host(st, up)
-    for entry in dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)]):
+    starts = dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)])
+    for file in own.keys() - starts.keys():
+        # A host's own file of its standalone configuration: only the per-host file goes there.
+        st.edits.extend(
+            home_entry_edits(
+                st.repo.ev.source(st.repo.root / file),
+                file,
+                [relative_import(p, file.parent) for p in own[file]],
+            )
+        )
+    for entry in starts:
         if is_frozen(st, entry):
             beside_frozen_entry(st, up, entry, features, standalone)
             continue
@@ -257,9 +274,20 @@ def defines_state_version(st: PlanState, name: str) -> bool:
             i.path == ("home", "stateVersion") for i in inner
         ):
             return True
+    # The files a standalone configuration of theirs reads count too (issue 11, "managed
+    # twice": a second value in the entry they share conflicted with their own).
+    standalone = {h for h in st.repo.homes if h == name or h.startswith(f"{name}@")}
+    modules = [
+        *st.index.user_homes(name),
+        *(
+            m
+            for m in st.repo.modules.values()
+            if m.context is Context.HOME and m.hosts & standalone
+        ),
+    ]
     return any(
         d.path == ("home", "stateVersion")
-        for info in st.index.user_homes(name)
+        for info in modules
         for d in st.index.by_head(info).get("home", ())
     )
 
