@@ -9,6 +9,7 @@ import select
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -85,3 +86,12 @@ def run_in_tty(args: list[str], env: dict[str, str], cwd: Path | None = None) ->
         chunks.append(data)
     os.close(leader)
     return p.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+def write(root: Path, files: Mapping[str, str]) -> Path:
+    """Each of `files` (a path under `root` -> its text) written, directories made; `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root

@@ -10,14 +10,13 @@ and tags through helpers in `lib/`, then `mapAttrs` over the result); it was ref
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
 from homeward.model.repo import Repo, load_repo
-from tests.helpers import git, make_git_repo, tree_files
+from tests.helpers import git, make_git_repo, tree_files, write
 
 REGISTRY_FLAKE = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
@@ -92,14 +91,6 @@ REGISTRY = {
     "machines/laptop/default.nix": machine("laptop", "htop"),
     "machines/usb/default.nix": '{ networking.hostName = "usb"; }\n',
 }
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def unresolved(repo: Repo) -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 from homeward.cli import main
 from homeward.errors import HomewardError
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import make_git_repo, tree_files, write
 
 NIXPKGS = '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
 HM = '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
@@ -32,14 +32,6 @@ def host(name: str, package: str = "htop") -> str:
         f"  users.users.kim.packages = [ pkgs.{package} ];\n"
         '  system.stateVersion = "25.05";\n}\n'
     )
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def flake(inputs: str, outputs: str) -> str:

@@ -12,14 +12,13 @@ never rewires these hosts: a service may already import home-manager's module.""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import make_git_repo, tree_files, write
 
 HOST = (
     "{ pkgs, ... }:\n{\n"
@@ -70,14 +69,6 @@ CLAN = {
     "modules/backup-client.nix": "{ pkgs, ... }:\n{\n"
     "  users.users.kim.packages = [ pkgs.restic ];\n}\n",
 }
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_clan_machines_are_hosts_with_their_files(tmp_path: Path) -> None:

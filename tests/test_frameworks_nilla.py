@@ -11,7 +11,6 @@ nixpkgs' builder; homeward does not rewire such hosts (their module list is nill
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from homeward.cli import main
 from homeward.model.repo import load_repo
 from homeward.model.values import Unknown
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import make_git_repo, tree_files, write
 
 FLAKE = """{
   inputs = { };
@@ -98,14 +97,6 @@ NILLA = {
     "nilla/systems/nixos/box/configuration.nix": HOST,
     "nilla/systems/nixos/modules/default.nix": "{ ... }:\n{\n  services.openssh.enable = true;\n}\n",
 }
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_nilla_systems_are_hosts_with_their_files(tmp_path: Path) -> None:

@@ -14,14 +14,13 @@ Refused before: "no host found: the outputs are built with the repository's own 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import make_git_repo, tree_files, write
 
 FLAKE = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
@@ -108,14 +107,6 @@ OWN_LIB = {
     "hosts/lab/hardware.nix": "{ ... }:\n{\n  boot.loader.grub.enable = false;\n}\n",
     "hosts/_template/default.nix": HOST.replace("PACKAGE", "git"),
 }
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_hosts_of_an_own_mkflake_in_a_self_loading_library(tmp_path: Path) -> None:

@@ -4,21 +4,13 @@ that an unknown part might reach keeps its bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from homeward.errors import HomewardError
 from homeward.model.repo import Repo, load_repo
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+from tests.helpers import write
 
 
 def flake(outputs: str, let: str = "", inputs: str = "") -> str:

@@ -14,7 +14,6 @@ their own modules import, never into the home the Mac shares, checked with the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from homeward.cli import main
 from homeward.model.index import build_index, entry_arguments
 from homeward.model.repo import load_repo
-from tests.helpers import git, make_git_repo, tree_files
+from tests.helpers import git, make_git_repo, tree_files, write
 
 FLAKE = """{
   inputs = {
@@ -125,14 +124,6 @@ WITH_PACKAGES = {
         '    extraGroups = [ "wheel" ];\n    packages = [ pkgs.jq ];\n',
     ),
 }
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_the_helpers_wiring_is_followed_on_every_host(tmp_path: Path) -> None:

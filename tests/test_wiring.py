@@ -9,14 +9,13 @@ with the real nix and idempotence run on them with every golden case."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree, git, make_git_repo, tree_files
+from tests.helpers import copy_tree, git, make_git_repo, tree_files, write
 
 CASES = FIXTURES / "migrate"
 
@@ -67,14 +66,6 @@ def test_a_host_that_cannot_be_wired_is_skipped_not_the_run(
     findings = json.loads(capsys.readouterr().out)["findings"]
     errors = {Path(f["path"]).name for f in findings if f["severity"] == "error"}
     assert errors <= {"box.nix"}, findings
-
-
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_a_special_arg_no_one_can_name_leaves_out_one_standalone_entry(

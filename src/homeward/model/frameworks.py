@@ -544,13 +544,7 @@ def _b_clan(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     homeward cannot see (an opaque module). The hosts are `config.nixosConfigurations` and
     `config.darwinConfigurations` of the result (`buildClan` gave them at the top)."""
     if not _is_clan(me.name):
-        return Unknown(
-            f"`{me.name}` comes from outside the repository",
-            me.node,
-            me.source,
-            call=args[0],
-            function=me.name,
-        )
+        return _outside(me, args)
     given = ev.force(args[0])
     if not isinstance(given, Attrs):
         return Unknown("the arguments of clan-core's `clan` are not known", me.node, me.source)
@@ -692,13 +686,7 @@ def _b_nilla_create(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     `systems.macos.<name>` has the `result` nilla builds from its `modules` (and `args`, the
     host's specialArgs): a host nilla assembles."""
     if not _is_nilla(me.name):
-        return Unknown(
-            f"`{me.name}` comes from outside the repository",
-            me.node,
-            me.source,
-            call=args[0],
-            function=me.name,
-        )
+        return _outside(me, args)
     config = _Late(compute=lambda ev: _nilla_config(ev, bodies, me))
     module_args = Attrs(
         {"config": config, "lib": Thunk.of(Unknown("nilla's `lib`", me.node, me.source))}
@@ -1196,3 +1184,15 @@ def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
     if frameworks:
         return " and ".join(frameworks)
     return ""
+
+
+def _outside(me: Builtin, args: list[Thunk]) -> Unknown:
+    """What a function of an input that only looks like a framework's gives: an opaque
+    result whose argument is still read (the hosts it names may be found)."""
+    return Unknown(
+        f"`{me.name}` comes from outside the repository",
+        me.node,
+        me.source,
+        call=args[0],
+        function=me.name,
+    )
