@@ -470,3 +470,27 @@ def test_directories_of_a_git_repository_are_what_git_tracks(tmp_path: Path) -> 
         },
     )
     assert sorted(load_repo(tree).hosts) == ["box"]
+
+
+def test_check_does_not_name_a_framework_that_is_only_an_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a flake with a flake-parts input whose flake.nix writes `nixosConfigurations`
+    itself (no `mkFlake`) was reported "(built with flake-parts)" by `check`."""
+    write(
+        tmp_path / "repo",
+        {
+            "flake.nix": flake(
+                PARTS,
+                "{ nixpkgs, ... }: {\n    nixosConfigurations.box = nixpkgs.lib.nixosSystem"
+                ' {\n      system = "x86_64-linux";\n      modules = [ ./box.nix ];\n    };\n  }',
+            ),
+            "box.nix": HOST,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["check", "repo"])
+    out = capsys.readouterr().out
+    assert "read 1 host, 0 homes, 1 user" in out
+    assert "built with" not in out

@@ -1181,6 +1181,10 @@ def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
             if f not in labels and f in ("ez-configs", "nixos-unified", "clan-core")
         ]
         return " and ".join(labels + extra)
+    # A framework whose only entry is its `mkFlake` builds nothing here when flake.nix never
+    # calls one (an input kept for a module, or left over): not "built with" it.
+    called_only = ("flake-parts", "adios-flake", "snowfall-lib", "digga", "flake-utils-plus")
+    frameworks = [f for f in frameworks if f not in called_only]
     if frameworks:
         return " and ".join(frameworks)
     return ""
