@@ -192,3 +192,12 @@ def test_packages_of_the_nixos_hosts_move_for_them_and_never_reach_the_mac(
     git(root, "add", "-A")
     git(root, "commit", "-qm", "migrated")
     assert main(["migrate", str(root), "--check"]) == 0
+
+
+def test_flake_nix_untouched_when_nothing_in_it_names_home_manager(tmp_path: Path) -> None:
+    """Why: the wire phase made `home-manager` a formal of `outputs` on every run, even here,
+    where the helper wires it already and no standalone entry is written: flake.nix got an
+    argument nothing in it uses."""
+    root = make_git_repo(write(tmp_path, WITH_PACKAGES))
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root)["flake.nix"] == FLAKE.encode()

@@ -52,6 +52,19 @@ BACKUP_EXTENSION = "hm-backup"
 HM_URL = "github:nix-community/home-manager"
 # Outputs of hosts: `homeConfigurations` goes after the last of them.
 SYSTEM_OUTPUTS = ("nixosConfigurations", "darwinConfigurations")
+# home-manager's NixOS and nix-darwin options: `home-manager.users` is an option, not the input.
+HM_NIXOS_OPTIONS = (
+    "backupFileExtension",
+    "backupCommand",
+    "extraSpecialArgs",
+    "minimal",
+    "sharedModules",
+    "startAsUserService",
+    "useGlobalPkgs",
+    "useUserPackages",
+    "users",
+    "verbose",
+)
 
 
 def hm_branch(nixpkgs_url: str | None) -> str:
@@ -110,6 +123,7 @@ class FlakeEditor:
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
         self.added_inputs: set[str] = set()  # each input is added once, however often asked
         self.formals_added: set[tuple[str, int]] = set()  # (file, formals) given a name
+        self.hm_formal: tuple[str, Edit] | None = None  # home-manager made a formal of outputs
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))
@@ -143,7 +157,32 @@ class FlakeEditor:
             if name not in self.added_inputs:
                 nixpkgs = self.repo.inputs.get(self.nixpkgs_name())
                 self.add_input(name, hm_url(nixpkgs.url if nixpkgs else None), self.nixpkgs_name())
-        return self.reachable_input(name)
+        before = len(self.edits)
+        ref = self.reachable_input(name)
+        if len(self.edits) > before:
+            self.hm_formal = (name, self.edits[-1])
+        return ref
+
+    def drop_unused_hm_formal(self) -> None:
+        """Take back the formal `home_manager_ref` gave a closed `outputs` when nothing in the
+        new text of flake.nix names the input (a comment, a string, home-manager's options
+        `home-manager.users` and the like do not)."""
+        if self.hm_formal is None:
+            return
+        name, formal = self.hm_formal
+        settings = "|".join(HM_NIXOS_OPTIONS)
+        use = re.compile(
+            rf"(?<![\w'.-]){re.escape(name)}(?![\w'-])(?!\s*\.\s*(?:{settings})\b)(?!\s*=[^=])"
+        )
+        for e in self.edits:
+            if e is formal or (e.why.startswith("add the ") and " input (" in e.why):
+                continue
+            code = re.sub(r'"(?:[^"\\]|\\.)*"|#[^\n]*', "", e.new.decode(errors="replace"))
+            if use.search(code):
+                return
+        self.edits.remove(formal)
+        self.formals.remove(name)
+        self.hm_formal = None
 
     def reachable_input(self, name: str) -> str:
         """How code inside `outputs` names an input, made a formal of a closed `outputs`."""

@@ -87,6 +87,7 @@ def plan_flake(st: PlanState, users: list[UserPlan]) -> None:
             flake.wire_per_host_in_host_file(st.repo.hosts[host], w)
     if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
         add_home_configurations(flake, wirings, hm)
+    flake.drop_unused_hm_formal()  # a formal only where the new text names it
     st.edits.extend(flake.edits)
     st.edits.extend(flake.other_edits)
     st.diagnostics.extend(flake.diagnostics)
