@@ -201,3 +201,18 @@ def test_flake_nix_untouched_when_nothing_in_it_names_home_manager(tmp_path: Pat
     root = make_git_repo(write(tmp_path, WITH_PACKAGES))
     assert main(["migrate", str(root)]) == 0
     assert tree_files(root)["flake.nix"] == FLAKE.encode()
+
+
+def test_a_host_named_otherwise_names_no_standalone_configuration_that_is_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the `networking.hostName` warning said "the standalone configuration is
+    `<user>@box`" where no standalone entry is written (the home file takes arguments)."""
+    renamed = {**FILES, "machines/box.nix": FILES["machines/box.nix"].replace('"box"', '"boxy"')}
+    root = make_git_repo(write(tmp_path, renamed))
+    assert main(["migrate", str(root)]) == 0
+    out = capsys.readouterr()
+    said = " ".join((out.out + out.err).split())
+    assert 'host `box` sets networking.hostName = "boxy"' in said
+    assert "the standalone configuration is `<user>@box`" not in said
+    assert "no standalone configuration is written for it" in said

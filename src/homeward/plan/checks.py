@@ -11,9 +11,10 @@ from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value, unparen
 
 
-def mismatches(index: Index) -> list[Diagnostic]:
+def mismatches(index: Index, standalone: set[str] | None = None) -> list[Diagnostic]:
     """What REAL-CONFIGS says to warn about: home-manager on another branch than nixpkgs or
-    not following it, a host named unlike its `networking.hostName`, imports from outside."""
+    not following it, a host named unlike its `networking.hostName`, imports from outside.
+    `standalone`: the hosts that get a standalone `<user>@<host>` entry (None: every host)."""
     found: list[Diagnostic] = []
     hm_name = index.hm_input
     hm = index.repo.inputs.get(hm_name) if hm_name else None
@@ -45,7 +46,18 @@ def mismatches(index: Index) -> list[Diagnostic]:
         for d in index.host_definitions(host, "networking"):
             if d.path == ("networking", "hostName"):
                 name = string_value(d.value, d.source.text)
-                if name and name != host:
+                if name and name != host and standalone is not None and host not in standalone:
+                    found.append(
+                        Diagnostic(
+                            Severity.WARNING,
+                            f'host `{host}` sets networking.hostName = "{name}", unlike its name '
+                            "in the flake; no standalone configuration is written for it, and "
+                            f"`home-manager switch` looks for `<user>@{name}` by default",
+                            d.location,
+                            hint=f"name a standalone configuration you add by hand `<user>@{name}`",
+                        )
+                    )
+                elif name and name != host:
                     found.append(
                         Diagnostic(
                             Severity.WARNING,

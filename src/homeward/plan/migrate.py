@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from homeward.diagnostics import Severity
-from homeward.model.index import Index, build_index
+from homeward.model.index import Index, build_index, entry_arguments
 from homeward.plan.assembled import without_assembled
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
 from homeward.plan.classify import move_user_files, needs_work, user_plan
@@ -37,7 +37,7 @@ def compose(st: PlanState) -> Plan:
     st.repo.fatal()
     st.diagnostics.extend(partial(st.index))
     st.diagnostics.extend(dynamic_users(st.index))
-    st.diagnostics.extend(mismatches(st.index))
+    st.diagnostics.extend(mismatches(st.index, standalone_hosts(st)))
     st.diagnostics.extend(unread_accounts(st.index))
     # Hosts it cannot rewire (a Mac named as a NixOS host); plan/assembled.py names those
     # a framework assembles.
@@ -64,6 +64,19 @@ def compose(st: PlanState) -> Plan:
     plan_flake(st, active)
     keep_orphan_comments(st)
     return st.result()
+
+
+def standalone_hosts(st: PlanState) -> set[str]:
+    """The hosts some user gets a standalone `<user>@<host>` entry on: none when the mode or an
+    existing `homeConfigurations` says so, nor for a user whose home file takes arguments."""
+    if not st.standalone_wanted():
+        return set()
+    return {
+        host
+        for u in st.normal
+        if st.existing_entry(u.name) is None or not entry_arguments(st.index, u.name)
+        for host in u.hosts
+    }
 
 
 def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
