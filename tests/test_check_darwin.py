@@ -154,6 +154,21 @@ def test_graph_draws_a_darwin_host_on_the_system_side_with_its_platform(tmp_path
     assert [n.label for n in hosts] == ["mac (x86_64-darwin)"]
 
 
+def test_the_graph_legend_names_nix_darwin_where_the_flake_has_macs(tmp_path: Path) -> None:
+    """Why (#12): the legend said "System: NixOS modules" of a flake whose System side is a
+    Mac's; it names nix-darwin's modules there, and both where Macs and NixOS hosts share it."""
+    from homeward.model.graph import build_graph
+    from homeward.model.repo import load_repo
+    from homeward.render.graph import GraphFormat, render_graph
+    from tests.conftest import FIXTURES
+
+    mac = build_graph(load_repo(make(tmp_path)))
+    shared = build_graph(load_repo(FIXTURES / "migrate" / "darwin-shared" / "before"))
+    for fmt in (GraphFormat.MERMAID, GraphFormat.DOT):
+        assert "System: nix-darwin modules" in render_graph(mac, fmt)
+        assert "System: NixOS and nix-darwin modules" in render_graph(shared, fmt)
+
+
 LEGACY_MAC = """{ pkgs, ... }:
 {
   nixpkgs.hostPlatform = "aarch64-darwin";

@@ -424,3 +424,39 @@ def test_verify_says_nix_darwin_for_bash_on_a_mac() -> None:
     assert "nix-darwin" in diff_packages(before, after).accounted["bash"]
     linux = View("desk: ham", Kind.MODULE, frozenset({"bash"}), {})
     assert "NixOS" in diff_packages(EMPTY, linux).accounted["bash"]
+
+
+def test_the_summary_says_nix_darwin_for_what_stays_on_a_mac(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): the ledger said "stays a NixOS option" of a Mac's definitions and the summary
+    headed them "staying NixOS options"; on a Mac-only flake both are nix-darwin's."""
+    from homeward.apply.write import compute_changes
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.migrate import MigrateOptions, plan_migration
+    from homeward.render.plan import print_summary
+
+    repo = copy_tree(CASES / "darwin-mac" / "before", tmp_path / "repo")
+    (repo / "home" / "sam.nix").write_text(MAC_USER_FILE)
+    plan = plan_migration(build_index(load_repo(repo, darwin=True)), MigrateOptions())
+    kept = [m for m in plan.ledger if not m.to_home]
+    assert kept and all(m.note == "stays a nix-darwin option" for m in kept), kept
+    print_summary(plan, compute_changes(repo, plan))
+    out = capsys.readouterr().out
+    assert "staying nix-darwin options (system-level" in out, out
+    assert "NixOS" not in out, out
+
+
+def test_add_user_on_a_mac_suggests_zsh(tmp_path: Path) -> None:
+    """Why (#12): the `cli.nix` that `add user` writes on a Mac suggested `programs.bash.enable`;
+    zsh is the Mac's login shell, so that is the one home-manager should manage there."""
+    repo = _added("darwin-mac", tmp_path, "--host", "mbp")
+    cli = (repo / "home" / "kim" / "features" / "cli.nix").read_text()
+    assert "# programs.zsh.enable = true;" in cli and "~/.zshrc" in cli, cli
+    assert "bash" not in cli, cli
+    linux = _added("darwin-shared", tmp_path / "linux", "--host", "desk")
+    assert (
+        "# programs.bash.enable = true;"
+        in (linux / "home" / "kim" / "features" / "cli.nix").read_text()
+    )

@@ -414,7 +414,9 @@ def home_nix(spec: InitSpec) -> bytes:
     return _with_header(header, emit_file(body))
 
 
-def cli_nix(_spec: InitSpec) -> bytes:
+def cli_nix(spec: InitSpec) -> bytes:
+    # zsh is macOS's login shell (and nix-darwin's `programs.zsh`), bash NixOS's (issue 12).
+    shell, rc = ("zsh", "~/.zshrc") if is_darwin(spec) else ("bash", "~/.bashrc")
     body = Func(
         ["pkgs"],
         Attrs(
@@ -425,10 +427,8 @@ def cli_nix(_spec: InitSpec) -> bytes:
                 ),
                 Blank(),
                 Comment("Let home-manager manage the shell, so that `home.sessionVariables` and"),
-                Comment(
-                    "`home.shellAliases` apply (an existing ~/.bashrc is renamed *.hm-backup):"
-                ),
-                Comment("programs.bash.enable = true;"),
+                Comment(f"`home.shellAliases` apply (an existing {rc} is renamed *.hm-backup):"),
+                Comment(f"programs.{shell}.enable = true;"),
             ]
         ),
     )

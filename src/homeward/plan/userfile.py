@@ -124,8 +124,8 @@ def move_user_file(st: PlanState, up: UserPlan, info: ModuleInfo) -> bool:
             # (exit 3, nothing written) rather than split it inexactly.
             node = why.node or defs[0].binding
             raise HomewardError(
-                f"cannot split `{info.source.path}`: `{defs[0].dotted}` must stay a NixOS "
-                f"option, and {why.why}; nothing was changed",
+                f"cannot split `{info.source.path}`: `{defs[0].dotted}` must "
+                f"{st.stays(info, 'stay')}, and {why.why}; nothing was changed",
                 at=info.source.location(node.start_byte),
                 hint="move that definition by hand (or out of this user's file), then "
                 "run migrate again",
@@ -294,7 +294,7 @@ def system_chunks(
         chunks.append(chunk)
         for d in group_defs:
             st.ledger.append(
-                Moved(d.dotted, d.location, Path(dest), d.dotted, "stays a NixOS option", False)
+                Moved(d.dotted, d.location, Path(dest), d.dotted, st.stays(info), False)
             )
     return chunks
 

@@ -25,6 +25,18 @@ _SIDES = (Side.SYSTEM, Side.USER)
 _COLOURS = {Side.SYSTEM: ("#e3ecfa", "#3b5b92"), Side.USER: ("#e3f4e8", "#2f7d4a")}
 FINDING_COLOUR = "#d62728"
 LEGEND_SYSTEM = "System: NixOS modules"
+
+
+def legend_system(graph: Graph) -> str:
+    """The System side's legend: nix-darwin's modules where the flake has Macs (issue 12)."""
+    groups = {n.label for n in graph.nodes if n.kind is NodeKind.GROUP}
+    if "darwinConfigurations" not in groups:
+        return LEGEND_SYSTEM
+    if "nixosConfigurations" in groups:
+        return "System: NixOS and nix-darwin modules"
+    return "System: nix-darwin modules"
+
+
 LEGEND_USER = "User: home-manager modules"
 LEGEND_HANDOVER = "home-manager.users.USER"
 LEGEND_FINDING = "finding: a host imports a user file"
@@ -68,7 +80,7 @@ def to_mermaid(graph: Graph) -> str:
         lines.append("  end")
     if graph.nodes:
         lines.append('  subgraph legend ["Legend"]')
-        lines.append(f'    legend_system["{LEGEND_SYSTEM}"]')
+        lines.append(f'    legend_system["{legend_system(graph)}"]')
         lines.append(f'    legend_user["{LEGEND_USER}"]')
         lines.append(f'    legend_system -.->|"{LEGEND_HANDOVER}"| legend_user')
         if any(e.finding for e in graph.edges):
@@ -189,17 +201,17 @@ def to_dot(graph: Graph) -> str:
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         lines.append(f"  {edge.source} -> {edge.target}{suffix};")
     if graph.nodes:
-        lines.append(_dot_legend(bool(findings)))
+        lines.append(_dot_legend(bool(findings), legend_system(graph)))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _dot_legend(findings: bool) -> str:
+def _dot_legend(findings: bool, system: str = LEGEND_SYSTEM) -> str:
     """A legend below the drawing: the two sides, the hand-over, and findings when there are."""
     sys_fill, sys_stroke = _COLOURS[Side.SYSTEM]
     user_fill, user_stroke = _COLOURS[Side.USER]
     rows = [
-        f'<TR><TD BGCOLOR="{sys_fill}" COLOR="{sys_stroke}">{LEGEND_SYSTEM}</TD></TR>',
+        f'<TR><TD BGCOLOR="{sys_fill}" COLOR="{sys_stroke}">{system}</TD></TR>',
         f'<TR><TD BGCOLOR="{user_fill}" COLOR="{user_stroke}">{LEGEND_USER}</TD></TR>',
         f'<TR><TD><FONT COLOR="{user_stroke}">- - &gt;</FONT> {LEGEND_HANDOVER}</TD></TR>',
     ]

@@ -33,8 +33,9 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
         grouped.setdefault(key, []).append(_under(shown, m.target))
         if m.packages:
             packages.setdefault(key, []).append((_under(shown, m.target), m.packages))
-    moved = [(k, v) for k, v in grouped.items() if k[3] != STAYS]
-    stays = [(k, v) for k, v in grouped.items() if k[3] == STAYS]
+    kept = {m.note for m in plan.ledger if not m.to_home}
+    moved = [(k, v) for k, v in grouped.items() if k[3] not in kept]
+    stays = [(k, v) for k, v in grouped.items() if k[3] in kept]
     if moved:
         console.out("moved definitions")
         for (what, origin, as_, note), targets in moved:
@@ -53,7 +54,9 @@ def print_summary(plan: Plan, changes: list[FileChange], shown: Path = Path(".")
                 console.out(f"    {line}")
     if stays:
         console.out("")
-        console.out("staying NixOS options (system-level, moved to a system module)")
+        console.out(
+            f"staying {_system_kind(kept)} options (system-level, moved to a system module)"
+        )
         for (what, origin, _as, _note), targets in stays:
             console.out(f"  {what}  ({origin})")
             for line in _wrap("-> " + ", ".join(targets), "       "):
@@ -91,7 +94,15 @@ def render_diagnostic(d: Diagnostic, shown: Path) -> str:
     return dataclasses.replace(d, at=at).render()
 
 
-STAYS = "stays a NixOS option"
+def _system_kind(notes: set[str]) -> str:
+    """Whose options the staying rows are, from their notes ("stays a nix-darwin option"):
+    NixOS, nix-darwin, or "system" when the rows are of both (issue 12)."""
+    kinds = {note.removeprefix("stays a ").removesuffix(" option") for note in notes}
+    if len(kinds) == 1 and " and " not in (kind := min(kinds)):
+        return kind
+    return "system"
+
+
 WIDTH = 80
 
 
