@@ -308,3 +308,25 @@ def test_per_host_homes_are_conserved_by_the_real_nix(
     assert set(after.homes) == {"kim@laptop", "kim@desk"}
     assert_conserved(before, after)
     assert main(["check", str(root)]) == 0
+
+
+def test_a_macs_wiring_is_called_nix_darwins(tmp_path: Path) -> None:
+    """Why (#12): a home file the Mac's home-manager module does not read was reported as
+    "home-manager's NixOS module does not read it there"; a Mac's is nix-darwin's."""
+    from homeward.plan.invariants import Expected, Planned, violations
+    from tests.conftest import FIXTURES
+
+    repo = copy_tree(FIXTURES / "migrate" / "darwin-mac" / "after", tmp_path / "repo")
+    flake = repo / "flake.nix"
+    wired = "home-manager.users.sam.imports = [ ./home/sam ];"
+    assert wired in flake.read_text()
+    flake.write_text(
+        flake.read_text().replace(wired, wired.replace("./home/sam", "./home/sam/features/cli.nix"))
+    )
+    planned = Planned.of(load_repo(make_git_repo(repo), darwin=True))
+    found = violations(planned, "home/sam/default.nix", Expected(frozenset({("mbp", "sam")}), True))
+    expected = (
+        "`home/sam/default.nix` holds definitions of `sam@mbp` but home-manager's nix-darwin "
+        "module does not read it there"
+    )
+    assert found == [expected], found

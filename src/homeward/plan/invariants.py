@@ -90,9 +90,16 @@ def different_homes(before: Repo, planned: Planned) -> list[str]:
             ]
             problems.append(
                 f'`homeConfigurations."{name}"` {" and ".join(w for w in what if w)}, unlike '
-                f"home-manager's NixOS module for `{user}` on `{host}`"
+                f"{_module_of(after, host)} for `{user}` on `{host}`"
             )
     return problems
+
+
+def _module_of(repo: Repo, host: str) -> str:
+    """Home-manager's module as wired on `host`: nix-darwin's on a Mac (issue 12)."""
+    config = repo.hosts.get(host)
+    darwin = config is not None and config.kind == "darwin"
+    return f"home-manager's {'nix-darwin' if darwin else 'NixOS'} module"
 
 
 def _files(paths: Iterable[str]) -> str:
@@ -268,7 +275,7 @@ def violations(
     for host, user in sorted(expected.pairs):
         through = []
         if _has(planned.nixos, host, user):
-            through.append(("home-manager's NixOS module", nixos))
+            through.append((_module_of(after, host), nixos))
         if _has(planned.standalone, host, user):
             through.append((f'`homeConfigurations."{user}@{host}"`', standalone))
         if not through:
