@@ -460,3 +460,29 @@ def test_add_user_on_a_mac_suggests_zsh(tmp_path: Path) -> None:
         "# programs.bash.enable = true;"
         in (linux / "home" / "kim" / "features" / "cli.nix").read_text()
     )
+
+
+@pytest.mark.parametrize(
+    ("notes", "header"),
+    [
+        (["stays a NixOS option"], "staying NixOS options"),
+        (["stays a nix-darwin option"], "staying nix-darwin options"),
+        (["stays a NixOS option", "stays a nix-darwin option"], "staying system options"),
+        (["stays a NixOS and nix-darwin option"], "staying system options"),
+    ],
+)
+def test_the_summary_header_names_whose_options_stay(
+    notes: list[str], header: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (#12): the header of the rows that stay names their kind, neutral when mixed."""
+    from homeward.errors import Location
+    from homeward.plan.types import Moved, Plan
+    from homeward.render.plan import print_summary
+
+    ledger = tuple(
+        Moved(f"a{i}", Location(Path("m.nix"), i + 1, 1), Path("sys.nix"), f"a{i}", note, False)
+        for i, note in enumerate(notes)
+    )
+    print_summary(Plan(ledger=ledger), [])
+    out = capsys.readouterr().out
+    assert f"{header} (system-level" in out and "moved definitions" not in out, out
