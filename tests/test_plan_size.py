@@ -13,7 +13,6 @@ MAX_CLASS = 300
 
 # class -> what is left to split out of it
 TOO_BIG = {
-    "Adder": "add's host entry, user wiring and the mkHost helper are still methods of one class",
     "FlakeEditor": "wiring home-manager's module into each host's list is still its methods",
 }
 
