@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, UsageError
 from homeward.model.repo import ModuleKind, SystemConfig
 from homeward.plan.flake import HomeWiring
+from homeward.plan.hostwire import wire_modules
 from homeward.plan.init import (
     InitSpec,
     cli_nix,
@@ -71,8 +72,10 @@ def add_user(adder: Adder) -> None:
     if rest:
         # Once for all of them: hosts built by one helper share its module list. On a Mac
         # the settings module also gets the account's `/Users/<u>` (plan/darwin.py).
-        adder.flake.wire_modules(
-            {h: [HomeWiring(name, (h,), entry)] for h in rest}, adder.flake.home_manager_ref()
+        wire_modules(
+            adder.flake,
+            {h: [HomeWiring(name, (h,), entry)] for h in rest},
+            adder.flake.home_manager_ref(),
         )
     adder.home_entries([(name, h) for h in hosts])
 

@@ -6,36 +6,30 @@ and the standalone `homeConfigurations."<user>@<host>"` entries. What to wire co
 (`HomeWiring`, one per user); the editor reads the index and returns edits.
 
 The `homeConfigurations` entries are built in `plan/standalone.py`, and the host's
-`specialArgs` made portable for them in `plan/specialargs.py`.
+`specialArgs` made portable for them in `plan/specialargs.py`; home-manager's
+module is wired into the hosts' lists by `plan/hostwire.py`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from homeward.diagnostics import Diagnostic, Severity
+from homeward.diagnostics import Diagnostic
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import ModuleKind, SystemConfig, host_nixpkgs, hosts_nixpkgs
+from homeward.model.repo import SystemConfig, host_nixpkgs, hosts_nixpkgs
 from homeward.model.values import Attrs
-from homeward.plan import darwin
-from homeward.plan.homes import standalone_companions
-from homeward.plan.nixcode import copied_text, indent, list_binding, relative_import, splice
-from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
-from homeward.plan.specialargs import standalone_special_args
+from homeward.plan.nixcode import copied_text, indent, splice
 from homeward.plan.types import Edit
-from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
+from homeward.plan.wiring import list_site
 from homeward.syntax.edit import (
     Span,
     add_formal,
-    append_to_list,
     insert_binding,
-    insert_binding_spans,
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, function_formals
@@ -260,145 +254,6 @@ class FlakeEditor:
         else:
             self.other_edits.append(splice(Path(source.path), span, why))
 
-    def wire_modules(
-        self, hosts_users: dict[str, list[HomeWiring]], hm: str, sites: Sites | None = None
-    ) -> None:
-        """home-manager's NixOS module and its settings, in each host's module list wherever
-        it is written (plan/wiring.py); `sites`: computed by the caller already."""
-        by_list: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-        lists: dict[tuple[str, int, int], tuple[ListSite, SystemConfig]] = {}
-        for host_name, ups in hosts_users.items():
-            host = self.repo.hosts[host_name]
-            todo = [up for up in ups if host_name not in up.wired]
-            if not todo:
-                continue
-            site = self.modules_list(host)
-            by_list[site.key].append(host_name)
-            lists[site.key] = (site, host)
-        for key, host_names in by_list.items():
-            site, host = lists[key]
-            shared = len(host_names) > 1 or self.list_is_shared(host)
-            ups = [up for up in hosts_users[host_names[0]] if host_names[0] not in up.wired]
-            if shared:
-                names = {
-                    tuple(sorted(u.name for u in hosts_users[h] if h not in u.wired))
-                    for h in host_names
-                }
-                if len(names) > 1:
-                    raise HomewardError(
-                        "hosts built by one helper have different users; homeward cannot wire them in the helper",
-                        at=site.location,
-                        hint="wire home-manager for these hosts by hand, or give each host its own module list",
-                    )
-                for h in host_names:
-                    for up in hosts_users[h]:
-                        if h in up.per_host and h not in up.wired:
-                            self.wire_per_host_in_host_file(self.repo.hosts[h], up)
-            items = []
-            configured = self.has_hm_module(host)
-            if not configured:
-                own = darwin.home_manager_ref(self, host, hm)
-                if site.source is not self.src:
-                    # The same input, named in the scope of the file the list is written in.
-                    name = self.index.hm_input or "home-manager"
-                    name = name if own == hm else own.rsplit(".", 1)[-1]
-                    own = self.site_input_ref(site, host_names, sites, name)
-                items.append(f"{own}.{darwin.modules_attr(self.index, host.name)}.home-manager")
-            items.append(
-                self.settings_module(
-                    host,
-                    ups,
-                    shared,
-                    settings=not self.has_hm_settings(host),
-                    site=site,
-                )
-            )
-            drop: set[int] = set()
-            if site.source is self.src:
-                inner = {unparen(e).start_byte: e.start_byte for e in site.node.named_children}
-                drop = {inner[start] for start in self.drop if start in inner}
-                self.drop -= {start for start in self.drop if start in inner}
-            for span in append_to_list(site.node, site.source.text, items, drop=drop):
-                self.edit_in(site.source, span, "wire home-manager's NixOS module")
-
-    def site_input_ref(
-        self, site: ListSite, host_names: list[str], sites: Sites | None, name: str
-    ) -> str:
-        """How the list at `site` (outside flake.nix) names the input `name`; a formal is
-        added to the file's function when that is the way (once per function)."""
-        planned = sites is not None and name == (self.index.hm_input or "home-manager")
-        ref = sites.refs.get(site.key) if sites is not None and planned else None
-        if ref is None:
-            envs = [s.env if (s := list_site(self.repo.hosts[h])) else None for h in host_names]
-            ref = input_ref(self.repo.ev, envs, site.source, name)
-        if ref is None:
-            raise HomewardError(
-                f"no name for the `{name}` input is in scope in `{site.source.path}`, where the "
-                f"module list of host `{host_names[0]}` is written",
-                at=site.location,
-                hint="make the input reachable there (an `inputs` argument), or wire "
-                "home-manager by hand",
-            )
-        if ref.formal is not None:
-            where = (str(site.source.path), ref.formals_byte)
-            if where not in self.formals_added:
-                self.formals_added.add(where)
-                formals = site.source.root.descendant_for_byte_range(
-                    ref.formals_byte, ref.formals_byte + 1
-                )
-                while formals is not None and formals.type != "formals":
-                    formals = formals.parent
-                assert formals is not None
-                span = add_formal(formals, site.source.text, ref.formal)
-                self.edit_in(site.source, span, f"make `{ref.formal}` reachable here")
-        return ref.code
-
-    def has_hm_settings(self, host: SystemConfig) -> bool:
-        """The host already sets home-manager's NixOS options (useGlobalPkgs and so on)."""
-        return any(
-            d.path[1:2] != ("users",)
-            for d in self.index.host_definitions(host.name, "home-manager")
-        )
-
-    def wire_per_host_in_host_file(self, host: SystemConfig, up: HomeWiring) -> None:
-        """Hosts built by one helper share their module list: a user's per-host file is wired
-        from a module only that host imports (its own `hosts/<host>/default.nix`)."""
-        own = [
-            info
-            for info in self.repo.host_modules(host.name)
-            if info.path is not None and info.hosts == {host.name} and info.module.body is not None
-        ]
-        if not own:
-            raise HomewardError(
-                f"`{up.name}`'s configuration differs on `{host.name}`, whose modules are all "
-                "shared with other hosts: homeward has no file of that host alone to wire it in",
-                at=host.location,
-                hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
-            )
-        info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
-        assert info.path is not None and info.module.body is not None
-        target = relative_import(up.per_host[host.name], PurePosixPath(info.path).parent)
-        line = list_binding(f"home-manager.users.{_key(up.name)}.imports", [target])
-        for span in insert_binding_spans(
-            info.module.body, info.source.text, line, blank_before=True
-        ):
-            self.other_edits.append(
-                splice(Path(info.path), span, f"{up.name}'s home on {host.name}")
-            )
-
-    def has_hm_module(self, host: SystemConfig) -> bool:
-        """home-manager's NixOS module is in the host's list or imported by one of its modules."""
-        refs = [
-            *host.modules,
-            *(r for info in self.index.hosts[host.name].modules for r in info.imports),
-        ]
-        return any(
-            r.kind is ModuleKind.EXTERNAL
-            and "home-manager" in r.label
-            and darwin.modules_attr(self.index, host.name) in r.label
-            for r in refs
-        )
-
     def list_is_shared(self, host: SystemConfig) -> bool:
         """Another configuration is built from the same module list (a helper's)."""
         site = list_site(host)
@@ -413,16 +268,6 @@ class FlakeEditor:
                     self._list_users[found.key] = self._list_users.get(found.key, 0) + 1
         return self._list_users.get(site.key, 0) > 1
 
-    def modules_list(self, host: SystemConfig) -> ListSite:
-        site = list_site(host)
-        if site is None:
-            raise HomewardError(
-                f"cannot find the module list of host `{host.name}`",
-                at=host.location,
-                hint="homeward adds home-manager's NixOS module to a `modules = [ ... ];` list",
-            )
-        return site
-
     def special_args_text(self, host: SystemConfig, source: Source | None = None) -> str | None:
         """The host's `specialArgs` as written, when written in `source` (flake.nix)."""
         source = source or self.src
@@ -433,79 +278,6 @@ class FlakeEditor:
                 # Re-indented from where it was written (its inner lines), to column 0.
                 return copied_text(thunk.expr, source.text)
         return None
-
-    def settings_module(
-        self,
-        host: SystemConfig,
-        ups: list[HomeWiring],
-        shared: bool,
-        *,
-        settings: bool = True,
-        site: ListSite | None = None,
-    ) -> str:
-        """The module that configures home-manager on a host; with `settings=False` (the host
-        sets them already) only the users' entry points. `site`: the list it goes in (its
-        file's directory is where the imports are written from)."""
-        source = site.source if site is not None else self.src
-        here = site.directory if site is not None else PurePosixPath(".")
-        own = sorted(up.name for up in ups if self.index.home_sets_nixpkgs(up.name))
-        if settings and own:
-            # Why: with useGlobalPkgs, home-manager rejects (or ignores, with a warning) a home
-            # configuration that sets `nixpkgs.*` (its modules/misc/nixpkgs-disabled.nix).
-            self.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    f"`home-manager.useGlobalPkgs` is left off on `{host.name}`: the home "
-                    f"configuration of {', '.join(f'`{n}`' for n in own)} sets `nixpkgs.*`, "
-                    "which home-manager does not allow with the host's packages",
-                    host.location,
-                    hint="move those settings to the host's `nixpkgs.*`, then set "
-                    "`home-manager.useGlobalPkgs = true;`",
-                )
-            )
-        special = None
-        if settings:
-            special = self.special_args_text(host, source)
-            for up in ups:
-                # A home reused from a standalone configuration reads its `extraSpecialArgs`
-                # (issue 11: `inputs` was missing, and the host no longer evaluated).
-                theirs = standalone_special_args(self, up.name, host.name, source)
-                if theirs is not None and theirs != special:
-                    special = theirs if special is None else f"{special} // {theirs}"
-        users = []
-        for up in ups:
-            entry = up.entry_of(host.name)
-            modules = [relative_import(entry, here)]
-            companions, left_out = standalone_companions(self.repo, up.name, host.name, entry)
-            modules += [relative_import(f, here) for f in companions]
-            for ref in left_out:
-                self.diagnostics.append(
-                    Diagnostic(
-                        Severity.WARNING,
-                        f"home-manager's module on `{host.name}` reads the files of `{up.name}`'s "
-                        "standalone configuration there, but not "
-                        f"`{ref.label or 'an inline module'}`, which is no file of the repository",
-                        ref.location or host.location,
-                        hint=f"add it to `home-manager.users.{up.name}.imports` on the host",
-                    )
-                )
-            if not shared and host.name in up.per_host:
-                modules.append(relative_import(up.per_host[host.name], here))
-            users.append(HomeUser(up.name, tuple(modules)))
-        return settings_module(
-            HomeManagerSettings(
-                tuple(users),
-                self.backup_extension,
-                settings=settings,
-                global_pkgs=not own,
-                special_args=special,
-                system=tuple(
-                    darwin.settings_options(
-                        self.index, host, [up.name for up in ups], self.diagnostics
-                    )
-                ),
-            )
-        )
 
     def lib_ref(self) -> str:
         return f"{self.input_ref(self.nixpkgs_name())}.lib"
@@ -622,9 +394,3 @@ class FlakeEditor:
             "cannot find where flake.nix defines its outputs",
             at=self.src.location(self.fn.start_byte),
         )
-
-
-def _key(name: str) -> str:
-    from homeward.syntax.emit import attr_key
-
-    return attr_key(name)

@@ -14,6 +14,7 @@ from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.homes import own_entry, standalone_companions
+from homeward.plan.hostwire import wire_modules, wire_per_host_in_host_file
 from homeward.plan.nixcode import relative_import
 from homeward.plan.standalone import add_home_configurations
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
@@ -79,12 +80,12 @@ def plan_flake(st: PlanState, users: list[UserPlan]) -> None:
         for host in w.hosts:
             hosts_users[host].append(w)
     if st.opts.mode is not Mode.STANDALONE:
-        flake.wire_modules(hosts_users, hm, st.sites)
+        wire_modules(flake, hosts_users, hm, st.sites)
     for w in wirings:
         # A host wired already, whose entry others read too: its own file is imported
         # from a module of that host alone (issue 11: it was imported by nothing).
         for host in sorted(w.wired & set(w.per_host)):
-            flake.wire_per_host_in_host_file(st.repo.hosts[host], w)
+            wire_per_host_in_host_file(flake, st.repo.hosts[host], w)
     if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
         add_home_configurations(flake, wirings, hm)
     flake.drop_unused_hm_formal()  # a formal only where the new text names it

@@ -1,0 +1,262 @@
+"""home-manager's NixOS (or nix-darwin) module and its settings, wired into each host's
+module list wherever it is written (plan/wiring.py). Functions over the `FlakeEditor`
+(`plan/flake.py`), whose edits they add to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.errors import HomewardError
+from homeward.model.repo import ModuleKind, SystemConfig
+from homeward.plan import darwin
+from homeward.plan.homes import standalone_companions
+from homeward.plan.nixcode import list_binding, relative_import, splice
+from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
+from homeward.plan.specialargs import standalone_special_args
+from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
+from homeward.syntax.edit import (
+    add_formal,
+    append_to_list,
+    insert_binding_spans,
+)
+from homeward.syntax.nodes import unparen
+
+if TYPE_CHECKING:
+    from homeward.plan.flake import FlakeEditor, HomeWiring
+
+
+def wire_modules(
+    editor: FlakeEditor,
+    hosts_users: dict[str, list[HomeWiring]],
+    hm: str,
+    sites: Sites | None = None,
+) -> None:
+    """home-manager's NixOS module and its settings, in each host's module list wherever
+    it is written (plan/wiring.py); `sites`: computed by the caller already."""
+    by_list: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    lists: dict[tuple[str, int, int], tuple[ListSite, SystemConfig]] = {}
+    for host_name, ups in hosts_users.items():
+        host = editor.repo.hosts[host_name]
+        todo = [up for up in ups if host_name not in up.wired]
+        if not todo:
+            continue
+        site = modules_list(host)
+        by_list[site.key].append(host_name)
+        lists[site.key] = (site, host)
+    for key, host_names in by_list.items():
+        site, host = lists[key]
+        shared = len(host_names) > 1 or editor.list_is_shared(host)
+        ups = [up for up in hosts_users[host_names[0]] if host_names[0] not in up.wired]
+        if shared:
+            names = {
+                tuple(sorted(u.name for u in hosts_users[h] if h not in u.wired))
+                for h in host_names
+            }
+            if len(names) > 1:
+                raise HomewardError(
+                    "hosts built by one helper have different users; homeward cannot wire them in the helper",
+                    at=site.location,
+                    hint="wire home-manager for these hosts by hand, or give each host its own module list",
+                )
+            for h in host_names:
+                for up in hosts_users[h]:
+                    if h in up.per_host and h not in up.wired:
+                        wire_per_host_in_host_file(editor, editor.repo.hosts[h], up)
+        items = []
+        configured = has_hm_module(editor, host)
+        if not configured:
+            own = darwin.home_manager_ref(editor, host, hm)
+            if site.source is not editor.src:
+                # The same input, named in the scope of the file the list is written in.
+                name = editor.index.hm_input or "home-manager"
+                name = name if own == hm else own.rsplit(".", 1)[-1]
+                own = site_input_ref(editor, site, host_names, sites, name)
+            items.append(f"{own}.{darwin.modules_attr(editor.index, host.name)}.home-manager")
+        items.append(
+            hm_settings_module(
+                editor,
+                host,
+                ups,
+                shared,
+                settings=not has_hm_settings(editor, host),
+                site=site,
+            )
+        )
+        drop: set[int] = set()
+        if site.source is editor.src:
+            inner = {unparen(e).start_byte: e.start_byte for e in site.node.named_children}
+            drop = {inner[start] for start in editor.drop if start in inner}
+            editor.drop -= {start for start in editor.drop if start in inner}
+        for span in append_to_list(site.node, site.source.text, items, drop=drop):
+            editor.edit_in(site.source, span, "wire home-manager's NixOS module")
+
+
+def site_input_ref(
+    editor: FlakeEditor, site: ListSite, host_names: list[str], sites: Sites | None, name: str
+) -> str:
+    """How the list at `site` (outside flake.nix) names the input `name`; a formal is
+    added to the file's function when that is the way (once per function)."""
+    planned = sites is not None and name == (editor.index.hm_input or "home-manager")
+    ref = sites.refs.get(site.key) if sites is not None and planned else None
+    if ref is None:
+        envs = [s.env if (s := list_site(editor.repo.hosts[h])) else None for h in host_names]
+        ref = input_ref(editor.repo.ev, envs, site.source, name)
+    if ref is None:
+        raise HomewardError(
+            f"no name for the `{name}` input is in scope in `{site.source.path}`, where the "
+            f"module list of host `{host_names[0]}` is written",
+            at=site.location,
+            hint="make the input reachable there (an `inputs` argument), or wire "
+            "home-manager by hand",
+        )
+    if ref.formal is not None:
+        where = (str(site.source.path), ref.formals_byte)
+        if where not in editor.formals_added:
+            editor.formals_added.add(where)
+            formals = site.source.root.descendant_for_byte_range(
+                ref.formals_byte, ref.formals_byte + 1
+            )
+            while formals is not None and formals.type != "formals":
+                formals = formals.parent
+            assert formals is not None
+            span = add_formal(formals, site.source.text, ref.formal)
+            editor.edit_in(site.source, span, f"make `{ref.formal}` reachable here")
+    return ref.code
+
+
+def has_hm_settings(editor: FlakeEditor, host: SystemConfig) -> bool:
+    """The host already sets home-manager's NixOS options (useGlobalPkgs and so on)."""
+    return any(
+        d.path[1:2] != ("users",) for d in editor.index.host_definitions(host.name, "home-manager")
+    )
+
+
+def wire_per_host_in_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> None:
+    """Hosts built by one helper share their module list: a user's per-host file is wired
+    from a module only that host imports (its own `hosts/<host>/default.nix`)."""
+    own = [
+        info
+        for info in editor.repo.host_modules(host.name)
+        if info.path is not None and info.hosts == {host.name} and info.module.body is not None
+    ]
+    if not own:
+        raise HomewardError(
+            f"`{up.name}`'s configuration differs on `{host.name}`, whose modules are all "
+            "shared with other hosts: homeward has no file of that host alone to wire it in",
+            at=host.location,
+            hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
+        )
+    info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
+    assert info.path is not None and info.module.body is not None
+    target = relative_import(up.per_host[host.name], PurePosixPath(info.path).parent)
+    line = list_binding(f"home-manager.users.{_key(up.name)}.imports", [target])
+    for span in insert_binding_spans(info.module.body, info.source.text, line, blank_before=True):
+        editor.other_edits.append(splice(Path(info.path), span, f"{up.name}'s home on {host.name}"))
+
+
+def has_hm_module(editor: FlakeEditor, host: SystemConfig) -> bool:
+    """home-manager's NixOS module is in the host's list or imported by one of its modules."""
+    refs = [
+        *host.modules,
+        *(r for info in editor.index.hosts[host.name].modules for r in info.imports),
+    ]
+    return any(
+        r.kind is ModuleKind.EXTERNAL
+        and "home-manager" in r.label
+        and darwin.modules_attr(editor.index, host.name) in r.label
+        for r in refs
+    )
+
+
+def modules_list(host: SystemConfig) -> ListSite:
+    site = list_site(host)
+    if site is None:
+        raise HomewardError(
+            f"cannot find the module list of host `{host.name}`",
+            at=host.location,
+            hint="homeward adds home-manager's NixOS module to a `modules = [ ... ];` list",
+        )
+    return site
+
+
+def hm_settings_module(
+    editor: FlakeEditor,
+    host: SystemConfig,
+    ups: list[HomeWiring],
+    shared: bool,
+    *,
+    settings: bool = True,
+    site: ListSite | None = None,
+) -> str:
+    """The module that configures home-manager on a host; with `settings=False` (the host
+    sets them already) only the users' entry points. `site`: the list it goes in (its
+    file's directory is where the imports are written from)."""
+    source = site.source if site is not None else editor.src
+    here = site.directory if site is not None else PurePosixPath(".")
+    own = sorted(up.name for up in ups if editor.index.home_sets_nixpkgs(up.name))
+    if settings and own:
+        # Why: with useGlobalPkgs, home-manager rejects (or ignores, with a warning) a home
+        # configuration that sets `nixpkgs.*` (its modules/misc/nixpkgs-disabled.nix).
+        editor.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"`home-manager.useGlobalPkgs` is left off on `{host.name}`: the home "
+                f"configuration of {', '.join(f'`{n}`' for n in own)} sets `nixpkgs.*`, "
+                "which home-manager does not allow with the host's packages",
+                host.location,
+                hint="move those settings to the host's `nixpkgs.*`, then set "
+                "`home-manager.useGlobalPkgs = true;`",
+            )
+        )
+    special = None
+    if settings:
+        special = editor.special_args_text(host, source)
+        for up in ups:
+            # A home reused from a standalone configuration reads its `extraSpecialArgs`
+            # (issue 11: `inputs` was missing, and the host no longer evaluated).
+            theirs = standalone_special_args(editor, up.name, host.name, source)
+            if theirs is not None and theirs != special:
+                special = theirs if special is None else f"{special} // {theirs}"
+    users = []
+    for up in ups:
+        entry = up.entry_of(host.name)
+        modules = [relative_import(entry, here)]
+        companions, left_out = standalone_companions(editor.repo, up.name, host.name, entry)
+        modules += [relative_import(f, here) for f in companions]
+        for ref in left_out:
+            editor.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"home-manager's module on `{host.name}` reads the files of `{up.name}`'s "
+                    "standalone configuration there, but not "
+                    f"`{ref.label or 'an inline module'}`, which is no file of the repository",
+                    ref.location or host.location,
+                    hint=f"add it to `home-manager.users.{up.name}.imports` on the host",
+                )
+            )
+        if not shared and host.name in up.per_host:
+            modules.append(relative_import(up.per_host[host.name], here))
+        users.append(HomeUser(up.name, tuple(modules)))
+    return settings_module(
+        HomeManagerSettings(
+            tuple(users),
+            editor.backup_extension,
+            settings=settings,
+            global_pkgs=not own,
+            special_args=special,
+            system=tuple(
+                darwin.settings_options(
+                    editor.index, host, [up.name for up in ups], editor.diagnostics
+                )
+            ),
+        )
+    )
+
+
+def _key(name: str) -> str:
+    from homeward.syntax.emit import attr_key
+
+    return attr_key(name)
