@@ -476,13 +476,7 @@ def _b_mk_lib(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     head = me.name.split(".", 1)[0].lower()
     if "snowfall" in head:
         _remember(ev, head, ev.force(args[0]))
-    return Unknown(
-        f"`{me.name}` comes from outside the repository",
-        me.node,
-        me.source,
-        call=args[0],
-        function=me.name,
-    )
+    return _outside(me, args)
 
 
 def _b_import_hosts(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -891,6 +885,10 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     return found
 
 
+# The folder under `modules/` whose every module snowfall-lib adds to each configuration.
+_SNOWFALL_MODULES = {"homeConfigurations": "home", "darwinConfigurations": "darwin"}
+
+
 def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
     """snowfall-lib: `systems/<arch>/<host>/default.nix` (a `-darwin` arch: nix-darwin) and
     `homes/<arch>/<user>@<host>/default.nix`."""
@@ -903,8 +901,7 @@ def _snowfall(ev: Evaluator, root: Path) -> list[Assembled]:
             kind = output or (
                 "darwinConfigurations" if arch.name.endswith("-darwin") else "nixosConfigurations"
             )
-            folder_kind = {"homeConfigurations": "home", "darwinConfigurations": "darwin"}
-            modules = f"modules/{folder_kind.get(kind, 'nixos')}"
+            modules = f"modules/{_SNOWFALL_MODULES.get(kind, 'nixos')}"
             adds = (
                 f"snowfall-lib adds every module under `{modules}/` and those its `mkFlake` names"
             )

@@ -197,6 +197,9 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
                 [relative_import(p, file.parent) for p in own[file]],
             )
         )
+    # The same for every file the user's home starts from: computed once.
+    home_directory = darwin.home_directory_code(st.index, up.user) if standalone else None
+    state = None if defines_state_version(st, name) else state_version(st)
     for entry in starts:
         if is_frozen(st, entry):
             beside_frozen_entry(st, up, entry, features, standalone)
@@ -207,10 +210,8 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
                 entry,
                 [relative_import(p, entry.parent) for p in [*features, *own.get(entry, ())]],
                 username=name if standalone else None,
-                home_directory=darwin.home_directory_code(st.index, up.user)
-                if standalone
-                else None,
-                state_version=None if defines_state_version(st, name) else state_version(st),
+                home_directory=home_directory,
+                state_version=state,
             )
         )
 
