@@ -40,7 +40,8 @@ def user_plan(st: PlanState, user: User) -> UserPlan:
     return up
 
 
-def move_user_files(st: PlanState, up: UserPlan) -> bool:
+def move_user_files(st: PlanState, up: UserPlan, kept: frozenset[int] = frozenset()) -> bool:
+    """`kept`: the package lists the package phase left where they are (by `id`)."""
     moved = False
     hosts = st.user_hosts[up.user.name]
     st.note_frozen(up.user)
@@ -57,7 +58,7 @@ def move_user_files(st: PlanState, up: UserPlan) -> bool:
                     Severity.NOTE,
                 )
                 continue
-            moved |= move_user_file(st, up, info)
+            moved |= move_user_file(st, up, info, kept)
     return moved
 
 

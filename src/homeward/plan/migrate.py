@@ -50,9 +50,11 @@ def compose(st: PlanState) -> Plan:
     plans = [user_plan(st, u) for u in users]
     # Packages first, for every user: a user's file may hold another user's list, which
     # must not also be copied into the system module the file leaves behind.
-    moved = {id(up): any([move_all_packages(st, up)]) for up in plans}
+    cuts = {id(up): move_all_packages(st, up) for up in plans}
+    moved = {id(up): any(not cut.kept for cut in cuts[id(up)]) for up in plans}
+    kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
     for up in plans:
-        moved[id(up)] |= move_user_files(st, up)
+        moved[id(up)] |= move_user_files(st, up, kept)
         moved[id(up)] |= adopt_inline(st, up)
     active = [up for up in plans if needs_work(st, up, moved[id(up)])]
     if not active:

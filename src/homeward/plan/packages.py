@@ -1,29 +1,30 @@
-"""`users.users.<u>.packages` to the user's `home.packages`, split into feature files."""
+"""`users.users.<u>.packages` to the user's `home.packages`, split into feature files: placed
+(`plan/place.py`), cut into a `PackageCut` (data), then taken into the plan."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from homeward.diagnostics import Severity
-from homeward.knowledge.mapping import Fate, Feature, classify, package_feature
-from homeward.model.repo import ModuleInfo, stays_system
+from homeward.diagnostics import Diagnostic, Severity
+from homeward.knowledge.mapping import Feature, package_feature
 from homeward.plan.chunks import (
     CannotMove,
+    Chunk,
+    PackageItem,
     binding_chunk,
     binding_comments,
     covering_step,
     package_items,
 )
-from homeward.plan.files import DestFile
+from homeward.plan.place import Placement, place_packages
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.syntax.edit import indent_at, leading_comments, reindent
-from homeward.syntax.find import Definition
 from homeward.syntax.nodes import node_text
-from homeward.syntax.suppress import is_suppressed
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -31,45 +32,72 @@ if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 
-def move_all_packages(st: PlanState, up: UserPlan) -> bool:
-    moved = False
-    name = up.user.name
-    hosts = st.user_hosts[name]
+@dataclass(frozen=True, slots=True)
+class PackageCut:
+    """What the cut phase makes of one placed package list: the home files it fills (in the
+    order they are planned), its items or its whole value by file, the ledger's lines, the
+    binding it takes out of its module; or, where it stays (`removed` None), why."""
+
+    placement: Placement
+    files: tuple[PurePosixPath, ...] = ()
+    items: tuple[tuple[PurePosixPath, PackageItem], ...] = ()
+    chunks: tuple[tuple[PurePosixPath, Chunk], ...] = ()
+    ledger: tuple[Moved, ...] = ()
+    removed: Node | None = None  # None: the list stays where it is
+    osconfig: bool = False  # the moved code reads the NixOS configuration (`osConfig`)
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def kept(self) -> bool:
+        return self.removed is None
+
+
+def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
+    """The user's package lists placed, cut, and taken into the plan."""
     st.note_frozen(up.user)
-    for info in st.index.accounts.get(name, ()):
-        if info.frozen or hosts.isdisjoint(info.hosts):
-            continue
-        # Only `users.users.<name>.packages` (and below) is PACKAGES for this user.
-        for d in st.index.by_head(info).get("users", ()):
-            path = d.path
-            if len(path) < 4 or path[1] != "users" or path[2] != name or d.dynamic:
-                continue
-            if stays_system(d, st.system_users):
-                continue
-            if classify(path, name).fate is Fate.PACKAGES:
-                moved |= move_packages(st, up, info, d)
-    return moved
+    home = st.home_of(up)
+    cuts = []
+    for placement in place_packages(st.index, home, st.system_users):
+        cut = cut_packages(st, placement)
+        take_packages(st, up, cut)
+        cuts.append(cut)
+    return tuple(cuts)
+
+
+def take_packages(st: PlanState, up: UserPlan, cut: PackageCut) -> None:
+    """Fold one package cut into the plan: its files, their contents, its ledger lines."""
+    st.diagnostics.extend(cut.diagnostics)
+    reach = cut.placement.reach
+    for path in cut.files:
+        st.home_file(up, reach, path)
+    for path, item in cut.items:
+        st.new_files[path].items.append(item)
+    for path, chunk in cut.chunks:
+        st.new_files[path].chunks.append(chunk)
+    if cut.osconfig:
+        up.osconfig_hosts.update(reach)
+    if cut.removed is not None:
+        st.removed[cut.placement.module.key].append(cut.removed)
+    st.ledger.extend(cut.ledger)
 
 
 # -- packages ---------------------------------------------------------------------------------
-def move_packages(st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition) -> bool:
-    reach = st.reach(up, info)
-    if not reach:
-        return False
-    if is_suppressed(d.source.text, d.location.line, "HW002"):
+def cut_packages(st: PlanState, placement: Placement) -> PackageCut:
+    """A placed `users.users.<u>.packages` as the items (or the whole value) that go to the
+    user's home files, by feature; reads the plan state, changes nothing."""
+    d, info = placement.definition, placement.module
+    if not placement.moves:
         # Why (issue 14): `# homeward: ignore[HW002]` is a decision to keep the list here;
         # moving it carried the comment into home.packages.
-        st.kept_packages.add(id(d))
-        st.note(
-            f"`{d.dotted}` stays where it is: `# homeward: ignore[HW002]` keeps it",
-            Severity.NOTE,
-            d.binding,
-            d.source,
-        )
-        return False
+        at = d.source.location(d.binding.start_byte)
+        why = Diagnostic(Severity.NOTE, f"`{d.dotted}` stays where it is: {placement.why}", at)
+        return PackageCut(placement, diagnostics=(why,))
     renderer = st.renderer(info, home=True)
-    target_dir = st.home_dest(up, reach, Feature.PACKAGES).dir
-    renderer.rebase = (PurePosixPath(info.source.path).parent, target_dir)
+    packages_path = placement.destination(Feature.PACKAGES)
+    renderer.rebase = (PurePosixPath(info.source.path).parent, packages_path.parent)
+    files = [packages_path]
+    items_to: list[tuple[PurePosixPath, PackageItem]] = []
+    chunks_to: list[tuple[PurePosixPath, Chunk]] = []
     try:
         items = package_items(d, renderer)
         if items:
@@ -81,25 +109,24 @@ def move_packages(st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition) 
             lines = "\n".join(c for c in (comments, inside) if c)
             if lines:
                 items[0].code = f"{lines}\n{items[0].code}"
-        targets: list[DestFile] = []
+        targets: list[PurePosixPath] = []
         names_to: dict[PurePosixPath, list[str]] = {}  # the ledger's package -> file
         overrides = dict(st.opts.package_features)
         if items is not None:
             for item in items:
                 feature = package_feature(item.name, overrides) if item.name else Feature.PACKAGES
-                dest = st.home_dest(up, reach, feature)
-                dest.items.append(item)
-                if dest not in targets:
-                    targets.append(dest)
+                path = placement.destination(feature)
+                files.append(path)
+                items_to.append((path, item))
+                if path not in targets:
+                    targets.append(path)
                 if item.name:
-                    names_to.setdefault(dest.path, []).append(item.name)
+                    names_to.setdefault(path, []).append(item.name)
         else:
             chunk = binding_chunk([d], 4, ("home", "packages"), {}, renderer)
             chunk.packages = True
             names = re.findall(r"[A-Za-z_][\w'-]*", chunk.value_code)
-            target = st.home_dest(
-                up,
-                reach,
+            path = placement.destination(
                 _majority(
                     [
                         package_feature(n, overrides)
@@ -108,32 +135,37 @@ def move_packages(st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition) 
                     ]
                 ),
             )
-            target.chunks.append(chunk)
-            targets.append(target)
+            files.append(path)
+            chunks_to.append((path, chunk))
+            targets.append(path)
     except CannotMove as why:
-        st.kept_packages.add(id(d))
-        st.note(
-            f"`{d.dotted}` {st.stays(info)}: {why.why}",
+        node = why.node or d.binding
+        warning = Diagnostic(
             Severity.WARNING,
-            why.node or d.binding,
-            d.source,
-            "move it by hand, or make it readable without that name",
+            f"`{d.dotted}` {st.stays(info)}: {why.why}",
+            d.source.location(node.start_byte),
+            hint="move it by hand, or make it readable without that name",
         )
-        return False
-    if "osConfig" in renderer.needs.args:
-        up.osconfig_hosts.update(reach)
-    st.remove(info, d, 4)
-    for target in targets:
-        st.ledger.append(
-            Moved(
-                d.dotted,
-                d.location,
-                Path(target.path),
-                "home.packages",
-                packages=tuple(names_to.get(target.path, ())),
-            )
+        return PackageCut(placement, files=(packages_path,), diagnostics=(warning,))
+    ledger = tuple(
+        Moved(
+            d.dotted,
+            d.location,
+            Path(target),
+            "home.packages",
+            packages=tuple(names_to.get(target, ())),
         )
-    return True
+        for target in targets
+    )
+    return PackageCut(
+        placement,
+        files=tuple(files),
+        items=tuple(items_to),
+        chunks=tuple(chunks_to),
+        ledger=ledger,
+        removed=d.steps[covering_step(d, 4)].node,
+        osconfig="osConfig" in renderer.needs.args,
+    )
 
 
 def _leading_comment_text(node: Node, source: Source) -> str:

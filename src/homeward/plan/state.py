@@ -23,6 +23,7 @@ from homeward.plan.chunks import Renderer, covering_step
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import HomeWiring
 from homeward.plan.nixcode import relative_import
+from homeward.plan.place import Home, home_of
 from homeward.plan.types import Delete, Edit, Move, Moved, Plan
 from homeward.plan.wiring import Sites
 from homeward.syntax.find import Definition
@@ -113,7 +114,6 @@ class PlanState:
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
         self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
-        self.kept_packages: set[int] = set()  # ids of package definitions that could not move
         self.user_files: dict[
             str, tuple[PurePosixPath, list[Definition]]
         ] = {}  # key -> system file, imports
@@ -230,19 +230,18 @@ class PlanState:
     def reach(self, up: UserPlan, info: ModuleInfo) -> tuple[str, ...]:
         return tuple(sorted(info.hosts & set(up.hosts)))
 
+    def home_of(self, up: UserPlan) -> Home:
+        return home_of(up.user, up.entry, features=self.opts.features)
+
     def home_dest(self, up: UserPlan, reach: tuple[str, ...], feature: Feature) -> DestFile:
-        """The home-manager file for definitions that reach `reach` of the user's hosts: a
-        feature file when they reach all, `home/<u>/<host>.nix` for one host, a shared feature
-        file imported by those hosts' files otherwise (wired up in `place_per_host`)."""
-        base = PurePosixPath("home") / up.user.name
-        if set(reach) == set(up.hosts):
-            path = base / "features" / f"{feature}.nix" if self.opts.features else up.entry
-        else:
-            path = (
-                base / f"{reach[0]}.nix"
-                if len(reach) == 1
-                else base / "features" / f"{feature}-{_hosts_label(reach)}.nix"
-            )
+        """The home-manager file for definitions that reach `reach` of the user's hosts
+        (`plan/place.Home.path`)."""
+        return self.home_file(up, reach, self.home_of(up).path(reach, feature))
+
+    def home_file(self, up: UserPlan, reach: tuple[str, ...], path: PurePosixPath) -> DestFile:
+        """The home-manager file `path` for definitions that reach `reach`; one for some of
+        the user's hosts only is wired up in `place_per_host`."""
+        if set(reach) != set(up.hosts):
             up.reaches[path] = reach
         return self.dest(path, home=True)
 
@@ -302,10 +301,3 @@ class PlanState:
     def remove(self, info: ModuleInfo, d: Definition, group_len: int) -> None:
         node = d.steps[covering_step(d, group_len)].node
         self.removed[info.key].append(node)
-
-
-def _hosts_label(hosts: tuple[str, ...]) -> str:
-    """`desk-laptop` for a few hosts; `desk-and-7-more` when a name would get unwieldy."""
-    if len(hosts) <= 3:
-        return "-".join(hosts)
-    return f"{hosts[0]}-and-{len(hosts) - 1}-more"

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 
 # -- a user's own file --------------------------------------------------------------------------
-def move_user_file(st: PlanState, up: UserPlan, info: ModuleInfo) -> bool:
+def move_user_file(
+    st: PlanState, up: UserPlan, info: ModuleInfo, kept: frozenset[int] = frozenset()
+) -> bool:
     name = up.user.name
     reach = st.reach(up, info)
     if not reach:
@@ -69,7 +71,7 @@ def move_user_file(st: PlanState, up: UserPlan, info: ModuleInfo) -> bool:
             d.path[:2] == ("users", "users")
             and d.path[3:4] == ("packages",)
             and d.path[2] in normal
-            and id(d) not in st.kept_packages
+            and id(d) not in kept
         ):
             continue  # moved to its user's home.packages (move_packages)
         candidates.append(d)

@@ -1,0 +1,113 @@
+"""The place phase: a definition that leaves a NixOS module, and where it goes, as data.
+
+A `Placement` names one definition, the module it is in, the user whose home takes it and the
+hosts of theirs that read it; or, when it stays where it is, why. Its destination on each of
+those hosts follows from the hosts and the definition's feature (`Home.path`): a feature file
+when it reaches every host of the user, `home/<u>/<host>.nix` for one host, a shared feature
+file for some (imported by those hosts' files, `plan/wire.place_per_host`). The cut and render
+phases read placements; nothing here changes the plan. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.knowledge.mapping import Fate, Feature, classify
+from homeward.model.repo import ModuleInfo, stays_system
+from homeward.syntax.find import Definition
+from homeward.syntax.suppress import is_suppressed
+
+if TYPE_CHECKING:
+    from homeward.model.index import Index
+    from homeward.model.repo import User
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where a user's home-manager files go: the user, their hosts, the entry point, and
+    whether definitions are split into feature files (`--no-features`: all in the entry)."""
+
+    user: str
+    hosts: tuple[str, ...]
+    entry: PurePosixPath
+    features: bool = True
+
+    def shared(self, reach: tuple[str, ...]) -> bool:
+        """Definitions that reach `reach` go to a file every host of the user imports."""
+        return set(reach) == set(self.hosts)
+
+    def path(self, reach: tuple[str, ...], feature: Feature) -> PurePosixPath:
+        """The home-manager file for definitions of `feature` that reach `reach` of the
+        user's hosts."""
+        base = PurePosixPath("home") / self.user
+        if self.shared(reach):
+            return base / "features" / f"{feature}.nix" if self.features else self.entry
+        if len(reach) == 1:
+            return base / f"{reach[0]}.nix"
+        return base / "features" / f"{feature}-{hosts_label(reach)}.nix"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One definition on its way out of a NixOS module: into `home`'s files on the hosts
+    `reach`, or, when `why` says so, nowhere (it stays where it is)."""
+
+    definition: Definition
+    module: ModuleInfo
+    home: Home
+    reach: tuple[str, ...]  # the user's hosts that read the module, sorted
+    why: str = ""  # not empty: it stays, and this is the reason
+
+    @property
+    def moves(self) -> bool:
+        return not self.why
+
+    def destination(self, feature: Feature) -> PurePosixPath:
+        return self.home.path(self.reach, feature)
+
+    def per_host(self, feature: Feature) -> dict[str, PurePosixPath]:
+        """Each host of `reach` -> the file that holds the definition there."""
+        path = self.destination(feature)
+        return dict.fromkeys(self.reach, path)
+
+
+def reach_of(home: Home, info: ModuleInfo) -> tuple[str, ...]:
+    """The user's hosts that read `info`."""
+    return tuple(sorted(info.hosts & set(home.hosts)))
+
+
+def place_packages(index: Index, home: Home, system_users: frozenset[str]) -> tuple[Placement, ...]:
+    """Each `users.users.<u>.packages` of `home`'s user that one of their hosts reads, in
+    the modules that define their account, in order; a list marked
+    `# homeward: ignore[HW002]` stays (issue 14: a decision to keep it there)."""
+    name = home.user
+    hosts = frozenset(home.hosts)
+    placed: list[Placement] = []
+    for info in index.accounts.get(name, ()):
+        if info.frozen or hosts.isdisjoint(info.hosts):
+            continue
+        # Only `users.users.<name>.packages` (and below) is PACKAGES for this user.
+        for d in index.by_head(info).get("users", ()):
+            path = d.path
+            if len(path) < 4 or path[1] != "users" or path[2] != name or d.dynamic:
+                continue
+            if stays_system(d, system_users) or classify(path, name).fate is not Fate.PACKAGES:
+                continue
+            why = ""
+            if is_suppressed(d.source.text, d.location.line, "HW002"):
+                why = "`# homeward: ignore[HW002]` keeps it"
+            placed.append(Placement(d, info, home, reach_of(home, info), why))
+    return tuple(placed)
+
+
+def home_of(user: User, entry: PurePosixPath, *, features: bool) -> Home:
+    return Home(user.name, user.hosts, entry, features)
+
+
+def hosts_label(hosts: tuple[str, ...]) -> str:
+    """`desk-laptop` for a few hosts; `desk-and-7-more` when a name would get unwieldy."""
+    if len(hosts) <= 3:
+        return "-".join(hosts)
+    return f"{hosts[0]}-and-{len(hosts) - 1}-more"

@@ -1,0 +1,144 @@
+"""The place and cut phases on their own, over a tiny model parsed from real Nix text.
+
+Why (issue #9): a phase is a function whose result is data (LibCST's codemods are the model):
+`place_packages` says which package lists go where on each host, `cut_packages` what each
+one becomes, and neither changes the plan; the tests assert on the frozen records they return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from homeward.diagnostics import Severity
+from homeward.knowledge.mapping import Feature
+from homeward.model.index import Index, build_index
+from homeward.model.repo import load_repo, system_users
+from homeward.plan.packages import cut_packages
+from homeward.plan.place import Home, Placement, place_packages
+from homeward.plan.state import MigrateOptions, PlanState
+from tests.test_openworld import flake, write
+
+HOSTS = (
+    "{ nixosConfigurations = {\n"
+    "    desk = nixpkgs.lib.nixosSystem { modules = [ ./users.nix ./desk.nix ]; };\n"
+    "    laptop = nixpkgs.lib.nixosSystem { modules = [ ./users.nix ./laptop.nix ]; };\n"
+    "  }; }"
+)
+
+
+def tiny(tmp_path: Path) -> Index:
+    """Two hosts; `ham` on both, with a list on both, one on the laptop, one kept by a
+    comment, and one that reads a name home-manager cannot see."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(HOSTS),
+            "users.nix": (
+                "{ pkgs, ... }:\n{\n"
+                "  users.users.ham.isNormalUser = true;\n"
+                "  # tools\n"
+                "  users.users.ham.packages = with pkgs; [ git firefox ripgrep ];\n"
+                "}\n"
+            ),
+            "laptop.nix": (
+                "{ pkgs, ... }:\n{\n"
+                "  # homeward: ignore[HW002]\n"
+                "  users.users.ham.packages = [ pkgs.vlc ];\n"
+                "}\n"
+            ),
+            "desk.nix": (
+                "{ pkgs, mine, ... }:\n{\n  users.users.ham.packages = [ mine.tool pkgs.htop ];\n}\n"
+            ),
+        },
+    )
+    return build_index(load_repo(root))
+
+
+def placements(index: Index, *, features: bool = True) -> tuple[Placement, ...]:
+    home = Home("ham", ("desk", "laptop"), PurePosixPath("home/ham/default.nix"), features)
+    return place_packages(index, home, system_users(index.repo))
+
+
+def test_home_path_per_reach() -> None:
+    """Why: where a definition lands on each host follows from the hosts that read it."""
+    home = Home("ham", ("desk", "laptop", "pi", "nas"), PurePosixPath("home/ham/default.nix"))
+    every = ("desk", "laptop", "nas", "pi")
+    assert home.path(every, Feature.CLI) == PurePosixPath("home/ham/features/cli.nix")
+    assert home.path(("pi",), Feature.CLI) == PurePosixPath("home/ham/pi.nix")
+    assert home.path(("desk", "pi"), Feature.GIT) == PurePosixPath(
+        "home/ham/features/git-desk-pi.nix"
+    )
+    assert home.path(("desk", "laptop", "nas", "pi")[:4], Feature.GIT) == PurePosixPath(
+        "home/ham/features/git.nix"
+    )
+    wide = Home("ham", (*every, "tv"), PurePosixPath("home/ham/default.nix"))
+    assert wide.path(every, Feature.CLI).name == "cli-desk-and-3-more.nix"
+    flat = dataclasses.replace(home, features=False)
+    assert flat.path(every, Feature.CLI) == PurePosixPath("home/ham/default.nix")
+
+
+def test_place_packages_names_each_list_and_its_hosts(tmp_path: Path) -> None:
+    placed = placements(tiny(tmp_path))
+    by_file = {str(p.module.path): p for p in placed}
+    assert sorted(by_file) == ["desk.nix", "laptop.nix", "users.nix"]
+    shared = by_file["users.nix"]
+    assert shared.reach == ("desk", "laptop") and shared.moves
+    assert shared.definition.dotted == "users.users.ham.packages"
+    assert shared.per_host(Feature.CLI) == {
+        "desk": PurePosixPath("home/ham/features/cli.nix"),
+        "laptop": PurePosixPath("home/ham/features/cli.nix"),
+    }
+    assert by_file["desk.nix"].destination(Feature.PACKAGES) == PurePosixPath("home/ham/desk.nix")
+    kept = by_file["laptop.nix"]
+    assert not kept.moves and "ignore[HW002]" in kept.why
+    # A record, not a handle on the plan: it cannot be changed after the phase.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kept.why = ""  # type: ignore[misc]
+
+
+def test_cut_packages_splits_a_list_by_feature_and_changes_nothing(tmp_path: Path) -> None:
+    index = tiny(tmp_path)
+    st = PlanState(index, MigrateOptions())
+    shared = next(p for p in placements(index) if str(p.module.path) == "users.nix")
+    cut = cut_packages(st, shared)
+    features = PurePosixPath("home/ham/features")
+    assert [(str(path.relative_to(features)), item.name) for path, item in cut.items] == [
+        ("git.nix", "git"),
+        ("desktop.nix", "firefox"),
+        ("cli.nix", "ripgrep"),
+    ]
+    assert cut.files[0] == features / "packages.nix"  # where its relative paths are rebased
+    assert cut.items[0][1].code.startswith("# tools\n")  # the comment goes with the list
+    assert [(str(m.target), m.packages) for m in cut.ledger] == [
+        ("home/ham/features/git.nix", ("git",)),
+        ("home/ham/features/desktop.nix", ("firefox",)),
+        ("home/ham/features/cli.nix", ("ripgrep",)),
+    ]
+    assert cut.removed is not None and not cut.kept
+    text = index.repo.modules["users.nix"].source.text
+    removed = text[cut.removed.start_byte : cut.removed.end_byte]
+    assert removed == b"users.users.ham.packages = with pkgs; [ git firefox ripgrep ];"
+    # The phase reads the plan state and leaves it as it was.
+    assert (st.new_files, st.ledger, st.diagnostics, dict(st.removed)) == ({}, [], [], {})
+
+
+def test_cut_packages_keeps_what_cannot_move_and_says_why(tmp_path: Path) -> None:
+    index = tiny(tmp_path)
+    st = PlanState(index, MigrateOptions())
+    by_file = {str(p.module.path): p for p in placements(index)}
+    unseen = cut_packages(st, by_file["desk.nix"])
+    assert unseen.kept and not unseen.items and not unseen.ledger
+    [warning] = unseen.diagnostics
+    assert warning.severity is Severity.WARNING
+    assert "it reads `mine`, which home-manager cannot see" in warning.message
+    assert warning.at is not None and warning.at.line == 3
+    suppressed = cut_packages(st, by_file["laptop.nix"])
+    assert suppressed.kept and suppressed.files == ()
+    [note] = suppressed.diagnostics
+    assert note.severity is Severity.NOTE
+    assert note.message == (
+        "`users.users.ham.packages` stays where it is: `# homeward: ignore[HW002]` keeps it"
+    )
