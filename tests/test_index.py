@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from homeward.model.index import NEWEST_RELEASE, Output, OutputKind, build_index, release_text
+from homeward.model.index import (
+    NEWEST_RELEASE,
+    Output,
+    OutputKind,
+    build_index,
+    entry_arguments,
+    release_text,
+)
 from homeward.model.repo import load_repo
 from tests.test_openworld import flake, write
 
@@ -138,3 +145,47 @@ def test_migrate_and_add_write_the_same_state_version_on_master(tmp_path: Path) 
     assert main(["migrate", str(root), "--allow-dirty", "--no-git"]) == 0
     expected = f'home.stateVersion = "{release_text(None)}";'
     assert expected in (root / "home/ham/default.nix").read_text()
+
+
+def test_where_a_users_home_starts_overall_and_on_each_host(tmp_path: Path) -> None:
+    """Why (issue #9, one fact in one place): the per-host entries (plan/homes.py) and the
+    user's entry (the index) were two scans of the imports picking "the file most of the
+    user's hosts read" each their own way. Host `a`'s own file comes first in its modules; the
+    shared `home/kim` is read by two hosts and wins; `c` starts from its own file."""
+    hm = "{ home-manager.users.kim = import ./home/kim; }"
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                f"""{{
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem {{
+      modules = [ ./users.nix ./a.nix {hm} ];
+    }};
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem {{ modules = [ ./users.nix {hm} ]; }};
+    nixosConfigurations.c = nixpkgs.lib.nixosSystem {{
+      modules = [ ./users.nix {{ home-manager.users.kim = import ./c-home.nix; }} ];
+    }};
+  }}""",
+                HM_MASTER,
+            ),
+            "users.nix": "{ users.users.kim.isNormalUser = true; }\n",
+            "a.nix": "{ home-manager.users.kim.imports = [ ./home/kim/a.nix ]; }\n",
+            "home/kim/default.nix": '{ home.username = "kim"; }\n',
+            "home/kim/a.nix": "{ programs.git.enable = true; }\n",
+            "c-home.nix": "{ programs.fish.enable = true; }\n",
+        },
+    )
+    index = build_index(load_repo(root))
+    shared = PurePosixPath("home/kim/default.nix")
+    assert index.existing_entry("kim") == shared
+    assert dict(index.host_entries["kim"]) == {
+        "a": shared,
+        "b": shared,
+        "c": PurePosixPath("c-home.nix"),
+    }
+    assert {m.key for m in index.wired_homes["kim"]} == {
+        "home/kim/default.nix",
+        "home/kim/a.nix",
+        "c-home.nix",
+    }
+    assert entry_arguments(index, "kim") == ()

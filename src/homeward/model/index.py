@@ -176,6 +176,10 @@ class Index:
     under_home: tuple[ModuleInfo, ...]  # NixOS modules in home/ (where user files live)
     inline_homes: Mapping[str, Sequence[Definition]]  # user -> home config written in NixOS code
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
+    # user -> host -> the home file home-manager's NixOS module starts their home from there
+    host_entries: Mapping[str, Mapping[str, PurePosixPath]]
+    # user -> every home file a NixOS module names for them, in the model's order
+    wired_homes: Mapping[str, tuple[ModuleInfo, ...]]
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
     nixpkgs_homes: frozenset[str]  # users a home-manager module of theirs sets `nixpkgs.*` for
     # Every system configuration's kind, keyed as the model names it: a host by its name, a
@@ -187,6 +191,7 @@ class Index:
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
         default_factory=dict, repr=False
     )
+    _entry_args: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def normal_users(self) -> list[User]:
@@ -317,6 +322,7 @@ def build_index(repo: Repo) -> Index:
     outputs_list = [Output(kinds[n], n) for n in repo.hosts]
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
+    entries, host_entries, wired_homes = _home_entries(repo)
     macs: dict[str, tuple[ModuleInfo, ...]] = {}
     for key, kind in kinds.items():
         if kind is OutputKind.DARWIN:
@@ -331,7 +337,9 @@ def build_index(repo: Repo) -> Index:
         hm_input=hm_input_name(repo.inputs),
         release=flake_release(repo.inputs, hosts_nixpkgs(repo)),
         heads=MappingProxyType(frozen_heads),
-        entries=MappingProxyType(_entries(repo)),
+        entries=MappingProxyType(entries),
+        host_entries=MappingProxyType(host_entries),
+        wired_homes=MappingProxyType(wired_homes),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
         nixpkgs_homes=frozenset(nixpkgs_homes),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
@@ -432,22 +440,50 @@ def _users(
     }
 
 
-def _entries(repo: Repo) -> dict[str, PurePosixPath]:
-    """user -> the first home file a NixOS module names for them; of several, the one the
-    most hosts read (`home/<u>` on every host, not `home/<u>/<host>.nix` wired beside it by
-    one host's own module, which comes first when the host's modules precede the shared ones)."""
+def _home_entries(
+    repo: Repo,
+) -> tuple[
+    dict[str, PurePosixPath],
+    dict[str, Mapping[str, PurePosixPath]],
+    dict[str, tuple[ModuleInfo, ...]],
+]:
+    """Where each user's existing home starts, in one pass over the imports from NixOS modules
+    into home files (asked per user and per host, the scans were one per user, twice):
+
+    - user -> the first home file a NixOS module names for them; of several, the one the most
+      hosts read (`home/<u>` on every host, not `home/<u>/<host>.nix` wired beside it by one
+      host's own module, which comes first when the host's modules precede the shared ones);
+      else the first module file of a standalone configuration of theirs;
+    - user -> host -> the file home-manager's NixOS module starts their home from there
+      (plan/homes.py: a host may have its own), chosen the same way among a host's files;
+    - user -> every such home file, in the model's order (`entry_arguments` reads them)."""
     found: dict[str, PurePosixPath] = {}
     reach: dict[str, int] = {}
+    per_host: dict[str, dict[str, PurePosixPath]] = {}
+    shared: dict[tuple[str, str], int] = {}
+    wired: dict[str, dict[str, ModuleInfo]] = {}
     for parent, child in repo.edges:
         up, info = repo.modules.get(parent), repo.modules.get(child)
         if up is None or info is None or info.path is None:
             continue
-        if up.context is Context.NIXOS and info.context is Context.HOME:
-            for user in info.users:
-                hosts = len({h for h, u in info.pairs if u == user} or info.hosts)
-                if user not in found or hosts > reach[user]:
-                    found[user] = PurePosixPath(info.path)
-                    reach[user] = hosts
+        if up.context is not Context.NIXOS or info.context is not Context.HOME:
+            continue
+        path = PurePosixPath(info.path)
+        for user in info.users:
+            wired.setdefault(user, {}).setdefault(info.key, info)
+            hosts = sorted(host for host, who in info.pairs if who == user)
+            readers = len(hosts)
+            count = readers or len(info.hosts)
+            if user not in found or count > reach[user]:
+                found[user] = path
+                reach[user] = count
+            for host in hosts:
+                if host not in up.hosts:
+                    continue
+                mine = per_host.setdefault(user, {})
+                if host not in mine or readers > shared[(user, host)]:
+                    mine[host] = path
+                    shared[(user, host)] = readers
     for key, home in sorted(repo.homes.items()):
         user = key.split("@", 1)[0]
         if user in found:
@@ -456,7 +492,11 @@ def _entries(repo: Repo) -> dict[str, PurePosixPath]:
             if ref.kind is ModuleKind.FILE and ref.path is not None:
                 found[user] = PurePosixPath(ref.path)
                 break
-    return found
+    return (
+        found,
+        {user: MappingProxyType(hosts) for user, hosts in per_host.items()},
+        {user: tuple(infos.values()) for user, infos in wired.items()},
+    )
 
 
 def entry_arguments(index: Index, name: str) -> tuple[str, ...]:
@@ -464,15 +504,18 @@ def entry_arguments(index: Index, name: str) -> tuple[str, ...]:
     `{ isWSL, inputs, ... }: { config, pkgs, ... }: { … }`, wired as
     `home-manager.users.<u> = import ./home.nix { … }`. Listed as it is in a standalone
     configuration's `modules`, home-manager would call it without them. () when every home
-    file the NixOS wiring gives the user (on any host) is a module file."""
-    repo = index.repo
-    for parent, child in repo.edges:
-        up, info = repo.modules.get(parent), repo.modules.get(child)
-        if up is None or info is None or info.path is None or name not in info.users:
-            continue
-        if up.context is not Context.NIXOS or info.context is not Context.HOME:
-            continue
-        source = repo.ev.source_of(repo.root / info.path)
+    file the NixOS wiring gives the user (on any host) is a module file. Asked once a user."""
+    found = index._entry_args.get(name)
+    if found is None:
+        found = index._entry_args[name] = _entry_arguments(index.repo, index.wired_homes, name)
+    return found
+
+
+def _entry_arguments(
+    repo: Repo, wired_homes: Mapping[str, tuple[ModuleInfo, ...]], name: str
+) -> tuple[str, ...]:
+    for info in wired_homes.get(name, ()):
+        source = repo.ev.source_of(repo.root / info.path) if info.path is not None else None
         top = source.root.child_by_field_name("expression") if source is not None else None
         if source is None or top is None or unparen(top).type != "function_expression":
             continue

@@ -8,7 +8,6 @@ from pathlib import PurePosixPath
 from homeward.diagnostics import Severity
 from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
-from homeward.plan.homes import host_entries
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file
 from homeward.plan.wiring import wired_hosts
@@ -21,7 +20,8 @@ def user_plan(st: PlanState, user: User) -> UserPlan:
     up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
     up.new_entry = entry is None
     if entry is not None:
-        up.entries = {h: e for h, e in host_entries(st.repo, name).items() if h in user.hosts}
+        entries = st.index.host_entries.get(name, {})
+        up.entries = {h: e for h, e in entries.items() if h in user.hosts}
     # Hosts whose home-manager already uses the entry point; with a new entry point, none
     # (a configuration written inside flake.nix stays, and the entry is wired beside it).
     up.wired = wired_hosts(st.index, name)

@@ -74,7 +74,7 @@ class UserPlan:
     entry_args: tuple[str, ...] = ()  # the entry is a function of these before it is a module
     home_modules: list[PurePosixPath] = field(default_factory=list)  # the entry imports these too
     # host -> the file the user's home starts from there, where the host has its own
-    # (`home-manager.users.<u> = import ./hosts/<h>/home.nix;`): plan/homes.py
+    # (`home-manager.users.<u> = import ./hosts/<h>/home.nix;`): the index's `host_entries`
     entries: dict[str, PurePosixPath] = field(default_factory=dict)
 
     def entry_of(self, host: str) -> PurePosixPath:
