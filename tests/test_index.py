@@ -189,3 +189,21 @@ def test_where_a_users_home_starts_overall_and_on_each_host(tmp_path: Path) -> N
         "c-home.nix",
     }
     assert entry_arguments(index, "kim") == ()
+
+
+def test_the_modules_each_configuration_reaches_by_name(tmp_path: Path) -> None:
+    """Why (issue #9): lint built this map of a configuration's name to its modules for itself,
+    and migrate scanned every module once per user for those of the user's standalone
+    configurations: the index holds it, of every context, in the model's order."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert [(m.key, m.context.value) for m in index.reached["pc"]] == [
+        ("hosts/pc/default.nix", "nixos"),
+        ("users.nix", "nixos"),
+        ("shared.nix", "nixos"),
+        ("home/ham/home.nix", "home"),
+    ]
+    assert [m.key for m in index.reached["box"]] == ["users.nix", "hosts/box/default.nix"]
+    assert [m.key for m in index.reached["ham@box"]] == ["home/ham/home.nix"]
+    assert dict(index.standalone) == {"ham": ("ham@box",)}
+    assert [m.key for m in index.standalone_modules["ham"]] == ["home/ham/home.nix"]
+    assert "eve" not in index.standalone_modules

@@ -114,8 +114,8 @@ def check_darwin_home_directory(facts: Facts) -> Iterator[Finding]:
             continue
         defs = [
             d
-            for info in repo.modules.values()
-            if info.context is Context.HOME and name in info.hosts
+            for info in index.reached.get(name, ())
+            if info.context is Context.HOME
             for d in info.module.definitions
             if d.path == ("home", "homeDirectory")
         ]

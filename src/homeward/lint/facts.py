@@ -140,7 +140,6 @@ class Facts:
     feature_files: tuple[str, ...] = ()  # repo-relative `home/*/features/**/*.nix` (posix)
     home_options: HomeOptions | None = None
     _user_files: dict[str, bool] = field(default_factory=dict, repr=False)
-    _reached: dict[str, list[ModuleInfo]] = field(default_factory=dict, repr=False)
     _opaque: dict[str, tuple[bool, bool]] = field(default_factory=dict, repr=False)
 
     @property
@@ -296,9 +295,6 @@ class Facts:
     def homes(self) -> list[HomeConfig]:
         """Every home-manager configuration: module-wired ones first, then standalone ones."""
         configs: list[HomeConfig] = []
-        for m in self.repo.modules.values():
-            for host in m.hosts:
-                self._reached.setdefault(host, []).append(m)
         for host, users in self.wiring.items():
             for user, defs in users.items():
                 if user == DYNAMIC:
@@ -308,7 +304,9 @@ class Facts:
             # A host of the same name reaches its NixOS modules under that name too.
             clash = name in self.repo.hosts
             modules = [
-                m for m in self._reached.get(name, ()) if m.context is Context.HOME or not clash
+                m
+                for m in self.index.reached.get(name, ())
+                if m.context is Context.HOME or not clash
             ]
             user, _, host = name.partition("@")
             home = HomeConfig(
@@ -326,7 +324,7 @@ class Facts:
         return configs
 
     def _module_home(self, host: str, user: str, defs: list[Definition]) -> HomeConfig:
-        modules = [m for m in self._reached.get(host, ()) if user in m.users]
+        modules = [m for m in self.index.reached.get(host, ()) if user in m.users]
         home = HomeConfig(HomeKind.MODULE, user, user, host, defs[0].location, modules)
         home.darwin = self.index.is_mac(host)
         for d in defs:

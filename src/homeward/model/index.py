@@ -181,6 +181,12 @@ class Index:
     # user -> every home file a NixOS module names for them, in the model's order
     wired_homes: Mapping[str, tuple[ModuleInfo, ...]]
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
+    # configuration name (a host, a `homeConfigurations` entry) -> the modules it reaches, of
+    # every context, in the model's order
+    reached: Mapping[str, tuple[ModuleInfo, ...]]
+    standalone: Mapping[str, tuple[str, ...]]  # user -> their `homeConfigurations` names
+    # user -> the home-manager modules their standalone configurations read, each once
+    standalone_modules: Mapping[str, tuple[ModuleInfo, ...]]
     nixpkgs_homes: frozenset[str]  # users a home-manager module of theirs sets `nixpkgs.*` for
     # Every system configuration's kind, keyed as the model names it: a host by its name, a
     # frozen one by its output (`darwinConfigurations.mac`, a Mac named like a NixOS host).
@@ -262,6 +268,7 @@ def build_index(repo: Repo) -> Index:
     """The index of `repo`: one pass over the modules, then per-host facts from it."""
     heads: dict[str, dict[str, list[Definition]]] = {}
     by_host: dict[tuple[str, Context], list[ModuleInfo]] = {}
+    reached: dict[str, list[ModuleInfo]] = {}
     consumers: dict[str, frozenset[Output]] = {}
     homes_of: dict[str, list[ModuleInfo]] = {}
     accounts: dict[str, list[ModuleInfo]] = {}
@@ -302,6 +309,7 @@ def build_index(repo: Repo) -> Index:
         outputs: set[Output] = set()
         for host in info.hosts:
             by_host.setdefault((host, info.context), []).append(info)
+            reached.setdefault(host, []).append(info)
             if info.context is Context.HOME and host in repo.homes:
                 outputs.add(Output(OutputKind.HOME, host))
             if host in kinds:
@@ -323,6 +331,15 @@ def build_index(repo: Repo) -> Index:
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
     entries, host_entries, wired_homes = _home_entries(repo)
+    standalone: dict[str, list[str]] = {}
+    for name in repo.homes:
+        standalone.setdefault(name.split("@", 1)[0], []).append(name)
+    standalone_modules = {
+        user: tuple(
+            dict.fromkeys(m for name in names for m in by_host.get((name, Context.HOME), ()))
+        )
+        for user, names in standalone.items()
+    }
     macs: dict[str, tuple[ModuleInfo, ...]] = {}
     for key, kind in kinds.items():
         if kind is OutputKind.DARWIN:
@@ -341,6 +358,9 @@ def build_index(repo: Repo) -> Index:
         host_entries=MappingProxyType(host_entries),
         wired_homes=MappingProxyType(wired_homes),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
+        reached=MappingProxyType({name: tuple(ms) for name, ms in reached.items()}),
+        standalone=MappingProxyType({u: tuple(names) for u, names in standalone.items()}),
+        standalone_modules=MappingProxyType(standalone_modules),
         nixpkgs_homes=frozenset(nixpkgs_homes),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),

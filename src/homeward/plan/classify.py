@@ -94,7 +94,7 @@ def has_home(st: PlanState, up: UserPlan) -> bool:
         not up.new_entry
         or bool(up.inline)
         or bool(st.index.hm_user_hosts(name))
-        or any(home.split("@", 1)[0] == name for home in st.repo.homes)
+        or name in st.index.standalone
     )
 
 

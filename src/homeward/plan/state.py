@@ -203,10 +203,9 @@ class PlanState:
         export, a skipped host, an import under an unknown condition) stays byte-identical:
         reported once, when the first user whose hosts read it is planned (docs/architecture.md, rule 10)."""
         hosts = self.user_hosts.get(user.name, frozenset(user.hosts))
+        homes = frozenset(self.index.standalone.get(user.name, ()))
         for m in self.frozen:
-            mine = not hosts.isdisjoint(m.hosts) or any(
-                h.split("@", 1)[0] == user.name for h in m.hosts if h in self.repo.homes
-            )
+            mine = not hosts.isdisjoint(m.hosts) or not homes.isdisjoint(m.hosts)
             if m.key not in self.frozen_noted and mine:
                 self.frozen_noted.add(m.key)
                 who = min(m.frozen.items())[1]

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
-from homeward.model.repo import Context, ModuleKind, User
+from homeward.model.repo import ModuleKind, User
 from homeward.plan import darwin
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits
@@ -279,15 +279,7 @@ def defines_state_version(st: PlanState, name: str) -> bool:
             return True
     # The files a standalone configuration of theirs reads count too (issue 11, "managed
     # twice": a second value in the entry they share conflicted with their own).
-    standalone = {h for h in st.repo.homes if h == name or h.startswith(f"{name}@")}
-    modules = [
-        *st.index.user_homes(name),
-        *(
-            m
-            for m in st.repo.modules.values()
-            if m.context is Context.HOME and m.hosts & standalone
-        ),
-    ]
+    modules = [*st.index.user_homes(name), *st.index.standalone_modules.get(name, ())]
     return any(
         d.path == ("home", "stateVersion")
         for info in modules
