@@ -7,6 +7,7 @@ what migrate does. `commands/check.py` hands it to `lint` (which never imports t
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,11 +35,7 @@ def migrate_fixes(index: Index) -> Fixed:
             spans = fixes.edited.get(at.path, ())
             done = any(first <= at.line <= last for first, last in spans)
         else:
-            done = any(
-                path == at.path
-                and (what[: len(subject)] == subject or subject[: len(what)] == what)
-                for path, what in fixes.moved
-            )
+            done = fixes.moves(at.path, ".".join(subject))
         return None if done else KEPT
 
     return unfixed
@@ -46,9 +43,26 @@ def migrate_fixes(index: Index) -> Fixed:
 
 @dataclass(frozen=True, slots=True)
 class _Fixes:
-    moved: tuple[tuple[Path, tuple[str, ...]], ...] = ()  # (file, option path) into home-manager
+    # For each file, the option paths migrate moves out of it into home-manager, dotted as the
+    # ledger writes them (names unquoted: `users.users.j.doe.packages`), and every dotted
+    # prefix of those (`users.users`, `users.users.j`, …).
+    moved: dict[Path, frozenset[str]] = field(default_factory=dict)
+    above: dict[Path, frozenset[str]] = field(default_factory=dict)
     edited: dict[Path, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # line spans
     refused: str = ""  # why migrate refuses the repository
+
+    def moves(self, path: Path, dotted: str) -> bool:
+        """Whether migrate moves the option path `dotted` out of `path`, or a part of it, or
+        the whole it is part of (one is a prefix of the other, name by name)."""
+        if dotted in self.above.get(path, ()):
+            return True  # it, or a part of it, moves
+        moved = self.moved.get(path, frozenset())
+        at = dotted.find(".")
+        while at != -1:
+            if dotted[:at] in moved:
+                return True  # the whole it is part of moves
+            at = dotted.find(".", at + 1)
+        return False
 
 
 def _plan_fixes(index: Index) -> _Fixes:
@@ -57,14 +71,47 @@ def _plan_fixes(index: Index) -> _Fixes:
         compute_changes(index.repo.root, plan)  # reads only: refuses as migrate would
     except HomewardError as refusal:
         return _Fixes(refused=refusal.message)  # migrate fixes nothing
-    moved = tuple((m.origin.path, split_option(m.what)) for m in plan.ledger if m.to_home)
+    moved: dict[Path, set[str]] = {}
+    above: dict[Path, set[str]] = {}
+    for m in plan.ledger:
+        if m.to_home:
+            # Why dotted text, unquoted: the ledger writes some names unquoted, so a user name
+            # with a dot (`users.users."j.doe"`) is not one name there; compared as text, and
+            # looked up in sets (hundreds of findings against hundreds of moves).
+            what = ".".join(split_option(m.what))
+            moved.setdefault(m.origin.path, set()).add(what)
+            prefixes = above.setdefault(m.origin.path, set())
+            prefixes.add(what)
+            at = what.find(".")
+            while at != -1:
+                prefixes.add(what[:at])
+                at = what.find(".", at + 1)
     edited: dict[Path, list[tuple[int, int]]] = {}
+    by_path: dict[Path, list[tuple[int, int]]] = {}
     for edit in plan.edits:
+        by_path.setdefault(edit.path, []).append((edit.start_byte, edit.end_byte))
+    for path, spans in by_path.items():
         try:
-            text = (index.repo.root / edit.path).read_bytes()
+            text = (index.repo.root / path).read_bytes()  # once per file, not once per edit
         except OSError:
             continue
-        first = text.count(b"\n", 0, edit.start_byte) + 1
-        last = first + text.count(b"\n", edit.start_byte, edit.end_byte)
-        edited.setdefault(edit.path, []).append((first, last))
-    return _Fixes(moved, {path: tuple(spans) for path, spans in edited.items()})
+        starts = _line_starts(text)
+        edited[path] = [
+            (bisect_right(starts, start), bisect_right(starts, end)) for start, end in spans
+        ]
+    return _Fixes(
+        {p: frozenset(w) for p, w in moved.items()},
+        {p: frozenset(w) for p, w in above.items()},
+        {path: tuple(spans) for path, spans in edited.items()},
+    )
+
+
+def _line_starts(text: bytes) -> list[int]:
+    """The byte offset of each line's first byte: line n (from 1) is the last start <= offset
+    when n starts are at or before it, as `bisect_right` counts them."""
+    starts = [0]
+    at = text.find(b"\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find(b"\n", at + 1)
+    return starts
