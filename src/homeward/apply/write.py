@@ -367,12 +367,16 @@ def _sha_or_none(data: bytes | None) -> str | None:
 def _missing_dirs(root: Path, paths: list[Path]) -> list[Path]:
     """The directories that writing `paths` creates, parents first."""
     missing: set[Path] = set()
+    present: set[Path] = set()  # Why: the many new files of one directory ask the disk once
     for rel in paths:
         for parent in rel.parents:
-            if parent == Path("."):
+            if parent == Path(".") or parent in missing:
                 continue
+            if parent in present:
+                break
             target = root / parent
             if target.is_dir():
+                present.add(parent)
                 break
             if target.exists() or target.is_symlink():
                 raise HomewardError(
