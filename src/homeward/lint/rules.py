@@ -603,6 +603,8 @@ def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
         return  # an import homeward cannot follow may be the one that uses them
     if not (repo.hosts or repo.homes or repo.others):
         return  # the hosts were not found (HW016): nothing says what they import
+    if not facts.feature_files:
+        return  # Why: no feature file to look for among the thousands of modules read
     used = {m.path.as_posix() for m in repo.modules.values() if m.path is not None}
     used.update(p.as_posix() for p in _shared_module_files(facts))
     for path in facts.feature_files:
