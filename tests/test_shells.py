@@ -293,3 +293,20 @@ def test_completion_stays_with_nixos(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "enableCompletion = false;" in read(repo, "modules/system/ham.nix")
     cli = read(repo, "home/ham/features/cli.nix")
     assert cli.count("programs.zsh.enableCompletion = false;") == 1, cli
+
+
+def test_a_kept_group_names_a_few_hosts_of_many(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 9, measured): at 200 hosts the warning that a group stays a NixOS option
+    named each of the user's 100 hosts on one line; a few, and how many more, say as much."""
+    from tests.test_crash import BENCH
+
+    BENCH.generate(tmp_path, 12, 2)  # each user's file on 6 hosts, with the other user
+    capsys.readouterr()
+    assert main(["migrate", "--dry-run", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "`programs.git` stays a NixOS option: it applies to every user of host00, host02, "
+        "host04 and 3 more hosts, also `user01`, who would lose it" in err
+    )

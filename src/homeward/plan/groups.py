@@ -4,6 +4,7 @@ shells split between the layers, and dotfiles NixOS links into the home (issue 1
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -146,7 +147,7 @@ def home_group_movable(st: PlanState, g: Group) -> bool:
     at = defs[0]
     if others:
         why = (
-            f"it applies to every user of {', '.join(reach)}, also "
+            f"it applies to every user of {_few(reach)}, also "
             f"{', '.join(f'`{o}`' for o in others)}, who would lose it"
         )
     elif odd:
@@ -185,6 +186,14 @@ def home_group_movable(st: PlanState, g: Group) -> bool:
         hint=hint,
     )
     return False
+
+
+def _few(hosts: Sequence[str], shown: int = 3) -> str:
+    """`a, b, c` for a few hosts; `a, b, c and 97 more hosts` for many (a line at 200 hosts
+    named each of a user's 100)."""
+    if len(hosts) <= shown + 1:
+        return ", ".join(hosts)
+    return f"{', '.join(hosts[:shown])} and {len(hosts) - shown} more hosts"
 
 
 def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Definition], list[Chunk]]:
