@@ -330,3 +330,28 @@ def test_a_macs_wiring_is_called_nix_darwins(tmp_path: Path) -> None:
         "module does not read it there"
     )
     assert found == [expected], found
+
+
+def test_the_planned_read_takes_the_validated_texts_as_parsed(tmp_path: Path) -> None:
+    """Why (#9): the planned tree's new texts were parsed twice, once to validate them and once
+    to read the planned tree (a tenth of the check at 200 hosts). A parse is taken only for the
+    very bytes the plan writes there: one of other bytes is parsed again."""
+    from homeward.apply.write import validate_changes
+    from homeward.model.repo import load_planned
+
+    repo, plan = planned(tmp_path)
+    changes = compute_changes(repo.root, plan)
+    parsed = validate_changes(changes)
+    laptop = Path("home/ham/laptop.nix")
+    assert laptop in parsed
+    files = {c.path.as_posix(): c.new for c in changes}
+    by_name = {p.as_posix(): s for p, s in parsed.items()}
+    after = load_planned(repo, files, by_name)
+    assert after.modules["home/ham/laptop.nix"].source is parsed[laptop]
+    stale = dict(by_name)
+    stale["home/ham/laptop.nix"] = replace(parsed[laptop], text=parsed[laptop].text + b"\n")
+    again = load_planned(repo, files, stale)
+    source = again.modules["home/ham/laptop.nix"].source
+    assert source is not stale["home/ham/laptop.nix"]
+    assert source.text == files["home/ham/laptop.nix"]
+    check_plan(repo, plan, changes, parsed)

@@ -47,12 +47,11 @@ class Session:
         the plan was made from, its new files are checked to be read by exactly the hosts
         whose definitions they hold (rule 11): a plan that breaks it is a bug, exit 4."""
         changes = compute_changes(self.root, plan)
-        if validate:
-            validate_changes(changes)
+        parsed = validate_changes(changes) if validate else {}
         if repo is not None:
             from homeward.plan.invariants import check_plan
 
-            check_plan(repo, plan, changes)
+            check_plan(repo, plan, changes, parsed)
         return changes
 
     def apply(self, changes: list[FileChange]) -> None:

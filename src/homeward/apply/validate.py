@@ -7,20 +7,23 @@ from pathlib import Path
 
 from homeward.errors import HomewardError
 from homeward.nix.run import nix_available, parse_check, start_parse_check_many
+from homeward.syntax.parse import Source
 from homeward.syntax.validate import INTERNAL_HINT, validate_syntax
 
 
-def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> None:
+def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> dict[Path, Source]:
     """Validate several produced files: one `nix-instantiate --parse` over all of them (one
-    process instead of one per file), started first and running while tree-sitter checks each."""
+    process instead of one per file), started first and running while tree-sitter checks each.
+    The texts as tree-sitter parsed them, by path: reading the planned tree need not parse
+    them again."""
     pending = None
     if use_nix and texts and nix_available():
         pending = start_parse_check_many({p: t.decode() for p, t in texts.items()})
-    for shown_as, text in texts.items():
-        validate_syntax(text, shown_as)
+    parsed = {shown_as: validate_syntax(text, shown_as) for shown_as, text in texts.items()}
     error = pending() if pending is not None else None
     if error is not None:
         raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
+    return parsed
 
 
 def validate_nix(text: bytes, shown_as: Path, *, use_nix: bool = True) -> None:

@@ -25,6 +25,7 @@ from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
 from homeward.errors import HomewardError, RollbackIncompleteError, Terminated, UsageError
 from homeward.plan.types import Edit, FileChange, Plan
+from homeward.syntax.parse import Source
 
 
 def _work_tree(root: Path) -> Path:
@@ -160,12 +161,12 @@ def _with_crlf(edit: Edit) -> Edit:
     return Edit(edit.path, edit.start_byte, edit.end_byte, new, edit.why)
 
 
-def validate_changes(changes: list[FileChange]) -> None:
+def validate_changes(changes: list[FileChange]) -> dict[Path, Source]:
     """Validate every new text; when nix rejects one because the input already had the problem
     (a duplicate attribute, nesting nix cannot parse), that is an input error (exit 3) located
-    in the input, not an internal one."""
+    in the input, not an internal one. The new Nix texts as tree-sitter parsed them, by path."""
     try:
-        validate_many(
+        return validate_many(
             {c.path: c.new for c in changes if c.new is not None and c.path.suffix == ".nix"}
         )
     except HomewardError:

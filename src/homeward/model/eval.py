@@ -118,6 +118,7 @@ class Evaluator:
         self.depth = 0  # nested calls of functions written in the configuration
         self._files: dict[Path, Value] = {}
         self._sources: dict[str, Source] = {}  # by real path
+        self._parsed: dict[str, Source] = {}  # overlay texts parsed already (`take_parsed`)
         self.globals = Env(vars=_global_vars())
         self._prefix = os.path.join(self.root, "")
         self._real_dirs: dict[str, str] = {}
@@ -272,6 +273,16 @@ class Evaluator:
         for real, shown in other._shown.items():
             self._shown.setdefault(real, shown)
 
+    def take_parsed(self, parsed: Mapping[str, Source]) -> None:
+        """Sources of the overlay's texts parsed and checked already (a plan's validation), by
+        repo-relative path: each is taken only where it is what `source_at` would make, the
+        overlay's very bytes under the name the file is shown by."""
+        for rel, source in parsed.items():
+            real = os.path.normpath(os.path.join(self.root, rel))
+            text = self._overlay.get(real)
+            if text is not None and source.text == text and source.path == self.shown_real(real):
+                self._parsed[real] = source
+
     def shown(self, path: Path) -> Path:
         return self.shown_real(self.real(os.fspath(path))[0], path)
 
@@ -302,7 +313,8 @@ class Evaluator:
         if found is None and self._overlay.get(real) is not None:
             text = self._overlay[real]
             assert text is not None
-            found = self._sources[real] = parse_source(text, self.shown_real(real)).check()
+            found = self._parsed.get(real) or parse_source(text, self.shown_real(real)).check()
+            self._sources[real] = found
         if found is None:
             file = Path(real)
             regular = mode is not None and stat.S_ISREG(mode)

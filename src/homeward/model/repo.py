@@ -510,12 +510,16 @@ def load_repo(
     return loader.load()
 
 
-def load_planned(repo: Repo, files: Mapping[str, bytes | None]) -> Repo:
+def load_planned(
+    repo: Repo, files: Mapping[str, bytes | None], parsed: Mapping[str, Source] | None = None
+) -> Repo:
     """`repo` as it would be read once `files` (repo-relative path -> new content, None: gone)
-    are written: nothing is written; files the plan does not touch are not parsed again."""
+    are written: nothing is written; files the plan does not touch are not parsed again, nor
+    new texts given `parsed` (by the same path) already."""
     root = repo.root
     ev = Evaluator(root, files, repo.ev.boundary)
     ev.share_sources(repo.ev)
+    ev.take_parsed(parsed or {})
     flake_file = root / "flake.nix"
     flake = ev.source(flake_file)
     loader = _Loader(ev, root, flake)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeward.errors import HomewardError
-from homeward.syntax.parse import parse_source
+from homeward.syntax.parse import Source, parse_source
 
 INTERNAL_HINT = "nothing was written; please report this with the input that caused it"
 
 
-def validate_syntax(text: bytes, shown_as: Path) -> None:
-    """Raise a located HomewardError if tree-sitter finds `text` is not valid Nix."""
+def validate_syntax(text: bytes, shown_as: Path) -> Source:
+    """Raise a located HomewardError if tree-sitter finds `text` is not valid Nix; else the
+    text parsed and checked (what reading the file `shown_as` with that text gives)."""
     source = parse_source(text, shown_as)
     problem = source.first_problem()
     if problem is not None:
@@ -23,3 +24,4 @@ def validate_syntax(text: bytes, shown_as: Path) -> None:
             at=source.location(problem.start_byte),
             hint=INTERNAL_HINT,
         )
+    return source
