@@ -355,3 +355,89 @@ def test_the_planned_read_takes_the_validated_texts_as_parsed(tmp_path: Path) ->
     assert source is not stale["home/ham/laptop.nix"]
     assert source.text == files["home/ham/laptop.nix"]
     check_plan(repo, plan, changes, parsed)
+
+
+def read_dir_host() -> dict[str, str]:
+    """A laptop, and `den`, which imports whatever `modules/extra/` holds."""
+    files = {
+        "flake.nix": """{
+  inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.laptop = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./hosts/laptop ];
+    };
+    nixosConfigurations.den = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./hosts/den ];
+    };
+  };
+}
+""",
+        "hosts/laptop/default.nix": """{ pkgs, ... }:
+{
+  networking.hostName = "laptop";
+  services.printing.enable = true;
+  users.users.kim = {
+    isNormalUser = true;
+    packages = [ pkgs.acpi ];
+  };
+}
+""",
+        "hosts/den/default.nix": """{
+  imports = map (name: ../../modules/extra + "/${name}") (
+    builtins.attrNames (builtins.readDir ../../modules/extra)
+  );
+  networking.hostName = "den";
+}
+""",
+        "modules/extra/base.nix": "{ services.openssh.enable = true; }\n",
+    }
+    return files
+
+
+def test_a_new_file_a_host_lists_with_read_dir_is_read_by_that_host(tmp_path: Path) -> None:
+    """Why (#9): a host none of whose files the plan touches can still read a new file: `den`
+    imports whatever `modules/extra/` holds (`builtins.readDir`), so a module the plan creates
+    there for the laptop is read by `den` too. The check reads the planned tree, not the
+    closures the hosts had before the plan: it must say so."""
+    root = write(tmp_path / "repo", read_dir_host())
+    repo = load_repo(root)
+    assert "den" in repo.modules["modules/extra/base.nix"].hosts
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    touched = {e.path for e in plan.edits} | {f.path for f in plan.new_files}
+    assert not any(p.parts[:2] == ("hosts", "den") for p in touched)
+    check(repo, plan)  # the plan migrate makes keeps the invariant
+    laptop = repo.modules["hosts/laptop/default.nix"]
+    binding = next(d for d in laptop.module.definitions if d.path[:1] == ("services",)).binding
+    target = Path("modules/extra/laptop-only.nix")
+    wrong = replace(
+        plan,
+        edits=(
+            *plan.edits,
+            Edit(
+                target.parents[2] / "hosts/laptop/default.nix",
+                binding.start_byte,
+                binding.start_byte,
+                b"imports = [ ../../modules/extra/laptop-only.nix ];\n  ",
+                "test",
+            ),
+        ),
+        new_files=(*plan.new_files, NewFile(target, b"{ }\n", "test")),
+        ledger=(
+            *plan.ledger,
+            Moved(
+                "services.printing.enable",
+                laptop.module.source.location(binding.start_byte),
+                target,
+                "services.printing.enable",
+                to_home=False,
+            ),
+        ),
+    )
+    with pytest.raises(
+        PlanInvariantError,
+        match=r"`modules/extra/laptop-only\.nix` holds definitions of the hosts `laptop` but "
+        r"is read by `den`, `laptop`",
+    ):
+        check(repo, wrong)

@@ -216,6 +216,26 @@ class Evaluator:
             return False
         return os.path.isdir(path)
 
+    def planned_listing(self, directory: Path, listing: dict[str, str]) -> dict[str, str]:
+        """`listing`, what `readDir directory` finds on disk (or in git), as the planned tree
+        has it: a file the overlay writes there is a regular file (new files are added to git
+        with intent), one it removes is gone, a directory it makes is a directory. Why: a host
+        that lists a directory reads the module a plan creates there, as nix will."""
+        if not self._overlay:
+            return listing
+        real = self.real(os.fspath(directory))[0]
+        found = dict(listing)
+        for path, text in self._overlay.items():
+            if os.path.dirname(path) == real:
+                if text is None:
+                    found.pop(os.path.basename(path), None)
+                else:
+                    found[os.path.basename(path)] = "regular"
+        for path in self._overlay_dirs:
+            if path != real and os.path.dirname(path) == real:
+                found.setdefault(os.path.basename(path), "directory")
+        return dict(sorted(found.items())) if found != listing else listing
+
     def seen_by_nix(self, path: Path) -> str | None:
         """What nix sees at `path` in the work tree, as `builtins.readDir` names it (`regular`,
         `directory`, `symlink`), None when nothing: in git the tracked files (rule 12), the
@@ -1115,26 +1135,25 @@ def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     path = _path_of(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`readDir` of a path that is not known", me.node, me.source)
-    if not path.path.is_relative_to(ev.boundary) or not path.path.is_dir():
+    if not path.path.is_relative_to(ev.boundary) or not ev.is_dir(os.fspath(path.path)):
         return Unknown(
             f"`readDir` of `{ev.shown(path.path)}`, which is not a directory in the repository",
             me.node,
             me.source,
         )
-    out: dict[str, Thunk] = {}
     seen = ev.tracked.read_dir(path.path) if ev.tracked is not None else None
-    if seen is not None:  # in git: what git tracks is what nix sees (rule 12)
-        return Attrs({n: Thunk.of(Str(k)) for n, k in seen.items()}, me.node, me.source)
-    for entry in sorted(path.path.iterdir()):
-        kind = (
-            "directory"
-            if entry.is_dir() and not entry.is_symlink()
-            else "symlink"
-            if entry.is_symlink()
-            else "regular"
-        )
-        out[entry.name] = Thunk.of(Str(kind))
-    return Attrs(out, me.node, me.source)
+    if seen is None:  # in git: what git tracks is what nix sees (rule 12)
+        seen = {}
+        for entry in sorted(path.path.iterdir()) if path.path.is_dir() else ():
+            seen[entry.name] = (
+                "directory"
+                if entry.is_dir() and not entry.is_symlink()
+                else "symlink"
+                if entry.is_symlink()
+                else "regular"
+            )
+    seen = ev.planned_listing(path.path, seen)
+    return Attrs({n: Thunk.of(Str(k)) for n, k in seen.items()}, me.node, me.source)
 
 
 def _path_of(ev: Evaluator, value: Value) -> Value:

@@ -325,19 +325,18 @@ def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 # -- file trees (import-tree, lib.fileset) ------------------------------------------------------
 def listing(ev: Evaluator, directory: Path) -> dict[str, str]:
     """`builtins.readDir directory` as nix sees it: in git, what git tracks (docs/architecture.md,
-    rule 12); elsewhere, what is on disk. Empty when it is not a directory."""
+    rule 12); elsewhere, what is on disk; as a plan would leave it, when reading the planned
+    tree. Empty when it is not a directory."""
     tracked = ev.tracked
     if tracked is not None:
         found = tracked.read_dir(directory)
         if found is not None:
-            return found
-    if not directory.is_dir():
-        return {}
+            return ev.planned_listing(directory, found)
     out: dict[str, str] = {}
-    for entry in sorted(directory.iterdir()):
+    for entry in sorted(directory.iterdir()) if directory.is_dir() else ():
         link = entry.is_symlink()
         out[entry.name] = "symlink" if link else "directory" if entry.is_dir() else "regular"
-    return out
+    return ev.planned_listing(directory, out)
 
 
 def _tree(ev: Evaluator, path: Path, keep: Callable[[Path], bool]) -> list[Path]:

@@ -118,7 +118,7 @@ class _Walker:
                 self.add_path(os.path.join(real, name))
 
     def walk_file(self, real: str) -> None:
-        if real in self.files_done or not os.path.isfile(real):
+        if real in self.files_done or not self.ev.is_file(real):  # the planned tree's, too
             return
         self.files_done.add(real)
         try:
