@@ -20,14 +20,24 @@ class Snapshot:
     the root is listed like the directory (as `Path.exists` would follow it); one leading
     outside is an entry whose content is not listed."""
 
-    files: frozenset[PurePosixPath]
-    dirs: frozenset[PurePosixPath]
+    # As `str(PurePosixPath(rel))` writes them: a path object per entry was most of listing
+    # 7,412 files (#9); the few questions make one each instead.
+    file_names: frozenset[str]
+    dir_names: frozenset[str]
+
+    @property
+    def files(self) -> frozenset[PurePosixPath]:
+        return frozenset(map(PurePosixPath, self.file_names))
+
+    @property
+    def dirs(self) -> frozenset[PurePosixPath]:
+        return frozenset(map(PurePosixPath, self.dir_names))
 
     def has_file(self, rel: PurePosixPath | str) -> bool:
-        return PurePosixPath(rel) in self.files
+        return str(PurePosixPath(rel)) in self.file_names
 
     def has_dir(self, rel: PurePosixPath | str) -> bool:
-        return PurePosixPath(rel) in self.dirs
+        return str(PurePosixPath(rel)) in self.dir_names
 
     def taken(self, rel: PurePosixPath | str) -> bool:
         return self.has_file(rel) or self.has_dir(rel)
@@ -37,17 +47,19 @@ def list_files(root: Path) -> Snapshot:
     """Walk `root` (not `.git`; symlinked directories only when they stay inside and do not
     lead back up) into a Snapshot."""
     real_root = os.path.realpath(root)
-    files: set[PurePosixPath] = set()
-    dirs: set[PurePosixPath] = {PurePosixPath(".")}
-    for current, dirnames, filenames in os.walk(root, followlinks=True):
-        here = PurePosixPath(Path(current).relative_to(root).as_posix())
+    top = os.fspath(root)
+    files: set[str] = set()
+    dirs: set[str] = {"."}
+    for current, dirnames, filenames in os.walk(top, followlinks=True):
+        # `current` is `top` joined with the names walked: its repo-relative path, as a prefix.
+        here = "" if current == top else current[len(top) + 1 :].replace(os.sep, "/") + "/"
         real = os.path.join(os.path.realpath(current), "")
-        files.update(here / f for f in filenames)
+        files.update(here + f for f in filenames)
         kept = []
         for d in dirnames:
             if d in SKIPPED_DIRS:
                 continue
-            dirs.add(here / d)
+            dirs.add(here + d)
             target = os.path.join(os.path.realpath(os.path.join(current, d)), "")
             # Outside the repository: there, never followed. An ancestor: a cycle.
             if target.startswith(os.path.join(real_root, "")) and not real.startswith(target):
