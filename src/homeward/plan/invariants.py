@@ -51,13 +51,16 @@ def check_plan(
     has parsed already (their validation), by path: not parsed again."""
     if plan.empty:
         return
-    after = Planned.of(_read_planned(repo, changes, parsed or {}))
-    expected = expected_readers(repo, plan.ledger)
-    problems: list[str] = []
-    known = _consumers(repo)
-    for path in _new_files(plan):
-        problems.extend(violations(after, path, expected.get(path), known))
-    problems.extend(different_homes(repo, after))
+    # Without garbage collection passes while the planned tree is read and looked at: what
+    # the read makes stays alive until the check ends (and is then mostly freed at once), and
+    # each full pass scanned the first read's objects again (half of the check at 200 hosts).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        problems = _problems(repo, plan, changes, parsed or {})
+    finally:
+        if enabled:
+            gc.enable()
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PlanInvariantError(
@@ -67,18 +70,20 @@ def check_plan(
         )
 
 
-def _read_planned(repo: Repo, changes: Sequence[FileChange], parsed: Mapping[Path, Source]) -> Repo:
-    """The configuration read again from the planned tree, without garbage collection passes:
-    everything the read makes stays alive until the check ends, and each full pass scanned the
-    first read's objects again (half of the check's time at 200 hosts)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        files = {c.path.as_posix(): c.new for c in changes}
-        return load_planned(repo, files, {p.as_posix(): s for p, s in parsed.items()})
-    finally:
-        if enabled:
-            gc.enable()
+def _problems(
+    repo: Repo, plan: Plan, changes: Sequence[FileChange], parsed: Mapping[Path, Source]
+) -> list[str]:
+    """What is wrong with who reads the new files, in the configuration read again from the
+    planned tree."""
+    files = {c.path.as_posix(): c.new for c in changes}
+    after = Planned.of(load_planned(repo, files, {p.as_posix(): s for p, s in parsed.items()}))
+    expected = expected_readers(repo, plan.ledger)
+    problems: list[str] = []
+    known = _consumers(repo)
+    for path in _new_files(plan):
+        problems.extend(violations(after, path, expected.get(path), known))
+    problems.extend(different_homes(repo, after))
+    return problems
 
 
 def different_homes(before: Repo, planned: Planned) -> list[str]:
