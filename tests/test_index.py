@@ -207,3 +207,14 @@ def test_the_modules_each_configuration_reaches_by_name(tmp_path: Path) -> None:
     assert dict(index.standalone) == {"ham": ("ham@box",)}
     assert [m.key for m in index.standalone_modules["ham"]] == ["home/ham/home.nix"]
     assert "eve" not in index.standalone_modules
+
+
+def test_who_has_home_manager_where_and_the_system_accounts(tmp_path: Path) -> None:
+    """Why (issue #9): "which users have home-manager where" was a scan of every host per
+    question, asked per user by several phases, and the `isSystemUser` accounts a scan of every
+    module by the index, migrate's state and HW002 each: both are computed once."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert dict(index.hm_hosts) == {"ham": frozenset({"pc"})}
+    assert index.hm_user_hosts("eve") == set()
+    assert index.system_users == {"backup"}
+    assert not index.users["backup"].normal

@@ -15,7 +15,7 @@ import pytest
 from homeward.diagnostics import Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
-from homeward.model.repo import load_repo, system_users
+from homeward.model.repo import load_repo
 from homeward.plan.packages import cut_packages
 from homeward.plan.place import Home, Placement, place_packages
 from homeward.plan.state import MigrateOptions, PlanState
@@ -59,7 +59,7 @@ def tiny(tmp_path: Path) -> Index:
 
 def placements(index: Index, *, features: bool = True) -> tuple[Placement, ...]:
     home = Home("ham", ("desk", "laptop"), PurePosixPath("home/ham/default.nix"), features)
-    return place_packages(index, home, system_users(index.repo))
+    return place_packages(index, home, index.system_users)
 
 
 def test_home_path_per_reach() -> None:

@@ -35,7 +35,6 @@ from homeward.model.repo import (
     ProblemKind,
     no_host_framework,
     stays_system,
-    system_users,
 )
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
@@ -212,7 +211,7 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     fixable=True,
 )
 def check_user_packages(facts: Facts) -> Iterator[Finding]:
-    system = system_users(facts.index.repo)
+    system = facts.index.system_users
     for info in facts.nixos_modules:
         for d in facts.by_head(info).get("users", ()):
             if is_user_packages(d.path) and not stays_system(d, system):

@@ -34,7 +34,6 @@ from homeward.model.repo import (
     SystemConfig,
     User,
     hosts_nixpkgs,
-    system_users,
 )
 from homeward.model.values import Attrs
 from homeward.syntax.find import DYNAMIC, Definition, function_formals
@@ -188,6 +187,11 @@ class Index:
     # user -> the home-manager modules their standalone configurations read, each once
     standalone_modules: Mapping[str, tuple[ModuleInfo, ...]]
     nixpkgs_homes: frozenset[str]  # users a home-manager module of theirs sets `nixpkgs.*` for
+    # user -> the hosts where `home-manager.users.<user>` is defined (who has home-manager where)
+    hm_hosts: Mapping[str, frozenset[str]]
+    # accounts some NixOS module declares with `isSystemUser = true`: home-manager does not
+    # manage them, and their packages stay
+    system_users: frozenset[str]
     # Every system configuration's kind, keyed as the model names it: a host by its name, a
     # frozen one by its output (`darwinConfigurations.mac`, a Mac named like a NixOS host).
     kinds: Mapping[str, OutputKind] = field(default_factory=dict)
@@ -243,7 +247,7 @@ class Index:
 
     def hm_user_hosts(self, user: str) -> set[str]:
         """Hosts where `home-manager.users.<user>` is defined."""
-        return {name for name, facts in self.hosts.items() if user in facts.hm_users}
+        return set(self.hm_hosts.get(user, ()))
 
     def user_homes(self, user: str) -> tuple[ModuleInfo, ...]:
         """The home-manager modules that configure `user` (any wiring), in the model's order."""
@@ -274,6 +278,7 @@ def build_index(repo: Repo) -> Index:
     accounts: dict[str, list[ModuleInfo]] = {}
     under_home: list[ModuleInfo] = []
     nixpkgs_homes: set[str] = set()
+    system_users: set[str] = set()
     frozen_macs: dict[str, list[ModuleInfo]] = {}
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
     # Hosts of other kinds, keyed as the model walks them (`darwinConfigurations.mac`).
@@ -293,11 +298,14 @@ def build_index(repo: Repo) -> Index:
         if info.context is Context.NIXOS:
             if info.path is not None and info.path.parts[:1] == ("home",):
                 under_home.append(info)
-            names = {
-                d.path[2]
-                for d in index.get("users", ())
-                if len(d.path) > 2 and d.path[1] == "users" and d.path[2] != DYNAMIC
-            }
+            names: set[str] = set()
+            for d in index.get("users", ()):
+                path = d.path
+                if len(path) > 2 and path[1] == "users":
+                    if path[2] != DYNAMIC:
+                        names.add(path[2])
+                    if path[3:] == ("isSystemUser",) and d.value_text.strip() == "true":
+                        system_users.add(path[2])
             for name in sorted(names):
                 accounts.setdefault(name, []).append(info)
         if info.context is Context.HOME:
@@ -331,6 +339,10 @@ def build_index(repo: Repo) -> Index:
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
     entries, host_entries, wired_homes = _home_entries(repo)
+    hm_hosts: dict[str, set[str]] = {}
+    for host_name, host_facts in hosts.items():
+        for user in host_facts.hm_users:
+            hm_hosts.setdefault(user, set()).add(host_name)
     standalone: dict[str, list[str]] = {}
     for name in repo.homes:
         standalone.setdefault(name.split("@", 1)[0], []).append(name)
@@ -349,7 +361,7 @@ def build_index(repo: Repo) -> Index:
         repo=repo,
         outputs=tuple(outputs_list),
         hosts=MappingProxyType(hosts),
-        users=MappingProxyType(_users(repo, hosts, frozen_heads)),
+        users=MappingProxyType(_users(hosts, frozen_heads, frozenset(system_users))),
         consumers=MappingProxyType(consumers),
         hm_input=hm_input_name(repo.inputs),
         release=flake_release(repo.inputs, hosts_nixpkgs(repo)),
@@ -362,6 +374,8 @@ def build_index(repo: Repo) -> Index:
         standalone=MappingProxyType({u: tuple(names) for u, names in standalone.items()}),
         standalone_modules=MappingProxyType(standalone_modules),
         nixpkgs_homes=frozenset(nixpkgs_homes),
+        hm_hosts=MappingProxyType({u: frozenset(hs) for u, hs in hm_hosts.items()}),
+        system_users=frozenset(system_users),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
         inline_homes=MappingProxyType(_inline_homes(repo, frozen_heads)),
@@ -423,9 +437,9 @@ def _host_facts(
 
 
 def _users(
-    repo: Repo,
     hosts: Mapping[str, HostFacts],
     heads: Mapping[str, Mapping[str, Sequence[Definition]]],
+    system: frozenset[str],
 ) -> dict[str, User]:
     """Every `users.users.<name>`: the hosts defining it, its definitions (once each, in the
     order the hosts reach them), whether it is a normal (login) user."""
@@ -451,7 +465,6 @@ def _users(
                     normal.add(name)
                 elif facts.kind is OutputKind.DARWIN and path[3:] == ("home",):
                     normal.add(name)  # nix-darwin has no isNormalUser: a home is a person's
-    system = system_users(repo)  # `isSystemUser = true`: home-manager does not manage them
     return {
         name: User(
             name, tuple(sorted(on[name])), tuple(defs[name]), name in normal and name not in system

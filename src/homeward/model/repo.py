@@ -402,20 +402,6 @@ def stays_system(d: Definition, system_users: frozenset[str]) -> bool:
     return _BOOTSTRAP.match(text) is not None or _EMPTY.match(text) is not None
 
 
-def system_users(repo: Repo) -> frozenset[str]:
-    """Accounts some module declares with `isSystemUser = true`."""
-    return frozenset(
-        d.path[2]
-        for info in repo.modules.values()
-        if info.context is Context.NIXOS
-        for d in info.module.definitions
-        if len(d.path) == 4
-        and d.path[:2] == ("users", "users")
-        and d.path[3] == "isSystemUser"
-        and d.value_text.strip() == "true"
-    )
-
-
 NO_FLAKE_HINT = "see `homeward init`"
 FRAMEWORK_HINT = (
     "homeward reads `nixosConfigurations` written in flake.nix or in files it imports, "

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
-from homeward.model.repo import ModuleInfo, ModuleRef, User, system_users
+from homeward.model.repo import ModuleInfo, ModuleRef, User
 from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer, covering_step
 from homeward.plan.files import DestFile, render_files
@@ -125,7 +125,7 @@ class PlanState:
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self._imports_of: dict[Path, list[ModuleRef]] | None = None  # file -> its imports
         self.frozen_noted: set[str] = set()  # modules reported as left alone
-        self.system_users = system_users(repo)  # `isSystemUser`: never a user's packages
+        self.system_users = index.system_users  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
         self.frozen = [m for m in repo.modules.values() if m.frozen]
