@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path, PurePosixPath
 
+import homeward
 from homeward.model.index import (
     NEWEST_RELEASE,
     Output,
@@ -218,3 +220,45 @@ def test_who_has_home_manager_where_and_the_system_accounts(tmp_path: Path) -> N
     assert index.hm_user_hosts("eve") == set()
     assert index.system_users == {"backup"}
     assert not index.users["backup"].normal
+
+
+def _calls_by_function(name: str) -> list[tuple[str, str]]:
+    """(file below src/homeward, enclosing function) of every call of homeward's `name`,
+    under any alias it is imported as (`hm_release as release_of`), read with `ast`."""
+    src = Path(homeward.__file__).resolve().parent
+    found: list[tuple[str, str]] = []
+    for path in sorted(src.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        aliases = {name} | {
+            alias.asname
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+            if alias.name == name and alias.asname
+        }
+        stack: list[tuple[ast.AST, str]] = [(tree, "<module>")]
+        while stack:
+            node, where = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                where = node.name
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if called in aliases:
+                    found.append((path.relative_to(src).as_posix(), where))
+            stack.extend((child, where) for child in ast.iter_child_nodes(node))
+    return sorted(found)
+
+
+def test_one_call_site_computes_the_home_manager_release() -> None:
+    """Why (issue #9, STYLE 10): the release was decided three ways (migrate, lint, add) and
+    drifted: on home-manager master with nixpkgs 25.05, `add user` wrote `extraConfig` where
+    migrate and check took master. `build_index` calls `flake_release` once, only
+    `flake_release` reads a release from a URL, and every command reads `Index.release`."""
+    assert _calls_by_function("flake_release") == [("model/index.py", "build_index")]
+    assert _calls_by_function("hm_release") == [
+        ("model/index.py", "flake_release"),
+        ("model/index.py", "flake_release"),
+    ]
+    # What it is decided from: the nixpkgs input the hosts are built with (Index.nixpkgs).
+    assert _calls_by_function("hosts_nixpkgs") == [("model/index.py", "build_index")]

@@ -170,6 +170,7 @@ class Index:
     consumers: Mapping[str, frozenset[Output]]  # module key -> the outputs that evaluate it
     hm_input: str | None  # the name of the home-manager input, if any
     release: tuple[int, int] | None  # the home-manager release the flake tracks; None: master
+    nixpkgs: str | None  # the nixpkgs input every host is built with, when they agree
     heads: Mapping[str, Mapping[str, Sequence[Definition]]]  # module key -> head -> defs
     accounts: Mapping[str, tuple[ModuleInfo, ...]]  # user -> NixOS modules defining users.users.<u>
     under_home: tuple[ModuleInfo, ...]  # NixOS modules in home/ (where user files live)
@@ -338,6 +339,7 @@ def build_index(repo: Repo) -> Index:
     outputs_list = [Output(kinds[n], n) for n in repo.hosts]
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
+    nixpkgs = hosts_nixpkgs(repo)
     entries, host_entries, wired_homes = _home_entries(repo)
     hm_hosts: dict[str, set[str]] = {}
     for host_name, host_facts in hosts.items():
@@ -364,7 +366,8 @@ def build_index(repo: Repo) -> Index:
         users=MappingProxyType(_users(hosts, frozen_heads, frozenset(system_users))),
         consumers=MappingProxyType(consumers),
         hm_input=hm_input_name(repo.inputs),
-        release=flake_release(repo.inputs, hosts_nixpkgs(repo)),
+        release=flake_release(repo.inputs, nixpkgs),
+        nixpkgs=nixpkgs,
         heads=MappingProxyType(frozen_heads),
         entries=MappingProxyType(entries),
         host_entries=MappingProxyType(host_entries),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index
-from homeward.model.repo import ModuleInfo, ModuleKind, ProblemKind, hosts_nixpkgs
+from homeward.model.repo import ModuleInfo, ModuleKind, ProblemKind
 from homeward.plan.flake import hm_branch, hm_url, hm_url_branch
 from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value, unparen
@@ -20,7 +20,7 @@ def mismatches(index: Index, standalone: set[str] | None = None) -> list[Diagnos
     hm = index.repo.inputs.get(hm_name) if hm_name else None
     # The nixpkgs home-manager is built with: the one it follows, else the hosts' own.
     followed = dict(hm.follows).get("nixpkgs") if hm is not None else None
-    nixpkgs = index.repo.inputs.get(followed or hosts_nixpkgs(index.repo) or "nixpkgs")
+    nixpkgs = index.repo.inputs.get(followed or index.nixpkgs or "nixpkgs")
     if hm is not None and nixpkgs is not None:
         tracked = "home-manager" in (hm.url or "").lower()
         if tracked and hm_branch(nixpkgs.url) != hm_url_branch(hm.url):

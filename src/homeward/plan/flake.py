@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic
 from homeward.errors import HomewardError
 from homeward.model.index import Index
-from homeward.model.repo import SystemConfig, host_nixpkgs, hosts_nixpkgs
+from homeward.model.repo import SystemConfig, host_nixpkgs
 from homeward.model.values import Attrs
 from homeward.plan.nixcode import copied_text, indent, splice
 from homeward.plan.types import Edit
@@ -193,7 +193,7 @@ class FlakeEditor:
             head = host_nixpkgs(self.repo, host)
             if head is not None:
                 return head
-        used = hosts_nixpkgs(self.repo)
+        used = self.index.nixpkgs
         if used is not None:
             return used
         if "nixpkgs" in self.repo.inputs:
