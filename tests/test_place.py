@@ -2,7 +2,8 @@
 
 Why (issue #9): a phase is a function whose result is data (LibCST's codemods are the model):
 `place_packages` says which package lists go where on each host, `cut_packages` what each
-one becomes, and neither changes the plan; the tests assert on the frozen records they return.
+one becomes, `move_user_file` what becomes of a user's own file; none of them appends to the
+plan's lists, and the tests assert on the frozen records they return.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from homeward.diagnostics import Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
 from homeward.model.repo import load_repo
+from homeward.plan.classify import user_plan
+from homeward.plan.journal import FileFate
 from homeward.plan.packages import cut_packages
 from homeward.plan.place import Home, Placement, place_packages
-from homeward.plan.state import MigrateOptions, PlanState
+from homeward.plan.state import MigrateOptions, PlanState, UserPlan
+from homeward.plan.userfile import move_user_file, take_user_file
 from tests.test_openworld import flake, write
 
 HOSTS = (
@@ -142,3 +146,85 @@ def test_cut_packages_keeps_what_cannot_move_and_says_why(tmp_path: Path) -> Non
     assert note.message == (
         "`users.users.ham.packages` stays where it is: `# homeward: ignore[HW002]` keeps it"
     )
+
+
+def user_file_state(tmp_path: Path, files: dict[str, str]) -> tuple[PlanState, UserPlan]:
+    """One host reading `home/ham.nix` (or what `files` puts there) as a NixOS module."""
+    host = "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; }; }"
+    desk = "{ imports = [ ./home/ham.nix ]; users.users.ham.isNormalUser = true; }\n"
+    root = write(tmp_path, {"flake.nix": flake(host), "desk.nix": desk, **files})
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    return st, user_plan(st, st.index.users["ham"])
+
+
+def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> None:
+    """Why: the user-file phase's decisions (the file's fate, the system module, the ledger)
+    are a record the composer takes, not appends to the plan's lists."""
+    st, up = user_file_state(
+        tmp_path,
+        {
+            "home/ham.nix": (
+                "# ham's settings\n{ pkgs, ... }:\n{\n"
+                "  programs.git.enable = true;\n"
+                "  services.openssh.enable = true;\n"
+                "}\n"
+            )
+        },
+    )
+    info = st.repo.modules["home/ham.nix"]
+    cut = move_user_file(st, up, info)
+    assert (cut.fate, cut.path, cut.entry) == (
+        FileFate.MOVED,
+        PurePosixPath("home/ham.nix"),
+        PurePosixPath("home/ham/default.nix"),
+    )
+    assert cut.header == "# ham's settings"
+    assert cut.system == PurePosixPath("modules/system/ham.nix")
+    assert [c.code for c in cut.system_code] == ["services.openssh.enable = true;"]
+    assert [(m.what, str(m.target), m.to_home) for m in cut.ledger] == [
+        ("programs.git.enable", "home/ham/features/git.nix", True),
+        ("services.openssh.enable", "modules/system/ham.nix", False),
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cut.fate = FileFate.KEPT  # type: ignore[misc]
+    # Nothing of it is in the plan's lists until it is taken.
+    assert (st.files, st.ledger, st.deletes, st.emptied) == ([], [], [], set())
+    assert take_user_file(st, cut)
+    assert st.files == [cut] and st.ledger == list(cut.ledger)
+    plan = st.result()
+    assert [(str(m.src), str(m.dst)) for m in plan.moves] == [
+        ("home/ham.nix", "home/ham/default.nix")
+    ]
+    assert plan.deletes == ()
+
+
+def test_user_file_phase_keeps_a_file_it_cannot_follow(tmp_path: Path) -> None:
+    st, up = user_file_state(
+        tmp_path, {"home/ham.nix": "import ./real.nix\n", "home/real.nix": "{ }\n"}
+    )
+    cut = move_user_file(st, up, st.repo.modules["home/ham.nix"])
+    assert cut.fate is FileFate.KEPT and cut.move() is None and cut.delete() is None
+    [warning] = cut.diagnostics
+    assert warning.severity is Severity.WARNING
+    assert "is not an attribute set homeward can follow" in warning.message
+    assert not take_user_file(st, cut)
+    assert st.files == [] and st.diagnostics == [warning]
+
+
+def test_user_file_phase_rewrites_the_entry_in_place(tmp_path: Path) -> None:
+    st, up = user_file_state(
+        tmp_path,
+        {
+            "home/ham.nix": "{ imports = [ ./ham/default.nix ]; }\n",
+            "home/ham/default.nix": "{ programs.git.enable = true; }\n",
+        },
+    )
+    cuts = [
+        move_user_file(st, up, st.repo.modules[key])
+        for key in ("home/ham.nix", "home/ham/default.nix")
+    ]
+    assert [(c.fate, c.system_code) for c in cuts] == [
+        (FileFate.DELETED, ()),
+        (FileFate.REWRITTEN, ()),
+    ]
+    assert cuts[0].delete() is not None and cuts[0].imports[0].path == ("imports",)

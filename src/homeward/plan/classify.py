@@ -9,7 +9,7 @@ from homeward.diagnostics import Severity
 from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
 from homeward.plan.state import Mode, PlanState, UserPlan
-from homeward.plan.userfile import move_user_file
+from homeward.plan.userfile import move_user_file, take_user_file
 from homeward.plan.wiring import wired_hosts
 
 
@@ -58,7 +58,7 @@ def move_user_files(st: PlanState, up: UserPlan, kept: frozenset[int] = frozense
                     Severity.NOTE,
                 )
                 continue
-            moved |= move_user_file(st, up, info, kept)
+            moved |= take_user_file(st, move_user_file(st, up, info, kept))
     return moved
 
 

@@ -17,6 +17,7 @@ from homeward.plan.chunks import CannotMove, Chunk, Needs, binding_chunk, coveri
 from homeward.plan.cut import within
 from homeward.plan.dotfiles import Link, copy_rule, link_code
 from homeward.plan.files import DestFile
+from homeward.plan.journal import Journal
 from homeward.plan.nixcode import list_binding
 from homeward.plan.split import (
     completion_line,
@@ -51,7 +52,12 @@ class Group:
 
 
 def moves_dotfiles(
-    st: PlanState, up: UserPlan, info: ModuleInfo, d: Definition, reach: tuple[str, ...]
+    st: PlanState,
+    up: UserPlan,
+    info: ModuleInfo,
+    d: Definition,
+    reach: tuple[str, ...],
+    journal: Journal,
 ) -> bool:
     """Files NixOS puts into the user's home from this user file, moved to home-manager
     (issue 13): tmpfiles rules that link (`L`) or copy (`C`) repository files there, and
@@ -78,7 +84,7 @@ def moves_dotfiles(
     if not isinstance(links, str) and d.conditions:
         links = "it is conditional"
     if isinstance(links, str):
-        st.note(f"{what} {st.stays(info)}: {links}", Severity.NOTE, d.binding, info.source)
+        journal.note(f"{what} {st.stays(info)}: {links}", Severity.NOTE, d.binding, info.source)
         return False
     dest = st.home_dest(up, reach, Feature.DOTFILES)
     # The comments above the definition go with its first entry.
@@ -86,7 +92,7 @@ def moves_dotfiles(
     for i, link in enumerate(links):
         comment = "" if i else above
         if link.copy:
-            add_copy(st, dest, link, comment, d)
+            add_copy(st, dest, link, comment, d, journal)
             continue
         option, name = link.option
         dest.chunks.append(
@@ -98,7 +104,7 @@ def moves_dotfiles(
                 d.binding,
             )
         )
-        st.ledger.append(
+        journal.ledger.append(
             Moved(
                 d.dotted,
                 d.location,
@@ -110,7 +116,9 @@ def moves_dotfiles(
     return True
 
 
-def add_copy(st: PlanState, dest: DestFile, link: Link, comment: str, d: Definition) -> None:
+def add_copy(
+    st: PlanState, dest: DestFile, link: Link, comment: str, d: Definition, journal: Journal
+) -> None:
     """A copy into $HOME: one rule of home-manager's systemd.user.tmpfiles.rules, whose one
     binding per file collects them all."""
     path = ("systemd", "user", "tmpfiles", "rules")
@@ -122,12 +130,12 @@ def add_copy(st: PlanState, dest: DestFile, link: Link, comment: str, d: Definit
     st.copies[dest.path].append(comment + copy_rule(link, dest.dir))
     chunk.origin.append(d)
     chunk.code = list_binding("systemd.user.tmpfiles.rules", st.copies[dest.path])
-    st.ledger.append(
+    journal.ledger.append(
         Moved(d.dotted, d.location, Path(dest.path), ".".join(path), f"~/{link.target}")
     )
 
 
-def home_group_movable(st: PlanState, g: Group) -> bool:
+def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
     """Whether an option group of a user file can become the user's home-manager option;
     if not, why, as a warning (it then stays a NixOS option)."""
     name, info, defs, row, others, reach = g.user, g.info, g.defs, g.row, g.others, g.reach
@@ -178,7 +186,7 @@ def home_group_movable(st: PlanState, g: Group) -> bool:
         if others
         else ""
     )
-    st.note(
+    journal.note(
         f"`{'.'.join(g.path)}` {st.stays(info)}: {why}",
         Severity.WARNING,
         at.binding,
@@ -196,17 +204,19 @@ def _few(hosts: Sequence[str], shown: int = 3) -> str:
     return f"{', '.join(hosts[:shown])} and {len(hosts) - shown} more hosts"
 
 
-def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Definition], list[Chunk]]:
+def move_split_group(
+    st: PlanState, up: UserPlan, g: Group, journal: Journal
+) -> tuple[list[Definition], list[Chunk]]:
     """A group split between the layers (`plan/split.py`): the moving part to the user's
     home-manager configuration; returns what stays a NixOS option (all of it when nothing
     could move) and the system code the split needs."""
     info, row, reach = g.info, g.row, g.reach
     split = split_group(row, list(g.defs))
-    if split is None or not home_group_movable(st, replace(g, defs=tuple(split.moved))):
+    if split is None or not home_group_movable(st, replace(g, defs=tuple(split.moved)), journal):
         return list(g.defs), []
     odd = odd_oh_my_zsh(row, split)
     if odd is not None:
-        st.note(
+        journal.note(
             f"`{'.'.join(g.path)}` {st.stays(info)}: `{odd.dotted}` is not a plain "
             "`true`, and NixOS's prompt depends on it",
             Severity.WARNING,
@@ -216,13 +226,14 @@ def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Defini
         return list(g.defs), []
     dest = st.home_dest(up, reach, row.feature)
     if not move_home_group(
-        st, up, replace(g, defs=tuple(split.home)), dest, left_out=list(split.left_out)
+        st, up, replace(g, defs=tuple(split.home)), dest, journal, left_out=list(split.left_out)
     ):
         return list(g.defs), []
-    removed = st.removed[info.key]
+    removed = [*st.removed.get(info.key, ()), *journal.removed]
     for node in moved_bindings(row, split):
         if all((n.start_byte, n.end_byte) != (node.start_byte, node.end_byte) for n in removed):
             removed.append(node)
+            journal.removed.append(node)
     shell = row.home[-1]
     if len(split.home) > len(split.moved):  # `enable` went along
         up.enabled_shells.add(shell)
@@ -238,7 +249,7 @@ def move_split_group(st: PlanState, up: UserPlan, g: Group) -> tuple[list[Defini
     prompt = prompt_kept(row, split)
     if prompt is None:
         return list(split.stay), []
-    st.note(
+    journal.note(
         '`programs.zsh.promptInit = lib.mkDefault "";` is written on the NixOS side: '
         "NixOS's oh-my-zsh turned NixOS's prompt off, and oh-my-zsh now runs from ~/.zshrc",
         Severity.NOTE,
@@ -257,7 +268,13 @@ def sets_editor(info: ModuleInfo) -> bool:
 
 
 def move_home_group(
-    st: PlanState, up: UserPlan, g: Group, dest: DestFile, *, left_out: list[Node] | None = None
+    st: PlanState,
+    up: UserPlan,
+    g: Group,
+    dest: DestFile,
+    journal: Journal,
+    *,
+    left_out: list[Node] | None = None,
 ) -> bool:
     """`left_out`: bindings inside the moved ones that stay behind (a split group)."""
     info, defs, row, reach = g.info, g.defs, g.row, g.reach
@@ -287,7 +304,7 @@ def move_home_group(
                 exclude=exclude,
             )
         except CannotMove as why:
-            st.note(
+            journal.note(
                 f"`{'.'.join(row.nixos)}` {st.stays(info)}: {why.why}",
                 Severity.WARNING,
                 why.node or group_defs[0].binding,
@@ -309,7 +326,7 @@ def move_home_group(
             & set(renames)
         )
         note = ", ".join(f"{a} → {renames[a]}" for a in used)
-        st.ledger.append(
+        journal.ledger.append(
             Moved(
                 what,
                 first.location_of(depth),

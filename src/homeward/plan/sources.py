@@ -82,17 +82,19 @@ def resolve_user_file_imports(st: PlanState) -> None:
     """What a user file left behind imports: its own imports, each user file among them
     replaced by what that file left behind (or dropped), the rest kept, re-pointed."""
     resolved: dict[str, str | None] = {}
+    user_files = {cut.module: cut.system for cut in st.files}
 
     def resolve(key: str, seen: tuple[str, ...] = ()) -> str | None:
         if key in resolved:
             return resolved[key]
-        sys_path, _imports = st.user_files[key]
+        sys_path = user_files[key]
+        assert sys_path is not None
         info = st.repo.modules[key]
         texts: list[str] = []
         for ref in info.imports:
             if ref.kind is ModuleKind.FILE and ref.path is not None:
                 child = str(ref.path)
-                if child in st.user_files and child not in seen:
+                if child in user_files and child not in seen:
                     target = resolve(child, (*seen, key))
                     if target is not None:
                         texts.append(relative_import(PurePosixPath(target), sys_path.parent))
@@ -113,7 +115,7 @@ def resolve_user_file_imports(st: PlanState) -> None:
         resolved[key] = str(sys_path) if has_content else None
         return resolved[key]
 
-    for key in sorted(st.user_files):
+    for key in sorted(user_files):
         st.import_replacements[key] = resolve(key)
 
 

@@ -22,9 +22,10 @@ from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer, covering_step
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import HomeWiring
+from homeward.plan.journal import FileFate, UserFileCut
 from homeward.plan.nixcode import relative_import
 from homeward.plan.place import Home, home_of
-from homeward.plan.types import Delete, Edit, Move, Moved, Plan
+from homeward.plan.types import Delete, Edit, Moved, Plan
 from homeward.plan.wiring import Sites
 from homeward.syntax.find import Definition
 from homeward.syntax.suppress import is_suppressed
@@ -105,8 +106,7 @@ class PlanState:
         self.edits: list[Edit] = []
         self.new_files: dict[PurePosixPath, DestFile] = {}
         self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
-        self.moves: list[Move] = []
-        self.deletes: list[Delete] = []
+        self.deletes: list[Delete] = []  # files the cut phase empties (user files: `files`)
         self.diagnostics: list[Diagnostic] = []
         self.ledger: list[Moved] = []
         self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
@@ -114,10 +114,7 @@ class PlanState:
         self.emptied: set[str] = set()  # module keys whose every definition moved
         self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
         self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
-        self.user_files: dict[
-            str, tuple[PurePosixPath, list[Definition]]
-        ] = {}  # key -> system file, imports
-        self.rewrites: set[PurePosixPath] = set()  # files rewritten in place as an entry point
+        self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
         self._inline: dict[str, list[Definition]] = {}
         # Which users are normal, and which of them are on each host: asked per module.
@@ -132,19 +129,22 @@ class PlanState:
 
     def result(self) -> Plan:
         # What a new file replaces: a user file rewritten in place, or one moved to its path.
+        moves = [move for cut in self.files if (move := cut.move()) is not None]
+        deletes = [delete for cut in self.files if (delete := cut.delete()) is not None]
         replaced: dict[PurePosixPath, int] = {}
-        for move in self.moves:
+        for move in moves:
             dst = PurePosixPath(move.dst)
             if dst not in replaced:
                 replaced[dst] = len(self.repo.ev.source(self.repo.root / move.src).text)
-        for path in self.rewrites:
-            replaced[path] = len(self.repo.ev.source(self.repo.root / path).text)
+        for cut in self.files:
+            if cut.fate is FileFate.REWRITTEN:
+                replaced[cut.path] = len(self.repo.ev.source(self.repo.root / cut.path).text)
         edits, files = render_files(list(self.new_files.values()), replaced)
         return Plan(
             edits=(*self.edits, *edits),
             new_files=tuple(files),
-            moves=tuple(self.moves),
-            deletes=tuple(self.deletes),
+            moves=tuple(moves),
+            deletes=(*deletes, *self.deletes),
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
         )
@@ -285,7 +285,7 @@ class PlanState:
         return Renderer(info.source, home, special)
 
     def moves_to(self, path: PurePosixPath) -> bool:
-        return any(PurePosixPath(m.dst) == path for m in self.moves)
+        return any(cut.fate is FileFate.MOVED and cut.entry == path for cut in self.files)
 
     def free_path(self, path: PurePosixPath) -> PurePosixPath:
         candidate, n = path, 1

@@ -20,10 +20,11 @@ from homeward.plan.groups import (
     move_split_group,
     moves_dotfiles,
 )
+from homeward.plan.journal import FileFate, Journal, UserFileCut, kept_file
 from homeward.plan.sources import header_comment
 from homeward.plan.split import split_row
 from homeward.plan.state import PlanState, UserPlan
-from homeward.plan.types import Delete, Move, Moved
+from homeward.plan.types import Moved
 from homeward.syntax.edit import removal
 from homeward.syntax.find import Definition, StepKind, read_module
 from homeward.syntax.nodes import bindings_of
@@ -38,21 +39,24 @@ if TYPE_CHECKING:
 # -- a user's own file --------------------------------------------------------------------------
 def move_user_file(
     st: PlanState, up: UserPlan, info: ModuleInfo, kept: frozenset[int] = frozenset()
-) -> bool:
+) -> UserFileCut:
+    """What becomes of a user's own file, as data (`take_user_file` folds it into the plan);
+    `kept`: the package lists the package phase left where they are (by `id`)."""
     name = up.user.name
     reach = st.reach(up, info)
+    journal = Journal()
     if not reach:
-        return False
+        return kept_file(info, journal)
     module = info.module
     if not module.definitions and not module.declarations and not _empty_module(info.source):
-        st.note(
+        journal.note(
             f"`{info.path}` is left as it is: it is not an attribute set homeward can follow",
             Severity.WARNING,
             info.source.root,
             info.source,
             "write it as `{ ... }: { ... }`, or move its contents by hand",
         )
-        return False
+        return kept_file(info, journal)
     stem = PurePosixPath(info.source.path).stem
     stem = name if stem == "default" else stem
     sys_path = st.free_path(PurePosixPath("modules") / "system" / f"{stem}.nix")
@@ -78,15 +82,15 @@ def move_user_file(
     staying: dict[tuple[str, ...], list[Definition]] = defaultdict(list)
     for d in candidates:
         staying[classify(d.path, name).group or d.path].append(d)
-    if unsplittable(st, info, staying, sys_path):
-        return False
+    if unsplittable(st, info, staying, sys_path, journal):
+        return kept_file(info, journal)
     for d in candidates:
-        if moves_dotfiles(st, up, info, d, reach):
+        if moves_dotfiles(st, up, info, d, reach, journal):
             continue
         verdict = classify(d.path, name)
         verdicts[id(d)] = verdict
         groups[verdict.group or d.path].append(d)
-    held = held_by_comments(st, info, groups, verdicts)
+    held = held_by_comments(info, groups, verdicts, journal)
     system_code: list[Chunk] = []
     # NixOS options in a user's file apply to every user of the host (/etc/gitconfig,
     # environment variables): they move to this user only if nobody else would lose them.
@@ -100,18 +104,18 @@ def move_user_file(
         if split is not None:
             # A login shell: its interactive settings move, the rest stays (issue 13).
             g = Group(name, info, group, tuple(defs), split, tuple(others), reach)
-            defs, extra = move_split_group(st, up, g)
+            defs, extra = move_split_group(st, up, g, journal)
             if not defs:
                 system_code.extend(extra)
                 continue
         elif verdict.fate is Fate.HOME and verdict.row is not None:
             g = Group(name, info, group, tuple(defs), verdict.row, tuple(others), reach)
-            if home_group_movable(st, g):
+            if home_group_movable(st, g, journal):
                 dest = st.home_dest(up, reach, verdict.row.feature)
-                if move_home_group(st, up, g, dest):
+                if move_home_group(st, up, g, dest, journal):
                     continue
         elif verdict.fate is Fate.KEEP:
-            st.note(
+            journal.note(
                 f"`{defs[0].dotted}` {st.stays(info)}: {verdict.why}",
                 Severity.NOTE,
                 defs[0].binding,
@@ -119,7 +123,7 @@ def move_user_file(
             )
         # SYSTEM, KEEP, or a group that could not move: into a system module.
         try:
-            system_code.extend(system_chunks(st, info, defs, group, sys_path))
+            system_code.extend(system_chunks(st, info, defs, group, sys_path, journal))
             system_code.extend(extra)
         except CannotMove as why:
             # Half of this file may already be planned away: refuse the whole run
@@ -133,45 +137,63 @@ def move_user_file(
                 "run migrate again",
             ) from None
     for group, defs in held.items():
-        system_code.extend(system_chunks(st, info, defs, group, sys_path))
+        system_code.extend(system_chunks(st, info, defs, group, sys_path, journal))
     if module.declarations:
-        declared = system_chunks(st, info, list(module.declarations), ("options",), sys_path)
+        declarations = list(module.declarations)
+        declared = system_chunks(st, info, declarations, ("options",), sys_path, journal)
         for chunk in declared:
             chunk.declaration = True
         system_code.extend(declared)
-    if system_code:
-        dest = st.dest(sys_path, home=False)
-        dest.chunks.extend(system_code)
-    st.user_files[info.key] = (sys_path, imports)
-    st.emptied.add(info.key)
     here = PurePosixPath(info.source.path)
     if here == up.entry:
         # The user's file is where the entry point goes (`home/<u>/default.nix`): rewritten.
-        st.rewrites.add(here)
-        st.dest(up.entry, home=True).header = header_comment(info.source)
+        fate = FileFate.REWRITTEN
     elif (
         here == PurePosixPath("home") / f"{name}.nix"
         and not st.moves_to(up.entry)
         and not st.repo.files.taken(up.entry)
     ):
-        st.moves.append(
-            Move(
-                Path(here),
-                Path(up.entry),
-                "the user's file becomes their home-manager entry point",
-            )
-        )
-        st.dest(up.entry, home=True).header = header_comment(info.source)
+        fate = FileFate.MOVED
     else:
-        st.deletes.append(Delete(Path(here), "every definition moved"))
+        fate = FileFate.DELETED
+    into = fate is not FileFate.DELETED
+    return UserFileCut(
+        info.key,
+        here,
+        fate,
+        sys_path,
+        tuple(system_code),
+        tuple(imports),
+        up.entry if into else None,
+        header_comment(info.source) if into else "",
+        tuple(journal.diagnostics),
+        tuple(journal.ledger),
+        tuple(journal.removed),
+    )
+
+
+def take_user_file(st: PlanState, cut: UserFileCut) -> bool:
+    """Fold what the user-file phase made of one file into the plan; whether it moved."""
+    st.diagnostics.extend(cut.diagnostics)
+    st.ledger.extend(cut.ledger)
+    if cut.removed:
+        st.removed[cut.module].extend(cut.removed)
+    if cut.fate is FileFate.KEPT:
+        return False
+    if cut.system_code and cut.system is not None:
+        st.dest(cut.system, home=False).chunks.extend(cut.system_code)
+    st.files.append(cut)
+    st.emptied.add(cut.module)
+    if cut.entry is not None:
+        st.dest(cut.entry, home=True).header = cut.header
     return True
 
 
 def held_by_comments(
-    st: PlanState,
     info: ModuleInfo,
     groups: dict[tuple[str, ...], list[Definition]],
     verdicts: dict[int, Verdict],
+    journal: Journal,
 ) -> dict[tuple[str, ...], list[Definition]]:
     """Definitions a `# homeward: ignore[HW003]` keeps NixOS options (issue 14: a
     suppressed definition stays where it is, for every rule migrate acts on), taken out of
@@ -216,7 +238,7 @@ def held_by_comments(
             del groups[group]
         held[group] = kept
         what = ".".join(group if not row.per_leaf else kept[0].path[:depth])
-        st.note(
+        journal.note(
             f"`{what}` stays where it is: `# homeward: ignore[HW003]` keeps it",
             Severity.NOTE,
             kept[0].binding,
@@ -230,18 +252,20 @@ def unsplittable(
     info: ModuleInfo,
     groups: dict[tuple[str, ...], list[Definition]],
     sys_path: PurePosixPath,
+    journal: Journal,
 ) -> bool:
     """A definition of the user's file could not stay a NixOS option in a new system
     module (CannotMove): the file is left as it is, with a note, not the whole run
     (issue 10). Asked before anything of the file is planned, so nothing is half-moved."""
-    ledger = len(st.ledger)
+    trial = Journal()  # what a trial writes is dropped: nothing is decided yet
     try:
         for group, defs in groups.items():
-            system_chunks(st, info, defs, group, sys_path)
+            system_chunks(st, info, defs, group, sys_path, trial)
         if info.module.declarations:
-            system_chunks(st, info, list(info.module.declarations), ("options",), sys_path)
+            declarations = list(info.module.declarations)
+            system_chunks(st, info, declarations, ("options",), sys_path, trial)
     except CannotMove as why:
-        st.note(
+        journal.note(
             f"`{info.source.path}` is left as it is: part of it must "
             f"{st.stays(info, 'stay')}, "
             f"and {why.why}",
@@ -251,8 +275,6 @@ def unsplittable(
             "move that definition by hand (or out of this user's file), then run migrate again",
         )
         return True
-    finally:
-        del st.ledger[ledger:]
     return False
 
 
@@ -262,9 +284,11 @@ def system_chunks(
     defs: list[Definition],
     group: tuple[str, ...],
     dest: PurePosixPath,
+    journal: Journal,
 ) -> list[Chunk]:
     """Definitions that stay NixOS options, as written, for the system module at `dest`;
-    package lists moved out of them (`users.users.<u>.packages`) are cut from the text."""
+    package lists moved out of them (`users.users.<u>.packages`, and what `journal` took out
+    of the file so far) are cut from the text; their ledger lines go to `journal`."""
     by_binding: dict[int, tuple[list[Definition], int]] = {}
     for d in defs:
         depth = max(1, min(len(group), len(d.path)))
@@ -272,7 +296,7 @@ def system_chunks(
         node = d.steps[k].node
         entry = by_binding.setdefault(node.start_byte, ([], depth))
         entry[0].append(d)
-    moved_out = st.removed.get(info.key, [])
+    moved_out = [*st.removed.get(info.key, ()), *journal.removed]
     chunks = []
     for group_defs, depth in by_binding.values():
         renderer = st.renderer(info, home=False)
@@ -295,7 +319,7 @@ def system_chunks(
         )
         chunks.append(chunk)
         for d in group_defs:
-            st.ledger.append(
+            journal.ledger.append(
                 Moved(d.dotted, d.location, Path(dest), d.dotted, st.stays(info), False)
             )
     return chunks
