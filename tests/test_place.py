@@ -2,8 +2,9 @@
 
 Why (issue #9): a phase is a function whose result is data (LibCST's codemods are the model):
 `place_packages` says which package lists go where on each host, `cut_packages` what each
-one becomes, `move_user_file` what becomes of a user's own file; none of them appends to the
-plan's lists, and the tests assert on the frozen records they return.
+one becomes, `move_user_file` what becomes of a user's own file, `finish_sources` what moved
+code leaves behind; none of them appends to the plan's lists, and the tests assert on the
+frozen records they return.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from homeward.apply.spans import apply_edits
 from homeward.diagnostics import Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
 from homeward.model.repo import load_repo
 from homeward.plan.classify import user_plan
 from homeward.plan.journal import FileFate
-from homeward.plan.packages import cut_packages
+from homeward.plan.packages import cut_packages, move_all_packages
 from homeward.plan.place import Home, Placement, place_packages
+from homeward.plan.sources import finish_sources, take_sources
 from homeward.plan.state import MigrateOptions, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file, take_user_file
 from tests.test_openworld import flake, write
@@ -188,7 +191,7 @@ def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> Non
     with pytest.raises(dataclasses.FrozenInstanceError):
         cut.fate = FileFate.KEPT  # type: ignore[misc]
     # Nothing of it is in the plan's lists until it is taken.
-    assert (st.files, st.ledger, st.deletes, st.emptied) == ([], [], [], set())
+    assert (st.files, st.ledger, st.deletes) == ([], [], [])
     assert take_user_file(st, cut)
     assert st.files == [cut] and st.ledger == list(cut.ledger)
     plan = st.result()
@@ -228,3 +231,42 @@ def test_user_file_phase_rewrites_the_entry_in_place(tmp_path: Path) -> None:
         (FileFate.REWRITTEN, ()),
     ]
     assert cuts[0].delete() is not None and cuts[0].imports[0].path == ("imports",)
+
+
+def test_cut_phase_returns_the_edits_moved_code_leaves(tmp_path: Path) -> None:
+    """Why: the cut phase's edits, deletes and emptied modules are one record that the wire
+    phase reads (which flake.nix entries go), not lists spread over the plan state."""
+    host = "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; }; }"
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(host),
+            "desk.nix": "{\n  imports = [\n    ./ham-packages.nix\n    ./users.nix\n  ];\n}\n",
+            "ham-packages.nix": "{ pkgs, ... }:\n{\n  users.users.ham.packages = [ pkgs.jq ];\n}\n",
+            "users.nix": (
+                "{ pkgs, ... }:\nlet\n  tools = [ pkgs.fd ];\nin\n{\n"
+                "  users.users.ham.isNormalUser = true;\n"
+                "  users.users.ham.packages = tools;\n"
+                "}\n"
+            ),
+        },
+    )
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    up = user_plan(st, st.index.users["ham"])
+    assert [not c.kept for c in move_all_packages(st, up)] == [True, True]
+    edits_before = list(st.edits)
+    cut = finish_sources(st)
+    assert st.edits == edits_before and st.deletes == []  # nothing taken yet
+    assert cut.emptied == {"ham-packages.nix"}
+    assert [str(d.path) for d in cut.deletes] == ["ham-packages.nix"]
+    assert dict(cut.replacements) == {"ham-packages.nix": None}
+    assert cut.drop_inline == frozenset()
+    after = {
+        name: apply_edits((root / name).read_bytes(), [e for e in cut.edits if str(e.path) == name])
+        for name in ("desk.nix", "users.nix")
+    }
+    assert after["desk.nix"] == b"{\n  imports = [\n    ./users.nix\n  ];\n}\n"
+    # The list moved, and the `let` only it read went with it.
+    assert after["users.nix"] == (b"{ pkgs, ... }:\n{\n  users.users.ham.isNormalUser = true;\n}\n")
+    take_sources(st, cut)
+    assert st.deletes == list(cut.deletes)

@@ -23,7 +23,7 @@ from homeward.plan.checks import dynamic_users, mismatches, partial, unread_acco
 from homeward.plan.classify import move_user_files, needs_work, user_plan
 from homeward.plan.inline import adopt_inline
 from homeward.plan.packages import move_all_packages
-from homeward.plan.sources import finish_sources, keep_orphan_comments
+from homeward.plan.sources import finish_sources, keep_orphan_comments, take_sources
 from homeward.plan.state import MigrateOptions, Mode, PlanState
 from homeward.plan.types import Plan
 from homeward.plan.wire import plan_flake
@@ -62,9 +62,10 @@ def compose(st: PlanState) -> Plan:
     for up in active:
         if up.new_entry:
             st.ensure_entry(up)
-    finish_sources(st)
-    plan_flake(st, active)
-    keep_orphan_comments(st)
+    cut = finish_sources(st)
+    take_sources(st, cut)
+    plan_flake(st, active, cut)
+    keep_orphan_comments(st, cut.emptied)
     return st.result()
 
 

@@ -1,12 +1,15 @@
 """The cut phase's driver: what moved code leaves behind in its sources (bindings, emptied
 files and inline modules, imports of removed files, orphan comments), from the decisions in
-the plan state; the pure pieces are in `plan/cut.py`."""
+the plan state, returned as a `SourceCut`; the pure pieces are in `plan/cut.py`."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from homeward.model.repo import ModuleInfo, ModuleKind
@@ -21,14 +24,14 @@ from homeward.plan.cut import (
 )
 from homeward.plan.nixcode import relative_import, splice
 from homeward.plan.state import PlanState
-from homeward.plan.types import Delete
+from homeward.plan.types import Delete, Edit
 from homeward.syntax.edit import indent_at, item_extent, reindent, removal
 
 if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 
-def keep_orphan_comments(st: PlanState) -> None:
+def keep_orphan_comments(st: PlanState, emptied: AbstractSet[str]) -> None:
     """Comments of a file that is deleted or rewritten, not carried by any moved binding
     (a header, a note between bindings), go with the first thing moved out of it.
 
@@ -36,7 +39,7 @@ def keep_orphan_comments(st: PlanState) -> None:
     comments, a package list, the header of a rewritten file): decided by its position in
     the syntax tree, never by looking for its text (the same `# TODO` can be in both).
     """
-    for key in sorted(st.emptied):
+    for key in sorted(emptied):
         info = st.repo.modules[key]
         src = info.source
         spans: list[tuple[int, int]] = []
@@ -78,11 +81,28 @@ def keep_orphan_comments(st: PlanState) -> None:
             first_chunk.code = f"{lines}\n{first_chunk.code}"
 
 
-def resolve_user_file_imports(st: PlanState) -> None:
+@dataclass(frozen=True, slots=True)
+class SourceCut:
+    """The cut phase's result: what moved code leaves behind in its sources."""
+
+    edits: tuple[Edit, ...]  # moved bindings, dead `let`s, imports of removed files
+    deletes: tuple[Delete, ...]  # files left empty (a user's own files: `UserFileCut`)
+    emptied: frozenset[str]  # module keys whose every definition moved, user files too
+    replacements: Mapping[str, str | None]  # a file -> what it left behind (None: nothing)
+    drop_inline: frozenset[int]  # start bytes of inline modules of flake.nix left empty
+    # The system module a user file leaves -> its imports (path texts relative to it).
+    imports: tuple[tuple[PurePosixPath, tuple[str, ...]], ...] = ()
+
+
+def resolve_user_file_imports(
+    st: PlanState,
+) -> tuple[dict[str, str | None], dict[PurePosixPath, tuple[str, ...]]]:
     """What a user file left behind imports: its own imports, each user file among them
-    replaced by what that file left behind (or dropped), the rest kept, re-pointed."""
+    replaced by what that file left behind (or dropped), the rest kept, re-pointed; returns
+    where each user file's system part is (None: nothing is left) and those imports."""
     resolved: dict[str, str | None] = {}
     user_files = {cut.module: cut.system for cut in st.files}
+    imports: dict[PurePosixPath, tuple[str, ...]] = {}
 
     def resolve(key: str, seen: tuple[str, ...] = ()) -> str | None:
         if key in resolved:
@@ -109,19 +129,26 @@ def resolve_user_file_imports(st: PlanState) -> None:
                 )
                 texts.append(renderer.text(ref.node))
         if texts:
-            dest = st.dest(sys_path, home=False)
-            dest.imports = texts
-        has_content = sys_path in st.new_files and not st.new_files[sys_path].empty
+            imports[sys_path] = tuple(texts)
+        has_content = sys_path in imports or (
+            sys_path in st.new_files and not st.new_files[sys_path].empty
+        )
         resolved[key] = str(sys_path) if has_content else None
         return resolved[key]
 
     for key in sorted(user_files):
-        st.import_replacements[key] = resolve(key)
+        resolve(key)
+    return resolved, imports
 
 
-def finish_sources(st: PlanState) -> None:
-    """Delete moved bindings (and sets they leave empty) and imports of removed files."""
-    resolve_user_file_imports(st)
+def finish_sources(st: PlanState) -> SourceCut:
+    """Delete moved bindings (and sets they leave empty) and imports of removed files: the
+    edits and deletes, as data; reads the plan state, changes nothing."""
+    replacements, imports = resolve_user_file_imports(st)
+    emptied = {cut.module for cut in st.files}
+    deletes: list[Delete] = []
+    drop_inline: set[int] = set()
+    edits: list[Edit] = []
     # The `let` bindings moved code took along, by the file it came from (once, not per file).
     carried: dict[int, set[int]] = defaultdict(set)
     for dest in st.new_files.values():
@@ -132,7 +159,7 @@ def finish_sources(st: PlanState) -> None:
             if item.origin is not None:
                 carried[id(item.origin.source)].update(item.needs.lets)
     for key, nodes in st.removed.items():
-        if key in st.emptied:
+        if key in emptied:
             continue
         info = st.repo.modules[key]
         text = info.source.text
@@ -140,22 +167,39 @@ def finish_sources(st: PlanState) -> None:
             d for d in info.module.definitions if not any(within(d.binding, n) for n in nodes)
         ]
         if not remaining and info.path is not None:
-            st.emptied.add(key)
-            st.deletes.append(Delete(info.path, "every definition moved"))
-            st.import_replacements[str(info.path)] = None
+            emptied.add(key)
+            deletes.append(Delete(info.path, "every definition moved"))
+            replacements[str(info.path)] = None
             continue
         if not remaining and info.source is st.repo.flake:
             # An inline module in flake.nix left empty: drop it from its module list.
-            st.emptied.add(key)
-            st.drop_inline.add(int(key.rsplit("@", 1)[1]))
+            emptied.add(key)
+            drop_inline.add(int(key.rsplit("@", 1)[1]))
             continue
         targets = {n.start_byte: n for n in (outermost_empty(n, nodes) for n in nodes)}
         gone = outermost_only(list(targets.values()))
         for node in gone:
             span = removal(node, text)
-            st.edits.append(splice(Path(info.source.path), span, "moved to home-manager"))
-        st.edits.extend(dead_let_edits(info, gone, carried.get(id(info.source), set())))
-    st.edits.extend(import_edits(st.repo.modules.values(), st.emptied, st.import_replacements))
+            edits.append(splice(Path(info.source.path), span, "moved to home-manager"))
+        edits.extend(dead_let_edits(info, gone, carried.get(id(info.source), set())))
+    edits.extend(import_edits(st.repo.modules.values(), emptied, replacements))
+    return SourceCut(
+        tuple(edits),
+        tuple(deletes),
+        frozenset(emptied),
+        MappingProxyType(replacements),
+        frozenset(drop_inline),
+        tuple(imports.items()),
+    )
+
+
+def take_sources(st: PlanState, cut: SourceCut) -> None:
+    """Fold the cut phase's result into the plan: the system modules' imports, the edits
+    and deletes."""
+    for path, texts in cut.imports:
+        st.dest(path, home=False).imports = list(texts)
+    st.edits.extend(cut.edits)
+    st.deletes.extend(cut.deletes)
 
 
 def _covered(spans: list[tuple[int, int]]) -> Callable[[int], bool]:

@@ -111,9 +111,6 @@ class PlanState:
         self.ledger: list[Moved] = []
         self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
-        self.emptied: set[str] = set()  # module keys whose every definition moved
-        self.import_replacements: dict[str, str | None] = {}  # module path -> new path (None: drop)
-        self.drop_inline: set[int] = set()  # start bytes of emptied inline modules in flake.nix
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
         self._inline: dict[str, list[Definition]] = {}

@@ -183,7 +183,6 @@ def take_user_file(st: PlanState, cut: UserFileCut) -> bool:
     if cut.system_code and cut.system is not None:
         st.dest(cut.system, home=False).chunks.extend(cut.system_code)
     st.files.append(cut)
-    st.emptied.add(cut.module)
     if cut.entry is not None:
         st.dest(cut.entry, home=True).header = cut.header
     return True

@@ -16,6 +16,7 @@ from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.homes import own_entry, standalone_companions
 from homeward.plan.hostwire import wire_modules, wire_per_host_in_host_file
 from homeward.plan.nixcode import relative_import
+from homeward.plan.sources import SourceCut
 from homeward.plan.standalone import add_home_configurations
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
@@ -44,22 +45,23 @@ def place_per_host(st: PlanState, up: UserPlan) -> None:
 
 
 # -- flake.nix --------------------------------------------------------------------------------
-def plan_flake(st: PlanState, users: list[UserPlan]) -> None:
+def plan_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> None:
+    """`cut`: what the cut phase left (user files replaced or dropped, emptied inline modules)."""
     flake = FlakeEditor(st.index, st.opts.backup_extension)
-    flake.drop = set(st.drop_inline)
+    flake.drop = set(cut.drop_inline)
     # User files listed in a host's module list in flake.nix itst.
     done: set[int] = set()
     for config in st.repo.hosts.values():
         for ref in config.modules:
             if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None:
                 continue
-            if ref.source is not st.repo.flake or str(ref.path) not in st.import_replacements:
+            if ref.source is not st.repo.flake or str(ref.path) not in cut.replacements:
                 continue
             start = unparen(ref.node).start_byte
             if start in done:
                 continue
             done.add(start)
-            new = st.import_replacements[str(ref.path)]
+            new = cut.replacements[str(ref.path)]
             if new is None:
                 flake.drop.add(start)
             else:
