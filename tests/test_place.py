@@ -20,6 +20,7 @@ from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
 from homeward.model.repo import load_repo
 from homeward.plan.classify import user_plan
+from homeward.plan.inline import inline_home, take_inline
 from homeward.plan.journal import FileFate
 from homeward.plan.packages import cut_packages, move_all_packages
 from homeward.plan.place import Home, Placement, place_packages
@@ -270,3 +271,48 @@ def test_cut_phase_returns_the_edits_moved_code_leaves(tmp_path: Path) -> None:
     assert after["users.nix"] == (b"{ pkgs, ... }:\n{\n  users.users.ham.isNormalUser = true;\n}\n")
     take_sources(st, cut)
     assert st.deletes == list(cut.deletes)
+
+
+def inline_state(tmp_path: Path, home: str) -> tuple[PlanState, UserPlan]:
+    host = (
+        "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [\n"
+        "    inputs.home-manager.nixosModules.home-manager\n"
+        "    ./desk.nix\n"
+        "  ]; }; }"
+    )
+    inputs = '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+    desk = (
+        "{ config, pkgs, ... }:\n{\n"
+        "  users.users.ham.isNormalUser = true;\n"
+        f"  home-manager.users.ham = {home};\n"
+        "}\n"
+    )
+    root = write(tmp_path, {"flake.nix": flake(host, inputs), "desk.nix": desk})
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    return st, user_plan(st, st.index.users["ham"])
+
+
+def test_inline_home_becomes_a_file_as_data(tmp_path: Path) -> None:
+    """Why: a home written inline in a NixOS module is adopted by a record the composer
+    takes: the new file's text, the binding cut out, the ledger's line."""
+    st, up = inline_state(tmp_path, "{ pkgs, ... }: { home.packages = [ pkgs.jq ]; }")
+    cut = inline_home(st, up)
+    assert cut is not None and cut.path == PurePosixPath("home/ham/home.nix")
+    assert cut.text == "{ pkgs, ... }: { home.packages = [ pkgs.jq ]; }\n"
+    assert cut.module == "desk.nix" and cut.removed is not None
+    text = st.repo.modules["desk.nix"].source.text
+    assert text[cut.removed.start_byte : cut.removed.end_byte].startswith(b"home-manager.users")
+    assert cut.ledger is not None and cut.ledger.as_ == "a home-manager module"
+    assert (st.new_files, st.ledger, up.home_modules) == ({}, [], [])  # not taken yet
+    assert take_inline(st, up, cut)
+    assert st.new_files[cut.path].verbatim == cut.text and up.home_modules == [cut.path]
+
+
+def test_inline_home_that_reads_the_nixos_config_stays(tmp_path: Path) -> None:
+    st, up = inline_state(tmp_path, "{ home.stateVersion = config.system.stateVersion; }")
+    cut = inline_home(st, up)
+    assert cut is not None and cut.path is None and cut.removed is None
+    [warning] = cut.diagnostics
+    assert warning.severity is Severity.WARNING
+    assert "it reads the NixOS `config`" in warning.message
+    assert not take_inline(st, up, cut) and st.diagnostics == [warning]

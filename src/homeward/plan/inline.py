@@ -3,10 +3,11 @@ of the user's home when it is portable (issue 11)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from homeward.diagnostics import Severity
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.repo import ModuleInfo
 from homeward.plan.chunks import CannotMove, Chunk, Renderer, covering_step, names_before
 from homeward.plan.darwin import system_option
@@ -20,16 +21,53 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 
+@dataclass(frozen=True, slots=True)
+class InlineCut:
+    """What becomes of a home written inline in a NixOS module: the file of the user's home
+    it is written to (its whole text), the binding cut out of its module and the ledger's
+    line; or, where it stays (`path` None), the warning that says why."""
+
+    path: PurePosixPath | None = None
+    text: str = ""  # the new file, verbatim
+    chunk: Chunk | None = None  # what the cut phase reads: the moved binding and its needs
+    module: str = ""  # the key of the module it leaves
+    removed: Node | None = None
+    ledger: Moved | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
 # -- a home written inline in a NixOS module ------------------------------------------------
 def adopt_inline(st: PlanState, up: UserPlan) -> bool:
+    """The user's inline home adopted (`inline_home`) and taken into the plan."""
+    cut = inline_home(st, up)
+    return cut is not None and take_inline(st, up, cut)
+
+
+def take_inline(st: PlanState, up: UserPlan, cut: InlineCut) -> bool:
+    """Fold an inline home's cut into the plan; whether it moved."""
+    st.diagnostics.extend(cut.diagnostics)
+    if cut.path is None or cut.chunk is None or cut.removed is None or cut.ledger is None:
+        return False
+    dest = st.dest(cut.path, home=True)
+    dest.verbatim = cut.text
+    dest.chunks.append(cut.chunk)
+    st.removed[cut.module].append(cut.removed)
+    st.ledger.append(cut.ledger)
+    up.home_modules.append(cut.path)
+    up.inline = []
+    return True
+
+
+def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
     """`home-manager.users.<u> = { ... };` written in a NixOS module becomes a file of the
     user's home (imported by the entry) when it reads nothing only the NixOS module has, so
     that `homeConfigurations."<u>@<host>"` can use it too (issue 11); otherwise it stays,
-    and one warning says why there is no standalone configuration."""
+    and one warning says why there is no standalone configuration. None: nothing to do.
+    Reads the plan state, changes nothing."""
     if not up.inline:
-        return False
+        return None
     if st.opts.mode is Mode.MODULE or "homeConfigurations" in st.output_names():
-        return False  # no standalone configuration is added: nothing to gain
+        return None  # no standalone configuration is added: nothing to gain
     d = up.inline[0]
     info = module_of(st, d)
     why, binding = inline_not_portable(st, up, d, info)
@@ -53,16 +91,15 @@ def adopt_inline(st: PlanState, up: UserPlan) -> bool:
                 why = "it reads the NixOS `config`, which a standalone configuration does not have"
     if why is not None:
         where = system_option(st.index, info, "module") if info is not None else "a NixOS module"
-        st.note(
+        warning = Diagnostic(
+            Severity.WARNING,
             f"no `homeConfigurations` for `{up.user.name}`: their home-manager configuration "
             f"is written inside {where} and stays there: {why}",
-            Severity.WARNING,
-            d.binding,
-            d.source,
+            d.source.location(d.binding.start_byte),
             hint=f"move `home-manager.users.{up.user.name}` into home/{up.user.name}/ by "
             "hand, then run again",
         )
-        return False
+        return InlineCut(diagnostics=(warning,))
     assert info is not None and renderer is not None and binding is not None
     code = reindent(code, indent_at(d.source.text, binding.start_byte), "")
     needs = renderer.needs
@@ -80,16 +117,16 @@ def adopt_inline(st: PlanState, up: UserPlan) -> bool:
             + "\nin"
         )
     lines.append(needs.with_prefix() + code)
-    dest = st.dest(path, home=True)
-    dest.verbatim = "\n".join(lines) + "\n"
-    dest.chunks.append(Chunk((), "", needs, [d], binding))
-    st.remove(info, d, 3)
     what = f"home-manager.users.{up.user.name}"
     at = d.source.location(binding.start_byte)
-    st.ledger.append(Moved(what, at, Path(path), "a home-manager module"))
-    up.home_modules.append(path)
-    up.inline = []
-    return True
+    return InlineCut(
+        path,
+        "\n".join(lines) + "\n",
+        Chunk((), "", needs, [d], binding),
+        info.key,
+        d.steps[covering_step(d, 3)].node,
+        Moved(what, at, Path(path), "a home-manager module"),
+    )
 
 
 def module_of(st: PlanState, d: Definition) -> ModuleInfo | None:

@@ -19,7 +19,7 @@ from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
 from homeward.model.repo import ModuleInfo, ModuleRef, User
 from homeward.model.values import Attrs
-from homeward.plan.chunks import Renderer, covering_step
+from homeward.plan.chunks import Renderer
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import HomeWiring
 from homeward.plan.journal import FileFate, UserFileCut
@@ -292,8 +292,3 @@ class PlanState:
             n += 1
             candidate = path.with_name(f"{path.stem}-{n}.nix")
         return candidate
-
-    # -- what moves out of a source ---------------------------------------------------------------
-    def remove(self, info: ModuleInfo, d: Definition, group_len: int) -> None:
-        node = d.steps[covering_step(d, group_len)].node
-        self.removed[info.key].append(node)
