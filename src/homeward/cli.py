@@ -532,7 +532,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     finally:
-        gc.unfreeze()  # an in-process caller (the tests) collects its garbage as before
+        if argv is not None:
+            # An in-process caller (the tests) collects its garbage as before. The command
+            # line's process ends here: a last pass over what was frozen would only walk
+            # everything read once more (0.3 s at 200 hosts, after `check`).
+            gc.unfreeze()
         for signum, handler in previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
