@@ -252,7 +252,7 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
         if info.users:
             continue  # a home-manager module a host imports as well: that import is HW001
         heads = facts.by_head(info)
-        if not any(head in heads for head in ROW_HEADS):
+        if heads.keys().isdisjoint(ROW_HEADS):
             continue
         user_file = facts.is_user_file(info)
         groups: dict[tuple[str, ...], list[Definition]] = {}
