@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -169,7 +170,7 @@ def _dotted(path: Iterable[str]) -> str:
 def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
 
-    def child_of(ref: ModuleRef, words: str) -> Finding | None:
+    def child_of(ref: ModuleRef, words: Callable[[], str]) -> Finding | None:
         if ref.kind is not ModuleKind.FILE or ref.path is None:
             return None
         child = repo.modules.get(str(ref.path))
@@ -182,7 +183,7 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
         )
         return Finding(
             ref.location,
-            f"`{ref.path}` is {why}, imported here as {words}",
+            f"`{ref.path}` is {why}, imported here as {words()}",
             # A home-manager module imported as a NixOS module as well is wrong wherever it is.
             if_kept=Severity.ERROR if child.users else Severity.WARNING,
         )
@@ -190,13 +191,14 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     for name, host in repo.hosts.items():
         words = "a nix-darwin module" if facts.index.is_mac(name) else "a NixOS module"
         for ref in host.modules:
-            if (found := child_of(ref, words)) is not None:
+            if (found := child_of(ref, partial(str, words))) is not None:
                 yield found
     for info in facts.nixos_modules:
-        if facts.is_user_file(info):
+        if not info.imports or facts.is_user_file(info):
             continue  # user files importing each other: reported once, where they enter
         for ref in info.imports:
-            if (found := child_of(ref, facts.system_words(info))) is not None:
+            # Why lazily: what a module is called is needed only for an import it reports.
+            if (found := child_of(ref, partial(facts.system_words, info))) is not None:
                 yield found
 
 
