@@ -12,6 +12,7 @@ from homeward.model.index import (
     OutputKind,
     build_index,
     entry_arguments,
+    inline_home_config,
     release_text,
 )
 from homeward.model.repo import load_repo
@@ -262,3 +263,22 @@ def test_one_call_site_computes_the_home_manager_release() -> None:
     ]
     # What it is decided from: the nixpkgs input the hosts are built with (Index.nixpkgs).
     assert _calls_by_function("hosts_nixpkgs") == [("model/index.py", "build_index")]
+
+
+def test_what_is_left_alone_and_where_an_inline_home_is_written(tmp_path: Path) -> None:
+    """Why (issue #9): migrate scanned every module for the frozen ones, again for each frozen
+    consumer's reason, and again for the module an inline home is written in: the index's pass
+    meets each of them once."""
+    root = fleet(tmp_path)
+    write(
+        root,
+        {
+            "hosts/box/default.nix": "{\n  imports = [ ../../users.nix ];\n"
+            "  home-manager.users.eve = { pkgs, ... }: { home.packages = [ pkgs.fd ]; };\n}\n"
+        },
+    )
+    index = build_index(load_repo(root))
+    assert [m.key for m in index.frozen] == ["shared.nix"]
+    assert index.frozen_why["darwinConfigurations.mac"].startswith("`darwinConfigurations.mac`")
+    [inline] = inline_home_config(index, "eve")
+    assert index.inline_modules[id(inline)].key == "hosts/box/default.nix"

@@ -175,6 +175,13 @@ class Index:
     accounts: Mapping[str, tuple[ModuleInfo, ...]]  # user -> NixOS modules defining users.users.<u>
     under_home: tuple[ModuleInfo, ...]  # NixOS modules in home/ (where user files live)
     inline_homes: Mapping[str, Sequence[Definition]]  # user -> home config written in NixOS code
+    # id of a definition of `inline_homes` -> the NixOS module it is written in
+    inline_modules: Mapping[int, ModuleInfo]
+    # What homeward leaves byte-identical (rule 10): the modules some consumer it does not
+    # rewire reads, in the model's order, and each such consumer -> the reason the first of
+    # them gives
+    frozen: tuple[ModuleInfo, ...]
+    frozen_why: Mapping[str, str]
     entries: Mapping[str, PurePosixPath]  # user -> the entry file of their home configuration
     # user -> host -> the home file home-manager's NixOS module starts their home from there
     host_entries: Mapping[str, Mapping[str, PurePosixPath]]
@@ -281,6 +288,8 @@ def build_index(repo: Repo) -> Index:
     nixpkgs_homes: set[str] = set()
     system_users: set[str] = set()
     frozen_macs: dict[str, list[ModuleInfo]] = {}
+    frozen: list[ModuleInfo] = []
+    frozen_why: dict[str, str] = {}
     kinds = {name: _kind(config) for name, config in repo.hosts.items()}
     # Hosts of other kinds, keyed as the model walks them (`darwinConfigurations.mac`).
     other_names = {key: key.partition(".")[2] or key for key in repo.others}
@@ -323,7 +332,10 @@ def build_index(repo: Repo) -> Index:
                 outputs.add(Output(OutputKind.HOME, host))
             if host in kinds:
                 outputs.add(Output(kinds[host], other_names.get(host, host)))
-        for other in info.frozen:  # hosts of other kinds read it without walking it
+        if info.frozen:
+            frozen.append(info)
+        for other, why in info.frozen.items():  # hosts of other kinds read it without walking it
+            frozen_why.setdefault(other, why)
             if other in kinds:
                 outputs.add(Output(kinds[other], other_names.get(other, other)))
                 if other in repo.others and info.context is Context.NIXOS:
@@ -340,6 +352,7 @@ def build_index(repo: Repo) -> Index:
     outputs_list += [Output(OutputKind.HOME, n) for n in repo.homes]
     outputs_list += [Output(kinds[key], name) for key, name in other_names.items()]
     nixpkgs = hosts_nixpkgs(repo)
+    inline_homes, inline_modules = _inline_homes(repo, frozen_heads)
     entries, host_entries, wired_homes = _home_entries(repo)
     hm_hosts: dict[str, set[str]] = {}
     for host_name, host_facts in hosts.items():
@@ -381,7 +394,10 @@ def build_index(repo: Repo) -> Index:
         system_users=frozenset(system_users),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
-        inline_homes=MappingProxyType(_inline_homes(repo, frozen_heads)),
+        inline_homes=MappingProxyType(inline_homes),
+        inline_modules=MappingProxyType(inline_modules),
+        frozen=tuple(frozen),
+        frozen_why=MappingProxyType(frozen_why),
         kinds=MappingProxyType(kinds),
         macs=MappingProxyType(macs),
     )
@@ -569,10 +585,12 @@ def inline_home_config(index: Index, name: str) -> list[Definition]:
 
 def _inline_homes(
     repo: Repo, heads: Mapping[str, Mapping[str, Sequence[Definition]]]
-) -> dict[str, list[Definition]]:
+) -> tuple[dict[str, list[Definition]], dict[int, ModuleInfo]]:
     """user -> the home-manager configuration written inside NixOS modules (every user at once:
-    asked per user, the scan over every module was quadratic)."""
+    asked per user, the scan over every module was quadratic); and each of those definitions
+    (by id) -> its module."""
     found: dict[str, list[Definition]] = {}
+    modules: dict[int, ModuleInfo] = {}
     for key, info in repo.modules.items():
         if info.context is not Context.NIXOS:
             continue
@@ -586,4 +604,5 @@ def _inline_homes(
             )
             if len(d.path) > 3 or inline:
                 found.setdefault(d.path[2], []).append(d)
-    return found
+                modules.setdefault(id(d), info)
+    return found, modules

@@ -69,7 +69,7 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
     if st.opts.mode is Mode.MODULE or "homeConfigurations" in st.output_names():
         return None  # no standalone configuration is added: nothing to gain
     d = up.inline[0]
-    info = module_of(st, d)
+    info = st.index.inline_modules.get(id(d))
     why, binding = inline_not_portable(st, up, d, info)
     renderer = None
     path = st.free_path(PurePosixPath("home") / up.user.name / "home.nix")
@@ -127,14 +127,6 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
         d.steps[covering_step(d, 3)].node,
         Moved(what, at, Path(path), "a home-manager module"),
     )
-
-
-def module_of(st: PlanState, d: Definition) -> ModuleInfo | None:
-    """The module whose definition `d` is."""
-    for info in st.repo.modules.values():
-        if info.source is d.source and any(x is d for x in info.module.definitions):
-            return info
-    return None
 
 
 def inline_not_portable(

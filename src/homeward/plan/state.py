@@ -122,7 +122,7 @@ class PlanState:
         self.system_users = index.system_users  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
-        self.frozen = [m for m in repo.modules.values() if m.frozen]
+        self.frozen = index.frozen
 
     def result(self) -> Plan:
         # What a new file replaces: a user file rewritten in place, or one moved to its path.
@@ -214,10 +214,7 @@ class PlanState:
                 )
 
     def frozen_reason(self, key: str) -> str:
-        for m in self.repo.modules.values():
-            if key in m.frozen:
-                return m.frozen[key]
-        return "homeward does not migrate it"
+        return self.index.frozen_why.get(key, "homeward does not migrate it")
 
     def existing_entry(self, name: str) -> PurePosixPath | None:
         return self.index.existing_entry(name)
