@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 import homeward
+from homeward.commands.verify import selection
+from homeward.errors import UsageError
 from homeward.model.index import (
     NEWEST_RELEASE,
     Output,
@@ -282,3 +286,12 @@ def test_what_is_left_alone_and_where_an_inline_home_is_written(tmp_path: Path) 
     assert index.frozen_why["darwinConfigurations.mac"].startswith("`darwinConfigurations.mac`")
     [inline] = inline_home_config(index, "eve")
     assert index.inline_modules[id(inline)].key == "hosts/box/default.nix"
+
+
+def test_verify_names_the_index_users(tmp_path: Path) -> None:
+    """Why (issue #9): verify's --user check read the model's own list of accounts, a second
+    computation of the index's users; it names the same accounts, and the standalone ones."""
+    with pytest.raises(UsageError) as caught:
+        selection(fleet(tmp_path), None, "nobody")
+    assert caught.value.hint == "users in this flake: `backup`, `eve`, `ham`"
+    assert selection(tmp_path, None, "eve")[0] is not None

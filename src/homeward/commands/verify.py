@@ -17,6 +17,7 @@ from pathlib import Path
 from homeward.apply import git
 from homeward.errors import Exit, HomewardError, UsageError
 from homeward.model.compare import Report, compare
+from homeward.model.index import build_index
 from homeward.model.repo import EXPORTS, find_flake, load_repo
 from homeward.model.values import Attrs
 from homeward.nix import ops
@@ -127,7 +128,8 @@ def selection(
             f"the flake has no host `{host}`",
             hint="hosts in this flake: " + (", ".join(f"`{h}`" for h in hosts) or "none"),
         )
-    users = {h.split("@", 1)[0] for h in homes} | set(repo.users)
+    # The index's users (one fact, one place: the accounts every host defines).
+    users = {h.split("@", 1)[0] for h in homes} | set(build_index(repo).users)
     if user is not None and user not in users:
         raise UsageError(
             f"the flake has no user `{user}`",
