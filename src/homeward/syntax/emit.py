@@ -62,6 +62,22 @@ class Attrs:
 
     items: Sequence[tuple[Key, object] | Comment | Blank | Inherit] = field(default_factory=tuple)
     rec: bool = False
+    expand: bool = False  # one binding a line even where it would fit on one (a module)
+
+
+@dataclass(frozen=True, slots=True)
+class List:
+    """A list; `expand`: one item a line even when a single one would fit on one."""
+
+    items: Sequence[object]
+    expand: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """`a // b // { ... }`: the last operand may open a block on the same line."""
+
+    operands: Sequence[object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +145,12 @@ def emit(value: object, level: int = 0, *, in_binding: bool = False) -> str:
         return quote_string(value)
     if isinstance(value, list | tuple):
         return _emit_list(list(value), level)
+    if isinstance(value, List):
+        return _emit_list(list(value.items), level, expand=value.expand)
     if isinstance(value, Attrs):
-        return _emit_attrs(value, level, force_expand=in_binding)
+        return _emit_attrs(value, level, force_expand=in_binding or value.expand)
+    if isinstance(value, Update):
+        return " // ".join(emit(v, level) for v in value.operands)
     if isinstance(value, Func):
         return _emit_func(value, level)
     if isinstance(value, Let):
@@ -147,11 +167,11 @@ def _is_block(code: str) -> bool:
     return code.endswith(("}", "]", "''", ")")) and "\n" in code
 
 
-def _emit_list(items: list[object], level: int) -> str:
+def _emit_list(items: list[object], level: int, *, expand: bool = False) -> str:
     if not items:
         return "[ ]"
     pad = "  " * (level + 1)
-    if len(items) == 1 and not isinstance(items[0], Comment | Blank):
+    if len(items) == 1 and not expand and not isinstance(items[0], Comment | Blank):
         one = emit(items[0], level + 1)
         if "\n" not in one and len(one) + 4 + 2 * level <= WIDTH:
             return f"[ {one} ]"
@@ -163,7 +183,7 @@ def _emit_list(items: list[object], level: int) -> str:
             lines.append(f"{pad}# {item.text}" if item.text else f"{pad}#")
         else:
             code = emit(item, level + 1)
-            if isinstance(item, Call | Func | Let) and not code.startswith("("):
+            if isinstance(item, Call | Func | Let | Update) and not code.startswith("("):
                 code = f"({code})"
             lines.append(pad + code)
     lines.append("  " * level + "]")
@@ -187,7 +207,15 @@ def _binding_lines(attrs: Attrs, level: int) -> str:
     return "\n".join(lines)
 
 
-def emit_binding(key: Key, value: object, level: int) -> str:
+def emit_bindings(
+    items: Sequence[tuple[Key, object] | Comment | Blank | Inherit], level: int = 0
+) -> str:
+    """Bindings one a line, without braces: what goes into a set that exists (the inserting
+    edit gives them the set's indentation), at indentation `level` (the first line's too)."""
+    return _binding_lines(Attrs(items), level)
+
+
+def emit_binding(key: Key, value: object, level: int = 0) -> str:
     """`key = value;` at indentation `level` (the first line's indentation is the caller's)."""
     code = emit(value, level, in_binding=True)
     if isinstance(value, Let) or (isinstance(value, Func) and not isinstance(value.formals, str)):

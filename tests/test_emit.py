@@ -1,0 +1,72 @@
+"""`syntax/emit`, the one Nix builder: the node kinds the planners write with (issue 9)."""
+
+from __future__ import annotations
+
+from homeward.syntax.emit import (
+    Attrs,
+    Call,
+    Comment,
+    List,
+    NixPath,
+    Raw,
+    Update,
+    emit,
+    emit_binding,
+    emit_bindings,
+)
+
+
+def test_an_expanded_list_keeps_one_item_a_line() -> None:
+    """Why: a host's `modules` list is written one module a line even with a single module
+    (the next `add` appends to it); a plain list of one short item stays on one line."""
+    assert emit([NixPath("./hosts/box")]) == "[ ./hosts/box ]"
+    assert emit(List([NixPath("./hosts/box")], expand=True)) == "[\n  ./hosts/box\n]"
+    assert emit(List([NixPath("./a")])) == "[ ./a ]"
+    assert emit(List([], expand=True)) == "[ ]"
+    assert emit(List([Call("import", [NixPath("./x")])], expand=True), 1) == (
+        "[\n    (import ./x)\n  ]"
+    )
+
+
+def test_an_expanded_set_stays_expanded_in_a_list() -> None:
+    """Why: a settings module in a host's list is one binding a line, even with one binding."""
+    module = Attrs([(("home-manager", "users", "ham", "imports"), [NixPath("./home/ham")])])
+    assert emit([module]) == "[ { home-manager.users.ham.imports = [ ./home/ham ]; } ]"
+    expanded = Attrs(module.items, expand=True)
+    assert emit([expanded]) == "[\n  {\n    home-manager.users.ham.imports = [ ./home/ham ];\n  }\n]"
+    assert emit(expanded) == "{\n  home-manager.users.ham.imports = [ ./home/ham ];\n}"
+
+
+def test_updates() -> None:
+    """`a // { ... }`: a short update on one line, a long set opened on the operator's line;
+    in a list, in parentheses."""
+    both = Update([Raw("{ inherit inputs; }"), Attrs([("osConfig", Raw("self.config"))])])
+    assert emit(both) == "{ inherit inputs; } // { osConfig = self.config; }"
+    assert emit(Attrs([("extraSpecialArgs", both), ("x", 1)])) == (
+        "{\n  extraSpecialArgs = { inherit inputs; } // { osConfig = self.config; };\n  x = 1;\n}"
+    )
+    long = Update([Raw("args"), Attrs([("a", 1), ("b", 2)])])
+    assert emit(Attrs([("extraSpecialArgs", long)], expand=True)) == (
+        "{\n  extraSpecialArgs = args // {\n    a = 1;\n    b = 2;\n  };\n}"
+    )
+    assert emit([Update([Raw("a"), Raw("b")]), Raw("c")]) == "[\n  (a // b)\n  c\n]"
+
+
+def test_bindings_without_braces() -> None:
+    """Why: what is inserted into a set that exists is bindings at indentation 0 (the edit
+    indents them as the set is); comments and blank lines between them as given."""
+    code = emit_bindings(
+        [
+            (("home", "username"), Call("lib.mkDefault", ["ham"])),
+            Comment("why"),
+            (("programs", "home-manager", "enable"), True),
+        ]
+    )
+    assert code == (
+        'home.username = lib.mkDefault "ham";\n# why\nprograms.home-manager.enable = true;'
+    )
+    assert emit_bindings([]) == ""
+    assert emit_binding(("homeConfigurations", "ham@desk"), Raw("x")) == (
+        'homeConfigurations."ham@desk" = x;'
+    )
+    assert emit_binding("modules", [Raw("a"), Raw("b")], 1) == "modules = [\n    a\n    b\n  ];"
