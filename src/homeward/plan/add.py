@@ -31,10 +31,11 @@ from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.init import (
     feature_problem,
 )
-from homeward.plan.nixcode import list_binding, relative_import
-from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
+from homeward.plan.nixcode import relative_import
+from homeward.plan.settings import HomeUser, new_host_settings, settings_attrs, user_binding
 from homeward.plan.standalone import home_configuration, home_configuration_entry, package_set
 from homeward.plan.types import Edit, NewFile, Plan
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import read_module
@@ -211,24 +212,19 @@ class Adder:
 
     def user_wiring(self, name: str, path: str) -> str:
         """How the flake wires a user, in its own style (`imports_wiring`), as one binding."""
-        if self.imports_wiring():
-            return f"home-manager.users.{attr_key(name)} = import {path};"
-        return list_binding(f"home-manager.users.{attr_key(name)}.imports", [path])
+        return nix.emit_binding(*user_binding(HomeUser(name, (path,), self.imports_wiring())))
 
-    def settings_module(self, special: str | None, users: dict[str, PurePosixPath]) -> str:
+    def host_settings(self, special: str | None, users: dict[str, PurePosixPath]) -> nix.Attrs:
         """The home-manager settings module a new host (NixOS or Mac) gets in its list: the
         one migrate writes (`plan/settings.py`)."""
-        style = self.imports_wiring()
-        home_users = tuple(
-            HomeUser(u, (relative_import(p, PurePosixPath(".")),), as_import=style)
-            for u, p in users.items()
+        settings = new_host_settings(
+            users, self.flake.backup_extension, special, as_import=self.imports_wiring()
         )
-        return settings_module(
-            HomeManagerSettings(home_users, self.flake.backup_extension, special_args=special)
-        )
+        return settings_attrs(settings)
 
-    def insert_output(self, group: str, name: str, code: str) -> None:
-        """Add `<group>.<name> = code;` the way the flake writes that group (dotted or a set)."""
+    def insert_output(self, group: str, name: str, entry: object) -> None:
+        """Add `<group>.<name> = entry;` (a `syntax.emit` value) the way the flake writes that
+        group (dotted or a set)."""
         text = self.repo.flake.text
         container = self.flake.outputs_attrset()
         anchor: Node | None = None
@@ -252,18 +248,17 @@ class Adder:
                         hint=f"add `{attr_key(name)} = …;` by hand, or write `{group}` as "
                         "`… // { … }`",
                     )
-                span = insert_binding(target, text, f"{attr_key(name)} = {code};")
+                span = insert_binding(target, text, nix.emit_binding(name, entry))
                 self.splice(PurePosixPath(self.repo.flake.path), span, f"add `{group}.{name}`")
                 return
             anchor = b
-        key = attr_key(name)
         if anchor is None:
             nixos_anchor, _, _ = self.flake.nixos_configurations_binding()
             anchor = nixos_anchor
         span = insert_binding(
             container,
             text,
-            f"{group}.{key} = {code};",
+            nix.emit_binding((group, name), entry),
             after=anchor,
             blank_before=anchor is not None,
         )
@@ -299,7 +294,7 @@ class Adder:
                 code = home_configuration_entry(
                     hm, pkgs, special, modules or [relative_import(entry, PurePosixPath("."))]
                 )
-            self.insert_output("homeConfigurations", f"{user}@{host}", code)
+            self.insert_output("homeConfigurations", f"{user}@{host}", nix.Raw(code))
 
 
 def plan_add(index: Index, spec: AddSpec) -> Plan:

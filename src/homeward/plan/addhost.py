@@ -16,8 +16,8 @@ from homeward.plan.init import (
     host_nix,
     host_problem,
 )
-from homeward.plan.nixcode import indent, list_binding
 from homeward.plan.types import NewFile
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import add_formal, append_to_list
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import StepKind, read_module
@@ -93,7 +93,7 @@ def add_host(adder: Adder) -> None:
     else:
         call = flake_host_entry(adder, name, system, users, platform_in_file=new_host_file)
         if not mkhost_helper(adder, name, call):
-            adder.insert_output("nixosConfigurations", name, call)
+            adder.insert_output("nixosConfigurations", name, nix.Raw(call))
     adder.home_entries([(u, name) for u in users], system)
 
 
@@ -128,11 +128,16 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
     hm = flake.home_manager_ref()
     template = adder.template_host()
     special = flake.special_args_text(template) if template is not None else None
-    modules = [f"./{host_dir}", f"{hm}.darwinModules.home-manager"]
-    modules.append(adder.settings_module(special, users))
-    lines = [] if special is None else [f"specialArgs = {special};"]
-    lines.append(list_binding("modules", modules))
-    call = f"{nix_darwin}.lib.darwinSystem {{\n" + indent("\n".join(lines)) + "\n}"
+    modules = [
+        nix.NixPath(f"./{host_dir}"),
+        nix.Raw(f"{hm}.darwinModules.home-manager"),
+        adder.host_settings(special, users),
+    ]
+    items: list[tuple[nix.Key, object]] = []
+    if special is not None:
+        items.append(("specialArgs", nix.Raw(special)))
+    items.append(("modules", modules))
+    call = nix.Call(f"{nix_darwin}.lib.darwinSystem", [nix.Attrs(items)])
     adder.insert_output("darwinConfigurations", name, call)
     adder.home_entries([(u, name) for u in users], system, unfree=unfree)
     for user, entry in users.items():
@@ -213,24 +218,19 @@ def flake_host_entry(
     nixpkgs = flake.input_ref(flake.nixpkgs_name())
     template = adder.template_host()
     special = flake.special_args_text(template) if template is not None else None
-    modules = [f"./hosts/{name}"]
+    modules: list[object] = [nix.NixPath(f"./hosts/{name}")]
     if users:
-        modules.append(f"{hm}.nixosModules.home-manager")
-        modules.append(adder.settings_module(special, users))
+        modules.append(nix.Raw(f"{hm}.nixosModules.home-manager"))
+        modules.append(adder.host_settings(special, users))
+    items: list[tuple[nix.Key, object]] = []
     # Why (issue 14): the host file homeward writes sets `nixpkgs.hostPlatform`; a second
     # `system = ...` in the flake said the same thing twice (and could disagree).
-    lines = [] if platform_in_file else [f"system = {quote_string(system)};"]
+    if not platform_in_file:
+        items.append(("system", system))
     if special is not None:
-        lines.append(f"specialArgs = {special};")
-    lines.append(
-        "modules = [\n" + "\n".join("  " + m.replace("\n", "\n  ") for m in modules) + "\n];"
-    )
-    call = (
-        f"{nixpkgs}.lib.nixosSystem {{\n"
-        + "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
-        + "\n}"
-    )
-    return call
+        items.append(("specialArgs", nix.Raw(special)))
+    items.append(("modules", nix.List(modules, expand=True)))
+    return nix.emit(nix.Call(f"{nixpkgs}.lib.nixosSystem", [nix.Attrs(items)]))
 
 
 def mkhost_helper(adder: Adder, name: str, call: str) -> bool:

@@ -14,8 +14,11 @@ they were two texts, and drifted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
+from homeward.plan.nixcode import relative_import
 from homeward.syntax import emit as nix
 
 
@@ -48,6 +51,11 @@ class HomeManagerSettings:
 
 def settings_module(s: HomeManagerSettings) -> str:
     """The module, as Nix code at indentation 0 (always expanded, one binding a line)."""
+    return nix.emit(settings_attrs(s))
+
+
+def settings_attrs(s: HomeManagerSettings) -> nix.Attrs:
+    """The module as a `syntax.emit` value (always expanded, one binding a line)."""
     items: list[tuple[nix.Key, object]] = []
     if s.settings:
         if s.global_pkgs:
@@ -56,13 +64,29 @@ def settings_module(s: HomeManagerSettings) -> str:
         items.append((("home-manager", "backupFileExtension"), s.backup_extension))
         if s.special_args is not None:
             items.append((("home-manager", "extraSpecialArgs"), nix.Raw(s.special_args)))
-    for user in s.users:
-        if user.as_import and len(user.modules) == 1:
-            items.append(
-                (("home-manager", "users", user.name), nix.Raw(f"import {user.modules[0]}"))
-            )
-        else:
-            modules = [nix.Raw(m) for m in user.modules]
-            items.append((("home-manager", "users", user.name, "imports"), modules))
+    items.extend(user_binding(user) for user in s.users)
     items.extend(s.system)
-    return nix.emit(nix.Attrs(items), in_binding=True)
+    return nix.Attrs(items, expand=True)
+
+
+def user_binding(user: HomeUser) -> tuple[nix.Key, object]:
+    """How home-manager's module on a host reads one user's configuration."""
+    if user.as_import and len(user.modules) == 1:
+        return ("home-manager", "users", user.name), nix.Call("import", [nix.Raw(user.modules[0])])
+    return ("home-manager", "users", user.name, "imports"), [nix.Raw(m) for m in user.modules]
+
+
+def new_host_settings(
+    users: Mapping[str, PurePosixPath],
+    backup_extension: str,
+    special_args: str | None,
+    *,
+    as_import: bool,
+) -> HomeManagerSettings:
+    """The settings a host `add` writes get: each user's entry file (`home/<u>`, imported
+    from flake.nix), in the flake's own style (`as_import`)."""
+    home_users = tuple(
+        HomeUser(u, (relative_import(p, PurePosixPath(".")),), as_import=as_import)
+        for u, p in users.items()
+    )
+    return HomeManagerSettings(home_users, backup_extension, special_args=special_args)
