@@ -11,12 +11,11 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
 from homeward.plan import darwin
-from homeward.plan.nixcode import indent, relative_import
+from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import insert_binding, insert_binding_spans, is_multiline
 from homeward.syntax.emit import attr_key as _key
-from homeward.syntax.emit import quote_string
 
 if TYPE_CHECKING:
     from homeward.plan.flake import FlakeEditor, HomeWiring
@@ -63,10 +62,10 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         )
         return
     if dotted:
-        code = "\n".join(f"homeConfigurations.{quote_string(n)} = {c};" for n, c in entries)
+        code = nix.emit_bindings([(("homeConfigurations", n), nix.Raw(c)) for n, c in entries])
     else:
-        inner = "\n".join(f"{quote_string(n)} = {c};" for n, c in entries)
-        code = "homeConfigurations = {\n" + indent(inner) + "\n};"
+        homes = nix.Attrs([(n, nix.Raw(c)) for n, c in entries], expand=True)
+        code = nix.emit_binding("homeConfigurations", homes)
     if is_multiline(container, ed.src.text):
         span = insert_binding(container, ed.src.text, code, after=anchor, blank_before=True)
         ed.edit(span, "add standalone homeConfigurations")
