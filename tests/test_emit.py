@@ -8,8 +8,10 @@ from homeward.syntax.emit import (
     Comment,
     List,
     NixPath,
+    Paren,
     Raw,
     Update,
+    With,
     emit,
     emit_binding,
     emit_bindings,
@@ -33,7 +35,9 @@ def test_an_expanded_set_stays_expanded_in_a_list() -> None:
     module = Attrs([(("home-manager", "users", "ham", "imports"), [NixPath("./home/ham")])])
     assert emit([module]) == "[ { home-manager.users.ham.imports = [ ./home/ham ]; } ]"
     expanded = Attrs(module.items, expand=True)
-    assert emit([expanded]) == "[\n  {\n    home-manager.users.ham.imports = [ ./home/ham ];\n  }\n]"
+    assert (
+        emit([expanded]) == "[\n  {\n    home-manager.users.ham.imports = [ ./home/ham ];\n  }\n]"
+    )
     assert emit(expanded) == "{\n  home-manager.users.ham.imports = [ ./home/ham ];\n}"
 
 
@@ -70,3 +74,18 @@ def test_bindings_without_braces() -> None:
         'homeConfigurations."ham@desk" = x;'
     )
     assert emit_binding("modules", [Raw("a"), Raw("b")], 1) == "modules = [\n    a\n    b\n  ];"
+
+
+def test_with_parentheses_and_copied_bindings() -> None:
+    """Why: rendered files hold code copied from the user's files: a set's `Raw` items are
+    given the set's indentation, as written otherwise (empty lines stay empty)."""
+    packages = With("pkgs", List([Raw("git"), Raw("jq")]))
+    assert emit(packages) == "with pkgs; [\n  git\n  jq\n]"
+    assert emit([packages, Paren(Raw("a ++ b"))]) == (
+        "[\n  (with pkgs; [\n    git\n    jq\n  ])\n  (a ++ b)\n]"
+    )
+    copied = Raw("xs = [\n  1\n\n  2\n];")
+    assert emit(Attrs([copied, ("y", 1)])) == "{\n  xs = [\n    1\n\n    2\n  ];\n  y = 1;\n}"
+    long = Raw("pkgs." + "x" * 120)
+    assert emit(List([long], expand=False)) == f"[ {long.code} ]"
+    assert emit(List([long])).startswith("[\n  pkgs.")

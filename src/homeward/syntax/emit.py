@@ -54,23 +54,41 @@ class Inherit:
 
 
 Key = str | tuple[str, ...]
+Item = tuple[Key, object] | Comment | Blank | Inherit | Raw
 
 
 @dataclass(frozen=True, slots=True)
 class Attrs:
     """An attribute set; keys are a name or a path (`("home", "username")` -> `home.username`)."""
 
-    items: Sequence[tuple[Key, object] | Comment | Blank | Inherit] = field(default_factory=tuple)
+    # `Raw`: bindings copied as they are written (at indentation 0), one item
+    items: Sequence[Item] = field(default_factory=tuple)
     rec: bool = False
     expand: bool = False  # one binding a line even where it would fit on one (a module)
 
 
 @dataclass(frozen=True, slots=True)
 class List:
-    """A list; `expand`: one item a line even when a single one would fit on one."""
+    """A list; `expand`: True, one item a line even with a single item; False, a single
+    item on one line whatever its length; None, as it fits."""
 
     items: Sequence[object]
-    expand: bool = False
+    expand: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class With:
+    """`with env; body`."""
+
+    env: str
+    body: object
+
+
+@dataclass(frozen=True, slots=True)
+class Paren:
+    """`(value)`."""
+
+    value: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +169,10 @@ def emit(value: object, level: int = 0, *, in_binding: bool = False) -> str:
         return _emit_attrs(value, level, force_expand=in_binding or value.expand)
     if isinstance(value, Update):
         return " // ".join(emit(v, level) for v in value.operands)
+    if isinstance(value, With):
+        return f"with {value.env}; {emit(value.body, level)}"
+    if isinstance(value, Paren):
+        return f"({emit(value.value, level)})"
     if isinstance(value, Func):
         return _emit_func(value, level)
     if isinstance(value, Let):
@@ -167,13 +189,14 @@ def _is_block(code: str) -> bool:
     return code.endswith(("}", "]", "''", ")")) and "\n" in code
 
 
-def _emit_list(items: list[object], level: int, *, expand: bool = False) -> str:
+def _emit_list(items: list[object], level: int, *, expand: bool | None = None) -> str:
     if not items:
         return "[ ]"
     pad = "  " * (level + 1)
-    if len(items) == 1 and not expand and not isinstance(items[0], Comment | Blank):
+    if len(items) == 1 and expand is not True and not isinstance(items[0], Comment | Blank):
         one = emit(items[0], level + 1)
-        if "\n" not in one and len(one) + 4 + 2 * level <= WIDTH:
+        fits = "\n" not in one and len(one) + 4 + 2 * level <= WIDTH
+        if fits or (expand is False and "\n" not in one):
             return f"[ {one} ]"
     lines = ["["]
     for item in items:
@@ -183,7 +206,7 @@ def _emit_list(items: list[object], level: int, *, expand: bool = False) -> str:
             lines.append(f"{pad}# {item.text}" if item.text else f"{pad}#")
         else:
             code = emit(item, level + 1)
-            if isinstance(item, Call | Func | Let | Update) and not code.startswith("("):
+            if isinstance(item, Call | Func | Let | Update | With) and not code.startswith("("):
                 code = f"({code})"
             lines.append(pad + code)
     lines.append("  " * level + "]")
@@ -201,15 +224,15 @@ def _binding_lines(attrs: Attrs, level: int) -> str:
         elif isinstance(item, Inherit):
             source = f" ({item.source})" if item.source else ""
             lines.append(f"{pad}inherit{source} {' '.join(item.names)};")
+        elif isinstance(item, Raw):
+            lines.append(pad + _indent(item.code, level))
         else:
             key, value = item
             lines.append(f"{pad}{emit_binding(key, value, level)}")
     return "\n".join(lines)
 
 
-def emit_bindings(
-    items: Sequence[tuple[Key, object] | Comment | Blank | Inherit], level: int = 0
-) -> str:
+def emit_bindings(items: Sequence[Item], level: int = 0) -> str:
     """Bindings one a line, without braces: what goes into a set that exists (the inserting
     edit gives them the set's indentation), at indentation `level` (the first line's too)."""
     return _binding_lines(Attrs(items), level)
