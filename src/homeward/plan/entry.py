@@ -12,6 +12,7 @@ from homeward.errors import HomewardError
 from homeward.plan.nixcode import list_binding, splice
 from homeward.plan.types import Edit
 from homeward.plan.wiring import concatenated_lists
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     add_formal,
     append_to_list,
@@ -72,23 +73,17 @@ def home_entry_edits(
             rels = []
     if rels:
         top.append(list_binding("imports", rels))
-    basics: list[str] = []
-    if username is not None and ("home", "username") not in defined:
-        basics.append(f"home.username = lib.mkDefault {quote_string(username)};")
-    if home_directory is not None and ("home", "homeDirectory") not in defined:
-        # A path, or Nix code (a quoted string, or `if pkgs.stdenv.isDarwin then ...`).
-        code = (
-            quote_string(home_directory)
-            if home_directory.startswith("/")
-            else home_directory
-            if home_directory.startswith('"')
-            else f"({home_directory})"
-        )
-        basics.append(f"home.homeDirectory = lib.mkDefault {code};")
-    if state_version is not None and ("home", "stateVersion") not in defined:
-        basics.append(f"home.stateVersion = {quote_string(state_version)};")
+    if ("home", "username") in defined:
+        username = None
+    if ("home", "homeDirectory") in defined:
+        home_directory = None
+    elif home_directory is not None and home_directory.startswith("/"):
+        home_directory = quote_string(home_directory)
+    if ("home", "stateVersion") in defined:
+        state_version = None
+    basics = identity_bindings(username, home_directory, state_version)
     if basics:
-        top.append("\n".join(basics))
+        top.append(basics)
     if not top:
         return edits
     first = next(iter(bindings_of(body)), None)
@@ -124,3 +119,18 @@ def home_entry_edits(
                 hint=f"write the module as `{{ {', '.join(missing)}, ... }}: {{ ... }}`",
             )
     return edits
+
+
+def identity_bindings(username: str | None, home: str | None, state_version: str | None) -> str:
+    """`home.username`, `home.homeDirectory` (`home`: Nix code, a quoted string or
+    `if pkgs.stdenv.isDarwin then ...`) and `home.stateVersion`, those given: what an entry
+    point needs for a standalone configuration."""
+    items: list[nix.Item] = []
+    if username is not None:
+        items.append((("home", "username"), nix.Call("lib.mkDefault", [username])))
+    if home is not None:
+        value = nix.Raw(home) if home.startswith('"') else nix.Paren(nix.Raw(home))
+        items.append((("home", "homeDirectory"), nix.Call("lib.mkDefault", [value])))
+    if state_version is not None:
+        items.append((("home", "stateVersion"), state_version))
+    return nix.emit_bindings(items)

@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 
 from homeward.model.repo import User
 from homeward.plan.chunks import Chunk, Needs, PackageItem
-from homeward.plan.nixcode import indent, list_binding
 from homeward.plan.types import Edit, NewFile
+from homeward.syntax import emit as nix
 
 
 @dataclass(eq=False)
@@ -84,7 +84,8 @@ def render_dest(dest: DestFile) -> bytes:
         needs.update(item.needs)
     blocks: list[str] = []
     if dest.imports:
-        blocks.append(list_binding("imports", dest.imports))
+        imports = nix.List([nix.Raw(i) for i in dest.imports], expand=len(dest.imports) > 1)
+        blocks.append(nix.emit_binding("imports", imports))
     if dest.identity:
         needs.args.add("lib")
         if "pkgs." in dest.identity:  # a home on a Mac and on Linux: `pkgs.stdenv.isDarwin`
@@ -99,41 +100,38 @@ def render_dest(dest: DestFile) -> bytes:
     if declarations:
         # A module that declares options must put its definitions under `config`.
         config = [b for b in blocks if not b.startswith("imports = ")]
-        imports = [b for b in blocks if b.startswith("imports = ")]
-        blocks = [*imports, *declarations]
+        imports_ = [b for b in blocks if b.startswith("imports = ")]
+        blocks = [*imports_, *declarations]
         if config:
-            blocks.append("config = {\n" + indent(_join(config)) + "\n};")
+            blocks.append(nix.emit_binding("config", nix.Attrs(_body(config), expand=True)))
     if dest.tail:
         blocks.append(dest.tail)
-    args = sorted(needs.args)
-    lines: list[str] = []
-    if dest.header:
-        lines.append(dest.header)
-    if len(args) > 2:
-        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
-    elif args:
-        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
+    module: object = nix.Attrs(_body(blocks), expand=True)
     lets = [code for _start, (_name, code) in sorted(needs.lets.items())]
     if lets:
-        lines.append("let\n" + indent("\n".join(lets)) + "\nin")
-    body = _join(blocks)
-    lines.append("{\n" + indent(body) + "\n}" if body else "{ }")
-    return ("\n".join(lines) + "\n").encode()
+        module = nix.Let(nix.Attrs([nix.Raw(code) for code in lets]), module)
+    args = sorted(needs.args)
+    if args:
+        module = nix.Func(args, module)
+    code = nix.emit(module, in_binding=True)
+    return (f"{dest.header}\n{code}\n" if dest.header else f"{code}\n").encode()
 
 
-def _join(blocks: list[str]) -> str:
-    """Blocks separated by an empty line, except one-line bindings that follow each other."""
-    out = ""
+def _body(blocks: list[str]) -> list[nix.Item]:
+    """The blocks as a set's items, separated by an empty line, except one-line bindings
+    that follow each other."""
+    items: list[nix.Item] = []
     for i, block in enumerate(blocks):
         if i:
             single = "\n" not in block and "\n" not in blocks[i - 1] and not block.startswith("#")
-            out += "\n" if single else "\n\n"
-        out += block
-    return out
+            if not single:
+                items.append(nix.Blank())
+        items.append(nix.Raw(block))
+    return items
 
 
 def _packages_block(dest: DestFile, needs: Needs) -> str:
-    values: list[str] = []
+    values: list[object] = []
     items = list(dest.items)
     if dest.hm_package:
         items.insert(
@@ -147,24 +145,25 @@ def _packages_block(dest: DestFile, needs: Needs) -> str:
         # any `with`: it can join the one `with pkgs; [ ... ]` list unchanged.
         by_env[item.env or (next(iter(envs)) if len(envs) == 1 else "")].append(item)
     for env, items in by_env.items():
-        head = f"with {env}; " if env else ""
-        if len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code:
-            values.append(f"{head}[ {items[0].code} ]")
-        else:
-            lines = "\n".join(
-                ("\n" if i.blank_before and n else "") + i.code for n, i in enumerate(items)
-            )
-            values.append(f"{head}[\n" + indent(lines) + "\n]")
-    values.extend(c.value_code for c in dest.chunks if c.packages)
-    leading = "\n".join(c.leading for c in dest.chunks if c.packages and c.leading)
-    above = f"{leading}\n" if leading else ""
+        single = len(items) == 1 and "\n" not in items[0].code and "#" not in items[0].code
+        entries: list[object] = []
+        for n, i in enumerate(items):
+            if i.blank_before and n:
+                entries.append(nix.Blank())
+            entries.append(nix.Raw(i.code))
+        packages = nix.List(entries, expand=not single)
+        values.append(nix.With(env, packages) if env else packages)
+    values.extend(nix.Raw(c.value_code) for c in dest.chunks if c.packages)
+    leading = [nix.Raw(c.leading) for c in dest.chunks if c.packages and c.leading]
     if not values:
         return ""
     if len(values) == 1:
-        return f"{above}home.packages = {values[0]};"
+        return nix.emit_bindings([*leading, (("home", "packages"), values[0])])
     needs.args.add("lib")
-    inner = indent("\n".join(v if _is_list_literal(v) else f"({v})" for v in values))
-    return f"{above}home.packages = lib.mkMerge [\n{inner}\n];"
+    codes = [nix.emit(v) for v in values]
+    merged = [nix.Raw(c) if _is_list_literal(c) else nix.Paren(nix.Raw(c)) for c in codes]
+    value = nix.Call("lib.mkMerge", [nix.List(merged, expand=True)])
+    return nix.emit_bindings([*leading, (("home", "packages"), value)])
 
 
 def _is_list_literal(code: str) -> bool:

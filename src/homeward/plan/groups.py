@@ -129,7 +129,7 @@ def add_copy(
         st.copies[dest.path] = []
     st.copies[dest.path].append(comment + copy_rule(link, dest.dir))
     chunk.origin.append(d)
-    chunk.code = list_binding("systemd.user.tmpfiles.rules", st.copies[dest.path])
+    chunk.code = list_binding(("systemd", "user", "tmpfiles", "rules"), st.copies[dest.path])
     journal.ledger.append(
         Moved(d.dotted, d.location, Path(dest.path), ".".join(path), f"~/{link.target}")
     )

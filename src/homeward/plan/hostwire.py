@@ -152,7 +152,7 @@ def wire_per_host_in_host_file(editor: FlakeEditor, host: SystemConfig, up: Home
     info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
     assert info.path is not None and info.module.body is not None
     target = relative_import(up.per_host[host.name], PurePosixPath(info.path).parent)
-    line = list_binding(f"home-manager.users.{_key(up.name)}.imports", [target])
+    line = list_binding(("home-manager", "users", up.name, "imports"), [target])
     for span in insert_binding_spans(info.module.body, info.source.text, line, blank_before=True):
         editor.other_edits.append(splice(Path(info.path), span, f"{up.name}'s home on {host.name}"))
 
@@ -254,9 +254,3 @@ def hm_settings_module(
             ),
         )
     )
-
-
-def _key(name: str) -> str:
-    from homeward.syntax.emit import attr_key
-
-    return attr_key(name)

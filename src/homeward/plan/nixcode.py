@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.plan.types import Edit
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, from_unit, indent_at, indent_unit, reindent
 from homeward.syntax.nodes import node_text
 
@@ -38,13 +39,10 @@ def _relative(path: str, directory: str) -> str:
     return "/".join([".."] * (len(here) - same) + to[same:]) or "."
 
 
-def list_binding(key: str, items: list[str]) -> str:
-    """`key = [ item ];`, or one item per line when there are several (as nixfmt writes)."""
-    if len(items) == 1:
-        return f"{key} = [ {items[0]} ];"
-    # An item of several lines (an inline module) is indented as a whole.
-    lines = "".join("  " + item.replace("\n", "\n  ") + "\n" for item in items)
-    return f"{key} = [\n{lines}];"
+def list_binding(key: nix.Key, items: list[str]) -> str:
+    """`key = [ item ];`, or one item per line when there are several (as nixfmt writes);
+    `items` are Nix code."""
+    return nix.emit_binding(key, nix.List([nix.Raw(i) for i in items], expand=len(items) > 1))
 
 
 def indent(code: str, pad: str = "  ") -> str:

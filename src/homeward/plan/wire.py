@@ -11,7 +11,7 @@ from homeward.model.index import release_text
 from homeward.model.repo import ModuleKind, User
 from homeward.plan import darwin
 from homeward.plan.chunks import Needs, PackageItem
-from homeward.plan.entry import home_entry_edits
+from homeward.plan.entry import home_entry_edits, identity_bindings
 from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.homes import own_entry, standalone_companions
 from homeward.plan.hostwire import wire_modules, wire_per_host_in_host_file
@@ -20,8 +20,8 @@ from homeward.plan.sources import SourceCut
 from homeward.plan.standalone import add_home_configurations
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, removal
-from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import unparen
 
@@ -121,11 +121,10 @@ def finish_user(st: PlanState, up: UserPlan) -> None:
     if up.needs_shell and login_shell(st, up.user) not in up.enabled_shells:
         shell = login_shell(st, up.user)
         dest = st.home_dest(up, up.hosts, Feature.CLI)
-        line = f"programs.{shell}.enable = true;"
         if not any(c.code.startswith(f"programs.{shell}.enable") for c in dest.chunks):
-            dest.extra.append(
-                f"# home.sessionVariables and home.shellAliases only apply in shells home-manager manages.\n{line}"
-            )
+            why = "home.sessionVariables and home.shellAliases only apply in shells home-manager manages."
+            enable = (("programs", shell, "enable"), True)
+            dest.extra.append(nix.emit_bindings([nix.Comment(why), enable]))
     if up.entry in st.new_files and st.new_files[up.entry].entry is not None:
         st.ensure_entry(up)
         entry = st.new_files[up.entry]
@@ -237,16 +236,14 @@ def beside_frozen_entry(
     name = up.user.name
     info = st.repo.modules.get(str(entry))
     defined = {d.path[:2] for d in info.module.definitions} if info is not None else set()
-    lines = []
-    if standalone and ("home", "username") not in defined:
-        lines.append(f"home.username = lib.mkDefault {quote_string(name)};")
+    username = name if standalone and ("home", "username") not in defined else None
+    home = None
     if standalone and ("home", "homeDirectory") not in defined:
         home = darwin.home_directory_code(st.index, up.user)
-        home = home if home.startswith('"') else f"({home})"
-        lines.append(f"home.homeDirectory = lib.mkDefault {home};")
+    state = None
     if ("home", "stateVersion") not in defined and not defines_state_version(st, name):
-        lines.append(f"home.stateVersion = {quote_string(state_version(st))};")
-    identity = "\n".join(lines)
+        state = state_version(st)
+    identity = identity_bindings(username, home, state)
     for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
         path = up.per_host.get(host)
         if path is None:
@@ -313,19 +310,16 @@ def _entry_bindings(
 ) -> tuple[str, str]:
     """The entry's identity (`home` is Nix code) and its last lines (`module`: which of
     home-manager's modules wires the user, as words)."""
-    name = up.user.name
-    home = home if home.startswith('"') else f"({home})"
-    identity = (
-        f"home.username = lib.mkDefault {quote_string(name)};\n"
-        f"home.homeDirectory = lib.mkDefault {home};"
-    )
-    if state_version is not None:
-        identity += f"\nhome.stateVersion = {quote_string(state_version)};"
-    tail = "programs.home-manager.enable = true;"
+    identity = identity_bindings(up.user.name, home, state_version)
+    tail = nix.emit_binding(("programs", "home-manager", "enable"), True)
     if opts.mode is Mode.BOTH:
-        tail = (
-            f"# Under the {module} programs.home-manager installs nothing: the package above\n"
-            "# keeps the command for `home-manager switch --flake .#<user>@<host>`.\n"
-            f"{tail}"
+        tail = nix.emit_bindings(
+            [
+                nix.Comment(
+                    f"Under the {module} programs.home-manager installs nothing: the package above"
+                ),
+                nix.Comment("keeps the command for `home-manager switch --flake .#<user>@<host>`."),
+                (("programs", "home-manager", "enable"), True),
+            ]
         )
     return identity, tail
