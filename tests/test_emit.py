@@ -89,3 +89,14 @@ def test_with_parentheses_and_copied_bindings() -> None:
     long = Raw("pkgs." + "x" * 120)
     assert emit(List([long], expand=False)) == f"[ {long.code} ]"
     assert emit(List([long])).startswith("[\n  pkgs.")
+
+
+def test_keys_written_as_given_and_one_copied_binding() -> None:
+    """Why: a dotfile's name is always quoted (`home.file."foo".source`), and a host's
+    `specialArgs` of one binding copied as written stays on one line."""
+    key = ("home", "file", Raw('"foo"'), "source")
+    assert emit_binding(key, NixPath("./foo")) == 'home.file."foo".source = ./foo;'
+    assert emit_binding(("home", "file", "foo", "source"), 1) == "home.file.foo.source = 1;"
+    assert emit(Attrs([Raw("inherit (self) inputs;")])) == "{ inherit (self) inputs; }"
+    assert emit(Attrs([Raw("a = {\n  b = 1;\n};")])) == "{\n  a = {\n    b = 1;\n  };\n}"
+    assert emit(Attrs([Raw("x = 1;")], expand=True)) == "{\n  x = 1;\n}"

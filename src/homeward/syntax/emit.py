@@ -53,7 +53,7 @@ class Inherit:
     source: str | None = None  # `inherit (source) names;`
 
 
-Key = str | tuple[str, ...]
+Key = str | tuple["str | Raw", ...]  # a `Raw` part is written as is (`"foo"`, quoted)
 Item = tuple[Key, object] | Comment | Blank | Inherit | Raw
 
 
@@ -137,7 +137,7 @@ def attr_key(name: str) -> str:
 
 def key_text(key: Key) -> str:
     parts = (key,) if isinstance(key, str) else key
-    return ".".join(attr_key(p) for p in parts)
+    return ".".join(p.code if isinstance(p, Raw) else attr_key(p) for p in parts)
 
 
 def _indent(code: str, level: int) -> str:
@@ -262,6 +262,8 @@ def _emit_attrs(attrs: Attrs, level: int, *, force_expand: bool) -> str:
             code = f"{rec}{{ inherit{source} {' '.join(only.names)}; }}"
         elif not force_expand and isinstance(only, tuple) and not isinstance(only[1], Attrs):
             code = f"{rec}{{ {emit_binding(only[0], only[1], level)} }}"
+        elif not force_expand and isinstance(only, Raw):
+            code = f"{rec}{{ {only.code} }}"
         if code and "\n" not in code and len(code) + 2 * level <= WIDTH:
             return code
     return f"{rec}{{\n{_binding_lines(attrs, level + 1)}\n{'  ' * level}}}"
