@@ -31,7 +31,7 @@ from homeward.plan.flake import FlakeEditor, HomeWiring
 from homeward.plan.init import (
     feature_problem,
 )
-from homeward.plan.nixcode import relative_import
+from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.settings import HomeUser, new_host_settings, settings_attrs, user_binding
 from homeward.plan.standalone import home_configuration, home_configuration_entry, package_set
 from homeward.plan.types import Edit, NewFile, Plan
@@ -136,11 +136,10 @@ class Adder:
         entry = users[user]
         feature = entry.parent / "features" / f"{name}.nix"
         if not self.repo.files.taken(feature):
-            text = (
-                f"# {user}'s {name}: one concern per file, imported by ../default.nix.\n"
-                "{ pkgs, ... }:\n{\n  home.packages = with pkgs; [ ];\n}\n"
-            )
-            self.files.append(NewFile(Path(feature), text.encode(), f"the `{name}` feature"))
+            module = nix.Func(["pkgs"], nix.Attrs([(("home", "packages"), nix.With("pkgs", []))]))
+            why = f"# {user}'s {name}: one concern per file, imported by ../default.nix.\n"
+            text = why.encode() + nix.emit_file(module)
+            self.files.append(NewFile(Path(feature), text, f"the `{name}` feature"))
         self.import_into(entry, relative_import(feature, entry.parent))
 
     def import_into(self, entry: PurePosixPath, rel: str) -> None:
@@ -162,7 +161,7 @@ class Adder:
                 self.splice(entry, span, f"import {rel}")
             return
         first = next(iter(bindings_of(module.body)), None)
-        code = f"imports = [ {rel} ];"
+        code = list_binding("imports", [rel])
         if first is None:
             span = insert_binding(module.body, source.text, code)
             self.splice(entry, span, f"import {rel}")

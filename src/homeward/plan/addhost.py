@@ -16,6 +16,7 @@ from homeward.plan.init import (
     host_nix,
     host_problem,
 )
+from homeward.plan.nixcode import copied_text
 from homeward.plan.types import NewFile
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import add_formal, append_to_list
@@ -179,7 +180,8 @@ def shared_accounts(adder: Adder) -> dict[str, str]:
         if not nodes:
             accounts[user] = _minimal_account(user)
             continue
-        accounts[user] = "\n" + "".join(f"  {node_text(n, text)}\n" for n in nodes)
+        copied = [nix.Raw(copied_text(n, text)) for n in nodes]
+        accounts[user] = f"\n{nix.emit_bindings(copied, 1)}\n"
     return accounts
 
 
@@ -268,4 +270,10 @@ def mkhost_helper(adder: Adder, name: str, call: str) -> bool:
 
 
 def _minimal_account(user: str) -> str:
-    return f"\n  users.users.{user} = {{\n    isNormalUser = true;\n    extraGroups = [ ];\n  }};\n"
+    """A host file's account for `user`, at the indentation of the file's set."""
+    return f"\n{nix.emit_bindings([account(user)], 1)}\n"
+
+
+def account(user: str) -> tuple[nix.Key, object]:
+    """`users.users.<u> = { isNormalUser = true; extraGroups = [ ]; };`"""
+    return ("users", "users", user), nix.Attrs([("isNormalUser", True), ("extraGroups", [])])

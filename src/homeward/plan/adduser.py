@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, UsageError
 from homeward.model.repo import ModuleKind, SystemConfig
+from homeward.plan.addhost import account
 from homeward.plan.flake import HomeWiring
 from homeward.plan.hostwire import wire_modules
 from homeward.plan.init import (
@@ -18,8 +19,8 @@ from homeward.plan.init import (
     user_problem,
 )
 from homeward.plan.types import NewFile
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import insert_binding
-from homeward.syntax.emit import attr_key, quote_string
 from homeward.syntax.find import read_module
 
 if TYPE_CHECKING:
@@ -94,11 +95,11 @@ def add_account(adder: Adder, name: str, hosts: list[str]) -> None:
         return
     users_file = PurePosixPath("modules/system/users.nix")
     info = adder.repo.modules.get(str(users_file))
-    account = f"users.users.{name} = {{\n  isNormalUser = true;\n  extraGroups = [ ];\n}};"
+    binding = nix.emit_binding(*account(name))
     if info is not None and set(hosts) == info.hosts:
         body = info.module.body
         assert body is not None
-        span = insert_binding(body, info.source.text, account, blank_before=True)
+        span = insert_binding(body, info.source.text, binding, blank_before=True)
         adder.splice(users_file, span, f"the account of `{name}`")
         return
     for host in hosts:
@@ -109,7 +110,7 @@ def add_account(adder: Adder, name: str, hosts: list[str]) -> None:
             raise HomewardError(
                 f"cannot edit `{host_file}`: it is not an attribute set", at=source.location(0)
             )
-        span = insert_binding(body, source.text, account, blank_before=True)
+        span = insert_binding(body, source.text, binding, blank_before=True)
         adder.splice(host_file, span, f"the account of `{name}`")
 
 
@@ -146,7 +147,8 @@ def wire_user(adder: Adder, name: str, host: SystemConfig, wired: set[str]) -> b
         if users:
             if adder.index.is_mac(host.name) and not _mac_home(adder, name, host.name):
                 # nix-darwin leaves `home` null, and home-manager's darwin module reads it.
-                line += f"\nusers.users.{attr_key(name)}.home = {quote_string(f'/Users/{name}')};"
+                home = nix.emit_binding(("users", "users", name, "home"), f"/Users/{name}")
+                line = f"{line}\n{home}"
             span = insert_binding(info.module.body, text, line, after=users[-1].binding)
             adder.splice(
                 PurePosixPath(adder.repo.flake.path), span, f"wire `{name}` on `{host.name}`"

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, OutputKind
 from homeward.model.repo import ModuleInfo, SystemConfig, User, host_nixpkgs
-from homeward.syntax.emit import attr_key, quote_string
+from homeward.syntax import emit as nix
+from homeward.syntax.emit import quote_string
 from homeward.syntax.find import DYNAMIC
 from homeward.syntax.nodes import string_value
 
@@ -206,9 +207,8 @@ def mac_host_file(host_text: bytes, users: list[str], *, unfree: bool = False) -
         platform = b"  nixpkgs.hostPlatform = "
         at = text.find(b"\n", text.find(platform)) + 1
         text = text[:at] + b"  nixpkgs.config.allowUnfree = true;\n" + text[at:]
-    accounts = "".join(
-        f"  users.users.{attr_key(u)}.home = {quote_string(f'/Users/{u}')};\n" for u in users
-    )
+    homes: list[nix.Item] = [(("users", "users", u, "home"), f"/Users/{u}") for u in users]
+    accounts = nix.emit_bindings(homes, 1) + "\n" if users else ""
     end = text.rstrip().rfind(b"}")
     return text[:end] + b"\n" + accounts.encode() + text[end:]
 
