@@ -29,8 +29,9 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError, Location, UsageError
 from homeward.model.index import Index
 from homeward.model.repo import Context
-from homeward.plan.nixcode import relative_import
+from homeward.plan.nixcode import list_binding, relative_import
 from homeward.plan.types import Edit, Moved, NewFile, Plan
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import append_to_list, indent_at, insert_binding
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
@@ -102,31 +103,32 @@ def render_feature(
         lines += [
             "# home-manager links each file from the flake's store copy: edits take effect at the",
             "# next switch. Files already in $HOME are moved aside (home-manager.backupFileExtension).",
-            "{ ... }:",
-            "{",
         ]
     else:
         lines += [
             "# Linked to the checkout itself (mkOutOfStoreSymlink): edits take effect at once.",
             "# `flakeDir` must be where this repository is checked out on the machine. Files already",
             "# in $HOME are moved aside (home-manager.backupFileExtension).",
-            "{ config, ... }:",
-            "let",
-            f"  flakeDir = {quote_string(out_of_store.rstrip('/'))};",
-            "in",
-            "{",
         ]
+    links: list[nix.Item] = []
     for d in dotfiles:
-        option, name = d.option
-        if out_of_store is None:
-            value = _nix_path(d.source, feature.parent)
-        else:
-            value = "config.lib.file.mkOutOfStoreSymlink " + quote_string(f"/{d.source}").replace(
-                '"/', '"${flakeDir}/', 1
-            )
-        lines.append(f"  {option}.{quote_string(name)}.source = {value};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        value: object = nix.Raw(_nix_path(d.source, feature.parent))
+        if out_of_store is not None:
+            where = quote_string(f"/{d.source}").replace('"/', '"${flakeDir}/', 1)
+            value = nix.Call("config.lib.file.mkOutOfStoreSymlink", [nix.Raw(where)])
+        links.append((_link_key(d.option), value))
+    body: object = nix.Attrs(links, expand=True)
+    formals = []
+    if out_of_store is not None:
+        formals = ["config"]
+        body = nix.Let(nix.Attrs([("flakeDir", out_of_store.rstrip("/"))]), body)
+    return "\n".join(lines) + "\n" + nix.emit_file(nix.Func(formals, body)).decode()
+
+
+def _link_key(option: tuple[str, str]) -> nix.Key:
+    """`home.file."<name>".source` (the name always quoted)."""
+    group, name = option
+    return (*group.split("."), nix.Raw(quote_string(name)), "source")
 
 
 def plan_adopt_dotfiles(index: Index, spec: AdoptSpec) -> Plan:
@@ -208,7 +210,7 @@ def _import_into(index: Index, entry: PurePosixPath, rel: str) -> list[Edit]:
             for s in append_to_list(value, source.text, [rel])
         ]
     first = next(iter(bindings_of(module.body)), None)
-    code = f"imports = [ {rel} ];"
+    code = list_binding("imports", [rel])
     if first is None:
         s = insert_binding(module.body, source.text, code)
         return [Edit(Path(entry), s.start_byte, s.end_byte, s.new, why)]
@@ -350,5 +352,4 @@ def copy_rule(link: Link, directory: PurePosixPath) -> str:
 
 def link_code(link: Link, directory: PurePosixPath) -> str:
     """The home-manager binding for a link, in a file of `directory`."""
-    option, name = link.option
-    return f"{option}.{quote_string(name)}.source = {_nix_path(link.source, directory)};"
+    return nix.emit_binding(_link_key(link.option), nix.Raw(_nix_path(link.source, directory)))
