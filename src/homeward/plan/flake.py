@@ -23,15 +23,15 @@ from homeward.errors import HomewardError
 from homeward.model.index import Index
 from homeward.model.repo import SystemConfig, host_nixpkgs
 from homeward.model.values import Attrs
-from homeward.plan.nixcode import copied_text, indent, splice
+from homeward.plan.nixcode import copied_text, splice
 from homeward.plan.types import Edit
 from homeward.plan.wiring import list_site
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
     add_formal,
     insert_binding,
 )
-from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition, function_formals
 from homeward.syntax.nodes import bindings_of, node_text, unparen
 
@@ -212,12 +212,8 @@ class FlakeEditor:
         self.added_inputs.add(name)
         text = self.src.text
         top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]
-        block = (
-            f"{name} = {{\n"
-            f"  url = {quote_string(url)};\n"
-            f"  inputs.nixpkgs.follows = {quote_string(follows)};\n"
-            "};"
-        )
+        source = nix.Attrs([("url", url), (("inputs", "nixpkgs", "follows"), follows)])
+        block = nix.emit_binding(name, source)
         dotted: list[Node] = []
         for b in bindings_of(top):
             path = b.child_by_field_name("attrpath")
@@ -236,14 +232,17 @@ class FlakeEditor:
             if names[0] == "inputs":
                 dotted.append(b)
         if dotted:
-            code = (
-                f"inputs.{name}.url = {quote_string(url)};\n"
-                f"inputs.{name}.inputs.nixpkgs.follows = {quote_string(follows)};"
+            code = nix.emit_bindings(
+                [
+                    (("inputs", name, "url"), url),
+                    (("inputs", name, "inputs", "nixpkgs", "follows"), follows),
+                ]
             )
             span = insert_binding(top, text, code, after=dotted[-1])
             self.edit(span, f"add the {what} input ({url})")
             return
-        span = insert_binding(top, text, "inputs = {\n" + indent(block) + "\n};")
+        inputs = nix.Attrs([(name, source)])
+        span = insert_binding(top, text, nix.emit_binding("inputs", inputs))
         self.edit(span, f"add the {what} input ({url})")
 
     # -- NixOS module wiring -----------------------------------------------------------------------
