@@ -11,8 +11,9 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
 from homeward.model.values import Attrs, External, Str, Thunk
-from homeward.plan.nixcode import copied_text, indent
+from homeward.plan.nixcode import copied_text
 from homeward.plan.wiring import flake_outputs, transplant
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import indent_at, reindent
 from homeward.syntax.emit import attr_key as _key
 from homeward.syntax.emit import quote_string
@@ -88,7 +89,7 @@ def portable_special_args(ed: FlakeEditor, host: SystemConfig) -> str | None:
             at=ed.src.location(node.start_byte),
             hint="use --mode module, or make `specialArgs` an attribute set of names defined in `outputs`",
         )
-    lines: list[str] = []
+    items: list[nix.Item] = []
     for b in bindings_of(node):
         path = b.child_by_field_name("attrpath")
         attrs = b.child_by_field_name("attrs")
@@ -101,11 +102,11 @@ def portable_special_args(ed: FlakeEditor, host: SystemConfig) -> str | None:
                 else []
             )
         if b.type == "binding" and portable(ed, b):
-            lines.append(copied_text(b, ed.src.text))
+            items.append(nix.Raw(copied_text(b, ed.src.text)))
             continue
         for name in names:
             if b.type == "inherit" and portable_name(ed, name, b):
-                lines.append(f"inherit {name};")
+                items.append(nix.Inherit((name,)))
                 continue
             code = (
                 value_code(ed, ed.repo.ev.force(values.attrs[name]))
@@ -121,12 +122,8 @@ def portable_special_args(ed: FlakeEditor, host: SystemConfig) -> str | None:
                     at=ed.src.location(b.start_byte),
                     hint="use --mode module, or define it in `outputs` so that both configurations can use it",
                 )
-            lines.append(f"{name} = {code};")
-    return (
-        "{ " + " ".join(lines) + " }"
-        if len(lines) <= 1
-        else "{\n" + indent("\n".join(lines)) + "\n}"
-    )
+            items.append(((nix.Raw(name),), nix.Raw(code)))  # the name as written
+    return nix.emit(nix.Attrs(items))
 
 
 def helper_bound(ed: FlakeEditor, expr: Node, env: Env | None) -> str | None:
@@ -171,7 +168,7 @@ def rebuilt_special_args(ed: FlakeEditor, host: SystemConfig, thunk: Thunk) -> s
             path, value = b.child_by_field_name("attrpath"), b.child_by_field_name("expression")
             if b.type == "binding" and path is not None and value is not None:
                 written[node_text(path, source.text)] = value
-    lines: list[str] = []
+    items: list[nix.Item] = []
     for name, item in values.attrs.items():
         code = value_code(ed, ed.repo.ev.force(item))
         if code is None and name in written:
@@ -183,12 +180,8 @@ def rebuilt_special_args(ed: FlakeEditor, host: SystemConfig, thunk: Thunk) -> s
                 at=at,
                 hint="use --mode module, or make the value one both configurations can name",
             )
-        lines.append(f"{_key(name)} = {code};")
-    return (
-        "{ " + " ".join(lines) + " }"
-        if len(lines) <= 1
-        else "{\n" + indent("\n".join(lines)) + "\n}"
-    )
+        items.append((name, nix.Raw(code)))
+    return nix.emit(nix.Attrs(items))
 
 
 def portable(ed: FlakeEditor, node: Node) -> bool:

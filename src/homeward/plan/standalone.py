@@ -14,7 +14,7 @@ from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
 from homeward.syntax import emit as nix
-from homeward.syntax.edit import insert_binding, insert_binding_spans, is_multiline
+from homeward.syntax.edit import insert_binding, insert_binding_spans, is_multiline, reindent
 from homeward.syntax.emit import attr_key as _key
 
 if TYPE_CHECKING:
@@ -107,18 +107,18 @@ def home_configuration_with(
     if host.name in up.osconfig_hosts:
         self_ref = ed.self_ref()
         attr = darwin.configurations_attr(ed.index, host.name)
-        osconfig = f"osConfig = {self_ref}.{attr}.{_key(host.name)}.config;"
-        if (
-            special is not None
-            and special.strip().startswith("{")
-            and special.strip().endswith("}")
-        ):
-            inner = special.strip()[1:-1].strip()
-            extra = "{\n" + (f"  {inner}\n" if inner else "") + f"  {osconfig}\n}}"
+        config = nix.Raw(f"{self_ref}.{attr}.{_key(host.name)}.config")
+        osconfig: nix.Item = ("osConfig", config)
+        written = special.strip() if special is not None else ""
+        if written.startswith("{") and written.endswith("}"):
+            # The host's set as written, with `osConfig` added (its bindings copied).
+            inner = reindent(written[1:-1].strip(), "  ", "")
+            copied: list[nix.Item] = [nix.Raw(inner)] if inner else []
+            extra = nix.emit(nix.Attrs([*copied, osconfig], expand=True))
         elif special is not None:
-            extra = f"{special} // {{ {osconfig} }}"
+            extra = nix.emit(nix.Update([nix.Raw(special), nix.Attrs([osconfig])]))
         else:
-            extra = f"{{ {osconfig} }}"
+            extra = nix.emit(nix.Attrs([osconfig]))
     if modules is None:
         modules = [relative_import(up.entry_of(host.name), PurePosixPath("."))]
         if host.name in up.per_host:
