@@ -28,6 +28,7 @@ from homeward.plan.split import (
 )
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import leading_comments, removal
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import Definition
@@ -239,10 +240,10 @@ def move_split_group(
         up.enabled_shells.add(shell)
     elif shell not in up.enabled_shells:
         up.enabled_shells.add(shell)
-        dest.extra.append(
-            f"# the {shell} settings moved here apply in a {shell} home-manager manages.\n"
-            f"programs.{shell}.enable = true;"
+        why = nix.Comment(
+            f"the {shell} settings moved here apply in a {shell} home-manager manages."
         )
+        dest.extra.append(nix.emit_bindings([why, (("programs", shell, "enable"), True)]))
     completion = completion_line(row)
     if completion is not None and completion not in dest.extra:
         dest.extra.append(completion)

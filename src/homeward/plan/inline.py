@@ -13,6 +13,7 @@ from homeward.plan.chunks import CannotMove, Chunk, Renderer, covering_step, nam
 from homeward.plan.darwin import system_option
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import indent_at, reindent
 from homeward.syntax.find import Definition, StepKind
 from homeward.syntax.nodes import unparen
@@ -103,25 +104,17 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
     assert info is not None and renderer is not None and binding is not None
     code = reindent(code, indent_at(d.source.text, binding.start_byte), "")
     needs = renderer.needs
-    lines = []
-    args = sorted(needs.args)
-    if len(args) > 2:
-        lines.append("{\n" + "".join(f"  {a},\n" for a in args) + "  ...\n}:")
-    elif args:
-        lines.append("{ " + ", ".join([*args, "..."]) + " }:")
+    module: object = nix.Raw(needs.with_prefix() + code)
     lets = [text for _start, (_name, text) in sorted(needs.lets.items())]
     if lets:
-        lines.append(
-            "let\n"
-            + "\n".join(f"  {line}" if line else "" for text in lets for line in text.split("\n"))
-            + "\nin"
-        )
-    lines.append(needs.with_prefix() + code)
+        module = nix.Let(nix.Attrs([nix.Raw(text) for text in lets]), module)
+    if needs.args:
+        module = nix.Func(sorted(needs.args), module)
     what = f"home-manager.users.{up.user.name}"
     at = d.source.location(binding.start_byte)
     return InlineCut(
         path,
-        "\n".join(lines) + "\n",
+        nix.emit_file(module).decode(),
         Chunk((), "", needs, [d], binding),
         info.key,
         d.steps[covering_step(d, 3)].node,
