@@ -6,6 +6,7 @@ from homeward.syntax.emit import (
     Attrs,
     Call,
     Comment,
+    Func,
     List,
     NixPath,
     Paren,
@@ -100,3 +101,15 @@ def test_keys_written_as_given_and_one_copied_binding() -> None:
     assert emit(Attrs([Raw("inherit (self) inputs;")])) == "{ inherit (self) inputs; }"
     assert emit(Attrs([Raw("a = {\n  b = 1;\n};")])) == "{\n  a = {\n    b = 1;\n  };\n}"
     assert emit(Attrs([Raw("x = 1;")], expand=True)) == "{\n  x = 1;\n}"
+
+
+def test_a_helper_function_and_a_list_on_one_line() -> None:
+    """Why: `add host --mkhost` writes `nixosConfigurations = lib.genAttrs [ "a" "b" ] mkHost;`
+    and `mkHost =\\n  name:\\n  <call>;` (as nixfmt lays a function over several lines out)."""
+    assert emit(List(["a", "b"], expand=False)) == '[ "a" "b" ]'
+    assert emit(List(["a", Raw("x\ny")], expand=False)) == '[\n  "a"\n  x\n  y\n]'
+    hosts = Call("lib.genAttrs", [List(["a", "b"], expand=False), Raw("mkHost")])
+    assert emit_binding("hosts", hosts) == 'hosts = lib.genAttrs [ "a" "b" ] mkHost;'
+    helper = Func("name", Call("f", [Attrs([("a", Raw("name"))])]))
+    assert emit_binding("mkHost", helper) == "mkHost =\n  name:\n  f {\n    a = name;\n  };"
+    assert emit_binding("g", Func("x", Raw("x"))) == "g = x: x;"

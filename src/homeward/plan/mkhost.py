@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, indent_at, reindent, removal
-from homeward.syntax.emit import quote_string
 from homeward.syntax.nodes import node_text
 
 if TYPE_CHECKING:
@@ -144,8 +144,9 @@ def helper_spans(
     code = node_text(first.call, text)
     code = re.sub(rf"\./hosts/{re.escape(first.name)}(?=[/;\s\]]|$)", "./hosts/${name}", code)
     code = reindent(code, indent_at(text, first.binding.start_byte), "")
-    names = " ".join(quote_string(n) for n in [*(e.name for e in entries), name])
-    generated = f"nixosConfigurations = {lib}.genAttrs [ {names} ] {HELPER};".encode()
+    names = nix.List([*(e.name for e in entries), name], expand=False)
+    hosts = nix.Call(f"{lib}.genAttrs", [names, nix.Raw(HELPER)])
+    generated = nix.emit_binding("nixosConfigurations", hosts).encode()
     if first.group is not None:  # the whole `nixosConfigurations = { … };` set
         spans = [Span(first.group.start_byte, first.group.end_byte, generated)]
     else:
@@ -155,11 +156,8 @@ def helper_spans(
     while outer.parent is not None and outer.parent.type == "parenthesized_expression":
         outer = outer.parent
     ind = indent_at(text, outer.start_byte)
-    helper = f"{HELPER} =\n  name:\n  {_indent(code)};"
-    body = "\n".join(f"{ind}  {line}" if line else "" for line in helper.split("\n"))
-    spans.append(Span(outer.start_byte, outer.start_byte, f"let\n{body}\n{ind}in\n{ind}".encode()))
+    # `let mkHost = name: <call>; in` before the outputs set (an empty body: the set's own).
+    helper = nix.Let(nix.Attrs([(HELPER, nix.Func("name", nix.Raw(code)))]), nix.Raw(""))
+    let = reindent(nix.emit(helper), "", ind)
+    spans.append(Span(outer.start_byte, outer.start_byte, let.encode()))
     return spans
-
-
-def _indent(code: str) -> str:
-    return code.replace("\n", "\n  ")

@@ -45,11 +45,6 @@ def list_binding(key: nix.Key, items: list[str]) -> str:
     return nix.emit_binding(key, nix.List([nix.Raw(i) for i in items], expand=len(items) > 1))
 
 
-def indent(code: str, pad: str = "  ") -> str:
-    """Every non-empty line of `code` indented by `pad`."""
-    return "\n".join(pad + line if line else line for line in code.split("\n"))
-
-
 def splice(path: Path, span: Span, why: str) -> Edit:
     """An edit of `path` that replaces a span with its new text."""
     return Edit(path, span.start_byte, span.end_byte, span.new, why)

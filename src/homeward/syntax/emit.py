@@ -69,8 +69,8 @@ class Attrs:
 
 @dataclass(frozen=True, slots=True)
 class List:
-    """A list; `expand`: True, one item a line even with a single item; False, a single
-    item on one line whatever its length; None, as it fits."""
+    """A list; `expand`: True, one item a line even with a single item; False, on one line
+    whatever its length (unless an item has several lines); None, as it fits."""
 
     items: Sequence[object]
     expand: bool | None = None
@@ -193,6 +193,14 @@ def _emit_list(items: list[object], level: int, *, expand: bool | None = None) -
     if not items:
         return "[ ]"
     pad = "  " * (level + 1)
+    if (
+        expand is False
+        and len(items) > 1
+        and not any(isinstance(i, Comment | Blank) for i in items)
+    ):
+        codes = [emit(item, level + 1) for item in items]
+        if all("\n" not in c for c in codes):
+            return "[ " + " ".join(codes) + " ]"
     if len(items) == 1 and expand is not True and not isinstance(items[0], Comment | Blank):
         one = emit(items[0], level + 1)
         fits = "\n" not in one and len(one) + 4 + 2 * level <= WIDTH
@@ -241,6 +249,11 @@ def emit_bindings(items: Sequence[Item], level: int = 0) -> str:
 def emit_binding(key: Key, value: object, level: int = 0) -> str:
     """`key = value;` at indentation `level` (the first line's indentation is the caller's)."""
     code = emit(value, level, in_binding=True)
+    if isinstance(value, Func) and isinstance(value.formals, str) and "\n" in code:
+        # `name:` over a body of several lines: on lines of their own, indented (as nixfmt).
+        pad = "  " * (level + 1)
+        body = emit(value.body, level + 1, in_binding=True)
+        return f"{key_text(key)} =\n{pad}{value.formals}:\n{pad}{body};"
     if isinstance(value, Let) or (isinstance(value, Func) and not isinstance(value.formals, str)):
         # RFC 166 binders #4/#6: statement-like values and set-argument functions start on a
         # new line, indented.
