@@ -7,6 +7,7 @@ from homeward.syntax.emit import (
     Call,
     Comment,
     Func,
+    Let,
     List,
     NixPath,
     Paren,
@@ -113,3 +114,11 @@ def test_a_helper_function_and_a_list_on_one_line() -> None:
     helper = Func("name", Call("f", [Attrs([("a", Raw("name"))])]))
     assert emit_binding("mkHost", helper) == "mkHost =\n  name:\n  f {\n    a = name;\n  };"
     assert emit_binding("g", Func("x", Raw("x"))) == "g = x: x;"
+
+
+def test_a_let_on_one_line() -> None:
+    """Why: code moved out of a helper gets the helper's names bound around it, on one line
+    (`let host = "box"; in import ./x { inherit host; }`)."""
+    let = Let(Attrs([("host", "box"), ("n", 1)]), Raw("f host n"), inline=True)
+    assert emit(let) == 'let host = "box"; n = 1; in f host n'
+    assert emit(Let(Attrs([("a", 1)]), Raw("a"))) == "let\n  a = 1;\nin\na"

@@ -23,9 +23,6 @@ PLAN = Path(homeward.plan.__file__).parent
 KNOWN: dict[tuple[str, str], str] = {
     ("chunks.py", "binding_chunk"): "a moved definition at its new attribute path: its value, "
     "its comments and its trailing comment are copied text around the new path",
-    ("specialargs.py", "helper_bound"): "a one-line `let ... in` around copied code "
-    "(`emit.Let` writes a `let` expanded)",
-    ("wiring.py", "transplant"): "a one-line `let ... in` around copied code",
 }
 
 _BINDING = re.compile(r"(^|[\s{;])[\x00\w\"$@{}.'-]*[\x00\w\"}]\s=\s(?!=)|=\s*$")

@@ -135,7 +135,7 @@ def helper_bound(ed: FlakeEditor, expr: Node, env: Env | None) -> str | None:
     if env is None:
         return None
     text = ed.src.text
-    bound: list[str] = []
+    bound: list[nix.Item] = []
     for name, uses in sorted(free_variables(expr, text).items()):
         if all(portable_name(ed, name, use) for use in uses):
             continue
@@ -143,9 +143,9 @@ def helper_bound(ed: FlakeEditor, expr: Node, env: Env | None) -> str | None:
         code = value_code(ed, ed.repo.ev.force(thunk)) if thunk is not None else None
         if code is None or _key(name) != name:
             return None
-        bound.append(f"{name} = {code};")
+        bound.append((name, nix.Raw(code)))
     body = reindent(node_text(expr, text), indent_at(text, expr.start_byte), "")
-    return f"let {' '.join(bound)} in {body}" if bound else body
+    return nix.emit(nix.Let(nix.Attrs(bound), nix.Raw(body), inline=True)) if bound else body
 
 
 def rebuilt_special_args(ed: FlakeEditor, host: SystemConfig, thunk: Thunk) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError
 from homeward.model.repo import Problem, ProblemKind, SystemConfig
 from homeward.model.values import Attrs, External, ListValue, Value
+from homeward.syntax import emit as nix
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import concatenated
 from homeward.syntax.nodes import node_text
@@ -377,5 +378,5 @@ def transplant(
     body = body if "\n" not in body else " ".join(line.strip() for line in body.splitlines())
     if not bound:
         return body
-    lets = " ".join(f"{name} = {code};" for name, code in bound)
-    return f"let {lets} in {body}"
+    lets = nix.Attrs([(name, nix.Raw(code)) for name, code in bound])
+    return nix.emit(nix.Let(lets, nix.Raw(body), inline=True))

@@ -102,6 +102,7 @@ class Update:
 class Let:
     bindings: Attrs
     body: object
+    inline: bool = False  # `let a = 1; in body` on one line (bindings of one line each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,9 @@ def emit(value: object, level: int = 0, *, in_binding: bool = False) -> str:
         return f"({emit(value.value, level)})"
     if isinstance(value, Func):
         return _emit_func(value, level)
+    if isinstance(value, Let) and value.inline:
+        lets = " ".join(_binding_lines(Attrs([item]), 0) for item in value.bindings.items)
+        return f"let {lets} in {emit(value.body, level)}"
     if isinstance(value, Let):
         inner = _binding_lines(value.bindings, level + 1)
         body = emit(value.body, level)
