@@ -6,8 +6,8 @@ An AST scan of `src/homeward/plan/*.py`. What it flags: an f-string that writes 
 concatenation with a literal that opens or closes a set or list, or is only indentation; an
 f-string that starts a line with indentation; `.replace("\\n", "\\n  ")`. What it leaves alone:
 messages (the arguments of `Diagnostic`, the errors and `hint=`; any text quoting code in
-backticks), and `Comment(...)` text. `KNOWN` lists the places still writing code by hand,
-each with why; an entry that no longer does fails too, so the list only shrinks."""
+backticks), and `Comment(...)` text. Code copied from the user's files stays text (`Raw`):
+what is flagged is structure written around it by hand."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ import homeward.plan
 
 PLAN = Path(homeward.plan.__file__).parent
 
-# (file, function) -> why it still writes text (to be moved onto the builder)
-KNOWN: dict[tuple[str, str], str] = {
-    ("chunks.py", "binding_chunk"): "a moved definition at its new attribute path: its value, "
-    "its comments and its trailing comment are copied text around the new path",
-}
 
 _BINDING = re.compile(r"(^|[\s{;])[\x00\w\"$@{}.'-]*[\x00\w\"}]\s=\s(?!=)|=\s*$")
 _BLOCK = re.compile(r"[{\[]\n|\n\s*[}\]]")
@@ -134,9 +129,6 @@ def test_plan_builds_nix_on_the_emit_tree() -> None:
     `"  " + line.replace(...)`), and the copies drifted; what plan/ writes goes through
     `syntax/emit` now."""
     found = [f for path in sorted(PLAN.glob("*.py")) for f in scan(path.read_text(), path.name)]
-    new = [f for f in found if (f[0], f[1]) not in KNOWN]
-    assert not new, "Nix built by hand (use homeward.syntax.emit):\n" + "\n".join(
-        f"  plan/{file}:{line} in {function}: {why}" for file, function, line, why in new
+    assert not found, "Nix built by hand (use homeward.syntax.emit):\n" + "\n".join(
+        f"  plan/{file}:{line} in {function}: {why}" for file, function, line, why in found
     )
-    stale = sorted(set(KNOWN) - {(f[0], f[1]) for f in found})
-    assert not stale, f"these no longer build Nix by hand; remove them from KNOWN: {stale}"

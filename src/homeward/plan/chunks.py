@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, indent_at, item_extent, line_start, reindent
 from homeward.syntax.emit import key_text
 from homeward.syntax.find import Definition, Step, StepKind, path_literal
@@ -325,7 +326,9 @@ def binding_chunk(
     inside = binding_comments(binding, value, src)
     if inside:
         comments += inside + "\n" + indent_at(src.text, binding.start_byte)
-    code = f"{comments}{new_path} = {value_code};{trailing}"
+    # The binding at its new path; its comments and value are copied text around it.
+    moved = nix.emit_binding((nix.Raw(new_path),), nix.Raw(value_code))
+    code = comments + moved + trailing
     code = reindent(code, indent_at(src.text, start), "")
     home_path = (*new_prefix, *rest)
     return Chunk(
