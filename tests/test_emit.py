@@ -7,6 +7,7 @@ from homeward.syntax.emit import (
     Call,
     Comment,
     Func,
+    If,
     Let,
     List,
     NixPath,
@@ -122,3 +123,11 @@ def test_a_let_on_one_line() -> None:
     let = Let(Attrs([("host", "box"), ("n", 1)]), Raw("f host n"), inline=True)
     assert emit(let) == 'let host = "box"; n = 1; in f host n'
     assert emit(Let(Attrs([("a", 1)]), Raw("a"))) == "let\n  a = 1;\nin\na"
+
+
+def test_a_choice_by_platform() -> None:
+    """Why: a home on a Mac and on Linux chooses its directory with `pkgs.stdenv.isDarwin`."""
+    choice = If(Raw("pkgs.stdenv.isDarwin"), "/Users/ham", "/home/ham")
+    assert emit(choice) == 'if pkgs.stdenv.isDarwin then "/Users/ham" else "/home/ham"'
+    assert emit(Paren(choice)).startswith("(if ") and emit(Paren(choice)).endswith('")')
+    assert emit([choice, Raw("x")]).startswith("[\n  (if pkgs")

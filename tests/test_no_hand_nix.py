@@ -2,7 +2,8 @@
 indentation built by hand in an f-string or a concatenation.
 
 An AST scan of `src/homeward/plan/*.py`. What it flags: an f-string that writes a binding
-(`name = {value};`), an `inherit`, or opens or closes a block on a line of its own; a
+(`name = {value};`), an `inherit`, an `if`, a function head, a list or parentheses, or opens
+or closes a block on a line of its own; a
 concatenation with a literal that opens or closes a set or list, or is only indentation; an
 f-string that starts a line with indentation; `.replace("\\n", "\\n  ")`. What it leaves alone:
 messages (the arguments of `Diagnostic`, the errors and `hint=`; any text quoting code in
@@ -52,6 +53,10 @@ def hand_built(node: ast.AST) -> str | None:
             return "a block in an f-string"
         if re.search(r"(^|\n) {2,}\x00", text):
             return "indentation in an f-string"
+        if text == "(\x00)" or re.search(r"\[ [^\n]*\x00[^\n]* \]", text):
+            return "parentheses or a list in an f-string"
+        if re.search(r"\bif\b.*\bthen\b.*\belse\b|\.\.\. ?\}:", text):
+            return "an `if` or a function head in an f-string"
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         for side in (node.left, node.right):
@@ -109,9 +114,13 @@ def a(name, value, lines, code):
     w = "  " + code.replace("\\n", "\\n  ")
     v = "{ " + " ".join(lines) + " }"
     u = "".join(f"  {line}\\n" for line in lines)
+    t = f"({code})"
+    s = f"imports = [ {code} ]"
+    r = f"if {name} then {value} else {code}"
+    q = f"{{ {name}, ... }}:"
 """
     whys = [f[3] for f in scan(flagged, "x.py")]
-    assert len(whys) == 6, whys
+    assert len(whys) == 10, whys
     assert {f[1] for f in scan(flagged, "x.py")} == {"a"}
     quiet = """
 def b(name, value):
@@ -120,6 +129,7 @@ def b(name, value):
     Comment(f"programs.{name}.enable = true;")
     message = f"`{name} = {value};` is not moved"
     check = code.startswith(f"programs.{name}.enable")
+    words = f"{name} (the host's) and {value} are kept"
 """
     assert scan(quiet, "x.py") == []
 

@@ -390,7 +390,11 @@ def _atom(code: str, node: Node) -> str:
         unparen(node).type in ("variable_expression", "select_expression")
         and node.type != "parenthesized_expression"
     )
-    return code if simple or node.type == "parenthesized_expression" else f"({code})"
+    return (
+        code
+        if simple or node.type == "parenthesized_expression"
+        else nix.emit(nix.Paren(nix.Raw(code)))
+    )
 
 
 def _arg(code: str) -> str:
@@ -399,7 +403,7 @@ def _arg(code: str) -> str:
         return code
     if " " not in stripped and "\n" not in stripped:
         return code
-    return f"({code})"
+    return nix.emit(nix.Paren(nix.Raw(code)))
 
 
 def package_items(d: Definition, renderer: Renderer) -> list[PackageItem] | None:

@@ -101,7 +101,7 @@ def home_directory_code(index: Index, user: User) -> str:
     mac_home = next(iter(_written_homes(index, user.name, True)), f"/Users/{user.name}")
     if len(macs) == len(user.hosts) or mac_home == linux_home:
         return quote_string(mac_home)
-    return f"if pkgs.stdenv.isDarwin then {quote_string(mac_home)} else {quote_string(linux_home)}"
+    return nix.emit(nix.If(nix.Raw("pkgs.stdenv.isDarwin"), mac_home, linux_home))
 
 
 def _release(url: str | None, prefix: str) -> tuple[int, int] | None:
@@ -223,5 +223,5 @@ def mac_home_directory_edit(source_text: bytes, user: str) -> tuple[int, int, by
     if at < 0 or source_text.count(key) != 1:
         return None
     start = at + len(key)
-    new = f"(if pkgs.stdenv.isDarwin then {quote_string(f'/Users/{user}')} else {old.decode()})"
-    return start, start + len(old), new.encode()
+    choice = nix.If(nix.Raw("pkgs.stdenv.isDarwin"), f"/Users/{user}", nix.Raw(old.decode()))
+    return start, start + len(old), nix.emit(nix.Paren(choice)).encode()

@@ -346,7 +346,7 @@ def copy_rule(link: Link, directory: PurePosixPath) -> str:
     kind = "C+" if link.replaces else "C"
     path = _nix_path(link.source, directory)
     if " " in path:
-        path = f"({path})"
+        path = nix.emit(nix.Paren(nix.Raw(path)))
     return quote_string(f"{kind} %h/{link.target} - - - - ").removesuffix('"') + "${" + path + '}"'
 
 

@@ -68,7 +68,8 @@ def home_entry_edits(
             else:
                 why = "import the new feature files"
                 edits.append(Edit(Path(entry), value.start_byte, value.start_byte, b"(", why))
-                tail = f") ++ [ {' '.join(rels)} ]".encode()
+                more = nix.List([nix.Raw(r) for r in rels], expand=False)
+                tail = f") ++ {nix.emit(more)}".encode()
                 edits.append(Edit(Path(entry), value.end_byte, value.end_byte, tail, why))
             rels = []
     if rels:
@@ -110,7 +111,7 @@ def home_entry_edits(
                 edits.append(splice(Path(entry), span, f"`{name}` for home.*"))
         elif function is None:
             at = body.start_byte
-            head = f"{{ {', '.join(missing)}, ... }}:\n".encode()
+            head = nix.emit(nix.Func(missing, nix.Raw(""))).encode()  # `{ lib, ... }:\n`
             edits.append(Edit(Path(entry), at, at, head, "`lib` for lib.mkDefault"))
         else:
             raise HomewardError(

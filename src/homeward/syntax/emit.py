@@ -85,6 +85,15 @@ class With:
 
 
 @dataclass(frozen=True, slots=True)
+class If:
+    """`if cond then yes else no`, on one line."""
+
+    cond: object
+    yes: object
+    no: object
+
+
+@dataclass(frozen=True, slots=True)
 class Paren:
     """`(value)`."""
 
@@ -172,6 +181,9 @@ def emit(value: object, level: int = 0, *, in_binding: bool = False) -> str:
         return " // ".join(emit(v, level) for v in value.operands)
     if isinstance(value, With):
         return f"with {value.env}; {emit(value.body, level)}"
+    if isinstance(value, If):
+        parts = (emit(value.cond, level), emit(value.yes, level), emit(value.no, level))
+        return "if {} then {} else {}".format(*parts)
     if isinstance(value, Paren):
         return f"({emit(value.value, level)})"
     if isinstance(value, Func):
@@ -218,7 +230,9 @@ def _emit_list(items: list[object], level: int, *, expand: bool | None = None) -
             lines.append(f"{pad}# {item.text}" if item.text else f"{pad}#")
         else:
             code = emit(item, level + 1)
-            if isinstance(item, Call | Func | Let | Update | With) and not code.startswith("("):
+            if isinstance(item, Call | Func | Let | Update | With | If) and not code.startswith(
+                "("
+            ):
                 code = f"({code})"
             lines.append(pad + code)
     lines.append("  " * level + "]")
