@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from homeward.apply.validate import validate_nix
 from homeward.syntax.emit import (
     Attrs,
     Call,
@@ -18,6 +23,7 @@ from homeward.syntax.emit import (
     emit,
     emit_binding,
     emit_bindings,
+    emit_file,
 )
 
 
@@ -131,3 +137,28 @@ def test_a_choice_by_platform() -> None:
     assert emit(choice) == 'if pkgs.stdenv.isDarwin then "/Users/ham" else "/home/ham"'
     assert emit(Paren(choice)).startswith("(if ") and emit(Paren(choice)).endswith('")')
     assert emit([choice, Raw("x")]).startswith("[\n  (if pkgs")
+
+
+@pytest.mark.nix
+def test_the_new_forms_parse_with_nix() -> None:
+    """Why: every form the planners now write through emit must be accepted by nix itself."""
+    choice = If(Raw("pkgs.stdenv.isDarwin"), "/Users/ham", "/home/ham")
+    value = Func(
+        ["pkgs", "lib"],
+        Let(
+            Attrs([("helper", Func("name", Call("lib.id", [Attrs([("a", Raw("name"))])])))]),
+            Attrs(
+                [
+                    (("home", "packages"), With("pkgs", List([Raw("git")], expand=True))),
+                    ("special", Update([Raw("{ inherit pkgs; }"), Attrs([("x", 1)])])),
+                    ("hosts", List(["a", "b"], expand=False)),
+                    ("dir", Paren(choice)),
+                    ("bound", Let(Attrs([("n", 1)]), Raw("n"), inline=True)),
+                    (("home", "file", Raw('"x y"'), "source"), NixPath("./x")),
+                    Raw("copied = [\n  1\n];"),
+                ],
+                expand=True,
+            ),
+        ),
+    )
+    validate_nix(emit_file(value), Path("emitted.nix"))

@@ -1,4 +1,6 @@
-"""Emit new Nix code formatted the way nixfmt (RFC 166) formats it.
+"""Emit new Nix code formatted the way nixfmt (RFC 166) formats it: the one builder of the Nix
+homeward writes (`init`, `add`, `migrate`; issue 9). Code copied from the user's files goes in
+as `Raw` (its lines relative to its first), and is given the indentation of where it lands.
 
 Values are Python data: `str` is a Nix string, `bool`/`int`/`None` are literals, `list` a list,
 and the classes below cover the rest. Layout rules followed (RFC 166):
@@ -205,6 +207,10 @@ def _is_block(code: str) -> bool:
     return code.endswith(("}", "]", "''", ")")) and "\n" in code
 
 
+# What must stand in parentheses as a list's item (`[ (import ./x) ]`).
+_NEEDS_PARENS = (Call, Func, Let, Update, With, If)
+
+
 def _emit_list(items: list[object], level: int, *, expand: bool | None = None) -> str:
     if not items:
         return "[ ]"
@@ -230,9 +236,7 @@ def _emit_list(items: list[object], level: int, *, expand: bool | None = None) -
             lines.append(f"{pad}# {item.text}" if item.text else f"{pad}#")
         else:
             code = emit(item, level + 1)
-            if isinstance(item, Call | Func | Let | Update | With | If) and not code.startswith(
-                "("
-            ):
+            if isinstance(item, _NEEDS_PARENS) and not code.startswith("("):
                 code = f"({code})"
             lines.append(pad + code)
     lines.append("  " * level + "]")
