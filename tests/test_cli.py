@@ -697,6 +697,29 @@ def test_add_host_mkhost_refuses_calls_that_differ(
     assert not (root / "hosts" / "laptop").exists()
 
 
+@pytest.mark.parametrize("unit", ["    ", "\t"], ids=["four-spaces", "tabs"])
+def test_add_host_mkhost_writes_the_helper_in_the_flakes_indentation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], unit: str
+) -> None:
+    """Why (docs/architecture.md, rule 6; issue 9): code inserted into a file follows its
+    indentation; the `mkHost` helper was written two spaces a level whatever the flake's,
+    its first host's call copied in the flake's own steps inside it."""
+    from homeward.syntax.edit import in_unit
+
+    root = _init_desk(tmp_path / "cfg", capsys)
+    flake = root / "flake.nix"
+    flake.write_text(in_unit(flake.read_text(), unit))
+    git(root, "commit", "-qam", "indented")
+    assert run_cli(capsys, "add", "host", "laptop", "--mkhost", str(root))[0] == 0
+    text = flake.read_text()
+    helper = (2 * unit) + "let\n" + (3 * unit) + "mkHost =\n" + (4 * unit) + "name:\n"
+    assert helper + (4 * unit) + "nixpkgs.lib.nixosSystem {\n" in text
+    assert (6 * unit) + "./hosts/${name}\n" in text
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        assert indent == unit * (len(indent) // len(unit)), line
+
+
 def _nest_hosts(root: Path) -> None:
     """Rewrite init's `nixosConfigurations.desk = …;` as `nixosConfigurations = { desk = …; };`
     (the other common way to write the hosts), committed."""

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeward.syntax import emit as nix
-from homeward.syntax.edit import Span, indent_at, reindent, removal
+from homeward.syntax.edit import (
+    Span,
+    from_unit,
+    in_unit,
+    indent_at,
+    indent_unit,
+    reindent,
+    removal,
+)
 from homeward.syntax.nodes import node_text
 
 if TYPE_CHECKING:
@@ -143,7 +151,8 @@ def helper_spans(
     first = entries[0]
     code = node_text(first.call, text)
     code = re.sub(rf"\./hosts/{re.escape(first.name)}(?=[/;\s\]]|$)", "./hosts/${name}", code)
-    code = reindent(code, indent_at(text, first.binding.start_byte), "")
+    unit = indent_unit(text)
+    code = from_unit(reindent(code, indent_at(text, first.binding.start_byte), ""), unit)
     names = nix.List([*(e.name for e in entries), name], expand=False)
     hosts = nix.Call(f"{lib}.genAttrs", [names, nix.Raw(HELPER)])
     generated = nix.emit_binding("nixosConfigurations", hosts).encode()
@@ -158,6 +167,6 @@ def helper_spans(
     ind = indent_at(text, outer.start_byte)
     # `let mkHost = name: <call>; in` before the outputs set (an empty body: the set's own).
     helper = nix.Let(nix.Attrs([(HELPER, nix.Func("name", nix.Raw(code)))]), nix.Raw(""))
-    let = reindent(nix.emit(helper), "", ind)
+    let = reindent(in_unit(nix.emit(helper), unit), "", ind)  # in the file's own style
     spans.append(Span(outer.start_byte, outer.start_byte, let.encode()))
     return spans
