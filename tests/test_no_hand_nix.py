@@ -1,14 +1,14 @@
-"""plan/ writes Nix through one builder, `syntax/emit` (issue 9): no binding, block or
-indentation built by hand in an f-string or a concatenation.
+"""plan/ (and `check --fix`) writes Nix through one builder, `syntax/emit` (issue 9): no
+binding, block or indentation built by hand in an f-string or a concatenation.
 
-An AST scan of `src/homeward/plan/*.py`. What it flags: an f-string that writes a binding
-(`name = {value};`), an `inherit`, an `if`, a function head, a list or parentheses, or opens
-or closes a block on a line of its own; a
-concatenation with a literal that opens or closes a set or list, or is only indentation; an
-f-string that starts a line with indentation; `.replace("\\n", "\\n  ")`. What it leaves alone:
-messages (the arguments of `Diagnostic`, the errors and `hint=`; any text quoting code in
-backticks), and `Comment(...)` text. Code copied from the user's files stays text (`Raw`):
-what is flagged is structure written around it by hand."""
+An AST scan of `src/homeward/plan/*.py` and `fix.py`. What it flags: an f-string that writes
+a binding (`name = {value};`), an `inherit`, an `if`, a function head, a list or parentheses,
+or opens or closes a block on a line of its own; a concatenation with a literal that opens or
+closes a set or list, or is only indentation; an f-string that starts a line with
+indentation; `.replace("\\n", "\\n  ")`. What it leaves alone: messages (the arguments of
+`Diagnostic`, the errors and `hint=`; any text quoting code in backticks), and `Comment(...)`
+text. Code copied from the user's files stays text (`Raw`): what is flagged is structure
+written around it by hand."""
 
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ def test_plan_builds_nix_on_the_emit_tree() -> None:
     """Why (issue 9): Nix text was built three ways (the emit tree, f-strings with `_indent`,
     `"  " + line.replace(...)`), and the copies drifted; what plan/ writes goes through
     `syntax/emit` now."""
-    found = [f for path in sorted(PLAN.glob("*.py")) for f in scan(path.read_text(), path.name)]
+    paths = [*sorted(PLAN.glob("*.py")), PLAN.parent / "fix.py"]  # and `check --fix`
+    found = [f for path in paths for f in scan(path.read_text(), path.name)]
     assert not found, "Nix built by hand (use homeward.syntax.emit):\n" + "\n".join(
         f"  plan/{file}:{line} in {function}: {why}" for file, function, line, why in found
     )

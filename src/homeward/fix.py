@@ -33,8 +33,8 @@ from homeward.model.index import release_text
 from homeward.model.repo import ModuleInfo
 from homeward.plan.nixcode import relative_import
 from homeward.plan.types import Edit, Plan
+from homeward.syntax import emit as nix
 from homeward.syntax.edit import insert_binding
-from homeward.syntax.emit import quote_string
 from homeward.syntax.find import (
     Definition,
     ImportKind,
@@ -165,12 +165,8 @@ def _standalone_modules(facts: Facts, home: HomeConfig) -> list[str]:
         from homeward.plan.groups import home_dir  # the one place that decides the directory
 
         directory = home_dir(user) if user is not None else f"/home/{home.user}"
-        items.append(
-            "{\n"
-            f"  home.username = {quote_string(home.user or '')};\n"
-            f"  home.homeDirectory = {quote_string(directory)};\n"
-            "}"
-        )
+        identity = [(("home", "username"), home.user or ""), (("home", "homeDirectory"), directory)]
+        items.append(nix.emit(nix.Attrs(identity, expand=True)))
     return items
 
 
@@ -228,10 +224,11 @@ def _fix_follows(facts: Facts, fixes: list[Fix], unfixed: list[Unfixed]) -> None
         attrpath = binding.child_by_field_name("attrpath")
         assert attrpath is not None
         names = [node_text(c, flake.text) for c in attrpath.named_children]
-        prefix = ".".join(names[:-1])
-        key = f"{prefix}.inputs.nixpkgs.follows" if prefix else "inputs.nixpkgs.follows"
+        written: list[str | nix.Raw] = [nix.Raw(n) for n in names[:-1]]  # as written
+        key = (*written, "inputs", "nixpkgs", "follows")
         container = binding.parent.parent  # binding -> binding_set -> attrset
-        span = insert_binding(container, flake.text, f'{key} = "nixpkgs";', after=binding)
+        follows = nix.emit_binding(key, "nixpkgs")
+        span = insert_binding(container, flake.text, follows, after=binding)
         edit = Edit(Path(flake.path), span.start_byte, span.end_byte, span.new, what)
         fixes.append(Fix("HW006", Safety.UNSAFE, what, (edit,), _input_location(facts, name)))
 
@@ -281,9 +278,8 @@ def _fix_state_versions(facts: Facts, fixes: list[Fix], unfixed: list[Unfixed]) 
             )
             continue
         anchor = _state_anchor(body, module.source.text)
-        span = insert_binding(
-            body, module.source.text, f"home.stateVersion = {quote_string(release)};", after=anchor
-        )
+        state = nix.emit_binding(("home", "stateVersion"), release)
+        span = insert_binding(body, module.source.text, state, after=anchor)
         edit = Edit(Path(entry.path or ""), span.start_byte, span.end_byte, span.new, what)
         # Where HW007 reports it: the entry file's body (one finding per file, issue 14).
         at = entry.source.location(module.body.start_byte) if module.body is not None else home.at
