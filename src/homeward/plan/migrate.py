@@ -66,7 +66,7 @@ def compose(st: PlanState) -> Plan:
     take_sources(st, cut)
     plan_flake(st, active, cut)
     keep_orphan_comments(st, cut.emptied)
-    return st.result()
+    return st.result(cut)
 
 
 def standalone_hosts(st: PlanState) -> set[str]:

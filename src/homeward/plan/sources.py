@@ -194,12 +194,11 @@ def finish_sources(st: PlanState) -> SourceCut:
 
 
 def take_sources(st: PlanState, cut: SourceCut) -> None:
-    """Fold the cut phase's result into the plan: the system modules' imports, the edits
-    and deletes."""
+    """Fold the cut phase's result into the plan: the system modules' imports and the edits
+    (its deletes go to the plan as they are: `PlanState.result`)."""
     for path, texts in cut.imports:
         st.dest(path, home=False).imports = list(texts)
     st.edits.extend(cut.edits)
-    st.deletes.extend(cut.deletes)
 
 
 def _covered(spans: list[tuple[int, int]]) -> Callable[[int], bool]:

@@ -1,9 +1,12 @@
 """What migrate's phases share while they plan: the index, the options, the new files by
-path, and what has been decided so far (edits, moves, deletes, the ledger, diagnostics).
+path, and what has been taken into the plan so far (edits, the ledger, diagnostics, the
+bindings cut out of each module, the user files that move).
 
-The phases (`plan/classify.py`, `plan/packages.py`, `plan/userfile.py`, `plan/groups.py`,
-`plan/inline.py`, `plan/sources.py`, `plan/wire.py`) are functions of this state;
-`plan/migrate.py` composes them.
+The phases (`plan/classify.py`, `plan/place.py`, `plan/packages.py`, `plan/userfile.py`,
+`plan/groups.py`, `plan/inline.py`, `plan/sources.py`, `plan/wire.py`) read this state. The
+place, package, user-file, inline and cut phases return frozen records (`Placement`,
+`PackageCut`, `UserFileCut`, `InlineCut`, `SourceCut`) that a `take_*` function folds into
+it, in the order they were decided; `plan/migrate.py` composes them.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from homeward.plan.flake import HomeWiring
 from homeward.plan.journal import FileFate, UserFileCut
 from homeward.plan.nixcode import relative_import
 from homeward.plan.place import Home, home_of
-from homeward.plan.types import Delete, Edit, Moved, Plan
+from homeward.plan.types import Edit, Moved, Plan
 from homeward.plan.wiring import Sites
 from homeward.syntax.find import Definition
 from homeward.syntax.suppress import is_suppressed
@@ -33,6 +36,7 @@ from homeward.syntax.suppress import is_suppressed
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from homeward.plan.sources import SourceCut
     from homeward.syntax.parse import Source
 
 
@@ -106,7 +110,6 @@ class PlanState:
         self.edits: list[Edit] = []
         self.new_files: dict[PurePosixPath, DestFile] = {}
         self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
-        self.deletes: list[Delete] = []  # files the cut phase empties (user files: `files`)
         self.diagnostics: list[Diagnostic] = []
         self.ledger: list[Moved] = []
         self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
@@ -124,7 +127,9 @@ class PlanState:
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
         self.frozen = index.frozen
 
-    def result(self) -> Plan:
+    def result(self, sources: SourceCut | None = None) -> Plan:
+        """The plan: what was taken into the state, the user files' moves and deletes, and
+        the files the cut phase (`sources`) left empty."""
         # What a new file replaces: a user file rewritten in place, or one moved to its path.
         moves = [move for cut in self.files if (move := cut.move()) is not None]
         deletes = [delete for cut in self.files if (delete := cut.delete()) is not None]
@@ -141,7 +146,7 @@ class PlanState:
             edits=(*self.edits, *edits),
             new_files=tuple(files),
             moves=tuple(moves),
-            deletes=(*deletes, *self.deletes),
+            deletes=(*deletes, *(sources.deletes if sources is not None else ())),
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
         )
