@@ -19,7 +19,7 @@ from homeward.diagnostics import Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
 from homeward.model.repo import load_repo
-from homeward.plan.classify import user_plan
+from homeward.plan.classify import is_user_file, needs_work, user_plan
 from homeward.plan.inline import inline_home, take_inline
 from homeward.plan.journal import FileFate
 from homeward.plan.packages import cut_packages, move_all_packages
@@ -317,3 +317,62 @@ def test_inline_home_that_reads_the_nixos_config_stays(tmp_path: Path) -> None:
     assert warning.severity is Severity.WARNING
     assert "it reads the NixOS `config`" in warning.message
     assert not take_inline(st, up, cut) and st.diagnostics == [warning]
+
+
+def test_classify_names_each_users_own_files(tmp_path: Path) -> None:
+    """Why: the classify phase decides whose file a module under `home/` is, from the model
+    alone; a file only one user's hosts read is theirs, a file another user's host reads
+    is nobody's."""
+    host = (
+        "{ nixosConfigurations = {\n"
+        "    desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; };\n"
+        "    pi = nixpkgs.lib.nixosSystem { modules = [ ./pi.nix ]; };\n"
+        "  }; }"
+    )
+    desk = (
+        "{\n  imports = [ ./home/ham.nix ./home/ham-shell.nix ./home/ham/git.nix"
+        " ./home/solo.nix ./home/both.nix ];\n"
+        "  users.users.ham.isNormalUser = true;\n}\n"
+    )
+    pi = (
+        "{\n  imports = [ ./home/eve.nix ./home/both.nix ];\n"
+        "  users.users.eve.isNormalUser = true;\n}\n"
+    )
+    files = dict.fromkeys(
+        (
+            "home/ham.nix",
+            "home/ham-shell.nix",
+            "home/ham/git.nix",
+            "home/solo.nix",
+            "home/both.nix",
+            "home/eve.nix",
+        ),
+        "{ programs.git.enable = true; }\n",
+    )
+    root = write(tmp_path, {"flake.nix": flake(host), "desk.nix": desk, "pi.nix": pi, **files})
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    mine = {
+        user: sorted(key for key, info in st.repo.modules.items() if is_user_file(st, info, user))
+        for user in ("ham", "eve")
+    }
+    assert mine == {
+        "ham": ["home/ham-shell.nix", "home/ham.nix", "home/ham/git.nix", "home/solo.nix"],
+        "eve": ["home/eve.nix"],
+    }
+
+
+def test_classify_skips_a_user_with_nothing_to_move_and_says_so(tmp_path: Path) -> None:
+    host = "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; }; }"
+    desk = "{ users.users.kiosk.isNormalUser = true; }\n"
+    root = write(tmp_path, {"flake.nix": flake(host), "desk.nix": desk})
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    up = user_plan(st, st.index.users["kiosk"])
+    assert (up.entry, up.new_entry, up.hosts) == (
+        PurePosixPath("home/kiosk/default.nix"),
+        True,
+        ("desk",),
+    )
+    assert not needs_work(st, up, moved=False)
+    [note] = st.diagnostics
+    assert note.message.startswith("nothing to move for `kiosk`")
+    assert needs_work(st, up, moved=True)  # once something moves, it gets a home
