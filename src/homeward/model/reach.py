@@ -76,9 +76,12 @@ class _Walker:
         self.skip = {id(t) for t in skip}  # thunks never followed (`self`), nor their values
         self.skip_thunks = skip
         self.reach = Reach()
-        self.seen_thunks: set[int] = set()
-        self.seen_values: set[int] = set()
-        self.seen_nodes: set[tuple[str, int, int, int]] = set()
+        # Keyed by id() and holding the object: a value the walk computed (`ev.eval`,
+        # `ev.select`) and then dropped would free its id for the next one, which would be
+        # taken for seen and skipped, so what is frozen varied from run to run.
+        self.seen_thunks: dict[int, Thunk] = {}
+        self.seen_values: dict[int, Value] = {}
+        self.seen_nodes: dict[tuple[str, int, int, int], Env | None] = {}
         self.files_done: set[str] = set()
         self.nodes = 0
 
@@ -133,7 +136,7 @@ class _Walker:
     def walk_thunk(self, thunk: Thunk) -> None:
         if id(thunk) in self.seen_thunks or id(thunk) in self.skip or self.reach.everything:
             return
-        self.seen_thunks.add(id(thunk))
+        self.seen_thunks[id(thunk)] = thunk
         if thunk.expr is not None and thunk.env is not None and thunk.source is not None:
             self.walk_syntax(thunk.expr, thunk.env, thunk.source)
         else:
@@ -142,7 +145,7 @@ class _Walker:
     def walk_value(self, value: Value) -> None:
         if id(value) in self.seen_values or self.reach.everything:
             return
-        self.seen_values.add(id(value))
+        self.seen_values[id(value)] = value
         if any(t.force(self.ev) is value for t in self.skip_thunks):
             return
         if isinstance(value, PathValue):
@@ -187,7 +190,7 @@ class _Walker:
         key = (os.fspath(src.path), node.start_byte, node.end_byte, id(env))
         if key in self.seen_nodes or self.reach.everything:
             return
-        self.seen_nodes.add(key)
+        self.seen_nodes[key] = env
         self.reach.spans.setdefault(os.fspath(src.path), []).append(
             (node.start_byte, node.end_byte)
         )
