@@ -298,3 +298,20 @@ def test_the_deepest_place_is_found_without_recursion() -> None:
         sys.setrecursionlimit(limit)
     assert levels > depth
     assert 2 * depth - 2 <= byte <= 2 * depth  # the innermost list: its `[` or the `1`
+
+
+def test_a_file_defining_a_name_twice_skips_its_hosts_and_is_told_once(tmp_path: Path) -> None:
+    """Why: the load checks its files for names defined twice in one batch at the end; when
+    one does, it reads the configuration again, checking each file as it is read. The model is
+    the one a check of each file gives, and a progress bar is told of each file once."""
+    from homeward.model.repo import load_repo
+
+    work = repo_with(tmp_path, HARDWARE, b"{\n  a = 1;\n  a = { b = 2; };\n}\n")
+    told: list[Path] = []
+    repo = load_repo(work, on_read=told.append)
+    assert "nixos-desk" in repo.skipped and "nixos-desk" not in repo.hosts
+    problem = repo.skipped["nixos-desk"]
+    assert problem.at is not None and (str(problem.at.path), problem.at.line) == (HARDWARE, 3)
+    assert "attribute `a` is already defined" in problem.message
+    assert len(told) == len(set(told)) and any(p.name == "flake.nix" for p in told)
+    assert HARDWARE not in repo.modules

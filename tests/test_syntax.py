@@ -408,3 +408,44 @@ def test_add_formal_keeps_each_layout_valid(before: str, after: str) -> None:
     out = src.text[: span.start_byte] + span.new + src.text[span.end_byte :]
     assert out.decode() == after
     validate_nix(out, Path("flake.nix"))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("{ a.b = 1; a.c = 2; }", None),
+        ('{ a."b.c" = 1; a.b.c = 2; }', None),  # `"b.c"` is one name
+        ('{ a."b" = 1; a.b = 2; }', "1:14: attribute `a.b` is already defined"),
+        ("{ a = { b = 1; }; a = { c = 2; }; }", None),  # two set literals: nix merges them
+        ("{ a = { b = 1; }; a = 2; }", "1:19: attribute `a` is already defined"),
+        ("{ a.b = 1; a = { }; }", None),  # as homeward has always read it (nix merges)
+        ("{ a = 1; a.b = 2; }", "1:10: attribute `a.b` is already defined"),
+        ("{ inherit a; x = 1; a = 2; }", "1:21: attribute `a` is already defined"),
+        ("{ inherit (s) a; inherit a; }", "1:26: attribute `a` is already defined"),
+        ('{ "a\\"" = 1; "a\\"" = 2; }', None),  # an escape: a name nix decides
+        ("{ ${x} = 1; ${x} = 2; }", None),  # computed
+        ("{ a = { b = 1; b = 2; }; b = 3; }", "1:16: attribute `b` is already defined"),
+        ("let a = 1; b = { a = 2; }; a = 3; in a", "1:28: attribute `a` is already defined"),
+        ("{ x = { a = 1; }; y = { a = 1; }; }", None),  # the same name in other sets
+        (
+            "{ a, b }: { b = { a = 1; b = 2; }; c = 3; c = 4; }",
+            "1:43: attribute `c` is already defined",
+        ),
+        ("{ a, a }: { c = 3; c = 4; }", "1:6: duplicate formal function argument `a`"),
+        # A set is checked before the sets and formals in it.
+        ("{ c = 3; f = { a, a }: 1; c = 4; }", "1:27: attribute `c` is already defined"),
+        ("{ c = 3; d = { a = 1; a = 2; }; c = 4; }", "1:33: attribute `c` is already defined"),
+        ("{ c = 3; d = { a = 1; a = 2; }; }", "1:23: attribute `a` is already defined"),
+    ],
+)
+def test_a_name_defined_twice_is_found_where_nix_finds_it(text: str, found: str | None) -> None:
+    """Why: the check reads plain paths from their text and sorts the bindings into their sets
+    by where they are; the first problem in the text must stay the one reported."""
+    source = parse_source(text.encode(), Path("m.nix"))
+    problem = source.first_problem()
+    if found is None:
+        assert problem is None, problem
+        return
+    assert problem is not None
+    line, col = source.line_col(problem.start_byte)
+    assert f"{line}:{col}: {problem.message}" == found

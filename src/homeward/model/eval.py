@@ -49,7 +49,7 @@ from homeward.syntax.nodes import (
     string_value,
     unparen,
 )
-from homeward.syntax.parse import Source, parse_source, read_source
+from homeward.syntax.parse import Source, find_duplicate, parse_source, read_source
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -125,6 +125,9 @@ class Evaluator:
         self._real: dict[str, tuple[str, int | None]] = {}
         self._shown: dict[str, Path] = {}
         self.on_read: Callable[[Path], None] | None = None  # told of each file read
+        # Files whose check for names defined twice waits for `duplicates_found` (None: each
+        # file is checked as it is read). See `load_repo`.
+        self.unchecked: list[Source] | None = None
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
         self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
         self._overlay = {
@@ -338,16 +341,26 @@ class Evaluator:
         if found is None and self._overlay.get(real) is not None:
             text = self._overlay[real]
             assert text is not None
+            # The planned tree (`load_planned`): never read with the check deferred.
             found = self._parsed.get(real) or parse_source(text, self.shown_real(real)).check()
             self._sources[real] = found
         if found is None:
             file = Path(real)
             regular = mode is not None and stat.S_ISREG(mode)
-            found = read_source(file, self.shown_real(real), regular=regular).check()
+            found = read_source(file, self.shown_real(real), regular=regular)
+            found.check(duplicates=self.unchecked is None)
             self._sources[real] = found
+            if self.unchecked is not None:
+                self.unchecked.append(found)
             if self.on_read is not None:
                 self.on_read(file)
         return found
+
+    def duplicates_found(self) -> bool:
+        """Whether a file read since `unchecked` was set defines a name twice; from now on,
+        each file is checked as it is read."""
+        unchecked, self.unchecked = self.unchecked or [], None
+        return any(find_duplicate(s.root, s.text) is not None for s in unchecked)
 
     def import_target(self, path: Path) -> Path:
         """The file `import path` reads: `path` resolved, a directory meaning its default.nix."""
