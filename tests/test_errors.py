@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,17 +130,26 @@ def test_unreadable_file_permission_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Why: an unreadable module is an exit 3 naming the file. The error is injected at the read
-    rather than made with chmod: root reads files whatever their mode, and CI runs as root."""
+    rather than made with chmod: root reads files whatever their mode, and CI runs as root.
+    The model opens module files by their string path (`open`), other readers through
+    `Path.read_bytes`: both refuse the file."""
     root = repo(tmp_path)
     denied = (root / "hosts/desk/hardware.nix").resolve()
     real = Path.read_bytes
+    real_open = builtins.open
 
     def read_bytes(self: Path) -> bytes:
         if self.resolve() == denied:
             raise PermissionError(13, "Permission denied", str(self))
         return real(self)
 
+    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike) and Path(file).resolve() == denied:
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(builtins, "open", fake_open)
     code, err = run_graph(root, capsys)
     assert code == 3
     assert_one_error(err, "hosts/desk/hardware.nix:1:1", "Permission denied", "hint:")

@@ -345,15 +345,14 @@ class Evaluator:
             found = self._parsed.get(real) or parse_source(text, self.shown_real(real)).check()
             self._sources[real] = found
         if found is None:
-            file = Path(real)
             regular = mode is not None and stat.S_ISREG(mode)
-            found = read_source(file, self.shown_real(real), regular=regular)
+            found = read_source(real, self.shown_real(real), regular=regular)
             found.check(duplicates=self.unchecked is None)
             self._sources[real] = found
             if self.unchecked is not None:
                 self.unchecked.append(found)
             if self.on_read is not None:
-                self.on_read(file)
+                self.on_read(Path(real))
         return found
 
     def duplicates_found(self) -> bool:

@@ -494,33 +494,30 @@ def load_repo(
     # rest, are slower than the same work in one batch). The files are checked in one batch
     # after the load; when one defines a name twice (nix rejects it: the hosts that import it
     # are skipped), the configuration is read again, checking each file as it is read.
-    told: set[Path] = set()
-
-    def tell(path: Path) -> None:
-        told.add(path)
-        if on_read is not None:
-            on_read(path)
-
     try:
-        return _read(flake_file, boundary, tell, darwin, defer=True)
-    except _DefinedTwiceError:
-        pass
+        return _read(flake_file, boundary, on_read, darwin, defer=True)
+    except _DefinedTwiceError as exc:
+        told = exc.read
 
     def tell_new(path: Path) -> None:
         if on_read is not None and path not in told:
             on_read(path)
 
-    return _read(flake_file, boundary, tell_new, darwin, defer=False)
+    return _read(flake_file, boundary, tell_new if on_read else None, darwin, defer=False)
 
 
 class _DefinedTwiceError(Exception):
     """A file read with the check deferred defines a name twice: read again (`load_repo`)."""
 
+    def __init__(self, read: set[Path]) -> None:
+        super().__init__()
+        self.read = read  # the files `on_read` was told of
+
 
 def _read(
     flake_file: Path,
     boundary: Path,
-    on_read: Callable[[Path], None],
+    on_read: Callable[[Path], None] | None,
     darwin: bool,
     *,
     defer: bool,
@@ -537,10 +534,11 @@ def _read(
         repo = loader.load()
     except Exception:
         if defer and ev.duplicates_found():
-            raise _DefinedTwiceError from None  # read as it would have been: checking each file
+            # Read as it would have been: checking each file.
+            raise _DefinedTwiceError(set(ev.sources)) from None
         raise
     if defer and ev.duplicates_found():
-        raise _DefinedTwiceError
+        raise _DefinedTwiceError(set(ev.sources))
     return repo
 
 

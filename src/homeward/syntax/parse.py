@@ -454,7 +454,7 @@ def parse_source(text: bytes, path: Path) -> Source:
     return Source(path, text, parse_tree(text))
 
 
-def _mode(file: Path) -> int:
+def _mode(file: Path | str) -> int:
     """The file's mode, 0 when it does not exist."""
     try:
         return os.stat(file).st_mode
@@ -462,12 +462,12 @@ def _mode(file: Path) -> int:
         return 0
 
 
-def read_source(file: Path, shown_as: Path | None = None, *, regular: bool = False) -> Source:
+def read_source(file: Path | str, shown_as: Path | None = None, *, regular: bool = False) -> Source:
     """Read and parse a file; unreadable files and bad bytes become located errors.
 
     `regular`: the caller has just seen (with `os.stat`) that `file` is a regular file.
     """
-    shown = shown_as or file
+    shown = shown_as or Path(file)
     try:
         # A FIFO or device would block or never end: only regular files are read.
         # (At most one stat: this runs for every file of trees with thousands of them.)
@@ -478,7 +478,8 @@ def read_source(file: Path, shown_as: Path | None = None, *, regular: bool = Fal
                 at=Location(shown, 1, 1),
                 hint="replace it with a regular file",
             )
-        text = file.read_bytes()
+        with open(file, "rb") as f:  # Why not pathlib: a string path is read for each file
+            text = f.read()
     except IsADirectoryError:
         raise HomewardError(f"`{shown}` is a directory, not a Nix file") from None
     except FileNotFoundError:
