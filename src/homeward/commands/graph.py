@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from homeward import proc
-from homeward.apply.write import write_output
 from homeward.errors import HomewardError, Location, UsageError
 from homeward.model.graph import (
     Graph,
@@ -85,6 +84,8 @@ def run(opts: Options) -> int:
             hint="use .svg or .png (drawn by Graphviz), .mmd (Mermaid), .dot or .gv (DOT), "
             "or .json",
         )
+    from homeward.apply.write import write_output  # Why here: drawing to stdout writes no file
+
     write_output(opts.output, data)
     out(f"wrote {opts.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0
