@@ -489,10 +489,6 @@ def _silence_stdout() -> None:
     discard_stdout()
 
 
-GC_THRESHOLD = 200_000
-"""Allocations between two collections of the young generation while a command runs."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = list(sys.argv[1:] if argv is None else argv)
@@ -524,12 +520,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # What is alive now (imported modules, a caller's objects) needs no more garbage
     # collection passes: on a 20 MB file, scanning it again and again cost a second.
     gc.freeze()
-    # Reading a model allocates millions of objects and frees few (trees, definitions, refs):
-    # at the default threshold (700) the young generation was collected 331 times while
-    # 200 hosts loaded, 0.27 s of `graph`'s 2 s, for 400 objects found. A process that exits
-    # after one command collects rarely (as mypy does); peak memory is unchanged.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     _tolerant_streams()
     # The walks that see nesting as deep as nix accepts (sets, lists, operator chains, `let`
     # chains, `++` lists) keep an explicit stack (tests/test_deep.py runs them at 1,000 frames).
@@ -550,7 +540,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.freeze()
         else:
             gc.unfreeze()  # an in-process caller (the tests) collects its garbage as before
-            gc.set_threshold(*thresholds)
         for signum, handler in previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
