@@ -40,8 +40,19 @@ class Journal:
         source: Source | None = None,
         hint: str = "",
     ) -> None:
-        at = source.location(node.start_byte) if node is not None and source is not None else None
-        self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
+        self.diagnostics.append(located(message, severity, node, source, hint))
+
+
+def located(
+    message: str,
+    severity: Severity = Severity.NOTE,
+    node: Node | None = None,
+    source: Source | None = None,
+    hint: str = "",
+) -> Diagnostic:
+    """A phase's diagnostic, at `node` of `source` where both are given."""
+    at = source.location(node.start_byte) if node is not None and source is not None else None
+    return Diagnostic(severity, message, at, hint=hint)
 
 
 class FileFate(StrEnum):

@@ -25,7 +25,7 @@ from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import HomeWiring
-from homeward.plan.journal import FileFate, UserFileCut
+from homeward.plan.journal import FileFate, UserFileCut, located
 from homeward.plan.nixcode import relative_import
 from homeward.plan.place import Home, home_of
 from homeward.plan.types import Edit, Moved, Plan
@@ -182,8 +182,7 @@ class PlanState:
         source: Source | None = None,
         hint: str = "",
     ) -> None:
-        at = source.location(node.start_byte) if node is not None and source is not None else None
-        self.diagnostics.append(Diagnostic(severity, message, at, hint=hint))
+        self.diagnostics.append(located(message, severity, node, source, hint))
 
     def inline_home_config(self, name: str) -> list[Definition]:
         found = self._inline.get(name)
