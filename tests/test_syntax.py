@@ -436,6 +436,28 @@ def test_add_formal_keeps_each_layout_valid(before: str, after: str) -> None:
         ("{ c = 3; f = { a, a }: 1; c = 4; }", "1:27: attribute `c` is already defined"),
         ("{ c = 3; d = { a = 1; a = 2; }; c = 4; }", "1:33: attribute `c` is already defined"),
         ("{ c = 3; d = { a = 1; a = 2; }; }", "1:23: attribute `a` is already defined"),
+        # A path into a set literal adds to it (nix 2.8 rejects each of these, and accepts
+        # the ones marked None).
+        ("{ a = { b = 1; }; a.b = 2; }", "1:19: attribute `a.b` is already defined"),
+        ("{ a = { b = 1; }; a.c = 2; }", None),
+        ("{ a = rec { b = 1; }; a.c = 2; }", None),
+        ("{ a = { b.c = 1; }; a.b.c = 2; }", "1:21: attribute `a.b.c` is already defined"),
+        ("{ a = { b.c = 1; }; a.b.d = 2; }", None),
+        ("{ a = { b.c = 1; b.d = 2; }; a.e = 1; }", None),
+        ("{ a = { inherit b; }; a.b = 1; }", "1:23: attribute `a.b` is already defined"),
+        ("{ inherit a; a.b = 1; }", "1:14: attribute `a.b` is already defined"),
+        # A set literal merges into a set; a name both define is an error unless both are
+        # sets. Nix 2.8 merges one level only and rejects the last three; later versions merge
+        # all the way down (a real fleet relies on it), so homeward accepts them.
+        ("{ a.b = 1; a = { b = 2; }; }", "1:18: attribute `b` is already defined"),
+        ("{ a.b = 1; a = rec { b = 2; }; }", "1:22: attribute `b` is already defined"),
+        ("{ a = { b = 1; }; a = { b = 2; }; }", "1:25: attribute `b` is already defined"),
+        ("{ a = { b.c = 1; }; a = { b.c = 2; }; }", "1:27: attribute `c` is already defined"),
+        ("{ a.b.c = 1; a.b = { c = 2; }; }", "1:22: attribute `c` is already defined"),
+        ("{ a = { b = { c = 1; }; }; a = { b = { d = 2; }; }; }", None),
+        ("{ a = { b.c = 1; }; a = { b.d = 2; }; }", None),
+        ("{ a.b.c = 1; a = { b.d = 2; }; }", None),
+        ("let a = { b = 1; }; a.b = 2; in a", "1:21: attribute `a.b` is already defined"),
     ],
 )
 def test_a_name_defined_twice_is_found_where_nix_finds_it(text: str, found: str | None) -> None:

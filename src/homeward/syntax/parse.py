@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tree_sitter import Language, Node, Parser, Query, Tree
 
 GRAMMAR_ENV = "HOMEWARD_NIX_GRAMMAR"
@@ -270,7 +272,7 @@ _DUPLICATE_QUERY = """
 (binding_set) @bindings
 (binding attrpath: (attrpath) @path)
 (binding attrpath: (attrpath) @set_path
-  expression: [(attrset_expression) (rec_attrset_expression)])
+  expression: [(attrset_expression) (rec_attrset_expression)] @set_value)
 (inherit attrs: (inherited_attrs attr: (identifier) @inherited))
 (inherit_from attrs: (inherited_attrs attr: (identifier) @inherited))
 """
@@ -326,7 +328,7 @@ def _clashes(
     `services.x.enable`, `environment.etc...`) repeat few names; only the paths whose first
     name repeats are checked, in order, which reports the binding checking them all would."""
     literal = {n.start_byte for n in captures.get("set_path", ())}
-    defined: list[tuple[int, tuple[bytes, ...], bool]] = []  # where, the path, a set literal
+    defined: list[Defined] = []  # where, the path, a set literal
     for attrpath in captures.get("path", ()):
         start = attrpath.start_byte
         written = text[start : attrpath.end_byte]
@@ -346,7 +348,7 @@ def _clashes(
     defined.sort(key=lambda item: item[0])
     spans = sorted((n.start_byte, n.end_byte) for n in sets)
     # Each path, by the set it is defined in (the innermost span around where it starts).
-    groups: dict[int, list[tuple[int, tuple[bytes, ...], bool]]] = {}
+    groups: dict[int, list[Defined]] = {}
     around: list[tuple[int, int]] = []
     next_span = 0
     for item in defined:
@@ -361,36 +363,120 @@ def _clashes(
             around.pop()
         if around:
             groups.setdefault(around[-1][0], []).append(item)
+    values: dict[int, Node] = {}  # a set literal's binding (where its path starts) -> the set
+
+    def inner(at: int) -> list[Defined]:
+        """What the set literal bound at `at` defines at its top level (`{ }`: nothing)."""
+        if not values:
+            for node in captures.get("set_value", ()):
+                attrpath = node.parent.child_by_field_name("attrpath") if node.parent else None
+                if attrpath is not None:
+                    values[attrpath.start_byte] = node
+        value = values[at]
+        body = next((c for c in value.named_children if c.type == "binding_set"), None)
+        return groups.get(body.start_byte, []) if body is not None else []
+
     found: dict[int, SyntaxProblem] = {}
     for start, items in groups.items():
-        problem = _clash(items) if len(items) > 1 else None
+        problem = _clash(items, inner) if len(items) > 1 else None
         if problem is not None:
             found[start] = problem
     return found
 
 
-def _clash(defined: list[tuple[int, tuple[bytes, ...], bool]]) -> SyntaxProblem | None:
-    """The first of a set's defined paths (in order) that clashes with an earlier one."""
-    counts: dict[tuple[bytes, ...], int] = {}  # first name -> paths starting with it
+Defined = tuple[int, tuple[bytes, ...], bool]  # where, the path, its value is a set literal
+
+
+class _Entry:
+    """A name of a set as nix's parser holds it while it adds a set's bindings in order: a set
+    it may merge into (`mergeable`: made by a dotted path, or a set literal whose own names are
+    read when first needed), or anything else (a value, an inherited name)."""
+
+    __slots__ = ("at", "attrs", "literal", "mergeable")
+
+    def __init__(self, at: int, mergeable: bool, literal: bool = False) -> None:
+        self.at = at  # where the binding that made it is
+        self.mergeable = mergeable
+        self.literal = literal  # a set literal: its names are its bindings'
+        self.attrs: dict[bytes, _Entry] | None = None if literal else {}
+
+
+def _clash(defined: list[Defined], inner: Callable[[int], list[Defined]]) -> SyntaxProblem | None:
+    """The first of a set's defined paths (in order) that nix's parser rejects as defined
+    again. As nix 2.8 adds a binding: each name before the last goes into a set already
+    there (made by a dotted path or written as a literal: `a = { b = 1; }; a.c = 2;`) or
+    makes one; a name defined twice is an error unless both are sets and the second is a
+    literal, whose names then merge into the set (`_merge`)."""
+    counts: dict[bytes, int] = {}  # first name -> paths starting with it
     for _at, path, _literal in defined:
-        counts[path[:1]] = counts.get(path[:1], 0) + 1
+        counts[path[0]] = counts.get(path[0], 0) + 1
     if len(counts) == len(defined):
         return None  # no name starts two paths: nothing is defined twice
-    ends: dict[tuple[bytes, ...], bool] = {}  # a defined path -> its value is a set literal
-    prefixes: set[tuple[bytes, ...]] = set()
+    scope: dict[bytes, _Entry] = {}
     for at, path, literal in defined:
-        if counts[path[:1]] < 2:
+        if counts[path[0]] < 2:
             continue  # nothing else starts with its name: it clashes with nothing
-        clash = (path in ends and not (literal and ends[path])) or (
-            path in prefixes and not literal
-        )
-        clash = clash or any(path[:i] in ends and not ends[path[:i]] for i in range(1, len(path)))
-        if clash:
-            shown = ".".join(p.decode(errors="replace") for p in path)
-            return SyntaxProblem(at, f"attribute `{shown}` is already defined")
-        ends[path] = ends.get(path, True) and literal
-        prefixes.update(path[:i] for i in range(1, len(path)))
+        problem = _add(scope, at, path, literal, inner)
+        if problem is not None:
+            return problem
     return None
+
+
+def _add(
+    scope: dict[bytes, _Entry],
+    at: int,
+    path: tuple[bytes, ...],
+    literal: bool,
+    inner: Callable[[int], list[Defined]],
+) -> SyntaxProblem | None:
+    """Add one binding to `scope` as nix's parser does; the problem if nix rejects it."""
+    shown = ".".join(p.decode(errors="replace") for p in path)
+    for name in path[:-1]:
+        entry = scope.get(name)
+        if entry is None:
+            entry = scope[name] = _Entry(at, True)
+        elif not entry.mergeable:
+            return SyntaxProblem(at, f"attribute `{shown}` is already defined")
+        scope = _names(entry, inner)
+    last = path[-1]
+    entry = scope.get(last)
+    if entry is None:
+        scope[last] = _Entry(at, literal, literal)
+        return None
+    if not (literal and entry.mergeable):
+        return SyntaxProblem(at, f"attribute `{shown}` is already defined")
+    return _merge(_names(entry, inner), _Entry(at, True, True), inner)
+
+
+def _merge(
+    into: dict[bytes, _Entry], added: _Entry, inner: Callable[[int], list[Defined]]
+) -> SyntaxProblem | None:
+    """Merge the names of a set literal into a set: a name already there is an error unless
+    both are sets, which merge in turn. Nix 2.8 merges one level only (`a.b.c = 1; a = { b.d =
+    2; };` is an error there); later versions merge all the way down, and homeward reports
+    only what every version rejects."""
+    for name, new in sorted(_names(added, inner).items(), key=lambda item: item[1].at):
+        old = into.get(name)
+        if old is None:
+            into[name] = new
+        elif old.mergeable and new.mergeable:
+            problem = _merge(_names(old, inner), new, inner)
+            if problem is not None:
+                return problem
+        else:
+            shown = name.decode(errors="replace")
+            return SyntaxProblem(new.at, f"attribute `{shown}` is already defined")
+    return None
+
+
+def _names(entry: _Entry, inner: Callable[[int], list[Defined]]) -> dict[bytes, _Entry]:
+    """The names of a set entry; a literal's are read from its bindings the first time (a
+    clash among them is its own set's problem, reported there: the first definition stays)."""
+    if entry.attrs is None:
+        entry.attrs = {}
+        for at, path, literal in inner(entry.at):
+            _add(entry.attrs, at, path, literal, inner)
+    return entry.attrs
 
 
 def _path_of(attrpath: Node, text: bytes) -> tuple[bytes, ...] | None:
