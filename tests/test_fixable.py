@@ -84,11 +84,11 @@ def findings(flake: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, 
     return found
 
 
-# Findings check does not call fixable that are gone after migrate, known and left as they are:
-# shell aliases in a user file of a host with other users stay NixOS options, so migrate keeps
-# them out of home-manager (check says it keeps them), but it moves them into a system module,
-# where HW003 does not report aliases (system-wide on purpose). An entry that stops vanishing
-# fails the test, as one that starts.
+# Findings check does not call fixable that are gone after migrate: shell aliases in a user file
+# of a host with other users stay NixOS options, so migrate keeps them out of home-manager, but
+# it moves them into a system module, where HW003 does not report aliases (system-wide on
+# purpose); check's hint must say where they go. An entry that stops vanishing fails the test,
+# as one that starts.
 _ALIASES = {
     (
         "HW003",
@@ -140,6 +140,13 @@ def assert_fixed(flake: Path, capsys: pytest.CaptureFixture[str], case: str = ""
         if RULES[f["code"]].fixable and not f["fixable"] and (f["code"], f["message"]) not in still
     }
     assert vanished == UNDERSOLD.get(case, set()), "\n".join(f"{c} {m}" for c, m in vanished)
+    unsaid = [
+        f"{f['code']} {f['message']}: {f['hint']}"
+        for f in asked
+        if (f["code"], f["message"]) in vanished
+        and "keeps it a NixOS option and moves it to `modules/system/" not in (f["hint"] or "")
+    ]
+    assert not unsaid, "\n".join(unsaid)
     # What migrate keeps on purpose is not then an error (issue 11: migrate's output passes
     # check): an error of a rule migrate fixes that survives it is a broken promise too.
     left = fixable(flake, capsys, errors=True)

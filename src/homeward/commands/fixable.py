@@ -14,7 +14,7 @@ from pathlib import Path
 from homeward.apply.write import compute_changes
 from homeward.errors import HomewardError, Location
 from homeward.knowledge.hmdata import split_option
-from homeward.lint.rules import KEPT, Fixed
+from homeward.lint.rules import KEPT, KEPT_MOVED, Fixed
 from homeward.model.index import Index
 from homeward.plan.migrate import MigrateOptions, plan_migration
 
@@ -36,7 +36,10 @@ def migrate_fixes(index: Index) -> Fixed:
             done = any(first <= at.line <= last for first, last in spans)
         else:
             done = fixes.moves(at.path, ".".join(subject))
-        return None if done else KEPT
+        if done:
+            return None
+        moved_to = fixes.stays_in(at.path, ".".join(subject)) if subject else None
+        return KEPT if moved_to is None else KEPT_MOVED.format(moved_to.as_posix())
 
     return unfixed
 
@@ -50,6 +53,13 @@ class _Fixes:
     above: dict[Path, frozenset[str]] = field(default_factory=dict)
     edited: dict[Path, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # line spans
     refused: str = ""  # why migrate refuses the repository
+    # For each file, the option paths that stay NixOS options but leave it (the user file
+    # they are in moves into home-manager), and the system module they go to.
+    kept: dict[Path, tuple[tuple[str, Path], ...]] = field(default_factory=dict)
+
+    def stays_in(self, path: Path, dotted: str) -> Path | None:
+        """The system module an option path that stays NixOS goes to, when it leaves `path`."""
+        return next((t for what, t in self.kept.get(path, ()) if _within(what, dotted)), None)
 
     def moves(self, path: Path, dotted: str) -> bool:
         """Whether migrate moves the option path `dotted` out of `path`, or a part of it, or
@@ -63,6 +73,12 @@ class _Fixes:
                 return True  # the whole it is part of moves
             at = dotted.find(".", at + 1)
         return False
+
+
+def _within(a: str, b: str) -> bool:
+    """Whether one dotted option path is the other or a part of it, name by name."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return long == short or long.startswith(short + ".")
 
 
 def _plan_fixes(index: Index) -> _Fixes:
@@ -86,6 +102,10 @@ def _plan_fixes(index: Index) -> _Fixes:
             while at != -1:
                 prefixes.add(what[:at])
                 at = what.find(".", at + 1)
+    kept: dict[Path, list[tuple[str, Path]]] = {}
+    for m in plan.ledger:
+        if not m.to_home and m.target != m.origin.path:
+            kept.setdefault(m.origin.path, []).append((".".join(split_option(m.what)), m.target))
     edited: dict[Path, list[tuple[int, int]]] = {}
     by_path: dict[Path, list[tuple[int, int]]] = {}
     for edit in plan.edits:
@@ -103,6 +123,7 @@ def _plan_fixes(index: Index) -> _Fixes:
         {p: frozenset(w) for p, w in moved.items()},
         {p: frozenset(w) for p, w in above.items()},
         {path: tuple(spans) for path, spans in edited.items()},
+        kept={path: tuple(items) for path, items in kept.items()},
     )
 
 

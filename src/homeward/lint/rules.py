@@ -67,6 +67,14 @@ Check = Callable[[Facts], Iterable[Finding]]
 # Why `homeward migrate` does not fix a finding at a place about an option path (None: it does).
 Fixed = Callable[[Location, tuple[str, ...]], str | None]
 KEPT = "`homeward migrate` keeps it where it is: `homeward migrate --dry-run` says why"
+# What stays a NixOS option but leaves a user's file that migrate moves into home-manager (a
+# host with other users): it goes to a system module, and the finding with it (that module is
+# no user file).
+KEPT_MOVED = (
+    "`homeward migrate` keeps it a NixOS option and moves it to `{}`: "
+    "`homeward migrate --dry-run` says why"
+)
+_KEPT_MARK = "`homeward migrate` keeps it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +144,7 @@ def lint(
                 if why is not None:
                     fixable = False
                     hint = f"{hint}; {why}" if hint else why
-                    if why == KEPT and f.if_kept is not None:
+                    if why.startswith(_KEPT_MARK) and f.if_kept is not None:
                         severity = f.if_kept
             if fixable:
                 hint = f"{hint} ({FIXABLE})" if hint else FIXABLE
