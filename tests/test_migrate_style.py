@@ -122,3 +122,36 @@ def test_code_inserted_into_flake_nix_takes_its_indentation(tmp_path: Path, unit
             assert lines[i + 1].strip() == "inherit inputs;"
             assert leading(lines[i + 3]) == leading(line) and lines[i + 3].strip() == "};"
     assert copies == 2, "extraSpecialArgs is written for the NixOS module and the standalone home"
+
+
+def test_a_condition_over_several_lines_carried_with_a_moved_list_is_laid_out_as_a_call(
+    tmp_path: Path,
+) -> None:
+    """Why: the `lib.mkIf` around a moved package list is built on syntax/emit (issue 9); a
+    condition written over several lines puts each argument on a line of its own, where the
+    text built by hand left the condition's second line at the first's indentation."""
+    from tests.conftest import FIXTURES
+    from tests.helpers import copy_tree
+
+    root = copy_tree(FIXTURES / "migrate" / "two-users" / "before", tmp_path / "repo")
+    eve = root / "home" / "eve.nix"
+    eve.write_text(
+        eve.read_text()
+        .replace("{ pkgs, ... }:", "{ pkgs, lib, config, ... }:")
+        .replace(
+            "  users.users.eve.packages = [ pkgs.gimp ];",
+            '  config = lib.mkIf (config.networking.hostName == "desk"\n'
+            '    || config.networking.hostName == "lap") {\n'
+            "    users.users.eve.packages = [ pkgs.gimp ];\n"
+            "  };",
+        )
+    )
+    make_git_repo(root)
+    assert main(["migrate", str(root)]) == 0
+    written = "\n".join(p.read_text() for p in sorted((root / "home").rglob("*.nix")))
+    assert (
+        "    (lib.mkIf\n"
+        '      (osConfig.networking.hostName == "desk"\n'
+        '      || osConfig.networking.hostName == "lap")\n'
+        "      [ pkgs.gimp ])\n"
+    ) in written

@@ -50,9 +50,16 @@ class Needs:
     # Enclosing `with X;` the code reads names from (module-level `with pkgs;`): start -> X.
     withs: dict[int, str] = field(default_factory=dict)
 
-    def with_prefix(self) -> str:
-        """`with a; with b; ` for the carried withs, outermost first."""
-        return "".join(f"with {env}; " for _start, env in sorted(self.withs.items()))
+    def envs(self) -> list[str]:
+        """The carried withs' environments, outermost first."""
+        return [env for _start, env in sorted(self.withs.items())]
+
+    def wrap(self, code: str) -> str:
+        """`code` inside the carried withs: `with a; with b; code`."""
+        value: object = nix.Raw(code)
+        for env in reversed(self.envs()):
+            value = nix.With(env, value)
+        return nix.emit(value)
 
     def update(self, other: Needs) -> None:
         self.args |= other.args
@@ -313,7 +320,7 @@ def binding_chunk(
             indent_at(src.text, value.start_byte),
             indent_at(src.text, binding.start_byte),
         )
-    value_code = renderer.needs.with_prefix() + value_code
+    value_code = renderer.needs.wrap(value_code)
     conditions = [s for s in outer_steps(first, k) if s.kind in (StepKind.IF, StepKind.WRAP)]
     value_code = _wrap(value_code, conditions, renderer)
     start, end = item_extent(binding, src.text)
@@ -378,10 +385,13 @@ def _wrap(value: str, steps: list[Step], renderer: Renderer) -> str:
         if step.kind is StepKind.IF and step.condition is not None:
             cond = renderer.text(step.condition)
             renderer.needs.args.add("lib")
-            value = f"lib.mkIf {_atom(cond, step.condition)} {_arg(value)}"
+            call = nix.Call(
+                "lib.mkIf", (nix.Raw(_atom(cond, step.condition)), nix.Raw(_arg(value)))
+            )
+            value = nix.emit(call)
         elif step.kind is StepKind.WRAP:
             renderer.needs.args.add("lib")
-            value = f"lib.{step.wrapper} {_arg(value)}"
+            value = nix.emit(nix.Call(f"lib.{step.wrapper}", (nix.Raw(_arg(value)),)))
     return value
 
 
@@ -456,8 +466,7 @@ def package_items(d: Definition, renderer: Renderer) -> list[PackageItem] | None
             src, renderer.home, renderer.special, rebase=renderer.rebase, carried=frozenset(withs)
         )
         code = _element_code(src, pending[own_from:], child, end, sub)
-        carried = sub.needs.with_prefix().removeprefix("with ").removesuffix("; ")
-        item_env = "; with ".join(e for e in (carried, env) if e)
+        item_env = "; with ".join([*sub.needs.envs(), *([env] if env else [])])
         item = PackageItem(code, _package_name(child, src.text), item_env, sub.needs, d, end)
         item.blank_before = blank and bool(items)
         items.append(item)

@@ -104,7 +104,7 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
     assert info is not None and renderer is not None and binding is not None
     code = reindent(code, indent_at(d.source.text, binding.start_byte), "")
     needs = renderer.needs
-    module: object = nix.Raw(needs.with_prefix() + code)
+    module: object = nix.Raw(needs.wrap(code))
     lets = [text for _start, (_name, text) in sorted(needs.lets.items())]
     if lets:
         module = nix.Let(nix.Attrs([nix.Raw(text) for text in lets]), module)
