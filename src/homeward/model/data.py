@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from homeward.model.values import (
@@ -22,6 +21,7 @@ from homeward.model.values import (
     Bool,
     Builtin,
     FileText,
+    Impl,
     Int,
     ListValue,
     Maybe,
@@ -34,9 +34,10 @@ from homeward.model.values import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeward.model.eval import Evaluator
 
-Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 MAX_DATA_BYTES = 4 * 1024 * 1024
 """A data file larger than this is not read (a registry of hosts is a few kilobytes)."""
@@ -67,25 +68,28 @@ def _b_read_file(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 def _b_from_toml(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`builtins.fromTOML text`."""
-    text = ev.force(args[0])
-    if not isinstance(text, Str):
-        return _not_known(text, "`fromTOML` of a text that is not known", me)
-    try:
-        data = tomllib.loads(text.value)
-    except tomllib.TOMLDecodeError as exc:
-        return Unknown(f"`fromTOML` of a text that is not TOML: {exc}", me.node, me.source)
-    return _to_value(data, "", me)
+    return _from_text(ev.force(args[0]), "TOML", tomllib.loads, tomllib.TOMLDecodeError, me)
 
 
 def _b_from_json(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`builtins.fromJSON text`."""
-    text = ev.force(args[0])
+    return _from_text(ev.force(args[0]), "JSON", json.loads, (ValueError, RecursionError), me)
+
+
+def _from_text(
+    text: Value,
+    kind: str,
+    loads: Callable[[str], object],
+    errors: type[Exception] | tuple[type[Exception], ...],
+    me: Builtin,
+) -> Value:
+    """The value a TOML or JSON text holds, or an Unknown saying why not."""
     if not isinstance(text, Str):
-        return _not_known(text, "`fromJSON` of a text that is not known", me)
+        return _not_known(text, f"`from{kind}` of a text that is not known", me)
     try:
-        data = json.loads(text.value)
-    except (ValueError, RecursionError) as exc:
-        return Unknown(f"`fromJSON` of a text that is not JSON: {exc}", me.node, me.source)
+        data = loads(text.value)
+    except errors as exc:
+        return Unknown(f"`from{kind}` of a text that is not {kind}: {exc}", me.node, me.source)
     return _to_value(data, "", me)
 
 

@@ -29,6 +29,7 @@ from homeward.model.values import (
     Builtin,
     Choice,
     External,
+    Impl,
     Int,
     Lambda,
     ListValue,
@@ -96,9 +97,6 @@ class Env:
                     return Thunk.of(External(f"{scope.name}.{name}"))
             env = env.parent
         return None
-
-
-Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 
 class Evaluator:

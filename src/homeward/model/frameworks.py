@@ -37,6 +37,7 @@ from homeward.model.values import (
     Bool,
     Builtin,
     External,
+    Impl,
     Lambda,
     ListValue,
     PathValue,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from homeward.model.eval import Evaluator
     from homeward.syntax.parse import Source
 
-Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 MAX_IMPORT_DEPTH = 20
 # Module arguments of a flake-parts module that carry no attribute homeward uses.

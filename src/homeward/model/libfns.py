@@ -4,13 +4,13 @@ in configurations use to load themselves (hlissner's `lib/default.nix`: `interse
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from homeward.model.values import (
     Attrs,
     Bool,
     Builtin,
+    Impl,
     Lambda,
     ListValue,
     Str,
@@ -22,8 +22,6 @@ from homeward.syntax.nodes import node_text
 
 if TYPE_CHECKING:
     from homeward.model.eval import Evaluator
-
-Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 
 
 def _b_function_args(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:

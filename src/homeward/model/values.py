@@ -147,7 +147,7 @@ class Builtin(Value):
 
     name: str
     arity: int
-    impl: Callable[[Evaluator, list[Thunk], Builtin], Value]
+    impl: Impl
     args: tuple[Thunk, ...] = ()
     node: Node | None = None
     source: Source | None = None
@@ -224,3 +224,7 @@ class Thunk:
             self.forcing = False
         self._value = value
         return value
+
+
+Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
+"""How a builtin is computed: from the evaluator, its arguments (unforced) and itself."""
