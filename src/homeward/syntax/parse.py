@@ -430,13 +430,12 @@ def _add(
     inner: Callable[[int], list[Defined]],
 ) -> SyntaxProblem | None:
     """Add one binding to `scope` as nix's parser does; the problem if nix rejects it."""
-    shown = ".".join(p.decode(errors="replace") for p in path)
     for name in path[:-1]:
         entry = scope.get(name)
         if entry is None:
             entry = scope[name] = _Entry(at, True)
         elif not entry.mergeable:
-            return SyntaxProblem(at, f"attribute `{shown}` is already defined")
+            return _defined_again(at, path)
         scope = _names(entry, inner)
     last = path[-1]
     entry = scope.get(last)
@@ -444,7 +443,7 @@ def _add(
         scope[last] = _Entry(at, literal, literal)
         return None
     if not (literal and entry.mergeable):
-        return SyntaxProblem(at, f"attribute `{shown}` is already defined")
+        return _defined_again(at, path)
     return _merge(_names(entry, inner), _Entry(at, True, True), inner)
 
 
@@ -464,9 +463,13 @@ def _merge(
             if problem is not None:
                 return problem
         else:
-            shown = name.decode(errors="replace")
-            return SyntaxProblem(new.at, f"attribute `{shown}` is already defined")
+            return _defined_again(new.at, (name,))
     return None
+
+
+def _defined_again(at: int, path: tuple[bytes, ...]) -> SyntaxProblem:
+    shown = ".".join(p.decode(errors="replace") for p in path)
+    return SyntaxProblem(at, f"attribute `{shown}` is already defined")
 
 
 def _names(entry: _Entry, inner: Callable[[int], list[Defined]]) -> dict[bytes, _Entry]:
