@@ -19,9 +19,9 @@ from homeward.diagnostics import Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, build_index
 from homeward.model.repo import load_repo
-from homeward.plan.classify import is_user_file, needs_work, user_plan
+from homeward.plan.classify import is_user_file, needs_work, take_notes, user_plan
 from homeward.plan.inline import inline_home, take_inline
-from homeward.plan.journal import FileFate
+from homeward.plan.journal import FileFate, Journal
 from homeward.plan.packages import cut_packages, move_all_packages
 from homeward.plan.place import Home, Placement, place_packages
 from homeward.plan.sources import finish_sources, take_sources
@@ -158,7 +158,7 @@ def user_file_state(tmp_path: Path, files: dict[str, str]) -> tuple[PlanState, U
     desk = "{ imports = [ ./home/ham.nix ]; users.users.ham.isNormalUser = true; }\n"
     root = write(tmp_path, {"flake.nix": flake(host), "desk.nix": desk, **files})
     st = PlanState(build_index(load_repo(root)), MigrateOptions())
-    return st, user_plan(st, st.index.users["ham"])
+    return st, user_plan(st, st.index.users["ham"], Journal())
 
 
 def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> None:
@@ -193,7 +193,7 @@ def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> Non
         cut.fate = FileFate.KEPT  # type: ignore[misc]
     # Nothing of it is in the plan's lists until it is taken.
     assert (st.files, st.ledger) == ([], [])
-    assert take_user_file(st, cut)
+    assert take_user_file(st, up, cut)
     assert st.files == [cut] and st.ledger == list(cut.ledger)
     plan = st.result()
     assert [(str(m.src), str(m.dst)) for m in plan.moves] == [
@@ -211,7 +211,7 @@ def test_user_file_phase_keeps_a_file_it_cannot_follow(tmp_path: Path) -> None:
     [warning] = cut.diagnostics
     assert warning.severity is Severity.WARNING
     assert "is not an attribute set homeward can follow" in warning.message
-    assert not take_user_file(st, cut)
+    assert not take_user_file(st, up, cut)
     assert st.files == [] and st.diagnostics == [warning]
 
 
@@ -253,7 +253,7 @@ def test_cut_phase_returns_the_edits_moved_code_leaves(tmp_path: Path) -> None:
         },
     )
     st = PlanState(build_index(load_repo(root)), MigrateOptions())
-    up = user_plan(st, st.index.users["ham"])
+    up = user_plan(st, st.index.users["ham"], Journal())
     assert [not c.kept for c in move_all_packages(st, up)] == [True, True]
     edits_before = list(st.edits)
     cut = finish_sources(st)
@@ -290,7 +290,7 @@ def inline_state(tmp_path: Path, home: str) -> tuple[PlanState, UserPlan]:
     )
     root = write(tmp_path, {"flake.nix": flake(host, inputs), "desk.nix": desk})
     st = PlanState(build_index(load_repo(root)), MigrateOptions())
-    return st, user_plan(st, st.index.users["ham"])
+    return st, user_plan(st, st.index.users["ham"], Journal())
 
 
 def test_inline_home_becomes_a_file_as_data(tmp_path: Path) -> None:
@@ -366,13 +366,17 @@ def test_classify_skips_a_user_with_nothing_to_move_and_says_so(tmp_path: Path) 
     desk = "{ users.users.kiosk.isNormalUser = true; }\n"
     root = write(tmp_path, {"flake.nix": flake(host), "desk.nix": desk})
     st = PlanState(build_index(load_repo(root)), MigrateOptions())
-    up = user_plan(st, st.index.users["kiosk"])
+    up = user_plan(st, st.index.users["kiosk"], Journal())
     assert (up.entry, up.new_entry, up.hosts) == (
         PurePosixPath("home/kiosk/default.nix"),
         True,
         ("desk",),
     )
-    assert not needs_work(st, up, moved=False)
-    [note] = st.diagnostics
+    notes = Journal()
+    assert not needs_work(st, up, False, notes)
+    [note] = notes.diagnostics
     assert note.message.startswith("nothing to move for `kiosk`")
-    assert needs_work(st, up, moved=True)  # once something moves, it gets a home
+    assert st.diagnostics == []  # a note of the phase, not the plan's until it is taken
+    take_notes(st, notes)
+    assert st.diagnostics == [note]
+    assert needs_work(st, up, True, Journal())  # once something moves, it gets a home

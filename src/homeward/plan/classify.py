@@ -1,20 +1,59 @@
 """The classify phase: which users get a plan, which files under `home/` are a user's own, and
-whether a user needs any work at all."""
+whether a user needs any work at all.
+
+Its notes are data: written into a `Journal` the composer takes (`take_notes`), or, for the
+modules left as they are, returned by `frozen_notes`; nothing here appends to the plan."""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from homeward.diagnostics import Severity
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
+from homeward.plan.journal import Journal, kept_file, located
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file, take_user_file
 from homeward.plan.wiring import wired_hosts
 
 
 # -- one user --------------------------------------------------------------------------------
-def user_plan(st: PlanState, user: User) -> UserPlan:
+def take_notes(st: PlanState, notes: Journal) -> None:
+    """Fold the classify phase's notes into the plan, in order."""
+    st.diagnostics.extend(notes.diagnostics)
+
+
+def frozen_notes(st: PlanState) -> dict[str, tuple[Diagnostic, ...]]:
+    """User -> the modules some consumer homeward does not rewire also reads (a nix-darwin
+    host, an export, a skipped host, an import under an unknown condition), which stay
+    byte-identical: each reported once, for the first user (in order) whose hosts or
+    standalone homes read it (docs/architecture.md, rule 10)."""
+    noted: set[str] = set()
+    notes: dict[str, tuple[Diagnostic, ...]] = {}
+    for user in st.normal:
+        hosts = st.user_hosts[user.name]
+        homes = frozenset(st.index.standalone.get(user.name, ()))
+        mine: list[Diagnostic] = []
+        for m in st.frozen:
+            if m.key in noted or (hosts.isdisjoint(m.hosts) and homes.isdisjoint(m.hosts)):
+                continue
+            noted.add(m.key)
+            who = min(m.frozen.items())[1]
+            mine.append(
+                located(
+                    f"`{m.key}` is left as it is: {who}",
+                    Severity.WARNING,
+                    hint="homeward edits a file only when every output that reads it is one "
+                    "it rewires",
+                )
+            )
+        notes[user.name] = tuple(mine)
+    return notes
+
+
+def user_plan(st: PlanState, user: User, notes: Journal) -> UserPlan:
+    """What the plan knows of `user` before anything moves; its note (why a standalone
+    configuration is not added) goes to `notes`."""
     name = user.name
     entry = st.existing_entry(name)
     up = UserPlan(user, user.hosts, entry or PurePosixPath("home") / name / "default.nix")
@@ -30,7 +69,7 @@ def user_plan(st: PlanState, user: User) -> UserPlan:
         up.entry_args = entry_arguments(st.index, name)
     if up.entry_args and st.standalone_wanted():
         args = ", ".join(f"`{a}`" for a in up.entry_args)
-        st.note(
+        notes.note(
             f"no `homeConfigurations` for `{name}`: their home-manager configuration is a "
             f"file that is a function of {args}, which the NixOS wiring passes "
             "(`import … { … }`) and a standalone configuration does not",
@@ -44,7 +83,6 @@ def move_user_files(st: PlanState, up: UserPlan, kept: frozenset[int] = frozense
     """`kept`: the package lists the package phase left where they are (by `id`)."""
     moved = False
     hosts = st.user_hosts[up.user.name]
-    st.note_frozen(up.user)
     for info in st.index.under_home:  # user files are under home/ (`is_user_file`)
         if info.frozen or hosts.isdisjoint(info.hosts):
             continue
@@ -52,13 +90,15 @@ def move_user_files(st: PlanState, up: UserPlan, kept: frozenset[int] = frozense
             if import_suppressed(st, info):
                 # Why (issue 14): `# homeward: ignore[HW001]` on its import keeps the file
                 # a NixOS module; what other rules ask (its packages) still moves.
-                st.note(
+                why = Journal()
+                why.note(
                     f"`{info.path}` {st.stays(info, what='module')}: "
                     "`# homeward: ignore[HW001]` keeps it",
                     Severity.NOTE,
                 )
+                take_user_file(st, up, kept_file(info, why))
                 continue
-            moved |= take_user_file(st, move_user_file(st, up, info, kept))
+            moved |= take_user_file(st, up, move_user_file(st, up, info, kept))
     return moved
 
 
@@ -68,12 +108,13 @@ def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
     return info.path is not None and st.import_suppressed(info.path)
 
 
-def needs_work(st: PlanState, up: UserPlan, moved: bool) -> bool:
+def needs_work(st: PlanState, up: UserPlan, moved: bool, notes: Journal) -> bool:
+    """Whether `up` gets a home at all; where not, `notes` says why."""
     if not moved and not has_home(st, up):
         # Why (issue 11): an account with nothing to move and no home-manager configuration
         # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
         # separation of what exists, and an empty home separates nothing.
-        st.note(
+        notes.note(
             f"nothing to move for `{up.user.name}` (no user packages, no user files, no "
             "home-manager configuration): no home is written for them"
         )

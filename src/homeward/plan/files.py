@@ -35,6 +35,7 @@ class DestFile:
     tail: str = ""  # entry: programs.home-manager.enable
     hm_package: bool = False  # entry: install the home-manager command (both wirings)
     verbatim: str = ""  # a whole module written as it is (a home written inline, moved)
+    copies: list[str] = field(default_factory=list)  # its systemd.user.tmpfiles rules
 
     @property
     def dir(self) -> PurePosixPath:

@@ -1,5 +1,10 @@
 """Option groups of a user file that move to home-manager: whether they can, the login
-shells split between the layers, and dotfiles NixOS links into the home (issue 13)."""
+shells split between the layers, and dotfiles NixOS links into the home (issue 13).
+
+A group is placed like a package list (`plan/place.Placement`: its module, the user's home,
+the hosts that read it); what it writes into the user's home files goes to the phase's own
+`Pending` writes (`plan/writes.py`), returned frozen in the user file's cut and taken by the
+composer in order. Nothing here changes the plan."""
 
 from __future__ import annotations
 
@@ -15,10 +20,9 @@ from homeward.model.index import release_text
 from homeward.model.repo import ModuleInfo, User
 from homeward.plan.chunks import CannotMove, Chunk, Needs, binding_chunk, covering_step
 from homeward.plan.cut import within
-from homeward.plan.dotfiles import Link, copy_rule, link_code
-from homeward.plan.files import DestFile
+from homeward.plan.dotfiles import copy_rule, link_code
 from homeward.plan.journal import Journal
-from homeward.plan.nixcode import list_binding
+from homeward.plan.place import Placement
 from homeward.plan.split import (
     completion_line,
     moved_bindings,
@@ -28,6 +32,7 @@ from homeward.plan.split import (
 )
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.plan.writes import TMPFILES, Pending
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import leading_comments, removal
 from homeward.syntax.emit import quote_string
@@ -43,22 +48,32 @@ class Group:
     """One option group of a user's file on its way to home-manager (`programs.git`, a login
     shell's settings): what the place phase decides about, whether it can move and where."""
 
-    user: str  # whose file it is
-    info: ModuleInfo  # the file
     path: tuple[str, ...]  # the group, as the mapping table names it
     defs: tuple[Definition, ...]
     row: Row
     others: tuple[str, ...]  # other users of its hosts, who would lose a NixOS option
-    reach: tuple[str, ...]  # the user's hosts that read the file
+    # Its first definition as found, the user's file, their home and the hosts that read it.
+    placement: Placement
+
+    @property
+    def user(self) -> str:
+        return self.placement.home.user
+
+    @property
+    def info(self) -> ModuleInfo:
+        return self.placement.module
+
+    @property
+    def reach(self) -> tuple[str, ...]:
+        return self.placement.reach
+
+    def destination(self) -> PurePosixPath:
+        """The home file the group goes to (`plan/place.Home.path`)."""
+        return self.placement.destination(self.row.feature)
 
 
 def moves_dotfiles(
-    st: PlanState,
-    up: UserPlan,
-    info: ModuleInfo,
-    d: Definition,
-    reach: tuple[str, ...],
-    journal: Journal,
+    st: PlanState, user: User, placement: Placement, journal: Journal, writes: Pending
 ) -> bool:
     """Files NixOS puts into the user's home from this user file, moved to home-manager
     (issue 13): tmpfiles rules that link (`L`) or copy (`C`) repository files there, and
@@ -66,9 +81,10 @@ def moves_dotfiles(
     option, and the note says why."""
     from homeward.plan.dotfiles import script_links, tmpfiles_links
 
+    d, info = placement.definition, placement.module
     here = PurePosixPath(info.source.path).parent
     text = info.source.text
-    home = home_dir(up.user)
+    home = home_dir(user)
     if d.path == ("systemd", "tmpfiles", "rules"):
         what = "`systemd.tmpfiles.rules`"
         links = tmpfiles_links(d.value, text, home, here)
@@ -87,53 +103,38 @@ def moves_dotfiles(
     if isinstance(links, str):
         journal.note(f"{what} {st.stays(info)}: {links}", Severity.NOTE, d.binding, info.source)
         return False
-    dest = st.home_dest(up, reach, Feature.DOTFILES)
+    dest = placement.destination(Feature.DOTFILES)
+    writes.into(dest, placement.reach)
     # The comments above the definition go with its first entry.
     above = "".join(node_text(c, text) + "\n" for c in leading_comments(d.binding, text))
     for i, link in enumerate(links):
         comment = "" if i else above
         if link.copy:
-            add_copy(st, dest, link, comment, d, journal)
+            # A copy into $HOME: a rule of home-manager's systemd.user.tmpfiles.rules.
+            writes.copy(dest, comment + copy_rule(link, dest.parent), d)
+            journal.ledger.append(
+                Moved(d.dotted, d.location, Path(dest), ".".join(TMPFILES), f"~/{link.target}")
+            )
             continue
         option, name = link.option
-        dest.chunks.append(
-            Chunk(
-                (*option.split("."), name, "source"),
-                comment + link_code(link, dest.dir),
-                Needs(),
-                [d],
-                d.binding,
-            )
+        chunk = Chunk(
+            (*option.split("."), name, "source"),
+            comment + link_code(link, dest.parent),
+            Needs(),
+            [d],
+            d.binding,
         )
+        writes.put(dest, chunk)
         journal.ledger.append(
             Moved(
                 d.dotted,
                 d.location,
-                Path(dest.path),
+                Path(dest),
                 f"{option}.{quote_string(name)}.source",
                 f"~/{link.target}",
             )
         )
     return True
-
-
-def add_copy(
-    st: PlanState, dest: DestFile, link: Link, comment: str, d: Definition, journal: Journal
-) -> None:
-    """A copy into $HOME: one rule of home-manager's systemd.user.tmpfiles.rules, whose one
-    binding per file collects them all."""
-    path = ("systemd", "user", "tmpfiles", "rules")
-    chunk = next((c for c in dest.chunks if c.home_path == path), None)
-    if chunk is None:
-        chunk = Chunk(path, "", Needs(), [], d.binding)
-        dest.chunks.append(chunk)
-        st.copies[dest.path] = []
-    st.copies[dest.path].append(comment + copy_rule(link, dest.dir))
-    chunk.origin.append(d)
-    chunk.code = list_binding(("systemd", "user", "tmpfiles", "rules"), st.copies[dest.path])
-    journal.ledger.append(
-        Moved(d.dotted, d.location, Path(dest.path), ".".join(path), f"~/{link.target}")
-    )
 
 
 def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
@@ -206,11 +207,12 @@ def _few(hosts: Sequence[str], shown: int = 3) -> str:
 
 
 def move_split_group(
-    st: PlanState, up: UserPlan, g: Group, journal: Journal
+    st: PlanState, up: UserPlan, g: Group, journal: Journal, writes: Pending
 ) -> tuple[list[Definition], list[Chunk]]:
     """A group split between the layers (`plan/split.py`): the moving part to the user's
     home-manager configuration; returns what stays a NixOS option (all of it when nothing
-    could move) and the system code the split needs."""
+    could move) and the system code the split needs. `up` is read (the shells its earlier
+    files enabled), not changed."""
     info, row, reach = g.info, g.row, g.reach
     split = split_group(row, list(g.defs))
     if split is None or not home_group_movable(st, replace(g, defs=tuple(split.moved)), journal):
@@ -225,9 +227,10 @@ def move_split_group(
             info.source,
         )
         return list(g.defs), []
-    dest = st.home_dest(up, reach, row.feature)
+    dest = g.destination()
+    writes.into(dest, reach)
     if not move_home_group(
-        st, up, replace(g, defs=tuple(split.home)), dest, journal, left_out=list(split.left_out)
+        st, replace(g, defs=tuple(split.home)), dest, journal, writes, left_out=list(split.left_out)
     ):
         return list(g.defs), []
     removed = [*st.removed.get(info.key, ()), *journal.removed]
@@ -237,16 +240,16 @@ def move_split_group(
             journal.removed.append(node)
     shell = row.home[-1]
     if len(split.home) > len(split.moved):  # `enable` went along
-        up.enabled_shells.add(shell)
-    elif shell not in up.enabled_shells:
-        up.enabled_shells.add(shell)
+        writes.shells.add(shell)
+    elif shell not in up.enabled_shells and shell not in writes.shells:
+        writes.shells.add(shell)
         why = nix.Comment(
             f"the {shell} settings moved here apply in a {shell} home-manager manages."
         )
-        dest.extra.append(nix.emit_bindings([why, (("programs", shell, "enable"), True)]))
+        writes.line(dest, nix.emit_bindings([why, (("programs", shell, "enable"), True)]))
     completion = completion_line(row)
-    if completion is not None and completion not in dest.extra:
-        dest.extra.append(completion)
+    if completion is not None and not has_line(st, writes, dest, completion):
+        writes.line(dest, completion)
     prompt = prompt_kept(row, split)
     if prompt is None:
         return list(split.stay), []
@@ -260,6 +263,12 @@ def move_split_group(
     return list(split.stay), [prompt]
 
 
+def has_line(st: PlanState, writes: Pending, path: PurePosixPath, code: str) -> bool:
+    """`code` is among the generated bindings of `path`: taken already, or pending."""
+    taken = st.new_files.get(path)
+    return (taken is not None and code in taken.extra) or code in writes.lines(path)
+
+
 def sets_editor(info: ModuleInfo) -> bool:
     return any(
         d.path[:2] in (("environment", "variables"), ("environment", "sessionVariables"))
@@ -270,14 +279,17 @@ def sets_editor(info: ModuleInfo) -> bool:
 
 def move_home_group(
     st: PlanState,
-    up: UserPlan,
     g: Group,
-    dest: DestFile,
+    dest: PurePosixPath,
     journal: Journal,
+    writes: Pending,
     *,
     left_out: list[Node] | None = None,
 ) -> bool:
-    """`left_out`: bindings inside the moved ones that stay behind (a split group)."""
+    """The group's bindings, renamed for home-manager, into the home file `dest` (into
+    `writes`, with their ledger lines into `journal`); False, with a warning, where one
+    cannot move. `left_out`: bindings inside the moved ones that stay behind (a split
+    group)."""
     info, defs, row, reach = g.info, g.defs, g.row, g.reach
     by_binding: dict[int, list[Definition]] = defaultdict(list)
     for d in defs:
@@ -288,7 +300,7 @@ def move_home_group(
     chunks: list[Chunk] = []
     for group_defs in by_binding.values():
         renderer = st.renderer(info, home=True)
-        renderer.rebase = (PurePosixPath(info.source.path).parent, dest.dir)
+        renderer.rebase = (PurePosixPath(info.source.path).parent, dest.parent)
         outer = group_defs[0].steps[covering_step(group_defs[0], len(row.nixos))].node
         exclude = [
             removal(n, info.source.text)
@@ -314,10 +326,10 @@ def move_home_group(
             return False
         chunks.append(chunk)
         if "osConfig" in renderer.needs.args:
-            up.osconfig_hosts.update(reach)
+            writes.osconfig.update(reach)
     renames = renames_for(row, st.release)
     for chunk in chunks:
-        dest.chunks.append(chunk)
+        writes.put(dest, chunk)
         first = chunk.origin[0]
         # One ledger line per moved binding: `programs.git` as written, with its renames.
         depth = len(chunk.home_path) - len(row.home) + len(row.nixos)
@@ -331,13 +343,13 @@ def move_home_group(
             Moved(
                 what,
                 first.location_of(depth),
-                Path(dest.path),
+                Path(dest),
                 ".".join(chunk.home_path),
                 note,
             )
         )
     if row.needs_shell:
-        up.needs_shell = True
+        writes.needs_shell = True
     return True
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.plan.types import Delete, Move, Moved
+from homeward.plan.writes import HomeWrites
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -68,7 +69,8 @@ class FileFate(StrEnum):
 class UserFileCut:
     """The user-file phase's result for one file: what stays NixOS options (the new system
     module and its code), its `imports` (resolved by the cut phase), what becomes of the file,
-    and the phase's diagnostics, ledger lines and removed bindings, in order."""
+    the phase's diagnostics, ledger lines and removed bindings, in order, and what it writes
+    into the user's home files (`home`, in order)."""
 
     module: str  # the module key
     path: PurePosixPath  # the file, repo-relative
@@ -81,6 +83,7 @@ class UserFileCut:
     diagnostics: tuple[Diagnostic, ...] = ()
     ledger: tuple[Moved, ...] = ()
     removed: tuple[Node, ...] = ()
+    home: HomeWrites = field(default_factory=HomeWrites)
 
     def move(self) -> Move | None:
         if self.fate is not FileFate.MOVED or self.entry is None:

@@ -20,8 +20,15 @@ from homeward.diagnostics import Severity
 from homeward.model.index import Index, build_index, entry_arguments
 from homeward.plan.assembled import without_assembled
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
-from homeward.plan.classify import move_user_files, needs_work, user_plan
+from homeward.plan.classify import (
+    frozen_notes,
+    move_user_files,
+    needs_work,
+    take_notes,
+    user_plan,
+)
 from homeward.plan.inline import adopt_inline
+from homeward.plan.journal import Journal
 from homeward.plan.packages import move_all_packages
 from homeward.plan.sources import finish_sources, keep_orphan_comments, take_sources
 from homeward.plan.state import MigrateOptions, Mode, PlanState
@@ -47,16 +54,24 @@ def compose(st: PlanState) -> Plan:
     if not users:
         st.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
         return st.result()
-    plans = [user_plan(st, u) for u in users]
+    notes = Journal()
+    plans = [user_plan(st, u, notes) for u in users]
+    take_notes(st, notes)
     # Packages first, for every user: a user's file may hold another user's list, which
     # must not also be copied into the system module the file leaves behind.
-    cuts = {id(up): move_all_packages(st, up) for up in plans}
+    frozen = frozen_notes(st)
+    cuts = {}
+    for up in plans:
+        st.diagnostics.extend(frozen[up.user.name])
+        cuts[id(up)] = move_all_packages(st, up)
     moved = {id(up): any(not cut.kept for cut in cuts[id(up)]) for up in plans}
     kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
     for up in plans:
         moved[id(up)] |= move_user_files(st, up, kept)
         moved[id(up)] |= adopt_inline(st, up)
-    active = [up for up in plans if needs_work(st, up, moved[id(up)])]
+    notes = Journal()
+    active = [up for up in plans if needs_work(st, up, moved[id(up)], notes)]
+    take_notes(st, notes)
     if not active:
         return st.result()
     for up in active:

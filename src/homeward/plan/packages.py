@@ -54,7 +54,6 @@ class PackageCut:
 
 def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
     """The user's package lists placed, cut, and taken into the plan."""
-    st.note_frozen(up.user)
     home = st.home_of(up)
     cuts = []
     for placement in place_packages(st.index, home, st.system_users):

@@ -4,9 +4,10 @@ bindings cut out of each module, the user files that move).
 
 The phases (`plan/classify.py`, `plan/place.py`, `plan/packages.py`, `plan/userfile.py`,
 `plan/groups.py`, `plan/inline.py`, `plan/sources.py`, `plan/wire.py`) read this state. The
-place, package, user-file, inline and cut phases return frozen records (`Placement`,
-`PackageCut`, `UserFileCut`, `InlineCut`, `SourceCut`) that a `take_*` function folds into
-it, in the order they were decided; `plan/migrate.py` composes them.
+classify, place, package, user-file (with its option groups), inline and cut phases return
+frozen records (their notes, `Placement`, `PackageCut`, `UserFileCut` with its `HomeWrites`,
+`InlineCut`, `SourceCut`) that a `take_*` function folds into it, in the order they were
+decided; `plan/migrate.py` composes them.
 """
 
 from __future__ import annotations
@@ -112,7 +113,6 @@ class PlanState:
         self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
         self.diagnostics: list[Diagnostic] = []
         self.ledger: list[Moved] = []
-        self.copies: dict[PurePosixPath, list[str]] = {}  # systemd.user.tmpfiles rules by file
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
@@ -121,7 +121,6 @@ class PlanState:
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self._imports_of: dict[Path, list[ModuleRef]] | None = None  # file -> its imports
-        self.frozen_noted: set[str] = set()  # modules reported as left alone
         self.system_users = index.system_users  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
@@ -198,24 +197,6 @@ class PlanState:
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs
         return set(outputs.attrs) if isinstance(outputs, Attrs) else set()
-
-    def note_frozen(self, user: User) -> None:
-        """A module some consumer homeward does not rewire also reads (a nix-darwin host, an
-        export, a skipped host, an import under an unknown condition) stays byte-identical:
-        reported once, when the first user whose hosts read it is planned (docs/architecture.md, rule 10)."""
-        hosts = self.user_hosts.get(user.name, frozenset(user.hosts))
-        homes = frozenset(self.index.standalone.get(user.name, ()))
-        for m in self.frozen:
-            mine = not hosts.isdisjoint(m.hosts) or not homes.isdisjoint(m.hosts)
-            if m.key not in self.frozen_noted and mine:
-                self.frozen_noted.add(m.key)
-                who = min(m.frozen.items())[1]
-                self.note(
-                    f"`{m.key}` is left as it is: {who}",
-                    Severity.WARNING,
-                    hint="homeward edits a file only when every output that reads it is one "
-                    "it rewires",
-                )
 
     def frozen_reason(self, key: str) -> str:
         return self.index.frozen_why.get(key, "homeward does not migrate it")

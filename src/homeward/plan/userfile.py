@@ -21,10 +21,12 @@ from homeward.plan.groups import (
     moves_dotfiles,
 )
 from homeward.plan.journal import FileFate, Journal, UserFileCut, kept_file
+from homeward.plan.place import Placement
 from homeward.plan.sources import header_comment
 from homeward.plan.split import split_row
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.plan.writes import Pending, take_writes
 from homeward.syntax.edit import removal
 from homeward.syntax.find import Definition, StepKind, read_module
 from homeward.syntax.nodes import bindings_of
@@ -41,10 +43,13 @@ def move_user_file(
     st: PlanState, up: UserPlan, info: ModuleInfo, kept: frozenset[int] = frozenset()
 ) -> UserFileCut:
     """What becomes of a user's own file, as data (`take_user_file` folds it into the plan);
-    `kept`: the package lists the package phase left where they are (by `id`)."""
+    `kept`: the package lists the package phase left where they are (by `id`). Reads the
+    plan state and `up`, changes neither."""
     name = up.user.name
     reach = st.reach(up, info)
+    home = st.home_of(up)
     journal = Journal()
+    writes = Pending()  # what goes into the user's home files, in order
     if not reach:
         return kept_file(info, journal)
     module = info.module
@@ -85,7 +90,7 @@ def move_user_file(
     if unsplittable(st, info, staying, sys_path, journal):
         return kept_file(info, journal)
     for d in candidates:
-        if moves_dotfiles(st, up, info, d, reach, journal):
+        if moves_dotfiles(st, up.user, Placement(d, info, home, reach), journal, writes):
             continue
         verdict = classify(d.path, name)
         verdicts[id(d)] = verdict
@@ -103,16 +108,19 @@ def move_user_file(
         split = split_row([verdicts[id(d)] for d in defs])
         if split is not None:
             # A login shell: its interactive settings move, the rest stays (issue 13).
-            g = Group(name, info, group, tuple(defs), split, tuple(others), reach)
-            defs, extra = move_split_group(st, up, g, journal)
+            placed = Placement(defs[0], info, home, reach)
+            g = Group(group, tuple(defs), split, tuple(others), placed)
+            defs, extra = move_split_group(st, up, g, journal, writes)
             if not defs:
                 system_code.extend(extra)
                 continue
         elif verdict.fate is Fate.HOME and verdict.row is not None:
-            g = Group(name, info, group, tuple(defs), verdict.row, tuple(others), reach)
+            placed = Placement(defs[0], info, home, reach)
+            g = Group(group, tuple(defs), verdict.row, tuple(others), placed)
             if home_group_movable(st, g, journal):
-                dest = st.home_dest(up, reach, verdict.row.feature)
-                if move_home_group(st, up, g, dest, journal):
+                dest = g.destination()
+                writes.into(dest, reach)
+                if move_home_group(st, g, dest, journal, writes):
                     continue
         elif verdict.fate is Fate.KEEP:
             journal.note(
@@ -169,17 +177,20 @@ def move_user_file(
         tuple(journal.diagnostics),
         tuple(journal.ledger),
         tuple(journal.removed),
+        writes.done(),
     )
 
 
-def take_user_file(st: PlanState, cut: UserFileCut) -> bool:
-    """Fold what the user-file phase made of one file into the plan; whether it moved."""
+def take_user_file(st: PlanState, up: UserPlan, cut: UserFileCut) -> bool:
+    """Fold what the user-file phase made of one file into the plan (its writes into the
+    user's home files first, then its system module); whether it moved."""
     st.diagnostics.extend(cut.diagnostics)
     st.ledger.extend(cut.ledger)
     if cut.removed:
         st.removed[cut.module].extend(cut.removed)
     if cut.fate is FileFate.KEPT:
         return False
+    take_writes(st, up, cut.home)
     if cut.system_code and cut.system is not None:
         st.dest(cut.system, home=False).chunks.extend(cut.system_code)
     st.files.append(cut)

@@ -1,0 +1,135 @@
+"""What the groups phase writes into the plan's destination files, as data, in order.
+
+A destination file renders its chunks in the order they arrived, and several phases fill the
+same file (a user's packages, then each of their files: links, copies, option groups), so the
+writes of one user file are one ordered record (`HomeWrites`): the home files it opens (for
+the hosts that read them), the chunks of moved code, the copies into $HOME and the generated
+bindings. `take_writes` replays it into the destination files the render phase reads, where
+the phase once wrote directly, so the files read as they did. Nothing here reads the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from homeward.plan.chunks import Chunk, Needs
+from homeward.plan.nixcode import list_binding
+
+if TYPE_CHECKING:
+    from homeward.plan.state import PlanState, UserPlan
+    from homeward.syntax.find import Definition
+
+TMPFILES = ("systemd", "user", "tmpfiles", "rules")
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """The home file `path`, for definitions that reach `reach` of the user's hosts (one for
+    some hosts only is wired up by `plan/wire.place_per_host`, unless nothing fills it)."""
+
+    path: PurePosixPath
+    reach: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """A chunk of moved code, appended to the file's bindings."""
+
+    path: PurePosixPath
+    chunk: Chunk
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A copy into $HOME: one rule of home-manager's `systemd.user.tmpfiles.rules`, whose one
+    binding per file collects every rule, in order, where the first one arrived."""
+
+    path: PurePosixPath
+    rule: str  # with the comments above the definition it came from, for the first rule
+    origin: Definition
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A binding homeward generates (code at indentation 0), after the moved code."""
+
+    path: PurePosixPath
+    code: str
+
+
+Write = Open | Put | Copy | Line
+
+
+@dataclass(frozen=True, slots=True)
+class HomeWrites:
+    """The writes of one user file, in the order they were decided, and what they tell the
+    wire phase about the user's home: the login shells whose `programs.<s>.enable` moved code
+    sets, the hosts where moved code reads `osConfig`, whether a shell must be managed."""
+
+    writes: tuple[Write, ...] = ()
+    shells: frozenset[str] = frozenset()
+    osconfig: frozenset[str] = frozenset()
+    needs_shell: bool = False
+
+
+@dataclass
+class Pending:
+    """The writes a phase decides while it works (a later group of the same file reads what
+    an earlier one wrote: a shell enabled, a completion line); `done()` freezes them."""
+
+    writes: list[Write] = field(default_factory=list)
+    shells: set[str] = field(default_factory=set)
+    osconfig: set[str] = field(default_factory=set)
+    needs_shell: bool = False
+
+    def into(self, path: PurePosixPath, reach: tuple[str, ...]) -> None:
+        """Definitions reaching `reach` go to the home file `path` (`Open`)."""
+        self.writes.append(Open(path, reach))
+
+    def put(self, path: PurePosixPath, chunk: Chunk) -> None:
+        self.writes.append(Put(path, chunk))
+
+    def copy(self, path: PurePosixPath, rule: str, origin: Definition) -> None:
+        self.writes.append(Copy(path, rule, origin))
+
+    def line(self, path: PurePosixPath, code: str) -> None:
+        self.writes.append(Line(path, code))
+
+    def lines(self, path: PurePosixPath) -> list[str]:
+        return [w.code for w in self.writes if isinstance(w, Line) and w.path == path]
+
+    def done(self) -> HomeWrites:
+        return HomeWrites(
+            tuple(self.writes),
+            frozenset(self.shells),
+            frozenset(self.osconfig),
+            self.needs_shell,
+        )
+
+
+def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
+    """Replay one user file's writes into the plan's destination files, in order, and what
+    they tell about the user's home into their plan."""
+    for write in home.writes:
+        if isinstance(write, Open):
+            st.home_file(up, write.reach, write.path)
+            continue
+        dest = st.new_files[write.path]
+        if isinstance(write, Put):
+            dest.chunks.append(write.chunk)
+        elif isinstance(write, Line):
+            dest.extra.append(write.code)
+        else:
+            chunk = next((c for c in dest.chunks if c.home_path == TMPFILES), None)
+            if chunk is None:
+                chunk = Chunk(TMPFILES, "", Needs(), [], write.origin.binding)
+                dest.chunks.append(chunk)
+                dest.copies.clear()
+            dest.copies.append(write.rule)
+            chunk.origin.append(write.origin)
+            chunk.code = list_binding(TMPFILES, dest.copies)
+    up.enabled_shells |= home.shells
+    up.osconfig_hosts |= home.osconfig
+    up.needs_shell |= home.needs_shell
