@@ -22,11 +22,12 @@ from homeward.model.repo import load_repo
 from homeward.plan.classify import is_user_file, needs_work, take_notes, user_plan
 from homeward.plan.inline import inline_home, take_inline
 from homeward.plan.journal import FileFate, Journal
-from homeward.plan.packages import cut_packages, move_all_packages
+from homeward.plan.packages import cut_packages, move_all_packages, take_packages
 from homeward.plan.place import Home, Placement, place_packages
 from homeward.plan.sources import finish_sources, take_sources
 from homeward.plan.state import MigrateOptions, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file, take_user_file
+from homeward.plan.writes import HomeWrites, Open
 from tests.test_openworld import flake, write
 
 HOSTS = (
@@ -131,6 +132,37 @@ def test_cut_packages_splits_a_list_by_feature_and_changes_nothing(tmp_path: Pat
     assert removed == b"users.users.ham.packages = with pkgs; [ git firefox ripgrep ];"
     # The phase reads the plan state and leaves it as it was.
     assert (st.new_files, st.ledger, st.diagnostics, dict(st.removed)) == ({}, [], [], {})
+
+
+def test_a_package_cut_is_written_as_the_groups_are(tmp_path: Path) -> None:
+    """Why: every write into a user's home files is one kind of ordered record (the files
+    opened for the hosts that read them, then the items), replayed by the composer."""
+    index = tiny(tmp_path)
+    st = PlanState(index, MigrateOptions())
+    up = user_plan(st, index.users["ham"], Journal())
+    by_file = {str(p.module.path): p for p in placements(index)}
+    cut = cut_packages(st, by_file["users.nix"])
+    assert [type(w).__name__ for w in cut.home.writes] == ["Open"] * 4 + ["Item"] * 3
+    assert all(w.reach == ("desk", "laptop") for w in cut.home.writes if isinstance(w, Open))
+    assert cut.home.osconfig == frozenset()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cut.home = HomeWrites()  # type: ignore[misc]
+    take_packages(st, up, cut)
+    features = PurePosixPath("home/ham/features")
+    assert [
+        (str(p.relative_to(features)), [i.name for i in d.items]) for p, d in st.new_files.items()
+    ] == [
+        ("packages.nix", []),
+        ("git.nix", ["git"]),
+        ("desktop.nix", ["firefox"]),
+        ("cli.nix", ["ripgrep"]),
+    ]
+    # One host only: the file is recorded for the wire phase as it is taken.
+    desk = cut_packages(st, by_file["desk.nix"])
+    assert desk.kept and desk.files == (PurePosixPath("home/ham/desk.nix"),)
+    assert up.reaches == {}
+    take_packages(st, up, desk)
+    assert up.reaches == {PurePosixPath("home/ham/desk.nix"): ("desk",)}
 
 
 def test_cut_packages_keeps_what_cannot_move_and_says_why(tmp_path: Path) -> None:

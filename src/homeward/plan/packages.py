@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from homeward.plan.chunks import (
 from homeward.plan.place import Placement, place_packages
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.plan.writes import HomeWrites, Item, Open, Put, take_writes
 from homeward.syntax.edit import indent_at, leading_comments, reindent
 from homeward.syntax.nodes import node_text
 
@@ -34,22 +35,32 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class PackageCut:
-    """What the cut phase makes of one placed package list: the home files it fills (in the
-    order they are planned), its items or its whole value by file, the ledger's lines, the
-    binding it takes out of its module; or, where it stays (`removed` None), why."""
+    """What the cut phase makes of one placed package list: its writes into the user's home
+    files (`home`: the files it fills, in the order they are planned, then its items or its
+    whole value by file), the ledger's lines, the binding it takes out of its module; or,
+    where it stays (`removed` None), why."""
 
     placement: Placement
-    files: tuple[PurePosixPath, ...] = ()
-    items: tuple[tuple[PurePosixPath, PackageItem], ...] = ()
-    chunks: tuple[tuple[PurePosixPath, Chunk], ...] = ()
+    home: HomeWrites = field(default_factory=HomeWrites)
     ledger: tuple[Moved, ...] = ()
     removed: Node | None = None  # None: the list stays where it is
-    osconfig: bool = False  # the moved code reads the NixOS configuration (`osConfig`)
     diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def kept(self) -> bool:
         return self.removed is None
+
+    @property
+    def files(self) -> tuple[PurePosixPath, ...]:
+        return tuple(w.path for w in self.home.writes if isinstance(w, Open))
+
+    @property
+    def items(self) -> tuple[tuple[PurePosixPath, PackageItem], ...]:
+        return tuple((w.path, w.item) for w in self.home.writes if isinstance(w, Item))
+
+    @property
+    def chunks(self) -> tuple[tuple[PurePosixPath, Chunk], ...]:
+        return tuple((w.path, w.chunk) for w in self.home.writes if isinstance(w, Put))
 
 
 def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
@@ -66,15 +77,7 @@ def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
 def take_packages(st: PlanState, up: UserPlan, cut: PackageCut) -> None:
     """Fold one package cut into the plan: its files, their contents, its ledger lines."""
     st.diagnostics.extend(cut.diagnostics)
-    reach = cut.placement.reach
-    for path in cut.files:
-        st.home_file(up, reach, path)
-    for path, item in cut.items:
-        st.new_files[path].items.append(item)
-    for path, chunk in cut.chunks:
-        st.new_files[path].chunks.append(chunk)
-    if cut.osconfig:
-        up.osconfig_hosts.update(reach)
+    take_writes(st, up, cut.home)
     if cut.removed is not None:
         st.removed[cut.placement.module.key].append(cut.removed)
     st.ledger.extend(cut.ledger)
@@ -145,7 +148,8 @@ def cut_packages(st: PlanState, placement: Placement) -> PackageCut:
             d.source.location(node.start_byte),
             hint="move it by hand, or make it readable without that name",
         )
-        return PackageCut(placement, files=(packages_path,), diagnostics=(warning,))
+        opened = HomeWrites((Open(packages_path, placement.reach),))
+        return PackageCut(placement, opened, diagnostics=(warning,))
     ledger = tuple(
         Moved(
             d.dotted,
@@ -156,14 +160,21 @@ def cut_packages(st: PlanState, placement: Placement) -> PackageCut:
         )
         for target in targets
     )
+    reach = placement.reach
+    home = HomeWrites(
+        (
+            *(Open(path, reach) for path in files),
+            *(Item(path, item) for path, item in items_to),
+            *(Put(path, chunk) for path, chunk in chunks_to),
+        ),
+        # the moved code reads the NixOS configuration (`osConfig`) on those hosts
+        osconfig=frozenset(reach) if "osConfig" in renderer.needs.args else frozenset(),
+    )
     return PackageCut(
         placement,
-        files=tuple(files),
-        items=tuple(items_to),
-        chunks=tuple(chunks_to),
+        home,
         ledger=ledger,
         removed=d.steps[covering_step(d, 4)].node,
-        osconfig="osConfig" in renderer.needs.args,
     )
 
 

@@ -1,11 +1,12 @@
-"""What the groups phase writes into the plan's destination files, as data, in order.
+"""What the package and groups phases write into a user's home files, as data, in order.
 
 A destination file renders its chunks in the order they arrived, and several phases fill the
-same file (a user's packages, then each of their files: links, copies, option groups), so the
-writes of one user file are one ordered record (`HomeWrites`): the home files it opens (for
-the hosts that read them), the chunks of moved code, the copies into $HOME and the generated
-bindings. `take_writes` replays it into the destination files the render phase reads, where
-the phase once wrote directly, so the files read as they did. Nothing here reads the model.
+same file (a user's package lists, then each of their files: links, copies, option groups), so
+the writes of one package list or one user file are one ordered record (`HomeWrites`): the
+home files it opens (for the hosts that read them), package items, chunks of moved code,
+copies into $HOME and generated bindings. `take_writes` replays it into the destination files
+the render phase reads, where the phases once wrote directly, so the files read as they did.
+Nothing here reads the model.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from homeward.plan.chunks import Chunk, Needs
+from homeward.plan.chunks import Chunk, Needs, PackageItem
 from homeward.plan.nixcode import list_binding
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ class Put:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """One element of a package list, into the file's `home.packages`."""
+
+    path: PurePosixPath
+    item: PackageItem
+
+
+@dataclass(frozen=True, slots=True)
 class Copy:
     """A copy into $HOME: one rule of home-manager's `systemd.user.tmpfiles.rules`, whose one
     binding per file collects every rule, in order, where the first one arrived."""
@@ -59,7 +68,7 @@ class Line:
     code: str
 
 
-Write = Open | Put | Copy | Line
+Write = Open | Item | Put | Copy | Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +126,9 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
             st.home_file(up, write.reach, write.path)
             continue
         dest = st.new_files[write.path]
-        if isinstance(write, Put):
+        if isinstance(write, Item):
+            dest.items.append(write.item)
+        elif isinstance(write, Put):
             dest.chunks.append(write.chunk)
         elif isinstance(write, Line):
             dest.extra.append(write.code)
