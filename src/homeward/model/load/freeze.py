@@ -1,0 +1,161 @@
+"""Phase 5 of a load: what stays byte-identical, and why."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from homeward.model.load.state import LoadState
+from homeward.model.reach import Reach
+from homeward.model.repo import ModuleKind, ModuleRef, Problem, ProblemKind, SystemConfig
+from homeward.model.values import Attrs, Unknown, Value
+
+_NAMES_NOTHING = frozenset({"missing", "no default.nix"})
+"""Labels of opaque modules that are a path Nix does not read any further."""
+
+
+class Freezer(LoadState):
+    """What homeward must not edit once the graph is known (rule 10): modules of consumers it
+    does not rewire, and what unknown outputs and opaque modules might read."""
+
+    def _skipped(
+        self, hosts: dict[str, SystemConfig], homes: dict[str, SystemConfig]
+    ) -> dict[str, Problem]:
+        """Configurations that reach a file that cannot be read are skipped
+        (docs/architecture.md, rule 9): out of `hosts`/`homes`, their files frozen."""
+        skipped: dict[str, Problem] = {}
+        for configs in (hosts, homes):
+            for name in sorted(configs):
+                problem = self._skip.get(name)
+                if problem is None:
+                    continue
+                del configs[name]
+                skipped[name] = problem
+                self._frozen_by[name] = f"`{name}` is skipped: {problem.message}"
+        return skipped
+
+    def _freeze(self) -> None:
+        """Move consumers that homeward does not rewire out of `hosts` into `frozen`."""
+        if not self._frozen_by:
+            return
+        for info in self.modules.values():
+            for name in info.hosts & self._frozen_by.keys():
+                info.hosts.discard(name)
+                info.frozen[name] = self._frozen_by[name]
+
+    def _unknown_reaches(
+        self, outputs: Value, configs: tuple[dict[str, SystemConfig], ...]
+    ) -> list[tuple[str, str, Reach]]:
+        """What each unknown part of the outputs might read (rule 10, `model/reach.py`). A
+        host whose module list is written where an unknown part reads it too (a `mkHost`
+        helper both use) is skipped: wiring home-manager there would change that output."""
+        from homeward.model.reach import reach_of
+
+        if isinstance(outputs, Attrs) and outputs.more is not None:
+            self._unknown.append(
+                ("the flake's outputs", f"more of the outputs: {outputs.more.reason}", outputs.more)
+            )
+        found: list[tuple[str, str, Reach]] = []
+        for consumer, why, value in self._unknown:
+            reach = reach_of(self.ev, value, self._self)
+            at = value.at if isinstance(value, Unknown) else None
+            where = f" ({at})" if at is not None else ""
+            found.append((consumer, f"{why}{where}", reach))
+            for group in configs:
+                for name, config in group.items():
+                    node, source = config.modules_value.node, config.modules_value.source
+                    if node is None or source is None or name in self._skip or config.framework:
+                        continue  # a framework's host is not rewired (plan/assembled.py)
+                    if reach.has_inline(os.fspath(source.path), node.start_byte):
+                        self._skip[name] = Problem(
+                            ProblemKind.UNRESOLVED,
+                            f"the module list of `{name}` is also read by {consumer}, which homeward "
+                            f"cannot read: {why}{where}; wiring home-manager into it would "
+                            "change that output too",
+                            source.location(node.start_byte),
+                        )
+        return found
+
+    def _freeze_unknown(self, reaches: list[tuple[str, str, Reach]]) -> None:
+        """Freeze every module an unknown part of the outputs might read (rule 10)."""
+        for consumer, why, reach in reaches:
+            reason = f"{consumer}, which homeward cannot read, may import it: {why}"
+            for info in self.modules.values():
+                reached = (
+                    reach.has_file(str(info.path))
+                    if info.path is not None
+                    else reach.has_inline(*_inline_place(info.key))
+                )
+                if reached:
+                    info.frozen.setdefault(consumer, reason)
+
+    def _freeze_opaque(self) -> None:
+        """Freeze, for the configuration that reads it, every module an opaque module of its
+        own list or imports might import (rule 10, `model/reach.py`): it may import it under a
+        condition, in another context, or on this host only, so that moving what the file
+        defines would change this host's meaning. Its neighbours, which the opaque module
+        cannot name, are read by known consumers only and still migrate."""
+        from homeward.model.reach import reach_of
+
+        reaches: dict[object, Reach] = {}
+        for consumer, ref in self._opaque:
+            # A missing file names nothing more (its own path); nor does a directory without
+            # default.nix, which Nix cannot import: walking the directory cost seconds.
+            if ref.node is None or ref.source is None or ref.label in _NAMES_NOTHING:
+                continue
+            if all(consumer in m.frozen for m in self.modules.values()):
+                continue  # nothing left to freeze for it (an export reads all it reaches)
+            value = self._opaque_values.get(id(ref))
+            # Walked without a scope, the same import reads the same files for every host.
+            key: object = (
+                id(value)
+                if value is not None
+                else (str(ref.source.path), ref.node.start_byte, ref.node.end_byte)
+            )
+            reach = reaches.get(key)
+            if reach is None:
+                try:
+                    reach = reach_of(
+                        self.ev, value or Unknown(ref.label, ref.node, ref.source), self._self
+                    )
+                except RecursionError:
+                    reach = Reach(everything=True)  # past what can be followed: the safe side
+                reaches[key] = reach
+            if not (reach.paths or reach.spans or reach.everything):
+                continue
+            reason = (
+                f"an opaque module `{consumer}` reads may import it: {ref.label} ({ref.location})"
+            )
+            for info in self.modules.values():
+                if info.key == ref.source.path.as_posix() or consumer in info.frozen:
+                    continue  # the file the import is written in: only that element is opaque
+                reached = (
+                    reach.has_file(str(info.path))
+                    if info.path is not None
+                    else reach.has_inline(*_inline_place(info.key))
+                )
+                if reached:
+                    info.frozen[consumer] = reason
+
+    def _opaque_not_text(self) -> None:
+        """Each import of a file whose bytes are not text becomes an opaque module: what
+        `check`, `graph` and `migrate` know of a module they cannot see."""
+        if not self._not_text:
+            return
+
+        def opaque(ref: ModuleRef) -> ModuleRef:
+            if ref.kind is not ModuleKind.FILE or str(ref.path) not in self._not_text:
+                return ref
+            label = self._not_text[str(ref.path)]
+            return replace(ref, kind=ModuleKind.UNKNOWN, label=label)
+
+        for config in self._all_configs.values():
+            config.modules[:] = [opaque(r) for r in config.modules]
+        for info in self.modules.values():
+            info.imports[:] = [opaque(r) for r in info.imports]
+
+
+def _inline_place(key: str) -> tuple[str, int]:
+    """`hosts/a.nix@120` -> (`hosts/a.nix`, 120): where an inline module is written."""
+    path, _, start = key.rpartition("@")
+    return path, int(start) if start.isdigit() else -1

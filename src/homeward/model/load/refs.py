@@ -1,0 +1,294 @@
+"""Phase 1 of a load: references to modules, and the modules they name, read once."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from homeward.errors import HomewardError, Location
+from homeward.model.load.state import LoadState
+from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Problem, ProblemKind
+from homeward.model.values import (
+    Attrs,
+    Choice,
+    External,
+    Lambda,
+    ListValue,
+    Maybe,
+    PathValue,
+    Thunk,
+    Unknown,
+    Value,
+)
+from homeward.syntax.find import ImportKind, ImportRef, Module, import_target, read_module
+from homeward.syntax.nodes import unparen
+from homeward.syntax.parse import NotTextError, Source
+from homeward.syntax.slots import slot_setters
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+_new = object.__new__
+_REF_SET, _REF_REST = slot_setters(ModuleRef, ("kind", "path", "node", "source"))
+
+
+class Refs(LoadState):
+    """Module references: a module list's elements, an import, a path, each made a `ModuleRef`;
+    and a referenced module read into a `ModuleInfo` (once)."""
+
+    def _module_list(self, value: Value, what: str) -> list[ModuleRef]:
+        if not isinstance(value, ListValue):
+            self._unresolved(value, what)
+            # One opaque module: the host is still a host (docs/architecture.md, rule 9).
+            label = value.reason if isinstance(value, Unknown) else "the module list is not a list"
+            ref = ModuleRef(ModuleKind.UNKNOWN, node=value.node, source=value.source, label=label)
+            self._opaque_values[id(ref)] = value
+            return [ref]
+        found: list[ModuleRef] = []
+        for item, forced in self._definitions(value.items):
+            if isinstance(forced, Choice):  # one of several modules: each, maybe
+                for option in forced.options:
+                    found.append(self._module_ref(Maybe(option, forced.reason), option))
+            else:
+                found.append(self._module_ref(forced, item))
+                if found[-1].kind is ModuleKind.UNKNOWN:
+                    self._opaque_values[id(found[-1])] = forced
+        return found
+
+    def _definitions(self, items: list[Thunk]) -> list[tuple[Thunk, Value]]:
+        """Each module of a module list, forced: a value the module system merged from several
+        definitions (`flake.modules.<class>.<name>` in several files) is each of them."""
+        found: list[tuple[Thunk, Value]] = []
+        todo = list(reversed(items))
+        while todo:
+            item = todo.pop()
+            forced = self.ev.force(item)
+            if isinstance(forced, Attrs) and len(forced.parts) > 1:
+                todo.extend(reversed(forced.parts))
+                continue
+            found.append((item, forced))
+        return found
+
+    def _module_ref(self, value: Value, thunk: Thunk, *, quiet: bool = False) -> ModuleRef:
+        if isinstance(value, Maybe):
+            inner = self._module_ref(self.ev.force(value.item), value.item, quiet=quiet)
+            return ModuleRef(
+                inner.kind, inner.path, inner.node, inner.source, inner.label, value.reason
+            )
+        node = value.node if value.node is not None else thunk.expr
+        source = value.source if value.source is not None else thunk.source
+        if isinstance(value, PathValue):
+            return self._file_ref(value.path, node, source)
+        if (
+            isinstance(value, Lambda | Attrs)
+            and value.node is not None
+            and value.source is not None
+        ):
+            if _is_file_module(value.node, value.source) and value.source is not self.flake:
+                # `import ./x.nix` evaluated: the module is the file itself; also
+                # `import ./x.nix { isWSL = true; }` of a file `{ isWSL }: { pkgs, ... }: { … }`
+                # (a module made by a function of the file: its definitions are the file's).
+                return self._file_ref(self.root / value.source.path, node, source)
+            return ModuleRef(ModuleKind.INLINE, node=value.node, source=value.source)
+        if isinstance(value, External):
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=value.name)
+        reason = value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
+        ref = ModuleRef(ModuleKind.UNKNOWN, node=node, source=source, label=reason)
+        if quiet:
+            return ref
+        made_by = value.function if isinstance(value, Unknown) else ""
+        self.problem(
+            ProblemKind.UNRESOLVED,
+            f"cannot tell which module this is: {reason}",
+            ref.location,
+            f"`{made_by}` makes it, and homeward does not read what an input's function makes"
+            if made_by
+            else "homeward reads module lists statically; write the path out",
+        )
+        return ref
+
+    def _file_ref(
+        self, path: Path | str, node: Node | None, source: Source | None, *, normal: bool = False
+    ) -> ModuleRef:
+        # Why strings and one stat: this runs for every import of trees of thousands of files.
+        # `normal`: `path` is absolute and normalized already.
+        def at() -> Location | None:
+            return source.location(node.start_byte) if source and node is not None else None
+
+        resolved, mode = self.ev.real(os.fspath(path), normal=normal)
+        prefix = self._prefix
+        if not resolved.startswith(prefix) and not os.path.join(resolved, "").startswith(prefix):
+            self.problem(
+                ProblemKind.OUTSIDE,
+                f"the import `{Path(path)}` leads outside the repository",
+                at(),
+                "homeward reads and edits only files inside the git work tree (outside git, "
+                "the flake's directory)",
+            )
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(Path(path)))
+        if mode is None:
+            try:
+                mode = os.stat(resolved).st_mode
+            except OSError:
+                mode = 0
+        if stat.S_ISDIR(mode):
+            if not self.ev.is_file(os.path.join(resolved, "default.nix")):
+                self.problem(
+                    ProblemKind.NO_DEFAULT,
+                    f"the import `{self.ev.shown_real(resolved)}/` is a directory without "
+                    "default.nix",
+                    at(),
+                    "add default.nix to that directory or import a file in it",
+                )
+                return ModuleRef(
+                    ModuleKind.UNKNOWN, node=node, source=source, label="no default.nix"
+                )
+            resolved = os.path.join(resolved, "default.nix")
+        elif not mode:
+            loop = _symlink_loop(os.fspath(path))
+            name = self.ev.shown_real(resolved)
+            self.problem(
+                ProblemKind.LOOP if loop else ProblemKind.MISSING,
+                f"the import `{name}` is a symlink loop"
+                if loop
+                else f"the import `{name}` does not exist",
+                at(),
+                "point the symlink at a file, or remove the import"
+                if loop
+                else "create the file or remove the import",
+            )
+            return ModuleRef(
+                ModuleKind.UNKNOWN,
+                path=name,
+                node=node,
+                source=source,
+                label="missing",
+            )
+        else:
+            self._found[str(self.ev.shown_real(resolved))] = (resolved, mode)
+        # The path as the source's (`shown_real`), the same object: made once.
+        ref = _new(ModuleRef)
+        set_kind, set_path, set_node, set_source = _REF_SET
+        set_kind(ref, ModuleKind.FILE)
+        set_path(ref, self.ev.shown_real(resolved))
+        set_node(ref, node)
+        set_source(ref, source)
+        for setter, default in _REF_REST:
+            setter(ref, default)
+        return ref  # ModuleRef(FILE, path=..., node=node, source=source), built through its slots
+
+    def _info(self, ref: ModuleRef, context: Context) -> ModuleInfo | None:
+        if ref.kind is ModuleKind.FILE and ref.path is not None:
+            key = str(ref.path)
+            info = self.modules.get(key)
+            if info is None:
+                if key in self._unreadable or key in self._not_text:
+                    return None
+                # Where `_file_ref` found the file: resolving `root / path` again would stat it.
+                real, mode = self._found.get(key) or self.ev.real(os.path.join(self.root, key))
+                try:
+                    source = self.ev.source_at(real, mode)
+                except NotTextError as exc:
+                    # An opaque module (issue 11: "bytes that are not text: opaque"): read on
+                    # the machine that can decrypt it; never edited, as it is never read.
+                    self._not_text[key] = exc.reason
+                    self.problem(
+                        ProblemKind.NOT_TEXT,
+                        f"`{key}` cannot be read: {exc.message}",
+                        exc.at,
+                        exc.hint or "",
+                    )
+                    return None
+                except HomewardError as exc:
+                    self._unreadable[key] = self._unreadable_problem(key, exc.message, exc.at)
+                    return None
+                if source.root.child_by_field_name("expression") is None:
+                    self._unreadable[key] = self._unreadable_problem(
+                        key, "the file is empty", source.location(0)
+                    )
+                    return None
+                found = self.reuse.get(id(source))
+                if found is None or found[0] is not source:
+                    module = read_module(source)
+                    found = (source, module, module.imports())
+                self.read[id(source)] = found
+                info = self.modules[key] = self._make_info(
+                    key, found[1], ref.path, context, found[2]
+                )
+            return info
+        if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
+            key = f"{ref.source.path}@{ref.node.start_byte}"
+            if key not in self.modules:
+                module = read_module(ref.source, ref.node)
+                self.modules[key] = self._make_info(key, module, None, context)
+            return self.modules[key]
+        return None
+
+    def _unreadable_problem(self, key: str, why: str, at: Location | None) -> Problem:
+        problem = Problem(
+            ProblemKind.UNREADABLE,
+            f"`{key}` cannot be read: {why}",
+            at,
+            "fix the file so that `nix-instantiate --parse` accepts it, then run again (until "
+            "then, the hosts that import it are skipped)",
+        )
+        self.problem(problem.kind, problem.message, problem.at, problem.hint)
+        return problem
+
+    def _make_info(
+        self,
+        key: str,
+        module: Module,
+        path: Path | None,
+        context: Context,
+        imports: list[ImportRef] | None = None,
+    ) -> ModuleInfo:
+        info = ModuleInfo(key, module, path, context)
+        refs = module.imports() if imports is None else imports
+        info.imports = [self._import_ref(r) for r in refs]
+        return info
+
+    def _import_ref(self, ref: ImportRef) -> ModuleRef:
+        target = import_target(ref) if ref.kind is ImportKind.FILE else None
+        if target is not None:
+            base = self._dirs.get(ref.source)
+            if base is None:
+                base = self._dirs[ref.source] = os.path.dirname(
+                    os.path.join(self.root, ref.source.path)
+                )
+            target = os.path.normpath(os.path.join(base, target))
+            return self._file_ref(target, ref.node, ref.source, normal=target[:1] == "/")
+        if ref.kind is ImportKind.INLINE:
+            return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
+        if ref.kind is ImportKind.EXTERNAL:
+            return ModuleRef(ModuleKind.EXTERNAL, node=ref.node, source=ref.source, label=ref.label)
+        # Computed: expanded per host where its values are known (`_visit`), else reported there.
+        return ModuleRef(
+            ModuleKind.UNKNOWN, node=ref.node, source=ref.source, label=ref.label, dynamic=True
+        )
+
+
+def _is_file_module(node: Node, source: Source) -> bool:
+    """`node` is a file's whole expression, or the body of the functions it is (curried)."""
+    top = source.root.child_by_field_name("expression")
+    while top is not None:
+        top = unparen(top)
+        if (top.start_byte, top.end_byte) == (node.start_byte, node.end_byte):
+            return True
+        if top.type != "function_expression":
+            return False
+        top = top.child_by_field_name("body")
+    return False
+
+
+def _symlink_loop(path: str) -> bool:
+    """`path` is a symlink that leads back to itself (not one whose target is missing)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False

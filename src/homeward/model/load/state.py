@@ -1,0 +1,110 @@
+"""The state a load shares across its phases (`model/load/loader.py`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from homeward.errors import Location
+from homeward.model.eval import Env, Evaluator
+from homeward.model.repo import ModuleInfo, ModuleRef, Problem, ProblemKind, SystemConfig
+from homeward.model.values import Attrs, Thunk, Unknown, Value
+from homeward.syntax.find import ImportRef, Module
+from homeward.syntax.parse import Source
+
+
+class LoadState:
+    """What the load's phases share: the evaluator, the modules read so far, the problems
+    found, and the walk's and the freezing's bookkeeping."""
+
+    def __init__(self, ev: Evaluator, root: Path, flake: Source) -> None:
+        self.ev = ev
+        self.root = root
+        self.flake = flake
+        self.problems: list[Problem] = []
+        self.modules: dict[str, ModuleInfo] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.inline_values: dict[tuple[str, str], Attrs] = {}  # (config, module key) -> value
+        # (config, module key) -> the scope an inline module was written in, for that config
+        # (a helper's arguments: `home-manager.users.${user}` in `mkSystem = name: { user }: …`)
+        self.inline_envs: dict[tuple[str, str], Env] = {}
+        self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
+        self._prefix = os.path.join(ev.boundary, "")  # what may be read: the work tree
+        self._found: dict[str, tuple[str, int]] = {}  # repo-relative file -> (real path, mode)
+        self._dirs: dict[Source, str] = {}  # the directory of each file that imports others
+        # The import graph walk (`_visit`): modules whose imports have all been followed, and
+        # the modules each of them reaches; whether any import cycle was seen.
+        self._done: set[str] = set()
+        self._reach: dict[str, list[ModuleInfo]] = {}
+        self._cycle = False
+        self._unreadable: dict[str, Problem] = {}  # module key -> why it cannot be read
+        # Module files whose bytes are not text (git-crypt): opaque modules, not skipped hosts.
+        self._not_text: dict[str, str] = {}  # module key -> why (the opaque module's label)
+        self._skip: dict[str, Problem] = {}  # configuration -> the first unreadable file it reaches
+        self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
+        self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
+        self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
+        self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
+        # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose
+        # files stay byte-identical (rule 10, `model/reach.py`).
+        self._unknown: list[tuple[str, str, Value | Thunk]] = []
+        # Opaque modules of known configurations: who reads each, and its value where a
+        # module list gave one (by id of its ref); what it might import is frozen for them.
+        self._opaque: list[tuple[str, ModuleRef]] = []
+        self._opaque_values: dict[int, Value] = {}
+        self._self: tuple[Thunk, ...] = ()
+        # Module files read, by id(source); from an earlier load of the same files (reuse).
+        self.read: dict[int, tuple[Source, Module, list[ImportRef]]] = {}
+        self.reuse: Mapping[int, tuple[Source, Module, list[ImportRef]]] = {}
+
+    def problem(
+        self,
+        kind: ProblemKind,
+        message: str,
+        at: Location | None,
+        hint: str = "",
+        *,
+        first: bool = False,
+    ) -> None:
+        item = Problem(kind, message, at, hint, first)
+        if item not in self.problems:
+            self.problems.append(item)
+
+    def _unresolved(self, value: Value, what: str) -> None:
+        if isinstance(value, Unknown):
+            at = (
+                value.source.location(value.node.start_byte)
+                if value.node is not None and value.source is not None
+                else None
+            )
+            if value.function and "." in value.function:
+                # `clan-core.lib.clan { ... }`: an input's function whose result is the outputs.
+                owner = value.function.split(".", 1)[0]
+                self.problem(
+                    ProblemKind.UNRESOLVED,
+                    f"{what} is built by `{value.function}`, a function of the input `{owner}`: "
+                    "homeward does not read the hosts it makes",
+                    at,
+                    "homeward reads hosts built with `nixosSystem` in the repository; hosts "
+                    f"that `{owner}` builds stay as they are",
+                    first=True,
+                )
+                return
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"cannot resolve {what} statically: {value.reason}",
+                at,
+                "homeward follows literal attribute sets, let-bound helpers, genAttrs/listToAttrs/mapAttrs over literal lists and flake-parts",
+            )
+        else:
+            at = (
+                value.source.location(value.node.start_byte)
+                if value.node is not None and value.source is not None
+                else None
+            )
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"cannot resolve {what} statically: it is a {type(value).__name__.lower()}",
+                at,
+            )
