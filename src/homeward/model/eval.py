@@ -126,6 +126,7 @@ class Evaluator:
         # Files whose check for names defined twice waits for `duplicates_found` (None: each
         # file is checked as it is read). See `load_repo`.
         self.unchecked: list[Source] | None = None
+        self._twice = False  # a file in `unchecked` defined a name twice
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
         self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
         self._overlay = {
@@ -353,11 +354,29 @@ class Evaluator:
                 self.on_read(Path(real))
         return found
 
+    def check_read(self) -> None:
+        """Look for a name defined twice in the files read since the last look, in one batch
+        (before their trees are let go: `release`)."""
+        unchecked = self.unchecked
+        if unchecked:
+            if not self._twice:
+                self._twice = any(find_duplicate(s.root, s.text) is not None for s in unchecked)
+            unchecked.clear()
+
     def duplicates_found(self) -> bool:
         """Whether a file read since `unchecked` was set defines a name twice; from now on,
         each file is checked as it is read."""
-        unchecked, self.unchecked = self.unchecked or [], None
-        return any(find_duplicate(s.root, s.text) is not None for s in unchecked)
+        self.check_read()
+        self.unchecked = None
+        return self._twice
+
+    def release(self, sources: list[Source]) -> None:
+        """Let go the trees of `sources` (files whose modules are read) that no node is held
+        of, once checked for names defined twice (`Source.release`)."""
+        self.check_read()
+        for source in sources:
+            source.release()
+        sources.clear()
 
     def import_target(self, path: Path) -> Path:
         """The file `import path` reads: `path` resolved, a directory meaning its default.nix."""

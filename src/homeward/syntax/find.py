@@ -10,6 +10,7 @@ see the conditions a definition sits under, and know which binding to edit. Pure
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -113,8 +114,15 @@ class Definition:
         return self.path[: len(prefix)] == prefix
 
     @property
+    def value_span(self) -> tuple[int, int]:
+        """Where the value is written: its start and end byte (read without the tree)."""
+        value = self.value
+        return value.start_byte, value.end_byte
+
+    @property
     def value_text(self) -> str:
-        return node_text(self.value, self.source.text)
+        start, end = self.value_span
+        return self.source.text[start:end].decode()
 
 
 def walk_definitions(
@@ -201,26 +209,82 @@ def _steps_of(link: _Link) -> tuple[Step, ...]:
 
 
 _SET_STEPS = Definition.__dict__["steps"].__set__
+_SET_VALUE = Definition.__dict__["value"].__set__
 
 
 class _Walked(Definition):
-    """A Definition made by a walk: the same fields; `steps` is built when first read."""
+    """A Definition made by a walk: the same fields; `steps` is built when first read.
 
-    __slots__ = ("_link",)
+    A definition of a whole file (`read_module(source)`) holds no node: its value's byte span
+    and its place in the walk (`_at`). Its `value` and `steps` come from walking the file's
+    tree again (`_walked_again`) when first read, so that the file's tree can be let go once
+    the module is read (`Source.release`); most definitions are only ever read by path and
+    text.
+    """
+
+    __slots__ = ("_at", "_link")
     __qualname__ = "Definition"  # Why: its repr is the Definition's
-    _link: _Link
+    _link: _Link | None
+    _at: tuple[int, int, int] | None  # detached: value start, value end, index in the walk
 
     def __getattr__(self, name: str) -> object:
-        # Called only for a slot that is not set: `steps`, until it is first read.
+        # Called only for a slot that is not set: `steps` until it is first read, `value` of
+        # a detached definition until it is first read, and `_at` and `_link` of a copy made
+        # through `__init__` (`dataclasses.replace`), which has its value and steps.
+        if name in ("_at", "_link"):
+            return None
         if name == "steps":
-            steps = _steps_of(self._link)
+            link = self._link
+            if link is None:
+                return _SET_AGAIN(self, "steps")
+            steps = _steps_of(link)
             _SET_STEPS(self, steps)
             return steps
+        if name == "value" and self._at is not None:
+            return _SET_AGAIN(self, "value")
         raise AttributeError(f"'Definition' object has no attribute '{name}'")
+
+    @property
+    @override
+    def value_span(self) -> tuple[int, int]:
+        at = self._at
+        if at is not None:
+            return at[0], at[1]
+        value = self.value
+        return value.start_byte, value.end_byte
+
+
+def _SET_AGAIN(d: _Walked, name: str) -> object:  # noqa: N802
+    """Set `value` and `steps` of a detached definition from a walk of its file's tree again."""
+    assert d._at is not None
+    again = _walked_again(d.source)[d._at[2]]
+    _SET_VALUE(d, again.value)
+    _SET_STEPS(d, again.steps)
+    found: object = getattr(d, name)
+    return found
+
+
+_again: weakref.WeakKeyDictionary[Source, list[Definition]] = weakref.WeakKeyDictionary()
+"""The definitions of a whole file walked again, with nodes (while the file is read)."""
+
+
+def _walked_again(source: Source) -> list[Definition]:
+    """Every definition `read_module(source)` walked (before full-form modules drop
+    `config.`), with nodes: from the file's tree, parsed again if it was let go."""
+    found = _again.get(source)
+    if found is None:
+        body, _formals, _function = module_body(source)
+        walked = body if body is not None else _structural_body(source, None)
+        found = []
+        if walked is not None:
+            _Walk(source, found).walk(walked, (), [None, None, None, (), None, "", ()])
+        _again[source] = found
+    return found
 
 
 _DEF_SET, _DEF_REST = slot_setters(Definition, ("source", "path", "value"), later=("steps",))
 _SET_LINK = _Walked.__dict__["_link"].__set__
+_SET_AT = _Walked.__dict__["_at"].__set__
 
 
 def _walked(source: Source, path: tuple[str, ...], value: Node, link: _Link) -> Definition:
@@ -232,8 +296,27 @@ def _walked(source: Source, path: tuple[str, ...], value: Node, link: _Link) -> 
     set_path(d, path)
     set_value(d, value)
     _SET_LINK(d, link)
+    _SET_AT(d, None)
     for setter, default in _DEF_REST:
         setter(d, default)
+    return d
+
+
+_SET_SKIPPED = Definition.__dict__["skipped"].__set__
+
+
+def _detached(
+    source: Source, path: tuple[str, ...], at: tuple[int, int, int], skipped: int = 0
+) -> Definition:
+    """A definition of a whole file without nodes: its value's span and its place in the
+    walk (`_Walked`)."""
+    d = _new(_Walked)
+    set_source, set_path, _set_value = _DEF_SET
+    set_source(d, source)
+    set_path(d, path)
+    _SET_LINK(d, None)
+    _SET_AT(d, at)
+    _SET_SKIPPED(d, skipped)
     return d
 
 
@@ -313,12 +396,13 @@ _Task = tuple["Node", tuple[str, ...], "_Link", bool]
 class _Walk:
     """One walk over a module value, appending its leaf definitions to `out` in source order."""
 
-    __slots__ = ("g", "out", "plain", "source", "text")
+    __slots__ = ("detached", "g", "out", "plain", "source", "text")
 
-    def __init__(self, source: Source, out: list[Definition]) -> None:
+    def __init__(self, source: Source, out: list[Definition], *, detached: bool = False) -> None:
         self.source = source
         self.text = source.text
         self.out = out
+        self.detached = detached  # definitions without nodes (`_detached`)
         self.g = _Grammar.of(source)
         # Text is only trusted for names where the tree has no ERROR or MISSING node.
         self.plain = not source.root.has_error
@@ -328,6 +412,14 @@ class _Walk:
         source order: a step's tasks are pushed in reverse."""
         out, source = self.out, self.source
         stack: list[_Task] = [(expr, prefix, link, True)]
+        if self.detached:
+            while stack:
+                node, path, at, deeper = stack.pop()
+                if deeper:
+                    stack.extend(reversed(self.step(node, path, at)))
+                else:
+                    out.append(_detached(source, path, (node.start_byte, node.end_byte, len(out))))
+            return
         while stack:
             node, path, at, deeper = stack.pop()
             if deeper:
@@ -549,6 +641,56 @@ class Module:
         return refs
 
 
+class _FileModule(Module):
+    """A Module of a whole file (`read_module(source)`) that holds no node: `body` and
+    `function` are found again in the file's tree when first read (`Source.release`)."""
+
+    __slots__ = ("_shape",)
+    __qualname__ = "Module"  # Why: its repr is the Module's
+    _shape: tuple[bool, bool]  # whether it has a body, a function
+
+    def __getattr__(self, name: str) -> object:
+        # Called only for a slot that is not set: `body` and `function`, until first read
+        # (a copy made through `__init__`, `dataclasses.replace`, has them).
+        if name not in ("body", "function"):
+            raise AttributeError(f"'Module' object has no attribute '{name}'")
+        has_body, has_function = self._shape
+        if has_body or has_function:
+            body, _formals, function = module_body(self.source)
+        else:
+            body = function = None
+        _SET_BODY(self, body)
+        _SET_FUNCTION(self, function)
+        found: object = body if name == "body" else function
+        return found
+
+
+_SET_BODY = Module.__dict__["body"].__set__
+_SET_FUNCTION = Module.__dict__["function"].__set__
+_MODULE_SET, _MODULE_REST = slot_setters(
+    Module, ("source", "formals", "definitions", "declarations"), later=("body", "function")
+)
+_SET_SHAPE = _FileModule.__dict__["_shape"].__set__
+
+
+def _file_module(
+    source: Source,
+    body: Node | None,
+    formals: tuple[str, ...],
+    definitions: tuple[Definition, ...],
+    declarations: tuple[Definition, ...],
+    function: Node | None,
+) -> Module:
+    """`Module(...)` of a whole file, without its nodes (`_FileModule`)."""
+    module = _new(_FileModule)
+    for setter, value in zip(
+        _MODULE_SET, (source, formals, definitions, declarations), strict=True
+    ):
+        setter(module, value)
+    _SET_SHAPE(module, (body is not None, function is not None))
+    return module
+
+
 def module_body(
     source: Source, expr: Node | None = None
 ) -> tuple[Node | None, tuple[str, ...], Node | None]:
@@ -632,23 +774,40 @@ def read_module(source: Source, expr: Node | None = None) -> Module:
     """
     body, formals, function = module_body(source, expr)
     walked = body if body is not None else _structural_body(source, expr)
+    # A whole file's definitions hold no node (`_Walked`): its tree can be let go once read.
+    detached = expr is None
     if walked is None:
+        if detached:
+            return _file_module(source, None, formals, (), (), function)
         return Module(source, None, formals, (), (), function)
     everything: list[Definition] = []
-    _Walk(source, everything).walk(walked, (), [None, None, None, (), None, "", ()])
+    _Walk(source, everything, detached=detached).walk(
+        walked, (), [None, None, None, (), None, "", ()]
+    )
     # Why `map`: the loop runs in C; most modules are not full-form.
     full_form = not _FULL_FORM.isdisjoint(map(_HEAD, map(_PATH, everything)))
     if not full_form:
+        if detached:
+            return _file_module(source, body, formals, tuple(everything), (), function)
         return Module(source, body, formals, tuple(everything), (), function)
     definitions: list[Definition] = []
     declarations: list[Definition] = []
     for d in everything:
         if full_form and d.path[:1] == ("config",):
-            definitions.append(Definition(d.source, d.path[1:], d.value, d.steps, d.skipped + 1))
+            at = d._at if isinstance(d, _Walked) else None
+            definitions.append(
+                _detached(d.source, d.path[1:], at, d.skipped + 1)
+                if at is not None
+                else Definition(d.source, d.path[1:], d.value, d.steps, d.skipped + 1)
+            )
         elif full_form and d.path[:1] == ("options",):
             declarations.append(d)
         else:
             definitions.append(d)
+    if detached:
+        return _file_module(
+            source, body, formals, tuple(definitions), tuple(declarations), function
+        )
     return Module(source, body, formals, tuple(definitions), tuple(declarations), function)
 
 

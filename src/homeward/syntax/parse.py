@@ -22,9 +22,9 @@ import importlib.util
 import os
 import re
 import stat
+import sys
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,16 +136,49 @@ class SyntaxProblem:
     message: str
 
 
-@dataclass(eq=False)
+_TREE_REFS = 3
+"""References to a tree while `Source.release` looks at it: the source's, a local name and the
+count's own argument."""
+
+
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class Source:
     """One parsed Nix file: its bytes, its tree, and how to name places in it.
 
     `path` is the path shown to users (relative to the repo when the file is in it).
+
+    The tree is parsed again from the bytes when it was let go (`release`): a tree costs 30
+    times its text (7 KB for a 207-byte module), and once a module is read, the model keeps
+    byte spans of most files, not nodes (`syntax/find.py`, `Definition`).
     """
 
     path: Path
     text: bytes
-    tree: Tree = field(repr=False)
+    _tree: Tree | None = field(repr=False)
+    _line_starts_: list[int] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def tree(self) -> Tree:
+        tree = self._tree
+        if tree is None:
+            tree = self._tree = parse_tree(self.text)
+        return tree
+
+    @property
+    def has_tree(self) -> bool:
+        """Whether the tree is parsed now (not let go, or parsed again since)."""
+        return self._tree is not None
+
+    def release(self) -> bool:
+        """Let the tree go when no node of it is held anywhere (a node keeps its whole tree
+        alive, and comparing nodes of two parses of one text says they differ): True if it
+        was let go. The next use of `tree` parses the text again."""
+        tree = self._tree
+        # Why the count: this attribute and the local name; any node of it holds one more.
+        if tree is None or sys.getrefcount(tree) > _TREE_REFS:
+            return tree is None
+        self._tree = None
+        return True
 
     @property
     def root(self) -> Node:
@@ -154,9 +187,12 @@ class Source:
     def text_of(self, node: Node) -> str:
         return self.text[node.start_byte : node.end_byte].decode()
 
-    @cached_property
+    @property
     def _line_starts(self) -> list[int]:
-        starts = [0]
+        starts = self._line_starts_
+        if starts is not None:
+            return starts
+        starts = self._line_starts_ = [0]
         find = self.text.find
         i = find(b"\n")
         while i != -1:

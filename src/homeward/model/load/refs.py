@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 _new = object.__new__
 _REF_SET, _REF_REST = slot_setters(ModuleRef, ("kind", "path", "node", "source"))
 
+RELEASE_BATCH = 256
+"""Module files read between two looks for trees to let go (`Evaluator.release`): few enough
+to keep the peak low, many enough that the check for names defined twice runs in batches
+(`load_repo`)."""
+
 
 class Refs(LoadState):
     """Module references: a module list's elements, an import, a path, each made a `ModuleRef`;
@@ -206,19 +211,25 @@ class Refs(LoadState):
                 except HomewardError as exc:
                     self._unreadable[key] = self._unreadable_problem(key, exc.message, exc.at)
                     return None
-                if source.root.child_by_field_name("expression") is None:
+                found = self.reuse.get(id(source))
+                if found is not None and found[0] is not source:
+                    found = None
+                # A file read before (`load_planned`) was not empty: its tree may be let go.
+                if found is None and source.root.child_by_field_name("expression") is None:
                     self._unreadable[key] = self._unreadable_problem(
                         key, "the file is empty", source.location(0)
                     )
                     return None
-                found = self.reuse.get(id(source))
-                if found is None or found[0] is not source:
+                if found is None:
                     module = read_module(source)
                     found = (source, module, module.imports())
                 self.read[id(source)] = found
                 info = self.modules[key] = self._make_info(
                     key, found[1], ref.path, context, found[2]
                 )
+                self._read_now.append(source)
+                if len(self._read_now) >= RELEASE_BATCH:
+                    self.ev.release(self._read_now)
             return info
         if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
             key = f"{ref.source.path}@{ref.node.start_byte}"

@@ -1,0 +1,142 @@
+"""What the model keeps once it has read a configuration: byte spans of module files, not their
+trees (a tree costs 30 times its text; `Source.release`, `syntax/find.py`'s `Definition`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.model.repo import load_repo
+from homeward.syntax.find import Definition, Step, read_module
+from homeward.syntax.parse import GIT_CRYPT_HEADER, parse_source
+from tests.test_openworld import flake, write
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _fleet(tmp_path: Path) -> Path:
+    return write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.pc = nixpkgs.lib.nixosSystem "
+                "{ modules = [ ./hosts/pc ]; }; }"
+            ),
+            "hosts/pc/default.nix": (
+                "{ pkgs, ... }:\n{\n  imports = [ ./a.nix ./b.nix ];\n"
+                '  networking.hostName = "pc";\n'
+                "  users.users.ham = { isNormalUser = true; packages = [ pkgs.git ]; };\n}\n"
+            ),
+            "hosts/pc/a.nix": (
+                "{ lib, pkgs, ... }:\n{\n  # a comment\n"
+                "  services.a.enable = lib.mkDefault true;\n"
+                "  environment.systemPackages = with pkgs; [ jq ripgrep ];\n}\n"
+            ),
+            "hosts/pc/b.nix": (
+                "{ config, lib, ... }:\n{\n  options.b.x = lib.mkOption { };\n"
+                "  config = lib.mkIf config.b.x { programs.git.enable = true; };\n}\n"
+            ),
+        },
+    )
+
+
+def _shape(d: Definition) -> tuple[object, ...]:
+    """A definition as plain data: its path, value span and type, and each step's places."""
+
+    def step(s: Step) -> tuple[object, ...]:
+        condition = None if s.condition is None else (s.condition.start_byte, s.condition.type)
+        return (s.kind, s.node.start_byte, s.node.end_byte, s.node.type, s.names, condition)
+
+    return (
+        d.path,
+        d.value_span,
+        (d.value.start_byte, d.value.end_byte, d.value.type),
+        d.value_text,
+        d.skipped,
+        d.location,
+        tuple(step(s) for s in d.steps),
+    )
+
+
+def test_module_files_let_their_trees_go_once_read(tmp_path: Path) -> None:
+    repo = load_repo(_fleet(tmp_path))
+    a, b = repo.modules["hosts/pc/a.nix"], repo.modules["hosts/pc/b.nix"]
+    # Nothing holds a node of them: their trees are gone.
+    assert not a.source.has_tree
+    assert not b.source.has_tree
+    # Their definitions still say everything, from a tree parsed again when asked.
+    assert [d.dotted for d in a.module.definitions] == [
+        "services.a.enable",
+        "environment.systemPackages",
+    ]
+    assert a.module.definitions[1].value_text == "with pkgs; [ jq ripgrep ]"
+    assert not a.source.has_tree  # a value's text is read from the bytes
+    d = b.module.definitions[0]
+    assert (d.dotted, d.skipped) == ("programs.git.enable", 1)
+    assert d.conditions[0].type == "select_expression"
+    assert str(d.location) == f"{b.source.path}:4:34"
+    assert b.module.body is not None and b.module.body.type == "attrset_expression"
+    assert b.source.has_tree
+    fresh = read_module(parse_source(b.source.text, b.source.path))
+    assert [_shape(x) for x in b.module.definitions] == [_shape(x) for x in fresh.definitions]
+
+
+def test_a_tree_is_kept_while_a_node_of_it_is_held() -> None:
+    source = parse_source(b"{ a = 1; }\n", Path("x.nix"))
+    node = source.root
+    assert not source.release()
+    assert source.has_tree
+    del node
+    assert source.release()
+    assert not source.has_tree
+    assert source.root.type == "source_code"  # parsed again
+    assert source.has_tree
+
+
+FILES = sorted(FIXTURES.rglob("*.nix"))
+
+
+def _is_utf8(text: bytes) -> bool:
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_definitions_without_nodes_are_those_of_the_tree(chunk: int) -> None:
+    """A definition of a whole file keeps no node: its value and steps come from walking the
+    file's tree again (parsed again once let go), and must be the walk's own."""
+    compared = 0
+    for path in FILES[chunk::4]:
+        text = path.read_bytes()
+        if text.startswith(GIT_CRYPT_HEADER) or not _is_utf8(text):
+            continue  # not text: no module to read
+        source = parse_source(text, path)
+        expr = source.root.child_by_field_name("expression")
+        if expr is None:
+            continue
+        with_nodes = read_module(source, expr)
+        del expr
+        detached = read_module(parse_source(text, path))
+        assert detached.source.release()
+        assert [_shape(d) for d in detached.definitions] == [
+            _shape(d) for d in with_nodes.definitions
+        ]
+        assert [_shape(d) for d in detached.declarations] == [
+            _shape(d) for d in with_nodes.declarations
+        ]
+        assert detached.formals == with_nodes.formals
+        for name in ("body", "function"):
+            mine, theirs = getattr(detached, name), getattr(with_nodes, name)
+            assert (mine is None) == (theirs is None)
+            if mine is not None and theirs is not None:
+                assert (mine.start_byte, mine.end_byte, mine.type) == (
+                    theirs.start_byte,
+                    theirs.end_byte,
+                    theirs.type,
+                )
+        compared += len(with_nodes.definitions)
+    assert compared > 500
