@@ -47,6 +47,7 @@ from homeward.syntax.nodes import (
     bindings_of,
     named_children,
     node_text,
+    string_parts,
     string_value,
     unparen,
 )
@@ -487,47 +488,46 @@ class Evaluator:
     _e_indented_string_expression = _e_string_expression
 
     def _interpolated(self, node: Node, env: Env, src: Source) -> Value:
-        parts: list[str] = []
+        parts = string_parts(node, src.text)
+        texts: list[str] = []
         external: External | None = None  # `"${nixpkgs}/nixos/modules/x.nix"`: an input's file
-        for child in node.children:
-            if child.type in ("string_fragment", "path_fragment"):
-                parts.append(node_text(child, src.text))
-            elif child.type == "escape_sequence":
-                parts.append(node_text(child, src.text)[-1])
-            elif child.type == "interpolation":
-                inner = child.child_by_field_name("expression")
-                value = self.eval(inner, env, src) if inner is not None else Null()
-                if isinstance(value, External) and not parts and external is None:
-                    external = value
-                    continue
-                if not parts and isinstance(value, Attrs) and "outPath" in value.attrs:
-                    # `"${self}/hosts/x.nix"`: a file of the flake (its store copy).
-                    value = self.force(value.attrs["outPath"])
-                    if isinstance(value, PathValue):
-                        return self._in_directory(value, node, env, src)
-                text = _to_string(value)
-                if text is None:
-                    return Unknown("the string interpolates a value that is not known", child, src)
-                parts.append(text)
+        for n, part in enumerate(parts):
+            if isinstance(part, str):
+                texts.append(part)
+                continue
+            inner = part.child_by_field_name("expression")
+            value = self.eval(inner, env, src) if inner is not None else Null()
+            if isinstance(value, External) and not texts and external is None:
+                external = value
+                continue
+            if not texts and isinstance(value, Attrs) and "outPath" in value.attrs:
+                # `"${self}/hosts/x.nix"`: a file of the flake (its store copy).
+                value = self.force(value.attrs["outPath"])
+                if isinstance(value, PathValue):
+                    return self._in_directory(value, parts[n + 1 :], node, env, src)
+            text = _to_string(value)
+            if text is None:
+                return Unknown("the string interpolates a value that is not known", part, src)
+            texts.append(text)
         if external is not None:
-            return External(f"{external.name}{''.join(parts)}", node, src)
-        return Str("".join(parts), node, src)
+            return External(f"{external.name}{''.join(texts)}", node, src)
+        return Str("".join(texts), node, src)
 
-    def _in_directory(self, base: PathValue, node: Node, env: Env, src: Source) -> Value:
+    def _in_directory(
+        self, base: PathValue, rest: list[str | Node], node: Node, env: Env, src: Source
+    ) -> Value:
         """`"${self}/rest"`: the path `rest` under `base`, when all of `rest` is known."""
-        rest: list[str] = []
-        for child in node.children[node.children.index(_first_interpolation(node)) + 1 :]:
-            if child.type in ("string_fragment", "path_fragment"):
-                rest.append(node_text(child, src.text))
-            elif child.type == "escape_sequence":
-                rest.append(node_text(child, src.text)[-1])
-            elif child.type == "interpolation":
-                inner = child.child_by_field_name("expression")
-                text = _to_string(self.eval(inner, env, src)) if inner is not None else None
-                if text is None:
-                    return Unknown("the string interpolates a value that is not known", child, src)
-                rest.append(text)
-        tail = "".join(rest)
+        texts: list[str] = []
+        for part in rest:
+            if isinstance(part, str):
+                texts.append(part)
+                continue
+            inner = part.child_by_field_name("expression")
+            text = _to_string(self.eval(inner, env, src)) if inner is not None else None
+            if text is None:
+                return Unknown("the string interpolates a value that is not known", part, src)
+            texts.append(text)
+        tail = "".join(texts)
         if tail and not tail.startswith("/"):
             return Str(f"{base.path}{tail}", node, src)
         return PathValue(Path(_normpath(Path(f"{base.path}{tail}"))), node, src)
@@ -801,10 +801,6 @@ class Evaluator:
                         into.attrs[name] = found or Thunk.of(
                             Unknown(f"`{name}` is not defined here", attr, src)
                         )
-
-
-def _first_interpolation(node: Node) -> Node:
-    return next(c for c in node.children if c.type == "interpolation")
 
 
 def _select_later(base: Thunk, name: str, node: Node, src: Source) -> Thunk:

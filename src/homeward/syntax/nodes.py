@@ -39,18 +39,31 @@ def string_value(node: Node, text: bytes) -> str | None:
     node = unparen(node)
     if node.type not in ("string_expression", "indented_string_expression"):
         return None
-    parts: list[str] = []
+    if any(child.type == "interpolation" for child in node.children):
+        return None
+    return "".join(part for part in string_parts(node, text) if isinstance(part, str))
+
+
+def string_parts(node: Node, text: bytes) -> list[str | Node]:
+    """A string or path literal as nix reads it: its text (escapes read, the indentation of a
+    `''` string stripped) and, in order between the texts, its interpolations' nodes."""
+    parts: list[str | Node] = []
+    piece: list[str] = []
     indented = node.type == "indented_string_expression"
     for child in node.children:
-        if child.type == "interpolation":
-            return None
-        if child.type == "string_fragment":
-            parts.append(node_text(child, text))
+        if child.type in ("string_fragment", "path_fragment"):
+            piece.append(node_text(child, text))
         elif child.type == "escape_sequence":
-            parts.append(_unescape(node_text(child, text), indented=indented))
+            piece.append(_unescape(node_text(child, text), indented=indented))
+        elif child.type == "interpolation":
+            if piece:
+                parts.append("".join(piece))
+                piece = []
+            parts.append(child)
         # A dollar_escape is the `\\` of `\\${` or the `''` of `''${`; its `$` follows as a fragment.
-    value = "".join(parts)
-    return _strip_indent(value) if indented else value
+    if piece:
+        parts.append("".join(piece))
+    return _strip_indent(parts) if indented else parts
 
 
 def _unescape(escape: str, *, indented: bool) -> str:
@@ -61,13 +74,53 @@ def _unescape(escape: str, *, indented: bool) -> str:
     return _ESCAPES.get(char, char)
 
 
-def _strip_indent(value: str) -> str:
-    lines = value.split("\n")
-    if lines and not lines[0].strip():
-        lines = lines[1:]
-    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
-    cut = min(widths, default=0)
-    return "\n".join(line[cut:] for line in lines)
+def _strip_indent(parts: list[str | Node]) -> list[str | Node]:
+    """Nix's rule for `''` strings: a first line of spaces goes; every line loses the smallest
+    indentation (in spaces) of the lines with something on them, an interpolation counting as
+    something; a last line of spaces goes. Escaped characters count as the text they stand for
+    (nix 2.8 reads `''\\n` as a line break here)."""
+    if parts and isinstance(parts[0], str):
+        first = parts[0]
+        end = first.find("\n")
+        if end >= 0 and not first[:end].strip(" "):
+            parts = [first[end + 1 :], *parts[1:]]
+    least: int | None = None
+    at_start, indent = True, 0
+    for part in parts:
+        if not isinstance(part, str):
+            if at_start:
+                at_start, least = False, indent if least is None else min(least, indent)
+            continue
+        for n, line in enumerate(part.split("\n")):
+            if n:
+                at_start, indent = True, 0
+            if at_start:
+                rest = line.lstrip(" ")
+                indent += len(line) - len(rest)
+                if rest:
+                    at_start, least = False, indent if least is None else min(least, indent)
+    cut = least if least is not None else len("".join(p for p in parts if isinstance(p, str)))
+    out: list[str | Node] = []
+    at_start, dropped = True, 0
+    for n, part in enumerate(parts):
+        if not isinstance(part, str):
+            at_start, dropped = False, 0
+            out.append(part)
+            continue
+        lines = part.split("\n")
+        for i, line in enumerate(lines):
+            if i:
+                at_start, dropped = True, 0
+            if at_start:
+                rest = line.lstrip(" ")
+                spaces = len(line) - len(rest)
+                lines[i] = line[max(0, min(spaces, cut - dropped)) :]
+                dropped += spaces
+                at_start = not rest
+        if n == len(parts) - 1 and len(lines) > 1 and not lines[-1].strip(" "):
+            lines[-1] = ""
+        out.append("\n".join(lines))
+    return out
 
 
 def attr_name(node: Node, text: bytes) -> str | None:
