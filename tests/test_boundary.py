@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import ProblemKind, load_repo
 from tests.helpers import git, make_git_repo, tree_files
 
@@ -59,7 +60,7 @@ def test_a_module_beside_the_flake_in_the_work_tree_is_read(tmp_path: Path) -> N
     root = make_git_repo(write(tmp_path / "repo"))
     repo = load_repo(root / "nixos")
     assert "../modules/users.nix" in repo.modules
-    assert "kim" in repo.users
+    assert "kim" in build_index(repo).users
     assert not [p for p in repo.problems if p.kind is ProblemKind.OUTSIDE]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import Repo, load_repo
 from tests.helpers import git, make_git_repo, tree_files, write
 
@@ -103,7 +104,8 @@ def test_hosts_from_a_toml_registry_are_read(tmp_path: Path) -> None:
     root = make_git_repo(write(tmp_path, REGISTRY))
     repo = load_repo(root)
     assert sorted(repo.hosts) == ["desk", "laptop"]  # no installer, no Mac
-    assert repo.users["kim"].hosts == ("desk", "laptop")  # `owner` given, and defaulted
+    users = build_index(repo).users
+    assert users["kim"].hosts == ("desk", "laptop")  # `owner` given, and defaulted
     assert "machines/usb/default.nix" not in repo.modules
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from homeward.cli import main
 from homeward.errors import HomewardError
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from tests.helpers import make_git_repo, tree_files, write
 
@@ -77,7 +78,7 @@ def test_configurations_under_packages_per_system_are_hosts_read(tmp_path: Path)
     assert {c.framework for c in (*repo.hosts.values(), *repo.homes.values())} == {
         "`packages.<system>`"
     }
-    assert "kim" in repo.users
+    assert "kim" in build_index(repo).users
     mac = load_repo(tmp_path, darwin=True)
     assert sorted(mac.hosts) == ["box", "mac"]
 
@@ -228,7 +229,7 @@ def test_digga_hosts_are_the_files_given_to_import_hosts(tmp_path: Path) -> None
     assert sorted(repo.others) == ["darwinConfigurations.mac"]
     assert {c.framework for c in repo.hosts.values()} == {"digga"}
     assert "hosts/nixos/lab/default.nix" in repo.modules
-    assert "kim" in repo.users
+    assert "kim" in build_index(repo).users
 
 
 def test_migrate_leaves_digga_hosts_alone_and_names_digga(

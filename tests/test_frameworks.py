@@ -14,6 +14,7 @@ import pytest
 
 from homeward.cli import main
 from homeward.errors import HomewardError
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from tests.helpers import make_git_repo, tree_files, write
 
@@ -59,7 +60,7 @@ def test_flake_parts_import_tree_finds_hosts_in_module_files(tmp_path: Path) -> 
     assert "modules/hosts/_box/configuration.nix" in repo.modules
     # `_box/` is not a flake-parts module (import-tree skips `_` components): not a host file.
     assert repo.modules["modules/hosts/_box/configuration.nix"].hosts == {"box"}
-    assert [u.name for u in repo.users.values()] == ["kim"]
+    assert [u.name for u in build_index(repo).users.values()] == ["kim"]
 
 
 def test_flake_parts_imports_from_read_dir_and_fileset(tmp_path: Path) -> None:
@@ -244,7 +245,7 @@ def test_directory_conventions_give_hosts(
     assert sorted(repo.homes) == homes
     assert sorted(repo.others) == others
     assert {c.framework for c in [*repo.hosts.values(), *repo.homes.values()]} == {framework}
-    assert [u.name for u in repo.users.values()] == ["kim"]
+    assert [u.name for u in build_index(repo).users.values()] == ["kim"]
 
 
 @pytest.mark.parametrize(

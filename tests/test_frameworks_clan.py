@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from tests.helpers import make_git_repo, tree_files, write
 
@@ -86,7 +87,7 @@ def test_clan_machines_are_hosts_with_their_files(tmp_path: Path) -> None:
     # A Mac gets no NixOS-only file; a machine declared only in the call is its module there.
     lab = repo.hosts["lab"]
     assert lab.location is not None and str(lab.location.path) == "flake.nix"
-    assert [u.name for u in repo.users.values()] == ["kim"]
+    assert [u.name for u in build_index(repo).users.values()] == ["kim"]
     # What clan-core adds is one opaque module per machine, said once.
     assert len(repo.opaque) == 1
     assert "clan-core adds" in repo.opaque[0].label

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.model.values import Unknown
 from tests.helpers import make_git_repo, tree_files, write
@@ -117,7 +118,7 @@ def test_nilla_systems_are_hosts_with_their_files(tmp_path: Path) -> None:
     assert mac.location is not None
     assert str(mac.location.path) == "nilla/systems/macos/mac/default.nix"
     # `args` are the systems' specialArgs: `host` is known in the host's module.
-    assert [u.name for u in repo.users.values()] == ["kim"]
+    assert [u.name for u in build_index(repo).users.values()] == ["kim"]
 
 
 def test_check_and_graph_show_nilla_systems(

@@ -39,7 +39,7 @@ def rewired(plan: Plan, old: bytes, new: bytes) -> Plan:
 
 
 def check(repo: Repo, plan: Plan) -> None:
-    check_plan(repo, plan, compute_changes(repo.root, plan))
+    check_plan(repo, frozenset(build_index(repo).users), plan, compute_changes(repo.root, plan))
 
 
 def test_the_plan_migrate_makes_keeps_the_invariant(tmp_path: Path) -> None:
@@ -354,7 +354,7 @@ def test_the_planned_read_takes_the_validated_texts_as_parsed(tmp_path: Path) ->
     source = again.modules["home/ham/laptop.nix"].source
     assert source is not stale["home/ham/laptop.nix"]
     assert source.text == files["home/ham/laptop.nix"]
-    check_plan(repo, plan, changes, parsed)
+    check_plan(repo, frozenset(build_index(repo).users), plan, changes, parsed)
 
 
 def read_dir_host() -> dict[str, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from tests.helpers import make_git_repo, tree_files, write
 
@@ -118,7 +119,7 @@ def test_hosts_of_an_own_mkflake_in_a_self_loading_library(tmp_path: Path) -> No
     assert box.location is not None and str(box.location.path) == "lib/system.nix"
     assert repo.modules["hosts/box/hardware.nix"].hosts == {"box"}
     assert repo.modules["common.nix"].hosts == {"box", "lab"}
-    assert [u.name for u in repo.users.values()] == ["kim"]
+    assert [u.name for u in build_index(repo).users.values()] == ["kim"]
 
 
 def test_check_and_graph_show_the_hosts(

@@ -11,7 +11,7 @@ the journal. Read-only commands run inside `reading()`: the recovery, then a sha
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +36,15 @@ class Session:
     command: str
 
     def prepare(
-        self, plan: Plan, *, validate: bool = True, repo: Repo | None = None
+        self,
+        plan: Plan,
+        *,
+        validate: bool = True,
+        repo: Repo | None = None,
+        users: Collection[str] = (),
     ) -> list[FileChange]:
         """What every touched file will hold; validated (nothing written). With the `repo`
-        the plan was made from, its new files are checked to be read by exactly the hosts
+        the plan was made from (and its index's `users`), its new files are checked to be read by exactly the hosts
         whose definitions they hold (rule 11): a plan that breaks it is a bug, exit 4."""
         from homeward.apply.write import compute_changes, validate_changes
 
@@ -48,7 +53,7 @@ class Session:
         if repo is not None:
             from homeward.plan.invariants import check_plan
 
-            check_plan(repo, plan, changes, parsed)
+            check_plan(repo, users, plan, changes, parsed)
         return changes
 
     def apply(self, changes: list[FileChange]) -> None:

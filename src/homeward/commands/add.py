@@ -55,8 +55,9 @@ def _run(opts: Options, s: Session) -> int:
 
     repo = load_repo(opts.dir, darwin=True)  # Macs are hosts, as migrate reads them (issue 12)
     hosts = tuple(h.strip() for h in (opts.host or "").split(",") if h.strip())
+    index = build_index(repo)
     plan = plan_add(
-        build_index(repo),
+        index,
         AddSpec(
             opts.kind,
             opts.name,
@@ -66,7 +67,7 @@ def _run(opts: Options, s: Session) -> int:
             mkhost=opts.mkhost,
         ),
     )
-    changes = s.prepare(plan, repo=repo)
+    changes = s.prepare(plan, repo=repo, users=frozenset(index.users))
     if opts.json and (plan.empty or opts.dry_run):
         report(False)
         return int(Exit.OK)

@@ -69,11 +69,13 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
     config = load_config(opts.dir)
     repo = load_repo(opts.dir, darwin=True)  # Macs are migrated like NixOS hosts (issue 12)
     shown = shown_root(opts.dir, repo.root)
+    index = build_index(repo)
+    users = frozenset(index.users)  # what the plan's check needs of the index
     if opts.adopt_dotfiles is not None:
-        plan = _adopt_plan(opts, build_index(repo))
+        plan = _adopt_plan(opts, index)
     else:
         plan = plan_migration(
-            build_index(repo),
+            index,
             MigrateOptions(
                 features=(opts.features or config.features or "split") == "split",
                 mode=Mode(opts.mode or config.mode or "both"),
@@ -85,7 +87,8 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
         from homeward.plan.share import share_features
 
         plan = share_features(plan, repo.files.taken)
-    changes = s.prepare(plan, repo=repo)
+    del index  # not kept through the check, the command's peak of memory
+    changes = s.prepare(plan, repo=repo, users=users)
     if opts.json and (plan.empty or not writes):
         # Why: `--json` only changes the format; the JSON of a write is printed after the write.
         console.print_json("migrate", plan_json(plan, changes, applied=False))

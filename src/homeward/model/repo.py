@@ -33,7 +33,6 @@ from homeward.model.values import (
     Value,
 )
 from homeward.syntax.find import (
-    DYNAMIC,
     Definition,
     ImportRef,
     Module,
@@ -234,37 +233,6 @@ class Repo:
         for info in self.host_modules(host, context):
             for d in info.module.definitions:
                 yield info, d
-
-    @property
-    def users(self) -> dict[str, User]:
-        hosts: dict[str, set[str]] = {}
-        defs: dict[str, list[Definition]] = {}
-        normal: set[str] = set()
-        # One pass over the modules (not one per host: that was hosts x modules), each met
-        # where a walk host by host meets it first, so the definitions keep their order.
-        order = {host: i for i, host in enumerate(self.hosts)}
-        met: list[tuple[int, list[str], ModuleInfo]] = []
-        for info in self.modules.values():
-            on = [host for host in info.hosts if host in order]
-            if on and info.context is Context.NIXOS:
-                met.append((min(order[host] for host in on), on, info))
-        met.sort(key=lambda item: item[0])
-        for _first, on, info in met:
-            for d in info.module.definitions:
-                if len(d.path) < 3 or d.path[:2] != ("users", "users") or d.path[2] == DYNAMIC:
-                    continue
-                name = d.path[2]
-                hosts.setdefault(name, set()).update(on)
-                if d not in defs.setdefault(name, []):
-                    defs[name].append(d)
-                if (d.path[3:] == ("isNormalUser",) and d.value_text == "true") or d.path[3:4] == (
-                    "packages",
-                ):
-                    normal.add(name)
-        return {
-            name: User(name, tuple(sorted(hosts[name])), tuple(defs[name]), name in normal)
-            for name in sorted(hosts)
-        }
 
     def fatal(self) -> None:
         """Raise when no host at all could be read (docs/architecture.md, rule 9): the first

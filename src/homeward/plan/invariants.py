@@ -14,7 +14,7 @@ write.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -42,12 +42,15 @@ class Expected:
 
 def check_plan(
     repo: Repo,
+    users: Collection[str],
     plan: Plan,
     changes: Sequence[FileChange],
     parsed: Mapping[Path, Source] | None = None,
 ) -> None:
     """Raise PlanInvariantError when a new file of `plan` would be read by other hosts (or
-    users) than those whose definitions it holds, or by none. `parsed`: new texts tree-sitter
+    users) than those whose definitions it holds, or by none. `users`: the configuration's
+    users, the index's answer (`Index.users`; its names, so that the index need not stay
+    alive through the check, the command's peak of memory). `parsed`: new texts tree-sitter
     has parsed already (their validation), by path: not parsed again."""
     if plan.empty:
         return
@@ -57,7 +60,7 @@ def check_plan(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        problems = _problems(repo, plan, changes, parsed or {})
+        problems = _problems(repo, users, plan, changes, parsed or {})
     finally:
         if enabled:
             gc.enable()
@@ -71,13 +74,17 @@ def check_plan(
 
 
 def _problems(
-    repo: Repo, plan: Plan, changes: Sequence[FileChange], parsed: Mapping[Path, Source]
+    repo: Repo,
+    users: Collection[str],
+    plan: Plan,
+    changes: Sequence[FileChange],
+    parsed: Mapping[Path, Source],
 ) -> list[str]:
     """What is wrong with who reads the new files, in the configuration read again from the
     planned tree."""
     files = {c.path.as_posix(): c.new for c in changes}
     after = Planned.of(load_planned(repo, files, {p.as_posix(): s for p, s in parsed.items()}))
-    expected = expected_readers(repo, plan.ledger)
+    expected = expected_readers(repo, users, plan.ledger)
     problems: list[str] = []
     known = _consumers(repo)
     for path in _new_files(plan):
@@ -139,8 +146,11 @@ def _new_files(plan: Plan) -> list[str]:
     return sorted({p.as_posix() for p in paths if p.suffix == ".nix"})
 
 
-def expected_readers(repo: Repo, ledger: Iterable[Moved]) -> dict[str, Expected]:
-    """For each target of the ledger, who read its definitions before the plan."""
+def expected_readers(
+    repo: Repo, users: Collection[str], ledger: Iterable[Moved]
+) -> dict[str, Expected]:
+    """For each target of the ledger, who read its definitions before the plan (`users`:
+    the index's)."""
     found: dict[str, set[tuple[str, str]]] = {}
     home: dict[str, bool] = {}
     by_file = {str(m.path): m for m in repo.modules.values() if m.path is not None}
@@ -148,7 +158,7 @@ def expected_readers(repo: Repo, ledger: Iterable[Moved]) -> dict[str, Expected]
     for m in repo.modules.values():
         if m.path is None:
             inline.setdefault(m.source.path.as_posix(), []).append(m)
-    users = {u for m in repo.modules.values() for u in m.users} | set(repo.users)
+    users = {u for m in repo.modules.values() for u in m.users} | set(users)
     for moved in ledger:
         origin = _origin_module(by_file, inline, moved.origin)
         if origin is None:
