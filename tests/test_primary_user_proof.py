@@ -106,3 +106,24 @@ def test_migrate_sets_it_only_where_the_pinned_nix_darwin_has_it(tmp_path: Path)
         assert main(["migrate", str(root)]) == 0
         written = "".join(p.read_text() for p in root.rglob("*.nix"))
         assert ("system.primaryUser" in written) is expected, name
+
+
+def test_the_index_decides_each_mac_s_primary_user_once(tmp_path: Path) -> None:
+    """Why: `Index.primary_user` walked the Mac's modules and read flake.lock again on every
+    question (check asks for lint and again for the plan behind "fixable"): it is decided in
+    the index's one pass, so a flake.lock changed after the read does not change the answer."""
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "flake.nix").write_text(FLAKE.replace("DARWIN", "github:nix-darwin/nix-darwin"))
+    (root / "mac.nix").write_text(MAC)
+    (root / "flake.lock").write_text(lock(1733000000))  # master pinned before the option
+    make_git_repo(root)
+    index = build_index(load_repo(root, darwin=True))
+    (mac,) = index.macs
+    first = index.primary_user(mac)
+    assert (first.option, first.user, first.needed_by is not None) == (False, "ham", True)
+    (root / "flake.lock").write_text(lock(1786845137))
+    assert index.primary_user(mac) is first

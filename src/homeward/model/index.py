@@ -206,6 +206,9 @@ class Index:
     # Every nix-darwin host, keyed as `kinds`, and its system modules (what check's Mac rules
     # read: a Mac read as a host and a frozen one alike).
     macs: Mapping[str, tuple[ModuleInfo, ...]] = field(default_factory=dict)
+    # Each Mac of `macs` -> what it says of `system.primaryUser` (one answer for check and
+    # migrate, decided in the index's one pass: flake.lock read once, not per question).
+    primary_users: Mapping[str, PrimaryUser] = field(default_factory=dict)
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -217,11 +220,7 @@ class Index:
 
     def primary_user(self, host: str) -> PrimaryUser:
         """What the Mac `host` says of `system.primaryUser` (one answer for check and migrate)."""
-        found = decide_primary_user(self.macs.get(host, ()), self.heads)
-        function = self.mac_config(host).call.function
-        return replace(
-            found, option=darwin_primary_user(self.repo.root, self.repo.inputs, function)
-        )
+        return self.primary_users[host]
 
     def is_mac(self, host: str) -> bool:
         """`host` (as the model names it) is a nix-darwin host."""
@@ -372,6 +371,15 @@ def build_index(repo: Repo) -> Index:
         if kind is OutputKind.DARWIN:
             facts = hosts.get(key)
             macs[key] = facts.modules if facts is not None else tuple(frozen_macs.get(key, ()))
+    primary_users = {
+        key: replace(
+            decide_primary_user(modules, frozen_heads),
+            option=darwin_primary_user(
+                repo.root, repo.inputs, (repo.hosts.get(key) or repo.others[key]).call.function
+            ),
+        )
+        for key, modules in macs.items()
+    }
     return Index(
         repo=repo,
         outputs=tuple(outputs_list),
@@ -400,6 +408,7 @@ def build_index(repo: Repo) -> Index:
         frozen_why=MappingProxyType(frozen_why),
         kinds=MappingProxyType(kinds),
         macs=MappingProxyType(macs),
+        primary_users=MappingProxyType(primary_users),
     )
 
 
