@@ -295,3 +295,29 @@ def test_verify_names_the_index_users(tmp_path: Path) -> None:
         selection(fleet(tmp_path), None, "nobody")
     assert caught.value.hint == "users in this flake: `backup`, `eve`, `ham`"
     assert selection(tmp_path, None, "eve")[0] is not None
+
+
+def test_who_has_home_manager_on_each_system_a_frozen_mac_too(tmp_path: Path) -> None:
+    """Why (issue #9): `switch` built the index for a NixOS host but scanned every module for
+    a frozen Mac's `home-manager.users.<u>`, and check's HW018 scanned the Mac's modules
+    itself: one fact in the index, which both read."""
+    from homeward.commands.switch import wired_by_module
+
+    root = fleet(tmp_path)
+    shared = (root / "shared.nix").read_text()
+    wired = '  home-manager.users.eve.home.stateVersion = "25.05";\n}\n'
+    (root / "shared.nix").write_text(shared.removesuffix("}\n") + wired)
+    repo = load_repo(root)
+    index = build_index(repo)
+    assert {key: sorted(users) for key, users in index.hm_wired.items()} == {
+        "pc": ["eve", "ham"],
+        "box": [],
+        "darwinConfigurations.mac": ["eve"],
+    }
+    assert index.hm_wired["darwinConfigurations.mac"]["eve"].path[:3] == (
+        "home-manager",
+        "users",
+        "eve",
+    )
+    assert wired_by_module(repo, "mac", "eve") and not wired_by_module(repo, "mac", "ham")
+    assert wired_by_module(repo, "pc", "ham") and not wired_by_module(repo, "box", "ham")

@@ -138,19 +138,8 @@ def wired_by_module(repo: Repo, host: str, user: str) -> bool:
     module)."""
     from homeward.model.index import build_index
 
-    darwin = darwin_host(repo, host)
-    if darwin is not None:
-        # A darwin host's modules are read (and frozen), not walked into the index's facts.
-        wired = ("home-manager", "users", user)
-        return any(
-            d.path[:3] == wired
-            for info in repo.modules.values()
-            if darwin in info.frozen
-            for d in info.module.definitions
-        )
-
-    facts = build_index(repo).hosts.get(host)
-    return facts is not None and user in facts.hm_users
+    key = darwin_host(repo, host) or host  # a Mac as the model names it
+    return user in build_index(repo).hm_wired.get(key, {})
 
 
 def closure_diff_tool() -> list[str]:

@@ -48,13 +48,10 @@ def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
     for host, modules in facts.index.macs.items():
         if host in opaque:
             continue  # a module homeward cannot see may set it
-        wired: dict[str, Definition] = {}
+        wired = facts.index.hm_wired.get(host, {})
         homes: set[str] = set()
         for info in modules:
-            for d in info.module.definitions:
-                user = _wired(d)
-                if user is not None:
-                    wired.setdefault(user, d)
+            for d in facts.index.by_head(info).get("users", ()):
                 if d.path[:2] == ("users", "users") and len(d.path) > 2:
                     if d.path[2] == DYNAMIC:
                         return  # a user's name homeward cannot read may be any of them

@@ -209,6 +209,9 @@ class Index:
     # Each Mac of `macs` -> what it says of `system.primaryUser` (one answer for check and
     # migrate, decided in the index's one pass: flake.lock read once, not per question).
     primary_users: Mapping[str, PrimaryUser] = field(default_factory=dict)
+    # Who has home-manager's module where: every host and Mac (a frozen one too), keyed as
+    # `kinds` -> user -> the first `home-manager.users.<user>` definition in its modules.
+    hm_wired: Mapping[str, Mapping[str, Definition]] = field(default_factory=dict)
     _host_heads: dict[tuple[str, str], tuple[Definition, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -380,6 +383,10 @@ def build_index(repo: Repo) -> Index:
         )
         for key, modules in macs.items()
     }
+    hm_wired = {
+        key: _hm_wired(modules, frozen_heads)
+        for key, modules in {**{n: f.modules for n, f in hosts.items()}, **macs}.items()
+    }
     return Index(
         repo=repo,
         outputs=tuple(outputs_list),
@@ -409,7 +416,21 @@ def build_index(repo: Repo) -> Index:
         kinds=MappingProxyType(kinds),
         macs=MappingProxyType(macs),
         primary_users=MappingProxyType(primary_users),
+        hm_wired=MappingProxyType(hm_wired),
     )
+
+
+def _hm_wired(
+    modules: Sequence[ModuleInfo], heads: Mapping[str, Mapping[str, Sequence[Definition]]]
+) -> Mapping[str, Definition]:
+    """user -> the first `home-manager.users.<user>` definition of `modules` (a computed name
+    left out)."""
+    found: dict[str, Definition] = {}
+    for info in modules:
+        for d in heads[info.key].get("home-manager", ()):
+            if len(d.path) > 2 and d.path[1] == "users" and d.path[2] != DYNAMIC:
+                found.setdefault(d.path[2], d)
+    return MappingProxyType(found)
 
 
 def _kind(config: SystemConfig) -> OutputKind:
