@@ -39,18 +39,25 @@ def string_value(node: Node, text: bytes) -> str | None:
     node = unparen(node)
     if node.type not in ("string_expression", "indented_string_expression"):
         return None
-    if any(child.type == "interpolation" for child in node.children):
+    children = node.children
+    indented = node.type == "indented_string_expression"
+    if not indented and len(children) == 3 and children[1].type == "string_fragment":
+        return node_text(children[1], text)  # `"plain"`: most strings
+    if any(child.type == "interpolation" for child in children):
         return None
-    return "".join(part for part in string_parts(node, text) if isinstance(part, str))
+    return "".join(part for part in _parts(children, text, indented) if isinstance(part, str))
 
 
 def string_parts(node: Node, text: bytes) -> list[str | Node]:
     """A string or path literal as nix reads it: its text (escapes read, the indentation of a
     `''` string stripped) and, in order between the texts, its interpolations' nodes."""
+    return _parts(node.children, text, node.type == "indented_string_expression")
+
+
+def _parts(children: list[Node], text: bytes, indented: bool) -> list[str | Node]:
     parts: list[str | Node] = []
     piece: list[str] = []
-    indented = node.type == "indented_string_expression"
-    for child in node.children:
+    for child in children:
         if child.type in ("string_fragment", "path_fragment"):
             piece.append(node_text(child, text))
         elif child.type == "escape_sequence":
