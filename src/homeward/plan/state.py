@@ -121,6 +121,8 @@ class PlanState:
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         self._imports_of: dict[Path, list[ModuleRef]] | None = None  # file -> its imports
+        # (module key, home) -> the extra names code moved out of it may read (`renderer`)
+        self._special: dict[tuple[str, bool], frozenset[str]] = {}
         self.system_users = index.system_users  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
@@ -252,15 +254,19 @@ class PlanState:
     def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:
         """A renderer for code moved out of `info`; for home-manager, the extra names moved code
         may read are those every host reaching it passes in `specialArgs` (home-manager gets the
-        same as `extraSpecialArgs`; what `_module.args` sets is not passed on)."""
-        special = frozenset(info.module.formals) - STANDARD_NIXOS_ARGS
-        if home:
-            for host in info.hosts:
-                passed = self.repo.hosts[host].special_args
-                if isinstance(passed, Attrs):
-                    special &= frozenset(passed.attrs)
-                elif passed is None:
-                    special = frozenset()
+        same as `extraSpecialArgs`; what `_module.args` sets is not passed on). Decided once a
+        module (it was once per moved definition, over every host reaching the module)."""
+        special = self._special.get((info.key, home))
+        if special is None:
+            special = frozenset(info.module.formals) - STANDARD_NIXOS_ARGS
+            if home:
+                for host in info.hosts:
+                    passed = self.repo.hosts[host].special_args
+                    if isinstance(passed, Attrs):
+                        special &= frozenset(passed.attrs)
+                    elif passed is None:
+                        special = frozenset()
+            self._special[(info.key, home)] = special
         return Renderer(info.source, home, special)
 
     def moves_to(self, path: PurePosixPath) -> bool:
