@@ -321,3 +321,20 @@ def test_who_has_home_manager_on_each_system_a_frozen_mac_too(tmp_path: Path) ->
     )
     assert wired_by_module(repo, "mac", "eve") and not wired_by_module(repo, "mac", "ham")
     assert wired_by_module(repo, "pc", "ham") and not wired_by_module(repo, "box", "ham")
+
+
+def test_who_imports_a_file_is_one_view_of_the_index(tmp_path: Path) -> None:
+    """Why (issue #9): migrate's `import_suppressed` built its own "who imports X" view of
+    the whole configuration; the index has one, built on the first question."""
+    index = build_index(load_repo(fleet(tmp_path)))
+    assert not index._importers  # not built until asked
+    refs = index.importers(PurePosixPath("users.nix"))
+    assert sorted(str(ref.source.path) for ref in refs if ref.source is not None) == [
+        "hosts/box/default.nix",
+        "hosts/pc/default.nix",
+    ]
+    assert [str(ref.path) for ref in index.importers(PurePosixPath("hosts/pc/default.nix"))] == [
+        "hosts/pc/default.nix"
+    ]
+    assert index.importers(PurePosixPath("nowhere.nix")) == ()
+    assert len(index._importers) == 1

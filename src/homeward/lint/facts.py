@@ -201,16 +201,17 @@ class Facts:
                     bool(paths)
                     and all(is_user_level(p) for p in paths)
                     and not all(_system_wide(p) for p in paths)
-                    and all(self._user_import(ref) for ref in info.imports)
+                    and all(self.imported_user_file(ref) is not None for ref in info.imports)
                 )
             self._user_files[info.key] = known
         return known
 
-    def _user_import(self, ref: ModuleRef) -> bool:
+    def imported_user_file(self, ref: ModuleRef) -> ModuleInfo | None:
+        """The file an import names, when it is a user file (HW001 and `is_user_file` ask)."""
         if ref.kind is not ModuleKind.FILE or ref.path is None:
-            return False
+            return None
         child = self.repo.modules.get(str(ref.path))
-        return child is not None and self.is_user_file(child)
+        return child if child is not None and self.is_user_file(child) else None
 
     def home_definitions(self, home: HomeConfig, path: tuple[str, ...]) -> Iterator[Definition]:
         """The definitions of `home` at exactly `path`."""

@@ -179,10 +179,8 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     repo = facts.repo
 
     def child_of(ref: ModuleRef, words: Callable[[], str]) -> Finding | None:
-        if ref.kind is not ModuleKind.FILE or ref.path is None:
-            return None
-        child = repo.modules.get(str(ref.path))
-        if child is None or not facts.is_user_file(child):
+        child = facts.imported_user_file(ref)
+        if child is None or ref.path is None:
             return None
         why = (
             "a user file"

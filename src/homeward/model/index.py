@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from types import MappingProxyType
 
 from homeward.knowledge.mapping import hm_input_name
@@ -30,6 +30,7 @@ from homeward.model.repo import (
     Context,
     ModuleInfo,
     ModuleKind,
+    ModuleRef,
     Repo,
     SystemConfig,
     User,
@@ -216,6 +217,8 @@ class Index:
         default_factory=dict, repr=False
     )
     _entry_args: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # file -> the imports of it (`importers`), built on the first question (holds one dict)
+    _importers: list[Mapping[str, tuple[ModuleRef, ...]]] = field(default_factory=list, repr=False)
 
     @property
     def normal_users(self) -> list[User]:
@@ -224,6 +227,23 @@ class Index:
     def primary_user(self, host: str) -> PrimaryUser:
         """What the Mac `host` says of `system.primaryUser` (one answer for check and migrate)."""
         return self.primary_users[host]
+
+    def importers(self, path: PurePath) -> tuple[ModuleRef, ...]:
+        """Who imports the file `path` (repo-relative): the elements of a host's `modules` and
+        of modules' `imports` naming it, in the model's order (one view for check and migrate;
+        built on the first question, as a configuration without user files never asks)."""
+        if not self._importers:
+            repo = self.repo
+            found: dict[str, list[ModuleRef]] = {}
+            for refs in (
+                *(host.modules for host in repo.hosts.values()),
+                *(info.imports for info in repo.modules.values()),
+            ):
+                for ref in refs:
+                    if ref.path is not None:
+                        found.setdefault(str(ref.path), []).append(ref)
+            self._importers.append({key: tuple(refs) for key, refs in found.items()})
+        return self._importers[0].get(str(path), ())
 
     def is_mac(self, host: str) -> bool:
         """`host` (as the model names it) is a nix-darwin host."""

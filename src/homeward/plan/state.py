@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
-from homeward.model.repo import ModuleInfo, ModuleRef, User
+from homeward.model.repo import ModuleInfo, User
 from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer
 from homeward.plan.files import DestFile, render_files
@@ -120,7 +120,6 @@ class PlanState:
         # Which users are normal, and which of them are on each host: asked per module.
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
-        self._imports_of: dict[Path, list[ModuleRef]] | None = None  # file -> its imports
         # (module key, home) -> the extra names code moved out of it may read (`renderer`)
         self._special: dict[tuple[str, bool], frozenset[str]] = {}
         self.system_users = index.system_users  # `isSystemUser`: never a user's packages
@@ -154,19 +153,12 @@ class PlanState:
 
     def import_suppressed(self, path: Path) -> bool:
         """Some import of the file `path` is marked `# homeward: ignore[HW001]` (where check
-        reports a user file imported as a NixOS module); the imports by file are found once."""
-        if self._imports_of is None:
-            self._imports_of = defaultdict(list)
-            for ref in [r for host in self.repo.hosts.values() for r in host.modules] + [
-                r for m in self.repo.modules.values() for r in m.imports
-            ]:
-                if ref.path is not None:
-                    self._imports_of[ref.path].append(ref)
+        reports a user file imported as a NixOS module); who imports it is the index's view."""
         return any(
             ref.location is not None
             and ref.source is not None
             and is_suppressed(ref.source.text, ref.location.line, "HW001")
-            for ref in self._imports_of.get(path, ())
+            for ref in self.index.importers(path)
         )
 
     def stays(self, info: ModuleInfo, verb: str = "stays", what: str = "option") -> str:
