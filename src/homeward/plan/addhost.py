@@ -63,18 +63,19 @@ def add_host(adder: Adder) -> None:
     spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
     new_host_file = not adder.repo.files.taken(host_dir)
     if new_host_file:
-        host_text = host_nix(spec)
         shared = shared_accounts(adder)
         others = sorted(set(shared) - set(users))
-        if not adder.repo.files.has_file("modules/system/users.nix") or others:
-            host_text = host_text.replace(b"    ../../modules/system/users.nix\n", b"")
-        if others:
-            # Why (issue 14): the shared users.nix holds accounts of users who get no home
-            # here; the new host gets its own users' accounts in its own file (DESIGN: an
-            # account on some hosts only lives in those hosts' own files).
-            accounts = "".join(shared.get(u, _minimal_account(u)) for u in users)
-            end = host_text.rstrip().rfind(b"}")
-            host_text = host_text[:end] + accounts.encode() + host_text[end:]
+        # Why (issue 14): the shared users.nix holds accounts of users who get no home
+        # here; the new host gets its own users' accounts in its own file (DESIGN: an
+        # account on some hosts only lives in those hosts' own files).
+        accounts: list[nix.Item] = []
+        for u in users if others else ():
+            accounts += [nix.Blank(), *shared.get(u, [account(u)])]
+        host_text = host_nix(
+            spec,
+            users_module=adder.repo.files.has_file("modules/system/users.nix") and not others,
+            extra=accounts,
+        )
         adder.files.append(
             NewFile(Path(host_dir / "default.nix"), host_text, f"`{name}`'s system configuration")
         )
@@ -104,7 +105,6 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
     entry with home-manager's darwin module, `homeConfigurations."U@NAME"` on the Mac's
     platform, and a home written for Linux made to choose its directory per platform."""
     from homeward.plan import darwin
-    from homeward.plan.init import darwin_host_nix
 
     if name in adder.repo.hosts or f"darwinConfigurations.{name}" in adder.repo.others:
         return  # there already: nothing to do
@@ -120,7 +120,7 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
     # unfree must build on the Mac too (both wirings).
     unfree = any(facts.allows_unfree for facts in adder.index.hosts.values())
     if not adder.repo.files.taken(host_dir):
-        text = darwin.mac_host_file(darwin_host_nix(spec), list(users), unfree=unfree)
+        text = darwin.mac_host_file(spec, list(users), unfree=unfree)
         adder.files.append(
             NewFile(Path(host_dir / "default.nix"), text, f"the Mac `{name}`'s configuration")
         )
@@ -154,9 +154,9 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
             adder.splice(entry, add_formal(formals, source.text, "pkgs"), "`pkgs` for isDarwin")
 
 
-def shared_accounts(adder: Adder) -> dict[str, str]:
-    """The accounts `modules/system/users.nix` writes, user -> its bindings as host-file
-    text (`\n  users.users.ham = { ... };\n`), copied as written."""
+def shared_accounts(adder: Adder) -> dict[str, list[nix.Item]]:
+    """The accounts `modules/system/users.nix` writes, user -> its bindings (copied as
+    written; a minimal account for one written together with others)."""
     info = adder.repo.modules.get("modules/system/users.nix")
     if info is None:
         return {}
@@ -175,14 +175,10 @@ def shared_accounts(adder: Adder) -> dict[str, str]:
         nodes = found.setdefault(d.path[2], [])
         if all(n.start_byte != outer.start_byte for n in nodes):
             nodes.append(outer)
-    accounts: dict[str, str] = {}
-    for user, nodes in found.items():
-        if not nodes:
-            accounts[user] = _minimal_account(user)
-            continue
-        copied = [nix.Raw(copied_text(n, text)) for n in nodes]
-        accounts[user] = f"\n{nix.emit_bindings(copied, 1)}\n"
-    return accounts
+    return {
+        user: [nix.Raw(copied_text(n, text)) for n in nodes] if nodes else [account(user)]
+        for user, nodes in found.items()
+    }
 
 
 def append_to_host_list(adder: Adder, name: str) -> bool:
@@ -267,11 +263,6 @@ def mkhost_helper(adder: Adder, name: str, call: str) -> bool:
     for span in helper_spans(flake, container, entries, name, adder.flake.lib_ref()):
         adder.splice(PurePosixPath(flake.path), span, "one `mkHost` helper for every host")
     return True
-
-
-def _minimal_account(user: str) -> str:
-    """A host file's account for `user`, at the indentation of the file's set."""
-    return f"\n{nix.emit_bindings([account(user)], 1)}\n"
 
 
 def account(user: str) -> tuple[nix.Key, object]:

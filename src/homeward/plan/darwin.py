@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, OutputKind
 from homeward.model.repo import ModuleInfo, SystemConfig, User, host_nixpkgs
+from homeward.plan.init import InitSpec, darwin_host_nix
 from homeward.syntax import emit as nix
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import DYNAMIC
@@ -198,19 +199,12 @@ def darwin_input(editor: FlakeEditor, release: str) -> str:
     return editor.reachable_input(name)
 
 
-def mac_host_file(host_text: bytes, users: list[str], *, unfree: bool = False) -> bytes:
+def mac_host_file(spec: InitSpec, users: list[str], *, unfree: bool = False) -> bytes:
     """`init`'s Mac host file for a host added to a flake: the accounts in the file itself
     (nix-darwin leaves `home` null; a NixOS `users.nix` has options nix-darwin does not), and
     unfree packages allowed when the flake's other hosts allow them."""
-    text = host_text.replace(b"  imports = [ ../../modules/system/users.nix ];\n\n", b"")
-    if unfree:
-        platform = b"  nixpkgs.hostPlatform = "
-        at = text.find(b"\n", text.find(platform)) + 1
-        text = text[:at] + b"  nixpkgs.config.allowUnfree = true;\n" + text[at:]
     homes: list[nix.Item] = [(("users", "users", u, "home"), f"/Users/{u}") for u in users]
-    accounts = nix.emit_bindings(homes, 1) + "\n" if users else ""
-    end = text.rstrip().rfind(b"}")
-    return text[:end] + b"\n" + accounts.encode() + text[end:]
+    return darwin_host_nix(spec, users_module=False, unfree=unfree, extra=[nix.Blank(), *homes])
 
 
 def mac_home_directory_edit(source_text: bytes, user: str) -> tuple[int, int, bytes] | None:

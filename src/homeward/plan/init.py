@@ -17,6 +17,7 @@ names were checked against home-manager's sources of the pinned release (`nixos/
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from homeward.syntax.emit import (
     Comment,
     Func,
     Inherit,
+    Item,
     Key,
+    List,
     NixPath,
     Raw,
     attr_key,
@@ -279,17 +282,16 @@ def flake_nix(spec: InitSpec) -> bytes:
     return emit_file(flake)
 
 
-def host_nix(spec: InitSpec) -> bytes:
+def host_nix(spec: InitSpec, *, users_module: bool = True, extra: Sequence[Item] = ()) -> bytes:
+    """A NixOS host's file; `users_module`: it imports `modules/system/users.nix`; `extra`:
+    bindings after the rest (`add host`: the accounts of a host that does not import it)."""
     h = spec.host
+    imports = [NixPath("./hardware-configuration.nix")]
+    if users_module:
+        imports.append(NixPath("../../modules/system/users.nix"))
     body = Attrs(
         [
-            (
-                "imports",
-                [
-                    NixPath("./hardware-configuration.nix"),
-                    NixPath("../../modules/system/users.nix"),
-                ],
-            ),
+            ("imports", List(imports, expand=True)),
             Blank(),
             Comment("Pick this machine's boot loader (UEFI shown; see `nixos-generate-config`):"),
             Comment("boot.loader.systemd-boot.enable = true;"),
@@ -302,6 +304,7 @@ def host_nix(spec: InitSpec) -> bytes:
             Blank(),
             Comment("The NixOS release this machine was installed with; do not change it later."),
             (("system", "stateVersion"), spec.release),
+            *extra,
         ]
     )
     header = [
@@ -311,14 +314,20 @@ def host_nix(spec: InitSpec) -> bytes:
     return _with_header(header, emit_file(body))
 
 
-def darwin_host_nix(spec: InitSpec) -> bytes:
+def darwin_host_nix(
+    spec: InitSpec, *, users_module: bool = True, unfree: bool = False, extra: Sequence[Item] = ()
+) -> bytes:
+    """A Mac's file; `users_module`: it imports `modules/system/users.nix`; `unfree`: it
+    allows unfree packages; `extra`: bindings after the rest (`add host`: the accounts)."""
     u, h = spec.user, spec.host
+    imports: list[Item] = [("imports", [NixPath("../../modules/system/users.nix")]), Blank()]
+    allow: list[Item] = [(("nixpkgs", "config", "allowUnfree"), True)]
     body = Attrs(
         [
-            ("imports", [NixPath("../../modules/system/users.nix")]),
-            Blank(),
+            *(imports if users_module else ()),
             (("networking", "hostName"), h),
             (("nixpkgs", "hostPlatform"), spec.system),
+            *(allow if unfree else ()),
             Blank(),
             (("nix", "settings", "experimental-features"), ["nix-command", "flakes"]),
             Blank(),
@@ -326,6 +335,7 @@ def darwin_host_nix(spec: InitSpec) -> bytes:
             (("system", "primaryUser"), u),
             Comment("nix-darwin's state version (an integer); do not change it later."),
             (("system", "stateVersion"), Raw(str(DARWIN_STATE_VERSION))),
+            *extra,
         ]
     )
     header = [
