@@ -13,6 +13,7 @@ from homeward.syntax.emit import (
     Comment,
     Func,
     If,
+    Interpolated,
     Let,
     List,
     NixPath,
@@ -139,6 +140,14 @@ def test_a_choice_by_platform() -> None:
     assert emit([choice, Raw("x")]).startswith("[\n  (if pkgs")
 
 
+def test_an_interpolated_string() -> None:
+    """Why: a tmpfiles rule and an out-of-store link were strings glued around `${…}` by
+    hand; the text around the interpolation is escaped as any string is."""
+    rule = Interpolated(['C %h/a "b" ${x} - ', Paren(Raw('./. + "/a b"'))])
+    assert emit(rule) == '"C %h/a \\"b\\" \\${x} - ${(./. + "/a b")}"'
+    assert emit(Interpolated([Raw("flakeDir"), "/home/x"])) == '"${flakeDir}/home/x"'
+
+
 @pytest.mark.nix
 def test_the_new_forms_parse_with_nix() -> None:
     """Why: every form the planners now write through emit must be accepted by nix itself."""
@@ -153,6 +162,7 @@ def test_the_new_forms_parse_with_nix() -> None:
                     ("special", Update([Raw("{ inherit pkgs; }"), Attrs([("x", 1)])])),
                     ("hosts", List(["a", "b"], expand=False)),
                     ("dir", Paren(choice)),
+                    ("rule", Interpolated(["C %h/x ${y}", Raw("./x"), " z"])),
                     ("bound", Let(Attrs([("n", 1)]), Raw("n"), inline=True)),
                     (("home", "file", Raw('"x y"'), "source"), NixPath("./x")),
                     Raw("copied = [\n  1\n];"),

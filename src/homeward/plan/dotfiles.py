@@ -114,8 +114,8 @@ def render_feature(
     for d in dotfiles:
         value: object = nix.Raw(_nix_path(d.source, feature.parent))
         if out_of_store is not None:
-            where = quote_string(f"/{d.source}").replace('"/', '"${flakeDir}/', 1)
-            value = nix.Call("config.lib.file.mkOutOfStoreSymlink", [nix.Raw(where)])
+            where = nix.Interpolated([nix.Raw("flakeDir"), f"/{d.source}"])
+            value = nix.Call("config.lib.file.mkOutOfStoreSymlink", [where])
         links.append((_link_key(d.option), value))
     body: object = nix.Attrs(links, expand=True)
     formals = []
@@ -344,10 +344,9 @@ def script_links(value: Node, text: bytes, home: str, directory: PurePosixPath) 
 def copy_rule(link: Link, directory: PurePosixPath) -> str:
     """home-manager's systemd.user.tmpfiles rule for a copy, in a file of `directory`."""
     kind = "C+" if link.replaces else "C"
-    path = _nix_path(link.source, directory)
-    if " " in path:
-        path = nix.emit(nix.Paren(nix.Raw(path)))
-    return quote_string(f"{kind} %h/{link.target} - - - - ").removesuffix('"') + "${" + path + '}"'
+    path = nix.Raw(_nix_path(link.source, directory))
+    source = nix.Paren(path) if " " in path.code else path  # `${./. + "/a b"}`
+    return nix.emit(nix.Interpolated([f"{kind} %h/{link.target} - - - - ", source]))
 
 
 def link_code(link: Link, directory: PurePosixPath) -> str:

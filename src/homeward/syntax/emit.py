@@ -38,6 +38,14 @@ class NixPath:
 
 
 @dataclass(frozen=True, slots=True)
+class Interpolated:
+    """A string with `${…}`: each part is text (escaped as `quote_string` escapes it) or a
+    value written inside `${ }` (`"C %h/.config/x - - - - ${./x}"`)."""
+
+    parts: Sequence[object]
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A `# ...` line among the items of a list or attribute set."""
 
@@ -173,6 +181,12 @@ def emit(value: object, level: int = 0, *, in_binding: bool = False) -> str:
         return str(value)
     if isinstance(value, str):
         return quote_string(value)
+    if isinstance(value, Interpolated):
+        pieces = (
+            quote_string(p)[1:-1] if isinstance(p, str) else f"${{{emit(p, level)}}}"
+            for p in value.parts
+        )
+        return f'"{"".join(pieces)}"'
     if isinstance(value, list | tuple):
         return _emit_list(list(value), level)
     if isinstance(value, List):
