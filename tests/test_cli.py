@@ -697,6 +697,34 @@ def test_add_host_mkhost_refuses_calls_that_differ(
     assert not (root / "hosts" / "laptop").exists()
 
 
+def test_add_host_mkhost_sees_a_difference_after_a_hash_in_a_string(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (issue 9): the calls were compared as text with `#…` cut off as a comment, also
+    inside a string (`"nixpkgs#hello"`): desk's and laptop's calls, which differ only after
+    a `#` in a string, compared equal and the helper gave laptop desk's value."""
+    root = _init_desk(tmp_path / "cfg", capsys)
+    flake = root / "flake.nix"
+    text = flake.read_text()
+    for old in ("specialArgs = { inherit inputs; };", "extraSpecialArgs = { inherit inputs; };"):
+        assert old in text
+        text = text.replace(old, old.replace("; }", '; tag = "x#desk"; }'))
+    flake.write_text(text)
+    git(root, "commit", "-qam", "tag")
+    assert run_cli(capsys, "add", "host", "laptop", str(root))[0] == 0
+    text = flake.read_text()
+    start = text.index("nixosConfigurations.laptop")
+    end = text.index("\n      };\n", start)
+    flake.write_text(text[:start] + text[start:end].replace("x#desk", "x#laptop") + text[end:])
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "laptop")
+    before = flake.read_text()
+    code, _out, err = run_cli(capsys, "add", "host", "third", "--mkhost", str(root))
+    assert code == 2
+    assert "--mkhost: `laptop`'s call differs from the one `add host` writes" in err
+    assert flake.read_text() == before
+
+
 @pytest.mark.parametrize("unit", ["    ", "\t"], ids=["four-spaces", "tabs"])
 def test_add_host_mkhost_writes_the_helper_in_the_flakes_indentation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], unit: str

@@ -18,7 +18,6 @@ spans that introduce the helper; `add host --mkhost` applies them, plain `add ho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +32,7 @@ from homeward.syntax.edit import (
     removal,
 )
 from homeward.syntax.nodes import node_text
+from homeward.syntax.parse import parse_tree
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -54,12 +54,48 @@ class Entry:
     group: Node | None = None
 
 
-def _generalized(code: str, name: str) -> str:
-    """The call with its host's directory made `${name}`, without comments or layout."""
-    code = re.sub(r"#[^\n]*", "", code)
-    code = re.sub(r"/\*.*?\*/", "", code, flags=re.DOTALL)
-    code = re.sub(rf"\./hosts/{re.escape(name)}(?=[/;\s\]]|$)", "./hosts/${name}", code)
-    return " ".join(code.split())
+def _host_dir(path: str, name: str) -> str:
+    """A path literal with the host's directory made `${name}`: `./hosts/desk/x.nix` ->
+    `./hosts/${name}/x.nix`; any other path as it is."""
+    prefix = f"./hosts/{name}"
+    if path == prefix or path.startswith(prefix + "/"):
+        return "./hosts/${name}" + path[len(prefix) :]
+    return path
+
+
+def _generalized(call: Node, text: bytes, name: str) -> list[str]:
+    """The call's tokens, its host's directory made `${name}`: the call without comments or
+    layout, read from the tree (a `#` in a string is no comment)."""
+    tokens: list[str] = []
+    stack = [call]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment":
+            continue
+        if node.type == "path_expression" or not node.children:
+            tokens.append(_host_dir(node_text(node, text), name))
+        else:
+            stack.extend(reversed(node.children))
+    return tokens
+
+
+def _with_host_dir(call: Node, text: bytes, name: str) -> str:
+    """The call's text with its host's directory made `${name}` in its path literals."""
+    spans: list[Span] = []
+    stack = [call]
+    while stack:
+        node = stack.pop()
+        if node.type == "path_expression":
+            path = node_text(node, text)
+            if (general := _host_dir(path, name)) != path:
+                spans.append(Span(node.start_byte, node.end_byte, general.encode()))
+        else:
+            stack.extend(node.children)
+    code = text[call.start_byte : call.end_byte]
+    for span in sorted(spans, key=lambda s: s.start_byte, reverse=True):
+        start, end = span.start_byte - call.start_byte, span.end_byte - call.start_byte
+        code = code[:start] + span.new + code[end:]
+    return code.decode()
 
 
 def _outer_binding(call: Node) -> Node | None:
@@ -134,9 +170,10 @@ def host_entries(flake: Source, container: Node, hosts: list[SystemConfig]) -> l
 
 def alike(flake: Source, entries: list[Entry], name: str, call: str) -> str:
     """Why the calls differ (empty when they are one call but for the host's directory)."""
-    want = _generalized(call, name)
+    written = call.encode()
+    want = _generalized(parse_tree(written).root_node, written, name)
     for e in entries:
-        if _generalized(node_text(e.call, flake.text), e.name) != want:
+        if _generalized(e.call, flake.text, e.name) != want:
             return f"`{e.name}`'s call differs from the one `add host` writes"
     return ""
 
@@ -149,8 +186,7 @@ def helper_spans(
     kept, its directory made `./hosts/${name}`."""
     text = flake.text
     first = entries[0]
-    code = node_text(first.call, text)
-    code = re.sub(rf"\./hosts/{re.escape(first.name)}(?=[/;\s\]]|$)", "./hosts/${name}", code)
+    code = _with_host_dir(first.call, text, first.name)
     unit = indent_unit(text)
     code = from_unit(reindent(code, indent_at(text, first.binding.start_byte), ""), unit)
     names = nix.List([*(e.name for e in entries), name], expand=False)
