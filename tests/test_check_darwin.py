@@ -100,6 +100,23 @@ def test_a_home_manager_user_without_users_users_home_on_a_mac(
     assert "HW018" not in codes(findings(root, capsys))
 
 
+def test_a_mac_with_a_computed_user_name_leaves_the_other_macs_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a Mac whose account name homeward cannot read (`users.users.${…}`) may set any
+    user's home, so HW018 says nothing of it; it also said nothing of every Mac after it."""
+    flake = FLAKE.replace(
+        "      darwinConfigurations.mac =",
+        "      darwinConfigurations.aaa = nix-darwin.lib.darwinSystem { modules = [ ./aaa.nix ]; };\n"
+        "      darwinConfigurations.mac =",
+    )
+    root = make(tmp_path, flake=flake)
+    aaa = '{ config, ... }:\n{\n  users.users.${config.me}.home = "/Users/me";\n}\n'
+    (root / "aaa.nix").write_text(aaa)
+    found = [f for f in findings(root, capsys) if f["code"] == "HW018"]
+    assert ["`darwinConfigurations.mac`" in str(f["message"]) for f in found] == [True]
+
+
 def test_home_directory_under_home_on_a_mac(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,14 +49,15 @@ def check_darwin_user_home(facts: Facts) -> Iterator[Finding]:
         if host in opaque:
             continue  # a module homeward cannot see may set it
         wired = facts.index.hm_wired.get(host, {})
-        homes: set[str] = set()
-        for info in modules:
-            for d in facts.index.by_head(info).get("users", ()):
-                if d.path[:2] == ("users", "users") and len(d.path) > 2:
-                    if d.path[2] == DYNAMIC:
-                        return  # a user's name homeward cannot read may be any of them
-                    if len(d.path) == 3 or d.path[3] == "home":
-                        homes.add(d.path[2])
+        accounts = [
+            d
+            for info in modules
+            for d in facts.index.by_head(info).get("users", ())
+            if d.path[:2] == ("users", "users") and len(d.path) > 2
+        ]
+        if any(d.path[2] == DYNAMIC for d in accounts):
+            continue  # a user's name homeward cannot read may be any of them
+        homes = {d.path[2] for d in accounts if len(d.path) == 3 or d.path[3] == "home"}
         for user, d in sorted(wired.items()):
             if user in homes:
                 continue
