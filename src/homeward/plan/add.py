@@ -80,7 +80,7 @@ class Adder:
             add_host(self)
         else:
             add_user(self)
-        self.edits.extend(self.flake.edits)
+        self.edits.extend(self.flake.result().flake)
         return Plan(
             edits=tuple(self.edits),
             new_files=tuple(self.files),

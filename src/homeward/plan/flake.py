@@ -98,8 +98,23 @@ class HomeWiring:
         return self.entries.get(host, self.entry)
 
 
+@dataclass(frozen=True, slots=True)
+class FlakeEdits:
+    """What a `FlakeEditor` decided, frozen: its edits of flake.nix, of the other files a
+    host's wiring is written in (a helper's module list, a host's own file), and its
+    diagnostics, each in the order decided."""
+
+    flake: tuple[Edit, ...] = ()
+    others: tuple[Edit, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
 class FlakeEditor:
-    """Edits of flake.nix: the input, the outputs' arguments, the wiring of each host."""
+    """Edits of flake.nix: the input, the outputs' arguments, the wiring of each host.
+
+    The wire phase's journal: the functions of `plan/hostwire.py`, `plan/standalone.py` and
+    `plan/darwin.py` add to it while they work (a later step reads what an earlier one added:
+    an input, a formal); `result()` is what it decided, as data."""
 
     def __init__(self, index: Index, backup_extension: str = BACKUP_EXTENSION) -> None:
         repo = index.repo
@@ -121,6 +136,9 @@ class FlakeEditor:
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))
+
+    def result(self) -> FlakeEdits:
+        return FlakeEdits(tuple(self.edits), tuple(self.other_edits), tuple(self.diagnostics))
 
     def _outputs_function(self) -> Node | None:
         top = unparen(self.src.root.child_by_field_name("expression"))  # type: ignore[arg-type]

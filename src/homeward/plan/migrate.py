@@ -30,10 +30,10 @@ from homeward.plan.classify import (
 from homeward.plan.inline import adopt_inline
 from homeward.plan.journal import Journal
 from homeward.plan.packages import move_all_packages
-from homeward.plan.sources import finish_sources, keep_orphan_comments, take_sources
-from homeward.plan.state import MigrateOptions, Mode, PlanState
+from homeward.plan.sources import SourceCut, finish_sources, keep_orphan_comments, take_sources
+from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Plan
-from homeward.plan.wire import plan_flake
+from homeward.plan.wire import take_wiring, wire_flake
 from homeward.plan.wiring import skip_unwireable
 
 __all__ = ["MigrateOptions", "Mode", "plan_migration"]
@@ -41,6 +41,18 @@ __all__ = ["MigrateOptions", "Mode", "plan_migration"]
 
 # -- entry -----------------------------------------------------------------------------------
 def compose(st: PlanState) -> Plan:
+    decided = decide(st)
+    if decided is None:
+        return st.result()
+    active, cut = decided
+    take_wiring(st, wire_flake(st, active, cut))
+    keep_orphan_comments(st, cut.emptied)
+    return st.result(cut)
+
+
+def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
+    """Every phase before the wiring, taken into `st`: the users with work to do and what
+    the cut phase left; None when no user has any (the plan is what `st` holds)."""
     st.repo.fatal()
     st.diagnostics.extend(partial(st.index))
     st.diagnostics.extend(dynamic_users(st.index))
@@ -53,7 +65,7 @@ def compose(st: PlanState) -> Plan:
     users = st.normal
     if not users:
         st.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
-        return st.result()
+        return None
     notes = Journal()
     plans = [user_plan(st, u, notes) for u in users]
     take_notes(st, notes)
@@ -73,15 +85,13 @@ def compose(st: PlanState) -> Plan:
     active = [up for up in plans if needs_work(st, up, moved[id(up)], notes)]
     take_notes(st, notes)
     if not active:
-        return st.result()
+        return None
     for up in active:
         if up.new_entry:
             st.ensure_entry(up)
     cut = finish_sources(st)
     take_sources(st, cut)
-    plan_flake(st, active, cut)
-    keep_orphan_comments(st, cut.emptied)
-    return st.result(cut)
+    return active, cut
 
 
 def standalone_hosts(st: PlanState) -> set[str]:

@@ -4,10 +4,10 @@ bindings cut out of each module, the user files that move).
 
 The phases (`plan/classify.py`, `plan/place.py`, `plan/packages.py`, `plan/userfile.py`,
 `plan/groups.py`, `plan/inline.py`, `plan/sources.py`, `plan/wire.py`) read this state. The
-classify, place, package, user-file (with its option groups), inline and cut phases return
-frozen records (their notes, `Placement`, `PackageCut`, `UserFileCut` with its `HomeWrites`,
-`InlineCut`, `SourceCut`) that a `take_*` function folds into it, in the order they were
-decided; `plan/migrate.py` composes them.
+classify, place, package, user-file (with its option groups), inline, cut and wire phases
+return frozen records (their notes, `Placement`, `PackageCut`, `UserFileCut` with its
+`HomeWrites`, `InlineCut`, `SourceCut`, `Wiring`) that a `take_*` function folds into it, in
+the order they were decided; `plan/migrate.py` composes them.
 """
 
 from __future__ import annotations

@@ -1,18 +1,25 @@
 """The wire phase: per-host files, the entry point's identity and stateVersion, an existing
-entry's updates, and the flake (home-manager input, NixOS module, `homeConfigurations`)."""
+entry's updates, and the flake (home-manager input, NixOS module, `homeConfigurations`).
+
+`wire_flake` returns what it decided as a frozen `Wiring` (edits, diagnostics); the composer
+folds it into the plan with `take_wiring`, as the earlier phases' records are."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
+from homeward.diagnostics import Diagnostic
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
-from homeward.model.repo import ModuleKind, User
+from homeward.model.repo import ModuleKind, Repo, User
 from homeward.plan import darwin
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits, identity_bindings
-from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.flake import FlakeEditor, FlakeEdits, HomeWiring
 from homeward.plan.homes import own_entry, standalone_companions
 from homeward.plan.hostwire import wire_modules, wire_per_host_in_host_file
 from homeward.plan.nixcode import relative_import
@@ -24,6 +31,9 @@ from homeward.syntax import emit as nix
 from homeward.syntax.edit import Span, removal
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import unparen
+
+if TYPE_CHECKING:
+    from homeward.syntax.parse import Source
 
 
 def place_per_host(st: PlanState, up: UserPlan) -> None:
@@ -45,17 +55,48 @@ def place_per_host(st: PlanState, up: UserPlan) -> None:
 
 
 # -- flake.nix --------------------------------------------------------------------------------
-def plan_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> None:
-    """`cut`: what the cut phase left (user files replaced or dropped, emptied inline modules)."""
-    flake = FlakeEditor(st.index, st.opts.backup_extension)
-    flake.drop = set(cut.drop_inline)
-    # User files listed in a host's module list in flake.nix itst.
+@dataclass(frozen=True, slots=True)
+class ListElements:
+    """What the cut phase's record asks of the host module lists written in flake.nix: user
+    files listed there that are replaced by their system part (the element's span and its
+    new text, with why), and the start bytes of elements that are dropped (emptied modules)."""
+
+    replaced: tuple[tuple[Span, str], ...] = ()
+    dropped: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """The wire phase's result: edits of the users' existing home entry points (user by
+    user), what the flake editor decided (flake.nix, the files a host's wiring is written in,
+    its diagnostics), and the removal of the emptied modules no rewritten list dropped. None
+    of it is in the plan until `take_wiring`."""
+
+    entries: tuple[Edit, ...]
+    flake: FlakeEdits
+    dropped: tuple[Edit, ...]
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        """Every edit, in the order the plan lists them."""
+        return (*self.entries, *self.flake.flake, *self.flake.others, *self.dropped)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.flake.diagnostics
+
+
+def list_elements(repo: Repo, cut: SourceCut) -> ListElements:
+    """The elements of host module lists in flake.nix that `cut` replaces or drops (a user
+    file listed there), and the emptied inline modules it drops. Pure."""
+    replaced: list[tuple[Span, str]] = []
+    dropped = set(cut.drop_inline)
     done: set[int] = set()
-    for config in st.repo.hosts.values():
+    for config in repo.hosts.values():
         for ref in config.modules:
             if ref.kind is not ModuleKind.FILE or ref.path is None or ref.node is None:
                 continue
-            if ref.source is not st.repo.flake or str(ref.path) not in cut.replacements:
+            if ref.source is not repo.flake or str(ref.path) not in cut.replacements:
                 continue
             start = unparen(ref.node).start_byte
             if start in done:
@@ -63,19 +104,28 @@ def plan_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> None:
             done.add(start)
             new = cut.replacements[str(ref.path)]
             if new is None:
-                flake.drop.add(start)
+                dropped.add(start)
             else:
-                flake.edit(
-                    Span(
-                        ref.node.start_byte,
-                        ref.node.end_byte,
-                        relative_import(PurePosixPath(new), PurePosixPath(".")).encode(),
-                    ),
-                    f"system part of `{ref.path}` now in `{new}`",
-                )
+                text = relative_import(PurePosixPath(new), PurePosixPath(".")).encode()
+                span = Span(ref.node.start_byte, ref.node.end_byte, text)
+                replaced.append((span, f"system part of `{ref.path}` now in `{new}`"))
+    return ListElements(tuple(replaced), frozenset(dropped))
+
+
+def wire_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> Wiring:
+    """The wire phase for `users` (their plans complete): each user's per-host files and
+    existing entry, then flake.nix and the hosts' module lists. `cut`: what the cut phase
+    left (user files replaced or dropped, emptied inline modules). Writes the users' new home
+    files (`finish_user`); every edit and diagnostic is in the returned record."""
+    flake = FlakeEditor(st.index, st.opts.backup_extension)
+    elements = list_elements(st.repo, cut)
+    flake.drop = set(elements.dropped)
+    for span, why in elements.replaced:
+        flake.edit(span, why)
     hm = flake.home_manager_ref()
+    entries: list[Edit] = []
     for up in users:
-        finish_user(st, up)
+        entries.extend(finish_user(st, up))
     wirings = [up.wiring() for up in users]
     hosts_users: dict[str, list[HomeWiring]] = defaultdict(list)
     for w in wirings:
@@ -91,11 +141,15 @@ def plan_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> None:
     if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
         add_home_configurations(flake, wirings, hm)
     flake.drop_unused_hm_formal()  # a formal only where the new text names it
-    st.edits.extend(flake.edits)
-    st.edits.extend(flake.other_edits)
-    st.diagnostics.extend(flake.diagnostics)
-    for start in sorted(flake.drop):  # not in a list the wiring rewrote
-        node = st.repo.flake.root.descendant_for_byte_range(start, start + 1)
+    return Wiring(tuple(entries), flake.result(), dropped_elements(st.repo.flake, flake.drop))
+
+
+def dropped_elements(src: Source, starts: AbstractSet[int]) -> tuple[Edit, ...]:
+    """The removal of each list element starting at one of `starts` (not in a list the wiring
+    rewrote), with the parentheses around it."""
+    edits: list[Edit] = []
+    for start in sorted(starts):
+        node = src.root.descendant_for_byte_range(start, start + 1)
         while (
             node is not None
             and node.parent is not None
@@ -103,20 +157,22 @@ def plan_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> None:
         ):
             node = node.parent
         if node is not None:
-            span = removal(node, st.repo.flake.text)
-            st.edits.append(
-                Edit(
-                    Path(st.repo.flake.path),
-                    span.start_byte,
-                    span.end_byte,
-                    b"",
-                    "an empty module",
-                )
+            span = removal(node, src.text)
+            edits.append(
+                Edit(Path(src.path), span.start_byte, span.end_byte, b"", "an empty module")
             )
+    return tuple(edits)
 
 
-def finish_user(st: PlanState, up: UserPlan) -> None:
-    """Per-host files, the shell home-manager must manage, the entry's imports."""
+def take_wiring(st: PlanState, wiring: Wiring) -> None:
+    """The wire phase's record into the plan, in the order it was decided."""
+    st.edits.extend(wiring.edits)
+    st.diagnostics.extend(wiring.diagnostics)
+
+
+def finish_user(st: PlanState, up: UserPlan) -> list[Edit]:
+    """Per-host files, the shell home-manager must manage, the entry's imports (written into
+    the user's new home files); the edits of an existing entry point, returned."""
     place_per_host(st, up)
     if up.needs_shell and login_shell(st, up.user) not in up.enabled_shells:
         shell = login_shell(st, up.user)
@@ -133,24 +189,24 @@ def finish_user(st: PlanState, up: UserPlan) -> None:
         module = darwin.module_words(st.index, up.user)
         entry.identity, entry.tail = _entry_bindings(up, home, state, st.opts, module)
         entry.hm_package = st.opts.mode is Mode.BOTH
-    else:
-        standalone = st.standalone_wanted() and not up.inline and not up.entry_args
-        if st.opts.mode is Mode.BOTH and not up.entry_args and not has_hm_command(st, up.user.name):
-            # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
-            dest = st.home_dest(up, up.hosts, Feature.CLI)
-            dest.items.insert(
-                0,
-                PackageItem(
-                    "# the home-manager command, for `home-manager switch` next to the "
-                    f"{darwin.module_words(st.index, up.user)}\n"
-                    "pkgs.home-manager",
-                    "home-manager",
-                    "",
-                    Needs(args={"pkgs"}),
-                    None,
-                ),
-            )
-        update_existing_entry(st, up, standalone)
+        return []
+    standalone = st.standalone_wanted() and not up.inline and not up.entry_args
+    if st.opts.mode is Mode.BOTH and not up.entry_args and not has_hm_command(st, up.user.name):
+        # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
+        dest = st.home_dest(up, up.hosts, Feature.CLI)
+        dest.items.insert(
+            0,
+            PackageItem(
+                "# the home-manager command, for `home-manager switch` next to the "
+                f"{darwin.module_words(st.index, up.user)}\n"
+                "pkgs.home-manager",
+                "home-manager",
+                "",
+                Needs(args={"pkgs"}),
+                None,
+            ),
+        )
+    return update_existing_entry(st, up, standalone)
 
 
 def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, list[PurePosixPath]]:
@@ -173,7 +229,7 @@ def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, l
     return found
 
 
-def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None:
+def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> list[Edit]:
     """A user whose home-manager configuration exists: each file it starts from (one per
     host where hosts have their own) imports the new feature files and the host's own file,
     and gets what a standalone configuration needs that the NixOS module used to provide."""
@@ -189,9 +245,10 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
     name = up.user.name
     own = entry_imports_per_host(st, up)
     starts = dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)])
+    edits: list[Edit] = []
     for file in own.keys() - starts.keys():
         # A host's own file of its standalone configuration: only the per-host file goes there.
-        st.edits.extend(
+        edits.extend(
             home_entry_edits(
                 st.repo.ev.source(st.repo.root / file),
                 file,
@@ -205,7 +262,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
         if is_frozen(st, entry):
             beside_frozen_entry(st, up, entry, features, standalone)
             continue
-        st.edits.extend(
+        edits.extend(
             home_entry_edits(
                 st.repo.ev.source(st.repo.root / entry),
                 entry,
@@ -215,6 +272,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> None
                 state_version=state,
             )
         )
+    return edits
 
 
 def is_frozen(st: PlanState, path: PurePosixPath) -> bool:
