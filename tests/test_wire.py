@@ -1,10 +1,12 @@
-"""The wire phase on its own, over a tiny model parsed from real Nix text.
+"""The wire phase on its own, over tiny models parsed from real Nix text.
 
-Why (issue #9): a phase is a function whose result is data. `wire_flake` returns a frozen
-`Wiring` (the edits of flake.nix and of the files a host's wiring is written in, and its
-diagnostics), `list_elements` what the cut phase's record asks of the module lists in
-flake.nix, and `FlakeEditor.result()` what the editor decided; nothing reaches the plan until
-the composer takes it (`take_wiring`).
+Why (issue #9): a phase is a function whose result is data. `decide_wiring` decides, before
+any text is built, which lists and files the wiring writes, or refuses (`WireDecisions`);
+`wire_flake` returns what it writes as a frozen `Wiring` (the edits of flake.nix and of the
+files a host's wiring is written in, and its diagnostics); `wire_places` says where, without
+the text; `list_elements` what the cut phase's record asks of the module lists in flake.nix,
+and `FlakeEditor.result()` what the editor decided. Nothing reaches the plan until the
+composer takes it (`take_wiring`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,26 @@ import pytest
 
 from homeward.apply.spans import apply_edits
 from homeward.diagnostics import Severity
+from homeward.errors import HomewardError
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
+from homeward.plan.assembled import without_assembled
 from homeward.plan.flake import FlakeEditor
-from homeward.plan.migrate import decide
+from homeward.plan.migrate import decide, plan_migration
 from homeward.plan.state import MigrateOptions, Mode, PlanState
-from homeward.plan.wire import list_elements, take_wiring, wire_flake
+from homeward.plan.types import Edit
+from homeward.plan.wire import (
+    Wiring,
+    decide_wiring,
+    finish_users,
+    list_elements,
+    take_wiring,
+    wire_flake,
+    wire_places,
+)
+from homeward.plan.wiring import skip_unwireable
+from tests.conftest import FIXTURES
+from tests.helpers import copy_tree
 from tests.test_openworld import flake, write
 
 USERS = (
@@ -56,13 +72,23 @@ def state(tmp_path: Path, files: dict[str, str], opts: MigrateOptions | None = N
     return PlanState(build_index(load_repo(root)), opts or MigrateOptions())
 
 
+def wire(st: PlanState) -> Wiring:
+    """The composer's steps up to the wiring, then the wire phase: its record, not taken."""
+    decided = decide(st)
+    assert decided is not None
+    users, cut = decided
+    entries = finish_users(st, users)
+    return wire_flake(st, decide_wiring(st, users, cut), entries)
+
+
 def test_wire_phase_returns_the_flake_edits_as_data(tmp_path: Path) -> None:
     st = state(tmp_path, {"flake.nix": flake(hosts())})
     decided = decide(st)
     assert decided is not None
     users, cut = decided
+    entries = finish_users(st, users)
     before_edits, before_notes = list(st.edits), list(st.diagnostics)
-    wiring = wire_flake(st, users, cut)
+    wiring = wire_flake(st, decide_wiring(st, users, cut), entries)
     # Nothing reached the plan: the record holds it.
     assert st.edits == before_edits and st.diagnostics == before_notes
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -87,8 +113,12 @@ def test_wire_phase_diagnostics_wait_for_the_composer(tmp_path: Path) -> None:
     st = state(tmp_path, {"flake.nix": flake(hosts(system="builtins.currentSystem"))})
     decided = decide(st)
     assert decided is not None
+    users, cut = decided
+    finish_users(st, users)
     before = list(st.diagnostics)
-    wiring = wire_flake(st, *decided)
+    decisions = decide_wiring(st, users, cut)
+    assert decisions.standalone and not decisions.entries  # no entry can be built
+    wiring = wire_flake(st, decisions)
     assert st.diagnostics == before
     why = "(for its standalone home configuration)"
     assert [(d.severity, d.message) for d in wiring.diagnostics] == [
@@ -116,13 +146,14 @@ def test_list_elements_follow_the_cut_record(tmp_path: Path) -> None:
     assert decided is not None
     users, cut = decided
     assert dict(cut.replacements) == {"home/ham.nix": None}
+    finish_users(st, users)
     elements = list_elements(st.repo, cut)
     source = st.repo.flake.text
     assert elements.replaced == ()
     assert [source[s : s + 14] for s in elements.dropped] == [b"./home/ham.nix"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         elements.dropped = frozenset()  # type: ignore[misc]
-    wiring = wire_flake(st, users, cut)
+    wiring = wire_flake(st, decide_wiring(st, users, cut))
     assert wiring.dropped == ()  # in a list the wiring rewrote
     text = apply_edits(source, wiring.edits).decode()
     assert "./home/ham.nix" not in text
@@ -131,9 +162,7 @@ def test_list_elements_follow_the_cut_record(tmp_path: Path) -> None:
 
 def test_module_mode_wires_no_standalone_entry(tmp_path: Path) -> None:
     st = state(tmp_path, {"flake.nix": flake(hosts())}, MigrateOptions(mode=Mode.MODULE))
-    decided = decide(st)
-    assert decided is not None
-    text = apply_edits(st.repo.flake.text, wire_flake(st, *decided).edits).decode()
+    text = apply_edits(st.repo.flake.text, wire(st).edits).decode()
     assert "homeConfigurations" not in text
     assert text.count("home-manager.nixosModules.home-manager") == 2
 
@@ -154,3 +183,124 @@ def test_flake_editor_result_is_a_frozen_snapshot(tmp_path: Path) -> None:
     assert len(editor.result().flake) == 3 and len(first.flake) == 2
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.diagnostics = ()  # type: ignore[misc]
+
+
+OUTSIDE = {
+    "flake.nix": (
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+        "  outputs = inputs: import ./outputs.nix inputs;\n"
+        "}\n"
+    ),
+    "outputs.nix": (
+        "{ nixpkgs, ... }: {\n"
+        "  nixosConfigurations.desk = nixpkgs.lib.nixosSystem {\n"
+        '    system = "x86_64-linux";\n'
+        "    modules = [ ./users.nix ./desk.nix ];\n"
+        "  };\n"
+        "}\n"
+    ),
+}
+
+
+def test_wiring_refuses_before_any_text(tmp_path: Path) -> None:
+    """The hosts are written in a file flake.nix's `outputs` calls: there is no place for
+    standalone entries. The decisions refuse with migrate's own message, before the wire
+    phase builds any text; in module mode they wire the list where it is written."""
+    st = state(tmp_path, OUTSIDE)
+    with pytest.raises(HomewardError) as whole:
+        plan_migration(st.index, MigrateOptions())
+    decided = decide(st)
+    assert decided is not None
+    users, cut = decided
+    finish_users(st, users)
+    with pytest.raises(HomewardError) as first:
+        decide_wiring(st, users, cut)
+    assert (
+        first.value.message
+        == whole.value.message
+        == ("cannot find where flake.nix defines its outputs")
+    )
+    module = state(tmp_path, {}, MigrateOptions(mode=Mode.MODULE))
+    decided = decide(module)
+    assert decided is not None
+    finish_users(module, decided[0])
+    decisions = decide_wiring(module, *decided)
+    assert not decisions.standalone
+    (planned,) = decisions.lists
+    assert planned.hosts == ("desk",) and not planned.shared and not planned.configured
+    assert str(planned.site.source.path) == "outputs.nix"
+    assert planned.ref is not None and (planned.ref.code, planned.ref.formal) == (
+        "home-manager",
+        "home-manager",
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        planned.configured = True  # type: ignore[misc]
+    text = apply_edits(
+        (module.repo.root / "outputs.nix").read_bytes(),
+        [e for e in wire_flake(module, decisions).edits if str(e.path) == "outputs.nix"],
+    ).decode()
+    assert text.startswith("{ nixpkgs, home-manager, ... }: {")
+    assert "home-manager.nixosModules.home-manager" in text
+
+
+def spans(edits: tuple[Edit, ...]) -> set[tuple[str, int, int]]:
+    return {(str(e.path), e.start_byte, e.end_byte) for e in edits}
+
+
+def assert_places(st: PlanState) -> None:
+    """`wire_places` names each span the wiring writes (but a Mac's own input and a `self`
+    formal of `outputs`, which are not where any module is listed), and only those, but the
+    formal home-manager was given, which the plan takes back when nothing names it."""
+    decided = decide(st)
+    if decided is None:
+        return
+    users, cut = decided
+    entries = finish_users(st, users)
+    try:
+        decisions = decide_wiring(st, users, cut)
+    except HomewardError:
+        return
+    wiring = wire_flake(st, decisions, entries)
+    flake = wiring.flake
+    written = spans((*flake.flake, *flake.others, *wiring.dropped))
+    mac = {(str(e.path), e.start_byte, e.end_byte) for e in flake.flake if "`self`" in e.why}
+    mac |= {
+        (str(e.path), e.start_byte, e.end_byte)
+        for e in flake.flake
+        if e.why.startswith("add the ") and e.why not in {n.why for n in decisions.named}
+    }
+    places = spans(wire_places(st, decisions))
+    assert written - mac <= places
+    assert places - written <= spans(decisions.named)
+
+
+def test_wire_places_are_where_the_wiring_writes(tmp_path: Path) -> None:
+    assert_places(state(tmp_path / "a", {"flake.nix": flake(hosts())}))
+    files = {
+        "flake.nix": flake(hosts(desk="./desk.nix ./home/ham.nix")),
+        "home/ham.nix": "{ ... }:\n{\n  programs.git.enable = true;\n}\n",
+    }
+    assert_places(state(tmp_path / "b", files))
+    assert_places(state(tmp_path / "c", OUTSIDE, MigrateOptions(mode=Mode.MODULE)))
+
+
+@pytest.mark.parametrize(
+    "case", sorted(p.parent.parent.name for p in (FIXTURES / "migrate").glob("*/before/flake.nix"))
+)
+def test_wire_places_on_every_golden(case: str, tmp_path: Path) -> None:
+    """Why: `check` reads the places instead of the text (commands/fixable.py); on every
+    golden repository they are the spans the wiring writes."""
+    root = copy_tree(FIXTURES / "migrate" / case / "before", tmp_path / "repo")
+    try:
+        index = build_index(load_repo(root))
+        repo, _ = without_assembled(index.repo)
+        if repo is not index.repo:
+            index = build_index(repo)
+        index, sites = skip_unwireable(index)
+        st = PlanState(index, MigrateOptions(), sites)
+        st.repo.fatal()
+    except HomewardError:
+        assert case.startswith("refuse-")  # a repository migrate cannot read
+        return
+    assert_places(st)

@@ -3,6 +3,7 @@
 A finding is "fixable: run `homeward migrate`" exactly when migrate would fix it: this asks
 migrate's own plan, made on the first question only, so that the answer cannot drift from
 what migrate does. `commands/check.py` hands it to `lint` (which never imports the planner).
+The plan stops at migrate's decisions (`plan_decisions`): where the wiring writes, not what.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from homeward.errors import HomewardError, Location
 from homeward.knowledge.hmdata import split_option
 from homeward.lint.rules import KEPT, KEPT_MOVED, Fixed
 from homeward.model.index import Index
-from homeward.plan.migrate import MigrateOptions, plan_migration
+from homeward.plan.migrate import MigrateOptions, plan_decisions
 
 
 def migrate_fixes(index: Index) -> Fixed:
@@ -83,7 +84,8 @@ def _within(a: str, b: str) -> bool:
 
 def _plan_fixes(index: Index) -> _Fixes:
     try:
-        plan = plan_migration(index, MigrateOptions())
+        # Its decisions, not its text: the wiring's edits are places (plan/wire.py).
+        plan = plan_decisions(index, MigrateOptions())
         compute_changes(index.repo.root, plan)  # reads only: refuses as migrate would
     except HomewardError as refusal:
         return _Fixes(refused=refusal.message)  # migrate fixes nothing

@@ -154,10 +154,27 @@ def home_manager_ref(editor: FlakeEditor, host: SystemConfig, hm: str) -> str:
     """How the wiring of `host` names home-manager: `hm`, except for a Mac built on a nixpkgs
     input other than the one `hm` follows, which gets (or has) a home-manager input following
     its own (docs/architecture.md, rule 8)."""
+    own = own_home_manager(editor, host)
+    if own is None:
+        return hm
+    name, exists = own
+    if not exists and name not in editor.added_inputs:
+        from homeward.plan.flake import hm_url
+
+        repo = editor.repo
+        mine = host_nixpkgs(repo, host)
+        assert mine is not None
+        editor.add_input(name, hm_url(repo.inputs[mine].url), mine)
+    return editor.reachable_input(name)
+
+
+def own_home_manager(editor: FlakeEditor, host: SystemConfig) -> tuple[str, bool] | None:
+    """The home-manager input of its own a Mac's wiring names (`home_manager_ref`), and
+    whether the flake has it already; None: the flake's. Reads only."""
     index = editor.index
     repo = index.repo
     if not is_mac(index, host.name):
-        return hm
+        return None
     mine = host_nixpkgs(repo, host)
     main = index.hm_input
     follows = (
@@ -166,15 +183,11 @@ def home_manager_ref(editor: FlakeEditor, host: SystemConfig, hm: str) -> str:
         else editor.nixpkgs_name()
     )
     if mine is None or follows is None or mine == follows:
-        return hm
+        return None
     for name, found in repo.inputs.items():
         if "home-manager" in (found.url or "") and dict(found.follows).get("nixpkgs") == mine:
-            return editor.reachable_input(name)
-    if DARWIN_HM_INPUT not in editor.added_inputs:
-        from homeward.plan.flake import hm_url
-
-        editor.add_input(DARWIN_HM_INPUT, hm_url(repo.inputs[mine].url), mine)
-    return editor.reachable_input(DARWIN_HM_INPUT)
+            return name, True
+    return DARWIN_HM_INPUT, False
 
 
 # -- `add host NAME --system aarch64-darwin` ----------------------------------------------------

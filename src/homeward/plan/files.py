@@ -55,17 +55,18 @@ class DestFile:
 
 
 def render_files(
-    dests: Sequence[DestFile], replaced: Mapping[PurePosixPath, int]
+    dests: Sequence[DestFile], replaced: Mapping[PurePosixPath, int], *, rendered: bool = True
 ) -> tuple[list[Edit], list[NewFile]]:
     """The plan's new files as text: a new file each, or an edit replacing a file's whole text
     where one is there already (`replaced`: path -> length of the text it replaces). Empty
-    files are not written."""
+    files are not written. Not `rendered`: the same files and edits with no bytes in them
+    (where the plan writes, not what)."""
     edits: list[Edit] = []
     files: list[NewFile] = []
     for dest in dests:
         if dest.empty:
             continue
-        text = render_dest(dest)
+        text = render_dest(dest) if rendered else b""
         if dest.path in replaced:
             why = "rewritten as a home-manager module"
             edits.append(Edit(Path(dest.path), 0, replaced[dest.path], text, why))

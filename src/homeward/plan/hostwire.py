@@ -1,23 +1,30 @@
 """home-manager's NixOS (or nix-darwin) module and its settings, wired into each host's
-module list wherever it is written (plan/wiring.py). Functions over the `FlakeEditor`
-(`plan/flake.py`), whose edits they add to."""
+module list wherever it is written (plan/wiring.py).
+
+In two steps: `plan_lists` decides, reading only, which lists get home-manager's module and
+the per-host files wired from a host's own file, as frozen `ListWiring`s, or refuses (raises)
+before any text is built; `wire_lists` writes them through the `FlakeEditor`
+(`plan/flake.py`), whose edits they add to. `wire_modules` is both, for `add`."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import ModuleKind, SystemConfig
+from homeward.model.repo import ModuleInfo, ModuleKind, SystemConfig
 from homeward.plan import darwin
 from homeward.plan.homes import standalone_companions
 from homeward.plan.nixcode import list_binding, relative_import, splice
 from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.specialargs import standalone_special_args
-from homeward.plan.wiring import ListSite, Sites, input_ref, list_site
+from homeward.plan.wiring import InputRef, ListSite, Sites, input_ref, list_site
 from homeward.syntax.edit import (
+    Span,
     add_formal,
     append_to_list,
     insert_binding_spans,
@@ -28,6 +35,33 @@ if TYPE_CHECKING:
     from homeward.plan.flake import FlakeEditor, HomeWiring
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class HostFile:
+    """A user's per-host file wired from a module only that host imports (its own
+    `hosts/<host>/default.nix`): the host, the user, and that module."""
+
+    host: SystemConfig
+    user: HomeWiring
+    module: ModuleInfo
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ListWiring:
+    """One module list home-manager's module goes into, as decided before any text is
+    written: the list, the hosts built from it (the first one's users are wired there),
+    whether other configurations share it (then each user's per-host file is wired from
+    `host_files`), whether home-manager's module is there already, and how a list outside
+    flake.nix names the input (None: in flake.nix, or not needed)."""
+
+    site: ListSite
+    hosts: tuple[str, ...]
+    users: tuple[HomeWiring, ...]
+    shared: bool
+    host_files: tuple[HostFile, ...]
+    configured: bool
+    ref: InputRef | None
+
+
 def wire_modules(
     editor: FlakeEditor,
     hosts_users: dict[str, list[HomeWiring]],
@@ -36,6 +70,15 @@ def wire_modules(
 ) -> None:
     """home-manager's NixOS module and its settings, in each host's module list wherever
     it is written (plan/wiring.py); `sites`: computed by the caller already."""
+    wire_lists(editor, plan_lists(editor, hosts_users, sites), hm)
+
+
+def plan_lists(
+    editor: FlakeEditor, hosts_users: Mapping[str, Sequence[HomeWiring]], sites: Sites | None
+) -> tuple[ListWiring, ...]:
+    """Where home-manager's module goes for each host with users to wire, list by list, or
+    why it cannot (raised: the refusal, decided before any text). Reads only: `editor` is
+    asked, never edited."""
     by_list: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     lists: dict[tuple[str, int, int], tuple[ListSite, SystemConfig]] = {}
     for host_name, ups in hosts_users.items():
@@ -46,10 +89,12 @@ def wire_modules(
         site = modules_list(host)
         by_list[site.key].append(host_name)
         lists[site.key] = (site, host)
+    planned: list[ListWiring] = []
     for key, host_names in by_list.items():
         site, host = lists[key]
         shared = len(host_names) > 1 or editor.list_is_shared(host)
         ups = [up for up in hosts_users[host_names[0]] if host_names[0] not in up.wired]
+        host_files: list[HostFile] = []
         if shared:
             names = {
                 tuple(sorted(u.name for u in hosts_users[h] if h not in u.wired))
@@ -64,23 +109,43 @@ def wire_modules(
             for h in host_names:
                 for up in hosts_users[h]:
                     if h in up.per_host and h not in up.wired:
-                        wire_per_host_in_host_file(editor, editor.repo.hosts[h], up)
-        items = []
+                        other = editor.repo.hosts[h]
+                        host_files.append(HostFile(other, up, own_host_file(editor, other, up)))
         configured = has_hm_module(editor, host)
-        if not configured:
+        ref = None
+        if not configured and site.source is not editor.src:
+            # The same input, named in the scope of the file the list is written in.
+            own = darwin.own_home_manager(editor, host)
+            name = editor.index.hm_input or "home-manager" if own is None else own[0]
+            ref = site_ref(editor, site, host_names, sites, name)
+        planned.append(
+            ListWiring(
+                site, tuple(host_names), tuple(ups), shared, tuple(host_files), configured, ref
+            )
+        )
+    return tuple(planned)
+
+
+def wire_lists(editor: FlakeEditor, lists: Sequence[ListWiring], hm: str) -> None:
+    """Each planned list's wiring, written: home-manager's module (unless there already)
+    and its settings, and for a shared list each user's per-host file in its host's file."""
+    for planned in lists:
+        site = planned.site
+        host = editor.repo.hosts[planned.hosts[0]]
+        for hf in planned.host_files:
+            wire_host_file(editor, hf)
+        items = []
+        if not planned.configured:
             own = darwin.home_manager_ref(editor, host, hm)
-            if site.source is not editor.src:
-                # The same input, named in the scope of the file the list is written in.
-                name = editor.index.hm_input or "home-manager"
-                name = name if own == hm else own.rsplit(".", 1)[-1]
-                own = site_input_ref(editor, site, host_names, sites, name)
+            if planned.ref is not None:
+                own = site_input_ref(editor, site, planned.ref)
             items.append(f"{own}.{darwin.modules_attr(editor.index, host.name)}.home-manager")
         items.append(
             hm_settings_module(
                 editor,
                 host,
-                ups,
-                shared,
+                list(planned.users),
+                planned.shared,
                 settings=not has_hm_settings(editor, host),
                 site=site,
             )
@@ -94,11 +159,11 @@ def wire_modules(
             editor.edit_in(site.source, span, "wire home-manager's NixOS module")
 
 
-def site_input_ref(
-    editor: FlakeEditor, site: ListSite, host_names: list[str], sites: Sites | None, name: str
-) -> str:
-    """How the list at `site` (outside flake.nix) names the input `name`; a formal is
-    added to the file's function when that is the way (once per function)."""
+def site_ref(
+    editor: FlakeEditor, site: ListSite, host_names: Sequence[str], sites: Sites | None, name: str
+) -> InputRef:
+    """How the list at `site` (outside flake.nix) names the input `name`, or why it cannot
+    (raised). Reads only."""
     planned = sites is not None and name == (editor.index.hm_input or "home-manager")
     ref = sites.refs.get(site.key) if sites is not None and planned else None
     if ref is None:
@@ -112,19 +177,30 @@ def site_input_ref(
             hint="make the input reachable there (an `inputs` argument), or wire "
             "home-manager by hand",
         )
+    return ref
+
+
+def site_input_ref(editor: FlakeEditor, site: ListSite, ref: InputRef) -> str:
+    """The code that names the input at `site` (`ref`, from `site_ref`); a formal is added
+    to the file's function when that is the way (once per function)."""
     if ref.formal is not None:
         where = (str(site.source.path), ref.formals_byte)
         if where not in editor.formals_added:
             editor.formals_added.add(where)
-            formals = site.source.root.descendant_for_byte_range(
-                ref.formals_byte, ref.formals_byte + 1
+            editor.edit_in(
+                site.source, site_formal(site, ref), f"make `{ref.formal}` reachable here"
             )
-            while formals is not None and formals.type != "formals":
-                formals = formals.parent
-            assert formals is not None
-            span = add_formal(formals, site.source.text, ref.formal)
-            editor.edit_in(site.source, span, f"make `{ref.formal}` reachable here")
     return ref.code
+
+
+def site_formal(site: ListSite, ref: InputRef) -> Span:
+    """The formal `ref` adds to the function of the file `site` is written in."""
+    assert ref.formal is not None
+    formals = site.source.root.descendant_for_byte_range(ref.formals_byte, ref.formals_byte + 1)
+    while formals is not None and formals.type != "formals":
+        formals = formals.parent
+    assert formals is not None
+    return add_formal(formals, site.source.text, ref.formal)
 
 
 def has_hm_settings(editor: FlakeEditor, host: SystemConfig) -> bool:
@@ -137,6 +213,12 @@ def has_hm_settings(editor: FlakeEditor, host: SystemConfig) -> bool:
 def wire_per_host_in_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> None:
     """Hosts built by one helper share their module list: a user's per-host file is wired
     from a module only that host imports (its own `hosts/<host>/default.nix`)."""
+    wire_host_file(editor, HostFile(host, up, own_host_file(editor, host, up)))
+
+
+def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> ModuleInfo:
+    """The module only `host` imports that `up`'s per-host file is wired from, or why there
+    is none (raised). Reads only."""
     own = [
         info
         for info in editor.repo.host_modules(host.name)
@@ -149,12 +231,23 @@ def wire_per_host_in_host_file(editor: FlakeEditor, host: SystemConfig, up: Home
             at=host.location,
             hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
         )
-    info = min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
+    return min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
+
+
+def host_file_line(hf: HostFile) -> str:
+    """The binding that imports the user's per-host file from the host's own module."""
+    assert hf.module.path is not None
+    target = relative_import(hf.user.per_host[hf.host.name], PurePosixPath(hf.module.path).parent)
+    return list_binding(("home-manager", "users", hf.user.name, "imports"), [target])
+
+
+def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:
+    info = hf.module
     assert info.path is not None and info.module.body is not None
-    target = relative_import(up.per_host[host.name], PurePosixPath(info.path).parent)
-    line = list_binding(("home-manager", "users", up.name, "imports"), [target])
+    line = host_file_line(hf)
+    why = f"{hf.user.name}'s home on {hf.host.name}"
     for span in insert_binding_spans(info.module.body, info.source.text, line, blank_before=True):
-        editor.other_edits.append(splice(Path(info.path), span, f"{up.name}'s home on {host.name}"))
+        editor.other_edits.append(splice(Path(info.path), span, why))
 
 
 def has_hm_module(editor: FlakeEditor, host: SystemConfig) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from homeward.diagnostics import Severity
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, build_index, entry_arguments
 from homeward.plan.assembled import without_assembled
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
@@ -33,10 +33,10 @@ from homeward.plan.packages import move_all_packages
 from homeward.plan.sources import SourceCut, finish_sources, keep_orphan_comments, take_sources
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Plan
-from homeward.plan.wire import take_wiring, wire_flake
+from homeward.plan.wire import decide_wiring, finish_users, take_wiring, wire_flake, wire_places
 from homeward.plan.wiring import skip_unwireable
 
-__all__ = ["MigrateOptions", "Mode", "plan_migration"]
+__all__ = ["MigrateOptions", "Mode", "plan_decisions", "plan_migration"]
 
 
 # -- entry -----------------------------------------------------------------------------------
@@ -45,7 +45,9 @@ def compose(st: PlanState) -> Plan:
     if decided is None:
         return st.result()
     active, cut = decided
-    take_wiring(st, wire_flake(st, active, cut))
+    entries = finish_users(st, active)
+    wiring = decide_wiring(st, active, cut)  # a refusal is raised here, before any text
+    take_wiring(st, wire_flake(st, wiring, entries))
     keep_orphan_comments(st, cut.emptied)
     return st.result(cut)
 
@@ -108,6 +110,30 @@ def standalone_hosts(st: PlanState) -> set[str]:
 
 
 def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
+    st, warnings = prepared(index, opts)
+    plan = compose(st)
+    return replace(plan, diagnostics=(*warnings, *plan.diagnostics)) if warnings else plan
+
+
+def plan_decisions(index: Index, opts: MigrateOptions) -> Plan:
+    """migrate's plan as far as its decisions go, for `check` (commands/fixable.py): what
+    every phase moves (the ledger), the files it creates, moves and deletes, and its edits, but
+    the wiring's only as places (`wire_places`: where it writes, not what); its refusal is
+    raised as `plan_migration` raises it. No text is built: neither the wiring's nor the new
+    files' (their paths are there, their bytes empty)."""
+    st, _ = prepared(index, opts)
+    decided = decide(st)
+    if decided is None:
+        return st.result(rendered=False)
+    active, cut = decided
+    entries = finish_users(st, active)
+    wiring = decide_wiring(st, active, cut)
+    st.edits.extend((*entries, *wire_places(st, wiring)))
+    return st.result(cut, rendered=False)
+
+
+def prepared(index: Index, opts: MigrateOptions) -> tuple[PlanState, tuple[Diagnostic, ...]]:
+    """The planner's state over the hosts migrate rewires, and what it says of the rest."""
     repo, warnings = without_assembled(index.repo)
     if repo is not index.repo:
         # Hosts a framework assembles are read, not rewired (plan/assembled.py).
@@ -116,5 +142,4 @@ def plan_migration(index: Index, opts: MigrateOptions) -> Plan:
     if opts.mode is not Mode.STANDALONE:
         # A host home-manager's module cannot be wired into is skipped, not the whole run.
         index, sites = skip_unwireable(index)
-    plan = compose(PlanState(index, opts, sites))
-    return replace(plan, diagnostics=(*warnings, *plan.diagnostics)) if warnings else plan
+    return PlanState(index, opts, sites), tuple(warnings)

@@ -76,6 +76,31 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         ed.edit(span, "add standalone homeConfigurations")
 
 
+def builds_an_entry(ed: FlakeEditor, users: Sequence[HomeWiring], hm: str) -> bool:
+    """Whether `add_home_configurations` writes any entry (one host's that cannot be built is
+    left out, said): tried until one builds, on an editor kept for asking (`ed` may change)."""
+    for up in users:
+        if up.inline or up.entry_args:
+            continue
+        for host_name in up.hosts:
+            try:
+                home_configuration(ed, up, ed.repo.hosts[host_name], hm)
+            except HomewardError:
+                continue
+            return True
+    return False
+
+
+def standalone_refusal(ed: FlakeEditor, users: Sequence[HomeWiring], hm: str) -> None:
+    """Raises what `add_home_configurations` would refuse, before any entry is written:
+    flake.nix's outputs not found, when some entry would be built. Asks `ed` only."""
+    try:
+        ed.nixos_configurations_binding()
+    except HomewardError:
+        if builds_an_entry(ed, users, hm):
+            raise
+
+
 def home_configuration(
     ed: FlakeEditor, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
 ) -> str:

@@ -127,9 +127,10 @@ class PlanState:
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
         self.frozen = index.frozen
 
-    def result(self, sources: SourceCut | None = None) -> Plan:
+    def result(self, sources: SourceCut | None = None, *, rendered: bool = True) -> Plan:
         """The plan: what was taken into the state, the user files' moves and deletes, and
-        the files the cut phase (`sources`) left empty."""
+        the files the cut phase (`sources`) left empty; not `rendered`: the new files' and
+        rewritten files' text left empty (where the plan writes, not what)."""
         # What a new file replaces: a user file rewritten in place, or one moved to its path.
         moves = [move for cut in self.files if (move := cut.move()) is not None]
         deletes = [delete for cut in self.files if (delete := cut.delete()) is not None]
@@ -141,7 +142,7 @@ class PlanState:
         for cut in self.files:
             if cut.fate is FileFate.REWRITTEN:
                 replaced[cut.path] = len(self.repo.ev.source(self.repo.root / cut.path).text)
-        edits, files = render_files(list(self.new_files.values()), replaced)
+        edits, files = render_files(list(self.new_files.values()), replaced, rendered=rendered)
         return Plan(
             edits=(*self.edits, *edits),
             new_files=tuple(files),

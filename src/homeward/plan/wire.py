@@ -21,14 +21,30 @@ from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits, identity_bindings
 from homeward.plan.flake import FlakeEditor, FlakeEdits, HomeWiring
 from homeward.plan.homes import own_entry, standalone_companions
-from homeward.plan.hostwire import wire_modules, wire_per_host_in_host_file
+from homeward.plan.hostwire import (
+    HostFile,
+    ListWiring,
+    host_file_line,
+    own_host_file,
+    plan_lists,
+    site_formal,
+    wire_host_file,
+    wire_lists,
+)
 from homeward.plan.nixcode import relative_import
 from homeward.plan.sources import SourceCut
-from homeward.plan.standalone import add_home_configurations
+from homeward.plan.standalone import add_home_configurations, builds_an_entry, standalone_refusal
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
 from homeward.syntax import emit as nix
-from homeward.syntax.edit import Span, removal
+from homeward.syntax.edit import (
+    Span,
+    append_to_list,
+    insert_binding,
+    insert_binding_spans,
+    is_multiline,
+    removal,
+)
 from homeward.syntax.find import read_module
 from homeward.syntax.nodes import unparen
 
@@ -112,36 +128,141 @@ def list_elements(repo: Repo, cut: SourceCut) -> ListElements:
     return ListElements(tuple(replaced), frozenset(dropped))
 
 
-def wire_flake(st: PlanState, users: list[UserPlan], cut: SourceCut) -> Wiring:
-    """The wire phase for `users` (their plans complete): each user's per-host files and
-    existing entry, then flake.nix and the hosts' module lists. `cut`: what the cut phase
-    left (user files replaced or dropped, emptied inline modules). Writes the users' new home
-    files (`finish_user`); every edit and diagnostic is in the returned record."""
-    flake = FlakeEditor(st.index, st.opts.backup_extension)
-    elements = list_elements(st.repo, cut)
-    flake.drop = set(elements.dropped)
-    for span, why in elements.replaced:
-        flake.edit(span, why)
-    hm = flake.home_manager_ref()
-    entries: list[Edit] = []
-    for up in users:
-        entries.extend(finish_user(st, up))
-    wirings = [up.wiring() for up in users]
+@dataclass(frozen=True, slots=True, eq=False)
+class WireDecisions:
+    """What the wire phase decided before building any text: the users' wiring, how
+    `outputs` names home-manager, the cut's list elements, the module lists home-manager's
+    module goes into, the per-host files of hosts wired already (wired from the host's own
+    file), and whether standalone `homeConfigurations` are added (`entries`: some entry
+    builds). Deciding it is where the phase refuses (`decide_wiring` raises)."""
+
+    users: tuple[HomeWiring, ...]
+    hm: str
+    named: tuple[Edit, ...]  # what naming home-manager in `outputs` takes: its input, a formal
+    elements: ListElements
+    lists: tuple[ListWiring, ...]
+    host_files: tuple[HostFile, ...]
+    standalone: bool
+    entries: bool
+
+
+def finish_users(st: PlanState, users: list[UserPlan]) -> tuple[Edit, ...]:
+    """Each user's home files finished (`finish_user`), and the edits of their existing
+    entry points, user by user."""
+    return tuple(edit for up in users for edit in finish_user(st, up))
+
+
+def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireDecisions:
+    """The wire phase's decisions for `users` (their home files finished), or its refusal,
+    raised before any text of flake.nix or of a host is built. Reads only (an editor of its
+    own is asked how names are written, then dropped)."""
+    probe = FlakeEditor(st.index, st.opts.backup_extension)
+    hm = probe.home_manager_ref()
+    named = tuple(probe.edits)
+    wirings = tuple(up.wiring() for up in users)
     hosts_users: dict[str, list[HomeWiring]] = defaultdict(list)
     for w in wirings:
         for host in w.hosts:
             hosts_users[host].append(w)
+    lists: tuple[ListWiring, ...] = ()
     if st.opts.mode is not Mode.STANDALONE:
-        wire_modules(flake, hosts_users, hm, st.sites)
-    for w in wirings:
-        # A host wired already, whose entry others read too: its own file is imported
-        # from a module of that host alone (issue 11: it was imported by nothing).
-        for host in sorted(w.wired & set(w.per_host)):
-            wire_per_host_in_host_file(flake, st.repo.hosts[host], w)
-    if st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names():
-        add_home_configurations(flake, wirings, hm)
+        lists = plan_lists(probe, hosts_users, st.sites)
+    # A host wired already, whose entry others read too: its own file is imported from a
+    # module of that host alone (issue 11: it was imported by nothing).
+    host_files = tuple(
+        HostFile(st.repo.hosts[host], w, own_host_file(probe, st.repo.hosts[host], w))
+        for w in wirings
+        for host in sorted(w.wired & set(w.per_host))
+    )
+    standalone = st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names()
+    entries = False
+    if standalone:
+        standalone_refusal(probe, wirings, hm)
+        entries = builds_an_entry(probe, wirings, hm)
+    elements = list_elements(st.repo, cut)
+    return WireDecisions(wirings, hm, named, elements, lists, host_files, standalone, entries)
+
+
+def wire_flake(st: PlanState, decided: WireDecisions, entries: tuple[Edit, ...] = ()) -> Wiring:
+    """The wire phase's text, as `decided`: flake.nix and the hosts' module lists and files;
+    `entries`: the edits of the users' existing entry points (`finish_users`), first."""
+    flake = FlakeEditor(st.index, st.opts.backup_extension)
+    flake.drop = set(decided.elements.dropped)
+    for span, why in decided.elements.replaced:
+        flake.edit(span, why)
+    hm = flake.home_manager_ref()
+    wire_lists(flake, decided.lists, hm)
+    for hf in decided.host_files:
+        wire_host_file(flake, hf)
+    if decided.standalone:
+        add_home_configurations(flake, list(decided.users), hm)
     flake.drop_unused_hm_formal()  # a formal only where the new text names it
-    return Wiring(tuple(entries), flake.result(), dropped_elements(st.repo.flake, flake.drop))
+    return Wiring(entries, flake.result(), dropped_elements(st.repo.flake, flake.drop))
+
+
+def wire_places(st: PlanState, decided: WireDecisions) -> tuple[Edit, ...]:
+    """Where the wiring `decided` writes, without its text: an edit with no new bytes at
+    each span `wire_flake` edits (home-manager's input and formal, and the cut's list elements,
+    with their text). What `check` asks of migrate's plan (the files and lines it edits) costs
+    no rendering. Left out: the input a Mac of another nixpkgs gets and a `self` formal (in
+    `inputs` and the head of `outputs`, where no module is listed); the formal home-manager gets
+    is in, though the plan takes it back when no new text names the input."""
+    src = st.repo.flake
+    flake_path = Path(src.path)
+    places: list[Edit] = [
+        *decided.named,
+        *(
+            Edit(flake_path, span.start_byte, span.end_byte, span.new, why)
+            for span, why in decided.elements.replaced
+        ),
+    ]
+    drop = set(decided.elements.dropped)
+    formals: set[tuple[Path, int]] = set()  # a function given a formal, once
+    for planned in decided.lists:
+        site = planned.site
+        path = Path(site.source.path)
+        for hf in planned.host_files:
+            places.extend(host_file_places(hf))
+        ref = planned.ref
+        if ref is not None and ref.formal is not None and (path, ref.formals_byte) not in formals:
+            formals.add((path, ref.formals_byte))
+            span = site_formal(site, ref)
+            places.append(Edit(path, span.start_byte, span.end_byte, b"", ""))
+        inner: set[int] = set()
+        if site.source is src:
+            starts = {unparen(e).start_byte: e.start_byte for e in site.node.named_children}
+            inner = {starts[start] for start in drop if start in starts}
+            drop -= {start for start in drop if start in starts}
+        for span in append_to_list(site.node, site.source.text, [""], drop=inner):
+            places.append(Edit(path, span.start_byte, span.end_byte, b"", ""))
+    for hf in decided.host_files:
+        places.extend(host_file_places(hf))
+    if decided.standalone and decided.entries:
+        places.extend(home_configurations_places(st))
+    return (*places, *dropped_elements(src, drop))
+
+
+def host_file_places(hf: HostFile) -> list[Edit]:
+    info = hf.module
+    assert info.path is not None and info.module.body is not None
+    text = info.source.text
+    spans = insert_binding_spans(info.module.body, text, host_file_line(hf), blank_before=True)
+    return [Edit(Path(info.path), s.start_byte, s.end_byte, b"", "") for s in spans]
+
+
+def home_configurations_places(st: PlanState) -> list[Edit]:
+    """Where `add_home_configurations` writes the entries (none where it only says why)."""
+    probe = FlakeEditor(st.index)
+    anchor, container, _ = probe.nixos_configurations_binding()
+    src = st.repo.flake
+    if anchor is None and any(h.call.source is not src for h in st.repo.hosts.values()):
+        return []
+    code = "homeConfigurations = {\n};"  # where, not what: a binding of several lines
+    if is_multiline(container, src.text):
+        spans = [insert_binding(container, src.text, code, after=anchor, blank_before=True)]
+    else:
+        spans = insert_binding_spans(container, src.text, code, blank_before=True)
+    return [Edit(Path(src.path), s.start_byte, s.end_byte, b"", "") for s in spans]
 
 
 def dropped_elements(src: Source, starts: AbstractSet[int]) -> tuple[Edit, ...]:
