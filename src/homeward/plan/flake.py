@@ -364,50 +364,56 @@ class FlakeEditor:
         return anchor, container, dotted
 
     def outputs_attrset(self) -> Node:
-        if self.fn is None:
-            raise HomewardError(
-                "flake.nix `outputs` is not a function homeward can edit", at=self.src.location(0)
-            )
-        body = self.fn.child_by_field_name("body")
-        candidates: list[Node] = []
-        stack = [body] if body is not None else []
-        while stack:
-            node = unparen(stack.pop())
-            if node.type in ("attrset_expression", "rec_attrset_expression"):
-                for b in bindings_of(node):
-                    path = b.child_by_field_name("attrpath")
-                    if path is None:
-                        continue
-                    names = node_text(path, self.src.text).split(".")
-                    if names[0] in SYSTEM_OUTPUTS:
-                        return node
-                    if names == ["flake"]:
-                        value = b.child_by_field_name("expression")
-                        if value is not None:
-                            stack.append(value)
-                candidates.append(node)
-            elif node.type in ("let_expression", "with_expression", "function_expression"):
-                inner = node.child_by_field_name("body")
-                if inner is not None:
-                    stack.append(inner)
-            elif node.type == "apply_expression":
-                stack.extend(
-                    c
-                    for c in (
-                        node.child_by_field_name("argument"),
-                        node.child_by_field_name("function"),
-                    )
-                    if c is not None
-                )
-            elif node.type == "binary_expression":
-                stack.extend(
-                    c
-                    for c in (node.child_by_field_name("right"), node.child_by_field_name("left"))
-                    if c is not None
-                )
-        if candidates:
-            return candidates[0]
+        return outputs_attrset(self.src, self.fn)
+
+
+def outputs_attrset(src: Source, fn: Node | None) -> Node:
+    """The attribute set flake.nix's `outputs` (`fn`) returns, where its hosts are (or the
+    first set it returns, through `let`, `with`, calls, `//` and flake-parts' `flake`)."""
+    if fn is None:
         raise HomewardError(
-            "cannot find where flake.nix defines its outputs",
-            at=self.src.location(self.fn.start_byte),
+            "flake.nix `outputs` is not a function homeward can edit", at=src.location(0)
         )
+    body = fn.child_by_field_name("body")
+    candidates: list[Node] = []
+    stack = [body] if body is not None else []
+    while stack:
+        node = unparen(stack.pop())
+        if node.type in ("attrset_expression", "rec_attrset_expression"):
+            for b in bindings_of(node):
+                path = b.child_by_field_name("attrpath")
+                if path is None:
+                    continue
+                names = node_text(path, src.text).split(".")
+                if names[0] in SYSTEM_OUTPUTS:
+                    return node
+                if names == ["flake"]:
+                    value = b.child_by_field_name("expression")
+                    if value is not None:
+                        stack.append(value)
+            candidates.append(node)
+        elif node.type in ("let_expression", "with_expression", "function_expression"):
+            inner = node.child_by_field_name("body")
+            if inner is not None:
+                stack.append(inner)
+        elif node.type == "apply_expression":
+            stack.extend(
+                c
+                for c in (
+                    node.child_by_field_name("argument"),
+                    node.child_by_field_name("function"),
+                )
+                if c is not None
+            )
+        elif node.type == "binary_expression":
+            stack.extend(
+                c
+                for c in (node.child_by_field_name("right"), node.child_by_field_name("left"))
+                if c is not None
+            )
+    if candidates:
+        return candidates[0]
+    raise HomewardError(
+        "cannot find where flake.nix defines its outputs",
+        at=src.location(fn.start_byte),
+    )
