@@ -304,3 +304,62 @@ def test_wire_places_on_every_golden(case: str, tmp_path: Path) -> None:
         assert case.startswith("refuse-")  # a repository migrate cannot read
         return
     assert_places(st)
+
+
+def test_add_reaches_nothing_of_the_migrate_composer() -> None:
+    """Why (issue #9): the flake editor and the wiring's functions are shared by `add` and
+    `migrate`; `add` must import nothing from migrate's composer or its state, directly or
+    through what it imports (read with `ast`: nothing is imported)."""
+    from tests.test_layers import homeward_imports, modules
+
+    by_name = {m.name.removeprefix("homeward."): m for m in modules()}
+    todo = ["plan.add", "plan.addhost", "plan.adduser"]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        todo.extend(target for target, _ in homeward_imports(by_name[name]))
+    assert "plan.flake" in seen and "plan.hostwire" in seen  # add does use the wiring
+    assert not seen & {"plan.migrate", "plan.state", "plan.wire"}
+
+
+def test_add_user_wires_a_list_written_outside_flake_nix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `add` took only the editor's edits of flake.nix from its record: a host whose
+    module list is written in another file (`import ./hosts inputs`) got no home-manager
+    module and no `home-manager.users.bob`, although the new entry says
+    `nixos-rebuild switch` reads it."""
+    from homeward.cli import main
+    from tests.helpers import make_git_repo
+
+    root = write(
+        tmp_path / "repo",
+        {
+            "flake.nix": (
+                "{\n"
+                '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+                '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+                "  outputs = { nixpkgs, home-manager, ... }@inputs: {\n"
+                "    nixosConfigurations = import ./hosts inputs;\n"
+                "  };\n"
+                "}\n"
+            ),
+            "hosts/default.nix": (
+                "{ nixpkgs, home-manager, ... }:\n{\n"
+                "  desk = nixpkgs.lib.nixosSystem {\n"
+                '    system = "x86_64-linux";\n'
+                "    modules = [\n      ./desk.nix\n      ../users.nix\n    ];\n"
+                "  };\n}\n"
+            ),
+            "hosts/desk.nix": '{ networking.hostName = "desk"; }\n',
+            "users.nix": "{ pkgs, ... }:\n{\n  users.users.ham.isNormalUser = true;\n}\n",
+        },
+    )
+    work = make_git_repo(root)
+    assert main(["add", "user", "bob", "--host", "desk", str(work)]) == 0, capsys.readouterr()
+    hosts_file = (work / "hosts/default.nix").read_text()
+    assert "      home-manager.nixosModules.home-manager\n" in hosts_file
+    assert "home-manager.users.bob.imports = [ ../home/bob ];" in hosts_file

@@ -80,7 +80,11 @@ class Adder:
             add_host(self)
         else:
             add_user(self)
-        self.edits.extend(self.flake.result().flake)
+        # Everything the flake editor decided: a host's module list may be written in
+        # another file (a helper's), and its warnings are the plan's too.
+        wired = self.flake.result()
+        self.edits.extend((*wired.flake, *wired.others))
+        self.diagnostics.extend(wired.diagnostics)
         return Plan(
             edits=tuple(self.edits),
             new_files=tuple(self.files),
