@@ -69,11 +69,13 @@ class Walk(Refs):
             self.edges.append(edge)
         new_host = host not in info.hosts
         info.hosts.add(host)
-        new_users = not set(users) <= info.users
-        info.users.update(users)
-        pairs = {(host, user) for user in users}
+        new_users = not info.users.issuperset(users)
+        if new_users:
+            info.users = info.users.union(users)
+        pairs = frozenset((host, user) for user in users)
         new_pairs = not pairs <= info.pairs
-        info.pairs.update(pairs)
+        if new_pairs:
+            info.pairs = info.pairs | pairs
         if not (new_host or new_users or new_pairs) and chain:
             return
         if key in self._done and not self._cycle:
@@ -84,8 +86,10 @@ class Walk(Refs):
             # cycle there would have been seen on the first walk through it).
             for other in self._reached(info, context):
                 other.hosts.add(host)
-                other.users.update(users)
-                other.pairs.update(pairs)
+                if not other.users.issuperset(users):
+                    other.users = other.users.union(users)
+                if not pairs <= other.pairs:
+                    other.pairs = other.pairs | pairs
                 if maybe:
                     other.frozen[host] = info.frozen[host]
             return
