@@ -91,16 +91,6 @@ def builds_an_entry(ed: FlakeEditor, users: Sequence[HomeWiring], hm: str) -> bo
     return False
 
 
-def standalone_refusal(ed: FlakeEditor, users: Sequence[HomeWiring], hm: str) -> None:
-    """Raises what `add_home_configurations` would refuse, before any entry is written:
-    flake.nix's outputs not found, when some entry would be built. Asks `ed` only."""
-    try:
-        ed.nixos_configurations_binding()
-    except HomewardError:
-        if builds_an_entry(ed, users, hm):
-            raise
-
-
 def home_configuration(
     ed: FlakeEditor, up: HomeWiring, host: SystemConfig, hm: str, modules: list[str] | None = None
 ) -> str:

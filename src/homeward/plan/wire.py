@@ -33,7 +33,7 @@ from homeward.plan.hostwire import (
 )
 from homeward.plan.nixcode import relative_import
 from homeward.plan.sources import SourceCut
-from homeward.plan.standalone import add_home_configurations, builds_an_entry, standalone_refusal
+from homeward.plan.standalone import add_home_configurations, builds_an_entry
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
 from homeward.syntax import emit as nix
@@ -177,8 +177,11 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
     standalone = st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names()
     entries = False
     if standalone:
-        standalone_refusal(probe, wirings, hm)
         entries = builds_an_entry(probe, wirings, hm)
+        if entries:
+            # What `add_home_configurations` would refuse, before any entry is written:
+            # flake.nix's outputs not found (raises).
+            probe.nixos_configurations_binding()
     elements = list_elements(st.repo, cut)
     return WireDecisions(wirings, hm, named, elements, lists, host_files, standalone, entries)
 
