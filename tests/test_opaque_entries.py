@@ -130,7 +130,7 @@ def test_an_interpolated_name_reaches_the_names_it_starts_with(tmp_path: Path) -
         },
     )
     repo = load_repo(root)
-    source = repo.ev.source(root / "helpers.nix")
+    source = repo.ev.files.source(root / "helpers.nix")
     node = source.root.descendant_for_byte_range(20, 21)
     while node is not None and node.type != "path_expression":
         node = node.parent

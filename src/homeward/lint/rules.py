@@ -634,7 +634,9 @@ def _shared_module_files(facts: Facts) -> set[Path]:
         for d in defs:
             for ref in import_refs(d.source, d.value, d.conditions):
                 if ref.kind is ImportKind.FILE and ref.target is not None:
-                    target = facts.repo.ev.import_target(root / d.source.path.parent / ref.target)
+                    target = facts.repo.ev.files.import_target(
+                        root / d.source.path.parent / ref.target
+                    )
                     if target.is_relative_to(root):
                         found.add(target.relative_to(root))
     return found

@@ -159,19 +159,19 @@ def lint_directory(
         others=len(index.macs),
         homes=len(repo.homes),
         users=len(index.users),
-        files=repo.ev.files_read,
+        files=repo.ev.files.count,
         opaque=len(opaque),
         skipped=len(repo.skipped),
         unresolved=len(unresolved),
         unresolved_outputs=sum(p.at not in at_modules for p in unresolved),
         through=framework_label(repo) if repo.hosts or repo.homes or repo.others else "",
     )
-    result = CheckResult(repo.root, tuple(kept), suppressed, repo.ev.files_read, seen)
+    result = CheckResult(repo.root, tuple(kept), suppressed, repo.ev.files.count, seen)
     return result, facts
 
 
 def _text(repo: Repo, path: Path) -> bytes | None:
-    source = repo.ev.source_of(path)
+    source = repo.ev.files.source_of(path)
     if source is not None:
         return source.text
     try:
@@ -201,7 +201,7 @@ def _suppression_findings(
         return
     used_lines = {(path, line) for path, line, _code in used}
     # Only the files naming homeward can hold one (at 200 hosts, none of 7,412).
-    for path, source in sorted(repo.ev.sources_holding(b"homeward").items()):
+    for path, source in sorted(repo.ev.files.sources_holding(b"homeward").items()):
         for line, column, names in suppression_comments(source.text):
             # Where the comment's first token is (issue 14: one rule for places).
             at = Location(path.relative_to(repo.root), line, column)

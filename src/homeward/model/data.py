@@ -48,15 +48,15 @@ def _b_read_file(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     path = ev.force(args[0])
     if not isinstance(path, PathValue):
         return Unknown("`readFile` of a path that is not known", me.node, me.source)
-    shown = ev.shown(path.path)
+    shown = ev.files.shown(path.path)
     if not path.path.is_relative_to(ev.boundary):
         return Unknown(f"`readFile` of `{shown}`, outside the repository", me.node, me.source)
-    kind = ev.seen_by_nix(path.path)
+    kind = ev.files.seen_by_nix(path.path)
     if kind is None:
         return Unknown(f"`readFile` of `{shown}`, which nix does not see", me.node, me.source)
     if kind != "regular":
         return Unknown(f"`readFile` of `{shown}`, which is not a regular file", me.node, me.source)
-    data = ev.read_bytes(path.path, MAX_DATA_BYTES)
+    data = ev.files.read_bytes(path.path, MAX_DATA_BYTES)
     if data is None:
         return Unknown(f"`readFile` of `{shown}`, which cannot be read", me.node, me.source)
     try:

@@ -1,7 +1,7 @@
 """What is on disk in the repository, listed once by the loader: the planners ask this read-only
 snapshot whether a path is taken instead of asking the disk, so planning stays pure.
 
-The text of a file is the loader's too (`Repo.ev.source`, read once and cached).
+The text of a file is the loader's too (`Repo.ev.files.source`, read once and cached).
 """
 
 from __future__ import annotations

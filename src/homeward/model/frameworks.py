@@ -207,7 +207,7 @@ def _collect(
             _collect(ev, item, module_args, me, bodies, depth + 1, seen, imports)
         return
     if isinstance(value, PathValue):
-        target = ev.import_target(value.path)
+        target = ev.files.import_target(value.path)
         if target in seen:
             return
         seen.add(target)
@@ -327,16 +327,16 @@ def listing(ev: Evaluator, directory: Path) -> dict[str, str]:
     """`builtins.readDir directory` as nix sees it: in git, what git tracks (docs/architecture.md,
     rule 12); elsewhere, what is on disk; as a plan would leave it, when reading the planned
     tree. Empty when it is not a directory."""
-    tracked = ev.tracked
+    tracked = ev.files.tracked
     if tracked is not None:
         found = tracked.read_dir(directory)
         if found is not None:
-            return ev.planned_listing(directory, found)
+            return ev.files.planned_listing(directory, found)
     out: dict[str, str] = {}
     for entry in sorted(directory.iterdir()) if directory.is_dir() else ():
         link = entry.is_symlink()
         out[entry.name] = "symlink" if link else "directory" if entry.is_dir() else "regular"
-    return ev.planned_listing(directory, out)
+    return ev.files.planned_listing(directory, out)
 
 
 def _tree(ev: Evaluator, path: Path, keep: Callable[[Path], bool]) -> list[Path]:
@@ -595,7 +595,7 @@ def _b_clan(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
             if inside.get(file) != "regular":
                 continue
             try:
-                source = ev.source(folder / file)
+                source = ev.files.source(folder / file)
             except HomewardError:
                 source = None
             if entry is None:
@@ -763,7 +763,7 @@ def npins(ev: Evaluator, path: Path) -> Value | None:
     entry = folder / "default.nix"
     if folder.name != "npins" or listing(ev, folder).get("sources.json") != "regular":
         return None
-    source = ev.source_of(entry)
+    source = ev.files.source_of(entry)
     try:
         text = source.text if source is not None else entry.read_bytes()
         data = json.loads((folder / "sources.json").read_text())
@@ -988,7 +988,7 @@ def _blueprint_homes(ev: Evaluator, host: Path) -> list[Assembled]:
 
 def _blueprint_prefixes(ev: Evaluator, root: Path) -> list[Path]:
     """Where blueprint looks: the `prefix` given in flake.nix (a literal string), else the root."""
-    flake = ev.source_of(root / "flake.nix")
+    flake = ev.files.source_of(root / "flake.nix")
     if flake is not None:
         text = flake.text.decode(errors="replace")
         marker = "prefix"

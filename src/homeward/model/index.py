@@ -617,7 +617,7 @@ def _entry_arguments(
     repo: Repo, wired_homes: Mapping[str, tuple[ModuleInfo, ...]], name: str
 ) -> tuple[str, ...]:
     for info in wired_homes.get(name, ()):
-        source = repo.ev.source_of(repo.root / info.path) if info.path is not None else None
+        source = repo.ev.files.source_of(repo.root / info.path) if info.path is not None else None
         top = source.root.child_by_field_name("expression") if source is not None else None
         if source is None or top is None or unparen(top).type != "function_expression":
             continue

@@ -38,7 +38,8 @@ from homeward.syntax.nodes import attr_name, bindings_of, node_text
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from homeward.model.eval import Env, Evaluator
+    from homeward.model.eval import Evaluator
+    from homeward.model.scope import Env
     from homeward.syntax.parse import Source
 
 MAX_NODES = 200_000
@@ -121,11 +122,11 @@ class _Walker:
                 self.add_path(os.path.join(real, name))
 
     def walk_file(self, real: str) -> None:
-        if real in self.files_done or not self.ev.is_file(real):  # the planned tree's, too
+        if real in self.files_done or not self.ev.files.is_file(real):  # the planned tree's, too
             return
         self.files_done.add(real)
         try:
-            src = self.ev.source(Path(real))
+            src = self.ev.files.source(Path(real))
         except Exception:  # noqa: BLE001 - a file that cannot be read names nothing more
             return
         expr = src.root.child_by_field_name("expression")

@@ -197,7 +197,7 @@ class Repo:
 
     @property
     def files_read(self) -> int:
-        return self.ev.files_read
+        return self.ev.files.count
 
     @property
     def opaque(self) -> list[ModuleRef]:
@@ -479,21 +479,21 @@ def _read(
 
     root = flake_file.parent
     ev = Evaluator(root, boundary=boundary)
-    ev.on_read = on_read
+    ev.files.on_read = on_read
     if defer:
-        ev.unchecked = []
+        ev.files.unchecked = []
     try:
-        flake = ev.source(flake_file)
+        flake = ev.files.source(flake_file)
         loader = Loader(ev, root, flake)
         loader.darwin = darwin
         repo = loader.load()
     except Exception:
-        if defer and ev.duplicates_found():
+        if defer and ev.files.duplicates_found():
             # Read as it would have been: checking each file.
-            raise _DefinedTwiceError(set(ev.sources)) from None
+            raise _DefinedTwiceError(set(ev.files.sources)) from None
         raise
-    if defer and ev.duplicates_found():
-        raise _DefinedTwiceError(set(ev.sources))
+    if defer and ev.files.duplicates_found():
+        raise _DefinedTwiceError(set(ev.files.sources))
     return repo
 
 
@@ -507,10 +507,10 @@ def load_planned(
 
     root = repo.root
     ev = Evaluator(root, files, repo.ev.boundary)
-    ev.share_sources(repo.ev)
-    ev.take_parsed(parsed or {})
+    ev.files.share_sources(repo.ev.files)
+    ev.files.take_parsed(parsed or {})
     flake_file = root / "flake.nix"
-    flake = ev.source(flake_file)
+    flake = ev.files.source(flake_file)
     loader = Loader(ev, root, flake)
     # Read as `repo` was: nix-darwin hosts are hosts when they were (`load_repo(darwin=True)`).
     loader.darwin = any(h.kind == "darwin" for h in repo.hosts.values())

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from homeward.errors import Location
-    from homeward.model.eval import Env, Evaluator
+    from homeward.model.eval import Evaluator
+    from homeward.model.scope import Env
     from homeward.syntax.parse import Source
 
 

@@ -148,7 +148,7 @@ class Adder:
 
     def import_into(self, entry: PurePosixPath, rel: str) -> None:
         """Add `rel` to the imports of the module at `entry` unless it is there."""
-        source = self.repo.ev.source(self.repo.root / entry)
+        source = self.repo.ev.files.source(self.repo.root / entry)
         module = read_module(source)
         if module.body is None:
             raise HomewardError(

@@ -142,7 +142,7 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
     adder.insert_output("darwinConfigurations", name, call)
     adder.home_entries([(u, name) for u in users], system, unfree=unfree)
     for user, entry in users.items():
-        source = adder.repo.ev.source(adder.repo.root / entry)
+        source = adder.repo.ev.files.source(adder.repo.root / entry)
         found = darwin.mac_home_directory_edit(source.text, user)
         if found is None:
             continue

@@ -104,7 +104,7 @@ def add_account(adder: Adder, name: str, hosts: list[str]) -> None:
         return
     for host in hosts:
         host_file = _host_file(adder.repo.hosts[host])
-        source = adder.repo.ev.source(adder.repo.root / host_file)
+        source = adder.repo.ev.files.source(adder.repo.root / host_file)
         body = read_module(source).body
         if body is None:
             raise HomewardError(

@@ -153,7 +153,9 @@ def plan_adopt_dotfiles(index: Index, spec: AdoptSpec) -> Plan:
     text = render_feature(spec.user, dotfiles, feature, spec.out_of_store)
     edits = _import_into(index, entry, relative_import(feature, entry.parent))
     if files.taken(feature):
-        existing = repo.ev.source(repo.root / feature).text if files.has_file(feature) else b""
+        existing = (
+            repo.ev.files.source(repo.root / feature).text if files.has_file(feature) else b""
+        )
         if existing == text.encode() and not edits:
             return Plan()  # adopted already: a second run changes nothing
         raise HomewardError(
@@ -191,7 +193,7 @@ def plan_adopt_dotfiles(index: Index, spec: AdoptSpec) -> Plan:
 def _import_into(index: Index, entry: PurePosixPath, rel: str) -> list[Edit]:
     """Edits adding `rel` to the imports of the module at `entry` (none when it is there)."""
     repo = index.repo
-    source = repo.ev.source(repo.root / entry)
+    source = repo.ev.files.source(repo.root / entry)
     module = read_module(source)
     if module.body is None:
         raise HomewardError(

@@ -22,7 +22,7 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from homeward.model.eval import Env
+    from homeward.model.scope import Env
     from homeward.plan.flake import FlakeEditor
     from homeward.syntax.parse import Source
 

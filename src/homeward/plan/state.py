@@ -138,10 +138,10 @@ class PlanState:
         for move in moves:
             dst = PurePosixPath(move.dst)
             if dst not in replaced:
-                replaced[dst] = len(self.repo.ev.source(self.repo.root / move.src).text)
+                replaced[dst] = len(self.repo.ev.files.source(self.repo.root / move.src).text)
         for cut in self.files:
             if cut.fate is FileFate.REWRITTEN:
-                replaced[cut.path] = len(self.repo.ev.source(self.repo.root / cut.path).text)
+                replaced[cut.path] = len(self.repo.ev.files.source(self.repo.root / cut.path).text)
         edits, files = render_files(list(self.new_files.values()), replaced, rendered=rendered)
         return Plan(
             edits=(*self.edits, *edits),

@@ -374,7 +374,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> list
         # A host's own file of its standalone configuration: only the per-host file goes there.
         edits.extend(
             home_entry_edits(
-                st.repo.ev.source(st.repo.root / file),
+                st.repo.ev.files.source(st.repo.root / file),
                 file,
                 [relative_import(p, file.parent) for p in own[file]],
             )
@@ -388,7 +388,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> list
             continue
         edits.extend(
             home_entry_edits(
-                st.repo.ev.source(st.repo.root / entry),
+                st.repo.ev.files.source(st.repo.root / entry),
                 entry,
                 [relative_import(p, entry.parent) for p in [*features, *own.get(entry, ())]],
                 username=name if standalone else None,

@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from homeward.errors import Location
-    from homeward.model.eval import Env, Evaluator
+    from homeward.model.eval import Evaluator
     from homeward.model.index import Index
+    from homeward.model.scope import Env
     from homeward.syntax.parse import Source
 
 

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from homeward.model.forms import attr_name_in
 from homeward.model.load.walk import Walk
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, SystemConfig
 from homeward.model.values import ListValue, PathValue, Value
@@ -60,7 +61,7 @@ class HomeUsers(Walk):
             return None
         attr = attrs[position]
         names = {
-            self.ev._attr_name(attr, self._scope_on(info, host, attr, d.source), d.source)
+            attr_name_in(self.ev, attr, self._scope_on(info, host, attr, d.source), d.source)
             for host in sorted(hosts if hosts is not None else info.hosts)
         }
         if len(names) != 1:

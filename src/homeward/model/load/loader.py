@@ -56,7 +56,7 @@ class Loader(Outputs, Freezer):
         self._freeze_unknown(reaches)
         self._opaque_not_text()
         self._freeze_opaque()
-        self.ev.release(self._read_now)
+        self.ev.files.release(self._read_now)
         return Repo(
             self.root,
             self.flake,

@@ -109,7 +109,7 @@ class Outputs(HomeUsers):
             if key in (target if target is not None else others):
                 continue  # the code builds it too: read as written
             try:
-                source = self.ev.source(found.entry)
+                source = self.ev.files.source(found.entry)
             except HomewardError:
                 source = None
             node = source.root if source is not None else None

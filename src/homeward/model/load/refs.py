@@ -124,7 +124,7 @@ class Refs(LoadState):
         def at() -> Location | None:
             return source.location(node.start_byte) if source and node is not None else None
 
-        resolved, mode = self.ev.real(os.fspath(path), normal=normal)
+        resolved, mode = self.ev.files.real(os.fspath(path), normal=normal)
         prefix = self._prefix
         if not resolved.startswith(prefix) and not os.path.join(resolved, "").startswith(prefix):
             self.problem(
@@ -141,10 +141,10 @@ class Refs(LoadState):
             except OSError:
                 mode = 0
         if stat.S_ISDIR(mode):
-            if not self.ev.is_file(os.path.join(resolved, "default.nix")):
+            if not self.ev.files.is_file(os.path.join(resolved, "default.nix")):
                 self.problem(
                     ProblemKind.NO_DEFAULT,
-                    f"the import `{self.ev.shown_real(resolved)}/` is a directory without "
+                    f"the import `{self.ev.files.shown_real(resolved)}/` is a directory without "
                     "default.nix",
                     at(),
                     "add default.nix to that directory or import a file in it",
@@ -155,7 +155,7 @@ class Refs(LoadState):
             resolved = os.path.join(resolved, "default.nix")
         elif not mode:
             loop = _symlink_loop(os.fspath(path))
-            name = self.ev.shown_real(resolved)
+            name = self.ev.files.shown_real(resolved)
             self.problem(
                 ProblemKind.LOOP if loop else ProblemKind.MISSING,
                 f"the import `{name}` is a symlink loop"
@@ -174,12 +174,12 @@ class Refs(LoadState):
                 label="missing",
             )
         else:
-            self._found[str(self.ev.shown_real(resolved))] = (resolved, mode)
+            self._found[str(self.ev.files.shown_real(resolved))] = (resolved, mode)
         # The path as the source's (`shown_real`), the same object: made once.
         ref = _new(ModuleRef)
         set_kind, set_path, set_node, set_source = _REF_SET
         set_kind(ref, ModuleKind.FILE)
-        set_path(ref, self.ev.shown_real(resolved))
+        set_path(ref, self.ev.files.shown_real(resolved))
         set_node(ref, node)
         set_source(ref, source)
         for setter, default in _REF_REST:
@@ -194,9 +194,11 @@ class Refs(LoadState):
                 if key in self._unreadable or key in self._not_text:
                     return None
                 # Where `_file_ref` found the file: resolving `root / path` again would stat it.
-                real, mode = self._found.get(key) or self.ev.real(os.path.join(self.root, key))
+                real, mode = self._found.get(key) or self.ev.files.real(
+                    os.path.join(self.root, key)
+                )
                 try:
-                    source = self.ev.source_at(real, mode)
+                    source = self.ev.files.source_at(real, mode)
                 except NotTextError as exc:
                     # An opaque module (issue 11: "bytes that are not text: opaque"): read on
                     # the machine that can decrypt it; never edited, as it is never read.
@@ -229,7 +231,7 @@ class Refs(LoadState):
                 )
                 self._read_now.append(source)
                 if len(self._read_now) >= RELEASE_BATCH:
-                    self.ev.release(self._read_now)
+                    self.ev.files.release(self._read_now)
             return info
         if ref.kind is ModuleKind.INLINE and ref.node is not None and ref.source is not None:
             key = f"{ref.source.path}@{ref.node.start_byte}"

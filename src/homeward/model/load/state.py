@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from homeward.errors import Location
-from homeward.model.eval import Env, Evaluator
+from homeward.model.eval import Evaluator
 from homeward.model.repo import ModuleInfo, ModuleRef, Problem, ProblemKind, SystemConfig
+from homeward.model.scope import Env
 from homeward.model.values import Attrs, Thunk, Unknown, Value
 from homeward.syntax.find import ImportRef, Module
 from homeward.syntax.parse import Source

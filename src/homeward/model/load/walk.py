@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeward.model.eval import Env
+from homeward.model.forms import bind
 from homeward.model.load.refs import Refs
 from homeward.model.repo import (
     Context,
@@ -14,6 +14,7 @@ from homeward.model.repo import (
     ProblemKind,
     SystemConfig,
 )
+from homeward.model.scope import Env
 from homeward.model.values import Attrs, External, ListValue, Str, Thunk, Value
 from homeward.syntax.parse import Source
 
@@ -215,7 +216,7 @@ class Walk(Refs):
             up = up.parent
         for let in reversed(lets):
             scope = Env(scope)
-            self.ev._bind(let, scope, scope, source)
+            bind(self.ev, let, scope, scope, source)
         return scope
 
     def _host_name(self, host: str) -> str:
