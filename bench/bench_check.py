@@ -384,8 +384,9 @@ def _in_process(directory: Path, runs: int) -> tuple[float, float, list[Path], i
     from homeward.syntax.parse import parse_tree
 
     codes = selected_codes("", "")
-    read: list[Path] = []
-    result = check_directory(directory, codes, on_read=read.append)  # warm-up, and the files
+    told: list[str] = []  # real paths
+    result = check_directory(directory, codes, on_read=told.append)  # warm-up, and the files
+    read = [Path(p) for p in told]
     check_times, floor_times = [], []
     for _ in range(runs):
         gc.disable()  # as `homeward check` runs it (commands/check.py)

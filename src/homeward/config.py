@@ -21,7 +21,6 @@ does not silently do nothing.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +63,8 @@ def load_config(directory: Path) -> Config:
     if path is None:
         return Config()
     shown = Path(CONFIG_FILE) if path.parent == directory.resolve() else path
+    import tomllib  # Why here: most runs have no config file (2 ms of every command's start)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -135,32 +135,36 @@ def ensure_clean(repo: GitRepo, root: Path) -> None:
 def recover(directory: Path) -> None:
     """Roll back what an interrupted run left in this repository, if anything (any command
     calls this first). Takes the lock only when there is a journal."""
-    root = directory.resolve()
+    _recover(directory.resolve())
+
+
+def _recover(root: Path) -> GitRepo | None:
+    """`recover` of the resolved `root`; the git repository holding it (None outside git, or
+    without git), which `reading` asks for next."""
     try:
         # A directory that does not exist (yet) may be one an interrupted `init` was making.
         repo = git.locate(_existing(root))
     except git.GitMissingError:
-        return  # nothing can be rolled back without git; a writing command says so
+        return None  # nothing can be rolled back without git; a writing command says so
     state = journal.state_dir(root, repo)
     if not (state / journal.JOURNAL).exists():
-        return
+        return repo
     with journal.lock(state, root):
         _recover_locked(state, repo)
+    return repo
 
 
 @contextmanager
 def reading(directory: Path) -> Iterator[None]:
     """What a read-only command runs inside: an interrupted run rolled back first, then the
     shared lock for the whole command (a writer waits for no reader: it exits 3)."""
-    recover(directory)
     root = directory.resolve()
+    # Why the repository `recover` found: asking git again (a process) for the same directory
+    # gave the same answer at twice the cost.
+    repo = _recover(root)
     if not root.is_dir():
         yield
         return
-    try:
-        repo = git.locate(root)
-    except git.GitMissingError:
-        repo = None
     with journal.shared_lock(journal.state_dir(root, repo), root):
         yield
 

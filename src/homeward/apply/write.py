@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
 import signal
+import stat
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +51,68 @@ def _inside(root: Path, rel: Path, real: dict[str, str] | None = None) -> Path:
         raise HomewardError(f"internal error: refusing to write `{rel}`, outside the repository")
     resolved, real_bound = _real_path(os.fspath(target), real), _real_path(os.fspath(bound), real)
     if resolved != real_bound and not resolved.startswith(os.path.join(real_bound, "")):
-        raise HomewardError(
-            f"`{rel}` is a symlink that leads outside the repository; homeward will not write through it",
-            hint="replace the symlink with a regular file, or move it out of the way",
-        )
+        raise _through_symlink(rel)
     return target
+
+
+def _through_symlink(rel: Path) -> HomewardError:
+    return HomewardError(
+        f"`{rel}` is a symlink that leads outside the repository; homeward will not write through it",
+        hint="replace the symlink with a regular file, or move it out of the way",
+    )
+
+
+class _Within:
+    """`_inside` for the many paths of one plan, read only, as strings. Why: a `Path` per file
+    (and pathlib's questions of it) cost more than the checks themselves at thousands of files
+    (`check` asks for this on every run: commands/fixable.py)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.base = os.fspath(root)
+        self.real: dict[str, str] = {}  # directories' real paths: nothing is written meanwhile
+        self.real_root: str | None = None
+
+    def at(self, rel: Path) -> str:
+        """`str(_inside(root, rel))`."""
+        if rel.is_absolute() or ".." in rel.parts:
+            return os.fspath(_inside(self.root, rel, self.real))
+        name = os.fspath(rel)
+        target = _joined(self.base, name)
+        if self.real_root is None:
+            self.real_root = _real_path(self.base, self.real)
+        resolved = _real_path(target, self.real)
+        if resolved != self.real_root and not resolved.startswith(os.path.join(self.real_root, "")):
+            raise _through_symlink(rel)
+        return target
+
+
+def _joined(base: str, name: str) -> str:
+    """`str(Path(base) / name)` for a relative, normalized `name` (a `Path`'s string)."""
+    if name == ".":
+        return base
+    return name if base == "." else os.path.join(base, name)
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _mode(path: str, *, follow: bool = True) -> int:
+    """The mode of what `path` names, 0 when nothing is there, as pathlib's `exists`, `is_file`,
+    `is_dir` and `is_symlink` (`follow=False`) tell it: another error is raised, as there."""
+    try:
+        return (os.stat(path) if follow else os.lstat(path)).st_mode
+    except OSError as exc:
+        if exc.errno not in _MISSING:
+            raise
+    except ValueError:
+        pass
+    return 0
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:  # as `Path.read_bytes`
+        return f.read()
 
 
 def _real_path(path: str, real: dict[str, str] | None) -> str:
@@ -77,20 +137,20 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
         edits[edit.path].append(edit)
     changes: list[FileChange] = []
     seen: set[Path] = set()
-    real: dict[str, str] = {}  # directories' real paths: nothing is written meanwhile
+    within = _Within(root)
     for move in plan.moves:
-        src = _inside(root, move.src, real)
-        dst = _inside(root, move.dst, real)
-        if not src.is_file():
+        src = within.at(move.src)
+        dst = within.at(move.dst)
+        if not stat.S_ISREG(_mode(src)):
             raise HomewardError(f"internal error: cannot move `{move.src}`: it does not exist")
-        if dst.exists():
+        if _mode(dst):
             raise HomewardError(
                 f"cannot move `{move.src}` to `{move.dst}`: the target exists",
                 hint="move it out of the way first",
             )
     for path, path_edits in edits.items():
         origin = moved_to.get(path, path)
-        old = _inside(root, origin, real).read_bytes()
+        old = _read(within.at(origin))
         if uses_crlf(old):
             path_edits = [_with_crlf(e) for e in path_edits]
         new = apply_edits(old, path_edits)
@@ -100,13 +160,13 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
         seen.update({path, origin})
     for move in plan.moves:
         if move.dst not in seen:
-            old = _inside(root, move.src, real).read_bytes()
+            old = _read(within.at(move.src))
             changes.append(FileChange(move.dst, None, old, move.src))
             changes.append(FileChange(move.src, old, None))
             seen.update({move.src, move.dst})
     for new_file in plan.new_files:
-        target = _inside(root, new_file.path, real)
-        if target.exists() or target.is_symlink() or new_file.path in seen:
+        target = within.at(new_file.path)
+        if _mode(target) or stat.S_ISLNK(_mode(target, follow=False)) or new_file.path in seen:
             raise HomewardError(
                 f"`{new_file.path}` already exists; homeward does not overwrite files",
                 hint="move it out of the way, or remove it if it is yours to remove",
@@ -117,16 +177,16 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
     for delete in plan.deletes:
         if delete.path in moved_away or delete.path in seen:
             continue
-        target = _inside(root, delete.path, real)
+        target = within.at(delete.path)
         if delete.path in links:
             # The configuration reads the file through symlinks: remove those, keep the file
             # they point to (it is the user's; only the links are homeward's business).
             for link in links[delete.path]:
                 if link not in seen:
-                    changes.append(FileChange(link, target.read_bytes(), None))
+                    changes.append(FileChange(link, _read(target), None))
                     seen.add(link)
             continue
-        changes.append(FileChange(delete.path, target.read_bytes(), None))
+        changes.append(FileChange(delete.path, _read(target), None))
     _missing_dirs(root, [c.path for c in changes if c.old is None and c.new is not None])
     return changes
 
@@ -367,26 +427,36 @@ def _sha_or_none(data: bytes | None) -> str | None:
 
 def _missing_dirs(root: Path, paths: list[Path]) -> list[Path]:
     """The directories that writing `paths` creates, parents first."""
-    missing: set[Path] = set()
-    present: set[Path] = set()  # Why: the many new files of one directory ask the disk once
+    base = os.fspath(root)
+    missing: set[str] = set()  # Why strings: a `Path` per parent of thousands of files
+    present: set[str] = set()  # Why: the many new files of one directory ask the disk once
     for rel in paths:
-        for parent in rel.parents:
-            if parent == Path(".") or parent in missing:
+        for parent in _parents(os.fspath(rel)):
+            if parent in missing:
                 continue
             if parent in present:
                 break
-            target = root / parent
-            if target.is_dir():
+            target = _joined(base, parent)
+            mode = _mode(target)
+            if stat.S_ISDIR(mode):
                 present.add(parent)
                 break
-            if target.exists() or target.is_symlink():
+            if mode or stat.S_ISLNK(_mode(target, follow=False)):
                 raise HomewardError(
                     f"cannot create `{rel}`: `{parent}` exists and is not a directory; "
                     "nothing was changed",
                     hint=f"move `{parent}` out of the way, then run this again",
                 )
             missing.add(parent)
-    return sorted(missing, key=lambda p: (len(p.parts), str(p)))
+    return sorted(map(Path, missing), key=lambda p: (len(p.parts), str(p)))
+
+
+def _parents(name: str) -> Iterator[str]:
+    """`PurePath(name).parents` as strings, without `.`: `name` is a `Path`'s string."""
+    parent = os.path.dirname(name)
+    while parent and parent != name:
+        yield parent
+        name, parent = parent, os.path.dirname(parent)
 
 
 def _index_changes(

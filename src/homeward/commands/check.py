@@ -137,9 +137,9 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
     # rescans a growing heap; on large trees that cost a tenth of `check`'s time.
     collecting = gc.isenabled()
     gc.disable()
-    last: list[Path] = []  # the file read last: where a too deeply nested expression is
+    last: list[str] = []  # the real path of the file read last: where a too deep expression is
 
-    def on_read(path: Path) -> None:
+    def on_read(path: str) -> None:
         last[:] = [path]
         if tick is not None:
             tick(path)
@@ -188,7 +188,7 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
 
 
 @contextmanager
-def _progress(directory: Path) -> Iterator[Callable[[Path], None] | None]:
+def _progress(directory: Path) -> Iterator[Callable[[str], None] | None]:
     """A progress bar on stderr when it is a terminal and there are many files to read."""
     from homeward.render.console import is_tty
 

@@ -113,7 +113,7 @@ def check_directory(
     directory: Path,
     codes: frozenset[str],
     *,
-    on_read: Callable[[Path], None] | None = None,
+    on_read: Callable[[str], None] | None = None,
     fixes: Callable[[Index], Fixed] | None = None,
     strict: bool = False,
 ) -> CheckResult:
@@ -124,7 +124,7 @@ def lint_directory(
     directory: Path,
     codes: frozenset[str],
     *,
-    on_read: Callable[[Path], None] | None = None,
+    on_read: Callable[[str], None] | None = None,
     fixes: Callable[[Index], Fixed] | None = None,
     strict: bool = False,
 ) -> tuple[CheckResult, Facts]:

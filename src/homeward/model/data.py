@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from typing import TYPE_CHECKING
 
 from homeward.model.values import (
@@ -68,6 +67,8 @@ def _b_read_file(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 def _b_from_toml(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`builtins.fromTOML text`."""
+    import tomllib  # Why here: rarely called, and its import is 2 ms of every load
+
     return _from_text(ev.force(args[0]), "TOML", tomllib.loads, tomllib.TOMLDecodeError, me)
 
 

@@ -10,7 +10,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from homeward.model.files import Tracked, tracked_files
-from homeward.syntax.parse import Source, find_duplicate, parse_source, read_source
+from homeward.syntax.parse import (
+    Source,
+    duplicate_query,
+    find_duplicate,
+    parse_source,
+    read_source,
+)
 
 
 class Reader:
@@ -34,7 +40,9 @@ class Reader:
         self._real_dirs: dict[str, str] = {}
         self._real: dict[str, tuple[str, int | None]] = {}
         self._shown: dict[str, Path] = {}
-        self.on_read: Callable[[Path], None] | None = None  # told of each file read
+        # Told of each file read, by its real path. Why a string: a `Path` for each of
+        # thousands of files cost more than telling a progress bar of them.
+        self.on_read: Callable[[str], None] | None = None
         # Files whose check for names defined twice waits for `duplicates_found` (None: each
         # file is checked as it is read). See `load_repo`.
         self.unchecked: list[Source] | None = None
@@ -61,12 +69,12 @@ class Reader:
         return self._tracked[0]
 
     @property
-    def sources(self) -> dict[Path, Source]:
-        """The files read so far, by their real path, in the order they were read."""
-        return {Path(real): source for real, source in self._sources.items()}
+    def real_paths(self) -> list[str]:
+        """The real paths of the files read so far, in the order they were read."""
+        return list(self._sources)
 
     def sources_holding(self, word: bytes) -> dict[Path, Source]:
-        """The files read so far whose text holds `word`, as `sources` has them. Why: a `Path`
+        """The files read so far whose text holds `word`, by their real path. Why: a `Path`
         for each of thousands of files cost more than the look for a word in their text."""
         return {Path(real): s for real, s in self._sources.items() if word in s.text}
 
@@ -262,7 +270,7 @@ class Reader:
             if self.unchecked is not None:
                 self.unchecked.append(found)
             if self.on_read is not None:
-                self.on_read(Path(real))
+                self.on_read(real)
         return found
 
     def check_read(self) -> None:
@@ -271,7 +279,10 @@ class Reader:
         unchecked = self.unchecked
         if unchecked:
             if not self._twice:
-                self._twice = any(find_duplicate(s.root, s.text) is not None for s in unchecked)
+                query = duplicate_query()
+                self._twice = any(
+                    find_duplicate(s.root, s.text, query) is not None for s in unchecked
+                )
             unchecked.clear()
 
     def duplicates_found(self) -> bool:

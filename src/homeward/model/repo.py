@@ -413,9 +413,10 @@ def _shown_dir(directory: Path) -> str:
 
 
 def load_repo(
-    directory: Path, *, on_read: Callable[[Path], None] | None = None, darwin: bool = False
+    directory: Path, *, on_read: Callable[[str], None] | None = None, darwin: bool = False
 ) -> Repo:
-    """Read the configuration in `directory`; `on_read` is told of each file read (progress).
+    """Read the configuration in `directory`; `on_read` is told of each file read, by its
+    real path (progress).
 
     With `darwin` (what `migrate` asks for), nix-darwin hosts are hosts like NixOS ones, under
     their own name, kind "darwin"; otherwise they are `others`, read and frozen."""
@@ -444,7 +445,7 @@ def load_repo(
         except _DefinedTwiceError as exc:
             told = exc.read
 
-        def tell_new(path: Path) -> None:
+        def tell_new(path: str) -> None:
             if on_read is not None and path not in told:
                 on_read(path)
 
@@ -462,7 +463,7 @@ LOAD_GC_THRESHOLD = 200_000
 class _DefinedTwiceError(Exception):
     """A file read with the check deferred defines a name twice: read again (`load_repo`)."""
 
-    def __init__(self, read: set[Path]) -> None:
+    def __init__(self, read: set[str]) -> None:
         super().__init__()
         self.read = read  # the files `on_read` was told of
 
@@ -470,7 +471,7 @@ class _DefinedTwiceError(Exception):
 def _read(
     flake_file: Path,
     boundary: Path,
-    on_read: Callable[[Path], None] | None,
+    on_read: Callable[[str], None] | None,
     darwin: bool,
     *,
     defer: bool,
@@ -490,10 +491,10 @@ def _read(
     except Exception:
         if defer and ev.files.duplicates_found():
             # Read as it would have been: checking each file.
-            raise _DefinedTwiceError(set(ev.files.sources)) from None
+            raise _DefinedTwiceError(set(ev.files.real_paths)) from None
         raise
     if defer and ev.files.duplicates_found():
-        raise _DefinedTwiceError(set(ev.files.sources))
+        raise _DefinedTwiceError(set(ev.files.real_paths))
     return repo
 
 

@@ -275,7 +275,7 @@ def _unexpected_leaf(node: Node) -> Node | None:
     return None
 
 
-def find_duplicate(root: Node, text: bytes) -> SyntaxProblem | None:
+def find_duplicate(root: Node, text: bytes, query: Query | None = None) -> SyntaxProblem | None:
     """What nix's parser rejects although the grammar accepts it: a formal argument named twice
     (`{ a, a }:`), an attribute defined twice in one set or `let` (`a = 1; a = 2;`, also through
     `inherit` and dotted paths), unless both are attribute sets nix merges.
@@ -284,10 +284,12 @@ def find_duplicate(root: Node, text: bytes) -> SyntaxProblem | None:
     (its attribute path, whether its value is a set literal, the names it inherits) are found
     by a tree-sitter query, in C: walking every node of every file in Python cost more than
     parsing them (0.7 s of the 1.5 s that reading 7,412 files took). The places are checked in
-    the order a walk of the tree visits them, so the problem reported is the same."""
+    the order a walk of the tree visits them, so the problem reported is the same.
+
+    `query`: `duplicate_query()`, asked for once by a caller that checks many files."""
     from tree_sitter import QueryCursor
 
-    captures = QueryCursor(_duplicate_query()).captures(root)
+    captures = QueryCursor(query or duplicate_query()).captures(root)
     sets = captures.get("bindings", [])
     clashes = _clashes(sets, captures, text) if sets else {}
     places = [*captures.get("formals", ()), *sets] if clashes else captures.get("formals", [])
@@ -314,7 +316,7 @@ _DUPLICATE_QUERY = """
 """
 
 
-def _duplicate_query() -> Query:
+def duplicate_query() -> Query:
     """The query for `find_duplicate`, compiled once per grammar."""
     language = nix_language()
     with _lock:
