@@ -134,3 +134,40 @@ def test_every_rule_is_documented() -> None:
         assert "Bad" in page and "Good" in page
         row = re.search(rf"^\| \[{code}\]\(#{code.lower()}\) \| ([^|]+) \|", text, re.MULTILINE)
         assert row is not None and str(rule.severity) in row.group(1)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "read", "found"),
+    [("per-host", 0, 0), ("hm-module-only", 1, 2), ("inline-home", 1, 0)],
+)
+def test_home_options_are_read_only_when_a_home_manager_definition_is_checked(
+    tmp_path: Path, fixture: str, read: int, found: int
+) -> None:
+    """Why: reading home-manager's option tree (HW004) cost 15 ms and 6 MiB of every `check`,
+    also of configurations with no home-manager module (a fleet of NixOS hosts); it is read
+    when the first definition is checked against it, once, and HW004 finds what it found."""
+    import shutil
+
+    from homeward.lint.facts import Facts
+    from homeward.lint.rules import lint
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+
+    directory = tmp_path / fixture
+    shutil.copytree(ROOT / "tests" / "fixtures" / "migrate" / fixture / "before", directory)
+    home = directory / "home" / "ham.nix"
+    if home.exists():  # two options home-manager does not have
+        home.write_text(home.read_text().replace("}\n", "  boot.x = 1;\n  programs.gti = 1;\n}\n"))
+    calls: list[None] = []
+
+    def counted() -> HomeOptions | None:
+        calls.append(None)
+        return load_home_options()
+
+    lazy = lint(Facts(build_index(load_repo(directory, darwin=True)), (), counted), {"HW004"})
+    assert len(calls) == read
+    assert len(lazy) == found
+    eager = Facts(build_index(load_repo(directory, darwin=True)), (), load_home_options)
+    assert eager.home_options is not None
+    assert lazy == lint(eager, {"HW004"})
+    assert lint(Facts(build_index(load_repo(directory, darwin=True))), {"HW004"}) == []

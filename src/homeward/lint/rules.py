@@ -301,9 +301,7 @@ def check_user_level_option(facts: Facts) -> Iterator[Finding]:
     "NixOS options belong in a system module (hosts/<host>/ or modules/system/)",
 )
 def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
-    options = facts.home_options
-    if options is None:
-        return
+    options: HomeOptions | None = None  # read for the first path to check (`Facts`)
     declared = facts.declared_options
     declared_heads = {p[0] for p in declared if p}
     external: dict[str, bool] = {}
@@ -329,6 +327,10 @@ def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
             if path in verdicts:
                 verdict = verdicts[path]
             else:
+                if options is None:
+                    options = facts.home_options
+                    if options is None:
+                        return  # no option data in this installation: HW004 is skipped
                 verdict = verdicts[path] = _option_verdict(path, options, declared, declared_heads)
             if verdict is None:
                 continue

@@ -138,7 +138,7 @@ def lint_directory(
     facts = Facts(
         index,
         feature_files(repo.root) if "HW009" in codes else (),
-        load_home_options() if "HW004" in codes else None,
+        load_home_options if "HW004" in codes else None,
     )
     found = lint(facts, codes, None if fixes is None else fixes(index), strict=strict)
     used: set[tuple[Path, int, str]] = set()
