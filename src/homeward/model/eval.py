@@ -67,9 +67,7 @@ class Evaluator:
         overlay: Mapping[str, bytes | None] | None = None,
         boundary: Path | None = None,
     ) -> None:
-        """`overlay`: repo-relative paths whose content is given (None: the file is gone), read
-        instead of the disk: the tree a plan would write, seen before it is written.
-        `boundary`: what may be read (the git work tree holding `root`; `root` by default)."""
+        """`overlay` (the planned tree) and `boundary` (what may be read): see `Reader`."""
         self.files = Reader(root, overlay, boundary)  # what is read, and how it is seen
         self.root = self.files.root
         self.boundary = self.files.boundary

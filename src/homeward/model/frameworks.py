@@ -6,7 +6,7 @@ outputs to a framework, which builds hosts in one of two ways:
 - from code homeward can read: flake-parts' `mkFlake` merges the `flake` attribute of every
   module it imports (files listed in `imports`, a `readDir` scan, `inputs.import-tree ./modules`,
   `lib.fileset.toList (fileFilter ...)`), and those modules call `nixosSystem` themselves. The
-  evaluator runs that (`mk_flake`, registered as a builtin of `model/eval.py`): the hosts are
+  evaluator runs that (`mk_flake`, registered as a builtin in `model/primops.py`): the hosts are
   ordinary hosts whose call is written outside flake.nix.
 - by a directory convention: ez-configs (`nixos-configurations/<host>/`), snowfall-lib
   (`systems/<arch>/<host>/`), blueprint (`hosts/<host>/configuration.nix`), nixos-unified's

@@ -1,6 +1,7 @@
 """Functions of `builtins` and `lib` on functions, sets and lists that helper libraries written
 in configurations use to load themselves (hlissner's `lib/default.nix`: `intersectAttrs
-(functionArgs f) libs`, `zipAttrsWith` to merge them), implemented here (see `model/eval.py`)."""
+(functionArgs f) libs`, `zipAttrsWith` to merge them), implemented here (the evaluator's table
+of builtins: `model/primops.py`)."""
 
 from __future__ import annotations
 

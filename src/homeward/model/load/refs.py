@@ -36,7 +36,7 @@ _new = object.__new__
 _REF_SET, _REF_REST = slot_setters(ModuleRef, ("kind", "path", "node", "source"))
 
 RELEASE_BATCH = 256
-"""Module files read between two looks for trees to let go (`Evaluator.release`): few enough
+"""Module files read between two looks for trees to let go (`Reader.release`): few enough
 to keep the peak low, many enough that the check for names defined twice runs in batches
 (`load_repo`)."""
 

@@ -58,7 +58,7 @@ class LoadState:
         # Module files read, by id(source); from an earlier load of the same files (reuse).
         self.read: dict[int, tuple[Source, Module, list[ImportRef]]] = {}
         self.reuse: Mapping[int, tuple[Source, Module, list[ImportRef]]] = {}
-        # Module files read since their trees were last let go (`Evaluator.release`).
+        # Module files read since their trees were last let go (`Reader.release`).
         self._read_now: list[Source] = []
 
     def problem(
