@@ -18,7 +18,7 @@ import stat
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from homeward import __version__
@@ -83,28 +83,7 @@ def _common(parser: argparse.ArgumentParser, *, default: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="homeward",
-        description="Move a flake-based NixOS configuration to home-manager, exactly, and keep it healthy.",
-        epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 nothing "
-        "changed (input or situation refused), 4 homeward bug (rolled back), 5 rollback "
-        "unfinished (the next run restores), 130/143 interrupted (rolled back)",
-    )
-    parser.add_argument("--version", action="version", version=f"homeward {__version__}")
-    _common(parser, default=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    # Why: `--debug` and `--color` are accepted before and after the command, as ruff's and
-    # nh's are; the subcommand's copy only overrides the top-level one when it is given.
-    common = argparse.ArgumentParser(add_help=False)
-    _common(common, default=False)
-
-    def command(name: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
-            name, help=COMMANDS[name], description=COMMANDS[name], parents=[common]
-        )
-
-    p = command("init")
+def _init_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p, "the directory to create the layout in (default: the current directory)")
     p.add_argument("--user", help="the user (default: $USER)")
     p.add_argument("--host", help="the host (default: this machine's hostname)")
@@ -130,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json(p, "the files created (with --dry-run: that would be)")
 
-    p = command("migrate")
+
+def _migrate_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -188,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(mkOutOfStoreSymlink; edits take effect at once) instead of the store copy",
     )
 
-    p = command("check")
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p)
     p.add_argument(
         "files",
@@ -237,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
         "is an error",
     )
 
-    p = command("graph")
+
+def _graph_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p)
     p.add_argument(
         "--format",
@@ -274,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="one node per directory of module files instead of one per file",
     )
 
-    p = command("verify")
+
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p)
     p.add_argument(
         "--against",
@@ -298,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--user", help="compare this user only, on every host (or on --host)")
 
-    p = command("switch")
+
+def _switch_arguments(p: argparse.ArgumentParser) -> None:
     _dir(p)
     p.add_argument("--host", help="the host (default: this machine's hostname)")
     p.add_argument("--user", help="the user (default: $USER)")
@@ -335,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p, "the commands (and whether they ran); their own output goes to stderr")
     p.epilog = "arguments after `--` are passed to the rebuild commands (e.g. -- --show-trace)"
 
-    p = command("add")
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "kind",
         choices=("feature", "host", "user"),
@@ -362,6 +347,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json(p, "the files changed (with --dry-run: that would be)")
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+
+
+_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "init": _init_arguments,
+    "migrate": _migrate_arguments,
+    "check": _check_arguments,
+    "graph": _graph_arguments,
+    "verify": _verify_arguments,
+    "switch": _switch_arguments,
+    "add": _add_arguments,
+}
+"""The arguments of each command that takes `--debug` and `--color` too, in the order
+`--help` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homeward",
+        description="Move a flake-based NixOS configuration to home-manager, exactly, and keep it healthy.",
+        epilog="exit codes: 0 done, 1 findings or pending changes, 2 usage error, 3 nothing "
+        "changed (input or situation refused), 4 homeward bug (rolled back), 5 rollback "
+        "unfinished (the next run restores), 130/143 interrupted (rolled back)",
+    )
+    parser.add_argument("--version", action="version", version=f"homeward {__version__}")
+    _common(parser, default=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Why: `--debug` and `--color` are accepted before and after the command, as ruff's and
+    # nh's are; the subcommand's copy only overrides the top-level one when it is given.
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common, default=False)
+
+    for name, arguments in _ARGUMENTS.items():
+        arguments(
+            sub.add_parser(name, help=COMMANDS[name], description=COMMANDS[name], parents=[common])
+        )
 
     p = sub.add_parser("rule", help=COMMANDS["rule"], description=COMMANDS["rule"])
     p.add_argument("code", metavar="CODE", help="the rule's code, e.g. HW003")
