@@ -121,6 +121,19 @@ class Reader:
             found = self._real[path] = (candidate, mode)
         return found
 
+    @property
+    def planned(self) -> bool:
+        """Whether files are read through an overlay (the tree a plan would write)."""
+        return bool(self._overlay)
+
+    def planned_at(self, real: str) -> str | None:
+        """What the overlay decides at the real path `real`: "file" (it writes one there),
+        "gone" (it removes the file), "directory" (it writes a file under it), None: nothing
+        (the disk answers)."""
+        if real in self._overlay:
+            return "gone" if self._overlay[real] is None else "file"
+        return "directory" if real in self._overlay_dirs else None
+
     def _overlay_mode(self, real: str) -> int:
         if real in self._overlay:
             return stat.S_IFREG if self._overlay[real] is not None else 0

@@ -147,6 +147,8 @@ class ModuleInfo:
     module: Module
     path: Path | None  # repo-relative file, None when inline
     context: Context
+    # Shared with a later read of the planned tree where the plan leaves them as they are
+    # (`load_planned`): replaced, never changed in place.
     imports: list[ModuleRef] = field(default_factory=list)
     hosts: set[str] = field(default_factory=set)  # configurations that reach it
     # Why frozen sets: most modules have no users (a new set is made when one is added; an
@@ -173,6 +175,13 @@ class User:
     normal: bool  # isNormalUser = true somewhere (or packages given)
 
 
+FileRead = tuple[Source, Module, list[ImportRef], list[ModuleRef] | None]
+"""A module file as a load of the disk read it: its source, its module (before user names are
+resolved), its imports as written, and those imports resolved (what `ModuleInfo.imports`
+holds; None: not yet). A planned read (`load_planned`) takes them where the plan changes
+nothing they name, and offers none of its own: they are the overlay's, not the disk's."""
+
+
 @dataclass(eq=False)
 class Repo:
     root: Path  # the directory holding flake.nix (absolute)
@@ -191,9 +200,7 @@ class Repo:
     skipped: dict[str, Problem] = field(default_factory=dict)
     # Each module file as read (before user names are resolved), by its source's identity:
     # reading the planned tree (`load_planned`) reuses what the plan does not change.
-    read: dict[int, tuple[Source, Module, list[ImportRef]]] = field(
-        default_factory=dict, repr=False
-    )
+    read: dict[int, FileRead] = field(default_factory=dict, repr=False)
 
     @property
     def files_read(self) -> int:

@@ -152,7 +152,8 @@ class Freezer(LoadState):
         for config in self._all_configs.values():
             config.modules[:] = [opaque(r) for r in config.modules]
         for info in self.modules.values():
-            info.imports[:] = [opaque(r) for r in info.imports]
+            # A new list: the one read may be shared with a later planned read.
+            info.imports = [opaque(r) for r in info.imports]
 
 
 def _inline_place(key: str) -> tuple[str, int]:

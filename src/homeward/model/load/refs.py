@@ -224,11 +224,14 @@ class Refs(LoadState):
                     return None
                 if found is None:
                     module = read_module(source)
-                    found = (source, module, module.imports())
-                self.read[id(source)] = found
+                    found = (source, module, module.imports(), None)
                 info = self.modules[key] = self._make_info(
-                    key, found[1], ref.path, context, found[2]
+                    key, found[1], ref.path, context, found[2], found[3]
                 )
+                if not self.ev.files.planned:
+                    # What a planned read may take: the imports as resolved on the disk (a
+                    # planned read's are the overlay's, and it offers none).
+                    self.read[id(source)] = (source, found[1], found[2], info.imports)
                 self._read_now.append(source)
                 if len(self._read_now) >= RELEASE_BATCH:
                     self.ev.files.release(self._read_now)
@@ -259,11 +262,55 @@ class Refs(LoadState):
         path: Path | None,
         context: Context,
         imports: list[ImportRef] | None = None,
+        resolved: list[ModuleRef] | None = None,
     ) -> ModuleInfo:
+        """The module's record; `resolved`: its `imports` as an earlier load of the disk
+        resolved them, taken where the plan changes nothing they name (`_still_resolved`)."""
         info = ModuleInfo(key, module, path, context)
         refs = module.imports() if imports is None else imports
-        info.imports = [self._import_ref(r) for r in refs]
+        if resolved is not None and self._still_resolved(refs, resolved):
+            info.imports = resolved
+        else:
+            info.imports = [self._import_ref(r) for r in refs]
         return info
+
+    def _still_resolved(self, refs: list[ImportRef], resolved: list[ModuleRef]) -> bool:
+        """Whether `_import_ref` would resolve each of `refs` (an unchanged file's imports) to
+        what `resolved` holds, an earlier load's resolution on the disk. Why it may be taken:
+        the disk is the same, and `Reader.real` answers from it wherever the overlay (the
+        planned tree) decides nothing. Each file import must have led to a file (a missing,
+        outside or directory import was a problem: resolved again, to say it again); the
+        overlay may write that file anew (it is still the file there), but neither remove it
+        nor make it a directory; and it must decide nothing at the path written, unless that
+        is the directory whose default.nix the import led to and it only writes files under
+        it (the directory is still one, its default.nix still the module)."""
+        if len(refs) != len(resolved):
+            return False
+        files = self.ev.files
+        for ref, done in zip(refs, resolved, strict=True):
+            if ref.kind is not ImportKind.FILE:
+                continue  # inline, external, computed: what is written, whatever the files
+            target = import_target(ref)
+            if target is None or done.kind is not ModuleKind.FILE or done.path is None:
+                return False
+            base = self._dirs.get(ref.source)
+            if base is None:
+                base = self._dirs[ref.source] = os.path.dirname(
+                    os.path.join(self.root, ref.source.path)
+                )
+            target = os.path.normpath(os.path.join(base, target))
+            found = os.path.normpath(os.path.join(files.root, done.path))
+            if files.planned_at(found) not in (None, "file"):
+                return False
+            named = files.real(target, normal=target[:1] == "/")[0]
+            if named == found:
+                continue
+            at_named = files.planned_at(named)
+            if at_named is not None and (
+                at_named != "directory" or found != os.path.join(named, "default.nix")
+            ):
+                return False
+        return True
 
     def _import_ref(self, ref: ImportRef) -> ModuleRef:
         target = import_target(ref) if ref.kind is ImportKind.FILE else None

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from homeward.errors import Location
 from homeward.model.eval import Evaluator
-from homeward.model.repo import ModuleInfo, ModuleRef, Problem, ProblemKind, SystemConfig
+from homeward.model.repo import (
+    FileRead,
+    ModuleInfo,
+    ModuleRef,
+    Problem,
+    ProblemKind,
+    SystemConfig,
+)
 from homeward.model.scope import Env
 from homeward.model.values import Attrs, Thunk, Unknown, Value
-from homeward.syntax.find import ImportRef, Module
 from homeward.syntax.parse import Source
 
 
@@ -56,8 +62,8 @@ class LoadState:
         self._opaque_values: dict[int, Value] = {}
         self._self: tuple[Thunk, ...] = ()
         # Module files read, by id(source); from an earlier load of the same files (reuse).
-        self.read: dict[int, tuple[Source, Module, list[ImportRef]]] = {}
-        self.reuse: Mapping[int, tuple[Source, Module, list[ImportRef]]] = {}
+        self.read: dict[int, FileRead] = {}
+        self.reuse: Mapping[int, FileRead] = {}
         # Module files read since their trees were last let go (`Reader.release`).
         self._read_now: list[Source] = []
 
