@@ -74,6 +74,7 @@ class Evaluator:
         self.steps = 0
         self.depth = 0  # nested calls of functions written in the configuration
         self._imported: dict[Path, Value] = {}  # the value of each file imported
+        self.paths: dict[str, Path] = {}  # the value of path literals, by the path: made once
         self.globals = Env(vars=global_vars())
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
 

@@ -5,6 +5,7 @@ node's kind up in `FORMS`; the tail forms (`let`, `with`, `assert`, a decided `i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,8 +125,16 @@ def _e_path_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> Valu
     text = value.value
     if text.startswith(("~", "/")):
         return Unknown(f"the absolute path `{text}` is outside the repository", node, src)
-    base = Path(src.path) if src.path.is_absolute() else ev.root / src.path
-    return PathValue(Path(normpath(base.parent / text)), node, src)
+    # Why strings, and one `Path` a path: four `Path`s a literal were a quarter of reading the
+    # planned tree's 2,000 `homeConfigurations` entries (issue 9), which name the same homes.
+    file = os.fspath(src.path)
+    if not os.path.isabs(file):
+        file = os.path.join(ev.root, file)
+    found = os.path.normpath(os.path.join(os.path.dirname(file), text))
+    path = ev.paths.get(found)
+    if path is None:
+        path = ev.paths[found] = Path(found)
+    return PathValue(path, node, src)
 
 
 def _e_variable_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> Value:
