@@ -35,7 +35,7 @@ class HomeUsers(Walk):
             definitions: list[Definition] = []
             for d in info.module.definitions:
                 name = None
-                if len(d.path) > 2 and d.path[:2] in _NAMED_USERS and d.path[2] == DYNAMIC:
+                if len(d.path) > 2 and d.path[2] == DYNAMIC and d.path[:2] in _NAMED_USERS:
                     name = self._dynamic_name(d, info, 2)
                 if name is None:
                     definitions.append(d)
@@ -84,9 +84,14 @@ class HomeUsers(Walk):
                 ]
             )
         }
+        # Each host's wiring modules, in the modules' order (the walk below adds only the host
+        # it follows to a module's hosts). Why: a look at every one for each host was 200 x 200.
+        by_host: dict[str, list[ModuleInfo]] = {}
+        for key in wiring:
+            for name in self.modules[key].hosts:
+                by_host.setdefault(name, []).append(self.modules[key])
         for host in hosts:
-            nixos = [self.modules[key] for key in wiring if host in self.modules[key].hosts]
-            for info in nixos:
+            for info in by_host.get(host, ()):
                 for d in wiring[info.key]:
                     user = d.path[2]
                     if user == DYNAMIC:  # `home-manager.users.${user}`: its name on this host
