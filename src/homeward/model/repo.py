@@ -112,7 +112,7 @@ class FlakeInput:
     follows: tuple[tuple[str, str], ...] = ()  # (`nixpkgs`, `nixpkgs`) for inputs.nixpkgs.follows
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SystemConfig:
     """A `nixosConfigurations.<name>` or `homeConfigurations.<name>` entry."""
 
@@ -139,7 +139,7 @@ class SystemConfig:
         return self.call.source.location(self.call.node.start_byte)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ModuleInfo:
     """A module as used by one or more configurations."""
 
