@@ -3,12 +3,13 @@ trees (a tree costs 30 times its text; `Source.release`, `syntax/find.py`'s `Def
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from homeward.model.repo import load_repo
-from homeward.syntax.find import Definition, Step, read_module
+from homeward.model.repo import ModuleKind, load_repo
+from homeward.syntax.find import Definition, ImportRef, Step, import_target, read_module
 from homeward.syntax.parse import GIT_CRYPT_HEADER, parse_source
 from tests.test_openworld import flake, write
 
@@ -59,6 +60,19 @@ def _shape(d: Definition) -> tuple[object, ...]:
     )
 
 
+def _import_shape(ref: ImportRef) -> tuple[object, ...]:
+    node = ref.node
+    return (
+        ref.kind,
+        ref.target,
+        import_target(ref),
+        ref.label,
+        ref.conditional,
+        ref.location,
+        (node.start_byte, node.end_byte, node.type),
+    )
+
+
 def test_module_files_let_their_trees_go_once_read(tmp_path: Path) -> None:
     repo = load_repo(_fleet(tmp_path))
     a, b = repo.modules["hosts/pc/a.nix"], repo.modules["hosts/pc/b.nix"]
@@ -80,6 +94,29 @@ def test_module_files_let_their_trees_go_once_read(tmp_path: Path) -> None:
     assert b.source.has_tree
     fresh = read_module(parse_source(b.source.text, b.source.path))
     assert [_shape(x) for x in b.module.definitions] == [_shape(x) for x in fresh.definitions]
+
+
+def test_a_file_that_imports_others_lets_its_tree_go(tmp_path: Path) -> None:
+    """Its imports keep byte spans (`ImportRef`, `ModuleRef`), and find their nodes again."""
+    repo = load_repo(_fleet(tmp_path))
+    host = repo.modules["hosts/pc/default.nix"]
+    assert not host.source.has_tree
+    refs = host.imports
+    assert [(r.kind, str(r.path)) for r in refs] == [
+        (ModuleKind.FILE, "hosts/pc/a.nix"),
+        (ModuleKind.FILE, "hosts/pc/b.nix"),
+    ]
+    assert [str(r.location) for r in refs] == [
+        "hosts/pc/default.nix:3:15",
+        "hosts/pc/default.nix:3:23",
+    ]
+    assert not host.source.has_tree  # a place is read from the span
+    assert [r.node.text for r in refs if r.node is not None] == [b"./a.nix", b"./b.nix"]
+    fresh = read_module(parse_source(host.source.text, host.source.path)).imports()
+    assert refs[0] == replace(refs[0])
+    assert [(i.kind, i.target, i.label, i.conditional) for i in fresh] == [
+        (i.kind, i.target, i.label, i.conditional) for i in host.module.imports()
+    ]
 
 
 def test_a_tree_is_kept_while_a_node_of_it_is_held() -> None:
@@ -138,5 +175,9 @@ def test_definitions_without_nodes_are_those_of_the_tree(chunk: int) -> None:
                     theirs.end_byte,
                     theirs.type,
                 )
+        placed = detached.imports()
+        assert [_import_shape(i) for i in placed] == [
+            _import_shape(i) for i in with_nodes.imports()
+        ]
         compared += len(with_nodes.definitions)
     assert compared > 500

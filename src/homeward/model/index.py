@@ -37,7 +37,7 @@ from homeward.model.repo import (
     hosts_nixpkgs,
 )
 from homeward.model.values import Attrs
-from homeward.syntax.find import DYNAMIC, Definition, function_formals
+from homeward.syntax.find import DYNAMIC, Definition, function_formals, string_of
 from homeward.syntax.nodes import string_value, unparen
 
 
@@ -479,7 +479,7 @@ def _host_facts(
     state_version = None
     for d in under("system"):
         if d.path == ("system", "stateVersion"):
-            value = string_value(d.value, d.source.text)
+            value = string_of(d)
             if value and re.fullmatch(r"\d\d\.\d\d", value):
                 state_version = value if state_version is None else min(state_version, value)
     args = config.call.args

@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from homeward.compat import override
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Evaluator
 from homeward.model.files import Snapshot, list_files
@@ -38,6 +39,7 @@ from homeward.syntax.find import (
     Module,
 )
 from homeward.syntax.parse import Source
+from homeward.syntax.slots import slot_setters
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -96,6 +98,78 @@ class ModuleRef:
         if self.node is None or self.source is None:
             return None
         return self.source.location(self.node.start_byte)
+
+
+class _PlacedRef(ModuleRef):
+    """A ModuleRef made from an import (`ImportRef`) that keeps the import, not its node: the
+    import of a whole file's module holds a byte span (`syntax/find.py`, `_PlacedImport`), so
+    that the importing file's tree can be let go once it is read."""
+
+    __slots__ = ("_import",)
+    __qualname__ = "ModuleRef"  # Why: its repr is the ModuleRef's
+    _import: ImportRef | None
+
+    def __getattr__(self, name: str) -> object:
+        # Called only for a slot that is not set: `node` (from the import, when asked), and
+        # `_import` of a copy made through `__init__` (`dataclasses.replace`), which has it.
+        if name == "_import":
+            return None
+        if name == "node":
+            via = self._import
+            return None if via is None else via.node
+        raise AttributeError(f"'ModuleRef' object has no attribute '{name}'")
+
+    @property
+    @override
+    def location(self) -> Location | None:
+        via = self._import
+        return super().location if via is None else via.location
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        # As ModuleRef's, across the two classes: the fields it compares.
+        if not isinstance(other, ModuleRef):
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    @override
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+
+def _compared(ref: ModuleRef) -> tuple[object, ...]:
+    return (ref.kind, ref.path, ref.label, ref.maybe, ref.dynamic)
+
+
+_PLACED_SET, _PLACED_REST = slot_setters(ModuleRef, ("kind", "path", "source"), later=("node",))
+_SET_IMPORT = _PlacedRef.__dict__["_import"].__set__
+_REF_LABEL = ModuleRef.__dict__["label"].__set__
+_REF_DYNAMIC = ModuleRef.__dict__["dynamic"].__set__
+
+
+def placed_ref(
+    kind: ModuleKind,
+    via: ImportRef,
+    path: Path | None = None,
+    label: str = "",
+    *,
+    dynamic: bool = False,
+) -> ModuleRef:
+    """`ModuleRef(kind, path, via.node, via.source, label, dynamic=dynamic)`, keeping `via`
+    rather than its node (`_PlacedRef`)."""
+    ref = object.__new__(_PlacedRef)
+    set_kind, set_path, set_source = _PLACED_SET
+    set_kind(ref, kind)
+    set_path(ref, path)
+    set_source(ref, via.source)
+    for setter, default in _PLACED_REST:
+        setter(ref, default)
+    if label:
+        _REF_LABEL(ref, label)
+    if dynamic:
+        _REF_DYNAMIC(ref, True)
+    _SET_IMPORT(ref, via)
+    return ref
 
 
 OTHER_KINDS = {"darwinConfigurations": "darwin"}

@@ -7,8 +7,8 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index
 from homeward.model.repo import ModuleInfo, ModuleKind, ProblemKind
 from homeward.plan.flake import hm_branch, hm_url, hm_url_branch
-from homeward.syntax.find import DYNAMIC
-from homeward.syntax.nodes import string_value, unparen
+from homeward.syntax.find import DYNAMIC, string_of
+from homeward.syntax.nodes import unparen
 
 
 def mismatches(index: Index, standalone: set[str] | None = None) -> list[Diagnostic]:
@@ -45,7 +45,7 @@ def mismatches(index: Index, standalone: set[str] | None = None) -> list[Diagnos
     for host in index.repo.hosts:
         for d in index.host_definitions(host, "networking"):
             if d.path == ("networking", "hostName"):
-                name = string_value(d.value, d.source.text)
+                name = string_of(d)
                 if name and name != host and standalone is not None and host not in standalone:
                     found.append(
                         Diagnostic(

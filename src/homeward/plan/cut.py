@@ -101,9 +101,9 @@ def import_edits(
             ref
             for ref in info.imports
             if ref.kind is ModuleKind.FILE
-            and ref.node is not None
             and str(ref.path) in replacements
             and replacements[str(ref.path)] is None
+            and ref.node is not None
         ]
         if dropped and len(dropped) == len(info.imports):
             # Every import goes: the `imports` binding goes too (not `imports = [ ];`).
@@ -120,11 +120,10 @@ def import_edits(
             if (
                 ref.kind is not ModuleKind.FILE
                 or ref.path is None
+                or str(ref.path) not in replacements
                 or ref.node is None
                 or ref.source is None
             ):
-                continue
-            if str(ref.path) not in replacements:
                 continue
             new = replacements[str(ref.path)]
             src = ref.source

@@ -125,6 +125,20 @@ class Definition:
         return self.source.text[start:end].decode()
 
 
+_PLAIN_STRING = re.compile(rb'"[^"\\$]*"')
+"""A string literal without escapes or interpolation: its value is its text between quotes."""
+
+
+def string_of(d: Definition) -> str | None:
+    """`string_value` of a definition's value, read from the bytes when it is a plain string
+    literal (without the tree, which may have been let go: `Source.release`)."""
+    start, end = d.value_span
+    raw = d.source.text[start:end]
+    if _PLAIN_STRING.fullmatch(raw) is not None:
+        return raw[1:-1].decode()
+    return string_value(d.value, d.source.text)
+
+
 def walk_definitions(
     source: Source, expr: Node, prefix: tuple[str, ...] = (), steps: tuple[Step, ...] = ()
 ) -> Iterator[Definition]:
@@ -236,12 +250,12 @@ class _Walked(Definition):
         if name == "steps":
             link = self._link
             if link is None:
-                return _SET_AGAIN(self, "steps")
+                return _set_again(self, "steps")
             steps = _steps_of(link)
             _SET_STEPS(self, steps)
             return steps
         if name == "value" and self._at is not None:
-            return _SET_AGAIN(self, "value")
+            return _set_again(self, "value")
         raise AttributeError(f"'Definition' object has no attribute '{name}'")
 
     @property
@@ -254,7 +268,7 @@ class _Walked(Definition):
         return value.start_byte, value.end_byte
 
 
-def _SET_AGAIN(d: _Walked, name: str) -> object:  # noqa: N802
+def _set_again(d: _Walked, name: str) -> object:
     """Set `value` and `steps` of a detached definition from a walk of its file's tree again."""
     assert d._at is not None
     again = _walked_again(d.source)[d._at[2]]
@@ -268,9 +282,10 @@ _again: weakref.WeakKeyDictionary[Source, list[Definition]] = weakref.WeakKeyDic
 """The definitions of a whole file walked again, with nodes (while the file is read)."""
 
 
-def _walked_again(source: Source) -> list[Definition]:
+def _walked_again(source: Source, *, keep: bool = True) -> list[Definition]:
     """Every definition `read_module(source)` walked (before full-form modules drop
-    `config.`), with nodes: from the file's tree, parsed again if it was let go."""
+    `config.`), with nodes: from the file's tree, parsed again if it was let go. Kept for
+    the next question unless told not to (which keeps the tree too)."""
     found = _again.get(source)
     if found is None:
         body, _formals, _function = module_body(source)
@@ -278,7 +293,8 @@ def _walked_again(source: Source) -> list[Definition]:
         found = []
         if walked is not None:
             _Walk(source, found).walk(walked, (), [None, None, None, (), None, "", ()])
-        _again[source] = found
+        if keep:
+            _again[source] = found
     return found
 
 
@@ -640,6 +656,11 @@ class Module:
             refs.extend(import_refs(self.source, definition.value, definition.conditions))
         return refs
 
+    @property
+    def whole_file(self) -> bool:
+        """Read from a whole file: its definitions and imports hold byte spans, not nodes."""
+        return False
+
 
 class _FileModule(Module):
     """A Module of a whole file (`read_module(source)`) that holds no node: `body` and
@@ -663,6 +684,29 @@ class _FileModule(Module):
         _SET_FUNCTION(self, function)
         found: object = body if name == "body" else function
         return found
+
+    @override
+    def imports(self) -> list[ImportRef]:
+        # Read from the definitions of a walk of the tree made for this (kept by nothing), and
+        # kept as byte spans (`_PlacedImport`): the tree can be let go once the file is read.
+        wanted = self.find_exact(("imports",))
+        if not wanted:
+            return []
+        again: list[Definition] | None = None
+        refs: list[ImportRef] = []
+        for definition in wanted:
+            at = definition._at if isinstance(definition, _Walked) else None
+            if at is not None:
+                if again is None:
+                    again = _walked_again(self.source, keep=False)
+                definition = again[at[2]]
+            refs.extend(import_refs(self.source, definition.value, definition.conditions))
+        return [_placed_import(ref) for ref in refs]
+
+    @property
+    @override
+    def whole_file(self) -> bool:
+        return True
 
 
 _SET_BODY = Module.__dict__["body"].__set__
@@ -889,11 +933,68 @@ def _file_import(node: Node, source: Source, literal: str, conditional: bool) ->
     return ref
 
 
+class _PlacedImport(_FileImport):
+    """An ImportRef of a whole file's module that holds no node: the byte span and kind of
+    its node, found again in the file's tree when asked for (`Source.release`)."""
+
+    __slots__ = ("_span",)
+    __qualname__ = "ImportRef"  # Why: its repr is the ImportRef's
+    _span: tuple[int, int, int]  # start byte, end byte, kind id
+
+    @override
+    def __getattr__(self, name: str) -> object:
+        # Called only for a slot that is not set: `node` (never kept: it would keep the
+        # tree), `_literal` of an import that is not a written path, and `target`.
+        if name == "node":
+            return node_at(self.source.root, *self._span)
+        if name == "_literal":
+            return None
+        return super().__getattr__(name)
+
+    @property
+    @override
+    def location(self) -> Location:
+        return self.source.location(self._span[0])
+
+
+_SET_SPAN = _PlacedImport.__dict__["_span"].__set__
+_IMPORT_FIELDS = ("kind", "source", "label", "conditional")
+_IMPORT_COPY = [(name, ImportRef.__dict__[name].__set__) for name in _IMPORT_FIELDS]
+
+
+def _placed_import(ref: ImportRef) -> ImportRef:
+    """`ref` without its node (`_PlacedImport`)."""
+    placed = _new(_PlacedImport)
+    for name, setter in _IMPORT_COPY:
+        setter(placed, getattr(ref, name))
+    if isinstance(ref, _FileImport):
+        _SET_LITERAL(placed, ref._literal)
+    else:
+        _SET_TARGET(placed, ref.target)
+    node = ref.node
+    _SET_SPAN(placed, (node.start_byte, node.end_byte, node.kind_id))
+    return placed
+
+
+def node_at(root: Node, start: int, end: int, kind_id: int) -> Node:
+    """The node of kind `kind_id` spanning exactly `start`..`end` in the tree at `root`."""
+    node: Node | None = root.descendant_for_byte_range(start, end)
+    while node is not None and (
+        node.kind_id != kind_id or node.start_byte != start or node.end_byte != end
+    ):
+        node = node.parent
+    if node is None:
+        raise LookupError(f"no node of kind {kind_id} at bytes {start}..{end}")
+    return node
+
+
 def import_target(ref: ImportRef) -> str | None:
     """A FILE import's target as text, to join to the importing file's directory: as written
     (`./a.nix`), or the target path's text (the same file once joined and normalized)."""
     if isinstance(ref, _FileImport):
-        return ref._literal
+        literal: str | None = ref._literal
+        if literal is not None:
+            return literal
     return None if ref.target is None else str(ref.target)
 
 

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, Location
 from homeward.model.load.state import LoadState
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Problem, ProblemKind
+from homeward.model.repo import (
+    Context,
+    ModuleInfo,
+    ModuleKind,
+    ModuleRef,
+    Problem,
+    ProblemKind,
+    placed_ref,
+)
 from homeward.model.values import (
     Attrs,
     Choice,
@@ -117,11 +125,20 @@ class Refs(LoadState):
         return ref
 
     def _file_ref(
-        self, path: Path | str, node: Node | None, source: Source | None, *, normal: bool = False
+        self,
+        path: Path | str,
+        node: Node | None,
+        source: Source | None,
+        *,
+        normal: bool = False,
+        via: ImportRef | None = None,
     ) -> ModuleRef:
         # Why strings and one stat: this runs for every import of trees of thousands of files.
-        # `normal`: `path` is absolute and normalized already.
+        # `normal`: `path` is absolute and normalized already. `via`: the import it is made
+        # from, kept instead of its node (`placed_ref`); `node` and `source` are then unused.
         def at() -> Location | None:
+            if via is not None:
+                return via.location
             return source.location(node.start_byte) if source and node is not None else None
 
         resolved, mode = self.ev.files.real(os.fspath(path), normal=normal)
@@ -134,6 +151,8 @@ class Refs(LoadState):
                 "homeward reads and edits only files inside the git work tree (outside git, "
                 "the flake's directory)",
             )
+            if via is not None:
+                return placed_ref(ModuleKind.EXTERNAL, via, label=str(Path(path)))
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(Path(path)))
         if mode is None:
             try:
@@ -149,6 +168,8 @@ class Refs(LoadState):
                     at(),
                     "add default.nix to that directory or import a file in it",
                 )
+                if via is not None:
+                    return placed_ref(ModuleKind.UNKNOWN, via, label="no default.nix")
                 return ModuleRef(
                     ModuleKind.UNKNOWN, node=node, source=source, label="no default.nix"
                 )
@@ -166,6 +187,8 @@ class Refs(LoadState):
                 if loop
                 else "create the file or remove the import",
             )
+            if via is not None:
+                return placed_ref(ModuleKind.UNKNOWN, via, name, "missing")
             return ModuleRef(
                 ModuleKind.UNKNOWN,
                 path=name,
@@ -176,6 +199,8 @@ class Refs(LoadState):
         else:
             self._found[str(self.ev.files.shown_real(resolved))] = (resolved, mode)
         # The path as the source's (`shown_real`), the same object: made once.
+        if via is not None:
+            return placed_ref(ModuleKind.FILE, via, self.ev.files.shown_real(resolved))
         ref = _new(ModuleRef)
         set_kind, set_path, set_node, set_source = _REF_SET
         set_kind(ref, ModuleKind.FILE)
@@ -321,15 +346,13 @@ class Refs(LoadState):
                     os.path.join(self.root, ref.source.path)
                 )
             target = os.path.normpath(os.path.join(base, target))
-            return self._file_ref(target, ref.node, ref.source, normal=target[:1] == "/")
+            return self._file_ref(target, None, None, normal=target[:1] == "/", via=ref)
         if ref.kind is ImportKind.INLINE:
-            return ModuleRef(ModuleKind.INLINE, node=ref.node, source=ref.source)
+            return placed_ref(ModuleKind.INLINE, ref)
         if ref.kind is ImportKind.EXTERNAL:
-            return ModuleRef(ModuleKind.EXTERNAL, node=ref.node, source=ref.source, label=ref.label)
+            return placed_ref(ModuleKind.EXTERNAL, ref, label=ref.label)
         # Computed: expanded per host where its values are known (`_visit`), else reported there.
-        return ModuleRef(
-            ModuleKind.UNKNOWN, node=ref.node, source=ref.source, label=ref.label, dynamic=True
-        )
+        return placed_ref(ModuleKind.UNKNOWN, ref, label=ref.label, dynamic=True)
 
 
 def _is_file_module(node: Node, source: Source) -> bool:
