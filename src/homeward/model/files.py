@@ -48,22 +48,32 @@ def list_files(root: Path) -> Snapshot:
     lead back up) into a Snapshot."""
     real_root = os.path.realpath(root)
     top = os.fspath(root)
+    inside = os.path.join(real_root, "")
     files: set[str] = set()
     dirs: set[str] = {"."}
+    # The real path of each directory walked (with a trailing separator). Why: `realpath`
+    # looks at every component of a path, twice per directory; a directory that is not a
+    # symlink is its parent's real path and its name.
+    reals: dict[str, str] = {top: inside}
     for current, dirnames, filenames in os.walk(top, followlinks=True):
         # `current` is `top` joined with the names walked: its repo-relative path, as a prefix.
         here = "" if current == top else current[len(top) + 1 :].replace(os.sep, "/") + "/"
-        real = os.path.join(os.path.realpath(current), "")
+        real = reals.get(current) or os.path.join(os.path.realpath(current), "")
         files.update(here + f for f in filenames)
         kept = []
         for d in dirnames:
             if d in SKIPPED_DIRS:
                 continue
             dirs.add(here + d)
-            target = os.path.join(os.path.realpath(os.path.join(current, d)), "")
+            path = os.path.join(current, d)
+            if os.path.islink(path):
+                target = os.path.join(os.path.realpath(path), "")
+            else:
+                target = os.path.join(real + d, "")
             # Outside the repository: there, never followed. An ancestor: a cycle.
-            if target.startswith(os.path.join(real_root, "")) and not real.startswith(target):
+            if target.startswith(inside) and not real.startswith(target):
                 kept.append(d)
+                reals[path] = target
         dirnames[:] = kept
     return Snapshot(frozenset(files), frozenset(dirs))
 
