@@ -28,7 +28,7 @@ from homeward.plan.classify import (
     user_plan,
 )
 from homeward.plan.inline import adopt_inline
-from homeward.plan.journal import Journal
+from homeward.plan.journal import Journal, located
 from homeward.plan.packages import move_all_packages
 from homeward.plan.sources import SourceCut, finish_sources, keep_orphan_comments, take_sources
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
@@ -63,10 +63,14 @@ def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
     # Hosts it cannot rewire (a Mac named as a NixOS host); plan/assembled.py names those
     # a framework assembles.
     for key in sorted(k for k, c in st.repo.others.items() if not c.framework):
-        st.note(f"`{key}` is left as it is: {st.frozen_reason(key)}", Severity.WARNING)
+        st.diagnostics.append(
+            located(f"`{key}` is left as it is: {st.frozen_reason(key)}", Severity.WARNING)
+        )
     users = st.normal
     if not users:
-        st.note("no users with `isNormalUser = true` or `packages`: nothing to migrate")
+        st.diagnostics.append(
+            located("no users with `isNormalUser = true` or `packages`: nothing to migrate")
+        )
         return None
     notes = Journal()
     plans = [user_plan(st, u, notes) for u in users]

@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from homeward.diagnostics import Diagnostic, Severity
+from homeward.diagnostics import Diagnostic
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import Index, inline_home_config
 from homeward.model.repo import ModuleInfo, User
@@ -26,7 +26,7 @@ from homeward.model.values import Attrs
 from homeward.plan.chunks import Renderer
 from homeward.plan.files import DestFile, render_files
 from homeward.plan.flake import HomeWiring
-from homeward.plan.journal import FileFate, UserFileCut, located
+from homeward.plan.journal import FileFate, UserFileCut
 from homeward.plan.nixcode import relative_import
 from homeward.plan.place import Home, home_of
 from homeward.plan.types import Edit, Moved, Plan
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from homeward.plan.sources import SourceCut
-    from homeward.syntax.parse import Source
 
 
 class Mode(StrEnum):
@@ -168,16 +167,6 @@ class PlanState:
         from homeward.plan.darwin import system_option
 
         return f"{verb} {system_option(self.index, info, what)}"
-
-    def note(
-        self,
-        message: str,
-        severity: Severity = Severity.NOTE,
-        node: Node | None = None,
-        source: Source | None = None,
-        hint: str = "",
-    ) -> None:
-        self.diagnostics.append(located(message, severity, node, source, hint))
 
     def inline_home_config(self, name: str) -> list[Definition]:
         found = self._inline.get(name)
