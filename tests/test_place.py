@@ -336,9 +336,19 @@ def test_inline_home_becomes_a_file_as_data(tmp_path: Path) -> None:
     text = st.repo.modules["desk.nix"].source.text
     assert text[cut.removed.start_byte : cut.removed.end_byte].startswith(b"home-manager.users")
     assert cut.ledger is not None and cut.ledger.as_ == "a home-manager module"
+    # Its writes are the one record every phase returns: the file, opened for every host of
+    # the user, its text, and the moved binding (what the cut phase reads of its needs).
+    assert [type(w).__name__ for w in cut.home.writes] == ["Open", "Verbatim", "Put"]
+    assert {w.path for w in cut.home.writes} == {cut.path}
+    assert cut.home.writes[0] == Open(cut.path, ("desk",))
+    assert cut.chunk is not None and cut.chunk.origin == [up.inline[0]]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cut.home = HomeWrites()  # type: ignore[misc]
     assert (st.new_files, st.ledger, up.home_modules) == ({}, [], [])  # not taken yet
     assert take_inline(st, up, cut)
     assert st.new_files[cut.path].verbatim == cut.text and up.home_modules == [cut.path]
+    assert st.new_files[cut.path].chunks == [cut.chunk] and up.reaches == {}
+    assert up.inline == [] and st.ledger == [cut.ledger]
 
 
 def test_inline_home_that_reads_the_nixos_config_stays(tmp_path: Path) -> None:

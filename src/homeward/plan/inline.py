@@ -3,7 +3,7 @@ of the user's home when it is portable (issue 11)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from homeward.plan.chunks import CannotMove, Chunk, Renderer, covering_step, nam
 from homeward.plan.darwin import system_option
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Moved
+from homeward.plan.writes import HomeWrites, Open, Put, Verbatim, take_writes
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import indent_at, reindent
 from homeward.syntax.find import Definition, StepKind
@@ -25,16 +26,27 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class InlineCut:
     """What becomes of a home written inline in a NixOS module: the file of the user's home
-    it is written to (its whole text), the binding cut out of its module and the ledger's
-    line; or, where it stays (`path` None), the warning that says why."""
+    it is written to and what is written there (`home`: the file opened for every host of the
+    user, its whole text, the moved binding the cut phase reads), the binding cut out of its
+    module and the ledger's line; or, where it stays (`path` None), the warning that says
+    why."""
 
     path: PurePosixPath | None = None
-    text: str = ""  # the new file, verbatim
-    chunk: Chunk | None = None  # what the cut phase reads: the moved binding and its needs
+    home: HomeWrites = field(default_factory=HomeWrites)
     module: str = ""  # the key of the module it leaves
     removed: Node | None = None
     ledger: Moved | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The new file, verbatim."""
+        return next((w.text for w in self.home.writes if isinstance(w, Verbatim)), "")
+
+    @property
+    def chunk(self) -> Chunk | None:
+        """What the cut phase reads: the moved binding and its needs."""
+        return next((w.chunk for w in self.home.writes if isinstance(w, Put)), None)
 
 
 # -- a home written inline in a NixOS module ------------------------------------------------
@@ -45,13 +57,12 @@ def adopt_inline(st: PlanState, up: UserPlan) -> bool:
 
 
 def take_inline(st: PlanState, up: UserPlan, cut: InlineCut) -> bool:
-    """Fold an inline home's cut into the plan; whether it moved."""
+    """Fold an inline home's cut into the plan (its writes replayed as the other phases'
+    are); whether it moved."""
     st.diagnostics.extend(cut.diagnostics)
-    if cut.path is None or cut.chunk is None or cut.removed is None or cut.ledger is None:
+    if cut.path is None or cut.removed is None or cut.ledger is None:
         return False
-    dest = st.dest(cut.path, home=True)
-    dest.verbatim = cut.text
-    dest.chunks.append(cut.chunk)
+    take_writes(st, up, cut.home)
     st.removed[cut.module].append(cut.removed)
     st.ledger.append(cut.ledger)
     up.home_modules.append(cut.path)
@@ -112,10 +123,15 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
         module = nix.Func(sorted(needs.args), module)
     what = f"home-manager.users.{up.user.name}"
     at = d.source.location(binding.start_byte)
+    # Every host of the user reads it (`inline_not_portable`): one file for all of them.
+    writes = (
+        Open(path, up.hosts),
+        Verbatim(path, nix.emit_file(module).decode()),
+        Put(path, Chunk((), "", needs, [d], binding)),
+    )
     return InlineCut(
         path,
-        nix.emit_file(module).decode(),
-        Chunk((), "", needs, [d], binding),
+        HomeWrites(writes),
         info.key,
         d.steps[covering_step(d, 3)].node,
         Moved(what, at, Path(path), "a home-manager module"),

@@ -4,7 +4,7 @@ A destination file renders its chunks in the order they arrived, and several pha
 same file (a user's package lists, then each of their files: links, copies, option groups), so
 the writes of one package list or one user file are one ordered record (`HomeWrites`): the
 home files it opens (for the hosts that read them), package items, chunks of moved code,
-copies into $HOME and generated bindings. `take_writes` replays it into the destination files
+copies into $HOME, generated bindings, a module written verbatim (a home written inline). `take_writes` replays it into the destination files
 the render phase reads, where the phases once wrote directly, so the files read as they did.
 Nothing here reads the model.
 """
@@ -68,7 +68,15 @@ class Line:
     code: str
 
 
-Write = Open | Item | Put | Copy | Line
+@dataclass(frozen=True, slots=True)
+class Verbatim:
+    """A whole module written as it is (a home written inline in a NixOS module, moved)."""
+
+    path: PurePosixPath
+    text: str
+
+
+Write = Open | Item | Put | Copy | Line | Verbatim
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,8 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
             dest.chunks.append(write.chunk)
         elif isinstance(write, Line):
             dest.extra.append(write.code)
+        elif isinstance(write, Verbatim):
+            dest.verbatim = write.text
         else:
             chunk = next((c for c in dest.chunks if c.home_path == TMPFILES), None)
             if chunk is None:
