@@ -94,9 +94,12 @@ def test_a_user_files_writes_are_one_ordered_record(tmp_path: Path) -> None:
         ("Put", cli),
         ("Line", cli),  # programs.zsh.enable, as nothing enabled it yet
         ("Line", cli),  # completion stays NixOS's
+        ("Open", "home/ham/default.nix"),  # the entry point the file is moved to
+        ("Header", "home/ham/default.nix"),
     ]
     opened = [w for w in cut.home.writes if isinstance(w, Open)]
     assert {w.reach for w in opened} == {("desk", "laptop")}
+    assert cut.header == "" and cut.system_code == ()
     link = cut.home.writes[1]
     assert isinstance(link, Put)
     assert link.chunk.code == '# dotfiles\nhome.file.".vimrc".source = ../../vimrc;'

@@ -27,7 +27,7 @@ from homeward.plan.place import Home, Placement, place_packages
 from homeward.plan.sources import finish_sources, take_sources
 from homeward.plan.state import MigrateOptions, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file, take_user_file
-from homeward.plan.writes import HomeWrites, Open
+from homeward.plan.writes import Header, HomeWrites, Open, Put
 from tests.test_openworld import flake, write
 
 HOSTS = (
@@ -217,6 +217,22 @@ def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> Non
     assert cut.header == "# ham's settings"
     assert cut.system == PurePosixPath("modules/system/ham.nix")
     assert [c.code for c in cut.system_code] == ["services.openssh.enable = true;"]
+    # Every write is in the one ordered record: the home file, then the system module (a
+    # NixOS module), then the entry point with the header it keeps.
+    git, system, entry = (
+        PurePosixPath(p)
+        for p in ("home/ham/features/git.nix", "modules/system/ham.nix", "home/ham/default.nix")
+    )
+    moved = cut.home.writes[1]
+    assert isinstance(moved, Put) and moved.chunk.code == "programs.git.enable = true;"
+    assert cut.home.writes == (
+        Open(git, ("desk",)),
+        Put(git, moved.chunk),
+        Open(system, ("desk",), home=False),
+        Put(system, cut.system_code[0]),
+        Open(entry, ("desk",)),
+        Header(entry, "# ham's settings"),
+    )
     assert [(m.what, str(m.target), m.to_home) for m in cut.ledger] == [
         ("programs.git.enable", "home/ham/features/git.nix", True),
         ("services.openssh.enable", "modules/system/ham.nix", False),
@@ -225,8 +241,13 @@ def test_user_file_phase_returns_what_becomes_of_the_file(tmp_path: Path) -> Non
         cut.fate = FileFate.KEPT  # type: ignore[misc]
     # Nothing of it is in the plan's lists until it is taken.
     assert (st.files, st.ledger) == ([], [])
+    assert st.new_files == {}
     assert take_user_file(st, up, cut)
     assert st.files == [cut] and st.ledger == list(cut.ledger)
+    assert list(st.new_files) == [git, system, entry]
+    assert not st.new_files[system].home and st.new_files[entry].home
+    assert st.new_files[system].chunks == list(cut.system_code)
+    assert st.new_files[entry].header == "# ham's settings"
     plan = st.result()
     assert [(str(m.src), str(m.dst)) for m in plan.moves] == [
         ("home/ham.nix", "home/ham/default.nix")

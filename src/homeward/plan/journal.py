@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.plan.types import Delete, Move, Moved
-from homeward.plan.writes import HomeWrites
+from homeward.plan.writes import Header, HomeWrites, Put
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -67,23 +67,34 @@ class FileFate(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class UserFileCut:
-    """The user-file phase's result for one file: what stays NixOS options (the new system
-    module and its code), its `imports` (resolved by the cut phase), what becomes of the file,
-    the phase's diagnostics, ledger lines and removed bindings, in order, and what it writes
-    into the user's home files (`home`, in order)."""
+    """The user-file phase's result for one file: what becomes of it, the system module for
+    what stays NixOS options, its `imports` (resolved by the cut phase), the phase's
+    diagnostics, ledger lines and removed bindings, in order, and everything it writes
+    (`home`, in order): into the user's home files, then the system module's code, then the
+    entry point it becomes with the comment lines at its top."""
 
     module: str  # the module key
     path: PurePosixPath  # the file, repo-relative
     fate: FileFate
     system: PurePosixPath | None = None  # the system module for what stays NixOS options
-    system_code: tuple[Chunk, ...] = ()
     imports: tuple[Definition, ...] = ()
     entry: PurePosixPath | None = None  # REWRITTEN, MOVED: the entry point it becomes
-    header: str = ""  # REWRITTEN, MOVED: the comment lines at its top, kept
     diagnostics: tuple[Diagnostic, ...] = ()
     ledger: tuple[Moved, ...] = ()
     removed: tuple[Node, ...] = ()
     home: HomeWrites = field(default_factory=HomeWrites)
+
+    @property
+    def system_code(self) -> tuple[Chunk, ...]:
+        """What stays NixOS options, as the system module's chunks."""
+        return tuple(
+            w.chunk for w in self.home.writes if isinstance(w, Put) and w.path == self.system
+        )
+
+    @property
+    def header(self) -> str:
+        """REWRITTEN, MOVED: the comment lines at its top, kept."""
+        return next((w.text for w in self.home.writes if isinstance(w, Header)), "")
 
     def move(self) -> Move | None:
         if self.fate is not FileFate.MOVED or self.entry is None:

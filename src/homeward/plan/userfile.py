@@ -165,15 +165,18 @@ def move_user_file(
     else:
         fate = FileFate.DELETED
     into = fate is not FileFate.DELETED
+    # After its home writes: the system module, then the entry point it becomes.
+    if system_code:
+        writes.system(sys_path, reach, system_code)
+    if into:
+        writes.header(up.entry, up.hosts, header_comment(info.source))
     return UserFileCut(
         info.key,
         here,
         fate,
         sys_path,
-        tuple(system_code),
         tuple(imports),
         up.entry if into else None,
-        header_comment(info.source) if into else "",
         tuple(journal.diagnostics),
         tuple(journal.ledger),
         tuple(journal.removed),
@@ -182,8 +185,9 @@ def move_user_file(
 
 
 def take_user_file(st: PlanState, up: UserPlan, cut: UserFileCut) -> bool:
-    """Fold what the user-file phase made of one file into the plan (its writes into the
-    user's home files first, then its system module); whether it moved."""
+    """Fold what the user-file phase made of one file into the plan (its writes, in order:
+    the user's home files, its system module, the entry point it becomes); whether it
+    moved."""
     st.diagnostics.extend(cut.diagnostics)
     st.ledger.extend(cut.ledger)
     if cut.removed:
@@ -191,11 +195,7 @@ def take_user_file(st: PlanState, up: UserPlan, cut: UserFileCut) -> bool:
     if cut.fate is FileFate.KEPT:
         return False
     take_writes(st, up, cut.home)
-    if cut.system_code and cut.system is not None:
-        st.dest(cut.system, home=False).chunks.extend(cut.system_code)
     st.files.append(cut)
-    if cut.entry is not None:
-        st.dest(cut.entry, home=True).header = cut.header
     return True
 
 

@@ -4,13 +4,15 @@ A destination file renders its chunks in the order they arrived, and several pha
 same file (a user's package lists, then each of their files: links, copies, option groups), so
 the writes of one package list or one user file are one ordered record (`HomeWrites`): the
 home files it opens (for the hosts that read them), package items, chunks of moved code,
-copies into $HOME, generated bindings, a module written verbatim (a home written inline). `take_writes` replays it into the destination files
+copies into $HOME, generated bindings, a module written verbatim (a home written inline),
+and, for a user's file, the system module it leaves and the header its entry point keeps. `take_writes` replays it into the destination files
 the render phase reads, where the phases once wrote directly, so the files read as they did.
 Nothing here reads the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -28,10 +30,12 @@ TMPFILES = ("systemd", "user", "tmpfiles", "rules")
 @dataclass(frozen=True, slots=True)
 class Open:
     """The home file `path`, for definitions that reach `reach` of the user's hosts (one for
-    some hosts only is wired up by `plan/wire.place_per_host`, unless nothing fills it)."""
+    some hosts only is wired up by `plan/wire.place_per_host`, unless nothing fills it); not
+    `home`: a NixOS module (the system module a user's file leaves), which no reach wires."""
 
     path: PurePosixPath
     reach: tuple[str, ...]
+    home: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +80,21 @@ class Verbatim:
     text: str
 
 
-Write = Open | Item | Put | Copy | Line | Verbatim
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The comment lines at the top of the file a new file replaces, kept above its code."""
+
+    path: PurePosixPath
+    text: str
+
+
+Write = Open | Item | Put | Copy | Line | Verbatim | Header
 
 
 @dataclass(frozen=True, slots=True)
 class HomeWrites:
-    """The writes of one user file, in the order they were decided, and what they tell the
+    """The writes of one user file (or package list, or inline home), in the order they were
+    decided, and what they tell the
     wire phase about the user's home: the login shells whose `programs.<s>.enable` moved code
     sets, the hosts where moved code reads `osConfig`, whether a shell must be managed."""
 
@@ -114,6 +127,16 @@ class Pending:
     def line(self, path: PurePosixPath, code: str) -> None:
         self.writes.append(Line(path, code))
 
+    def system(self, path: PurePosixPath, reach: tuple[str, ...], code: Sequence[Chunk]) -> None:
+        """What of a user's file stays NixOS options, into the system module `path`."""
+        self.writes.append(Open(path, reach, home=False))
+        self.writes.extend(Put(path, chunk) for chunk in code)
+
+    def header(self, path: PurePosixPath, reach: tuple[str, ...], text: str) -> None:
+        """The home file `path` replaces a user's file and keeps its `text` at its top."""
+        self.into(path, reach)
+        self.writes.append(Header(path, text))
+
     def lines(self, path: PurePosixPath) -> list[str]:
         return [w.code for w in self.writes if isinstance(w, Line) and w.path == path]
 
@@ -131,7 +154,10 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
     they tell about the user's home into their plan."""
     for write in home.writes:
         if isinstance(write, Open):
-            st.home_file(up, write.reach, write.path)
+            if write.home:
+                st.home_file(up, write.reach, write.path)
+            else:
+                st.dest(write.path, home=False)
             continue
         dest = st.new_files[write.path]
         if isinstance(write, Item):
@@ -142,6 +168,8 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
             dest.extra.append(write.code)
         elif isinstance(write, Verbatim):
             dest.verbatim = write.text
+        elif isinstance(write, Header):
+            dest.header = write.text
         else:
             chunk = next((c for c in dest.chunks if c.home_path == TMPFILES), None)
             if chunk is None:
