@@ -12,7 +12,7 @@ composer takes it (`take_wiring`).
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -29,13 +29,16 @@ from homeward.plan.types import Edit
 from homeward.plan.wire import (
     Wiring,
     decide_wiring,
+    finish_user,
     finish_users,
     list_elements,
+    take_finish,
     take_wiring,
     wire_flake,
     wire_places,
 )
 from homeward.plan.wiring import skip_unwireable
+from homeward.plan.writes import Entry, Item, Open
 from tests.conftest import FIXTURES
 from tests.helpers import copy_tree
 from tests.test_openworld import flake, write
@@ -106,6 +109,64 @@ def test_wire_phase_returns_the_flake_edits_as_data(tmp_path: Path) -> None:
     assert '"ham@laptop" = home-manager.lib.homeManagerConfiguration' in text
     take_wiring(st, wiring)
     assert st.edits == [*before_edits, *wiring.edits]
+
+
+def test_finish_user_returns_the_new_entry_as_data(tmp_path: Path) -> None:
+    """Why: finishing a user's home (the entry point's imports and identity, per-host files)
+    wrote into the plan's files and the user's plan; it is a record the composer takes."""
+    laptop = "{ pkgs, ... }: { users.users.ham.packages = [ pkgs.vlc ]; }\n"
+    st = state(tmp_path, {"flake.nix": flake(hosts()), "laptop.nix": laptop})
+    decided = decide(st)
+    assert decided is not None
+    [up] = decided[0]
+    done = finish_user(st, up)
+    entry = PurePosixPath("home/ham/default.nix")
+    [write] = done.home.writes
+    assert isinstance(write, Entry) and write.path == entry and write.user is up.user
+    assert write.imports == ("./features/git.nix",) and write.hm_package
+    assert 'home.username = lib.mkDefault "ham";' in write.identity
+    assert write.tail.endswith("programs.home-manager.enable = true;")
+    assert done.per_host == (("laptop", PurePosixPath("home/ham/laptop.nix")),)
+    assert done.edits == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        done.per_host = ()  # type: ignore[misc]
+    # Nothing of it is in the plan, nor in the user's plan, until it is taken.
+    assert st.new_files[entry].identity == "" and not st.new_files[entry].hm_package
+    assert up.per_host == {}
+    assert take_finish(st, up, done) == ()
+    assert st.new_files[entry].identity == write.identity and st.new_files[entry].hm_package
+    assert st.new_files[entry].imports == ["./features/git.nix"]
+    assert up.per_host == {"laptop": PurePosixPath("home/ham/laptop.nix")}
+
+
+def test_finish_user_reads_its_own_pending_writes(tmp_path: Path) -> None:
+    """Why: a user's existing entry imports the feature files that have something in them,
+    and one of those (the home-manager command's) is filled by the same phase's record:
+    the phase reads its pending writes over the plan, which it does not change."""
+    inputs = '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+    wired = hosts(desk="./desk.nix inputs.home-manager.nixosModules.home-manager")
+    files = {
+        "flake.nix": flake(wired, inputs),
+        "desk.nix": "{ home-manager.users.ham = import ./home/ham/home.nix; }\n",
+        "home/ham/home.nix": "{ programs.git.enable = true; }\n",
+    }
+    st = state(tmp_path, files)
+    decided = decide(st)
+    assert decided is not None
+    [up] = decided[0]
+    assert not up.new_entry
+    cli = PurePosixPath("home/ham/features/cli.nix")
+    done = finish_user(st, up)
+    opened, item = done.home.writes
+    assert opened == Open(cli, ("desk", "laptop"))
+    assert isinstance(item, Item) and item.path == cli and item.first
+    assert item.item.name == "home-manager"
+    assert cli not in st.new_files  # not taken yet
+    home = st.repo.root / "home/ham/home.nix"
+    text = apply_edits(home.read_bytes(), done.edits).decode()
+    assert "imports = [\n  ./features/cli.nix\n  ./features/git.nix\n];" in text
+    take_finish(st, up, done)
+    assert [i.name for i in st.new_files[cli].items] == ["home-manager"]
 
 
 def test_wire_phase_diagnostics_wait_for_the_composer(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ bindings cut out of each module, the user files that move).
 The phases (`plan/classify.py`, `plan/place.py`, `plan/packages.py`, `plan/userfile.py`,
 `plan/groups.py`, `plan/inline.py`, `plan/sources.py`, `plan/wire.py`) read this state. The
 classify, place, package, user-file (with its option groups), inline, cut and wire phases
-return frozen records (their notes, `Placement`, `PackageCut`, `UserFileCut` with its
-`HomeWrites`, `InlineCut`, `SourceCut`, `Wiring`) that a `take_*` function folds into it, in
-the order they were decided; `plan/migrate.py` composes them.
+return frozen records (their notes, `Placement`, `PackageCut`, `UserFileCut`, `InlineCut` and
+`UserFinish` with their `HomeWrites`, `SourceCut`, `Wiring`) that a `take_*` function folds
+into it, in the order they were decided; `plan/migrate.py` composes them.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from homeward.plan.sources import SourceCut
+    from homeward.plan.writes import Pending
 
 
 class Mode(StrEnum):
@@ -219,20 +220,49 @@ class PlanState:
         """The new files directly in `directory`, in the order they were planned."""
         return [(dest.path, dest) for dest in self.by_dir.get(directory, ())]
 
+    def filled(self, path: PurePosixPath, pending: Pending | None = None) -> bool:
+        """The new file `path` has something to render, or will have once a phase's
+        `pending` writes are taken."""
+        dest = self.new_files.get(path)
+        return (dest is not None and not dest.empty) or (
+            pending is not None and pending.fills(path)
+        )
+
+    def filled_in(
+        self, directory: PurePosixPath, pending: Pending | None = None
+    ) -> list[PurePosixPath]:
+        """The new files directly in `directory` with something to render (`filled`)."""
+        paths = [p for p, _ in self.files_in(directory)]
+        if pending is not None:
+            opened = pending.opened()
+            paths += sorted(p for p in opened if p.parent == directory and p not in self.new_files)
+        return [p for p in paths if self.filled(p, pending)]
+
     def ensure_entry(self, up: UserPlan) -> None:
         entry = self.dest(up.entry, home=True)
         entry.entry = up.user
+        entry.imports = self.entry_imports(up)
+
+    def entry_imports(self, up: UserPlan, pending: Pending | None = None) -> list[str]:
+        """The imports of `up`'s new entry point: its feature files with something in them
+        (once a phase's `pending` writes are taken), then the home modules it adopted."""
+        entry = self.new_files.get(up.entry)
+        imports = list(entry.imports) if entry is not None else []
+        for pending_import in pending.imports(up.entry) if pending is not None else ():
+            if pending_import.code not in imports:
+                imports.append(pending_import.code)
         if self.opts.features:
             features = sorted(
                 p
-                for p, dest in self.files_in(up.entry.parent / "features")
-                if "-" not in p.stem and not dest.empty
+                for p in self.filled_in(up.entry.parent / "features", pending)
+                if "-" not in p.stem
             )
-            entry.imports = [relative_import(p, up.entry.parent) for p in features]
+            imports = [relative_import(p, up.entry.parent) for p in features]
         for module in up.home_modules:
             rel = relative_import(module, up.entry.parent)
-            if rel not in entry.imports:
-                entry.imports.append(rel)
+            if rel not in imports:
+                imports.append(rel)
+        return imports
 
     def renderer(self, info: ModuleInfo, *, home: bool) -> Renderer:
         """A renderer for code moved out of `info`; for home-manager, the extra names moved code
@@ -255,10 +285,15 @@ class PlanState:
     def moves_to(self, path: PurePosixPath) -> bool:
         return any(cut.fate is FileFate.MOVED and cut.entry == path for cut in self.files)
 
-    def free_path(self, path: PurePosixPath) -> PurePosixPath:
+    def free_path(self, path: PurePosixPath, pending: Pending | None = None) -> PurePosixPath:
+        """`path`, or `<stem>-<n>.nix` beside it: no file of the repository nor a new home
+        file (one a phase's `pending` writes open counts)."""
+        opened = pending.opened() if pending is not None else frozenset()
         candidate, n = path, 1
-        while self.repo.files.taken(candidate) or (
-            candidate in self.new_files and self.new_files[candidate].home
+        while (
+            self.repo.files.taken(candidate)
+            or (candidate in self.new_files and self.new_files[candidate].home)
+            or candidate in opened
         ):
             n += 1
             candidate = path.with_name(f"{path.stem}-{n}.nix")

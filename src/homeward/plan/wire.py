@@ -1,8 +1,9 @@
 """The wire phase: per-host files, the entry point's identity and stateVersion, an existing
 entry's updates, and the flake (home-manager input, NixOS module, `homeConfigurations`).
 
-`wire_flake` returns what it decided as a frozen `Wiring` (edits, diagnostics); the composer
-folds it into the plan with `take_wiring`, as the earlier phases' records are."""
+`finish_user` returns what it writes into a user's home as a frozen `UserFinish`, and
+`wire_flake` what it decided as a frozen `Wiring` (edits, diagnostics); the composer folds
+them into the plan with `take_finish` and `take_wiring`, as the earlier phases' records are."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ from homeward.plan.sources import SourceCut
 from homeward.plan.standalone import add_home_configurations, builds_an_entry
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
+from homeward.plan.writes import (
+    Entry,
+    HomeWrites,
+    Identity,
+    Import,
+    Item,
+    Pending,
+    take_writes,
+)
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -52,22 +62,22 @@ if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 
-def place_per_host(st: PlanState, up: UserPlan) -> None:
-    """Per-host files for the files that were filled: a host's own, or its imports."""
+def place_per_host(
+    st: PlanState, up: UserPlan, writes: Pending, per_host: dict[str, PurePosixPath]
+) -> None:
+    """Per-host files for the files that were filled: a host's own, or its imports (into
+    `writes`; each host's file into `per_host`)."""
     base = PurePosixPath("home") / up.user.name
     for path, reach in sorted(up.reaches.items()):
-        if st.new_files[path].empty:
+        if not st.filled(path, writes):
             continue
         if len(reach) == 1:
-            up.per_host[reach[0]] = path
+            per_host[reach[0]] = path
             continue
         for host in reach:
             host_file = base / f"{host}.nix"
-            up.per_host[host] = host_file
-            dest = st.dest(host_file, home=True)
-            rel = relative_import(path, host_file.parent)
-            if rel not in dest.imports:
-                dest.imports.append(rel)
+            per_host[host] = host_file
+            writes.writes.append(Import(host_file, relative_import(path, host_file.parent)))
 
 
 # -- flake.nix --------------------------------------------------------------------------------
@@ -147,9 +157,12 @@ class WireDecisions:
 
 
 def finish_users(st: PlanState, users: list[UserPlan]) -> tuple[Edit, ...]:
-    """Each user's home files finished (`finish_user`), and the edits of their existing
-    entry points, user by user."""
-    return tuple(edit for up in users for edit in finish_user(st, up))
+    """Each user's home files finished (`finish_user`, taken user by user), and the edits of
+    their existing entry points, in the same order."""
+    edits: list[Edit] = []
+    for up in users:
+        edits.extend(take_finish(st, up, finish_user(st, up)))
+    return tuple(edits)
 
 
 def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireDecisions:
@@ -294,51 +307,80 @@ def take_wiring(st: PlanState, wiring: Wiring) -> None:
     st.diagnostics.extend(wiring.diagnostics)
 
 
-def finish_user(st: PlanState, up: UserPlan) -> list[Edit]:
-    """Per-host files, the shell home-manager must manage, the entry's imports (written into
-    the user's new home files); the edits of an existing entry point, returned."""
-    place_per_host(st, up)
+@dataclass(frozen=True, slots=True)
+class UserFinish:
+    """What `finish_user` decided for one user's home before the flake is wired: its writes
+    into their home files, in order (per-host files importing the files for some hosts, the
+    login shell home-manager must manage, the new entry point, the home-manager command,
+    what hosts read beside a frozen entry), each host's own file (`per_host`, what the flake
+    wires), and the edits of their existing entry points."""
+
+    home: HomeWrites
+    per_host: tuple[tuple[str, PurePosixPath], ...]
+    edits: tuple[Edit, ...] = ()
+
+
+def take_finish(st: PlanState, up: UserPlan, done: UserFinish) -> tuple[Edit, ...]:
+    """Fold one user's finish into the plan (its writes, then their per-host files); the
+    edits of their existing entry points, returned."""
+    take_writes(st, up, done.home)
+    up.per_host = dict(done.per_host)
+    return done.edits
+
+
+def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
+    """Per-host files, the shell home-manager must manage, the entry's imports and identity
+    (writes into the user's new home files), and the edits of an existing entry point, as
+    data. Reads the plan state and `up`, changes neither."""
+    writes = Pending()
+    per_host = dict(up.per_host)
+    place_per_host(st, up, writes, per_host)
+    cli = st.home_of(up).path(up.hosts, Feature.CLI)  # what reaches every host of the user
     if up.needs_shell and login_shell(st, up.user) not in up.enabled_shells:
         shell = login_shell(st, up.user)
-        dest = st.home_dest(up, up.hosts, Feature.CLI)
-        if not any(c.code.startswith(f"programs.{shell}.enable") for c in dest.chunks):
+        writes.into(cli, up.hosts)
+        taken = st.new_files.get(cli)
+        chunks = taken.chunks if taken is not None else []
+        if not any(c.code.startswith(f"programs.{shell}.enable") for c in chunks):
             why = "home.sessionVariables and home.shellAliases only apply in shells home-manager manages."
             enable = (("programs", shell, "enable"), True)
-            dest.extra.append(nix.emit_bindings([nix.Comment(why), enable]))
-    if up.entry in st.new_files and st.new_files[up.entry].entry is not None:
-        st.ensure_entry(up)
-        entry = st.new_files[up.entry]
+            writes.line(cli, nix.emit_bindings([nix.Comment(why), enable]))
+    entry = st.new_files.get(up.entry)
+    if entry is not None and entry.entry is not None:
         state = None if defines_state_version(st, up.user.name) else state_version(st)
         home = darwin.home_directory_code(st.index, up.user)
         module = darwin.module_words(st.index, up.user)
-        entry.identity, entry.tail = _entry_bindings(up, home, state, st.opts, module)
-        entry.hm_package = st.opts.mode is Mode.BOTH
-        return []
+        identity, tail = _entry_bindings(up, home, state, st.opts, module)
+        imports = tuple(st.entry_imports(up, writes))
+        both = st.opts.mode is Mode.BOTH
+        writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
+        return UserFinish(writes.done(), tuple(per_host.items()))
     standalone = st.standalone_wanted() and not up.inline and not up.entry_args
     if st.opts.mode is Mode.BOTH and not up.entry_args and not has_hm_command(st, up.user.name):
         # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
-        dest = st.home_dest(up, up.hosts, Feature.CLI)
-        dest.items.insert(
-            0,
-            PackageItem(
-                "# the home-manager command, for `home-manager switch` next to the "
-                f"{darwin.module_words(st.index, up.user)}\n"
-                "pkgs.home-manager",
-                "home-manager",
-                "",
-                Needs(args={"pkgs"}),
-                None,
-            ),
+        writes.into(cli, up.hosts)
+        command = PackageItem(
+            "# the home-manager command, for `home-manager switch` next to the "
+            f"{darwin.module_words(st.index, up.user)}\n"
+            "pkgs.home-manager",
+            "home-manager",
+            "",
+            Needs(args={"pkgs"}),
+            None,
         )
-    return update_existing_entry(st, up, standalone)
+        writes.writes.append(Item(cli, command, first=True))
+    edits = update_existing_entry(st, up, standalone, writes, per_host)
+    return UserFinish(writes.done(), tuple(per_host.items()), tuple(edits))
 
 
-def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, list[PurePosixPath]]:
+def entry_imports_per_host(
+    st: PlanState, up: UserPlan, per_host: dict[str, PurePosixPath]
+) -> dict[PurePosixPath, list[PurePosixPath]]:
     """Per-host files that the host's own entry imports (plan/homes.py): taken out of
-    `up.per_host`, whose files the flake wires beside the entry."""
+    `per_host`, whose files the flake wires beside the entry."""
     entries = {h: up.entry_of(h) for h in up.hosts}
     found: dict[PurePosixPath, list[PurePosixPath]] = defaultdict(list)
-    for host, path in sorted(up.per_host.items()):
+    for host, path in sorted(per_host.items()):
         entry = entries[host]
         # A file of the host's standalone configuration beside the shared entry may be that
         # host's own (`"kim@desk"` reads `./home/shared` and `./home/linux`).
@@ -348,26 +390,33 @@ def entry_imports_per_host(st: PlanState, up: UserPlan) -> dict[PurePosixPath, l
                 st.repo, candidate, host, up.user.name, entries
             ):
                 found[candidate].append(path)
-                del up.per_host[host]
+                del per_host[host]
                 break
     return found
 
 
-def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> list[Edit]:
+def update_existing_entry(
+    st: PlanState,
+    up: UserPlan,
+    standalone: bool,
+    writes: Pending,
+    per_host: dict[str, PurePosixPath],
+) -> list[Edit]:
     """A user whose home-manager configuration exists: each file it starts from (one per
     host where hosts have their own) imports the new feature files and the host's own file,
-    and gets what a standalone configuration needs that the NixOS module used to provide."""
+    and gets what a standalone configuration needs that the NixOS module used to provide
+    (beside a frozen entry: into `writes` and `per_host`)."""
     features = (
         sorted(
             p
-            for p, dest in st.files_in(PurePosixPath("home") / up.user.name / "features")
-            if not dest.empty and p not in up.reaches  # not one for some hosts only
+            for p in st.filled_in(PurePosixPath("home") / up.user.name / "features", writes)
+            if p not in up.reaches  # not one for some hosts only
         )
         if st.opts.features
         else []
     )
     name = up.user.name
-    own = entry_imports_per_host(st, up)
+    own = entry_imports_per_host(st, up, per_host)
     starts = dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)])
     edits: list[Edit] = []
     for file in own.keys() - starts.keys():
@@ -384,7 +433,7 @@ def update_existing_entry(st: PlanState, up: UserPlan, standalone: bool) -> list
     state = None if defines_state_version(st, name) else state_version(st)
     for entry in starts:
         if is_frozen(st, entry):
-            beside_frozen_entry(st, up, entry, features, standalone)
+            beside_frozen_entry(st, up, entry, features, standalone, writes, per_host)
             continue
         edits.extend(
             home_entry_edits(
@@ -410,11 +459,13 @@ def beside_frozen_entry(
     entry: PurePosixPath,
     features: list[PurePosixPath],
     standalone: bool,
+    writes: Pending,
+    per_host: dict[str, PurePosixPath],
 ) -> None:
     """An entry file that must stay as it is (rule 10: an output homeward does not rewire
     reads it too): what it would have imported, and what a standalone configuration needs,
-    go to a file of each host starting from it (`home/<u>/<host>.nix`), which both wirings
-    read beside the entry, as a per-host file."""
+    go to a file of each host starting from it (`home/<u>/<host>.nix`, into `writes`), which
+    both wirings read beside the entry, as a per-host file."""
     name = up.user.name
     info = st.repo.modules.get(str(entry))
     defined = {d.path[:2] for d in info.module.definitions} if info is not None else set()
@@ -427,17 +478,13 @@ def beside_frozen_entry(
         state = state_version(st)
     identity = identity_bindings(username, home, state)
     for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
-        path = up.per_host.get(host)
+        path = per_host.get(host)
         if path is None:
-            path = st.free_path(PurePosixPath("home") / name / f"{host}.nix")
-        dest = st.dest(path, home=True)
-        for feature in features:
-            rel = relative_import(feature, path.parent)
-            if rel not in dest.imports:
-                dest.imports.append(rel)
-        dest.identity = dest.identity or identity
-        if not dest.empty:
-            up.per_host[host] = path
+            path = st.free_path(PurePosixPath("home") / name / f"{host}.nix", writes)
+        writes.writes.extend(Import(path, relative_import(f, path.parent)) for f in features)
+        writes.writes.append(Identity(path, identity))  # opens the file, even with nothing
+        if st.filled(path, writes):
+            per_host[host] = path
 
 
 def has_hm_command(st: PlanState, name: str) -> bool:

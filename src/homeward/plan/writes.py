@@ -1,13 +1,16 @@
-"""What the package and groups phases write into a user's home files, as data, in order.
+"""What the phases write into the plan's new files, as data, in order.
 
 A destination file renders its chunks in the order they arrived, and several phases fill the
-same file (a user's package lists, then each of their files: links, copies, option groups), so
-the writes of one package list or one user file are one ordered record (`HomeWrites`): the
-home files it opens (for the hosts that read them), package items, chunks of moved code,
-copies into $HOME, generated bindings, a module written verbatim (a home written inline),
-and, for a user's file, the system module it leaves and the header its entry point keeps. `take_writes` replays it into the destination files
-the render phase reads, where the phases once wrote directly, so the files read as they did.
-Nothing here reads the model.
+same file (a user's package lists, then each of their files: links, copies, option groups,
+then the finishing of their home), so the writes of one package list, user file, inline home
+or user's finish are one ordered record (`HomeWrites`): the home files it opens (for the
+hosts that read them), package items, chunks of moved code, copies into $HOME, generated
+bindings, a module written verbatim (a home written inline), the system module a user's
+file leaves and the header its entry point keeps, per-host imports, identities and the new
+entry point. `take_writes` replays it into the destination files the render phase reads,
+where the phases once wrote directly, so the files read as they did. A phase that reads
+what it wrote before taking it asks the plan state with its `Pending` writes over it
+(`PlanState.filled`). Nothing here reads the model.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from homeward.plan.chunks import Chunk, Needs, PackageItem
 from homeward.plan.nixcode import list_binding
 
 if TYPE_CHECKING:
+    from homeward.model.repo import User
+    from homeward.plan.files import DestFile
     from homeward.plan.state import PlanState, UserPlan
     from homeward.syntax.find import Definition
 
@@ -48,10 +53,12 @@ class Put:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One element of a package list, into the file's `home.packages`."""
+    """One element of a package list, into the file's `home.packages` (`first`: before the
+    elements already there)."""
 
     path: PurePosixPath
     item: PackageItem
+    first: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +95,48 @@ class Header:
     text: str
 
 
-Write = Open | Item | Put | Copy | Line | Verbatim | Header
+@dataclass(frozen=True, slots=True)
+class Import:
+    """An import of the home file `path` (a path text relative to it), unless it has that
+    one already; the file is opened if it is not yet (a per-host file)."""
+
+    path: PurePosixPath
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """`home.username`, `home.homeDirectory`, `home.stateVersion` for the home file `path`,
+    unless it has its own already; the file is opened if it is not yet."""
+
+    path: PurePosixPath
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """The user's new entry point at `path`: its imports (path texts relative to it, in
+    place of those it had), identity, last lines and whether it installs the home-manager
+    command (both wirings)."""
+
+    path: PurePosixPath
+    user: User
+    imports: tuple[str, ...]
+    identity: str
+    tail: str
+    hm_package: bool
+
+
+Write = Open | Item | Put | Copy | Line | Verbatim | Header | Import | Identity | Entry
+
+
+def fills(write: Write) -> bool:
+    """The write gives its file something to render (what `DestFile.empty` counts)."""
+    if isinstance(write, Identity):
+        return bool(write.code)
+    if isinstance(write, Verbatim):
+        return bool(write.text)
+    return not isinstance(write, Open | Header)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +185,18 @@ class Pending:
         self.into(path, reach)
         self.writes.append(Header(path, text))
 
+    def fills(self, path: PurePosixPath) -> bool:
+        """A pending write gives the file `path` something to render."""
+        return any(w.path == path and fills(w) for w in self.writes)
+
+    def imports(self, path: PurePosixPath) -> list[Import]:
+        """The pending imports of the home file `path`."""
+        return [w for w in self.writes if isinstance(w, Import) and w.path == path]
+
+    def opened(self) -> frozenset[PurePosixPath]:
+        """The home files pending writes open (or write into)."""
+        return frozenset(w.path for w in self.writes if not isinstance(w, Open) or w.home)
+
     def lines(self, path: PurePosixPath) -> list[str]:
         return [w.code for w in self.writes if isinstance(w, Line) and w.path == path]
 
@@ -159,9 +219,15 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
             else:
                 st.dest(write.path, home=False)
             continue
+        if isinstance(write, Import | Identity | Entry):
+            take_entry_write(st.dest(write.path, home=True), write)
+            continue
         dest = st.new_files[write.path]
         if isinstance(write, Item):
-            dest.items.append(write.item)
+            if write.first:
+                dest.items.insert(0, write.item)
+            else:
+                dest.items.append(write.item)
         elif isinstance(write, Put):
             dest.chunks.append(write.chunk)
         elif isinstance(write, Line):
@@ -182,3 +248,16 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
     up.enabled_shells |= home.shells
     up.osconfig_hosts |= home.osconfig
     up.needs_shell |= home.needs_shell
+
+
+def take_entry_write(dest: DestFile, write: Import | Identity | Entry) -> None:
+    """An import, an identity or a whole new entry point, into the home file `dest`."""
+    if isinstance(write, Import):
+        if write.code not in dest.imports:
+            dest.imports.append(write.code)
+    elif isinstance(write, Identity):
+        dest.identity = dest.identity or write.code
+    else:
+        dest.entry = write.user
+        dest.imports = list(write.imports)
+        dest.identity, dest.tail, dest.hm_package = write.identity, write.tail, write.hm_package
