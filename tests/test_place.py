@@ -24,10 +24,10 @@ from homeward.plan.inline import inline_home, take_inline
 from homeward.plan.journal import FileFate, Journal
 from homeward.plan.packages import cut_packages, move_all_packages, take_packages
 from homeward.plan.place import Home, Placement, place_packages
-from homeward.plan.sources import finish_sources, take_sources
+from homeward.plan.sources import finish_sources, orphan_comments, take_comments, take_sources
 from homeward.plan.state import MigrateOptions, PlanState, UserPlan
 from homeward.plan.userfile import move_user_file, take_user_file
-from homeward.plan.writes import Header, HomeWrites, Open, Put
+from homeward.plan.writes import Comment, Header, HomeWrites, Open, Put
 from tests.test_openworld import flake, write
 
 HOSTS = (
@@ -325,6 +325,39 @@ def test_cut_phase_returns_the_edits_moved_code_leaves(tmp_path: Path) -> None:
     take_sources(st, cut)
     assert all(e in st.edits for e in cut.edits)
     assert st.result(cut).deletes == cut.deletes
+
+
+def test_orphan_comments_are_writes_the_composer_takes(tmp_path: Path) -> None:
+    """Why: the comments of an emptied file that no moved binding carries were prefixed onto
+    the first moved item inside the plan's files (and inside the package phase's record);
+    they are writes now, and taking them replaces the item in the file with a copy."""
+    host = "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; }; }"
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(host),
+            "desk.nix": (
+                "{ imports = [ ./ham-packages.nix ]; users.users.ham.isNormalUser = true; }\n"
+            ),
+            "ham-packages.nix": (
+                "{ pkgs, ... }:\n{\n  users.users.ham.packages = [ pkgs.jq ];\n"
+                "  # keep jq pinned\n}\n"
+            ),
+        },
+    )
+    st = PlanState(build_index(load_repo(root)), MigrateOptions())
+    up = user_plan(st, st.index.users["ham"], Journal())
+    [package_cut] = move_all_packages(st, up)
+    cut = finish_sources(st)
+    take_sources(st, cut)
+    cli = PurePosixPath("home/ham/features/cli.nix")
+    comments = orphan_comments(st, cut.emptied)
+    assert comments == (Comment(cli, "# keep jq pinned", 0, item=True),)
+    [(_, item)] = package_cut.items
+    assert st.new_files[cli].items == [item] and item.code == "pkgs.jq"  # not taken yet
+    take_comments(st, comments)
+    assert [i.code for i in st.new_files[cli].items] == ["# keep jq pinned\npkgs.jq"]
+    assert item.code == "pkgs.jq"  # the package phase's record is as it decided it
 
 
 def inline_state(tmp_path: Path, home: str) -> tuple[PlanState, UserPlan]:

@@ -1,9 +1,10 @@
 """The render phase: the files a plan writes, as data, and their text.
 
-A `DestFile` collects what the earlier phases put in it (moved bindings, package items, imports,
-an entry point's identity); `render_dest` turns it into the file's bytes, formatted as nixfmt
-would: header comments, `{ args, ... }:`, the `let` bindings moved code needs, the bindings.
-Pure.
+A `DestFile` collects what the earlier phases decided for it (moved bindings, package items,
+imports, an entry point's identity), replayed from their write records in order
+(`plan/writes.take_write`, the one place it changes); `render_dest` turns it into the file's
+bytes, formatted as nixfmt would: header comments, `{ args, ... }:`, the `let` bindings moved
+code needs, the bindings. Pure.
 """
 
 from __future__ import annotations

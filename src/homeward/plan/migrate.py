@@ -30,11 +30,18 @@ from homeward.plan.classify import (
 from homeward.plan.inline import adopt_inline
 from homeward.plan.journal import Journal, located
 from homeward.plan.packages import move_all_packages
-from homeward.plan.sources import SourceCut, finish_sources, keep_orphan_comments, take_sources
+from homeward.plan.sources import (
+    SourceCut,
+    finish_sources,
+    orphan_comments,
+    take_comments,
+    take_sources,
+)
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Plan
 from homeward.plan.wire import decide_wiring, finish_users, take_wiring, wire_flake, wire_places
 from homeward.plan.wiring import skip_unwireable
+from homeward.plan.writes import Entry, take_write
 
 __all__ = ["MigrateOptions", "Mode", "plan_decisions", "plan_migration"]
 
@@ -48,7 +55,7 @@ def compose(st: PlanState) -> Plan:
     entries = finish_users(st, active)
     wiring = decide_wiring(st, active, cut)  # a refusal is raised here, before any text
     take_wiring(st, wire_flake(st, wiring, entries))
-    keep_orphan_comments(st, cut.emptied)
+    take_comments(st, orphan_comments(st, cut.emptied))
     return st.result(cut)
 
 
@@ -94,7 +101,9 @@ def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
         return None
     for up in active:
         if up.new_entry:
-            st.ensure_entry(up)
+            # The new entry point, its identity written when the user's home is finished.
+            entry = Entry(up.entry, up.user, tuple(st.entry_imports(up)), "", "", False)
+            take_write(st, entry)
     cut = finish_sources(st)
     take_sources(st, cut)
     return active, cut

@@ -1,6 +1,7 @@
 """The cut phase's driver: what moved code leaves behind in its sources (bindings, emptied
-files and inline modules, imports of removed files, orphan comments), from the decisions in
-the plan state, returned as a `SourceCut`; the pure pieces are in `plan/cut.py`."""
+files and inline modules, imports of removed files), from the decisions in the plan state,
+returned as a `SourceCut`, and the orphan comments that go with moved code, returned as
+writes (`plan/writes.Comment`); the pure pieces are in `plan/cut.py`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from homeward.model.repo import ModuleInfo, ModuleKind
-from homeward.plan.chunks import Chunk, PackageItem, Renderer
+from homeward.plan.chunks import Renderer
 from homeward.plan.cut import (
     comment_nodes,
     dead_let_edits,
@@ -25,42 +26,45 @@ from homeward.plan.cut import (
 from homeward.plan.nixcode import relative_import, splice
 from homeward.plan.state import PlanState
 from homeward.plan.types import Delete, Edit
+from homeward.plan.writes import Comment, SystemImports, take_write
 from homeward.syntax.edit import indent_at, item_extent, reindent, removal
 
 if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 
-def keep_orphan_comments(st: PlanState, emptied: AbstractSet[str]) -> None:
+def orphan_comments(st: PlanState, emptied: AbstractSet[str]) -> tuple[Comment, ...]:
     """Comments of a file that is deleted or rewritten, not carried by any moved binding
-    (a header, a note between bindings), go with the first thing moved out of it.
+    (a header, a note between bindings), go with the first thing moved out of it: as
+    writes the composer takes (`take_comments`); reads the plan state, changes nothing.
 
     A comment is carried when it lies inside what was moved (a binding with its own
     comments, a package list, the header of a rewritten file): decided by its position in
     the syntax tree, never by looking for its text (the same `# TODO` can be in both).
     """
+    comments: list[Comment] = []
     for key in sorted(emptied):
         info = st.repo.modules[key]
         src = info.source
         spans: list[tuple[int, int]] = []
-        first_chunk: Chunk | None = None
-        first_item: PackageItem | None = None
+        first_chunk: tuple[PurePosixPath, int] | None = None
+        first_item: tuple[PurePosixPath, int] | None = None
         header = header_comment(src)
         for dest in st.new_files.values():
             if header and dest.header == header:
                 spans.append((0, _header_end(src)))
-            for chunk in dest.chunks:
+            for i, chunk in enumerate(dest.chunks):
                 if chunk.origin and chunk.origin[0].source is src:
                     spans.append(item_extent(chunk.removal_node, src.text))
-                    first_chunk = first_chunk or chunk
+                    first_chunk = first_chunk or (dest.path, i)
                 # A chunk can collect several definitions (the copies of dotfiles).
                 spans.extend(
                     item_extent(d.binding, src.text) for d in chunk.origin if d.source is src
                 )
-            for item in dest.items:
+            for i, item in enumerate(dest.items):
                 if item.origin is not None and item.origin.source is src:
                     spans.append(item_extent(item.origin.binding, src.text))
-                    first_item = first_item or item
+                    first_item = first_item or (dest.path, i)
         carried = _covered(spans)
         # Only what leaves with the module: the whole file, or an inline module's list
         # element with its own comments (never the rest of flake.nix).
@@ -76,9 +80,16 @@ def keep_orphan_comments(st: PlanState, emptied: AbstractSet[str]) -> None:
             reindent(src.text_of(c), indent_at(src.text, c.start_byte), "") for c in orphans
         )
         if first_item is not None:
-            first_item.code = f"{lines}\n{first_item.code}"
+            comments.append(Comment(first_item[0], lines, first_item[1], item=True))
         elif first_chunk is not None:
-            first_chunk.code = f"{lines}\n{first_chunk.code}"
+            comments.append(Comment(first_chunk[0], lines, first_chunk[1], item=False))
+    return tuple(comments)
+
+
+def take_comments(st: PlanState, comments: tuple[Comment, ...]) -> None:
+    """Fold the orphan comments into the plan, in order."""
+    for comment in comments:
+        take_write(st, comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +208,7 @@ def take_sources(st: PlanState, cut: SourceCut) -> None:
     """Fold the cut phase's result into the plan: the system modules' imports and the edits
     (its deletes go to the plan as they are: `PlanState.result`)."""
     for path, texts in cut.imports:
-        st.dest(path, home=False).imports = list(texts)
+        take_write(st, SystemImports(path, texts))
     st.edits.extend(cut.edits)
 
 

@@ -238,11 +238,6 @@ class PlanState:
             paths += sorted(p for p in opened if p.parent == directory and p not in self.new_files)
         return [p for p in paths if self.filled(p, pending)]
 
-    def ensure_entry(self, up: UserPlan) -> None:
-        entry = self.dest(up.entry, home=True)
-        entry.entry = up.user
-        entry.imports = self.entry_imports(up)
-
     def entry_imports(self, up: UserPlan, pending: Pending | None = None) -> list[str]:
         """The imports of `up`'s new entry point: its feature files with something in them
         (once a phase's `pending` writes are taken), then the home modules it adopted."""

@@ -16,7 +16,7 @@ what it wrote before taking it asks the plan state with its `Pending` writes ove
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -127,7 +127,40 @@ class Entry:
     hm_package: bool
 
 
-Write = Open | Item | Put | Copy | Line | Verbatim | Header | Import | Identity | Entry
+@dataclass(frozen=True, slots=True)
+class SystemImports:
+    """The imports of the system module `path` a user's file leaves (what the file imported,
+    resolved by the cut phase), in place of any it had; the module is opened if it is not."""
+
+    path: PurePosixPath
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """Comment lines of a file that is deleted or rewritten, which no moved binding carries,
+    put above the package item (`item`) or chunk of moved code at `index` of file `path`."""
+
+    path: PurePosixPath
+    code: str
+    index: int
+    item: bool
+
+
+Write = (
+    Open
+    | Item
+    | Put
+    | Copy
+    | Line
+    | Verbatim
+    | Header
+    | Import
+    | Identity
+    | Entry
+    | SystemImports
+    | Comment
+)
 
 
 def fills(write: Write) -> bool:
@@ -136,7 +169,9 @@ def fills(write: Write) -> bool:
         return bool(write.code)
     if isinstance(write, Verbatim):
         return bool(write.text)
-    return not isinstance(write, Open | Header)
+    if isinstance(write, SystemImports):
+        return bool(write.codes)
+    return not isinstance(write, Open | Header | Comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,41 +248,59 @@ def take_writes(st: PlanState, up: UserPlan, home: HomeWrites) -> None:
     """Replay one user file's writes into the plan's destination files, in order, and what
     they tell about the user's home into their plan."""
     for write in home.writes:
-        if isinstance(write, Open):
-            if write.home:
-                st.home_file(up, write.reach, write.path)
-            else:
-                st.dest(write.path, home=False)
-            continue
-        if isinstance(write, Import | Identity | Entry):
-            take_entry_write(st.dest(write.path, home=True), write)
-            continue
-        dest = st.new_files[write.path]
-        if isinstance(write, Item):
-            if write.first:
-                dest.items.insert(0, write.item)
-            else:
-                dest.items.append(write.item)
-        elif isinstance(write, Put):
-            dest.chunks.append(write.chunk)
-        elif isinstance(write, Line):
-            dest.extra.append(write.code)
-        elif isinstance(write, Verbatim):
-            dest.verbatim = write.text
-        elif isinstance(write, Header):
-            dest.header = write.text
+        if isinstance(write, Open) and write.home:
+            st.home_file(up, write.reach, write.path)
         else:
-            chunk = next((c for c in dest.chunks if c.home_path == TMPFILES), None)
-            if chunk is None:
-                chunk = Chunk(TMPFILES, "", Needs(), [], write.origin.binding)
-                dest.chunks.append(chunk)
-                dest.copies.clear()
-            dest.copies.append(write.rule)
-            chunk.origin.append(write.origin)
-            chunk.code = list_binding(TMPFILES, dest.copies)
+            take_write(st, write)
     up.enabled_shells |= home.shells
     up.osconfig_hosts |= home.osconfig
     up.needs_shell |= home.needs_shell
+
+
+def take_write(st: PlanState, write: Write) -> None:
+    """One write into the plan's destination files (a home file `Open`ed for some of a
+    user's hosts is recorded in their plan: `take_writes`). The one place a `DestFile`
+    changes."""
+    if isinstance(write, Open):
+        st.dest(write.path, home=write.home)
+        return
+    if isinstance(write, Import | Identity | Entry):
+        take_entry_write(st.dest(write.path, home=True), write)
+        return
+    if isinstance(write, SystemImports):
+        st.dest(write.path, home=False).imports = list(write.codes)
+        return
+    dest = st.new_files[write.path]
+    if isinstance(write, Item):
+        if write.first:
+            dest.items.insert(0, write.item)
+        else:
+            dest.items.append(write.item)
+    elif isinstance(write, Put):
+        dest.chunks.append(write.chunk)
+    elif isinstance(write, Line):
+        dest.extra.append(write.code)
+    elif isinstance(write, Verbatim):
+        dest.verbatim = write.text
+    elif isinstance(write, Header):
+        dest.header = write.text
+    elif isinstance(write, Comment):
+        # A copy with the lines above: the record's chunk or item stays as it was decided.
+        if write.item:
+            item = dest.items[write.index]
+            dest.items[write.index] = replace(item, code=f"{write.code}\n{item.code}")
+        else:
+            moved = dest.chunks[write.index]
+            dest.chunks[write.index] = replace(moved, code=f"{write.code}\n{moved.code}")
+    else:
+        chunk = next((c for c in dest.chunks if c.home_path == TMPFILES), None)
+        if chunk is None:
+            chunk = Chunk(TMPFILES, "", Needs(), [], write.origin.binding)
+            dest.chunks.append(chunk)
+            dest.copies.clear()
+        dest.copies.append(write.rule)
+        chunk.origin.append(write.origin)
+        chunk.code = list_binding(TMPFILES, dest.copies)
 
 
 def take_entry_write(dest: DestFile, write: Import | Identity | Entry) -> None:
