@@ -15,7 +15,7 @@ from homeward.apply.write import compute_changes
 from homeward.model.index import build_index
 from homeward.model.repo import ModuleKind, ModuleRef, ProblemKind, Repo, load_planned, load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
-from tests.helpers import copy_tree
+from tests.helpers import copy_tree, make_git_repo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migrate"
 CASES = sorted(
@@ -253,3 +253,51 @@ def test_a_planned_read_offers_no_resolution_to_the_next(tmp_path: Path) -> None
     planned = load_planned(repo, {"modules/later/default.nix": b"{ }\n"})
     assert planned.modules["hosts/desk/default.nix"].imports[2].kind is ModuleKind.FILE
     assert not planned.read
+
+
+def beside_the_flake() -> dict[str, str]:
+    """A flake in `nixos/` whose host imports modules beside it, in the same work tree."""
+    return {
+        "nixos/flake.nix": """{
+  inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./hosts/desk ];
+    };
+  };
+}
+""",
+        "nixos/hosts/desk/default.nix": """{
+  imports = [
+    ../../../modules/extra.nix
+    ../../../modules/base
+  ];
+}
+""",
+        "modules/extra.nix": "{ programs.git.enable = true; }\n",
+        "modules/base/default.nix": "{ services.openssh.enable = true; }\n",
+    }
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_imports_beside_the_flake_are_taken_or_resolved_again(moved: bool, tmp_path: Path) -> None:
+    """Why: a file beside the flake's directory (`../modules/x.nix`, in the same work tree)
+    is named from the flake's directory with `..`; the check of what the plan touches must
+    find it under that name too, or a moved file would still be read."""
+    top = make_git_repo(write(tmp_path / "repo", beside_the_flake()))
+    repo = load_repo(top / "nixos")
+    desk = repo.modules["hosts/desk/default.nix"]
+    assert [str(r.path) for r in desk.imports] == [
+        "../modules/extra.nix",
+        "../modules/base/default.nix",
+    ]
+    files: dict[str, bytes | None] = {"../modules/base/more.nix": b"{ }\n"}
+    if moved:
+        files["../modules/extra.nix"] = None
+    planned = load_planned(repo, files)
+    assert ("hosts/desk/default.nix" in taken(repo, planned)) is not moved
+    kinds = [r.kind for r in planned.modules["hosts/desk/default.nix"].imports]
+    assert kinds == [ModuleKind.UNKNOWN if moved else ModuleKind.FILE, ModuleKind.FILE]
+    copy = written(top, {f"nixos/{k}": v for k, v in files.items()}, tmp_path / "written")
+    assert summary(planned) == summary(load_repo(copy / "nixos"))
