@@ -31,18 +31,23 @@ class HomeUsers(Walk):
         for info in self.modules.values():
             if info.context is not Context.NIXOS or not info.hosts:
                 continue
-            changed = False
-            definitions: list[Definition] = []
-            for d in info.module.definitions:
+            # Why a copy only from the first renamed definition: most modules have none, and
+            # copying every module's definitions was most of this pass at 7,412 modules.
+            found = info.module.definitions
+            definitions: list[Definition] | None = None
+            for at, d in enumerate(found):
+                path = d.path
                 name = None
-                if len(d.path) > 2 and d.path[2] == DYNAMIC and d.path[:2] in _NAMED_USERS:
+                if len(path) > 2 and path[2] == DYNAMIC and path[:2] in _NAMED_USERS:
                     name = self._dynamic_name(d, info, 2)
                 if name is None:
-                    definitions.append(d)
+                    if definitions is not None:
+                        definitions.append(d)
                     continue
-                definitions.append(replace(d, path=(*d.path[:2], name, *d.path[3:])))
-                changed = True
-            if changed:
+                if definitions is None:
+                    definitions = list(found[:at])
+                definitions.append(replace(d, path=(*path[:2], name, *path[3:])))
+            if definitions is not None:
                 info.module = replace(info.module, definitions=tuple(definitions))
 
     def _dynamic_name(
@@ -84,14 +89,9 @@ class HomeUsers(Walk):
                 ]
             )
         }
-        # Each host's wiring modules, in the modules' order (the walk below adds only the host
-        # it follows to a module's hosts). Why: a look at every one for each host was 200 x 200.
-        by_host: dict[str, list[ModuleInfo]] = {}
-        for key in wiring:
-            for name in self.modules[key].hosts:
-                by_host.setdefault(name, []).append(self.modules[key])
         for host in hosts:
-            for info in by_host.get(host, ()):
+            nixos = [self.modules[key] for key in wiring if host in self.modules[key].hosts]
+            for info in nixos:
                 for d in wiring[info.key]:
                     user = d.path[2]
                     if user == DYNAMIC:  # `home-manager.users.${user}`: its name on this host
