@@ -197,11 +197,6 @@ class PlanState:
     def home_of(self, up: UserPlan) -> Home:
         return home_of(up.user, up.entry, features=self.opts.features)
 
-    def home_dest(self, up: UserPlan, reach: tuple[str, ...], feature: Feature) -> DestFile:
-        """The home-manager file for definitions that reach `reach` of the user's hosts
-        (`plan/place.Home.path`)."""
-        return self.home_file(up, reach, self.home_of(up).path(reach, feature))
-
     def home_file(self, up: UserPlan, reach: tuple[str, ...], path: PurePosixPath) -> DestFile:
         """The home-manager file `path` for definitions that reach `reach`; one for some of
         the user's hosts only is wired up in `place_per_host`."""
