@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from homeward.compat import override
@@ -233,12 +234,24 @@ class ModuleInfo:
     pairs: frozenset[tuple[str, str]] = frozenset()
     # Consumers homeward does not rewire (a nix-darwin host, an exported module, a host it
     # skipped, an import under a condition it cannot decide): who, and why. A module with any
-    # is never edited (docs/architecture.md, rule 10).
-    frozen: dict[str, str] = field(default_factory=dict)
+    # is never edited (docs/architecture.md, rule 10). Why one shared empty mapping until the
+    # first (`freeze`): most modules have none, and an empty dict each was 64 B per module.
+    frozen: Mapping[str, str] = field(default_factory=lambda: NOT_FROZEN)
 
     @property
     def source(self) -> Source:
         return self.module.source
+
+    def freeze(self, consumer: str, why: str) -> None:
+        """`consumer` reads it and is not rewired, for the reason `why`."""
+        if isinstance(self.frozen, dict):
+            self.frozen[consumer] = why
+        else:
+            self.frozen = {**self.frozen, consumer: why}
+
+
+NOT_FROZEN: Mapping[str, str] = MappingProxyType({})
+"""The `frozen` of every module no consumer freezes: read only, shared."""
 
 
 @dataclass(frozen=True, slots=True)

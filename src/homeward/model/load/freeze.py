@@ -41,7 +41,7 @@ class Freezer(LoadState):
         for info in self.modules.values():
             for name in info.hosts & self._frozen_by.keys():
                 info.hosts.discard(name)
-                info.frozen[name] = self._frozen_by[name]
+                info.freeze(name, self._frozen_by[name])
 
     def _unknown_reaches(
         self, outputs: Value, configs: tuple[dict[str, SystemConfig], ...]
@@ -86,8 +86,8 @@ class Freezer(LoadState):
                     if info.path is not None
                     else reach.has_inline(*_inline_place(info.key))
                 )
-                if reached:
-                    info.frozen.setdefault(consumer, reason)
+                if reached and consumer not in info.frozen:
+                    info.freeze(consumer, reason)
 
     def _freeze_opaque(self) -> None:
         """Freeze, for the configuration that reads it, every module an opaque module of its
@@ -135,7 +135,7 @@ class Freezer(LoadState):
                     else reach.has_inline(*_inline_place(info.key))
                 )
                 if reached:
-                    info.frozen[consumer] = reason
+                    info.freeze(consumer, reason)
 
     def _opaque_not_text(self) -> None:
         """Each import of a file whose bytes are not text becomes an opaque module: what

@@ -297,6 +297,10 @@ class Refs(LoadState):
             info.imports = resolved
         else:
             info.imports = [self._import_ref(r) for r in refs]
+        if context is Context.NIXOS:
+            name = _literal_host_name(module)
+            if name is not None:
+                self._host_names[key] = (len(self._host_names), name)
         return info
 
     def _still_resolved(self, refs: list[ImportRef], resolved: list[ModuleRef]) -> bool:
@@ -375,3 +379,13 @@ def _symlink_loop(path: str) -> bool:
     except OSError as exc:
         return exc.errno == errno.ELOOP
     return False
+
+
+def _literal_host_name(module: Module) -> str | None:
+    """The first `networking.hostName` `module` sets to a literal string, None if none."""
+    for d in module.definitions:
+        if d.path == ("networking", "hostName"):
+            text = d.value_text.strip()
+            if len(text) > 1 and text[0] == text[-1] == '"' and "$" not in text:
+                return text[1:-1]
+    return None

@@ -51,6 +51,14 @@ class LoadState:
         self._skip: dict[str, Problem] = {}  # configuration -> the first unreadable file it reaches
         self._frozen_by: dict[str, str] = {}  # consumer name -> why it is not rewired
         self._per_host: set[str] = set()  # modules whose imports differ per host (computed)
+        # (host, user) pairs that reach each module while the graph is walked, by module key;
+        # `ModuleInfo.pairs` once it is done (`Walk._freeze_pairs`).
+        self._pairs: dict[str, set[tuple[str, str]]] = {}
+        # The literal `networking.hostName` each NixOS module that sets one gives, by module key,
+        # with the order it was read in; and for each host the first module read of those the
+        # walk has found it reaches (`Walk._host_name`).
+        self._host_names: dict[str, tuple[int, str]] = {}
+        self._named: dict[str, tuple[int, str]] = {}
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
         self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
         # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose

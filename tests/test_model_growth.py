@@ -1,0 +1,91 @@
+"""What the walk records of each module where its cost once grew faster than the fleet
+(issue 9): the (host, user) pairs that reach a module (a set per module while the graph is
+walked, not a new frozen set per add), the host name a computed import sees (an index, not a
+scan of every module per host), and the consumers that freeze a module (one shared empty
+mapping for the modules none freezes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from homeward.model.repo import ModuleInfo, Repo, load_repo
+from tests.test_openworld import flake, write
+
+OUTPUTS = """{
+    nixosConfigurations = {
+      a = nixpkgs.lib.nixosSystem {
+        modules = [ ./hosts/a ./modules/late.nix ./modules/common.nix ];
+      };
+      b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b ./modules/common.nix ]; };
+      c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ./modules/common.nix ]; };
+    };
+    nixosModules.late = ./modules/late.nix;
+  }"""
+
+FILES = {
+    "flake.nix": flake(OUTPUTS),
+    # `a` is named by the first module read that sets a literal name: not the `mkDefault`
+    # before it, not `late.nix` read after it.
+    "hosts/a/default.nix": """{ lib, ... }:
+{
+  imports = [ ./name.nix ];
+  networking.hostName = lib.mkDefault "nope";
+  home-manager.users.ann = import ../../home/common.nix;
+  home-manager.users.bob = import ../../home/common.nix;
+}
+""",
+    "hosts/a/name.nix": '{ networking.hostName = "alpha"; }\n',
+    "modules/late.nix": '{ networking.hostName = "late"; }\n',
+    # `b` sets no name: its attribute's.
+    "hosts/b/default.nix": "{ home-manager.users.ann = import ../../home/common.nix; }\n",
+    "hosts/c/default.nix": """{
+  networking.hostName = "gamma";
+  home-manager.users.bob = import ../../home/common.nix;
+}
+""",
+    "modules/common.nix": """{ config, ... }:
+{
+  imports = [ ../hosts/${config.networking.hostName}/hw.nix ];
+}
+""",
+    "hosts/alpha/hw.nix": '{ boot.loader.grub.device = "/dev/sda"; }\n',
+    "hosts/late/hw.nix": '{ boot.loader.grub.device = "/dev/sdz"; }\n',
+    "hosts/b/hw.nix": '{ boot.loader.grub.device = "/dev/sdb"; }\n',
+    "hosts/gamma/hw.nix": '{ boot.loader.grub.device = "/dev/sdc"; }\n',
+    "home/common.nix": "{ imports = [ ./git.nix ]; }\n",
+    "home/git.nix": "{ programs.git.enable = true; }\n",
+}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    return load_repo(write(tmp_path_factory.mktemp("growth") / "repo", FILES))
+
+
+def test_each_home_module_has_the_pairs_that_reach_it(repo: Repo) -> None:
+    # `home/git.nix` is reached by the first pair through a walk, by the others through the
+    # shortcut for a module already followed (`Walk._reached`): both add to the same set.
+    pairs = {("a", "ann"), ("a", "bob"), ("b", "ann"), ("c", "bob")}
+    assert repo.modules["home/common.nix"].pairs == pairs
+    assert repo.modules["home/git.nix"].pairs == pairs
+    assert all(isinstance(m.pairs, frozenset) for m in repo.modules.values())
+
+
+def test_modules_no_user_reaches_share_one_empty_pairs(repo: Repo) -> None:
+    empty = [m.pairs for m in repo.modules.values() if not m.pairs]
+    assert len(empty) > 5
+    assert {id(p) for p in empty} == {id(ModuleInfo.__dataclass_fields__["pairs"].default)}
+
+
+def test_a_computed_import_sees_the_first_literal_host_name_read(repo: Repo) -> None:
+    hw = {k: sorted(m.hosts) for k, m in repo.modules.items() if k.endswith("hw.nix")}
+    assert hw == {"hosts/alpha/hw.nix": ["a"], "hosts/b/hw.nix": ["b"], "hosts/gamma/hw.nix": ["c"]}
+
+
+def test_modules_none_freezes_share_one_read_only_mapping(repo: Repo) -> None:
+    assert "nixosModules.late" in repo.modules["modules/late.nix"].frozen
+    empty = [m.frozen for m in repo.modules.values() if not m.frozen]
+    assert len(empty) > 5
+    assert len({id(f) for f in empty}) == 1
+    with pytest.raises(TypeError):
+        empty[0]["someone"] = "why"  # type: ignore[index]
