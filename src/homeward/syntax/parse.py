@@ -328,7 +328,17 @@ def duplicate_query() -> Query:
     return query
 
 
+# Formals written as names, commas and `...` only (no default, comment or string).
+_PLAIN_FORMALS = re.compile(rb"[{}\s\w',.-]*")
+_NAME = re.compile(rb"[A-Za-z_][\w'-]*")
+
+
 def _duplicate_formal(formals: Node, text: bytes) -> SyntaxProblem | None:
+    written = text[formals.start_byte : formals.end_byte]
+    if _PLAIN_FORMALS.fullmatch(written):
+        names = _NAME.findall(written)
+        if len(set(names)) == len(names):
+            return None  # most functions: `{ config, pkgs, ... }:`, no node visited
     seen: set[bytes] = set()
     for formal in formals.children:
         name = formal.child_by_field_name("name") if formal.type == "formal" else None
@@ -364,8 +374,11 @@ def _clashes(
     Each defined path belongs to the innermost set around it (sets nest, never overlap). Why
     counts: a clash needs two paths starting with the same name, and most sets (NixOS modules:
     `services.x.enable`, `environment.etc...`) repeat few names; only the paths whose first
-    name repeats are checked, in order, which reports the binding checking them all would."""
-    literal = {n.start_byte for n in captures.get("set_path", ())}
+    name repeats are checked, in order, which reports the binding checking them all would.
+    Cheaper still, as most files hold one set and no set literal bound to a name: such a set
+    is only checked when a path starts another (`_prefixed`)."""
+    set_paths = captures.get("set_path")
+    literal = {n.start_byte for n in set_paths} if set_paths else ()
     defined: list[Defined] = []  # where, the path, a set literal
     for attrpath in captures.get("path", ()):
         start = attrpath.start_byte
@@ -383,24 +396,14 @@ def _clashes(
     for attr in captures.get("inherited", ()):
         start = attr.start_byte
         defined.append((start, (text[start : attr.end_byte],), False))
-    defined.sort(key=lambda item: item[0])
-    spans = sorted((n.start_byte, n.end_byte) for n in sets)
-    # Each path, by the set it is defined in (the innermost span around where it starts).
-    groups: dict[int, list[Defined]] = {}
-    around: list[tuple[int, int]] = []
-    next_span = 0
-    for item in defined:
-        at = item[0]
-        while next_span < len(spans) and spans[next_span][0] <= at:
-            span = spans[next_span]
-            while around and around[-1][1] <= span[0]:
-                around.pop()
-            around.append(span)
-            next_span += 1
-        while around and around[-1][1] <= at:
-            around.pop()
-        if around:
-            groups.setdefault(around[-1][0], []).append(item)
+    if len(defined) < 2:
+        return {}  # one path clashes with nothing
+    defined.sort()  # by where (no two start at one byte)
+    only = sets[0] if len(sets) == 1 else None
+    if only is not None and only.start_byte <= defined[0][0] < defined[-1][0] < only.end_byte:
+        groups = {only.start_byte: defined}  # most files: one set, every path in it
+    else:
+        groups = _by_set(defined, sets)
     values: dict[int, Node] = {}  # a set literal's binding (where its path starts) -> the set
 
     def inner(at: int) -> list[Defined]:
@@ -416,10 +419,48 @@ def _clashes(
 
     found: dict[int, SyntaxProblem] = {}
     for start, items in groups.items():
-        problem = _clash(items, inner) if len(items) > 1 else None
+        if len(items) < 2 or not (set_paths or _prefixed(items)):
+            continue  # without set literals, only a path that starts another can clash
+        problem = _clash(items, inner)
         if problem is not None:
             found[start] = problem
     return found
+
+
+def _by_set(defined: list[Defined], sets: list[Node]) -> dict[int, list[Defined]]:
+    """Each path (in order), by the set it is defined in: the innermost span around where it
+    starts."""
+    spans = sorted((n.start_byte, n.end_byte) for n in sets)
+    groups: dict[int, list[Defined]] = {}
+    around: list[tuple[int, int]] = []
+    next_span = 0
+    for item in defined:
+        at = item[0]
+        while next_span < len(spans) and spans[next_span][0] <= at:
+            span = spans[next_span]
+            while around and around[-1][1] <= span[0]:
+                around.pop()
+            around.append(span)
+            next_span += 1
+        while around and around[-1][1] <= at:
+            around.pop()
+        if around:
+            groups.setdefault(around[-1][0], []).append(item)
+    return groups
+
+
+def _prefixed(defined: list[Defined]) -> bool:
+    """Whether a path of a set starts another, or is defined twice (`a = 1; a.b = 2;`). With
+    no set literal among them, nothing else clashes: each path makes or enters the sets its
+    names before the last name, and the last one is a value (`_add`). Sorted, a path that
+    starts others comes right before one of them."""
+    paths = sorted([item[1] for item in defined])
+    before = paths[0]
+    for path in paths[1:]:
+        if path[: len(before)] == before:
+            return True
+        before = path
+    return False
 
 
 Defined = tuple[int, tuple[bytes, ...], bool]  # where, the path, its value is a set literal
