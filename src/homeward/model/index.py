@@ -291,7 +291,8 @@ class Index:
     def existing_entry(self, user: str) -> PurePosixPath | None:
         """The file a user's existing home-manager configuration starts from: the module that
         `home-manager.users.<user>` names in a host's NixOS modules, else the first module file
-        of a standalone configuration of theirs (`homeConfigurations.ham` or `"ham@desk"`)."""
+        every standalone configuration of theirs lists (`homeConfigurations.ham`, `"ham@desk"`)
+        and no other user's does, else the first of one of theirs."""
         return self.entries.get(user)
 
 
@@ -555,7 +556,8 @@ def _home_entries(
     - user -> the first home file a NixOS module names for them; of several, the one the most
       hosts read (`home/<u>` on every host, not `home/<u>/<host>.nix` wired beside it by one
       host's own module, which comes first when the host's modules precede the shared ones);
-      else the first module file of a standalone configuration of theirs;
+      else the first module file every standalone configuration of theirs lists and no
+      other user's does (else the first of one of theirs);
     - user -> host -> the file home-manager's NixOS module starts their home from there
       (plan/homes.py: a host may have its own), chosen the same way among a host's files;
     - user -> every such home file, in the model's order (`entry_arguments` reads them)."""
@@ -586,14 +588,27 @@ def _home_entries(
                 if host not in mine or readers > shared[(user, host)]:
                     mine[host] = path
                     shared[(user, host)] = readers
+    # Module files of standalone configurations -> the configurations listing them.
+    listed: dict[str, set[str]] = {}
+    configs: dict[str, set[str]] = {}  # user -> their standalone configurations
+    for key, home in repo.homes.items():
+        configs.setdefault(key.split("@", 1)[0], set()).add(key)
+        for ref in home.modules:
+            if ref.kind is ModuleKind.FILE and ref.path is not None:
+                listed.setdefault(str(ref.path), set()).add(key)
     for key, home in sorted(repo.homes.items()):
         user = key.split("@", 1)[0]
         if user in found:
             continue
-        for ref in home.modules:
-            if ref.kind is ModuleKind.FILE and ref.path is not None:
-                found[user] = PurePosixPath(ref.path)
-                break
+        files = [
+            ref.path for ref in home.modules if ref.kind is ModuleKind.FILE and ref.path is not None
+        ]
+        # The first file every configuration of the user lists and no other user's does
+        # (`[ ./home/shared ./home/ann ]` starts from `home/ann`: what ann's home gets
+        # there, bob's would get too through `home/shared`).
+        own = [path for path in files if listed[str(path)] == configs[user]]
+        if own or files:
+            found[user] = PurePosixPath((own or files)[0])
     return (
         found,
         {user: MappingProxyType(hosts) for user, hosts in per_host.items()},

@@ -32,6 +32,8 @@ from homeward.syntax.edit import (
 from homeward.syntax.nodes import unparen
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from homeward.plan.flake import FlakeEditor, HomeWiring
 
 
@@ -222,7 +224,10 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Mo
     own = [
         info
         for info in editor.repo.host_modules(host.name)
-        if info.path is not None and info.hosts == {host.name} and info.module.body is not None
+        if info.path is not None
+        and info.hosts == {host.name}
+        and info.module.body is not None
+        and not info.frozen  # rule 10: left byte-identical
     ]
     if not own:
         raise HomewardError(
@@ -231,7 +236,40 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Mo
             at=host.location,
             hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
         )
-    return min(own, key=lambda i: (not str(i.path).startswith("hosts/"), str(i.path)))
+    # Preferred: a file in a directory named for the host (`host/kara/boot.nix`, not the
+    # `host/common/bluetooth.nix` only kara happens to import).
+    found = min(
+        own,
+        key=lambda i: (
+            host.name not in PurePosixPath(str(i.path)).parts[:-1],
+            not str(i.path).startswith("hosts/"),
+            str(i.path),
+        ),
+    )
+    line = ("home-manager", "users", up.name, "imports")
+    for d in found.module.definitions:
+        if d.path == line and unparen(d.value).type == "list_expression":
+            continue  # the per-host file joins that list (`user_imports_list`)
+        if d.path == line[: len(d.path)]:
+            # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a
+            # value that is not a set written out (`….imports` would be defined twice).
+            raise HomewardError(
+                f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
+                f"(`{'.'.join(d.path)} = …`): homeward cannot add `{up.name}`'s own files "
+                "beside it there",
+                at=d.source.location(d.value.start_byte),
+                hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
+            )
+    return found
+
+
+def user_imports_list(info: ModuleInfo, user: str) -> Node | None:
+    """The list of `home-manager.users.<user>.imports = [ … ];` in the module `info`."""
+    line = ("home-manager", "users", user, "imports")
+    for d in info.module.definitions:
+        if d.path == line and unparen(d.value).type == "list_expression":
+            return unparen(d.value)
+    return None
 
 
 def host_file_line(hf: HostFile) -> str:
@@ -244,8 +282,15 @@ def host_file_line(hf: HostFile) -> str:
 def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:
     info = hf.module
     assert info.path is not None and info.module.body is not None
-    line = host_file_line(hf)
     why = f"{hf.user.name}'s home on {hf.host.name}"
+    imports = user_imports_list(info, hf.user.name)
+    if imports is not None:
+        assert info.path is not None
+        target = relative_import(hf.user.per_host[hf.host.name], PurePosixPath(info.path).parent)
+        for span in append_to_list(imports, info.source.text, [target]):
+            editor.other_edits.append(splice(Path(info.path), span, why))
+        return
+    line = host_file_line(hf)
     for span in insert_binding_spans(info.module.body, info.source.text, line, blank_before=True):
         editor.other_edits.append(splice(Path(info.path), span, why))
 

@@ -432,7 +432,7 @@ def update_existing_entry(
     home_directory = darwin.home_directory_code(st.index, up.user) if standalone else None
     state = None if defines_state_version(st, name) else state_version(st)
     for entry in starts:
-        if is_frozen(st, entry):
+        if is_frozen(st, entry) or is_shared(st, entry, name):
             beside_frozen_entry(st, up, entry, features, standalone, writes, per_host)
             continue
         edits.extend(
@@ -453,6 +453,24 @@ def is_frozen(st: PlanState, path: PurePosixPath) -> bool:
     return info is not None and bool(info.frozen)
 
 
+def is_shared(st: PlanState, path: PurePosixPath, name: str) -> bool:
+    """Some other user's home starts from the file `path` too (`home-manager.users.bob =
+    import ./home/common.nix;` beside ann's): it is no one's own entry point, as what one user
+    gets there (their feature files, `home.username`) the others would get too."""
+    index = st.index
+    for user in index.entries.keys() | index.wired_homes.keys():
+        if user == name:
+            continue
+        if index.entries.get(user) == path or path in index.host_entries.get(user, {}).values():
+            return True
+        if any(
+            i.path is not None and PurePosixPath(i.path) == path
+            for i in index.wired_homes.get(user, ())
+        ):
+            return True
+    return False
+
+
 def beside_frozen_entry(
     st: PlanState,
     up: UserPlan,
@@ -463,7 +481,7 @@ def beside_frozen_entry(
     per_host: dict[str, PurePosixPath],
 ) -> None:
     """An entry file that must stay as it is (rule 10: an output homeward does not rewire
-    reads it too): what it would have imported, and what a standalone configuration needs,
+    reads it too; or other users' homes start from it too, `is_shared`): what it would have imported, and what a standalone configuration needs,
     go to a file of each host starting from it (`home/<u>/<host>.nix`, into `writes`), which
     both wirings read beside the entry, as a per-host file."""
     name = up.user.name
