@@ -16,13 +16,17 @@ import pytest
 from homeward.cli import main
 from tests.helpers import make_git_repo, tree_files
 
-FLAKE = """{
-  inputs = {
+INPUTS = """  inputs = {
     nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
     home-manager.url = "github:nix-community/home-manager/release-25.05";
     home-manager.inputs.nixpkgs.follows = "nixpkgs";
   };
-  outputs =
+"""
+
+FLAKE = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
     { self, nixpkgs, home-manager, ... }:
     {
       nixosConfigurations.a = nixpkgs.lib.nixosSystem {
@@ -32,6 +36,7 @@ FLAKE = """{
     };
 }
 """
+)
 
 HOST = """{ pkgs, ... }:
 {
@@ -135,13 +140,10 @@ def test_a_home_shared_by_users_is_conserved_by_the_real_nix(common: str, tmp_pa
     assert main(["check", str(root)]) == 0
 
 
-STANDALONE = """{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs =
+STANDALONE = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
     { self, nixpkgs, home-manager, ... }:
     {
       nixosConfigurations.a = nixpkgs.lib.nixosSystem {
@@ -159,6 +161,7 @@ STANDALONE = """{
     };
 }
 """
+)
 
 
 def test_a_first_module_of_two_users_standalone_configurations_gets_no_ones_features(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from homeward.plan.flake import FlakeEditor, HomeWiring
+    from homeward.syntax.find import Definition
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -246,53 +247,57 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Mo
             str(i.path),
         ),
     )
-    line = ("home-manager", "users", up.name, "imports")
-    for d in found.module.definitions:
-        if d.path == line and unparen(d.value).type == "list_expression":
-            continue  # the per-host file joins that list (`user_imports_list`)
-        if d.path == line[: len(d.path)]:
-            # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a
-            # value that is not a set written out (`….imports` would be defined twice).
-            raise HomewardError(
-                f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
-                f"(`{'.'.join(d.path)} = …`): homeward cannot add `{up.name}`'s own files "
-                "beside it there",
-                at=d.source.location(d.value.start_byte),
-                hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
-            )
+    _, whole = user_imports(found, up.name)
+    if whole is not None:
+        # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a value
+        # that is not a set written out (`….imports` would be defined twice).
+        raise HomewardError(
+            f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
+            f"(`{'.'.join(whole.path)} = …`): homeward cannot add `{up.name}`'s own files "
+            "beside it there",
+            at=whole.source.location(whole.value.start_byte),
+            hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
+        )
     return found
 
 
-def user_imports_list(info: ModuleInfo, user: str) -> Node | None:
-    """The list of `home-manager.users.<user>.imports = [ … ];` in the module `info`."""
+def user_imports(info: ModuleInfo, user: str) -> tuple[Node | None, Definition | None]:
+    """In the module `info`: the list of `home-manager.users.<user>.imports = [ … ];` (the
+    per-host file joins it), and a definition of that path or a part of it by a value that
+    is not a set or list written out (`home-manager.users.<user> = import ./home.nix;`: no
+    binding can go beside it)."""
     line = ("home-manager", "users", user, "imports")
+    found = None
     for d in info.module.definitions:
         if d.path == line and unparen(d.value).type == "list_expression":
-            return unparen(d.value)
-    return None
+            found = unparen(d.value)
+        elif d.path == line[: len(d.path)]:
+            return None, d
+    return found, None
+
+
+def per_host_import(hf: HostFile) -> str:
+    """The user's per-host file, as the host's own module imports it."""
+    assert hf.module.path is not None
+    return relative_import(hf.user.per_host[hf.host.name], PurePosixPath(hf.module.path).parent)
 
 
 def host_file_line(hf: HostFile) -> str:
     """The binding that imports the user's per-host file from the host's own module."""
-    assert hf.module.path is not None
-    target = relative_import(hf.user.per_host[hf.host.name], PurePosixPath(hf.module.path).parent)
-    return list_binding(("home-manager", "users", hf.user.name, "imports"), [target])
+    return list_binding(("home-manager", "users", hf.user.name, "imports"), [per_host_import(hf)])
 
 
 def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:
     info = hf.module
     assert info.path is not None and info.module.body is not None
     why = f"{hf.user.name}'s home on {hf.host.name}"
-    imports = user_imports_list(info, hf.user.name)
+    imports, _ = user_imports(info, hf.user.name)
     if imports is not None:
-        assert info.path is not None
-        target = relative_import(hf.user.per_host[hf.host.name], PurePosixPath(info.path).parent)
-        for span in append_to_list(imports, info.source.text, [target]):
-            editor.other_edits.append(splice(Path(info.path), span, why))
-        return
-    line = host_file_line(hf)
-    for span in insert_binding_spans(info.module.body, info.source.text, line, blank_before=True):
-        editor.other_edits.append(splice(Path(info.path), span, why))
+        spans = append_to_list(imports, info.source.text, [per_host_import(hf)])
+    else:
+        line = host_file_line(hf)
+        spans = insert_binding_spans(info.module.body, info.source.text, line, blank_before=True)
+    editor.other_edits.extend(splice(Path(info.path), span, why) for span in spans)
 
 
 def has_hm_module(editor: FlakeEditor, host: SystemConfig) -> bool:
