@@ -338,3 +338,41 @@ def test_who_imports_a_file_is_one_view_of_the_index(tmp_path: Path) -> None:
     ]
     assert index.importers(PurePosixPath("nowhere.nix")) == ()
     assert len(index._importers) == 1
+
+
+def test_which_home_files_several_users_start_from_and_which_stay(tmp_path: Path) -> None:
+    """Why (issue #9): the planner asked "does another user's home start from this file?"
+    by looping over every user's entries and wired homes, once per question; it is a fact of
+    the index, computed once. A file other users' homes start from stays as it is, as one
+    that an output homeward does not rewire reads does (rule 10): one question, `entry_stays`."""
+    root = fleet(tmp_path)
+    text = (root / "flake.nix").read_text()
+    export = "{\n    homeManagerModules.kim = ./home/kim.nix;\n    nixosConfigurations.pc"
+    write(
+        root,
+        {
+            "flake.nix": text.replace("{\n    nixosConfigurations.pc", export, 1),
+            "hosts/box/default.nix": """{
+  imports = [ ../../users.nix ];
+  home-manager.users.ham = import ../../home/common.nix;
+  home-manager.users.eve.imports = [ ../../home/common.nix ../../home/eve.nix ];
+  home-manager.users.kim = import ../../home/kim.nix;
+}
+""",
+            "home/common.nix": "{ programs.git.enable = true; }\n",
+            "home/eve.nix": "{ programs.fish.enable = true; }\n",
+            "home/kim.nix": "{ programs.fish.enable = true; }\n",
+        },
+    )
+    index = build_index(load_repo(root))
+    assert index.home_users["home/common.nix"] == {"ham", "eve"}
+    assert index.home_users["home/ham/home.nix"] == {"ham"}
+    assert index.home_users["home/eve.nix"] == {"eve"}
+    assert index.entry_stays(PurePosixPath("home/common.nix"), "ham")
+    assert index.entry_stays(PurePosixPath("home/common.nix"), "eve")
+    assert not index.entry_stays(PurePosixPath("home/ham/home.nix"), "ham")
+    assert not index.entry_stays(PurePosixPath("home/eve.nix"), "eve")
+    # Exported as `homeManagerModules.kim`: read by an output homeward does not rewire.
+    assert index.home_users["home/kim.nix"] == {"kim"}
+    assert index.entry_stays(PurePosixPath("home/kim.nix"), "kim")
+    assert not index.entry_stays(PurePosixPath("nowhere.nix"), "ham")

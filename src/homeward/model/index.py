@@ -188,6 +188,8 @@ class Index:
     host_entries: Mapping[str, Mapping[str, PurePosixPath]]
     # user -> every home file a NixOS module names for them, in the model's order
     wired_homes: Mapping[str, tuple[ModuleInfo, ...]]
+    # home file (repo-relative) -> the users whose home starts from it (any of the three above)
+    home_users: Mapping[str, frozenset[str]]
     homes_of: Mapping[str, tuple[ModuleInfo, ...]]  # user -> home-manager modules configuring them
     # configuration name (a host, a `homeConfigurations` entry) -> the modules it reaches, of
     # every context, in the model's order
@@ -294,6 +296,18 @@ class Index:
         every standalone configuration of theirs lists (`homeConfigurations.ham`, `"ham@desk"`)
         and no other user's does, else the first of one of theirs."""
         return self.entries.get(user)
+
+    def entry_stays(self, path: PurePosixPath, user: str) -> bool:
+        """The file `path`, which `user`'s home starts from, stays byte-identical, and what it
+        would get for them (their feature files, what a standalone configuration needs) goes
+        beside it: something homeward does not rewire reads it (rule 10), or another user's
+        home starts from it too (`home-manager.users.bob = import ./home/common.nix;` beside
+        ann's: what one user gets there, the others would get too)."""
+        key = str(path)
+        info = self.repo.modules.get(key)
+        if info is not None and info.frozen:
+            return True
+        return not self.home_users.get(key, frozenset()) <= {user}
 
 
 _EMPTY: Mapping[str, Sequence[Definition]] = MappingProxyType({})
@@ -421,6 +435,7 @@ def build_index(repo: Repo) -> Index:
         entries=MappingProxyType(entries),
         host_entries=MappingProxyType(host_entries),
         wired_homes=MappingProxyType(wired_homes),
+        home_users=MappingProxyType(_home_users(entries, host_entries, wired_homes)),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
         reached=MappingProxyType({name: tuple(ms) for name, ms in reached.items()}),
         standalone=MappingProxyType({u: tuple(names) for u, names in standalone.items()}),
@@ -614,6 +629,26 @@ def _home_entries(
         {user: MappingProxyType(hosts) for user, hosts in per_host.items()},
         {user: tuple(infos.values()) for user, infos in wired.items()},
     )
+
+
+def _home_users(
+    entries: Mapping[str, PurePosixPath],
+    host_entries: Mapping[str, Mapping[str, PurePosixPath]],
+    wired_homes: Mapping[str, tuple[ModuleInfo, ...]],
+) -> dict[str, frozenset[str]]:
+    """home file -> the users whose home starts from it: their entry, the file a host
+    starts it from, or any home file a NixOS module names for them."""
+    found: dict[str, set[str]] = {}
+    for user, path in entries.items():
+        found.setdefault(str(path), set()).add(user)
+    for user, hosts in host_entries.items():
+        for path in hosts.values():
+            found.setdefault(str(path), set()).add(user)
+    for user, infos in wired_homes.items():
+        for info in infos:
+            if info.path is not None:
+                found.setdefault(str(info.path), set()).add(user)
+    return {path: frozenset(users) for path, users in found.items()}
 
 
 def entry_arguments(index: Index, name: str) -> tuple[str, ...]:

@@ -386,7 +386,7 @@ def entry_imports_per_host(
         # host's own (`"kim@desk"` reads `./home/shared` and `./home/linux`).
         companions, _ = standalone_companions(st.repo, up.user.name, host, entry)
         for candidate in (entry, *companions):
-            if not is_frozen(st, candidate) and own_entry(
+            if not st.index.entry_stays(candidate, up.user.name) and own_entry(
                 st.repo, candidate, host, up.user.name, entries
             ):
                 found[candidate].append(path)
@@ -432,8 +432,8 @@ def update_existing_entry(
     home_directory = darwin.home_directory_code(st.index, up.user) if standalone else None
     state = None if defines_state_version(st, name) else state_version(st)
     for entry in starts:
-        if is_frozen(st, entry) or is_shared(st, entry, name):
-            beside_frozen_entry(st, up, entry, features, standalone, writes, per_host)
+        if st.index.entry_stays(entry, name):
+            beside_entry(st, up, entry, features, standalone, writes, per_host)
             continue
         edits.extend(
             home_entry_edits(
@@ -448,30 +448,7 @@ def update_existing_entry(
     return edits
 
 
-def is_frozen(st: PlanState, path: PurePosixPath) -> bool:
-    info = st.repo.modules.get(str(path))
-    return info is not None and bool(info.frozen)
-
-
-def is_shared(st: PlanState, path: PurePosixPath, name: str) -> bool:
-    """Some other user's home starts from the file `path` too (`home-manager.users.bob =
-    import ./home/common.nix;` beside ann's): it is no one's own entry point, as what one user
-    gets there (their feature files, `home.username`) the others would get too."""
-    index = st.index
-    for user in index.entries.keys() | index.wired_homes.keys():
-        if user == name:
-            continue
-        if index.entries.get(user) == path or path in index.host_entries.get(user, {}).values():
-            return True
-        if any(
-            i.path is not None and PurePosixPath(i.path) == path
-            for i in index.wired_homes.get(user, ())
-        ):
-            return True
-    return False
-
-
-def beside_frozen_entry(
+def beside_entry(
     st: PlanState,
     up: UserPlan,
     entry: PurePosixPath,
@@ -480,10 +457,11 @@ def beside_frozen_entry(
     writes: Pending,
     per_host: dict[str, PurePosixPath],
 ) -> None:
-    """An entry file that must stay as it is (rule 10: an output homeward does not rewire
-    reads it too; or other users' homes start from it too, `is_shared`): what it would have imported, and what a standalone configuration needs,
-    go to a file of each host starting from it (`home/<u>/<host>.nix`, into `writes`), which
-    both wirings read beside the entry, as a per-host file."""
+    """An entry file that stays as it is (`Index.entry_stays`: an output homeward does not
+    rewire reads it too, rule 10, or other users' homes start from it too): what it would
+    have imported, and what a standalone configuration needs, go to a file of each host
+    starting from it (`home/<u>/<host>.nix`, into `writes`), which both wirings read beside
+    the entry, as a per-host file."""
     name = up.user.name
     info = st.repo.modules.get(str(entry))
     defined = {d.path[:2] for d in info.module.definitions} if info is not None else set()
