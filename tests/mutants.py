@@ -83,6 +83,15 @@ MUTANTS = (
         "home-manager's NixOS module does not read it there",
     ),
     Mutant(
+        "shared-entry-taken",
+        "migrate imports a user's new files from a module other users' homes start from too",
+        "src/homeward/model/*.py",
+        "        return not self.home_users.get(key, frozenset()) <= {user}\n",
+        "        return False  # mutant: a home other users start from is taken as the user's own\n",
+        ("tests/test_invariants.py::test_a_shared_first_module_gains_no_ones_files",),
+        "`bob@b` gains `home.packages` (`pkgs.home-manager`)",
+    ),
+    Mutant(
         "noop-conservation",
         "`assert_conserved`, the conservation oracle, checks nothing",
         "tests/test_conservation.py",

@@ -441,3 +441,96 @@ def test_a_new_file_a_host_lists_with_read_dir_is_read_by_that_host(tmp_path: Pa
         r"is read by `den`, `laptop`",
     ):
         check(repo, wrong)
+
+
+def shared_first_module(package: str) -> dict[str, str]:
+    """Two users' standalone configurations on two hosts listing one module only,
+    `home/shared` (ann's entry point, as her first module, and bob's); ann has an account on
+    the NixOS host `a`, with `package` in it when not empty."""
+    account = f"  users.users.ann.packages = [ pkgs.{package} ];\n" if package else ""
+    homes = "".join(
+        f"""      homeConfigurations."{user}@{host}" = home-manager.lib.homeManagerConfiguration {{
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ ./home/shared ];
+      }};
+"""
+        for user, host in (("ann", "a"), ("bob", "b"))
+    )
+    return {
+        "flake.nix": f"""{{
+  inputs = {{
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  }};
+  outputs =
+    {{ self, nixpkgs, home-manager, ... }}:
+    {{
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {{
+        system = "x86_64-linux";
+        modules = [ ./hosts/a ];
+      }};
+{homes}    }};
+}}
+""",
+        "hosts/a/default.nix": f"""{{ pkgs, ... }}:
+{{
+  networking.hostName = "a";
+  system.stateVersion = "25.05";
+  users.users.ann.isNormalUser = true;
+{account}}}
+""",
+        "home/shared/default.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
+    }
+
+
+def before_087806e(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner as it was before 087806e: a home file other users' homes start from too is
+    taken as the user's own entry (only what homeward does not rewire stays, rule 10)."""
+    from pathlib import PurePosixPath
+
+    from homeward.model.index import Index
+
+    def frozen_only(index: Index, path: PurePosixPath, user: str) -> bool:
+        info = index.repo.modules.get(str(path))
+        return info is not None and bool(info.frozen)
+
+    monkeypatch.setattr(Index, "entry_stays", frozen_only)
+
+
+@pytest.mark.parametrize("package", ["", "htop"], ids=["command-only", "account-package"])
+def test_a_configuration_gaining_another_users_definitions_is_a_bug(
+    package: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (087806e, seen on two public configurations): ann's new feature file was imported
+    from `home/shared`, ann's entry point, which bob's configuration lists too: bob's
+    configuration gained the home-manager command migrate adds for ann, and the check passed,
+    as that file holds no moved definition (the ledger names none) and rules 11 and 13 looked
+    only at who a moved definition's file reaches. The plan before 087806e (a shared file
+    taken as ann's own) must be refused, naming the file, the configuration that gains and
+    what it gains."""
+    repo = load_repo(write(tmp_path / "repo", shared_first_module(package)))
+    before_087806e(monkeypatch)
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    shared = next(e for e in plan.edits if e.path == Path("home/shared/default.nix"))
+    assert b"../ann/features/cli.nix" in shared.new, "the test expects the plan before 087806e"
+    with pytest.raises(PlanInvariantError) as caught:
+        check(repo, plan)
+    message = str(caught.value)
+    gained = ", ".join(f"`pkgs.{p}`" for p in filter(None, ["home-manager", package]))
+    assert (
+        f"`bob@b` gains `home.packages` ({gained}) through `home/ann/features/cli.nix`, "
+        "a file of `ann`'s"
+    ) in message, message
+
+
+def test_a_shared_first_module_gains_no_ones_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The mutant `shared-entry-taken` (tests/mutants.py) takes `home/shared` as ann's own
+    entry again: this must then fail with the invariant's message (bob gains)."""
+    root = make_git_repo(write(tmp_path / "repo", shared_first_module("")))
+    shared = (root / "home/shared/default.nix").read_bytes()
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    assert (root / "home/shared/default.nix").read_bytes() == shared
+    assert "pkgs.home-manager" in (root / "home/ann/features/cli.nix").read_text()

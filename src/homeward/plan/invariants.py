@@ -1,7 +1,9 @@
 """Rules 11 and 13 (docs/architecture.md), checked on the planned tree before anything is written:
 every new file is reachable from exactly the (host, user) pairs whose definitions it holds,
 through both wirings (home-manager's NixOS module and `homeConfigurations."<user>@<host>"`), and
-from no other host.
+from no other host. No configuration gains what the plan writes for another user: a new file of
+`home/<u>/` (what migrate writes for `u`: moved definitions, or ones it adds, such as the
+home-manager command, which no ledger line names) is read by `u`'s configurations only.
 
 What a new file holds comes from the ledger: each moved definition's origin, looked up in the
 model read before the plan, gives the hosts (and users) that read it there. What reaches the file
@@ -21,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from homeward.errors import Location
 from homeward.model.repo import Context, ModuleInfo, Repo, load_planned
 from homeward.plan.types import FileChange, Moved, Plan
+from homeward.syntax.nodes import named_children, node_text, unparen
 from homeward.syntax.parse import Source
 
 ANY = ""
@@ -87,8 +90,10 @@ def _problems(
     expected = expected_readers(repo, users, plan.ledger)
     problems: list[str] = []
     known = _consumers(repo)
+    names = frozenset(users)
     for path in _new_files(plan):
-        problems.extend(violations(after, path, expected.get(path), known))
+        owner = _owner(path, names)
+        problems.extend(violations(after, path, expected.get(path), known, owner))
     problems.extend(different_homes(repo, after))
     return problems
 
@@ -265,11 +270,25 @@ def _consumers(repo: Repo) -> set[str]:
     return found
 
 
+def _owner(path: str, users: Collection[str]) -> str | None:
+    """The user a new file is written for: `home/<u>/…` (plan/place.py's `Home.path`), when
+    `u` is a user of the configuration."""
+    parts = path.split("/", 2)  # repo-relative, as `_new_files` writes it
+    if len(parts) == 3 and parts[0] == "home" and parts[1] in users:
+        return parts[1]
+    return None
+
+
 def violations(
-    planned: Planned, path: str, expected: Expected | None, known: set[str] | None = None
+    planned: Planned,
+    path: str,
+    expected: Expected | None,
+    known: set[str] | None = None,
+    owner: str | None = None,
 ) -> list[str]:
     """What is wrong with who reads the new file `path` in the planned tree. `known`: the
-    consumers there were before the plan (one the plan adds, a new host, is its own)."""
+    consumers there were before the plan (one the plan adds, a new host, is its own). `owner`:
+    the user it is written for (`_owner`), whose configurations only may read it."""
     after = planned.repo
     info = after.modules.get(path)
     if info is None:
@@ -291,6 +310,11 @@ def violations(
     if expected is None:
         if not consumers and not info.pairs:
             problems.append(f"`{path}` is read by no host")
+        if owner is not None and info.context is Context.HOME:
+            # What the plan adds that no ledger line names (the home-manager command).
+            problems.extend(
+                _gained(info, path, {owner}, _reached(info, consumers, homes), planned.repo)
+            )
         return problems
     if not expected.home or info.context is Context.NIXOS:
         hosts = {h for h, _ in expected.pairs}
@@ -309,11 +333,18 @@ def violations(
         host, user = homes[name]
         standalone.setdefault(host, set()).add(user)
     reached = {(h, u) for h, users in (*nixos.items(), *standalone.items()) for u in users}
-    for host, user in sorted(reached):
-        if not _matches(host, user, expected.pairs):
-            problems.append(
-                f"`{path}` is read by {_pair(host, user)}, whose definitions it does not hold"
-            )
+    stray = sorted(p for p in reached if not _matches(*p, expected.pairs))
+    if stray:
+        owners = {u for _, u in expected.pairs}
+        if ANY in owners:  # an origin that does not say whose: the file's place does
+            owners = {owner} if owner is not None else set()
+        gains = [p for p in stray if owners and p[1] not in owners]
+        problems.extend(_gained(info, path, owners, gains, planned.repo))
+        problems.extend(
+            f"`{path}` is read by {_pair(host, user)}, whose definitions it does not hold"
+            for host, user in stray
+            if (host, user) not in gains
+        )
     for host, user in sorted(expected.pairs):
         through = []
         if _has(planned.nixos, host, user):
@@ -331,6 +362,60 @@ def violations(
                     "read it there"
                 )
     return problems
+
+
+def _reached(
+    info: ModuleInfo, consumers: Iterable[str], homes: Mapping[str, tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The (host, user) pairs that read `info`, through both wirings."""
+    found = set(info.pairs)
+    found.update(homes[name] for name in consumers if name in homes)
+    return found
+
+
+def _gained(
+    info: ModuleInfo,
+    path: str,
+    owners: Collection[str],
+    reached: Iterable[tuple[str, str]],
+    repo: Repo,
+) -> list[str]:
+    """A line for each configuration of `reached` that is no owner's: it gains what `path`
+    holds (named once, and only when some configuration does)."""
+    others = sorted((h, u) for h, u in reached if u not in owners and u != ANY)
+    if not others:
+        return []
+    what = _holds(info)
+    whose = " and ".join(f"`{u}`'s" for u in sorted(owners))
+    return [
+        f"{_pair(host, user)} gains {what} through `{path}`, a file of {whose} "
+        f"({_importers(repo, path)})"
+        for host, user in others
+    ]
+
+
+def _holds(info: ModuleInfo) -> str:
+    """What a module defines, for a message: each option, with the elements of a list."""
+    shown = []
+    for d in info.module.definitions:
+        if d.path[:1] == ("imports",):
+            continue
+        value = unparen(d.value)
+        names = named_children(value) if value.type == "list_expression" else []
+        listed = ", ".join(f"`{node_text(n, d.source.text)}`" for n in names)
+        shown.append(f"`{d.dotted}` ({listed})" if listed else f"`{d.dotted}`")
+    return ", ".join(dict.fromkeys(shown)) or "its imports"
+
+
+def _importers(repo: Repo, path: str) -> str:
+    """Which files import `path` in the planned tree (for the message)."""
+    found = sorted(
+        str(m.path)
+        for m in repo.modules.values()
+        if m.path is not None
+        and any(ref.path is not None and ref.path.as_posix() == path for ref in m.imports)
+    )
+    return f"imported by {_files(found)}" if found else "imported by a configuration"
 
 
 def _matches(host: str, user: str, pairs: frozenset[tuple[str, str]]) -> bool:
