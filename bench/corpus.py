@@ -14,7 +14,10 @@ over 10 s is flagged). A package ledger (per host x user, the package names of
 homeward's own model) is taken before and after. The result is one of:
 
 - Handled: migrated, or "nothing to do" on a configuration whose hosts were read.
-- Wrong: a package of the before-ledger is missing after; `check` reports errors after
+- Wrong: a package of the before-ledger is missing after; a configuration (host x user, or a
+  standalone one) has after migrate a package its user had in none of theirs before, which
+  another user's was (or which migrate adds, when the user is not one it migrates: no
+  NixOS or nix-darwin host configures them after); `check` reports errors after
   `migrate`; the second run changes something; a new file is reachable from no host; packages
   of a system account were moved.
 - Silent: exit 0 with nothing to do although homeward read no host at all.
@@ -221,6 +224,63 @@ def missing_packages(before: dict[str, object], after: dict[str, object]) -> lis
     return lost
 
 
+def gained_packages(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Configurations that gain packages not their user's: each a line `<user>@<host>: <pkg>
+    (was <other>'s)` (`home:<name>` is a standalone configuration, `<host>/<user>` one of
+    home-manager's NixOS module or the account). A user's own packages may move between their
+    configurations (`users.users.<u>.packages` of a host into `homeConfigurations."<u>@<host>"`
+    and the other way, the wirings homeward adds, shared files placed per host): the same user,
+    not a gain. A package no configuration had before is one migrate adds (the home-manager
+    command): a gain only for a user it does not migrate (none of their configurations is a
+    host's after it)."""
+    old = before.get("packages")
+    new = after.get("packages")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    had: dict[str, set[str]] = {}  # user -> every package of theirs before
+    whose: dict[str, set[str]] = {}  # package -> the configurations that had it before
+    for key, names in old.items():
+        had.setdefault(_user_of(key), set()).update(names)
+        for name in names:
+            whose.setdefault(name, set()).add(key)
+    migrated = {_user_of(key) for key in new if not key.startswith("home:")}
+    found = []
+    for key, names in sorted(new.items()):
+        user = _user_of(key)
+        gains = []
+        for name in sorted(set(names) - had.get(user, set())):
+            if name in whose:
+                gains.append(f"{name} (was {_owners(whose[name])})")
+            elif user not in migrated:
+                users = sorted({_user_of(k) for k, v in new.items() if name in v} & migrated)
+                gains.append(f"{name} (new, added for {', '.join(users) or 'another user'})")
+        if gains:
+            found.append(f"{_shown(key)}: {', '.join(gains)}")
+    return found
+
+
+def _user_of(key: str) -> str:
+    """`desk/ham`, `home:ham@desk`, `home:ham` -> ham."""
+    if key.startswith("home:"):
+        return key[len("home:") :].split("@", 1)[0]
+    return key.split("/", 1)[-1]
+
+
+def _shown(key: str) -> str:
+    """`desk/ham` -> ham@desk (home-manager's NixOS module); `home:ham@desk` ->
+    `homeConfigurations."ham@desk"`."""
+    if key.startswith("home:"):
+        return f'homeConfigurations."{key[len("home:") :]}"'
+    host, _, user = key.partition("/")
+    return f"{user}@{host}"
+
+
+def _owners(keys: set[str]) -> str:
+    shown = sorted(_shown(k) for k in keys)
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return ", ".join(f"{k}'s" for k in shown[:3]) + more
+
+
 def check_errors(r: Run, *, fixable: bool = False) -> list[str]:
     """The error findings of a `check --format json` run (with `fixable`: the fixable ones)."""
     try:
@@ -316,6 +376,7 @@ def _wrong(
     work: Path,
 ) -> list[str]:
     reasons = [f"lost {line}" for line in missing_packages(before, after)]
+    reasons += [f"gained: {line}" for line in gained_packages(before, after)]
     old, new = before.get("system_accounts"), after.get("system_accounts")
     if isinstance(old, dict) and isinstance(new, dict):
         for key, names in old.items():
