@@ -412,3 +412,47 @@ def test_override_input_plain_paths(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert ops.override_args([("nixpkgs", str(STANDINS / "nixpkgs"))])[-1] == str(
         STANDINS / "nixpkgs"
     )
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("broken", [False, True], ids=["migrate", "before-087806e"])
+def test_a_configuration_gaining_another_users_command_differs(
+    broken: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Why (087806e): ann's new feature file, imported from a module bob's standalone
+    configuration lists too, gave bob the home-manager command; verify called it "the CLI
+    standalone home-manager installs" for every standalone configuration, bob's too, whom
+    migrate does not move (no account on a host). And ann's new wiring of home-manager's
+    NixOS module was compared with nothing, so all of her home was "added": it is compared
+    with her standalone configuration at the revision, as a new standalone output is with
+    the module's."""
+    from homeward.apply.write import compute_changes
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.migrate import MigrateOptions, plan_migration
+    from tests.test_invariants import before_087806e, shared_first_module, write
+
+    repo = make_git_repo(write(tmp_path / "repo", shared_first_module("")))
+    if broken:  # the plan before 087806e, written without the invariants' check
+        before_087806e(monkeypatch)
+        plan = plan_migration(build_index(load_repo(repo)), MigrateOptions())
+        for change in compute_changes(repo, plan):
+            assert change.new is not None
+            (repo / change.path).parent.mkdir(parents=True, exist_ok=True)
+            (repo / change.path).write_bytes(change.new)
+    else:
+        assert main(["migrate", str(repo)]) == 0
+    capsys.readouterr()
+    git(repo, "add", "-A")
+    code, out, err = run_verify(repo, capsys, "--json")
+    by_output = {c["output"]: c for c in json.loads(out)["comparisons"]}
+    ann = by_output["a: ann"]
+    assert ann["baseline"] == "ann@a (standalone) at HEAD"
+    assert ann["packages"]["added"] == [] and ann["settings"]["added"] == {}
+    assert "home-manager" in ann["packages"]["accounted"]
+    bob = by_output["bob@b (standalone)"]["packages"]
+    assert code == (1 if broken else 0), out + err
+    assert bob["added"] == (["home-manager"] if broken else [])

@@ -3,7 +3,11 @@
 For every host and user the package names and user settings are compared, through the NixOS
 module wiring and through each standalone `homeConfigurations."<user>@<host>"`. When the
 revision has no standalone output for that user and host, the standalone output is compared
-with the module wiring of the revision: that is what a migration promises.
+with the module wiring of the revision: that is what a migration promises; the other way, a new
+module wiring is compared with the user's standalone output of the revision. A package that
+appears is a difference (another user's leaking in), except those accounted for: the
+home-manager command migrate adds counts as expected only for a user with an account on a host
+(one migrate moves).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class View:
     settings: Mapping[str, str]
     programs: frozenset[str] = frozenset()  # installed system-wide by NixOS programs.<p>
     darwin: bool = False  # on a nix-darwin host (the standalone one: for a Mac)
+    # The user has an account on a host of this side: one migrate moves to home-manager.
+    account: bool = True
 
 
 EMPTY = View("nothing", Kind.MODULE, frozenset(), {})
@@ -149,6 +155,7 @@ def standalone_view(extract: Extract, name: str) -> View | None:
         {**(user.nixos_settings if user else {}), **home.settings},
         frozenset(host.programs) if host else frozenset(),
         host is not None and host.darwin,
+        any(user_name in h.users for h in extract.hosts.values()),
     )
 
 
@@ -180,7 +187,10 @@ def diff_packages(before: View, after: View) -> PackageDiff:
         if name in before.programs:
             accounted[name] = f"installed system-wide by {system} program before"
         elif name == HOME_MANAGER_CLI and after.kind is Kind.STANDALONE:
-            accounted[name] = "the CLI standalone home-manager installs"
+            # Only for a user migrate moves (an account on a host): another user's
+            # configuration gaining it is a leak (a file read by both users' homes).
+            if after.account:
+                accounted[name] = "the CLI standalone home-manager installs"
         elif name == HOME_MANAGER_CLI:
             accounted[name] = (
                 "the home-manager command, installed with home-manager's NixOS or nix-darwin module"
@@ -244,6 +254,10 @@ def compare(before: Extract, after: Extract, rev: str = "HEAD") -> tuple[Compari
                 continue  # the standalone output took over: compared below
             if b is None and a is None:
                 continue
+            if b is None and a is not None:
+                # A new wiring of home-manager's module: what the user's standalone
+                # configuration gave them there at the revision (`u@h`, else `u`).
+                b = standalone_view(before, f"{user}@{host}") or standalone_view(before, user)
             found.append(_compare(b, a, host, user, rev))
     for name in sorted(before.homes.keys() | after.homes.keys()):
         host_name, user_name = split_home(name)
