@@ -3,6 +3,9 @@ trees (a tree costs 30 times its text; `Source.release`, `syntax/find.py`'s `Def
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from homeward.model.repo import ModuleKind, load_repo
 from homeward.syntax.find import Definition, ImportRef, Step, import_target, read_module
 from homeward.syntax.parse import GIT_CRYPT_HEADER, parse_source
+from tests.helpers import make_git_repo
 from tests.test_openworld import flake, write
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -181,3 +185,22 @@ def test_definitions_without_nodes_are_those_of_the_tree(chunk: int) -> None:
         ]
         compared += len(with_nodes.definitions)
     assert compared > 500
+
+
+def test_a_reading_command_inside_git_loads_no_openssl(tmp_path: Path) -> None:
+    """Why: `hashlib` loads OpenSSL (3.5 MiB of `check`'s peak memory); a read inside git
+    hashes nothing (its state lives in `.git/homeward`)."""
+    root = make_git_repo(_fleet(tmp_path))
+    probe = (
+        "import sys\n"
+        "from homeward.cli import main\n"
+        "code = main(['check', sys.argv[1], '--format', 'json'])\n"
+        "sys.stderr.write(f'hashlib imported: {\"hashlib\" in sys.modules}\\n')\n"
+        "sys.exit(code)\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=False
+    )
+    assert p.returncode == 1, p.stderr  # the fleet has findings of error severity
+    assert {"HW002"} <= {f["code"] for f in json.loads(p.stdout)["findings"]}
+    assert p.stderr.splitlines()[-1] == "hashlib imported: False"

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import signal
@@ -82,6 +81,8 @@ def state_dir(root: Path, repo: GitRepo | None) -> Path:
         return repo.git_dir / "homeward"
     base = os.environ.get("XDG_STATE_HOME") or ""
     state = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "state"
+    import hashlib  # Why here: it loads OpenSSL (3.5 MiB), which a read inside git never needs
+
     key = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
     return state / "homeward" / key
 
@@ -208,6 +209,8 @@ class Journal:
 
 
 def sha(data: bytes) -> str:
+    import hashlib  # Why here: see `state_dir`
+
     return hashlib.sha256(data).hexdigest()
 
 

@@ -11,7 +11,6 @@ A path the user edits afterwards is theirs again, and refused.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -21,6 +20,8 @@ RECORD = Path("homeward") / "written.json"
 
 
 def _digest(path: Path) -> str | None:
+    import hashlib  # Why here: it loads OpenSSL (3.5 MiB), which a reading command never needs
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     except OSError:
