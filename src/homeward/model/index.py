@@ -332,6 +332,11 @@ def build_index(repo: Repo) -> Index:
     other_names = {key: key.partition(".")[2] or key for key in repo.others}
     for key, config in repo.others.items():
         kinds[key] = _kind(config)
+    # Why made once each: most modules are read by one host, so thousands of them have the
+    # same consumers; one `Output` per configuration and one set per distinct set of them
+    # (at 200 hosts: 7,411 sets of one output became 200).
+    made: dict[str, Output] = {}
+    shared: dict[frozenset[Output], frozenset[Output]] = {}
     for key, info in repo.modules.items():
         index: dict[str, list[Definition]] = {}
         for d in info.module.definitions:
@@ -343,7 +348,9 @@ def build_index(repo: Repo) -> Index:
                     found.append(d)
         heads[key] = index
         if info.context is Context.NIXOS:
-            if info.path is not None and info.path.parts[:1] == ("home",):
+            # Why not `path.parts`: it keeps a tuple on each module's path object.
+            shown = str(info.path) if info.path is not None else ""
+            if shown.startswith("home/") or shown == "home":
                 under_home.append(info)
             names: set[str] = set()
             for d in index.get("users", ()):
@@ -368,7 +375,10 @@ def build_index(repo: Repo) -> Index:
             if info.context is Context.HOME and host in repo.homes:
                 outputs.add(Output(OutputKind.HOME, host))
             if host in kinds:
-                outputs.add(Output(kinds[host], other_names.get(host, host)))
+                output = made.get(host)
+                if output is None:
+                    output = made[host] = Output(kinds[host], other_names.get(host, host))
+                outputs.add(output)
         if info.frozen:
             frozen.append(info)
         for other, why in info.frozen.items():  # hosts of other kinds read it without walking it
@@ -377,7 +387,8 @@ def build_index(repo: Repo) -> Index:
                 outputs.add(Output(kinds[other], other_names.get(other, other)))
                 if other in repo.others and info.context is Context.NIXOS:
                     frozen_macs.setdefault(other, []).append(info)
-        consumers[key] = frozenset(outputs)
+        consumer = frozenset(outputs)
+        consumers[key] = shared.setdefault(consumer, consumer)
     # Why not tuples: converting every module's lists cost more than the pass that made them.
     frozen_heads: Mapping[str, Mapping[str, Sequence[Definition]]] = heads
 
