@@ -19,7 +19,7 @@ from homeward.model.index import (
     inline_home_config,
     release_text,
 )
-from homeward.model.repo import load_repo
+from homeward.model.repo import load_repo, under_home
 from tests.test_openworld import flake, write
 
 HM_MASTER = (
@@ -382,3 +382,11 @@ def test_which_home_files_several_users_start_from_and_which_stay(tmp_path: Path
     assert index.home_users["home/kim.nix"] == {"kim"}
     assert index.entry_stays(PurePosixPath("home/kim.nix"), "kim")
     assert not index.entry_stays(PurePosixPath("nowhere.nix"), "ham")
+
+
+@pytest.mark.parametrize(
+    "path", ["home", "home/ann.nix", "./home/a/b.nix", "homes/x.nix", "hosts/home/x.nix", "/home/x"]
+)
+def test_under_home_is_the_first_part_of_the_path(path: str) -> None:
+    """`under_home` reads the path's text (`parts` keeps a tuple on each path object)."""
+    assert under_home(Path(path)) == (Path(path).parts[:1] == ("home",))

@@ -195,7 +195,7 @@ class Facts:
         every user and root gets them), and it imports nothing but user files."""
         known = self._user_files.get(info.key)
         if known is None:
-            if info.path is not None and info.path.parts[:1] == ("home",):
+            if info.under_home:
                 known = True
             else:
                 self._user_files[info.key] = False  # an import cycle: not through here

@@ -36,6 +36,7 @@ from homeward.model.repo import (
     ProblemKind,
     no_host_framework,
     stays_system,
+    under_home,
 )
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
@@ -182,11 +183,7 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
         child = facts.imported_user_file(ref)
         if child is None or ref.path is None:
             return None
-        why = (
-            "a user file"
-            if ref.path.parts[:1] == ("home",)
-            else "a file of user-level definitions only"
-        )
+        why = "a user file" if under_home(ref.path) else "a file of user-level definitions only"
         return Finding(
             ref.location,
             f"`{ref.path}` is {why}, imported here as {words()}",

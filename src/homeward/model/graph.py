@@ -99,7 +99,7 @@ def _side_of_context(context: Context) -> Side:
 def _side_of_module(info: ModuleInfo) -> Side:
     if info.context is Context.HOME:
         return Side.USER
-    if info.path is not None and info.path.parts[:1] == ("home",):
+    if info.under_home:
         return Side.USER
     return Side.SYSTEM
 

@@ -348,9 +348,7 @@ def build_index(repo: Repo) -> Index:
                     found.append(d)
         heads[key] = index
         if info.context is Context.NIXOS:
-            # Why not `path.parts`: it keeps a tuple on each module's path object.
-            shown = str(info.path) if info.path is not None else ""
-            if shown.startswith("home/") or shown == "home":
+            if info.under_home:
                 under_home.append(info)
             names: set[str] = set()
             for d in index.get("users", ()):

@@ -148,6 +148,15 @@ _REF_LABEL = ModuleRef.__dict__["label"].__set__
 _REF_DYNAMIC = ModuleRef.__dict__["dynamic"].__set__
 
 
+def under_home(path: Path | None) -> bool:
+    """Whether a repo-relative path is under `home/`. Why its text and not `path.parts`:
+    `parts` keeps a tuple on the path object, one for each of thousands of modules."""
+    if path is None:
+        return False
+    shown = str(path)
+    return shown.startswith("home/") or shown == "home"
+
+
 def placed_ref(
     kind: ModuleKind,
     via: ImportRef,
@@ -241,6 +250,11 @@ class ModuleInfo:
     @property
     def source(self) -> Source:
         return self.module.source
+
+    @property
+    def under_home(self) -> bool:
+        """A file under the repository's `home/` (a user file by where it is)."""
+        return under_home(self.path)
 
     def freeze(self, consumer: str, why: str) -> None:
         """`consumer` reads it and is not rewired, for the reason `why`."""
