@@ -118,6 +118,8 @@ class Reader:
             else:
                 if stat.S_ISLNK(mode):
                     candidate, mode = os.path.realpath(candidate), None
+            if candidate == path:
+                candidate = path  # Why: one string kept, not two alike (thousands of files)
             found = self._real[path] = (candidate, mode)
         return found
 

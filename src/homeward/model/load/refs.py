@@ -197,7 +197,9 @@ class Refs(LoadState):
                 label="missing",
             )
         else:
-            self._found[str(self.ev.files.shown_real(resolved))] = (resolved, mode)
+            key = str(self.ev.files.shown_real(resolved))
+            if key not in self.modules:  # Why: read already, it is found by its key
+                self._found[key] = (resolved, mode)
         # The path as the source's (`shown_real`), the same object: made once.
         if via is not None:
             return placed_ref(ModuleKind.FILE, via, self.ev.files.shown_real(resolved))
@@ -219,9 +221,9 @@ class Refs(LoadState):
                 if key in self._unreadable or key in self._not_text:
                     return None
                 # Where `_file_ref` found the file: resolving `root / path` again would stat it.
-                real, mode = self._found.get(key) or self.ev.files.real(
-                    os.path.join(self.root, key)
-                )
+                # Taken out: once read, the module is found by its key (`self.modules`).
+                place: tuple[str, int | None] | None = self._found.pop(key, None)
+                real, mode = place or self.ev.files.real(os.path.join(self.root, key))
                 try:
                     source = self.ev.files.source_at(real, mode)
                 except NotTextError as exc:
