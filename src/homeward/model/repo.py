@@ -234,7 +234,9 @@ class ModuleInfo:
     # Shared with a later read of the planned tree where the plan leaves them as they are
     # (`load_planned`): replaced, never changed in place.
     imports: list[ModuleRef] = field(default_factory=list)
-    hosts: set[str] = field(default_factory=set)  # configurations that reach it
+    # The configurations that reach it; once the model is read, one set shared by the modules
+    # the same configurations reach (`Walk._share_hosts`): never changed in place after it.
+    hosts: set[str] = field(default_factory=set)
     # Why frozen sets: most modules have no users (a new set is made when one is added; an
     # empty set per module was 3 MiB at 200 hosts).
     users: frozenset[str] = frozenset()  # HOME: the users it configures

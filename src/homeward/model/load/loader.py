@@ -57,6 +57,7 @@ class Loader(Outputs, Freezer):
         self._freeze_unknown(reaches)
         self._opaque_not_text()
         self._freeze_opaque()
+        self._share_hosts()
         self.ev.files.release(self._read_now)
         return Repo(
             self.root,
