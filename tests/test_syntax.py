@@ -376,6 +376,20 @@ def test_validate_many_locates_the_text_nix_rejects() -> None:
     assert (info.value.at.path, info.value.at.line) == (Path("dir/dup.nix"), 3)
 
 
+@pytest.mark.parametrize("use_nix", [pytest.param(True, marks=pytest.mark.nix), False])
+def test_validate_many_rejects_a_name_defined_twice(use_nix: bool) -> None:
+    """Why (issue #9): with nix, the new texts' names defined twice are left to its parser
+    (tree-sitter's look for them was most of validating the planned flake at 200 hosts);
+    without it, tree-sitter's check finds them. Either way the text is refused, located."""
+    texts = {Path("ok.nix"): b"{ a = 1; }\n", Path("dup.nix"): b"{\n  a.b = 1;\n  a.b = 2;\n}\n"}
+    with pytest.raises(HomewardError) as info:
+        validate_many(texts, use_nix=use_nix)
+    assert info.value.message.startswith("internal error: ")
+    assert ("nix-instantiate" in info.value.message) is use_nix
+    assert info.value.at is not None
+    assert (info.value.at.path, info.value.at.line) == (Path("dup.nix"), 3)
+
+
 @pytest.mark.nix
 @pytest.mark.parametrize(
     ("before", "after"),
