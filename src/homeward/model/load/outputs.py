@@ -66,6 +66,7 @@ class Outputs(HomeUsers):
         for name in sorted(names):
             arg.attrs[name] = Thunk.of(External(name))
         outputs_thunk = Thunk(compute=lambda ev: ev.apply(fn, Thunk.of(arg), None, None))
+        root = self.ev.root
 
         def self_value(ev: Evaluator) -> Value:
             # `self`: the outputs, plus what nix adds (`self.outputs`, `self.inputs`).
@@ -76,7 +77,7 @@ class Outputs(HomeUsers):
             extra = {
                 "outputs": outputs_thunk,
                 "inputs": Thunk.of(arg),
-                "outPath": Thunk.of(PathValue(self.ev.root)),
+                "outPath": Thunk.of(PathValue(root)),
             }
             return Attrs(
                 {**extra, **outputs.attrs}, outputs.node, outputs.source, more=outputs.more
