@@ -276,3 +276,27 @@ def test_a_model_no_longer_used_is_freed_without_a_garbage_collection(tmp_path: 
     finally:
         if enabled:
             gc.enable()
+
+
+def test_trees_parsed_again_for_a_plan_are_let_go_after_it(tmp_path: Path) -> None:
+    """Why (issue 9): a plan reads the nodes of the files it edits (their trees parsed again);
+    the definitions kept them, and so did the caches of roots and of the last descent, all
+    through migrate's check (5 MiB at 200 hosts, every host's file)."""
+    from homeward.syntax.edit import ancestors
+
+    repo = load_repo(_fleet(tmp_path))
+    host = repo.modules["hosts/pc/default.nix"]
+    assert not host.source.has_tree
+    packages = next(d for d in host.module.definitions if d.path[-1] == "packages")
+    before = (packages.value.start_byte, packages.value.type, [s.names for s in packages.steps])
+    assert ancestors(packages.value, host.source.text)  # remembered: the root, the descent
+    assert host.source.has_tree
+    repo.release_trees()
+    assert not host.source.has_tree
+    # Asked again, the definition walks its file again: the same place.
+    assert (
+        packages.value.start_byte,
+        packages.value.type,
+        [s.names for s in packages.steps],
+    ) == before
+    assert packages.value_text == "[ pkgs.git ]"

@@ -88,6 +88,7 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
 
         plan = share_features(plan, repo.files.taken)
     del index  # not kept through the check, the command's peak of memory
+    repo.release_trees()  # nor the trees of the files the plan edits
     changes = s.prepare(plan, repo=repo, users=users)
     if opts.json and (plan.empty or not writes):
         # Why: `--json` only changes the format; the JSON of a write is printed after the write.

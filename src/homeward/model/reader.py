@@ -315,6 +315,10 @@ class Reader:
             source.release()
         sources.clear()
 
+    def release_all(self) -> None:
+        """`release` every file read."""
+        self.release(list(self._sources.values()))
+
     def import_target(self, path: Path) -> Path:
         """The file `import path` reads: `path` resolved, a directory meaning its default.nix."""
         path = path.resolve()

@@ -103,6 +103,13 @@ def ancestors(node: Node, text: bytes) -> list[Node]:
     return path[::-1]
 
 
+def forget_trees() -> None:
+    """Forget the roots and the last descent remembered (`_root_of`, `ancestors`): nodes of
+    trees no longer asked about, which keep them alive (`Source.release`)."""
+    _ROOTS.clear()
+    _LAST_PATH.clear()
+
+
 def _climb(node: Node) -> list[Node]:
     found = []
     parent = node.parent

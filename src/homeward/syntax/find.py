@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter, itemgetter
@@ -299,6 +299,26 @@ def _walked_again(source: Source, *, keep: bool = True) -> list[Definition]:
     return found
 
 
+def forget_nodes(definitions: Iterable[Definition]) -> None:
+    """Detached definitions (a whole file's, `_Walked`) forget the value and steps read since
+    (`_set_again`), and the walks with nodes kept for that (`_again`) go: nothing of theirs
+    holds a node, and the files' trees can be let go (`Source.release`). Asked again, they
+    walk their file again."""
+    for d in definitions:
+        if type(d) is _Walked and d._at is not None:
+            try:
+                _DEL_VALUE(d)
+            except AttributeError:  # never read
+                continue
+            try:
+                _DEL_STEPS(d)
+            except AttributeError:
+                pass
+    _again.clear()
+
+
+_DEL_VALUE = Definition.__dict__["value"].__delete__
+_DEL_STEPS = Definition.__dict__["steps"].__delete__
 _DEF_SET, _DEF_REST = slot_setters(Definition, ("source", "path", "value"), later=("steps",))
 _SET_LINK = _Walked.__dict__["_link"].__set__
 _SET_AT = _Walked.__dict__["_at"].__set__
