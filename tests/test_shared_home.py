@@ -3,8 +3,9 @@ and the same for bob): it is no user's own entry point. What migrate adds for on
 feature files, `home.username` for a standalone configuration) would reach the others through
 it, so it goes to a file of each user's host read beside it, and the shared file stays.
 Written as `home-manager.users.ann = import ./home/common.nix;`, nothing can be added beside
-it in the same file (Nix merges no binding into a value that is not a set written out):
-migrate refuses, saying how to write it, and writes nothing."""
+it in the same file (Nix merges no binding into a value that is not a set written out): another
+file of that host alone takes the per-host files' binding (the module system merges the two
+definitions); with none, migrate refuses, saying how to write it, and writes nothing."""
 
 from __future__ import annotations
 
@@ -124,6 +125,39 @@ def test_a_shared_home_set_as_a_whole_is_refused_with_how_to_write_it(
     assert tree_files(root) == before
 
 
+# The host's own default.nix sets the homes as a whole; a second file only that host imports
+# can take the per-host files' binding.
+WHOLE_AND_OWN = WHOLE.replace("{\n  networking", "{\n  imports = [ ./hardware.nix ];\n  networking")
+HARDWARE = "{ ... }:\n{\n  boot.loader.grub.enable = false;\n}\n"
+
+
+def whole_and_own(common: str) -> dict[str, str]:
+    return {**files(common, WHOLE_AND_OWN), "hosts/a/hardware.nix": HARDWARE}
+
+
+def test_a_home_set_as_a_whole_is_left_and_another_file_of_the_host_wires_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: only the host file homeward picks (`hosts/a/default.nix`) was looked at; its
+    `home-manager.users.ann = import …;` can take no binding beside it, so migrate refused,
+    though `hosts/a/hardware.nix`, a module of that host alone, could take it (the module
+    system merges the two definitions of `home-manager.users.ann`, written in two files)."""
+    root = make_git_repo(write(tmp_path / "repo", whole_and_own(WITH_IMPORTS)))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = tree_files(root)
+    assert after["home/common.nix"] == before["home/common.nix"]
+    host = after["hosts/a/default.nix"].decode()
+    assert "home-manager.users.ann = import ../../home/common.nix;" in host
+    assert "home/ann/a.nix" not in host
+    hardware = after["hosts/a/hardware.nix"].decode()
+    assert hardware.startswith(HARDWARE.removesuffix("}\n"))
+    assert "home-manager.users.ann.imports = [ ../../home/ann/a.nix ];" in hardware
+    assert "home-manager.users.bob.imports = [ ../../home/bob/a.nix ];" in hardware
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after
+
+
 @pytest.mark.nix
 @pytest.mark.parametrize("common", [WITH_IMPORTS, PLAIN], ids=["imports", "no-imports"])
 def test_a_home_shared_by_users_is_conserved_by_the_real_nix(common: str, tmp_path: Path) -> None:
@@ -137,6 +171,25 @@ def test_a_home_shared_by_users_is_conserved_by_the_real_nix(common: str, tmp_pa
     assert_conserved(before, after)
     assert "htop" in after.hosts["a"].users["ann"].packages
     assert "htop" not in after.hosts["a"].users["bob"].packages
+    assert main(["check", str(root)]) == 0
+
+
+@pytest.mark.nix
+def test_a_home_set_as_a_whole_with_its_files_beside_it_is_conserved_by_the_real_nix(
+    tmp_path: Path,
+) -> None:
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = make_git_repo(write(tmp_path / "repo", whole_and_own(WITH_IMPORTS)))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    for user, mine, theirs in (("ann", "htop", "acpi"), ("bob", "acpi", "htop")):
+        assert mine in after.hosts["a"].users[user].packages
+        assert theirs not in after.hosts["a"].users[user].packages
+        assert "jq" in after.hosts["a"].users[user].home_packages  # home/common.nix
     assert main(["check", str(root)]) == 0
 
 

@@ -239,26 +239,31 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Mo
         )
     # Preferred: a file in a directory named for the host (`host/kara/boot.nix`, not the
     # `host/common/bluetooth.nix` only kara happens to import).
-    found = min(
-        own,
+    own.sort(
         key=lambda i: (
             host.name not in PurePosixPath(str(i.path)).parts[:-1],
             not str(i.path).startswith("hosts/"),
             str(i.path),
-        ),
-    )
-    _, whole = user_imports(found, up.name)
-    if whole is not None:
-        # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a value
-        # that is not a set written out (`….imports` would be defined twice).
-        raise HomewardError(
-            f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
-            f"(`{'.'.join(whole.path)} = …`): homeward cannot add `{up.name}`'s own files "
-            "beside it there",
-            at=whole.source.location(whole.value.start_byte),
-            hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
         )
-    return found
+    )
+    refused: tuple[ModuleInfo, Definition] | None = None
+    for info in own:
+        _, whole = user_imports(info, up.name)
+        if whole is None:
+            return info
+        # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a value
+        # that is not a set written out (`….imports` would be defined twice); another file of
+        # the host alone can take it (the module system merges definitions of two files).
+        refused = refused or (info, whole)
+    assert refused is not None
+    found, whole = refused
+    raise HomewardError(
+        f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
+        f"(`{'.'.join(whole.path)} = …`): homeward cannot add `{up.name}`'s own files "
+        f"beside it there, and no other file of `{host.name}` alone can take them",
+        at=whole.source.location(whole.value.start_byte),
+        hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
+    )
 
 
 def user_imports(info: ModuleInfo, user: str) -> tuple[Node | None, Definition | None]:
