@@ -248,3 +248,22 @@ def test_a_first_module_of_two_users_standalone_configurations_gets_no_ones_feat
     assert b"pkgs.htop" in features
     assert main(["migrate", str(root)]) == 0
     assert tree_files(root) == after
+
+
+@pytest.mark.parametrize(
+    "host", [HOST, WHOLE, WHOLE_AND_OWN], ids=["list", "whole", "whole-and-own"]
+)
+def test_what_check_reads_of_the_wiring_is_where_migrate_writes_it(
+    host: str, tmp_path: Path
+) -> None:
+    """Why: `check` reads where migrate's wiring writes (`wire_places`, commands/fixable.py),
+    not its text; a per-host file joining `home-manager.users.<u>.imports` was placed where
+    a new binding would have gone, not in the list it joins."""
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.state import MigrateOptions, PlanState
+    from tests.test_wire import assert_places
+
+    found = {**files(WITH_IMPORTS, host), "hosts/a/hardware.nix": HARDWARE}
+    root = write(tmp_path / "repo", found)
+    assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))

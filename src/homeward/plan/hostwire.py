@@ -292,17 +292,24 @@ def host_file_line(hf: HostFile) -> str:
     return list_binding(("home-manager", "users", hf.user.name, "imports"), [per_host_import(hf)])
 
 
-def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:
+def host_file_spans(hf: HostFile) -> list[Span]:
+    """What the per-host file's wiring writes in the host's own module, by span: it joins
+    `home-manager.users.<u>.imports = [ … ];` there, else a binding of its own goes in.
+    `check` reads these places (`wire_places`), migrate their text."""
     info = hf.module
     assert info.path is not None and info.module.body is not None
-    why = f"{hf.user.name}'s home on {hf.host.name}"
     imports, _ = user_imports(info, hf.user.name)
     if imports is not None:
-        spans = append_to_list(imports, info.source.text, [per_host_import(hf)])
-    else:
-        line = host_file_line(hf)
-        spans = insert_binding_spans(info.module.body, info.source.text, line, blank_before=True)
-    editor.other_edits.extend(splice(Path(info.path), span, why) for span in spans)
+        return append_to_list(imports, info.source.text, [per_host_import(hf)])
+    line = host_file_line(hf)
+    return insert_binding_spans(info.module.body, info.source.text, line, blank_before=True)
+
+
+def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:
+    assert hf.module.path is not None
+    why = f"{hf.user.name}'s home on {hf.host.name}"
+    path = Path(hf.module.path)
+    editor.other_edits.extend(splice(path, span, why) for span in host_file_spans(hf))
 
 
 def has_hm_module(editor: FlakeEditor, host: SystemConfig) -> bool:

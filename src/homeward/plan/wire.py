@@ -25,7 +25,7 @@ from homeward.plan.homes import own_entry, standalone_companions
 from homeward.plan.hostwire import (
     HostFile,
     ListWiring,
-    host_file_line,
+    host_file_spans,
     own_host_file,
     plan_lists,
     site_formal,
@@ -259,11 +259,9 @@ def wire_places(st: PlanState, decided: WireDecisions) -> tuple[Edit, ...]:
 
 
 def host_file_places(hf: HostFile) -> list[Edit]:
-    info = hf.module
-    assert info.path is not None and info.module.body is not None
-    text = info.source.text
-    spans = insert_binding_spans(info.module.body, text, host_file_line(hf), blank_before=True)
-    return [Edit(Path(info.path), s.start_byte, s.end_byte, b"", "") for s in spans]
+    assert hf.module.path is not None
+    path = Path(hf.module.path)
+    return [Edit(path, s.start_byte, s.end_byte, b"", "") for s in host_file_spans(hf)]
 
 
 def home_configurations_places(st: PlanState) -> list[Edit]:
