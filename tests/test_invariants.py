@@ -534,3 +534,27 @@ def test_a_shared_first_module_gains_no_ones_files(
     assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
     assert (root / "home/shared/default.nix").read_bytes() == shared
     assert "pkgs.home-manager" in (root / "home/ann/features/cli.nix").read_text()
+
+
+def test_a_definition_written_into_a_file_several_users_read_is_a_bug(tmp_path: Path) -> None:
+    """Why (087806e): the planner took `home/shared`, which ann's and bob's configurations
+    both list, as ann's entry point and wrote ann's `home.stateVersion` (for a standalone
+    configuration, `home.username`) into it: bob's configuration gained them. The file is not
+    new, so rules 11 and 13, which look at who reads the new files, said nothing."""
+    repo = load_repo(write(tmp_path / "repo", shared_first_module("")))
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    check(repo, plan)  # the plan migrate makes leaves the file as it is
+    shared = repo.modules["home/shared/default.nix"]
+    first = shared.module.definitions[0].binding.start_byte
+    wrong = replace(
+        plan,
+        edits=(
+            *plan.edits,
+            Edit(Path("home/shared/default.nix"), first, first, b'home.username = "ann";\n  ', "t"),
+        ),
+    )
+    with pytest.raises(
+        PlanInvariantError,
+        match=r"`home/shared/default\.nix`, which `ann`, `bob` read, gains `home\.username`",
+    ):
+        check(repo, wrong)

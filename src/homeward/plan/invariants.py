@@ -16,6 +16,7 @@ write.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -95,7 +96,41 @@ def _problems(
         owner = _owner(path, names)
         problems.extend(violations(after, path, expected.get(path), known, owner))
     problems.extend(different_homes(repo, after))
+    problems.extend(edited_shared_homes(repo, after, changes))
     return problems
+
+
+def edited_shared_homes(before: Repo, planned: Planned, changes: Sequence[FileChange]) -> list[str]:
+    """An existing home-manager file the plan edits, which several users' configurations read
+    after it, gains no definition (its imports aside): what one user would get there, the
+    others would get too (`home.stateVersion` written for ann into the file bob reads)."""
+    after = planned.repo
+    problems: list[str] = []
+    for change in changes:
+        if change.old is None or change.new is None or change.moved_from is not None:
+            continue
+        path = change.path.as_posix()
+        new = after.modules.get(path)
+        old = before.modules.get(path)
+        if new is None or old is None or new.context is not Context.HOME:
+            continue
+        reached = _reached(new, new.hosts | set(new.frozen), planned.homes)
+        users = sorted({u for _, u in reached if u != ANY})
+        if len(users) < 2:
+            continue
+        added = Counter(_definitions(new)) - Counter(_definitions(old))
+        if added:
+            what = ", ".join(f"`{d}`" for d in sorted({d for d, _ in added}))
+            problems.append(
+                f"`{path}`, which {_names(users)} read, gains {what} (the plan edits it: what "
+                "one of them gets there, the others get too)"
+            )
+    return problems
+
+
+def _definitions(info: ModuleInfo) -> list[tuple[str, str]]:
+    """A module's definitions as (option, value text), its imports aside."""
+    return [(d.dotted, d.value_text) for d in info.module.definitions if d.path[:1] != ("imports",)]
 
 
 def different_homes(before: Repo, planned: Planned) -> list[str]:
