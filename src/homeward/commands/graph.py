@@ -50,7 +50,7 @@ class Options:
 
 
 def run(opts: Options) -> int:
-    repo = load_repo(opts.dir)
+    repo = load_repo(opts.dir, reusable=False)
     repo.fatal()
     # What could not be read is drawn as opaque modules, and named here
     # (docs/architecture.md, rule 9).

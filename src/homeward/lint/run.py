@@ -133,7 +133,7 @@ def lint_directory(
     `fixes` answers, from the index, which findings `homeward migrate` does not fix (the
     command passes migrate's own answer: lint never imports the planner)."""
     # Macs are hosts, as `migrate` reads them (issue 12): the rules run on their wiring too.
-    repo = load_repo(directory, on_read=on_read, darwin=True)
+    repo = load_repo(directory, on_read=on_read, darwin=True, reusable=False)
     index = build_index(repo)
     facts = Facts(
         index,

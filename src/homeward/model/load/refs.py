@@ -255,7 +255,7 @@ class Refs(LoadState):
                 info = self.modules[key] = self._make_info(
                     key, found[1], ref.path, context, found[2], found[3]
                 )
-                if not self.ev.files.planned:
+                if self.reusable and not self.ev.files.planned:
                     # What a planned read may take: the imports as resolved on the disk (a
                     # planned read's are the overlay's, and it offers none).
                     self.read[id(source)] = (source, found[1], found[2], info.imports)

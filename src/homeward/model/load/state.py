@@ -72,6 +72,7 @@ class LoadState:
         # Module files read, by id(source); from an earlier load of the same files (reuse).
         self.read: dict[int, FileRead] = {}
         self.reuse: Mapping[int, FileRead] = {}
+        self.reusable = True  # keep `read` for a read of the planned tree (`load_repo`)
         # Module files read since their trees were last let go (`Reader.release`).
         self._read_now: list[Source] = []
 
