@@ -314,3 +314,43 @@ def test_a_read_for_no_plan_keeps_nothing_for_a_planned_read(tmp_path: Path) -> 
         "hosts/pc/b.nix",
     }
     assert load_repo(root, reusable=False).read == {}
+
+
+def _imports_the_planner(root: Path) -> tuple[set[str], bool]:
+    """The codes `check` finds in `root`, and whether it imported migrate's planner."""
+    probe = (
+        "import sys\n"
+        "from homeward.cli import main\n"
+        "code = main(['check', sys.argv[1], '--format', 'json'])\n"
+        "sys.stderr.write(f'planner: {\"homeward.plan.migrate\" in sys.modules}\\n')\n"
+        "sys.exit(0)\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=False
+    )
+    assert p.returncode == 0, p.stderr
+    codes = {f["code"] for f in json.loads(p.stdout)["findings"]}
+    return codes, p.stderr.splitlines()[-1] == "planner: True"
+
+
+def test_check_imports_the_planner_only_for_a_finding_migrate_may_fix(tmp_path: Path) -> None:
+    """Why: the planner is 70 modules (0.05 s and 2-7 MiB of `check`); most configurations
+    have no finding that asks whether `homeward migrate` fixes it."""
+    codes, planner = _imports_the_planner(_fleet(tmp_path / "legacy"))
+    assert "HW002" in codes
+    assert planner
+    clean = write(
+        tmp_path / "clean",
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.pc = nixpkgs.lib.nixosSystem "
+                "{ modules = [ ./hosts/pc ]; }; }"
+            ),
+            "hosts/pc/default.nix": (
+                '{ ... }:\n{\n  networking.hostName = "pc";\n  system.stateVersion = "25.05";\n}\n'
+            ),
+        },
+    )
+    codes, planner = _imports_the_planner(clean)
+    assert not codes & {"HW001", "HW002", "HW003"}
+    assert not planner
