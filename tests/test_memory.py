@@ -316,13 +316,15 @@ def test_a_read_for_no_plan_keeps_nothing_for_a_planned_read(tmp_path: Path) -> 
     assert load_repo(root, reusable=False).read == {}
 
 
-def _imports_the_planner(root: Path) -> tuple[set[str], bool]:
-    """The codes `check` finds in `root`, and whether it imported migrate's planner."""
+def _imports_the_planner(root: Path) -> tuple[set[str], set[str]]:
+    """The codes `check` finds in `root`, and which of migrate's planner and the Nix builder
+    it imported."""
     probe = (
         "import sys\n"
         "from homeward.cli import main\n"
         "code = main(['check', sys.argv[1], '--format', 'json'])\n"
-        "sys.stderr.write(f'planner: {\"homeward.plan.migrate\" in sys.modules}\\n')\n"
+        "wanted = ('homeward.plan.migrate', 'homeward.syntax.emit')\n"
+        "sys.stderr.write(' '.join(m for m in wanted if m in sys.modules) + '\\n')\n"
         "sys.exit(0)\n"
     )
     p = subprocess.run(
@@ -330,15 +332,15 @@ def _imports_the_planner(root: Path) -> tuple[set[str], bool]:
     )
     assert p.returncode == 0, p.stderr
     codes = {f["code"] for f in json.loads(p.stdout)["findings"]}
-    return codes, p.stderr.splitlines()[-1] == "planner: True"
+    return codes, set(p.stderr.splitlines()[-1].split())
 
 
 def test_check_imports_the_planner_only_for_a_finding_migrate_may_fix(tmp_path: Path) -> None:
-    """Why: the planner is 70 modules (0.05 s and 2-7 MiB of `check`); most configurations
-    have no finding that asks whether `homeward migrate` fixes it."""
-    codes, planner = _imports_the_planner(_fleet(tmp_path / "legacy"))
+    """Why: the planner is 70 modules (0.05 s and 2-4 MiB of `check`), the Nix builder 7 ms;
+    most configurations have no finding that asks whether `homeward migrate` fixes it."""
+    codes, imported = _imports_the_planner(_fleet(tmp_path / "legacy"))
     assert "HW002" in codes
-    assert planner
+    assert imported == {"homeward.plan.migrate", "homeward.syntax.emit"}
     clean = write(
         tmp_path / "clean",
         {
@@ -351,6 +353,6 @@ def test_check_imports_the_planner_only_for_a_finding_migrate_may_fix(tmp_path: 
             ),
         },
     )
-    codes, planner = _imports_the_planner(clean)
+    codes, imported = _imports_the_planner(clean)
     assert not codes & {"HW001", "HW002", "HW003"}
-    assert not planner
+    assert imported == set()

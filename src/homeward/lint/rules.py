@@ -38,7 +38,6 @@ from homeward.model.repo import (
     stays_system,
     under_home,
 )
-from homeward.syntax.emit import attr_key
 from homeward.syntax.find import DYNAMIC, Definition, walk_definitions
 from homeward.syntax.nodes import WRAPPERS, call_parts, dotted_name, function_leaf, unparen
 
@@ -348,6 +347,9 @@ def check_home_option_exists(facts: Facts) -> Iterator[Finding]:
 
 def _written(path: Iterable[str]) -> str:
     """An option path as nix code writes it (`home.file.".vimrc".source`)."""
+    # Why here: the Nix builder is 15 classes (7 ms to import) that only this finding needs.
+    from homeward.syntax.emit import attr_key
+
     return ".".join(map(attr_key, path))
 
 
