@@ -5,7 +5,9 @@ it, so it goes to a file of each user's host read beside it, and the shared file
 Written as `home-manager.users.ann = import ./home/common.nix;`, nothing can be added beside
 it in the same file (Nix merges no binding into a value that is not a set written out): another
 file of that host alone takes the per-host files' binding (the module system merges the two
-definitions); with none, migrate refuses, saying how to write it, and writes nothing."""
+definitions); with none, it is written as the module list it is (`….imports = [
+../../home/common.nix ../../home/ann/a.nix ];`) where that is the same module: a bare `import`
+of a file, or its path. Otherwise migrate refuses, saying how to write it, and writes nothing."""
 
 from __future__ import annotations
 
@@ -112,16 +114,99 @@ def test_a_home_shared_by_users_stays_and_each_gets_their_own(
     assert tree_files(root) == after
 
 
-def test_a_shared_home_set_as_a_whole_is_refused_with_how_to_write_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+# `home-manager.users.ann = import ../../home/common.nix;` is the module the file holds, as
+# `….imports = [ ../../home/common.nix ];` is (home-manager's manual writes it as the path,
+# `home-manager.users.jdoe = ./home.nix;`): written so, the per-host file joins the list.
+# With comments around it, which stay.
+COMMENTED = WHOLE.replace(
+    "  home-manager.users.ann = import ../../home/common.nix;\n",
+    "  # ann's home: the one bob has too\n"
+    "  home-manager.users.ann = import ../../home/common.nix; # shared\n",
+)
+
+REWRITTEN = """  # ann's home: the one bob has too
+  home-manager.users.ann.imports = [
+    ../../home/common.nix
+    ../../home/ann/a.nix
+  ]; # shared
+  home-manager.users.bob.imports = [
+    ../../home/common.nix
+    ../../home/bob/a.nix
+  ];
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "value", ["import ../../home/common.nix", "../../home/common.nix"], ids=["import", "path"]
+)
+def test_a_home_set_as_a_whole_is_written_as_the_module_list_it_is(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, WHOLE)))
+    """Why: migrate refused `home-manager.users.<u> = import ./home.nix;` in a host's only
+    file (no binding can go beside it), though the same module as a list element takes the
+    per-host file beside it: `import ./home.nix` is the value the module system reads from
+    the path `./home.nix` (only its key differs: the path, which deduplicates a file imported
+    twice)."""
+    host = COMMENTED.replace("import ../../home/common.nix", value)
+    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = tree_files(root)
+    assert after["home/common.nix"] == before["home/common.nix"]
+    text = after["hosts/a/default.nix"].decode()
+    assert text.endswith(REWRITTEN), text
+    for user, package in (("ann", "htop"), ("bob", "acpi")):
+        features = b"".join(v for k, v in after.items() if k.startswith(f"home/{user}/features/"))
+        assert f"pkgs.{package}".encode() in features
+    assert main(["check", str(root)]) == 0
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "import ../../home/common.nix { inherit pkgs; }",
+        "lib.mkMerge [ (import ../../home/common.nix) ]",
+        "(import ../../home/common.nix)",
+    ],
+    ids=["applied", "merge", "parenthesized"],
+)
+def test_a_home_set_as_a_whole_that_is_more_than_a_file_is_refused_with_how_to_write_it(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: only a bare `import` of a file (or the path) is the same module as a list
+    element; `import ./home.nix { … }` is what the function returns for those arguments,
+    `mkMerge` is more than the file (parentheses: not rewritten, though they would be)."""
+    host = WHOLE.replace("{ pkgs, ... }:", "{ lib, pkgs, ... }:").replace(
+        "ann = import ../../home/common.nix", f"ann = {value}"
+    )
+    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
     before = tree_files(root)
     assert main(["migrate", str(root)]) == 3
     err = capsys.readouterr().err
-    assert "hosts/a/default.nix:9:28: `ann`'s home on `a` is set as a whole" in err
+    assert "hosts/a/default.nix:9:" in err
+    assert "`ann`'s home on `a` is set as a whole in `hosts/a/default.nix`" in err
+    assert "not a bare `import` of a file" in err
     assert "internal error" not in err
     assert "write it as `home-manager.users.ann.imports = [ … ];`" in err
+    assert tree_files(root) == before
+
+
+def test_a_home_set_as_a_whole_that_is_imported_by_path_too_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the module system reads a file imported by path once (its key is the path), and
+    `import ./home.nix` apart from it; written as a path in the list, a file some module
+    imports by path too would be read once where it was read twice."""
+    found = files(WITH_IMPORTS, WHOLE)
+    found["home/git.nix"] = "{ ... }:\n{\n  imports = [ ./common.nix ];\n}\n"
+    root = make_git_repo(write(tmp_path / "repo", found))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "`../../home/common.nix` is imported by path elsewhere too" in err
     assert tree_files(root) == before
 
 
@@ -191,6 +276,32 @@ def test_a_home_set_as_a_whole_with_its_files_beside_it_is_conserved_by_the_real
         assert theirs not in after.hosts["a"].users[user].packages
         assert "jq" in after.hosts["a"].users[user].home_packages  # home/common.nix
     assert main(["check", str(root)]) == 0
+
+
+@pytest.mark.nix
+def test_a_home_set_as_a_whole_and_its_module_list_are_the_same_to_the_real_nix(
+    tmp_path: Path,
+) -> None:
+    """Why: the rewrite must not change what anyone gets. Evaluated with the stand-ins,
+    `home-manager.users.ann = import ./home/common.nix;` and `….imports = [ … ];` give each
+    user the same packages and settings before migrate, and the same after it; migrate
+    conserves them (each user keeps theirs and gains no other user's)."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    whole = make_git_repo(write(tmp_path / "whole", files(WITH_IMPORTS, COMMENTED)))
+    listed = make_git_repo(write(tmp_path / "list", files(WITH_IMPORTS)))
+    before = extract_outputs_standins(whole, STANDINS)
+    assert before.hosts == extract_outputs_standins(listed, STANDINS).hosts
+    assert main(["migrate", str(whole)]) == 0
+    assert main(["migrate", str(listed)]) == 0
+    after = extract_outputs_standins(whole, STANDINS)
+    assert_conserved(before, after)
+    assert after.hosts == extract_outputs_standins(listed, STANDINS).hosts
+    for user, mine, theirs in (("ann", "htop", "acpi"), ("bob", "acpi", "htop")):
+        assert mine in after.hosts["a"].users[user].packages
+        assert theirs not in after.hosts["a"].users[user].packages
+        assert "jq" in after.hosts["a"].users[user].home_packages  # home/common.nix
 
 
 STANDALONE = (
@@ -267,3 +378,26 @@ def test_what_check_reads_of_the_wiring_is_where_migrate_writes_it(
     found = {**files(WITH_IMPORTS, host), "hosts/a/hardware.nix": HARDWARE}
     root = write(tmp_path / "repo", found)
     assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))
+
+
+@pytest.mark.parametrize(
+    ("indent", "unit"), [("  ", "  "), ("\t", "\t"), ("    ", "    ")], ids=["two", "tab", "four"]
+)
+def test_an_expression_made_a_list_takes_the_files_indentation(indent: str, unit: str) -> None:
+    """Why (DESIGN, rule 6): code inserted into a file follows its style; the list a home set
+    as a whole becomes is indented in the file's unit, a comment before the path kept."""
+    from homeward.apply.spans import apply_edits
+    from homeward.plan.types import Edit
+    from homeward.syntax.edit import into_list
+
+    text = f"{{\n{indent}x = import /* c */ ./a.nix; # d\n}}\n".encode()
+    start = text.index(b"import")
+    opening = (start, start + len(b"import "))
+    end = text.index(b"; # d")
+    spans = into_list(text, start, opening, end, ["./b.nix"])
+    out = apply_edits(
+        text, [Edit(Path("f.nix"), s.start_byte, s.end_byte, s.new, "") for s in spans]
+    )
+    inner = indent + unit
+    expected = f"{{\n{indent}x = [\n{inner}/* c */ ./a.nix\n{inner}./b.nix\n{indent}]; # d\n}}\n"
+    assert out.decode() == expected

@@ -8,6 +8,7 @@ before any text is built; `wire_lists` writes them through the `FlakeEditor`
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ from homeward.syntax.edit import (
     add_formal,
     append_to_list,
     insert_binding_spans,
+    into_list,
 )
-from homeward.syntax.nodes import unparen
+from homeward.syntax.find import StepKind, path_literal
+from homeward.syntax.nodes import node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -41,11 +44,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True, eq=False)
 class HostFile:
     """A user's per-host file wired from a module only that host imports (its own
-    `hosts/<host>/default.nix`): the host, the user, and that module."""
+    `hosts/<host>/default.nix`): the host, the user, and that module; `whole`: the user's
+    home set there as a whole (`home-manager.users.<u> = import ./home.nix;`), which is
+    written as the module list it is, the per-host file in it."""
 
     host: SystemConfig
     user: HomeWiring
     module: ModuleInfo
+    whole: Definition | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -113,7 +119,7 @@ def plan_lists(
                 for up in hosts_users[h]:
                     if h in up.per_host and h not in up.wired:
                         other = editor.repo.hosts[h]
-                        host_files.append(HostFile(other, up, own_host_file(editor, other, up)))
+                        host_files.append(own_host_file(editor, other, up))
         configured = has_hm_module(editor, host)
         ref = None
         if not configured and site.source is not editor.src:
@@ -216,12 +222,12 @@ def has_hm_settings(editor: FlakeEditor, host: SystemConfig) -> bool:
 def wire_per_host_in_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> None:
     """Hosts built by one helper share their module list: a user's per-host file is wired
     from a module only that host imports (its own `hosts/<host>/default.nix`)."""
-    wire_host_file(editor, HostFile(host, up, own_host_file(editor, host, up)))
+    wire_host_file(editor, own_host_file(editor, host, up))
 
 
-def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> ModuleInfo:
-    """The module only `host` imports that `up`'s per-host file is wired from, or why there
-    is none (raised). Reads only."""
+def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> HostFile:
+    """The module only `host` imports that `up`'s per-host file is wired from (and how), or
+    why there is none (raised). Reads only."""
     own = [
         info
         for info in editor.repo.host_modules(host.name)
@@ -246,24 +252,80 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Mo
             str(i.path),
         )
     )
-    refused: tuple[ModuleInfo, Definition] | None = None
+    refused: list[tuple[ModuleInfo, Definition]] = []
     for info in own:
         _, whole = user_imports(info, up.name)
         if whole is None:
-            return info
+            return HostFile(host, up, info)
         # `home-manager.users.<u> = import ./home.nix;`: Nix merges no binding into a value
         # that is not a set written out (`….imports` would be defined twice); another file of
         # the host alone can take it (the module system merges definitions of two files).
-        refused = refused or (info, whole)
-    assert refused is not None
-    found, whole = refused
+        refused.append((info, whole))
+    # Else the home is written as the module list it is, where that is the same module.
+    reasons = [not_a_module_list(editor, info, whole) for info, whole in refused]
+    for (info, whole), reason in zip(refused, reasons, strict=True):
+        if reason is None:
+            return HostFile(host, up, info, whole)
+    found, whole = refused[0]
     raise HomewardError(
         f"`{up.name}`'s home on `{host.name}` is set as a whole in `{found.path}` "
-        f"(`{'.'.join(whole.path)} = …`): homeward cannot add `{up.name}`'s own files "
-        f"beside it there, and no other file of `{host.name}` alone can take them",
+        f"(`{'.'.join(whole.path)} = …`), and {reasons[0]}: homeward cannot add "
+        f"`{up.name}`'s own files beside it there, and no other file of `{host.name}` alone "
+        "can take them",
         at=whole.source.location(whole.value.start_byte),
         hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
     )
+
+
+def not_a_module_list(editor: FlakeEditor, info: ModuleInfo, whole: Definition) -> str | None:
+    """Why the home that `whole` sets as a whole is not the same written as a module list
+    (`home-manager.users.<u>.imports = [ ./home.nix ];`), or None: it is a bare `import` of a
+    file, or the file's path (as home-manager's manual writes it), outside any condition,
+    merge or priority. `import ./home.nix` is the module the path names: the module system
+    imports a path in `imports` and reads the value as it reads that one. What differs is
+    its key, the path: a file imported twice by path is read once. So the file must be
+    imported by path nowhere else."""
+    text = whole.source.text
+    binding = whole.binding
+    value = binding.child_by_field_name("expression") if binding.type == "binding" else None
+    written = node_text(value, text) if value is not None else whole.dotted
+    first = written.splitlines()[0] if written else ""
+    shown = first if len(first) <= 60 and first == written else f"{first[:57]}…"
+    if len(whole.path) != 3:
+        return f"`{shown}` sets every user's home at once"
+    target = bare_import(value, text) if value is not None else None
+    literal = path_literal(target, text) if target is not None else None
+    if value is None or literal is None or whole.value.start_byte != value.start_byte:
+        return f"`{shown}` is not a bare `import` of a file"
+    if any(s.kind in _NOT_A_MODULE_LIST for s in whole.steps):
+        return f"`{shown}` is set under a condition or a priority"
+    assert info.path is not None
+    path = PurePosixPath(posixpath.normpath(str(PurePosixPath(info.path).parent / literal)))
+    if editor.index.importers(path) or editor.index.importers(path / "default.nix"):
+        return (
+            f"`{literal}` is imported by path elsewhere too, where the module system would "
+            "read it once"
+        )
+    return None
+
+
+# What a home set as a whole may not sit under to be the same as a module list.
+_NOT_A_MODULE_LIST = (StepKind.IF, StepKind.MERGE, StepKind.WRAP)
+
+
+def bare_import(value: Node, text: bytes) -> Node | None:
+    """The path of `import <path>`, or the path itself; None for anything else."""
+    if value.type == "path_expression":
+        return value
+    if value.type != "apply_expression":
+        return None
+    function = value.child_by_field_name("function")
+    argument = value.child_by_field_name("argument")
+    if function is None or argument is None or function.type != "variable_expression":
+        return None
+    if node_text(function, text) != "import" or argument.type != "path_expression":
+        return None
+    return argument
 
 
 def user_imports(info: ModuleInfo, user: str) -> tuple[Node | None, Definition | None]:
@@ -293,16 +355,43 @@ def host_file_line(hf: HostFile) -> str:
 
 
 def host_file_spans(hf: HostFile) -> list[Span]:
-    """What the per-host file's wiring writes in the host's own module, by span: it joins
+    """What the per-host file's wiring writes in the host's own module, by span: the home
+    set as a whole there written as a module list with the per-host file in it; or it joins
     `home-manager.users.<u>.imports = [ … ];` there, else a binding of its own goes in.
     `check` reads these places (`wire_places`), migrate their text."""
     info = hf.module
     assert info.path is not None and info.module.body is not None
+    if hf.whole is not None:
+        return module_list_spans(hf.whole, per_host_import(hf))
     imports, _ = user_imports(info, hf.user.name)
     if imports is not None:
         return append_to_list(imports, info.source.text, [per_host_import(hf)])
     line = host_file_line(hf)
     return insert_binding_spans(info.module.body, info.source.text, line, blank_before=True)
+
+
+def module_list_spans(whole: Definition, item: str) -> list[Span]:
+    """`home-manager.users.<u> = import ./home.nix;` (or `= ./home.nix;`) written as
+    `home-manager.users.<u>.imports = [ ./home.nix <item> ];`, one element a line, as nixfmt
+    writes a list of several, in the file's indentation. Only the name's end, `import` and
+    the list's ends are edited: comments around them stay."""
+    text = whole.source.text
+    binding = whole.binding
+    attrpath = binding.child_by_field_name("attrpath")
+    value = whole.value
+    assert attrpath is not None
+    opening = (value.start_byte, value.start_byte)  # the path itself
+    if value.type == "apply_expression":
+        function = value.child_by_field_name("function")
+        argument = value.child_by_field_name("argument")
+        assert function is not None and argument is not None
+        gap = text[function.end_byte : argument.start_byte]
+        space = len(gap) - len(gap.lstrip())  # up to a comment, if any
+        opening = (function.start_byte, function.end_byte + space)
+    return [
+        Span(attrpath.end_byte, attrpath.end_byte, b".imports"),
+        *into_list(text, binding.start_byte, opening, value.end_byte, [item]),
+    ]
 
 
 def wire_host_file(editor: FlakeEditor, hf: HostFile) -> None:

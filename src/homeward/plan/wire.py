@@ -183,7 +183,7 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
     # A host wired already, whose entry others read too: its own file is imported from a
     # module of that host alone (issue 11: it was imported by nothing).
     host_files = tuple(
-        HostFile(st.repo.hosts[host], w, own_host_file(probe, st.repo.hosts[host], w))
+        own_host_file(probe, st.repo.hosts[host], w)
         for w in wirings
         for host in sorted(w.wired & set(w.per_host))
     )

@@ -312,6 +312,24 @@ def append_to_list(
     return spans
 
 
+def into_list(
+    text: bytes, line_byte: int, opening: tuple[int, int], end: int, items: list[str]
+) -> list[Span]:
+    """An expression made the first element of a list, `items` (formatted code) after it:
+    the bytes `opening` spans (a keyword before the expression, or none) become `[`, and the
+    list closes at `end`, after the expression. One element a line, as nixfmt writes a list
+    of several, indented from the line holding `line_byte` in the file's unit. Only those
+    two places are edited, so comments around the expression stay."""
+    unit = indent_unit(text)
+    base = indent_at(text, line_byte)
+    inner = base + unit
+    added = "".join(f"\n{inner}{reindent(in_unit(item, unit), '', inner)}" for item in items)
+    return [
+        Span(opening[0], opening[1], f"[\n{inner}".encode()),
+        Span(end, end, f"{added}\n{base}]".encode()),
+    ]
+
+
 def insert_binding(
     container: Node,
     text: bytes,
