@@ -210,6 +210,36 @@ def test_a_home_set_as_a_whole_that_is_imported_by_path_too_is_refused(
     assert tree_files(root) == before
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "lib.mkForce (import ../../home/common.nix)",
+        "lib.mkOverride 50 (import ../../home/common.nix)",
+        "lib.mkDefault (import ../../home/common.nix)",
+        "lib.mkForce { imports = [ ../../home/common.nix ]; }",
+    ],
+    ids=["force", "override", "default", "force-set"],
+)
+def test_a_home_set_as_a_whole_with_a_priority_is_refused(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the module system keeps only the definitions of `home-manager.users.ann` with
+    the highest priority. Beside `lib.mkForce (import …)`, the home migrate wired for ann
+    (her packages) was dropped: she lost `htop`, and migrate said nothing. Beside
+    `lib.mkDefault (…)` it is hers that would be dropped."""
+    host = WHOLE.replace("{ pkgs, ... }:", "{ lib, pkgs, ... }:").replace(
+        "ann = import ../../home/common.nix", f"ann = {value}"
+    )
+    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "hosts/a/default.nix:9:" in err
+    assert "`ann`'s home on `a` is set with a priority" in err
+    assert "internal error" not in err
+    assert tree_files(root) == before
+
+
 # The host's own default.nix sets the homes as a whole; a second file only that host imports
 # can take the per-host files' binding.
 WHOLE_AND_OWN = WHOLE.replace("{\n  networking", "{\n  imports = [ ./hardware.nix ];\n  networking")

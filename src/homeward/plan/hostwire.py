@@ -32,7 +32,7 @@ from homeward.syntax.edit import (
     into_list,
 )
 from homeward.syntax.find import StepKind, path_literal
-from homeward.syntax.nodes import node_text, unparen
+from homeward.syntax.nodes import call_parts, dotted_name, function_leaf, node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -341,6 +341,49 @@ def user_imports(info: ModuleInfo, user: str) -> tuple[Node | None, Definition |
         elif d.path == line[: len(d.path)]:
             return None, d
     return found, None
+
+
+def refuse_priority_homes(editor: FlakeEditor, up: HomeWiring) -> None:
+    """Refuses (raises) when a host of `up` sets the user's home as a whole with a priority
+    (`home-manager.users.<u> = lib.mkForce (import ./home.nix);`): the module system keeps
+    only the definitions of the highest priority, so the home migrate wires for the user
+    beside it (their packages, their per-host file) would be dropped, or would drop it
+    (`lib.mkDefault`). Reads only."""
+    for host in up.hosts:
+        facts = editor.index.hosts.get(host)
+        for d in facts.hm_users.get(up.name, ()) if facts is not None else ():
+            wrapper = whole_priority(d)
+            if wrapper is None:
+                continue
+            raise HomewardError(
+                f"`{up.name}`'s home on `{host}` is set with a priority in `{d.source.path}` "
+                f"(`{wrapper}`): the module system keeps only the definitions of "
+                f"`home-manager.users.{up.name}` with the highest priority, so what migrate "
+                f"adds for `{up.name}` beside it would be dropped, or would drop it",
+                at=d.source.location(d.value.start_byte),
+                hint="set the priority on the options inside the home instead, then run again",
+            )
+
+
+# Functions that give a definition a priority (not an order: `mkBefore` merges).
+_PRIORITIES = frozenset({"mkForce", "mkDefault", "mkOverride", "mkOptionDefault"})
+
+
+def whole_priority(d: Definition) -> str | None:
+    """The function giving `home-manager.users.<u>` (or `home-manager.users`) a priority
+    as a whole where `d` is written (`lib.mkForce (import ./home.nix)`, `lib.mkDefault { … }`),
+    or None."""
+    depth = -d.skipped
+    for step in d.steps:
+        if step.kind is StepKind.BINDING:
+            depth += len(step.names)
+        elif step.kind is StepKind.WRAP and depth <= 3 and step.wrapper in _PRIORITIES:
+            return step.wrapper
+    if len(d.path) > 3:
+        return None
+    function, args = call_parts(d.value)
+    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
+    return leaf if leaf in _PRIORITIES else None
 
 
 def per_host_import(hf: HostFile) -> str:

@@ -28,6 +28,7 @@ from homeward.plan.hostwire import (
     host_file_spans,
     own_host_file,
     plan_lists,
+    refuse_priority_homes,
     site_formal,
     wire_host_file,
     wire_lists,
@@ -179,6 +180,8 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
             hosts_users[host].append(w)
     lists: tuple[ListWiring, ...] = ()
     if st.opts.mode is not Mode.STANDALONE:
+        for w in wirings:
+            refuse_priority_homes(probe, w)
         lists = plan_lists(probe, hosts_users, st.sites)
     # A host wired already, whose entry others read too: its own file is imported from a
     # module of that host alone (issue 11: it was imported by nothing).
