@@ -431,3 +431,54 @@ def test_an_expression_made_a_list_takes_the_files_indentation(indent: str, unit
     inner = indent + unit
     expected = f"{{\n{indent}x = [\n{inner}/* c */ ./a.nix\n{inner}./b.nix\n{indent}]; # d\n}}\n"
     assert out.decode() == expected
+
+
+ONLY_SHARED = {
+    "flake.nix": STANDALONE.replace("[ ./home/shared ./home/ann ]", "[ ./home/shared ]"),
+    "hosts/a/default.nix": """{ pkgs, ... }:
+{
+  networking.hostName = "a";
+  system.stateVersion = "25.05";
+  users.users.ann.isNormalUser = true;
+  users.users.ann.packages = [ pkgs.htop ];
+}
+""",
+    "home/shared/default.nix": PLAIN.replace("jq ];", 'jq ];\n  home.stateVersion = "25.05";'),
+}
+
+
+@pytest.mark.nix
+def test_a_users_standalone_configuration_from_a_shared_home_reads_her_file_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (found by the invariants' gains check): ann's and bob's standalone configurations
+    list only `home/shared`, which stays; ann's account packages went to `home/ann/a.nix`
+    beside it, which the new NixOS wiring read but her existing `homeConfigurations."ann@a"`
+    did not: migrate stopped with an internal error (exit 4). Her list now reads it too."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = make_git_repo(write(tmp_path / "repo", ONLY_SHARED))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    written = tree_files(root)
+    assert written["home/shared/default.nix"] == ONLY_SHARED["home/shared/default.nix"].encode()
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "htop" in after.homes["ann@a"].packages
+    assert set(after.homes["bob@b"].packages) == set(before.homes["bob@b"].packages)
+    assert main(["check", str(root)]) == 0
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == written
+
+
+def test_what_check_reads_of_a_standalone_list_is_where_migrate_writes_it(
+    tmp_path: Path,
+) -> None:
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.state import MigrateOptions, PlanState
+    from tests.test_wire import assert_places
+
+    root = write(tmp_path / "repo", ONLY_SHARED)
+    assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))

@@ -9,15 +9,24 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import SystemConfig
+from homeward.model.repo import Repo, SystemConfig
 from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
 from homeward.syntax import emit as nix
-from homeward.syntax.edit import insert_binding, insert_binding_spans, is_multiline, reindent
+from homeward.syntax.edit import (
+    Span,
+    append_to_list,
+    insert_binding,
+    insert_binding_spans,
+    is_multiline,
+    reindent,
+)
 from homeward.syntax.emit import attr_key as _key
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from homeward.plan.flake import FlakeEditor, HomeWiring
 
 
@@ -74,6 +83,55 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
     # bindings only: the wiring edits inside them must not overlap (corpus class 9).
     for span in insert_binding_spans(container, ed.src.text, code, blank_before=True):
         ed.edit(span, "add standalone homeConfigurations")
+
+
+def existing_entry_lists(repo: Repo, users: Sequence[HomeWiring]) -> list[tuple[Node, str]]:
+    """The module lists of existing `homeConfigurations."<user>@<host>"` written in flake.nix
+    that start from the file a per-host file goes beside (plan/wire.beside_entry: an entry that
+    stays), each with that per-host file's import: both wirings must read it (rule 13), and the
+    NixOS module's does. A list written elsewhere, or one another configuration is built from
+    too (a helper's), is not one: the invariants then say what is not read."""
+    written: dict[int, int] = {}  # start byte of a list in flake.nix -> how many configurations
+    for built in (*repo.hosts.values(), *repo.homes.values()):
+        at = built.modules_value.node
+        if at is not None and built.modules_value.source is repo.flake:
+            written[at.start_byte] = written.get(at.start_byte, 0) + 1
+    found: list[tuple[Node, str]] = []
+    for up in users:
+        for host, path in sorted(up.per_host.items()):
+            config = repo.homes.get(f"{up.name}@{host}")
+            if config is None:
+                continue
+            node = config.modules_value.node
+            files = {PurePosixPath(ref.path) for ref in config.modules if ref.path is not None}
+            if (
+                node is None
+                or node.type != "list_expression"
+                or config.modules_value.source is not repo.flake
+                or written.get(node.start_byte) != 1
+                or up.entry_of(host) not in files
+                or path in files
+            ):
+                continue
+            found.append((node, relative_import(path, PurePosixPath("."))))
+    return found
+
+
+def extend_existing_entries(ed: FlakeEditor, users: Sequence[HomeWiring]) -> None:
+    """Each existing standalone configuration a per-host file belongs to reads it
+    (`existing_entry_lists`)."""
+    for node, item in existing_entry_lists(ed.repo, users):
+        for span in append_to_list(node, ed.src.text, [item]):
+            ed.edit(span, "import the per-host file in the standalone configuration")
+
+
+def existing_entry_spans(repo: Repo, users: Sequence[HomeWiring]) -> list[Span]:
+    """Where `extend_existing_entries` writes, without its text (what `check` reads)."""
+    return [
+        span
+        for node, _ in existing_entry_lists(repo, users)
+        for span in append_to_list(node, repo.flake.text, [""])
+    ]
 
 
 def builds_an_entry(ed: FlakeEditor, users: Sequence[HomeWiring], hm: str) -> bool:

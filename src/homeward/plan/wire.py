@@ -35,7 +35,12 @@ from homeward.plan.hostwire import (
 )
 from homeward.plan.nixcode import relative_import
 from homeward.plan.sources import SourceCut
-from homeward.plan.standalone import add_home_configurations, builds_an_entry
+from homeward.plan.standalone import (
+    add_home_configurations,
+    builds_an_entry,
+    existing_entry_spans,
+    extend_existing_entries,
+)
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
 from homeward.plan.writes import (
@@ -215,6 +220,8 @@ def wire_flake(st: PlanState, decided: WireDecisions, entries: tuple[Edit, ...] 
         wire_host_file(flake, hf)
     if decided.standalone:
         add_home_configurations(flake, list(decided.users), hm)
+    else:
+        extend_existing_entries(flake, decided.users)
     flake.drop_unused_hm_formal()  # a formal only where the new text names it
     return Wiring(entries, flake.result(), dropped_elements(st.repo.flake, flake.drop))
 
@@ -258,6 +265,11 @@ def wire_places(st: PlanState, decided: WireDecisions) -> tuple[Edit, ...]:
         places.extend(host_file_places(hf))
     if decided.standalone and decided.entries:
         places.extend(home_configurations_places(st))
+    elif not decided.standalone:
+        places.extend(
+            Edit(flake_path, s.start_byte, s.end_byte, b"", "")
+            for s in existing_entry_spans(st.repo, decided.users)
+        )
     return (*places, *dropped_elements(src, drop))
 
 
