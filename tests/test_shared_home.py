@@ -137,6 +137,21 @@ REWRITTEN = """  # ann's home: the one bob has too
 """
 
 
+def _whole_refused(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """migrate on ann's home set as a whole to `value` in `hosts/a/default.nix`: refused
+    (exit 3) at its line, nothing written; what it said."""
+    host = WHOLE.replace("{ pkgs, ... }:", "{ lib, pkgs, ... }:").replace(
+        "ann = import ../../home/common.nix", f"ann = {value}"
+    )
+    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    assert tree_files(root) == before
+    err = capsys.readouterr().err
+    assert "hosts/a/default.nix:9:" in err
+    return err
+
+
 @pytest.mark.parametrize(
     "value", ["import ../../home/common.nix", "../../home/common.nix"], ids=["import", "path"]
 )
@@ -179,19 +194,11 @@ def test_a_home_set_as_a_whole_that_is_more_than_a_file_is_refused_with_how_to_w
     """Why: only a bare `import` of a file (or the path) is the same module as a list
     element; `import ./home.nix { … }` is what the function returns for those arguments,
     `mkMerge` is more than the file (parentheses: not rewritten, though they would be)."""
-    host = WHOLE.replace("{ pkgs, ... }:", "{ lib, pkgs, ... }:").replace(
-        "ann = import ../../home/common.nix", f"ann = {value}"
-    )
-    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
-    before = tree_files(root)
-    assert main(["migrate", str(root)]) == 3
-    err = capsys.readouterr().err
-    assert "hosts/a/default.nix:9:" in err
+    err = _whole_refused(value, tmp_path, capsys)
     assert "`ann`'s home on `a` is set as a whole in `hosts/a/default.nix`" in err
     assert "not a bare `import` of a file" in err
     assert "internal error" not in err
     assert "write it as `home-manager.users.ann.imports = [ … ];`" in err
-    assert tree_files(root) == before
 
 
 def test_a_home_set_as_a_whole_that_is_imported_by_path_too_is_refused(
@@ -227,17 +234,9 @@ def test_a_home_set_as_a_whole_with_a_priority_is_refused(
     the highest priority. Beside `lib.mkForce (import …)`, the home migrate wired for ann
     (her packages) was dropped: she lost `htop`, and migrate said nothing. Beside
     `lib.mkDefault (…)` it is hers that would be dropped."""
-    host = WHOLE.replace("{ pkgs, ... }:", "{ lib, pkgs, ... }:").replace(
-        "ann = import ../../home/common.nix", f"ann = {value}"
-    )
-    root = make_git_repo(write(tmp_path / "repo", files(WITH_IMPORTS, host)))
-    before = tree_files(root)
-    assert main(["migrate", str(root)]) == 3
-    err = capsys.readouterr().err
-    assert "hosts/a/default.nix:9:" in err
+    err = _whole_refused(value, tmp_path, capsys)
     assert "`ann`'s home on `a` is set with a priority" in err
     assert "internal error" not in err
-    assert tree_files(root) == before
 
 
 # The host's own default.nix sets the homes as a whole; a second file only that host imports
