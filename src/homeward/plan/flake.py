@@ -279,7 +279,12 @@ class FlakeEditor:
         if self._list_users is None:
             # Why once: asking every other host for every host was quadratic in the fleet.
             self._list_users = {}
-            for other in (*self.repo.hosts.values(), *self.repo.others.values()):
+            configs = (
+                *self.repo.hosts.values(),
+                *self.repo.others.values(),
+                *self.repo.homes.values(),
+            )
+            for other in configs:
                 found = list_site(other)
                 if found is not None:
                     self._list_users[found.key] = self._list_users.get(found.key, 0) + 1

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import Repo, SystemConfig
+from homeward.model.repo import SystemConfig
 from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
+from homeward.plan.wiring import list_site
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -85,52 +86,49 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         ed.edit(span, "add standalone homeConfigurations")
 
 
-def existing_entry_lists(repo: Repo, users: Sequence[HomeWiring]) -> list[tuple[Node, str]]:
+def existing_entry_lists(ed: FlakeEditor, users: Sequence[HomeWiring]) -> list[tuple[Node, str]]:
     """The module lists of existing `homeConfigurations."<user>@<host>"` written in flake.nix
     that start from the file a per-host file goes beside (plan/wire.beside_entry: an entry that
     stays), each with that per-host file's import: both wirings must read it (rule 13), and the
     NixOS module's does. A list written elsewhere, or one another configuration is built from
-    too (a helper's), is not one: the invariants then say what is not read."""
-    written: dict[int, int] = {}  # start byte of a list in flake.nix -> how many configurations
-    for built in (*repo.hosts.values(), *repo.homes.values()):
-        at = built.modules_value.node
-        if at is not None and built.modules_value.source is repo.flake:
-            written[at.start_byte] = written.get(at.start_byte, 0) + 1
+    too (a helper's, `FlakeEditor.list_is_shared`), is not one: the invariants then say what is
+    not read."""
     found: list[tuple[Node, str]] = []
     for up in users:
         for host, path in sorted(up.per_host.items()):
-            config = repo.homes.get(f"{up.name}@{host}")
+            config = ed.repo.homes.get(f"{up.name}@{host}")
             if config is None:
                 continue
             node = config.modules_value.node
             files = {PurePosixPath(ref.path) for ref in config.modules if ref.path is not None}
+            site = list_site(config)
             if (
-                node is None
-                or node.type != "list_expression"
-                or config.modules_value.source is not repo.flake
-                or written.get(node.start_byte) != 1
+                site is None
+                or site.source is not ed.src
+                or site.node != node  # the list itself, not the last of a `++` chain
+                or ed.list_is_shared(config)
                 or up.entry_of(host) not in files
                 or path in files
             ):
                 continue
-            found.append((node, relative_import(path, PurePosixPath("."))))
+            found.append((site.node, relative_import(path, PurePosixPath("."))))
     return found
 
 
 def extend_existing_entries(ed: FlakeEditor, users: Sequence[HomeWiring]) -> None:
     """Each existing standalone configuration a per-host file belongs to reads it
     (`existing_entry_lists`)."""
-    for node, item in existing_entry_lists(ed.repo, users):
+    for node, item in existing_entry_lists(ed, users):
         for span in append_to_list(node, ed.src.text, [item]):
             ed.edit(span, "import the per-host file in the standalone configuration")
 
 
-def existing_entry_spans(repo: Repo, users: Sequence[HomeWiring]) -> list[Span]:
+def existing_entry_spans(ed: FlakeEditor, users: Sequence[HomeWiring]) -> list[Span]:
     """Where `extend_existing_entries` writes, without its text (what `check` reads)."""
     return [
         span
-        for node, _ in existing_entry_lists(repo, users)
-        for span in append_to_list(node, repo.flake.text, [""])
+        for node, _ in existing_entry_lists(ed, users)
+        for span in append_to_list(node, ed.src.text, [""])
     ]
 
 

@@ -268,7 +268,7 @@ def wire_places(st: PlanState, decided: WireDecisions) -> tuple[Edit, ...]:
     elif not decided.standalone:
         places.extend(
             Edit(flake_path, s.start_byte, s.end_byte, b"", "")
-            for s in existing_entry_spans(st.repo, decided.users)
+            for s in existing_entry_spans(FlakeEditor(st.index), decided.users)
         )
     return (*places, *dropped_elements(src, drop))
 
