@@ -32,7 +32,14 @@ from homeward.syntax.edit import (
     into_list,
 )
 from homeward.syntax.find import StepKind, path_literal
-from homeward.syntax.nodes import call_parts, dotted_name, function_leaf, node_text, unparen
+from homeward.syntax.nodes import (
+    PRIORITIES,
+    call_parts,
+    dotted_name,
+    function_leaf,
+    node_text,
+    unparen,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -365,10 +372,6 @@ def refuse_priority_homes(editor: FlakeEditor, up: HomeWiring) -> None:
             )
 
 
-# Functions that give a definition a priority (not an order: `mkBefore` merges).
-_PRIORITIES = frozenset({"mkForce", "mkDefault", "mkOverride", "mkOptionDefault"})
-
-
 def whole_priority(d: Definition) -> str | None:
     """The function giving `home-manager.users.<u>` (or `home-manager.users`) a priority
     as a whole where `d` is written (`lib.mkForce (import ./home.nix)`, `lib.mkDefault { … }`),
@@ -377,13 +380,13 @@ def whole_priority(d: Definition) -> str | None:
     for step in d.steps:
         if step.kind is StepKind.BINDING:
             depth += len(step.names)
-        elif step.kind is StepKind.WRAP and depth <= 3 and step.wrapper in _PRIORITIES:
+        elif step.kind is StepKind.WRAP and depth <= 3 and step.wrapper in PRIORITIES:
             return step.wrapper
     if len(d.path) > 3:
         return None
     function, args = call_parts(d.value)
     leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
-    return leaf if leaf in _PRIORITIES else None
+    return leaf if leaf in PRIORITIES else None
 
 
 def per_host_import(hf: HostFile) -> str:

@@ -10,10 +10,11 @@ if TYPE_CHECKING:
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 
+# Functions that give a definition a priority (not an order: `mkBefore` merges).
+PRIORITIES = frozenset({"mkDefault", "mkForce", "mkOverride", "mkOptionDefault"})
+
 # Functions that wrap a module value without changing which attributes it defines.
-WRAPPERS = frozenset(
-    {"mkDefault", "mkForce", "mkOverride", "mkBefore", "mkAfter", "mkOrder", "mkOptionDefault"}
-)
+WRAPPERS = PRIORITIES | {"mkBefore", "mkAfter", "mkOrder"}
 
 
 def node_text(node: Node, text: bytes) -> str:
