@@ -49,12 +49,13 @@ ANY_NAME = "<name>"  # the attribute name below an attrsOf-submodule option
 class OptionNode:
     """A name in the option tree: a group of options, or an option (maybe walked below)."""
 
-    __slots__ = ("children", "open", "removed")
+    __slots__ = ("children", "open", "option", "removed")
 
     def __init__(self) -> None:
         self.children: dict[str, OptionNode] = {}
         self.open = False  # an option whose value is not checked further (not walked)
         self.removed = False  # an option home-manager removed (mkRemovedOptionModule)
+        self.option = False  # an option (walked or not), not a group of options
 
 
 def build_tree(options: dict[str, Any]) -> OptionNode:
@@ -66,6 +67,7 @@ def build_tree(options: dict[str, Any]) -> OptionNode:
         node = root
         for name in paths[dotted]:
             node = node.children.setdefault(name, OptionNode())
+        node.option = True
         if isinstance(info, dict):
             node.open = info.get("subtree") != "walked"
             node.removed = bool(info.get("removed"))
@@ -150,6 +152,21 @@ class HomeOptions:
             if child.open:
                 return None
             node = child
+        return None
+
+    def option_depth(self, path: Sequence[str]) -> int | None:
+        """How many names of `path` name the option it defines (2 for
+        `home.sessionVariables.EDITOR`, 2 for `home.file.x.text`: `home.file` is the option,
+        its value a set of submodules); None where the tree does not say."""
+        node = self.tree
+        for i, name in enumerate(path):
+            if node is None:
+                return None
+            node = node.children.get(name) or node.children.get(ANY_NAME)
+            if node is None:
+                return None
+            if node.option:
+                return i + 1
         return None
 
 

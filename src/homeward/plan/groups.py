@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Severity
-from homeward.knowledge.mapping import Feature, Row, renames_for, unsupported
+from homeward.knowledge.mapping import Feature, Row, home_path, renames_for, unsupported
 from homeward.model.index import release_text
 from homeward.model.repo import ModuleInfo, User
 from homeward.plan.chunks import CannotMove, Chunk, Needs, binding_chunk, covering_step
@@ -23,6 +23,7 @@ from homeward.plan.cut import within
 from homeward.plan.dotfiles import copy_rule, link_code
 from homeward.plan.journal import Journal
 from homeward.plan.place import Placement
+from homeward.plan.priority import HINT, first_met, installing
 from homeward.plan.split import (
     completion_line,
     moved_bindings,
@@ -155,6 +156,7 @@ def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
     lists = [d for d in defs if row.attrs_values and unparen(d.value).type == "list_expression"]
     why = ""
     at = defs[0]
+    met = None
     if others:
         why = (
             f"it applies to every user of {_few(reach)}, also "
@@ -181,11 +183,19 @@ def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
             "the file also sets EDITOR, which NixOS lets win over `defaultEditor`; "
             "in home-manager the two would conflict"
         )
+    elif met := first_met(
+        st.priorities(name),
+        installing([home_path(row, d.path, st.release) for d in defs], row.needs_shell),
+    ):
+        # A priority in the user's home on what the group becomes (plan/priority.py).
+        why = met[0].why(met[1], name)
     if not why:
         return True
     hint = (
         f"move it to `{name}`'s home configuration by hand if only `{name}` needs it"
         if others
+        else HINT
+        if met
         else ""
     )
     journal.note(

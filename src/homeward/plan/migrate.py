@@ -30,6 +30,7 @@ from homeward.plan.classify import (
 from homeward.plan.inline import adopt_inline
 from homeward.plan.journal import Journal, located
 from homeward.plan.packages import move_all_packages
+from homeward.plan.priority import refuse_met
 from homeward.plan.sources import (
     SourceCut,
     finish_sources,
@@ -92,7 +93,11 @@ def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
     moved = {id(up): any(not cut.kept for cut in cuts[id(up)]) for up in plans}
     kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
     for up in plans:
+        start = len(st.ledger)
         moved[id(up)] |= move_user_files(st, up, kept)
+        # What moves into a home with a priority the place phase did not keep: refused.
+        lines = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
+        refuse_met(st, up.user.name, lines)
         moved[id(up)] |= adopt_inline(st, up)
     notes = Journal()
     active = [up for up in plans if needs_work(st, up, moved[id(up)], notes)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from homeward.plan.chunks import (
     package_items,
 )
 from homeward.plan.place import Placement, place_packages
+from homeward.plan.priority import HINT, HOME_PACKAGES, first_met
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.plan.writes import HomeWrites, Item, Open, Put, take_writes
@@ -68,6 +69,11 @@ def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
     home = st.home_of(up)
     cuts = []
     for placement in place_packages(st.index, home, st.system_users):
+        met = first_met(st.priorities(up.user.name), [HOME_PACKAGES]) if placement.moves else None
+        if met is not None:
+            # A priority on `home.packages` in the user's home: what moves there would be
+            # dropped, or drop what is there (plan/priority.py).
+            placement = replace(placement, why=met[0].why(met[1], up.user.name), hint=HINT)
         cut = cut_packages(st, placement)
         take_packages(st, up, cut)
         cuts.append(cut)
@@ -92,7 +98,13 @@ def cut_packages(st: PlanState, placement: Placement) -> PackageCut:
         # Why (issue 14): `# homeward: ignore[HW002]` is a decision to keep the list here;
         # moving it carried the comment into home.packages.
         at = d.source.location(d.binding.start_byte)
-        why = Diagnostic(Severity.NOTE, f"`{d.dotted}` stays where it is: {placement.why}", at)
+        severity = Severity.WARNING if placement.hint else Severity.NOTE
+        why = Diagnostic(
+            severity,
+            f"`{d.dotted}` stays where it is: {placement.why}",
+            at,
+            hint=placement.hint,
+        )
         return PackageCut(placement, diagnostics=(why,))
     renderer = st.renderer(info, home=True)
     packages_path = placement.destination(Feature.PACKAGES)

@@ -59,6 +59,7 @@ class Placement:
     home: Home
     reach: tuple[str, ...]  # the user's hosts that read the module, sorted
     why: str = ""  # not empty: it stays, and this is the reason
+    hint: str = ""  # where it stays: what to do to move it (a warning then, not a note)
 
     @property
     def moves(self) -> bool:

@@ -37,6 +37,7 @@ from homeward.syntax.suppress import is_suppressed
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from homeward.plan.priority import HomePriority
     from homeward.plan.sources import SourceCut
     from homeward.plan.writes import Pending
 
@@ -117,6 +118,7 @@ class PlanState:
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
         self._inline: dict[str, list[Definition]] = {}
+        self._priorities: dict[str, tuple[HomePriority, ...]] = {}
         # Which users are normal, and which of them are on each host: asked per module.
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
@@ -168,6 +170,16 @@ class PlanState:
         from homeward.plan.darwin import system_option
 
         return f"{verb} {system_option(self.index, info, what)}"
+
+    def priorities(self, user: str) -> tuple[HomePriority, ...]:
+        """The definitions with a priority in `user`'s home (`plan/priority.py`)."""
+        found = self._priorities.get(user)
+        if found is None:
+            from homeward.plan.priority import home_priorities
+
+            hosts = tuple(sorted(self.user_hosts.get(user, ())))
+            found = self._priorities[user] = home_priorities(self.index, user, hosts)
+        return found
 
     def inline_home_config(self, name: str) -> list[Definition]:
         found = self._inline.get(name)

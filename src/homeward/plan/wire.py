@@ -34,6 +34,7 @@ from homeward.plan.hostwire import (
     wire_lists,
 )
 from homeward.plan.nixcode import relative_import
+from homeward.plan.priority import ranks_packages
 from homeward.plan.sources import SourceCut
 from homeward.plan.standalone import (
     add_home_configurations,
@@ -365,11 +366,17 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
         module = darwin.module_words(st.index, up.user)
         identity, tail = _entry_bindings(up, home, state, st.opts, module)
         imports = tuple(st.entry_imports(up, writes))
-        both = st.opts.mode is Mode.BOTH
+        # No home-manager command beside a priority on `home.packages` (plan/priority.py).
+        both = st.opts.mode is Mode.BOTH and ranks_packages(st, up.user.name) is None
         writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
         return UserFinish(writes.done(), tuple(per_host.items()))
     standalone = st.standalone_wanted() and not up.inline and not up.entry_args
-    if st.opts.mode is Mode.BOTH and not up.entry_args and not has_hm_command(st, up.user.name):
+    if (
+        st.opts.mode is Mode.BOTH
+        and not up.entry_args
+        and not has_hm_command(st, up.user.name)
+        and ranks_packages(st, up.user.name) is None
+    ):
         # Under the NixOS module programs.home-manager installs nothing (HM-FACTS 3).
         writes.into(cli, up.hosts)
         command = PackageItem(
