@@ -131,12 +131,13 @@ def test_unreadable_file_permission_error(
 ) -> None:
     """Why: an unreadable module is an exit 3 naming the file. The error is injected at the read
     rather than made with chmod: root reads files whatever their mode, and CI runs as root.
-    The model opens module files by their string path (`open`), other readers through
-    `Path.read_bytes`: both refuse the file."""
+    The model opens module files by their string path (`os.open`), other readers through
+    `open` or `Path.read_bytes`: each refuses the file."""
     root = repo(tmp_path)
     denied = (root / "hosts/desk/hardware.nix").resolve()
     real = Path.read_bytes
     real_open = builtins.open
+    real_os_open = os.open
 
     def read_bytes(self: Path) -> bytes:
         if self.resolve() == denied:
@@ -148,8 +149,14 @@ def test_unreadable_file_permission_error(
             raise PermissionError(13, "Permission denied", os.fspath(file))
         return real_open(file, *args, **kwargs)
 
+    def fake_os_open(file: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if isinstance(file, str | os.PathLike) and Path(file).resolve() == denied:
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_os_open(file, flags, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
     code, err = run_graph(root, capsys)
     assert code == 3
     assert_one_error(err, "hosts/desk/hardware.nix:1:1", "Permission denied", "hint:")

@@ -226,7 +226,7 @@ def opens_for_writing(call: ast.Call) -> bool:
         if keyword.arg == "mode":
             mode = keyword.value
     if func == "os.open":
-        return True
+        return not _read_only(call)
     if mode is None:
         return False
     if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str):
@@ -234,12 +234,34 @@ def opens_for_writing(call: ast.Call) -> bool:
     return any(c in mode.value for c in "wax+")
 
 
+# The flags of an `os.open` that only reads (`os.O_RDONLY`, maybe with these, joined by `|`).
+READ_ONLY_FLAGS = frozenset({"os.O_RDONLY", "os.O_CLOEXEC", "os.O_NOFOLLOW", "os.O_NOCTTY"})
+
+
+def _read_only(call: ast.Call) -> bool:
+    """`os.open(path, os.O_RDONLY | os.O_CLOEXEC)`: its flags, written out, only read."""
+    flags = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "flags":
+            flags = keyword.value
+    names: list[ast.expr] = []
+    while isinstance(flags, ast.BinOp) and isinstance(flags.op, ast.BitOr):
+        names.append(flags.right)
+        flags = flags.left
+    if flags is None:
+        return False
+    names.append(flags)
+    return "os.O_RDONLY" in {dotted(n) for n in names} and all(
+        dotted(n) in READ_ONLY_FLAGS for n in names
+    )
+
+
 def writes(module: Module) -> list[str]:
     found = []
     for call, line in calls(module):
         func = dotted(call.func)
         head, _, attr = func.rpartition(".")
-        if (head == "os" and attr in OS_WRITES) or func == "os.open" or opens_for_writing(call):
+        if (head == "os" and attr in OS_WRITES) or opens_for_writing(call):
             found.append(f"{module.rel}:{line}: {func}(...)")
         elif head and head != "os" and attr in PATH_WRITES:
             found.append(f"{module.rel}:{line}: .{attr}(...)")
@@ -253,6 +275,7 @@ def disk_reads(module: Module) -> list[str]:
         head, _, attr = func.rpartition(".")
         if (
             func == "open"
+            or (func == "os.open" and _read_only(call))
             or (head == "os" and attr in OS_READS)
             or (head == "os.path" and attr in OS_PATH_READS)
         ):
@@ -424,6 +447,8 @@ def test_the_checks_can_fail() -> None:
         "p.write_text('x')\n"
         "open(p, 'w')\n"
         "open(p)\n"
+        "os.open(p, os.O_RDONLY | os.O_CLOEXEC)\n"
+        "os.open(p, os.O_RDONLY | os.O_CREAT)\n"
         "p.exists()\n"
         "shutil.rmtree(d)\n"
         "proc.run(['git', 'status'])\n"
@@ -431,9 +456,9 @@ def test_the_checks_can_fail() -> None:
     module = Module(SRC / "lint/bad.py", "lint/bad.py", "homeward.lint.bad", "lint", bad)
     assert ("subprocess", 1) in list(imports(module))
     assert [t for t, _ in homeward_imports(module) if not allowed("lint", t)] == ["plan.types"]
-    assert len(writes(module)) == 3
-    assert len(disk_reads(module)) == 3  # both opens and exists()
-    assert len(file_effects(module)) == 4
+    assert len(writes(module)) == 4  # with the `os.open` that may create
+    assert len(disk_reads(module)) == 4  # both opens, the read-only `os.open` and exists()
+    assert len(file_effects(module)) == 5
     assert len(runs_git(module)) == 1
 
 
