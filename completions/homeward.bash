@@ -85,7 +85,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --debug --color --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty --strict" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --format --select --ignore --exit-zero --fix --unsafe-fixes --dry-run --allow-dirty --strict --no-cache" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

@@ -49,3 +49,13 @@ def _git_identity(
     monkeypatch.setenv("NO_COLOR", "1")
     # Journals and locks of configurations outside git go here, never to the real home.
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Why: the result cache (homeward/apply/cache.py) of one test is never another's, wherever the
+    configuration is (a copy in the test's tmp dir, or a fixture read in place)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("HOMEWARD_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "xdg"))
+    monkeypatch.delenv("HOMEWARD_NO_CACHE", raising=False)

@@ -66,6 +66,17 @@ def _json(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _no_cache(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=f"read the configuration afresh: neither use nor keep {what} of an earlier run "
+        "(also HOMEWARD_NO_CACHE=1). The cache is in the git dir (.git/homeward/cache), "
+        "outside git in $XDG_CACHE_HOME/homeward; a change to any file of the configuration, "
+        "to an option or to homeward makes it read again",
+    )
+
+
 def _common(parser: argparse.ArgumentParser, *, default: bool) -> None:
     """The flags every command takes; defaults only on the top-level parser."""
     parser.add_argument(
@@ -217,6 +228,7 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         help="what homeward cannot read (opaque modules, unresolved outputs, skipped hosts) "
         "is an error",
     )
+    _no_cache(p, "the findings")
 
 
 def _graph_arguments(p: argparse.ArgumentParser) -> None:

@@ -35,8 +35,9 @@ def run(opts: Options) -> int:
 
 def _run(opts: Options, s: Session) -> int:
     from homeward.apply.write import unified_diff
+    from homeward.model.files import shown_root
     from homeward.model.index import build_index
-    from homeward.model.repo import load_repo, shown_root
+    from homeward.model.repo import load_repo
     from homeward.plan.add import AddSpec, plan_add
     from homeward.render import console
     from homeward.render.plan import files_json, render_diagnostic

@@ -24,7 +24,7 @@ from homeward.errors import Exit, HomewardError, Location, UsageError
 if TYPE_CHECKING:
     from homeward.apply.transaction import Session
     from homeward.lint.facts import Facts
-    from homeward.lint.run import CheckResult
+    from homeward.lint.result import CheckResult
 
 PROGRESS_MIN_FILES = 300  # below this, reading is quick enough that a bar would only flicker
 
@@ -43,6 +43,7 @@ class Options:
     allow_dirty: bool = False
     strict: bool = False
     debug: bool = False
+    no_cache: bool = False
 
 
 def _flake_dir(opts: Options) -> Path:
@@ -56,23 +57,16 @@ def _flake_dir(opts: Options) -> Path:
 
 def run(opts: Options) -> int:
     opts = replace(opts, dir=_flake_dir(opts), files=())
-    from homeward.config import load_config
-    from homeward.lint.run import selected_codes
-
     if (opts.unsafe_fixes or opts.dry_run or opts.allow_dirty) and not opts.fix:
         raise UsageError(
             "--unsafe-fixes, --dry-run and --allow-dirty go with --fix",
             hint="`homeward check --fix --dry-run` shows what --fix would change",
         )
-    config = load_config(opts.dir)
-    # A flag on the command line replaces the file's list, as ruff's --select does.
-    codes = selected_codes(
-        opts.select or ",".join(config.select), opts.ignore or ",".join(config.ignore)
-    )
     unchanged: CheckResult | None = None
     if opts.fix:
         from homeward.apply.transaction import session
 
+        codes = _codes(opts)
         # The lock is held from reading to writing: what is fixed is what was read.
         with session(
             opts.dir, "check --fix", writes=not opts.dry_run, allow_dirty=opts.allow_dirty
@@ -81,9 +75,9 @@ def run(opts: Options) -> int:
         if opts.dry_run:
             return int(Exit.OK)
     # After --fix wrote something, what remains is read again.
-    result = unchanged if unchanged is not None else _lint(opts, codes)[0]
+    result = unchanged if unchanged is not None else _findings(opts)
 
-    from homeward.model.repo import shown_root
+    from homeward.model.files import shown_root
     from homeward.render import check as output
 
     shown = shown_root(opts.dir, result.root)
@@ -98,6 +92,36 @@ def run(opts: Options) -> int:
     else:
         output.print_text(result, shown)
     return int(Exit.FINDINGS if result.errors and not opts.exit_zero else Exit.OK)
+
+
+def _codes(opts: Options) -> frozenset[str]:
+    """The rules to run: the flags', else homeward.toml's (`--select`, `--ignore`)."""
+    from homeward.config import load_config
+    from homeward.lint.run import selected_codes
+
+    config = load_config(opts.dir)
+    # A flag on the command line replaces the file's list, as ruff's --select does.
+    return selected_codes(
+        opts.select or ",".join(config.select), opts.ignore or ",".join(config.ignore)
+    )
+
+
+def _findings(opts: Options) -> CheckResult:
+    """The findings; those of the last run when nothing they depend on changed (homeward/
+    cache.py: the key holds the configuration's files, homeward.toml among them, and the flags
+    that change findings; the output format and --exit-zero only change how they are shown)."""
+    from homeward.apply import cache
+    from homeward.lint.result import CLASSES, CheckResult
+
+    return cache.cached(
+        "check",
+        opts.dir,
+        {"select": opts.select, "ignore": opts.ignore, "strict": opts.strict},
+        lambda: _lint(opts, _codes(opts))[0],
+        cache.to_data,
+        cache.decoder(CLASSES, CheckResult),
+        no_cache=opts.no_cache,
+    )
 
 
 def _fix(opts: Options, codes: frozenset[str], s: Session) -> CheckResult | None:

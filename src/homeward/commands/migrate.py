@@ -50,8 +50,9 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
     from homeward.apply.write import unified_diff
     from homeward.config import load_config
     from homeward.knowledge.mapping import Feature
+    from homeward.model.files import shown_root
     from homeward.model.index import build_index
-    from homeward.model.repo import load_repo, shown_root
+    from homeward.model.repo import load_repo
     from homeward.plan.assembled import assembled, not_migrated
     from homeward.plan.migrate import MigrateOptions, Mode, plan_migration
     from homeward.render import console

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from homeward import proc
 from homeward.errors import HomewardError, UsageError
-from homeward.model.repo import Repo, load_repo, shown_root
+from homeward.model.files import shown_root
+from homeward.model.repo import Repo, load_repo
 from homeward.render import console
 from homeward.syntax.nodes import string_value
 

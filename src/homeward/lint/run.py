@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from homeward.diagnostics import Diagnostic, Severity
+from homeward.diagnostics import Diagnostic
 from homeward.errors import Location, UsageError
 from homeward.knowledge.hmdata import load_home_options
 from homeward.lint.facts import Facts
+from homeward.lint.result import CheckResult, Seen
 from homeward.lint.rules import RULES, Fixed, lint
 from homeward.model.index import Index, build_index
 from homeward.model.repo import ProblemKind, Repo, framework_label, load_repo
 from homeward.syntax.suppress import suppressing_line, suppression_comments
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    root: Path  # absolute: the directory holding flake.nix
-    diagnostics: tuple[Diagnostic, ...]  # what remains after suppression comments
-    suppressed: int
-    files: int  # Nix files read
-    seen: Seen | None = None  # how much of the configuration homeward could read
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
 
 
 def parse_codes(text: str, option: str) -> list[str]:
@@ -71,42 +54,6 @@ def feature_files(root: Path) -> tuple[str, ...]:
             rel = os.path.relpath(current, root).replace(os.sep, "/")
             found.extend(f"{rel}/{name}" for name in sorted(files) if name.endswith(".nix"))
     return tuple(found)
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """How much `check` saw (docs/architecture.md, rule 9: partial knowledge is normal, and said)."""
-
-    hosts: int  # NixOS hosts read
-    others: int  # hosts of other kinds (nix-darwin)
-    homes: int  # homeConfigurations entries read
-    users: int
-    files: int
-    opaque: int  # modules homeward could not look into
-    skipped: int  # hosts skipped: a file of theirs cannot be read
-    unresolved: int = 0  # outputs or imports homeward could not compute
-    unresolved_outputs: int = 0  # of which outputs (hosts, their arguments), not imports
-    through: str = ""  # the framework that builds the hosts, when one does ("flake-parts")
-
-    def text(self) -> str:
-        """The first line of `check`'s text output: how much it read (issue 11)."""
-
-        def n(count: int, word: str) -> str:
-            return f"{count} {word}" + ("" if count == 1 else "s")
-
-        parts = [n(self.hosts, "host")]
-        if self.others:
-            parts.append(n(self.others, "nix-darwin host"))
-        parts += [n(self.homes, "home"), n(self.users, "user"), n(self.files, "file")]
-        text = "read " + ", ".join(parts)
-        if self.through:
-            text += f" (built with {self.through})"
-        if self.skipped:
-            text += f"; {n(self.skipped, 'host')} skipped"
-        if self.unresolved_outputs:
-            text += f"; {n(self.unresolved_outputs, 'output')} not resolved"
-        text += f"; {n(self.opaque, 'opaque module')}" if self.opaque else "; nothing opaque"
-        return text
 
 
 def check_directory(

@@ -96,24 +96,52 @@ class Tracked:
         return dict(sorted(self.children.get(rel, {}).items()))
 
 
+def shown_root(given: Path, root: Path) -> Path:
+    """The flake's directory as paths under it open from the cwd: as the user named it, or
+    relative to the cwd when homeward found the flake above the directory given."""
+    if given.resolve() == root.resolve():
+        return given
+    return Path(os.path.relpath(root))
+
+
+def work_tree_top(directory: Path) -> Path | None:
+    """The top of the git work tree holding the resolved `directory`: the nearest directory at
+    or above it with a `.git` (a directory, or the file of a linked work tree or submodule);
+    None outside git."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def git_dir(top: Path) -> Path:
+    """The git directory of the work tree at `top`: `.git`, or where a `.git` file points
+    (`gitdir: ...`, a linked work tree's own); OSError when the file cannot be read."""
+    git = top / ".git"
+    if git.is_file():
+        pointer = git.read_text().strip().removeprefix("gitdir:").strip()
+        git = (top / pointer).resolve()
+    return git
+
+
+def index_entries(top: Path) -> list[tuple[str, int]] | None:
+    """(path, mode) of each entry of the index of the work tree at `top`, as `tracked_files`
+    reads it; None when it cannot be read."""
+    try:
+        data = (git_dir(top) / "index").read_bytes()
+    except OSError:
+        return None
+    return _index_entries(data)
+
+
 def tracked_files(directory: Path) -> Tracked | None:
     """The files git tracks in the work tree holding `directory`, read from its index (no git
     process). None outside git, or with an index homeward does not read (a split index): then
     every file on disk is what there is."""
-    top = directory.resolve()
-    while not (top / ".git").exists():
-        if top.parent == top:
-            return None
-        top = top.parent
-    git = top / ".git"
-    try:
-        if git.is_file():
-            pointer = git.read_text().strip().removeprefix("gitdir:").strip()
-            git = (top / pointer).resolve()
-        data = (git / "index").read_bytes()
-    except OSError:
+    top = work_tree_top(directory.resolve())
+    if top is None:
         return None
-    entries = _index_entries(data)
+    entries = index_entries(top)
     if entries is None:
         return None
     children: dict[str, dict[str, str]] = {}

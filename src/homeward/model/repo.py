@@ -10,7 +10,6 @@ with its location and why; commands decide whether that stops them. Reads only.
 from __future__ import annotations
 
 import gc
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 from homeward.compat import override
 from homeward.errors import HomewardError, Location
 from homeward.model.eval import Evaluator
-from homeward.model.files import Snapshot, list_files
+from homeward.model.files import Snapshot, list_files, work_tree_top
 from homeward.model.frameworks import (
     describe,
     searched,
@@ -489,7 +488,7 @@ def find_flake(directory: Path) -> Path:
     flake = directory / "flake.nix"
     if flake.is_file():
         return flake
-    above = _between(directory, _work_tree_top(directory))
+    above = _between(directory, work_tree_top(directory))
     for parent in above:
         if (parent / "flake.nix").is_file():
             return parent / "flake.nix"
@@ -501,22 +500,6 @@ def find_flake(directory: Path) -> Path:
         f"no flake.nix in {_shown_dir(directory)}; homeward works on flake-based configurations",
         hint=hint,
     )
-
-
-def shown_root(given: Path, root: Path) -> Path:
-    """The flake's directory as paths under it open from the cwd: as the user named it, or
-    relative to the cwd when homeward found the flake above the directory given."""
-    if given.resolve() == root.resolve():
-        return given
-    return Path(os.path.relpath(root))
-
-
-def _work_tree_top(directory: Path) -> Path | None:
-    """The top of the git work tree holding `directory` (where `.git` is), None outside git."""
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
 
 
 def _between(directory: Path, top: Path | None) -> list[Path]:
@@ -552,7 +535,7 @@ def load_repo(
     root = flake_file.parent
     # What Nix sees: the whole git work tree (a flake in `nixos/` may import `../modules`);
     # outside git, the flake's directory (docs/architecture.md, rule 12).
-    boundary = _work_tree_top(root) or root
+    boundary = work_tree_top(root) or root
     # Why twice, rarely: checking each file for names defined twice as it is read cost 0.5 s
     # of 1.3 s on 7,412 files (tree-sitter's parser and query cursor, interleaved with the
     # rest, are slower than the same work in one batch). The files are checked in one batch

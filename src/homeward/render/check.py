@@ -7,15 +7,14 @@ editors and CI annotations can open them from where `check` ran.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 from homeward import __version__
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import Location
-from homeward.lint.explain import help_uri
-from homeward.lint.rules import FIXABLE, RULES
-from homeward.lint.run import CheckResult
+
+if TYPE_CHECKING:
+    from homeward.lint.result import CheckResult
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -136,11 +135,18 @@ def _seen(result: CheckResult) -> dict[str, int | str]:
 def _uri(path: Path) -> dict[str, str]:
     if path.is_absolute():
         return {"uri": path.as_uri()}
+    from urllib.parse import quote  # Why here: SARIF only
+
     return {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
 def sarif_log(result: CheckResult, shown: Path) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; every rule is described, results point at them."""
+    # Why here: the rules' module reads the model's; the text and JSON of a cached run need
+    # neither (homeward/apply/cache.py).
+    from homeward.lint.explain import help_uri
+    from homeward.lint.rules import FIXABLE, RULES
+
     index = {code: i for i, code in enumerate(RULES)}
     rules = [
         {
