@@ -112,7 +112,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --debug --color --format -o --output --host --user --depth --summary" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --format -o --output --host --user --depth --summary --no-cache" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

@@ -68,6 +68,7 @@ complete -c homeward -n '__fish_seen_subcommand_from graph' -l host -x -d 'only 
 complete -c homeward -n '__fish_seen_subcommand_from graph' -l user -x -d 'only these users\' homes (comma-separated), with every host\'s system side'
 complete -c homeward -n '__fish_seen_subcommand_from graph' -l depth -x -d 'at most N imports below each host or home (1: the modules it lists)'
 complete -c homeward -n '__fish_seen_subcommand_from graph' -l summary -d 'one node per directory of module files instead of one per file'
+complete -c homeward -n '__fish_seen_subcommand_from graph' -l no-cache -d 'read the configuration afresh: neither use nor keep the graph of an earlier run (also HOMEWARD_NO_CACHE=1). The cache is in the git dir (.git/homeward/cache), outside git in $XDG_CACHE_HOME/homeward; a change to any file of the configuration, to an option or to homeward makes it read again'
 complete -c homeward -n '__fish_seen_subcommand_from verify' -s h -l help -d 'show this help message and exit'
 complete -c homeward -n '__fish_seen_subcommand_from verify' -l debug -d 'show tracebacks and the commands run'
 complete -c homeward -n '__fish_seen_subcommand_from verify' -l color -x -a 'auto always never' -d 'colour the output: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always or never (default: auto)'

@@ -1,5 +1,5 @@
-"""The result cache of `check` (homeward/apply/cache.py): a warm run prints what a cold one
-prints, byte for byte, and any change the answer depends on is a miss.
+"""The result cache of `check` and `graph` (homeward/apply/cache.py): a warm run prints what a
+cold one prints, byte for byte, and any change the answer depends on is a miss.
 
 Why (issue 9): a repeated run on an unchanged configuration answers without reading the model;
 a stale answer is worse than a slow one, so every test compares with `--no-cache`.
@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from homeward.apply import cache
 from homeward.cli import main
@@ -364,3 +367,139 @@ def test_results_as_data_round_trip() -> None:
     assert cache.decoder(CLASSES, CheckResult)(data) == result
     with pytest.raises(TypeError):
         cache.to_data({"a": 1})
+
+
+# -- graph ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "flags",
+    [
+        (),
+        ("--format", "dot"),
+        ("--format", "json"),
+        ("--summary",),
+        ("--host", "nixos-desk", "--depth", "1"),
+        ("--host", "no-such-host"),
+    ],
+    ids=["mermaid", "dot", "json", "summary", "view", "unknown-host"],
+)
+def test_graph_warm_is_cold(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    log: pytest.LogCaptureFixture,
+    flags: tuple[str, ...],
+) -> None:
+    """Why: the whole graph is kept; the views and formats are made from it by each run."""
+    cold = run(capsys, "graph", str(repo), "--no-cache", *flags)
+    run(capsys, "graph", str(repo))
+    log.clear()
+    assert run(capsys, "graph", str(repo), *flags) == cold
+    assert answered(log)
+
+
+def test_graph_notes_what_it_cannot_read_when_warm(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    desk = repo / "hosts" / "nixos-desk" / "default.nix"
+    desk.write_text(desk.read_text().replace("imports = [", "imports = [ ./missing.nix", 1))
+    cold = run(capsys, "graph", str(repo), "--no-cache")
+    assert "homeward: note:" in cold[2]
+    run(capsys, "graph", str(repo))
+    assert run(capsys, "graph", str(repo)) == cold
+    assert answered(log)
+
+
+@pytest.mark.graphviz
+def test_graph_image_is_drawn_by_each_run(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    run(capsys, "graph", str(repo))
+    log.clear()
+    image = tmp_path / "graph.svg"
+    code, out, _err = run(capsys, "graph", str(repo), "-o", str(image))
+    assert answered(log)
+    assert code == 0 and "wrote" in out and image.read_bytes().startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("how", ["edit", "rename", "intent to add"])
+def test_graph_follows_a_change(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture, how: str
+) -> None:
+    run(capsys, "graph", str(repo), "--format", "json")
+    _change(repo, how)
+    log.clear()
+    assert run(capsys, "graph", str(repo), "--format", "json") == run(
+        capsys, "graph", str(repo), "--format", "json", "--no-cache"
+    )
+    assert "answered from" not in log.text
+
+
+# -- any sequence of changes -----------------------------------------------------------------
+MODULES = [
+    "{ pkgs, ... }: { users.users.ham.packages = [ pkgs.jq ]; }\n",
+    "{ pkgs, ... }: { users.users.ham.packages = [ pkgs.fd ]; }\n",  # the same size
+    "{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }\n",
+    "{ ... }: { programs.git.enable = true; }\n",
+    "{ ... }: { imports = [ ./extra.nix ]; }\n",
+    "{ broken\n",
+]
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["write", "untracked", "intend", "commit", "rename", "delete", "link", "touch", "toml"]
+        ),
+        st.integers(min_value=0, max_value=len(MODULES) - 1),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def _mutate(repo: Path, op: str, n: int) -> None:
+    extra = repo / "hosts" / "nixos-desk" / "extra.nix"
+    if op == "write":
+        extra.write_text(MODULES[n])
+    elif op == "untracked":
+        write(repo, {f"loose/{n}.nix": MODULES[n]})
+    elif op == "intend":
+        extra.write_text(MODULES[n])
+        git(repo, "add", "-N", "--", "hosts/nixos-desk/extra.nix")
+    elif op == "commit":
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "step")
+    elif op == "rename" and extra.exists():
+        extra.rename(extra.with_name("moved.nix"))
+    elif op == "delete" and extra.exists():
+        extra.unlink()
+    elif op == "link":
+        extra.unlink(missing_ok=True)
+        target = ["../../home/ham.nix", "default.nix", "/nonexistent.nix"][n % 3]
+        extra.symlink_to(target)
+    elif op == "touch" and extra.exists():
+        extra.touch()
+    elif op == "toml":
+        write(repo, {"homeward.toml": ["", '[check]\nignore = ["HW002"]\n'][n % 2]})
+
+
+@settings(
+    max_examples=int(os.environ.get("HOMEWARD_CACHE_EXAMPLES", "12")),
+    deadline=None,
+    derandomize=True,  # Why: CI runs the same examples every time; failures reproduce
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(steps=STEPS)
+def test_the_cached_answer_is_always_the_answer(
+    capsys: pytest.CaptureFixture[str], steps: list[tuple[str, int]]
+) -> None:
+    """Why: whatever a user changes between two runs, the cache answers what a run without
+    it answers (exit code, stdout and stderr)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = make_git_repo(copy_tree(EXAMPLE, Path(tmp) / "config"))
+        desk = repo / "hosts" / "nixos-desk" / "default.nix"
+        desk.write_text(desk.read_text().replace("imports = [", "imports = [ ./extra.nix", 1))
+        (desk.parent / "extra.nix").write_text(MODULES[0])
+        git(repo, "add", "-A")
+        for op, n in [("none", 0), *steps]:
+            _mutate(repo, op, n)
+            for args in (("check", str(repo)), ("graph", str(repo), "--format", "json")):
+                run(capsys, *args)  # keeps the answer
+                assert run(capsys, *args) == run(capsys, *args, "--no-cache"), (op, n, args)

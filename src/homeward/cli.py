@@ -267,6 +267,7 @@ def _graph_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="one node per directory of module files instead of one per file",
     )
+    _no_cache(p, "the graph")
 
 
 def _verify_arguments(p: argparse.ArgumentParser) -> None:

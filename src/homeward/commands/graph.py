@@ -15,7 +15,10 @@ from homeward import proc
 from homeward.errors import HomewardError, Location, UsageError
 from homeward.model.graph import (
     Graph,
+    GraphEdge,
+    GraphNode,
     NodeKind,
+    Side,
     build_graph,
     filter_graph,
     natural_key,
@@ -47,17 +50,34 @@ class Options:
     user: str | None = None  # comma-separated
     depth: int | None = None
     summary: bool = False
+    no_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What could not be read, said on stderr beside the graph."""
+
+    message: str
+    at: Location | None
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """What `graph` found: the whole graph (before --host, --user, --depth, --summary) and
+    its notes; the result the cache keeps (homeward/apply/cache.py)."""
+
+    notes: tuple[Note, ...]
+    graph: Graph
 
 
 def run(opts: Options) -> int:
-    repo = load_repo(opts.dir, reusable=False)
-    repo.fatal()
+    drawn = _drawn(opts)
     # What could not be read is drawn as opaque modules, and named here
     # (docs/architecture.md, rule 9).
-    for problem in repo.problems:
-        where = f"{_shown(opts.dir, problem.at)}: " if problem.at is not None else ""
-        err(f"homeward: note: {where}{problem.message}")
-    graph = view(build_graph(repo), opts)
+    for note in drawn.notes:
+        where = f"{_shown(opts.dir, note.at)}: " if note.at is not None else ""
+        err(f"homeward: note: {where}{note.message}")
+    graph = view(drawn.graph, opts)
     if opts.output is None:
         fmt = GraphFormat(opts.format or "mermaid")
         text = render_graph(graph, fmt)
@@ -89,6 +109,29 @@ def run(opts: Options) -> int:
     write_output(opts.output, data)
     out(f"wrote {opts.output} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return 0
+
+
+def _drawn(opts: Options) -> Drawn:
+    """The graph of the configuration; that of the last run when nothing it depends on
+    changed (the views and the formats are made from it afresh)."""
+    from homeward.apply import cache
+
+    def read() -> Drawn:
+        repo = load_repo(opts.dir, reusable=False)
+        repo.fatal()
+        notes = tuple(Note(p.message, p.at) for p in repo.problems)
+        return Drawn(notes, build_graph(repo))
+
+    classes = (Drawn, Note, Location, Graph, GraphNode, GraphEdge, NodeKind, Side)
+    return cache.cached(
+        "graph",
+        opts.dir,
+        {},
+        read,
+        cache.to_data,
+        cache.decoder({c.__name__: c for c in classes}, Drawn),
+        no_cache=opts.no_cache,
+    )
 
 
 def _shown(directory: Path, at: Location) -> Location:
