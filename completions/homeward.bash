@@ -64,7 +64,7 @@ _homeward() {
           return ;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-h --help --debug --color --dry-run --check --json --allow-dirty --no-git --features --mode --backup-extension --adopt-dotfiles --user --share --out-of-store" -- "$cur"))
+        COMPREPLY=($(compgen -W "-h --help --debug --color --dry-run --check --json --allow-dirty --no-git --features --mode --backup-extension --adopt-dotfiles --user --share --out-of-store --no-cache" -- "$cur"))
       else
         COMPREPLY=($(compgen -d -- "$cur"))
       fi

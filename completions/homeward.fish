@@ -43,6 +43,7 @@ complete -c homeward -n '__fish_seen_subcommand_from migrate' -l adopt-dotfiles 
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l user -x -d 'whose dotfiles --adopt-dotfiles adopts'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l share -d 'a feature file several users get with the same content goes once into home/modules/<feature>.nix, imported by each'
 complete -c homeward -n '__fish_seen_subcommand_from migrate' -l out-of-store -x -d 'with --adopt-dotfiles: link to the checkout at this absolute path (mkOutOfStoreSymlink; edits take effect at once) instead of the store copy'
+complete -c homeward -n '__fish_seen_subcommand_from migrate' -l no-cache -d 'read the configuration afresh: neither use nor keep the plan printed by --dry-run or --check of an earlier run (also HOMEWARD_NO_CACHE=1). The cache is in the git dir (.git/homeward/cache), outside git in $XDG_CACHE_HOME/homeward; a change to any file of the configuration, to an option or to homeward makes it read again'
 complete -c homeward -n '__fish_seen_subcommand_from check' -s h -l help -d 'show this help message and exit'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l debug -d 'show tracebacks and the commands run'
 complete -c homeward -n '__fish_seen_subcommand_from check' -l color -x -a 'auto always never' -d 'colour the output: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always or never (default: auto)'

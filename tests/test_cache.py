@@ -1,5 +1,6 @@
-"""The result cache of `check` and `graph` (homeward/apply/cache.py): a warm run prints what a
-cold one prints, byte for byte, and any change the answer depends on is a miss.
+"""The result cache of `check`, `graph` and `migrate --dry-run` (homeward/apply/cache.py): a
+warm run prints what a cold one prints, byte for byte, and any change the answer depends on is
+a miss.
 
 Why (issue 9): a repeated run on an unchanged configuration answers without reading the model;
 a stale answer is worse than a slow one, so every test compares with `--no-cache`.
@@ -431,6 +432,111 @@ def test_graph_follows_a_change(
         capsys, "graph", str(repo), "--format", "json", "--no-cache"
     )
     assert "answered from" not in log.text
+
+
+# -- migrate --dry-run and --check ---------------------------------------------------------------
+@pytest.mark.nix
+@pytest.mark.parametrize(
+    "flags",
+    [("--dry-run",), ("--dry-run", "--json"), ("--check",), ("--dry-run", "--features", "none")],
+    ids=["dry-run", "json", "check", "features-none"],
+)
+def test_migrate_dry_run_warm_is_cold(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    log: pytest.LogCaptureFixture,
+    flags: tuple[str, ...],
+) -> None:
+    cold = run(capsys, "migrate", str(repo), "--no-cache", *flags)
+    assert run(capsys, "migrate", str(repo), *flags) == cold
+    assert not answered(log)
+    assert run(capsys, "migrate", str(repo), *flags) == cold
+    assert answered(log)
+    assert cold[0] == (1 if "--check" in flags else 0) and cold[1]
+
+
+@pytest.mark.nix
+def test_migrate_dry_run_colours_as_the_run_that_prints(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    run(capsys, "migrate", str(repo), "--dry-run", "--color", "never")
+    warm = run(capsys, "migrate", str(repo), "--dry-run", "--color", "always")
+    assert answered(log)
+    assert warm == run(capsys, "migrate", str(repo), "--dry-run", "--color", "always", "--no-cache")
+    assert "\x1b[" in warm[1]
+
+
+@pytest.mark.nix
+def test_a_real_migrate_never_uses_the_cache(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    run(capsys, "migrate", str(repo), "--dry-run")
+    log.clear()
+    code, out, _err = run(capsys, "migrate", str(repo))
+    assert code == 0 and "applied:" in out
+    assert "cache" not in log.text
+    # What changed is seen: the migrated tree has nothing to do.
+    after = run(capsys, "migrate", str(repo), "--dry-run")
+    assert after == run(capsys, "migrate", str(repo), "--dry-run", "--no-cache")
+    assert "nothing to do" in after[1]
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("how", ["same-size edit", "intent to add", "config file", "symlink"])
+def test_migrate_dry_run_follows_a_change(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture, how: str
+) -> None:
+    run(capsys, "migrate", str(repo), "--dry-run")
+    _change(repo, how)
+    if how == "config file":
+        write(repo, {"homeward.toml": '[migrate]\nfeatures = "none"\n'})
+    log.clear()
+    assert run(capsys, "migrate", str(repo), "--dry-run") == run(
+        capsys, "migrate", str(repo), "--dry-run", "--no-cache"
+    )
+    assert "answered from" not in log.text
+
+
+@pytest.mark.nix
+def test_which_nix_is_in_the_key_of_migrate(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: `--dry-run` validates the new texts with `nix-instantiate --parse`: another nix (or
+    none) may answer otherwise."""
+    options = {"dry_run": True}
+    programs = ("nix-instantiate", "nix")
+    key = cache.make_key("migrate", repo, options, programs).digest
+    assert key != cache.make_key("check", repo, options).digest
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nix on it
+    assert cache.make_key("migrate", repo, options, programs).digest != key
+
+
+def test_what_was_printed_before_a_failure_is_still_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from homeward.render import console
+
+    with pytest.raises(RuntimeError), console.recording() as tape:
+        console.out("before")
+        console.err("a warning")
+        raise RuntimeError
+    assert capsys.readouterr() == ("before\n", "a warning\n")
+    with pytest.raises(ValueError, match="not a printed line"):
+        console.replay([*tape, ["out", 1]])
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.nix
+def test_a_kept_migrate_output_of_another_shape_is_a_cold_run(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    cold = run(capsys, "migrate", str(repo), "--dry-run")
+    [entry] = entries(cached_dir(), "migrate")
+    data = json.loads(entry.read_text())
+    data["data"]["tape"].append(["shout", "x"])
+    entry.write_text(json.dumps(data))
+    assert run(capsys, "migrate", str(repo), "--dry-run") == cold
+    assert not answered(log)
 
 
 # -- any sequence of changes -----------------------------------------------------------------

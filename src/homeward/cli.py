@@ -178,6 +178,7 @@ def _migrate_arguments(p: argparse.ArgumentParser) -> None:
         help="with --adopt-dotfiles: link to the checkout at this absolute path "
         "(mkOutOfStoreSymlink; edits take effect at once) instead of the store copy",
     )
+    _no_cache(p, "the plan printed by --dry-run or --check")
 
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:

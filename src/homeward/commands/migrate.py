@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeward.errors import Exit, UsageError
 
@@ -29,6 +29,7 @@ class Options:
     user: str | None = None
     out_of_store: str | None = None  # the checkout's absolute path (mkOutOfStoreSymlink)
     share: bool = False  # identical feature files of several users: once, in home/modules/
+    no_cache: bool = False
 
 
 def run(opts: Options) -> int:
@@ -43,7 +44,58 @@ def run(opts: Options) -> int:
         need_git=True,
         no_git=opts.no_git,
     ) as s:
+        if not writes:
+            return _shown(opts, s)
         return _run(opts, s, writes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Printed:
+    """What `--dry-run` or `--check` printed (the summary, the diff, the JSON, as data) and its
+    exit code: the result the cache keeps (homeward/apply/cache.py)."""
+
+    code: int
+    tape: list[list[Any]]
+
+
+def _shown(opts: Options, s: Session) -> int:
+    """`--dry-run` and `--check`: what a real migrate would do, printed; that of the last run
+    when nothing it depends on changed (its output is printed afresh from data, as this
+    terminal wants it). A real migrate never uses the cache."""
+    from homeward.apply import cache
+    from homeward.render import console
+
+    def plan() -> _Printed:
+        with console.recording() as tape:
+            code = _run(opts, s, writes=False)
+        return _Printed(code, tape)
+
+    options = {f.name: getattr(opts, f.name) for f in fields(opts) if f.name != "no_cache"}
+    printed = cache.cached(
+        "migrate",
+        opts.dir,
+        options,
+        plan,
+        lambda p: {"code": p.code, "tape": p.tape},
+        _printed,
+        no_cache=opts.no_cache,
+        programs=("nix-instantiate", "nix"),  # the new texts' validation (nix-instantiate --parse)
+    )
+    console.replay(printed.tape)
+    return printed.code
+
+
+def _printed(data: object) -> _Printed:
+    """A kept `_Printed` back (TypeError or ValueError when it is not one)."""
+    from homeward.render import console
+
+    if not isinstance(data, dict) or not isinstance(data.get("code"), int):
+        raise TypeError("not a kept migrate output")
+    tape = data.get("tape")
+    if not isinstance(tape, list) or not all(isinstance(e, list) for e in tape):
+        raise TypeError("not a kept migrate output")
+    console.replay(tape, check=True)
+    return _Printed(data["code"], tape)
 
 
 def _run(opts: Options, s: Session, writes: bool) -> int:

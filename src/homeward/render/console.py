@@ -8,13 +8,68 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 JSON_VERSION = 1
+
+Tape = list[list[Any]]
+"""What a command printed through this module, as data: `["out", text]`, `["err", text]`,
+`["error", text]`, `["diff", text]`, `["json", kind, payload]`, `["table", headers, rows,
+title]` (JSON values; `replay` prints them again, as the terminal of that run wants them)."""
+_tapes: list[Tape] = []  # the tape being recorded, if any (`recording`)
+
+
+@contextmanager
+def recording() -> Iterator[Tape]:
+    """Record what the block prints instead of printing it; what was recorded when the block
+    raises is printed before the exception goes on (as it would have been)."""
+    tape: Tape = []
+    _tapes.append(tape)
+    try:
+        yield tape
+    except BaseException:
+        _tapes.remove(tape)
+        replay(tape)
+        raise
+    _tapes.remove(tape)
+
+
+def replay(tape: Tape, *, check: bool = False) -> None:
+    """Print what `recording` recorded; ValueError, before anything is printed, for what it
+    cannot have recorded (`check`: only that)."""
+    calls: list[tuple[Any, ...]] = []
+    for entry in tape:
+        match entry:
+            case ["out", str(text)]:
+                calls.append((out, text))
+            case ["err", str(text)]:
+                calls.append((err, text))
+            case ["error", str(text)]:
+                calls.append((error, text))
+            case ["diff", str(text)]:
+                calls.append((diff, text))
+            case ["json", str(kind), dict(payload)]:
+                calls.append((print_json, kind, payload))
+            case ["table", list(headers), list(rows), str(title)]:
+                calls.append((table, headers, rows, title))
+            case _:
+                raise ValueError(f"not a printed line: {entry!r:.80}")
+    if not check:
+        for call, *args in calls:
+            call(*args)
+
+
+def _recorded(*entry: Any) -> bool:  # noqa: ANN401 - JSON values
+    """Whether a tape takes `entry` (then nothing is printed)."""
+    if not _tapes:
+        return False
+    _tapes[-1].append(list(entry))
+    return True
 
 
 COLOR_MODES = ("auto", "always", "never")
@@ -68,27 +123,42 @@ def rich_console(stderr: bool = False) -> Console | None:
 
 def error(text: str) -> None:
     """A `homeward: error: ...` message on stderr, `error:` in bold red when coloured."""
+    if _recorded("error", text):
+        return
     prefix = "homeward: error:"
     if use_color(sys.stderr) and text.startswith(prefix):
         text = f"homeward: \x1b[1;31merror:\x1b[0m{text[len(prefix) :]}"
-    err(text)
+    _write(sys.stderr, text)
 
 
 def out(text: str = "") -> None:
-    sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
+    if not _recorded("out", text):
+        _write(sys.stdout, text)
 
 
 def err(text: str) -> None:
-    sys.stderr.write(text + ("\n" if not text.endswith("\n") else ""))
+    if not _recorded("err", text):
+        _write(sys.stderr, text)
+
+
+def _write(stream: TextIO, text: str) -> None:
+    stream.write(text + ("\n" if not text.endswith("\n") else ""))
 
 
 def print_json(kind: str, payload: dict[str, Any]) -> None:
     """A versioned envelope, the same for every command: {"homeward": 1, "kind": ..., ...}."""
-    out(json.dumps({"homeward": JSON_VERSION, "kind": kind, **payload}, indent=2, sort_keys=False))
+    if _recorded("json", kind, payload):
+        return
+    text = json.dumps(
+        {"homeward": JSON_VERSION, "kind": kind, **payload}, indent=2, sort_keys=False
+    )
+    _write(sys.stdout, text)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> None:
     """A table: rich on a terminal, aligned plain text otherwise."""
+    if _recorded("table", list(headers), [list(r) for r in rows], title):
+        return
     console = rich_console()
     if console is not None:
         from rich.table import Table
@@ -113,9 +183,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str = ""
 
 def diff(text: str) -> None:
     """A unified diff, colored on a terminal."""
+    if _recorded("diff", text):
+        return
     console = rich_console()
     if console is None:
-        out(text)
+        _write(sys.stdout, text)
         return
     from rich.text import Text
 
