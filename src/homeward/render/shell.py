@@ -376,6 +376,14 @@ def man_page(parser: argparse.ArgumentParser, exit_codes: Sequence[tuple[int, st
             "at the repository root: defaults for check and migrate "
             "(select, ignore, backup-extension, features)"
         ),
+        ".TP",
+        "\\fI.git/homeward/cache/\\fR",
+        _roff(
+            "what check, graph and migrate --dry-run/--check found, answered again while "
+            "nothing it depends on changed (outside git: $XDG_CACHE_HOME/homeward/, "
+            "~/.cache/homeward/ by default; $HOMEWARD_CACHE_DIR instead of either); "
+            "--no-cache or HOMEWARD_NO_CACHE=1 go without it"
+        ),
         ".SH SEE ALSO",
         _roff(
             "docs/rules.md (the rules of check, also `homeward rule CODE`), "
