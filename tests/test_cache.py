@@ -341,6 +341,18 @@ def test_a_computation_that_reads_outside_the_key_keeps_nothing(tmp_path: Path) 
         assert bool(entries(cached_dir(), "test")) is kept, compute.__name__
 
 
+def test_what_git_tracks_is_read_from_the_key(repo: Path) -> None:
+    """Why: the index (what nix sees) is in the key, the rest of `.git` is not."""
+    from homeward.model.files import tracked_files
+
+    tracked = cache.cached("test", repo, {}, lambda: tracked_files(repo) is not None, int, bool)
+    assert tracked
+    assert entries(cached_dir(), "test")
+    value = cache.cached("other", repo, {}, lambda: (repo / ".git" / "HEAD").read_text(), str, str)
+    assert value.startswith("ref:")
+    assert entries(cached_dir(), "other") == []
+
+
 def test_a_symlink_out_of_the_configuration_is_not_read_through(tmp_path: Path) -> None:
     outside = write(tmp_path / "elsewhere", {"data.txt": "1\n"})
     config = write(tmp_path / "config", {"flake.nix": "{ }\n"})

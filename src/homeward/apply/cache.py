@@ -141,6 +141,7 @@ class Key:
     folder: Path  # where the entries of this configuration live
     boundary: str  # what the command may read: resolved, without a trailing separator
     escapes: tuple[str, ...]  # symlinks under the boundary that lead out of it
+    git: tuple[str, ...]  # what of git the key holds: the `.git` file and the index
     programs: tuple[str, ...]  # what the command may run
     racy: str  # why no answer may be kept ("" when one may)
 
@@ -219,18 +220,22 @@ def make_key(
     boundary = os.fspath(top or resolved)
     parts = [
         f"homeward-cache\0{SCHEMA}\0{__version__}",
-        f"python\0{sys.version}\0{sys.implementation.cache_tag}\0{sys.executable}",
+        f"python\0{sys.version}\0{sys.executable}\0{sys.flags.optimize}",
+        f"tag\0{sys.implementation.cache_tag}",
         f"fs\0{sys.getfilesystemencoding()}\0{sys.getfilesystemencodeerrors()}",
         f"command\0{command}\0{json.dumps(dict(options), sort_keys=True, default=str)}",
         f"where\0{os.getcwd()}\0{os.fspath(directory)}\0{resolved}\0{boundary}",
     ]
     parts += _code()
     parts += _environment(programs)
+    git: tuple[str, ...] = ()
     if top is not None:
         entries = index_entries(top)
         tracked = "\0".join(f"{path}\0{mode}" for path, mode in entries or ())
         parts.append(f"index\0{entries is not None}\0{_digest([tracked])}")
-        folder = git_dir(top) / "homeward" / "cache"
+        where = git_dir(top)
+        git = (os.path.join(top, ".git"), os.path.realpath(where / "index"))
+        folder = where / "homeward" / "cache"
     else:
         folder = _cache_home() / "homeward" / _digest([boundary])[:16]
     chosen = os.environ.get(DIR_ENV, "")
@@ -243,6 +248,7 @@ def make_key(
         folder,
         boundary,
         tuple(escapes),
+        git,
         tuple(os.path.basename(p) for p in programs),
         f"`{racy}` changed too recently to trust its times" if racy else "",
     )
@@ -442,11 +448,15 @@ class _Watch:
             text = os.path.realpath(text)
         if text == "/dev/null":
             return
+        if text in self.key.git and not writes:
+            return  # what git tracks: the index is in the key
         if text == self.key.boundary or text.startswith(self.inside):
             if writes:
                 self.problem = f"it writes `{text}`"
             elif any(text == e or text.startswith(os.path.join(e, "")) for e in self.key.escapes):
                 self.problem = f"it reads `{text}` through a symlink that leads elsewhere"
+            elif "/.git/" in text[len(self.inside) - 1 :] or text.endswith("/.git"):
+                self.problem = f"it reads `{text}`, which the key leaves out (`.git`)"
             return
         if text.startswith(self.installed):
             return  # Python's and homeward's own files (imports, homeward's data)
