@@ -338,25 +338,26 @@ def _walk(boundary: str, parts: list[str], since_ns: int) -> tuple[list[str], st
     stack = [("", boundary)]
     while stack:
         rel, current = stack.pop()
-        names = sorted(os.listdir(current))
-        count += len(names)
+        with os.scandir(current) as found:
+            listed = sorted(found, key=_name)
+        count += len(listed)
         if count > MAX_ENTRIES:
             raise _TooLargeError(f"more than {MAX_ENTRIES:,} entries under `{boundary}`")
-        for name in names:
-            path = os.path.join(current, name)
-            st = os.lstat(path)
+        for entry in listed:
+            name = entry.name
+            st = entry.stat(follow_symlinks=False)
             mode = st.st_mode
             kind = stat.S_IFMT(mode)
             if kind == stat.S_IFDIR:
                 if name == ".git":
                     continue
                 parts.append(f"d\0{rel}{name}\0{mode}")
-                stack.append((f"{rel}{name}/", path))
+                stack.append((f"{rel}{name}/", entry.path))
             elif kind == stat.S_IFLNK:
-                real = os.path.realpath(path)
-                parts.append(f"l\0{rel}{name}\0{os.readlink(path)}\0{real}")
+                real = os.path.realpath(entry.path)
+                parts.append(f"l\0{rel}{name}\0{os.readlink(entry.path)}\0{real}")
                 if real != boundary and not real.startswith(inside):
-                    escapes.append(path)
+                    escapes.append(entry.path)
             else:
                 if not rel and name == ".git":
                     continue  # the `.git` file of a linked work tree: the index is in the key
@@ -367,6 +368,10 @@ def _walk(boundary: str, parts: list[str], since_ns: int) -> tuple[list[str], st
                 if not racy and max(st.st_mtime_ns, st.st_ctime_ns) >= since_ns:
                     racy = f"{rel}{name}"
     return escapes, racy
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 # -- what a run that stores its answer does -------------------------------------------------
