@@ -153,7 +153,14 @@ def _whole_refused(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.parametrize(
-    "value", ["import ../../home/common.nix", "../../home/common.nix"], ids=["import", "path"]
+    "value",
+    [
+        "import ../../home/common.nix",
+        "../../home/common.nix",
+        "(import ../../home/common.nix)",
+        "( (../../home/common.nix) )",
+    ],
+    ids=["import", "path", "parenthesized", "parenthesized-path"],
 )
 def test_a_home_set_as_a_whole_is_written_as_the_module_list_it_is(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -184,16 +191,17 @@ def test_a_home_set_as_a_whole_is_written_as_the_module_list_it_is(
     [
         "import ../../home/common.nix { inherit pkgs; }",
         "lib.mkMerge [ (import ../../home/common.nix) ]",
-        "(import ../../home/common.nix)",
+        "( /* a comment */ import ../../home/common.nix)",
     ],
-    ids=["applied", "merge", "parenthesized"],
+    ids=["applied", "merge", "commented-parentheses"],
 )
 def test_a_home_set_as_a_whole_that_is_more_than_a_file_is_refused_with_how_to_write_it(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Why: only a bare `import` of a file (or the path) is the same module as a list
     element; `import ./home.nix { … }` is what the function returns for those arguments,
-    `mkMerge` is more than the file (parentheses: not rewritten, though they would be)."""
+    `mkMerge` is more than the file (parentheses holding a comment: the rewrite, which
+    drops them, would drop it)."""
     err = _whole_refused(value, tmp_path, capsys)
     assert "`ann`'s home on `a` is set as a whole in `hosts/a/default.nix`" in err
     assert "not a bare `import` of a file" in err

@@ -300,7 +300,8 @@ def not_a_module_list(editor: FlakeEditor, info: ModuleInfo, whole: Definition) 
     shown = first if len(first) <= 60 and first == written else f"{first[:57]}…"
     if len(whole.path) != 3:
         return f"`{shown}` sets every user's home at once"
-    target = bare_import(value, text) if value is not None else None
+    inner = only_parentheses(value, text) if value is not None else None
+    target = bare_import(inner, text) if inner is not None else None
     literal = path_literal(target, text) if target is not None else None
     if value is None or literal is None or whole.value.start_byte != value.start_byte:
         return f"`{shown}` is not a bare `import` of a file"
@@ -318,6 +319,17 @@ def not_a_module_list(editor: FlakeEditor, info: ModuleInfo, whole: Definition) 
 
 # What a home set as a whole may not sit under to be the same as a module list.
 _NOT_A_MODULE_LIST = (StepKind.IF, StepKind.MERGE, StepKind.WRAP)
+
+
+def only_parentheses(value: Node, text: bytes) -> Node | None:
+    """`value` without the parentheses around it (`(import ./home.nix)` is `import
+    ./home.nix`), or None where a comment sits inside them (the rewrite would drop it)."""
+    inner = unparen(value)
+    before = text[value.start_byte : inner.start_byte].decode()
+    after = text[inner.end_byte : value.end_byte].decode()
+    if before.replace("(", "").strip() or after.replace(")", "").strip():
+        return None
+    return inner
 
 
 def bare_import(value: Node, text: bytes) -> Node | None:
@@ -424,19 +436,24 @@ def module_list_spans(whole: Definition, item: str) -> list[Span]:
     text = whole.source.text
     binding = whole.binding
     attrpath = binding.child_by_field_name("attrpath")
-    value = whole.value
+    written = whole.value
+    value = unparen(written)  # parentheses around it (`only_parentheses`) go
     assert attrpath is not None
-    opening = (value.start_byte, value.start_byte)  # the path itself
+    opening = (written.start_byte, value.start_byte)  # the path itself
     if value.type == "apply_expression":
         function = value.child_by_field_name("function")
         argument = value.child_by_field_name("argument")
         assert function is not None and argument is not None
         gap = text[function.end_byte : argument.start_byte]
         space = len(gap) - len(gap.lstrip())  # up to a comment, if any
-        opening = (function.start_byte, function.end_byte + space)
+        opening = (written.start_byte, function.end_byte + space)
+    closing = (
+        [Span(value.end_byte, written.end_byte, b"")] if written.end_byte > value.end_byte else []
+    )
     return [
         Span(attrpath.end_byte, attrpath.end_byte, b".imports"),
-        *into_list(text, binding.start_byte, opening, value.end_byte, [item]),
+        *into_list(text, binding.start_byte, opening, written.end_byte, [item]),
+        *closing,
     ]
 
 
