@@ -77,6 +77,11 @@ class ModuleKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The consumer a file listed in a host's `home-manager.sharedModules` is frozen for (its name
+# begins so): every user's home on that host reads it (model/load/freeze.py).
+SHARED_MODULES = "`home-manager.sharedModules`"
+
+
 class Context(StrEnum):
     NIXOS = "nixos"
     HOME = "home"

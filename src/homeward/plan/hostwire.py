@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import ModuleInfo, ModuleKind, SystemConfig
+from homeward.model.repo import SHARED_MODULES, ModuleInfo, ModuleKind, SystemConfig
 from homeward.plan import darwin
 from homeward.plan.homes import standalone_companions
 from homeward.plan.nixcode import list_binding, relative_import, splice
@@ -309,6 +309,14 @@ def not_a_module_list(editor: FlakeEditor, info: ModuleInfo, whole: Definition) 
         return f"`{shown}` is set under a condition or a priority"
     assert info.path is not None
     path = PurePosixPath(posixpath.normpath(str(PurePosixPath(info.path).parent / literal)))
+    for key in (str(path), str(path / "default.nix")):
+        module = editor.repo.modules.get(key)
+        shared = [c for c in module.frozen if c.startswith(SHARED_MODULES)] if module else []
+        if shared:
+            return (
+                f"`{literal}` is in {shared[0]} too, where the module system would read it "
+                "once (its key is the path)"
+            )
     if editor.index.importers(path) or editor.index.importers(path / "default.nix"):
         return (
             f"`{literal}` is imported by path elsewhere too, where the module system would "

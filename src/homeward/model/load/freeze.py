@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from homeward.model.load.state import LoadState
 from homeward.model.reach import Reach
 from homeward.model.repo import (
+    SHARED_MODULES,
+    Context,
     ModuleInfo,
     ModuleKind,
     ModuleRef,
@@ -83,6 +86,52 @@ class Freezer(LoadState):
                             source.location(node.start_byte),
                         )
         return found
+
+    def _freeze_shared_modules(self) -> None:
+        """Freeze every file a host lists in `home-manager.sharedModules`, and what it imports
+        (rule 10): home-manager reads it in every user's home on that host, which the model
+        does not follow. Reached another way too (a user's home), what migrate would add
+        there for that user (their feature files) would reach every other user of the host,
+        and written as a path beside it, the module system would read it once where it read
+        it twice."""
+        from homeward.syntax.find import ImportKind, import_refs
+
+        root = Path(os.path.realpath(self.root))
+        for info in list(self.modules.values()):
+            # Why the text first: a search in C, where reading definitions is per module.
+            if (
+                info.context is not Context.NIXOS
+                or not info.hosts
+                or b"sharedModules" not in info.source.text
+            ):
+                continue
+            for d in info.module.definitions:
+                if d.path[:2] != ("home-manager", "sharedModules"):
+                    continue
+                for ref in import_refs(d.source, d.value, d.conditions):
+                    if ref.kind is not ImportKind.FILE or ref.target is None:
+                        continue
+                    target = self.ev.files.import_target(root / d.source.path.parent / ref.target)
+                    if not target.is_relative_to(root):
+                        continue
+                    key = target.relative_to(root).as_posix()
+                    for host in sorted(info.hosts):
+                        consumer = f"{SHARED_MODULES} of `{host}`"
+                        reason = (
+                            f"`{host}` reads it in every user's home there, through "
+                            f"`home-manager.sharedModules` ({ref.location})"
+                        )
+                        self._freeze_from(key, consumer, reason)
+
+    def _freeze_from(self, key: str, consumer: str, reason: str) -> None:
+        """Freeze the module `key` and every module it imports, for `consumer`."""
+        todo = [key]
+        while todo:
+            info = self.modules.get(todo.pop())
+            if info is None or consumer in info.frozen:
+                continue
+            info.freeze(consumer, reason)
+            todo.extend(str(ref.path) for ref in info.imports if ref.path is not None)
 
     def _freeze_unknown(self, reaches: list[tuple[str, str, Reach]]) -> None:
         """Freeze every module an unknown part of the outputs might read (rule 10)."""

@@ -54,6 +54,7 @@ class Loader(Outputs, Freezer):
         reaches = self._unknown_reaches(outputs, (hosts, homes))
         skipped = self._skipped(hosts, homes)
         self._freeze()
+        self._freeze_shared_modules()
         self._freeze_unknown(reaches)
         self._opaque_not_text()
         self._freeze_opaque()
