@@ -1,5 +1,5 @@
-"""Home wirings migrate reads only in part: a file in `home-manager.sharedModules`, and a
-home set as a whole in parentheses.
+"""Home wirings migrate reads only in part: a file in `home-manager.sharedModules`, a home set
+as a whole in parentheses, and one it does not read as a home (`import ./home.nix // { … }`).
 
 `home-manager.sharedModules = [ ./home/common.nix ];` makes the file a module of every
 user's home on the host, which the model does not follow. Reached as ann's home too
@@ -123,7 +123,7 @@ def test_a_shared_module_set_as_a_users_whole_home_is_not_written_as_a_path(
     assert tree_files(root) == before
 
 
-# -- a home set as a whole, in parentheses ---------------------------------------
+# -- a home set as a whole, in parentheses or as an update ---------------------------------------
 WHOLE = """{ lib, pkgs, ... }:
 {
   networking.hostName = "a";
@@ -190,3 +190,19 @@ def test_a_home_set_as_a_whole_in_parentheses_is_the_module_list_it_is(
     assert main(["check", str(root)]) == 0
     assert main(["migrate", str(root)]) == 0
     assert tree_files(root) == written
+
+
+def test_a_home_set_as_an_update_of_sets_is_refused_with_how_to_write_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `import ./home.nix // { … }` made migrate stop with an internal error (exit 4):
+    Nix merges `//` shallowly, and the files migrate added for ann were read by nothing."""
+    update = "import ../../home/common.nix // { home.packages = [ pkgs.jq ]; }"
+    root = whole(tmp_path, update, bob=False)
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "hosts/a/default.nix:9:28:" in err
+    assert "as an update of attribute sets" in err
+    assert "internal error" not in err
+    assert tree_files(root) == before

@@ -379,6 +379,17 @@ def refuse_priority_homes(editor: FlakeEditor, up: HomeWiring) -> None:
     for host in up.hosts:
         facts = editor.index.hosts.get(host)
         for d in facts.hm_users.get(up.name, ()) if facts is not None else ():
+            update = whole_update(d)
+            if update is not None:
+                raise HomewardError(
+                    f"`{up.name}`'s home on `{host}` is set in `{d.source.path}` as an update "
+                    f"of attribute sets (`{update}`): Nix merges `//` shallowly (the right "
+                    "set's names replace the left's), not as the module system merges "
+                    f"modules, so homeward cannot add `{up.name}`'s own files to it",
+                    at=d.source.location(d.value.start_byte),
+                    hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, each "
+                    "side a module of the list, then run again",
+                )
             wrapper = whole_priority(d)
             if wrapper is None:
                 continue
@@ -390,6 +401,20 @@ def refuse_priority_homes(editor: FlakeEditor, up: HomeWiring) -> None:
                 at=d.source.location(d.value.start_byte),
                 hint="set the priority on the options inside the home instead, then run again",
             )
+
+
+def whole_update(d: Definition) -> str | None:
+    """`home-manager.users.<u> = import ./home.nix // { … };` (or `home-manager.users`): the
+    text, shortened, where `d` sets it as a whole with `//`; else None."""
+    value = unparen(d.value)
+    if len(d.path) > 3 or value.type != "binary_expression":
+        return None
+    operator = value.child_by_field_name("operator")
+    if operator is None or node_text(operator, d.source.text) != "//":
+        return None
+    written = node_text(value, d.source.text)
+    first = written.splitlines()[0]
+    return first if len(first) <= 60 and first == written else f"{first[:57]}…"
 
 
 def whole_priority(d: Definition) -> str | None:
