@@ -92,6 +92,15 @@ MUTANTS = (
         "`bob@b` gains `home.packages` (`pkgs.home-manager`)",
     ),
     Mutant(
+        "priority-unseen",
+        "migrate moves definitions into an option a priority in the user's home ranks",
+        "src/homeward/plan/*.py",
+        "        return target[:n] == scope[:n]\n",
+        "        return False  # mutant: no priority in a home is ever met\n",
+        ("tests/test_home_priorities.py::test_a_priority_in_the_home_drops_nothing_migrate_moves",),
+        "ann@a lost [",
+    ),
+    Mutant(
         "noop-conservation",
         "`assert_conserved`, the conservation oracle, checks nothing",
         "tests/test_conservation.py",
