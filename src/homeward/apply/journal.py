@@ -81,10 +81,26 @@ def state_dir(root: Path, repo: GitRepo | None) -> Path:
         return repo.git_dir / "homeward"
     base = os.environ.get("XDG_STATE_HOME") or ""
     state = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "state"
-    import hashlib  # Why here: it loads OpenSSL (3.5 MiB), which a read inside git never needs
-
-    key = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
+    key = _path_sha256(os.fsencode(root))[:16]
     return state / "homeward" / key
+
+
+def _path_sha256(data: bytes) -> str:
+    """The SHA-256 of a few bytes (a path), as `hashlib.sha256(data).hexdigest()`. Why not
+    hashlib: importing it loads OpenSSL (3.7 MiB of memory), for every command run outside git;
+    CPython's own SHA-256 module gives the same digest (the same state directory)."""
+    import importlib
+
+    for name in ("_sha256", "_sha2"):  # Python 3.11; 3.12 and later
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        digest: str = module.sha256(data).hexdigest()
+        return digest
+    import hashlib  # a Python built without its own SHA-256
+
+    return hashlib.sha256(data).hexdigest()
 
 
 class LockedError(HomewardError):
