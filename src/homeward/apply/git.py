@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -236,6 +235,10 @@ def commit_of(top: Path, rev: str) -> str | None:
 def temporary_checkout(top: Path, commit: str) -> Iterator[Path]:
     """`git worktree add --detach` of `commit` into a temporary directory, removed after
     (verify's "before" side)."""
+    # Why here: tempfile imports `random` and its hashes (0.9 MiB), which every command paid
+    # for (git's module is imported to find the repository) and only verify uses.
+    import tempfile
+
     require()
     _git(["worktree", "prune"], top)  # entries of checkouts that vanished (an interrupted run)
     tmp = Path(tempfile.mkdtemp(prefix="homeward-verify-"))

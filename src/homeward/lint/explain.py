@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 from homeward import REPOSITORY
 from homeward.lint.fixable import FIXES, Safety
@@ -33,6 +32,10 @@ def help_uri(code: str) -> str:
 
 
 def _sections() -> dict[str, str]:
+    # Why here: importlib.resources imports tempfile and `random` (0.9 MiB, 4 ms), and `check`
+    # imports this module for `help_uri` only.
+    from importlib import resources
+
     try:
         doc = (
             resources.files("homeward.knowledge.data")
