@@ -59,3 +59,17 @@ def test_the_nix_grammar_is_loaded_without_the_rest_of_the_pack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
     )
     assert p.stdout.splitlines() == ["", "True"]
+
+
+def test_debug_shows_the_programs_run(tmp_path: Path) -> None:
+    """`--debug` still shows each program homeward runs (`proc.run`), though logging is only
+    imported when asked for."""
+    (tmp_path / "flake.nix").write_text("{ outputs = { ... }: { }; }\n")
+    p = subprocess.run(
+        [sys.executable, "-m", "homeward", "--debug", "check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert p.returncode == 1, p.stderr  # HW016: no host
+    assert "$ git rev-parse --show-toplevel" in p.stderr

@@ -208,10 +208,12 @@ def test_a_reading_command_outside_git_loads_no_openssl(
 ) -> None:
     """Why: outside git, the state directory is named by the SHA-256 of the repository's path,
     and `hashlib` loaded OpenSSL for it (3.7 MiB: `check` at 50 hosts peaked at 35.6 MiB, now
-    32.8). CPython's own SHA-256 names the same directory as before. Nor is `tempfile` (with
-    `random`) imported, which only `verify` and `rule` use (0.3 MiB more)."""
+    32.8). CPython's own SHA-256 names the same directory as before. Nor are `tempfile` (with
+    `random`), which only `verify` and `rule` use, and `logging`, which only `--debug` uses
+    (0.3 MiB each)."""
     root = _fleet(tmp_path)
-    code, codes, imported = _check_importing(root, ("hashlib", "_hashlib", "tempfile"))
+    wanted = ("hashlib", "_hashlib", "tempfile", "logging")
+    code, codes, imported = _check_importing(root, wanted)
     assert code == 1  # the fleet has findings of error severity
     assert {"HW002"} <= codes
     assert imported == set()
