@@ -10,7 +10,6 @@ see files git tracks. Never writes outside the repo, never through a symlink tha
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
 import os
 import signal
@@ -278,6 +277,8 @@ def unified_diff(changes: list[FileChange]) -> str:
 
 
 def _diff_lines(old: list[str], new: list[str], a: str, b: str) -> list[str]:
+    import difflib  # Why here: `check` imports this module for its plan's refusals only
+
     out = []
     for line in difflib.unified_diff(old, new, a, b):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")

@@ -14,7 +14,6 @@ submodule whose options were walked (`subtree: walked`): `programs.zsh.oh-my-zsh
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -145,6 +144,8 @@ class HomeOptions:
             child = node.children.get(name) or node.children.get(ANY_NAME)
             if child is None:
                 names = [n for n in node.children if n != ANY_NAME]
+                import difflib  # Why here: most runs meet no unknown option (0.2 MiB)
+
                 near = difflib.get_close_matches(name, names, n=1)
                 return Unknown(tuple(path[: i + 1]), near=near[0] if near else None)
             if child.removed:

@@ -16,7 +16,6 @@ third-party module.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import importlib.machinery
 import importlib.util
 import os
@@ -90,6 +89,8 @@ def load_grammar(path: Path) -> Language:
     the C function `tree_sitter_nix`; a grammar built as a Python extension module (as in the
     language pack's wheel) hides it and exports `PyInit_<module>`, whose `language()` returns it.
     """
+    import ctypes  # Why here: 0.25 MiB that only a grammar named by the environment needs
+
     from tree_sitter import Language
 
     library = path / "parser" if path.is_dir() else path
@@ -133,6 +134,8 @@ def _module_language(library: Path, module_name: str) -> Language | None:
 
 def _capsule(pointer: int | None) -> object:
     """Wrap a `TSLanguage *` as the capsule py-tree-sitter expects (bare ints are deprecated)."""
+    import ctypes
+
     new = ctypes.pythonapi.PyCapsule_New
     new.restype = ctypes.py_object
     new.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
