@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import stat
 import sys
@@ -56,6 +55,7 @@ from typing import Any, Self, TypeVar
 
 from homeward import __version__
 from homeward.model.files import git_dir, index_entries, work_tree_top
+from homeward.proc import debug
 
 try:  # Why not hashlib: it loads OpenSSL (3.5 MiB), which nothing else of a cached run needs
     from _blake2 import blake2b
@@ -63,7 +63,6 @@ except ImportError:  # pragma: no cover - another Python
     from hashlib import blake2b
 
 T = TypeVar("T")
-log = logging.getLogger("homeward")
 
 SCHEMA = 1
 """The layout of an entry and of the key; a change makes every older entry a miss."""
@@ -107,29 +106,29 @@ def cached(
     try:
         key = make_key(command, directory, options, programs)
     except Exception as exc:  # noqa: BLE001 - whatever fails here, the command runs without
-        log.debug("homeward: cache: not used: %s", exc)
+        debug("homeward: cache: not used: %s", exc)
         return compute()
     found = key.load()
     if found is not None:
         try:
             value = decode(found)
         except Exception as exc:  # noqa: BLE001 - an entry of another shape: a miss
-            log.debug("homeward: cache: unreadable entry: %s", exc)
+            debug("homeward: cache: unreadable entry: %s", exc)
         else:
-            log.debug("homeward: cache: %s answered from %s", command, key.path)
+            debug("homeward: cache: %s answered from %s", command, key.path)
             return value
     with _Watch(key) as watch:
         value = compute()
     problem = watch.problem or key.racy
     if problem:
-        log.debug("homeward: cache: %s not kept: %s", command, problem)
+        debug("homeward: cache: %s not kept: %s", command, problem)
         return value
     try:
         key.store(encode(value))
     except Exception as exc:  # noqa: BLE001 - a full disk, a read-only git dir: no entry
-        log.debug("homeward: cache: %s not kept: %s", command, exc)
+        debug("homeward: cache: %s not kept: %s", command, exc)
     else:
-        log.debug("homeward: cache: %s kept in %s", command, key.path)
+        debug("homeward: cache: %s kept in %s", command, key.path)
     return value
 
 
