@@ -55,6 +55,7 @@ def compose(st: PlanState) -> Plan:
     active, cut = decided
     entries = finish_users(st, active)
     wiring = decide_wiring(st, active, cut)  # a refusal is raised here, before any text
+    st.unread.extend(u.name for u in wiring.kept.unread)
     take_wiring(st, wire_flake(st, wiring, entries))
     take_comments(st, orphan_comments(st, cut.emptied))
     return st.result(cut)
@@ -146,6 +147,7 @@ def plan_decisions(index: Index, opts: MigrateOptions) -> Plan:
     active, cut = decided
     entries = finish_users(st, active)
     wiring = decide_wiring(st, active, cut)
+    st.unread.extend(u.name for u in wiring.kept.unread)
     st.edits.extend((*entries, *wire_places(st, wiring)))
     return st.result(cut, rendered=False)
 

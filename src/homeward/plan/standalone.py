@@ -3,8 +3,9 @@ tree, shared by `migrate` and `add`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import PurePosixPath
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -13,10 +14,10 @@ from homeward.model.repo import SystemConfig
 from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
-from homeward.plan.wiring import list_site
+from homeward.plan.types import Edit
+from homeward.plan.wiring import ListSite, list_site
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
-    Span,
     append_to_list,
     insert_binding,
     insert_binding_spans,
@@ -26,8 +27,7 @@ from homeward.syntax.edit import (
 from homeward.syntax.emit import attr_key as _key
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
-
+    from homeward.errors import Location
     from homeward.plan.flake import FlakeEditor, HomeWiring
 
 
@@ -86,49 +86,131 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         ed.edit(span, "add standalone homeConfigurations")
 
 
-def existing_entry_lists(ed: FlakeEditor, users: Sequence[HomeWiring]) -> list[tuple[Node, str]]:
-    """The module lists of existing `homeConfigurations."<user>@<host>"` written in flake.nix
-    that start from the file a per-host file goes beside (plan/wire.beside_entry: an entry that
-    stays), each with that per-host file's import: both wirings must read it (rule 13), and the
-    NixOS module's does. A list written elsewhere, or one another configuration is built from
-    too (a helper's, `FlakeEditor.list_is_shared`), is not one: the invariants then say what is
-    not read."""
-    found: list[tuple[Node, str]] = []
+@dataclass(frozen=True, slots=True)
+class KeptList:
+    """An existing standalone configuration's module list (`list_site`: in flake.nix or
+    another file of the repository) and the import of the per-host file it gets, written from
+    that file's directory."""
+
+    site: ListSite
+    item: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """An existing standalone configuration left without the per-host file its NixOS home
+    reads, because its list cannot take it (`why`, at `at`); the file holds no definition
+    moved for that user on that host, only what migrate adds (the home-manager command)."""
+
+    name: str  # the configuration: `<user>@<host>`
+    path: PurePosixPath  # the per-host file
+    why: str
+    at: Location | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptLists:
+    """What the existing standalone configurations get (`kept_lists`)."""
+
+    lists: tuple[KeptList, ...] = ()
+    unread: tuple[Unread, ...] = ()
+
+
+def kept_lists(
+    ed: FlakeEditor, users: Sequence[HomeWiring], moved: Callable[[], Collection[tuple[str, str]]]
+) -> KeptLists:
+    """The module lists of existing `homeConfigurations."<user>@<host>"` that start from the
+    file a per-host file goes beside (plan/wire.beside_entry: an entry that stays), each with
+    that per-host file's import: both wirings must read it (rule 13), and the NixOS module's
+    does. The list is the one its `modules` is written with (the last list literal of a `++`
+    chain, one bound by `let`, one in another file of the repository). When there is none,
+    or it builds another configuration too (a helper's, `FlakeEditor.list_is_shared`), one
+    user's file cannot go there: when definitions of that user on that host moved (`moved`:
+    the (host, user) pairs whose definitions go to home files, (host, "") for any user),
+    HomewardError (exit 3, before anything is written); else the configuration is left as it
+    was (`Unread`, said)."""
+    lists: list[KeptList] = []
+    unread: list[Unread] = []
+    pairs: Collection[tuple[str, str]] | None = None
     for up in users:
         for host, path in sorted(up.per_host.items()):
-            config = ed.repo.homes.get(f"{up.name}@{host}")
+            name = f"{up.name}@{host}"
+            config = ed.repo.homes.get(name)
             if config is None:
                 continue
-            node = config.modules_value.node
             files = {PurePosixPath(ref.path) for ref in config.modules if ref.path is not None}
-            site = list_site(config)
-            if (
-                site is None
-                or site.source is not ed.src
-                or site.node != node  # the list itself, not the last of a `++` chain
-                or ed.list_is_shared(config)
-                or up.entry_of(host) not in files
-                or path in files
-            ):
+            if up.entry_of(host) not in files or path in files:
                 continue
-            found.append((site.node, relative_import(path, PurePosixPath("."))))
-    return found
+            site = list_site(config)
+            if site is not None and not ed.list_is_shared(config):
+                lists.append(KeptList(site, relative_import(path, site.directory)))
+                continue
+            why, at = _unextended(ed, name, config, site)
+            if pairs is None:
+                pairs = moved()
+            if (host, up.name) in pairs or (host, "") in pairs:
+                raise HomewardError(
+                    f'homeward cannot add `{path}` to `homeConfigurations."{name}"`: {why}',
+                    at=at,
+                    hint=f'build `homeConfigurations."{name}"` from a module list of its own '
+                    "(its own `modules = [ ... ];`, or one its helper is given), then run again",
+                )
+            unread.append(Unread(name, path, why, at))
+    return KeptLists(tuple(lists), tuple(unread))
 
 
-def extend_existing_entries(ed: FlakeEditor, users: Sequence[HomeWiring]) -> None:
+def _unextended(
+    ed: FlakeEditor, name: str, config: SystemConfig, site: ListSite | None
+) -> tuple[str, Location | None]:
+    """Why `homeConfigurations.<name>`'s module list cannot take a per-host file, and where
+    (`kept_lists`)."""
+    if site is None:
+        value = config.modules_value
+        at = (
+            value.source.location(value.node.start_byte)
+            if value.node is not None and value.source is not None
+            else config.location
+        )
+        return "its `modules` is not a list written in the repository", at
+    others = sorted(
+        other
+        for other, built in (*ed.repo.homes.items(), *ed.repo.hosts.items())
+        if other != name and (found := list_site(built)) is not None and found.key == site.key
+    )
+    shown = ", ".join(
+        f'`homeConfigurations."{o}"`' if o in ed.repo.homes else f"host `{o}`" for o in others
+    )
+    why = f"its module list in `{site.source.path}` also builds {shown} (a helper's list)"
+    return why, site.location
+
+
+def extend_kept_lists(ed: FlakeEditor, kept: KeptLists) -> None:
     """Each existing standalone configuration a per-host file belongs to reads it
-    (`existing_entry_lists`)."""
-    for node, item in existing_entry_lists(ed, users):
-        for span in append_to_list(node, ed.src.text, [item]):
-            ed.edit(span, "import the per-host file in the standalone configuration")
+    (`kept_lists`), in the file its list is written in; one left without it is said."""
+    for planned in kept.lists:
+        site = planned.site
+        for span in append_to_list(site.node, site.source.text, [planned.item]):
+            ed.edit_in(
+                site.source, span, "import the per-host file in the standalone configuration"
+            )
+    for left in kept.unread:
+        ed.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f'`homeConfigurations."{left.name}"` is left as it was, without `{left.path}`, '
+                f"which its NixOS home reads (no moved definition, what migrate adds): {left.why}",
+                left.at,
+                hint=f"list `{left.path}` in its modules by hand for the same home both ways",
+            )
+        )
 
 
-def existing_entry_spans(ed: FlakeEditor, users: Sequence[HomeWiring]) -> list[Span]:
-    """Where `extend_existing_entries` writes, without its text (what `check` reads)."""
+def kept_list_places(kept: KeptLists) -> list[Edit]:
+    """Where `extend_kept_lists` writes, without its text (what `check` reads)."""
     return [
-        span
-        for node, _ in existing_entry_lists(ed, users)
-        for span in append_to_list(node, ed.src.text, [""])
+        Edit(Path(planned.site.source.path), span.start_byte, span.end_byte, b"", "")
+        for planned in kept.lists
+        for span in append_to_list(planned.site.node, planned.site.source.text, [""])
     ]
 
 

@@ -114,6 +114,7 @@ class PlanState:
         self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
         self.diagnostics: list[Diagnostic] = []
         self.ledger: list[Moved] = []
+        self.unread: list[str] = []  # standalone configurations left as they were (Plan.unread)
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
@@ -152,6 +153,7 @@ class PlanState:
             deletes=(*deletes, *(sources.deletes if sources is not None else ())),
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
+            unread=tuple(self.unread),
         )
 
     def import_suppressed(self, path: Path) -> bool:

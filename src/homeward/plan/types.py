@@ -73,6 +73,9 @@ class Plan:
     deletes: tuple[Delete, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     ledger: tuple[Moved, ...] = field(default=())
+    # Existing standalone configurations (`<user>@<host>`) left without the files their NixOS
+    # home gets, said in a warning (a helper's list: plan/standalone.py's `Unread`).
+    unread: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -37,10 +37,12 @@ from homeward.plan.nixcode import relative_import
 from homeward.plan.priority import ranks_packages
 from homeward.plan.sources import SourceCut
 from homeward.plan.standalone import (
+    KeptLists,
     add_home_configurations,
     builds_an_entry,
-    existing_entry_spans,
-    extend_existing_entries,
+    extend_kept_lists,
+    kept_list_places,
+    kept_lists,
 )
 from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
@@ -161,6 +163,7 @@ class WireDecisions:
     host_files: tuple[HostFile, ...]
     standalone: bool
     entries: bool
+    kept: KeptLists  # existing standalone lists that get a per-host file, or are left
 
 
 def finish_users(st: PlanState, users: list[UserPlan]) -> tuple[Edit, ...]:
@@ -204,8 +207,23 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
             # What `add_home_configurations` would refuse, before any entry is written:
             # flake.nix's outputs not found (raises).
             probe.nixos_configurations_binding()
+    # An existing standalone list reads what the NixOS home gets beside a file that stays,
+    # or the run is refused here (a helper's list), not by the invariants.
+    kept = KeptLists() if standalone else kept_lists(probe, wirings, lambda: moved_pairs(st))
     elements = list_elements(st.repo, cut)
-    return WireDecisions(wirings, hm, named, elements, lists, host_files, standalone, entries)
+    return WireDecisions(wirings, hm, named, elements, lists, host_files, standalone, entries, kept)
+
+
+def moved_pairs(st: PlanState) -> set[tuple[str, str]]:
+    """The (host, user) pairs whose definitions the plan moves into home-manager files, as
+    the invariants count them (`expected_readers`); (host, "") when the origin names no user."""
+    from homeward.plan.invariants import expected_readers
+
+    found: set[tuple[str, str]] = set()
+    for expected in expected_readers(st.repo, st.user_hosts, st.ledger).values():
+        if expected.home:
+            found.update(expected.pairs)
+    return found
 
 
 def wire_flake(st: PlanState, decided: WireDecisions, entries: tuple[Edit, ...] = ()) -> Wiring:
@@ -222,7 +240,7 @@ def wire_flake(st: PlanState, decided: WireDecisions, entries: tuple[Edit, ...] 
     if decided.standalone:
         add_home_configurations(flake, list(decided.users), hm)
     else:
-        extend_existing_entries(flake, decided.users)
+        extend_kept_lists(flake, decided.kept)
     flake.drop_unused_hm_formal()  # a formal only where the new text names it
     return Wiring(entries, flake.result(), dropped_elements(st.repo.flake, flake.drop))
 
@@ -266,11 +284,7 @@ def wire_places(st: PlanState, decided: WireDecisions) -> tuple[Edit, ...]:
         places.extend(host_file_places(hf))
     if decided.standalone and decided.entries:
         places.extend(home_configurations_places(st))
-    elif not decided.standalone:
-        places.extend(
-            Edit(flake_path, s.start_byte, s.end_byte, b"", "")
-            for s in existing_entry_spans(FlakeEditor(st.index), decided.users)
-        )
+    places.extend(kept_list_places(decided.kept))
     return (*places, *dropped_elements(src, drop))
 
 

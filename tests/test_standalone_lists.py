@@ -1,0 +1,257 @@
+"""An existing `homeConfigurations."<user>@<host>"` that starts from a home file that stays (one
+other users' configurations list too) reads the per-host file migrate writes beside it, as
+the user's new NixOS home does (rule 13: both wirings read the same files). Its module list
+is extended where it is written, when that list builds exactly that configuration: in
+flake.nix, in another file of the repository (`homeConfigurations = import ./homes.nix
+{ ... };`), the last list of a `++` chain, or a list bound by `let` that only it uses. A list
+a helper builds for several configurations (`mkHome = user: ...`) cannot take one user's
+file: migrate refuses (exit 3, at the list, saying how to write it) before anything is
+written, never with an internal error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, tree_files
+
+INPUTS = """  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+"""
+
+
+def flake(homes: str, let: str = "") -> str:
+    return (
+        "{\n"
+        + INPUTS
+        + f"""  outputs =
+    {{ self, nixpkgs, home-manager, ... }}:
+{let}    {{
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {{
+        system = "x86_64-linux";
+        modules = [ ./hosts/a ];
+      }};
+{homes}    }};
+}}
+"""
+    )
+
+
+def entry(name: str, modules: str) -> str:
+    return f"""      homeConfigurations."{name}" = home-manager.lib.homeManagerConfiguration {{
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = {modules};
+      }};
+"""
+
+
+HOST = """{ pkgs, ... }:
+{
+  networking.hostName = "a";
+  system.stateVersion = "25.05";
+  users.users.ann.isNormalUser = true;
+  users.users.ann.packages = [ pkgs.htop ];
+}
+"""
+
+SHARED = """{ pkgs, ... }:
+{
+  home.packages = [ pkgs.jq ];
+  home.stateVersion = "25.05";
+}
+"""
+
+COMMON = "{ ... }:\n{\n  programs.git.enable = true;\n}\n"
+
+HOMES_FILE = """{ nixpkgs, home-manager }:
+{
+  "ann@a" = home-manager.lib.homeManagerConfiguration {
+    pkgs = nixpkgs.legacyPackages.x86_64-linux;
+    modules = [ ../home/shared ];
+  };
+  "bob@b" = home-manager.lib.homeManagerConfiguration {
+    pkgs = nixpkgs.legacyPackages.x86_64-linux;
+    modules = [ ../home/shared ];
+  };
+}
+"""
+
+COMMON_LET = "    let\n      common = [ ./home/common.nix ];\n    in\n"
+
+SHAPES: dict[str, dict[str, str]] = {
+    "another-file": {
+        "flake.nix": flake(
+            "      homeConfigurations = import ./homes/default.nix "
+            "{ inherit nixpkgs home-manager; };\n"
+        ),
+        "homes/default.nix": HOMES_FILE,
+    },
+    "chain-first": {
+        "flake.nix": flake(
+            entry("ann@a", "[ ./home/shared ] ++ common")
+            + entry("bob@b", "[ ./home/shared ] ++ common"),
+            COMMON_LET,
+        ),
+        "home/common.nix": COMMON,
+    },
+    "chain-last": {
+        "flake.nix": flake(
+            entry("ann@a", "common ++ [ ./home/shared ]")
+            + entry("bob@b", "common ++ [ ./home/shared ]"),
+            COMMON_LET,
+        ),
+        "home/common.nix": COMMON,
+    },
+    "let-bound": {
+        "flake.nix": flake(
+            entry("ann@a", "annModules") + entry("bob@b", "[ ./home/shared ]"),
+            "    let\n      annModules = [ ./home/shared ];\n    in\n",
+        ),
+    },
+}
+
+# Where ann's list is, and what it must read after (the per-host file, from that file).
+EXTENDED = {
+    "another-file": ("homes/default.nix", "../home/ann/a.nix"),
+    "chain-first": ("flake.nix", "./home/ann/a.nix"),
+    "chain-last": ("flake.nix", "./home/ann/a.nix"),
+    "let-bound": ("flake.nix", "./home/ann/a.nix"),
+}
+
+HELPER_LET = """    let
+      mkHome = user: home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [
+          ./home/shared
+          { home.username = user; home.homeDirectory = "/home/${user}"; }
+        ];
+      };
+    in
+"""
+
+HELPER = {
+    "flake.nix": flake(
+        '      homeConfigurations."ann@a" = mkHome "ann";\n'
+        '      homeConfigurations."bob@b" = mkHome "bob";\n',
+        HELPER_LET,
+    ),
+}
+
+
+def files(shape: Mapping[str, str], package: bool = True) -> dict[str, str]:
+    host = HOST if package else HOST.replace("  users.users.ann.packages = [ pkgs.htop ];\n", "")
+    return {"hosts/a/default.nix": host, "home/shared/default.nix": SHARED, **shape}
+
+
+def write(root: Path, found: Mapping[str, str]) -> Path:
+    for name, text in found.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return make_git_repo(root)
+
+
+def ann_list(text: str, shape: str) -> str:
+    """Ann's configuration as written in the file that holds her list."""
+    if shape == "let-bound":
+        return text[text.index("annModules =") : text.index("in\n")]
+    start = text.index('"ann@a"')
+    return text[start : text.index('"bob@b"', start)]
+
+
+@pytest.mark.parametrize("package", [True, False], ids=["account-package", "command-only"])
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_kept_standalone_list_written_anywhere_reads_the_per_host_file(
+    shape: str, package: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: migrate extended ann's existing list only when written in flake.nix itself, not
+    the last of a `++` chain and not bound by `let`; otherwise it stopped with an internal
+    error (exit 4: the invariants found her standalone configuration without the file her
+    NixOS home reads), on user input. Bob's list, which does not belong to ann, is left."""
+    root = write(tmp_path / "repo", files(SHAPES[shape], package))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = tree_files(root)
+    holder, item = EXTENDED[shape]
+    assert item in ann_list(after[holder].decode(), shape)
+    bob = after[holder].decode()
+    bob = bob[bob.index('"bob@b"') :]
+    assert "home/ann" not in bob
+    assert after["home/shared/default.nix"] == before["home/shared/default.nix"]
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_kept_standalone_list_written_anywhere_is_conserved_by_the_real_nix(
+    shape: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = write(tmp_path / "repo", files(SHAPES[shape]))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "htop" in after.homes["ann@a"].packages
+    assert after.homes["bob@b"] == before.homes["bob@b"]
+    assert main(["check", str(root)]) == 0
+
+
+def test_a_helpers_list_of_several_configurations_is_refused_at_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `mkHome` builds ann's and bob's configurations from one list; ann's per-host file,
+    which holds her account's packages on `a`, cannot go there (bob would read it). Migrate
+    stopped with an internal error (exit 4) from the invariants; it is user input: exit 3,
+    at the list, with the reason and what to do, and nothing written."""
+    root = write(tmp_path / "repo", files(HELPER))
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    err = capsys.readouterr().err
+    text = HELPER["flake.nix"]
+    line = text[: text.index("[\n          ./home/shared")].count("\n") + 1
+    assert f"flake.nix:{line}:" in err, err
+    assert '`homeConfigurations."ann@a"`' in err and "`home/ann/a.nix`" in err, err
+    assert 'also builds `homeConfigurations."bob@b"` (a helper\'s list)' in err, err
+    assert "hint:" in err and "internal error" not in err, err
+    assert tree_files(root) == before
+
+
+def test_a_helpers_list_is_left_when_the_per_host_file_holds_nothing_moved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (jnsgruk/nixos-config's `mkHome`): what ann's per-host file holds is only what
+    migrate adds (the home-manager command), nothing her configurations had before; her
+    standalone configuration, built by the helper, is left as it was, and a warning says so
+    (refusing would leave the whole configuration unmigrated for a command)."""
+    root = write(tmp_path / "repo", files(HELPER, package=False))
+    flake = (root / "flake.nix").read_text()
+    assert main(["migrate", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        'warning: `homeConfigurations."ann@a"` is left as it was, without `home/ann/a.nix`'
+    ) in err, err
+    assert (root / "flake.nix").read_text().count("./home/ann/a.nix") == 1  # the NixOS home's
+    assert "mkHome = user:" in flake and "home/ann" not in flake
+
+
+@pytest.mark.parametrize("shape", [*sorted(SHAPES), "helper"])
+def test_what_check_reads_of_a_kept_standalone_list_is_where_migrate_writes_it(
+    shape: str, tmp_path: Path
+) -> None:
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+    from homeward.plan.state import MigrateOptions, PlanState
+    from tests.test_wire import assert_places
+
+    found = files(SHAPES.get(shape, HELPER))
+    root = write(tmp_path / "repo", found)
+    assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))
