@@ -101,6 +101,17 @@ MUTANTS = (
         "ann@a lost [",
     ),
     Mutant(
+        "standalone-not-extended",
+        "migrate wires a user's new per-host file into her NixOS home and not into her existing "
+        "standalone configuration (the planner before 966e009)",
+        "src/homeward/plan/**/*.py",
+        "        extend_kept_lists(flake, decided.kept)\n",
+        "        pass  # mutant: the existing standalone list is left as it was\n",
+        ("tests/test_invariants.py::test_a_kept_standalone_list_reads_the_new_per_host_file",),
+        '`homeConfigurations."ann@a"` does not read `home/ann/a.nix`, which home-manager\'s '
+        "NixOS module reads for `ann` on `a`",
+    ),
+    Mutant(
         "noop-conservation",
         "`assert_conserved`, the conservation oracle, checks nothing",
         "tests/test_conservation.py",

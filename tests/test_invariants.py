@@ -558,3 +558,111 @@ def test_a_definition_written_into_a_file_several_users_read_is_a_bug(tmp_path: 
         match=r"`home/shared/default\.nix`, which `ann`, `bob` read, gains `home\.username`",
     ):
         check(repo, wrong)
+
+
+STANDALONE_APPEND = "import the per-host file in the standalone configuration"
+
+
+def test_an_existing_standalone_configuration_that_misses_a_file_its_nixos_home_gets_is_a_bug(
+    tmp_path: Path,
+) -> None:
+    """Why (966e009): ann's existing `homeConfigurations."ann@a"` lists `home/shared` only,
+    which stays; the per-host file migrate writes beside it (`home/ann/a.nix`, the
+    home-manager command) went into her new NixOS home only. It holds no moved definition, so
+    rule 11 (read by the hosts whose definitions it holds) said nothing, and rule 13's "both
+    wirings" was checked for a new standalone configuration only: the plan before 966e009
+    (no append to her list) must be refused, naming the configuration, the file and the
+    wiring that misses it."""
+    repo = load_repo(write(tmp_path / "repo", shared_first_module("")))
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    check(repo, plan)
+    assert any(e.why == STANDALONE_APPEND for e in plan.edits), "the test expects the append"
+    unappended = replace(plan, edits=tuple(e for e in plan.edits if e.why != STANDALONE_APPEND))
+    with pytest.raises(PlanInvariantError) as caught:
+        check(repo, unappended)
+    message = str(caught.value)
+    assert message.startswith(
+        '`homeConfigurations."ann@a"` does not read `home/ann/a.nix`, which '
+        "home-manager's NixOS module reads for `ann` on `a`"
+    ), message
+
+
+def test_a_nixos_home_that_misses_a_file_the_existing_standalone_one_gets_is_a_bug(
+    tmp_path: Path,
+) -> None:
+    """The other way round: the per-host file appended to ann's existing standalone list
+    and not wired into her NixOS home."""
+    repo = load_repo(write(tmp_path / "repo", shared_first_module("")))
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    unwired = rewired(
+        replace(plan, edits=tuple(e for e in plan.edits if e.why != STANDALONE_APPEND)),
+        b"./home/ann/a.nix",
+        b"",
+    )
+    appended = tuple(e for e in plan.edits if e.why == STANDALONE_APPEND)
+    with pytest.raises(PlanInvariantError) as caught:
+        check(repo, replace(unwired, edits=(*unwired.edits, *appended)))
+    message = str(caught.value)
+    assert message.startswith(
+        "home-manager's NixOS module does not read `home/ann/a.nix` for `ann` on `a`, which "
+        '`homeConfigurations."ann@a"` reads'
+    ), message
+
+
+def test_what_the_two_wirings_read_differently_before_migrate_is_no_bug(tmp_path: Path) -> None:
+    """Rule 13 for existing configurations compares what the plan wires, not the whole sets:
+    ann's NixOS home read `home/ann/nixos.nix` and her standalone configuration
+    `home/ann/standalone.nix` before migrate (each wiring's own file); migrate adds her
+    per-host file to both and leaves the rest as it was."""
+    found = shared_first_module("htop")
+    found["flake.nix"] = found["flake.nix"].replace(
+        "modules = [ ./hosts/a ];",
+        "modules = [ ./hosts/a home-manager.nixosModules.home-manager ];",
+        1,
+    )
+    found["flake.nix"] = found["flake.nix"].replace(
+        "modules = [ ./home/shared ];", "modules = [ ./home/shared ./home/ann/standalone.nix ];", 1
+    )
+    found["hosts/a/default.nix"] = found["hosts/a/default.nix"].replace(
+        "}\n",
+        "  home-manager.users.ann.imports = [ ../../home/shared ../../home/ann/nixos.nix ];\n}\n",
+    )
+    found["home/ann/nixos.nix"] = "{ ... }:\n{\n  programs.git.enable = true;\n}\n"
+    found["home/ann/standalone.nix"] = "{ ... }:\n{\n  targets.genericLinux.enable = true;\n}\n"
+    root = make_git_repo(write(tmp_path / "repo", found))
+    repo = load_repo(root)
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    check(repo, plan)
+    assert any(e.why == STANDALONE_APPEND for e in plan.edits)
+
+
+def test_a_kept_standalone_list_reads_the_new_per_host_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The mutant `standalone-not-extended` (tests/mutants.py) leaves ann's existing
+    standalone list as it was (the planner before 966e009): this must then fail with the
+    invariant's message."""
+    root = make_git_repo(write(tmp_path / "repo", shared_first_module("")))
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    flake = (root / "flake.nix").read_text()
+    ann = flake[flake.index('"ann@a"') : flake.index('"bob@b"')]
+    assert "./home/ann/a.nix" in ann
+
+
+@pytest.mark.parametrize("package", ["", "htop"], ids=["command-only", "account-package"])
+def test_a_standalone_configuration_the_plan_says_it_leaves_is_checked_for_moved_definitions(
+    package: str, tmp_path: Path
+) -> None:
+    """`Plan.unread` (a helper's list left as it was, said in a warning) lets an existing
+    standalone configuration miss what migrate adds beside its NixOS home, never a definition
+    moved for that user on that host (rule 13 for moved definitions stays whole)."""
+    repo = load_repo(write(tmp_path / "repo", shared_first_module(package)))
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    left = replace(
+        plan, edits=tuple(e for e in plan.edits if e.why != STANDALONE_APPEND), unread=("ann@a",)
+    )
+    if not package:
+        check(repo, left)
+        return
+    with pytest.raises(PlanInvariantError, match=r'`homeConfigurations\."ann@a"` does not read'):
+        check(repo, left)

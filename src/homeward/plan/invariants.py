@@ -95,7 +95,7 @@ def _problems(
     for path in _new_files(plan):
         owner = _owner(path, names)
         problems.extend(violations(after, path, expected.get(path), known, owner))
-    problems.extend(different_homes(repo, after))
+    problems.extend(different_homes(repo, after, frozenset(plan.unread)))
     problems.extend(edited_shared_homes(repo, after, changes))
     return problems
 
@@ -133,10 +133,17 @@ def _definitions(info: ModuleInfo) -> list[tuple[str, str]]:
     return [(d.dotted, d.value_text) for d in info.module.definitions if d.path[:1] != ("imports",)]
 
 
-def different_homes(before: Repo, planned: Planned) -> list[str]:
+def different_homes(
+    before: Repo, planned: Planned, unread: Collection[str] = frozenset()
+) -> list[str]:
     """A new `homeConfigurations."<user>@<host>"` reads the home-manager files that the NixOS
     module gives the user on that host, no more and no fewer (both wirings hold the same
-    content, rule 13): the laptop's home wired for the desk is a bug."""
+    content, rule 13): the laptop's home wired for the desk is a bug. An existing one, beside
+    a NixOS home after the plan, differs from it in nothing the plan wires (`_wired_apart`):
+    what the two read differently before the plan is the user's to keep. `unread`: the
+    existing ones the plan leaves without what their NixOS home gets, and says so
+    (`Plan.unread`: a helper's list); what they have moved definitions of is checked still
+    (`violations`)."""
     after = planned.repo
     problems: list[str] = []
     # Who reads each home-manager file, gathered once (not per entry: 500 entries times
@@ -152,11 +159,16 @@ def different_homes(before: Repo, planned: Planned) -> list[str]:
         for pair in info.pairs:
             by_pair.setdefault(pair, set()).add(path)
     for name, (host, user) in sorted(planned.homes.items()):
-        if name in before.homes or host == ANY or not _has(planned.nixos, host, user):
+        if host == ANY or not _has(planned.nixos, host, user):
             continue
         standalone = by_consumer.get(name, set())
         nixos = by_pair.get((host, user), set())
         extra, missing = sorted(standalone - nixos), sorted(nixos - standalone)
+        if name in before.homes:
+            if name in unread:
+                missing = []
+            problems.extend(_wired_apart(before, after, name, (host, user), extra, missing))
+            continue
         if extra or missing:
             what = [
                 f"reads {_files(extra)}" if extra else "",
@@ -167,6 +179,45 @@ def different_homes(before: Repo, planned: Planned) -> list[str]:
                 f"{_module_of(after, host)} for `{user}` on `{host}`"
             )
     return problems
+
+
+def _wired_apart(
+    before: Repo,
+    after: Repo,
+    name: str,
+    pair: tuple[str, str],
+    extra: Iterable[str],
+    missing: Iterable[str],
+) -> list[str]:
+    """Rule 13 for an existing `homeConfigurations` entry `name` and the NixOS home of
+    `pair`: of the files one of them reads and the other does not (`extra`: the standalone
+    configuration's, `missing`: the NixOS home's), each one the plan wired so (a new file, or
+    one that wiring did not read before or the other did) is a line. Only the files read
+    apart are looked up in the model before the plan: no walk of its own."""
+    host, user = pair
+    nixos = _module_of(after, host)
+    standalone = f'`homeConfigurations."{name}"`'
+    problems = []
+    for path in missing:
+        old = before.modules.get(path)
+        if old is None or pair not in old.pairs or _reads(old, name):
+            problems.append(
+                f"{standalone} does not read `{path}`, which {nixos} reads for `{user}` on "
+                f"`{host}` (both wirings read what the plan wires)"
+            )
+    for path in extra:
+        old = before.modules.get(path)
+        if old is None or not _reads(old, name) or pair in old.pairs:
+            problems.append(
+                f"{nixos} does not read `{path}` for `{user}` on `{host}`, which {standalone} "
+                "reads (both wirings read what the plan wires)"
+            )
+    return problems
+
+
+def _reads(info: ModuleInfo, name: str) -> bool:
+    """Whether the output `name` reads `info` (a module's consumers)."""
+    return name in info.hosts or name in info.frozen
 
 
 def _module_of(repo: Repo, host: str) -> str:
