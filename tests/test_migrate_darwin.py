@@ -486,3 +486,92 @@ def test_the_summary_header_names_whose_options_stay(
     print_summary(Plan(ledger=ledger), [])
     out = capsys.readouterr().out
     assert f"{header} (system-level" in out and "moved definitions" not in out, out
+
+
+HOME_WITHOUT_ACCOUNT = {
+    "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    nixpkgs-darwin.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+    nix-darwin = {
+      url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+      inputs.nixpkgs.follows = "nixpkgs-darwin";
+    };
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+
+  outputs =
+    { self, nixpkgs, nixpkgs-darwin, nix-darwin, home-manager }:
+    {
+      nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./hosts/desk ];
+      };
+
+      darwinConfigurations.mac = nix-darwin.lib.darwinSystem {
+        modules = [
+          ./hosts/mac
+          home-manager.darwinModules.home-manager
+          { home-manager.users.kim.imports = [ ./home/kim ]; }
+        ];
+      };
+    };
+}
+""",
+    "hosts/mac/default.nix": """{ pkgs, ... }:
+{
+  nixpkgs.hostPlatform = "aarch64-darwin";
+  networking.hostName = "mac";
+  system.stateVersion = 6;
+}
+""",
+    "hosts/desk/default.nix": """{ pkgs, ... }:
+{
+  networking.hostName = "desk";
+  users.users.kim = {
+    isNormalUser = true;
+    packages = [ pkgs.firefox ];
+  };
+  system.stateVersion = "25.05";
+}
+""",
+    "home/kim/default.nix": """{ pkgs, ... }:
+{
+  home.packages = [ pkgs.htop ];
+  home.stateVersion = "25.05";
+}
+""",
+}
+
+
+def test_a_home_wired_on_a_mac_without_the_account_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the Mac wires `home-manager.users.kim` and has no `users.users.kim` (nix-darwin's
+    home-manager module needs the account's home). Kim's desk packages went into her home
+    file, which the Mac reads too, and the invariants stopped migrate with an internal error
+    (exit 4) on user input. It is refused, at the wiring, saying what to add; nothing is
+    written. With the account, the same configuration migrates."""
+    from tests.helpers import tree_files
+
+    root = tmp_path / "repo"
+    for name, text in HOME_WITHOUT_ACCOUNT.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    make_git_repo(root)
+    before = tree_files(root)
+    assert main(["migrate", str(root)]) == 3
+    err = capsys.readouterr().err
+    flake = HOME_WITHOUT_ACCOUNT["flake.nix"]
+    line = flake[: flake.index("home-manager.users.kim.imports")].count("\n") + 1
+    assert f"flake.nix:{line}:" in err, err
+    assert "`kim` has no account on `mac`" in err, err
+    assert 'users.users.kim.home = "/Users/kim";' in err, err
+    assert "internal error" not in err
+    assert tree_files(root) == before
+    mac = root / "hosts/mac/default.nix"
+    mac.write_text(
+        mac.read_text().replace("  system.", '  users.users.kim.home = "/Users/kim";\n  system.')
+    )
+    assert main(["migrate", "--dry-run", str(root)]) == 0, capsys.readouterr().err

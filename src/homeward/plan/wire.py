@@ -18,6 +18,7 @@ from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
 from homeward.model.repo import ModuleKind, Repo, User
 from homeward.plan import darwin
+from homeward.plan.accounts import refuse_homes_without_account
 from homeward.plan.chunks import Needs, PackageItem
 from homeward.plan.entry import home_entry_edits, identity_bindings
 from homeward.plan.flake import FlakeEditor, FlakeEdits, HomeWiring
@@ -187,6 +188,7 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
     for w in wirings:
         for host in w.hosts:
             hosts_users[host].append(w)
+    refuse_homes_without_account(st.index, wirings)
     lists: tuple[ListWiring, ...] = ()
     if st.opts.mode is not Mode.STANDALONE:
         for w in wirings:
