@@ -668,3 +668,33 @@ def test_sigkill_during_add_is_rolled_back_and_add_converges(
         assert code == 0, err
         assert tree_files(work) == after and status(work) == after_status, n
     assert interrupted >= 3, "the hook never fired: no step was interrupted"
+
+
+def test_a_long_internal_error_is_cut_at_a_word_with_all_of_it_under_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: the internal-error line cut the message at 200 characters, mid-word (the plan
+    invariants' messages name a file and a configuration, and lost half of one); it is cut
+    between words with an ellipsis, and `--debug` shows all of it."""
+    from homeward.apply.git import GitRepo
+
+    words = [f"w{i:03d}" for i in range(80)]  # 399 characters
+    message = " ".join(words)
+
+    def broken(self: GitRepo, paths: Any) -> None:
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(GitRepo, "add_intent", broken)
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    code, err = inproc("migrate", str(work))
+    assert code == 4, err
+    first = err.splitlines()[0]
+    shown = first.removeprefix("homeward: internal error: RuntimeError: ")
+    shown, _, rest = shown.partition(" …; ")
+    assert rest == "nothing was left half-written", first
+    assert shown.split() == words[: len(shown.split())], first
+    assert 150 <= len(shown) <= 200, first
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "again"))
+    code, err = inproc("--debug", "migrate", str(work))
+    assert code == 4
+    assert message in err

@@ -647,6 +647,16 @@ def _dispatch(ns: argparse.Namespace) -> int:
         return int(Exit.BUG)
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException, width: int = 200) -> str:
+    """The message's first line, cut between words with an ellipsis past `width` characters
+    (`--debug` shows all of it, with the traceback)."""
     text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else "(no message)"
+    if not text:
+        return "(no message)"
+    line = text.splitlines()[0]
+    if len(line) <= width:
+        return line
+    cut = line[: width + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > width // 2 else line[:width]
+    return cut.rstrip(" ,;:") + " …"
