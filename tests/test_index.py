@@ -363,6 +363,7 @@ def test_which_home_files_several_users_start_from_and_which_stay(tmp_path: Path
   home-manager.users.ham = import ../../home/common.nix;
   home-manager.users.eve.imports = [ ../../home/common.nix ../../home/eve.nix ];
   home-manager.users.kim = import ../../home/kim.nix;
+  users.users.eve.isNormalUser = true;
 }
 """,
             "home/common.nix": "{ programs.git.enable = true; }\n",
@@ -382,6 +383,29 @@ def test_which_home_files_several_users_start_from_and_which_stay(tmp_path: Path
     assert index.home_users["home/kim.nix"] == {"kim"}
     assert index.entry_stays(PurePosixPath("home/kim.nix"), "kim")
     assert not index.entry_stays(PurePosixPath("nowhere.nix"), "ham")
+
+
+def test_a_home_file_a_host_without_the_users_account_reads_stays(tmp_path: Path) -> None:
+    """Why: eve's home on `box`, where she has no account homeward can see (it may be in a
+    module homeward cannot read), starts from `home/eve.nix`: what migrate writes there for
+    her hosts with an account would reach `box` too. It stays, as a file another user's home
+    starts from does."""
+    root = fleet(tmp_path)
+    write(
+        root,
+        {
+            "hosts/box/default.nix": """{
+  imports = [ ../../users.nix ];
+  home-manager.users.eve = import ../../home/eve.nix;
+}
+""",
+            "home/eve.nix": "{ programs.fish.enable = true; }\n",
+        },
+    )
+    index = build_index(load_repo(root))
+    assert "box" not in index.users["eve"].hosts
+    assert index.home_users["home/eve.nix"] == {"eve"}
+    assert index.entry_stays(PurePosixPath("home/eve.nix"), "eve")
 
 
 @pytest.mark.parametrize(

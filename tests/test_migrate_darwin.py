@@ -567,6 +567,7 @@ def test_a_home_wired_on_a_mac_without_the_account_is_refused(
     line = flake[: flake.index("home-manager.users.kim.imports")].count("\n") + 1
     assert f"flake.nix:{line}:" in err, err
     assert "`kim` has no account on `mac`" in err, err
+    assert "does not evaluate as it is" in err, err
     assert 'users.users.kim.home = "/Users/kim";' in err, err
     assert "internal error" not in err
     assert tree_files(root) == before
@@ -575,3 +576,32 @@ def test_a_home_wired_on_a_mac_without_the_account_is_refused(
         mac.read_text().replace("  system.", '  users.users.kim.home = "/Users/kim";\n  system.')
     )
     assert main(["migrate", "--dry-run", str(root)]) == 0, capsys.readouterr().err
+
+
+def test_a_home_wired_where_the_account_is_not_read_stays_and_gets_nothing_of_other_hosts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the Mac's account for kim is in a module homeward cannot read (`"${./hosts}/…"`),
+    so the Mac is not one of kim's hosts to the planner, though its home-manager reads kim's
+    home file: kim's desk packages went into that file, reaching the Mac (an internal error,
+    exit 4, from the invariants). A home file a host without a known account reads stays as
+    it is (`Index.entry_stays`); the desk's packages go to `home/kim/desk.nix` beside it."""
+    from tests.helpers import tree_files
+
+    found = dict(HOME_WITHOUT_ACCOUNT)
+    found["flake.nix"] = found["flake.nix"].replace(
+        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
+    )
+    found["hosts/mac/users.nix"] = '{\n  users.users.kim.home = "/Users/kim";\n}\n'
+    root = tmp_path / "repo"
+    for name, text in found.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    make_git_repo(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = tree_files(root)
+    assert after["home/kim/default.nix"].decode() == found["home/kim/default.nix"]
+    desk = b"".join(v for k, v in after.items() if k.startswith("home/kim/") and "desk" in k)
+    features = b"".join(v for k, v in after.items() if k.startswith("home/kim/features/"))
+    assert b"desk.nix" in after["hosts/desk/default.nix"] or b"desk.nix" in after["flake.nix"]
+    assert b"firefox" in desk + features

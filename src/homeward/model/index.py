@@ -302,11 +302,17 @@ class Index:
         would get for them (their feature files, what a standalone configuration needs) goes
         beside it: something homeward does not rewire reads it (rule 10), or another user's
         home starts from it too (`home-manager.users.bob = import ./home/common.nix;` beside
-        ann's: what one user gets there, the others would get too)."""
+        ann's: what one user gets there, the others would get too), or `user`'s home on a host
+        where they have no account homeward can see does (what their other hosts get there
+        would reach that one)."""
         key = str(path)
         info = self.repo.modules.get(key)
         if info is not None and info.frozen:
             return True
+        if info is not None and user in self.users:
+            accounts = frozenset(self.users[user].hosts)
+            if any(u == user and h not in accounts for h, u in info.pairs):
+                return True  # a host without the account reads it (its home only)
         return not self.home_users.get(key, frozenset()) <= {user}
 
 

@@ -6,27 +6,29 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
+from homeward.model.repo import ModuleKind
 from homeward.syntax import emit as nix
 
 if TYPE_CHECKING:
-    from homeward.model.index import Index
+    from homeward.model.index import HostFacts, Index
     from homeward.plan.flake import HomeWiring
 
 
 def refuse_homes_without_account(index: Index, users: Sequence[HomeWiring]) -> None:
     """Refuses (raises) when a host wires `home-manager.users.<u>` where `u` has no account
-    (`users.users.<u>`), and that home starts from a file migrate writes `u`'s home of another
-    host into: what `u` has there (their packages) would reach this host too. Home-manager's
-    module needs the account (its home directory), so the configuration does not evaluate as
-    it is either. Reads only."""
+    (`users.users.<u>`), from the file `u`'s home on their other hosts starts from:
+    home-manager's module needs the account (its home directory), so the configuration does
+    not evaluate as it is. (What migrate moves from those hosts does not reach this one
+    either way: the file stays, `Index.entry_stays`.) A host with a module homeward cannot
+    read may have the account there: not refused. Reads only."""
     repo = index.repo
     for up in users:
         accounts = set(up.hosts)
         entries = {str(up.entry_of(h)) for h in up.hosts}
         for host in sorted(index.hm_user_hosts(up.name) - accounts):
             facts = index.hosts.get(host)
-            if facts is None:
-                continue  # not a host homeward rewires
+            if facts is None or _partly_known(facts):
+                continue  # not a host homeward rewires, or the account may be in what is not read
             read = sorted(
                 path
                 for path in entries
@@ -43,10 +45,17 @@ def refuse_homes_without_account(index: Index, users: Sequence[HomeWiring]) -> N
             )
             raise HomewardError(
                 f"`{up.name}` has no account on `{host}` (`users.users.{up.name}`), which wires "
-                f"`home-manager.users.{up.name}` from `{read[0]}`: home-manager's "
-                f"{'nix-darwin' if mac else 'NixOS'} module needs the account, and what migrate "
-                f"moves there from `{up.name}`'s other hosts would reach `{host}` too",
+                f"`home-manager.users.{up.name}` from `{read[0]}` (`{up.name}`'s home on their "
+                f"other hosts): home-manager's {'nix-darwin' if mac else 'NixOS'} module needs "
+                "the account, so the configuration does not evaluate as it is",
                 at=written[0].location if written else facts.config.location,
                 hint=f"add `{account}` to `{host}` (or remove its "
                 f"`home-manager.users.{up.name}`), then run again",
             )
+
+
+def _partly_known(facts: HostFacts) -> bool:
+    """Some module of the host is one homeward cannot read (`"${mod}/core/users.nix"`): the
+    account may be written there (rule 9: not knowing is no reason to refuse)."""
+    refs = [*facts.config.modules, *(r for m in facts.modules for r in m.imports)]
+    return any(ref.kind is ModuleKind.UNKNOWN for ref in refs)
