@@ -144,6 +144,17 @@ HELPER = {
 }
 
 
+HELPER_GIVEN = {
+    "flake.nix": flake(
+        '      homeConfigurations."ann@a" = mkHome "ann" [ ./home/shared ];\n'
+        '      homeConfigurations."bob@b" = mkHome "bob" [ ./home/shared ];\n',
+        HELPER_LET.replace("mkHome = user:", "mkHome = user: modules:").replace(
+            "modules = [\n          ./home/shared\n", "modules = modules ++ [\n"
+        ),
+    ),
+}
+
+
 def files(shape: Mapping[str, str], package: bool = True) -> dict[str, str]:
     host = HOST if package else HOST.replace("  users.users.ann.packages = [ pkgs.htop ];\n", "")
     return {"hosts/a/default.nix": host, "home/shared/default.nix": SHARED, **shape}
@@ -243,7 +254,7 @@ def test_a_helpers_list_is_left_when_the_per_host_file_holds_nothing_moved(
     assert "mkHome = user:" in flake and "home/ann" not in flake
 
 
-@pytest.mark.parametrize("shape", [*sorted(SHAPES), "helper"])
+@pytest.mark.parametrize("shape", [*sorted(SHAPES), "helper", "helper-given"])
 def test_what_check_reads_of_a_kept_standalone_list_is_where_migrate_writes_it(
     shape: str, tmp_path: Path
 ) -> None:
@@ -252,6 +263,30 @@ def test_what_check_reads_of_a_kept_standalone_list_is_where_migrate_writes_it(
     from homeward.plan.state import MigrateOptions, PlanState
     from tests.test_wire import assert_places
 
-    found = files(SHAPES.get(shape, HELPER))
+    found = files(SHAPES.get(shape, HELPER_GIVEN if shape == "helper-given" else HELPER))
     root = write(tmp_path / "repo", found)
     assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))
+
+
+def test_a_list_a_helper_is_given_takes_the_users_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the refusal's hint says to write: `mkHome` takes each configuration's list
+    (`modules ++ [ … ]`); the list given for `ann@a` is hers alone and takes her file, the
+    helper's own list is left."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    assert "mkHome = user: modules:" in HELPER_GIVEN["flake.nix"]
+    assert "modules = modules ++ [" in HELPER_GIVEN["flake.nix"]
+    root = write(tmp_path / "repo", files(HELPER_GIVEN))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    flake = (root / "flake.nix").read_text()
+    assert 'mkHome "bob" [ ./home/shared ];' in flake
+    ann = flake[flake.index('"ann@a" = mkHome') : flake.index('"bob@b" = mkHome')]
+    assert "./home/ann/a.nix" in ann
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "htop" in after.homes["ann@a"].packages
+    assert after.homes["bob@b"] == before.homes["bob@b"]

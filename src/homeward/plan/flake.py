@@ -22,10 +22,10 @@ from homeward.diagnostics import Diagnostic
 from homeward.errors import HomewardError
 from homeward.model.index import Index
 from homeward.model.repo import SystemConfig, host_nixpkgs
-from homeward.model.values import Attrs
+from homeward.model.values import Attrs, ListValue
 from homeward.plan.nixcode import copied_text, splice
 from homeward.plan.types import Edit
-from homeward.plan.wiring import list_site
+from homeward.plan.wiring import ListSite, list_site
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -129,6 +129,7 @@ class FlakeEditor:
         self.other_edits: list[Edit] = []  # edits of files other than flake.nix
         # module list (file, start, end) -> configurations using it
         self._list_users: dict[tuple[str, int, int], int] | None = None
+        self._item_lists: dict[tuple[str, int, int], int] | None = None  # `list_is_shared`
         self.formals = function_formals(self.fn, self.src.text) if self.fn is not None else []
         self.added_inputs: set[str] = set()  # each input is added once, however often asked
         self.formals_added: set[tuple[str, int]] = set()  # (file, formals) given a name
@@ -271,8 +272,21 @@ class FlakeEditor:
         else:
             self.other_edits.append(splice(Path(source.path), span, why))
 
-    def list_is_shared(self, host: SystemConfig) -> bool:
-        """Another configuration is built from the same module list (a helper's)."""
+    def list_is_shared(self, host: SystemConfig, given: ListSite | None = None) -> bool:
+        """Another configuration is built from the same module list (a helper's); with
+        `given`, a list literal some of `host`'s modules come from (one a helper is given):
+        another configuration's modules come from it too."""
+        if given is not None:
+            if self._item_lists is None:
+                self._item_lists = {}
+                for other in (
+                    *self.repo.hosts.values(),
+                    *self.repo.others.values(),
+                    *self.repo.homes.values(),
+                ):
+                    for key in _item_lists(other):
+                        self._item_lists[key] = self._item_lists.get(key, 0) + 1
+            return self._item_lists.get(given.key, 0) > 1
         site = list_site(host)
         if site is None:
             return False
@@ -422,3 +436,18 @@ def outputs_attrset(src: Source, fn: Node | None) -> Node:
         "cannot find where flake.nix defines its outputs",
         at=src.location(fn.start_byte),
     )
+
+
+def _item_lists(config: SystemConfig) -> set[tuple[str, int, int]]:
+    """The list literals (as `ListSite.key`) a configuration's modules come from."""
+    value = config.modules_value
+    if not isinstance(value, ListValue):
+        return set()
+    return {
+        (str(t.source.path), parent.start_byte, parent.end_byte)
+        for t in value.items
+        if t.expr is not None
+        and t.source is not None
+        and (parent := t.expr.parent) is not None
+        and parent.type == "list_expression"
+    }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
+from homeward.model.values import ListValue
 from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
@@ -142,7 +143,9 @@ def kept_lists(
             if up.entry_of(host) not in files or path in files:
                 continue
             site = list_site(config)
-            if site is not None and not ed.list_is_shared(config):
+            if site is not None and ed.list_is_shared(config):
+                site = given_list(ed, config, site) or site
+            if site is not None and not ed.list_is_shared(config, site):
                 lists.append(KeptList(site, relative_import(path, site.directory)))
                 continue
             why, at = _unextended(ed, name, config, site)
@@ -157,6 +160,30 @@ def kept_lists(
                 )
             unread.append(Unread(name, path, why, at))
     return KeptLists(tuple(lists), tuple(unread))
+
+
+def given_list(ed: FlakeEditor, config: SystemConfig, shared: ListSite) -> ListSite | None:
+    """The list literal a helper is given for this configuration alone, when the list its
+    `modules` ends with is the helper's (`mkHome = user: modules: … { modules = [ … ] ++
+    modules; }` called with `[ ./home/shared ]`): the last literal its modules come from
+    that no other configuration's do, written in the repository. None: there is none (an
+    empty list given holds no module to find it by)."""
+    value = config.modules_value
+    if not isinstance(value, ListValue):
+        return None
+    found: ListSite | None = None
+    for thunk in value.items:
+        parent = thunk.expr.parent if thunk.expr is not None else None
+        source = thunk.source
+        if parent is None or source is None or parent.type != "list_expression":
+            continue
+        site = ListSite(source, parent, None)
+        where = PurePosixPath(source.path)
+        if site.key != shared.key and not where.is_absolute() and ".." not in where.parts:
+            found = site
+    if found is None or ed.list_is_shared(config, found):
+        return None
+    return found
 
 
 def _unextended(
