@@ -384,14 +384,30 @@ _watching: list[_Watch] = []  # the run being watched (at most one)
 _hooked: list[bool] = []
 
 
+_READING = frozenset({None, "r", "rb", "rt"})
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if _watching and event in _WATCHED:
-        watch = _watching[-1]
-        if not watch.problem:
-            try:
-                watch.see(event, args)
-            except Exception as exc:  # noqa: BLE001 - never break what is watched
-                watch.problem = f"cannot tell what `{event}` did: {exc}"
+    if not _watching or event not in _WATCHED:
+        return
+    watch = _watching[-1]
+    if watch.problem:
+        return
+    if event == "open":  # the common case, first: a read of a file of the configuration
+        path = args[0]
+        if (
+            type(path) is str
+            and path.startswith(watch.inside)
+            and args[1] in _READING
+            and not args[2] & _WRITING
+            and "/." not in path
+            and not watch.key.escapes
+        ):
+            return
+    try:
+        watch.see(event, args)
+    except Exception as exc:  # noqa: BLE001 - never break what is watched
+        watch.problem = f"cannot tell what `{event}` did: {exc}"
 
 
 class _Watch:
@@ -472,35 +488,42 @@ class _Watch:
 
 
 # -- results as JSON data ---------------------------------------------------------------------
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, asked once
+
+
 def to_data(value: object) -> object:
     """A result made of frozen dataclasses, enums, paths, tuples and scalars as JSON data: a
     list is ["t", items...] (a tuple), ["c", class, fields...], ["e", enum, value], ["p", ...]."""
-    if isinstance(value, Enum):
-        return ["e", type(value).__name__, value.value]
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
         return value
-    if isinstance(value, tuple):
-        return ["t", *map(to_data, value)]
+    if kind is tuple:
+        items: tuple[object, ...] = value  # type: ignore[assignment]
+        if all(type(item) is str for item in items):
+            return ["t", *items]
+        return ["t", *map(to_data, items)]
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return ["c", kind.__name__, *[to_data(getattr(value, name)) for name in names]]
+    if isinstance(value, Enum):
+        return ["e", kind.__name__, value.value]
     if isinstance(value, PurePath):
-        return ["p", "posix" if type(value) is PurePosixPath else "path", str(value)]
+        return ["p", "posix" if kind is PurePosixPath else "path", str(value)]
     if is_dataclass(value) and not isinstance(value, type):
-        return [
-            "c",
-            type(value).__name__,
-            *(to_data(getattr(value, f.name)) for f in fields(value)),
-        ]
-    raise TypeError(f"a `{type(value).__name__}` cannot be kept")
+        _FIELDS[kind] = tuple(f.name for f in fields(value))
+        return to_data(value)
+    raise TypeError(f"a `{kind.__name__}` cannot be kept")
 
 
 def from_data(data: object, classes: Mapping[str, type]) -> object:
     """`to_data`'s result back, with the dataclasses and enums named in `classes`."""
-    if not isinstance(data, list):
+    if type(data) is not list:
         return data
     tag = data[0]
+    if tag == "c":
+        return classes[data[1]](*[from_data(item, classes) for item in data[2:]])
     if tag == "t":
         return tuple(from_data(item, classes) for item in data[1:])
-    if tag == "c":
-        return classes[data[1]](*(from_data(item, classes) for item in data[2:]))
     if tag == "e":
         return classes[data[1]](data[2])
     if tag == "p":
