@@ -421,6 +421,30 @@ def test_graph_notes_what_it_cannot_read_when_warm(
     assert answered(log)
 
 
+def test_a_graph_is_kept_with_every_field() -> None:
+    """Why: `graph` writes its rows by hand (faster than `cache.to_data`); a field added to a
+    node or an edge must be kept too, or a warm graph would lose it."""
+    from dataclasses import fields
+
+    from homeward.commands.graph import EDGE_FIELDS, NODE_FIELDS
+    from homeward.model.graph import GraphEdge, GraphNode
+
+    assert tuple(f.name for f in fields(GraphNode)) == NODE_FIELDS
+    assert tuple(f.name for f in fields(GraphEdge)) == EDGE_FIELDS
+
+
+def test_a_kept_graph_of_another_shape_is_a_cold_run(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    cold = run(capsys, "graph", str(repo), "--format", "json")
+    [entry] = entries(cached_dir(), "graph")
+    kept = json.loads(entry.read_text())
+    for damage in ({"nodes": [[1]]}, {"nodes": [[1, "host", "x", None, None, None, [], 1]]}):
+        entry.write_text(json.dumps({**kept, "data": {**kept["data"], **damage}}))
+        assert run(capsys, "graph", str(repo), "--format", "json") == cold
+        assert not answered(log)
+
+
 @pytest.mark.graphviz
 def test_graph_image_is_drawn_by_each_run(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
