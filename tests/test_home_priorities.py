@@ -197,6 +197,51 @@ def test_a_priority_in_the_home_drops_nothing_migrate_moves(
     assert tree_files(root) == written
 
 
+SHARED = "  home-manager.sharedModules = [ ../../home/shared.nix ];\n"
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize(
+    ("nixos", "shared"),
+    [
+        (SHARED, "{ lib, pkgs, ... }:\n{\n  home.packages = lib.mkForce [ pkgs.ripgrep ];\n}\n"),
+        (SHARED, "{ ... }:\n{\n  imports = [ ./more.nix ];\n}\n"),
+        (
+            (
+                "  home-manager.sharedModules = [\n"
+                "    { home.packages = lib.mkDefault [ pkgs.ripgrep ]; }\n"
+                "  ];\n"
+            ),
+            "",
+        ),
+    ],
+    ids=["file", "imported", "inline"],
+)
+def test_a_priority_in_a_shared_module_drops_nothing_migrate_moves(
+    nixos: str, shared: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `home-manager.sharedModules` gives every user's home on the host its modules,
+    which the model does not follow: a priority there on `home.packages` dropped what migrate
+    moved (or was dropped by it), and nothing looked."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = repo(tmp_path, nixos=nixos)
+    if shared:
+        (root / "home/shared.nix").write_text(shared)
+        more = "{ lib, pkgs, ... }:\n{\n  home.packages = lib.mkForce [ pkgs.ripgrep ];\n}\n"
+        (root / "home/more.nix").write_text(more)
+        make_git_repo(root)
+    before = extract_outputs_standins(root, STANDINS)
+    assert "ripgrep" in before.hosts["a"].users["ann"].packages
+    # The NixOS wiring alone: a standalone configuration reads no sharedModules.
+    assert main(["migrate", "--mode=module", str(root)]) == 0, capsys.readouterr().err
+    said = capsys.readouterr()
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "`users.users.ann.packages` stays where it is" in said.out + said.err
+
+
 @pytest.mark.nix
 @pytest.mark.parametrize("case", ["force-in-home", "default-in-home", "git-in-home"])
 def test_a_priority_in_a_standalone_home_drops_nothing_migrate_moves(

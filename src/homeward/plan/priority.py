@@ -14,9 +14,12 @@ same, so not moved), and the report says where the priority is. Pure; reads the 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
@@ -110,6 +113,9 @@ def home_priorities(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[Ho
             p = _priority(d, _HM_USER)
             if p is not None:
                 found.append(p)
+        for d in index.host_definitions(host, "home-manager"):
+            if d.path[:2] == ("home-manager", "sharedModules"):
+                found.extend(_shared_priorities(index, d))
     homes = (*index.user_homes(user), *index.standalone_modules.get(user, ()))
     for info in {m.key: m for m in homes}.values():
         for d in info.module.definitions:
@@ -158,6 +164,39 @@ def refuse_met(st: PlanState, user: str, ledger: Sequence[Moved]) -> None:
             at=line.origin,
             hint=HINT,
         )
+
+
+def _shared_priorities(index: Index, d: Definition) -> list[HomePriority]:
+    """The priorities of the modules `home-manager.sharedModules` lists in `d` (every user's
+    home on the host reads them; the model does not follow them): written in the list, or
+    files of the repository, and what those import."""
+    from homeward.syntax.find import ImportKind, import_refs, read_module
+
+    found: list[HomePriority] = []
+    files = index.repo.ev.files  # the loader's view of the disk, not the disk
+    root = Path(files.real(os.fspath(index.repo.root))[0])
+    todo = [(d.source, ref) for ref in import_refs(d.source, d.value, d.conditions)]
+    seen: set[Path] = set()
+    while todo:
+        source, ref = todo.pop()
+        if ref.kind is ImportKind.INLINE:
+            module = read_module(source, ref.node)
+        elif ref.kind is ImportKind.FILE and ref.target is not None:
+            path = files.import_target(root / source.path.parent / ref.target)
+            _, mode = files.real(str(path))
+            regular = mode is not None and stat.S_ISREG(mode)
+            if path in seen or not path.is_relative_to(root) or not regular:
+                continue
+            seen.add(path)
+            try:
+                module = read_module(files.source(path))
+            except HomewardError:
+                continue  # not text, or not Nix: the model does not read it either
+            todo.extend((module.source, r) for r in module.imports())
+        else:
+            continue
+        found.extend(p for m in module.definitions if (p := _priority(m, 0)) is not None)
+    return found
 
 
 def first_met(
