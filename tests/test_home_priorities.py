@@ -283,3 +283,69 @@ def test_an_order_in_the_home_moves_as_before(
     after = extract_outputs_standins(root, STANDINS)
     assert_conserved(before, after)
     assert {"ripgrep", "htop"} <= set(after.hosts["a"].users["ann"].home_packages)
+
+
+# A definition migrate moves that has a priority of its own: (host's account packages, ann's
+# NixOS file, her home's lines).
+OWN = {
+    "default-packages": ("lib.mkDefault [ pkgs.htop ]", ANN, ""),
+    "force-packages": ("lib.mkForce [ pkgs.htop ]", ANN, "  home.packages = [ pkgs.ripgrep ];\n"),
+    "force-git": (
+        "[ pkgs.htop ]",
+        ANN.replace(
+            '  programs.git.config.user.name = "Ann";\n',
+            '  programs.git.config = lib.mkForce { user.name = "Ann"; };\n',
+        ).replace("{ ... }:", "{ lib, ... }:"),
+        '  programs.git.enable = true;\n  programs.git.extraConfig.core.editor = "vim";\n',
+    ),
+}
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("case", sorted(OWN))
+def test_a_moved_definition_with_a_priority_of_its_own_drops_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `users.users.ann.packages = lib.mkDefault [ pkgs.htop ];` moved into her
+    `home.packages` beside the home-manager command migrate adds there (a plain definition):
+    she lost `htop`. With `lib.mkForce` it dropped what her home had (`ripgrep`, and `git`,
+    the package of the program it enables). A git section with `lib.mkForce` would drop her
+    home's own (`programs.git.extraConfig` is an option of home-manager, ranked as a whole;
+    the stand-ins merge its sets freely, so there the report is what is checked)."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    packages, ann, home = OWN[case]
+    root = repo(tmp_path, home=home)
+    (root / "hosts/a/default.nix").write_text(
+        HOST.replace(
+            "HM", "  home-manager.users.ann.imports = [ ../../home/ann/home.nix ];\n"
+        ).replace("[ pkgs.htop ]", packages)
+    )
+    (root / "home/ann.nix").write_text(ann)
+    make_git_repo(root)
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    said = capsys.readouterr()
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    assert "it is written with `lib.mk" in said.out + said.err
+    written = tree_files(root)
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == written
+
+
+def test_a_moved_definition_with_a_priority_the_home_does_not_define_still_moves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`programs.git.enable = lib.mkDefault true;` meets nothing in a home without git."""
+    root = repo(tmp_path)
+    (root / "home/ann.nix").write_text(
+        ANN.replace(
+            "programs.git.enable = true;", "programs.git.enable = lib.mkDefault true;"
+        ).replace("{ ... }:", "{ lib, ... }:")
+    )
+    make_git_repo(root)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    git = tree_files(root)["home/ann/features/git.nix"].decode()
+    assert "programs.git.enable = lib.mkDefault true;" in git

@@ -23,7 +23,15 @@ from homeward.plan.cut import within
 from homeward.plan.dotfiles import copy_rule, link_code
 from homeward.plan.journal import Journal
 from homeward.plan.place import Placement
-from homeward.plan.priority import HINT, first_met, installing
+from homeward.plan.priority import (
+    HINT,
+    OWN_HINT,
+    HomePriority,
+    first_met,
+    installing,
+    own_why,
+    written_priority,
+)
 from homeward.plan.split import (
     completion_line,
     moved_bindings,
@@ -157,6 +165,7 @@ def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
     why = ""
     at = defs[0]
     met = None
+    own = False
     if others:
         why = (
             f"it applies to every user of {_few(reach)}, also "
@@ -189,6 +198,10 @@ def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
     ):
         # A priority in the user's home on what the group becomes (plan/priority.py).
         why = met[0].why(met[1], name)
+    elif mine := _own_met(st, name, row, defs):
+        # A priority of its own, on what the user's home defines too (plan/priority.py).
+        why, at = mine
+        own = True
     if not why:
         return True
     hint = (
@@ -196,6 +209,8 @@ def home_group_movable(st: PlanState, g: Group, journal: Journal) -> bool:
         if others
         else HINT
         if met
+        else OWN_HINT
+        if own
         else ""
     )
     journal.note(
@@ -361,6 +376,23 @@ def move_home_group(
     if row.needs_shell:
         writes.needs_shell = True
     return True
+
+
+def _own_met(
+    st: PlanState, user: str, row: Row, defs: Sequence[Definition]
+) -> tuple[str, Definition] | None:
+    """Why a group stays: a definition of it written with a priority, moved to a path the
+    user's home defines too (ranked there against what it was not ranked against); and it."""
+    for d in defs:
+        ranked = written_priority(d)
+        if ranked is None:
+            continue
+        # What it ranks, named as in home-manager (the whole group where it is above it).
+        scope = home_path(row, ranked.scope, st.release)
+        mine = HomePriority(scope, ranked.wrapper, ranked.at)
+        if any(mine.meets(path) for path in st.home_paths(user)):
+            return own_why(ranked.wrapper, scope, user, "the definitions of"), d
+    return None
 
 
 def _scalar(d: Definition) -> bool:

@@ -21,7 +21,7 @@ from homeward.plan.chunks import (
     package_items,
 )
 from homeward.plan.place import Placement, place_packages
-from homeward.plan.priority import HINT, HOME_PACKAGES, first_met
+from homeward.plan.priority import HINT, HOME_PACKAGES, OWN_HINT, first_met, own_priority, own_why
 from homeward.plan.state import PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.plan.writes import HomeWrites, Item, Open, Put, take_writes
@@ -70,10 +70,17 @@ def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
     cuts = []
     for placement in place_packages(st.index, home, st.system_users):
         met = first_met(st.priorities(up.user.name), [HOME_PACKAGES]) if placement.moves else None
+        own = own_priority(placement.definition) if placement.moves else None
         if met is not None:
             # A priority on `home.packages` in the user's home: what moves there would be
             # dropped, or drop what is there (plan/priority.py).
             placement = replace(placement, why=met[0].why(met[1], up.user.name), hint=HINT)
+        elif own is not None:
+            # A list with a priority of its own would be ranked against the home's packages,
+            # and the package of each program the home (or migrate) enables.
+            beside = "every definition of (the home-manager command, programs' packages)"
+            why = own_why(own, HOME_PACKAGES, up.user.name, beside)
+            placement = replace(placement, why=why, hint=OWN_HINT)
         cut = cut_packages(st, placement)
         take_packages(st, up, cut)
         cuts.append(cut)

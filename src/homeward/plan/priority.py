@@ -74,6 +74,9 @@ class HomePriority:
         )
 
 
+OWN_HINT = "move it by hand, or drop the priority, then run migrate again"
+
+
 # Names home-manager reads as another's (renamed options, which pass priorities through):
 # the older name, the one it feeds.
 _ALIASES = (
@@ -164,6 +167,46 @@ def refuse_met(st: PlanState, user: str, ledger: Sequence[Moved]) -> None:
             at=line.origin,
             hint=HINT,
         )
+
+
+def own_priority(d: Definition) -> str | None:
+    """The priority `d` itself is written with (`lib.mkDefault [ … ]`, `lib.mkForce { … }`
+    around it or a part of it), or None. Moved into a home, it would rank `d` against what the
+    home defines there, which it was not ranked against before."""
+    for step in d.steps:
+        if step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
+            return step.wrapper
+    function, args = call_parts(d.value)
+    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
+    return leaf if leaf in PRIORITIES else None
+
+
+def written_priority(d: Definition) -> HomePriority | None:
+    """The priority `d` (a NixOS definition) is written with, and the path it ranks, in
+    NixOS names."""
+    return _priority(d, 0)
+
+
+def own_why(wrapper: str, target: tuple[str, ...], user: str, beside: str) -> str:
+    """Why a definition written with a priority stays where it is."""
+    return (
+        f"it is written with `lib.{wrapper}`, and in `{user}`'s home the module system would "
+        f"rank it against {beside} `{'.'.join(target)}` there: it would be dropped, or drop them"
+    )
+
+
+def home_paths(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """What `user`'s home defines (home-manager paths), through both wirings."""
+    found: list[tuple[str, ...]] = []
+    for host in hosts:
+        facts = index.hosts.get(host)
+        for d in facts.hm_users.get(user, ()) if facts is not None else ():
+            if len(d.path) > _HM_USER:
+                found.append(d.path[_HM_USER:])
+    homes = (*index.user_homes(user), *index.standalone_modules.get(user, ()))
+    for info in {m.key: m for m in homes}.values():
+        found.extend(d.path for d in info.module.definitions)
+    return tuple(found)
 
 
 def _shared_priorities(index: Index, d: Definition) -> list[HomePriority]:

@@ -120,6 +120,7 @@ class PlanState:
         self.release = index.release
         self._inline: dict[str, list[Definition]] = {}
         self._priorities: dict[str, tuple[HomePriority, ...]] = {}
+        self._home_paths: dict[str, tuple[tuple[str, ...], ...]] = {}
         # Which users are normal, and which of them are on each host: asked per module.
         self.normal = [u for u in index.users.values() if u.normal]
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
@@ -181,6 +182,16 @@ class PlanState:
 
             hosts = tuple(sorted(self.user_hosts.get(user, ())))
             found = self._priorities[user] = home_priorities(self.index, user, hosts)
+        return found
+
+    def home_paths(self, user: str) -> tuple[tuple[str, ...], ...]:
+        """What `user`'s home defines, as home-manager paths (`plan/priority.py`)."""
+        found = self._home_paths.get(user)
+        if found is None:
+            from homeward.plan.priority import home_paths
+
+            hosts = tuple(sorted(self.user_hosts.get(user, ())))
+            found = self._home_paths[user] = home_paths(self.index, user, hosts)
         return found
 
     def inline_home_config(self, name: str) -> list[Definition]:
