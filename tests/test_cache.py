@@ -233,6 +233,24 @@ def test_what_else_the_answer_depends_on_is_in_the_key(
     assert "answered from" not in log.text
 
 
+def test_every_file_of_homeward_is_in_the_key(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
+) -> None:
+    """Why: an editable install changes without a new version: each of homeward's files (its
+    data too, which `check` reads) is in the key, and a read of them keeps the answer."""
+    import homeward
+
+    package = Path(homeward.__file__).parent
+    code = {part.split("\0")[1] for part in cache._code() if part.startswith("code\0")}
+    assert "/model/repo.py" in code and "/knowledge/data/hm_options.json" in code
+    assert "/apply/cache.py" in code
+    assert len(code) == sum(
+        1 for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    run(capsys, "check", str(repo))
+    assert "kept in" in log.text
+
+
 def test_a_corrupt_entry_is_a_cold_run(
     repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
 ) -> None:

@@ -53,6 +53,7 @@ from enum import Enum
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Self, TypeVar
 
+import homeward
 from homeward import __version__
 from homeward.model.files import git_dir, index_entries, work_tree_top
 from homeward.proc import debug
@@ -63,6 +64,7 @@ except ImportError:  # pragma: no cover - another Python
     from hashlib import blake2b
 
 T = TypeVar("T")
+_PACKAGE = os.path.dirname(os.path.abspath(homeward.__file__))  # all of homeward, not apply/
 
 SCHEMA = 1
 """The layout of an entry and of the key; a change makes every older entry a miss."""
@@ -278,7 +280,7 @@ def _stat_part(label: str, path: str) -> str:
 def _code() -> list[str]:
     """What homeward runs: its own files, and the distributions on `sys.path`."""
     parts = []
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = _PACKAGE
     stack = [package]
     while stack:
         current = stack.pop()
@@ -417,7 +419,7 @@ class _Watch:
         self.key = key
         self.problem = ""
         self.inside = os.path.join(key.boundary, "")
-        package = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+        package = os.path.join(_PACKAGE, "")
         prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         self.installed = tuple(
             {package, *(os.path.join(os.path.realpath(p), "") for p in prefixes)}
