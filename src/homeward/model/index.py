@@ -594,6 +594,7 @@ def _home_entries(
       other user's does (else the first of one of theirs);
     - user -> host -> the file home-manager's NixOS module starts their home from there
       (plan/homes.py: a host may have its own), chosen the same way among a host's files;
+      for a user no NixOS module wires, the file their `"<user>@<host>"` starts from;
     - user -> every such home file, in the model's order (`entry_arguments` reads them)."""
     found: dict[str, PurePosixPath] = {}
     reach: dict[str, int] = {}
@@ -643,6 +644,24 @@ def _home_entries(
         own = [path for path in files if listed[str(path)] == configs[user]]
         if own or files:
             found[user] = PurePosixPath((own or files)[0])
+    # A user no NixOS module wires a home for, whose standalone configurations start from
+    # different files (`"ann@a"` from `home/ann/a-home.nix`, `"ann@b"` from
+    # `home/ann/b-home.nix`): the home of host `h` starts from the file `"<user>@h"` starts
+    # from, the first of its files no other user's configuration lists (rule 13: both wirings
+    # of a host read the same files), unless it reads the user's entry already.
+    for key, home in sorted(repo.homes.items()):
+        user, _, host = key.partition("@")
+        if user in wired or user not in found or host not in repo.hosts:
+            continue
+        read = [
+            PurePosixPath(ref.path)
+            for ref in home.modules
+            if ref.kind is ModuleKind.FILE and ref.path is not None
+        ]
+        if not read or found[user] in read:
+            continue
+        theirs = [path for path in read if listed[str(path)] <= configs[user]]
+        per_host.setdefault(user, {}).setdefault(host, (theirs or read)[0])
     return (
         found,
         {user: MappingProxyType(hosts) for user, hosts in per_host.items()},

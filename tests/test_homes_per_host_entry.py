@@ -1,0 +1,122 @@
+"""A user whose standalone configurations start from different files on different hosts
+(`homeConfigurations."ann@a"` reads `home/ann/a-home.nix`, `"ann@b"` reads `home/ann/b-home.nix`)
+and who has an account with packages on both NixOS hosts: the home migrate wires on host `h`
+starts from the file ann's `ann@h` starts from, so both wirings of one host read the same files
+(rule 13), and what each host's account held reaches that host alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, tree_files, write
+
+INPUTS = """  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+"""
+
+
+def _host(name: str) -> str:
+    return f"""      nixosConfigurations.{name} = nixpkgs.lib.nixosSystem {{
+        system = "x86_64-linux";
+        modules = [ ./hosts/{name} home-manager.nixosModules.home-manager ];
+      }};
+      homeConfigurations."ann@{name}" = home-manager.lib.homeManagerConfiguration {{
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ ./home/ann/{name}-home.nix ];
+      }};
+"""
+
+
+FLAKE = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
+    { self, nixpkgs, home-manager, ... }:
+    {
+"""
+    + _host("a")
+    + _host("b")
+    + "    };\n}\n"
+)
+
+
+def _account(name: str, package: str) -> str:
+    return f"""{{ pkgs, ... }}:
+{{
+  networking.hostName = "{name}";
+  system.stateVersion = "25.05";
+  users.users.ann.isNormalUser = true;
+  users.users.ann.packages = [ pkgs.{package} ];
+}}
+"""
+
+
+def _home(package: str) -> str:
+    return f"""{{ pkgs, ... }}:
+{{
+  home.username = "ann";
+  home.homeDirectory = "/home/ann";
+  home.stateVersion = "25.05";
+  home.packages = [ pkgs.{package} ];
+}}
+"""
+
+
+FILES = {
+    "flake.nix": FLAKE,
+    "hosts/a/default.nix": _account("a", "htop"),
+    "hosts/b/default.nix": _account("b", "acpi"),
+    "home/ann/a-home.nix": _home("jq"),
+    "home/ann/b-home.nix": _home("ripgrep"),
+}
+
+
+def test_each_hosts_home_starts_from_that_hosts_standalone_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: migrate chose one file per user for every host's NixOS home (`a-home.nix`), so
+    the home wired on `b` read `a`'s file and not `b`'s: the invariants stopped it with an
+    internal error (exit 4) on user input."""
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = tree_files(root)
+    flake = after["flake.nix"].decode()
+    host_a, host_b = flake.split("nixosConfigurations.b")
+    assert "users.ann.imports = [ ./home/ann/a-home.nix ];" in host_a, flake
+    assert "users.ann.imports = [ ./home/ann/b-home.nix ];" in host_b, flake
+    assert "b-home" not in host_a.split('"ann@a"')[0], flake
+    for name, own, other in (("a", "htop", "acpi"), ("b", "acpi", "htop")):
+        mine = after[f"home/ann/{name}.nix"].decode()
+        assert f"pkgs.{own}" in mine and f"pkgs.{other}" not in mine, mine
+        assert f"./{name}.nix" in after[f"home/ann/{name}-home.nix"].decode()
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after
+    assert main(["check", str(root)]) == 0
+
+
+@pytest.mark.nix
+def test_each_hosts_home_is_conserved_by_the_real_nix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    before = extract_outputs_standins(root, STANDINS)
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    for name, own, home, other in (("a", "htop", "jq", "acpi"), ("b", "acpi", "ripgrep", "htop")):
+        nixos = after.hosts[name].users["ann"].packages
+        standalone = set(after.homes[f"ann@{name}"].packages)
+        assert {own, home} <= nixos, (name, sorted(nixos))
+        assert {own, home} <= standalone, (name, sorted(standalone))
+        assert other not in nixos and other not in standalone, (name, nixos, standalone)
+        assert nixos == standalone | (nixos - standalone), name
+    assert main(["check", str(root)]) == 0
