@@ -9,8 +9,11 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 from homeward.apply.spans import apply_edits
 from homeward.diagnostics import Severity
+from homeward.errors import HomewardError
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.checks import mismatches
@@ -161,3 +164,51 @@ def test_wire_into_outputs_that_close_on_the_line_of_their_last_binding(tmp_path
     assert main(["migrate", str(root), "--allow-dirty", "--no-git"]) == 0  # not in git
     repo = load_repo(root)
     assert sorted(repo.homes) == ["ham@pc"] and sorted(repo.hosts) == ["pc"]
+
+
+def test_an_entry_point_whose_home_is_set_through_with() -> None:
+    """Why: `home = with pkgs; { … };` is one binding of `home` that Nix does not merge with a
+    `home.username = …;` beside it ("attribute 'home' already defined"): migrate stopped with an
+    internal error on such a home. What it needs goes inside that set, without the `home.`."""
+    text = (
+        b'{ pkgs, ... }:\n{\n  home = with pkgs; {\n    stateVersion = "24.05";\n'
+        b"    packages = [ jq ];\n  };\n}\n"
+    )
+    source = parse_source(text, Path("home/ann.nix"))
+    edits = home_entry_edits(
+        source,
+        PurePosixPath("home/ann.nix"),
+        ["./ann/features/cli.nix"],
+        username="ann",
+        home_directory="/home/ann",
+        state_version="24.11",
+    )
+    assert apply_edits(text, edits) == (
+        b"{ pkgs, lib, ... }:\n{\n"
+        b"  imports = [ ./ann/features/cli.nix ];\n\n"
+        b'  home = with pkgs; {\n    stateVersion = "24.05";\n'
+        b"    packages = [ jq ];\n"
+        b'    username = lib.mkDefault "ann";\n'
+        b'    homeDirectory = lib.mkDefault "/home/ann";\n'
+        b"  };\n}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"lib.mkIf pkgs.stdenv.isLinux { packages = [ pkgs.jq ]; }",
+        b"let lib = { }; in { packages = [ pkgs.jq ]; }",
+        b"{ packages = [ pkgs.jq ]; } // { }",
+    ],
+)
+def test_an_entry_point_whose_home_cannot_take_more_is_refused(value: bytes) -> None:
+    """Why: inside a condition the identity would be conditional, past a `let` binding `lib`
+    `lib.mkDefault` is not the module's, and a `//` cannot take a binding: refused at the
+    binding (exit 3), never a text nix rejects."""
+    text = b"{ pkgs, lib, ... }:\n{\n  home = " + value + b";\n}\n"
+    source = parse_source(text, Path("home/ann.nix"))
+    with pytest.raises(HomewardError) as caught:
+        home_entry_edits(source, PurePosixPath("home/ann.nix"), [], username="ann")
+    assert str(caught.value.at) == "home/ann.nix:3:3"
+    assert "`home`" in caught.value.message

@@ -23,9 +23,11 @@ from homeward.syntax.edit import (
 )
 from homeward.syntax.emit import quote_string
 from homeward.syntax.find import read_module
-from homeward.syntax.nodes import bindings_of, node_text
+from homeward.syntax.nodes import bindings_of, node_text, unparen
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from homeward.syntax.parse import Source
 
 
@@ -82,10 +84,21 @@ def home_entry_edits(
         home_directory = quote_string(home_directory)
     if ("home", "stateVersion") in defined:
         state_version = None
-    basics = identity_bindings(username, home_directory, state_version)
-    if basics:
-        top.append(basics)
-    if not top:
+    whole = _home_set_as_a_whole(body, source)
+    identity_inside = ""
+    if whole is None:
+        basics = identity_bindings(username, home_directory, state_version)
+        if basics:
+            top.append(basics)
+    else:
+        inner = identity_bindings(username, home_directory, state_version, head=False)
+        if inner:
+            needs = [line.split(" =")[0] for line in inner.splitlines() if " = " in line]
+            target = _home_attrset(whole, source, entry, needs)
+            span = insert_binding(target, source.text, inner)
+            edits.append(splice(Path(entry), span, "what the home configuration needs"))
+            identity_inside = inner
+    if not top and not identity_inside:
         return edits
     first = next(iter(bindings_of(body)), None)
     if first is not None:
@@ -94,14 +107,17 @@ def home_entry_edits(
         at = comments[0].start_byte if comments else at
         indent = indent_at(source.text, at)
         new = "".join(f"{reindent(block, '', indent)}\n\n{indent}" for block in top)
-        edits.append(Edit(Path(entry), at, at, new.encode(), "what the home configuration needs"))
+        if new:
+            why = "what the home configuration needs"
+            edits.append(Edit(Path(entry), at, at, new.encode(), why))
     else:
         for block in top:
             span = insert_binding(body, source.text, block)
             edits.append(splice(Path(entry), span, "what the home configuration needs"))
     # `pkgs` for a home on a Mac and on Linux (`pkgs.stdenv.isDarwin`).
+    written = [*top, identity_inside]
     missing = [
-        n for n in ("lib", "pkgs") if any(f"{n}." in b for b in top) and n not in module.formals
+        n for n in ("lib", "pkgs") if any(f"{n}." in b for b in written) and n not in module.formals
     ]
     if missing:
         formals = function.child_by_field_name("formals") if function is not None else None
@@ -122,16 +138,67 @@ def home_entry_edits(
     return edits
 
 
-def identity_bindings(username: str | None, home: str | None, state_version: str | None) -> str:
+def identity_bindings(
+    username: str | None, home: str | None, state_version: str | None, *, head: bool = True
+) -> str:
     """`home.username`, `home.homeDirectory` (`home`: Nix code, a quoted string or
     `if pkgs.stdenv.isDarwin then ...`) and `home.stateVersion`, those given: what an entry
-    point needs for a standalone configuration."""
+    point needs for a standalone configuration. `head=False`: without `home.`, for inside
+    the set of a `home = …;` binding."""
+    first = ("home",) if head else ()
     items: list[nix.Item] = []
     if username is not None:
-        items.append((("home", "username"), nix.Call("lib.mkDefault", [username])))
+        items.append(((*first, "username"), nix.Call("lib.mkDefault", [username])))
     if home is not None:
         value = nix.Raw(home) if home.startswith('"') else nix.Paren(nix.Raw(home))
-        items.append((("home", "homeDirectory"), nix.Call("lib.mkDefault", [value])))
+        items.append(((*first, "homeDirectory"), nix.Call("lib.mkDefault", [value])))
     if state_version is not None:
-        items.append((("home", "stateVersion"), state_version))
+        items.append(((*first, "stateVersion"), state_version))
     return nix.emit_bindings(items)
+
+
+def _home_set_as_a_whole(body: Node, source: Source) -> Node | None:
+    """The value of a `home = <not a set literal>;` binding of the module, None when there is
+    none. Why: Nix merges `home.username = …;` only into a `home = { … };` written as a set;
+    beside `home = with pkgs; { … };` it is "attribute 'home' already defined"."""
+    for b in bindings_of(body):
+        path = b.child_by_field_name("attrpath")
+        value = b.child_by_field_name("expression")
+        if path is None or value is None or node_text(path, source.text) != "home":
+            continue
+        if unparen(value).type not in ("attrset_expression", "rec_attrset_expression"):
+            return value
+    return None
+
+
+def _binds(let: Node, name: str, source: Source) -> bool:
+    """Whether the `let` binds `name` (or `name.…`), shadowing the module's argument."""
+    for b in bindings_of(let):
+        path = b.child_by_field_name("attrpath")
+        if path is not None and node_text(path, source.text).split(".")[0] == name:
+            return True
+    return False
+
+
+def _home_attrset(value: Node, source: Source, entry: PurePosixPath, needs: Sequence[str]) -> Node:
+    """The set literal a `home = …;` value ends in through `with`, a `let` that does not bind
+    `lib`, and parentheses: where what the home needs goes, its meaning unchanged. Anything
+    else (a condition, `mkMerge`, `//`, a name) is refused at the value."""
+    node = unparen(value)
+    while node.type == "with_expression" or (
+        node.type == "let_expression" and not _binds(node, "lib", source)
+    ):
+        body = node.child_by_field_name("body")
+        if body is None:
+            break
+        node = unparen(body)
+    if node.type in ("attrset_expression", "rec_attrset_expression"):
+        return node
+    raise HomewardError(
+        f"cannot add {', '.join(f'`home.{n}`' for n in needs)} (what a standalone "
+        f"configuration needs) to `{entry}`: its `home` is set by an expression Nix does not "
+        "merge `home.…` into",
+        at=source.location(value.parent.start_byte if value.parent else value.start_byte),
+        hint="write its `home` as a set (`home = { … };`) or as `home.<option> = …;` lines, "
+        "then run homeward again",
+    )
