@@ -21,6 +21,7 @@ from homeward.model.repo import SHARED_MODULES, ModuleInfo, ModuleKind, SystemCo
 from homeward.plan import darwin
 from homeward.plan.homes import standalone_companions
 from homeward.plan.nixcode import list_binding, relative_import, splice
+from homeward.plan.priority import priority_written
 from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.specialargs import standalone_special_args
 from homeward.plan.wiring import InputRef, ListSite, Sites, input_ref, list_site
@@ -33,10 +34,6 @@ from homeward.syntax.edit import (
 )
 from homeward.syntax.find import StepKind, path_literal
 from homeward.syntax.nodes import (
-    PRIORITIES,
-    call_parts,
-    dotted_name,
-    function_leaf,
     node_text,
     unparen,
 )
@@ -421,17 +418,8 @@ def whole_priority(d: Definition) -> str | None:
     """The function giving `home-manager.users.<u>` (or `home-manager.users`) a priority
     as a whole where `d` is written (`lib.mkForce (import ./home.nix)`, `lib.mkDefault { … }`),
     or None."""
-    depth = -d.skipped
-    for step in d.steps:
-        if step.kind is StepKind.BINDING:
-            depth += len(step.names)
-        elif step.kind is StepKind.WRAP and depth <= 3 and step.wrapper in PRIORITIES:
-            return step.wrapper
-    if len(d.path) > 3:
-        return None
-    function, args = call_parts(d.value)
-    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
-    return leaf if leaf in PRIORITIES else None
+    found = priority_written(d)
+    return found[1] if found is not None and found[0] <= 3 else None
 
 
 def per_host_import(hf: HostFile) -> str:

@@ -173,12 +173,26 @@ def own_priority(d: Definition) -> str | None:
     """The priority `d` itself is written with (`lib.mkDefault [ … ]`, `lib.mkForce { … }`
     around it or a part of it), or None. Moved into a home, it would rank `d` against what the
     home defines there, which it was not ranked against before."""
+    found = priority_written(d)
+    return found[1] if found is not None else None
+
+
+def priority_written(d: Definition) -> tuple[int, str, Node] | None:
+    """The first function giving `d` a priority, as written: how many names of `d.path` lie
+    above it (a priority there ranks them all below), the function's name and its node; None
+    when there is none. The one reading of a definition's priority (the home's, the whole
+    home's, a moved definition's own)."""
+    depth = -d.skipped
     for step in d.steps:
-        if step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
-            return step.wrapper
+        if step.kind is StepKind.BINDING:
+            depth += len(step.names)
+        elif step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
+            return depth, step.wrapper, step.node
     function, args = call_parts(d.value)
     leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
-    return leaf if leaf in PRIORITIES else None
+    if leaf is None or leaf not in PRIORITIES:
+        return None
+    return len(d.path), leaf, d.value
 
 
 def written_priority(d: Definition) -> HomePriority | None:
@@ -256,18 +270,8 @@ def first_met(
 def _priority(d: Definition, below: int) -> HomePriority | None:
     """The priority `d` is written with, ranking a path below its first `below` names (the
     home's own path), or None: none, or one on the whole home."""
-    depth = -d.skipped
-    for step in d.steps:
-        if step.kind is StepKind.BINDING:
-            depth += len(step.names)
-        elif step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
-            return _ranked(d, below, depth, step.wrapper, step.node)
-    function, args = call_parts(d.value)
-    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
-    if leaf in PRIORITIES:
-        assert leaf is not None
-        return _ranked(d, below, len(d.path), leaf, d.value)
-    return None
+    found = priority_written(d)
+    return _ranked(d, below, *found) if found is not None else None
 
 
 def _ranked(d: Definition, below: int, depth: int, wrapper: str, node: Node) -> HomePriority | None:
