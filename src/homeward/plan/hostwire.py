@@ -21,7 +21,6 @@ from homeward.model.repo import SHARED_MODULES, ModuleInfo, ModuleKind, SystemCo
 from homeward.plan import darwin
 from homeward.plan.homes import standalone_companions
 from homeward.plan.nixcode import list_binding, relative_import, splice
-from homeward.plan.priority import priority_written
 from homeward.plan.settings import HomeManagerSettings, HomeUser, settings_module
 from homeward.plan.specialargs import standalone_special_args
 from homeward.plan.wiring import InputRef, ListSite, Sites, input_ref, list_site
@@ -32,7 +31,7 @@ from homeward.syntax.edit import (
     insert_binding_spans,
     into_list,
 )
-from homeward.syntax.find import StepKind, path_literal
+from homeward.syntax.find import StepKind, path_literal, priority_written
 from homeward.syntax.nodes import (
     node_text,
     unparen,

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
 from homeward.knowledge.hmdata import split_option
-from homeward.syntax.find import StepKind
-from homeward.syntax.nodes import PRIORITIES, call_parts, dotted_name, function_leaf, node_text
+from homeward.syntax.find import priority_written
+from homeward.syntax.nodes import call_parts, node_text
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -175,24 +175,6 @@ def own_priority(d: Definition) -> str | None:
     home defines there, which it was not ranked against before."""
     found = priority_written(d)
     return found[1] if found is not None else None
-
-
-def priority_written(d: Definition) -> tuple[int, str, Node] | None:
-    """The first function giving `d` a priority, as written: how many names of `d.path` lie
-    above it (a priority there ranks them all below), the function's name and its node; None
-    when there is none. The one reading of a definition's priority (the home's, the whole
-    home's, a moved definition's own)."""
-    depth = -d.skipped
-    for step in d.steps:
-        if step.kind is StepKind.BINDING:
-            depth += len(step.names)
-        elif step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
-            return depth, step.wrapper, step.node
-    function, args = call_parts(d.value)
-    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
-    if leaf is None or leaf not in PRIORITIES:
-        return None
-    return len(d.path), leaf, d.value
 
 
 def written_priority(d: Definition) -> HomePriority | None:

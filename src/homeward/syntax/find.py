@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from homeward.compat import override
 from homeward.errors import Location
 from homeward.syntax.nodes import (
+    PRIORITIES,
     WRAPPERS,
     attr_name,
     bindings_of,
@@ -124,6 +125,24 @@ class Definition:
     def value_text(self) -> str:
         start, end = self.value_span
         return self.source.text[start:end].decode()
+
+
+def priority_written(d: Definition) -> tuple[int, str, Node] | None:
+    """The first function giving `d` a priority, as written: how many names of `d.path` lie
+    above it (a priority there ranks them all below), the function's name and its node; None
+    when there is none. The one reading of a definition's priority (the home's, the whole
+    home's, a moved definition's own)."""
+    depth = -d.skipped
+    for step in d.steps:
+        if step.kind is StepKind.BINDING:
+            depth += len(step.names)
+        elif step.kind is StepKind.WRAP and step.wrapper in PRIORITIES:
+            return depth, step.wrapper, step.node
+    function, args = call_parts(d.value)
+    leaf = function_leaf(dotted_name(function, d.source.text)) if args else None
+    if leaf is None or leaf not in PRIORITIES:
+        return None
+    return len(d.path), leaf, d.value
 
 
 _PLAIN_STRING = re.compile(rb'"[^"\\$]*"')
