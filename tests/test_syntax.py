@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from homeward.apply.validate import validate_many, validate_nix
-from homeward.errors import HomewardError
+from homeward.errors import Exit, HomewardError
 from homeward.syntax.emit import (
     Attrs,
     Blank,
@@ -384,7 +384,8 @@ def test_validate_many_rejects_a_name_defined_twice(use_nix: bool) -> None:
     texts = {Path("ok.nix"): b"{ a = 1; }\n", Path("dup.nix"): b"{\n  a.b = 1;\n  a.b = 2;\n}\n"}
     with pytest.raises(HomewardError) as info:
         validate_many(texts, use_nix=use_nix)
-    assert info.value.message.startswith("internal error: ")
+    assert info.value.exit_code == Exit.BUG  # homeward's own text: DESIGN's exit 4
+    assert info.value.message.startswith("the text homeward generated for `dup.nix` ")
     assert ("nix-instantiate" in info.value.message) is use_nix
     assert info.value.at is not None
     assert (info.value.at.path, info.value.at.line) == (Path("dup.nix"), 3)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from homeward import __version__
-from homeward.errors import Exit, HomewardError, Location, Terminated
+from homeward.errors import Exit, HomewardError, InternalError, Location, Terminated
 from homeward.render.console import COLOR_MODES, error, set_color_mode
 from homeward.render.source import with_excerpt
 
@@ -602,7 +602,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
         if ns.debug:
             raise
         directory = getattr(ns, "dir", None)
-        error(with_excerpt(exc.render(), exc.at, _source_text(exc.at, directory)))
+        # A text homeward generated is not on disk: its excerpt comes with the error.
+        shown = exc.text if isinstance(exc, InternalError) else None
+        text = shown if shown is not None else _source_text(exc.at, directory)
+        error(with_excerpt(exc.render(), exc.at, text))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("homeward: interrupted; nothing was left half-written", file=sys.stderr)

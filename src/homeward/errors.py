@@ -61,6 +61,36 @@ class HomewardError(Exception):
         return text
 
 
+class InternalError(HomewardError):
+    """homeward caught a bug of its own before writing anything (what it generated failed its
+    own check): exit 4, as DESIGN's table has it, never 3 ("the input does not allow it").
+
+    `text`: what `at` points into when that is not a file on disk (a text homeward generated),
+    for the excerpt under the message; the message then says where in words, as
+    `file:line:col` would send an editor to the file on disk."""
+
+    exit_code = Exit.BUG
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        at: Location | None = None,
+        text: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, at=at)
+        self.text = text
+
+    @override
+    def render(self) -> str:
+        where = f"{self.at}: " if self.at and self.text is None else ""
+        text = f"homeward: internal error: {where}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
 class RollbackIncompleteError(HomewardError):
     """A write failed or was interrupted and putting things back did not finish: exit 5.
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from homeward.errors import HomewardError
+from homeward.errors import InternalError, NixError
 from homeward.nix.run import nix_available, parse_check, start_parse_check_many
 from homeward.syntax.parse import Source
-from homeward.syntax.validate import INTERNAL_HINT, validate_syntax
+from homeward.syntax.validate import generated_error, validate_syntax
 
 
 def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> dict[Path, Source]:
@@ -27,15 +27,26 @@ def validate_many(texts: dict[Path, bytes], *, use_nix: bool = True) -> dict[Pat
     parsed = {p: validate_syntax(t, p, duplicates=alone) for p, t in texts.items()}
     error = pending() if pending is not None else None
     if error is not None:
-        raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
+        raise _rejected(error, texts)
     return parsed
 
 
 def validate_nix(text: bytes, shown_as: Path, *, use_nix: bool = True) -> None:
-    """Raise a located HomewardError if `text` is not valid Nix."""
+    """Raise a located InternalError (exit 4) if `text` is not valid Nix."""
     validate_syntax(text, shown_as)
     if not use_nix or not nix_available():
         return
     error = parse_check(text.decode(), shown_as)
     if error is not None:
-        raise HomewardError(f"internal error: {error.message}", at=error.at, hint=INTERNAL_HINT)
+        raise _rejected(error, {shown_as: text})
+
+
+def _rejected(error: NixError, texts: dict[Path, bytes]) -> InternalError:
+    """nix's rejection of a text homeward generated: homeward's bug (exit 4), named with the
+    file, nix's message and where in the generated text."""
+    if error.at is None:  # each text alone passed, not all of them in one expression
+        return generated_error("nix-instantiate", "each alone passes, not all together", None, None)
+    detail = error.message.removeprefix("nix-instantiate rejects the text: ")
+    text = texts.get(error.at.path)
+    shown = text.decode(errors="replace") if text is not None else None
+    return generated_error("nix-instantiate", detail, error.at, shown)

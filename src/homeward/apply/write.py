@@ -27,7 +27,7 @@ from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
 from homeward.errors import HomewardError, RollbackIncompleteError, Terminated, UsageError
 from homeward.plan.types import Edit, FileChange, Plan
-from homeward.syntax.parse import Source
+from homeward.syntax.parse import Source, parse_source
 
 
 def _work_tree(root: Path) -> Path:
@@ -221,9 +221,10 @@ def _with_crlf(edit: Edit) -> Edit:
 
 
 def validate_changes(changes: list[FileChange]) -> dict[Path, Source]:
-    """Validate every new text; when nix rejects one because the input already had the problem
-    (a duplicate attribute, nesting nix cannot parse), that is an input error (exit 3) located
-    in the input, not an internal one. The new Nix texts as tree-sitter parsed them, by path."""
+    """Validate every new text. One rejected is homeward's bug (exit 4), except when the input
+    already had the problem (a duplicate attribute, an undefined variable, nesting nix cannot
+    parse): that is an input error (exit 3) located in the input. The new Nix texts as
+    tree-sitter parsed them, by path."""
     try:
         return validate_many(
             {c.path: c.new for c in changes if c.new is not None and c.path.suffix == ".nix"}
@@ -234,10 +235,24 @@ def validate_changes(changes: list[FileChange]) -> dict[Path, Source]:
 
 
 def _blame_the_input(changes: list[FileChange]) -> None:
+    """Raise the input's error (exit 3) when a file the plan changes is rejected as it is: by
+    nix when it is installed, else by tree-sitter's check (the one the new texts had)."""
     from homeward.nix.run import nix_available, parse_check_many
 
     olds = {c.path: c.old for c in changes if c.old is not None and c.path.suffix == ".nix"}
-    if not olds or not nix_available():
+    if not olds:
+        return
+    if not nix_available():
+        for path, old in olds.items():
+            source = parse_source(old, path)
+            problem = source.first_problem()
+            if problem is not None:
+                raise HomewardError(
+                    f"this file cannot be read as it is: {problem.message}; nothing was changed",
+                    at=source.location(problem.start_byte),
+                    hint="fix it so that `nix-instantiate --parse` accepts it, then run "
+                    "homeward again",
+                )
         return
     error = parse_check_many({p: t.decode(errors="replace") for p, t in olds.items()})
     if error is not None:
