@@ -142,3 +142,67 @@ def test_without_nix_the_input_is_blamed_by_tree_sitter(monkeypatch: pytest.Monk
     with pytest.raises(HomewardError) as info:
         validate_changes([FileChange(Path("x.nix"), b"{ a = 1; }\n", bad)])
     assert info.value.exit_code == Exit.BUG
+
+
+def test_overlapping_edits_are_a_bug_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: two edits of the same bytes (OverlapError) said "internal error" and exited 3.
+    The plan is homeward's: exit 4, nothing written."""
+    from dataclasses import replace
+
+    from homeward.plan import migrate
+    from homeward.plan.types import Edit
+
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    real = migrate.plan_migration
+
+    def plan_migration(*args: object, **kwargs: object) -> object:
+        plan = real(*args, **kwargs)  # type: ignore[arg-type]
+        first = next(e for e in plan.edits if e.end_byte > e.start_byte)
+        twin = Edit(first.path, first.start_byte, first.end_byte, b"x", "a second edit")
+        return replace(plan, edits=(*plan.edits, twin))
+
+    monkeypatch.setattr(migrate, "plan_migration", plan_migration)
+    before = _state(work)
+    code = main(["migrate", str(work)])
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert _state(work) == before
+    assert err.startswith("homeward: internal error: edits overlap in `"), err
+    assert "internal error: internal error" not in err
+    assert "nothing was written" in err and "please report" in err, err
+
+
+def test_a_write_outside_the_repository_is_a_bug(tmp_path: Path) -> None:
+    """Why: a plan that writes outside the repository is the planner's bug ("internal error",
+    exit 3 before): exit 4, refused before anything is written."""
+    from homeward.apply.write import compute_changes
+    from homeward.errors import Exit, HomewardError
+    from homeward.plan.types import NewFile, Plan
+
+    (tmp_path / "repo").mkdir()
+    plan = Plan(new_files=(NewFile(Path("/tmp/elsewhere.nix"), b"{ }\n", "t"),))
+    with pytest.raises(HomewardError, match="outside the repository") as info:
+        compute_changes(tmp_path / "repo", plan)
+    assert info.value.exit_code == Exit.BUG
+    assert not Path("/tmp/elsewhere.nix").exists()
+
+
+def test_a_bug_in_check_is_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `check` turned any unexpected exception into HomewardError, "internal error", exit
+    3 (the input's fault); every other command's bug is exit 4, as DESIGN's table has it."""
+    from homeward.lint import run
+
+    def lint_directory(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(run, "lint_directory", lint_directory)
+    work = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    code = main(["check", "--no-cache", str(work)])
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert err.startswith("homeward: internal error: RuntimeError: a bug in a rule"), err
+    assert "please report" in err, err

@@ -61,6 +61,9 @@ class HomewardError(Exception):
         return text
 
 
+INTERNAL_HINT = "this is a homeward bug; please report it with the input that caused it"
+
+
 class InternalError(HomewardError):
     """homeward caught a bug of its own before writing anything (what it generated failed its
     own check): exit 4, as DESIGN's table has it, never 3 ("the input does not allow it").

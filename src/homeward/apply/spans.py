@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import pairwise
 
-from homeward.errors import HomewardError
+from homeward.errors import INTERNAL_HINT, InternalError
 from homeward.plan.types import Edit
 
 
-class OverlapError(HomewardError):
-    """Two edits claim the same bytes: a bug in the planner, never the user's fault."""
+class OverlapError(InternalError):
+    """Two edits claim the same bytes, or an edit lies outside its file: a bug in the planner,
+    never the user's fault (exit 4; nothing is written, the texts are checked first)."""
 
 
 def check_overlaps(edits: Iterable[Edit]) -> list[Edit]:
@@ -19,10 +20,10 @@ def check_overlaps(edits: Iterable[Edit]) -> list[Edit]:
     for before, after in pairwise(ordered):
         if after.start_byte < before.end_byte:
             raise OverlapError(
-                f"internal error: edits overlap in `{before.path}` at bytes "
+                f"edits overlap in `{before.path}` at bytes "
                 f"{before.start_byte}-{before.end_byte} ({before.why}) and "
-                f"{after.start_byte}-{after.end_byte} ({after.why})",
-                hint="please report this with the input that caused it",
+                f"{after.start_byte}-{after.end_byte} ({after.why}); nothing was written",
+                hint=INTERNAL_HINT,
             )
     return ordered
 
@@ -33,8 +34,9 @@ def apply_edits(text: bytes, edits: Iterable[Edit]) -> bytes:
     for edit in ordered:
         if not 0 <= edit.start_byte <= edit.end_byte <= len(text):
             raise OverlapError(
-                f"internal error: edit {edit.start_byte}-{edit.end_byte} is outside "
-                f"`{edit.path}` ({len(text)} bytes)"
+                f"edit {edit.start_byte}-{edit.end_byte} ({edit.why}) is outside "
+                f"`{edit.path}` ({len(text)} bytes); nothing was written",
+                hint=INTERNAL_HINT,
             )
     # Why pieces: splicing each edit into the whole text copied it once per edit, quadratic
     # on a flake.nix with thousands of edits. The text between the (sorted, disjoint) edits

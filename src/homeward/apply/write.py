@@ -25,7 +25,14 @@ from homeward.apply.git import GitRepo, IndexEntry
 from homeward.apply.own import record_written
 from homeward.apply.spans import apply_edits
 from homeward.apply.validate import validate_many
-from homeward.errors import HomewardError, RollbackIncompleteError, Terminated, UsageError
+from homeward.errors import (
+    INTERNAL_HINT,
+    HomewardError,
+    InternalError,
+    RollbackIncompleteError,
+    Terminated,
+    UsageError,
+)
 from homeward.plan.types import Edit, FileChange, Plan
 from homeward.syntax.parse import Source, parse_source
 
@@ -47,7 +54,10 @@ def _inside(root: Path, rel: Path, real: dict[str, str] | None = None) -> Path:
         if bound == root or not target.is_relative_to(bound):
             bound = root  # refused below
     if rel.is_absolute() or (".." in rel.parts and bound == root):
-        raise HomewardError(f"internal error: refusing to write `{rel}`, outside the repository")
+        raise InternalError(
+            f"refusing to write `{rel}`, outside the repository; nothing was written",
+            hint=INTERNAL_HINT,
+        )
     resolved, real_bound = _real_path(os.fspath(target), real), _real_path(os.fspath(bound), real)
     if resolved != real_bound and not resolved.startswith(os.path.join(real_bound, "")):
         raise _through_symlink(rel)

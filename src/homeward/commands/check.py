@@ -195,13 +195,6 @@ def _lint(opts: Options, codes: frozenset[str]) -> tuple[CheckResult, Facts]:
             at=at,
             hint="split the deepest expression into let-bound parts",
         ) from None
-    except Exception as exc:  # a bug: say so, and keep the traceback for --debug
-        if opts.debug:
-            raise
-        raise HomewardError(
-            f"internal error: {type(exc).__name__}: {exc}",
-            hint="please report this with the input that caused it; --debug shows the traceback",
-        ) from None
     finally:
         if collecting:
             # Why freeze first: what was read stays alive until the end, and re-enabling the

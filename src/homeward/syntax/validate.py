@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from homeward.errors import InternalError, Location
+from homeward.errors import INTERNAL_HINT, InternalError, Location
 from homeward.syntax.parse import Source, parse_source
-
-INTERNAL_HINT = "this is a homeward bug; please report it with the input that caused it"
 
 
 def validate_syntax(text: bytes, shown_as: Path, *, duplicates: bool = True) -> Source:
