@@ -212,3 +212,44 @@ def test_an_entry_point_whose_home_cannot_take_more_is_refused(value: bytes) -> 
         home_entry_edits(source, PurePosixPath("home/ann.nix"), [], username="ann")
     assert str(caught.value.at) == "home/ann.nix:3:3"
     assert "`home`" in caught.value.message
+
+
+@pytest.mark.parametrize("username", [None, '"ann"'])
+@pytest.mark.parametrize(
+    "home", [None, "/home/ann", 'if pkgs.stdenv.isDarwin then "/Users/ann" else "/home/ann"']
+)
+@pytest.mark.parametrize("state_version", [None, '"24.11"'])
+def test_a_refused_home_names_what_would_be_added(
+    username: str | None, home: str | None, state_version: str | None
+) -> None:
+    """Why: the refusal's list of what would be added was read back from the generated text
+    (`line.split(" =")`); it comes from the arguments now, with the same message: each name
+    given and not defined, in the order they would be written (a home for a Mac and Linux
+    writes a conditional `homeDirectory`)."""
+    text = b"{ pkgs, lib, ... }:\n{\n  home = lib.mkIf pkgs.stdenv.isLinux { x = 1; };\n}\n"
+    source = parse_source(text, Path("home/ann.nix"))
+    names = [
+        n
+        for n, v in (
+            ("username", username),
+            ("homeDirectory", home),
+            ("stateVersion", state_version),
+        )
+        if v is not None
+    ]
+    call = {"username": username, "home_directory": home, "state_version": state_version}
+    if not names:
+        assert home_entry_edits(source, PurePosixPath("home/ann.nix"), [], **call) == []
+        return
+    with pytest.raises(HomewardError) as caught:
+        home_entry_edits(source, PurePosixPath("home/ann.nix"), [], **call)
+    assert str(caught.value.at) == "home/ann.nix:3:3"
+    assert caught.value.message == (
+        f"cannot add {', '.join(f'`home.{n}`' for n in names)} (what a standalone "
+        "configuration needs) to `home/ann.nix`: its `home` is set by an expression Nix does "
+        "not merge `home.…` into"
+    )
+    assert caught.value.hint == (
+        "write its `home` as a set (`home = { … };`) or as `home.<option> = …;` lines, "
+        "then run homeward again"
+    )

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
     from homeward.syntax.parse import Source
 
+IDENTITY = ("username", "homeDirectory", "stateVersion")
+"""The options under `home` a standalone configuration needs, in the order they are written."""
+
 
 def home_entry_edits(
     source: Source,
@@ -93,8 +96,8 @@ def home_entry_edits(
     else:
         inner = identity_bindings(username, home_directory, state_version, head=False)
         if inner:
-            needs = [line.split(" =")[0] for line in inner.splitlines() if " = " in line]
-            target = _home_attrset(whole, source, entry, needs)
+            given = zip(IDENTITY, (username, home_directory, state_version), strict=True)
+            target = _home_attrset(whole, source, entry, [n for n, v in given if v is not None])
             span = insert_binding(target, source.text, inner)
             edits.append(splice(Path(entry), span, "what the home configuration needs"))
             identity_inside = inner
@@ -146,14 +149,15 @@ def identity_bindings(
     point needs for a standalone configuration. `head=False`: without `home.`, for inside
     the set of a `home = …;` binding."""
     first = ("home",) if head else ()
+    user, directory, state = IDENTITY
     items: list[nix.Item] = []
     if username is not None:
-        items.append(((*first, "username"), nix.Call("lib.mkDefault", [username])))
+        items.append(((*first, user), nix.Call("lib.mkDefault", [username])))
     if home is not None:
         value = nix.Raw(home) if home.startswith('"') else nix.Paren(nix.Raw(home))
-        items.append(((*first, "homeDirectory"), nix.Call("lib.mkDefault", [value])))
+        items.append(((*first, directory), nix.Call("lib.mkDefault", [value])))
     if state_version is not None:
-        items.append(((*first, "stateVersion"), state_version))
+        items.append(((*first, state), state_version))
     return nix.emit_bindings(items)
 
 
