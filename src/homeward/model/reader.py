@@ -296,7 +296,9 @@ class Reader:
             if not self._twice:
                 query = duplicate_query()
                 self._twice = any(
-                    find_duplicate(s.root, s.text, query) is not None for s in unchecked
+                    find_duplicate(s.root, s.text, query) is not None
+                    for s in unchecked
+                    if not s.no_duplicates
                 )
             unchecked.clear()
 

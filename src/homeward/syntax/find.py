@@ -452,7 +452,7 @@ _Task = tuple["Node", tuple[str, ...], "_Link", bool]
 class _Walk:
     """One walk over a module value, appending its leaf definitions to `out` in source order."""
 
-    __slots__ = ("detached", "g", "out", "plain", "source", "text")
+    __slots__ = ("clean", "detached", "g", "out", "plain", "sets", "source", "text")
 
     def __init__(self, source: Source, out: list[Definition], *, detached: bool = False) -> None:
         self.source = source
@@ -462,6 +462,9 @@ class _Walk:
         self.g = _Grammar.of(source)
         # Text is only trusted for names where the tree has no ERROR or MISSING node.
         self.plain = not source.root.has_error
+        # For `_no_duplicates`: the sets walked, and whether each defines every name once.
+        self.sets = 0
+        self.clean = self.plain
 
     def walk(self, expr: Node, prefix: tuple[str, ...], link: _Link) -> None:
         """Depth first with an explicit stack (issue 10: nix accepts sets nested 2,500 deep), in
@@ -533,6 +536,7 @@ class _Walk:
         )
         binding_kind = StepKind.BINDING
         empty = True
+        paths: list[tuple[str, ...]] = []  # what each binding defines, for `_no_duplicates`
         for child in node.children:
             if child.kind_id not in binding_set:
                 continue
@@ -551,6 +555,8 @@ class _Walk:
                     )
                     if names is None:
                         names = _names(attrpath, text, id_attr)
+                        self.clean = False  # a name as nix's parser may not read it
+                    paths.append(names)
                     inner = [link, binding_kind, binding, names, None, "", None]
                     out.append((value, prefix + names, inner, value.kind_id in structured))
                 elif kind in inherits:
@@ -558,15 +564,19 @@ class _Walk:
                     empty = False
                     attrs = binding.child_by_field_id(id_attrs)
                     for attr in attrs.children_by_field_id(id_attr) if attrs else ():
-                        name = (
-                            text[attr.start_byte : attr.end_byte].decode()
-                            if attr.type == "identifier"
-                            else string_value(attr, text)
-                        ) or DYNAMIC
+                        if attr.type == "identifier":
+                            name = text[attr.start_byte : attr.end_byte].decode()
+                            paths.append((name,))
+                        else:
+                            name = string_value(attr, text) or DYNAMIC
+                            self.clean = False
                         inner = [link, binding_kind, binding, (name,), None, "", None]
                         out.append((attr, (*prefix, name), inner, False))
         if empty:
             out.append((node, prefix, link, False))
+        self.sets += 1
+        if len(paths) > 1 and self.clean and _prefixed(paths):
+            self.clean = False
         return out
 
     def structural(self, node: Node) -> bool:
@@ -786,6 +796,14 @@ def module_body(
     outermost function node); body is None when it is not an attrset-shaped module (a list, a
     string, a call we cannot see into).
     """
+    return _module_head(source, expr)[:3]
+
+
+def _module_head(
+    source: Source, expr: Node | None = None
+) -> tuple[Node | None, tuple[str, ...], Node | None, int]:
+    """`module_body`, and how many formals its functions write, each naming every argument
+    once (-1 when one names one twice, or `let` binds names: see `_no_other_sets`)."""
     g = _Grammar.of(source)
     node = expr
     if node is None:
@@ -793,6 +811,7 @@ def module_body(
         if root.type == "source_code":
             node = root.child_by_field_id(g.expression)
     formals: list[str] = []
+    written = 0
     function: Node | None = None
     text = source.text
     while node is not None:
@@ -805,15 +824,17 @@ def module_body(
             kind = node.type
         if kind == "function_expression":
             function = function or node
-            formals.extend(function_formals(node, text))
+            found = _formals_into(node, text, formals)
+            written = -1 if found < 0 or written < 0 else written + found
             node = node.child_by_field_id(g.body)
         elif kind in _SCOPES:
+            written = -1 if kind == "let_expression" else written
             node = node.child_by_field_id(g.body)
         elif kind in _ATTRSETS:
-            return node, _formals_of(formals), function
+            return node, _formals_of(formals), function, written
         else:
-            return None, _formals_of(formals), function
-    return None, _formals_of(formals), function
+            return None, _formals_of(formals), function, written
+    return None, _formals_of(formals), function, written
 
 
 _formal_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -853,16 +874,26 @@ def function_formals(function: Node, text: bytes) -> list[str]:
     Why interned: every module's `Module.formals` keeps them, and nearly all are `pkgs`,
     `lib`, `config` (a string each was 1.2 MiB of `check` at 200 hosts)."""
     names: list[str] = []
+    _formals_into(function, text, names)
+    return names
+
+
+def _formals_into(function: Node, text: bytes, names: list[str]) -> int:
+    """Add `function_formals(function, text)` to `names`: 1 when the function writes formals
+    (`{ ... }`) naming each argument once, 0 when it writes none (`x:`), -1 when a name is
+    bound twice."""
+    start = len(names)
     universal = function.child_by_field_name("universal")
     if universal is not None:
         names.append(intern(node_text(universal, text)))
     formals = function.child_by_field_name("formals")
-    if formals is not None:
-        for formal in formals.children_by_field_name("formal"):
-            name = formal.child_by_field_name("name")
-            if name is not None:
-                names.append(intern(node_text(name, text)))
-    return names
+    if formals is None:
+        return 0
+    for formal in formals.children_by_field_name("formal"):
+        name = formal.child_by_field_name("name")
+        if name is not None:
+            names.append(intern(node_text(name, text)))
+    return 1 if len(set(names[start:])) == len(names) - start else -1
 
 
 _FULL_FORM = frozenset({("config",), ("options",)})
@@ -876,18 +907,20 @@ def read_module(source: Source, expr: Node | None = None) -> Module:
     `expr` is a module written inside another file (an inline module in flake.nix); the whole
     file when None.
     """
-    body, formals, function = module_body(source, expr)
+    body, formals, function, written = _module_head(source, expr)
     walked = body if body is not None else _structural_body(source, expr)
     # A whole file's definitions hold no node (`_Walked`): its tree can be let go once read.
     detached = expr is None
     if walked is None:
         if detached:
+            source.no_duplicates = _no_other_sets(source, 0, written)
             return _file_module(source, None, formals, (), (), function)
         return Module(source, None, formals, (), (), function)
     everything: list[Definition] = []
-    _Walk(source, everything, detached=detached).walk(
-        walked, (), [None, None, None, (), None, "", ()]
-    )
+    walk = _Walk(source, everything, detached=detached)
+    walk.walk(walked, (), [None, None, None, (), None, "", ()])
+    if detached:
+        source.no_duplicates = walk.clean and _no_other_sets(source, walk.sets, written)
     # Why `map`: the loop runs in C; most modules are not full-form.
     full_form = not _FULL_FORM.isdisjoint(map(_HEAD, map(_PATH, everything)))
     if not full_form:
@@ -913,6 +946,34 @@ def read_module(source: Source, expr: Node | None = None) -> Module:
             source, body, formals, tuple(definitions), tuple(declarations), function
         )
     return Module(source, body, formals, tuple(definitions), tuple(declarations), function)
+
+
+def _prefixed(paths: list[tuple[str, ...]]) -> bool:
+    """Whether one of a set's paths starts another or is written twice (`a = 1; a.b = 2;`);
+    sorted, such a path comes right before one it starts. Without that, nix's parser finds
+    no name defined twice in the set (`syntax.parse._prefixed`, `_clash`)."""
+    paths.sort()
+    before = paths[0]
+    for path in paths[1:]:
+        if path[: len(before)] == before:
+            return True
+        before = path
+    return False
+
+
+def _no_other_sets(source: Source, walked: int, formals: int) -> bool:
+    """Whether the sets a walk of the whole file went through (`walked`, each of whose paths
+    starts no other) and the `formals` of the functions around the module (each naming every
+    argument once; -1: not so) are all the file's binding sets and formals: then
+    `find_duplicate` finds nothing in it, and the file need not be searched again
+    (`Source.no_duplicates`). Counted by the file's `{`: each set and each formals opens one;
+    one of an interpolation follows a `$`; any other (in a string or comment, or a set the walk
+    did not go into) makes the answer no. A `let` has a binding set without one: a file
+    holding the word is searched."""
+    text = source.text
+    if formals < 0 or b"let" in text or source.root.has_error:
+        return False
+    return text.count(b"{") - text.count(b"${") == walked + formals
 
 
 class ImportKind(StrEnum):

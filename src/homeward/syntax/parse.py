@@ -181,6 +181,9 @@ class Source:
     text: bytes
     _tree: Tree | None = field(repr=False)
     _line_starts_: list[int] | None = field(default=None, init=False, repr=False)
+    # Known to define no name twice (`syntax/find.py`, `read_module`): `Reader.check_read`
+    # need not search it.
+    no_duplicates: bool = field(default=False, init=False, repr=False)
 
     @property
     def tree(self) -> Tree:
