@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
+from homeward.errors import HomewardError
 from homeward.model.repo import ModuleKind, ProblemKind, load_repo
-from homeward.syntax.find import read_module
+from homeward.syntax import find
+from homeward.syntax.find import ImportRef, import_target, read_module
 from homeward.syntax.parse import parse_source
 from tests.test_openworld import flake, write
 
@@ -114,3 +118,61 @@ def test_imports_keep_their_places_when_the_tree_is_let_go(tmp_path: Path) -> No
     problems = {p.message: p.at for p in repo.problems}
     at = problems["the import `hosts/desk/missing.nix` does not exist"]
     assert at is not None and (str(at.path), at.line, at.col) == ("hosts/desk/host.nix", 10, 5)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _as_written(ref: ImportRef) -> tuple[object, ...]:
+    node = ref.node
+    return (
+        ref.kind,
+        ref.target,
+        ref.label,
+        ref.conditional,
+        str(ref.location),
+        (node.start_byte, node.end_byte, node.kind_id),
+    )
+
+
+def test_a_whole_file_s_imports_are_those_of_its_module_read_with_nodes() -> None:
+    """A whole file's imports (kept as spans; a written list read without walking its tree
+    again when nothing in the file is conditional) are what the module read with its nodes
+    says, for every fixture and for lists mixing every kind of import."""
+    texts = [f.read_bytes() for f in sorted(FIXTURES.rglob("*.nix"))]
+    texts += [
+        (
+            b"{ imports = [ ./a.nix ../b /abs.nix ~/x.nix <nixpkgs/x.nix> (./c.nix) ./d/${x}.nix "
+            b'"${modulesPath}/m.nix" inputs.x.nixosModules.y { } (import ./e.nix) '
+            b"# ./f.nix\n ./g-h_i+j.nix ]; }"
+        ),
+        b"{ lib, ... }: { imports = lib.optionals c [ ./a.nix ] ++ [ ./b.nix ]; }",
+        b"{ lib, ... }: lib.mkIf c { imports = [ ./a.nix ]; }",
+        b"{ imports = [ ./a.nix ]; config.imports = [ ./b.nix ]; }",
+        b'{ imports = [ ./a.nix ]; x = "\\\\"; }',
+    ]
+    compared = 0
+    for text in texts:
+        try:
+            source = parse_source(text, Path("m.nix")).check()
+        except HomewardError:
+            continue
+        expr = source.root.child_by_field_name("expression")
+        assert expr is not None
+        fast = read_module(source).imports()
+        slow = read_module(source, expr).imports()
+        assert [_as_written(r) for r in fast] == [_as_written(r) for r in slow], text
+        compared += len(slow)
+    assert compared > 100
+
+
+def test_a_list_of_paths_is_read_without_walking_the_file_again(monkeypatch: MonkeyPatch) -> None:
+    source = parse_source(HOST.encode(), Path("hosts/desk/host.nix"))
+    module = read_module(source)
+
+    def walked_again(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the file was walked again")
+
+    monkeypatch.setattr(find, "_walked_again", walked_again)
+    refs = module.imports()
+    assert [import_target(r) for r in refs][:3] == ["./.", "../shared", "./hw"]

@@ -394,13 +394,18 @@ class _Grammar:
         "binding_set",
         "body",
         "expression",
+        "formal",
+        "formals",
         "function",
         "inherits",
         "let",
+        "name",
         "parenthesized",
+        "path",
         "scopes",
         "select",
         "structured",
+        "universal",
         "variable",
     )
     found: ClassVar[_Grammar | None] = None
@@ -425,6 +430,10 @@ class _Grammar:
         self.body = field_id("body")
         self.function = field_id("function")
         self.argument = field_id("argument")
+        self.formals = field_id("formals")
+        self.formal = field_id("formal")
+        self.name = field_id("name")
+        self.universal = field_id("universal")
         self.attrsets = kinds(*_ATTRSETS)
         self.scopes = kinds(*_SCOPES)
         self.let = kinds("let_expression")
@@ -432,6 +441,7 @@ class _Grammar:
         self.binding = kinds("binding")
         self.binding_set = kinds("binding_set")
         self.parenthesized = kinds("parenthesized_expression")
+        self.path = kinds("path_expression")
         self.apply = kinds("apply_expression")
         self.select = kinds("select_expression")
         self.variable = kinds("variable_expression")
@@ -743,15 +753,32 @@ class _FileModule(Module):
         if not wanted:
             return []
         again: list[Definition] | None = None
-        refs: list[ImportRef] = []
+        source = self.source
+        text = source.text
+        if b"mkIf" not in text and b"\\" not in text:
+            # No import is under a condition (`lib.mkIf`): a list written as the value is
+            # found by its span, without walking the tree again for the steps.
+            found = [_written_list(source, d) for d in wanted]
+            if all(node is not None for node in found):
+                refs: list[ImportRef] = []
+                for node in found:
+                    assert node is not None
+                    _list_imports(source, node, False, refs)
+                return refs
+        refs = []
         for definition in wanted:
             at = definition._at if isinstance(definition, _Walked) else None
             if at is not None:
                 if again is None:
-                    again = _walked_again(self.source, keep=False)
+                    again = _walked_again(source, keep=False)
                 definition = again[at[2]]
-            refs.extend(import_refs(self.source, definition.value, definition.conditions))
-        return [_placed_import(ref) for ref in refs]
+            conditions = definition.conditions
+            value = definition.value
+            if value.type == "list_expression":
+                _list_imports(source, value, bool(conditions), refs)
+                continue
+            refs.extend(map(_placed_import, import_refs(source, value, conditions)))
+        return refs
 
     @property
     @override
@@ -824,7 +851,7 @@ def _module_head(
             kind = node.type
         if kind == "function_expression":
             function = function or node
-            found = _formals_into(node, text, formals)
+            found = _formals_into(node, text, formals, g)
             written = -1 if found < 0 or written < 0 else written + found
             node = node.child_by_field_id(g.body)
         elif kind in _SCOPES:
@@ -874,25 +901,34 @@ def function_formals(function: Node, text: bytes) -> list[str]:
     Why interned: every module's `Module.formals` keeps them, and nearly all are `pkgs`,
     `lib`, `config` (a string each was 1.2 MiB of `check` at 200 hosts)."""
     names: list[str] = []
-    _formals_into(function, text, names)
-    return names
-
-
-def _formals_into(function: Node, text: bytes, names: list[str]) -> int:
-    """Add `function_formals(function, text)` to `names`: 1 when the function writes formals
-    (`{ ... }`) naming each argument once, 0 when it writes none (`x:`), -1 when a name is
-    bound twice."""
-    start = len(names)
     universal = function.child_by_field_name("universal")
     if universal is not None:
         names.append(intern(node_text(universal, text)))
     formals = function.child_by_field_name("formals")
+    if formals is not None:
+        for formal in formals.children_by_field_name("formal"):
+            name = formal.child_by_field_name("name")
+            if name is not None:
+                names.append(intern(node_text(name, text)))
+    return names
+
+
+def _formals_into(function: Node, text: bytes, names: list[str], g: _Grammar) -> int:
+    """Add `function_formals(function, text)` to `names`: 1 when the function writes formals
+    (`{ ... }`) naming each argument once, 0 when it writes none (`x:`), -1 when a name is
+    bound twice."""
+    start = len(names)
+    universal = function.child_by_field_id(g.universal)
+    if universal is not None:
+        names.append(intern(text[universal.start_byte : universal.end_byte].decode()))
+    formals = function.child_by_field_id(g.formals)
     if formals is None:
         return 0
-    for formal in formals.children_by_field_name("formal"):
-        name = formal.child_by_field_name("name")
+    name_id = g.name
+    for formal in formals.children_by_field_id(g.formal):
+        name = formal.child_by_field_id(name_id)
         if name is not None:
-            names.append(intern(node_text(name, text)))
+            names.append(intern(text[name.start_byte : name.end_byte].decode()))
     return 1 if len(set(names[start:])) == len(names) - start else -1
 
 
@@ -1093,6 +1129,55 @@ def _placed_import(ref: ImportRef) -> ImportRef:
     else:
         _SET_TARGET(placed, ref.target)
     node = ref.node
+    _SET_SPAN(placed, (node.start_byte, node.end_byte, node.kind_id))
+    return placed
+
+
+def _written_list(source: Source, d: Definition) -> Node | None:
+    """The list a detached definition's value is written as (`[ ... ]`), None when it is
+    something else or not detached."""
+    at = d._at if isinstance(d, _Walked) else None
+    if at is None:
+        return None
+    start, end = at[0], at[1]
+    if source.text[start : start + 1] != b"[":
+        return None
+    node: Node | None = source.root.descendant_for_byte_range(start, end)
+    while node is not None and (node.start_byte, node.end_byte) == (start, end):
+        if node.type == "list_expression":
+            return node
+        node = node.parent
+    return None
+
+
+def _list_imports(source: Source, value: Node, conditional: bool, refs: list[ImportRef]) -> None:
+    """Add what `import_refs` makes of the list `value` to `refs`, as `_placed_import` keeps
+    them: a path written with a leading dot and no `${` read from its text."""
+    g = _Grammar.of(source)
+    text = source.text
+    for element in named_children(value):
+        raw = text[element.start_byte : element.end_byte]
+        if element.kind_id in g.path and raw[:1] == b"." and b"${" not in raw:
+            refs.append(_placed_path(source, raw, conditional, element))
+        else:
+            refs.append(_placed_import(classify_import(source, element, conditional)))
+
+
+_PLACED_SET, _ = slot_setters(
+    ImportRef, ("kind", "source", "label", "conditional"), later=("target", "node")
+)
+
+
+def _placed_path(source: Source, raw: bytes, conditional: bool, node: Node) -> ImportRef:
+    """`_placed_import(classify_import(source, node, conditional))` of a path written as
+    `raw` without `${`, starting with a dot (a FILE import)."""
+    placed = _new(_PlacedImport)
+    set_kind, set_source, set_label, set_conditional = _PLACED_SET
+    set_kind(placed, ImportKind.FILE)
+    set_source(placed, source)
+    set_label(placed, "")
+    set_conditional(placed, conditional)
+    _SET_LITERAL(placed, intern(raw.decode()))
     _SET_SPAN(placed, (node.start_byte, node.end_byte, node.kind_id))
     return placed
 

@@ -385,6 +385,9 @@ def _symlink_loop(path: str) -> bool:
 
 def _literal_host_name(module: Module) -> str | None:
     """The first `networking.hostName` `module` sets to a literal string, None if none."""
+    written = module.source.text
+    if b"hostName" not in written and b"\\" not in written:
+        return None  # Why: every NixOS module is asked, and few name it (a name is written)
     for d in module.definitions:
         if d.path == ("networking", "hostName"):
             text = d.value_text.strip()
