@@ -6,12 +6,14 @@ the tree give."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 from pytest import MonkeyPatch
 
 from homeward.errors import HomewardError
+from homeward.model.load.refs import _joined
 from homeward.model.repo import ModuleKind, ProblemKind, load_repo
 from homeward.syntax import find
 from homeward.syntax.find import ImportRef, import_target, read_module
@@ -176,3 +178,18 @@ def test_a_list_of_paths_is_read_without_walking_the_file_again(monkeypatch: Mon
     monkeypatch.setattr(find, "_walked_again", walked_again)
     refs = module.imports()
     assert [import_target(r) for r in refs][:3] == ["./.", "../shared", "./hw"]
+
+
+def test_an_import_is_joined_to_its_directory_as_normpath_joins_it() -> None:
+    """The loader joins most written paths (`./a/b.nix`) as text: always what `normpath` says."""
+    names = ("a", "x.nix", ".", "..", ".hidden", "")
+    for base in ("/", "/r", "/r/s.d"):
+        for count in range(1, 4):
+            for parts in itertools.product(names, repeat=count):
+                for lead in ("./", "../", "", "/"):
+                    for tail in ("", "/"):
+                        target = lead + "/".join(parts) + tail
+                        if target:
+                            assert _joined(base, target) == os.path.normpath(
+                                os.path.join(base, target)
+                            ), (base, target)

@@ -102,11 +102,15 @@ class Reader:
         """
         found = self._real.get(path)
         if found is None:
-            parent, name = os.path.split(path if normal else os.path.abspath(path))
+            full = path if normal else os.path.abspath(path)
+            # `os.path.split` and `os.path.join`, as text: `full` is absolute and normalized.
+            parent, _, name = full.rpartition("/")
+            if parent[-1:] == "/" or not parent.strip("/"):
+                parent, name = os.path.split(full)
             real = self._real_dirs.get(parent)
             if real is None:
                 real = self._real_dirs[parent] = os.path.realpath(parent)
-            candidate = os.path.join(real, name)
+            candidate = f"{real}{name}" if real[-1:] == "/" else f"{real}/{name}"
             mode: int | None = None
             if self._overlay and (candidate in self._overlay or candidate in self._overlay_dirs):
                 found = self._real[path] = (candidate, self._overlay_mode(candidate))

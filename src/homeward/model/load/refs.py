@@ -351,7 +351,7 @@ class Refs(LoadState):
                 base = self._dirs[ref.source] = os.path.dirname(
                     os.path.join(self.root, ref.source.path)
                 )
-            target = os.path.normpath(os.path.join(base, target))
+            target = _joined(base, target)
             return self._file_ref(target, None, None, normal=target[:1] == "/", via=ref)
         if ref.kind is ImportKind.INLINE:
             return placed_ref(ModuleKind.INLINE, ref)
@@ -359,6 +359,22 @@ class Refs(LoadState):
             return placed_ref(ModuleKind.EXTERNAL, ref, label=ref.label)
         # Computed: expanded per host where its values are known (`_visit`), else reported there.
         return placed_ref(ModuleKind.UNKNOWN, ref, label=ref.label, dynamic=True)
+
+
+def _joined(base: str, target: str) -> str:
+    """`os.path.normpath(os.path.join(base, target))` for a normalized `base`; a target
+    written `./a/b.nix` (no `.` or `..` after the first, no `//`, no `/` at the end) is
+    joined as text. Why: nearly every import is written so, and `normpath` is most of it."""
+    if (
+        target[:2] == "./"
+        and base[-1:] != "/"
+        and target[-1:] != "/"
+        and "/." not in target[1:]
+        and "//" not in target
+        and len(target) > 2
+    ):
+        return f"{base}/{target[2:]}"
+    return os.path.normpath(os.path.join(base, target))
 
 
 def _is_file_module(node: Node, source: Source) -> bool:
