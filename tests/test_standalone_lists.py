@@ -155,6 +155,36 @@ HELPER_GIVEN = {
 }
 
 
+HELPER_OWN = HELPER_LET.replace("mkHome = user:", "mkHome = user: modules:").replace(
+    "modules = [\n          ./home/shared\n", "modules = modules ++ [\n          ./home/shared\n"
+)
+
+EMPTY_GIVEN = {
+    # The helper's list holds the home both read; ann's own list is empty.
+    "helper-reads-the-home": {
+        "flake.nix": flake(
+            '      homeConfigurations."ann@a" = mkHome "ann" [ ];\n'
+            '      homeConfigurations."bob@b" = mkHome "bob" [ ./home/bob.nix ];\n',
+            HELPER_OWN,
+        ),
+        "home/bob.nix": COMMON,
+    },
+    # Nothing of ann's is read: her list is empty, the helper's holds an inline module.
+    "nothing-read": {
+        "flake.nix": HELPER_GIVEN["flake.nix"].replace(
+            'mkHome "ann" [ ./home/shared ]', 'mkHome "ann" [ ]'
+        ),
+    },
+    # No helper: an empty list of her own, or one with a module written in place.
+    "own-empty": {"flake.nix": flake(entry("ann@a", "[ ]"))},
+    "own-inline": {
+        "flake.nix": flake(
+            entry("ann@a", '[ { home.username = "ann"; home.homeDirectory = "/home/ann"; } ]')
+        )
+    },
+}
+
+
 def files(shape: Mapping[str, str], package: bool = True) -> dict[str, str]:
     host = HOST if package else HOST.replace("  users.users.ann.packages = [ pkgs.htop ];\n", "")
     return {"hosts/a/default.nix": host, "home/shared/default.nix": SHARED, **shape}
@@ -254,7 +284,9 @@ def test_a_helpers_list_is_left_when_the_per_host_file_holds_nothing_moved(
     assert "mkHome = user:" in flake and "home/ann" not in flake
 
 
-@pytest.mark.parametrize("shape", [*sorted(SHAPES), "helper", "helper-given"])
+@pytest.mark.parametrize(
+    "shape", [*sorted(SHAPES), "helper", "helper-given", *(f"empty-{s}" for s in EMPTY_GIVEN)]
+)
 def test_what_check_reads_of_a_kept_standalone_list_is_where_migrate_writes_it(
     shape: str, tmp_path: Path
 ) -> None:
@@ -263,7 +295,8 @@ def test_what_check_reads_of_a_kept_standalone_list_is_where_migrate_writes_it(
     from homeward.plan.state import MigrateOptions, PlanState
     from tests.test_wire import assert_places
 
-    found = files(SHAPES.get(shape, HELPER_GIVEN if shape == "helper-given" else HELPER))
+    shapes = {**SHAPES, **{f"empty-{s}": found for s, found in EMPTY_GIVEN.items()}}
+    found = files(shapes.get(shape, HELPER_GIVEN if shape == "helper-given" else HELPER))
     root = write(tmp_path / "repo", found)
     assert_places(PlanState(build_index(load_repo(root)), MigrateOptions()))
 
@@ -290,3 +323,61 @@ def test_a_list_a_helper_is_given_takes_the_users_file(
     assert_conserved(before, after)
     assert "htop" in after.homes["ann@a"].packages
     assert after.homes["bob@b"] == before.homes["bob@b"]
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("package", [True, False], ids=["account-package", "command-only"])
+@pytest.mark.parametrize("shape", sorted(EMPTY_GIVEN))
+def test_a_standalone_list_that_reads_nothing_of_the_users_takes_the_new_home(
+    shape: str, package: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `mkHome "ann" [ ]` (a helper given an empty list), or ann's own `modules = [ ]`,
+    reads no file of ann's; her NixOS home migrate writes (`home/ann/...`) was read by her
+    NixOS wiring only, and the invariants stopped migrate with an internal error (exit 4) on
+    user input. The list that is hers alone (the empty one she is given, found through the
+    helper's argument) takes what her NixOS home reads: the same home both ways (rule 13),
+    bob's configuration as it was, conserved with the real nix, and a second run changes
+    nothing."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = write(tmp_path / "repo", files(EMPTY_GIVEN[shape], package))
+    before = extract_outputs_standins(root, STANDINS)
+    code = main(["migrate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "internal error" not in err
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    if package:
+        assert "htop" in after.homes["ann@a"].packages
+    if "bob@b" in before.homes:
+        assert after.homes["bob@b"] == before.homes["bob@b"]
+    flake_text = (root / "flake.nix").read_text()
+    ann = flake_text[flake_text.index('"ann@a"') :]
+    assert "./home/ann" in ann[: ann.index(";")] or "./home/ann" in ann[: ann.index("};")]
+    done = tree_files(root)
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == done
+    assert main(["check", str(root)]) == 0
+
+
+def test_an_empty_list_two_configurations_share_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: one empty list bound by `let` and given to the helper for ann and bob is not
+    ann's alone: her file there, bob would read too. Refused at the list (exit 3), nothing
+    written."""
+    text = (
+        HELPER_GIVEN["flake.nix"]
+        .replace('mkHome "ann" [ ./home/shared ]', 'mkHome "ann" none')
+        .replace('mkHome "bob" [ ./home/shared ]', 'mkHome "bob" none')
+    )
+    text = text.replace("    in\n", "      none = [ ];\n    in\n", 1)
+    root = write(tmp_path / "repo", files({"flake.nix": text}))
+    before = tree_files(root)
+    code = main(["migrate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert '`homeConfigurations."ann@a"`' in err and "internal error" not in err, err
+    assert tree_files(root) == before

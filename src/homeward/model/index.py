@@ -454,7 +454,7 @@ def build_index(repo: Repo) -> Index:
         entries=MappingProxyType(entries),
         host_entries=MappingProxyType(host_entries),
         wired_homes=MappingProxyType(wired_homes),
-        home_users=MappingProxyType(_home_users(entries, host_entries, wired_homes)),
+        home_users=MappingProxyType(_home_users(repo, entries, host_entries, wired_homes)),
         homes_of=MappingProxyType({u: tuple(ms) for u, ms in homes_of.items()}),
         reached=MappingProxyType({name: tuple(ms) for name, ms in reached.items()}),
         standalone=MappingProxyType({u: tuple(names) for u, names in standalone.items()}),
@@ -670,13 +670,21 @@ def _home_entries(
 
 
 def _home_users(
+    repo: Repo,
     entries: Mapping[str, PurePosixPath],
     host_entries: Mapping[str, Mapping[str, PurePosixPath]],
     wired_homes: Mapping[str, tuple[ModuleInfo, ...]],
 ) -> dict[str, frozenset[str]]:
     """home file -> the users whose home starts from it: their entry, the file a host
-    starts it from, or any home file a NixOS module names for them."""
+    starts it from, any home file a NixOS module names for them, or one a standalone
+    configuration of theirs lists (`mkHome = user: modules: … modules ++ [ ./home/shared ]`
+    gives ann and bob `home/shared`, though bob's home starts from the file he is given: what
+    ann's home gets there, bob's would get too)."""
     found: dict[str, set[str]] = {}
+    for key, home in repo.homes.items():
+        for ref in home.modules:
+            if ref.kind is ModuleKind.FILE and ref.path is not None:
+                found.setdefault(str(ref.path), set()).add(key.split("@", 1)[0])
     for user, path in entries.items():
         found.setdefault(str(path), set()).add(user)
     for user, hosts in host_entries.items():

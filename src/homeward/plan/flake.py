@@ -25,7 +25,7 @@ from homeward.model.repo import SystemConfig, host_nixpkgs
 from homeward.model.values import Attrs, ListValue
 from homeward.plan.nixcode import copied_text, splice
 from homeward.plan.types import Edit
-from homeward.plan.wiring import ListSite, list_site
+from homeward.plan.wiring import ListSite, list_site, named_lists
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     Span,
@@ -38,6 +38,7 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from homeward.model.eval import Evaluator
     from homeward.syntax.parse import Source
 
 BACKUP_EXTENSION = "hm-backup"
@@ -284,7 +285,7 @@ class FlakeEditor:
                     *self.repo.others.values(),
                     *self.repo.homes.values(),
                 ):
-                    for key in _item_lists(other):
+                    for key in _item_lists(other, self.repo.ev):
                         self._item_lists[key] = self._item_lists.get(key, 0) + 1
             return self._item_lists.get(given.key, 0) > 1
         site = list_site(host)
@@ -438,8 +439,9 @@ def outputs_attrset(src: Source, fn: Node | None) -> Node:
     )
 
 
-def _item_lists(config: SystemConfig) -> set[tuple[str, int, int]]:
-    """The list literals (as `ListSite.key`) a configuration's modules come from."""
+def _item_lists(config: SystemConfig, ev: Evaluator) -> set[tuple[str, int, int]]:
+    """The list literals (as `ListSite.key`) a configuration's modules come from, and those
+    its `modules` chain names (`named_lists`: an empty one given to a helper)."""
     value = config.modules_value
     if not isinstance(value, ListValue):
         return set()
@@ -450,4 +452,4 @@ def _item_lists(config: SystemConfig) -> set[tuple[str, int, int]]:
         and t.source is not None
         and (parent := t.expr.parent) is not None
         and parent.type == "list_expression"
-    }
+    } | {site.key for site in named_lists(config, ev)}

@@ -16,7 +16,7 @@ from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable_special_args
 from homeward.plan.types import Edit
-from homeward.plan.wiring import ListSite, list_site
+from homeward.plan.wiring import ListSite, list_site, named_lists
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     append_to_list,
@@ -90,11 +90,11 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
 @dataclass(frozen=True, slots=True)
 class KeptList:
     """An existing standalone configuration's module list (`list_site`: in flake.nix or
-    another file of the repository) and the import of the per-host file it gets, written from
-    that file's directory."""
+    another file of the repository) and the imports of the files it gets (the user's new
+    entry, the per-host file), written from that file's directory."""
 
     site: ListSite
-    item: str
+    items: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ class Unread:
     moved for that user on that host, only what migrate adds (the home-manager command)."""
 
     name: str  # the configuration: `<user>@<host>`
-    path: PurePosixPath  # the per-host file
+    paths: tuple[PurePosixPath, ...]  # the files it would read: the new entry, the per-host file
     why: str
     at: Location | None
 
@@ -134,32 +134,55 @@ def kept_lists(
     unread: list[Unread] = []
     pairs: Collection[tuple[str, str]] | None = None
     for up in users:
-        for host, path in sorted(up.per_host.items()):
+        for host in sorted({*up.hosts, *up.per_host}):
             name = f"{up.name}@{host}"
             config = ed.repo.homes.get(name)
             if config is None:
                 continue
-            files = {PurePosixPath(ref.path) for ref in config.modules if ref.path is not None}
-            if up.entry_of(host) not in files or path in files:
+            wanted = _not_read(ed, up, host, config)
+            if not wanted:
                 continue
             site = list_site(config)
             if site is not None and ed.list_is_shared(config):
                 site = given_list(ed, config, site) or site
             if site is not None and not ed.list_is_shared(config, site):
-                lists.append(KeptList(site, relative_import(path, site.directory)))
+                items = tuple(relative_import(p, site.directory) for p in wanted)
+                lists.append(KeptList(site, items))
                 continue
             why, at = _unextended(ed, name, config, site)
             if pairs is None:
                 pairs = moved()
             if (host, up.name) in pairs or (host, "") in pairs:
+                shown = ", ".join(f"`{p}`" for p in wanted)
                 raise HomewardError(
-                    f'homeward cannot add `{path}` to `homeConfigurations."{name}"`: {why}',
+                    f'homeward cannot add {shown} to `homeConfigurations."{name}"`: {why}',
                     at=at,
                     hint=f'build `homeConfigurations."{name}"` from a module list of its own '
                     "(its own `modules = [ ... ];`, or one its helper is given), then run again",
                 )
-            unread.append(Unread(name, path, why, at))
+            unread.append(Unread(name, wanted, why, at))
     return KeptLists(tuple(lists), tuple(unread))
+
+
+def _not_read(
+    ed: FlakeEditor, up: HomeWiring, host: str, config: SystemConfig
+) -> tuple[PurePosixPath, ...]:
+    """What the NixOS home of `up` on `host` will read that the existing standalone
+    configuration does not: the per-host file beside an entry it reads, or a new entry (one
+    no configuration reads yet: `mkHome "ann" [ ]`, `modules = [ ]`, a list of modules
+    written in place) with its per-host file. An existing entry it does not read is not
+    this function's (left as it is)."""
+    files = {PurePosixPath(ref.path) for ref in config.modules if ref.path is not None}
+    entry = up.entry_of(host)
+    wanted: list[PurePosixPath] = []
+    if entry not in files:
+        if str(entry) in ed.repo.modules:
+            return ()
+        wanted.append(entry)
+    path = up.per_host.get(host)
+    if path is not None and path not in files:
+        wanted.append(path)
+    return tuple(wanted)
 
 
 def given_list(ed: FlakeEditor, config: SystemConfig, shared: ListSite) -> ListSite | None:
@@ -178,12 +201,22 @@ def given_list(ed: FlakeEditor, config: SystemConfig, shared: ListSite) -> ListS
         if parent is None or source is None or parent.type != "list_expression":
             continue
         site = ListSite(source, parent, None)
-        where = PurePosixPath(source.path)
-        if site.key != shared.key and not where.is_absolute() and ".." not in where.parts:
+        if site.key != shared.key and _in_repository(site):
             found = site
+    if found is None:
+        # An empty list given holds no module to find it by: the one the helper's argument
+        # stands for (`mkHome "ann" [ ]`), the last of its chain.
+        named = [s for s in named_lists(config, ed.repo.ev) if s.key != shared.key]
+        found = next((s for s in reversed(named) if _in_repository(s)), None)
     if found is None or ed.list_is_shared(config, found):
         return None
     return found
+
+
+def _in_repository(site: ListSite) -> bool:
+    """The list is written in a file of the repository (never edited elsewhere, rule 12)."""
+    where = PurePosixPath(site.source.path)
+    return not where.is_absolute() and ".." not in where.parts
 
 
 def _unextended(
@@ -216,18 +249,19 @@ def extend_kept_lists(ed: FlakeEditor, kept: KeptLists) -> None:
     (`kept_lists`), in the file its list is written in; one left without it is said."""
     for planned in kept.lists:
         site = planned.site
-        for span in append_to_list(site.node, site.source.text, [planned.item]):
+        for span in append_to_list(site.node, site.source.text, list(planned.items)):
             ed.edit_in(
                 site.source, span, "import the per-host file in the standalone configuration"
             )
     for left in kept.unread:
+        shown = ", ".join(f"`{p}`" for p in left.paths)
         ed.diagnostics.append(
             Diagnostic(
                 Severity.WARNING,
-                f'`homeConfigurations."{left.name}"` is left as it was, without `{left.path}`, '
+                f'`homeConfigurations."{left.name}"` is left as it was, without {shown}, '
                 f"which its NixOS home reads (no moved definition, what migrate adds): {left.why}",
                 left.at,
-                hint=f"list `{left.path}` in its modules by hand for the same home both ways",
+                hint=f"list {shown} in its modules by hand for the same home both ways",
             )
         )
 
@@ -237,7 +271,9 @@ def kept_list_places(kept: KeptLists) -> list[Edit]:
     return [
         Edit(Path(planned.site.source.path), span.start_byte, span.end_byte, b"", "")
         for planned in kept.lists
-        for span in append_to_list(planned.site.node, planned.site.source.text, [""])
+        for span in append_to_list(
+            planned.site.node, planned.site.source.text, [""] * len(planned.items)
+        )
     ]
 
 

@@ -26,7 +26,7 @@ from homeward.model.values import Attrs, External, ListValue, Value
 from homeward.syntax import emit as nix
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import concatenated
-from homeward.syntax.nodes import node_text
+from homeward.syntax.nodes import node_text, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -102,6 +102,37 @@ def list_site(host: SystemConfig) -> ListSite | None:
         if thunk.source is value.source and thunk.expr is not None and _inside(node, thunk.expr):
             env = thunk.env
     return ListSite(value.source, node, env)
+
+
+def named_lists(config: SystemConfig, ev: Evaluator) -> list[ListSite]:
+    """The list literals the names in a configuration's `modules` `++` chain stand for, in
+    chain order: each name looked up, one step, in the scope the chain is evaluated in
+    (`modules ++ [ … ]` in a helper `mkHome = user: modules: …` called with `[ ]`). What
+    the list's items cannot show: a literal that is empty holds none to find it by."""
+    value = config.modules_value
+    args = config.args
+    if not isinstance(value, ListValue) or value.node is None or value.source is None:
+        return []
+    thunk = args.attrs.get("modules") if args is not None else None
+    if (
+        thunk is None
+        or thunk.env is None
+        or thunk.expr is None
+        or thunk.source is not value.source
+        or not _inside(value.node, thunk.expr)
+    ):
+        return []
+    found: list[ListSite] = []
+    for part in concatenated(value.node, value.source.text):
+        if part.type != "variable_expression":
+            continue
+        bound = thunk.env.lookup(node_text(part, value.source.text), ev)
+        if bound is None or bound.expr is None or bound.source is None:
+            continue
+        node = unparen(bound.expr)
+        if node.type == "list_expression":
+            found.append(ListSite(bound.source, node, bound.env))
+    return found
 
 
 def _inside(node: Node, outer: Node) -> bool:
