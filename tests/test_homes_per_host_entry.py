@@ -120,3 +120,88 @@ def test_each_hosts_home_is_conserved_by_the_real_nix(
         assert other not in nixos and other not in standalone, (name, nixos, standalone)
         assert nixos == standalone | (nixos - standalone), name
     assert main(["check", str(root)]) == 0
+
+
+MIXED_FLAKE = (
+    "{\n"
+    + INPUTS
+    + """  outputs =
+    { self, nixpkgs, home-manager, ... }:
+    {
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/a
+          home-manager.nixosModules.home-manager
+          { home-manager.users.ann = import ./home/ann/nixos.nix; }
+        ];
+      };
+      nixosConfigurations.b = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./hosts/b ];
+      };
+      homeConfigurations."ann@b" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ ./home/ann/standalone.nix ];
+      };
+    };
+}
+"""
+)
+
+MIXED = {
+    "flake.nix": MIXED_FLAKE,
+    "hosts/a/default.nix": _account("a", "htop"),
+    "hosts/b/default.nix": _account("b", "acpi"),
+    "home/ann/nixos.nix": _home("jq").replace(
+        '  home.username = "ann";\n  home.homeDirectory = "/home/ann";\n', ""
+    ),
+    "home/ann/standalone.nix": _home("ripgrep"),
+}
+
+
+@pytest.mark.nix
+def test_a_user_wired_through_nixos_on_one_host_and_standalone_on_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (untested until now): ann's home is wired through home-manager's NixOS module on
+    `a` (`home/ann/nixos.nix`), and `homeConfigurations."ann@b"` reads another file
+    (`home/ann/standalone.nix`) on `b`, where no NixOS module wires her home. The home migrate
+    wired on `b` started from `nixos.nix`, which `ann@b` does not read: the invariants stopped
+    migrate with an internal error (exit 4) on user input. On `b` it starts from the file
+    `ann@b` starts from (rule 13: both wirings of `b` read the same files), `a` keeps its own;
+    each host's account packages reach that host alone, once, through each wiring it has,
+    conserved with the real nix; a second run changes nothing; `check` is clean."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS, assert_conserved
+
+    root = make_git_repo(write(tmp_path / "repo", MIXED))
+    before = extract_outputs_standins(root, STANDINS)
+    code = main(["migrate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    after_files = tree_files(root)
+    flake = after_files["flake.nix"].decode()
+    host_a, host_b = flake.split("nixosConfigurations.b")
+    assert "home-manager.users.ann = import ./home/ann/nixos.nix;" in host_a, flake
+    assert "standalone.nix" not in host_a, flake
+    assert "users.ann.imports = [ ./home/ann/standalone.nix ];" in host_b, flake
+    assert "nixos.nix" not in host_b, flake
+    after = extract_outputs_standins(root, STANDINS)
+    assert_conserved(before, after)
+    a = after.hosts["a"].users["ann"].packages
+    b = after.hosts["b"].users["ann"].packages
+    standalone = after.homes["ann@b"].packages
+    assert {"htop", "jq"} <= a and not {"acpi", "ripgrep"} & a, sorted(a)
+    assert {"acpi", "ripgrep"} <= b and not {"htop", "jq"} & b, sorted(b)
+    assert {"acpi", "ripgrep"} <= set(standalone) and not {"htop", "jq"} & set(standalone)
+    for moved in ("htop", "acpi"):  # each account package written once, in one file
+        holders = [
+            name
+            for name, text in after_files.items()
+            if name.endswith(".nix") and f"pkgs.{moved}" in text.decode()
+        ]
+        assert len(holders) == 1, (moved, holders)
+    assert main(["migrate", str(root)]) == 0
+    assert tree_files(root) == after_files
+    assert main(["check", str(root)]) == 0

@@ -644,15 +644,18 @@ def _home_entries(
         own = [path for path in files if listed[str(path)] == configs[user]]
         if own or files:
             found[user] = PurePosixPath((own or files)[0])
-    # A user no NixOS module wires a home for, whose standalone configurations start from
-    # different files (`"ann@a"` from `home/ann/a-home.nix`, `"ann@b"` from
-    # `home/ann/b-home.nix`): the home of host `h` starts from the file `"<user>@h"` starts
+    # A user no NixOS module wires a home for on host `h`, whose standalone configuration
+    # there starts from another file (`"ann@a"` from `home/ann/a-home.nix`, `"ann@b"` from
+    # `home/ann/b-home.nix`; or ann wired through NixOS on `a` only, `"ann@b"` from
+    # `home/ann/standalone.nix`): the home of `h` starts from the file `"<user>@h"` starts
     # from, the first of its files no other user's configuration lists (rule 13: both wirings
     # of a host read the same files), unless it reads the user's entry already.
     for key, home in sorted(repo.homes.items()):
         user, _, host = key.partition("@")
-        if user in wired or user not in found or host not in repo.hosts:
+        if user not in found or host not in repo.hosts:
             continue
+        if any((host, user) in info.pairs for info in wired.get(user, {}).values()):
+            continue  # a NixOS module wires this home: it starts where that one does
         read = [
             PurePosixPath(ref.path)
             for ref in home.modules
