@@ -605,3 +605,30 @@ def test_a_home_wired_where_the_account_is_not_read_stays_and_gets_nothing_of_ot
     features = b"".join(v for k, v in after.items() if k.startswith("home/kim/features/"))
     assert b"desk.nix" in after["hosts/desk/default.nix"] or b"desk.nix" in after["flake.nix"]
     assert b"firefox" in desk + features
+
+
+def test_a_home_left_where_the_account_may_be_unread_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: where the Mac's account for kim may be in a module homeward cannot read, her
+    home file is left as it is (rule 9) and nothing said so. A warning names the host, the
+    user, the file left, and the module not read at its file:line:col."""
+    found = dict(HOME_WITHOUT_ACCOUNT)
+    found["flake.nix"] = found["flake.nix"].replace(
+        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
+    )
+    found["hosts/mac/users.nix"] = '{\n  users.users.kim.home = "/Users/kim";\n}\n'
+    root = tmp_path / "repo"
+    for name, text in found.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    make_git_repo(root)
+    assert main(["migrate", "--dry-run", str(root)]) == 0
+    err = capsys.readouterr().err
+    flake = found["flake.nix"]
+    before = flake[: flake.index('"${./hosts}/mac/users.nix"')]
+    where = f"flake.nix:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+    warning = next((line for line in err.splitlines() if f"{where}: warning:" in line), "")
+    assert warning, err
+    assert "`kim`" in warning and "`mac`" in warning, warning
+    assert "`home/kim/default.nix` is left as it is" in warning, warning

@@ -1,12 +1,14 @@
-"""A home wired on a host where its user has no account: refused before the wiring is built."""
+"""A home wired on a host where its user has no account: refused before the wiring is built, or
+said, where the account may be in a module homeward cannot read."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import ModuleKind
+from homeward.model.repo import ModuleKind, ModuleRef
 from homeward.syntax import emit as nix
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def refuse_homes_without_account(index: Index, users: Sequence[HomeWiring]) -> N
         entries = {str(up.entry_of(h)) for h in up.hosts}
         for host in sorted(index.hm_user_hosts(up.name) - accounts):
             facts = index.hosts.get(host)
-            if facts is None or _partly_known(facts):
+            if facts is None or _unread_module(facts) is not None:
                 continue  # not a host homeward rewires, or the account may be in what is not read
             read = sorted(
                 path
@@ -54,8 +56,45 @@ def refuse_homes_without_account(index: Index, users: Sequence[HomeWiring]) -> N
             )
 
 
-def _partly_known(facts: HostFacts) -> bool:
-    """Some module of the host is one homeward cannot read (`"${mod}/core/users.nix"`): the
-    account may be written there (rule 9: not knowing is no reason to refuse)."""
+def unseen_accounts(index: Index, users: Sequence[HomeWiring]) -> list[Diagnostic]:
+    """A warning for each host that wires `home-manager.users.<u>` from `u`'s home file
+    without an account homeward can see, where a module it cannot read may hold the account
+    (not refused: rule 9): that file is left as it is (`Index.entry_stays`), what migrate
+    moves from `u`'s other hosts goes beside it. Named at the module not read."""
+    repo = index.repo
+    found: list[Diagnostic] = []
+    for up in users:
+        accounts = set(up.hosts)
+        entries = {str(up.entry_of(h)) for h in up.hosts}
+        for host in sorted(index.hm_user_hosts(up.name) - accounts):
+            facts = index.hosts.get(host)
+            unread = _unread_module(facts) if facts is not None else None
+            if unread is None:
+                continue
+            read = sorted(
+                path
+                for path in entries
+                if (info := repo.modules.get(path)) is not None and (host, up.name) in info.pairs
+            )
+            if not read:
+                continue
+            found.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"`{host}` wires `home-manager.users.{up.name}` from `{read[0]}` with no "
+                    f"`users.users.{up.name}` homeward can see; this module, which homeward "
+                    f"cannot read, may hold it: `{read[0]}` is left as it is, and what migrate "
+                    f"moves from `{up.name}`'s other hosts goes beside it",
+                    unread.location,
+                    hint=f"write the module's path out (or `users.users.{up.name}` in a file "
+                    f"`{host}` imports by name) for homeward to read it",
+                )
+            )
+    return found
+
+
+def _unread_module(facts: HostFacts) -> ModuleRef | None:
+    """The first module of the host homeward cannot read (`"${mod}/core/users.nix"`), where
+    an account may be written (rule 9: not knowing is no reason to refuse); None: none."""
     refs = [*facts.config.modules, *(r for m in facts.modules for r in m.imports)]
-    return any(ref.kind is ModuleKind.UNKNOWN for ref in refs)
+    return next((ref for ref in refs if ref.kind is ModuleKind.UNKNOWN), None)

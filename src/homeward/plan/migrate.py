@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index, build_index, entry_arguments
+from homeward.plan.accounts import unseen_accounts
 from homeward.plan.assembled import without_assembled
 from homeward.plan.checks import dynamic_users, mismatches, partial, unread_accounts
 from homeward.plan.classify import (
@@ -105,6 +106,7 @@ def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
     take_notes(st, notes)
     if not active:
         return None
+    st.diagnostics.extend(unseen_accounts(st.index, [up.wiring() for up in active]))
     for up in active:
         if up.new_entry:
             # The new entry point, its identity written when the user's home is finished.
