@@ -381,3 +381,41 @@ def test_an_empty_list_two_configurations_share_is_refused(
     assert code == 3, err
     assert '`homeConfigurations."ann@a"`' in err and "internal error" not in err, err
     assert tree_files(root) == before
+
+
+def test_configurations_a_helpers_list_leaves_are_said_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why (jnsgruk/nixos-config, verbose): a helper's list that leaves several of its
+    configurations without their per-host files gave one warning per configuration, each
+    listing all the others again. One warning at the list names them all, with their files."""
+    text = flake(
+        '      homeConfigurations."ann@a" = mkHome "ann";\n'
+        '      homeConfigurations."ann@b" = mkHome "ann";\n'
+        '      homeConfigurations."bob@c" = mkHome "bob";\n',
+        HELPER_LET,
+    ).replace(
+        "      };\n      homeConfigurations",
+        "      };\n      nixosConfigurations.b = nixpkgs.lib.nixosSystem {\n"
+        '        system = "x86_64-linux";\n        modules = [ ./hosts/b ];\n'
+        "      };\n      homeConfigurations",
+        1,
+    )
+    found = files({"flake.nix": text}, package=False)
+    found["hosts/b/default.nix"] = found["hosts/a/default.nix"].replace('"a"', '"b"')
+    root = write(tmp_path / "repo", found)
+    assert main(["migrate", "--dry-run", str(root)]) == 0
+    err = capsys.readouterr().err
+    warnings = [
+        line for line in err.splitlines() if "is left as it was" in line or "are left" in line
+    ]
+    assert len(warnings) == 1, err
+    line = text[: text.index("[\n          ./home/shared")].count("\n") + 1
+    assert f"flake.nix:{line}:" in warnings[0], err
+    assert (
+        '`homeConfigurations."ann@a"`, `homeConfigurations."ann@b"` are left as they were, '
+        "without the files their NixOS homes read (`home/ann/a.nix`, `home/ann/b.nix`; "
+        "no moved definition, what migrate adds): their module list in `flake.nix` builds "
+        '`homeConfigurations."ann@a"`, `homeConfigurations."ann@b"`, `homeConfigurations."bob@c"` '
+        "(a helper's list)"
+    ) in warnings[0], err

@@ -107,6 +107,9 @@ class Unread:
     paths: tuple[PurePosixPath, ...]  # the files it would read: the new entry, the per-host file
     why: str
     at: Location | None
+    # The configurations its list builds (a helper's list: itself and the others, as shown);
+    # () when it has no list written in the repository. Several left at one list are said once.
+    builds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +152,7 @@ def kept_lists(
                 items = tuple(relative_import(p, site.directory) for p in wanted)
                 lists.append(KeptList(site, items))
                 continue
-            why, at = _unextended(ed, name, config, site)
+            why, at, builds = _unextended(ed, name, config, site)
             if pairs is None:
                 pairs = moved()
             if (host, up.name) in pairs or (host, "") in pairs:
@@ -160,7 +163,7 @@ def kept_lists(
                     hint=f'build `homeConfigurations."{name}"` from a module list of its own '
                     "(its own `modules = [ ... ];`, or one its helper is given), then run again",
                 )
-            unread.append(Unread(name, wanted, why, at))
+            unread.append(Unread(name, wanted, why, at, builds))
     return KeptLists(tuple(lists), tuple(unread))
 
 
@@ -221,9 +224,9 @@ def _in_repository(site: ListSite) -> bool:
 
 def _unextended(
     ed: FlakeEditor, name: str, config: SystemConfig, site: ListSite | None
-) -> tuple[str, Location | None]:
-    """Why `homeConfigurations.<name>`'s module list cannot take a per-host file, and where
-    (`kept_lists`)."""
+) -> tuple[str, Location | None, tuple[str, ...]]:
+    """Why `homeConfigurations.<name>`'s module list cannot take a per-host file, where, and
+    the configurations that list builds, shown (`kept_lists`)."""
     if site is None:
         value = config.modules_value
         at = (
@@ -231,17 +234,16 @@ def _unextended(
             if value.node is not None and value.source is not None
             else config.location
         )
-        return "its `modules` is not a list written in the repository", at
-    others = sorted(
+        return "its `modules` is not a list written in the repository", at, ()
+    built = sorted(
         other
-        for other, built in (*ed.repo.homes.items(), *ed.repo.hosts.items())
-        if other != name and (found := list_site(built)) is not None and found.key == site.key
+        for other, config in (*ed.repo.homes.items(), *ed.repo.hosts.items())
+        if (found := list_site(config)) is not None and found.key == site.key
     )
-    shown = ", ".join(
-        f'`homeConfigurations."{o}"`' if o in ed.repo.homes else f"host `{o}`" for o in others
-    )
-    why = f"its module list in `{site.source.path}` also builds {shown} (a helper's list)"
-    return why, site.location
+    shown = [f'`homeConfigurations."{o}"`' if o in ed.repo.homes else f"host `{o}`" for o in built]
+    others = ", ".join(s for o, s in zip(built, shown, strict=True) if o != name)
+    why = f"its module list in `{site.source.path}` also builds {others} (a helper's list)"
+    return why, site.location, tuple(shown)
 
 
 def extend_kept_lists(ed: FlakeEditor, kept: KeptLists) -> None:
@@ -253,17 +255,39 @@ def extend_kept_lists(ed: FlakeEditor, kept: KeptLists) -> None:
             ed.edit_in(
                 site.source, span, "import the per-host file in the standalone configuration"
             )
+    groups: dict[object, list[Unread]] = {}
     for left in kept.unread:
+        # One warning per helper's list, however many of its configurations are left.
+        key = (left.at, left.builds) if left.builds else id(left)
+        groups.setdefault(key, []).append(left)
+    for group in groups.values():
+        ed.diagnostics.append(_unread_warning(group))
+
+
+def _unread_warning(group: Sequence[Unread]) -> Diagnostic:
+    """The warning for standalone configurations left as they were at one list."""
+    left = group[0]
+    if len(group) == 1:
         shown = ", ".join(f"`{p}`" for p in left.paths)
-        ed.diagnostics.append(
-            Diagnostic(
-                Severity.WARNING,
-                f'`homeConfigurations."{left.name}"` is left as it was, without {shown}, '
-                f"which its NixOS home reads (no moved definition, what migrate adds): {left.why}",
-                left.at,
-                hint=f"list {shown} in its modules by hand for the same home both ways",
-            )
+        return Diagnostic(
+            Severity.WARNING,
+            f'`homeConfigurations."{left.name}"` is left as it was, without {shown}, '
+            f"which its NixOS home reads (no moved definition, what migrate adds): {left.why}",
+            left.at,
+            hint=f"list {shown} in its modules by hand for the same home both ways",
         )
+    names = ", ".join(f'`homeConfigurations."{u.name}"`' for u in group)
+    files = ", ".join(f"`{p}`" for u in group for p in u.paths)
+    where = f" in `{left.at.path}`" if left.at is not None else ""
+    return Diagnostic(
+        Severity.WARNING,
+        f"{names} are left as they were, without the files their NixOS homes read ({files}; "
+        f"no moved definition, what migrate adds): their module list{where} builds "
+        f"{', '.join(left.builds)} (a helper's list)",
+        left.at,
+        hint="list each configuration's file in its modules by hand (a list of its own) for "
+        "the same home both ways",
+    )
 
 
 def kept_list_places(kept: KeptLists) -> list[Edit]:
