@@ -206,3 +206,46 @@ def test_a_bug_in_check_is_exit_4(
     assert code == 4, err
     assert err.startswith("homeward: internal error: RuntimeError: a bug in a rule"), err
     assert "please report" in err, err
+
+
+@pytest.mark.nix
+def test_verify_selects_a_host_whose_name_is_no_identifier(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `verify --host` wrote the names it keeps into nix's `--apply` text only when they
+    matched a strict pattern, and raised ValueError otherwise: a flake's own host
+    `nixosConfigurations."desk+1"` ended as an internal error (exit 4) on user input. The
+    names are written as Nix strings, quoted and escaped."""
+    from tests.test_verify import OVERRIDES, make_repo
+
+    repo = make_repo(tmp_path)
+    flake = repo / "flake.nix"
+    flake.write_text(
+        flake.read_text().replace("nixosConfigurations.desk ", 'nixosConfigurations."desk+1" ')
+    )
+    git(repo, "commit", "-qam", "a host name that is no identifier")
+    code = main(["verify", str(repo), *OVERRIDES, "--host", "desk+1"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "internal error" not in err
+    assert "desk+1: ham" in out, out
+    assert "not compared: laptop" in out, out
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("name", ["desk+1", 'a"b', "c\\d", '${builtins.abort "x"}', "$${y}"])
+def test_kept_names_reach_nix_as_themselves(name: str) -> None:
+    """Why: the names are the flake's, any string nix allows; quoted, each is itself to nix,
+    never code (an interpolation or an escape in a name stays text)."""
+    import json
+
+    from homeward.nix.ops import keep_expression
+    from homeward.nix.run import run_instantiate
+
+    kept = [name, "other"]
+    listed = json.dumps([*kept, "left"]).replace("''", "'''").replace("${", "''${")
+    value = f"builtins.listToAttrs (map (n: {{ name = n; value = n; }}) (builtins.fromJSON ''{listed}''))"
+    expression = f"let value = {value}; in builtins.attrNames {keep_expression(kept)}"
+    p = run_instantiate(["--eval", "--strict", "--json", "--expr", expression])
+    assert p.ok, p.stderr
+    assert sorted(json.loads(p.stdout)) == sorted(kept)

@@ -59,26 +59,31 @@ def _extract_text() -> str:
     return EXTRACT_NIX.read_text()
 
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
-
-
 def apply_expression(output: str, keep: Sequence[str] | None = None) -> str:
     """The `--apply` function: extract.nix (shipped text) on one output, or on the attributes
     `keep` of it (`--host`/`--user`; the others are never evaluated, nix being lazy).
 
-    The names are flake attribute names the static reader found, checked against a strict
-    pattern before they are written as Nix strings; nothing else of the user's is in the text.
-    """
+    The names are the flake's attribute names the static reader found, any string nix
+    allows (`nixosConfigurations."desk+1"`): written as Nix strings, quoted and escaped
+    (`keep_expression`), never as code; nothing else of the user's is in the text."""
     if output not in OUTPUTS:
         raise ValueError(output)
-    value = "value"
-    if keep is not None:
-        for name in keep:
-            if not _NAME.match(name):
-                raise ValueError(name)
-        names = " ".join(f'"{name}" = null;' for name in keep)
-        value = f"(builtins.intersectAttrs {{ {names} }} value)"
+    value = "value" if keep is None else keep_expression(keep)
     return f"value: ({_extract_text()}) {{ outputs = {{ {output} = {value}; }}; }}"
+
+
+def keep_expression(keep: Sequence[str]) -> str:
+    """`value` with only the attributes `keep`, each name a quoted Nix string."""
+    names = " ".join(f"{_nix_string(name)} = null;" for name in keep)
+    return f"(builtins.intersectAttrs {{ {names} }} value)"
+
+
+def _nix_string(value: str) -> str:
+    """`value` as a Nix string literal: `\\`, `"` and `${` escaped, never code. (The same
+    quoting as syntax/emit.quote_string, which nix/ may not import: tests/test_layers.py.)"""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return f'"{out}"'
 
 
 def override_args(override_inputs: Sequence[tuple[str, str]]) -> list[str]:
