@@ -182,15 +182,18 @@ def test_an_answer_changes_with_its_change(repo: Path, capsys: pytest.CaptureFix
     assert "HW002" in before[1] and "HW002" not in after[1]
 
 
-def test_an_untracked_file_homeward_reads_is_in_the_key(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+def test_an_untracked_file_is_in_the_key_where_it_counts(
+    repo: Path, capsys: pytest.CaptureFixture[str], log: pytest.LogCaptureFixture
 ) -> None:
-    """Why: an import of a file git does not track is read from disk (nix would refuse it), so
-    the files git does not track are in the key too, not only what nix sees."""
+    """Why (rule 12): an import of a file git does not track is an opaque module (nix does not
+    see it), so its text does not change the answer; adding it to git does, and so does an
+    untracked file where migrate would write one (it never overwrites it). Neither may be
+    answered from before."""
     desk = repo / "hosts" / "nixos-desk" / "default.nix"
     desk.write_text(desk.read_text().replace("imports = [", "imports = [ ./untracked.nix", 1))
     write(repo, {"hosts/nixos-desk/untracked.nix": "{ ... }: { }\n"})
     first = run(capsys, "check", str(repo), "--format", "json")
+    assert "is not tracked by git" in first[1]
     write(
         repo,
         {
@@ -199,7 +202,21 @@ def test_an_untracked_file_homeward_reads_is_in_the_key(
     )
     second = run(capsys, "check", str(repo), "--format", "json")
     assert second == run(capsys, "check", str(repo), "--format", "json", "--no-cache")
-    assert second != first
+    assert second == first  # nix does not see it: nor does homeward
+    git(repo, "add", "--intent-to-add", "hosts/nixos-desk/untracked.nix")
+    log.clear()
+    third = run(capsys, "check", str(repo), "--format", "json")
+    assert not answered(log)
+    assert third == run(capsys, "check", str(repo), "--format", "json", "--no-cache")
+    assert "is not tracked by git" not in third[1] and "untracked.nix" in third[1]
+
+    dry = run(capsys, "migrate", str(repo), "--dry-run")
+    assert dry[0] == 0 and "home/ham/default.nix" in dry[1], dry
+    write(repo, {"home/ham/default.nix": "# the user's own draft, not added yet\n{ }\n"})
+    log.clear()
+    refused = run(capsys, "migrate", str(repo), "--dry-run")
+    assert not answered(log)
+    assert refused[0] == 3 and "`home/ham/default.nix` already exists" in refused[2], refused
 
 
 @pytest.mark.parametrize("how", ["option", "cwd", "version", "schema", "environment"])

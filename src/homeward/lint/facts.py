@@ -17,7 +17,7 @@ from homeward.errors import Location
 from homeward.knowledge.hmdata import HomeOptions
 from homeward.knowledge.mapping import ROWS, Row
 from homeward.model.index import Index, OutputKind
-from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, Repo
+from homeward.model.repo import UNTRACKED, Context, ModuleInfo, ModuleKind, ModuleRef, Repo
 from homeward.model.values import Attrs, ListValue
 from homeward.syntax.find import (
     DYNAMIC,
@@ -65,8 +65,9 @@ def is_user_level(path: tuple[str, ...]) -> bool:
     return is_user_packages(path) or mapped_row(path) is not None
 
 
-# Labels of unknown module references that are missing files, not computed modules.
-_NOT_MODULES = frozenset({"missing", "no default.nix"})
+# Labels of unknown module references that are missing files (or files nix does not see, as
+# git does not track them), not computed modules.
+_NOT_MODULES = frozenset({"missing", "no default.nix", UNTRACKED})
 
 
 def _system_wide(path: tuple[str, ...]) -> bool:

@@ -585,8 +585,8 @@ def check_global_pkgs(facts: Facts) -> Iterator[Finding]:
 @rule(
     "HW009",
     Severity.WARNING,
-    "an import of a file not in the repository (an opaque module, read on the machine); a "
-    "feature file that nothing imports",
+    "an import of a file nix does not see (missing, or not tracked by git: an opaque module); "
+    "a feature file nothing imports",
     "create the file or remove the import",
 )
 def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
@@ -594,6 +594,15 @@ def check_missing_and_unused(facts: Facts) -> Iterator[Finding]:
     for problem in repo.problems:
         if problem.kind is ProblemKind.LOOP:
             yield Finding(problem.at, problem.message, Severity.ERROR, problem.hint or None)
+        elif problem.kind is ProblemKind.UNTRACKED:
+            # Rule 12: in git, nix sees what git tracks. What a fresh clone (CI) says of it: a
+            # missing file, with what makes nix see it.
+            yield Finding(
+                problem.at,
+                f"{problem.message} until it is added: an opaque module",
+                hint=problem.hint or None,
+                opaque=True,
+            )
         elif problem.kind in (ProblemKind.MISSING, ProblemKind.NO_DEFAULT):
             # An opaque module (docs/architecture.md, rules 9 and 12): a gitignored
             # `hardware-configuration.nix` is generated on the machine that builds the host.

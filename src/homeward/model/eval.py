@@ -85,6 +85,10 @@ class Evaluator:
         if not path.is_relative_to(self.boundary):
             return Unknown(f"`{path.name}` is outside the repository", node, via)
         if not files.is_file(os.fspath(path)):
+            hidden = files.hidden_at(os.fspath(path))
+            if hidden is not None:  # on disk, not in git: nix does not see it (rule 12)
+                shown = files.shown_real(hidden)
+                return Unknown(f"`{shown}` is not tracked by git: nix does not see it", node, via)
             return Unknown(f"`{files.shown(path)}` does not exist", node, via)
         if path not in self._imported:
             try:

@@ -47,7 +47,7 @@ class Reader:
         # file is checked as it is read). See `load_repo`.
         self.unchecked: list[Source] | None = None
         self._twice = False  # a file in `unchecked` defined a name twice
-        self._tracked: list[Tracked | None] = []  # what git tracks, read on first `readDir`
+        self._tracked: list[Tracked | None] = []  # what git tracks, read on first use
         self._overlay = {
             os.path.normpath(os.path.join(self.root, k)): v for k, v in (overlay or {}).items()
         }
@@ -67,6 +67,33 @@ class Reader:
         if not self._tracked:
             self._tracked.append(tracked_files(self.root))
         return self._tracked[0]
+
+    def untracked(self, real: str) -> bool:
+        """Whether nix does not see the real path `real` of the work tree (rule 12): in git,
+        neither a tracked file nor a directory holding one, and not written by the plan (the
+        overlay's new files are added with intent). Whether anything is there on disk is
+        the caller's question: this is what makes a file that is there count as missing."""
+        if self._overlay and (real in self._overlay or real in self._overlay_dirs):
+            return False
+        tracked = self.tracked
+        return tracked is not None and not tracked.holds(real)
+
+    def hidden_at(self, path: str) -> str | None:
+        """The real path nix does not see on the way to the file or directory `path` names,
+        when something is there on disk: the path itself, or the symlink leading to it
+        (untracked, or leading to what is untracked). None: nix sees it, or nothing is there."""
+        if self.tracked is None:
+            return None  # outside git (or an index homeward does not read): every file counts
+        real, mode = self.real(path)
+        if mode is not None:  # not a symlink: nothing is there, or it is what nix sees
+            return real if mode and self.untracked(real) else None
+        if not os.path.exists(real):
+            return None
+        if self.untracked(real):
+            return real
+        parent, name = os.path.split(os.path.abspath(path))
+        link = os.path.join(self._real_dirs.get(parent) or os.path.realpath(parent), name)
+        return link if self.untracked(link) else None
 
     @property
     def real_paths(self) -> list[str]:
@@ -146,20 +173,21 @@ class Reader:
         return stat.S_IFDIR
 
     def is_file(self, path: str) -> bool:
-        """`os.path.isfile`, as the overlay has it."""
+        """`os.path.isfile`, as nix sees it: as the overlay has it; in git, tracked (rule 12)."""
         if self._overlay:
             real, mode = self.real(path)
             if real in self._overlay or real in self._overlay_dirs:
                 return mode == stat.S_IFREG
-        return os.path.isfile(path)
+        return os.path.isfile(path) and self.hidden_at(path) is None
 
     def is_dir(self, path: str) -> bool:
-        """`os.path.isdir`, as the overlay has it."""
+        """`os.path.isdir`, as nix sees it: as the overlay has it; in git, holding a tracked
+        file (rule 12)."""
         if self._overlay and self.real(path)[0] in self._overlay_dirs:
             return True
         if self._overlay and self.real(path)[0] in self._overlay:
             return False
-        return os.path.isdir(path)
+        return os.path.isdir(path) and self.hidden_at(path) is None
 
     def planned_listing(self, directory: Path, listing: dict[str, str]) -> dict[str, str]:
         """`listing`, what `readDir directory` finds on disk (or in git), as the planned tree
@@ -229,6 +257,8 @@ class Reader:
         # where the overlay decides: a second read of the tree stats nothing it has not changed.
         if self.root != other.root or self.boundary != other.boundary:
             return
+        if other._tracked and not self._tracked:
+            self._tracked.append(other._tracked[0])  # the same index: read once
         changed = self._overlay.keys() | self._overlay_dirs
         for directory, real in other._real_dirs.items():
             self._real_dirs.setdefault(directory, real)

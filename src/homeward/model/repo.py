@@ -10,6 +10,7 @@ with its location and why; commands decide whether that stops them. Reads only.
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 class ProblemKind(StrEnum):
     UNRESOLVED = "unresolved"  # a host, module list or import homeward cannot compute
     MISSING = "missing"  # an import of a file that does not exist
+    UNTRACKED = "untracked"  # an import of a file git does not track: nix does not see it
     LOOP = "loop"  # an import of a symlink that leads back to itself
     NO_DEFAULT = "no-default"  # an import of a directory without default.nix
     CYCLE = "cycle"  # files import each other
@@ -68,6 +70,10 @@ class Problem:
 
     def error(self) -> HomewardError:
         return HomewardError(self.message, at=self.at, hint=self.hint or None)
+
+
+UNTRACKED = "not tracked by git"
+"""The label of an opaque module that is a file on disk git does not track (rule 12)."""
 
 
 class ModuleKind(StrEnum):
@@ -601,6 +607,14 @@ def _read(
     ev.files.on_read = on_read
     if defer:
         ev.files.unchecked = []
+    hidden = ev.files.hidden_at(os.fspath(flake_file))
+    if hidden is not None:
+        # In git, nix sees what git tracks (rule 12): to it, there is no flake here.
+        raise HomewardError(
+            f"`{ev.files.shown_real(hidden)}` is not tracked by git: nix does not see this flake",
+            hint="`git add` it and the files it imports (`git add --intent-to-add` is enough): "
+            "a flake in a git repository sees only the files git tracks",
+        )
     try:
         flake = ev.files.source(flake_file)
         loader = Loader(ev, root, flake)

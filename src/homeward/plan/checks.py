@@ -153,5 +153,7 @@ def partial(index: Index) -> list[Diagnostic]:
     for problem in repo.problems:
         if problem.kind is ProblemKind.UNREADABLE:
             continue  # said with the hosts it skips
-        found.append(Diagnostic(Severity.NOTE, problem.message, problem.at, hint=problem.hint))
+        # Nix cannot evaluate the host until the file is added: more than a note (rule 12).
+        severity = Severity.WARNING if problem.kind is ProblemKind.UNTRACKED else Severity.NOTE
+        found.append(Diagnostic(severity, problem.message, problem.at, hint=problem.hint))
     return found

@@ -223,7 +223,8 @@ def _shared_priorities(index: Index, d: Definition) -> list[HomePriority]:
         elif ref.kind is ImportKind.FILE and ref.target is not None:
             path = files.import_target(root / source.path.parent / ref.target)
             _, mode = files.real(str(path))
-            regular = mode is not None and stat.S_ISREG(mode)
+            # In git, a file nix does not see is not read (rule 12), as the model does not.
+            regular = mode is not None and stat.S_ISREG(mode) and files.hidden_at(str(path)) is None
             if path in seen or not path.is_relative_to(root) or not regular:
                 continue
             seen.add(path)

@@ -11,6 +11,7 @@ from homeward.model.load.state import LoadState
 from homeward.model.reach import Reach
 from homeward.model.repo import (
     SHARED_MODULES,
+    UNTRACKED,
     Context,
     ModuleInfo,
     ModuleKind,
@@ -21,8 +22,9 @@ from homeward.model.repo import (
 )
 from homeward.model.values import Attrs, Unknown, Value
 
-_NAMES_NOTHING = frozenset({"missing", "no default.nix"})
-"""Labels of opaque modules that are a path Nix does not read any further."""
+_NAMES_NOTHING = frozenset({"missing", "no default.nix", UNTRACKED})
+"""Labels of opaque modules that are a path Nix does not read any further (an untracked file
+is one it does not see: rule 12)."""
 
 
 class Freezer(LoadState):

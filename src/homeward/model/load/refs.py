@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from homeward.errors import HomewardError, Location
 from homeward.model.load.state import LoadState
 from homeward.model.repo import (
+    UNTRACKED,
     Context,
     ModuleInfo,
     ModuleKind,
@@ -159,6 +160,28 @@ class Refs(LoadState):
                 mode = os.stat(resolved).st_mode
             except OSError:
                 mode = 0
+        hidden = self.ev.files.hidden_at(os.fspath(path)) if mode else None
+        if stat.S_ISDIR(mode) and hidden is None:
+            default = os.path.join(resolved, "default.nix")
+            if not self.ev.files.is_file(default):
+                hidden = self.ev.files.hidden_at(default)
+        if hidden is not None:
+            # On disk but not in git: nix does not see it (rule 12). An opaque module, as a
+            # missing file is: never read, so nothing in it is moved or edited.
+            name = self.ev.files.shown_real(hidden)
+            self.problem(
+                ProblemKind.UNTRACKED,
+                f"the import `{name}` is not tracked by git: nix does not see it",
+                at(),
+                "`git add` it (`git add --intent-to-add` is enough; `-f` if .gitignore names it): "
+                "a flake in a git repository sees only the files git tracks; until then homeward "
+                "does not read it",
+            )
+            if via is not None:
+                return placed_ref(ModuleKind.UNKNOWN, via, name, UNTRACKED)
+            return ModuleRef(
+                ModuleKind.UNKNOWN, path=name, node=node, source=source, label=UNTRACKED
+            )
         if stat.S_ISDIR(mode):
             if not self.ev.files.is_file(os.path.join(resolved, "default.nix")):
                 self.problem(
