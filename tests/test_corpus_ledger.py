@@ -21,7 +21,7 @@ from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from tests.conftest import ROOT
-from tests.helpers import make_git_repo
+from tests.helpers import git, make_git_repo
 from tests.test_invariants import before_087806e, shared_first_module, write
 
 
@@ -94,6 +94,8 @@ def test_the_ledger_of_a_migration_says_who_gains(
             assert change.new is not None
             (root / change.path).parent.mkdir(parents=True, exist_ok=True)
             (root / change.path).write_bytes(change.new)
+            # As apply adds a new file (rule 12: nix, and homeward, see what git tracks).
+            git(root, "add", "--intent-to-add", str(change.path))
     else:
         assert main(["migrate", str(root)]) == 0
     after = CORPUS.read_ledger(root)
