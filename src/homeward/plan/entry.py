@@ -41,7 +41,7 @@ def home_entry_edits(
     *,
     username: str | None = None,
     home_directory: str | None = None,
-    state_version: str | None = None,
+    state_version: str | nix.Call | None = None,
 ) -> list[Edit]:
     """Edits of an existing home-manager entry point: `imports` added (to its list, or a new
     one), and what a standalone configuration needs that the NixOS module used to provide
@@ -142,7 +142,11 @@ def home_entry_edits(
 
 
 def identity_bindings(
-    username: str | None, home: str | None, state_version: str | None, *, head: bool = True
+    username: str | None,
+    home: str | None,
+    state_version: str | nix.Call | None,
+    *,
+    head: bool = True,
 ) -> str:
     """`home.username`, `home.homeDirectory` (`home`: Nix code, a quoted string or
     `if pkgs.stdenv.isDarwin then ...`) and `home.stateVersion`, those given: what an entry

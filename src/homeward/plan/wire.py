@@ -377,7 +377,7 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
             writes.line(cli, nix.emit_bindings([nix.Comment(why), enable]))
     entry = st.new_files.get(up.entry)
     if entry is not None and entry.entry is not None:
-        state = None if defines_state_version(st, up.user.name) else state_version(st)
+        state = entry_state_version(st, up)
         home = darwin.home_directory_code(st.index, up.user)
         module = darwin.module_words(st.index, up.user)
         identity, tail = _entry_bindings(up, home, state, st.opts, module)
@@ -466,7 +466,7 @@ def update_existing_entry(
         )
     # The same for every file the user's home starts from: computed once.
     home_directory = darwin.home_directory_code(st.index, up.user) if standalone else None
-    state = None if defines_state_version(st, name) else state_version(st)
+    state = entry_state_version(st, up)
     for entry in starts:
         if st.index.entry_stays(entry, name):
             beside_entry(st, up, entry, features, standalone, writes, per_host)
@@ -505,9 +505,7 @@ def beside_entry(
     home = None
     if standalone and ("home", "homeDirectory") not in defined:
         home = darwin.home_directory_code(st.index, up.user)
-    state = None
-    if ("home", "stateVersion") not in defined and not defines_state_version(st, name):
-        state = state_version(st)
+    state = None if ("home", "stateVersion") in defined else entry_state_version(st, up)
     identity = identity_bindings(username, home, state)
     for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
         path = per_host.get(host)
@@ -528,23 +526,43 @@ def has_hm_command(st: PlanState, name: str) -> bool:
     return False
 
 
-def defines_state_version(st: PlanState, name: str) -> bool:
-    """The user's home configuration already sets `home.stateVersion` somewhere (written
-    once, never twice: a second value would conflict)."""
+def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
+    """The hosts on which the user's home configuration sets `home.stateVersion` already
+    (written once, never twice: a second value would conflict). None: on every host (a file
+    of their home, or one a standalone configuration of theirs reads, sets it)."""
+    # The files a standalone configuration of theirs reads count too (issue 11, "managed
+    # twice": a second value in the entry they share conflicted with their own).
+    modules = [*st.index.user_homes(name), *st.index.standalone_modules.get(name, ())]
+    if any(
+        d.path == ("home", "stateVersion")
+        for info in modules
+        for d in st.index.by_head(info).get("home", ())
+    ):
+        return None
+    hosts: set[str] = set()
     for d in st.inline_home_config(name):
         inner = read_module(d.source, d.value).definitions if len(d.path) == 3 else ()
         if d.path[3:] == ("home", "stateVersion") or any(
             i.path == ("home", "stateVersion") for i in inner
         ):
-            return True
-    # The files a standalone configuration of theirs reads count too (issue 11, "managed
-    # twice": a second value in the entry they share conflicted with their own).
-    modules = [*st.index.user_homes(name), *st.index.standalone_modules.get(name, ())]
-    return any(
-        d.path == ("home", "stateVersion")
-        for info in modules
-        for d in st.index.by_head(info).get("home", ())
-    )
+            info = st.index.inline_modules.get(id(d))
+            if info is None:
+                return None
+            hosts |= info.hosts
+    return hosts
+
+
+def entry_state_version(st: PlanState, up: UserPlan) -> str | nix.Call | None:
+    """`home.stateVersion` for the user's entry: None where their configuration sets it on
+    every host of theirs already; `lib.mkDefault` where it does on some only (a module of
+    some hosts writes `home-manager.users.<u>.home.stateVersion`): that value stays the one
+    those hosts use (rule 8: never changed), the others get the release the flake tracks."""
+    covered = state_version_hosts(st, up.user.name)
+    if covered is None or covered >= set(up.hosts):
+        return None
+    if covered & set(up.hosts):
+        return nix.Call("lib.mkDefault", [state_version(st)])
+    return state_version(st)
 
 
 def login_shell(st: PlanState, user: User) -> str:
@@ -567,7 +585,7 @@ def state_version(st: PlanState) -> str:
 
 
 def _entry_bindings(
-    up: UserPlan, home: str, state_version: str | None, opts: MigrateOptions, module: str
+    up: UserPlan, home: str, state_version: str | nix.Call | None, opts: MigrateOptions, module: str
 ) -> tuple[str, str]:
     """The entry's identity (`home` is Nix code) and its last lines (`module`: which of
     home-manager's modules wires the user, as words)."""
