@@ -20,7 +20,8 @@ homeward's own model) is taken before and after. The result is one of:
   NixOS or nix-darwin host configures them after); `check` reports errors after
   `migrate`; the second run changes something; a new file is reachable from no host; packages
   of a system account were moved.
-- Silent: exit 0 with nothing to do although homeward read no host at all.
+- Silent: exit 0 with nothing to do although homeward read no host at all, nor any standalone
+  home (a flake of `homeConfigurations` only has nothing to migrate: its homes are what it has).
 - Refused: `migrate` exits 3 (the message is kept).
 - Crash: a traceback, exit 4 or 5, or a run that does not finish within the timeout.
 
@@ -360,7 +361,7 @@ def evaluate(snap: Snapshot, source: Path, timeout: float) -> Result:
         elif any(not reason.startswith("before ledger") for reason in res.reasons):
             # The after-ledger failing means homeward cannot read its own output: wrong too.
             res.status = "Wrong"
-        elif not changed and res.hosts == 0:
+        elif not changed and res.hosts == 0 and not before.get("homes"):
             res.status = "Silent"
             res.reasons.insert(0, f"nothing to do, no host read: {first.message}")
     return res

@@ -104,3 +104,38 @@ def test_the_ledger_of_a_migration_says_who_gains(
     assert gained == (
         ['homeConfigurations."bob@b": home-manager (new, added for ann)'] if broken else []
     )
+
+
+STANDALONE_ONLY = {
+    "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs = { self, nixpkgs, home-manager, ... }: {
+    nixosConfigurations = { };
+    homeConfigurations."kim@pc" = home-manager.lib.homeManagerConfiguration {
+      pkgs = nixpkgs.legacyPackages.x86_64-linux;
+      modules = [ ./home.nix ];
+    };
+  };
+}
+""",
+    "home.nix": """{ pkgs, ... }:
+{
+  home.username = "kim";
+  home.homeDirectory = "/home/kim";
+  home.stateVersion = "25.05";
+  home.packages = [ pkgs.jq ];
+}
+""",
+}
+
+
+def test_a_flake_of_standalone_homes_only_is_handled(tmp_path: Path) -> None:
+    """Why: a public configuration with `homeConfigurations` only (its `nixosConfigurations`
+    an empty set kept for later) has nothing to migrate; homeward reads its home and says so,
+    and the corpus called that Silent ("no host read"), a finding with nothing to find."""
+    root = make_git_repo(write(tmp_path / "repo", STANDALONE_ONLY))
+    snap = CORPUS.Snapshot("kim", "kim/home", "0" * 40, "standalone", ".", "")
+    res = CORPUS.evaluate(snap, root, 120.0)
+    assert (res.status, res.hosts, res.changed_files) == ("Handled", 0, 0), res.reasons
