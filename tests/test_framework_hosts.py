@@ -441,3 +441,74 @@ def test_a_snowfall_home_may_set_options_of_the_modules_snowfall_adds(
     report = json.loads(capsys.readouterr().out)
     assert [f for f in report["findings"] if f["code"] == "HW004"] == []
     assert root.is_dir()
+
+
+# -- easy-hosts (a flake-parts module) -------------------------------------------------------------
+# Reduced from three public configurations: hosts under `<path>/<arch>-<class>/<host>` built by
+# `autoConstruct`, hosts named in `easy-hosts.hosts` (a `class` of their own, the path found
+# under `hosts/` by default), and modules given to every host. homeward found no host and
+# refused them all with exit 3 ("the outputs are built with flake-parts").
+PARTS = '  inputs.flake-parts.url = "github:hercules-ci/flake-parts";\n'
+EASY = '  inputs.easy-hosts.url = "github:tgirlcloud/easy-hosts";\n'
+EASY_HOSTS = {
+    "flake.nix": flake(
+        PARTS + EASY + HM + DARWIN,
+        "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+        "    imports = [ inputs.easy-hosts.flakeModule ./parts/hosts.nix ];\n"
+        '    systems = [ "x86_64-linux" ];\n  }',
+    ),
+    "parts/hosts.nix": """{ inputs, ... }:
+{
+  easy-hosts = {
+    autoConstruct = true;
+    path = ../machines;
+    shared.modules = [ ../common/users.nix inputs.home-manager.nixosModules.home-manager ];
+    hosts.mac.class = "darwin";
+    hosts.mac.path = ../elsewhere/mac;
+    hosts.lab.modules = [ ../common/lab.nix ];
+  };
+}
+""",
+    "machines/x86_64-nixos/box/default.nix": host("box"),
+    "machines/aarch64-nixos/pi/default.nix": host("pi", "jq"),
+    "elsewhere/mac/default.nix": "{ pkgs, ... }:\n{\n  users.users.kim.packages = [ pkgs.jq ];\n"
+    "  system.stateVersion = 6;\n}\n",
+    "hosts/lab/default.nix": host("lab"),
+    "common/users.nix": "{ pkgs, ... }:\n{\n  users.users.ann.isNormalUser = true;\n"
+    "  users.users.ann.packages = [ pkgs.git ];\n}\n",
+    "common/lab.nix": '{ networking.domain = "lab"; }\n',
+}
+
+
+def test_easy_hosts_are_read_from_its_directory_and_its_hosts(tmp_path: Path) -> None:
+    repo = load_repo(write(tmp_path, EASY_HOSTS), darwin=True)
+    repo.fatal()
+    assert sorted(repo.hosts) == ["box", "lab", "mac", "pi"]
+    assert {c.framework for c in repo.hosts.values()} == {"easy-hosts"}
+    assert {n: c.kind for n, c in repo.hosts.items()} == {
+        "box": "nixos",
+        "lab": "nixos",
+        "mac": "darwin",
+        "pi": "nixos",
+    }
+    # The entry files and the modules easy-hosts gives the hosts are read.
+    for key in ("machines/aarch64-nixos/pi/default.nix", "hosts/lab/default.nix"):
+        assert key in repo.modules, sorted(repo.modules)
+    assert repo.modules["common/users.nix"].hosts == {"box", "lab", "mac", "pi"}
+    assert repo.modules["common/lab.nix"].hosts == {"lab"}
+    assert {"ann", "kim"} <= set(build_index(repo).users)
+
+
+def test_migrate_leaves_easy_hosts_alone_and_names_easy_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", EASY_HOSTS))
+    before = tree_files(root)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["migrate", "repo"]) == 0
+    captured = capsys.readouterr()
+    assert tree_files(root) == before
+    said = captured.err + captured.out
+    assert "warning: easy-hosts assembles" in said, said
+    assert "`pi` (machines/aarch64-nixos/pi/default.nix)" in said

@@ -10,7 +10,8 @@ outputs to a framework, which builds hosts in one of two ways:
   ordinary hosts whose call is written outside flake.nix.
 - by a directory convention: ez-configs (`nixos-configurations/<host>/`), snowfall-lib
   (`systems/<arch>/<host>/`), blueprint (`hosts/<host>/configuration.nix`), nixos-unified's
-  autowiring (`configurations/nixos/<host>.nix`). No `nixosSystem` call is written anywhere: the
+  autowiring (`configurations/nixos/<host>.nix`), easy-hosts (`<path>/<arch>-<class>/<host>/`,
+  `easy-hosts.hosts.<host>`). No `nixosSystem` call is written anywhere: the
   framework assembles each host from its directory. `assembled_hosts` finds them; the model
   reads them like any host, and `migrate` leaves them as they are, saying so
   (docs/architecture.md, rule 10).
@@ -807,6 +808,9 @@ class Assembled:
     # Why the framework adds modules of its own that homeward does not list (snowfall-lib
     # imports every `modules/<kind>/**` into each system and home); "": none.
     adds: str = ""
+    # Modules the framework gives the host beside `entry`, as written (easy-hosts' `shared`
+    # and the host's own `modules`).
+    modules: tuple[Thunk, ...] = ()
 
 
 def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
@@ -822,6 +826,8 @@ def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembl
         found += _nixos_unified(ev, root)
     if "digga" in names:
         found += _digga(ev)
+    if "easy-hosts" in names:
+        found += _easy_hosts(ev, root)
     return found
 
 
@@ -1042,6 +1048,74 @@ def _digga(ev: Evaluator) -> list[Assembled]:
                     entries[name] = files[0] / "default.nix" if files[0].is_dir() else files[0]
         found += [Assembled("digga", output, n, entry) for n, entry in sorted(entries.items())]
     return found
+
+
+def _easy_hosts(ev: Evaluator, root: Path) -> list[Assembled]:
+    """easy-hosts (a flake-parts module): with `autoConstruct`, each `<path>/<arch>-<class>/<host>`
+    (`<path>/<host>` when `onlySystem` is given); and each host named in `easy-hosts.hosts`,
+    from its `path`, else `hosts/<host>` or `systems/<host>`. A `darwin` class is a nix-darwin
+    host. Every host also imports the `shared` modules and its own `modules`; the functions
+    `perClass`, `perArch` and `perTag` add more, which homeward does not list."""
+    config = merged_config(ev)
+    settings = _setting(ev, config, "easy-hosts") or _setting(ev, config, "easyHosts")
+    if not isinstance(settings, Attrs):
+        return []
+    given = _setting(ev, settings, "path")
+    base = given.path if isinstance(given, PathValue) else None
+    only = _setting(ev, settings, "onlySystem")
+    found: dict[str, tuple[str, Path]] = {}  # host -> (class, its path)
+    auto = _setting(ev, settings, "autoConstruct")
+    if isinstance(auto, Bool) and auto.value and base is not None:
+        if isinstance(only, Str):
+            kind = only.value.rsplit("-", 1)[-1]
+            for name, what in listing(ev, base).items():
+                found[name.removesuffix(".nix") if what == "regular" else name] = (
+                    kind,
+                    base / name,
+                )
+        else:
+            for system, what in listing(ev, base).items():
+                if what != "directory":
+                    continue
+                kind = system.split("-", 1)[1] if "-" in system else "nixos"
+                for name in listing(ev, base / system):
+                    found[name.removesuffix(".nix")] = (kind, base / system / name)
+    hosts = _setting(ev, settings, "hosts")
+    own: dict[str, tuple[Thunk, ...]] = {}
+    for name in hosts.attrs if isinstance(hosts, Attrs) else {}:
+        path: Path | None
+        kind, path = found.get(name, ("nixos", None))
+        written = _setting(ev, hosts, name, "class")
+        kind = written.value if isinstance(written, Str) else kind
+        where = _setting(ev, hosts, name, "path")
+        if isinstance(where, PathValue):
+            path = where.path
+        if path is None:
+            path = next((p for d in ("hosts", "systems") if _kind(ev, p := root / d / name)), None)
+        if path is None:
+            continue
+        found[name] = (kind, path)
+        listed = _setting(ev, hosts, name, "modules")
+        own[name] = tuple(listed.items) if isinstance(listed, ListValue) else ()
+    shared = _setting(ev, settings, "shared", "modules")
+    common = tuple(shared.items) if isinstance(shared, ListValue) else ()
+    more = sorted(f"`{n}`" for n in ("perClass", "perArch", "perTag") if n in settings.attrs)
+    adds = f"easy-hosts adds the modules given by its {', '.join(more)}" if more else ""
+    assembled: list[Assembled] = []
+    for name, (kind, path) in sorted(found.items()):
+        kind_of = _kind(ev, path)
+        entry = path / "default.nix" if kind_of == "directory" else path
+        if kind_of is None or _kind(ev, entry) != "regular":
+            continue
+        output = "darwinConfigurations" if kind == "darwin" else "nixosConfigurations"
+        modules = (*common, *own.get(name, ()))
+        assembled.append(Assembled("easy-hosts", output, name, entry, adds=adds, modules=modules))
+    return assembled
+
+
+def _kind(ev: Evaluator, path: Path) -> str | None:
+    """ "directory", "regular" (or another kind) for a path the flake sees, None: none."""
+    return listing(ev, path.parent).get(path.name)
 
 
 def searched(ev: Evaluator, root: Path, names: list[str]) -> list[str]:

@@ -483,7 +483,7 @@ FRAMEWORK_HINT = (
     "homeward reads `nixosConfigurations` written in flake.nix or in files it imports, "
     "flake-parts modules (`flake.nixosConfigurations`, `imports`, import-tree), "
     "`packages.<system>.nixosConfigurations`, the host directories of ez-configs, snowfall-lib, "
-    "blueprint and nixos-unified, and digga's `importHosts`"
+    "blueprint and nixos-unified, digga's `importHosts` and easy-hosts' `easy-hosts.hosts`"
 )
 
 

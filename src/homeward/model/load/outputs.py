@@ -115,7 +115,7 @@ class Outputs(HomeUsers):
                 source = None
             node = source.root if source is not None else None
             entry = Thunk.of(PathValue(found.entry, node, source))
-            items = [entry]
+            items = [entry, *found.modules]
             if found.adds:
                 items.append(Thunk.of(Unknown(found.adds, node, source)))
             modules = Thunk.of(ListValue(items, node, source))
