@@ -91,6 +91,11 @@ def hosts_of(root: Path) -> list[str]:
             '{ nixosConfigurations.a = mkHost "a"; } // { nixosConfigurations.b = mkHost "b"; }'
             ' // { nixosConfigurations = { a = mkHost "a"; b = mkHost "b"; }; }'
         ),
+        # josqu4red: one set per entry of a host registry, merged
+        (
+            "{ nixosConfigurations = nixpkgs.lib.concatMapAttrs (n: v: { ${n} = mkHost n; })"
+            " { a = 1; b = 2; }; }"
+        ),
     ],
     ids=[
         "listToAttrs-literal",
@@ -104,6 +109,7 @@ def hosts_of(root: Path) -> list[str]:
         "mergeAttrsList-map",
         "flattenAttrset",
         "update-chain",
+        "concatMapAttrs",
     ],
 )
 def test_outputs_computed_with_library_functions(tmp_path: Path, outputs: str) -> None:

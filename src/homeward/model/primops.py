@@ -428,6 +428,22 @@ def _b_merge_attrs_list(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return result
 
 
+def _b_concat_map_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.concatMapAttrs (name: value: { ... }) set`: the sets each entry gives, merged with
+    `//` in name order, as nix does; partly known when the set is."""
+    fn, attrs = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(attrs, Attrs):
+        return _not_known(attrs, "`concatMapAttrs` over a set that is not known", me)
+    result: Value = Attrs({}, me.node, me.source)
+    for name in sorted(attrs.attrs):
+        partial = ev.apply(fn, Thunk.of(Str(name)), me.node, me.source)
+        given = ev.apply(partial, attrs.attrs[name], me.node, me.source)
+        result = binary("//", result, given, me.node, me.source)
+    if attrs.more is not None and isinstance(result, Attrs):
+        result = Attrs(result.attrs, me.node, me.source, list(result.dynamic_keys), attrs.more)
+    return result
+
+
 def _b_map_attrs_named(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`lib.mapAttrs' (n: v: nameValuePair ...) set`."""
     fn, attrs = ev.force(args[0]), ev.force(args[1])
@@ -642,6 +658,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "foldl": (3, _b_foldl),
     "mergeAttrsList": (1, _b_merge_attrs_list),
     "mapAttrs'": (2, _b_map_attrs_named),
+    "concatMapAttrs": (2, _b_concat_map_attrs),
     "mapAttrsToList": (2, _b_map_attrs_to_list),
     "mergeAttrs": (2, _b_merge_attrs),
     "nixosSystem": (1, _b_system("nixos")),
