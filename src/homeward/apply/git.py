@@ -162,6 +162,31 @@ class GitRepo:
             return None
         return None
 
+    def ignored(self, paths: Iterable[str]) -> list[tuple[str, str]]:
+        """Of `paths` (relative to the top), those git ignores, each with the rule that does:
+        `(path, "file:line", pattern)` flattened as `(path, "`file:line` (`pattern`)")`. Empty
+        when git cannot tell (`add_intent` says so then)."""
+        listed = sorted(paths)
+        if not listed:
+            return []
+        # Not through `_git`: check-ignore refuses the literal pathspecs its environment asks.
+        env = {k: v for k, v in _ENV.items() if k != "GIT_LITERAL_PATHSPECS"}
+        p = proc.run(
+            ["git", "check-ignore", "--verbose", "-z", "--stdin"],
+            cwd=self.top,
+            stdin="".join(f"{path}\0" for path in listed),
+            env=proc.environ(env),
+        )
+        if p.returncode not in (0, 1):
+            return []
+        fields = p.stdout.split("\0")
+        found: list[tuple[str, str]] = []
+        for at in range(0, len(fields) - 3, 4):
+            source, line, pattern, path = fields[at : at + 4]
+            if not pattern.startswith("!"):  # a negated rule that matched keeps the path
+                found.append((path, f"`{shown(self.top / source)}:{line}` (`{pattern}`)"))
+        return found
+
     def add_intent(self, paths: Iterable[str]) -> None:
         """`git add --intent-to-add` for new files (flakes only see what git tracks); one call."""
         listed = sorted(paths)
@@ -173,10 +198,31 @@ class GitRepo:
             stdin="".join(f"{path}\0" for path in listed),
         )
         if not p.ok:
+            # Why here, not before the write: git's calls per write are a fixed few
+            # (tests/test_crash.py); the journal puts back what was written.
+            ignored = self.ignored(listed)
+            if ignored:
+                said = [f"{shown(self.top / path)} (ignored by {rule})" for path, rule in ignored]
+                more = f", and {len(said) - 3} more" if len(said) > 3 else ""
+                raise HomewardError(
+                    f"nothing was changed: git ignores {len(said)} new "
+                    f"file{'s' if len(said) > 1 else ''} this would write: "
+                    f"{', '.join(said[:3])}{more}",
+                    hint="a flake only sees the files git tracks: let git see them (a `!` rule "
+                    "in that `.gitignore`), then run again",
+                )
             raise HomewardError(
                 f"`git add --intent-to-add` failed: {proc.tail(p.stderr, 3)}",
                 hint="is the path ignored by .gitignore? flakes only see files git tracks",
             )
+
+
+def shown(path: Path) -> str:
+    """`path` as the user opens it from the current directory."""
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
 
 
 def available() -> bool:

@@ -1,0 +1,62 @@
+"""New files git would ignore. Measured on a public configuration whose `.gitignore` ignores
+everything but what it lists (`*`, then `!*.nix` and a few more; its own files are tracked with
+`git add -f`): migrate wrote the new `home/<user>/` files, `git add --intent-to-add` refused them
+(a flake only sees what git tracks), the journal rolled everything back, and the refusal quoted
+git's advice without saying which files or which rule. The refusal now names the files git
+ignores and the rule that ignores each (found when git refuses them, so that a write still makes
+a fixed few git calls); the journal still puts back everything written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, tree_files, write
+
+FILES = {
+    "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs = { self, nixpkgs, home-manager, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./configuration.nix home-manager.nixosModules.home-manager ];
+    };
+  };
+}
+""",
+    "configuration.nix": """{ pkgs, ... }:
+{
+  users.users.kim = {
+    isNormalUser = true;
+    packages = [ pkgs.jq ];
+  };
+}
+""",
+    ".gitignore": "result\nhome/\n",
+}
+
+
+def test_new_files_git_ignores_are_named_and_nothing_is_left_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    before = tree_files(root)
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    assert main(["migrate"]) == 3
+    err = capsys.readouterr().err
+    assert tree_files(root) == before
+    assert "home/kim/default.nix" in err, err
+    assert "`.gitignore:2` (`home/`)" in err, err
+    assert "nothing was changed" in err, err
+    # Without the rule, the same configuration migrates.
+    (root / ".gitignore").write_text("result\n")
+    from tests.helpers import git
+
+    git(root, "commit", "-qam", "no rule")
+    assert main(["migrate"]) == 0
+    assert (root / "home" / "kim" / "default.nix").is_file()
