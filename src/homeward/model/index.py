@@ -304,7 +304,8 @@ class Index:
         home starts from it too (`home-manager.users.bob = import ./home/common.nix;` beside
         ann's: what one user gets there, the others would get too), or `user`'s home on a host
         where they have no account homeward can see does (what their other hosts get there
-        would reach that one)."""
+        would reach that one), or their standalone configuration of a machine that is none of
+        their hosts does (`"<user>@<machine>"`: the same)."""
         key = str(path)
         info = self.repo.modules.get(key)
         if info is not None and info.frozen:
@@ -313,7 +314,18 @@ class Index:
             accounts = frozenset(self.users[user].hosts)
             if any(u == user and h not in accounts for h, u in info.pairs):
                 return True  # a host without the account reads it (its home only)
+            if any(
+                name in self.repo.homes and _elsewhere(name, user, accounts) for name in info.hosts
+            ):
+                return True  # their standalone home of a machine that is none of their hosts
         return not self.home_users.get(key, frozenset()) <= {user}
+
+
+def _elsewhere(home: str, user: str, accounts: frozenset[str]) -> bool:
+    """`home` is `user`'s standalone configuration of a machine none of their hosts is
+    (`"<user>@<machine>"`): what their hosts get must not reach it."""
+    name, _, machine = home.partition("@")
+    return name == user and bool(machine) and machine not in accounts
 
 
 _EMPTY: Mapping[str, Sequence[Definition]] = MappingProxyType({})
