@@ -110,3 +110,53 @@ def test_each_host_evaluates_with_its_own_state_version(tmp_path: Path) -> None:
         )
         got[host] = json.loads(out)
     assert got == {"desk": "18.09", "box": "25.05"}
+
+
+COMPUTED = {
+    "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  outputs = { self, nixpkgs, home-manager, ... }: {
+    nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [
+        ./common.nix
+        home-manager.nixosModules.home-manager
+        { home-manager.users = nixpkgs.lib.genAttrs [ "rue" ] (u: { imports = [ ./users/${u}.nix ]; }); }
+      ];
+    };
+  };
+}
+""",
+    "common.nix": FILES["common.nix"],
+    "users/rue.nix": '{ pkgs, ... }:\n{\n  home.stateVersion = "23.05";\n}\n',
+}
+
+
+def test_a_home_homeward_cannot_see_gets_state_version_below_its_own(tmp_path: Path) -> None:
+    """Why: measured on a public fleet: `home-manager.users = genAttrs users (u: ...)` imports a
+    file per user that sets home.stateVersion; homeward cannot see which homes that defines,
+    and the new entry's plain value conflicted with it on every host."""
+    root = make_git_repo(write(tmp_path / "config", COMPUTED))
+    assert main(["migrate", str(root)]) == 0
+    entry = (root / "home" / "rue" / "default.nix").read_text()
+    assert 'home.stateVersion = lib.mkDefault "25.05";' in entry, entry
+
+
+@pytest.mark.nix
+def test_a_home_homeward_cannot_see_keeps_its_state_version(tmp_path: Path) -> None:
+    root = make_git_repo(write(tmp_path / "config", COMPUTED))
+    assert main(["migrate", str(root)]) == 0
+    git(root, "add", "-A")
+    out = run_nix(
+        [
+            "eval",
+            "--json",
+            "--no-write-lock-file",
+            f"{root}#nixosConfigurations.desk.config.home-manager.users.rue.home.stateVersion",
+            *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
+            *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
+        ]
+    )
+    assert json.loads(out) == "23.05"

@@ -65,7 +65,7 @@ from homeward.syntax.edit import (
     is_multiline,
     removal,
 )
-from homeward.syntax.find import read_module
+from homeward.syntax.find import DYNAMIC, read_module
 from homeward.syntax.nodes import unparen
 
 if TYPE_CHECKING:
@@ -531,8 +531,18 @@ def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
     (written once, never twice: a second value would conflict). None: on every host (a file
     of their home, or one a standalone configuration of theirs reads, sets it)."""
     # The files a standalone configuration of theirs reads count too (issue 11, "managed
-    # twice": a second value in the entry they share conflicted with their own).
-    modules = [*st.index.user_homes(name), *st.index.standalone_modules.get(name, ())]
+    # twice": a second value in the entry they share conflicted with their own), but not
+    # those of a machine that is no host here: the hosts' homes never read them.
+    mine = {
+        home
+        for home in st.repo.homes
+        if home.partition("@")[0] == name
+        and (not home.partition("@")[2] or home.partition("@")[2] in st.repo.hosts)
+    }
+    modules = [
+        *st.index.user_homes(name),
+        *(m for m in st.index.standalone_modules.get(name, ()) if m.hosts & mine),
+    ]
     if any(
         d.path == ("home", "stateVersion")
         for info in modules
@@ -555,14 +565,27 @@ def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
 def entry_state_version(st: PlanState, up: UserPlan) -> str | nix.Call | None:
     """`home.stateVersion` for the user's entry: None where their configuration sets it on
     every host of theirs already; `lib.mkDefault` where it does on some only (a module of
-    some hosts writes `home-manager.users.<u>.home.stateVersion`): that value stays the one
-    those hosts use (rule 8: never changed), the others get the release the flake tracks."""
+    some hosts writes `home-manager.users.<u>.home.stateVersion`), or where a host defines
+    homes homeward cannot see: that value stays the one those hosts use (rule 8: never
+    changed), the others get the release the flake tracks."""
     covered = state_version_hosts(st, up.user.name)
     if covered is None or covered >= set(up.hosts):
         return None
-    if covered & set(up.hosts):
+    if covered & set(up.hosts) or any(homes_computed(st, h) for h in up.hosts):
         return nix.Call("lib.mkDefault", [state_version(st)])
     return state_version(st)
+
+
+def homes_computed(st: PlanState, host: str) -> bool:
+    """`host` defines homes homeward cannot see: `home-manager.users = <computed>` (a
+    `genAttrs` over its users) or under a computed name; what they set is not known, and
+    a home.stateVersion there is one homeward's entry must not conflict with."""
+    facts = st.index.hosts.get(host)
+    if facts is None:
+        return False
+    return DYNAMIC in facts.hm_users or any(
+        d.path == ("home-manager", "users") for _info, d in st.index.definitions(host)
+    )
 
 
 def login_shell(st: PlanState, user: User) -> str:
