@@ -4,17 +4,23 @@ Measured on a public fleet (five NixOS hosts; `homeConfigurations."<u>@<machine>
 machines that run home-manager alone): the user's packages, in an account module every host
 imports, were to become a feature file imported from the file the standalone homes start from,
 which the other machines read too; the plan's own check caught it and migrate stopped with an
-internal error (exit 4). The file those machines read now stays as it is: what the hosts get goes
-to a file of each host beside it, and the other machines get nothing new."""
+internal error (exit 4). Before that crash, the same shape with the packages in each host's own
+file wired that file into every host's home (settings the hosts never had). The files of a
+machine that is no host here are no longer where the hosts' homes start: the hosts get a new
+entry, and the other machines get nothing new."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files, write
+from homeward.nix.run import run_nix
+from tests.helpers import git, make_git_repo, tree_files, write
+
+STANDINS = Path(__file__).resolve().parent / "standins"
 
 FLAKE = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
@@ -72,12 +78,46 @@ def test_the_hosts_packages_do_not_reach_the_other_machine(
     for name in ("users/base.nix", "users/kim.nix"):
         assert after[name] == before[name], name
     assert b"firefox" not in after["accounts.nix"]
-    # firefox reaches each host through a file only that host's home reads.
-    flake = after["flake.nix"].decode()
-    for host in ("desk", "lap"):
-        assert f"home/kim/{host}.nix" in flake or any(
-            f"home/kim/{host}.nix".encode() in text for text in after.values()
-        ), flake
+    # firefox reaches the hosts through files only their homes read.
     holders = [n for n, text in after.items() if b"firefox" in text]
     assert holders and all(n.startswith("home/kim/") for n in holders), holders
+    # The hosts' homes start from a new entry, not from the files of `pi`'s configuration
+    # (what those set, the hosts never had), and that entry sets home.stateVersion.
+    assert after["flake.nix"].count(b"users/base.nix") == before["flake.nix"].count(
+        b"users/base.nix"
+    )
+    assert b'home.stateVersion = "25.05";' in after["home/kim/default.nix"]
     assert main(["migrate", "--check", str(root)]) == 0
+
+
+@pytest.mark.nix
+def test_each_machine_keeps_what_it_had(tmp_path: Path) -> None:
+    """Why: proven with nix against the stand-ins: the hosts keep firefox (now through
+    home-manager), `pi` keeps jq and nothing of the hosts'."""
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    assert main(["migrate", str(root)]) == 0
+    git(root, "add", "-A")
+    names = "ps: map (p: p.pname or p.name) ps"
+    overrides = [
+        *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
+        *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
+    ]
+
+    def packages(attr: str) -> list[str]:
+        out = run_nix(
+            [
+                "eval",
+                "--json",
+                "--no-write-lock-file",
+                f"{root}#{attr}",
+                "--apply",
+                names,
+                *overrides,
+            ]
+        )
+        return sorted(json.loads(out))
+
+    assert "firefox" in packages(
+        "nixosConfigurations.desk.config.home-manager.users.kim.home.packages"
+    )
+    assert packages('homeConfigurations."kim@pi".config.home.packages') == ["jq"]

@@ -294,8 +294,24 @@ class Index:
         """The file a user's existing home-manager configuration starts from: the module that
         `home-manager.users.<user>` names in a host's NixOS modules, else the first module file
         every standalone configuration of theirs lists (`homeConfigurations.ham`, `"ham@desk"`)
-        and no other user's does, else the first of one of theirs."""
-        return self.entries.get(user)
+        and no other user's does, else the first of one of theirs. None when that file is
+        read only by their standalone configurations of machines none of their hosts is
+        (`"<user>@<machine>"`, home-manager alone there): the hosts' homes do not start from
+        it (what they would get there, those machines would get too; what it sets, the hosts
+        never had)."""
+        entry = self.entries.get(user)
+        if entry is None or self.hm_user_hosts(user) or user not in self.users:
+            return entry
+        accounts = frozenset(self.users[user].hosts)
+        info = self.repo.modules.get(str(entry))
+        readers = [
+            name
+            for name in (info.hosts if info is not None else ())
+            if name in self.repo.homes and name.partition("@")[0] == user
+        ]
+        if accounts and readers and all(_elsewhere(n, user, accounts) for n in readers):
+            return None
+        return entry
 
     def entry_stays(self, path: PurePosixPath, user: str) -> bool:
         """The file `path`, which `user`'s home starts from, stays byte-identical, and what it
