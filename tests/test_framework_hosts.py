@@ -512,3 +512,6 @@ def test_migrate_leaves_easy_hosts_alone_and_names_easy_hosts(
     said = captured.err + captured.out
     assert "warning: easy-hosts assembles" in said, said
     assert "`pi` (machines/aarch64-nixos/pi/default.nix)" in said
+    # The hint names the framework without making a possessive of it ("easy-hosts's").
+    assert "in the layout easy-hosts reads" in said, said
+    assert "s's" not in said, said

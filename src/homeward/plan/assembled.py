@@ -131,8 +131,8 @@ def _said(framework: str, n: int, shown: str) -> tuple[str, str]:
         "as it is"
     )
     hint = (
-        f"move users' packages into their home-manager configuration by hand, in {framework}'s "
-        "layout; homeward migrates the hosts whose `nixosSystem` call it can see"
+        "move users' packages into their home-manager configuration by hand, in the layout "
+        f"{framework} reads; homeward migrates the hosts whose `nixosSystem` call it can see"
     )
     return message, hint
 
