@@ -3,7 +3,7 @@ said, where the account may be in a module homeward cannot read."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -23,37 +23,25 @@ def refuse_homes_without_account(index: Index, users: Sequence[HomeWiring]) -> N
     not evaluate as it is. (What migrate moves from those hosts does not reach this one
     either way: the file stays, `Index.entry_stays`.) A host with a module homeward cannot
     read may have the account there: not refused. Reads only."""
-    repo = index.repo
-    for up in users:
-        accounts = set(up.hosts)
-        entries = {str(up.entry_of(h)) for h in up.hosts}
-        for host in sorted(index.hm_user_hosts(up.name) - accounts):
-            facts = index.hosts.get(host)
-            if facts is None or _unread_module(facts) is not None:
-                continue  # not a host homeward rewires, or the account may be in what is not read
-            read = sorted(
-                path
-                for path in entries
-                if (info := repo.modules.get(path)) is not None and (host, up.name) in info.pairs
-            )
-            if not read:
-                continue
-            written = facts.hm_users.get(up.name, ())
-            mac = index.is_mac(host)
-            key = ("users", "users", up.name)
-            account = nix.emit_binding(
-                (*key, "home") if mac else (*key, "isNormalUser"),
-                f"/Users/{up.name}" if mac else True,
-            )
-            raise HomewardError(
-                f"`{up.name}` has no account on `{host}` (`users.users.{up.name}`), which wires "
-                f"`home-manager.users.{up.name}` from `{read[0]}` (`{up.name}`'s home on their "
-                f"other hosts): home-manager's {'nix-darwin' if mac else 'NixOS'} module needs "
-                "the account, so the configuration does not evaluate as it is",
-                at=written[0].location if written else facts.config.location,
-                hint=f"add `{account}` to `{host}` (or remove its "
-                f"`home-manager.users.{up.name}`), then run again",
-            )
+    for up, host, facts, read in _without_account(index, users):
+        if _unread_module(facts) is not None:
+            continue  # the account may be in what is not read
+        written = facts.hm_users.get(up.name, ())
+        mac = index.is_mac(host)
+        key = ("users", "users", up.name)
+        account = nix.emit_binding(
+            (*key, "home") if mac else (*key, "isNormalUser"),
+            f"/Users/{up.name}" if mac else True,
+        )
+        raise HomewardError(
+            f"`{up.name}` has no account on `{host}` (`users.users.{up.name}`), which wires "
+            f"`home-manager.users.{up.name}` from `{read}` (`{up.name}`'s home on their "
+            f"other hosts): home-manager's {'nix-darwin' if mac else 'NixOS'} module needs "
+            "the account, so the configuration does not evaluate as it is",
+            at=written[0].location if written else facts.config.location,
+            hint=f"add `{account}` to `{host}` (or remove its "
+            f"`home-manager.users.{up.name}`), then run again",
+        )
 
 
 def unseen_accounts(index: Index, users: Sequence[HomeWiring]) -> list[Diagnostic]:
@@ -61,36 +49,46 @@ def unseen_accounts(index: Index, users: Sequence[HomeWiring]) -> list[Diagnosti
     without an account homeward can see, where a module it cannot read may hold the account
     (not refused: rule 9): that file is left as it is (`Index.entry_stays`), what migrate
     moves from `u`'s other hosts goes beside it. Named at the module not read."""
-    repo = index.repo
     found: list[Diagnostic] = []
+    for up, host, facts, read in _without_account(index, users):
+        unread = _unread_module(facts)
+        if unread is None:
+            continue
+        found.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"`{host}` wires `home-manager.users.{up.name}` from `{read}` with no "
+                f"`users.users.{up.name}` homeward can see; this module, which homeward "
+                f"cannot read, may hold it: `{read}` is left as it is, and what migrate "
+                f"moves from `{up.name}`'s other hosts goes beside it",
+                unread.location,
+                hint=f"write the module's path out (or `users.users.{up.name}` in a file "
+                f"`{host}` imports by name) for homeward to read it",
+            )
+        )
+    return found
+
+
+def _without_account(
+    index: Index, users: Sequence[HomeWiring]
+) -> Iterator[tuple[HomeWiring, str, HostFacts, str]]:
+    """Each host (with its facts) that wires `home-manager.users.<u>` where `u` has no
+    account homeward rewires, from a file `u`'s home starts from on their other hosts: the
+    first such file, by path. Hosts homeward does not rewire are left out."""
+    repo = index.repo
     for up in users:
-        accounts = set(up.hosts)
         entries = {str(up.entry_of(h)) for h in up.hosts}
-        for host in sorted(index.hm_user_hosts(up.name) - accounts):
+        for host in sorted(index.hm_user_hosts(up.name) - set(up.hosts)):
             facts = index.hosts.get(host)
-            unread = _unread_module(facts) if facts is not None else None
-            if unread is None:
+            if facts is None:
                 continue
             read = sorted(
                 path
                 for path in entries
                 if (info := repo.modules.get(path)) is not None and (host, up.name) in info.pairs
             )
-            if not read:
-                continue
-            found.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    f"`{host}` wires `home-manager.users.{up.name}` from `{read[0]}` with no "
-                    f"`users.users.{up.name}` homeward can see; this module, which homeward "
-                    f"cannot read, may hold it: `{read[0]}` is left as it is, and what migrate "
-                    f"moves from `{up.name}`'s other hosts goes beside it",
-                    unread.location,
-                    hint=f"write the module's path out (or `users.users.{up.name}` in a file "
-                    f"`{host}` imports by name) for homeward to read it",
-                )
-            )
-    return found
+            if read:
+                yield up, host, facts, read[0]
 
 
 def _unread_module(facts: HostFacts) -> ModuleRef | None:
