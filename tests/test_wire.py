@@ -31,6 +31,7 @@ from homeward.plan.wire import (
     decide_wiring,
     finish_user,
     finish_users,
+    homes_computed,
     list_elements,
     take_finish,
     take_wiring,
@@ -424,3 +425,47 @@ def test_add_user_wires_a_list_written_outside_flake_nix(
     hosts_file = (work / "hosts/default.nix").read_text()
     assert "      home-manager.nixosModules.home-manager\n" in hosts_file
     assert "home-manager.users.bob.imports = [ ../home/bob ];" in hosts_file
+
+
+def test_homes_computed_names_the_hosts_whose_homes_homeward_cannot_see(tmp_path: Path) -> None:
+    """Why (issue #9): `homes_computed` is asked per user per host; its answer comes from the
+    host's `home-manager` definitions, and these shapes pin it: a computed `home-manager.users`
+    (a genAttrs) and a computed name (`home-manager.users.${u}`) are homes it cannot see; a
+    named home, a host without home-manager and a name that is no host are not."""
+    computed = '{ home-manager.users = nixpkgs.lib.genAttrs [ "ham" ] (u: { }); }'
+    outputs = (
+        "{ nixosConfigurations = {\n"
+        + "".join(
+            f'    {name} = nixpkgs.lib.nixosSystem {{ system = "x86_64-linux"; '
+            f"modules = [ ./users.nix {extra} ]; }};\n"
+            for name, extra in (
+                ("gen", "./gen.nix"),
+                ("inline", computed),
+                ("named", "./named.nix"),
+                ("dynamic", "./dynamic.nix"),
+                ("plain", "./desk.nix"),
+            )
+        )
+        + "  }; }"
+    )
+    st = state(
+        tmp_path,
+        {
+            "flake.nix": flake(outputs),
+            "gen.nix": "{ lib, ... }:\n{\n"
+            '  home-manager.users = lib.genAttrs [ "ham" ] (u: { home.stateVersion = "23.05"; });\n'
+            "}\n",
+            "named.nix": '{\n  home-manager.users.ham = { home.stateVersion = "23.05"; };\n}\n',
+            "dynamic.nix": "{ user, ... }:\n{\n"
+            '  home-manager.users.${user} = { home.stateVersion = "23.05"; };\n}\n',
+        },
+    )
+    got = {host: homes_computed(st, host) for host in (*st.index.hosts, "nowhere")}
+    assert got == {
+        "gen": True,
+        "inline": True,
+        "named": False,
+        "dynamic": True,
+        "plain": False,
+        "nowhere": False,
+    }

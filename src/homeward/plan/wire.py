@@ -583,8 +583,10 @@ def homes_computed(st: PlanState, host: str) -> bool:
     facts = st.index.hosts.get(host)
     if facts is None:
         return False
+    # Why the host's `home-manager` definitions, not all of them: asked per user per host, the
+    # scan of every definition was quadratic (at 200 hosts, 308,000 steps, 0.2 s of `check`).
     return DYNAMIC in facts.hm_users or any(
-        d.path == ("home-manager", "users") for _info, d in st.index.definitions(host)
+        d.path == ("home-manager", "users") for d in st.index.host_definitions(host, "home-manager")
     )
 
 
