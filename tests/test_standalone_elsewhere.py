@@ -66,6 +66,12 @@ FILES = {
     "users/kim.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
 }
 
+# `pi`'s home forces its packages: a priority only what `pi` reads meets.
+FORCED = {
+    **FILES,
+    "users/kim.nix": "{ pkgs, lib, ... }:\n{\n  home.packages = lib.mkForce [ pkgs.jq ];\n}\n",
+}
+
 
 def test_the_hosts_packages_do_not_reach_the_other_machine(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -90,11 +96,32 @@ def test_the_hosts_packages_do_not_reach_the_other_machine(
     assert main(["migrate", "--check", str(root)]) == 0
 
 
+def test_a_priority_of_the_other_machine_keeps_nothing_on_the_hosts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lib.mkForce` in a file only `pi`'s standalone home reads meets nothing migrate moves:
+    the hosts' homes start from a new entry that never imports it. It used to keep firefox
+    in the NixOS account ("`kim`'s home sets `home.packages` with `lib.mkForce`")."""
+    root = make_git_repo(write(tmp_path / "repo", FORCED))
+    assert main(["migrate", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "mkForce" not in err, err
+    after = tree_files(root)
+    assert b"firefox" not in after["accounts.nix"]
+    assert after["users/kim.nix"] == FORCED["users/kim.nix"].encode()
+    # The entry's note on the home-manager command stands beside the command (it once
+    # stood alone, the command withheld for `pi`'s priority).
+    entry = after["home/kim/default.nix"]
+    assert (b"the package above" in entry) == (b"pkgs.home-manager" in entry), entry.decode()
+    assert main(["migrate", "--check", str(root)]) == 0
+
+
 @pytest.mark.nix
-def test_each_machine_keeps_what_it_had(tmp_path: Path) -> None:
+@pytest.mark.parametrize("files", [FILES, FORCED], ids=["plain", "forced"])
+def test_each_machine_keeps_what_it_had(tmp_path: Path, files: dict[str, str]) -> None:
     """Why: proven with nix against the stand-ins: the hosts keep firefox (now through
     home-manager), `pi` keeps jq and nothing of the hosts'."""
-    root = make_git_repo(write(tmp_path / "repo", FILES))
+    root = make_git_repo(write(tmp_path / "repo", files))
     assert main(["migrate", str(root)]) == 0
     git(root, "add", "-A")
     names = "ps: map (p: p.pname or p.name) ps"

@@ -285,6 +285,20 @@ class Index:
         """The home-manager modules that configure `user` (any wiring), in the model's order."""
         return self.homes_of.get(user, ())
 
+    def standalone_here(self, user: str) -> tuple[ModuleInfo, ...]:
+        """The modules of `user`'s standalone configurations that the hosts' homes may share:
+        `"<user>@<host>"` for a host of this flake, or `<user>` alone. Not those of a machine
+        that is no host here (`"<user>@<machine>"`, home-manager alone there): the hosts'
+        homes never read them (`existing_entry`), so nothing there meets what migrate moves."""
+        hosts = self.repo.hosts
+        here = {
+            home
+            for home in self.repo.homes
+            if home.partition("@")[0] == user
+            and (not home.partition("@")[2] or home.partition("@")[2] in hosts)
+        }
+        return tuple(m for m in self.standalone_modules.get(user, ()) if m.hosts & here)
+
     def home_sets_nixpkgs(self, user: str) -> bool:
         """A home-manager module of `user` (through the NixOS module or a standalone
         configuration of theirs) sets `nixpkgs.*`."""

@@ -107,7 +107,7 @@ def home_priorities(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[Ho
     """The definitions with a priority in `user`'s home, through both wirings:
     `home-manager.users.<user>.…` in the NixOS modules of `hosts`, and every home-manager
     module configuring the user (their standalone configurations' too, which the NixOS
-    wiring migrate adds reads). A priority on the home as a whole is not here: the wiring
+    wiring migrate adds reads; not those of machines that are no host here). A priority on the home as a whole is not here: the wiring
     refuses it (`plan/hostwire.refuse_priority_homes`)."""
     found: list[HomePriority] = []
     for host in hosts:
@@ -119,7 +119,7 @@ def home_priorities(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[Ho
         for d in index.host_definitions(host, "home-manager"):
             if d.path[:2] == ("home-manager", "sharedModules"):
                 found.extend(_shared_priorities(index, d))
-    homes = (*index.user_homes(user), *index.standalone_modules.get(user, ()))
+    homes = (*index.user_homes(user), *index.standalone_here(user))
     for info in {m.key: m for m in homes}.values():
         for d in info.module.definitions:
             p = _priority(d, 0)
@@ -199,7 +199,7 @@ def home_paths(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[tuple[s
         for d in facts.hm_users.get(user, ()) if facts is not None else ():
             if len(d.path) > _HM_USER:
                 found.append(d.path[_HM_USER:])
-    homes = (*index.user_homes(user), *index.standalone_modules.get(user, ()))
+    homes = (*index.user_homes(user), *index.standalone_here(user))
     for info in {m.key: m for m in homes}.values():
         found.extend(d.path for d in info.module.definitions)
     return tuple(found)

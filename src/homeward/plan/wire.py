@@ -45,7 +45,7 @@ from homeward.plan.standalone import (
     kept_list_places,
     kept_lists,
 )
-from homeward.plan.state import MigrateOptions, Mode, PlanState, UserPlan
+from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Edit
 from homeward.plan.writes import (
     Entry,
@@ -380,10 +380,10 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
         state = entry_state_version(st, up)
         home = darwin.home_directory_code(st.index, up.user)
         module = darwin.module_words(st.index, up.user)
-        identity, tail = _entry_bindings(up, home, state, st.opts, module)
-        imports = tuple(st.entry_imports(up, writes))
         # No home-manager command beside a priority on `home.packages` (plan/priority.py).
         both = st.opts.mode is Mode.BOTH and ranks_packages(st, up.user.name) is None
+        identity, tail = _entry_bindings(up, home, state, both, module)
+        imports = tuple(st.entry_imports(up, writes))
         writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
         return UserFinish(writes.done(), tuple(per_host.items()))
     standalone = st.standalone_wanted() and not up.inline and not up.entry_args
@@ -533,16 +533,7 @@ def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
     # The files a standalone configuration of theirs reads count too (issue 11, "managed
     # twice": a second value in the entry they share conflicted with their own), but not
     # those of a machine that is no host here: the hosts' homes never read them.
-    mine = {
-        home
-        for home in st.repo.homes
-        if home.partition("@")[0] == name
-        and (not home.partition("@")[2] or home.partition("@")[2] in st.repo.hosts)
-    }
-    modules = [
-        *st.index.user_homes(name),
-        *(m for m in st.index.standalone_modules.get(name, ()) if m.hosts & mine),
-    ]
+    modules = [*st.index.user_homes(name), *st.index.standalone_here(name)]
     if any(
         d.path == ("home", "stateVersion")
         for info in modules
@@ -610,13 +601,14 @@ def state_version(st: PlanState) -> str:
 
 
 def _entry_bindings(
-    up: UserPlan, home: str, state_version: str | nix.Call | None, opts: MigrateOptions, module: str
+    up: UserPlan, home: str, state_version: str | nix.Call | None, hm_package: bool, module: str
 ) -> tuple[str, str]:
     """The entry's identity (`home` is Nix code) and its last lines (`module`: which of
-    home-manager's modules wires the user, as words)."""
+    home-manager's modules wires the user, as words; `hm_package`: the entry installs the
+    home-manager command, which the comment there is about)."""
     identity = identity_bindings(up.user.name, home, state_version)
     tail = nix.emit_binding(("programs", "home-manager", "enable"), True)
-    if opts.mode is Mode.BOTH:
+    if hm_package:
         tail = nix.emit_bindings(
             [
                 nix.Comment(
