@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from homeward.model.repo import ModuleInfo, Repo, load_repo
+from homeward.model.repo import SHARED_MODULES, ModuleInfo, Repo, load_repo
 from tests.test_openworld import flake, write
 
 OUTPUTS = """{
@@ -129,3 +129,55 @@ def test_an_opaque_import_every_host_reads_is_looked_into_once(
     assert set(extra.frozen) == set(hosts)
     assert all(f"an opaque module `{h}` reads may import it" in extra.frozen[h] for h in hosts)
     assert not repo.modules["hosts/h1.nix"].frozen
+
+
+def test_inline_modules_of_one_file_are_searched_once_each_naming_its_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 9): each module written inline in flake.nix searched the whole file for a
+    host name and for `home-manager.sharedModules` (a planned flake of 200 hosts is 0.6 MB:
+    13% of reading the planned tree). The file is searched once; each inline module still
+    gives its own name (or none), and only a module that lists shared modules freezes them."""
+    from homeward.model.load import refs
+
+    entries = " ".join(
+        f'h{n} = nixpkgs.lib.nixosSystem {{ modules = [ {{ networking.hostName = "n{n}"; }} '
+        "./modules/common.nix ]; };"
+        for n in range(3)
+    )
+    shared = (
+        "h3 = nixpkgs.lib.nixosSystem { modules = [ "
+        "{ home-manager.sharedModules = [ ./home/shared.nix ]; } ./modules/common.nix "
+        "./home/shared.nix ]; };"
+    )
+    files = {
+        "flake.nix": flake(f"{{ nixosConfigurations = {{ {entries} {shared} }}; }}"),
+        "modules/common.nix": "{ config, ... }:\n{\n"
+        "  imports = [ ../hosts/${config.networking.hostName}/hw.nix ];\n}\n",
+        **{
+            f"hosts/n{n}/hw.nix": f'{{ boot.loader.grub.device = "/dev/sd{n}"; }}\n'
+            for n in range(3)
+        },
+        "hosts/h3/hw.nix": '{ boot.loader.grub.device = "/dev/sdz"; }\n',
+        "home/shared.nix": "{ programs.git.enable = true; }\n",
+    }
+    asked: list[bytes] = []
+    may_name = refs._may_name_host
+
+    def counted(written: bytes) -> bool:
+        asked.append(written)
+        return may_name(written)
+
+    monkeypatch.setattr(refs, "_may_name_host", counted)
+    repo = load_repo(write(tmp_path / "repo", files))
+    flake_text = (tmp_path / "repo" / "flake.nix").read_bytes()
+    assert asked.count(flake_text) == 1
+    hw = {k: sorted(m.hosts) for k, m in repo.modules.items() if k.endswith("hw.nix")}
+    assert hw == {
+        "hosts/n0/hw.nix": ["h0"],
+        "hosts/n1/hw.nix": ["h1"],
+        "hosts/n2/hw.nix": ["h2"],
+        "hosts/h3/hw.nix": ["h3"],
+    }
+    assert set(repo.modules["home/shared.nix"].frozen) == {f"{SHARED_MODULES} of `h3`"}
+    assert not any(m.frozen for m in repo.modules.values() if m.key.endswith("hw.nix"))

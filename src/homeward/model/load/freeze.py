@@ -21,6 +21,7 @@ from homeward.model.repo import (
     SystemConfig,
 )
 from homeward.model.values import Attrs, Unknown, Value
+from homeward.syntax.parse import Source
 
 _NAMES_NOTHING = frozenset({"missing", "no default.nix", UNTRACKED})
 """Labels of opaque modules that are a path Nix does not read any further (an untracked file
@@ -99,13 +100,18 @@ class Freezer(LoadState):
         from homeward.syntax.find import ImportKind, import_refs
 
         root = Path(os.path.realpath(self.root))
+        # Why the text first: a search in C, where reading definitions is per module. Why
+        # once per file: the modules written inline in one file (a planned flake.nix of 200
+        # hosts, 0.6 MB) each searched all of it.
+        names: dict[Source, bool] = {}
         for info in list(self.modules.values()):
-            # Why the text first: a search in C, where reading definitions is per module.
-            if (
-                info.context is not Context.NIXOS
-                or not info.hosts
-                or b"sharedModules" not in info.source.text
-            ):
+            if info.context is not Context.NIXOS or not info.hosts:
+                continue
+            source = info.source
+            found = names.get(source)
+            if found is None:
+                found = names[source] = b"sharedModules" in source.text
+            if not found:
                 continue
             for d in info.module.definitions:
                 if d.path[:2] != ("home-manager", "sharedModules"):

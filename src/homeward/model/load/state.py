@@ -59,6 +59,7 @@ class LoadState:
         # walk has found it reaches (`Walk._host_name`).
         self._host_names: dict[str, tuple[int, str]] = {}
         self._named: dict[str, tuple[int, str]] = {}
+        self._names_host: dict[Source, bool] = {}  # inline modules' files: may name a host
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
         self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
         # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose
