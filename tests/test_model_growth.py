@@ -6,6 +6,7 @@ mapping for the modules none freezes)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,11 @@ def test_modules_no_user_reaches_share_one_empty_pairs(repo: Repo) -> None:
 
 def test_a_computed_import_sees_the_first_literal_host_name_read(repo: Repo) -> None:
     hw = {k: sorted(m.hosts) for k, m in repo.modules.items() if k.endswith("hw.nix")}
-    assert hw == {"hosts/alpha/hw.nix": ["a"], "hosts/b/hw.nix": ["b"], "hosts/gamma/hw.nix": ["c"]}
+    assert hw == {
+        "hosts/alpha/hw.nix": ["a"],
+        "hosts/b/hw.nix": ["b"],
+        "hosts/gamma/hw.nix": ["c"],
+    }
 
 
 def test_modules_none_freezes_share_one_read_only_mapping(repo: Repo) -> None:
@@ -181,3 +186,50 @@ def test_inline_modules_of_one_file_are_searched_once_each_naming_its_host(
     }
     assert set(repo.modules["home/shared.nix"].frozen) == {f"{SHARED_MODULES} of `h3`"}
     assert not any(m.frozen for m in repo.modules.values() if m.key.endswith("hw.nix"))
+
+
+def test_an_import_written_in_many_files_is_resolved_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why (issue 9): a module every host imports (a user's, a shared directory's default.nix)
+    was resolved again from its path for each importer (stats and look-ups in git's index):
+    7,369 of 16,025 imports of a planned 200-host tree. Resolved once per load now; each
+    importer still has its edge, and an import that leads nowhere is still reported where
+    each file writes it."""
+    from homeward.model.reader import Reader
+    from homeward.model.repo import ProblemKind
+
+    hosts = [f"h{n}" for n in range(4)]
+    entries = " ".join(
+        f"{h} = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/{h}.nix ]; }};" for h in hosts
+    )
+    files = {
+        "flake.nix": flake(f"{{ nixosConfigurations = {{ {entries} }}; }}"),
+        **{
+            f"hosts/{h}.nix": "{ imports = [ ../modules/shared ../modules/user.nix ../modules/gone.nix ]; }\n"
+            for h in hosts
+        },
+        "modules/shared/default.nix": "{ imports = [ ../user.nix ]; }\n",
+        "modules/user.nix": "{ programs.git.enable = true; }\n",
+    }
+    asked: list[str] = []
+    real = Reader.real
+
+    def counted(self: Reader, path: str, *, normal: bool = False) -> tuple[str, int | None]:
+        asked.append(path)
+        return real(self, path, normal=normal)
+
+    monkeypatch.setattr(Reader, "real", counted)
+    root = write(tmp_path / "repo", files)
+    repo = load_repo(root)
+    shared = os.path.join(os.path.realpath(root), "modules", "shared")
+    assert asked.count(shared) == 1
+    assert sorted(repo.modules["modules/shared/default.nix"].hosts) == hosts
+    assert sorted(repo.modules["modules/user.nix"].hosts) == hosts
+    edges = set(repo.edges)
+    assert all((f"hosts/{h}.nix", "modules/user.nix") in edges for h in hosts)
+    assert ("modules/shared/default.nix", "modules/user.nix") in edges
+    missing = [p for p in repo.problems if p.kind is ProblemKind.MISSING]
+    assert sorted(str(p.at.path) for p in missing if p.at is not None) == [
+        f"hosts/{h}.nix" for h in hosts
+    ]

@@ -59,6 +59,7 @@ class Loader(Outputs, Freezer):
         self._opaque_not_text()
         self._freeze_opaque()
         self._share_hosts()
+        self._file_refs.clear()  # Why: of use only while the graph is walked
         self.ev.files.release(self._read_now)
         return Repo(
             self.root,

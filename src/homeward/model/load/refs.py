@@ -142,7 +142,14 @@ class Refs(LoadState):
                 return via.location
             return source.location(node.start_byte) if source and node is not None else None
 
-        resolved, mode = self.ev.files.real(os.fspath(path), normal=normal)
+        text = os.fspath(path)
+        shown = self._file_refs.get(text)
+        if shown is not None:
+            # Led to a file before in this load: the same file, with nothing to say about it.
+            # (Where it is was told to `_found` then: `_info` has read it since, or it reads
+            # it still, or found it cannot.)
+            return self._found_ref(shown, node, source, via)
+        resolved, mode = self.ev.files.real(text, normal=normal)
         prefix = self._prefix
         if not resolved.startswith(prefix) and not os.path.join(resolved, "").startswith(prefix):
             self.problem(
@@ -219,17 +226,25 @@ class Refs(LoadState):
                 source=source,
                 label="missing",
             )
-        else:
-            key = str(self.ev.files.shown_real(resolved))
+        # The path as the source's (`shown_real`), the same object: made once.
+        shown = self.ev.files.shown_real(resolved)
+        if not stat.S_ISDIR(mode):
+            key = str(shown)
             if key not in self.modules:  # Why: read already, it is found by its key
                 self._found[key] = (resolved, mode)
-        # The path as the source's (`shown_real`), the same object: made once.
+        self._file_refs[text] = shown
+        return self._found_ref(shown, node, source, via)
+
+    def _found_ref(
+        self, shown: Path, node: Node | None, source: Source | None, via: ImportRef | None
+    ) -> ModuleRef:
+        """The reference to the module file shown as `shown`, written at `via` (or `node`)."""
         if via is not None:
-            return placed_ref(ModuleKind.FILE, via, self.ev.files.shown_real(resolved))
+            return placed_ref(ModuleKind.FILE, via, shown)
         ref = _new(ModuleRef)
         set_kind, set_path, set_node, set_source = _REF_SET
         set_kind(ref, ModuleKind.FILE)
-        set_path(ref, self.ev.files.shown_real(resolved))
+        set_path(ref, shown)
         set_node(ref, node)
         set_source(ref, source)
         for setter, default in _REF_REST:

@@ -39,6 +39,11 @@ class LoadState:
         self._edge_set: set[tuple[str, str]] = set()  # Why: membership in the list was quadratic
         self._prefix = os.path.join(ev.boundary, "")  # what may be read: the work tree
         self._found: dict[str, tuple[str, int]] = {}  # repo-relative file -> (real path, mode)
+        # Each import path that led to a module file (`Refs._file_ref`): the file's path as
+        # shown. Why: an import written in many files (a user's module in each of 100 hosts,
+        # 2,000 standalone homes of a planned flake) was resolved again each time, with the
+        # same answer. (The paths are the reader's keys already: `Reader.real`.)
+        self._file_refs: dict[str, Path] = {}
         self._dirs: dict[Source, str] = {}  # the directory of each file that imports others
         # The import graph walk (`_visit`): modules whose imports have all been followed, and
         # the modules each of them reaches; whether any import cycle was seen.
