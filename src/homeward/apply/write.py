@@ -119,6 +119,14 @@ def _mode(path: str, *, follow: bool = True) -> int:
     return 0
 
 
+def _changed(rel: Path, how: str) -> HomewardError:
+    """Someone changed a file between homeward reading it and writing: the situation, exit 3."""
+    return HomewardError(
+        f"`{rel}` changed since it was read ({how}); nothing was changed",
+        hint="another program changed it while homeward ran: run homeward again",
+    )
+
+
 def _read(path: str) -> bytes:
     with open(path, "rb") as f:  # as `Path.read_bytes`
         return f.read()
@@ -151,7 +159,14 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
         src = within.at(move.src)
         dst = within.at(move.dst)
         if not stat.S_ISREG(_mode(src)):
-            raise HomewardError(f"internal error: cannot move `{move.src}`: it does not exist")
+            if move.read is None:
+                raise InternalError(
+                    f"cannot move `{move.src}`: it does not exist, and the plan did not read it",
+                    hint=INTERNAL_HINT,
+                )
+            raise _changed(move.src, "it no longer exists")
+        if move.read is not None and _read(src) != move.read:
+            raise _changed(move.src, "its text is not the one the plan was made from")
         if _mode(dst):
             raise HomewardError(
                 f"cannot move `{move.src}` to `{move.dst}`: the target exists",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeward.errors import NixError
+from homeward.errors import INTERNAL_HINT, InternalError
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -114,24 +114,31 @@ class Extract:
 
 
 # -- validating what nix printed ---------------------------------------------------------------
+# extract.nix is homeward's own: every value it prints goes through `names`, `toStr` or `safe`,
+# which make strings of whatever a configuration holds (a throw, a function, a number), so data
+# of another shape is homeward's bug (exit 4), never the input's (tests/test_bug_exits.py).
+def _unexpected(message: str) -> InternalError:
+    return InternalError(message, hint=INTERNAL_HINT)
+
+
 def optional_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
 def expect_mapping(value: object, what: str) -> dict[str, Any]:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise NixError(f"unexpected data from extract.nix for {what}: {value!r:.200}")
+        raise _unexpected(f"unexpected data from extract.nix for {what}: {value!r:.200}")
     return value
 
 
 def expect_names(value: object, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise NixError(f"unexpected package list from extract.nix for {what}: {value!r:.200}")
+        raise _unexpected(f"unexpected package list from extract.nix for {what}: {value!r:.200}")
     return tuple(value)
 
 
 def expect_settings(value: object, what: str) -> dict[str, str]:
     data = expect_mapping(value, what)
     if not all(isinstance(v, str) for v in data.values()):
-        raise NixError(f"unexpected settings from extract.nix for {what}: {value!r:.200}")
+        raise _unexpected(f"unexpected settings from extract.nix for {what}: {value!r:.200}")
     return data

@@ -83,6 +83,7 @@ class UserFileCut:
     ledger: tuple[Moved, ...] = ()
     removed: tuple[Node, ...] = ()
     home: HomeWrites = field(default_factory=HomeWrites)
+    text: bytes | None = None  # MOVED: the file as it was read (`Move.read`)
 
     @property
     def system_code(self) -> tuple[Chunk, ...]:
@@ -100,7 +101,7 @@ class UserFileCut:
         if self.fate is not FileFate.MOVED or self.entry is None:
             return None
         why = "the user's file becomes their home-manager entry point"
-        return Move(Path(self.path), Path(self.entry), why)
+        return Move(Path(self.path), Path(self.entry), why, self.text)
 
     def delete(self) -> Delete | None:
         if self.fate is not FileFate.DELETED:

@@ -29,11 +29,16 @@ class NewFile:
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """`git mv src dst` (history follows), applied before edits of `dst`."""
+    """`git mv src dst` (history follows), applied before edits of `dst`.
+
+    `read`: `src`'s bytes as the planner read them (the edits of `dst` are spans of them): the
+    writer refuses a file changed or deleted since (exit 3), and a move without them of a file
+    that does not exist is a move the planner made up (exit 4)."""
 
     src: Path
     dst: Path
     why: str
+    read: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,7 @@ def move_user_file(
         tuple(journal.ledger),
         tuple(journal.removed),
         writes.done(),
+        info.source.text if fate is FileFate.MOVED else None,
     )
 
 

@@ -1,0 +1,135 @@
+"""Which failures are homeward's bugs (exit 4) and which are the user's world (exit 3).
+
+DESIGN's table: 3 when the input or the situation does not allow it, 4 for a homeward bug.
+A move of a file the plan never read, or data from homeward's own extract.nix that does not
+have the shape extract.nix prints, are bugs; a file deleted or changed by someone else between
+homeward reading it and writing is the situation, and the message names the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.apply.write import compute_changes
+from homeward.errors import Exit, HomewardError, InternalError
+from homeward.model.extract import Extract
+from homeward.model.index import build_index
+from homeward.model.repo import load_repo
+from homeward.plan.migrate import MigrateOptions, plan_migration
+from homeward.plan.types import Move, Plan
+from tests.conftest import EXAMPLE
+from tests.helpers import copy_tree, make_git_repo
+
+
+def _planned(tmp_path: Path) -> tuple[Path, Plan]:
+    """The example's migration, planned (it moves `home/ham.nix` to `home/ham/default.nix`)."""
+    root = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    plan = plan_migration(build_index(load_repo(root, darwin=True)), MigrateOptions())
+    assert [(m.src, m.dst) for m in plan.moves] == [
+        (Path("home/ham.nix"), Path("home/ham/default.nix"))
+    ]
+    return root, plan
+
+
+def test_a_moved_file_deleted_since_it_was_read_is_the_situation(tmp_path: Path) -> None:
+    root, plan = _planned(tmp_path)
+    (root / "home/ham.nix").unlink()
+    with pytest.raises(HomewardError) as caught:
+        compute_changes(root, plan)
+    assert not isinstance(caught.value, InternalError)
+    assert caught.value.exit_code == Exit.INPUT
+    assert "`home/ham.nix` changed since it was read" in caught.value.message
+    assert "it no longer exists" in caught.value.message
+
+
+def test_a_moved_file_changed_since_it_was_read_is_the_situation(tmp_path: Path) -> None:
+    """Why: the edits of the moved file are byte spans of what was read; applied to other bytes
+    they would cut the file in the wrong places."""
+    root, plan = _planned(tmp_path)
+    ham = root / "home/ham.nix"
+    ham.write_bytes(b"# edited meanwhile\n" + ham.read_bytes())
+    with pytest.raises(HomewardError) as caught:
+        compute_changes(root, plan)
+    assert caught.value.exit_code == Exit.INPUT
+    assert "`home/ham.nix` changed since it was read" in caught.value.message
+    # As it was read, the plan goes through.
+    ham.write_bytes(ham.read_bytes().removeprefix(b"# edited meanwhile\n"))
+    assert compute_changes(root, plan)
+
+
+def test_a_move_of_a_file_the_plan_never_read_is_a_bug(tmp_path: Path) -> None:
+    make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    plan = Plan(moves=(Move(Path("home/nobody.nix"), Path("home/nobody/default.nix"), "t"),))
+    with pytest.raises(InternalError) as caught:
+        compute_changes(tmp_path / "repo", plan)
+    assert caught.value.exit_code == Exit.BUG
+    assert "`home/nobody.nix`" in caught.value.message
+    assert "homeward bug" in (caught.value.hint or "")
+
+
+_ANN: dict[str, object] = {
+    "nixos_packages": ["jq"],
+    "home_packages": [],
+    "settings": {},
+    "nixos_settings": {},
+}
+_GOOD = {"hosts": {"h": {"users": {"ann": _ANN}}}, "homes": {}}
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        [],
+        {"hosts": []},
+        {"hosts": {"h": {"users": {"ann": {"nixos_packages": "jq"}}}}},
+        {"hosts": {"h": {"users": {"ann": {**_ANN, "settings": {"a": 1}}}}}},
+        {"homes": {"ann": {"packages": [1]}}},
+    ],
+)
+def test_data_extract_nix_never_prints_is_a_bug(broken: object) -> None:
+    """Why: extract.nix is homeward's own expression, and its every value passes through
+    `toStr`/`names`/`safe`, which make strings of whatever the configuration holds: other data
+    means extract.nix and its reader disagree, homeward's bug (exit 4), not the input's."""
+    assert Extract.from_json(_GOOD).hosts["h"].users["ann"].nixos_packages == ("jq",)
+    with pytest.raises(InternalError) as caught:
+        Extract.from_json(broken)
+    assert caught.value.exit_code == Exit.BUG
+    assert "extract.nix" in caught.value.message
+
+
+ODD_HAM = """\
+{ pkgs, ... }:
+{
+  programs.git = {
+    enable = true;
+    config = [
+      { user.name = 42; alias.f = x: x; }
+      { core.pager = null; init.a = [ 1 "b" ]; }
+    ];
+  };
+  environment.variables.EDITOR = 7;
+  environment.variables.PATHS = [ "a" 3 ];
+  environment.shellAliases.ll = throw "no";
+  users.users.ham.packages = [ pkgs.jq ./flake.nix (throw "x") { name = "odd-2"; } ];
+}
+"""
+
+
+@pytest.mark.nix
+def test_odd_values_of_a_configuration_give_extract_nix_its_shape(tmp_path: Path) -> None:
+    """Why the above is a bug and not the input's: values of every type, a throw, a path, a
+    function, a package that is an attribute set without `pname`, all come out as strings."""
+    from homeward.nix.ops import extract_outputs_standins
+    from tests.test_conservation import STANDINS
+
+    root = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    (root / "home/ham.nix").write_text(ODD_HAM)
+    ham = extract_outputs_standins(root, STANDINS).hosts["nixos-desk"].users["ham"]
+    assert {"<error>", "flake.nix", "jq", "odd"} <= set(ham.nixos_packages)
+    assert ham.settings["git.user.name"] == "42"
+    assert ham.settings["git.alias.f"] == "<function>"
+    assert ham.settings["git.init.a"] == '["1","b"]'
+    assert ham.settings["sessionVariables.PATHS"] == "a:3"
+    assert ham.settings["shellAliases.ll"] == "<error>"
