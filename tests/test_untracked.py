@@ -357,3 +357,99 @@ def test_a_flake_git_does_not_track_is_no_flake(
         assert "git add" in err
     git(root, "add", "--intent-to-add", "flake.nix", "hosts")
     assert run_cli(capsys, "graph", str(root))[0] == 0
+
+
+# -- `add` decides as migrate does: what nix does not see is not there, and is never written --
+def _migrated(tmp_path: Path) -> Path:
+    from tests.conftest import FIXTURES
+    from tests.helpers import copy_tree, make_git_repo
+
+    return make_git_repo(copy_tree(FIXTURES / "migrate" / "example" / "after", tmp_path / "r"))
+
+
+def run_add(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["add", *args, "--allow-dirty"])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_add_user_refuses_an_untracked_entry_point(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `add user` took the draft on disk for eve's entry point and wired `./home/eve`,
+    which nix does not see (an evaluation error); migrate refuses such a file (exit 3)."""
+    from tests.helpers import tree_files
+
+    root = _migrated(tmp_path)
+    draft = "# my draft\n{ ... }: { }\n"
+    write(root, {"home/eve/default.nix": draft})
+    before = tree_files(root)
+    code, err = run_add(capsys, "user", "eve", "--dir", str(root))
+    assert code == 3, err
+    assert "`home/eve/default.nix`" in err and "git does not track it" in err
+    assert "git add home/eve/default.nix" in err
+    assert tree_files(root) == before
+
+
+def test_add_user_uses_an_entry_point_added_with_intent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _migrated(tmp_path)
+    draft = "# my draft\n{ ... }: { }\n"
+    write(root, {"home/eve/default.nix": draft})
+    git(root, "add", "--intent-to-add", "home/eve/default.nix")
+    code, err = run_add(capsys, "user", "eve", "--dir", str(root))
+    assert code == 0, err
+    assert (root / "home/eve/default.nix").read_text() == draft
+    assert "home-manager.users.eve.imports = [ ./home/eve ];" in (root / "flake.nix").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "draft", "named"),
+    [
+        (("user", "eve"), "home/eve/features/cli.nix", "home/eve/features/cli.nix"),
+        (
+            ("feature", "media", "--user", "ham"),
+            "home/ham/features/media.nix",
+            "home/ham/features/media.nix",
+        ),
+        (("host", "laptop"), "hosts/laptop/default.nix", "hosts/laptop"),
+        (("host", "mac", "--system", "aarch64-darwin"), "hosts/mac/default.nix", "hosts/mac"),
+    ],
+)
+def test_add_refuses_an_untracked_file_it_would_import(
+    args: tuple[str, ...],
+    draft: str,
+    named: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Why: a file `add` would have written, found on disk, was kept and imported: nix does
+    not see it, so the import failed to evaluate."""
+    from tests.helpers import tree_files
+
+    root = _migrated(tmp_path)
+    write(root, {draft: "{ ... }: { }\n"})
+    before = tree_files(root)
+    code, err = run_add(capsys, *args, "--dir", str(root))
+    assert code == 3, err
+    assert f"`{named}` is on disk but git does not track it" in err, err
+    assert f"git add {named}" in err
+    assert tree_files(root) == before
+
+
+def test_add_feature_refuses_an_untracked_entry_point(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `add feature` edited `home/ham/default.nix` although nix does not see it (taken
+    out of git): the feature would be imported by nothing nix evaluates."""
+    from tests.helpers import tree_files
+
+    root = _migrated(tmp_path)
+    git(root, "rm", "-q", "--cached", "home/ham/default.nix")
+    before = tree_files(root)
+    code, err = run_add(capsys, "feature", "media", "--user", "ham", "--dir", str(root))
+    assert code == 3, err
+    assert "`home/ham/default.nix`" in err and "git does not track it" in err
+    assert "git add home/ham/default.nix" in err
+    assert tree_files(root) == before

@@ -17,6 +17,7 @@ Files are never overwritten.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -106,6 +107,20 @@ class Adder:
                 found.setdefault(user.name, entry)
         return dict(sorted(found.items()))
 
+    def refuse_unseen(self, path: PurePosixPath, use: str) -> None:
+        """Refuse (exit 3) a file or directory that is on disk but that nix does not see
+        (rule 12: in git, what git tracks): as migrate, `add` neither takes it for `use` nor
+        writes over it."""
+        if self.repo.files.taken(path) and self.repo.ev.files.hidden_at(
+            os.fspath(self.repo.root / path)
+        ):
+            raise HomewardError(
+                f"`{path}` is on disk but git does not track it: nix does not see it, "
+                "and homeward does not write over it; nothing was changed",
+                hint=f"run `git add {path}` (`--intent-to-add` is enough) to use it as {use}, "
+                "or move it out of the way",
+            )
+
     def splice(self, path: PurePosixPath, span: Span, why: str) -> None:
         self.edit_file(path, span.start_byte, span.end_byte, span.new, why)
 
@@ -138,7 +153,9 @@ class Adder:
                 hint=f"run `homeward add user {user}` or `homeward migrate` first",
             )
         entry = users[user]
+        self.refuse_unseen(entry, f"`{user}`'s entry point")
         feature = entry.parent / "features" / f"{name}.nix"
+        self.refuse_unseen(feature, f"the `{name}` feature")
         if not self.repo.files.taken(feature):
             module = nix.Func(["pkgs"], nix.Attrs([(("home", "packages"), nix.With("pkgs", []))]))
             why = f"# {user}'s {name}: one concern per file, imported by ../default.nix.\n"

@@ -61,6 +61,7 @@ def add_host(adder: Adder) -> None:
     host_dir = PurePosixPath("hosts") / name
     release = adder.release()
     spec = InitSpec(user=next(iter(users), "nobody"), host=name, system=system, release=release)
+    adder.refuse_unseen(host_dir, f"`{name}`'s configuration")
     new_host_file = not adder.repo.files.taken(host_dir)
     if new_host_file:
         shared = shared_accounts(adder)
@@ -119,6 +120,7 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
     # Why: the users' homes are shared with the other hosts; a package they allow as
     # unfree must build on the Mac too (both wirings).
     unfree = any(facts.allows_unfree for facts in adder.index.hosts.values())
+    adder.refuse_unseen(host_dir, f"`{name}`'s configuration")
     if not adder.repo.files.taken(host_dir):
         text = darwin.mac_host_file(spec, list(users), unfree=unfree)
         adder.files.append(

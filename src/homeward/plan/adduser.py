@@ -53,6 +53,7 @@ def add_user(adder: Adder) -> None:
         system = next((s for s in (_system(adder, h) for h in macs) if s), "aarch64-darwin")
     spec = InitSpec(user=name, host=hosts[0], system=system, release=adder.release())
     home = PurePosixPath("home") / name
+    adder.refuse_unseen(home / "default.nix", f"`{name}`'s entry point")
     if not adder.repo.files.taken(home / "default.nix"):
         text = home_nix(spec)
         both = darwin.mac_home_directory_edit(text, name) if macs else None
@@ -64,6 +65,7 @@ def add_user(adder: Adder) -> None:
         )
         for feature, make in (("cli", cli_nix), ("git", git_nix)):
             path = home / "features" / f"{feature}.nix"
+            adder.refuse_unseen(path, f"the `{feature}` feature")
             if not adder.repo.files.taken(path):
                 adder.files.append(NewFile(Path(path), make(spec), feature))
     add_account(adder, name, [h for h in hosts if h not in macs])
