@@ -7,6 +7,7 @@ process started from a pure layer or a file written outside `apply/` fails here.
     commands -> (render, apply, fix) -> plan -> model (index) -> syntax
     lint beside plan: it reads model, knowledge and diagnostics, never plan
     knowledge, diagnostics: leaves below plan and lint; errors, compat: below everything
+    quoting: a leaf below syntax and nix (the one quoting of a Nix string for both)
 
 Imports under `if TYPE_CHECKING:` and inside functions count: a type-only import is still a
 dependency of the module that names it.
@@ -38,12 +39,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "diagnostics": frozenset(),
     "knowledge": frozenset(),
     "proc": frozenset(),
-    "syntax": frozenset(),
+    # A Nix string literal, for the code syntax/ emits and the text nix/ gives `nix eval`.
+    "quoting": frozenset(),
+    "syntax": frozenset({"quoting"}),
     "model": frozenset({"syntax", "knowledge", "diagnostics"}),
     "plan": BELOW_PLAN,
     "lint": BELOW_PLAN,
     # nix/ turns nix's output into the model's data types; it never loads a Repo.
-    "nix": frozenset({"proc", "model.extract"}),
+    "nix": frozenset({"proc", "model.extract", "quoting"}),
     "render": BELOW_PLAN | {"plan", "lint"},
     "apply": BELOW_PLAN | {"plan", "nix", "proc"},
     # homeward.toml: a repository's defaults for the commands (it knows the rule codes).

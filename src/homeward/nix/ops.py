@@ -20,6 +20,7 @@ from pathlib import Path
 from homeward.errors import HomewardError, Location, NixError
 from homeward.model.extract import Extract, expect_mapping
 from homeward.nix import run
+from homeward.quoting import quote_string
 
 HERE = Path(__file__).resolve().parent
 EXTRACT_NIX = HERE / "extract.nix"
@@ -74,16 +75,8 @@ def apply_expression(output: str, keep: Sequence[str] | None = None) -> str:
 
 def keep_expression(keep: Sequence[str]) -> str:
     """`value` with only the attributes `keep`, each name a quoted Nix string."""
-    names = " ".join(f"{_nix_string(name)} = null;" for name in keep)
+    names = " ".join(f"{quote_string(name)} = null;" for name in keep)
     return f"(builtins.intersectAttrs {{ {names} }} value)"
-
-
-def _nix_string(value: str) -> str:
-    """`value` as a Nix string literal: `\\`, `"` and `${` escaped, never code. (The same
-    quoting as syntax/emit.quote_string, which nix/ may not import: tests/test_layers.py.)"""
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
-    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-    return f'"{out}"'
 
 
 def override_args(override_inputs: Sequence[tuple[str, str]]) -> list[str]:

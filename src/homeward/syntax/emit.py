@@ -18,7 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from homeward import quoting
+
 WIDTH = 100
+quote_string = quoting.quote_string  # the one quoting of a Nix string, the emitter's too
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
 _KEYWORDS = frozenset({"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"})
 
@@ -140,12 +143,6 @@ class Call:
 
     function: str
     args: Sequence[object]
-
-
-def quote_string(value: str) -> str:
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
-    out = out.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-    return f'"{out}"'
 
 
 def attr_key(name: str) -> str:
