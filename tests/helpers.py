@@ -95,3 +95,56 @@ def write(root: Path, files: Mapping[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+# -- the flakes tests write ------------------------------------------------------------------------
+# The inputs most of them have: nixpkgs 25.05 and home-manager's release, following it.
+HM_INPUTS = """  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+"""
+# The same, one `inputs.` line each.
+HM_INPUT_LINES = """  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
+"""
+
+
+def hm_flake(*outputs: str) -> str:
+    """A flake.nix with HM_INPUTS and `outputs`: entries six spaces in, each ending with a
+    line break (`nixos_entry`, `home_entry`, or written out)."""
+    return (
+        "{\n"
+        + HM_INPUTS
+        + "  outputs =\n    { self, nixpkgs, home-manager, ... }:\n    {\n"
+        + "".join(outputs)
+        + "    };\n}\n"
+    )
+
+
+def nixos_entry(host: str, modules: str) -> str:
+    """`nixosConfigurations.HOST`, an x86_64-linux `nixosSystem` of `modules` (the list's
+    items, as written between its brackets on one line), as `hm_flake` places it."""
+    return f"""      nixosConfigurations.{host} = nixpkgs.lib.nixosSystem {{
+        system = "x86_64-linux";
+        modules = [ {modules} ];
+      }};
+"""
+
+
+def home_entry(name: str, modules: str) -> str:
+    """`homeConfigurations.NAME` (quoted by the caller where needed: `"ann@a"`), a standalone
+    home of `modules` on x86_64-linux, as `hm_flake` places it."""
+    return f"""      homeConfigurations.{name} = home-manager.lib.homeManagerConfiguration {{
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ {modules} ];
+      }};
+"""
+
+
+def hm_flake_lines(rest: str) -> str:
+    """A flake.nix with HM_INPUT_LINES, then `rest` (its further inputs and its outputs, two
+    spaces in, up to the closing brace)."""
+    return "{\n" + HM_INPUT_LINES + rest + "}\n"

@@ -21,7 +21,7 @@ from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from tests.conftest import ROOT
-from tests.helpers import git, make_git_repo
+from tests.helpers import git, hm_flake_lines, make_git_repo
 from tests.test_invariants import before_087806e, shared_first_module, write
 
 
@@ -107,19 +107,16 @@ def test_the_ledger_of_a_migration_says_who_gains(
 
 
 STANDALONE_ONLY = {
-    "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }: {
+    "flake.nix": hm_flake_lines(
+        """  outputs = { self, nixpkgs, home-manager, ... }: {
     nixosConfigurations = { };
     homeConfigurations."kim@pc" = home-manager.lib.homeManagerConfiguration {
       pkgs = nixpkgs.legacyPackages.x86_64-linux;
       modules = [ ./home.nix ];
     };
   };
-}
-""",
+"""
+    ),
     "home.nix": """{ pkgs, ... }:
 {
   home.username = "kim";

@@ -11,22 +11,10 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, tree_files
 
-INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
-
-WIRED = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      homeManagerModules.kim = ./home/kim/home.nix;
+WIRED = hm_flake(
+    """      homeManagerModules.kim = ./home/kim/home.nix;
       nixosConfigurations.a = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
@@ -38,29 +26,13 @@ WIRED = (
           }
         ];
       };
-    };
-}
-"""
+""",
 )
 
-STANDALONE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      homeManagerModules.kim = ./home/kim/home.nix;
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a ];
-      };
-      homeConfigurations.kim = home-manager.lib.homeManagerConfiguration {
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/kim/home.nix ];
-      };
-    };
-}
-"""
+STANDALONE = hm_flake(
+    "      homeManagerModules.kim = ./home/kim/home.nix;\n",
+    nixos_entry("a", "./hosts/a"),
+    home_entry("kim", "./home/kim/home.nix"),
 )
 
 

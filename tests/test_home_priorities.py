@@ -20,47 +20,15 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, tree_files
 
-INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
-
-MODULE_FLAKE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a home-manager.nixosModules.home-manager ];
-      };
-    };
-}
-"""
+MODULE_FLAKE = hm_flake(
+    nixos_entry("a", "./hosts/a home-manager.nixosModules.home-manager"),
 )
 
-STANDALONE_FLAKE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a ];
-      };
-      homeConfigurations."ann@a" = home-manager.lib.homeManagerConfiguration {
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/ann/home.nix ];
-      };
-    };
-}
-"""
+STANDALONE_FLAKE = hm_flake(
+    nixos_entry("a", "./hosts/a"),
+    home_entry('"ann@a"', "./home/ann/home.nix"),
 )
 
 HOST = """{ lib, pkgs, ... }:

@@ -13,24 +13,9 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import hm_flake, make_git_repo, nixos_entry, tree_files
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a.nix home-manager.nixosModules.home-manager ];
-      };
-    };
-}
-"""
+FLAKE = hm_flake(nixos_entry("a", "./hosts/a.nix home-manager.nixosModules.home-manager"))
 
 HOST = """{ pkgs, ... }:
 {

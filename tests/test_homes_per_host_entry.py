@@ -11,39 +11,16 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files, write
-
-INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
+from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, tree_files, write
 
 
 def _host(name: str) -> str:
-    return f"""      nixosConfigurations.{name} = nixpkgs.lib.nixosSystem {{
-        system = "x86_64-linux";
-        modules = [ ./hosts/{name} home-manager.nixosModules.home-manager ];
-      }};
-      homeConfigurations."ann@{name}" = home-manager.lib.homeManagerConfiguration {{
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/ann/{name}-home.nix ];
-      }};
-"""
+    return nixos_entry(name, f"./hosts/{name} home-manager.nixosModules.home-manager") + home_entry(
+        f'"ann@{name}"', f"./home/ann/{name}-home.nix"
+    )
 
 
-FLAKE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-"""
-    + _host("a")
-    + _host("b")
-    + "    };\n}\n"
-)
+FLAKE = hm_flake(_host("a"), _host("b"))
 
 
 def _account(name: str, package: str) -> str:
@@ -122,13 +99,8 @@ def test_each_hosts_home_is_conserved_by_the_real_nix(
     assert main(["check", str(root)]) == 0
 
 
-MIXED_FLAKE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+MIXED_FLAKE = hm_flake(
+    """      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
           ./hosts/a
@@ -136,17 +108,9 @@ MIXED_FLAKE = (
           { home-manager.users.ann = import ./home/ann/nixos.nix; }
         ];
       };
-      nixosConfigurations.b = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/b ];
-      };
-      homeConfigurations."ann@b" = home-manager.lib.homeManagerConfiguration {
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/ann/standalone.nix ];
-      };
-    };
-}
-"""
+""",
+    nixos_entry("b", "./hosts/b"),
+    home_entry('"ann@b"', "./home/ann/standalone.nix"),
 )
 
 MIXED = {

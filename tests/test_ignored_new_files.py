@@ -13,21 +13,18 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files, write
+from tests.helpers import hm_flake_lines, make_git_repo, tree_files, write
 
 FILES = {
-    "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }: {
+    "flake.nix": hm_flake_lines(
+        """  outputs = { self, nixpkgs, home-manager, ... }: {
     nixosConfigurations.box = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
       modules = [ ./configuration.nix home-manager.nixosModules.home-manager ];
     };
   };
-}
-""",
+"""
+    ),
     "configuration.nix": """{ pkgs, ... }:
 {
   users.users.kim = {

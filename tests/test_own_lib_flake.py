@@ -21,21 +21,18 @@ import pytest
 from homeward.cli import main
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files, write
+from tests.helpers import hm_flake_lines, make_git_repo, tree_files, write
 
-FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = inputs@{ self, nixpkgs, ... }:
+FLAKE = hm_flake_lines(
+    """  outputs = inputs@{ self, nixpkgs, ... }:
     let
       lib = import ./lib { inherit self; inherit (nixpkgs) lib; };
     in
     with builtins; with lib; mkFlake inputs {
       hosts = mapHosts ./hosts;
     };
-}
 """
+)
 LIB_DEFAULT = """{ self, lib }:
 let
   inherit (builtins) intersectAttrs functionArgs attrValues;

@@ -17,28 +17,10 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, tree_files
 
-INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
-
-FLAKE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a home-manager.nixosModules.home-manager ];
-      };
-    };
-}
-"""
+FLAKE = hm_flake(
+    nixos_entry("a", "./hosts/a home-manager.nixosModules.home-manager"),
 )
 
 HOST = """{ pkgs, ... }:
@@ -341,27 +323,10 @@ def test_a_home_set_as_a_whole_and_its_module_list_are_the_same_to_the_real_nix(
         assert "jq" in after.hosts["a"].users[user].home_packages  # home/common.nix
 
 
-STANDALONE = (
-    "{\n"
-    + INPUTS
-    + """  outputs =
-    { self, nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [ ./hosts/a ];
-      };
-      homeConfigurations."ann@a" = home-manager.lib.homeManagerConfiguration {
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/shared ./home/ann ];
-      };
-      homeConfigurations."bob@b" = home-manager.lib.homeManagerConfiguration {
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/shared ];
-      };
-    };
-}
-"""
+STANDALONE = hm_flake(
+    nixos_entry("a", "./hosts/a"),
+    home_entry('"ann@a"', "./home/shared ./home/ann"),
+    home_entry('"bob@b"', "./home/shared"),
 )
 
 

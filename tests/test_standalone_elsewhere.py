@@ -18,15 +18,12 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix.run import run_nix
-from tests.helpers import git, make_git_repo, tree_files, write
+from tests.helpers import git, hm_flake_lines, make_git_repo, tree_files, write
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 
-FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }:
+FLAKE = hm_flake_lines(
+    """  outputs = { self, nixpkgs, home-manager, ... }:
     let
       mk = host: nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
@@ -39,8 +36,8 @@ FLAKE = """{
         modules = [ ./users/base.nix ./users/kim.nix ];
       };
     };
-}
 """
+)
 
 HOST = '{ ... }:\n{\n  imports = [ ../accounts.nix ];\n  system.stateVersion = "25.05";\n}\n'
 

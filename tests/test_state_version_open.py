@@ -11,14 +11,11 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import hm_flake_lines, make_git_repo, tree_files
 from tests.test_openworld import write
 
-FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  inputs.dotfiles.url = "github:kim/dotfiles";
+FLAKE = hm_flake_lines(
+    """  inputs.dotfiles.url = "github:kim/dotfiles";
   outputs = { self, nixpkgs, home-manager, ... }@inputs: {
     homeModules.base = ./modules/home/base.nix;
     homeConfigurations.kim = home-manager.lib.homeManagerConfiguration {
@@ -36,8 +33,8 @@ FLAKE = """{
       modules = [ ./home/ada.nix ];
     };
   };
-}
 """
+)
 
 FILES: dict[str, str | bytes] = {
     "flake.nix": FLAKE,

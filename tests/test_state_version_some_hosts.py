@@ -16,16 +16,13 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix.run import run_nix
-from tests.helpers import git, make_git_repo, write
+from tests.helpers import git, hm_flake_lines, make_git_repo, write
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDINS = ROOT / "tests" / "standins"
 
-FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }@inputs: {
+FLAKE = hm_flake_lines(
+    """  outputs = { self, nixpkgs, home-manager, ... }@inputs: {
     nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
       modules = [ ./common.nix ./desk-extras.nix home-manager.nixosModules.home-manager ];
@@ -35,8 +32,8 @@ FLAKE = """{
       modules = [ ./common.nix ];
     };
   };
-}
 """
+)
 
 FILES = {
     "flake.nix": FLAKE,
@@ -113,11 +110,8 @@ def test_each_host_evaluates_with_its_own_state_version(tmp_path: Path) -> None:
 
 
 COMPUTED = {
-    "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }: {
+    "flake.nix": hm_flake_lines(
+        """  outputs = { self, nixpkgs, home-manager, ... }: {
     nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
       modules = [
@@ -127,8 +121,8 @@ COMPUTED = {
       ];
     };
   };
-}
-""",
+"""
+    ),
     "common.nix": FILES["common.nix"],
     "users/rue.nix": '{ pkgs, ... }:\n{\n  home.stateVersion = "23.05";\n}\n',
 }

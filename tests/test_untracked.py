@@ -21,22 +21,19 @@ from homeward.errors import NixError
 from homeward.model.repo import ModuleKind, load_repo
 from homeward.nix import run
 
-from .helpers import git, write
+from .helpers import git, hm_flake_lines, write
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 
-FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { nixpkgs, home-manager, ... }: {
+FLAKE = hm_flake_lines(
+    """  outputs = { nixpkgs, home-manager, ... }: {
     nixosConfigurations.a = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
       modules = [ ./hosts/a ];
     };
   };
-}
 """
+)
 
 HOST = """{ ... }:
 {

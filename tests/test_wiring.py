@@ -15,7 +15,7 @@ import pytest
 
 from homeward.cli import main
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree, git, make_git_repo, tree_files, write
+from tests.helpers import copy_tree, git, hm_flake_lines, make_git_repo, tree_files, write
 
 CASES = FIXTURES / "migrate"
 
@@ -160,11 +160,8 @@ def test_an_existing_entry_with_computed_imports_gets_the_features(
     work = write(
         tmp_path / "repo",
         {
-            "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs =
+            "flake.nix": hm_flake_lines(
+                """  outputs =
     { self, nixpkgs, home-manager, ... }:
     {
       nixosConfigurations.box = nixpkgs.lib.nixosSystem {
@@ -184,8 +181,8 @@ def test_an_existing_entry_with_computed_imports_gets_the_features(
         modules = [ ./home ];
       };
     };
-}
-""",
+"""
+            ),
             "host.nix": "{ pkgs, ... }:\n{\n  users.users.jon.isNormalUser = true;\n"
             "  users.users.jon.packages = [ pkgs.jq ];\n}\n",
             "home/default.nix": "{ lib, desktop, ... }:\n{\n"
