@@ -263,3 +263,33 @@ def test_add_host_where_the_hosts_are_an_expression(
     assert code == 0, out
     flake_text = flake.read_text()
     assert written in flake_text and "nixosConfigurations.laptop" not in flake_text
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        ("[ ]", "[ ./features/media.nix ]"),
+        ("[]", "[ ./features/media.nix ]"),
+        # One element already: two are one a line, as nixfmt writes them.
+        ("[ ./x.nix ]", "[\n    ./x.nix\n    ./features/media.nix\n  ]"),
+        # Written over several lines: the new line goes before the bracket.
+        ("[\n  ]", "[\n    ./features/media.nix\n  ]"),
+    ],
+    ids=["empty", "empty-tight", "one", "multi-line"],
+)
+def test_add_feature_to_an_empty_import_list_stays_on_one_line(
+    imports: str, expected: str, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `imports = [ ];` became `imports = [\\n    ./features/media.nix\\n  ];`, where
+    nixfmt (and a person) writes one short element on the line of its brackets."""
+    entry = repo / "home/ham/default.nix"
+    text = entry.read_text()
+    start = text.index("  imports = [")
+    end = text.index("];", start) + 2
+    entry.write_text(text[:start] + f"  imports = {imports};" + text[end:])
+    (repo / "x.nix").write_text("{ }\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "imports")
+    code, out = run_add(capsys, "feature", "media", "--dir", str(repo))
+    assert code == 0, out
+    assert f"  imports = {expected};\n" in entry.read_text()

@@ -486,3 +486,29 @@ def test_a_name_defined_twice_is_found_where_nix_finds_it(text: str, found: str 
     assert problem is not None
     line, col = source.line_col(problem.start_byte)
     assert f"{line}:{col}: {problem.message}" == found
+
+
+@pytest.mark.parametrize(
+    ("before", "item", "after"),
+    [
+        ("[ ]", "./home/ann", "[ ./home/ann ]"),
+        ("[\t]", "./home/ann", "[ ./home/ann ]"),
+        # Past nixfmt's width (100) on one line: one element a line.
+        ("[ ]", "./" + "a" * 90, "[\n    ./" + "a" * 90 + "\n  ]"),
+        # Not one line: one element a line.
+        ("[ ]", "{\n  x = 1;\n}", "[\n    {\n      x = 1;\n    }\n  ]"),
+    ],
+    ids=["empty", "tab", "too-wide", "multi-line-item"],
+)
+def test_an_empty_one_line_list_keeps_one_short_item_on_its_line(
+    before: str, item: str, after: str
+) -> None:
+    from homeward.apply.spans import apply_edits
+    from homeward.plan.types import Edit
+    from homeward.syntax.edit import append_to_list
+
+    source = parse_source(f"{{\n  imports = {before};\n}}\n".encode(), Path("x.nix"))
+    (found,) = read_module(source).find_exact(("imports",))
+    spans = append_to_list(unparen(found.value), source.text, [item])
+    edits = [Edit(Path("x.nix"), s.start_byte, s.end_byte, s.new, "t") for s in spans]
+    assert apply_edits(source.text, edits).decode() == f"{{\n  imports = {after};\n}}\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from homeward.syntax.emit import WIDTH
 from homeward.syntax.nodes import named_children
 
 if TYPE_CHECKING:
@@ -284,13 +285,18 @@ def append_to_list(
     """Add items (formatted code, each maybe multi-line at indentation 0) at the end of a list.
 
     A multi-line list gets new lines before `]`; a one-line list is expanded the way nixfmt
-    writes lists of more than one element. Only the white space between elements is edited,
-    so edits inside the elements (made by other parts of a plan) never overlap these.
+    writes lists of more than one element, and an empty one given one short item keeps it on
+    its line (`[ ]` -> `[ ./home/ann ]`), as nixfmt writes it. Only the white space between
+    elements is edited, so edits inside the elements (made by other parts of a plan) never
+    overlap these.
     """
     base = indent_at(text, lst.start_byte)
     elements = named_children(lst)
     unit = indent_unit(text)
     items = [in_unit(item, unit) for item in items]
+    one_line = _on_its_line(lst, text, items)
+    if one_line is not None:
+        return [one_line]
     if is_multiline(lst, text):
         close = lst.end_byte - 1
         inner = indent_at(text, elements[0].start_byte) if elements else base + unit
@@ -310,6 +316,20 @@ def append_to_list(
     added = "".join(f"\n{inner}{reindent(item, '', inner)}" for item in items)
     spans.append(Span(cursor, lst.end_byte - 1, f"{added}\n{base}".encode()))
     return spans
+
+
+def _on_its_line(lst: Node, text: bytes, items: list[str]) -> Span | None:
+    """`[ item ]` for an empty one-line list (`[ ]`, `[]`: nothing but spaces between its
+    brackets) given one item of one line, when the line stays within nixfmt's width."""
+    inside = text[lst.start_byte + 1 : lst.end_byte - 1]
+    if len(items) != 1 or not items[0] or "\n" in items[0] or inside.strip(b" \t"):
+        return None
+    new = f" {items[0]} ".encode()
+    start, end = line_start(text, lst.start_byte), line_end(text, lst.end_byte)
+    width = len(text[start:end].rstrip(b"\r\n").decode(errors="replace"))
+    if width - len(inside) + len(new) > WIDTH:
+        return None
+    return Span(lst.start_byte + 1, lst.end_byte - 1, new)
 
 
 def into_list(
