@@ -488,6 +488,20 @@ def test_a_name_defined_twice_is_found_where_nix_finds_it(text: str, found: str 
     assert f"{line}:{col}: {problem.message}" == found
 
 
+def _appended(before: str, item: str) -> str:
+    """`imports = BEFORE;` after `append_to_list` adds `item`: the list's text."""
+    from homeward.apply.spans import apply_edits
+    from homeward.plan.types import Edit
+    from homeward.syntax.edit import append_to_list
+
+    source = parse_source(f"{{\n  imports = {before};\n}}\n".encode(), Path("x.nix"))
+    (found,) = read_module(source).find_exact(("imports",))
+    spans = append_to_list(unparen(found.value), source.text, [item])
+    edits = [Edit(Path("x.nix"), s.start_byte, s.end_byte, s.new, "t") for s in spans]
+    text = apply_edits(source.text, edits).decode()
+    return text.removeprefix("{\n  imports = ").removesuffix(";\n}\n")
+
+
 @pytest.mark.parametrize(
     ("before", "item", "after"),
     [
@@ -503,12 +517,20 @@ def test_a_name_defined_twice_is_found_where_nix_finds_it(text: str, found: str 
 def test_an_empty_one_line_list_keeps_one_short_item_on_its_line(
     before: str, item: str, after: str
 ) -> None:
-    from homeward.apply.spans import apply_edits
-    from homeward.plan.types import Edit
-    from homeward.syntax.edit import append_to_list
+    assert _appended(before, item) == after
 
-    source = parse_source(f"{{\n  imports = {before};\n}}\n".encode(), Path("x.nix"))
-    (found,) = read_module(source).find_exact(("imports",))
-    spans = append_to_list(unparen(found.value), source.text, [item])
-    edits = [Edit(Path("x.nix"), s.start_byte, s.end_byte, s.new, "t") for s in spans]
-    assert apply_edits(source.text, edits).decode() == f"{{\n  imports = {after};\n}}\n"
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("[ /* none yet */ ]", "[\n    /* none yet */\n    ./x\n  ]"),
+        ("[ /* c */ a ]", "[\n    /* c */\n    a\n    ./x\n  ]"),
+        ("[ a /* c */ b ]", "[\n    a /* c */\n    b\n    ./x\n  ]"),
+        ("[ a b /* c */ ]", "[\n    a\n    b /* c */\n    ./x\n  ]"),
+    ],
+    ids=["empty", "first", "between", "last"],
+)
+def test_a_one_line_list_expanded_keeps_its_comments(before: str, after: str) -> None:
+    """Why (rule 6): a comment that no element owned (in an empty list, before the first
+    element) was dropped with the spaces around it when the list was expanded."""
+    assert _appended(before, "./x") == after

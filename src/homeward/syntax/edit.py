@@ -305,16 +305,30 @@ def append_to_list(
         return [*spans, Span(line_start(text, close), line_start(text, close), block.encode())]
     inner = base + unit
     newline = f"\n{inner}".encode()
+    # Comments of no element (`[ /* none yet */ ]`, `[ /* c */ a ]`): each on a line of its
+    # own where the gap holding it is rewritten, never dropped with the gap's spaces.
+    extents = [item_extent(e, text) for e in elements]
+    loose = [
+        c
+        for c in lst.children
+        if c.type == "comment" and not any(a <= c.start_byte < b for a, b in extents)
+    ]
+
+    def gap(a: int, b: int) -> bytes:
+        return b"".join(
+            newline + text[c.start_byte : c.end_byte] for c in loose if a <= c.start_byte < b
+        )
+
     spans = []
     cursor = lst.start_byte + 1  # after `[`
-    for element in elements:
-        start, end = item_extent(element, text)
+    for element, (start, end) in zip(elements, extents, strict=True):
         if element.start_byte in drop:
             continue  # its bytes fall into the next gap
-        spans.append(Span(cursor, start, newline))
+        spans.append(Span(cursor, start, gap(cursor, start) + newline))
         cursor = end
     added = "".join(f"\n{inner}{reindent(item, '', inner)}" for item in items)
-    spans.append(Span(cursor, lst.end_byte - 1, f"{added}\n{base}".encode()))
+    tail = gap(cursor, lst.end_byte - 1) + f"{added}\n{base}".encode()
+    spans.append(Span(cursor, lst.end_byte - 1, tail))
     return spans
 
 
