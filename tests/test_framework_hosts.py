@@ -515,3 +515,50 @@ def test_migrate_leaves_easy_hosts_alone_and_names_easy_hosts(
     # The hint names the framework without making a possessive of it ("easy-hosts's").
     assert "in the layout easy-hosts reads" in said, said
     assert "s's" not in said, said
+
+
+# -- den ---------------------------------------------------------------------------------------
+DEN = {
+    "flake.nix": flake(
+        '  inputs.flake-parts.url = "github:hercules-ci/flake-parts";\n'
+        '  inputs.import-tree.url = "github:vic/import-tree";\n'
+        '  inputs.den.url = "github:vic/den";\n' + HM,
+        "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules)",
+    ),
+    "modules/den.nix": "{ inputs, ... }:\n{\n  imports = [ inputs.den.flakeModule ];\n"
+    '  systems = [ "x86_64-linux" ];\n}\n',
+    "modules/box.nix": "{\n  den.hosts.x86_64-linux.box.users.kim = { };\n}\n",
+    "modules/kim.nix": "{\n  den.aspects.kim.homeManager =\n    { pkgs, ... }:\n"
+    "    {\n      home.packages = [ pkgs.jq ];\n    };\n}\n",
+}
+
+
+def test_den_is_named_where_it_builds_the_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a flake whose hosts den (a flake-parts module) makes from `den.hosts` and its
+    aspects was refused with "the outputs are built with flake-parts": true, but it named the
+    wrong thing to look at; den is what makes the hosts homeward does not read."""
+    with pytest.raises(HomewardError) as caught:
+        load_repo(write(tmp_path / "model", DEN)).fatal()
+    message = caught.value.message
+    assert "the outputs are built with den (a flake-parts module)" in message, message
+    assert "`den.hosts`" in message, message
+    root = make_git_repo(write(tmp_path / "repo", DEN))
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    assert main(["migrate", "--dry-run"]) == 3
+    assert "built with den (a flake-parts module)" in capsys.readouterr().err
+    # An input named otherwise but fetched from den's repository is den too; flake-parts
+    # alone, without den, is still flake-parts.
+    renamed = {**DEN, "flake.nix": DEN["flake.nix"].replace("inputs.den.url", "inputs.d.url")}
+    with pytest.raises(HomewardError) as caught:
+        load_repo(write(tmp_path / "renamed", renamed)).fatal()
+    assert "built with den (a flake-parts module)" in caught.value.message
+    plain = {
+        **DEN,
+        "flake.nix": DEN["flake.nix"].replace('  inputs.den.url = "github:vic/den";\n', ""),
+    }
+    with pytest.raises(HomewardError) as caught:
+        load_repo(write(tmp_path / "plain", plain)).fatal()
+    assert "built with flake-parts," in caught.value.message, caught.value.message

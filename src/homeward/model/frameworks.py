@@ -1216,6 +1216,19 @@ def used(inputs: dict[str, str | None]) -> list[str]:
     return sorted(found)
 
 
+DEN = "den (a flake-parts module)"
+"""What builds the hosts of a flake that imports den's flake-parts module: den makes them from
+`den.hosts` and the aspects they include, which homeward does not read."""
+
+
+def _has_den(inputs: dict[str, str | None]) -> bool:
+    """An input named `den`, or fetched from a repository named `den`."""
+    return any(
+        "den" in (name.lower(), (url or "").lower().rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0])
+        for name, url in inputs.items()
+    )
+
+
 def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
     """What builds the outputs of a flake whose hosts homeward cannot find: the framework that
     is called (not merely an input), or the shape of the code."""
@@ -1244,6 +1257,8 @@ def describe(flake_text: str, inputs: dict[str, str | None]) -> str:
         return f"the repository's own code (`outputs` is `import {direct.group(1)}`)"
     if "mkFlake" in text and not labels:
         return "the repository's own `mkFlake`"
+    if labels == ["flake-parts"] and _has_den(inputs):
+        labels = [DEN]  # Why: flake-parts only runs the modules; den makes the hosts
     if labels:
         extra = [
             f

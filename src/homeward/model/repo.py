@@ -25,6 +25,7 @@ from homeward.errors import HomewardError, Location
 from homeward.model.eval import Evaluator
 from homeward.model.files import Snapshot, list_files, work_tree_top
 from homeward.model.frameworks import (
+    DEN,
     describe,
     searched,
     used,
@@ -455,6 +456,11 @@ def no_host_framework(repo: Repo) -> str | None:
     if not label:
         return None
     where = searched(repo.ev, repo.root, used({n: i.url for n, i in repo.inputs.items()}))
+    if label == DEN:
+        where.append(
+            "den makes its hosts from `den.hosts` and the aspects they include, which homeward "
+            "does not read"
+        )
     if where:
         return f"no host found: the outputs are built with {label}; {'; '.join(where)}"
     return f"no host found: the outputs are built with {label}, and homeward finds no host there"
