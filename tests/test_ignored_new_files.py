@@ -57,3 +57,31 @@ def test_new_files_git_ignores_are_named_and_nothing_is_left_written(
     git(root, "commit", "-qam", "no rule")
     assert main(["migrate"]) == 0
     assert (root / "home" / "kim" / "default.nix").is_file()
+
+
+def test_a_dry_run_refuses_what_migrate_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `--dry-run` showed the plan and exited 0 on a configuration whose `.gitignore`
+    ignores the new files, and the real `migrate` then refused it (exit 3). A dry run shows
+    what migrate would do (docs/architecture.md): here, the same refusal with the same
+    files and rule, and the same exit code, from the cache as well."""
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    before = tree_files(root)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("HOMEWARD_NO_CACHE", raising=False)
+    capsys.readouterr()
+    assert main(["migrate"]) == 3
+    refused = capsys.readouterr().err
+    for _ in range(2):  # the second from the cache
+        assert main(["migrate", "--dry-run"]) == 3
+        out, err = capsys.readouterr()
+        assert err == refused, err
+        assert "dry run" not in out and "+++" not in out, out
+    assert main(["migrate", "--dry-run", "--json"]) == 3
+    assert "`.gitignore:2` (`home/`)" in capsys.readouterr().err
+    assert tree_files(root) == before
+    # Without the rule, the dry run shows the plan again.
+    (root / ".gitignore").write_text("result\n")
+    assert main(["migrate", "--dry-run"]) == 0
+    assert "home/kim/default.nix" in capsys.readouterr().out

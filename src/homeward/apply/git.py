@@ -187,6 +187,21 @@ class GitRepo:
                 found.append((path, f"`{shown(self.top / source)}:{line}` (`{pattern}`)"))
         return found
 
+    def refuse_ignored(self, paths: Iterable[str]) -> None:
+        """Raise (exit 3) when git ignores any of the new files `paths` (relative to the top):
+        `git add --intent-to-add` refuses them, so migrate does (`--dry-run` says so first)."""
+        ignored = self.ignored(paths)
+        if ignored:
+            said = [f"{shown(self.top / path)} (ignored by {rule})" for path, rule in ignored]
+            more = f", and {len(said) - 3} more" if len(said) > 3 else ""
+            raise HomewardError(
+                f"nothing was changed: git ignores {len(said)} new "
+                f"file{'s' if len(said) > 1 else ''} this would write: "
+                f"{', '.join(said[:3])}{more}",
+                hint="a flake only sees the files git tracks: let git see them (a `!` rule "
+                "in that `.gitignore`), then run again",
+            )
+
     def add_intent(self, paths: Iterable[str]) -> None:
         """`git add --intent-to-add` for new files (flakes only see what git tracks); one call."""
         listed = sorted(paths)
@@ -200,17 +215,7 @@ class GitRepo:
         if not p.ok:
             # Why here, not before the write: git's calls per write are a fixed few
             # (tests/test_crash.py); the journal puts back what was written.
-            ignored = self.ignored(listed)
-            if ignored:
-                said = [f"{shown(self.top / path)} (ignored by {rule})" for path, rule in ignored]
-                more = f", and {len(said) - 3} more" if len(said) > 3 else ""
-                raise HomewardError(
-                    f"nothing was changed: git ignores {len(said)} new "
-                    f"file{'s' if len(said) > 1 else ''} this would write: "
-                    f"{', '.join(said[:3])}{more}",
-                    hint="a flake only sees the files git tracks: let git see them (a `!` rule "
-                    "in that `.gitignore`), then run again",
-                )
+            self.refuse_ignored(listed)
             raise HomewardError(
                 f"`git add --intent-to-add` failed: {proc.tail(p.stderr, 3)}",
                 hint="is the path ignored by .gitignore? flakes only see files git tracks",

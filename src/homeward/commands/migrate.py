@@ -56,6 +56,7 @@ class _Printed:
 
     code: int
     tape: list[list[Any]]
+    new: list[str]  # the new files a real migrate adds to git, as git names them
 
 
 def _shown(opts: Options, s: Session) -> int:
@@ -66,9 +67,10 @@ def _shown(opts: Options, s: Session) -> int:
     from homeward.render import console
 
     def plan() -> _Printed:
+        new: list[str] = []
         with console.recording() as tape:
-            code = _run(opts, s, writes=False)
-        return _Printed(code, tape)
+            code = _run(opts, s, writes=False, new=new)
+        return _Printed(code, tape, new)
 
     options = {f.name: getattr(opts, f.name) for f in fields(opts) if f.name != "no_cache"}
     printed = cache.cached(
@@ -76,11 +78,16 @@ def _shown(opts: Options, s: Session) -> int:
         opts.dir,
         options,
         plan,
-        lambda p: {"code": p.code, "tape": p.tape},
+        lambda p: {"code": p.code, "tape": p.tape, "new": p.new},
         _printed,
         no_cache=opts.no_cache,
         programs=("nix-instantiate", "nix"),  # the new texts' validation (nix-instantiate --parse)
     )
+    if opts.dry_run and s.repo is not None and printed.new:
+        # What the real migrate refuses (exit 3) the dry run refuses: not a plan that cannot be
+        # applied. Outside the cached part: git's answer depends on more than the key holds
+        # (`.git/info/exclude`, `core.excludesFile`), so it is asked on every run.
+        s.repo.refuse_ignored(printed.new)
     console.replay(printed.tape)
     return printed.code
 
@@ -94,11 +101,16 @@ def _printed(data: object) -> _Printed:
     tape = data.get("tape")
     if not isinstance(tape, list) or not all(isinstance(e, list) for e in tape):
         raise TypeError("not a kept migrate output")
+    new = data.get("new")
+    if not isinstance(new, list) or not all(isinstance(p, str) for p in new):
+        raise TypeError("not a kept migrate output")
     console.replay(tape, check=True)
-    return _Printed(data["code"], tape)
+    return _Printed(data["code"], tape, new)
 
 
-def _run(opts: Options, s: Session, writes: bool) -> int:
+def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) -> int:
+    """Plan, show, and (with `writes`) apply. `new`, when given, receives the new files the
+    plan adds to git (as git names them), for the dry run's refusal of ignored ones."""
     from homeward.apply.write import unified_diff
     from homeward.config import load_config
     from homeward.knowledge.mapping import Feature
@@ -165,6 +177,13 @@ def _run(opts: Options, s: Session, writes: bool) -> int:
         return int(Exit.FINDINGS)
     if not opts.json:
         print_summary(plan, changes, shown)
+    if new is not None and s.repo is not None:
+        top = s.root.resolve()
+        new.extend(
+            s.repo.rel(top / c.path)
+            for c in changes
+            if c.old is None and c.new is not None and c.moved_from is None
+        )
     if opts.dry_run:
         if not opts.json:
             console.out("")
