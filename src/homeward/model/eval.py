@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from homeward.errors import HomewardError
+from homeward.errors import HomewardError, Location
 from homeward.model.forms import FORMS, bind
 from homeward.model.primops import (
     b_override,
@@ -77,6 +77,10 @@ class Evaluator:
         self.paths: dict[str, Path] = {}  # the value of path literals, by the path: made once
         self.globals = Env(vars=global_vars())
         self.flake_inputs: Attrs | None = None  # the attribute set `outputs` is called with
+        # Files `import`ed as values that nix does not see (rule 12): where each import is,
+        # the file, and whether it is on disk (untracked) or not there at all. What such a
+        # file holds is unknown: a refusal that depends on it names it (model/load/state.py).
+        self.unseen: list[tuple[Location | None, Path, bool]] = []
 
     def eval_file(self, path: Path, node: Node | None = None, via: Source | None = None) -> Value:
         """`import path`: the value of a file (a directory means its default.nix)."""
@@ -86,9 +90,12 @@ class Evaluator:
             return Unknown(f"`{path.name}` is outside the repository", node, via)
         if not files.is_file(os.fspath(path)):
             hidden = files.hidden_at(os.fspath(path))
+            at = via.location(node.start_byte) if via is not None and node is not None else None
             if hidden is not None:  # on disk, not in git: nix does not see it (rule 12)
                 shown = files.shown_real(hidden)
+                self.unseen.append((at, shown, True))
                 return Unknown(f"`{shown}` is not tracked by git: nix does not see it", node, via)
+            self.unseen.append((at, files.shown(path), False))
             return Unknown(f"`{files.shown(path)}` does not exist", node, via)
         if path not in self._imported:
             try:

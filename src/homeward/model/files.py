@@ -268,3 +268,111 @@ def _index_entries(data: bytes) -> tuple[list[str], list[int]] | None:
 
 _HEADER = struct.Struct(">II")
 _ENTRY = struct.Struct(">I32xH")
+
+
+# -- what .gitignore says of a path -------------------------------------------------------------
+def ignore_rule(top: Path, rel: str) -> tuple[str, int, str] | None:
+    """The rule that makes git ignore the path `rel` (relative to the work tree `top`, `/`
+    separated), read from `.git/info/exclude` and the `.gitignore` files on the way to it, as
+    `(file relative to top, line, pattern)`; None when none does. No git process (the model
+    starts none): it names the rule in a message, it decides nothing. A directory ignored
+    ignores what is in it; the last matching rule wins, and the deeper file over the higher;
+    `core.excludesFile` is not read."""
+    parts = rel.split("/")
+    found: tuple[str, int, str] | None = None
+    # Each candidate: a directory on the way, then the path itself.
+    for depth in range(1, len(parts) + 1):
+        candidate = "/".join(parts[:depth])
+        is_dir = depth < len(parts)
+        last: tuple[str, int, str, bool] | None = None
+        for name, base in _ignore_files(top, parts[: depth - 1]):
+            lines = _read_lines(top / name)
+            for number, line in enumerate(lines, start=1):
+                pattern = _pattern(line)
+                if pattern is None:
+                    continue
+                negated, body, dir_only, anchored = pattern
+                if dir_only and not is_dir:
+                    continue
+                inside = candidate[len(base) :] if base else candidate
+                if base and not candidate.startswith(base):
+                    continue
+                subject = inside if anchored else inside.rsplit("/", 1)[-1]
+                if _glob(body, subject):
+                    last = (name, number, line.strip(), negated)
+        if last is not None and not last[3]:
+            found = (last[0], last[1], last[2])
+            if is_dir:
+                return found  # what is in an ignored directory is ignored
+        elif not is_dir:
+            found = None
+    return found
+
+
+def _ignore_files(top: Path, dirs: list[str]) -> list[tuple[str, str]]:
+    """The ignore files that apply in `top/<dirs...>`, lowest precedence first: each as (its
+    path relative to top, the directory its patterns are relative to, ending in `/`)."""
+    found = [(os.path.join(os.path.relpath(git_dir(top), top), "info", "exclude"), "")]
+    found.append((".gitignore", ""))
+    for depth in range(1, len(dirs) + 1):
+        base = "/".join(dirs[:depth]) + "/"
+        found.append((base + ".gitignore", base))
+    return found
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _pattern(line: str) -> tuple[bool, str, bool, bool] | None:
+    """A line of an ignore file: (negated, glob, directories only, anchored), None for
+    blank lines and comments."""
+    text = line.rstrip(" ") if not line.endswith("\\ ") else line
+    if not text or text.startswith("#"):
+        return None
+    negated = text.startswith("!")
+    if negated or text.startswith("\\"):  # `\!`, `\#`: the character itself
+        text = text[1:]
+    dir_only = text.endswith("/")
+    text = text.rstrip("/")
+    anchored = "/" in text
+    return negated, text.lstrip("/"), dir_only, anchored
+
+
+def _glob(pattern: str, path: str) -> bool:
+    import re
+
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                out.append("[^" + body[1:] + "]" if body[:1] == "!" else "[" + body + "]")
+                i = end
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.fullmatch("".join(out), path) is not None

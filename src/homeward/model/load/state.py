@@ -8,6 +8,7 @@ from pathlib import Path
 
 from homeward.errors import Location
 from homeward.model.eval import Evaluator
+from homeward.model.files import ignore_rule
 from homeward.model.repo import (
     FileRead,
     ModuleInfo,
@@ -117,7 +118,7 @@ class LoadState:
                 return
             self.problem(
                 ProblemKind.UNRESOLVED,
-                f"cannot resolve {what} statically: {value.reason}",
+                f"cannot resolve {what} statically: {value.reason}{self._unseen_in(at)}",
                 at,
                 "homeward follows literal attribute sets, let-bound helpers, genAttrs/listToAttrs/mapAttrs over literal lists and flake-parts",
             )
@@ -129,6 +130,34 @@ class LoadState:
             )
             self.problem(
                 ProblemKind.UNRESOLVED,
-                f"cannot resolve {what} statically: it is a {type(value).__name__.lower()}",
+                f"cannot resolve {what} statically: it is a {type(value).__name__.lower()}"
+                + self._unseen_in(at),
                 at,
             )
+
+    def _unseen_in(self, at: Location | None) -> str:
+        """What an output computed in the file of `at` may depend on and nix does not see:
+        the files that file imports as values (a gitignored machine-local settings file), each
+        with where it is imported and why nix does not see it (the `.gitignore` rule that
+        ignores it, when one does). "" when there is none."""
+        if at is None:
+            return ""
+        said: list[str] = []
+        for where, path, on_disk in self.ev.unseen:
+            if where is None or where.path != at.path:
+                continue
+            why = "is on disk but not tracked by git" if on_disk else "is not in the repository"
+            tracked = self.ev.files.tracked
+            if tracked is not None:
+                rel = (self.ev.files.root / path).resolve()
+                if rel.is_relative_to(tracked.top):
+                    rule = ignore_rule(tracked.top, rel.relative_to(tracked.top).as_posix())
+                    if rule is not None:
+                        name, line, pattern = rule
+                        why += f" and is ignored by `{name}:{line}` (`{pattern}`)"
+            text = f"`{path}` (imported at {where}), which {why}"
+            if text not in said:
+                said.append(text)
+        if not said:
+            return ""
+        return f"; it may depend on {'; on '.join(said)}: homeward cannot read what it holds"
