@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
-from homeward.model.repo import ModuleKind, Repo, User
+from homeward.model.repo import ModuleInfo, ModuleKind, Repo, User
 from homeward.plan import darwin
 from homeward.plan.accounts import refuse_homes_without_account
 from homeward.plan.chunks import Needs, PackageItem
@@ -529,27 +529,49 @@ def has_hm_command(st: PlanState, name: str) -> bool:
 def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
     """The hosts on which the user's home configuration sets `home.stateVersion` already
     (written once, never twice: a second value would conflict). None: on every host (a file
-    of their home, or one a standalone configuration of theirs reads, sets it)."""
+    of their home, or one a standalone configuration of theirs that names no host reads,
+    sets it)."""
     # The files a standalone configuration of theirs reads count too (issue 11, "managed
     # twice": a second value in the entry they share conflicted with their own), but not
-    # those of a machine that is no host here: the hosts' homes never read them.
-    modules = [*st.index.user_homes(name), *st.index.standalone_here(name)]
-    if any(
-        d.path == ("home", "stateVersion")
-        for info in modules
-        for d in st.index.by_head(info).get("home", ())
-    ):
+    # those of a machine that is no host here: the hosts' homes never read them. Those of
+    # `"<u>@<h>"` count for h alone: another host's home reads none of them. Those of a home
+    # that names no host (`homeConfigurations.<u>`): a file may be the entry they share, but
+    # a module written in its own list is read by it alone (migrate does not give it the
+    # new entry: plan/standalone.py extends `"<u>@<h>"` ones only).
+    named: dict[str, str] = {}
+    hostless: set[str] = set()
+    for home in st.repo.homes:
+        user, _, host = home.partition("@")
+        if user != name:
+            continue
+        if not host:
+            hostless.add(home)
+        elif host in st.repo.hosts:
+            named[home] = host
+
+    def sets_it(info: ModuleInfo) -> bool:
+        return any(
+            d.path == ("home", "stateVersion") for d in st.index.by_head(info).get("home", ())
+        )
+
+    if any(sets_it(info) for info in st.index.user_homes(name)):
         return None
     hosts: set[str] = set()
+    for info in st.index.standalone_here(name):
+        if not sets_it(info):
+            continue
+        if info.hosts & hostless and info.path is not None:
+            return None
+        hosts |= {named[home] for home in info.hosts & named.keys()}
     for d in st.inline_home_config(name):
         inner = read_module(d.source, d.value).definitions if len(d.path) == 3 else ()
         if d.path[3:] == ("home", "stateVersion") or any(
             i.path == ("home", "stateVersion") for i in inner
         ):
-            info = st.index.inline_modules.get(id(d))
-            if info is None:
+            inline = st.index.inline_modules.get(id(d))
+            if inline is None:
                 return None
-            hosts |= info.hosts
+            hosts |= inline.hosts
     return hosts
 
 
