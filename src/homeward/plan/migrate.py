@@ -62,14 +62,17 @@ def compose(st: PlanState) -> Plan:
     return st.result(cut)
 
 
-def decide(st: PlanState) -> tuple[list[UserPlan], SourceCut] | None:
+def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], SourceCut] | None:
     """Every phase before the wiring, taken into `st`: the users with work to do and what
-    the cut phase left; None when no user has any (the plan is what `st` holds)."""
+    the cut phase left; None when no user has any (the plan is what `st` holds). `report`
+    False: without the warnings about the configuration that decide nothing (`check` asks
+    for the decisions only: which findings migrate fixes)."""
     st.repo.fatal()
-    st.diagnostics.extend(partial(st.index))
-    st.diagnostics.extend(dynamic_users(st.index))
-    st.diagnostics.extend(mismatches(st.index, standalone_hosts(st)))
-    st.diagnostics.extend(unread_accounts(st.index))
+    if report:
+        st.diagnostics.extend(partial(st.index))
+        st.diagnostics.extend(dynamic_users(st.index))
+        st.diagnostics.extend(mismatches(st.index, standalone_hosts(st)))
+        st.diagnostics.extend(unread_accounts(st.index))
     # Hosts it cannot rewire (a Mac named as a NixOS host); plan/assembled.py names those
     # a framework assembles.
     for key in sorted(k for k, c in st.repo.others.items() if not c.framework):
@@ -141,9 +144,10 @@ def plan_decisions(index: Index, opts: MigrateOptions) -> Plan:
     every phase moves (the ledger), the files it creates, moves and deletes, and its edits, but
     the wiring's only as places (`wire_places`: where it writes, not what); its refusal is
     raised as `plan_migration` raises it. No text is built: neither the wiring's nor the new
-    files' (their paths are there, their bytes empty)."""
+    files' (their paths are there, their bytes empty), nor the warnings that decide nothing
+    (`decide`'s `report`)."""
     st, _ = prepared(index, opts)
-    decided = decide(st)
+    decided = decide(st, report=False)
     if decided is None:
         return st.result(rendered=False)
     active, cut = decided
