@@ -36,17 +36,20 @@ class Home:
 
     def shared(self, reach: tuple[str, ...]) -> bool:
         """Definitions that reach `reach` go to a file every host of the user imports."""
-        return set(reach) == set(self.hosts)
+        return reach == self.hosts or set(reach) == set(self.hosts)
 
     def path(self, reach: tuple[str, ...], feature: Feature) -> PurePosixPath:
         """The home-manager file for definitions of `feature` that reach `reach` of the
         user's hosts."""
-        base = PurePosixPath("home") / self.user
+        # Why one path made of its names, not joined name by name: asked for every package
+        # list and every file a definition goes to (2,700 times at 200 hosts).
         if self.shared(reach):
-            return base / "features" / f"{feature}.nix" if self.features else self.entry
+            if not self.features:
+                return self.entry
+            return PurePosixPath("home", self.user, "features", f"{feature}.nix")
         if len(reach) == 1:
-            return base / f"{reach[0]}.nix"
-        return base / "features" / f"{feature}-{hosts_label(reach)}.nix"
+            return PurePosixPath("home", self.user, f"{reach[0]}.nix")
+        return PurePosixPath("home", self.user, "features", f"{feature}-{hosts_label(reach)}.nix")
 
 
 @dataclass(frozen=True, slots=True)
