@@ -8,19 +8,21 @@ homeward reading it and writing is the situation, and the message names the file
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from homeward.apply.transaction import session
 from homeward.apply.write import compute_changes
 from homeward.errors import Exit, HomewardError, InternalError
 from homeward.model.extract import Extract
 from homeward.model.index import build_index
-from homeward.model.repo import load_repo
+from homeward.model.repo import Repo, load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
-from homeward.plan.types import Move, Plan
+from homeward.plan.types import Delete, Move, Plan
 from tests.conftest import EXAMPLE
-from tests.helpers import copy_tree, make_git_repo
+from tests.helpers import copy_tree, make_git_repo, tree_files
 
 
 def _planned(tmp_path: Path) -> tuple[Path, Plan]:
@@ -133,3 +135,64 @@ def test_odd_values_of_a_configuration_give_extract_nix_its_shape(tmp_path: Path
     assert ham.settings["git.init.a"] == '["1","b"]'
     assert ham.settings["sessionVariables.PATHS"] == "a:3"
     assert ham.settings["shellAliases.ll"] == "<error>"
+
+
+def _edited_and_planned(tmp_path: Path) -> tuple[Path, Repo, Plan, Path]:
+    """The example's migration with the repo it was made from, and a file it edits in place
+    (neither moved nor new)."""
+    root = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    repo = load_repo(root, darwin=True)
+    plan = plan_migration(build_index(repo), MigrateOptions())
+    moved = {m.dst for m in plan.moves} | {m.src for m in plan.moves}
+    edited = sorted({e.path for e in plan.edits} - moved)
+    assert edited, plan.edits
+    return root, repo, plan, edited[0]
+
+
+def test_an_edited_file_changed_since_it_was_read_is_the_situation(tmp_path: Path) -> None:
+    """Why: an edit is a byte span of the text the plan read; applied to other bytes it cuts
+    the file in the wrong places. It used to be applied to whatever the disk held."""
+    root, repo, plan, edited = _edited_and_planned(tmp_path)
+    with session(root, "migrate") as s:
+        meanwhile = b"# edited meanwhile\n" + (root / edited).read_bytes()
+        (root / edited).write_bytes(meanwhile)
+        before = tree_files(root)
+        with pytest.raises(HomewardError) as caught:
+            s.prepare(plan, repo=repo)
+    assert caught.value.exit_code == Exit.INPUT
+    assert f"`{edited}` changed since it was read" in caught.value.message
+    assert tree_files(root) == before
+    # Without the repo the plan was made from, nothing says what was read.
+    assert compute_changes(root, plan)
+
+
+def test_a_file_changed_between_the_changes_and_the_write_is_kept(tmp_path: Path) -> None:
+    """Why: the write replaces the whole file; what someone wrote there after homeward
+    computed the changes (during validation, say) would be lost. Nothing is written."""
+    root, repo, plan, edited = _edited_and_planned(tmp_path)
+    with session(root, "migrate") as s:
+        changes = s.prepare(plan, repo=repo)
+        meanwhile = b"# edited meanwhile\n" + (root / edited).read_bytes()
+        (root / edited).write_bytes(meanwhile)
+        before = tree_files(root)
+        with pytest.raises(HomewardError) as caught:
+            s.apply(changes)
+    assert caught.value.exit_code == Exit.INPUT
+    assert f"`{edited}` changed since it was read" in caught.value.message
+    assert tree_files(root) == before
+    assert (root / edited).read_bytes() == meanwhile
+
+
+def test_a_deleted_file_changed_since_it_was_read_is_kept(tmp_path: Path) -> None:
+    """A file the plan deletes (say, all it held moved) that changed meanwhile stays."""
+    root, repo, plan, _ = _edited_and_planned(tmp_path)
+    victim = Path("hosts/nixos-desk/hardware-configuration.nix")  # read, left by the plan
+    assert victim not in {e.path for e in plan.edits}
+    plan = dataclasses.replace(plan, deletes=(*plan.deletes, Delete(victim, "emptied")))
+    with session(root, "migrate") as s:
+        (root / victim).write_bytes(b"# mine\n" + (root / victim).read_bytes())
+        before = tree_files(root)
+        with pytest.raises(HomewardError) as caught:
+            s.prepare(plan, repo=repo)
+    assert f"`{victim}` changed since it was read" in caught.value.message
+    assert tree_files(root) == before

@@ -48,7 +48,15 @@ class Session:
         whose definitions they hold (rule 11): a plan that breaks it is a bug, exit 4."""
         from homeward.apply.write import compute_changes, validate_changes
 
-        changes = compute_changes(self.root, plan)
+        read = None
+        if repo is not None:
+            files = repo.ev.files
+
+            def read(rel: Path) -> bytes | None:  # the bytes the plan was made from
+                source = files.source_of(self.root / rel)
+                return None if source is None else source.text
+
+        changes = compute_changes(self.root, plan, read)
         parsed = validate_changes(changes) if validate else {}
         if repo is not None:
             from homeward.plan.invariants import check_plan

@@ -16,7 +16,7 @@ import signal
 import stat
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,8 +145,13 @@ def _real_path(path: str, real: dict[str, str] | None) -> str:
     return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
 
-def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
-    """What every touched file will contain after the plan; reads only."""
+def compute_changes(
+    root: Path, plan: Plan, read: Callable[[Path], bytes | None] | None = None
+) -> list[FileChange]:
+    """What every touched file will contain after the plan; reads only. `read`: the bytes the
+    plan was made from, by repo-relative path (None where it did not read the file): an
+    edited file whose bytes differ now was changed meanwhile, and its edits, byte spans of
+    what was read, would cut it in the wrong places."""
     moved_to = {m.dst: m.src for m in plan.moves}
     moved_away = {m.src for m in plan.moves}
     edits: dict[Path, list[Edit]] = defaultdict(list)
@@ -175,6 +180,9 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
     for path, path_edits in edits.items():
         origin = moved_to.get(path, path)
         old = _read(within.at(origin))
+        planned_from = read(origin) if read is not None else None
+        if planned_from is not None and planned_from != old:
+            raise _changed(origin, "its text is not the one the plan was made from")
         if uses_crlf(old):
             path_edits = [_with_crlf(e) for e in path_edits]
         new = apply_edits(old, path_edits)
@@ -210,7 +218,11 @@ def compute_changes(root: Path, plan: Plan) -> list[FileChange]:
                     changes.append(FileChange(link, _read(target), None))
                     seen.add(link)
             continue
-        changes.append(FileChange(delete.path, _read(target), None))
+        old = _read(target)
+        planned_from = read(delete.path) if read is not None else None
+        if planned_from is not None and planned_from != old:
+            raise _changed(delete.path, "its text is not the one the plan was made from")
+        changes.append(FileChange(delete.path, old, None))
     _missing_dirs(root, [c.path for c in changes if c.old is None and c.new is not None])
     return changes
 
@@ -383,14 +395,21 @@ def apply_changes(
         target = _inside(root, change.path)
         if change.new is None:
             removes.append(_Op(change.path, None))
-            records.append(_record(root, change.path, None))
+            before = _record(root, change.path, None)
+            if before.link is None and change.old is not None and before.old != change.old:
+                raise _changed(change.path, "its text is not the one the changes were made from")
+            records.append(before)
         elif change.old is None:
             creates.append(_Op(change.path, change.new))
             records.append(journal.FileRecord(str(change.path), None, journal.sha(change.new)))
         else:
             rel = target.resolve().relative_to(root) if target.is_symlink() else change.path
             edits.append(_Op(rel, change.new))
-            records.append(_record(root, rel, change.new))
+            before = _record(root, rel, change.new)
+            if before.old != change.old:
+                # Changed since the changes were computed: writing would lose what changed.
+                raise _changed(change.path, "its text is not the one the changes were made from")
+            records.append(before)
     made = [p for p in (*reversed(root.parents), root) if not p.is_dir()]
     dirs = _missing_dirs(root, [op.rel for op in creates])
     original = repo.index() if repo is not None else {}
