@@ -127,6 +127,13 @@ def _changed(rel: Path, how: str) -> HomewardError:
     )
 
 
+def _as_read(rel: Path, now: bytes, planned_from: bytes | None) -> None:
+    """Refuse a file whose bytes `now` are not those the plan was made from (None: the plan
+    did not read it): its edits are byte spans of what was read."""
+    if planned_from is not None and planned_from != now:
+        raise _changed(rel, "its text is not the one the plan was made from")
+
+
 def _read(path: str) -> bytes:
     with open(path, "rb") as f:  # as `Path.read_bytes`
         return f.read()
@@ -170,8 +177,8 @@ def compute_changes(
                     hint=INTERNAL_HINT,
                 )
             raise _changed(move.src, "it no longer exists")
-        if move.read is not None and _read(src) != move.read:
-            raise _changed(move.src, "its text is not the one the plan was made from")
+        if move.read is not None:
+            _as_read(move.src, _read(src), move.read)
         if _mode(dst):
             raise HomewardError(
                 f"cannot move `{move.src}` to `{move.dst}`: the target exists",
@@ -180,9 +187,8 @@ def compute_changes(
     for path, path_edits in edits.items():
         origin = moved_to.get(path, path)
         old = _read(within.at(origin))
-        planned_from = read(origin) if read is not None else None
-        if planned_from is not None and planned_from != old:
-            raise _changed(origin, "its text is not the one the plan was made from")
+        if read is not None:
+            _as_read(origin, old, read(origin))
         if uses_crlf(old):
             path_edits = [_with_crlf(e) for e in path_edits]
         new = apply_edits(old, path_edits)
@@ -219,9 +225,8 @@ def compute_changes(
                     seen.add(link)
             continue
         old = _read(target)
-        planned_from = read(delete.path) if read is not None else None
-        if planned_from is not None and planned_from != old:
-            raise _changed(delete.path, "its text is not the one the plan was made from")
+        if read is not None:
+            _as_read(delete.path, old, read(delete.path))
         changes.append(FileChange(delete.path, old, None))
     _missing_dirs(root, [c.path for c in changes if c.old is None and c.new is not None])
     return changes

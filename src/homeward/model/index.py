@@ -290,12 +290,11 @@ class Index:
         `"<user>@<host>"` for a host of this flake, or `<user>` alone. Not those of a machine
         that is no host here (`"<user>@<machine>"`, home-manager alone there): the hosts'
         homes never read them (`existing_entry`), so nothing there meets what migrate moves."""
-        hosts = self.repo.hosts
+        hosts = frozenset(self.repo.hosts)
         here = {
             home
             for home in self.repo.homes
-            if home.partition("@")[0] == user
-            and (not home.partition("@")[2] or home.partition("@")[2] in hosts)
+            if home.partition("@")[0] == user and not _elsewhere(home, user, hosts)
         }
         return tuple(m for m in self.standalone_modules.get(user, ()) if m.hosts & here)
 

@@ -107,8 +107,9 @@ def home_priorities(index: Index, user: str, hosts: tuple[str, ...]) -> tuple[Ho
     """The definitions with a priority in `user`'s home, through both wirings:
     `home-manager.users.<user>.…` in the NixOS modules of `hosts`, and every home-manager
     module configuring the user (their standalone configurations' too, which the NixOS
-    wiring migrate adds reads; not those of machines that are no host here). A priority on the home as a whole is not here: the wiring
-    refuses it (`plan/hostwire.refuse_priority_homes`)."""
+    wiring migrate adds reads; not those of machines that are no host here). A priority on
+    the home as a whole is not here: the wiring refuses it
+    (`plan/hostwire.refuse_priority_homes`)."""
     found: list[HomePriority] = []
     for host in hosts:
         facts = index.hosts.get(host)
