@@ -196,3 +196,33 @@ def test_a_deleted_file_changed_since_it_was_read_is_kept(tmp_path: Path) -> Non
             s.prepare(plan, repo=repo)
     assert f"`{victim}` changed since it was read" in caught.value.message
     assert tree_files(root) == before
+
+
+def test_a_bug_in_the_plan_check_makes_exits_4_not_as_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `check` plans migrate's fixes to say which findings migrate fixes, and read every
+    error of that plan as "migrate refuses this repository"; a bug of the planner (a move of a
+    file it never read: InternalError) was shown as a refusal, and `check` went on to exit 1.
+    A bug ends the command with exit 4, as everywhere else."""
+    import homeward.plan.migrate
+    from homeward.cli import main
+
+    root = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
+    real = homeward.plan.migrate.plan_decisions
+
+    def buggy(*args: object, **kwargs: object) -> Plan:
+        plan = real(*args, **kwargs)  # type: ignore[arg-type]
+        stray = Move(Path("home/nobody.nix"), Path("home/nobody/default.nix"), "a bug")
+        return dataclasses.replace(plan, moves=(*plan.moves, stray))
+
+    capsys.readouterr()
+    assert main(["check", "--no-cache", str(root)]) == 1  # fixable findings: the plan is made
+    monkeypatch.setattr(homeward.plan.migrate, "plan_decisions", buggy)
+    code = main(["check", "--no-cache", str(root)])
+    out, err = capsys.readouterr()
+    assert code == Exit.BUG
+    assert "refuses this repository" not in out + err
+    assert "homeward: internal error:" in err
+    assert "`home/nobody.nix`" in err
+    assert "homeward bug" in err

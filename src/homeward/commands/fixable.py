@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from homeward.errors import HomewardError, Location
+from homeward.errors import Exit, HomewardError, Location
 from homeward.knowledge.hmdata import split_option
 from homeward.lint.rules import KEPT, KEPT_MOVED, Fixed
 from homeward.model.index import Index
@@ -92,6 +92,10 @@ def _plan_fixes(index: Index) -> _Fixes:
         plan = plan_decisions(index, MigrateOptions())
         changes = compute_changes(index.repo.root, plan)  # reads only: refuses as migrate would
     except HomewardError as refusal:
+        # A refusal is exit 3 (the input or the situation); anything else (an InternalError:
+        # a bug of the planner or the writer) ends `check` as it would end `migrate`.
+        if refusal.exit_code != Exit.INPUT:
+            raise
         return _Fixes(refused=refusal.message)  # migrate fixes nothing
     moved: dict[Path, set[str]] = {}
     above: dict[Path, set[str]] = {}
