@@ -226,3 +226,25 @@ def test_a_bug_in_the_plan_check_makes_exits_4_not_as_a_refusal(
     assert "homeward: internal error:" in err
     assert "`home/nobody.nix`" in err
     assert "homeward bug" in err
+
+
+def test_data_of_the_wrong_shape_names_the_file_that_printed_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: `record_standins` reads what standins.nix prints (its "record" mode) with the same
+    check as extract.nix's data, and the message named extract.nix, which printed nothing."""
+    import homeward.nix.ops
+    from homeward.model.extract import expect_mapping
+
+    with pytest.raises(InternalError, match=r"unexpected data from standins\.nix for a call"):
+        expect_mapping([], "a call", source="standins.nix")
+    with pytest.raises(InternalError, match=r"unexpected data from extract\.nix for hosts"):
+        expect_mapping([], "hosts")
+    # As a test meets it: the record of a host is not a mapping (a bug of standins.nix).
+    printed = {"hosts": {"h": ["not", "a", "call"]}, "homes": {}}
+    monkeypatch.setattr(homeward.nix.ops, "_instantiate_standins", lambda *_: printed)
+    with pytest.raises(InternalError) as caught:
+        homeward.nix.ops.record_standins(tmp_path, tmp_path)
+    assert caught.value.exit_code == Exit.BUG
+    assert "standins.nix" in caught.value.message
+    assert "extract.nix" not in caught.value.message

@@ -125,9 +125,11 @@ def optional_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def expect_mapping(value: object, what: str) -> dict[str, Any]:
+def expect_mapping(value: object, what: str, *, source: str = "extract.nix") -> dict[str, Any]:
+    """`value` as a mapping of names; `source` is the file of homeward's that printed it
+    (extract.nix, or standins.nix's record), named in the message when it is not one."""
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise _unexpected(f"unexpected data from extract.nix for {what}: {value!r:.200}")
+        raise _unexpected(f"unexpected data from {source} for {what}: {value!r:.200}")
     return value
 
 

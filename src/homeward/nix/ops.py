@@ -338,11 +338,15 @@ def extract_outputs_standins(repo_dir: Path, standins_dir: Path) -> Extract:
 
 def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
     """What each `nixosSystem` and `homeManagerConfiguration` call of the flake received."""
-    data = expect_mapping(_instantiate_standins(repo_dir, standins_dir, "record"), "the record")
+    data = expect_mapping(
+        _instantiate_standins(repo_dir, standins_dir, "record"),
+        "the record",
+        source=STANDINS_NIX.name,
+    )
     root = repo_dir.resolve()
 
     def module(raw: object) -> ModuleArg:
-        m = expect_mapping(raw, "a module")
+        m = expect_mapping(raw, "a module", source=STANDINS_NIX.name)
         path = m.get("path")
         if isinstance(path, str):
             try:
@@ -359,7 +363,7 @@ def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
         )
 
     def call(raw: object, special: str) -> CallRecord:
-        c = expect_mapping(raw, "a call")
+        c = expect_mapping(raw, "a call", source=STANDINS_NIX.name)
         modules = c.get("modules", [])
         system = c.get("system")
         return CallRecord(
@@ -370,10 +374,11 @@ def record_standins(repo_dir: Path, standins_dir: Path) -> Recording:
 
     return Recording(
         hosts={
-            n: call(c, "special_args") for n, c in expect_mapping(data["hosts"], "hosts").items()
+            n: call(c, "special_args")
+            for n, c in expect_mapping(data["hosts"], "hosts", source=STANDINS_NIX.name).items()
         },
         homes={
             n: call(c, "extra_special_args")
-            for n, c in expect_mapping(data["homes"], "homes").items()
+            for n, c in expect_mapping(data["homes"], "homes", source=STANDINS_NIX.name).items()
         },
     )
