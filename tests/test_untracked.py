@@ -450,3 +450,33 @@ def test_add_feature_refuses_an_untracked_entry_point(
     assert "`home/ham/default.nix`" in err and "git does not track it" in err
     assert "git add home/ham/default.nix" in err
     assert tree_files(root) == before
+
+
+@pytest.mark.parametrize("how", ["untracked", "ignored"])
+def test_add_host_imports_the_shared_accounts_only_where_nix_sees_them(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `add host` asked the disk whether `modules/system/users.nix` is there, and the new
+    host imported it although git does not track it: nix does not see it, so the new host failed
+    to evaluate. As for the other files `add` would import, it refuses (exit 3, nothing
+    written) and says how to make nix see it; once added, the new host imports it."""
+    from tests.helpers import tree_files
+
+    root = _migrated(tmp_path)
+    users = "modules/system/users.nix"
+    git(root, "rm", "-q", "--cached", users)
+    if how == "ignored":
+        write(root, {".gitignore": f"/{users}\n"})
+        git(root, "add", ".gitignore")
+    git(root, "commit", "-qm", f"{users} {how}")
+    assert (root / users).is_file()
+    before = tree_files(root)
+    code, err = run_add(capsys, "host", "laptop", "--dir", str(root))
+    assert code == 3, err
+    assert f"`{users}` is on disk but git does not track it" in err, err
+    assert f"git add {users}" in err
+    assert tree_files(root) == before
+    git(root, "add", "-f", "--intent-to-add", users)
+    code, err = run_add(capsys, "host", "laptop", "--dir", str(root))
+    assert code == 0, err
+    assert "../../modules/system/users.nix" in (root / "hosts/laptop/default.nix").read_text()

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
     from homeward.plan.add import Adder
 
+# The accounts every host has (the layout's `modules/system/users.nix`).
+USERS_NIX = PurePosixPath("modules/system/users.nix")
+
 
 def add_host(adder: Adder) -> None:
     name = adder.spec.name
@@ -64,6 +67,9 @@ def add_host(adder: Adder) -> None:
     adder.refuse_unseen(host_dir, f"`{name}`'s configuration")
     new_host_file = not adder.repo.files.taken(host_dir)
     if new_host_file:
+        # Rule 12: the new host imports the shared accounts where nix sees them; a file there
+        # on disk that git does not track is refused, as every file `add` would import.
+        adder.refuse_unseen(USERS_NIX, "the accounts the new host imports")
         shared = shared_accounts(adder)
         others = sorted(set(shared) - set(users))
         # Why (issue 14): the shared users.nix holds accounts of users who get no home
@@ -74,7 +80,7 @@ def add_host(adder: Adder) -> None:
             accounts += [nix.Blank(), *shared.get(u, [account(u)])]
         host_text = host_nix(
             spec,
-            users_module=adder.repo.files.has_file("modules/system/users.nix") and not others,
+            users_module=adder.repo.files.has_file(USERS_NIX) and not others,
             extra=accounts,
         )
         adder.files.append(
@@ -159,7 +165,7 @@ def add_mac(adder: Adder, name: str, system: str, users: dict[str, PurePosixPath
 def shared_accounts(adder: Adder) -> dict[str, list[nix.Item]]:
     """The accounts `modules/system/users.nix` writes, user -> its bindings (copied as
     written; a minimal account for one written together with others)."""
-    info = adder.repo.modules.get("modules/system/users.nix")
+    info = adder.repo.modules.get(str(USERS_NIX))
     if info is None:
         return {}
     text = info.source.text
