@@ -493,3 +493,38 @@ def test_a_module_built_by_a_function_of_the_outputs_is_opaque(tmp_path: Path) -
     assert not repo.skipped
     assert main(["migrate", str(root), "--no-git"]) == 0
     assert "home.packages" in "".join(p.read_text() for p in (root / "home").rglob("*.nix"))
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        "with site;\n    { nixosConfigurations = machines; }",
+        "with site;\n    { inherit machines; nixosConfigurations = machines; }",
+        # a known set inside: the names it holds are known, the rest may be the outer set's
+        "with site;\n    with { b = 1; };\n    { nixosConfigurations = machines; }",
+    ],
+    ids=["name", "inherit", "nested"],
+)
+def test_a_name_a_with_of_an_unknown_set_may_hold_names_that_with(
+    tmp_path: Path, outputs: str
+) -> None:
+    """Why (rule 9: an Unknown has the real reason and place): a name looked up through
+    `with <a set homeward cannot read>` was "not defined here", which sent the reader looking
+    for a typo; it is the `with`, at its file:line:col, and why its set is not known."""
+    site = "      site = import /etc/homeward-site.nix;"
+    root = write(tmp_path, {"flake.nix": flake(outputs, site), **HOSTS})
+    repo = load_repo(root)
+    assert not repo.hosts
+    said = "\n".join(messages(repo))
+    assert "`machines` may come from `with site;` at " in said, said
+    assert "flake.nix:7:5, whose set is not known: " in said, said
+    assert "not defined here" not in said, said
+
+
+def test_a_name_no_with_may_hold_is_not_defined(tmp_path: Path) -> None:
+    """The other side: around a `with` of a set read in full, a name that is nowhere is
+    not defined (nix would refuse it too)."""
+    outputs = "with { b = 1; };\n    { nixosConfigurations = machines; }"
+    root = write(tmp_path, {"flake.nix": flake(outputs, MK_HOST), **HOSTS})
+    said = "\n".join(messages(load_repo(root)))
+    assert "`machines` is not defined here" in said, said

@@ -141,7 +141,7 @@ def _e_variable_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> 
     name = node_text(node, src.text)
     thunk = env.lookup(name, ev)
     if thunk is None:
-        return Unknown(f"`{name}` is not defined here", node, src)
+        return Unknown(env.undefined(name, ev), node, src)
     return ev.force(thunk)
 
 
@@ -321,7 +321,7 @@ def _fill(
                 else:
                     found = inherit_env.lookup(name, ev)
                     into.attrs[name] = found or Thunk.of(
-                        Unknown(f"`{name}` is not defined here", attr, src)
+                        Unknown(inherit_env.undefined(name, ev), attr, src)
                     )
 
 

@@ -48,6 +48,42 @@ class Env:
             env = env.parent
         return None
 
+    def undefined(self, name: str, ev: Evaluator) -> str:
+        """Why `name`, which `lookup` did not find, has no value: it is not defined, or it may
+        be a name of a `with` around it whose set homeward cannot read (the innermost such),
+        named with its place (rule 9: the real cause, not "not defined")."""
+        env: Env | None = self
+        while env is not None:
+            with_ = env.with_
+            env = env.parent
+            if with_ is None:
+                continue
+            why = _unread_set(with_.force(ev))
+            if why is None or with_.expr is None or with_.source is None:
+                continue
+            src, node = with_.source, with_.expr
+            text = src.text[node.start_byte : node.end_byte].decode(errors="replace")
+            said = f"`with {text};`" if len(text) <= 40 and "\n" not in text else "a `with`"
+            at = src.location(node.parent.start_byte if node.parent is not None else 0)
+            return f"`{name}` may come from {said} at {at}, whose set is not known: {why}"
+        return f"`{name}` is not defined here"
+
+
+def _unread_set(scope: Value) -> str | None:
+    """Why the names of a `with`'s set `scope` are not known; None when they are (an attribute
+    set read in full, or an input's, whose names are the input's)."""
+    if isinstance(scope, External):
+        return None
+    if isinstance(scope, Unknown):
+        return scope.reason
+    if not isinstance(scope, Attrs):
+        return f"it is a {type(scope).__name__.lower()}"
+    if scope.more is not None:
+        return scope.more.reason
+    if scope.dynamic_keys:
+        return "some of its attribute names are computed"
+    return None
+
 
 def bound(result: Value, env: Env, src: Source) -> Value:
     """An unknown made here records the scope its names are bound in: what it might read
