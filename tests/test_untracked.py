@@ -480,3 +480,35 @@ def test_add_host_imports_the_shared_accounts_only_where_nix_sees_them(
     code, err = run_add(capsys, "host", "laptop", "--dir", str(root))
     assert code == 0, err
     assert "../../modules/system/users.nix" in (root / "hosts/laptop/default.nix").read_text()
+
+
+@pytest.mark.parametrize("system", ["x86_64-linux", "aarch64-darwin"])
+def test_add_host_refuses_a_home_git_does_not_track(
+    system: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `add host` wired every user with an account and a `home/<user>/default.nix` on
+    disk, tracked or not: `home-manager.users.eve.imports = [ ./home/eve ]` of a file nix does
+    not see failed to evaluate. As `add user` and `add feature` do for an entry point, it
+    refuses (exit 3, nothing written); once added, the new host wires the home."""
+    from tests.helpers import tree_files
+
+    root = _migrated(tmp_path)
+    users = root / "modules/system/users.nix"
+    users.write_text(
+        users.read_text().replace(
+            "  programs.zsh", "  users.users.eve.isNormalUser = true;\n\n  programs.zsh"
+        )
+    )
+    git(root, "commit", "-qam", "eve's account")
+    write(root, {"home/eve/default.nix": '{ ... }: { home.stateVersion = "25.05"; }\n'})
+    before = tree_files(root)
+    args = ("host", "laptop", "--system", system, "--dir", str(root))
+    code, err = run_add(capsys, *args)
+    assert code == 3, err
+    assert "`home/eve/default.nix` is on disk but git does not track it" in err, err
+    assert "git add home/eve/default.nix" in err
+    assert tree_files(root) == before
+    git(root, "add", "--intent-to-add", "home/eve/default.nix")
+    code, err = run_add(capsys, *args)
+    assert code == 0, err
+    assert 'homeConfigurations."eve@laptop"' in (root / "flake.nix").read_text()

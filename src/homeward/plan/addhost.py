@@ -56,6 +56,10 @@ def add_host(adder: Adder) -> None:
                 hint="run `homeward add user` first",
             )
         users = {u: users[u] for u in wanted}
+    for user, entry in users.items():
+        # Rule 12: a home the new host wires is one nix sees (an entry point only on disk
+        # is refused, as `add user` and `add feature` refuse it).
+        adder.refuse_unseen(entry, f"`{user}`'s entry point")
     del chosen
     system = adder.spec.system or adder.default_system()
     if system in DARWIN_SYSTEMS:
