@@ -25,8 +25,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run on every core (pytest-xdist): each makes its own temporary repositories, so
+# they do not share state. `make unit JOBS=0` runs them in one process.
+JOBS ?= auto
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS)
 
 demo: $(STAMP)
 	HOMEWARD=$(BIN)/homeward scripts/demo.sh
