@@ -244,8 +244,10 @@ def repo_with(tmp_path: Path, name: str, content: bytes) -> Path:
         (b"{ a, a }:\n{\n  x = 1;\n}\n", "1:6", "duplicate formal function argument `a`"),
         (b"{\n  a = 1;\n  a = 2;\n}\n", "3:3", "attribute `a` is already defined"),
         (b"\xef\xbb\xbf{\n  a = 1;\n}\n", "1:1", "byte order mark"),
+        # Nix's experimental pipe operator, named as what it is (not "unexpected `|`").
+        (b"{\n  a = [ 1 ]\n    |> map (x: x);\n}\n", "3:5", "`|>`: the pipe operator"),
     ],
-    ids=["at-signs", "unclosed-comment", "duplicate-formal", "duplicate-attribute", "bom"],
+    ids=["at-signs", "unclosed-comment", "duplicate-formal", "duplicate-attribute", "bom", "pipe"],
 )
 def test_input_errors_are_located_where_nix_puts_them(
     content: bytes, where: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

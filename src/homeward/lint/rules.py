@@ -947,8 +947,9 @@ def check_no_hosts(facts: Facts) -> Iterator[Finding]:
     if repo.hosts or repo.homes or repo.others:
         return
     framework = no_host_framework(repo)
-    if framework:
-        yield Finding(repo.flake.location(0), framework)
+    if framework is not None:
+        message, at = framework
+        yield Finding(at or repo.flake.location(0), message)
     elif repo.skipped:
         yield Finding(repo.flake.location(0), "no host can be read: every host is skipped")
     else:

@@ -252,8 +252,11 @@ def _e_binary_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> Va
         item, operands_done = stack.pop()
         if operands_done:
             op = node_text(item.child_by_field_name("operator"), src.text)  # type: ignore[arg-type]
-            right = values.pop()
-            result = binary(op, values.pop(), right, item, src)
+            right, left = values.pop(), values.pop()
+            if op == "+" and isinstance(left, Attrs) and "outPath" in left.attrs:
+                # `self + "/hosts"`: a flake is the string of its `outPath`, as in `"${self}"`.
+                left = ev.force(left.attrs["outPath"])
+            result = binary(op, left, right, item, src)
             values.append(result if item is node else bound(result, env, src))
             continue
         if item is not node:

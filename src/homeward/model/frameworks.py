@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.compat import override
-from homeward.errors import HomewardError
+from homeward.errors import HomewardError, Location
 from homeward.model.values import (
     Attrs,
     Bool,
@@ -41,6 +41,7 @@ from homeward.model.values import (
     Impl,
     Lambda,
     ListValue,
+    Null,
     PathValue,
     Str,
     SystemCall,
@@ -48,6 +49,7 @@ from homeward.model.values import (
     Unknown,
     Value,
 )
+from homeward.syntax.nodes import bindings_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -66,6 +68,9 @@ _merged: weakref.WeakKeyDictionary[Evaluator, Thunk] = weakref.WeakKeyDictionary
 _given: weakref.WeakKeyDictionary[Evaluator, dict[str, Attrs]] = weakref.WeakKeyDictionary()
 """The argument of the `mkFlake` of snowfall-lib or digga each evaluator ran, by framework:
 where their hosts' directories are named (`src`, `snowfall.root`, digga's `importHosts`)."""
+_unread: weakref.WeakKeyDictionary[Evaluator, list[Unknown]] = weakref.WeakKeyDictionary()
+"""The flake-parts modules of the repository each evaluator could not read (a file that does
+not parse, an import of an unknown path): what they define is not in the merged configuration."""
 
 
 # -- flake-parts --------------------------------------------------------------------------------
@@ -118,6 +123,8 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
             "self": Thunk(compute=self_value),
             "lib": Thunk.of(External("nixpkgs.lib")),
             "withSystem": Thunk.of(Builtin("withSystem", 2, _b_with_system)),
+            # flake-parts' library, an input's: its functions found by name (`importApply`).
+            "flake-parts-lib": Thunk.of(External("flake-parts.lib")),
             "config": config,
         }
     )
@@ -181,6 +188,11 @@ class _Late(Thunk):
         return super().force(ev)
 
 
+def unread_modules(ev: Evaluator) -> list[Unknown]:
+    """The flake-parts modules `ev` could not read, each as the Unknown that says why."""
+    return _unread.get(ev, [])
+
+
 def merged_config(ev: Evaluator) -> Attrs | None:
     """The merged configuration of the flake-parts flake `ev` read, if it read one."""
     thunk = _merged.get(ev)
@@ -215,6 +227,8 @@ def _collect(
         value = ev.eval_file(value.path, me.node, me.source)
     if isinstance(value, Lambda):
         value = ev.apply(value, Thunk.of(module_args), me.node, me.source)
+    if isinstance(value, Unknown) and not value.function:  # not an input's function's module
+        _unread.setdefault(ev, []).append(value)  # said if no host is found (`unread_modules`)
     if not isinstance(value, Attrs):
         return  # an input's flake module (`inputs.x.flakeModule`) or one homeward cannot read
     full = "config" in value.attrs or "options" in value.attrs
@@ -230,6 +244,63 @@ def _collect(
     if isinstance(listed, ListValue) and depth < MAX_IMPORT_DEPTH:
         for item in listed.items:
             _collect(ev, item, module_args, me, bodies, depth + 1, seen, imports)
+
+
+def _b_import_apply(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`importApply ./module.nix staticArgs` (flake-parts' `flake-parts-lib`, nixpkgs'
+    `lib.modules`): the module `import ./module.nix staticArgs` is. The location it also
+    records (`_file`) names the file in error messages and changes no definition."""
+    head = me.name.rsplit(".", 1)[0]
+    if not head.endswith((".lib", ".lib.modules")) and head not in (
+        "lib",
+        "lib.modules",
+    ):
+        return _outside(me, args)
+    imported = ev.apply(ev.force(ev.globals.vars["import"]), args[0], me.node, me.source)
+    if isinstance(imported, Unknown):
+        return imported
+    return ev.apply(imported, args[1], me.node, me.source)
+
+
+_PER_SYSTEM_ARGS = ("system", "pkgs", "config", "lib", "self'", "inputs'", "final")
+
+
+def per_system_hosts(ev: Evaluator) -> list[tuple[str, Location | None]]:
+    """`perSystem.nixosConfigurations` (or darwin, home) that the flake-parts modules write,
+    and where: an option flake-parts does not have. A module declares it and makes hosts of
+    it by its own option `default`s and `apply` (under `legacyPackages`), which homeward does
+    not evaluate. Said when no host is found."""
+    merged = merged_config(ev)
+    if merged is None or "perSystem" not in merged.attrs:
+        return []
+    value = ev.force(merged.attrs["perSystem"])
+    parts = (
+        value.parts if isinstance(value, Attrs) and value.parts else (merged.attrs["perSystem"],)
+    )
+    unknown = {n: Thunk.of(Unknown(f"`{n}` of a `perSystem` module")) for n in _PER_SYSTEM_ARGS}
+    args = Thunk.of(Attrs(unknown, more=Unknown("an argument of a `perSystem` module")))
+    found: list[tuple[str, Location | None]] = []
+    for part in parts:
+        body = ev.force(part)
+        if isinstance(body, Lambda):
+            body = ev.apply(body, args, body.node, body.source)
+        if not isinstance(body, Attrs):
+            continue
+        for kind in ("nixosConfigurations", "darwinConfigurations", "homeConfigurations"):
+            if kind in body.attrs:
+                found.append((kind, _binding_at(body, kind)))
+    return found
+
+
+def _binding_at(attrs: Attrs, name: str) -> Location | None:
+    """Where `name = ...` is written in the attribute set `attrs`, if homeward knows."""
+    if attrs.node is None or attrs.source is None:
+        return None
+    for binding in bindings_of(attrs.node):
+        path = binding.child_by_field_name("attrpath")
+        if path is not None and attrs.source.text_of(path) == name:
+            return attrs.source.location(binding.start_byte)
+    return attrs.source.location(attrs.node.start_byte)
 
 
 def _flake_module(flake: Thunk, module_args: Attrs, me: Builtin) -> Thunk:
@@ -788,8 +859,23 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "create": (1, _b_nilla_create),
     "importHosts": (1, _b_import_hosts),
     "mkLib": (1, _b_mk_lib),
+    "importApply": (2, _b_import_apply),
 }
 """Functions of frameworks and of `lib` the evaluator implements here (by their last name)."""
+
+
+def in_repo(ev: Evaluator, value: Value) -> Value:
+    """`"${toString ./dir}/${name}"`, `"${self}/hosts"`: a string naming a place in the
+    repository is that path (what nix reads there is the repository's copy); so is a flake
+    (`self`), whose string is its `outPath`."""
+    if isinstance(value, Attrs) and "outPath" in value.attrs:
+        value = ev.force(value.attrs["outPath"])
+    if isinstance(value, Str):
+        text = os.path.normpath(value.value)
+        top = os.fspath(ev.boundary)
+        if text == top or text.startswith(os.path.join(top, "")):
+            return PathValue(Path(text), value.node, value.source)
+    return value
 
 
 # -- hosts assembled from directories ------------------------------------------------------------
@@ -862,8 +948,15 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     `home-configurations/<user>` (or the `configurationsDirectory` each sets);
     `ezConfigs.<kind>.hosts.<host>.userHomeModules = [ "<user>" ]` wires homes into hosts."""
     settings = _setting(ev, merged_config(ev), "ezConfigs")
+    if not isinstance(settings, Attrs) and (settings is not None or unread_modules(ev)):
+        return []  # not computed, or maybe set in a module homeward cannot read: not known
+    # `types.path` settings: a string naming a directory of the flake is that directory
+    # (`root = "${self}/nix"`). One set to what homeward cannot compute hides the defaults.
     given_root = _setting(ev, settings, "root")
-    base = given_root.path if isinstance(given_root, PathValue) else root
+    given_root = in_repo(ev, given_root) if given_root is not None else None
+    base = given_root.path if isinstance(given_root, PathValue) else None
+    if given_root is None or isinstance(given_root, Null):
+        base = root
     found: list[Assembled] = []
     kinds = (
         ("nixos", "nixosConfigurations", ("nixos-configurations", "configurations/nixos")),
@@ -872,9 +965,13 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     )
     for kind, output, defaults in kinds:
         directory = _setting(ev, settings, kind, "configurationsDirectory")
-        candidates = (
-            [directory.path] if isinstance(directory, PathValue) else [base / d for d in defaults]
-        )
+        directory = in_repo(ev, directory) if directory is not None else None
+        if isinstance(directory, PathValue):
+            candidates = [directory.path]
+        elif directory is None and base is not None:
+            candidates = [base / d for d in defaults]
+        else:
+            continue  # set to a directory homeward cannot compute
         folder = next((c for c in candidates if c.is_dir()), None)
         if folder is None:
             continue

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from homeward.model.data import BUILTINS as DATA_BUILTINS
 from homeward.model.frameworks import BUILTINS as FRAMEWORK_BUILTINS
-from homeward.model.frameworks import npins
+from homeward.model.frameworks import in_repo, npins
 from homeward.model.libfns import BUILTINS as LIB_BUILTINS
 from homeward.model.ops import binary, maybe, plain, recursive_update, to_string
 from homeward.model.values import (
@@ -202,7 +202,7 @@ def _b_attr_values(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = _path_of(ev, ev.force(args[0]))
+    path = in_repo(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`readDir` of a path that is not known", me.node, me.source)
     if not path.path.is_relative_to(ev.boundary) or not ev.files.is_dir(os.fspath(path.path)):
@@ -226,18 +226,8 @@ def _b_read_dir(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Attrs({n: Thunk.of(Str(k)) for n, k in seen.items()}, me.node, me.source)
 
 
-def _path_of(ev: Evaluator, value: Value) -> Value:
-    """`"${toString ./dir}/${name}"`: a string naming a place in the repository is that path."""
-    if isinstance(value, Str):
-        text = os.path.normpath(value.value)
-        top = os.fspath(ev.boundary)
-        if text == top or text.startswith(os.path.join(top, "")):
-            return PathValue(Path(text), value.node, value.source)
-    return value
-
-
 def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = _path_of(ev, ev.force(args[0]))
+    path = in_repo(ev, ev.force(args[0]))
     if not isinstance(path, PathValue):
         return Unknown("`pathExists` of a path that is not known", me.node, me.source)
     if not path.path.is_relative_to(ev.boundary):
@@ -251,7 +241,7 @@ def _b_path_exists(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 
 
 def _b_import(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
-    path = _path_of(ev, ev.force(args[0]))
+    path = in_repo(ev, ev.force(args[0]))
     if isinstance(path, PathValue):
         pins = npins(ev, path.path)  # `import ./npins`: sources from outside, as inputs are
         return pins if pins is not None else ev.eval_file(path.path, me.node, me.source)

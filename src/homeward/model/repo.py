@@ -27,12 +27,15 @@ from homeward.model.files import Snapshot, list_files, work_tree_top
 from homeward.model.frameworks import (
     DEN,
     describe,
+    per_system_hosts,
     searched,
+    unread_modules,
     used,
 )
 from homeward.model.values import (
     Attrs,
     SystemCall,
+    Unknown,
     Value,
 )
 from homeward.syntax.find import (
@@ -380,9 +383,10 @@ class Repo:
         for skipped in self.skipped.values():
             if skipped.kind is ProblemKind.UNRESOLVED:  # not rewired: the list is shared
                 raise skipped.error()
-        message = no_host_framework(self)
-        if message:
-            raise HomewardError(message, at=self.flake.location(0), hint=FRAMEWORK_HINT)
+        said = no_host_framework(self)
+        if said is not None:
+            message, at = said
+            raise HomewardError(message, at=at or self.flake.location(0), hint=FRAMEWORK_HINT)
         for problem in self.problems:
             if problem.kind is not ProblemKind.IGNORED:
                 raise problem.error()
@@ -447,8 +451,9 @@ def framework_label(repo: Repo) -> str:
     )
 
 
-def no_host_framework(repo: Repo) -> str | None:
-    """`no host found: ...` when a framework builds the outputs and homeward found no host."""
+def no_host_framework(repo: Repo) -> tuple[str, Location | None] | None:
+    """`no host found: ...` when a framework builds the outputs and homeward found no host,
+    and the place that says why (a flake-parts module that cannot be read), if there is one."""
     written = repo.outputs.attrs if isinstance(repo.outputs, Attrs) else {}
     if any(attr in written for attr in ("nixosConfigurations", *OTHER_KINDS)):
         return None  # flake.nix writes them: the problem that hid them says more
@@ -461,9 +466,45 @@ def no_host_framework(repo: Repo) -> str | None:
             "den makes its hosts from `den.hosts` and the aspects they include, which homeward "
             "does not read"
         )
+    # Where the hosts are written, if homeward sees that, else a module it cannot read.
+    at: Location | None = None
+    said_at: list[str] = []
+    for kind, place in per_system_hosts(repo.ev):
+        at = at or place
+        said_at.append(f"`perSystem.{kind}`" + (f" ({place})" if place else ""))
+    unread = unread_modules(repo.ev)
+    if unread:
+        at = at or unread[0].at
+        where.insert(0, _unread_said(unread))
+    if said_at:
+        where.insert(
+            0,
+            f"hosts are written under {' and '.join(said_at)}, "
+            + ("options" if len(said_at) > 1 else "an option")
+            + " flake-parts does not have: a module declares them and makes hosts of them by "
+            "its own option `default`s and `apply`, which homeward does not evaluate",
+        )
     if where:
-        return f"no host found: the outputs are built with {label}; {'; '.join(where)}"
-    return f"no host found: the outputs are built with {label}, and homeward finds no host there"
+        return f"no host found: the outputs are built with {label}; {'; '.join(where)}", at
+    said = f"no host found: the outputs are built with {label}, and homeward finds no host there"
+    return said, None
+
+
+def _unread_said(unread: list[Unknown]) -> str:
+    """The flake-parts modules homeward could not read, each where it fails, with why."""
+    by_why: dict[str, list[str]] = {}
+    for value in unread:
+        why = value.reason.split(" cannot be read: ", 1)[-1]
+        by_why.setdefault(why, []).append(str(value.at) if value.at else "")
+    said = "; ".join(
+        f"{', '.join(p for p in places if p)}{': ' if any(places) else ''}{why}"
+        for why, places in by_why.items()
+    )
+    if len(unread) == 1:
+        return f"a flake-parts module cannot be read ({said}); what it defines is not known"
+    return (
+        f"{len(unread)} flake-parts modules cannot be read ({said}); what they define is not known"
+    )
 
 
 _BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")

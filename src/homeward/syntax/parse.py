@@ -279,14 +279,26 @@ def find_syntax_problem(root: Node, text: bytes) -> SyntaxProblem | None:
             leaf = _unexpected_leaf(node)
             if leaf is not None and leaf.start_byte > node.start_byte:
                 token = text[leaf.start_byte : leaf.end_byte].decode(errors="replace")
-                return SyntaxProblem(leaf.start_byte, f"unexpected `{token[:40]}`")
+                return _unexpected(leaf.start_byte, token[:40], text)
             token = _first_token(node, text)
             if not token:
                 return SyntaxProblem(node.start_byte, "unexpected end of file")
-            return SyntaxProblem(node.start_byte, f"unexpected `{token}`")
+            return _unexpected(node.start_byte, token, text)
         cursor.extend(c for c in reversed(node.children) if c.has_error or c.is_missing)
     # has_error without a visible node: report the start of the file rather than nothing.
     return SyntaxProblem(0, "the parser rejected this file")
+
+
+PIPE = "the pipe operator, an experimental feature of Nix that homeward's parser does not know"
+
+
+def _unexpected(at: int, token: str, text: bytes) -> SyntaxProblem:
+    """`unexpected x` at `at`; Nix's experimental pipe operators (`a |> f`, `f <| a`, the
+    `pipe-operators` feature) named as what they are."""
+    pipe = text[at : at + 2]
+    if pipe in (b"|>", b"<|"):
+        return SyntaxProblem(at, f"`{pipe.decode()}`: {PIPE}")
+    return SyntaxProblem(at, f"unexpected `{token}`")
 
 
 # Tokens that can follow one another in valid Nix: an ERROR node that starts with them (`a = `)
