@@ -56,6 +56,29 @@ def _host(old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
+def _chain_an_unknown_output_reads(n: int) -> Callable[[Path], None]:
+    """An output homeward cannot compute (a function of an input) reading the last of `n`
+    let-bound names, each a list of the one before: the syntax is flat, but what the unknown
+    part might read (model/reach.py) is a chain of `n` values, each naming the next."""
+
+    def edit(work: Path) -> None:
+        old_input = 'nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";'
+        old_outputs = "    {\n      nixosConfigurations.nixos-desk"
+        assert old_input in FLAKE and old_outputs in FLAKE
+        steps = "".join(f"      step{i} = [ step{i - 1} ];\n" for i in range(1, n + 1))
+        text = FLAKE.replace(
+            old_input, f'{old_input}\n    helpers.url = "github:kim/helpers";', 1
+        ).replace(
+            old_outputs,
+            f'    let\n      step0 = "end";\n{steps}    in\n'
+            f"    inputs.helpers.lib.merge step{n}\n    // {{\n      nixosConfigurations.nixos-desk",
+            1,
+        )
+        (work / "flake.nix").write_text(text)
+
+    return edit
+
+
 # Each nests about 1,500 levels or more in the syntax tree, and nix-instantiate accepts it.
 CASES: dict[str, Callable[[Path], None]] = {
     # a user setting that moves to home-manager, nested as deep as nix's parser allows
@@ -88,6 +111,8 @@ CASES: dict[str, Callable[[Path], None]] = {
         "modules = " + "if true then " * 1500 + "[ ./hosts/nixos-desk ]" + " else [ ]" * 1500 + ";",
     ),
     "1500-concatenated-imports": _host("imports = [", "imports = " + "[ ] ++ " * 1500 + "["),
+    # not nested in the syntax: 1,500 names, each bound to a list of the one before
+    "1500-chained-names-an-unknown-output-reads": _chain_an_unknown_output_reads(1500),
 }
 CLOSERS = {
     "1500-concatenated-package-lists": ("    slack\n  ];", "    slack\n  ]);", "home/ham.nix"),

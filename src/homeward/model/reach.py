@@ -85,6 +85,29 @@ class _Walker:
         self.seen_nodes: dict[tuple[str, int, int, int], Env | None] = {}
         self.files_done: set[str] = set()
         self.nodes = 0
+        # What is left to walk, as a stack: a thunk, a value or a piece of syntax refers to
+        # the next through the values of a whole configuration (a module list, the helpers
+        # of a `lib/` it calls, their files): walked by recursion, that chain ran past
+        # Python's frames on real repositories and the read ended as exit 3.
+        self.todo: list[tuple[str, object, object, object]] = []
+
+    def drain(self) -> None:
+        """Walk everything pushed, in the order the calls were made (depth first)."""
+        todo = self.todo
+        while todo:
+            if self.reach.everything:
+                todo.clear()
+                return
+            kind, a, b, c = todo.pop()
+            mark = len(todo)
+            if kind == "thunk":
+                self._walk_thunk(a)  # type: ignore[arg-type]
+            elif kind == "value":
+                self._walk_value(a)  # type: ignore[arg-type]
+            else:
+                self._walk_syntax(a, b, c)  # type: ignore[arg-type]
+            # What that step pushed is walked next, first pushed first (as calls would).
+            todo[mark:] = todo[mark:][::-1]
 
     # -- paths -----------------------------------------------------------------------------
     def add_path(self, path: Path | str) -> None:
@@ -135,6 +158,15 @@ class _Walker:
 
     # -- values ----------------------------------------------------------------------------
     def walk_thunk(self, thunk: Thunk) -> None:
+        self.todo.append(("thunk", thunk, None, None))
+
+    def walk_value(self, value: Value) -> None:
+        self.todo.append(("value", value, None, None))
+
+    def walk_syntax(self, node: Node, env: Env | None, src: Source) -> None:
+        self.todo.append(("syntax", node, env, src))
+
+    def _walk_thunk(self, thunk: Thunk) -> None:
         if id(thunk) in self.seen_thunks or id(thunk) in self.skip or self.reach.everything:
             return
         self.seen_thunks[id(thunk)] = thunk
@@ -143,7 +175,7 @@ class _Walker:
         else:
             self.walk_value(thunk.force(self.ev))
 
-    def walk_value(self, value: Value) -> None:
+    def _walk_value(self, value: Value) -> None:
         if id(value) in self.seen_values or self.reach.everything:
             return
         self.seen_values[id(value)] = value
@@ -187,7 +219,7 @@ class _Walker:
                 self.walk_thunk(part)
 
     # -- syntax ----------------------------------------------------------------------------
-    def walk_syntax(self, node: Node, env: Env | None, src: Source) -> None:
+    def _walk_syntax(self, node: Node, env: Env | None, src: Source) -> None:
         key = (os.fspath(src.path), node.start_byte, node.end_byte, id(env))
         if key in self.seen_nodes or self.reach.everything:
             return
@@ -301,4 +333,5 @@ def reach_of(ev: Evaluator, value: Value | Thunk, skip: tuple[Thunk, ...] = ()) 
         walker.walk_thunk(value)
     else:
         walker.walk_value(value)
+    walker.drain()
     return walker.reach
