@@ -11,9 +11,12 @@ from homeward.model.values import (
     Attrs,
     Bool,
     Builtin,
+    FileText,
     Impl,
+    Int,
     Lambda,
     ListValue,
+    Maybe,
     Str,
     Thunk,
     Unknown,
@@ -94,6 +97,30 @@ def _b_last(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Unknown("`last` of a list that is not known", me.node, me.source)
 
 
+def _b_elem_at(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`builtins.elemAt list n`: the element, when the list and every element up to it are
+    surely there."""
+    lst, index = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(lst, ListValue) or not isinstance(index, Int):
+        return Unknown("`elemAt` of a list or an index that is not known", me.node, me.source)
+    if not 0 <= index.value < len(lst.items):
+        return Unknown("`elemAt` past the end of the list", me.node, me.source)
+    if any(isinstance(ev.force(t), Maybe) for t in lst.items[: index.value + 1]):
+        return Unknown("`elemAt` of a list whose elements are not known", me.node, me.source)
+    return ev.force(lst.items[index.value])
+
+
+def _b_split_string(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.splitString sep s`: the parts of `s` between the (literal) separators."""
+    sep, text = ev.force(args[0]), ev.force(args[1])
+    if not isinstance(sep, Str) or not isinstance(text, Str) or not sep.value:
+        return Unknown("`splitString` of strings that are not known", me.node, me.source)
+    if isinstance(text, FileText):  # its parts are the file's text too (never copied)
+        return Unknown("`splitString` of a file's text", me.node, me.source)
+    parts = text.value.split(sep.value)
+    return ListValue([Thunk.of(Str(p, me.node, me.source)) for p in parts], me.node, me.source)
+
+
 def _b_all(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`builtins.all pred list` (and `any`): decided only when every answer is known."""
     pred, lst = ev.force(args[0]), ev.force(args[1])
@@ -125,6 +152,8 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "zipAttrsWith": (2, _b_zip_attrs_with),
     "tail": (1, _b_tail),
     "last": (1, _b_last),
+    "elemAt": (2, _b_elem_at),
+    "splitString": (2, _b_split_string),
     "all": (2, _b_all),
     "any": (2, _b_all),
     "isList": (1, _is(ListValue)),

@@ -160,6 +160,7 @@ def wire_lists(editor: FlakeEditor, lists: Sequence[ListWiring], hm: str) -> Non
                 planned.shared,
                 settings=not has_hm_settings(editor, host),
                 site=site,
+                hosts=planned.hosts,
             )
         )
         drop: set[int] = set()
@@ -517,10 +518,12 @@ def hm_settings_module(
     *,
     settings: bool = True,
     site: ListSite | None = None,
+    hosts: Sequence[str] = (),
 ) -> str:
     """The module that configures home-manager on a host; with `settings=False` (the host
     sets them already) only the users' entry points. `site`: the list it goes in (its
-    file's directory is where the imports are written from)."""
+    file's directory is where the imports are written from); `hosts`: every host that
+    reads that list."""
     source = site.source if site is not None else editor.src
     here = site.directory if site is not None else PurePosixPath(".")
     own = sorted(up.name for up in ups if editor.index.home_sets_nixpkgs(up.name))
@@ -544,7 +547,7 @@ def hm_settings_module(
         for up in ups:
             # A home reused from a standalone configuration reads its `extraSpecialArgs`
             # (issue 11: `inputs` was missing, and the host no longer evaluated).
-            theirs = standalone_special_args(editor, up.name, host.name, source)
+            theirs = standalone_special_args(editor, up.name, host.name, source, hosts)
             if theirs is not None and theirs != special:
                 special = theirs if special is None else f"{special} // {theirs}"
     users = []

@@ -4,6 +4,7 @@ name in them means the same beside `outputs`, else rebuilt from what each value 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,11 +28,14 @@ if TYPE_CHECKING:
     from homeward.syntax.parse import Source
 
 
-def standalone_special_args(ed: FlakeEditor, user: str, host: str, source: Source) -> str | None:
+def standalone_special_args(
+    ed: FlakeEditor, user: str, host: str, source: Source, others: Sequence[str] = ()
+) -> str | None:
     """The `extraSpecialArgs` of the user's standalone configuration (`"<user>@<host>"`,
     else `"<user>"`) as written in flake.nix, when they pass names the host's
     `specialArgs` do not and mean the same beside the host's module list (written in
-    `source`); None otherwise (a warning when they cannot be written there)."""
+    `source`), else rebuilt from their values (the same for the `others` hosts that read
+    that list too); None otherwise (a warning when they cannot be written there)."""
     for name in (f"{user}@{host}", user):
         config = ed.repo.homes.get(name)
         if config is None:
@@ -52,6 +56,12 @@ def standalone_special_args(ed: FlakeEditor, user: str, host: str, source: Sourc
             return None  # the host passes those names already (a helper's own arguments)
         node = unparen(thunk.expr)
         if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
+            rebuilt = rebuilt_home_args(ed, theirs, ours) if source is ed.src else None
+            same = all(
+                _rebuilt_for(ed, user, other) == rebuilt for other in others if other != host
+            )
+            if rebuilt is not None and same:
+                return rebuilt or None  # "": the host passes every one already
             words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
             ed.diagnostics.append(
                 Diagnostic(
@@ -67,6 +77,42 @@ def standalone_special_args(ed: FlakeEditor, user: str, host: str, source: Sourc
         text = node_text(node, ed.src.text)
         return reindent(text, indent_at(ed.src.text, node.start_byte), "")
     return None
+
+
+def _rebuilt_for(ed: FlakeEditor, user: str, host: str) -> str | None:
+    """`rebuilt_home_args` of the user's standalone configuration for `host`."""
+    for name in (f"{user}@{host}", user):
+        config = ed.repo.homes.get(name)
+        if config is None:
+            continue
+        args = config.call.args
+        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
+        if thunk is None:
+            return ""
+        theirs = ed.repo.ev.force(thunk)
+        return rebuilt_home_args(ed, theirs, ed.repo.hosts[host].special_args)
+    return ""
+
+
+def rebuilt_home_args(ed: FlakeEditor, theirs: object, ours: object) -> str | None:
+    """A standalone home's `extraSpecialArgs` written in another scope (a helper's, `mkHome
+    user isServer`) as what each name is for that home (`isServer = true;`), for the host's
+    module in flake.nix; names the host passes already are left out ("": all of them).
+    None: one is not known.
+    Why: without them, a home module taking `{ isServer, ... }` no longer evaluates there."""
+    if not isinstance(theirs, Attrs) or theirs.more is not None or theirs.dynamic_keys:
+        return None
+    passed = ours.attrs if isinstance(ours, Attrs) else {}
+    items: list[nix.Item] = []
+    for name, thunk in theirs.attrs.items():
+        value = ed.repo.ev.force(thunk)
+        if name in passed and ed.repo.ev.force(passed[name]) is value:
+            continue
+        code = value_code(ed, value)
+        if code is None:
+            return None
+        items.append((name, nix.Raw(code)))
+    return nix.emit(nix.Attrs(items)) if items else ""
 
 
 def portable_special_args(ed: FlakeEditor, host: SystemConfig) -> str | None:
