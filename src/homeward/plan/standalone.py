@@ -360,11 +360,40 @@ def home_configuration_with(
         else:
             extra = nix.emit(nix.Attrs([osconfig]))
     if modules is None:
-        modules = [relative_import(up.entry_of(host.name), PurePosixPath("."))]
+        starts = [up.entry_of(host.name)]
         if host.name in up.per_host:
-            modules.append(relative_import(up.per_host[host.name], PurePosixPath(".")))
+            starts.append(up.per_host[host.name])
+        starts += wired_beside(ed, up.name, host.name, starts)
+        modules = [relative_import(path, PurePosixPath(".")) for path in starts]
     own = darwin.home_manager_ref(ed, host, hm)
     return home_configuration_entry(own, pkgs, extra, modules)
+
+
+def wired_beside(
+    ed: FlakeEditor, user: str, host: str, starts: Sequence[PurePosixPath]
+) -> list[PurePosixPath]:
+    """The home files a NixOS module of `host` wires for `user` beside the ones the new
+    standalone configuration starts from (`home-manager.users.kim.imports = [ ./home.nix
+    ./identity.nix ]`), that those do not import: the standalone one reads them too (rule
+    13: both wirings of a host read the same files; the plan's check refused it, exit 4)."""
+    roots = [
+        PurePosixPath(info.path)
+        for info in ed.index.wired_homes.get(user, ())
+        if info.path is not None and (host, user) in info.pairs
+    ]
+    if not roots:
+        return []
+    children: dict[str, list[str]] = {}
+    for parent, child in ed.repo.edges:
+        children.setdefault(parent, []).append(child)
+    seen = {str(path) for path in starts}
+    todo = list(seen)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return [path for path in roots if str(path) not in seen]
 
 
 def package_set(nixpkgs: str, system: str, *, unfree: bool) -> object:

@@ -1,0 +1,79 @@
+"""A user whose home the host's NixOS module wires from two files side by side
+(`home-manager.users.kim.imports = [ ./home/entry.nix ./home/extra.nix ]`), neither importing
+the other. The `homeConfigurations."kim@box"` migrate adds must read both (rule 13: both
+wirings of a host read the same files); it listed the entry only, and the plan's own check
+stopped the run as an internal error (exit 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, write
+from tests.test_migrate_darwin import nix_value
+
+FILES = {
+    "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+
+  outputs =
+    { nixpkgs, home-manager, ... }:
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/box.nix
+          home-manager.nixosModules.home-manager
+          {
+            home-manager.useGlobalPkgs = true;
+            home-manager.users.kim.imports = [
+              ./home/entry.nix
+              ./home/extra.nix
+            ];
+          }
+        ];
+      };
+    };
+}
+""",
+    "hosts/box.nix": "{ pkgs, ... }:\n{\n"
+    '  networking.hostName = "box";\n'
+    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
+    "  boot.loader.systemd-boot.enable = true;\n"
+    "  users.users.kim.isNormalUser = true;\n"
+    "  users.users.kim.packages = [ pkgs.htop ];\n"
+    '  system.stateVersion = "25.05";\n}\n',
+    "home/entry.nix": "{ pkgs, ... }:\n{\n"
+    "  home.packages = [ pkgs.ripgrep ];\n"
+    '  home.stateVersion = "24.11";\n}\n',
+    "home/extra.nix": '{\n  home.sessionVariables.EDITOR = "vi";\n}\n',
+}
+
+
+def test_the_new_standalone_home_reads_every_file_of_the_nixos_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    capsys.readouterr()
+    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    flake = (root / "flake.nix").read_text()
+    standalone = flake[flake.index('homeConfigurations."kim@box"') :]
+    assert "./home/entry.nix" in standalone and "./home/extra.nix" in standalone
+    assert (root / "home" / "extra.nix").read_text() == FILES["home/extra.nix"]
+
+
+@pytest.mark.nix
+def test_both_wirings_hold_the_same_home(tmp_path: Path) -> None:
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    assert main(["migrate", str(root)]) == 0
+    for config in (
+        'homeConfigurations."kim@box".config',
+        "nixosConfigurations.box.config.home-manager.users.kim",
+    ):
+        assert nix_value(root, f"{config}.home.sessionVariables.EDITOR") == "vi", config
