@@ -505,7 +505,8 @@ def beside_entry(
     home = None
     if standalone and ("home", "homeDirectory") not in defined:
         home = darwin.home_directory_code(st.index, up.user)
-    state = None if ("home", "stateVersion") in defined else entry_state_version(st, up)
+    sets_state = ("home", "stateVersion") in defined or ("home",) in defined
+    state = None if sets_state else entry_state_version(st, up)
     identity = identity_bindings(username, home, state)
     for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
         path = per_host.get(host)
@@ -550,8 +551,12 @@ def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
             named[home] = host
 
     def sets_it(info: ModuleInfo) -> bool:
+        # `home = base;` (a let-bound set, a function's result) may set it: as lint does,
+        # a second value written beside it would conflict, and home-manager evaluated
+        # that home before, so it has one.
         return any(
-            d.path == ("home", "stateVersion") for d in st.index.by_head(info).get("home", ())
+            d.path in (("home", "stateVersion"), ("home",))
+            for d in st.index.by_head(info).get("home", ())
         )
 
     if any(sets_it(info) for info in st.index.user_homes(name)):
@@ -565,8 +570,8 @@ def state_version_hosts(st: PlanState, name: str) -> set[str] | None:
         hosts |= {named[home] for home in info.hosts & named.keys()}
     for d in st.inline_home_config(name):
         inner = read_module(d.source, d.value).definitions if len(d.path) == 3 else ()
-        if d.path[3:] == ("home", "stateVersion") or any(
-            i.path == ("home", "stateVersion") for i in inner
+        if d.path[3:] in (("home", "stateVersion"), ("home",)) or any(
+            i.path in (("home", "stateVersion"), ("home",)) for i in inner
         ):
             inline = st.index.inline_modules.get(id(d))
             if inline is None:
