@@ -6,6 +6,8 @@ modules left as they are, returned by `frozen_notes`; nothing here appends to th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from homeward.diagnostics import Diagnostic, Severity
@@ -13,6 +15,7 @@ from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
 from homeward.plan.journal import Journal, kept_file, located
 from homeward.plan.state import Mode, PlanState, UserPlan
+from homeward.plan.types import Moved
 from homeward.plan.userfile import move_user_file, take_user_file
 from homeward.plan.wiring import wired_hosts
 
@@ -125,6 +128,43 @@ def needs_work(st: PlanState, up: UserPlan, moved: bool, notes: Journal) -> bool
     wired = up.wired if moved else up.wired | st.index.hm_user_hosts(up.user.name)
     module_missing = st.opts.mode is not Mode.STANDALONE and not set(up.hosts) <= wired
     return moved or standalone_missing or module_missing
+
+
+def trim_homeless_hosts(
+    st: PlanState, up: UserPlan, lines: Sequence[Moved], notes: Journal
+) -> None:
+    """Leave out of `up.hosts` each host where the user has an account but no home, nothing
+    of theirs moves, and the home they would get there is an existing one of other hosts
+    (`home-manager.users.kim = import ./home.nix;` on the desk, kim's account alone on a VM):
+    wired there, it would give them what they never had on that host (rule 1: the packages
+    and settings a user gets on a host stay the same). `lines`: what moves for them."""
+    if up.new_entry:
+        return  # a new entry holds what moves, per host where it is for some only
+    name = up.user.name
+    if name in st.repo.homes:
+        return  # `homeConfigurations.<user>`: a home that names no host
+    had = st.index.hm_user_hosts(name) | {
+        home.partition("@")[2] for home in st.repo.homes if home.partition("@")[0] == name
+    }
+    moved_to: set[str] = set()
+    for line in lines:
+        info = st.repo.modules.get(line.origin.path.as_posix())
+        if info is None:
+            return  # where it came from is not known: every host may get it
+        moved_to |= info.hosts
+    homeless = [h for h in up.hosts if h not in had and h not in moved_to]
+    if not homeless:
+        return
+    up.hosts = tuple(h for h in up.hosts if h not in homeless)
+    up.user = replace(up.user, hosts=up.hosts)
+    st.user_hosts[name] = frozenset(up.hosts)
+    st.user_hosts[name] = frozenset(up.hosts)
+    names = ", ".join(f"`{h}`" for h in homeless)
+    notes.note(
+        f"`{name}` has no home on {names} and nothing of theirs moves there: home-manager "
+        "is not wired for them there (their home of other hosts would give them what they "
+        "never had there)"
+    )
 
 
 def has_home(st: PlanState, up: UserPlan) -> bool:

@@ -26,6 +26,7 @@ from homeward.plan.classify import (
     move_user_files,
     needs_work,
     take_notes,
+    trim_homeless_hosts,
     user_plan,
 )
 from homeward.plan.inline import adopt_inline
@@ -97,6 +98,7 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
         cuts[id(up)] = move_all_packages(st, up)
     moved = {id(up): any(not cut.kept for cut in cuts[id(up)]) for up in plans}
     kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
+    trimmed = Journal()
     for up in plans:
         start = len(st.ledger)
         moved[id(up)] |= move_user_files(st, up, kept)
@@ -104,6 +106,9 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
         lines = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
         refuse_met(st, up.user.name, lines)
         moved[id(up)] |= adopt_inline(st, up)
+        lines = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
+        trim_homeless_hosts(st, up, lines, trimmed)
+    take_notes(st, trimmed)
     notes = Journal()
     active = [up for up in plans if needs_work(st, up, moved[id(up)], notes)]
     take_notes(st, notes)

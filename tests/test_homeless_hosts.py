@@ -1,0 +1,84 @@
+"""A user with a home on one host (`homeConfigurations."kim@a"`, or home-manager's module on
+it) and an account alone on another (`b`: a VM, a server), where nothing of theirs moves.
+migrate wired home-manager's NixOS module on `b` too, starting from the same file: the user got
+there every package and setting of their home on `a`, which they never had on `b` (rule 1).
+Reduced from real configurations (a VM sharing the account module of the laptops; servers
+sharing it with the one host that has a standalone home)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, write
+from tests.test_migrate_darwin import nix_value
+
+FILES = {
+    "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+
+  outputs =
+    { nixpkgs, home-manager, ... }:
+    {
+      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/a.nix
+          ./accounts.nix
+        ];
+      };
+      nixosConfigurations.b = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/b.nix
+          ./accounts.nix
+        ];
+      };
+      homeConfigurations."kim@a" = home-manager.lib.homeManagerConfiguration {
+        pkgs = nixpkgs.legacyPackages.x86_64-linux;
+        modules = [ ./home.nix ];
+      };
+    };
+}
+""",
+    "hosts/a.nix": '{\n  networking.hostName = "a";\n  system.stateVersion = "25.05";\n}\n',
+    "hosts/b.nix": '{\n  networking.hostName = "b";\n  system.stateVersion = "25.05";\n}\n',
+    "accounts.nix": "{\n  users.users.kim.isNormalUser = true;\n}\n",
+    "home.nix": "{ pkgs, ... }:\n{\n"
+    '  home.username = "kim";\n'
+    '  home.homeDirectory = "/home/kim";\n'
+    "  home.packages = [ pkgs.ripgrep ];\n"
+    '  home.stateVersion = "25.05";\n}\n',
+}
+
+
+def _host_block(flake: str, host: str) -> str:
+    start = flake.index(f"nixosConfigurations.{host} =")
+    return flake[start : flake.index("};\n", start)]
+
+
+def test_the_host_without_a_home_is_not_given_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    capsys.readouterr()
+    assert main(["migrate", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "`kim` has no home on `b`" in err, err
+    flake = (root / "flake.nix").read_text()
+    assert "home-manager.users.kim" in _host_block(flake, "a")
+    assert _host_block(flake, "b") == _host_block(FILES["flake.nix"], "b")
+
+
+@pytest.mark.nix
+def test_the_account_alone_keeps_its_packages(tmp_path: Path) -> None:
+    """Why: what counts is what Nix sees: no package for kim on `b`, before and after."""
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    assert main(["migrate", str(root)]) == 0
+    assert nix_value(root, "nixosConfigurations.b.config.users.users.kim.packages") == []
