@@ -153,9 +153,9 @@ def test_elem_at_and_split_string(tmp_path: Path, expression: str, expected: obj
     assert node is not None
     value = ev.eval(node, ev.globals, source)
     if isinstance(value, ListValue):
-        value = [ev.force(t) for t in value.items]
-        assert all(isinstance(v, Str) for v in value)
-        assert [v.value for v in value if isinstance(v, Str)] == expected
+        items = [ev.force(t) for t in value.items]
+        assert all(isinstance(v, Str) for v in items)
+        assert [v.value for v in items if isinstance(v, Str)] == expected
     else:
         assert isinstance(value, Str) and value.value == expected
 
