@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import json
 import os
 import pty
 import select
@@ -11,6 +13,21 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from homeward.cli import main
+
+TESTS = Path(__file__).resolve().parent
+# The offline stand-ins of the flake inputs (nixpkgs, home-manager, nix-darwin).
+STANDINS = TESTS / "standins"
+# nix's arguments that give a flake the stand-ins of nixpkgs and home-manager as its inputs.
+HM_OVERRIDES = (
+    *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
+    *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
+)
 
 
 def copy_tree(src: Path, dst: Path) -> Path:
@@ -29,6 +46,16 @@ def make_git_repo(path: Path) -> Path:
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "before", "--allow-empty")
     return path
+
+
+def bench_module(name: str) -> ModuleType:
+    """`bench/NAME.py` (a script, not a package) loaded as the module NAME."""
+    spec = importlib.util.spec_from_file_location(name, TESTS.parent / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
@@ -58,6 +85,29 @@ def tree_diff(actual: Path, expected: Path) -> str:
         if name not in b:
             lines.append(f"unexpected in actual: {name}\n")
     return "".join(lines)
+
+
+def migrate_keeps_bytes(
+    root: Path, capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
+) -> tuple[str, str]:
+    """`homeward migrate ARGS` (from the current directory) exits CODE and leaves every file
+    under `root` byte-identical; what it printed (stdout, stderr)."""
+    before = tree_files(root)
+    capsys.readouterr()
+    assert main(["migrate", *args]) == code
+    out, err = capsys.readouterr()
+    assert tree_files(root) == before
+    return out, err
+
+
+def check_findings(
+    root: Path, capsys: pytest.CaptureFixture[str], *args: str
+) -> list[dict[str, Any]]:
+    """The findings `homeward check ROOT ARGS --format json` prints (whatever its exit code)."""
+    capsys.readouterr()
+    main(["check", str(root), *args, "--format", "json"])
+    found: list[dict[str, Any]] = json.loads(capsys.readouterr().out)["findings"]
+    return found
 
 
 def run_in_tty(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[int, str]:
@@ -124,27 +174,43 @@ def hm_flake(*outputs: str) -> str:
     )
 
 
-def nixos_entry(host: str, modules: str) -> str:
+def nixos_entry(host: str, modules: str, indent: str = "      ") -> str:
     """`nixosConfigurations.HOST`, an x86_64-linux `nixosSystem` of `modules` (the list's
-    items, as written between its brackets on one line), as `hm_flake` places it."""
-    return f"""      nixosConfigurations.{host} = nixpkgs.lib.nixosSystem {{
-        system = "x86_64-linux";
-        modules = [ {modules} ];
-      }};
-"""
+    items, as written between its brackets on one line), as `hm_flake` places it (or
+    `indent` in: four spaces in a `hm_flake_lines` flake)."""
+    return (
+        f"{indent}nixosConfigurations.{host} = nixpkgs.lib.nixosSystem {{\n"
+        f'{indent}  system = "x86_64-linux";\n'
+        f"{indent}  modules = [ {modules} ];\n"
+        f"{indent}}};\n"
+    )
 
 
-def home_entry(name: str, modules: str) -> str:
+def home_entry(name: str, modules: str, indent: str = "      ") -> str:
     """`homeConfigurations.NAME` (quoted by the caller where needed: `"ann@a"`), a standalone
-    home of `modules` on x86_64-linux, as `hm_flake` places it."""
-    return f"""      homeConfigurations.{name} = home-manager.lib.homeManagerConfiguration {{
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ {modules} ];
-      }};
-"""
+    home of `modules` on x86_64-linux, as `hm_flake` places it (or `indent` in)."""
+    return (
+        f"{indent}homeConfigurations.{name} = home-manager.lib.homeManagerConfiguration {{\n"
+        f"{indent}  pkgs = nixpkgs.legacyPackages.x86_64-linux;\n"
+        f"{indent}  modules = [ {modules} ];\n"
+        f"{indent}}};\n"
+    )
 
 
 def hm_flake_lines(rest: str) -> str:
     """A flake.nix with HM_INPUT_LINES, then `rest` (its further inputs and its outputs, two
     spaces in, up to the closing brace)."""
     return "{\n" + HM_INPUT_LINES + rest + "}\n"
+
+
+def account(user: str, packages: str) -> str:
+    """A NixOS module giving `user` a normal account with `packages` (the list's items, as
+    written between its brackets)."""
+    return f"""{{ pkgs, ... }}:
+{{
+  users.users.{user} = {{
+    isNormalUser = true;
+    packages = [ {packages} ];
+  }};
+}}
+"""

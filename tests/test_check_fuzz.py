@@ -83,11 +83,9 @@ SUMMARY = re.compile(r"(no findings|\d+ errors?, \d+ warnings?)( \(\d+ suppresse
 SEEN = re.compile(r"read \d+ hosts?, .*")  # the first line: how much was read
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
-    """One fixture file with a few random edits: deletions, insertions, duplications."""
-    name = draw(st.sampled_from(FILES))
-    text = bytearray((CHECK_FIXTURES / "clean" / name).read_bytes())
+def mutate(draw: st.DrawFn, original: bytes) -> bytes:
+    """`original` with a few random edits: deletions, insertions of TOKENS, duplications."""
+    text = bytearray(original)
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
         action = draw(st.sampled_from(["delete", "insert", "duplicate"]))
@@ -99,7 +97,14 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
         else:
             end = draw(st.integers(at, min(len(text), at + 60)))
             text[at:at] = text[at:end]
-    return name, bytes(text)
+    return bytes(text)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    """One fixture file with a few random edits: deletions, insertions, duplications."""
+    name = draw(st.sampled_from(FILES))
+    return name, mutate(draw, (CHECK_FIXTURES / "clean" / name).read_bytes())
 
 
 def _check_never_crashes(name: str, content: bytes) -> None:

@@ -286,10 +286,8 @@ def test_a_linux_home_directory_overridden_by_the_mac_module_is_fine(
     """Why: carschandler/nixos home/shared/default.nix:48 sets `homeDirectory =
     "/home/${config.home.username}"` for every home, and home/mac/default.nix overrides it with
     `lib.mkForce "/Users/chan"` in the Mac's homes: HW019 reported the value that loses."""
-    import json
 
-    from homeward.cli import main
-    from tests.helpers import make_git_repo
+    from tests.helpers import check_findings, make_git_repo
     from tests.test_check_darwin import FLAKE, HOME, MAC
 
     def hw019(shared: str, mac_home: str) -> list[str]:
@@ -310,9 +308,7 @@ def test_a_linux_home_directory_overridden_by_the_mac_module_is_fine(
             '  home.stateVersion = "25.05";\n}\n'
         )
         make_git_repo(root)
-        capsys.readouterr()
-        main(["check", str(root), "--format", "json"])
-        found = json.loads(capsys.readouterr().out)["findings"]
+        found = check_findings(root, capsys)
         return [
             f"{f['path'].rsplit('/', 1)[-1]}:{f['line']}" for f in found if f["code"] == "HW019"
         ]

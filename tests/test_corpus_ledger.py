@@ -8,8 +8,6 @@ loses, called it Handled.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +18,10 @@ from homeward.cli import main
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
-from tests.conftest import ROOT
-from tests.helpers import git, hm_flake_lines, make_git_repo
+from tests.helpers import bench_module, git, hm_flake_lines, make_git_repo
 from tests.test_invariants import before_087806e, shared_first_module, write
 
-
-def _corpus() -> Any:
-    spec = importlib.util.spec_from_file_location("corpus", ROOT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("corpus", module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-CORPUS = _corpus()
+CORPUS: Any = bench_module("corpus")
 
 
 def test_a_package_another_users_configuration_had_is_a_gain() -> None:

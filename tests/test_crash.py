@@ -9,7 +9,6 @@ the files. Every step is swept on the example; a sample of steps on 10 hosts x 3
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import os
 import re
@@ -24,20 +23,10 @@ import pytest
 
 from homeward.cli import main
 from tests.conftest import EXAMPLE, ROOT
-from tests.helpers import copy_tree, git, make_git_repo, tree_files
+from tests.helpers import bench_module, copy_tree, git, make_git_repo, tree_files
 
-
-def _bench() -> Any:
-    """bench/bench_migrate.py, the generator of the benchmark configurations."""
-    path = ROOT / "bench" / "bench_migrate.py"
-    spec = importlib.util.spec_from_file_location("bench_migrate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _bench()
+# bench/bench_migrate.py, the generator of the benchmark configurations.
+BENCH: Any = bench_module("bench_migrate")
 PACKAGES: tuple[str, ...] = tuple(BENCH.PACKAGES)
 SMALL_MARKERS: tuple[str, ...] = (
     "firefox",

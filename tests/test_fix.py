@@ -4,7 +4,6 @@ fixed; the fixed configurations evaluated with the real nix against the stand-in
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +14,7 @@ from homeward.cli import main
 from homeward.nix.ops import extract_outputs_standins
 
 from .conftest import FIXTURES
-from .helpers import copy_tree, git, make_git_repo, tree_files
+from .helpers import check_findings, copy_tree, git, make_git_repo, tree_files
 
 CASES = FIXTURES / "fix"
 STANDINS = Path(__file__).resolve().parent / "standins"
@@ -34,9 +33,7 @@ def _repo(case: str, tmp_path: Path) -> Path:
 
 
 def _codes(repo: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    capsys.readouterr()
-    main(["check", str(repo), "--format", "json"])
-    return [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    return [f["code"] for f in check_findings(repo, capsys)]
 
 
 @pytest.mark.parametrize("case", sorted(FIXED))

@@ -17,7 +17,7 @@ from homeward.cli import main
 from homeward.errors import HomewardError
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files, write
+from tests.helpers import make_git_repo, migrate_keeps_bytes, tree_files, write
 
 NIXPKGS = '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
 HM = '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
@@ -89,13 +89,9 @@ def test_migrate_leaves_per_system_hosts_alone_and_says_where_they_are(
     """Why: nixos-rebuild and home-manager do not read `packages.<system>`; homeward does not
     rewire them, so their files keep their bytes, and the warning names where they are."""
     root = make_git_repo(write(tmp_path / "repo", PER_SYSTEM))
-    before = tree_files(root)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    captured = capsys.readouterr()
-    assert tree_files(root) == before
-    said = captured.err + captured.out
+    out, err = migrate_keeps_bytes(root, capsys, "repo")
+    said = err + out
     assert (
         "3 configurations under `packages.<system>`: `nixosConfigurations` `box`; "
         "`darwinConfigurations` `mac`; `homeConfigurations` `kim`;" in said
@@ -103,7 +99,7 @@ def test_migrate_leaves_per_system_hosts_alone_and_says_where_they_are(
     assert "assembles" not in said  # not a directory convention
     assert "`box`" in said and "`kim`" in said and "`mac`" in said
     assert "already in the home-manager layout" not in said
-    assert "nothing migrated" in captured.out
+    assert "nothing migrated" in out
     assert main(["graph", "repo", "--format", "json"]) == 0
     drawn = capsys.readouterr().out
     assert "hosts/box.nix" in json.dumps(json.loads(drawn))
@@ -236,16 +232,12 @@ def test_migrate_leaves_digga_hosts_alone_and_names_digga(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", DIGGA))
-    before = tree_files(root)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    captured = capsys.readouterr()
-    assert tree_files(root) == before
-    said = captured.err + captured.out
+    out, err = migrate_keeps_bytes(root, capsys, "repo")
+    said = err + out
     assert "warning: digga assembles 4 configurations from their directories" in said
     assert "`lab` (hosts/nixos/lab/default.nix)" in said
-    assert "nothing migrated" in captured.out
+    assert "nothing migrated" in out
 
 
 # -- snowfall-lib's root, and flakes of these frameworks with no host at all ---------------------
@@ -401,12 +393,9 @@ def test_blueprint_default_nix_hosts_are_what_the_file_builds(
     assert sorted(repo.hosts) == ["box", "srv"]
     assert repo.hosts["srv"].framework == "blueprint"
     assert "hosts/srv/system.nix" in repo.modules
-    before = tree_files(root)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    assert tree_files(root) == before
-    assert "warning: blueprint assembles 2 configurations" in capsys.readouterr().err
+    _, err = migrate_keeps_bytes(root, capsys, "repo")
+    assert "warning: blueprint assembles 2 configurations" in err
 
 
 # -- options a snowfall-lib home sets in the flake's namespace ------------------------------------
@@ -503,13 +492,9 @@ def test_migrate_leaves_easy_hosts_alone_and_names_easy_hosts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", EASY_HOSTS))
-    before = tree_files(root)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    captured = capsys.readouterr()
-    assert tree_files(root) == before
-    said = captured.err + captured.out
+    out, err = migrate_keeps_bytes(root, capsys, "repo")
+    said = err + out
     assert "warning: easy-hosts assembles" in said, said
     assert "`pi` (machines/aarch64-nixos/pi/default.nix)" in said
     # The hint names the framework without making a possessive of it ("easy-hosts's").

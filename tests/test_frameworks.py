@@ -16,7 +16,7 @@ from homeward.cli import main
 from homeward.errors import HomewardError
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files, write
+from tests.helpers import make_git_repo, migrate_keeps_bytes, write
 
 NIXPKGS = '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
 PARTS = '  inputs.flake-parts.url = "github:hercules-ci/flake-parts";\n'
@@ -269,17 +269,13 @@ def test_migrate_leaves_assembled_hosts_byte_identical_and_says_why(
     half of it would lose packages. Exit 0 (hosts were read), nothing written, and a warning
     that names the framework and the hosts; never a silent "already in the layout"."""
     repo = make_git_repo(write(tmp_path / "repo", files))
-    before = tree_files(repo)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    captured = capsys.readouterr()
-    assert tree_files(repo) == before
-    said = captured.err + captured.out
+    out, err = migrate_keeps_bytes(repo, capsys, "repo")
+    said = err + out
     assert f"warning: {framework} assembles" in said
     assert "`box`" in said
     assert "already in the home-manager layout" not in said
-    assert "nothing migrated" in captured.out
+    assert "nothing migrated" in out
 
 
 def test_assembled_hosts_next_to_visible_hosts_do_not_block_them(tmp_path: Path) -> None:

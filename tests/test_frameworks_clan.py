@@ -19,7 +19,7 @@ import pytest
 from homeward.cli import main
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, tree_files, write
+from tests.helpers import make_git_repo, migrate_keeps_bytes, write
 
 HOST = (
     "{ pkgs, ... }:\n{\n"
@@ -138,16 +138,12 @@ def test_migrate_leaves_clan_machines_byte_identical_and_says_why(
     """Why: clan-core's services may already import home-manager's module into a machine, so
     wiring it again could break the host: exit 0, nothing written, clan-core named."""
     repo = make_git_repo(write(tmp_path / "repo", CLAN))
-    before = tree_files(repo)
     monkeypatch.chdir(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", "repo"]) == 0
-    captured = capsys.readouterr()
-    assert tree_files(repo) == before
-    said = captured.err + captured.out
+    out, err = migrate_keeps_bytes(repo, capsys, "repo")
+    said = err + out
     assert "warning: clan-core assembles" in said
     assert "`box` (machines/box/configuration.nix)" in said
-    assert "nothing migrated" in captured.out
+    assert "nothing migrated" in out
 
 
 def test_clan_services_files_stay_frozen_for_other_hosts(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from homeward.cli import main
 from tests.conftest import EXAMPLE
-from tests.test_check_fuzz import TOKENS
+from tests.test_check_fuzz import mutate
 
 EXAMPLES = int(os.environ.get("HOMEWARD_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
@@ -54,19 +54,7 @@ def mutated(draw: st.DrawFn) -> tuple[Path, tuple[str, ...], str, bytes]:
     name = draw(
         st.sampled_from(sorted(p.relative_to(base).as_posix() for p in base.rglob("*.nix")))
     )
-    text = bytearray((base / name).read_bytes())
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        action = draw(st.sampled_from(["delete", "insert", "duplicate"]))
-        if action == "delete":
-            end = draw(st.integers(at, min(len(text), at + 40)))
-            del text[at:end]
-        elif action == "insert":
-            text[at:at] = draw(st.sampled_from(TOKENS))
-        else:
-            end = draw(st.integers(at, min(len(text), at + 60)))
-            text[at:at] = text[at:end]
-    return base, command, name, bytes(text)
+    return base, command, name, mutate(draw, (base / name).read_bytes())
 
 
 def _never_crashes(base: Path, command: tuple[str, ...], name: str, content: bytes) -> None:

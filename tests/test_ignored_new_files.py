@@ -13,26 +13,24 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import hm_flake_lines, make_git_repo, tree_files, write
+from tests.helpers import (
+    account,
+    git,
+    hm_flake_lines,
+    make_git_repo,
+    migrate_keeps_bytes,
+    nixos_entry,
+    tree_files,
+    write,
+)
 
 FILES = {
     "flake.nix": hm_flake_lines(
-        """  outputs = { self, nixpkgs, home-manager, ... }: {
-    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./configuration.nix home-manager.nixosModules.home-manager ];
-    };
-  };
-"""
+        "  outputs = { self, nixpkgs, home-manager, ... }: {\n"
+        + nixos_entry("box", "./configuration.nix home-manager.nixosModules.home-manager", "    ")
+        + "  };\n"
     ),
-    "configuration.nix": """{ pkgs, ... }:
-{
-  users.users.kim = {
-    isNormalUser = true;
-    packages = [ pkgs.jq ];
-  };
-}
-""",
+    "configuration.nix": account("kim", "pkgs.jq"),
     ".gitignore": "result\nhome/\n",
 }
 
@@ -41,19 +39,13 @@ def test_new_files_git_ignores_are_named_and_nothing_is_left_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    before = tree_files(root)
     monkeypatch.chdir(root)
-    capsys.readouterr()
-    assert main(["migrate"]) == 3
-    err = capsys.readouterr().err
-    assert tree_files(root) == before
+    _, err = migrate_keeps_bytes(root, capsys, code=3)
     assert "home/kim/default.nix" in err, err
     assert "`.gitignore:2` (`home/`)" in err, err
     assert "nothing was changed" in err, err
     # Without the rule, the same configuration migrates.
     (root / ".gitignore").write_text("result\n")
-    from tests.helpers import git
-
     git(root, "commit", "-qam", "no rule")
     assert main(["migrate"]) == 0
     assert (root / "home" / "kim" / "default.nix").is_file()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo
+from tests.helpers import check_findings, make_git_repo
 
 FLAKE = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";
@@ -64,9 +64,7 @@ def hw020(
     if locked is not None:
         (root / "flake.lock").write_text(lock(locked))
     make_git_repo(root)
-    capsys.readouterr()
-    main(["check", str(root), "--select", "HW020", "--format", "json"])
-    return any(f["code"] == "HW020" for f in json.loads(capsys.readouterr().out)["findings"])
+    return any(f["code"] == "HW020" for f in check_findings(root, capsys, "--select", "HW020"))
 
 
 def test_the_release_branch_of_an_input_named_through_inputs_counts(

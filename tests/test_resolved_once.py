@@ -5,7 +5,6 @@ of the disk and for the planned read, on every migrate fixture and on a generate
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,7 @@ from homeward.model.index import build_index
 from homeward.model.load.state import LoadState
 from homeward.model.repo import load_planned, load_repo
 from homeward.plan.migrate import MigrateOptions, plan_migration
-from tests.conftest import ROOT
-from tests.helpers import copy_tree
+from tests.helpers import bench_module, copy_tree
 from tests.test_planned_read import CASES, FIXTURES, summary
 
 
@@ -54,18 +52,9 @@ def test_each_fixture_reads_the_same_resolving_each_import_once(
     _same_without_memo(root, monkeypatch)
 
 
-def _generate() -> Any:
-    path = ROOT / "bench" / "bench_migrate.py"
-    spec = importlib.util.spec_from_file_location("bench_migrate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate
-
-
 def test_a_fleet_reads_the_same_resolving_each_import_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "fleet"
-    _generate()(root, hosts=12, users=4, modules=3)
+    bench_module("bench_migrate").generate(root, hosts=12, users=4, modules=3)
     _same_without_memo(root, monkeypatch)

@@ -18,9 +18,15 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix.run import run_nix
-from tests.helpers import git, hm_flake_lines, make_git_repo, tree_files, write
-
-STANDINS = Path(__file__).resolve().parent / "standins"
+from tests.helpers import (
+    HM_OVERRIDES,
+    account,
+    git,
+    hm_flake_lines,
+    make_git_repo,
+    tree_files,
+    write,
+)
 
 FLAKE = hm_flake_lines(
     """  outputs = { self, nixpkgs, home-manager, ... }:
@@ -45,14 +51,7 @@ FILES = {
     "flake.nix": FLAKE,
     "hosts/desk.nix": HOST,
     "hosts/lap.nix": HOST,
-    "accounts.nix": """{ pkgs, ... }:
-{
-  users.users.kim = {
-    isNormalUser = true;
-    packages = [ pkgs.firefox ];
-  };
-}
-""",
+    "accounts.nix": account("kim", "pkgs.firefox"),
     "users/base.nix": """{ ... }:
 {
   home.username = "kim";
@@ -122,10 +121,7 @@ def test_each_machine_keeps_what_it_had(tmp_path: Path, files: dict[str, str]) -
     assert main(["migrate", str(root)]) == 0
     git(root, "add", "-A")
     names = "ps: map (p: p.pname or p.name) ps"
-    overrides = [
-        *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
-        *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
-    ]
+    overrides = [*HM_OVERRIDES]
 
     def packages(attr: str) -> list[str]:
         out = run_nix(

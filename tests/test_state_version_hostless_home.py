@@ -10,25 +10,27 @@ counts only when the host's home can read it too: a file (the entry they may sha
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
-from tests.helpers import git, make_git_repo, write
+from tests.helpers import (
+    account,
+    check_findings,
+    git,
+    hm_flake_lines,
+    home_entry,
+    make_git_repo,
+    nixos_entry,
+    write,
+)
 
 FILES = {
-    "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }: {
-    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./configuration.nix ];
-    };
-    homeConfigurations.ida = home-manager.lib.homeManagerConfiguration {
+    "flake.nix": hm_flake_lines(
+        "  outputs = { self, nixpkgs, home-manager, ... }: {\n"
+        + nixos_entry("box", "./configuration.nix", "    ")
+        + """    homeConfigurations.ida = home-manager.lib.homeManagerConfiguration {
       pkgs = nixpkgs.legacyPackages.x86_64-linux;
       modules = [
         {
@@ -39,16 +41,9 @@ FILES = {
       ];
     };
   };
-}
-""",
-    "configuration.nix": """{ pkgs, ... }:
-{
-  users.users.ida = {
-    isNormalUser = true;
-    packages = [ pkgs.jq ];
-  };
-}
-""",
+"""
+    ),
+    "configuration.nix": account("ida", "pkgs.jq"),
 }
 
 
@@ -62,32 +57,17 @@ def test_the_hosts_home_sets_state_version_the_hostless_home_does_not_share(
     assert 'home.stateVersion = "25.05";' in entry, entry
     # The standalone home keeps its own value, and reads no second one.
     assert 'home.stateVersion = "24.11";' in (root / "flake.nix").read_text()
-    capsys.readouterr()
-    main(["check", str(root), "--select", "HW007", "--format", "json"])
-    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert check_findings(root, capsys, "--select", "HW007") == []
 
 
 OTHER_HOST = {
-    "flake.nix": """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
-  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  outputs = { self, nixpkgs, home-manager, ... }: {
-    nixosConfigurations.desk = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./desk.nix ];
-    };
-    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./box.nix ];
-    };
-    homeConfigurations."ida@desk" = home-manager.lib.homeManagerConfiguration {
-      pkgs = nixpkgs.legacyPackages.x86_64-linux;
-      modules = [ ./desk-home.nix ];
-    };
-  };
-}
-""",
+    "flake.nix": hm_flake_lines(
+        "  outputs = { self, nixpkgs, home-manager, ... }: {\n"
+        + nixos_entry("desk", "./desk.nix", "    ")
+        + nixos_entry("box", "./box.nix", "    ")
+        + home_entry('"ida@desk"', "./desk-home.nix", "    ")
+        + "  };\n"
+    ),
     "desk.nix": '{ ... }:\n{\n  networking.hostName = "desk";\n}\n',
     "desk-home.nix": """{ ... }:
 {
@@ -96,14 +76,7 @@ OTHER_HOST = {
   home.stateVersion = "24.11";
 }
 """,
-    "box.nix": """{ pkgs, ... }:
-{
-  users.users.ida = {
-    isNormalUser = true;
-    packages = [ pkgs.jq ];
-  };
-}
-""",
+    "box.nix": account("ida", "pkgs.jq"),
 }
 
 
@@ -117,6 +90,4 @@ def test_a_home_of_another_host_does_not_set_state_version_for_this_one(
     git(root, "add", "-A")
     entry = (root / "home" / "ida" / "default.nix").read_text()
     assert "home.stateVersion" in entry, entry
-    capsys.readouterr()
-    main(["check", str(root), "--select", "HW007", "--format", "json"])
-    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert check_findings(root, capsys, "--select", "HW007") == []

@@ -5,13 +5,12 @@ home an error before and after `migrate` (a Wrong corpus result)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from homeward.cli import main
-from tests.helpers import hm_flake_lines, make_git_repo, tree_files
+from tests.helpers import check_findings, hm_flake_lines, make_git_repo, tree_files
 from tests.test_openworld import write
 
 FLAKE = hm_flake_lines(
@@ -65,9 +64,7 @@ FILES: dict[str, str | bytes] = {
 
 
 def _findings(root: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str, str]]:
-    capsys.readouterr()
-    main(["check", str(root), "--select", "HW007", "--format", "json"])
-    found = json.loads(capsys.readouterr().out)["findings"]
+    found = check_findings(root, capsys, "--select", "HW007")
     return sorted(
         (str(Path(f["path"]).relative_to(root)), f["severity"], f["message"]) for f in found
     )

@@ -16,10 +16,17 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix.run import run_nix
-from tests.helpers import git, hm_flake_lines, make_git_repo, write
+from tests.helpers import (
+    HM_OVERRIDES,
+    account,
+    check_findings,
+    git,
+    hm_flake_lines,
+    make_git_repo,
+    write,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-STANDINS = ROOT / "tests" / "standins"
 
 FLAKE = hm_flake_lines(
     """  outputs = { self, nixpkgs, home-manager, ... }@inputs: {
@@ -37,14 +44,7 @@ FLAKE = hm_flake_lines(
 
 FILES = {
     "flake.nix": FLAKE,
-    "common.nix": """{ pkgs, ... }:
-{
-  users.users.rue = {
-    isNormalUser = true;
-    packages = [ pkgs.jq ];
-  };
-}
-""",
+    "common.nix": account("rue", "pkgs.jq"),
     "desk-extras.nix": """{ pkgs, ... }:
 {
   home-manager.users.rue = { pkgs, ... }: {
@@ -71,9 +71,7 @@ def test_the_entry_sets_state_version_below_the_value_some_hosts_have(
     assert 'home.stateVersion = lib.mkDefault "25.05";' in entry, entry
     # The value written in the desktop's module is left as it is.
     assert 'home.stateVersion = "18.09";' in (root / "desk-extras.nix").read_text()
-    capsys.readouterr()
-    main(["check", str(root), "--select", "HW007", "--format", "json"])
-    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert check_findings(root, capsys, "--select", "HW007") == []
 
 
 def test_state_version_without_an_existing_value_stays_plain(tmp_path: Path) -> None:
@@ -101,8 +99,7 @@ def test_each_host_evaluates_with_its_own_state_version(tmp_path: Path) -> None:
                 "--json",
                 "--no-write-lock-file",
                 f"{root}#nixosConfigurations.{host}.config.home-manager.users.rue.home.stateVersion",
-                *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
-                *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
+                *HM_OVERRIDES,
             ]
         )
         got[host] = json.loads(out)
@@ -149,8 +146,7 @@ def test_a_home_homeward_cannot_see_keeps_its_state_version(tmp_path: Path) -> N
             "--json",
             "--no-write-lock-file",
             f"{root}#nixosConfigurations.desk.config.home-manager.users.rue.home.stateVersion",
-            *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
-            *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
+            *HM_OVERRIDES,
         ]
     )
     assert json.loads(out) == "23.05"

@@ -17,7 +17,7 @@ import pytest
 from homeward.cli import main
 from homeward.errors import HomewardError
 from homeward.model.repo import load_repo
-from tests.helpers import make_git_repo, write
+from tests.helpers import account, make_git_repo, write
 
 FILES = {
     "flake.nix": """{
@@ -38,14 +38,7 @@ FILES = {
     };
 }
 """,
-    "configuration.nix": """{ pkgs, ... }:
-{
-  users.users.kim = {
-    isNormalUser = true;
-    packages = [ pkgs.jq ];
-  };
-}
-""",
+    "configuration.nix": account("kim", "pkgs.jq"),
     ".gitignore": "result\nmachine.nix\n",
 }
 

@@ -21,9 +21,7 @@ from homeward.errors import NixError
 from homeward.model.repo import ModuleKind, load_repo
 from homeward.nix import run
 
-from .helpers import git, hm_flake_lines, write
-
-STANDINS = Path(__file__).resolve().parent / "standins"
+from .helpers import HM_OVERRIDES, account, git, hm_flake_lines, write
 
 FLAKE = hm_flake_lines(
     """  outputs = { nixpkgs, home-manager, ... }: {
@@ -47,14 +45,7 @@ HOST = """{ ... }:
 """
 
 HARDWARE = '{ ... }: { fileSystems."/".device = "/dev/sda1"; }\n'
-USERS = """{ pkgs, ... }:
-{
-  users.users.ann = {
-    isNormalUser = true;
-    packages = [ pkgs.htop ];
-  };
-}
-"""
+USERS = account("ann", "pkgs.htop")
 EXTRA = "{ pkgs, ... }:\n{\n  users.users.ann.packages = [ pkgs.jq ];\n}\n"
 TRACKED = ["flake.nix", "hosts/a/default.nix", "hosts/a/hardware-configuration.nix", "modules"]
 
@@ -110,12 +101,7 @@ def nix_eval(root: Path, attr: str, apply: str = "x: x") -> tuple[bool, str]:
                 "--apply",
                 apply,
                 "--no-write-lock-file",
-                "--override-input",
-                "nixpkgs",
-                f"path:{STANDINS / 'nixpkgs'}",
-                "--override-input",
-                "home-manager",
-                f"path:{STANDINS / 'home-manager'}",
+                *HM_OVERRIDES,
             ],
             cwd=root,
         )

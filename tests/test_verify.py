@@ -13,19 +13,10 @@ import pytest
 from homeward.cli import main
 from homeward.model import compare, extract
 from homeward.nix import ops
-from tests.helpers import copy_tree, git, make_git_repo, run_in_tty
+from tests.helpers import HM_OVERRIDES, STANDINS, TESTS, copy_tree, git, make_git_repo, run_in_tty
 
-TESTS = Path(__file__).resolve().parent
-STANDINS = TESTS / "standins"
 FIXTURES = TESTS / "fixtures" / "verify"
-OVERRIDES = [
-    "--override-input",
-    "nixpkgs",
-    f"path:{STANDINS / 'nixpkgs'}",
-    "--override-input",
-    "home-manager",
-    f"path:{STANDINS / 'home-manager'}",
-]
+OVERRIDES = [*HM_OVERRIDES]
 
 
 def make_repo(tmp_path: Path, fixture: str = "legacy") -> Path:

@@ -11,14 +11,10 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.conftest import EXAMPLE, ROOT
-from tests.helpers import copy_tree, git, make_git_repo
+from tests.conftest import EXAMPLE
+from tests.helpers import HM_OVERRIDES, copy_tree, git, make_git_repo
 
-STANDINS = ROOT / "tests" / "standins"
-OVERRIDES = [
-    "--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}",
-    "--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}",
-]  # fmt: skip
+OVERRIDES = [*HM_OVERRIDES]
 
 
 @pytest.mark.nix
