@@ -34,6 +34,7 @@ from homeward.syntax.nodes import (
     string_value,
     unparen,
 )
+from homeward.syntax.parse import starts_another
 from homeward.syntax.slots import slot_setters
 
 if TYPE_CHECKING:
@@ -585,7 +586,9 @@ class _Walk:
         if empty:
             out.append((node, prefix, link, False))
         self.sets += 1
-        if len(paths) > 1 and self.clean and _prefixed(paths):
+        # Without a path that starts another or is written twice (`a = 1; a.b = 2;`), nix's
+        # parser finds no name defined twice in the set (`syntax.parse._prefixed`, `_clash`).
+        if len(paths) > 1 and self.clean and starts_another(paths):
             self.clean = False
         return out
 
@@ -982,19 +985,6 @@ def read_module(source: Source, expr: Node | None = None) -> Module:
             source, body, formals, tuple(definitions), tuple(declarations), function
         )
     return Module(source, body, formals, tuple(definitions), tuple(declarations), function)
-
-
-def _prefixed(paths: list[tuple[str, ...]]) -> bool:
-    """Whether one of a set's paths starts another or is written twice (`a = 1; a.b = 2;`);
-    sorted, such a path comes right before one it starts. Without that, nix's parser finds
-    no name defined twice in the set (`syntax.parse._prefixed`, `_clash`)."""
-    paths.sort()
-    before = paths[0]
-    for path in paths[1:]:
-        if path[: len(before)] == before:
-            return True
-        before = path
-    return False
 
 
 def _no_other_sets(source: Source, walked: int, formals: int) -> bool:

@@ -25,7 +25,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from homeward.errors import HomewardError, Location
 
@@ -492,9 +492,17 @@ def _by_set(defined: list[Defined], sets: list[Node]) -> dict[int, list[Defined]
 def _prefixed(defined: list[Defined]) -> bool:
     """Whether a path of a set starts another, or is defined twice (`a = 1; a.b = 2;`). With
     no set literal among them, nothing else clashes: each path makes or enters the sets its
-    names before the last name, and the last one is a value (`_add`). Sorted, a path that
-    starts others comes right before one of them."""
-    paths = sorted([item[1] for item in defined])
+    names before the last name, and the last one is a value (`_add`)."""
+    return starts_another([item[1] for item in defined])
+
+
+_Name = TypeVar("_Name", str, bytes)
+
+
+def starts_another(paths: list[tuple[_Name, ...]]) -> bool:
+    """Whether one of a set's `paths` (one or more; sorted in place) starts another or is
+    written twice. Sorted, a path that starts others comes right before one of them."""
+    paths.sort()
     before = paths[0]
     for path in paths[1:]:
         if path[: len(before)] == before:
