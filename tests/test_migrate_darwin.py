@@ -19,7 +19,7 @@ from homeward.cli import main
 from homeward.errors import NixError
 from homeward.nix import run
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree, make_git_repo
+from tests.helpers import copy_tree, make_git_repo, tree_files, write
 
 STANDINS = Path(__file__).resolve().parent / "standins"
 CASES = FIXTURES / "migrate"
@@ -545,6 +545,16 @@ HOME_WITHOUT_ACCOUNT = {
 }
 
 
+# The same, with kim's account on the Mac in a file the flake names through an interpolation.
+ACCOUNT_ELSEWHERE = {
+    **HOME_WITHOUT_ACCOUNT,
+    "flake.nix": HOME_WITHOUT_ACCOUNT["flake.nix"].replace(
+        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
+    ),
+    "hosts/mac/users.nix": '{\n  users.users.kim.home = "/Users/kim";\n}\n',
+}
+
+
 def test_a_home_wired_on_a_mac_without_the_account_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -553,13 +563,7 @@ def test_a_home_wired_on_a_mac_without_the_account_is_refused(
     file, which the Mac reads too, and the invariants stopped migrate with an internal error
     (exit 4) on user input. It is refused, at the wiring, saying what to add; nothing is
     written. With the account, the same configuration migrates."""
-    from tests.helpers import tree_files
-
-    root = tmp_path / "repo"
-    for name, text in HOME_WITHOUT_ACCOUNT.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    make_git_repo(root)
+    root = make_git_repo(write(tmp_path / "repo", HOME_WITHOUT_ACCOUNT))
     before = tree_files(root)
     assert main(["migrate", str(root)]) == 3
     err = capsys.readouterr().err
@@ -586,18 +590,8 @@ def test_a_home_wired_where_the_account_is_not_read_stays_and_gets_nothing_of_ot
     home file: kim's desk packages went into that file, reaching the Mac (an internal error,
     exit 4, from the invariants). A home file a host without a known account reads stays as
     it is (`Index.entry_stays`); the desk's packages go to `home/kim/desk.nix` beside it."""
-    from tests.helpers import tree_files
-
-    found = dict(HOME_WITHOUT_ACCOUNT)
-    found["flake.nix"] = found["flake.nix"].replace(
-        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
-    )
-    found["hosts/mac/users.nix"] = '{\n  users.users.kim.home = "/Users/kim";\n}\n'
-    root = tmp_path / "repo"
-    for name, text in found.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    make_git_repo(root)
+    found = ACCOUNT_ELSEWHERE
+    root = make_git_repo(write(tmp_path / "repo", found))
     assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
     after = tree_files(root)
     assert after["home/kim/default.nix"].decode() == found["home/kim/default.nix"]
@@ -613,16 +607,8 @@ def test_a_home_left_where_the_account_may_be_unread_is_warned_about(
     """Why: where the Mac's account for kim may be in a module homeward cannot read, her
     home file is left as it is (rule 9) and nothing said so. A warning names the host, the
     user, the file left, and the module not read at its file:line:col."""
-    found = dict(HOME_WITHOUT_ACCOUNT)
-    found["flake.nix"] = found["flake.nix"].replace(
-        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
-    )
-    found["hosts/mac/users.nix"] = '{\n  users.users.kim.home = "/Users/kim";\n}\n'
-    root = tmp_path / "repo"
-    for name, text in found.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    make_git_repo(root)
+    found = ACCOUNT_ELSEWHERE
+    root = make_git_repo(write(tmp_path / "repo", found))
     assert main(["migrate", "--dry-run", str(root)]) == 0
     err = capsys.readouterr().err
     flake = found["flake.nix"]
