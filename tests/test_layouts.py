@@ -14,6 +14,7 @@ import pytest
 
 from homeward.cli import main
 from tests.helpers import make_git_repo, tree_files
+from tests.test_openworld import STARTER_STANDARD
 
 # Misterio77/nix-config: home-manager's NixOS module imported by each host, the home chosen per
 # host with `${config.networking.hostName}`, the bootstrap `packages = [ pkgs.home-manager ]`,
@@ -177,37 +178,18 @@ def test_a_home_written_inline_moves_and_the_result_checks_clean(
     assert out.splitlines()[-1] == "0 errors, 1 warning", out  # kim: HW005
 
 
+# test_openworld's starter template, without its packages, modules and hardware file.
 STARTER = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs =
-    { self, nixpkgs, home-manager, ... }@inputs:
-    let
-      inherit (self) outputs;
-    in
-    {
-      overlays = import ./overlays { inherit inputs; };
-      nixosConfigurations = {
-        box = nixpkgs.lib.nixosSystem {
-          specialArgs = { inherit inputs outputs; };
-          modules = [ ./nixos/configuration.nix ];
-        };
-      };
-      homeConfigurations = {
-        "kim@box" = home-manager.lib.homeManagerConfiguration {
-          pkgs = nixpkgs.legacyPackages.x86_64-linux;
-          extraSpecialArgs = { inherit inputs outputs; };
-          modules = [ ./home-manager/home.nix ];
-        };
-      };
-    };
-}
-""",
-    "overlays/default.nix": "{ inputs, ... }:\n{\n  additions = final: _prev: { };\n}\n",
+    "flake.nix": STARTER_STANDARD["flake.nix"]
+    .replace('      systems = [ "x86_64-linux" "aarch64-linux" ];\n', "")
+    .replace("      forAllSystems = nixpkgs.lib.genAttrs systems;\n", "")
+    .replace(
+        "      packages = forAllSystems (system: import ./pkgs nixpkgs.legacyPackages.${system});\n",
+        "",
+    )
+    .replace("      nixosModules = import ./modules/nixos;\n", "")
+    .replace("      homeManagerModules = import ./modules/home-manager;\n", ""),
+    "overlays/default.nix": STARTER_STANDARD["overlays/default.nix"],
     "nixos/configuration.nix": """{ inputs, outputs, pkgs, ... }:
 {
   nixpkgs.overlays = [ outputs.overlays.additions ];
@@ -220,19 +202,7 @@ STARTER = {
   system.stateVersion = "25.05";
 }
 """,
-    "home-manager/home.nix": """{ inputs, outputs, lib, config, pkgs, ... }:
-{
-  nixpkgs = {
-    overlays = [ outputs.overlays.additions ];
-    config.allowUnfree = true;
-  };
-  home.username = "kim";
-  home.homeDirectory = "/home/kim";
-  programs.home-manager.enable = true;
-  programs.git.enable = true;
-  home.stateVersion = "25.05";
-}
-""",
+    "home-manager/home.nix": STARTER_STANDARD["home-manager/home.nix"],
 }
 
 

@@ -13,6 +13,7 @@ from homeward.errors import HomewardError
 from homeward.model.repo import ProblemKind, Repo, load_repo
 from homeward.syntax.find import read_module
 from homeward.syntax.parse import parse_source
+from tests.helpers import nixos_entry
 
 
 def test_formals_with_defaults_are_read_in_linear_time() -> None:
@@ -494,14 +495,7 @@ def test_bootstrap_and_system_account_packages_are_not_user_packages(tmp_path: P
     root = write(
         tmp_path,
         {
-            "flake.nix": flake(
-                """{
-    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./host.nix ];
-    };
-  }"""
-            ),
+            "flake.nix": flake("{\n" + nixos_entry("a", "./host.nix", "    ") + "  }"),
             "host.nix": """{ pkgs, ... }:
 {
   users.users.kim = {
@@ -859,14 +853,7 @@ def test_missing_hardware_file_and_cachix_dir_scan_do_not_stop_migrate(tmp_path:
     repo = migrated(
         tmp_path,
         {
-            "flake.nix": flake(
-                """{
-    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-      system = "x86_64-linux";
-      modules = [ ./configuration.nix ];
-    };
-  }"""
-            ),
+            "flake.nix": flake("{\n" + nixos_entry("a", "./configuration.nix", "    ") + "  }"),
             "configuration.nix": """{ pkgs, ... }:
 {
   imports = [ ./hardware-configuration.nix ./cachix.nix ];

@@ -47,13 +47,18 @@ FILES = {
 }
 
 
+def _migrated(tmp_path: Path, files: dict[str, str]) -> tuple[Path, str]:
+    """`files` migrated, the new files added to git: the repository and ida's new entry."""
+    root = make_git_repo(write(tmp_path / "config", files))
+    assert main(["migrate", str(root)]) == 0
+    git(root, "add", "-A")
+    return root, (root / "home" / "ida" / "default.nix").read_text()
+
+
 def test_the_hosts_home_sets_state_version_the_hostless_home_does_not_share(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_git_repo(write(tmp_path / "config", FILES))
-    assert main(["migrate", str(root)]) == 0
-    git(root, "add", "-A")
-    entry = (root / "home" / "ida" / "default.nix").read_text()
+    root, entry = _migrated(tmp_path, FILES)
     assert 'home.stateVersion = "25.05";' in entry, entry
     # The standalone home keeps its own value, and reads no second one.
     assert 'home.stateVersion = "24.11";' in (root / "flake.nix").read_text()
@@ -85,9 +90,6 @@ def test_a_home_of_another_host_does_not_set_state_version_for_this_one(
 ) -> None:
     """The same on a darwin fleet of the corpus: the user's standalone homes name other hosts
     (`"<u>@<other>"`), whose files set `home.stateVersion`; the host migrate wires had none."""
-    root = make_git_repo(write(tmp_path / "config", OTHER_HOST))
-    assert main(["migrate", str(root)]) == 0
-    git(root, "add", "-A")
-    entry = (root / "home" / "ida" / "default.nix").read_text()
+    root, entry = _migrated(tmp_path, OTHER_HOST)
     assert "home.stateVersion" in entry, entry
     assert check_findings(root, capsys, "--select", "HW007") == []
