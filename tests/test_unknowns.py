@@ -528,3 +528,33 @@ def test_a_name_no_with_may_hold_is_not_defined(tmp_path: Path) -> None:
     root = write(tmp_path, {"flake.nix": flake(outputs, MK_HOST), **HOSTS})
     said = "\n".join(messages(load_repo(root)))
     assert "`machines` is not defined here" in said, said
+
+
+def test_an_inner_with_of_an_unknown_set_hides_an_outer_with(tmp_path: Path) -> None:
+    """Why (rule 1): nix looks a name up in the innermost `with` first. Around
+    `with <a set homeward cannot read>`, the name an outer `with` holds may be the inner set's,
+    so its value is not known: reading the outer one's hosts would read hosts nix may not
+    build."""
+    outputs = (
+        'with { machines = { a = mkHost "a"; }; };\n'
+        "    with site;\n"
+        "    { nixosConfigurations = machines; }"
+    )
+    site = MK_HOST + "\n      site = import /etc/homeward-site.nix;"
+    root = write(tmp_path, {"flake.nix": flake(outputs, site), **HOSTS})
+    repo = load_repo(root)
+    assert not repo.hosts, sorted(repo.hosts)
+    said = "\n".join(messages(repo))
+    assert "`machines` may come from `with site;` at flake.nix:" in said, said
+
+
+def test_an_inner_with_of_a_known_set_lets_an_outer_with_answer(tmp_path: Path) -> None:
+    """The other side: an inner `with` whose set is read in full and lacks the name leaves
+    it to the outer `with`, as nix does."""
+    outputs = (
+        'with { machines = { a = mkHost "a"; }; };\n'
+        "    with { b = 1; };\n"
+        "    { nixosConfigurations = machines; }"
+    )
+    root = write(tmp_path, {"flake.nix": flake(outputs, MK_HOST), **HOSTS})
+    assert hosts_of(root) == ["a"]

@@ -139,7 +139,7 @@ def _e_path_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> Valu
 
 def _e_variable_expression(ev: Evaluator, node: Node, env: Env, src: Source) -> Value:
     name = node_text(node, src.text)
-    thunk = env.lookup(name, ev)
+    thunk = env.lookup(name, ev, node, src)
     if thunk is None:
         return Unknown(env.undefined(name, ev), node, src)
     return ev.force(thunk)
@@ -322,7 +322,7 @@ def _fill(
                     base = Thunk(source_expr, inherit_env, src)
                     into.attrs[name] = _select_later(base, name, attr, src)
                 else:
-                    found = inherit_env.lookup(name, ev)
+                    found = inherit_env.lookup(name, ev, attr, src)
                     into.attrs[name] = found or Thunk.of(
                         Unknown(inherit_env.undefined(name, ev), attr, src)
                     )

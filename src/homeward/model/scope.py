@@ -31,7 +31,12 @@ class Env:
         # that a planner can tell what the caller passes (plan/wiring.py adds a formal).
         self.call: tuple[Node, Source, Thunk] | None = None
 
-    def lookup(self, name: str, ev: Evaluator) -> Thunk | None:
+    def lookup(
+        self, name: str, ev: Evaluator, node: Node | None = None, src: Source | None = None
+    ) -> Thunk | None:
+        """The value `name` has here, None when it has none. Nix looks it up in the innermost
+        `with` first: a `with` whose set homeward cannot read in full may hold it, so the name
+        is then unknown, whatever an outer `with` holds (`node`, `src`: where it is used)."""
         env: Env | None = self
         while env is not None:
             if name in env.vars:
@@ -39,13 +44,22 @@ class Env:
             env = env.parent
         env = self
         while env is not None:
-            if env.with_ is not None:
-                scope = env.with_.force(ev)
-                if isinstance(scope, Attrs) and name in scope.attrs:
-                    return scope.attrs[name]
-                if isinstance(scope, External):
-                    return Thunk.of(External(f"{scope.name}.{name}"))
+            with_ = env.with_
             env = env.parent
+            if with_ is None:
+                continue
+            scope = with_.force(ev)
+            if isinstance(scope, Attrs) and name in scope.attrs:
+                return scope.attrs[name]
+            if isinstance(scope, External):
+                return Thunk.of(External(f"{scope.name}.{name}"))
+            why = _with_unknown(name, with_, ev)
+            if why is not None:
+                # what it may be: the set's, or what a `with` further out holds (model/reach.py
+                # walks both)
+                outer = env.lookup(name, ev) if env is not None else None
+                parts = (with_,) if outer is None else (with_, outer)
+                return Thunk.of(Unknown(why, node, src, parts=parts))
         return None
 
     def undefined(self, name: str, ev: Evaluator) -> str:
@@ -56,17 +70,23 @@ class Env:
         while env is not None:
             with_ = env.with_
             env = env.parent
-            if with_ is None:
-                continue
-            why = _unread_set(with_.force(ev))
-            if why is None or with_.expr is None or with_.source is None:
-                continue
-            src, node = with_.source, with_.expr
-            text = src.text[node.start_byte : node.end_byte].decode(errors="replace")
-            said = f"`with {text};`" if len(text) <= 40 and "\n" not in text else "a `with`"
-            at = src.location(node.parent.start_byte if node.parent is not None else 0)
-            return f"`{name}` may come from {said} at {at}, whose set is not known: {why}"
+            why = None if with_ is None else _with_unknown(name, with_, ev)
+            if why is not None:
+                return why
         return f"`{name}` is not defined here"
+
+
+def _with_unknown(name: str, with_: Thunk, ev: Evaluator) -> str | None:
+    """Why `name` may be a name of the set of `with_`, which homeward cannot read in full, with
+    the `with`'s place; None when its names are known."""
+    why = _unread_set(with_.force(ev))
+    if why is None or with_.expr is None or with_.source is None:
+        return None
+    src, node = with_.source, with_.expr
+    text = src.text[node.start_byte : node.end_byte].decode(errors="replace")
+    said = f"`with {text};`" if len(text) <= 40 and "\n" not in text else "a `with`"
+    at = src.location(node.parent.start_byte if node.parent is not None else 0)
+    return f"`{name}` may come from {said} at {at}, whose set is not known: {why}"
 
 
 def _unread_set(scope: Value) -> str | None:
