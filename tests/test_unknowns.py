@@ -558,3 +558,36 @@ def test_an_inner_with_of_a_known_set_lets_an_outer_with_answer(tmp_path: Path) 
     )
     root = write(tmp_path, {"flake.nix": flake(outputs, MK_HOST), **HOSTS})
     assert hosts_of(root) == ["a"]
+
+
+def test_throw_and_abort_say_nix_stops_there(tmp_path: Path) -> None:
+    """Why (rule 9: the real cause): `throw` and `abort` are names of nix's global scope; a
+    module written `(throw "set up the hardware first")` was "`throw` is not defined here",
+    which sent the reader looking for a missing name."""
+    outputs = (
+        "{ nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [\n"
+        '      (throw "set up the hardware first")\n'
+        '      (abort "no disk layout")\n'
+        "      ./hosts/a\n"
+        "    ]; }; }"
+    )
+    root = write(tmp_path, {"flake.nix": flake(outputs), **HOSTS})
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["a"]
+    said = "\n".join(messages(repo))
+    assert "not defined here" not in said, said
+    assert '`throw "set up the hardware first"`: nix stops with this error here' in said, said
+    assert '`abort "no disk layout"`: nix stops with this error here' in said, said
+
+
+def test_the_global_builtins_need_no_builtins_prefix(tmp_path: Path) -> None:
+    """`baseNameOf`, `dirOf` and `fromTOML` are in nix's global scope, as `map` and `import`
+    are: a host named by `baseNameOf` of its path is read."""
+    outputs = (
+        "{ nixosConfigurations = builtins.listToAttrs (map (p: {\n"
+        "      name = baseNameOf (toString p);\n"
+        "      value = nixpkgs.lib.nixosSystem { modules = [ p ]; };\n"
+        "    }) [ ./hosts/a ./hosts/b ]); }"
+    )
+    root = write(tmp_path, {"flake.nix": flake(outputs), **HOSTS})
+    assert hosts_of(root) == ["a", "b"]

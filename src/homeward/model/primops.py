@@ -4,6 +4,7 @@ and the table of them (with model/libfns.py's, model/frameworks.py's and model/d
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -524,6 +525,13 @@ def _b_elem(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Bool(any(plain(i) == wanted for i in items), me.node, me.source)
 
 
+def _b_throw(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`throw "msg"`, `abort "msg"`: nix stops with that error where it evaluates this."""
+    said = to_string(ev.force(args[0]))
+    what = f"{me.name} {json.dumps(said)}" if said is not None and len(said) <= 80 else me.name
+    return Unknown(f"`{what}`: nix stops with this error here", me.node, me.source)
+
+
 def _b_base_name_of(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     text = to_string(ev.force(args[0]))
     if text is None:
@@ -666,6 +674,8 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "elem": (2, _b_elem),
     "baseNameOf": (1, _b_base_name_of),
     "dirOf": (1, _b_dir_of),
+    "throw": (1, _b_throw),
+    "abort": (1, _b_throw),
 }
 BUILTINS.update(LIB_BUILTINS)  # functionArgs, zipAttrsWith, ...: model/libfns.py
 BUILTINS.update(FRAMEWORK_BUILTINS)  # flake-parts, import-tree, lib.fileset: model/frameworks.py
@@ -688,6 +698,12 @@ def external_builtin(ext: External) -> tuple[str, int, Impl] | None:
     return None
 
 
+GLOBAL_BUILTINS = (
+    "map", "import", "toString", "removeAttrs", "baseNameOf", "dirOf", "fromTOML", "throw",
+    "abort",
+)  # fmt: skip
+
+
 def global_vars() -> dict[str, Thunk]:
     # Frameworks' functions are found by their name in an input (`inputs.x.lib.mkFlake`),
     # never in `builtins` (`with builtins; mkFlake` is the repository's own).
@@ -703,5 +719,6 @@ def global_vars() -> dict[str, Thunk]:
         "false": Thunk.of(Bool(False)),
         "null": Thunk.of(Null()),
         "builtins": Thunk.of(builtins_set),
-        **{n: builtins_set.attrs[n] for n in ("map", "import", "toString", "removeAttrs")},
+        # the names of nix's global scope homeward knows besides `builtins.*`
+        **{n: builtins_set.attrs[n] for n in GLOBAL_BUILTINS},
     }
