@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic
 from homeward.errors import HomewardError, UsageError
+from homeward.model.files import ignore_rule
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, SystemConfig
 from homeward.plan.addhost import add_host
@@ -111,15 +112,24 @@ class Adder:
         """Refuse (exit 3) a file or directory that is on disk but that nix does not see
         (rule 12: in git, what git tracks): as migrate, `add` neither takes it for `use` nor
         writes over it."""
-        if self.repo.files.taken(path) and self.repo.ev.files.hidden_at(
-            os.fspath(self.repo.root / path)
-        ):
-            raise HomewardError(
-                f"`{path}` is on disk but git does not track it: nix does not see it, "
-                "and homeward does not write over it; nothing was changed",
-                hint=f"run `git add {path}` (`--intent-to-add` is enough) to use it as {use}, "
-                "or move it out of the way",
-            )
+        files = self.repo.ev.files
+        if not (self.repo.files.taken(path) and files.hidden_at(os.fspath(self.repo.root / path))):
+            return
+        why, add = "", "git add"
+        top = files.tracked.top if files.tracked is not None else None
+        full = (self.repo.root / path).resolve()
+        rule = None
+        if top is not None and full.is_relative_to(top):
+            rule = ignore_rule(top, full.relative_to(top).as_posix())
+        if rule is not None:  # plain `git add` refuses an ignored file
+            name, line, pattern = rule
+            why, add = f"; it is ignored by `{name}:{line}` (`{pattern}`)", "git add -f"
+        raise HomewardError(
+            f"`{path}` is on disk but git does not track it{why}: nix does not see it, "
+            "and homeward does not write over it; nothing was changed",
+            hint=f"run `{add} {path}` (`--intent-to-add` is enough) to use it as {use}, "
+            "or move it out of the way",
+        )
 
     def splice(self, path: PurePosixPath, span: Span, why: str) -> None:
         self.edit_file(path, span.start_byte, span.end_byte, span.new, why)
