@@ -13,7 +13,8 @@ module is wired into the hosts' lists by `plan/hostwire.py`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -135,6 +136,29 @@ class FlakeEditor:
         self.added_inputs: set[str] = set()  # each input is added once, however often asked
         self.formals_added: set[tuple[str, int]] = set()  # (file, formals) given a name
         self.hm_formal: tuple[str, Edit] | None = None  # home-manager made a formal of outputs
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """A step that may be refused (one host's standalone entry): when it raises, what it
+        added on the way (a formal `self`, an input) is taken back, and the error goes on."""
+        kept = (
+            len(self.edits),
+            len(self.other_edits),
+            len(self.diagnostics),
+            list(self.formals),
+            set(self.added_inputs),
+            set(self.formals_added),
+            set(self.drop),
+            self.hm_formal,
+        )
+        try:
+            yield
+        except HomewardError:
+            edits, others, diagnostics, formals, inputs, named, drop, hm_formal = kept
+            del self.edits[edits:], self.other_edits[others:], self.diagnostics[diagnostics:]
+            self.formals, self.added_inputs, self.formals_added = formals, inputs, named
+            self.drop, self.hm_formal = drop, hm_formal
+            raise
 
     def edit(self, span: Span, why: str) -> None:
         self.edits.append(splice(Path(self.src.path), span, why))

@@ -42,7 +42,8 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         for host_name in up.hosts:
             host = ed.repo.hosts[host_name]
             try:
-                code = home_configuration(ed, up, host, hm)
+                with ed.attempt():  # what a refused entry asked for is not written
+                    code = home_configuration(ed, up, host, hm)
             except HomewardError as why:
                 # One host's standalone entry, not the run (docs/architecture.md, rule 9).
                 ed.diagnostics.append(

@@ -113,6 +113,7 @@ class PlanState:
         self.new_files: dict[PurePosixPath, DestFile] = {}
         self.by_dir: dict[PurePosixPath, list[DestFile]] = defaultdict(list)  # new files by dir
         self.diagnostics: list[Diagnostic] = []
+        self._hm_ref: str | None = None
         self.ledger: list[Moved] = []
         self.unread: list[str] = []  # standalone configurations left as they were (Plan.unread)
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
@@ -199,6 +200,14 @@ class PlanState:
         if found is None:
             found = self._inline[name] = inline_home_config(self.index, name)
         return found
+
+    def hm_ref(self) -> str:
+        """How flake.nix's outputs name home-manager (asked of an editor of its own, dropped)."""
+        if self._hm_ref is None:
+            from homeward.plan.flake import FlakeEditor
+
+            self._hm_ref = FlakeEditor(self.index).home_manager_ref()
+        return self._hm_ref
 
     def standalone_wanted(self) -> bool:
         """migrate adds standalone configurations: the mode asks for them and the flake has

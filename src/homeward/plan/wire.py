@@ -375,21 +375,34 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
             why = "home.sessionVariables and home.shellAliases only apply in shells home-manager manages."
             enable = (("programs", shell, "enable"), True)
             writes.line(cli, nix.emit_bindings([nix.Comment(why), enable]))
+    # The user gets no `homeConfigurations` entry on any host (their hosts' `specialArgs` cannot
+    # be written there, ...): nothing is added for one (its identity, the home-manager command).
+    none_built = (
+        st.standalone_wanted()
+        and not up.inline
+        and not up.entry_args
+        and not builds_an_entry(FlakeEditor(st.index), [up.wiring()], st.hm_ref())
+    )
     entry = st.new_files.get(up.entry)
     if entry is not None and entry.entry is not None:
         state = entry_state_version(st, up)
         home = darwin.home_directory_code(st.index, up.user)
         module = darwin.module_words(st.index, up.user)
         # No home-manager command beside a priority on `home.packages` (plan/priority.py).
-        both = st.opts.mode is Mode.BOTH and ranks_packages(st, up.user.name) is None
+        both = (
+            st.opts.mode is Mode.BOTH
+            and ranks_packages(st, up.user.name) is None
+            and not none_built
+        )
         identity, tail = _entry_bindings(up, home, state, both, module)
         imports = tuple(st.entry_imports(up, writes))
         writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
         return UserFinish(writes.done(), tuple(per_host.items()))
-    standalone = st.standalone_wanted() and not up.inline and not up.entry_args
+    standalone = st.standalone_wanted() and not up.inline and not up.entry_args and not none_built
     if (
         st.opts.mode is Mode.BOTH
         and not up.entry_args
+        and not none_built
         and not has_hm_command(st, up.user.name)
         and ranks_packages(st, up.user.name) is None
     ):
