@@ -234,3 +234,40 @@ def test_ez_configs_directories_made_with_plus_from_self(tmp_path: Path) -> None
     repo = load_repo(write(tmp_path, {**FILES, "flake.nix": flake, "parts/plus.nix": plus}))
     assert sorted(repo.hosts) == ["box", "lab"]
     assert sorted(repo.homes) == ["kim"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            "root = self;",
+            (
+                "ez-configs reads nixos hosts from `nixos-configurations/` or "
+                "`configurations/nixos/`, which does not exist"
+            ),
+        ),
+        (
+            'root = self;\n    nixos.configurationsDirectory = inputs.elsewhere + "/hosts";',
+            (
+                "ez-configs' `nixos.configurationsDirectory` (or its `root`) is not a directory "
+                "of the repository homeward can compute (parts/ez.nix:6:37: "
+            ),
+        ),
+    ],
+    ids=["no-directory", "not-computed"],
+)
+def test_no_host_says_where_ez_configs_reads_hosts(tmp_path: Path, setting: str, said: str) -> None:
+    """Why: an ez-configs flake with no host directory, or one named by what homeward cannot
+    compute, was refused with only "homeward finds no host there"."""
+    flake = FLAKE.replace("IMPORT_APPLY", "flake-parts-lib.importApply").replace(
+        "imports = [ (load ./parts) ];", "imports = [ ./parts/ez.nix ];"
+    )
+    module = (
+        "{ inputs, self, ... }:\n{\n  imports = [ inputs.ez-configs.flakeModule ];\n"
+        f"  ezConfigs = {{\n    {setting}\n  }};\n}}\n"
+    )
+    repo = load_repo(write(tmp_path, {"flake.nix": flake, "parts/ez.nix": module}))
+    with pytest.raises(HomewardError) as caught:
+        repo.fatal()
+    assert "the outputs are built with flake-parts and ez-configs; " in caught.value.message
+    assert said in caught.value.message, caught.value.message

@@ -943,35 +943,53 @@ def _setting(ev: Evaluator, value: Value | None, *path: str) -> Value | None:
     return value
 
 
-def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
-    """ez-configs: `<root>/nixos-configurations/<host>`, `darwin-configurations/<host>`,
-    `home-configurations/<user>` (or the `configurationsDirectory` each sets);
-    `ezConfigs.<kind>.hosts.<host>.userHomeModules = [ "<user>" ]` wires homes into hosts."""
-    settings = _setting(ev, merged_config(ev), "ezConfigs")
-    if not isinstance(settings, Attrs) and (settings is not None or unread_modules(ev)):
-        return []  # not computed, or maybe set in a module homeward cannot read: not known
-    # `types.path` settings: a string naming a directory of the flake is that directory
-    # (`root = "${self}/nix"`). One set to what homeward cannot compute hides the defaults.
+_EZ_KINDS = (
+    ("nixos", "nixosConfigurations", ("nixos-configurations", "configurations/nixos")),
+    ("darwin", "darwinConfigurations", ("darwin-configurations", "configurations/darwin")),
+    ("home", "homeConfigurations", ("home-configurations", "configurations/home")),
+)
+
+
+def _ez_settings(ev: Evaluator) -> Value | None:
+    """`ezConfigs` of the merged flake-parts configuration; None if no module sets it."""
+    return _setting(ev, merged_config(ev), "ezConfigs")
+
+
+def _ez_directories(
+    ev: Evaluator, settings: Attrs | None, root: Path
+) -> list[tuple[str, str, list[Path], Value | None]]:
+    """For each kind of configuration: its name, its output, the directories ez-configs may
+    read it from (the first that exists), and the setting that named them when homeward
+    cannot compute it (then no directory). `types.path` settings: a string naming a directory
+    of the flake is that directory (`root = "${self}/nix"`); one set to what homeward cannot
+    compute hides the defaults, which would be a guess."""
     given_root = _setting(ev, settings, "root")
     given_root = in_repo(ev, given_root) if given_root is not None else None
     base = given_root.path if isinstance(given_root, PathValue) else None
     if given_root is None or isinstance(given_root, Null):
         base = root
-    found: list[Assembled] = []
-    kinds = (
-        ("nixos", "nixosConfigurations", ("nixos-configurations", "configurations/nixos")),
-        ("darwin", "darwinConfigurations", ("darwin-configurations", "configurations/darwin")),
-        ("home", "homeConfigurations", ("home-configurations", "configurations/home")),
-    )
-    for kind, output, defaults in kinds:
+    found: list[tuple[str, str, list[Path], Value | None]] = []
+    for kind, output, defaults in _EZ_KINDS:
         directory = _setting(ev, settings, kind, "configurationsDirectory")
         directory = in_repo(ev, directory) if directory is not None else None
         if isinstance(directory, PathValue):
-            candidates = [directory.path]
+            found.append((kind, output, [directory.path], None))
         elif directory is None and base is not None:
-            candidates = [base / d for d in defaults]
+            found.append((kind, output, [base / d for d in defaults], None))
         else:
-            continue  # set to a directory homeward cannot compute
+            found.append((kind, output, [], directory if directory is not None else given_root))
+    return found
+
+
+def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
+    """ez-configs: `<root>/nixos-configurations/<host>`, `darwin-configurations/<host>`,
+    `home-configurations/<user>` (or the `configurationsDirectory` each sets);
+    `ezConfigs.<kind>.hosts.<host>.userHomeModules = [ "<user>" ]` wires homes into hosts."""
+    settings = _ez_settings(ev)
+    if not isinstance(settings, Attrs) and (settings is not None or unread_modules(ev)):
+        return []  # not computed, or maybe set in a module homeward cannot read: not known
+    found: list[Assembled] = []
+    for kind, output, candidates, _unknown in _ez_directories(ev, settings, root):
         folder = next((c for c in candidates if c.is_dir()), None)
         if folder is None:
             continue
@@ -985,6 +1003,39 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
             )
             found.append(Assembled("ez-configs", output, name, entry, names))
     return found
+
+
+def _ez_searched(ev: Evaluator, root: Path, rel: Callable[[Path], str]) -> list[str]:
+    """Where ez-configs reads hosts, said when homeward finds none there."""
+    settings = _ez_settings(ev)
+    if settings is None and unread_modules(ev):
+        return []  # the modules homeward cannot read are named: `ezConfigs` may be there
+    if settings is not None and not isinstance(settings, Attrs):
+        return [f"ez-configs' settings (`ezConfigs`) are not known{_said_at(settings)}"]
+    said: list[str] = []
+    for kind, _output, candidates, unknown in _ez_directories(ev, settings, root):
+        if kind == "home":
+            continue
+        if unknown is not None:
+            said.append(
+                f"ez-configs' `{kind}.configurationsDirectory` (or its `root`) is not a directory "
+                f"of the repository homeward can compute{_said_at(unknown)}"
+            )
+            continue
+        shown = " or ".join(f"`{rel(c)}`" for c in candidates)
+        what = "has no host" if any(c.is_dir() for c in candidates) else "does not exist"
+        said.append(f"ez-configs reads {kind} hosts from {shown}, which {what}")
+    return said
+
+
+def _said_at(value: Value) -> str:
+    """` (file:line:col: why)` of a value homeward cannot compute, as far as it knows."""
+    at = value.at if isinstance(value, Unknown) else None
+    if at is None and value.node is not None and value.source is not None:
+        at = value.source.location(value.node.start_byte)
+    why = value.reason if isinstance(value, Unknown) else ""
+    inner = ": ".join(str(x) for x in (at, why) if x)
+    return f" ({inner})" if inner else ""
 
 
 # The folder under `modules/` whose every module snowfall-lib adds to each configuration.
@@ -1224,6 +1275,8 @@ def searched(ev: Evaluator, root: Path, names: list[str]) -> list[str]:
         return "" if inside == "." else f"{inside}/"
 
     said: list[str] = []
+    if "ez-configs" in names:
+        said += _ez_searched(ev, root, lambda path: rel(path) or "./")
     if "snowfall-lib" in names:
         base = rel(_snowfall_root(ev, root))
         exist = [d for d in ("systems", "homes") if listing(ev, root / base / d)]
