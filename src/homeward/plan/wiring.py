@@ -15,7 +15,7 @@ When no safe edit exists, the host is named with the reason (`Blocked`) and `mig
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -315,6 +315,15 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
                 f"its module list in `{site.source.path}` is shared by hosts with different "
                 "users to wire"
             )
+        elif (differ := differing_home_arg(index, names, todo[names[0]])) is not None:
+            # Why: one wiring in a shared list passes every host the same arguments; wired
+            # without one its homes read (`{ server, ... }:`), each host failed to evaluate.
+            user, arg = differ
+            reason = (
+                f"its module list in `{site.source.path}` is shared by hosts whose standalone "
+                f"homes of `{user}` pass different values of `{arg}` (`extraSpecialArgs`), "
+                "which one home-manager wiring there cannot give each"
+            )
         elif site.source is not repo.flake:
             envs = [of_host[n].env for n in names]
             ref = input_ref(ev, envs, site.source, hm_name)
@@ -334,6 +343,68 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
                     "wire home-manager by hand in that list, then run again",
                 )
     return Sites(of_host, refs, blocked)
+
+
+def differing_home_arg(
+    index: Index, hosts: Sequence[str], users: Collection[str]
+) -> tuple[str, str] | None:
+    """(user, name) of an `extraSpecialArgs` name whose value differs between the standalone
+    homes of `user` on `hosts` (`homeConfigurations."<user>@<host>"`, built by a helper per
+    host), which the hosts do not pass themselves with that value; None: none differs, or
+    the arguments are not known (said when they are written: plan/specialargs.py)."""
+    ev = index.repo.ev
+    for user in sorted(users):
+        per_host: list[dict[str, object]] = []
+        for host in hosts:
+            theirs = _home_args(index, user, host)
+            if theirs is None:
+                break
+            ours = index.repo.hosts[host].special_args
+            passed = ours.attrs if isinstance(ours, Attrs) and ours.more is None else {}
+            tokens: dict[str, object] = {}
+            for name, thunk in theirs.attrs.items():
+                key = _value_key(ev.force(thunk))
+                given = passed.get(name)
+                tokens[name] = (
+                    "passed" if given is not None and _value_key(ev.force(given)) == key else key
+                )
+            per_host.append(tokens)
+        else:
+            names = sorted({n for tokens in per_host for n in tokens})
+            for name in names:
+                if len({repr(tokens.get(name, "absent")) for tokens in per_host}) > 1:
+                    return user, name
+    return None
+
+
+def _home_args(index: Index, user: str, host: str) -> Attrs | None:
+    """The `extraSpecialArgs` of the user's standalone home for `host`, when known whole
+    (an empty set: the home passes none)."""
+    for name in (f"{user}@{host}", user):
+        config = index.repo.homes.get(name)
+        if config is None:
+            continue
+        args = config.call.args
+        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
+        if thunk is None:
+            return Attrs({}, None, None) if isinstance(args, Attrs) else None
+        value = index.repo.ev.force(thunk)
+        if not isinstance(value, Attrs) or value.more is not None or value.dynamic_keys:
+            return None
+        return value
+    return Attrs({}, None, None)
+
+
+def _value_key(value: Value) -> object:
+    """What a value is, for comparing one host's with another's: a string, number, boolean
+    or input by what it holds; anything else by identity (the same binding)."""
+    from homeward.model.values import Bool, FileText, Int, Str
+
+    if isinstance(value, Str | Int | Bool) and not isinstance(value, FileText):
+        return (type(value).__name__, value.value)
+    if isinstance(value, External):
+        return ("input", value.name)
+    return ("same", id(value))
 
 
 def skip_unwireable(index: Index) -> tuple[Index, Sites]:
