@@ -13,7 +13,7 @@ from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
 from homeward.model.values import Attrs, External, Str, Thunk
 from homeward.plan.nixcode import copied_text
-from homeward.plan.wiring import flake_outputs, transplant
+from homeward.plan.wiring import flake_outputs, standalone_home, transplant
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import indent_at, reindent
 from homeward.syntax.emit import attr_key as _key
@@ -36,62 +36,51 @@ def standalone_special_args(
     `specialArgs` do not and mean the same beside the host's module list (written in
     `source`), else rebuilt from their values (the same for the `others` hosts that read
     that list too); None otherwise (a warning when they cannot be written there)."""
-    for name in (f"{user}@{host}", user):
-        config = ed.repo.homes.get(name)
-        if config is None:
-            continue
-        args = config.call.args
-        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
-        if thunk is None or thunk.expr is None:
-            return None
-        theirs = ed.repo.ev.force(thunk)
-        ours = ed.repo.hosts[host].special_args
-        if (
-            isinstance(theirs, Attrs)
-            and isinstance(ours, Attrs)
-            and not theirs.dynamic_keys
-            and theirs.more is None
-            and set(theirs.attrs) <= set(ours.attrs)
-        ):
-            return None  # the host passes those names already (a helper's own arguments)
-        node = unparen(thunk.expr)
-        if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
-            rebuilt = rebuilt_home_args(ed, theirs, ours) if source is ed.src else None
-            same = all(
-                _rebuilt_for(ed, user, other) == rebuilt for other in others if other != host
+    found = standalone_home(ed.repo, user, host)
+    if found is None:
+        return None
+    name, config, thunk = found
+    if thunk is None or thunk.expr is None:
+        return None
+    theirs = ed.repo.ev.force(thunk)
+    ours = ed.repo.hosts[host].special_args
+    if (
+        isinstance(theirs, Attrs)
+        and isinstance(ours, Attrs)
+        and not theirs.dynamic_keys
+        and theirs.more is None
+        and set(theirs.attrs) <= set(ours.attrs)
+    ):
+        return None  # the host passes those names already (a helper's own arguments)
+    node = unparen(thunk.expr)
+    if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
+        rebuilt = rebuilt_home_args(ed, theirs, ours) if source is ed.src else None
+        same = all(_rebuilt_for(ed, user, other) == rebuilt for other in others if other != host)
+        if rebuilt is not None and same:
+            return rebuilt or None  # "": the host passes every one already
+        words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
+        ed.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
+                f"written for home-manager's {words} module on `{host}`: the home may "
+                f"read arguments the {words} module does not pass",
+                config.location,
+                hint="set `home-manager.extraSpecialArgs` on the host to the same names",
             )
-            if rebuilt is not None and same:
-                return rebuilt or None  # "": the host passes every one already
-            words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
-            ed.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
-                    f"written for home-manager's {words} module on `{host}`: the home may "
-                    f"read arguments the {words} module does not pass",
-                    config.location,
-                    hint="set `home-manager.extraSpecialArgs` on the host to the same names",
-                )
-            )
-            return None
-        text = node_text(node, ed.src.text)
-        return reindent(text, indent_at(ed.src.text, node.start_byte), "")
-    return None
+        )
+        return None
+    text = node_text(node, ed.src.text)
+    return reindent(text, indent_at(ed.src.text, node.start_byte), "")
 
 
 def _rebuilt_for(ed: FlakeEditor, user: str, host: str) -> str | None:
     """`rebuilt_home_args` of the user's standalone configuration for `host`."""
-    for name in (f"{user}@{host}", user):
-        config = ed.repo.homes.get(name)
-        if config is None:
-            continue
-        args = config.call.args
-        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
-        if thunk is None:
-            return ""
-        theirs = ed.repo.ev.force(thunk)
-        return rebuilt_home_args(ed, theirs, ed.repo.hosts[host].special_args)
-    return ""
+    found = standalone_home(ed.repo, user, host)
+    if found is None or found[2] is None:
+        return ""
+    theirs = ed.repo.ev.force(found[2])
+    return rebuilt_home_args(ed, theirs, ed.repo.hosts[host].special_args)
 
 
 def rebuilt_home_args(ed: FlakeEditor, theirs: object, ours: object) -> str | None:

@@ -21,8 +21,8 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError
-from homeward.model.repo import Problem, ProblemKind, SystemConfig
-from homeward.model.values import Attrs, External, ListValue, Value
+from homeward.model.repo import Problem, ProblemKind, Repo, SystemConfig
+from homeward.model.values import Attrs, External, ListValue, Thunk, Value
 from homeward.syntax import emit as nix
 from homeward.syntax.emit import attr_key
 from homeward.syntax.find import concatenated
@@ -377,22 +377,33 @@ def differing_home_arg(
     return None
 
 
+def standalone_home(
+    repo: Repo, user: str, host: str
+) -> tuple[str, SystemConfig, Thunk | None] | None:
+    """The user's standalone configuration for `host` (`"<user>@<host>"`, else `"<user>"`):
+    its name, itself and its `extraSpecialArgs` (None: it passes none); None: there is none."""
+    for name in (f"{user}@{host}", user):
+        config = repo.homes.get(name)
+        if config is not None:
+            args = config.call.args
+            thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
+            return name, config, thunk
+    return None
+
+
 def _home_args(index: Index, user: str, host: str) -> Attrs | None:
     """The `extraSpecialArgs` of the user's standalone home for `host`, when known whole
     (an empty set: the home passes none)."""
-    for name in (f"{user}@{host}", user):
-        config = index.repo.homes.get(name)
-        if config is None:
-            continue
-        args = config.call.args
-        thunk = args.attrs.get("extraSpecialArgs") if isinstance(args, Attrs) else None
-        if thunk is None:
-            return Attrs({}, None, None) if isinstance(args, Attrs) else None
-        value = index.repo.ev.force(thunk)
-        if not isinstance(value, Attrs) or value.more is not None or value.dynamic_keys:
-            return None
-        return value
-    return Attrs({}, None, None)
+    found = standalone_home(index.repo, user, host)
+    if found is None:
+        return Attrs({}, None, None)
+    _, config, thunk = found
+    if thunk is None:
+        return Attrs({}, None, None) if isinstance(config.call.args, Attrs) else None
+    value = index.repo.ev.force(thunk)
+    if not isinstance(value, Attrs) or value.more is not None or value.dynamic_keys:
+        return None
+    return value
 
 
 def _value_key(value: Value) -> object:
