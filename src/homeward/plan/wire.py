@@ -377,12 +377,8 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
             writes.line(cli, nix.emit_bindings([nix.Comment(why), enable]))
     # The user gets no `homeConfigurations` entry on any host (their hosts' `specialArgs` cannot
     # be written there, ...): nothing is added for one (its identity, the home-manager command).
-    none_built = (
-        st.standalone_wanted()
-        and not up.inline
-        and not up.entry_args
-        and not builds_an_entry(FlakeEditor(st.index), [up.wiring()], st.hm_ref())
-    )
+    may_have = st.standalone_wanted() and not up.inline and not up.entry_args
+    none_built = may_have and not builds_an_entry(FlakeEditor(st.index), [up.wiring()], st.hm_ref())
     entry = st.new_files.get(up.entry)
     if entry is not None and entry.entry is not None:
         state = entry_state_version(st, up)
@@ -398,7 +394,7 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
         imports = tuple(st.entry_imports(up, writes))
         writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
         return UserFinish(writes.done(), tuple(per_host.items()))
-    standalone = st.standalone_wanted() and not up.inline and not up.entry_args and not none_built
+    standalone = may_have and not none_built
     if (
         st.opts.mode is Mode.BOTH
         and not up.entry_args
