@@ -306,9 +306,7 @@ def build_graph(repo: Repo) -> Graph:
         config_id = config_ids[(config.context, config.name)]
         for ref in config.modules:
             add(config_id, target(ref, config.context))
-    children: dict[str, list[str]] = {}
-    for parent, child in repo.edges:
-        children.setdefault(parent, []).append(child)
+    children = repo.children
     for info in infos:
         parent_id = module_ids[info.key]
         for ref in info.imports:

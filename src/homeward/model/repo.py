@@ -358,6 +358,15 @@ class Repo:
         return found
 
     @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """`edges` by parent (a host name or a module key): the module keys it imports, in
+        order; made once, on first use."""
+        found: dict[str, list[str]] = {}
+        for parent, child in self.edges:
+            found.setdefault(parent, []).append(child)
+        return found
+
+    @cached_property
     def files(self) -> Snapshot:
         """What is on disk under `root`, listed on first use: planners ask it, not the disk."""
         return list_files(self.root)

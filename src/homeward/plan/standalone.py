@@ -384,9 +384,7 @@ def wired_beside(
     ]
     if not roots:
         return []
-    children: dict[str, list[str]] = {}
-    for parent, child in ed.repo.edges:
-        children.setdefault(parent, []).append(child)
+    children = ed.repo.children
     seen = {str(path) for path in starts}
     todo = list(seen)
     while todo:
