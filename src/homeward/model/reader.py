@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from homeward.model.files import Tracked, tracked_files
+from homeward.model.files import Tracked, ignore_rule, tracked_files
 from homeward.syntax.parse import (
     Source,
     duplicate_query,
@@ -67,6 +67,15 @@ class Reader:
         if not self._tracked:
             self._tracked.append(tracked_files(self.root))
         return self._tracked[0]
+
+    def ignored_by(self, path: Path) -> tuple[str, int, str] | None:
+        """The rule that makes git ignore `path` (relative to the root, or absolute) as
+        `model.files.ignore_rule` gives it; None outside git, or when no rule does."""
+        tracked = self.tracked
+        real = (self.root / path).resolve()
+        if tracked is None or not real.is_relative_to(tracked.top):
+            return None
+        return ignore_rule(tracked.top, real.relative_to(tracked.top).as_posix())
 
     def untracked(self, real: str) -> bool:
         """Whether nix does not see the real path `real` of the work tree (rule 12): in git,

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic
 from homeward.errors import HomewardError, UsageError
-from homeward.model.files import ignore_rule
 from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, SystemConfig
 from homeward.plan.addhost import add_host
@@ -116,11 +115,7 @@ class Adder:
         if not (self.repo.files.taken(path) and files.hidden_at(os.fspath(self.repo.root / path))):
             return
         why, add = "", "git add"
-        top = files.tracked.top if files.tracked is not None else None
-        full = (self.repo.root / path).resolve()
-        rule = None
-        if top is not None and full.is_relative_to(top):
-            rule = ignore_rule(top, full.relative_to(top).as_posix())
+        rule = files.ignored_by(self.repo.root / path)
         if rule is not None:  # plain `git add` refuses an ignored file
             name, line, pattern = rule
             why, add = f"; it is ignored by `{name}:{line}` (`{pattern}`)", "git add -f"

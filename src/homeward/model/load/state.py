@@ -8,7 +8,6 @@ from pathlib import Path
 
 from homeward.errors import Location
 from homeward.model.eval import Evaluator
-from homeward.model.files import ignore_rule
 from homeward.model.repo import (
     FileRead,
     ModuleInfo,
@@ -147,14 +146,10 @@ class LoadState:
             if where is None or where.path != at.path:
                 continue
             why = "is on disk but not tracked by git" if on_disk else "is not in the repository"
-            tracked = self.ev.files.tracked
-            if tracked is not None:
-                rel = (self.ev.files.root / path).resolve()
-                if rel.is_relative_to(tracked.top):
-                    rule = ignore_rule(tracked.top, rel.relative_to(tracked.top).as_posix())
-                    if rule is not None:
-                        name, line, pattern = rule
-                        why += f" and is ignored by `{name}:{line}` (`{pattern}`)"
+            rule = self.ev.files.ignored_by(path)
+            if rule is not None:
+                name, line, pattern = rule
+                why += f" and is ignored by `{name}:{line}` (`{pattern}`)"
             text = f"`{path}` (imported at {where}), which {why}"
             if text not in said:
                 said.append(text)
