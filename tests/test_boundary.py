@@ -72,7 +72,8 @@ def test_a_flake_in_a_subdirectory_importing_modules_beside_it_migrates_conserve
     opaque and kim's packages there never moved; Nix copies the whole repository, so it is
     part of the configuration."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo"))
     before = extract_outputs_standins(root / "nixos", STANDINS)

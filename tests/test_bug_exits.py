@@ -124,7 +124,7 @@ def test_odd_values_of_a_configuration_give_extract_nix_its_shape(tmp_path: Path
     """Why the above is a bug and not the input's: values of every type, a throw, a path, a
     function, a package that is an attribute set without `pname`, all come out as strings."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS
+    from tests.helpers import STANDINS
 
     root = make_git_repo(copy_tree(EXAMPLE, tmp_path / "repo"))
     (root / "home/ham.nix").write_text(ODD_HAM)

@@ -15,9 +15,9 @@ import pytest
 from homeward.model.extract import Extract, HomeExtract, HostExtract, UserExtract
 from homeward.nix.ops import extract_outputs_standins
 from tests.conftest import FIXTURES
+from tests.helpers import STANDINS
 from tests.test_migrate import before_dir, case_args, golden_cases
 
-STANDINS = Path(__file__).resolve().parent / "standins"
 CASES = FIXTURES / "migrate"
 # What a migration may add: the home-manager command (kept installed for standalone use) and
 # the shell home-manager must manage for moved session variables and aliases to apply.

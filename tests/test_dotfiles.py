@@ -20,8 +20,8 @@ from homeward.cli import main
 from homeward.model.extract import Extract
 from homeward.nix.ops import extract_outputs_standins
 from homeward.plan.dotfiles import Dotfile, Link, find_dotfiles, tmpfiles_links
-from tests.helpers import copy_tree
-from tests.test_conservation import STANDINS, assert_conserved
+from tests.helpers import STANDINS, copy_tree
+from tests.test_conservation import assert_conserved
 from tests.test_migrate import CASES, case_args, prepare
 
 ADOPT = ["adopt-dotfiles", "adopt-dotfiles-stow-out-of-store"]

@@ -173,7 +173,8 @@ def test_migrate_on_a_toml_registry_is_conserved(tmp_path: Path) -> None:
     """The registry's hosts migrate; the real nix (with the stand-ins) reads the same TOML and
     sees every user keep their packages; a second run changes nothing."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path, REGISTRY))
     before = extract_outputs_standins(root, STANDINS)

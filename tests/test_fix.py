@@ -14,10 +14,9 @@ from homeward.cli import main
 from homeward.nix.ops import extract_outputs_standins
 
 from .conftest import FIXTURES
-from .helpers import check_findings, copy_tree, git, make_git_repo, tree_files
+from .helpers import STANDINS, check_findings, copy_tree, git, make_git_repo, tree_files
 
 CASES = FIXTURES / "fix"
-STANDINS = Path(__file__).resolve().parent / "standins"
 UPDATE = os.environ.get("HOMEWARD_UPDATE_GOLDENS") == "1"
 # case -> (the flags that fix it, the rule it fixes)
 FIXED = {

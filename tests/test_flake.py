@@ -15,8 +15,8 @@ import pytest
 from homeward.nix.run import run_nix
 
 from .conftest import FIXTURES, ROOT
+from .helpers import STANDINS
 
-STANDINS = ROOT / "tests" / "standins"
 NIXPKGS = f"path:{STANDINS / 'nixpkgs'}"
 SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
 FLAKE_FILES = ("flake.nix", "nix", "pyproject.toml")

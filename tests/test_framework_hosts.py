@@ -131,7 +131,8 @@ def test_a_per_system_host_freezes_what_it_shares_and_the_others_migrate_conserv
     """Why (rule 10): `box` under `packages.<system>` reads `shared.nix` too; moving kim's git
     out of it for `pc` would take it from `box`. `pc`'s own file migrates, conserved."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", MIXED))
     repo = load_repo(root)

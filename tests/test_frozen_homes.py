@@ -134,7 +134,8 @@ def test_an_exported_home_stays_as_it_is(
 )
 def test_an_exported_home_is_conserved_by_the_real_nix(flake: str, tmp_path: Path) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", files(flake)))
     before = extract_outputs_standins(root, STANDINS)

@@ -146,7 +146,8 @@ def test_a_priority_in_the_home_drops_nothing_migrate_moves(
     """Why: migrate exited 0 while ann lost `htop` (or `ripgrep`, a git setting, a variable):
     the priority dropped what moved beside it, or what moved dropped what it kept."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     nixos, home = CASES[case]
     root = repo(tmp_path, nixos=nixos, home=home)
@@ -192,7 +193,8 @@ def test_a_priority_in_a_shared_module_drops_nothing_migrate_moves(
     which the model does not follow: a priority there on `home.packages` dropped what migrate
     moved (or was dropped by it), and nothing looked."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = repo(tmp_path, nixos=nixos)
     if shared:
@@ -218,7 +220,8 @@ def test_a_priority_in_a_standalone_home_drops_nothing_migrate_moves(
     """Why: the same through `homeConfigurations."ann@a"`: her home file, which the new NixOS
     wiring reads too, held the priority."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     _, home = CASES[case]
     root = repo(tmp_path, home=home, standalone=True)
@@ -240,7 +243,8 @@ def test_an_order_in_the_home_moves_as_before(
 ) -> None:
     """`mkBefore`/`mkAfter`/`mkOrder` do not drop: ann's packages move beside them."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = repo(tmp_path, home=f"  home.packages = lib.{order} [ pkgs.ripgrep ];\n")
     before = extract_outputs_standins(root, STANDINS)
@@ -281,7 +285,8 @@ def test_a_moved_definition_with_a_priority_of_its_own_drops_nothing(
     home's own (`programs.git.extraConfig` is an option of home-manager, ranked as a whole;
     the stand-ins merge its sets freely, so there the report is what is checked)."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     packages, ann, home = OWN[case]
     root = repo(tmp_path, home=home)

@@ -52,7 +52,8 @@ def test_a_home_set_through_with_takes_what_standalone_needs(
     form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = repo(tmp_path, HOMES[form])
     before = extract_outputs_standins(root, STANDINS)

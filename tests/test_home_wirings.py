@@ -70,7 +70,8 @@ def test_a_shared_module_that_is_a_users_home_too_gives_no_one_else_her_packages
     """Why: bob got ann's `htop` through `home/common.nix`, which migrate took for ann's
     entry point and which sharedModules gives bob too; migrate exited 0."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = shared(tmp_path, own=True)
     before = extract_outputs_standins(root, STANDINS)
@@ -155,7 +156,8 @@ def test_a_home_set_as_a_whole_in_parentheses_is_the_module_list_it_is(
     parentheses change nothing: ann's home, which bob's starts from too, is written as the
     module list with her own file in it, as without them."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = whole(tmp_path, value)
     before = extract_outputs_standins(root, STANDINS)

@@ -82,7 +82,8 @@ def test_each_hosts_home_is_conserved_by_the_real_nix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", FILES))
     before = extract_outputs_standins(root, STANDINS)
@@ -137,7 +138,8 @@ def test_a_user_wired_through_nixos_on_one_host_and_standalone_on_another(
     each host's account packages reach that host alone, once, through each wiring it has,
     conserved with the real nix; a second run changes nothing; `check` is clean."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", MIXED))
     before = extract_outputs_standins(root, STANDINS)

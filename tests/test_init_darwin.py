@@ -12,9 +12,7 @@ import pytest
 from homeward.cli import main
 from homeward.errors import NixError
 from homeward.nix import run
-from tests.helpers import make_git_repo
-
-STANDINS = Path(__file__).resolve().parent / "standins"
+from tests.helpers import STANDINS, make_git_repo
 
 
 def scaffold(tmp_path: Path, system: str = "aarch64-darwin") -> Path:

@@ -19,8 +19,8 @@ from homeward.nix.ops import extract_outputs_standins
 from homeward.plan.invariants import PlanInvariantError, check_plan
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from homeward.plan.types import Edit, Moved, NewFile, Plan
-from tests.helpers import copy_tree, make_git_repo
-from tests.test_conservation import STANDINS, assert_conserved
+from tests.helpers import STANDINS, copy_tree, make_git_repo
+from tests.test_conservation import assert_conserved
 
 PER_HOST = Path(__file__).parent / "fixtures" / "migrate" / "per-host" / "before"
 

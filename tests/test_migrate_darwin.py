@@ -19,9 +19,8 @@ from homeward.cli import main
 from homeward.errors import NixError
 from homeward.nix import run
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree, make_git_repo, tree_files, write
+from tests.helpers import STANDINS, copy_tree, make_git_repo, tree_files, write
 
-STANDINS = Path(__file__).resolve().parent / "standins"
 CASES = FIXTURES / "migrate"
 STANDIN_OF = {
     "nixpkgs": "nixpkgs",

@@ -108,7 +108,8 @@ def _on_the_machine(root: Path, opaque: Opaque, where: Path) -> Path:
 @given(opaque_configs())
 def test_migrate_with_opaque_parts_changes_no_meaning(opaque: Opaque) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"

@@ -107,7 +107,8 @@ def test_migrate_moves_only_user_definitions(config: Config) -> None:
 def test_migrate_conserves_packages_and_settings(config: Config) -> None:
     """Why: rule 1 on generated shapes, evaluated with the real nix and the stand-ins."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     with tempfile.TemporaryDirectory() as tmp:
         root = write(config, Path(tmp) / "repo")

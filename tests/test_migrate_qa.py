@@ -18,8 +18,8 @@ import pytest
 from homeward.cli import main
 from homeward.nix.ops import extract_outputs_standins
 from tests.conftest import FIXTURES
-from tests.helpers import copy_tree, make_git_repo, tree_files
-from tests.test_conservation import STANDINS, assert_conserved
+from tests.helpers import STANDINS, copy_tree, make_git_repo, tree_files
+from tests.test_conservation import assert_conserved
 from tests.test_migrate import comments
 
 QA = FIXTURES / "migrate-qa"

@@ -103,7 +103,8 @@ def test_migrate_leaves_what_an_opaque_entry_may_import(
 @pytest.mark.nix
 def test_an_opaque_entry_keeps_its_meaning_by_the_real_nix(tmp_path: Path) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", files()))
     before = extract_outputs_standins(root, STANDINS)

@@ -141,7 +141,8 @@ def test_migrate_keeps_every_package_with_the_real_nix(
     library for all of them, each user keeps the packages they had on each host (rule 1),
     checked by the real nix against the stand-ins; a second run changes nothing."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     repo = make_git_repo(write(tmp_path / "repo", OWN_LIB))
     before = extract_outputs_standins(repo, STANDINS)

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, ROOT
+from tests.helpers import STANDINS
 
 README = ROOT / "README.md"
 UPDATE = os.environ.get("HOMEWARD_UPDATE_GOLDENS") == "1"
-STANDINS = ROOT / "tests" / "standins"
 BLOCK = re.compile(
     r"<!-- example: (?P<setup>[a-z-]+) -->\n(?P<fence>```[a-z]*)\n(?P<body>.*?)```\n"
     r"<!-- /example -->",

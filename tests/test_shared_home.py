@@ -266,7 +266,8 @@ def test_a_home_set_as_a_whole_is_left_and_another_file_of_the_host_wires_beside
 @pytest.mark.parametrize("common", [WITH_IMPORTS, PLAIN], ids=["imports", "no-imports"])
 def test_a_home_shared_by_users_is_conserved_by_the_real_nix(common: str, tmp_path: Path) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", files(common)))
     before = extract_outputs_standins(root, STANDINS)
@@ -283,7 +284,8 @@ def test_a_home_set_as_a_whole_with_its_files_beside_it_is_conserved_by_the_real
     tmp_path: Path,
 ) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", whole_and_own(WITH_IMPORTS)))
     before = extract_outputs_standins(root, STANDINS)
@@ -306,7 +308,8 @@ def test_a_home_set_as_a_whole_and_its_module_list_are_the_same_to_the_real_nix(
     user the same packages and settings before migrate, and the same after it; migrate
     conserves them (each user keeps theirs and gains no other user's)."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     whole = make_git_repo(write(tmp_path / "whole", files(WITH_IMPORTS, COMMENTED)))
     listed = make_git_repo(write(tmp_path / "list", files(WITH_IMPORTS)))
@@ -428,7 +431,8 @@ def test_a_users_standalone_configuration_from_a_shared_home_reads_her_file_besi
     beside it, which the new NixOS wiring read but her existing `homeConfigurations."ann@a"`
     did not: migrate stopped with an internal error (exit 4). Her list now reads it too."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path / "repo", ONLY_SHARED))
     before = extract_outputs_standins(root, STANDINS)

@@ -16,8 +16,8 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix import run
-from tests.helpers import git, make_git_repo, write
-from tests.test_migrate_darwin import STANDIN_OF, STANDINS
+from tests.helpers import STANDINS, git, make_git_repo, write
+from tests.test_migrate_darwin import STANDIN_OF
 
 FLAKE = """{
   inputs = {

@@ -234,7 +234,8 @@ def test_a_kept_standalone_list_written_anywhere_is_conserved_by_the_real_nix(
     shape: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = write(tmp_path / "repo", files(SHAPES[shape]))
     before = extract_outputs_standins(root, STANDINS)
@@ -308,7 +309,8 @@ def test_a_list_a_helper_is_given_takes_the_users_file(
     (`modules ++ [ … ]`); the list given for `ann@a` is hers alone and takes her file, the
     helper's own list is left."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     assert "mkHome = user: modules:" in HELPER_GIVEN["flake.nix"]
     assert "modules = modules ++ [" in HELPER_GIVEN["flake.nix"]
@@ -339,7 +341,8 @@ def test_a_standalone_list_that_reads_nothing_of_the_users_takes_the_new_home(
     bob's configuration as it was, conserved with the real nix, and a second run changes
     nothing."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = write(tmp_path / "repo", files(EMPTY_GIVEN[shape], package))
     before = extract_outputs_standins(root, STANDINS)

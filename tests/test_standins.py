@@ -12,8 +12,8 @@ import pytest
 
 from homeward.knowledge.mapping import PACKAGE_FEATURES
 from homeward.nix import ops, run
+from tests.helpers import STANDINS
 
-STANDINS = Path(__file__).resolve().parent / "standins"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 pytestmark = pytest.mark.nix

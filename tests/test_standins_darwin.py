@@ -13,8 +13,7 @@ import pytest
 
 from homeward.errors import NixError
 from homeward.nix import ops, run
-
-STANDINS = Path(__file__).resolve().parent / "standins"
+from tests.helpers import STANDINS
 
 pytestmark = pytest.mark.nix
 

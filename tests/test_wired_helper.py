@@ -172,7 +172,8 @@ def test_packages_of_the_nixos_hosts_move_for_them_and_never_reach_the_mac(
     home imported it and the invariant check stopped the run (exit 4). Checked with the real
     nix, the Mac included; a second run changes nothing."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     root = make_git_repo(write(tmp_path, WITH_PACKAGES))
     before = extract_outputs_standins(root, STANDINS)

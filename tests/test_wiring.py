@@ -247,7 +247,8 @@ def test_helper_file_given_the_flakes_inputs_and_outputs_keeps_them_standalone(
     were left out ("`specialArgs.outputs` ... cannot be written outside it"). They are the
     flake's own, named in flake.nix as `inputs` and `self.outputs`; checked with the real nix."""
     from homeward.nix.ops import extract_outputs_standins
-    from tests.test_conservation import STANDINS, assert_conserved
+    from tests.helpers import STANDINS
+    from tests.test_conservation import assert_conserved
 
     files = {
         "flake.nix": """{
