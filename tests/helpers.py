@@ -148,13 +148,21 @@ def write(root: Path, files: Mapping[str, str]) -> Path:
 
 
 # -- the flakes tests write ------------------------------------------------------------------------
-# The inputs most of them have: nixpkgs 25.05 and home-manager's release, following it.
-HM_INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
+
+
+def hm_inputs(owner: str = "nixos") -> str:
+    """The inputs most of them have: nixpkgs 25.05 (its GitHub owner spelled `owner`: many
+    write `NixOS`) and home-manager's release, following it."""
+    return (
+        "  inputs = {\n"
+        f'    nixpkgs.url = "github:{owner}/nixpkgs/nixos-25.05";\n'
+        '    home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+        '    home-manager.inputs.nixpkgs.follows = "nixpkgs";\n'
+        "  };\n"
+    )
+
+
+HM_INPUTS = hm_inputs()
 # The same, one `inputs.` line each.
 HM_INPUT_LINES = """  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
   inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
@@ -165,12 +173,11 @@ HM_INPUT_LINES = """  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
 def hm_flake(*outputs: str) -> str:
     """A flake.nix with HM_INPUTS and `outputs`: entries six spaces in, each ending with a
     line break (`nixos_entry`, `home_entry`, or written out)."""
-    return (
-        "{\n"
-        + HM_INPUTS
-        + "  outputs =\n    { self, nixpkgs, home-manager, ... }:\n    {\n"
-        + "".join(outputs)
-        + "    };\n}\n"
+    return hm_flake_of(
+        "{ self, nixpkgs, home-manager, ... }",
+        "    {\n" + "".join(outputs) + "    };\n",
+        owner="nixos",
+        gap="",
     )
 
 
@@ -195,6 +202,54 @@ def home_entry(name: str, modules: str, indent: str = "      ") -> str:
         f"{indent}  modules = [ {modules} ];\n"
         f"{indent}}};\n"
     )
+
+
+def hm_flake_of(args: str, body: str, *, owner: str = "NixOS", gap: str = "\n") -> str:
+    """A flake.nix as written by hand: `hm_inputs(owner)`, `gap` (a blank line, or none), then
+    `outputs =` with its argument set `args` on a line of its own, four spaces in
+    (`{ nixpkgs, home-manager, ... }`, `@inputs` after it where wanted), and `body`: the
+    function's body, four spaces in, up to and with the `};` that ends it."""
+    return "{\n" + hm_inputs(owner) + gap + f"  outputs =\n    {args}:\n" + body + "}\n"
+
+
+def box_home_flake(*imports: str, settings: str = "") -> str:
+    """`hm_flake_of` with one host, `box` (`./hosts/box.nix`, as BOX_HOST, and home-manager's
+    NixOS module), whose inline module wires kim's home from `imports` (one a line) after
+    `useGlobalPkgs` and `settings` (further lines of the module, twelve spaces in)."""
+    lines = "".join(f"              {i}\n" for i in imports)
+    return hm_flake_of(
+        "{ nixpkgs, home-manager, ... }",
+        """    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [
+          ./hosts/box.nix
+          home-manager.nixosModules.home-manager
+          {
+            home-manager.useGlobalPkgs = true;
+"""
+        + settings
+        + "            home-manager.users.kim.imports = [\n"
+        + lines
+        + """            ];
+          }
+        ];
+      };
+    };
+""",
+    )
+
+
+# The host `box` of `box_home_flake`: a NixOS host, kim's account with a package.
+BOX_HOST = (
+    "{ pkgs, ... }:\n{\n"
+    '  networking.hostName = "box";\n'
+    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
+    "  boot.loader.systemd-boot.enable = true;\n"
+    "  users.users.kim.isNormalUser = true;\n"
+    "  users.users.kim.packages = [ pkgs.htop ];\n"
+    '  system.stateVersion = "25.05";\n}\n'
+)
 
 
 def hm_flake_lines(rest: str) -> str:

@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
 FILES = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    {
+    "flake.nix": hm_flake_of(
+        "{ nixpkgs, home-manager, ... }",
+        """    {
       nixosConfigurations.a = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
@@ -45,8 +38,8 @@ FILES = {
         modules = [ ./home.nix ];
       };
     };
-}
 """,
+    ),
     "hosts/a.nix": '{\n  networking.hostName = "a";\n  system.stateVersion = "25.05";\n}\n',
     "hosts/b.nix": '{\n  networking.hostName = "b";\n  system.stateVersion = "25.05";\n}\n',
     "accounts.nix": "{\n  users.users.kim.isNormalUser = true;\n}\n",

@@ -19,7 +19,15 @@ from homeward.nix.ops import extract_outputs_standins
 from homeward.plan.invariants import PlanInvariantError, check_plan
 from homeward.plan.migrate import MigrateOptions, plan_migration
 from homeward.plan.types import Edit, Moved, NewFile, Plan
-from tests.helpers import STANDINS, copy_tree, make_git_repo
+from tests.helpers import (
+    HM_INPUTS,
+    STANDINS,
+    copy_tree,
+    hm_flake,
+    home_entry,
+    make_git_repo,
+    nixos_entry,
+)
 from tests.test_conservation import assert_conserved
 
 PER_HOST = Path(__file__).parent / "fixtures" / "migrate" / "per-host" / "before"
@@ -158,13 +166,9 @@ def own_homes_per_host() -> dict[str, str]:
     """Issue 11's "orphan file": two hosts, each with its own `hosts/<h>/home.nix` wired as
     the user's home, and a package of the user on each host's account."""
     files = {
-        "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs = { self, nixpkgs, home-manager, ... }: {
+        "flake.nix": "{\n"
+        + HM_INPUTS
+        + """  outputs = { self, nixpkgs, home-manager, ... }: {
     nixosConfigurations.laptop = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
       modules = [
@@ -448,31 +452,12 @@ def shared_first_module(package: str) -> dict[str, str]:
     `home/shared` (ann's entry point, as her first module, and bob's); ann has an account on
     the NixOS host `a`, with `package` in it when not empty."""
     account = f"  users.users.ann.packages = [ pkgs.{package} ];\n" if package else ""
-    homes = "".join(
-        f"""      homeConfigurations."{user}@{host}" = home-manager.lib.homeManagerConfiguration {{
-        pkgs = nixpkgs.legacyPackages.x86_64-linux;
-        modules = [ ./home/shared ];
-      }};
-"""
+    homes = (
+        home_entry(f'"{user}@{host}"', "./home/shared")
         for user, host in (("ann", "a"), ("bob", "b"))
     )
     return {
-        "flake.nix": f"""{{
-  inputs = {{
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  }};
-  outputs =
-    {{ self, nixpkgs, home-manager, ... }}:
-    {{
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {{
-        system = "x86_64-linux";
-        modules = [ ./hosts/a ];
-      }};
-{homes}    }};
-}}
-""",
+        "flake.nix": hm_flake(nixos_entry("a", "./hosts/a"), *homes),
         "hosts/a/default.nix": f"""{{ pkgs, ... }}:
 {{
   networking.hostName = "a";

@@ -13,7 +13,7 @@ from homeward.errors import HomewardError
 from homeward.model.repo import ProblemKind, Repo, load_repo
 from homeward.syntax.find import read_module
 from homeward.syntax.parse import parse_source
-from tests.helpers import nixos_entry
+from tests.helpers import hm_flake_of, nixos_entry
 
 
 def test_formals_with_defaults_are_read_in_linear_time() -> None:
@@ -347,15 +347,9 @@ def test_a_symlink_loop_stays_an_error(
 
 
 MISTERIO_STYLE = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs =
-    { self, nixpkgs, home-manager, ... }@inputs:
-    let
+    "flake.nix": hm_flake_of(
+        "{ self, nixpkgs, home-manager, ... }@inputs",
+        """    let
       inherit (self) outputs;
       lib = nixpkgs.lib // home-manager.lib;
     in
@@ -375,8 +369,9 @@ MISTERIO_STYLE = {
         };
       };
     };
-}
 """,
+        gap="",
+    ),
     "modules/nixos/default.nix": "{ backup = import ./backup.nix; }\n",
     "modules/nixos/backup.nix": '{ lib, ... }:\n{\n  options.backup.enable = lib.mkEnableOption "backup";\n}\n',
     "hosts/box/default.nix": """{ inputs, ... }:
@@ -519,15 +514,9 @@ def test_bootstrap_and_system_account_packages_are_not_user_packages(tmp_path: P
 
 
 STARTER_STANDARD = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-  outputs =
-    { self, nixpkgs, home-manager, ... }@inputs:
-    let
+    "flake.nix": hm_flake_of(
+        "{ self, nixpkgs, home-manager, ... }@inputs",
+        """    let
       inherit (self) outputs;
       systems = [ "x86_64-linux" "aarch64-linux" ];
       forAllSystems = nixpkgs.lib.genAttrs systems;
@@ -551,8 +540,10 @@ STARTER_STANDARD = {
         };
       };
     };
-}
 """,
+        owner="nixos",
+        gap="",
+    ),
     "pkgs/default.nix": "pkgs: { }\n",
     "overlays/default.nix": "{ inputs, ... }:\n{\n  additions = final: _prev: { };\n}\n",
     "modules/nixos/default.nix": "{ }\n",

@@ -16,19 +16,12 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix import run
-from tests.helpers import STANDINS, git, make_git_repo, write
+from tests.helpers import STANDINS, git, hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import STANDIN_OF
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }@inputs:
-    let
+FLAKE = hm_flake_of(
+    "{ nixpkgs, home-manager, ... }@inputs",
+    """    let
       machines = [
         "alpha"
         "beta"
@@ -67,8 +60,8 @@ FLAKE = """{
         "kim@beta" = mkHome "kim@beta" true;
       };
     };
-}
-"""
+""",
+)
 
 
 def host(name: str) -> str:

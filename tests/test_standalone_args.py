@@ -13,19 +13,12 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }@inputs:
-    let
+FLAKE = hm_flake_of(
+    "{ nixpkgs, home-manager, ... }@inputs",
+    """    let
       mkHome =
         userAtHost: server:
         let
@@ -48,19 +41,13 @@ FLAKE = """{
       };
       HOMES
     };
-}
-"""
+""",
+)
 
 ONE = 'homeConfigurations."kim@box" = mkHome "kim@box" true;'
 
 FILES = {
-    "hosts/box.nix": "{ pkgs, ... }:\n{\n"
-    '  networking.hostName = "box";\n'
-    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
-    "  boot.loader.systemd-boot.enable = true;\n"
-    "  users.users.kim.isNormalUser = true;\n"
-    "  users.users.kim.packages = [ pkgs.htop ];\n"
-    '  system.stateVersion = "25.05";\n}\n',
+    "hosts/box.nix": BOX_HOST,
     "home/common.nix": "{ server, user, ... }:\n{\n"
     '  home.sessionVariables.ROLE = if server then "server" else "desk";\n'
     "  home.sessionVariables.WHO = user;\n"

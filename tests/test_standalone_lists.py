@@ -16,30 +16,15 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
-
-INPUTS = """  inputs = {
-    nixpkgs.url = "github:nixos/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-"""
+from tests.helpers import hm_flake_of, make_git_repo, nixos_entry, tree_files
 
 
 def flake(homes: str, let: str = "") -> str:
-    return (
-        "{\n"
-        + INPUTS
-        + f"""  outputs =
-    {{ self, nixpkgs, home-manager, ... }}:
-{let}    {{
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {{
-        system = "x86_64-linux";
-        modules = [ ./hosts/a ];
-      }};
-{homes}    }};
-}}
-"""
+    return hm_flake_of(
+        "{ self, nixpkgs, home-manager, ... }",
+        let + "    {\n" + nixos_entry("a", "./hosts/a") + homes + "    };\n",
+        owner="nixos",
+        gap="",
     )
 
 

@@ -13,19 +13,12 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, write
 
 FILES = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    let
+    "flake.nix": hm_flake_of(
+        "{ nixpkgs, home-manager, ... }",
+        """    let
       username = "kim";
       mkHost = { name, extra ? { } }: nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
@@ -39,8 +32,8 @@ FILES = {
     {
       nixosConfigurations.box = mkHost { name = "box"; };
     };
-}
 """,
+    ),
     "hosts/box.nix": """{ pkgs, username, ... }:
 {
   nixpkgs.overlays = [ (final: prev: { }) ];

@@ -12,45 +12,16 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import BOX_HOST, box_home_flake, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
 FILES = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    {
-      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [
-          ./hosts/box.nix
-          home-manager.nixosModules.home-manager
-          {
-            home-manager.useGlobalPkgs = true;
-            home-manager.useUserPackages = true;
-            home-manager.users.kim.imports = [
-              ./home/entry.nix
-              ./home/identity.nix
-            ];
-          }
-        ];
-      };
-    };
-}
-""",
-    "hosts/box.nix": "{ pkgs, ... }:\n{\n"
-    '  networking.hostName = "box";\n'
-    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
-    "  boot.loader.systemd-boot.enable = true;\n"
-    "  users.users.kim.isNormalUser = true;\n"
-    "  users.users.kim.packages = [ pkgs.htop ];\n"
-    '  system.stateVersion = "25.05";\n}\n',
+    "flake.nix": box_home_flake(
+        "./home/entry.nix",
+        "./home/identity.nix",
+        settings="            home-manager.useUserPackages = true;\n",
+    ),
+    "hosts/box.nix": BOX_HOST,
     "home/entry.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.ripgrep ];\n}\n",
     "home/identity.nix": "{ ... }:\nlet\n"
     '  identity = {\n    stateVersion = "24.11";\n    sessionVariables.EDITOR = "vi";\n  };\n'
