@@ -17,6 +17,7 @@ from homeward.diagnostics import Diagnostic
 from homeward.knowledge.mapping import Feature
 from homeward.model.index import release_text
 from homeward.model.repo import ModuleInfo, ModuleKind, Repo, User
+from homeward.model.values import Attrs
 from homeward.plan import darwin
 from homeward.plan.accounts import refuse_homes_without_account
 from homeward.plan.chunks import Needs, PackageItem
@@ -379,17 +380,16 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
     # be written there, ...): nothing is added for one (its identity, the home-manager command).
     may_have = st.standalone_wanted() and not up.inline and not up.entry_args
     none_built = may_have and not builds_an_entry(FlakeEditor(st.index), [up.wiring()], st.hm_ref())
+    # The home-manager command is offered beside an entry it can switch to, existing or written
+    # (a home left inline in a NixOS module gets none).
+    switchable = (may_have and not none_built) or has_standalone_entry(st, up.user.name)
     entry = st.new_files.get(up.entry)
     if entry is not None and entry.entry is not None:
         state = entry_state_version(st, up)
         home = darwin.home_directory_code(st.index, up.user)
         module = darwin.module_words(st.index, up.user)
         # No home-manager command beside a priority on `home.packages` (plan/priority.py).
-        both = (
-            st.opts.mode is Mode.BOTH
-            and ranks_packages(st, up.user.name) is None
-            and not none_built
-        )
+        both = st.opts.mode is Mode.BOTH and ranks_packages(st, up.user.name) is None and switchable
         identity, tail = _entry_bindings(up, home, state, both, module)
         imports = tuple(st.entry_imports(up, writes))
         writes.writes.append(Entry(up.entry, up.user, imports, identity, tail, both))
@@ -398,7 +398,7 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
     if (
         st.opts.mode is Mode.BOTH
         and not up.entry_args
-        and not none_built
+        and switchable
         and not has_hm_command(st, up.user.name)
         and ranks_packages(st, up.user.name) is None
     ):
@@ -525,6 +525,18 @@ def beside_entry(
         writes.writes.append(Identity(path, identity))  # opens the file, even with nothing
         if st.filled(path, writes):
             per_host[host] = path
+
+
+def has_standalone_entry(st: PlanState, name: str) -> bool:
+    """A `homeConfigurations` entry of the user is in the flake already (`"<user>@<host>"`
+    or `<user>`), or may be: the flake's own `homeConfigurations` is not known whole."""
+    if any(home.partition("@")[0] == name for home in st.repo.homes):
+        return True
+    if "homeConfigurations" not in st.output_names():
+        return False
+    assert isinstance(st.repo.outputs, Attrs)
+    homes = st.repo.ev.force(st.repo.outputs.attrs["homeConfigurations"])
+    return not isinstance(homes, Attrs) or homes.more is not None or bool(homes.dynamic_keys)
 
 
 def has_hm_command(st: PlanState, name: str) -> bool:
