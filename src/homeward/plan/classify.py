@@ -117,8 +117,17 @@ def needs_work(st: PlanState, up: UserPlan, moved: bool, notes: Journal) -> bool
         # Why (issue 11): an account with nothing to move and no home-manager configuration
         # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
         # separation of what exists, and an empty home separates nothing.
+        name = up.user.name
+        if name in st.index.standalone:  # `homes_elsewhere`
+            homes = ", ".join(f'`homeConfigurations."{h}"`' for h in st.index.standalone[name])
+            notes.note(
+                f"nothing to move for `{name}` (no user packages, no user files), and their "
+                f"home-manager configuration ({homes}) is of no host migrate rewires: no home "
+                "is written for them"
+            )
+            return False
         notes.note(
-            f"nothing to move for `{up.user.name}` (no user packages, no user files, no "
+            f"nothing to move for `{name}` (no user packages, no user files, no "
             "home-manager configuration): no home is written for them"
         )
         return False
@@ -175,8 +184,17 @@ def has_home(st: PlanState, up: UserPlan) -> bool:
         not up.new_entry
         or bool(up.inline)
         or bool(st.index.hm_user_hosts(name))
-        or name in st.index.standalone
+        or (name in st.index.standalone and not homes_elsewhere(st, name))
     )
+
+
+def homes_elsewhere(st: PlanState, name: str) -> bool:
+    """Every standalone configuration of the user is of a machine none of their hosts is
+    (`"kim@box"`, box no host here, or skipped: plan/wiring.py): the hosts' homes do not
+    start from its file (`Index.existing_entry`), so it is no home of theirs to wire there.
+    Why: with nothing to move, their hosts got an empty new home (the home-manager command)
+    they never had."""
+    return st.index.entries.get(name) is not None and st.existing_entry(name) is None
 
 
 def is_user_file(st: PlanState, info: ModuleInfo, user: str) -> bool:

@@ -4,14 +4,26 @@ name in them means the same beside `outputs`, else rebuilt from what each value 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
-from homeward.model.values import Attrs, External, Str, Thunk
+from homeward.model.values import (
+    Attrs,
+    External,
+    FileText,
+    Lambda,
+    ListValue,
+    Null,
+    PathValue,
+    Str,
+    Thunk,
+    Unknown,
+)
 from homeward.plan.nixcode import copied_text
 from homeward.plan.wiring import flake_outputs, standalone_home, transplant
 from homeward.syntax import emit as nix
@@ -23,6 +35,8 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from homeward.errors import Location
+    from homeward.model.index import Index
     from homeward.model.scope import Env
     from homeward.plan.flake import FlakeEditor
     from homeward.syntax.parse import Source
@@ -35,13 +49,56 @@ def standalone_special_args(
     else `"<user>"`) as written in flake.nix, when they pass names the host's
     `specialArgs` do not and mean the same beside the host's module list (written in
     `source`), else rebuilt from their values (the same for the `others` hosts that read
-    that list too); None otherwise (a warning when they cannot be written there)."""
+    that list too); None otherwise (a warning when they cannot be written there: migrate
+    leaves such a host unwired before, `unwritable_home_args`)."""
+    args = home_args(ed, user, host, source, others)
+    if args.why is not None:
+        assert args.config is not None
+        words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
+        ed.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f'the `extraSpecialArgs` of `homeConfigurations."{args.name}"` cannot be '
+                f"written for home-manager's {words} module on `{host}`: the home may "
+                f"read arguments the {words} module does not pass",
+                args.config.location,
+                hint="set `home-manager.extraSpecialArgs` on the host to the same names",
+            )
+        )
+    return args.code
+
+
+@dataclass(frozen=True, slots=True)
+class HomeArgs:
+    """What home-manager's module on a host passes a user's standalone home for it to read
+    the same arguments: `code` (None: nothing to add), or why that cannot be written there
+    (`why`: the name, where its value comes from and what it is), of the configuration
+    `name` (`config`)."""
+
+    code: str | None = None
+    why: str | None = None
+    name: str = ""
+    config: SystemConfig | None = None
+
+
+def home_args(
+    ed: FlakeEditor,
+    user: str,
+    host: str,
+    source: Source,
+    others: Sequence[str] = (),
+    *,
+    explain: bool = False,
+) -> HomeArgs:
+    """`standalone_special_args`, said as `HomeArgs`. `explain`: say which argument cannot be
+    written even where the list is outside flake.nix (asks `ed` for names: an editor of its
+    own)."""
     found = standalone_home(ed.repo, user, host)
     if found is None:
-        return None
+        return HomeArgs()
     name, config, thunk = found
     if thunk is None or thunk.expr is None:
-        return None
+        return HomeArgs()
     theirs = ed.repo.ev.force(thunk)
     ours = ed.repo.hosts[host].special_args
     if (
@@ -51,27 +108,119 @@ def standalone_special_args(
         and theirs.more is None
         and set(theirs.attrs) <= set(ours.attrs)
     ):
-        return None  # the host passes those names already (a helper's own arguments)
+        return HomeArgs()  # the host passes those names already (a helper's own arguments)
     node = unparen(thunk.expr)
     if thunk.source is not ed.src or source is not ed.src or not portable(ed, node):
-        rebuilt = rebuilt_home_args(ed, theirs, ours) if source is ed.src else None
-        same = all(_rebuilt_for(ed, user, other) == rebuilt for other in others if other != host)
-        if rebuilt is not None and same:
-            return rebuilt or None  # "": the host passes every one already
-        words = "nix-darwin" if ed.index.is_mac(host) else "NixOS"
-        ed.diagnostics.append(
-            Diagnostic(
-                Severity.WARNING,
-                f'the `extraSpecialArgs` of `homeConfigurations."{name}"` cannot be '
-                f"written for home-manager's {words} module on `{host}`: the home may "
-                f"read arguments the {words} module does not pass",
-                config.location,
-                hint="set `home-manager.extraSpecialArgs` on the host to the same names",
+        here = source is ed.src
+        rebuilt = rebuilt_home_args(ed, theirs, ours) if here or explain else None
+        differ = [o for o in others if o != host and _rebuilt_for(ed, user, o) != rebuilt]
+        if here and rebuilt is not None and not differ:
+            return HomeArgs(rebuilt or None)  # "": the host passes every one already
+        if rebuilt is None and (here or explain):
+            why = _unwritten(ed, thunk, theirs, ours)
+        elif not here:
+            why = (
+                f"homeward writes them beside a module list in flake.nix only, and `{host}`'s "
+                f"is in `{source.path}`"
             )
-        )
-        return None
+        else:
+            why = f"`{differ[0]}` reads the same module list, and its home's values differ"
+        return HomeArgs(why=why, name=name, config=config)
     text = node_text(node, ed.src.text)
-    return reindent(text, indent_at(ed.src.text, node.start_byte), "")
+    return HomeArgs(reindent(text, indent_at(ed.src.text, node.start_byte), ""))
+
+
+def unwritable_home_args(
+    index: Index, source: Source, hosts: Sequence[str], users: Collection[str]
+) -> str | None:
+    """Why home-manager's module cannot be wired into the module list in `source` that
+    `hosts` read, for `users`: the standalone home of one of them reads an argument
+    (`extraSpecialArgs`) that cannot be written there (a value homeward does not know, or
+    cannot write as code there). None: nothing stands in the way.
+    Why: wired without it, a home module taking it (`{ vars, ... }:`) does not evaluate, and
+    the host no longer builds."""
+    from homeward.plan.flake import FlakeEditor
+
+    ed: FlakeEditor | None = None
+    for user in sorted(users):
+        if standalone_home(index.repo, user, hosts[0]) is None:
+            continue
+        if _host_passes_home_args(index, hosts[0]):
+            return None
+        ed = ed or FlakeEditor(index)
+        args = home_args(ed, user, hosts[0], source, hosts, explain=True)
+        if args.why is not None:
+            return (
+                f'the home of `homeConfigurations."{args.name}"` reads arguments '
+                f"(`extraSpecialArgs`) that cannot be written for home-manager's module there: "
+                f"{args.why}; wired without them, a home module taking one would not evaluate"
+            )
+    return None
+
+
+def _host_passes_home_args(index: Index, host: str) -> bool:
+    """The host sets `home-manager.extraSpecialArgs` itself."""
+    return any(
+        d.path[1:2] == ("extraSpecialArgs",) for d in index.host_definitions(host, "home-manager")
+    )
+
+
+def _unwritten(ed: FlakeEditor, thunk: Thunk, theirs: object, ours: object) -> str:
+    """Which of a standalone home's `extraSpecialArgs` (`theirs`, written at `thunk`)
+    `rebuilt_home_args` cannot write, where its value comes from, and what it is."""
+    assert thunk.source is not None and thunk.expr is not None
+    at = thunk.source.location(thunk.expr.start_byte)
+    if not isinstance(theirs, Attrs) or theirs.more is not None or theirs.dynamic_keys:
+        return f"they ({at}) are not known statically{_unknown_why(theirs, at)}"
+    passed = ours.attrs if isinstance(ours, Attrs) else {}
+    for name, item in theirs.attrs.items():
+        value = ed.repo.ev.force(item)
+        if name in passed and ed.repo.ev.force(passed[name]) is value:
+            continue
+        if value_code(ed, value) is not None:
+            continue
+        given = (
+            item.source.location(item.expr.start_byte)
+            if item.source is not None and item.expr is not None
+            else at
+        )
+        if isinstance(value, Unknown):
+            return (
+                f"`{name}`, given at {given}, is not known statically{_unknown_why(value, given)}"
+            )
+        return (
+            f"`{name}`, given at {given}, is {_what(value)}, which homeward does not write as code"
+        )
+    return f"they ({at}) are not known statically"
+
+
+def _unknown_why(value: object, at: Location) -> str:
+    """`: <why>` of an unknown value (`at <where>` when that is another place), else ""."""
+    if not isinstance(value, Unknown):
+        return ""
+    where = value.at
+    return f": {value.reason}" + (f" ({where})" if where is not None and where != at else "")
+
+
+def _what(value: object) -> str:
+    """What a value is, in words, and where it is written when that is another file."""
+    kinds: list[tuple[type, str]] = [
+        (FileText, "the text of a file"),
+        (Attrs, "a set"),
+        (ListValue, "a list"),
+        (Lambda, "a function"),
+        (PathValue, "a path"),
+        (Null, "null"),
+        (External, "a value of an input"),
+    ]
+    what = next((words for kind, words in kinds if isinstance(value, kind)), "a computed value")
+    if isinstance(value, External):
+        what = f"`{value.name}`"
+    source = getattr(value, "source", None)
+    node = getattr(value, "node", None)
+    if source is not None and node is not None:
+        what += f" written at {source.location(node.start_byte)}"
+    return what
 
 
 def _rebuilt_for(ed: FlakeEditor, user: str, host: str) -> str | None:

@@ -300,6 +300,7 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
         others = [c for c in consumers[key] if c not in repo.hosts]
         users = {tuple(sorted(todo.get(c, ()))) for c in consumers[key] if c in repo.hosts}
         reason: str | None = None
+        hint = "wire home-manager by hand in that list, then run again"
         if others:
             reason = (
                 f"its module list in `{site.source.path}` is also the list of `{others[0]}`, "
@@ -324,6 +325,14 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
                 f"homes of `{user}` pass different values of `{arg}` (`extraSpecialArgs`), "
                 "which one home-manager wiring there cannot give each"
             )
+        elif (unwritable := _unwritable_home_args(index, site, names, todo)) is not None:
+            # Why: wired without an argument its home reads (`{ vars, ... }:`), the host
+            # no longer evaluated; the home's value of it cannot be written there.
+            reason = unwritable
+            hint = (
+                "set `home-manager.extraSpecialArgs` on the host to those values by hand "
+                "(or wire home-manager there by hand), then run again"
+            )
         elif site.source is not repo.flake:
             envs = [of_host[n].env for n in names]
             ref = input_ref(ev, envs, site.source, hm_name)
@@ -340,7 +349,7 @@ def plan_sites(index: Index, todo: Mapping[str, Collection[str]], hm_name: str) 
                     ProblemKind.UNRESOLVED,
                     f"home-manager cannot be wired into host `{name}`: {reason}",
                     site.location,
-                    "wire home-manager by hand in that list, then run again",
+                    hint,
                 )
     return Sites(of_host, refs, blocked)
 
@@ -375,6 +384,14 @@ def differing_home_arg(
                 if len({repr(tokens.get(name, "absent")) for tokens in per_host}) > 1:
                     return user, name
     return None
+
+
+def _unwritable_home_args(
+    index: Index, site: ListSite, hosts: Sequence[str], todo: Mapping[str, Collection[str]]
+) -> str | None:
+    from homeward.plan.specialargs import unwritable_home_args
+
+    return unwritable_home_args(index, site.source, hosts, todo[hosts[0]])
 
 
 def standalone_home(
