@@ -23,11 +23,37 @@ from homeward.cli import main
 TESTS = Path(__file__).resolve().parent
 # The offline stand-ins of the flake inputs (nixpkgs, home-manager, nix-darwin).
 STANDINS = TESTS / "standins"
+# The stand-in of a flake input, by the names flakes give their inputs.
+STANDIN_OF = {
+    "nixpkgs": "nixpkgs",
+    "nixpkgs-darwin": "nixpkgs",
+    "nix-darwin": "nix-darwin",
+    "darwin": "nix-darwin",
+    "home-manager": "home-manager",
+    "home-manager-darwin": "home-manager",
+}
+
+
+def standin_overrides(*inputs: str) -> list[str]:
+    """nix's arguments that give a flake the stand-ins of `inputs` (names of STANDIN_OF, or of a
+    stand-in itself: `flake-parts`) as those inputs."""
+    return [
+        arg
+        for name in inputs
+        for arg in ("--override-input", name, f"path:{STANDINS / STANDIN_OF.get(name, name)}")
+    ]
+
+
+def flake_overrides(repo: Path) -> list[str]:
+    """`standin_overrides` of each input of STANDIN_OF that `repo`'s flake.nix names."""
+    text = (repo / "flake.nix").read_text()
+    return standin_overrides(
+        *(name for name in STANDIN_OF if f"{name}.url" in text or f"{name} = {{" in text)
+    )
+
+
 # nix's arguments that give a flake the stand-ins of nixpkgs and home-manager as its inputs.
-HM_OVERRIDES = (
-    *("--override-input", "nixpkgs", f"path:{STANDINS / 'nixpkgs'}"),
-    *("--override-input", "home-manager", f"path:{STANDINS / 'home-manager'}"),
-)
+HM_OVERRIDES = tuple(standin_overrides("nixpkgs", "home-manager"))
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

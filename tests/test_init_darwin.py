@@ -3,16 +3,13 @@ module, the standalone home), evaluated by the real nix against the stand-in fla
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from homeward.cli import main
-from homeward.errors import NixError
-from homeward.nix import run
-from tests.helpers import STANDINS, make_git_repo
+from tests.helpers import make_git_repo
+from tests.test_standins_darwin import value
 
 
 def scaffold(tmp_path: Path, system: str = "aarch64-darwin") -> Path:
@@ -58,18 +55,6 @@ def test_a_mac_scaffold_is_clean_for_check(
     target = scaffold(tmp_path)
     capsys.readouterr()
     assert main(["check", str(target)]) == 0, capsys.readouterr().out
-
-
-def value(repo: Path, attr: str, apply: str | None = None) -> Any:
-    args = ["eval", "--json", f"{repo}#{attr}", "--no-write-lock-file"]
-    if apply:
-        args += ["--apply", apply]
-    for name in ("nixpkgs", "nix-darwin", "home-manager"):
-        args += ["--override-input", name, f"path:{STANDINS / name}"]
-    try:
-        return json.loads(run.run_nix(args, cwd=repo))
-    except NixError as e:  # pragma: no cover - the message is the failure
-        raise AssertionError(e.stderr) from e
 
 
 @pytest.mark.nix

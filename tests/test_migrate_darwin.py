@@ -19,17 +19,9 @@ from homeward.cli import main
 from homeward.errors import NixError
 from homeward.nix import run
 from tests.conftest import FIXTURES
-from tests.helpers import STANDINS, copy_tree, make_git_repo, tree_files, write
+from tests.helpers import STANDINS, copy_tree, flake_overrides, make_git_repo, tree_files, write
 
 CASES = FIXTURES / "migrate"
-STANDIN_OF = {
-    "nixpkgs": "nixpkgs",
-    "nixpkgs-darwin": "nixpkgs",
-    "nix-darwin": "nix-darwin",
-    "darwin": "nix-darwin",
-    "home-manager": "home-manager",
-    "home-manager-darwin": "home-manager",
-}
 
 
 def git_copy(case: str, side: str, tmp_path: Path) -> Path:
@@ -41,11 +33,7 @@ def git_copy(case: str, side: str, tmp_path: Path) -> Path:
 
 def nix_value(repo: Path, attr: str) -> object:
     """`nix eval --json` of `attr`, every input of the flake pointed at its stand-in."""
-    text = (repo / "flake.nix").read_text()
-    args = ["eval", "--json", f"{repo}#{attr}", "--no-write-lock-file"]
-    for name, standin in STANDIN_OF.items():
-        if f"{name}.url" in text or f"{name} = {{" in text:
-            args += ["--override-input", name, f"path:{STANDINS / standin}"]
+    args = ["eval", "--json", f"{repo}#{attr}", "--no-write-lock-file", *flake_overrides(repo)]
     return json.loads(run.run_nix(args, cwd=repo))
 
 
@@ -171,15 +159,6 @@ def test_check_calls_the_macs_findings_fixable(
     assert "keeps it where it is" not in out
 
 
-def _verify_overrides(repo: Path) -> list[str]:
-    text = (repo / "flake.nix").read_text()
-    args: list[str] = []
-    for name, standin in STANDIN_OF.items():
-        if f"{name}.url" in text or f"{name} = {{" in text:
-            args += ["--override-input", name, f"path:{STANDINS / standin}"]
-    return args
-
-
 @pytest.mark.nix
 def test_verify_compares_the_mac_and_catches_a_package_dropped_on_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -191,7 +170,7 @@ def test_verify_compares_the_mac_and_catches_a_package_dropped_on_it(
     repo = make_git_repo(copy_tree(CASES / "darwin-shared" / "before", tmp_path / "repo"))
     assert main(["migrate", str(repo)]) == 0
     capsys.readouterr()
-    assert main(["verify", str(repo), *_verify_overrides(repo)]) == 0
+    assert main(["verify", str(repo), *flake_overrides(repo)]) == 0
     out = capsys.readouterr().out
     assert "mac: ham  (compared with mac: ham at HEAD)" in out
     assert "ham@mac (standalone)" in out and out.rstrip().endswith("no difference"), out
@@ -199,7 +178,7 @@ def test_verify_compares_the_mac_and_catches_a_package_dropped_on_it(
     mac.write_text(mac.read_text().replace("    gnused\n", ""))
     git(repo, "status")
     capsys.readouterr()
-    assert main(["verify", str(repo), *_verify_overrides(repo)]) == 1
+    assert main(["verify", str(repo), *flake_overrides(repo)]) == 1
     out = capsys.readouterr().out
     assert "differences: mac: ham: 1 package lost; ham@mac (standalone): 1 package lost" in out
     assert out.count("lost packages: gnused") == 2, out

@@ -13,7 +13,7 @@ from homeward.errors import HomewardError
 from homeward.model.repo import ProblemKind, Repo, load_repo
 from homeward.syntax.find import read_module
 from homeward.syntax.parse import parse_source
-from tests.helpers import hm_flake_of, nixos_entry
+from tests.helpers import hm_flake_of, nixos_entry, standin_overrides
 
 
 def test_formals_with_defaults_are_read_in_linear_time() -> None:
@@ -624,7 +624,6 @@ def test_verify_compares_darwin_hosts_and_lists_what_it_cannot(
     from homeward.cli import main
     from tests.helpers import git, make_git_repo
 
-    standins = Path(__file__).resolve().parent / "standins"
     repo = make_git_repo(
         write(
             tmp_path / "repo",
@@ -634,10 +633,7 @@ def test_verify_compares_darwin_hosts_and_lists_what_it_cannot(
             },
         )
     )
-    overrides = [
-        *("--override-input", "nixpkgs", f"path:{standins / 'nixpkgs'}"),
-        *("--override-input", "nix-darwin", f"path:{standins / 'nix-darwin'}"),
-    ]
+    overrides = standin_overrides("nixpkgs", "nix-darwin")
     code = main(["verify", str(repo), *overrides])
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -16,8 +16,7 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix import run
-from tests.helpers import STANDINS, git, hm_flake_of, make_git_repo, write
-from tests.test_migrate_darwin import STANDIN_OF
+from tests.helpers import HM_OVERRIDES, git, hm_flake_of, make_git_repo, write
 
 FLAKE = hm_flake_of(
     "{ nixpkgs, home-manager, ... }@inputs",
@@ -99,8 +98,7 @@ def repo(tmp_path: Path) -> Path:
 def nix_apply(root: Path, attr: str, apply: str) -> object:
     """`nix eval --json ATTR --apply FN`, every input pointed at its stand-in."""
     args = ["eval", "--json", f"{root}#{attr}", "--apply", apply, "--no-write-lock-file"]
-    for name in ("nixpkgs", "home-manager"):
-        args += ["--override-input", name, f"path:{STANDINS / STANDIN_OF[name]}"]
+    args += HM_OVERRIDES
     return json.loads(run.run_nix(args, cwd=root))
 
 

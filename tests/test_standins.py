@@ -12,7 +12,7 @@ import pytest
 
 from homeward.knowledge.mapping import PACKAGE_FEATURES
 from homeward.nix import ops, run
-from tests.helpers import STANDINS
+from tests.helpers import STANDINS, standin_overrides
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -597,14 +597,7 @@ def test_flake_parts_standin(tmp_path: Path) -> None:
 }
 """
     )
-    overrides = [
-        "--override-input",
-        "nixpkgs",
-        f"path:{STANDINS / 'nixpkgs'}",
-        "--override-input",
-        "flake-parts",
-        f"path:{STANDINS / 'flake-parts'}",
-    ]
+    overrides = standin_overrides("nixpkgs", "flake-parts")
     out = run.run_nix(["eval", "--json", f"path:{tmp_path}#answer", *overrides], cwd=tmp_path)
     assert json.loads(out) == 42
     out = run.run_nix(

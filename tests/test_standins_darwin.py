@@ -13,7 +13,7 @@ import pytest
 
 from homeward.errors import NixError
 from homeward.nix import ops, run
-from tests.helpers import STANDINS
+from tests.helpers import STANDINS, standin_overrides
 
 pytestmark = pytest.mark.nix
 
@@ -77,8 +77,7 @@ def nix_eval(repo: Path, attr: str, apply: str | None = None) -> tuple[bool, str
     args = ["eval", "--json", f"{repo}#{attr}", "--no-write-lock-file"]
     if apply:
         args += ["--apply", apply]
-    for name in ("nixpkgs", "nix-darwin", "home-manager"):
-        args += ["--override-input", name, f"path:{STANDINS / name}"]
+    args += standin_overrides("nixpkgs", "nix-darwin", "home-manager")
     try:
         return True, run.run_nix(args, cwd=repo)
     except NixError as e:
