@@ -14,7 +14,7 @@ import pytest
 
 from homeward.cli import main
 from tests.helpers import make_git_repo, tree_files
-from tests.test_openworld import STARTER_STANDARD
+from tests.test_openworld import STARTER_STANDARD, misterio_home, misterio_user
 
 # Misterio77/nix-config: home-manager's NixOS module imported by each host, the home chosen per
 # host with `${config.networking.hostName}`, the bootstrap `packages = [ pkgs.home-manager ]`,
@@ -96,31 +96,11 @@ MISTERIO = {
   time.timeZone = "Europe/Paris";
 }
 """,
-    "hosts/common/users/kim/default.nix": """{ pkgs, config, ... }:
-{
-  users.users.kim = {
-    isNormalUser = true;
-    shell = pkgs.fish;
-    extraGroups = [ "wheel" ];
-    packages = [ pkgs.home-manager ];
-  };
-  programs.fish.enable = true;
-  home-manager.users.kim = import ../../../../home/kim/${config.networking.hostName}.nix;
-}
-""",
+    "hosts/common/users/kim/default.nix": misterio_user('    extraGroups = [ "wheel" ];\n'),
     "home/kim/box.nix": "{\n  imports = [ ./global ];\n}\n",
     "home/kim/tower.nix": "{\n  imports = [ ./global ./features/games.nix ];\n}\n",
     "home/kim/features/games.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.prismlauncher ];\n}\n",
-    "home/kim/global/default.nix": """{ pkgs, ... }:
-{
-  home.username = "kim";
-  home.homeDirectory = "/home/kim";
-  home.stateVersion = "25.05";
-  home.packages = [ pkgs.ripgrep ];
-  programs.home-manager.enable = true;
-  programs.fish.enable = true;
-}
-""",
+    "home/kim/global/default.nix": misterio_home("  programs.fish.enable = true;\n"),
 }
 
 
@@ -190,18 +170,9 @@ STARTER = {
     .replace("      nixosModules = import ./modules/nixos;\n", "")
     .replace("      homeManagerModules = import ./modules/home-manager;\n", ""),
     "overlays/default.nix": STARTER_STANDARD["overlays/default.nix"],
-    "nixos/configuration.nix": """{ inputs, outputs, pkgs, ... }:
-{
-  nixpkgs.overlays = [ outputs.overlays.additions ];
-  nixpkgs.config.allowUnfree = true;
-  networking.hostName = "box";
-  users.users.kim = {
-    isNormalUser = true;
-    extraGroups = [ "wheel" ];
-  };
-  system.stateVersion = "25.05";
-}
-""",
+    "nixos/configuration.nix": STARTER_STANDARD["nixos/configuration.nix"]
+    .replace("{ inputs, outputs, lib, config, pkgs, ... }:", "{ inputs, outputs, pkgs, ... }:")
+    .replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
     "home-manager/home.nix": STARTER_STANDARD["home-manager/home.nix"],
 }
 

@@ -346,6 +346,44 @@ def test_a_symlink_loop_stays_an_error(
     )
 
 
+def misterio_user(settings: str = "") -> str:
+    """Misterio77/nix-config's `hosts/common/users/kim`: kim's account (fish, the bootstrap
+    `packages = [ pkgs.home-manager ]`, and `settings`: lines of it, four spaces in), and
+    kim's home chosen per host with `${config.networking.hostName}`."""
+    return (
+        """{ pkgs, config, ... }:
+{
+  users.users.kim = {
+    isNormalUser = true;
+    shell = pkgs.fish;
+"""
+        + settings
+        + """    packages = [ pkgs.home-manager ];
+  };
+  programs.fish.enable = true;
+  home-manager.users.kim = import ../../../../home/kim/${config.networking.hostName}.nix;
+}
+"""
+    )
+
+
+def misterio_home(settings: str = "") -> str:
+    """Misterio77/nix-config's `home/kim/global`: kim's home, with `settings` (lines, two spaces
+    in) at its end."""
+    return (
+        """{ pkgs, ... }:
+{
+  home.username = "kim";
+  home.homeDirectory = "/home/kim";
+  home.stateVersion = "25.05";
+  home.packages = [ pkgs.ripgrep ];
+  programs.home-manager.enable = true;
+"""
+        + settings
+        + "}\n"
+    )
+
+
 MISTERIO_STYLE = {
     "flake.nix": hm_flake_of(
         "{ self, nixpkgs, home-manager, ... }@inputs",
@@ -400,27 +438,9 @@ MISTERIO_STYLE = {
 }
 """,
     "hosts/common/global/locale.nix": '{ time.timeZone = "Europe/Paris"; }\n',
-    "hosts/common/users/kim/default.nix": """{ pkgs, config, ... }:
-{
-  users.users.kim = {
-    isNormalUser = true;
-    shell = pkgs.fish;
-    packages = [ pkgs.home-manager ];
-  };
-  programs.fish.enable = true;
-  home-manager.users.kim = import ../../../../home/kim/${config.networking.hostName}.nix;
-}
-""",
+    "hosts/common/users/kim/default.nix": misterio_user(),
     "home/kim/box.nix": "{\n  imports = [ ./global ];\n}\n",
-    "home/kim/global/default.nix": """{ pkgs, ... }:
-{
-  home.username = "kim";
-  home.homeDirectory = "/home/kim";
-  home.stateVersion = "25.05";
-  home.packages = [ pkgs.ripgrep ];
-  programs.home-manager.enable = true;
-}
-""",
+    "home/kim/global/default.nix": misterio_home(),
 }
 
 
