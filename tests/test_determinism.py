@@ -13,18 +13,14 @@ import pytest
 
 from homeward.model.repo import load_repo
 from tests.helpers import make_git_repo, write
+from tests.test_frameworks_clan import CLAN_HEAD
 
 # A clan whose inventory hands its services modules through a helper (`wrap ./modules/m00`), and
 # which exports the same modules as `nixosModules` (a fleet seen in the corpus does so). Each
 # `wrap` call is a value computed while walking what clan-core's part might read, then dropped.
-CLAN_FLAKE = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-  inputs.clan-core.url = "git+https://example.org/clan/clan-core";
-  outputs = { self, nixpkgs, clan-core, ... }@inputs:
-    let
-      clan = clan-core.lib.clan {
-        inherit self;
-        specialArgs = { flake-self = self; } // inputs;
+CLAN_FLAKE = (
+    CLAN_HEAD
+    + """        specialArgs = { flake-self = self; } // inputs;
         modules."@me/kind" = ./services/kind;
         inventory = import ./inventory.nix { inherit self; lib = nixpkgs.lib; };
       };
@@ -40,6 +36,7 @@ CLAN_FLAKE = """{
     };
 }
 """
+)
 INVENTORY = """{ self, lib }:
 let
   wrap = m: { imports = [ m ]; };

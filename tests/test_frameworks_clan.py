@@ -28,14 +28,19 @@ HOST = (
     "  users.users.kim.packages = [ pkgs.htop ];\n"
     '  system.stateVersion = "25.05";\n}\n'
 )
-FLAKE = """{
+# A clan's flake.nix up to the attributes `clan-core.lib.clan` is called with after `inherit self;`
+# (eight spaces in; the rest of the flake follows them).
+CLAN_HEAD = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
   inputs.clan-core.url = "git+https://example.org/clan/clan-core";
   outputs = { self, nixpkgs, clan-core, ... }@inputs:
     let
       clan = clan-core.lib.clan {
         inherit self;
-        specialArgs = { inherit inputs; };
+"""
+FLAKE = (
+    CLAN_HEAD
+    + """        specialArgs = { inherit inputs; };
         modules."@me/backup" = ./services/backup.nix;
         inventory = import ./inventory.nix;
         machines.lab = { pkgs, ... }: {
@@ -48,6 +53,7 @@ FLAKE = """{
     };
 }
 """
+)
 INVENTORY = """{
   machines.box.tags = [ "desktop" ];
   machines.mac.machineClass = "darwin";
