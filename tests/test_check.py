@@ -97,6 +97,29 @@ STANDALONE = """      homeConfigurations."ham@desk" = home-manager.lib.homeManag
       };
 """
 
+
+def browser_twice(standalone: str) -> Case:
+    """ham's home with `BROWSER = "firefox"` beside it through home-manager's NixOS module, and
+    `standalone` (a module, on one line) beside it in `homeConfigurations."ham@desk"`."""
+    return Case(
+        {
+            FLAKE: (
+                WIRING,
+                (
+                    "            home-manager.users.ham = {\n"
+                    "              imports = [ ./home/ham ];\n"
+                    '              home.sessionVariables.BROWSER = "firefox";\n'
+                    "            };\n"
+                ),
+            ),
+            FLAKE + "#2": (
+                "modules = [ ./home/ham ];",
+                f"modules = [\n          ./home/ham\n          {standalone}\n        ];",
+            ),
+        }
+    )
+
+
 # name -> (case, expected exit code, expected stdout). Each rule has cases that trigger it and
 # cases that must not.
 CASES: dict[str, tuple[Case, int, str]] = {
@@ -534,18 +557,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
     ),
     # HW011
     "hw011-conflicting-definitions": (
-        Case(
-            {
-                FLAKE: (
-                    WIRING,
-                    '            home-manager.users.ham = {\n              imports = [ ./home/ham ];\n              home.sessionVariables.BROWSER = "firefox";\n            };\n',
-                ),
-                FLAKE + "#2": (
-                    "modules = [ ./home/ham ];",
-                    'modules = [\n          ./home/ham\n          { home.sessionVariables.BROWSER = "chromium"; }\n        ];',
-                ),
-            }
-        ),
+        browser_twice('{ home.sessionVariables.BROWSER = "chromium"; }'),
         0,
         (
             "read 1 host, 1 home, 1 user, 7 files; nothing opaque\n"
@@ -555,18 +567,7 @@ CASES: dict[str, tuple[Case, int, str]] = {
         ),
     ),
     "hw011-same-definitions": (
-        Case(
-            {
-                FLAKE: (
-                    WIRING,
-                    '            home-manager.users.ham = {\n              imports = [ ./home/ham ];\n              home.sessionVariables.BROWSER = "firefox";\n            };\n',
-                ),
-                FLAKE + "#2": (
-                    "modules = [ ./home/ham ];",
-                    'modules = [\n          ./home/ham\n          { home.sessionVariables.BROWSER = lib.mkDefault   "firefox"; }\n        ];',
-                ),
-            }
-        ),
+        browser_twice('{ home.sessionVariables.BROWSER = lib.mkDefault   "firefox"; }'),
         0,
         "read 1 host, 1 home, 1 user, 7 files; nothing opaque\nno findings\n",
     ),
