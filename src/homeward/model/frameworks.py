@@ -50,6 +50,7 @@ from homeward.model.values import (
     Value,
 )
 from homeward.syntax.nodes import bindings_of
+from homeward.syntax.parse import parse_source
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -68,9 +69,22 @@ _merged: weakref.WeakKeyDictionary[Evaluator, Thunk] = weakref.WeakKeyDictionary
 _given: weakref.WeakKeyDictionary[Evaluator, dict[str, Attrs]] = weakref.WeakKeyDictionary()
 """The argument of the `mkFlake` of snowfall-lib or digga each evaluator ran, by framework:
 where their hosts' directories are named (`src`, `snowfall.root`, digga's `importHosts`)."""
-_unread: weakref.WeakKeyDictionary[Evaluator, list[Unknown]] = weakref.WeakKeyDictionary()
+_unread: weakref.WeakKeyDictionary[Evaluator, list[UnreadModule]] = weakref.WeakKeyDictionary()
 """The flake-parts modules of the repository each evaluator could not read (a file that does
-not parse, an import of an unknown path): what they define is not in the merged configuration."""
+not parse, an import of an unknown path): each is a part of the merged configuration that may
+define anything (`UnreadModule`)."""
+
+
+@dataclass(eq=False)
+class UnreadModule(Unknown):
+    """A flake-parts module homeward cannot read, and why. It may define any option: merged
+    (`merge_lazily`), it is one more definition of every name, so the flake's outputs may have
+    more entries (`nixosConfigurations` among them), a deferred module (`flake.nixosModules.x`,
+    `flake.modules.<class>.x`) or a list (a host's `modules` in an option of the repository's
+    own) may have one more part, which a host reading it sees as an opaque module. Scalars
+    keep their known value: a second definition of one is a conflict in the module system.
+    What it may read is its syntax (`model/reach.py`): the whole file, where the file does not
+    parse (rule 10)."""
 
 
 # -- flake-parts --------------------------------------------------------------------------------
@@ -138,7 +152,9 @@ def mk_flake(ev: Evaluator, first: Thunk, module: Thunk, me: Builtin) -> Value:
     if isinstance(merged, Attrs) and "flake" in merged.attrs:
         return ev.force(merged.attrs["flake"])
     if isinstance(merged, Attrs):
-        return Attrs({}, me.node, me.source)
+        # A module homeward cannot read may define the outputs (`flake`) on its own.
+        more = merged.more if isinstance(merged.more, UnreadModule) else None
+        return Attrs({}, me.node, me.source, more=more)
     return merged
 
 
@@ -188,7 +204,7 @@ class _Late(Thunk):
         return super().force(ev)
 
 
-def unread_modules(ev: Evaluator) -> list[Unknown]:
+def unread_modules(ev: Evaluator) -> list[UnreadModule]:
     """The flake-parts modules `ev` could not read, each as the Unknown that says why."""
     return _unread.get(ev, [])
 
@@ -225,10 +241,15 @@ def _collect(
             return
         seen.add(target)
         value = ev.eval_file(value.path, me.node, me.source)
+        if isinstance(value, Unknown) and not value.function:
+            value = _unread_file(ev, target, value)
     if isinstance(value, Lambda):
         value = ev.apply(value, Thunk.of(module_args), me.node, me.source)
     if isinstance(value, Unknown) and not value.function:  # not an input's function's module
-        _unread.setdefault(ev, []).append(value)  # said if no host is found (`unread_modules`)
+        unread = value if isinstance(value, UnreadModule) else _unread_module(value)
+        _unread.setdefault(ev, []).append(unread)  # said where hosts are read, or none found
+        bodies.append(Thunk.of(unread))
+        return
     if not isinstance(value, Attrs):
         return  # an input's flake module (`inputs.x.flakeModule`) or one homeward cannot read
     full = "config" in value.attrs or "options" in value.attrs
@@ -244,6 +265,46 @@ def _collect(
     if isinstance(listed, ListValue) and depth < MAX_IMPORT_DEPTH:
         for item in listed.items:
             _collect(ev, item, module_args, me, bodies, depth + 1, seen, imports)
+
+
+def _unread_module(value: Unknown) -> UnreadModule:
+    """`value`, a module's value homeward cannot compute, as a module not read."""
+    return UnreadModule(
+        value.reason,
+        value.node,
+        value.source,
+        value.where,
+        value.call,
+        value.function,
+        value.env,
+        value.parts,
+    )
+
+
+def _unread_file(ev: Evaluator, path: Path, value: Unknown) -> UnreadModule:
+    """The module file `path`, whose value `value` homeward cannot compute, as a module not
+    read: said where `value` says; what it may read is all its syntax, even where it does not
+    parse (Nix's `|>`, which homeward's parser does not know: the rest of the tree is there,
+    its path literals with it). A file that is not in the repository, or not text, names
+    nothing homeward could edit: `value` as it is."""
+    if not path.is_relative_to(ev.boundary) or not ev.files.is_file(os.fspath(path)):
+        return _unread_module(value)
+    source: Source | None
+    try:
+        source = ev.files.source(path)
+    except HomewardError:
+        text = ev.files.read_bytes(path, _MAX_UNREAD_BYTES)
+        try:
+            source = parse_source(text, ev.files.shown(path)) if text is not None else None
+        except HomewardError:
+            source = None
+    if source is None:
+        return _unread_module(value)
+    return UnreadModule(value.reason, source.root, source, where=value.at)
+
+
+_MAX_UNREAD_BYTES = 1 << 22
+"""Past this size a file homeward cannot read is not looked into for what it names."""
 
 
 def _b_import_apply(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
@@ -335,17 +396,25 @@ def _merge_all(ev: Evaluator, bodies: list[Thunk], me: Builtin) -> Value:
 
 
 def merge_lazily(
-    ev: Evaluator, thunks: list[Thunk], node: Node | None, source: Source | None
+    ev: Evaluator,
+    thunks: list[Thunk],
+    node: Node | None,
+    source: Source | None,
+    path: tuple[str, ...] = (),
 ) -> Value:
     """The module system's merge of several definitions, forcing only what it must: attribute
     sets by name (each name merged when asked), lists concatenated, otherwise the last.
 
     Definitions that are modules (a function among attribute sets, or several functions: a
     `deferredModule` such as `flake.modules.<class>.<name>`) are all kept in `parts`: used as
-    a module, the result is each of them, as the module system imports every definition."""
+    a module, the result is each of them, as the module system imports every definition.
+    `path`: the option's name in the merged configuration; a module homeward cannot read is
+    one more definition of every name (`UnreadModule`)."""
     if len(thunks) == 1:
         return ev.force(thunks[0])
     values = [ev.force(t) for t in thunks]
+    if any(isinstance(v, UnreadModule) for v in values):
+        return _merge_unread(ev, thunks, values, node, source, path)
     sets = [v for v in values if isinstance(v, Attrs)]
     lists = [v for v in values if isinstance(v, ListValue)]
     functions = [v for v in values if isinstance(v, Lambda)]
@@ -364,7 +433,9 @@ def merge_lazily(
                 names.setdefault(name, []).append(thunk)
         merged: dict[str, Thunk] = {}
         for name, parts in names.items():
-            merged[name] = parts[0] if len(parts) == 1 else _merge_thunk(parts, node, source)
+            merged[name] = (
+                parts[0] if len(parts) == 1 else _merge_thunk(parts, node, source, (*path, name))
+            )
         more = next((v.more for v in sets if v.more is not None), None)
         if more is None:
             more = next((v for v in values if isinstance(v, Unknown)), None)
@@ -377,8 +448,62 @@ def merge_lazily(
     return values[-1]
 
 
-def _merge_thunk(parts: list[Thunk], node: Node | None, source: Source | None) -> Thunk:
-    return Thunk(compute=lambda ev: merge_lazily(ev, parts, node, source))
+def _merge_thunk(
+    parts: list[Thunk], node: Node | None, source: Source | None, path: tuple[str, ...] = ()
+) -> Thunk:
+    return Thunk(compute=lambda ev: merge_lazily(ev, parts, node, source, path))
+
+
+_DEFERRED = frozenset(
+    {"nixosModules", "darwinModules", "homeManagerModules", "homeModules", "flakeModules"}
+)
+"""flake-parts' options under `flake` whose entries are deferred modules: every definition of
+one is a part of it."""
+
+
+def _deferred(path: tuple[str, ...]) -> bool:
+    """Whether the option `path` of a flake-parts configuration is a deferred module, whose
+    definitions are all kept (`perSystem`, `flake.nixosModules.x`, `flake.modules.nixos.x`)."""
+    if path == ("perSystem",):
+        return True
+    if len(path) == 3 and path[0] == "flake" and path[1] in _DEFERRED:
+        return True
+    return len(path) == 4 and path[:2] == ("flake", "modules")
+
+
+def _merge_unread(
+    ev: Evaluator,
+    thunks: list[Thunk],
+    values: list[Value],
+    node: Node | None,
+    source: Source | None,
+    path: tuple[str, ...],
+) -> Value:
+    """The merge of definitions among which are modules homeward cannot read: what the others
+    give, where those may add to it. An attribute set has more names, and each of its names
+    has them as one more definition; a list and a deferred module have them as one more part
+    (an opaque module, to a host that imports it). Anything else is as the others define it:
+    a second definition of it would be a conflict."""
+    unread = [t for t, v in zip(thunks, values, strict=True) if isinstance(v, UnreadModule)]
+    known = [t for t, v in zip(thunks, values, strict=True) if not isinstance(v, UnreadModule)]
+    first = ev.force(unread[0])
+    assert isinstance(first, UnreadModule)
+    if not known:
+        return first
+    value = merge_lazily(ev, known, node, source, path)
+    if isinstance(value, Attrs):
+        attrs = {
+            name: _merge_thunk([thunk, *unread], node, source, (*path, name))
+            for name, thunk in value.attrs.items()
+        }
+        parts = (*(value.parts or known), *unread)
+        more = value.more if value.more is not None else first
+        return Attrs(attrs, value.node, value.source, value.dynamic_keys, more, parts)
+    if isinstance(value, ListValue):
+        return ListValue([*value.items, *unread], value.node, value.source)
+    if isinstance(value, Lambda | PathValue) and _deferred(path):
+        return Attrs({}, value.node, value.source, more=first, parts=(*known, *unread))
+    return value
 
 
 def _b_with_system(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -499,7 +499,7 @@ def no_host_framework(repo: Repo) -> tuple[str, Location | None] | None:
     return said, None
 
 
-def _unread_said(unread: list[Unknown]) -> str:
+def _unread_said(unread: Sequence[Unknown]) -> str:
     """The flake-parts modules homeward could not read, each where it fails, with why."""
     by_why: dict[str, list[str]] = {}
     for value in unread:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from homeward.model.frameworks import UnreadModule
 from homeward.model.load.state import LoadState
 from homeward.model.reach import Reach
 from homeward.model.repo import (
@@ -65,7 +66,11 @@ class Freezer(LoadState):
         helper both use) is skipped: wiring home-manager there would change that output."""
         from homeward.model.reach import reach_of
 
-        if isinstance(outputs, Attrs) and outputs.more is not None:
+        if (
+            isinstance(outputs, Attrs)
+            and outputs.more is not None
+            and not isinstance(outputs.more, UnreadModule)  # (registered on its own: `_unread`)
+        ):
             self._unknown.append(
                 ("the flake's outputs", f"more of the outputs: {outputs.more.reason}", outputs.more)
             )

@@ -41,6 +41,7 @@ class Loader(Outputs, Freezer):
                 )
         self._assembled(inputs, hosts, homes, others)
         self._per_system(outputs, hosts, homes, others)
+        self._unread(bool(hosts or homes or others))
         for host in hosts.values():
             self._follow_config(host)
         for home in homes.values():

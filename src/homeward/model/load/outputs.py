@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from homeward.errors import HomewardError
 from homeward.model.eval import Evaluator
-from homeward.model.frameworks import PER_SYSTEM, assembled_hosts, per_system_order, used
+from homeward.model.frameworks import (
+    PER_SYSTEM,
+    UnreadModule,
+    assembled_hosts,
+    per_system_order,
+    unread_modules,
+    used,
+)
 from homeward.model.load.homes import HomeUsers
 from homeward.model.repo import EXPORTS, Context, FlakeInput, ProblemKind, SystemConfig
 from homeward.model.values import (
@@ -194,7 +201,8 @@ class Outputs(HomeUsers):
             self._unresolved(configs, f"`{attr}`")
             self._unknown.append((f"`{attr}`", _why(configs), configs))
             return found
-        if configs.more is not None:
+        if configs.more is not None and not isinstance(configs.more, UnreadModule):
+            # (A flake-parts module not read is said once, with what it may read: `_unread`.)
             self._unresolved(configs.more, f"every entry of `{attr}`")
             self._unknown.append((f"an entry of `{attr}`", configs.more.reason, configs.more))
         for key in configs.dynamic_keys:
@@ -241,6 +249,33 @@ class Outputs(HomeUsers):
                     at,
                 )
         return found
+
+    def _unread(self, found: bool) -> None:
+        """The flake-parts modules homeward cannot read (rule 10): each may define more
+        outputs, or add to what the others define, so the files it may read stay as they
+        are, and each is said where it cannot be read. Where no host is `found`, nothing
+        migrates, and the refusal says them (`no_host_framework`)."""
+        if not found:
+            return
+        for unread in unread_modules(self.ev):
+            at = unread.at
+            why = unread.reason.split(" cannot be read: ", 1)[-1]
+            source, node = unread.source, unread.node
+            whose = (  # (a whole file: one that does not parse, `_unread_file`)
+                f"the flake-parts module `{source.path}`"
+                if source is not None and node is not None and node.type == "source_code"
+                else "a flake-parts module"
+            )
+            self._unknown.append((whose, why, unread))
+            self.problem(
+                ProblemKind.UNRESOLVED,
+                f"homeward cannot read this flake-parts module ({why}): the outputs it may "
+                "define, and what it may add to the other modules' definitions, are not "
+                "known; the files it may read are left as they are",
+                at,
+                "write it in a form homeward reads (`f x` for Nix's experimental `x |> f`) "
+                "for homeward to migrate what it reads",
+            )
 
     def _framework_opaque(self, config: SystemConfig) -> None:
         """What a framework adds to its hosts that homeward cannot see (clan-core's inventory

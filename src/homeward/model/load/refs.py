@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from homeward.errors import HomewardError, Location
+from homeward.model.frameworks import UnreadModule
 from homeward.model.load.state import LoadState
 from homeward.model.repo import (
     UNTRACKED,
@@ -112,7 +113,7 @@ class Refs(LoadState):
             return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=value.name)
         reason = value.reason if isinstance(value, Unknown) else f"a {type(value).__name__.lower()}"
         ref = ModuleRef(ModuleKind.UNKNOWN, node=node, source=source, label=reason)
-        if quiet:
+        if quiet or isinstance(value, UnreadModule):  # (said where it is not read: `_unread`)
             return ref
         made_by = value.function if isinstance(value, Unknown) else ""
         self.problem(
