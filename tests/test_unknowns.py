@@ -591,3 +591,27 @@ def test_the_global_builtins_need_no_builtins_prefix(tmp_path: Path) -> None:
     )
     root = write(tmp_path, {"flake.nix": flake(outputs), **HOSTS})
     assert hosts_of(root) == ["a", "b"]
+
+
+def test_a_choice_says_which_condition_is_not_known_and_why(tmp_path: Path) -> None:
+    """Why: `nixosConfigurations = if big then { ... } else { ... }` was said as "it is a
+    choice": not which condition, nor why homeward cannot decide it. The message names the
+    condition's text and file:line:col, and what makes it unknown: through `big`'s binding
+    and its `&&` and `or`, the file `local.nix`, which does not exist."""
+    outputs = (
+        "{\n      nixosConfigurations =\n        if big then\n"
+        "          { a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ]; }; }\n"
+        "        else\n"
+        "          { b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b ]; }; };\n    }"
+    )
+    let = "      local = import ./local.nix;\n      big = (local.big or false) && !local.small;"
+    repo = load_repo(write(tmp_path, {"flake.nix": flake(outputs, let), **HOSTS}))
+    said = [m for m in messages(repo) if "`nixosConfigurations`" in m]
+    expected = (
+        "flake.nix:10:9: cannot resolve `nixosConfigurations` statically: it is one of 2 "
+        "values, chosen by the condition `big` (flake.nix:10:12), which is not known "
+        "statically: `local.nix` does not exist (flake.nix:5:15); it may depend on "
+        "`local.nix` (imported at flake.nix:5:15), which is not in the repository: homeward "
+        "cannot read what it holds"
+    )
+    assert said == [expected]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from homeward.errors import Location
 from homeward.model.eval import Evaluator
@@ -17,8 +18,16 @@ from homeward.model.repo import (
     SystemConfig,
 )
 from homeward.model.scope import Env
-from homeward.model.values import Attrs, Thunk, Unknown, Value
+from homeward.model.values import Attrs, Choice, Thunk, Unknown, Value
 from homeward.syntax.parse import Source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+_COMPOSED = frozenset({"binary_expression", "unary_expression", "parenthesized_expression"})
+"""Expressions whose value is made of their operands' (a condition's `&&`, `!`, `==`)."""
+_MAX_CAUSE_STEPS = 20
 
 
 class LoadState:
@@ -127,12 +136,72 @@ class LoadState:
                 if value.node is not None and value.source is not None
                 else None
             )
+            said = (
+                self._choice_said(value)
+                if isinstance(value, Choice)
+                else f"it is a {type(value).__name__.lower()}"
+            )
             self.problem(
                 ProblemKind.UNRESOLVED,
-                f"cannot resolve {what} statically: it is a {type(value).__name__.lower()}"
-                + self._unseen_in(at),
+                f"cannot resolve {what} statically: {said}{self._unseen_in(at)}",
                 at,
             )
+
+    def _choice_said(self, value: Choice) -> str:
+        """What a value chosen under a condition homeward cannot decide is: how many values
+        it is one of, the condition (its text, file:line:col) and why it is not known."""
+        said = f"it is one of {len(value.options)} values"
+        node, source = value.node, value.source
+        condition = (
+            node.child_by_field_name("condition")
+            if node is not None and node.type == "if_expression"
+            else None
+        )
+        env = value.options[0].env if value.options else None
+        if condition is None or source is None or env is None:
+            return f"{said}: {value.reason}"
+        at = source.location(condition.start_byte)
+        text = " ".join(source.text_of(condition).split())
+        shown = f"`{text}`" if len(text) <= 60 else "an `if`"
+        known = self._cause(condition, env, source)
+        if isinstance(known, Unknown):
+            why = known.reason
+            if known.at is not None and known.at != at:
+                why += f" ({known.at})"
+        else:
+            why = f"it is a {type(known).__name__.lower()}, not a boolean"
+        return (
+            f"{said}, chosen by the condition {shown} ({at}), which is not known statically: {why}"
+        )
+
+    def _cause(self, node: Node, env: Env, source: Source) -> Value:
+        """The value of the condition `node`; where it is not known and is made of others
+        (`a && !b`, `x != ""`, parentheses), the first of those that is not known: what
+        makes it so, rather than "`&&` is not followed"."""
+        value = self.ev.eval(node, env, source)
+        for _ in range(_MAX_CAUSE_STEPS):
+            if not isinstance(value, Unknown):
+                break
+            if node.type == "variable_expression":
+                # `big`, bound to `builtins.getEnv "BIG" != ""`: that expression's cause.
+                bound = env.lookup(source.text_of(node), self.ev, node, source)
+                if bound is None or bound.expr is None or bound.env is None:
+                    break
+                if bound.source is None or bound.expr.type not in _COMPOSED:
+                    break
+                node, env, source = bound.expr, bound.env, bound.source
+                continue
+            if node.type not in _COMPOSED:
+                break
+            fields = ("expression", "left", "right", "argument")
+            for operand in filter(None, map(node.child_by_field_name, fields)):
+                inner = self.ev.eval(operand, env, source)
+                if isinstance(inner, Unknown):
+                    node, value = operand, inner
+                    break
+            else:
+                break
+        return value
 
     def _unseen_in(self, at: Location | None) -> str:
         """What an output computed in the file of `at` may depend on and nix does not see:
