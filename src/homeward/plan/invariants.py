@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from homeward.errors import Location
-from homeward.model.repo import Context, ModuleInfo, Repo, load_planned
+from homeward.model.repo import SHARED_MODULES, Context, ModuleInfo, Repo, load_planned
 from homeward.plan.types import FileChange, Moved, Plan
 from homeward.syntax.nodes import named_children, node_text, unparen
 from homeward.syntax.parse import Source
@@ -162,7 +162,10 @@ def different_homes(
         if host == ANY or not _has(planned.nixos, host, user):
             continue
         standalone = by_consumer.get(name, set())
-        nixos = by_pair.get((host, user), set())
+        # The host's `home-manager.sharedModules` files are in every home of its NixOS
+        # wiring (model/load/freeze.py names them so): the standalone one lists them too.
+        shared = by_consumer.get(f"{SHARED_MODULES} of `{host}`", set())
+        nixos = by_pair.get((host, user), set()) | shared
         extra, missing = sorted(standalone - nixos), sorted(nixos - standalone)
         if name in before.homes:
             if name in unread:

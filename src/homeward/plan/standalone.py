@@ -14,18 +14,21 @@ from homeward.model.repo import SystemConfig
 from homeward.model.values import ListValue
 from homeward.plan import darwin
 from homeward.plan.nixcode import relative_import
-from homeward.plan.specialargs import portable_special_args
+from homeward.plan.specialargs import portable, portable_special_args
 from homeward.plan.types import Edit
 from homeward.plan.wiring import ListSite, list_site, named_lists
 from homeward.syntax import emit as nix
 from homeward.syntax.edit import (
     append_to_list,
+    indent_at,
     insert_binding,
     insert_binding_spans,
     is_multiline,
     reindent,
 )
 from homeward.syntax.emit import attr_key as _key
+from homeward.syntax.find import StepKind
+from homeward.syntax.nodes import node_text, unparen
 
 if TYPE_CHECKING:
     from homeward.errors import Location
@@ -366,8 +369,41 @@ def home_configuration_with(
             starts.append(up.per_host[host.name])
         starts += wired_beside(ed, up.name, host.name, starts)
         modules = [relative_import(path, PurePosixPath(".")) for path in starts]
+    modules = [*modules, *shared_modules(ed, host)]
     own = darwin.home_manager_ref(ed, host, hm)
     return home_configuration_entry(own, pkgs, extra, modules)
+
+
+def shared_modules(ed: FlakeEditor, host: SystemConfig) -> list[str]:
+    """The modules the host's `home-manager.sharedModules` adds to every home of its NixOS
+    wiring (a flake's home-manager module declaring options the home sets): the standalone
+    configuration lists them too, or the home no longer evaluates there. Each as written in
+    flake.nix, where every name it reads means the same beside `homeConfigurations`; else
+    the host gets no standalone configuration (raised: the caller warns)."""
+    found: list[str] = []
+    for d in ed.index.host_definitions(host.name, "home-manager"):
+        if d.path[:2] != ("home-manager", "sharedModules"):
+            continue
+        value = unparen(d.value)
+        if (
+            d.path != ("home-manager", "sharedModules")
+            or d.source is not ed.src
+            or value.type != "list_expression"
+            or any(s.kind in (StepKind.IF, StepKind.MERGE, StepKind.WRAP) for s in d.steps)
+            or not portable(ed, value)
+        ):
+            raise HomewardError(
+                f"the `home-manager.sharedModules` of host `{host.name}` cannot be written "
+                "beside `homeConfigurations`, and the home may need what they declare",
+                at=d.source.location(d.value.start_byte),
+                hint="write the list in flake.nix with names `outputs` binds, or add the "
+                "standalone configuration by hand with the same modules",
+            )
+        text = d.source.text
+        for item in value.named_children:
+            if item.type != "comment":
+                found.append(reindent(node_text(item, text), indent_at(text, item.start_byte), ""))
+    return found
 
 
 def wired_beside(
