@@ -248,9 +248,11 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Ho
             hint="give the host a file of its own (hosts/<host>/default.nix), then run again",
         )
     # Preferred: a file in a directory named for the host (`host/kara/boot.nix`, not the
-    # `host/common/bluetooth.nix` only kara happens to import).
+    # `host/common/bluetooth.nix` only kara happens to import); last, the hardware file
+    # `nixos-generate-config` wrote, which its next run overwrites.
     own.sort(
         key=lambda i: (
+            generated_hardware(i),
             host.name not in PurePosixPath(str(i.path)).parts[:-1],
             not str(i.path).startswith("hosts/"),
             str(i.path),
@@ -279,6 +281,15 @@ def own_host_file(editor: FlakeEditor, host: SystemConfig, up: HomeWiring) -> Ho
         at=whole.source.location(whole.value.start_byte),
         hint=f"write it as `home-manager.users.{up.name}.imports = [ … ];`, then run again",
     )
+
+
+def generated_hardware(info: ModuleInfo) -> bool:
+    """The file is a machine's hardware configuration as `nixos-generate-config` writes it
+    (its name, or the header it writes: "Do not modify this file! ... may be overwritten")."""
+    if info.path is not None and PurePosixPath(str(info.path)).name == "hardware-configuration.nix":
+        return True
+    head = info.source.text[:400]
+    return b"nixos-generate-config" in head and b"Do not modify" in head
 
 
 def not_a_module_list(editor: FlakeEditor, info: ModuleInfo, whole: Definition) -> str | None:
@@ -360,6 +371,8 @@ def user_imports(info: ModuleInfo, user: str) -> tuple[Node | None, Definition |
     line = ("home-manager", "users", user, "imports")
     found = None
     for d in info.module.definitions:
+        if not d.path:
+            continue  # an empty module (`{ }`) defines nothing, the home least of all
         if d.path == line and unparen(d.value).type == "list_expression":
             found = unparen(d.value)
         elif d.path == line[: len(d.path)]:
