@@ -164,6 +164,20 @@ def test_a_custom_lib_made_with_extend(tmp_path: Path) -> None:
     assert hosts_of(root) == ["a", "b", "c"]
 
 
+def test_with_a_custom_lib_names_the_inputs_functions(tmp_path: Path) -> None:
+    """Why: `with lib;` over a lib made with `nixpkgs.lib.extend` (a fleet of the corpus whose
+    hosts come from `with lib; attrsets.mapAttrs' … (builtins.readDir ./.)` in lib/) refused
+    the run with "`attrsets` is not defined here": a name the extension does not write is
+    still the input's, inside `with` as after a dot."""
+    let = (
+        '      lib = nixpkgs.lib.extend (final: prev: { my.hostNames = [ "a" "b" ]; });\n'
+        "      hosts = with lib; attrsets.genAttrs my.hostNames"
+        " (h: nixosSystem { modules = [ ./hosts/${h} ]; });"
+    )
+    root = write(tmp_path, {"flake.nix": flake("{ nixosConfigurations = hosts; }", let), **HOSTS})
+    assert hosts_of(root) == ["a", "b"]
+
+
 def test_a_package_set_of_an_input_does_not_poison_the_rest(tmp_path: Path) -> None:
     """Why: `pkgs = import nixpkgs { ... }` in the outputs' `let` (gvolpe) made the whole
     outputs unknown; a package set is an input's value, and builders its overlays add are

@@ -51,6 +51,10 @@ class Env:
             scope = with_.force(ev)
             if isinstance(scope, Attrs) and name in scope.attrs:
                 return scope.attrs[name]
+            if isinstance(scope, Attrs) and "__external__" in scope.attrs:
+                # An input's set with names written over it (`nixpkgs.lib.extend (…)`, an
+                # overlaid package set): every other name is the input's.
+                return Thunk.of(ev.select(scope, name, node, src))
             if isinstance(scope, External):
                 return Thunk.of(External(f"{scope.name}.{name}"))
             why = _with_unknown(name, with_, ev)
