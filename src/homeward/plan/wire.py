@@ -324,7 +324,13 @@ def dropped_elements(src: Source, starts: AbstractSet[int]) -> tuple[Edit, ...]:
             and (node.parent.start_byte == start or node.parent.type == "parenthesized_expression")
         ):
             node = node.parent
-        if node is not None:
+        if node is not None and (node.parent is None or node.parent.type != "list_expression"):
+            # Not an element of a list (`mkHost { extra = ./pkgs.nix; }`, which the helper
+            # lists): removed, it would leave `extra = ;`. It becomes the empty module.
+            edits.append(
+                Edit(Path(src.path), node.start_byte, node.end_byte, b"{ }", "an empty module")
+            )
+        elif node is not None:
             span = removal(node, src.text)
             edits.append(
                 Edit(Path(src.path), span.start_byte, span.end_byte, b"", "an empty module")
