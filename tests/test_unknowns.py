@@ -178,6 +178,30 @@ def test_with_a_custom_lib_names_the_inputs_functions(tmp_path: Path) -> None:
     assert hosts_of(root) == ["a", "b"]
 
 
+def test_a_builder_picked_by_system_with_attr_by_path(tmp_path: Path) -> None:
+    """Why: a helper that picks its builder from a table by system (`attrByPath [ system ]
+    "unknown" { x86_64-linux = nixpkgs.lib.nixosSystem; … }`; a fleet of the corpus, NixOS
+    hosts and a Mac from one mkSystem) had every host "built by `nixpkgs.lib.attrByPath`, a
+    function of the input", none read."""
+    let = (
+        "      builders = { x86_64-linux = nixpkgs.lib.nixosSystem; };\n"
+        "      pick = system: nixpkgs.lib.attrByPath [ system ] null builders;\n"
+        '      mkHost = h: pick "x86_64-linux" { modules = [ ./hosts/${h} ]; };'
+    )
+    root = write(
+        tmp_path,
+        {"flake.nix": flake('{ nixosConfigurations = { a = mkHost "a"; }; }', let), **HOSTS},
+    )
+    assert hosts_of(root) == ["a"]
+    missing = let.replace('pick "x86_64-linux"', 'pick "riscv64-linux"')
+    root = write(
+        tmp_path / "other",
+        {"flake.nix": flake('{ nixosConfigurations = { a = mkHost "a"; }; }', missing), **HOSTS},
+    )
+    with pytest.raises(HomewardError):
+        hosts_of(root)
+
+
 def test_a_package_set_of_an_input_does_not_poison_the_rest(tmp_path: Path) -> None:
     """Why: `pkgs = import nixpkgs { ... }` in the outputs' `let` (gvolpe) made the whole
     outputs unknown; a package set is an input's value, and builders its overlays add are

@@ -121,6 +121,32 @@ def _b_split_string(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return ListValue([Thunk.of(Str(p, me.node, me.source)) for p in parts], me.node, me.source)
 
 
+def _b_attr_by_path(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    """`lib.attrByPath [ "a" "b" ] default set`: the value at the path in `set`, else
+    `default` (a helper's table of builders by system: `attrByPath [ system ] null {
+    x86_64-linux = nixpkgs.lib.nixosSystem; … }`). Unknown where a set on the way may hold
+    names homeward cannot see."""
+    path, value = ev.force(args[0]), ev.force(args[2])
+    if not isinstance(path, ListValue):
+        return Unknown("`attrByPath` of a path that is not known", me.node, me.source)
+    for item in path.items:
+        name = ev.force(item)
+        if not isinstance(name, Str):
+            return Unknown("`attrByPath` of a path that is not known", me.node, me.source)
+        if isinstance(value, Attrs) and name.value in value.attrs:
+            value = ev.force(value.attrs[name.value])
+        elif isinstance(value, Attrs) and value.more is None and not value.dynamic_keys:
+            if "__external__" in value.attrs:
+                value = ev.select(value, name.value, me.node, me.source)
+            else:
+                return ev.force(args[1])
+        else:
+            return Unknown(
+                f"`attrByPath` in a set that is not known (`{name.value}`)", me.node, me.source
+            )
+    return value
+
+
 def _b_all(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     """`builtins.all pred list` (and `any`): decided only when every answer is known."""
     pred, lst = ev.force(args[0]), ev.force(args[1])
@@ -155,6 +181,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "elemAt": (2, _b_elem_at),
     "splitString": (2, _b_split_string),
     "all": (2, _b_all),
+    "attrByPath": (3, _b_attr_by_path),
     "any": (2, _b_all),
     "isList": (1, _is(ListValue)),
     "isAttrs": (1, _is(Attrs)),
