@@ -63,6 +63,18 @@ HM_NIXOS_OPTIONS = (
 )
 
 
+def let_bound(node: Node, text: bytes) -> Node:
+    """The value a name is bound to by a `let` of its file around it (`let targetSystem =
+    "aarch64-darwin"; in … nixpkgs.hostPlatform = targetSystem;`), or `node` itself."""
+    from homeward.plan.chunks import _binder
+
+    if node.type != "variable_expression":
+        return node
+    kind, binding = _binder(node_text(node, text), node, node, text)
+    value = binding.child_by_field_name("expression") if binding is not None else None
+    return unparen(value) if kind == "let" and value is not None else node
+
+
 def hm_branch(nixpkgs_url: str | None) -> str:
     """home-manager tracks the nixpkgs branch: nixos-24.11 (or a Mac's nixpkgs-24.11-darwin)
     -> release-24.11, else master."""
@@ -374,6 +386,7 @@ class FlakeEditor:
                 node = unparen(d.value)
                 if node.type == "apply_expression":
                     node = unparen(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+                node = let_bound(node, d.source.text)
                 value = string_value(node, d.source.text)
                 if value:
                     return value

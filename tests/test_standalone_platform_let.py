@@ -1,0 +1,61 @@
+"""A host whose platform is set with a name bound in flake.nix's `let`
+(`targetSystem = "aarch64-darwin";` … `nixpkgs.hostPlatform = targetSystem;` in a module written
+in the same file, as nix-darwin's own template does). homeward read only a string written out
+there, so the host got no standalone configuration, and the warning's hint asked for the
+`nixpkgs.hostPlatform` that was set (a nix-darwin configuration of the corpus)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from tests.helpers import make_git_repo, write
+
+FILES = {
+    "flake.nix": """{
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    home-manager.url = "github:nix-community/home-manager/release-25.05";
+    home-manager.inputs.nixpkgs.follows = "nixpkgs";
+  };
+
+  outputs =
+    { nixpkgs, home-manager, ... }:
+    let
+      targetSystem = "x86_64-linux";
+      platform = {
+        nixpkgs.hostPlatform = targetSystem;
+      };
+    in
+    {
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+        modules = [
+          platform
+          ./hosts/box.nix
+        ];
+      };
+    };
+}
+""",
+    "hosts/box.nix": "{ pkgs, ... }:\n{\n"
+    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
+    "  boot.loader.systemd-boot.enable = true;\n"
+    "  users.users.kim.isNormalUser = true;\n"
+    "  users.users.kim.packages = [ pkgs.htop ];\n"
+    '  system.stateVersion = "25.05";\n}\n',
+}
+
+
+def test_the_platform_bound_in_let_makes_the_standalone_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_git_repo(write(tmp_path / "repo", FILES))
+    capsys.readouterr()
+    assert main(["migrate", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "cannot tell the platform" not in err
+    flake = (root / "flake.nix").read_text()
+    standalone = flake[flake.index('homeConfigurations."kim@box"') :]
+    assert "nixpkgs.legacyPackages.x86_64-linux" in standalone
