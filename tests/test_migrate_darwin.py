@@ -527,7 +527,8 @@ HOME_WITHOUT_ACCOUNT = {
 ACCOUNT_ELSEWHERE = {
     **HOME_WITHOUT_ACCOUNT,
     "flake.nix": HOME_WITHOUT_ACCOUNT["flake.nix"].replace(
-        "          ./hosts/mac\n", '          ./hosts/mac\n          "${./hosts}/mac/users.nix"\n'
+        "          ./hosts/mac\n",
+        '          ./hosts/mac\n          "${toString ./hosts}/mac/users.nix"\n',
     ),
     "hosts/mac/users.nix": '{\n  users.users.kim.home = "/Users/kim";\n}\n',
 }
@@ -563,8 +564,9 @@ def test_a_home_wired_on_a_mac_without_the_account_is_refused(
 def test_a_home_wired_where_the_account_is_not_read_stays_and_gets_nothing_of_other_hosts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Why: the Mac's account for kim is in a module homeward cannot read (`"${./hosts}/…"`),
-    so the Mac is not one of kim's hosts to the planner, though its home-manager reads kim's
+    """Why: the Mac's account for kim is in a module homeward cannot read
+    (`"${toString ./hosts}/…"`: a string, not a path; `"${./hosts}/…"` names the file and is
+    read), so the Mac is not one of kim's hosts to the planner, though its home-manager reads kim's
     home file: kim's desk packages went into that file, reaching the Mac (an internal error,
     exit 4, from the invariants). A home file a host without a known account reads stays as
     it is (`Index.entry_stays`); the desk's packages go to `home/kim/desk.nix` beside it."""
@@ -590,7 +592,7 @@ def test_a_home_left_where_the_account_may_be_unread_is_warned_about(
     assert main(["migrate", "--dry-run", str(root)]) == 0
     err = capsys.readouterr().err
     flake = found["flake.nix"]
-    before = flake[: flake.index('"${./hosts}/mac/users.nix"')]
+    before = flake[: flake.index('"${toString ./hosts}/mac/users.nix"')]
     where = f"flake.nix:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
     warning = next((line for line in err.splitlines() if f"{where}: warning:" in line), "")
     assert warning, err

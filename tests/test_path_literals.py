@@ -59,3 +59,17 @@ def test_literals_naming_one_path_share_its_value(tmp_path: Path) -> None:
     assert len(paths) == 4
     assert paths[0] is paths[1] is paths[2]
     assert paths[3] == tmp_path.resolve() / "home" / "ham"
+
+
+def test_a_directory_interpolated_in_a_string_names_its_file(tmp_path: Path) -> None:
+    """Why: `imports = map (m: "${./modules}/${m}") (attrNames (readDir ./modules))` (a
+    half-way configuration of the corpus, its user's account in one of those files) was "an
+    import list that is computed": the files were not read, the user's packages not found.
+    The string is the directory's store copy joined with the name, the same file."""
+    ev = Evaluator(tmp_path)
+    source = parse_source(b'let m = "user.nix"; in "${./modules}/${m}"\n', Path("hosts/f.nix"))
+    expr = source.root.child_by_field_name("expression")
+    assert expr is not None
+    value = ev.eval(expr, ev.globals, source)
+    assert isinstance(value, PathValue)
+    assert value.path == tmp_path.resolve() / "hosts" / "modules" / "user.nix"

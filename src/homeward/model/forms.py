@@ -84,6 +84,9 @@ def _interpolated(ev: Evaluator, node: Node, env: Env, src: Source) -> Value:
         if isinstance(value, External) and not texts and external is None:
             external = value
             continue
+        if not texts and isinstance(value, PathValue) and n + 1 < len(parts):
+            # `"${./modules}/${name}"`: the file under the directory (its store copy).
+            return _in_directory(ev, value, parts[n + 1 :], node, env, src)
         if not texts and isinstance(value, Attrs) and "outPath" in value.attrs:
             # `"${ev}/hosts/x.nix"`: a file of the flake (its store copy).
             value = ev.force(value.attrs["outPath"])
