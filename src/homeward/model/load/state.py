@@ -58,6 +58,7 @@ class LoadState:
         # the modules each of them reaches; whether any import cycle was seen.
         self._done: set[str] = set()
         self._reach: dict[str, list[ModuleInfo]] = {}
+        self._dead: dict[str, list[ModuleRef]] = {}  # and the imports there that are no module
         self._cycle = False
         self._unreadable: dict[str, Problem] = {}  # module key -> why it cannot be read
         # Module files whose bytes are not text (git-crypt): opaque modules, not skipped hosts.

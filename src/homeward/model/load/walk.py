@@ -43,10 +43,7 @@ class Walk(Refs):
     ) -> None:
         info = self._info(ref, context)
         if info is None:
-            if ref.kind is ModuleKind.UNKNOWN:
-                self._opaque.append((host, ref))
-            if ref.kind is ModuleKind.FILE and str(ref.path) in self._unreadable:
-                self._skip.setdefault(host, self._unreadable[str(ref.path)])
+            self._dead_end(ref, host)
             return
         key = info.key
         maybe = maybe or ref.maybe
@@ -86,6 +83,10 @@ class Walk(Refs):
             # followed and no cycle was ever seen, walking it again would only add `host` and
             # `users` to every module it reaches: every edge and problem below it is known (a
             # cycle there would have been seen on the first walk through it).
+            # What it imports that is no module (an opaque one, a file that cannot be read)
+            # says the same of this host as of the first: it is opaque there, or skips it.
+            for dead in self._dead_ends(info, context):
+                self._dead_end(dead, host)
             for other in self._reached(info, context):
                 other.hosts.add(host)
                 if other.key in self._host_names:
@@ -148,6 +149,28 @@ class Walk(Refs):
         shared: dict[frozenset[str], set[str]] = {}
         for info in self.modules.values():
             info.hosts = shared.setdefault(frozenset(info.hosts), info.hosts)
+
+    def _dead_end(self, ref: ModuleRef, host: str) -> None:
+        """`host` imports `ref`, which is no module homeward reads: an opaque module of the
+        host, or a file that cannot be read, which skips it (rule 9)."""
+        if ref.kind is ModuleKind.UNKNOWN:
+            self._opaque.append((host, ref))
+        if ref.kind is ModuleKind.FILE and str(ref.path) in self._unreadable:
+            self._skip.setdefault(host, self._unreadable[str(ref.path)])
+
+    def _dead_ends(self, info: ModuleInfo, context: Context) -> list[ModuleRef]:
+        """The imports of a fully followed module and of the modules it reaches that are no
+        module (`_dead_end`), once each."""
+        found = self._dead.get(info.key)
+        if found is None:
+            found = [
+                child
+                for module in (info, *self._reached(info, context))
+                for child in module.imports
+                if self._info(child, context) is None
+            ]
+            self._dead[info.key] = found
+        return found
 
     def _reached(self, info: ModuleInfo, context: Context) -> list[ModuleInfo]:
         """The modules a fully followed module imports, directly or not (once each)."""
