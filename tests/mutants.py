@@ -75,7 +75,7 @@ MUTANTS = (
         "unwired-per-host",
         "migrate leaves a user's per-host file out of home-manager's NixOS module",
         "src/homeward/plan/**/*.py",
-        "        if not shared and host.name in up.per_host:\n",
+        "        if not shared and per_host not in (None, entry):\n",
         "        if False:  # mutant: the per-host file is not wired\n",
         (
             "tests/test_invariants.py::test_per_host_files_are_read_by_their_hosts_through_both_wirings",

@@ -523,6 +523,13 @@ HOME_WITHOUT_ACCOUNT = {
 }
 
 
+# The same, kim's home wired on the desk too.
+DESK_WIRED = HOME_WITHOUT_ACCOUNT["flake.nix"].replace(
+    "modules = [ ./hosts/desk ];",
+    "modules = [\n          ./hosts/desk\n          home-manager.nixosModules.home-manager\n"
+    "          { home-manager.users.kim = import ./home/kim; }\n        ];",
+)
+
 # The same, with kim's account on the Mac in a file the flake names through an interpolation.
 ACCOUNT_ELSEWHERE = {
     **HOME_WITHOUT_ACCOUNT,
@@ -541,12 +548,15 @@ def test_a_home_wired_on_a_mac_without_the_account_is_refused(
     home-manager module needs the account's home). Kim's desk packages went into her home
     file, which the Mac reads too, and the invariants stopped migrate with an internal error
     (exit 4) on user input. It is refused, at the wiring, saying what to add; nothing is
-    written. With the account, the same configuration migrates."""
-    root = make_git_repo(write(tmp_path / "repo", HOME_WITHOUT_ACCOUNT))
+    written. With the account, the same configuration migrates. (The desk wires the same
+    home: where kim had none on the desk, the desk gets one of its own, and the Mac's file is
+    not touched: tests/test_homeless_hosts_moves.py.)"""
+    files = {**HOME_WITHOUT_ACCOUNT, "flake.nix": DESK_WIRED}
+    root = make_git_repo(write(tmp_path / "repo", files))
     before = tree_files(root)
     assert main(["migrate", str(root)]) == 3
     err = capsys.readouterr().err
-    flake = HOME_WITHOUT_ACCOUNT["flake.nix"]
+    flake = DESK_WIRED
     line = flake[: flake.index("home-manager.users.kim.imports")].count("\n") + 1
     assert f"flake.nix:{line}:" in err, err
     assert "`kim` has no account on `mac`" in err, err

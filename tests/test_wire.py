@@ -158,8 +158,12 @@ def test_finish_user_reads_its_own_pending_writes(tmp_path: Path) -> None:
     assert not up.new_entry
     cli = PurePosixPath("home/ham/features/cli.nix")
     done = finish_user(st, up)
-    opened, item = done.home.writes
+    opened, item, *laptop = done.home.writes
     assert opened == Open(cli, ("desk", "laptop"))
+    # ham had no home on the laptop, and git moves from a file it reads: their home there is
+    # the laptop's own file, not desk's home (tests/test_homeless_hosts_moves.py).
+    assert laptop and {w.path for w in laptop} == {PurePosixPath("home/ham/laptop.nix")}
+    assert dict(done.entries) == {"laptop": PurePosixPath("home/ham/laptop.nix")}
     assert isinstance(item, Item) and item.path == cli and item.first
     assert item.item.name == "home-manager"
     assert cli not in st.new_files  # not taken yet

@@ -146,7 +146,9 @@ def trim_homeless_hosts(
     of theirs moves, and the home they would get there is an existing one of other hosts
     (`home-manager.users.kim = import ./home.nix;` on the desk, kim's account alone on a VM):
     wired there, it would give them what they never had on that host (rule 1: the packages
-    and settings a user gets on a host stay the same). `lines`: what moves for them."""
+    and settings a user gets on a host stay the same). Where something of theirs moves from
+    such a host, their home there starts from that host's own file instead (`up.fresh`).
+    `lines`: what moves for them."""
     if up.new_entry:
         return  # a new entry holds what moves, per host where it is for some only
     name = up.user.name
@@ -161,12 +163,22 @@ def trim_homeless_hosts(
         if info is None:
             return  # where it came from is not known: every host may get it
         moved_to |= info.hosts
+    fresh = sorted(h for h in up.hosts if h not in had and h in moved_to)
+    if fresh:
+        # Why: wired with the entry of their other hosts, the user got there every package
+        # and setting of those (rule 1); the host's own file holds what moves from it.
+        up.fresh = set(fresh)
+        names = ", ".join(f"`{h}`" for h in fresh)
+        notes.note(
+            f"`{name}` has no home on {names}: their home there is a file of that host's own "
+            f"(`home/{name}/<host>.nix`), which holds what moves from it, not their home of "
+            "other hosts"
+        )
     homeless = [h for h in up.hosts if h not in had and h not in moved_to]
     if not homeless:
         return
     up.hosts = tuple(h for h in up.hosts if h not in homeless)
     up.user = replace(up.user, hosts=up.hosts)
-    st.user_hosts[name] = frozenset(up.hosts)
     st.user_hosts[name] = frozenset(up.hosts)
     names = ", ".join(f"`{h}`" for h in homeless)
     notes.note(

@@ -106,6 +106,7 @@ class HomeWiring:
     inline: tuple[Definition, ...] = ()  # home configuration written inside a NixOS module
     entries: Mapping[str, PurePosixPath] = field(default_factory=dict)  # host -> its own entry
     entry_args: tuple[str, ...] = ()  # the entry is a function of these before it is a module
+    fresh: frozenset[str] = frozenset()  # hosts where they had no home: it is the host's file
 
     def entry_of(self, host: str) -> PurePosixPath:
         """The file the user's home starts from on `host` (plan/homes.py)."""

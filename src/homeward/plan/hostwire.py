@@ -118,6 +118,20 @@ def plan_lists(
                     at=site.location,
                     hint="wire home-manager for these hosts by hand, or give each host its own module list",
                 )
+            for up in ups:
+                # One wiring starts each user's home from one file on every host of the list;
+                # a host where they had none starts from its own (`UserPlan.fresh`).
+                fresh = sorted(up.fresh & set(host_names))
+                wiring = [h for h in host_names if h not in up.wired and up in hosts_users[h]]
+                if fresh and len({up.entry_of(h) for h in wiring}) > 1:
+                    raise HomewardError(
+                        f"hosts built by one helper would start `{up.name}`'s home from "
+                        f"different files: they had none on `{fresh[0]}`, where their home is "
+                        "that host's own file; homeward cannot wire them in the helper",
+                        at=site.location,
+                        hint="wire home-manager for these hosts by hand, or give each host "
+                        "its own module list",
+                    )
             for h in host_names:
                 for up in hosts_users[h]:
                     if h in up.per_host and h not in up.wired:
@@ -580,8 +594,9 @@ def hm_settings_module(
                     hint=f"add it to `home-manager.users.{up.name}.imports` on the host",
                 )
             )
-        if not shared and host.name in up.per_host:
-            modules.append(relative_import(up.per_host[host.name], here))
+        per_host = up.per_host.get(host.name)  # a fresh host's is its entry
+        if not shared and per_host not in (None, entry):
+            modules.append(relative_import(per_host, here))
         users.append(HomeUser(up.name, tuple(modules)))
     return settings_module(
         HomeManagerSettings(

@@ -187,7 +187,7 @@ def _not_read(
             return ()
         wanted.append(entry)
     path = up.per_host.get(host)
-    if path is not None and path not in files:
+    if path is not None and path not in files and path != entry:
         wanted.append(path)
     return tuple(wanted)
 
@@ -365,7 +365,7 @@ def home_configuration_with(
             extra = nix.emit(nix.Attrs([osconfig]))
     if modules is None:
         starts = [up.entry_of(host.name)]
-        if host.name in up.per_host:
+        if up.per_host.get(host.name, starts[0]) != starts[0]:
             starts.append(up.per_host[host.name])
         starts += wired_beside(ed, up.name, host.name, starts)
         modules = [relative_import(path, PurePosixPath(".")) for path in starts]

@@ -83,6 +83,9 @@ class UserPlan:
     # host -> the file the user's home starts from there, where the host has its own
     # (`home-manager.users.<u> = import ./hosts/<h>/home.nix;`): the index's `host_entries`
     entries: dict[str, PurePosixPath] = field(default_factory=dict)
+    # Hosts where the user had no home and something of theirs moves: their home there starts
+    # from the host's own file (`home/<u>/<host>.nix`), never the entry of their other hosts.
+    fresh: set[str] = field(default_factory=set)
 
     def entry_of(self, host: str) -> PurePosixPath:
         return self.entries.get(host, self.entry)
@@ -99,6 +102,7 @@ class UserPlan:
             tuple(self.inline),
             dict(self.entries),
             self.entry_args,
+            frozenset(self.fresh),
         )
 
 

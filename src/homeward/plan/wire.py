@@ -355,6 +355,7 @@ class UserFinish:
     home: HomeWrites
     per_host: tuple[tuple[str, PurePosixPath], ...]
     edits: tuple[Edit, ...] = ()
+    entries: tuple[tuple[str, PurePosixPath], ...] = ()  # a fresh host's own file: its entry
 
 
 def take_finish(st: PlanState, up: UserPlan, done: UserFinish) -> tuple[Edit, ...]:
@@ -362,6 +363,7 @@ def take_finish(st: PlanState, up: UserPlan, done: UserFinish) -> tuple[Edit, ..
     edits of their existing entry points, returned."""
     take_writes(st, up, done.home)
     up.per_host = dict(done.per_host)
+    up.entries.update(done.entries)
     return done.edits
 
 
@@ -421,7 +423,8 @@ def finish_user(st: PlanState, up: UserPlan) -> UserFinish:
         )
         writes.writes.append(Item(cli, command, first=True))
     edits = update_existing_entry(st, up, standalone, writes, per_host)
-    return UserFinish(writes.done(), tuple(per_host.items()), tuple(edits))
+    entries = tuple((h, per_host[h]) for h in sorted(up.fresh))
+    return UserFinish(writes.done(), tuple(per_host.items()), tuple(edits), entries)
 
 
 def entry_imports_per_host(
@@ -432,6 +435,8 @@ def entry_imports_per_host(
     entries = {h: up.entry_of(h) for h in up.hosts}
     found: dict[PurePosixPath, list[PurePosixPath]] = defaultdict(list)
     for host, path in sorted(per_host.items()):
+        if host in up.fresh:
+            continue  # its own file is its entry (`fresh_entry`)
         entry = entries[host]
         # A file of the host's standalone configuration beside the shared entry may be that
         # host's own (`"kim@desk"` reads `./home/shared` and `./home/linux`).
@@ -468,7 +473,11 @@ def update_existing_entry(
     )
     name = up.user.name
     own = entry_imports_per_host(st, up, per_host)
-    starts = dict.fromkeys([up.entry, *(up.entry_of(h) for h in up.hosts)])
+    # A host where they had no home starts from its own file (`fresh_entry`), not these;
+    # where every host is such a one, their existing entry is none of their hosts' homes.
+    kept = [h for h in up.hosts if h not in up.fresh]
+    first = [up.entry] if kept or not up.fresh else []
+    starts = dict.fromkeys([*first, *(up.entry_of(h) for h in kept)])
     edits: list[Edit] = []
     for file in own.keys() - starts.keys():
         # A host's own file of its standalone configuration: only the per-host file goes there.
@@ -496,7 +505,36 @@ def update_existing_entry(
                 state_version=state,
             )
         )
+    for host in sorted(up.fresh):
+        fresh_entry(st, up, host, features, standalone, writes, per_host)
     return edits
+
+
+def fresh_entry(
+    st: PlanState,
+    up: UserPlan,
+    host: str,
+    features: list[PurePosixPath],
+    standalone: bool,
+    writes: Pending,
+    per_host: dict[str, PurePosixPath],
+) -> None:
+    """The home of a host where the user had none (`UserPlan.fresh`): the host's own file,
+    which holds what moves from it, imports the feature files every host of theirs reads and
+    says what an entry says (`home.stateVersion`: the user first gets home-manager there,
+    rule 8), into `writes` and `per_host`."""
+    name = up.user.name
+    path = per_host.get(host)
+    if path is None:
+        path = st.free_path(PurePosixPath("home") / name / f"{host}.nix", writes)
+    home = darwin.home_directory_code(st.index, up.user) if standalone else None
+    state: str | nix.Call = state_version(st)
+    if homes_computed(st, host):
+        state = nix.Call("lib.mkDefault", [state])  # a value there stays the one it uses
+    identity = identity_bindings(name if standalone else None, home, state)
+    writes.writes.extend(Import(path, relative_import(f, path.parent)) for f in features)
+    writes.writes.append(Identity(path, identity))
+    per_host[host] = path
 
 
 def beside_entry(
@@ -523,7 +561,7 @@ def beside_entry(
     sets_state = ("home", "stateVersion") in defined or ("home",) in defined
     state = None if sets_state else entry_state_version(st, up)
     identity = identity_bindings(username, home, state)
-    for host in sorted(h for h in up.hosts if up.entry_of(h) == entry):
+    for host in sorted(h for h in up.hosts if up.entry_of(h) == entry and h not in up.fresh):
         path = per_host.get(host)
         if path is None:
             path = st.free_path(PurePosixPath("home") / name / f"{host}.nix", writes)
