@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
+from homeward.model.eval import Evaluator
+from homeward.model.values import Value
+from homeward.syntax.parse import parse_source
 from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
@@ -120,6 +123,18 @@ def test_the_host_reads_the_home_with_its_arguments(tmp_path: Path) -> None:
     }
 
 
+def evaluated(tmp_path: Path, expression: str) -> tuple[Evaluator, Value]:
+    """homeward's evaluator, in an empty flake under `tmp_path`, and what it makes of
+    `expression` with `lib` nixpkgs' library."""
+    root = write(tmp_path, {"flake.nix": "{ }\n"})
+    ev = Evaluator(root)
+    text = f"let lib = (import <nixpkgs> {{ }}).lib; in {expression}"
+    source = parse_source(text.encode(), root / "expr.nix").check()
+    node = source.root.child_by_field_name("expression")
+    assert node is not None
+    return ev, ev.eval(node, ev.globals, source)
+
+
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [
@@ -132,17 +147,9 @@ def test_the_host_reads_the_home_with_its_arguments(tmp_path: Path) -> None:
 def test_elem_at_and_split_string(tmp_path: Path, expression: str, expected: object) -> None:
     """Why: `builtins.elemAt (splitString "@" userAtHost) 0` named the user of a home and
     the file it imports (`./hm/${username}.nix`); both were not known."""
-    from homeward.model.eval import Evaluator
     from homeward.model.values import ListValue, Str
-    from homeward.syntax.parse import parse_source
 
-    root = write(tmp_path, {"flake.nix": "{ }\n"})
-    ev = Evaluator(root)
-    text = f"let lib = (import <nixpkgs> {{ }}).lib; in {expression}"
-    source = parse_source(text.encode(), root / "expr.nix").check()
-    node = source.root.child_by_field_name("expression")
-    assert node is not None
-    value = ev.eval(node, ev.globals, source)
+    ev, value = evaluated(tmp_path, expression)
     if isinstance(value, ListValue):
         items = [ev.force(t) for t in value.items]
         assert all(isinstance(v, Str) for v in items)
@@ -156,14 +163,6 @@ def test_elem_at_and_split_string(tmp_path: Path, expression: str, expected: obj
     ['builtins.elemAt [ "a" ] 1', 'builtins.elemAt [ "a" ] (-1)', 'lib.splitString "" "ab"'],
 )
 def test_what_elem_at_and_split_string_do_not_guess(tmp_path: Path, expression: str) -> None:
-    from homeward.model.eval import Evaluator
     from homeward.model.values import Unknown
-    from homeward.syntax.parse import parse_source
 
-    root = write(tmp_path, {"flake.nix": "{ }\n"})
-    ev = Evaluator(root)
-    text = f"let lib = (import <nixpkgs> {{ }}).lib; in {expression}"
-    source = parse_source(text.encode(), root / "expr.nix").check()
-    node = source.root.child_by_field_name("expression")
-    assert node is not None
-    assert isinstance(ev.eval(node, ev.globals, source), Unknown)
+    assert isinstance(evaluated(tmp_path, expression)[1], Unknown)
