@@ -16,19 +16,12 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import account, git, make_git_repo, write
+from tests.helpers import account, git, hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    let
+FLAKE = hm_flake_of(
+    "{ nixpkgs, home-manager, ... }",
+    """    let
       mkHome =
         vars:
         home-manager.lib.homeManagerConfiguration {
@@ -48,8 +41,8 @@ FLAKE = """{
       };
       homeConfigurations."kim@box" = mkHome (import ./vars.nix);
     };
-}
-"""
+""",
+)
 
 
 def host(name: str, user: str, packages: str) -> tuple[str, str]:
