@@ -160,6 +160,40 @@ def test_flake_parts_flake_as_a_function_of_its_config(tmp_path: Path) -> None:
     assert repo.modules["hosts/lab/default.nix"].hosts == {"lab"}
 
 
+def test_flake_parts_hosts_named_by_a_prefix_of_their_module(tmp_path: Path) -> None:
+    """Why: a dendritic flake names each host's module `flake.modules.nixos."hosts/<name>"` and
+    builds `nixosConfigurations` with `lib.pipe` over them, `mapAttrs'` naming each host with
+    `lib.removePrefix "hosts/"`: with `removePrefix` unknown no host was found (exit 3)."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                PARTS,
+                "inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+                "    imports = [ ./parts/machines.nix ./parts/box.nix ./parts/lab.nix ];\n  }",
+            ),
+            "parts/machines.nix": "{ inputs, lib, config, ... }:\n"
+            '  let prefix = "hosts/"; in {\n'
+            "  flake.nixosConfigurations = lib.pipe config.flake.modules.nixos [\n"
+            "    (lib.filterAttrs (name: _: lib.hasPrefix prefix name))\n"
+            "    (lib.mapAttrs' (name: module: {\n"
+            "      name = lib.removePrefix prefix name;\n"
+            "      value = inputs.nixpkgs.lib.nixosSystem { modules = module.imports; };\n"
+            "    }))\n  ];\n}\n",
+            "parts/box.nix": "{ config, ... }:\n{\n"
+            '  flake.modules.nixos."hosts/box".imports = [ ../hosts/box.nix ];\n'
+            "  flake.modules.nixos.base = { };\n}\n",
+            "parts/lab.nix": "{\n"
+            '  flake.modules.nixos."hosts/lab".imports = [ ../hosts/lab.nix ];\n}\n',
+            "hosts/box.nix": HOST,
+            "hosts/lab.nix": HOST.replace("box", "lab"),
+        },
+    )
+    repo = load_repo(root)
+    assert sorted(repo.hosts) == ["box", "lab"]
+    assert repo.modules["hosts/lab.nix"].hosts == {"lab"}
+
+
 def test_check_and_graph_show_flake_parts_hosts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

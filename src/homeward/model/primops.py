@@ -396,6 +396,13 @@ def _b_remove_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     return Unknown("`removeSuffix` of values that are not known", me.node, me.source)
 
 
+def _b_remove_prefix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
+    prefix, text = ev.force(args[0]), ev.force(args[1])
+    if isinstance(prefix, Str) and isinstance(text, Str):
+        return Str(text.value.removeprefix(prefix.value), me.node, me.source)
+    return Unknown("`removePrefix` of values that are not known", me.node, me.source)
+
+
 def _b_has_suffix(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
     suffix, text = to_string(ev.force(args[0])), to_string(ev.force(args[1]))
     if suffix is not None and text is not None:
@@ -650,6 +657,7 @@ BUILTINS: dict[str, tuple[int, Impl]] = {
     "optional": (2, _b_optional),
     "toString": (1, _b_to_string),
     "removeSuffix": (2, _b_remove_suffix),
+    "removePrefix": (2, _b_remove_prefix),
     "hasSuffix": (2, _b_has_suffix),
     "recursiveUpdate": (2, _b_recursive_update),
     "foldl'": (3, _b_foldl),
