@@ -126,12 +126,18 @@ def unread_accounts(index: Index) -> list[Diagnostic]:
 
 def dynamic_users(index: Index) -> list[Diagnostic]:
     """`users.users.${name}` that homeward cannot resolve (the model resolves names from
-    `specialArgs` and `let`s): never guess whose it is; it stays, and the rest migrates."""
+    `specialArgs` and `let`s): never guess whose it is; it stays, and the rest migrates.
+    Named only where it may hold what migrate would move (`packages`, or the account as one
+    value): `extraGroups`, `shell` and the like stay NixOS options whoever the user is."""
     found: list[Diagnostic] = []
     seen: set[int] = set()
     for host in index.repo.hosts:
         for d in index.host_definitions(host, "users"):
-            if d.path[:2] == ("users", "users") and len(d.path) > 2 and d.path[2] == DYNAMIC:
+            if (
+                d.path[:2] == ("users", "users")
+                and d.path[2:3] == (DYNAMIC,)
+                and d.path[3:4] in ((), ("packages",))
+            ):
                 if id(d) in seen:
                     continue
                 seen.add(id(d))
