@@ -233,3 +233,39 @@ def test_classify_notes_are_data_until_taken(tmp_path: Path) -> None:
     journal.diagnostics.extend(notes[first])
     take_notes(st, journal)
     assert st.diagnostics == [warning]
+
+
+@pytest.mark.parametrize(
+    ("parts", "said"),
+    [
+        (1, "`work.nix` and `work/p0.nix` are left as they are"),
+        (2, "`work.nix`, `work/p0.nix` and `work/p1.nix` are left as they are"),
+        (7, "8 files under `work/` (`default.nix`, `p0.nix`, `p1.nix`, ...) are left as they are"),
+    ],
+)
+def test_modules_left_for_one_reason_are_named_once(tmp_path: Path, parts: int, said: str) -> None:
+    """Why: an exported module's tree was one warning per file (145 on one real
+    configuration); the files left for the same reason are one warning."""
+    from homeward.model.index import build_index
+    from homeward.model.repo import load_repo
+
+    top = "work/default.nix" if parts > 3 else "work.nix"
+    files = {
+        f"work/p{i}.nix": f"{{ programs.git.enable = {i > 0}; }}\n".lower() for i in range(parts)
+    }
+    files[top] = (
+        "{ imports = [ "
+        + " ".join(
+            f"./{PurePosixPath(p).relative_to(PurePosixPath(top).parent)}" for p in sorted(files)
+        )
+        + " ]; }\n"
+    )
+    files["flake.nix"] = flake(
+        "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; };\n"
+        f"  nixosModules.work = ./{top};\n  }}"
+    )
+    files["desk.nix"] = f"{{ imports = [ ./{top} ]; users.users.ham.isNormalUser = true; }}\n"
+    st = PlanState(build_index(load_repo(write(tmp_path, files))), MigrateOptions())
+    [warning] = frozen_notes(st)["ham"]
+    assert said in warning.message, warning.message
+    assert warning.message.endswith(": `nixosModules.work` is exported: other flakes may import it")

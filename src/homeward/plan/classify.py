@@ -30,28 +30,49 @@ def frozen_notes(st: PlanState) -> dict[str, tuple[Diagnostic, ...]]:
     """User -> the modules some consumer homeward does not rewire also reads (a nix-darwin
     host, an export, a skipped host, an import under an unknown condition), which stay
     byte-identical: each reported once, for the first user (in order) whose hosts or
-    standalone homes read it (docs/architecture.md, rule 10)."""
+    standalone homes read it (docs/architecture.md, rule 10). Modules left for the same
+    reason are named in one warning (an exported module's tree can be 100 files)."""
     noted: set[str] = set()
     notes: dict[str, tuple[Diagnostic, ...]] = {}
     for user in st.normal:
         hosts = st.user_hosts[user.name]
         homes = frozenset(st.index.standalone.get(user.name, ()))
-        mine: list[Diagnostic] = []
+        by_reason: dict[str, list[str]] = {}
         for m in st.frozen:
             if m.key in noted or (hosts.isdisjoint(m.hosts) and homes.isdisjoint(m.hosts)):
                 continue
             noted.add(m.key)
-            who = min(m.frozen.items())[1]
-            mine.append(
-                located(
-                    f"`{m.key}` is left as it is: {who}",
-                    Severity.WARNING,
-                    hint="homeward edits a file only when every output that reads it is one "
-                    "it rewires",
-                )
+            by_reason.setdefault(min(m.frozen.items())[1], []).append(m.key)
+        notes[user.name] = tuple(
+            located(
+                f"{_named(keys)} {'is' if len(keys) == 1 else 'are'} left as "
+                f"{'it is' if len(keys) == 1 else 'they are'}: {who}",
+                Severity.WARNING,
+                hint="homeward edits a file only when every output that reads it is one it rewires",
             )
-        notes[user.name] = tuple(mine)
+            for who, keys in by_reason.items()
+        )
     return notes
+
+
+def _named(keys: Sequence[str], shown: int = 3) -> str:
+    """`a`, `b` and `c`; or 9 files under `dir/` (`a`, `b`, `c`, ...): a list of files, short."""
+    if len(keys) <= shown + 1:
+        return ", ".join(f"`{k}`" for k in keys[:-1]) + " and " * (len(keys) > 1) + f"`{keys[-1]}`"
+    common = PurePosixPath(*_common_parts([PurePosixPath(k).parent.parts for k in keys]))
+    if not common.parts:
+        return ", ".join(f"`{k}`" for k in keys[:shown]) + f" and {len(keys) - shown} more files"
+    first = ", ".join(f"`{PurePosixPath(k).relative_to(common)}`" for k in keys[:shown])
+    return f"{len(keys)} files under `{common}/` ({first}, ...)"
+
+
+def _common_parts(parts: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+    first = min(parts)
+    last = max(parts)
+    n = 0
+    while n < len(first) and n < len(last) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def user_plan(st: PlanState, user: User, notes: Journal) -> UserPlan:
