@@ -753,6 +753,37 @@ def test_computed_user_names_are_named_only_where_packages_may_be(
     assert named == ["modules/groups.nix:5:3", "modules/groups.nix:6:3"]
 
 
+def test_a_computed_account_shared_by_hosts_is_named_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: `users.users.${cfg.name} = { ... } // cfg.extraOptions;` in a module of six hosts
+    got "cannot tell which user" once and "is computed" six times, at the same place."""
+    from homeward.cli import main
+
+    hosts = "".join(
+        f"    {h} = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/{h}.nix ./user.nix ]; }};\n"
+        for h in ("a", "b", "c")
+    )
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake("{ nixosConfigurations = {\n" + hosts + "  }; }"),
+            **{f"hosts/{h}.nix": "{ users.users.kim.isNormalUser = true; }\n" for h in "abc"},
+            "user.nix": "{ config, lib, ... }:\n{\n"
+            "  users.users.kim = lib.mkMerge [ { } config.my.kim ];\n"
+            "  users.users.${config.my.name} = { isNormalUser = true; } // config.my.extra;\n}\n",
+        },
+    )
+    monkeypatch.chdir(root)
+    main(["migrate", "--dry-run", "."])
+    err = capsys.readouterr().err
+    said = [line.split(": warning: ")[1] for line in err.splitlines() if ": warning: " in line]
+    assert said == [
+        "cannot tell which user `users.users.${...}` is: the name is computed; it is left as it is",
+        "`users.users.kim` is computed (`config.my.kim`): packages in it are not moved",
+    ], err
+
+
 def migrated(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
     """`homeward migrate` on a git repository holding `files`; a second run changes nothing."""
     from homeward.cli import main

@@ -91,12 +91,13 @@ def _who(info: ModuleInfo) -> str:
 
 
 def unread_accounts(index: Index) -> list[Diagnostic]:
-    """Accounts whose packages homeward cannot see: say so rather than stay silent."""
+    """Accounts whose packages homeward cannot see: say so rather than stay silent. Once per
+    definition, however many hosts read it; a computed name is `dynamic_users`'s to name."""
     found: list[Diagnostic] = []
     seen: set[int] = set()  # a module every host reads: said once, where it is written
     for host in index.repo.hosts:
         for d in index.host_definitions(host, "users"):
-            if id(d) in seen:
+            if id(d) in seen or d.path[2:3] == (DYNAMIC,):
                 continue
             seen.add(id(d))
             if d.path[:2] == ("users", "extraUsers") and d.path[3:4] == ("packages",):
