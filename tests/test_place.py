@@ -405,6 +405,17 @@ def test_inline_home_becomes_a_file_as_data(tmp_path: Path) -> None:
     assert up.inline == [] and st.ledger == [cut.ledger]
 
 
+def test_inline_home_written_below_its_name_keeps_its_shape(tmp_path: Path) -> None:
+    """Why: `home-manager.users.ham =` with the module on the lines below, indented one more
+    level (nixfmt's style for a function), became a file whose body was indented by that
+    level: the text was moved out by the binding's indentation, not the value's."""
+    home = "\n    { pkgs, ... }:\n    {\n      home.packages = [ pkgs.jq ];\n    }"
+    st, up = inline_state(tmp_path, home)
+    cut = inline_home(st, up)
+    assert cut is not None and cut.path == PurePosixPath("home/ham/home.nix")
+    assert cut.text == "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n"
+
+
 def test_inline_home_that_reads_the_nixos_config_stays(tmp_path: Path) -> None:
     st, up = inline_state(tmp_path, "{ home.stateVersion = config.system.stateVersion; }")
     cut = inline_home(st, up)

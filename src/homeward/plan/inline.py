@@ -113,7 +113,10 @@ def inline_home(st: PlanState, up: UserPlan) -> InlineCut | None:
         )
         return InlineCut(diagnostics=(warning,))
     assert info is not None and renderer is not None and binding is not None
-    code = reindent(code, indent_at(d.source.text, binding.start_byte), "")
+    # Out by the indentation of the value's first line: nixfmt writes a function value on
+    # the lines below its name, one level in.
+    start = value.start_byte if value is not None else binding.start_byte
+    code = reindent(code, indent_at(d.source.text, start), "")
     needs = renderer.needs
     module: object = nix.Raw(needs.wrap(code))
     lets = [text for _start, (_name, text) in sorted(needs.lets.items())]
