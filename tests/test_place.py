@@ -426,6 +426,28 @@ def test_inline_home_that_reads_the_nixos_config_stays(tmp_path: Path) -> None:
     assert not take_inline(st, up, cut) and st.diagnostics == [warning]
 
 
+@pytest.mark.parametrize(
+    "read",
+    ["(lib.hm.gvariant.mkUint32 or (v: v)) 0", 'if lib ? hm then "hm" else "nixos"'],
+)
+def test_inline_home_that_reads_lib_hm_of_the_nixos_module_stays(tmp_path: Path, read: str) -> None:
+    """Why: `let mkUint32 = lib.hm.gvariant.mkUint32 or (v: v);` beside an inline home reads
+    the NixOS module's `lib`, which has no `hm`: the fallback. Moved into a home-manager
+    module, `lib` is home-manager's, which has it: the dconf value changed type (4leite)."""
+    st, up = inline_state(tmp_path, f"{{ dconf.settings.mutter.timeout = {read}; }}")
+    cut = inline_home(st, up)
+    assert cut is not None and cut.path is None and cut.removed is None
+    [warning] = cut.diagnostics
+    assert "it reads `lib.hm`" in warning.message, warning.message
+
+
+def test_inline_home_reading_other_parts_of_lib_moves(tmp_path: Path) -> None:
+    st, up = inline_state(tmp_path, "{ home.packages = lib.optional true pkgs.hm; }")
+    cut = inline_home(st, up)
+    assert cut is not None
+    assert cut.path is not None, cut.diagnostics
+
+
 def test_classify_names_each_users_own_files(tmp_path: Path) -> None:
     """Why: the classify phase decides whose file a module under `home/` is, from the model
     alone; a file only one user's hosts read is theirs, a file another user's host reads

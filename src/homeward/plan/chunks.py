@@ -160,6 +160,12 @@ class Renderer:
         return edits
 
     def _argument(self, name: str, use: Node) -> list[Span]:
+        if self.home and name == "lib" and _reads_hm(use, self.source.text):
+            raise CannotMove(
+                "it reads `lib.hm`, which home-manager's `lib` has and the NixOS module's does "
+                "not: moved, it would mean something else",
+                use,
+            )
         if self.home and name == "config":
             self.needs.args.add("osConfig")
             return [Span(use.start_byte, use.end_byte, b"osConfig")]
@@ -181,6 +187,18 @@ class Renderer:
         code = self.text(binding) if value is not None else node_text(binding, self.source.text)
         code = reindent(code, indent_at(self.source.text, binding.start_byte), "")
         self.needs.lets[binding.start_byte] = (name, code)
+
+
+def _reads_hm(use: Node, text: bytes) -> bool:
+    """`lib.hm...` or `lib ? hm`: what only home-manager's extended `lib` answers."""
+    var = use.parent if use.type == "identifier" and use.parent is not None else use
+    parent = var.parent
+    if parent is None or parent.type not in ("select_expression", "has_attr_expression"):
+        return False
+    path = parent.child_by_field_name("attrpath")
+    if parent.child_by_field_name("expression") != var or path is None or not path.children:
+        return False
+    return node_text(path.children[0], text) == "hm"
 
 
 def _binder(
