@@ -269,3 +269,33 @@ def test_modules_left_for_one_reason_are_named_once(tmp_path: Path, parts: int, 
     [warning] = frozen_notes(st)["ham"]
     assert said in warning.message, warning.message
     assert warning.message.endswith(": `nixosModules.work` is exported: other flakes may import it")
+
+
+def test_packages_left_in_a_frozen_file_are_not_an_already_migrated_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why: with ham's only packages in a module another flake may import (exported), migrate
+    said "nothing to move for `ham` (no user packages, ...)" and "the configuration is
+    already in the home-manager layout": both untrue; the warning above said why they stay."""
+    from homeward.cli import main
+
+    hosts = (
+        "{ nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./desk.nix ]; };\n"
+        "  nixosModules.work = ./work.nix;\n  }"
+    )
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(hosts),
+            "desk.nix": "{ imports = [ ./work.nix ]; users.users.ham.isNormalUser = true; }\n",
+            "work.nix": "{ pkgs, ... }: { users.users.ham.packages = [ pkgs.jq ]; }\n",
+        },
+    )
+    monkeypatch.chdir(root)
+    assert main(["migrate", "--dry-run", "."]) == 0
+    said = capsys.readouterr()
+    assert "`work.nix` is left as it is: `nixosModules.work` is exported" in said.err
+    assert "nothing moves for `ham`: their packages stay where they are" in said.err
+    assert "no user packages" not in said.err
+    assert "already in the home-manager layout" not in said.out
+    assert "nothing migrated: what would move stays where it is" in said.out

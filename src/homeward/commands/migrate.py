@@ -165,6 +165,11 @@ def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) 
             by_framework = sorted({c.framework for c in assembled(repo).values()})
             if by_framework:
                 console.out(not_migrated(by_framework))
+            elif plan.left:
+                console.out(
+                    "nothing migrated: what would move stays where it is (the warnings above "
+                    "say why)"
+                )
             else:
                 console.out(
                     "nothing to do: the configuration is already in the home-manager layout"

@@ -132,8 +132,17 @@ def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
     return info.path is not None and st.import_suppressed(info.path)
 
 
-def needs_work(st: PlanState, up: UserPlan, moved: bool, notes: Journal) -> bool:
-    """Whether `up` gets a home at all; where not, `notes` says why."""
+def needs_work(
+    st: PlanState, up: UserPlan, moved: bool, notes: Journal, left: bool = False
+) -> bool:
+    """Whether `up` gets a home at all; where not, `notes` says why (`left`: packages of
+    theirs stay where they are, each said in a warning)."""
+    if not moved and not has_home(st, up) and left:
+        notes.note(
+            f"nothing moves for `{up.user.name}`: their packages stay where they are (the "
+            "warnings above say why): no home is written for them"
+        )
+        return False
     if not moved and not has_home(st, up):
         # Why (issue 11): an account with nothing to move and no home-manager configuration
         # (a media or kiosk user) got an empty home wired into its hosts: the layout is the

@@ -32,6 +32,7 @@ from homeward.plan.classify import (
 from homeward.plan.inline import adopt_inline
 from homeward.plan.journal import Journal, located
 from homeward.plan.packages import move_all_packages
+from homeward.plan.place import frozen_packages
 from homeward.plan.priority import refuse_met
 from homeward.plan.sources import (
     SourceCut,
@@ -97,6 +98,12 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
         st.diagnostics.extend(frozen[up.user.name])
         cuts[id(up)] = move_all_packages(st, up)
     moved = {id(up): any(not cut.kept for cut in cuts[id(up)]) for up in plans}
+    st.left.extend(
+        up.user.name
+        for up in plans
+        if any(c.kept and not c.ledger for c in cuts[id(up)])
+        or frozen_packages(st.index, up.user.name, frozenset(up.hosts))
+    )
     kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
     trimmed = Journal()
     for up in plans:
@@ -110,7 +117,8 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
         trim_homeless_hosts(st, up, lines, trimmed)
     take_notes(st, trimmed)
     notes = Journal()
-    active = [up for up in plans if needs_work(st, up, moved[id(up)], notes)]
+    left = frozenset(st.left)
+    active = [up for up in plans if needs_work(st, up, moved[id(up)], notes, up.user.name in left)]
     take_notes(st, notes)
     if not active:
         return None

@@ -106,6 +106,17 @@ def place_packages(index: Index, home: Home, system_users: frozenset[str]) -> tu
     return tuple(placed)
 
 
+def frozen_packages(index: Index, name: str, hosts: frozenset[str]) -> bool:
+    """Some `users.users.<name>.packages` one of `hosts` reads is in a module left as it is
+    (`place_packages` skips those: they stay, and a warning names the module)."""
+    return any(
+        d.path[1:4] == ("users", name, "packages")
+        for info in index.accounts.get(name, ())
+        if info.frozen and not hosts.isdisjoint(info.hosts)
+        for d in index.by_head(info).get("users", ())
+    )
+
+
 def home_of(user: User, entry: PurePosixPath, *, features: bool) -> Home:
     return Home(user.name, user.hosts, entry, features)
 

@@ -120,6 +120,7 @@ class PlanState:
         self._hm_ref: str | None = None
         self.ledger: list[Moved] = []
         self.unread: list[str] = []  # standalone configurations left as they were (Plan.unread)
+        self.left: list[str] = []  # users whose packages stay where they are (Plan.left)
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
@@ -160,6 +161,7 @@ class PlanState:
             diagnostics=tuple(self.diagnostics),
             ledger=tuple(self.ledger),
             unread=tuple(self.unread),
+            left=tuple(self.left),
         )
 
     def import_suppressed(self, path: Path) -> bool:

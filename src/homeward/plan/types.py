@@ -81,6 +81,10 @@ class Plan:
     # Existing standalone configurations (`<user>@<host>`) left without the files their NixOS
     # home gets, said in a warning (a helper's list: plan/standalone.py's `Unread`).
     unread: tuple[str, ...] = ()
+    # Users with packages that would move but stay where they are (a file some output
+    # homeward does not rewire reads, ...), said in a warning: an empty plan is then not an
+    # already migrated configuration.
+    left: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
