@@ -258,7 +258,7 @@ UNIFIED = {
 @pytest.mark.parametrize(
     ("files", "framework", "hosts", "homes", "others"),
     [
-        (EZ, "ez-configs", ["box", "lab"], ["kim"], []),
+        (EZ, "ez-configs", ["box", "lab"], ["kim@box", "kim@lab"], []),
         (SNOWFALL, "snowfall-lib", ["box"], ["kim@box"], ["darwinConfigurations.mac"]),
         (BLUEPRINT, "blueprint", ["box"], [], []),
         (UNIFIED, "nixos-unified", ["box"], ["kim@box"], []),

@@ -91,7 +91,7 @@ def test_import_apply_brings_in_ez_configs_with_an_interpolated_root(
     follow, and its directories are strings built from `self`: no host found (exit 3)."""
     repo = load_repo(tree(tmp_path, spelling))
     assert sorted(repo.hosts) == ["box", "lab"]
-    assert sorted(repo.homes) == ["kim"]
+    assert sorted(repo.homes) == ["kim@box", "kim@lab"]  # ez-configs: one per host
     assert {c.framework for c in [*repo.hosts.values(), *repo.homes.values()]} == {"ez-configs"}
     assert "cfg/machines/box/default.nix" in repo.modules
     assert "nixos-configurations/stray/default.nix" not in repo.modules
@@ -233,7 +233,7 @@ def test_ez_configs_directories_made_with_plus_from_self(tmp_path: Path) -> None
 """
     repo = load_repo(write(tmp_path, {**FILES, "flake.nix": flake, "parts/plus.nix": plus}))
     assert sorted(repo.hosts) == ["box", "lab"]
-    assert sorted(repo.homes) == ["kim"]
+    assert sorted(repo.homes) == ["kim@box", "kim@lab"]  # ez-configs: one per host
 
 
 @pytest.mark.parametrize(

@@ -1022,6 +1022,9 @@ class Assembled:
     # Modules the framework gives the host beside `entry`, as written (easy-hosts' `shared`
     # and the host's own `modules`).
     modules: tuple[Thunk, ...] = ()
+    # The setting that names the configuration, when homeward cannot compute it: `name` is
+    # then the framework's directory entry, not a name of the flake's outputs.
+    unnamed: Value | None = None
 
 
 def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
@@ -1113,13 +1116,15 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     settings = _ez_settings(ev)
     if not isinstance(settings, Attrs) and (settings is not None or unread_modules(ev)):
         return []  # not computed, or maybe set in a module homeward cannot read: not known
-    found: list[Assembled] = []
-    for kind, output, candidates, _unknown in _ez_directories(ev, settings, root):
+    entries: dict[str, dict[str, Path]] = {}
+    for kind, _output, candidates, _unknown in _ez_directories(ev, settings, root):
         folder = next((c for c in candidates if c.is_dir()), None)
-        if folder is None:
-            continue
+        entries[kind] = _entries(ev, folder) if folder is not None else {}
+    homes = entries["home"]
+    found: list[Assembled] = []
+    for kind, output, _defaults in _EZ_KINDS[:2]:
         hosts = _setting(ev, settings, kind, "hosts")
-        for name, entry in _entries(ev, folder).items():
+        for name, entry in entries[kind].items():
             users = _setting(ev, hosts, name, "userHomeModules")
             names = (
                 tuple(u.value for t in users.items if isinstance(u := ev.force(t), Str))
@@ -1127,7 +1132,44 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
                 else ()
             )
             found.append(Assembled("ez-configs", output, name, entry, names))
+    # The hosts each home is made for: ez-configs' own and those the flake's modules write
+    # (its `allHosts` is the merged `flake.nixosConfigurations // flake.darwinConfigurations`).
+    every = set(entries["nixos"]) | set(entries["darwin"])
+    for output in ("nixosConfigurations", "darwinConfigurations"):
+        written = _setting(ev, merged_config(ev), "flake", output)
+        if isinstance(written, Attrs):
+            every |= set(written.attrs)
+    for user, entry in homes.items():
+        for name, unnamed in _ez_home_names(ev, settings, user, sorted(every)):
+            found.append(
+                Assembled("ez-configs", "homeConfigurations", name, entry, unnamed=unnamed)
+            )
     return found
+
+
+def _ez_home_names(
+    ev: Evaluator, settings: Attrs | None, user: str, hosts: list[str]
+) -> list[tuple[str, Value | None]]:
+    """The `homeConfigurations` names ez-configs gives `user`'s home (its `userConfigs`):
+    `<user>` when `home.users.<user>.standalone.enable` is set, else one per host,
+    `<user>@<host>` or what `nameFunction` returns for it. A setting homeward cannot compute
+    gives the one entry `(user, setting)`: the name is not known."""
+    given = _setting(ev, settings, "home", "users", user)
+    enable = _setting(ev, given, "standalone", "enable")
+    if isinstance(enable, Bool) and enable.value:
+        return [(user, None)]
+    if enable is not None and not isinstance(enable, Bool):
+        return [(user, enable)]
+    function = _setting(ev, given, "nameFunction")
+    if function is None or isinstance(function, Null):
+        return [(f"{user}@{host}", None) for host in hosts]
+    names: dict[str, Value | None] = {}
+    for host in hosts:
+        name = ev.apply(function, Thunk.of(Str(host)), None, None)
+        if not isinstance(name, Str):
+            return [(user, name if isinstance(name, Unknown) else function)]
+        names.setdefault(name.value, None)
+    return list(names.items())
 
 
 def _ez_searched(ev: Evaluator, root: Path, rel: Callable[[Path], str]) -> list[str]:

@@ -335,7 +335,9 @@ class Planned:
 
     @classmethod
     def of(cls, repo: Repo) -> Planned:
-        homes = {name: _home_pair(name) for name in repo.homes}
+        # Why not the homes a framework makes: homeward does not wire them (plan/assembled.py);
+        # what they read is checked as any consumer's homeward does not rewire.
+        homes = {name: _home_pair(name) for name, c in repo.homes.items() if not c.framework}
         nixos: dict[str, set[str]] = {}
         for info in repo.modules.values():
             for host, user in info.pairs:

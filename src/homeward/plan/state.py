@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic
 from homeward.knowledge.mapping import Feature
+from homeward.model.frameworks import PER_SYSTEM
 from homeward.model.index import Index, inline_home_config
 from homeward.model.repo import ModuleInfo, User
 from homeward.model.values import Attrs
@@ -217,8 +218,17 @@ class PlanState:
 
     def standalone_wanted(self) -> bool:
         """migrate adds standalone configurations: the mode asks for them and the flake has
-        no `homeConfigurations` of its own."""
-        return self.opts.mode is not Mode.MODULE and "homeConfigurations" not in self.output_names()
+        no `homeConfigurations` of its own, neither written nor made by a framework from its
+        directories (ez-configs' `"<user>@<host>"` for every host: one homeward wrote would
+        be a second definition of the same name)."""
+        return (
+            self.opts.mode is not Mode.MODULE
+            and "homeConfigurations" not in self.output_names()
+            and not any(
+                c.kind == "home" and c.framework and c.framework != PER_SYSTEM
+                for c in self.repo.others.values()
+            )
+        )
 
     def output_names(self) -> set[str]:
         outputs = self.repo.outputs

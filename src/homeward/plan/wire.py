@@ -202,7 +202,7 @@ def decide_wiring(st: PlanState, users: list[UserPlan], cut: SourceCut) -> WireD
         for w in wirings
         for host in sorted(w.wired & set(w.per_host))
     )
-    standalone = st.opts.mode is not Mode.MODULE and "homeConfigurations" not in st.output_names()
+    standalone = st.standalone_wanted()
     entries = False
     if standalone:
         entries = builds_an_entry(probe, wirings, hm)

@@ -113,6 +113,13 @@ class Outputs(HomeUsers):
             target = {"nixosConfigurations": hosts, "homeConfigurations": homes}.get(found.output)
             if kind == "darwin" and self.darwin and found.name not in hosts:
                 target = hosts  # nix-darwin hosts are hosts for migrate (see `load_repo`)
+            if found.unnamed is not None:
+                # Read, as the flake has it under a name homeward cannot tell: frozen.
+                self._unresolved(
+                    found.unnamed,
+                    f"the `{found.output}` name {found.framework} gives `{found.name}`",
+                )
+                target = None
             key = found.name if target is not None else f"{found.output}.{found.name}"
             if key in (target if target is not None else others):
                 continue  # the code builds it too: read as written
@@ -138,7 +145,9 @@ class Outputs(HomeUsers):
                 config.name = key
                 others[key] = config
                 self._frozen_by[key] = (
-                    f"`{key}` is a {kind} host, which homeward does not migrate yet"
+                    f"the name {found.framework} gives `{key}` is not known"
+                    if found.unnamed is not None
+                    else f"`{key}` is a {kind} host, which homeward does not migrate yet"
                 )
 
     def _per_system(

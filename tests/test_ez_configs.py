@@ -1,0 +1,107 @@
+"""ez-configs as it builds a flake's outputs (its flake module, read, not guessed): the names
+of the `homeConfigurations` it makes, the hosts it reads from a directory, and the homes a
+host's `userHomeModules` wires in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from homeward.cli import main
+from homeward.model.repo import load_repo
+from tests.helpers import write
+
+HOST = (
+    "{ pkgs, ... }:\n{\n"
+    "  users.users.kim.isNormalUser = true;\n"
+    "  users.users.kim.packages = [ pkgs.htop ];\n"
+    '  system.stateVersion = "25.05";\n}\n'
+)
+HOME = "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.ripgrep ];\n}\n"
+
+
+def ez_flake(settings: str, extra: str = "") -> str:
+    return (
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+        '  inputs.flake-parts.url = "github:hercules-ci/flake-parts";\n'
+        '  inputs.ez-configs.url = "github:ehllie/ez-configs";\n'
+        "  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+        "    imports = [ inputs.ez-configs.flakeModule ];\n"
+        f"{extra}"
+        "    ezConfigs = {\n      root = ./.;\n"
+        f"{settings}"
+        "    };\n  };\n}\n"
+    )
+
+
+def tree(settings: str = "", extra: str = "") -> dict[str, str]:
+    return {
+        "flake.nix": ez_flake(settings, extra),
+        "nixos-configurations/box/default.nix": HOST,
+        "nixos-configurations/lab.nix": HOST,
+        "home-configurations/kim.nix": HOME,
+    }
+
+
+def test_homes_are_named_user_at_host_for_every_host(tmp_path: Path) -> None:
+    """Why: ez-configs makes `homeConfigurations."<user>@<host>"` for each user of its home
+    directory and each host of the flake (its own and those written in code), not
+    `homeConfigurations.<user>`: homeward named them `kim`, which the flake does not have."""
+    code_host = (
+        "    flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {\n"
+        "      modules = [ ./pc.nix ];\n    };\n"
+    )
+    files = tree(extra=code_host) | {"pc.nix": HOST}
+    repo = load_repo(write(tmp_path, files))
+    assert sorted(repo.hosts) == ["box", "lab", "pc"]
+    assert sorted(repo.homes) == ["kim@box", "kim@lab", "kim@pc"]
+    home = repo.homes["kim@box"]
+    assert home.framework == "ez-configs"
+    assert [str(r.path) for r in home.modules] == ["home-configurations/kim.nix"]
+
+
+def test_a_standalone_user_is_named_by_the_user_alone(tmp_path: Path) -> None:
+    """Why: `home.users.<user>.standalone.enable = true` makes `homeConfigurations.<user>`
+    instead of one per host."""
+    settings = (
+        "      home.users.kim.standalone = {\n        enable = true;\n"
+        '        pkgs = import inputs.nixpkgs { system = "x86_64-linux"; };\n      };\n'
+    )
+    repo = load_repo(write(tmp_path, tree(settings)))
+    assert sorted(repo.homes) == ["kim"]
+
+
+def test_a_name_function_names_the_homes(tmp_path: Path) -> None:
+    """Why: `home.users.<user>.nameFunction` gives the name for each host."""
+    settings = '      home.users.kim.nameFunction = host: "${host}-kim";\n'
+    repo = load_repo(write(tmp_path, tree(settings)))
+    assert sorted(repo.homes) == ["box-kim", "lab-kim"]
+
+
+def test_a_name_homeward_cannot_compute_is_said_and_not_guessed(tmp_path: Path) -> None:
+    """Why: rule 9: a setting homeward cannot compute is named with where it is; the home is
+    read (its files frozen), under no invented name."""
+    settings = "      home.users.kim.standalone.enable = inputs.self.standaloneHomes;\n"
+    repo = load_repo(write(tmp_path, tree(settings)))
+    assert sorted(repo.homes) == []
+    assert "homeConfigurations.kim" in repo.others
+    said = [p for p in repo.problems if "kim" in p.message and "name" in p.message]
+    assert said, [p.message for p in repo.problems]
+    assert said[0].at is not None and str(said[0].at.path) == "flake.nix"
+    assert said[0].at.line == 9
+
+
+def test_graph_and_check_name_the_homes_the_flake_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: the graph drew a node `kim` and `home-manager switch --flake .#kim` does not exist
+    in such a flake."""
+    write(tmp_path / "repo", tree())
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["graph", "--format", "json", "."]) == 0
+    graph = json.loads(capsys.readouterr().out)
+    homes = sorted(n["label"] for n in graph["nodes"] if n["kind"] == "home")
+    assert homes == ["kim@box", "kim@lab"]
