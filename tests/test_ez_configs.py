@@ -105,3 +105,16 @@ def test_graph_and_check_name_the_homes_the_flake_has(
     graph = json.loads(capsys.readouterr().out)
     homes = sorted(n["label"] for n in graph["nodes"] if n["kind"] == "home")
     assert homes == ["kim@box", "kim@lab"]
+
+
+def test_a_default_nix_in_the_configurations_directory_is_a_host_named_default(
+    tmp_path: Path,
+) -> None:
+    """Why: ez-configs reads every regular `<name>.nix` of the directory, `default.nix`
+    included (a host `default`); homeward skipped it, so its files were not frozen and
+    `check` did not lint it."""
+    files = tree() | {"nixos-configurations/default.nix": HOST}
+    repo = load_repo(write(tmp_path, files))
+    assert sorted(repo.hosts) == ["box", "default", "lab"]
+    assert "nixos-configurations/default.nix" in repo.modules
+    assert sorted(repo.homes) == ["kim@box", "kim@default", "kim@lab"]

@@ -1046,9 +1046,15 @@ def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembl
 
 
 def _entries(
-    ev: Evaluator, directory: Path, files: tuple[str, ...] = ("default.nix",)
+    ev: Evaluator,
+    directory: Path,
+    files: tuple[str, ...] = ("default.nix",),
+    *,
+    with_default: bool = False,
 ) -> dict[str, Path]:
-    """`<dir>/<name>.nix` and `<dir>/<name>/<file>` for the first of `files` there."""
+    """`<dir>/<name>.nix` and `<dir>/<name>/<file>` for the first of `files` there;
+    `with_default`: `<dir>/default.nix` is an entry `default` too (ez-configs' `readModules`
+    takes every regular `.nix` file)."""
     found: dict[str, Path] = {}
     for name, kind in listing(ev, directory).items():
         entry = directory / name
@@ -1058,7 +1064,7 @@ def _entries(
                 if inside.get(file) == "regular":
                     found[name] = entry / file
                     break
-        elif name.endswith(".nix") and name != "default.nix":
+        elif name.endswith(".nix") and (with_default or name != "default.nix"):
             found[name.removesuffix(".nix")] = entry
     return found
 
@@ -1119,7 +1125,8 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     entries: dict[str, dict[str, Path]] = {}
     for kind, _output, candidates, _unknown in _ez_directories(ev, settings, root):
         folder = next((c for c in candidates if c.is_dir()), None)
-        entries[kind] = _entries(ev, folder) if folder is not None else {}
+        # Why `with_default`: ez-configs reads every regular `<name>.nix`, `default.nix` too.
+        entries[kind] = _entries(ev, folder, with_default=True) if folder is not None else {}
     homes = entries["home"]
     found: list[Assembled] = []
     for kind, output, _defaults in _EZ_KINDS[:2]:
