@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from homeward.model.repo import load_repo
+from homeward.model.repo import Context, load_repo
 from tests.helpers import write
 
 HOST = (
@@ -118,3 +118,17 @@ def test_a_default_nix_in_the_configurations_directory_is_a_host_named_default(
     assert sorted(repo.hosts) == ["box", "default", "lab"]
     assert "nixos-configurations/default.nix" in repo.modules
     assert sorted(repo.homes) == ["kim@box", "kim@default", "kim@lab"]
+
+
+def test_user_home_modules_wire_the_users_home_into_the_host(tmp_path: Path) -> None:
+    """Why: `<kind>.hosts.<host>.userHomeModules = [ "kim" ]` makes ez-configs import
+    `home-configurations/kim.nix` as `home-manager.users.kim` of that host; homeward recorded
+    the names and read nothing of them, so the host had no home and its files were not
+    known to be kim's on it."""
+    settings = '      nixos.hosts.box.userHomeModules = [ "kim" ];\n'
+    repo = load_repo(write(tmp_path, tree(settings)))
+    home = repo.modules["home-configurations/kim.nix"]
+    assert home.context is Context.HOME
+    assert "box" in home.hosts and "lab" not in home.hosts
+    assert home.users == frozenset({"kim"})
+    assert ("nixos-configurations/box/default.nix", "home-configurations/kim.nix") in repo.edges

@@ -1012,7 +1012,9 @@ class Assembled:
     output: str  # nixosConfigurations, darwinConfigurations or homeConfigurations
     name: str
     entry: Path  # absolute: the module file the framework starts the host from
-    users: tuple[str, ...] = ()  # homes the framework wires into the host (ez-configs)
+    # Homes the framework wires into the host as `home-manager.users.<user>`, with the entry
+    # file of each (ez-configs' `userHomeModules`).
+    users: tuple[tuple[str, Path], ...] = ()
     # The builder call the framework's file itself makes (blueprint's `hosts/<h>/default.nix`
     # returns `{ class; value = nixosSystem { ... }; }`); None: the host is `entry` alone.
     call: SystemCall | None = None
@@ -1133,12 +1135,16 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
         hosts = _setting(ev, settings, kind, "hosts")
         for name, entry in entries[kind].items():
             users = _setting(ev, hosts, name, "userHomeModules")
-            names = (
-                tuple(u.value for t in users.items if isinstance(u := ev.force(t), Str))
+            wired = (
+                tuple(
+                    (u.value, homes[u.value])
+                    for t in users.items
+                    if isinstance(u := ev.force(t), Str) and u.value in homes
+                )
                 if isinstance(users, ListValue)
                 else ()
             )
-            found.append(Assembled("ez-configs", output, name, entry, names))
+            found.append(Assembled("ez-configs", output, name, entry, wired))
     # The hosts each home is made for: ez-configs' own and those the flake's modules write
     # (its `allHosts` is the merged `flake.nixosConfigurations // flake.darwinConfigurations`).
     every = set(entries["nixos"]) | set(entries["darwin"])

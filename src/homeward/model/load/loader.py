@@ -50,6 +50,7 @@ class Loader(Outputs, Freezer):
             self._follow_config(other)
         self._follow_exports(outputs)
         self._follow_home_manager_users(hosts)
+        self._follow_framework_homes()
         self._freeze_pairs()
         self._resolve_user_names()
         reaches = self._unknown_reaches(outputs, (hosts, homes))

@@ -139,6 +139,8 @@ class Outputs(HomeUsers):
             config = self._config(found.name, context, call)
             config.kind = kind
             config.framework = found.framework
+            if found.users:
+                self._framework_homes[key] = found.users
             if target is not None:
                 target[key] = config
             else:
@@ -149,6 +151,21 @@ class Outputs(HomeUsers):
                     if found.unnamed is not None
                     else f"`{key}` is a {kind} host, which homeward does not migrate yet"
                 )
+
+    def _follow_framework_homes(self) -> None:
+        """The homes a framework wires into the hosts it assembles (ez-configs'
+        `userHomeModules`: `home-manager.users.<user>` imports the user's entry file), read
+        for that user on that host, as a written `home-manager.users.<user>` would be."""
+        for host, users in self._framework_homes.items():
+            config = self._all_configs.get(host)
+            if config is None or not config.modules:
+                continue
+            # Drawn from the host's entry file, as a `home-manager.users.<user>` written there.
+            first = self._info(config.modules[0], config.context)
+            parent = first.key if first is not None else host
+            for user, entry in users:
+                ref = self._file_ref(entry, config.call.node, config.call.source)
+                self._visit(ref, host, Context.HOME, parent, (), users=(user,))
 
     def _per_system(
         self,

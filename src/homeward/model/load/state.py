@@ -76,6 +76,9 @@ class LoadState:
         self._named: dict[str, tuple[int, str]] = {}
         self._names_host: dict[Source, bool] = {}  # inline modules' files: may name a host
         self._all_configs: dict[str, SystemConfig] = {}  # every configuration, by name
+        # Homes a framework wires into a host it assembles (ez-configs' `userHomeModules`):
+        # by the host's name in the model, each user with the entry file of their home.
+        self._framework_homes: dict[str, tuple[tuple[str, Path], ...]] = {}
         self.darwin = False  # nix-darwin hosts are hosts (migrate), not frozen `others`
         # Outputs (or parts of them) homeward cannot compute: who, why, and the value, whose
         # files stay byte-identical (rule 10, `model/reach.py`).
