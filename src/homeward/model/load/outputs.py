@@ -271,7 +271,9 @@ class Outputs(HomeUsers):
                 )
                 self.problem(
                     ProblemKind.IGNORED,
-                    f"`{attr}.{name}` is not a system configuration: ignored",
+                    _home_words(self.ev, f"{attr}.{name}", value)
+                    if context is Context.HOME
+                    else f"`{attr}.{name}` is not a system configuration: ignored",
                     at,
                 )
         return found
@@ -368,6 +370,32 @@ class Outputs(HomeUsers):
                 for thunk, value in self._definitions([exported_thunk]):
                     ref = self._module_ref(value, thunk, quiet=True)
                     self._visit(ref, consumer, context, consumer, (), users=())
+
+
+def _home_words(ev: Evaluator, name: str, value: Value) -> str:
+    """What an entry of `homeConfigurations` that is no home configuration is: a home-manager
+    module kept there (hosts import it as `home-manager.users.<u> = self.homeConfigurations.x`),
+    or a set of configurations one level down (by system), which `home-manager switch` does
+    not look under."""
+    if isinstance(value, Attrs):
+        inner = [
+            n
+            for n, t in value.attrs.items()
+            if isinstance(v := ev.force(t), SystemCall) and v.kind == "home"
+        ]
+        if inner:
+            shown = ", ".join(f"`{name}.{n}`" for n in inner)
+            return (
+                f"`{name}` holds home configurations one level down ({shown}), where "
+                "`home-manager switch --flake .#<name>` does not look: not read as homes"
+            )
+    what = {Lambda: "a function", Attrs: "an attribute set"}.get(type(value))
+    if what is None:
+        return f"`{name}` is a {type(value).__name__.lower()}, not a home configuration: ignored"
+    return (
+        f"`{name}` is a home-manager module ({what}), not a configuration "
+        "`home-manager switch` can build: not read as a home"
+    )
 
 
 def _why(value: Value) -> str:
