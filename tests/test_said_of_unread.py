@@ -3,10 +3,14 @@ each message says what the thing is, where it is, and why, never a wrong "there 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
+from homeward.cli import main
 from homeward.model.repo import load_repo
-from tests.helpers import hm_flake, home_entry, nixos_entry, write
+from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, write
 
 HOST = '{ ... }:\n{\n  users.users.kim.isNormalUser = true;\n  system.stateVersion = "25.05";\n}\n'
 
@@ -48,3 +52,26 @@ def test_home_modules_under_home_configurations_are_said_to_be_modules(tmp_path:
         "(`homeConfigurations.x86_64-linux.kim`), where `home-manager switch --flake .#<name>` "
         "does not look: not read as homes"
     ) in said
+
+
+def test_a_link_leading_outside_is_named_with_its_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `hardware-configuration.nix -> /etc/nixos/hardware-configuration.nix` was named by
+    the link alone (as an absolute path of this machine): the user could not tell it is a
+    link, nor where it leads (adfitzhu/nix)."""
+    files = {
+        "flake.nix": hm_flake(nixos_entry("box", "./host.nix ./hardware-configuration.nix")),
+        "host.nix": HOST,
+    }
+    repo = write(tmp_path / "repo", files)
+    os.symlink("/etc/nixos/hardware-configuration.nix", repo / "hardware-configuration.nix")
+    make_git_repo(repo)
+    monkeypatch.chdir(repo)
+    main(["check", "."])
+    out = capsys.readouterr().out
+    assert (
+        "the import `hardware-configuration.nix` is a link to "
+        "`/etc/nixos/hardware-configuration.nix`, outside the repository"
+    ) in out, out
+    assert str(tmp_path) not in out

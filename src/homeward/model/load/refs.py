@@ -126,6 +126,21 @@ class Refs(LoadState):
         )
         return ref
 
+    def _outside(self, text: str, *, normal: bool) -> tuple[str, str]:
+        """What an import that leads outside the repository is, said and as a label: a link
+        of the repository (`hardware-configuration.nix -> /etc/nixos/hardware-configuration.nix`)
+        by its path in the repository and where it points; any other path as written."""
+        full = text if normal else os.path.abspath(text)
+        parent, name = os.path.split(full)
+        link = os.path.join(os.path.realpath(parent), name)
+        if link.startswith(self._prefix) and os.path.islink(link):
+            shown, target = self.ev.files.shown_real(link), os.readlink(link)
+            return (
+                f"the import `{shown}` is a link to `{target}`, outside the repository",
+                f"{shown} -> {target}",
+            )
+        return f"the import `{Path(text)}` leads outside the repository", str(Path(text))
+
     def _file_ref(
         self,
         path: Path | str,
@@ -153,16 +168,17 @@ class Refs(LoadState):
         resolved, mode = self.ev.files.real(text, normal=normal)
         prefix = self._prefix
         if not resolved.startswith(prefix) and not os.path.join(resolved, "").startswith(prefix):
+            said, label = self._outside(text, normal=normal)
             self.problem(
                 ProblemKind.OUTSIDE,
-                f"the import `{Path(path)}` leads outside the repository",
+                said,
                 at(),
                 "homeward reads and edits only files inside the git work tree (outside git, "
                 "the flake's directory)",
             )
             if via is not None:
-                return placed_ref(ModuleKind.EXTERNAL, via, label=str(Path(path)))
-            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=str(Path(path)))
+                return placed_ref(ModuleKind.EXTERNAL, via, label=label)
+            return ModuleRef(ModuleKind.EXTERNAL, node=node, source=source, label=label)
         if mode is None:
             try:
                 mode = os.stat(resolved).st_mode
