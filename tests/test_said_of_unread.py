@@ -54,6 +54,41 @@ def test_home_modules_under_home_configurations_are_said_to_be_modules(tmp_path:
     ) in said
 
 
+def test_a_computed_home_manager_users_set_is_not_said_to_be_no_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: `home-manager.users = usersHome;` (a `builtins.mapAttrs` over the users, passed in
+    `specialArgs`) is a home-manager configuration homeward does not read; migrate said the
+    user had "no home-manager configuration" (Hamled/config)."""
+    entry = (
+        "      nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n"
+        '        system = "x86_64-linux";\n'
+        "        specialArgs.usersHome = builtins.mapAttrs (user: c: c.home) {\n"
+        "          kim.home = import ./kim-home.nix;\n        };\n"
+        "        modules = [ ./host.nix ./hm.nix home-manager.nixosModules.home-manager ];\n"
+        "      };\n"
+    )
+    hm = "{ usersHome, ... }:\n{\n  home-manager.useGlobalPkgs = true;\n  home-manager.users = usersHome;\n}\n"
+    files = {
+        "flake.nix": hm_flake(entry),
+        "host.nix": HOST,
+        "hm.nix": hm,
+        "kim-home.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
+    }
+    repo = make_git_repo(write(tmp_path / "repo", files))
+    monkeypatch.chdir(repo)
+    assert main(["migrate", "--dry-run", "."]) == 0
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "no home-manager configuration" not in out
+    assert (
+        "hm.nix:4:3: note: nothing to move for `kim` (no user packages, no user files), and "
+        "their home-manager configuration could not be read: `home-manager.users` is set "
+        "whole on `box` (homeward reads it written out per user, "
+        "`home-manager.users.<name> = …`): no home is written for them"
+    ) in out
+
+
 def test_a_link_leading_outside_is_named_with_its_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,3 +110,29 @@ def test_a_link_leading_outside_is_named_with_its_target(
         "`/etc/nixos/hardware-configuration.nix`, outside the repository"
     ) in out, out
     assert str(tmp_path) not in out
+
+
+def test_home_configurations_not_known_is_not_said_to_be_no_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a `mapAttrs` building `homeConfigurations` over a set homeward cannot compute was
+    said (where and why), and then the user was said to have "no home-manager configuration"."""
+    homes = (
+        "      homeConfigurations = builtins.mapAttrs (name: file:\n"
+        "        home-manager.lib.homeManagerConfiguration {\n"
+        "          pkgs = nixpkgs.legacyPackages.x86_64-linux;\n"
+        "          modules = [ file ];\n        }) self.lib.homes;\n"
+    )
+    files = {"flake.nix": hm_flake(nixos_entry("box", "./host.nix"), homes), "host.nix": HOST}
+    repo = make_git_repo(write(tmp_path / "repo", files))
+    monkeypatch.chdir(repo)
+    assert main(["migrate", "--dry-run", "."]) == 0
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "no home-manager configuration" not in out
+    assert (
+        "flake.nix:14:28: note: nothing to move for `kim` (no user packages, no user files), "
+        "and their home-manager configuration could not be read: `homeConfigurations` is not "
+        "known (`mapAttrs` over a set that is not known: no attribute `lib`): no home is "
+        "written for them"
+    ) in out, out

@@ -9,15 +9,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import entry_arguments
 from homeward.model.repo import Context, ModuleInfo, User
+from homeward.model.values import Attrs, Unknown
 from homeward.plan.journal import Journal, kept_file, located
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.plan.userfile import move_user_file, take_user_file
 from homeward.plan.wiring import wired_hosts
+from homeward.syntax.find import Definition
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from homeward.syntax.parse import Source
 
 
 # -- one user --------------------------------------------------------------------------------
@@ -132,6 +140,43 @@ def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
     return info.path is not None and st.import_suppressed(info.path)
 
 
+def unread_homes(
+    st: PlanState, hosts: Sequence[str]
+) -> tuple[str, Node | None, Source | None] | None:
+    """Where a home-manager configuration of a user of `hosts` may be that homeward could
+    not read, said with why and where: the flake's `homeConfigurations` not known (a
+    `mapAttrs` over a set homeward cannot compute), or `home-manager.users = <a set>;` in a
+    NixOS module of those hosts (Hamled/config's `home-manager.users = usersHome;`, a
+    `mapAttrs` passed in `specialArgs`). None: neither."""
+    outputs = st.repo.outputs
+    if isinstance(outputs, Attrs) and "homeConfigurations" in outputs.attrs:
+        homes = st.repo.ev.force(outputs.attrs["homeConfigurations"])
+        unknown = homes if isinstance(homes, Unknown) else None
+        if isinstance(homes, Attrs):
+            unknown = homes.more
+        if unknown is not None:
+            said = f"`homeConfigurations` is not known ({unknown.reason})"
+            return said, unknown.node, unknown.source
+    wanted = set(hosts)
+    found: Definition | None = None
+    readers: set[str] = set()
+    for info in st.repo.modules.values():
+        if info.context is not Context.NIXOS or wanted.isdisjoint(info.hosts):
+            continue
+        for d in info.module.definitions:
+            if d.path == ("home-manager", "users"):
+                found = found or d
+                readers |= info.hosts & wanted
+    if found is None:
+        return None
+    on = ", ".join(f"`{h}`" for h in sorted(readers))
+    said = (
+        f"`home-manager.users` is set whole on {on} "
+        "(homeward reads it written out per user, `home-manager.users.<name> = …`)"
+    )
+    return said, found.binding, found.source
+
+
 def needs_work(
     st: PlanState, up: UserPlan, moved: bool, notes: Journal, left: bool = False
 ) -> bool:
@@ -154,6 +199,18 @@ def needs_work(
                 f"nothing to move for `{name}` (no user packages, no user files), and their "
                 f"home-manager configuration ({homes}) is of no host migrate rewires: no home "
                 "is written for them"
+            )
+            return False
+        unread = unread_homes(st, up.hosts)
+        if unread is not None:
+            # Not "no home-manager configuration": one may be in what homeward cannot read.
+            why, node, source = unread
+            notes.note(
+                f"nothing to move for `{name}` (no user packages, no user files), "
+                f"and their home-manager configuration could not be read: {why}: "
+                "no home is written for them",
+                node=node,
+                source=source,
             )
             return False
         notes.note(
