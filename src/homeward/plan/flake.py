@@ -407,7 +407,8 @@ class FlakeEditor:
 
     def nixos_configurations_binding(self) -> tuple[Node | None, Node, bool]:
         """The binding after which homeConfigurations goes, its container, and whether the flake
-        writes `nixosConfigurations.<name> = ...` (dotted) or `nixosConfigurations = { ... }`."""
+        writes `nixosConfigurations.<name> = ...` (dotted) or `nixosConfigurations = { ... }`
+        (`flake.nixosConfigurations…` in a flake-parts module: see `outputs_prefix`)."""
         container = self.outputs_attrset()
         anchor: Node | None = None
         dotted = False
@@ -415,7 +416,7 @@ class FlakeEditor:
             path = b.child_by_field_name("attrpath")
             if path is None:
                 continue
-            names = node_text(path, self.src.text).split(".")
+            names = _output_names(node_text(path, self.src.text).split("."))
             if names[0] in SYSTEM_OUTPUTS:
                 anchor = b
                 dotted = len(names) > 1
@@ -423,6 +424,23 @@ class FlakeEditor:
 
     def outputs_attrset(self) -> Node:
         return outputs_attrset(self.src, self.fn)
+
+
+def outputs_prefix(ed: FlakeEditor) -> tuple[str, ...]:
+    """What the outputs' names are written under in `outputs_attrset`: `("flake",)` in a
+    flake-parts module that writes `flake.nixosConfigurations.<host> = …`, else ()."""
+    anchor, _, _ = ed.nixos_configurations_binding()
+    path = anchor.child_by_field_name("attrpath") if anchor is not None else None
+    if path is None:
+        return ()
+    names = node_text(path, ed.src.text).split(".")
+    return ("flake",) if names[0] == "flake" else ()
+
+
+def _output_names(names: list[str]) -> list[str]:
+    """The output's names of a binding's path: `flake.nixosConfigurations.pc` (a flake-parts
+    module's) is `nixosConfigurations.pc`."""
+    return names[1:] if len(names) > 1 and names[0] == "flake" else names
 
 
 def outputs_attrset(src: Source, fn: Node | None) -> Node:
@@ -443,8 +461,8 @@ def outputs_attrset(src: Source, fn: Node | None) -> Node:
                 if path is None:
                     continue
                 names = node_text(path, src.text).split(".")
-                if names[0] in SYSTEM_OUTPUTS:
-                    return node
+                if _output_names(names)[0] in SYSTEM_OUTPUTS:
+                    return node  # `nixosConfigurations…`, or flake-parts' `flake.nixos…`
                 if names == ["flake"]:
                     value = b.child_by_field_name("expression")
                     if value is not None:

@@ -13,6 +13,7 @@ from homeward.errors import HomewardError
 from homeward.model.repo import SystemConfig
 from homeward.model.values import ListValue
 from homeward.plan import darwin
+from homeward.plan.flake import outputs_prefix
 from homeward.plan.nixcode import relative_import
 from homeward.plan.specialargs import portable, portable_special_args
 from homeward.plan.types import Edit
@@ -76,11 +77,16 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
             )
         )
         return
+    prefix = outputs_prefix(ed)  # `flake.` in a flake-parts module, beside its hosts
     if dotted:
-        code = nix.emit_bindings([(("homeConfigurations", n), nix.Raw(c)) for n, c in entries])
+        code = nix.emit_bindings(
+            [((*prefix, "homeConfigurations", n), nix.Raw(c)) for n, c in entries]
+        )
     else:
         homes = nix.Attrs([(n, nix.Raw(c)) for n, c in entries], expand=True)
-        code = nix.emit_binding("homeConfigurations", homes)
+        code = nix.emit_binding(
+            (*prefix, "homeConfigurations") if prefix else "homeConfigurations", homes
+        )
     if is_multiline(container, ed.src.text):
         span = insert_binding(container, ed.src.text, code, after=anchor, blank_before=True)
         ed.edit(span, "add standalone homeConfigurations")
