@@ -6,6 +6,7 @@ modules left as they are, returned by `frozen_notes`; nothing here appends to th
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -67,20 +68,11 @@ def _named(keys: Sequence[str], shown: int = 3) -> str:
     """`a`, `b` and `c`; or 9 files under `dir/` (`a`, `b`, `c`, ...): a list of files, short."""
     if len(keys) <= shown + 1:
         return ", ".join(f"`{k}`" for k in keys[:-1]) + " and " * (len(keys) > 1) + f"`{keys[-1]}`"
-    common = PurePosixPath(*_common_parts([PurePosixPath(k).parent.parts for k in keys]))
+    common = PurePosixPath(posixpath.commonpath([str(PurePosixPath(k).parent) for k in keys]))
     if not common.parts:
         return ", ".join(f"`{k}`" for k in keys[:shown]) + f" and {len(keys) - shown} more files"
     first = ", ".join(f"`{PurePosixPath(k).relative_to(common)}`" for k in keys[:shown])
     return f"{len(keys)} files under `{common}/` ({first}, ...)"
-
-
-def _common_parts(parts: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    first = min(parts)
-    last = max(parts)
-    n = 0
-    while n < len(first) and n < len(last) and first[n] == last[n]:
-        n += 1
-    return first[:n]
 
 
 def user_plan(st: PlanState, user: User, notes: Journal) -> UserPlan:
@@ -182,17 +174,17 @@ def needs_work(
 ) -> bool:
     """Whether `up` gets a home at all; where not, `notes` says why (`left`: packages of
     theirs stay where they are, each said in a warning)."""
-    if not moved and not has_home(st, up) and left:
-        notes.note(
-            f"nothing moves for `{up.user.name}`: their packages stay where they are (the "
-            "warnings above say why): no home is written for them"
-        )
-        return False
     if not moved and not has_home(st, up):
         # Why (issue 11): an account with nothing to move and no home-manager configuration
         # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
         # separation of what exists, and an empty home separates nothing.
         name = up.user.name
+        if left:
+            notes.note(
+                f"nothing moves for `{name}`: their packages stay where they are (the "
+                "warnings above say why): no home is written for them"
+            )
+            return False
         if name in st.index.standalone:  # `homes_elsewhere`
             homes = ", ".join(f'`homeConfigurations."{h}"`' for h in st.index.standalone[name])
             notes.note(
