@@ -12,18 +12,11 @@ import pytest
 
 from homeward.cli import main
 from homeward.syntax.parse import parse_tree
-from tests.helpers import make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, write
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    let
+FLAKE = hm_flake_of(
+    "{ nixpkgs, home-manager, ... }",
+    """    let
       mkHost =
         {
           host,
@@ -43,8 +36,8 @@ FLAKE = """{
         extra = EXTRA;
       };
     };
-}
-"""
+""",
+)
 
 HOST = (
     "{ ... }:\n{\n"

@@ -11,19 +11,12 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, write
 
 FILES = {
-    "flake.nix": """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    let
+    "flake.nix": hm_flake_of(
+        "{ nixpkgs, home-manager, ... }",
+        """    let
       targetSystem = "x86_64-linux";
       platform = {
         nixpkgs.hostPlatform = targetSystem;
@@ -37,8 +30,8 @@ FILES = {
         ];
       };
     };
-}
 """,
+    ),
     "hosts/box.nix": "{ pkgs, ... }:\n{\n"
     '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
     "  boot.loader.systemd-boot.enable = true;\n"

@@ -12,19 +12,12 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, write
+from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, write
 from tests.test_migrate_darwin import nix_value
 
-FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    home-manager.url = "github:nix-community/home-manager/release-25.05";
-    home-manager.inputs.nixpkgs.follows = "nixpkgs";
-  };
-
-  outputs =
-    { nixpkgs, home-manager, ... }:
-    {
+FLAKE = hm_flake_of(
+    "{ nixpkgs, home-manager, ... }",
+    """    {
       nixosConfigurations.box = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
@@ -40,8 +33,8 @@ FLAKE = """{
         ];
       };
     };
-}
-"""
+""",
+)
 
 FILES = {
     "flake.nix": FLAKE.replace("SHARED", "./modules/flag.nix"),
@@ -50,13 +43,7 @@ FILES = {
     "    type = lib.types.bool;\n"
     "    default = false;\n"
     "  };\n}\n",
-    "hosts/box.nix": "{ pkgs, ... }:\n{\n"
-    '  networking.hostName = "box";\n'
-    '  fileSystems."/".device = "/dev/disk/by-label/nixos";\n'
-    "  boot.loader.systemd-boot.enable = true;\n"
-    "  users.users.kim.isNormalUser = true;\n"
-    "  users.users.kim.packages = [ pkgs.htop ];\n"
-    '  system.stateVersion = "25.05";\n}\n',
+    "hosts/box.nix": BOX_HOST,
     "home/kim.nix": '{\n  my.flag = true;\n  home.stateVersion = "25.05";\n}\n',
 }
 
