@@ -76,9 +76,9 @@ def let_bound(node: Node, text: bytes) -> Node:
 
 
 def hm_branch(nixpkgs_url: str | None) -> str:
-    """home-manager tracks the nixpkgs branch: nixos-24.11 (or a Mac's nixpkgs-24.11-darwin)
-    -> release-24.11, else master."""
-    match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", nixpkgs_url or "", re.IGNORECASE)
+    """home-manager tracks the nixpkgs branch: nixos-24.11 (or a Mac's nixpkgs-24.11-darwin,
+    or nixpkgs' own release-24.11) -> release-24.11, else master."""
+    match = re.search(r"(?:release|nixos|nixpkgs)-(\d\d\.\d\d)", nixpkgs_url or "", re.IGNORECASE)
     return f"release-{match[1]}" if match else "master"
 
 
