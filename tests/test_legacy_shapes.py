@@ -62,3 +62,90 @@ def test_nixpkgs_release_branch_is_tracked_by_the_home_manager_release(tmp_path:
     plan = plan_migration(build_index(load_repo(fresh)), MigrateOptions())
     added = b"".join(e.new for e in plan.edits if str(e.path) == "flake.nix").decode()
     assert '"github:nix-community/home-manager/release-25.05"' in added, added
+
+
+def split_account_repo(tmp_path: Path) -> Path:
+    """`ada` is a person's account on `den` (packages in its file) and a system account on
+    `vault`, which gives it packages of its own: one name, two kinds of account."""
+    return write(
+        tmp_path,
+        {
+            "flake.nix": "{\n"
+            '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+            "  outputs = { self, nixpkgs, ... }: {\n"
+            + nixos_entry("den", "./den.nix", "    ")
+            + nixos_entry("vault", "./vault.nix", "    ")
+            + "  };\n}\n",
+            "den.nix": account("ada", "pkgs.jq"),
+            "vault.nix": "{ pkgs, ... }:\n{\n"
+            "  users.users.ada = {\n"
+            "    isSystemUser = true;\n"
+            '    group = "ada";\n'
+            "    packages = [ pkgs.rsync ];\n"
+            "  };\n"
+            "  users.groups.ada = { };\n}\n",
+        },
+    )
+
+
+def test_a_system_account_on_one_host_is_a_person_elsewhere(tmp_path: Path) -> None:
+    """Why: an account declared `isSystemUser = true` by one host's module was taken for a
+    system account on every host: its packages on the hosts where it is a person's account
+    (`isNormalUser`) were neither reported by check (HW002) nor moved by migrate, and no
+    word said so (a real fleet declares its users so on one server)."""
+    from homeward.lint.facts import Facts
+    from homeward.lint.rules import lint
+
+    index = build_index(load_repo(split_account_repo(tmp_path)))
+    assert [u.name for u in index.normal_users] == ["ada"]
+    found = lint(Facts(index), {"HW002"})
+    assert [str(f.at.path) for f in found if f.at] == ["den.nix"], found
+
+    plan = plan_migration(index, MigrateOptions())
+    assert [(str(line.origin.path), line.what) for line in plan.ledger] == [
+        ("den.nix", "users.users.ada.packages")
+    ]
+    edited = {str(e.path) for e in plan.edits}
+    assert "vault.nix" not in edited and "den.nix" in edited
+    kept = [d for d in plan.diagnostics if d.at and str(d.at.path) == "vault.nix"]
+    assert kept and "system account" in kept[0].message and "`vault`" in kept[0].message
+    assert kept[0].severity.name == "WARNING"
+    # Where the name is a system account, home-manager is not wired for it.
+    added = b"".join(e.new for e in plan.edits if str(e.path) == "flake.nix")
+    assert b"ada@vault" not in added and added.count(b"nixosModules.home-manager") == 1
+
+
+def test_a_home_wired_for_a_system_account_stays_and_is_said(tmp_path: Path) -> None:
+    """Why: where the same name was a system account on one host that wires home-manager for
+    it (from the file its home starts from elsewhere), migrate took the host for one without
+    the account and refused; the file must stay (what moves from the person's hosts would
+    reach the system account) and the warning say why."""
+    from homeward.cli import main
+    from tests.helpers import make_git_repo
+
+    root = split_account_repo(tmp_path / "repo")
+    hm = (
+        '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+        '  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";\n'
+    )
+    wired = (
+        "./{h}.nix home-manager.nixosModules.home-manager {{ home-manager.users.ada = ./ada.nix; }}"
+    )
+    (root / "flake.nix").write_text(
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+        + hm
+        + "  outputs = { self, nixpkgs, home-manager, ... }: {\n"
+        + nixos_entry("den", wired.format(h="den"), "    ")
+        + nixos_entry("vault", wired.format(h="vault"), "    ")
+        + "  };\n}\n"
+    )
+    (root / "ada.nix").write_text('{\n  home.stateVersion = "25.05";\n}\n')
+    index = build_index(load_repo(root))
+    plan = plan_migration(index, MigrateOptions())
+    assert "ada.nix" not in {str(e.path) for e in plan.edits}
+    assert [line.what for line in plan.ledger] == ["users.users.ada.packages"]
+    said = [d for d in plan.diagnostics if "is a system account" in d.message]
+    assert [str(d.at.path) for d in said if d.at] == ["vault.nix", "vault.nix"], said
+    repo = make_git_repo(root)
+    assert main(["migrate", str(repo), "--dry-run"]) == 0

@@ -68,7 +68,7 @@ def tiny(tmp_path: Path) -> Index:
 
 def placements(index: Index, *, features: bool = True) -> tuple[Placement, ...]:
     home = Home("ham", ("desk", "laptop"), PurePosixPath("home/ham/default.nix"), features)
-    return place_packages(index, home, index.system_users)
+    return place_packages(index, home)
 
 
 def test_home_path_per_reach() -> None:

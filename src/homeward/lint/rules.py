@@ -215,10 +215,12 @@ def check_imports_user_file(facts: Facts) -> Iterator[Finding]:
     fixable=True,
 )
 def check_user_packages(facts: Facts) -> Iterator[Finding]:
-    system = facts.index.system_users
+    index = facts.index
     for info in facts.nixos_modules:
         for d in facts.by_head(info).get("users", ()):
-            if is_user_packages(d.path) and not stays_system(d, system):
+            # A system account on a host reading the module: its packages stay (per host: the
+            # same name may be a person's account on another).
+            if is_user_packages(d.path) and not stays_system(d, index.system_on(info.hosts)):
                 if d.path[2] == DYNAMIC:
                     # Why a warning (issue 11): whose account it is cannot be told (a system
                     # account's packages stay), and `migrate` leaves it, saying so.

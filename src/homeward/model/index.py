@@ -16,7 +16,7 @@ which outputs evaluate it: a file may be edited only when every one of them is k
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePath, PurePosixPath
@@ -203,6 +203,9 @@ class Index:
     # accounts some NixOS module declares with `isSystemUser = true`: home-manager does not
     # manage them, and their packages stay
     system_users: frozenset[str]
+    # each of those -> the hosts reading such a module (an account may be a system one on a
+    # server and a person's on a desktop: `system_on`)
+    system_hosts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Every system configuration's kind, keyed as the model names it: a host by its name, a
     # frozen one by its output (`darwinConfigurations.mac`, a Mac named like a NixOS host).
     kinds: Mapping[str, OutputKind] = field(default_factory=dict)
@@ -225,6 +228,10 @@ class Index:
     @property
     def normal_users(self) -> list[User]:
         return [u for u in self.users.values() if u.normal]
+
+    def system_on(self, hosts: Collection[str]) -> frozenset[str]:
+        """The accounts a module of one of `hosts` declares with `isSystemUser = true`."""
+        return frozenset(name for name, on in self.system_hosts.items() if not on.isdisjoint(hosts))
 
     def primary_user(self, host: str) -> PrimaryUser:
         """What the Mac `host` says of `system.primaryUser` (one answer for check and migrate)."""
@@ -371,6 +378,7 @@ def build_index(repo: Repo) -> Index:
     under_home: list[ModuleInfo] = []
     nixpkgs_homes: set[str] = set()
     system_users: set[str] = set()
+    system_hosts: dict[str, set[str]] = {}
     frozen_macs: dict[str, list[ModuleInfo]] = {}
     frozen: list[ModuleInfo] = []
     frozen_why: dict[str, str] = {}
@@ -409,6 +417,7 @@ def build_index(repo: Repo) -> Index:
                         names.add(path[2])
                     if path[3:] == ("isSystemUser",) and d.value_text.strip() == "true":
                         system_users.add(path[2])
+                        system_hosts.setdefault(path[2], set()).update(info.hosts)
             for name in sorted(names):
                 accounts.setdefault(name, []).append(info)
         if info.context is Context.HOME:
@@ -486,7 +495,7 @@ def build_index(repo: Repo) -> Index:
         repo=repo,
         outputs=tuple(outputs_list),
         hosts=MappingProxyType(hosts),
-        users=MappingProxyType(_users(hosts, frozen_heads, frozenset(system_users))),
+        users=MappingProxyType(_users(hosts, frozen_heads, system_hosts)),
         consumers=MappingProxyType(consumers),
         hm_input=hm_input_name(repo.inputs),
         release=flake_release(repo.inputs, nixpkgs),
@@ -503,6 +512,7 @@ def build_index(repo: Repo) -> Index:
         nixpkgs_homes=frozenset(nixpkgs_homes),
         hm_hosts=MappingProxyType({u: frozenset(hs) for u, hs in hm_hosts.items()}),
         system_users=frozenset(system_users),
+        system_hosts=MappingProxyType({u: frozenset(hs) for u, hs in system_hosts.items()}),
         accounts=MappingProxyType({u: tuple(ms) for u, ms in accounts.items()}),
         under_home=tuple(under_home),
         inline_homes=MappingProxyType(inline_homes),
@@ -584,10 +594,12 @@ def _host_facts(
 def _users(
     hosts: Mapping[str, HostFacts],
     heads: Mapping[str, Mapping[str, Sequence[Definition]]],
-    system: frozenset[str],
+    system: Mapping[str, Collection[str]],
 ) -> dict[str, User]:
     """Every `users.users.<name>`: the hosts defining it, its definitions (once each, in the
-    order the hosts reach them), whether it is a normal (login) user."""
+    order the hosts reach them), whether it is a normal (login) user: one on a host where no
+    module declares it a system account (`system`: account -> those hosts), and then its hosts
+    are those."""
     on: dict[str, set[str]] = {}
     defs: dict[str, list[Definition]] = {}
     seen: set[int] = set()
@@ -604,15 +616,22 @@ def _users(
                 if id(d) not in seen:
                     seen.add(id(d))
                     defs[name].append(d)
+                if host in system.get(name, ()):
+                    continue  # a system account here (`isSystemUser = true`)
                 if (path[3:] == ("isNormalUser",) and d.value_text == "true") or path[3:4] == (
                     "packages",
                 ):
                     normal.add(name)
                 elif facts.kind is OutputKind.DARWIN and path[3:] == ("home",):
                     normal.add(name)  # nix-darwin has no isNormalUser: a home is a person's
+    # A person's account is on the hosts where it is not a system one: home-manager is wired
+    # for them there, not where the name is a system account's.
     return {
         name: User(
-            name, tuple(sorted(on[name])), tuple(defs[name]), name in normal and name not in system
+            name,
+            tuple(sorted(on[name].difference(system.get(name, ()) if name in normal else ()))),
+            tuple(defs[name]),
+            name in normal,
         )
         for name in sorted(on)
     }

@@ -50,6 +50,27 @@ def unseen_accounts(index: Index, users: Sequence[HomeWiring]) -> list[Diagnosti
     (not refused: rule 9): that file is left as it is (`Index.entry_stays`), what migrate
     moves from `u`'s other hosts goes beside it. Named at the module not read."""
     found: list[Diagnostic] = []
+    for up, host, facts, read in _wiring_homes(index, users, system=True):
+        # Why: an account that is a system one there (`isSystemUser = true`) is not the
+        # person's of their other hosts, and what moves from those must not reach it.
+        at = next(
+            (
+                d.location
+                for info in facts.modules
+                for d in index.by_head(info).get("users", ())
+                if d.path == ("users", "users", up.name, "isSystemUser")
+            ),
+            None,
+        )
+        found.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"`{host}` wires `home-manager.users.{up.name}` from `{read}`, where "
+                f"`{up.name}` is a system account (`isSystemUser = true`): `{read}` is left as "
+                f"it is, and what migrate moves from `{up.name}`'s other hosts goes beside it",
+                at,
+            )
+        )
     for up, host, facts, read in _without_account(index, users):
         unread = _unread_module(facts)
         if unread is None:
@@ -74,11 +95,22 @@ def _without_account(
 ) -> Iterator[tuple[HomeWiring, str, HostFacts, str]]:
     """Each host (with its facts) that wires `home-manager.users.<u>` where `u` has no
     account homeward rewires, from a file `u`'s home starts from on their other hosts: the
-    first such file, by path. Hosts homeward does not rewire are left out."""
+    first such file, by path. Hosts homeward does not rewire are left out, and so are those
+    where `u` is a system account (an account: `_wiring_homes` with `system`)."""
+    return _wiring_homes(index, users, system=False)
+
+
+def _wiring_homes(
+    index: Index, users: Sequence[HomeWiring], *, system: bool
+) -> Iterator[tuple[HomeWiring, str, HostFacts, str]]:
+    """`_without_account`'s hosts (`system` False), or the hosts where `u` is a system
+    account that wire their home so (`system` True)."""
     repo = index.repo
     for up in users:
         entries = {str(up.entry_of(h)) for h in up.hosts}
-        for host in sorted(index.hm_user_hosts(up.name) - set(up.hosts)):
+        on = index.system_hosts.get(up.name, frozenset())
+        wiring = index.hm_user_hosts(up.name) - set(up.hosts)
+        for host in sorted(wiring & on if system else wiring - on):
             facts = index.hosts.get(host)
             if facts is None:
                 continue

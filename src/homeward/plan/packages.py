@@ -68,7 +68,7 @@ def move_all_packages(st: PlanState, up: UserPlan) -> tuple[PackageCut, ...]:
     """The user's package lists placed, cut, and taken into the plan."""
     home = st.home_of(up)
     cuts = []
-    for placement in place_packages(st.index, home, st.system_users):
+    for placement in place_packages(st.index, home):
         met = first_met(st.priorities(up.user.name), [HOME_PACKAGES]) if placement.moves else None
         own = own_priority(placement.definition) if placement.moves else None
         if met is not None:

@@ -82,27 +82,38 @@ def reach_of(home: Home, info: ModuleInfo) -> tuple[str, ...]:
     return tuple(sorted(info.hosts & set(home.hosts)))
 
 
-def place_packages(index: Index, home: Home, system_users: frozenset[str]) -> tuple[Placement, ...]:
+def place_packages(index: Index, home: Home) -> tuple[Placement, ...]:
     """Each `users.users.<u>.packages` of `home`'s user that one of their hosts reads, in
     the modules that define their account, in order; a list marked
-    `# homeward: ignore[HW002]` stays (issue 14: a decision to keep it there)."""
+    `# homeward: ignore[HW002]` stays (issue 14: a decision to keep it there), and so does
+    one that a host where the account is a system one reads (home-manager does not manage
+    those: its packages would leave that account)."""
     name = home.user
     hosts = frozenset(home.hosts)
+    system_hosts = index.system_hosts.get(name, frozenset())
     placed: list[Placement] = []
     for info in index.accounts.get(name, ()):
-        if info.frozen or hosts.isdisjoint(info.hosts):
+        if info.frozen or (hosts | system_hosts).isdisjoint(info.hosts):
             continue
         # Only `users.users.<name>.packages` (and below) is PACKAGES for this user.
         for d in index.by_head(info).get("users", ()):
             path = d.path
             if len(path) < 4 or path[1] != "users" or path[2] != name or d.dynamic:
                 continue
-            if stays_system(d, system_users) or classify(path, name).fate is not Fate.PACKAGES:
+            if stays_system(d, frozenset()) or classify(path, name).fate is not Fate.PACKAGES:
                 continue
-            why = ""
-            if is_suppressed(d.source.text, d.location.line, "HW002"):
+            why, hint = "", ""
+            system = sorted(info.hosts & system_hosts)
+            if system:
+                on = ", ".join(f"`{h}`" for h in system)
+                why = (
+                    f"`{name}` is a system account (`isSystemUser = true`) on {on}, "
+                    "which home-manager does not manage"
+                )
+                hint = f"if `{name}` is a person's account there, declare it `isNormalUser`"
+            elif is_suppressed(d.source.text, d.location.line, "HW002"):
                 why = "`# homeward: ignore[HW002]` keeps it"
-            placed.append(Placement(d, info, home, reach_of(home, info), why))
+            placed.append(Placement(d, info, home, reach_of(home, info), why, hint))
     return tuple(placed)
 
 

@@ -133,7 +133,6 @@ class PlanState:
         self.user_hosts = {u.name: frozenset(u.hosts) for u in self.normal}
         # (module key, home) -> the extra names code moved out of it may read (`renderer`)
         self._special: dict[tuple[str, bool], frozenset[str]] = {}
-        self.system_users = index.system_users  # `isSystemUser`: never a user's packages
         # Modules that must stay byte-identical: NixOS modules, and home-manager modules
         # whatever reads them (a home exported as `homeManagerModules.*`, a Mac left as it is).
         self.frozen = index.frozen
