@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from homeward.model.index import build_index
 from homeward.model.repo import load_repo
 from homeward.plan.checks import mismatches
@@ -149,3 +151,43 @@ def test_a_home_wired_for_a_system_account_stays_and_is_said(tmp_path: Path) -> 
     assert [str(d.at.path) for d in said if d.at] == ["vault.nix", "vault.nix"], said
     repo = make_git_repo(root)
     assert main(["migrate", str(repo), "--dry-run"]) == 0
+
+
+def test_nothing_to_move_without_home_manager_is_not_called_its_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a configuration without home-manager whose users have nothing homeward can read
+    to move (an account alone; packages behind an import it cannot follow) was told it is
+    "already in the home-manager layout"."""
+    from homeward.cli import main
+    from tests.helpers import make_git_repo
+
+    def said(name: str, host: str) -> str:
+        root = write(
+            tmp_path / name,
+            {
+                "flake.nix": "{\n"
+                '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+                "  outputs = { self, nixpkgs, ... }: {\n"
+                + nixos_entry("den", "./den.nix", "    ")
+                + "  };\n}\n",
+                "den.nix": host,
+                "more/tools.nix": account("ada", "pkgs.jq"),
+            },
+        )
+        capsys.readouterr()
+        assert main(["migrate", str(make_git_repo(root)), "--dry-run"]) == 0
+        return capsys.readouterr().out
+
+    alone = said("alone", "{\n  users.users.ada.isNormalUser = true;\n}\n")
+    assert "already in the home-manager layout" not in alone
+    assert "no user packages or user settings to move" in alone
+    assert "cannot look into" not in alone
+
+    hidden = said(
+        "hidden",
+        "{ helpers, ... }:\n{\n  imports = helpers.modulesIn ./more;\n"
+        "  users.users.ada.isNormalUser = true;\n}\n",
+    )
+    assert "already in the home-manager layout" not in hidden
+    assert "1 module it cannot look into may hold some" in hidden

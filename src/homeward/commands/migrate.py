@@ -136,6 +136,9 @@ def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) 
     shown = shown_root(opts.dir, repo.root)
     index = build_index(repo)
     users = frozenset(index.users)  # what the plan's check needs of the index
+    # Whether home-manager is in use at all: "already in the home-manager layout" is no answer
+    # for a configuration without it.
+    uses_hm = index.hm_input is not None or bool(index.hm_hosts) or bool(repo.homes)
     if opts.adopt_dotfiles is not None:
         plan = _adopt_plan(opts, index)
     else:
@@ -170,10 +173,12 @@ def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) 
                     "nothing migrated: what would move stays where it is (the warnings above "
                     "say why)"
                 )
-            else:
+            elif uses_hm:
                 console.out(
                     "nothing to do: the configuration is already in the home-manager layout"
                 )
+            else:
+                console.out(nothing_to_move(len(repo.opaque)))
         return int(Exit.OK)
     if opts.check:
         if not opts.json:
@@ -218,6 +223,19 @@ def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) 
         else:
             console.out("next: review the files (not in git: there is no `git diff` to undo it)")
     return int(Exit.OK)
+
+
+def nothing_to_move(opaque: int) -> str:
+    """What an empty plan says of a configuration that does not use home-manager: that no user
+    has anything homeward can read to move (`opaque`: the modules it cannot look into, which
+    may hold some)."""
+    said = "nothing to do: no user packages or user settings to move into home-manager"
+    if not opaque:
+        return said
+    return (
+        f"{said} in what homeward can read ({opaque} module{'s' * (opaque > 1)} it cannot "
+        "look into may hold some)"
+    )
 
 
 def _adopt_plan(opts: Options, index: Index) -> Plan:
