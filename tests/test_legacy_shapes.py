@@ -191,3 +191,24 @@ def test_nothing_to_move_without_home_manager_is_not_called_its_layout(
     )
     assert "already in the home-manager layout" not in hidden
     assert "1 module it cannot look into may hold some" in hidden
+
+
+def test_a_mac_added_beside_nixpkgs_release_branch_pins_nix_darwin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: nix-darwin's branch was read from `nixos-YY.MM`/`nixpkgs-YY.MM` only: a Mac added
+    to a flake on nixpkgs' `release-25.05` got nix-darwin master, which asserts it matches
+    nixpkgs' release."""
+    from homeward.cli import main
+    from tests.helpers import copy_tree, git, make_git_repo
+    from tests.test_add import MIGRATED
+
+    repo = make_git_repo(copy_tree(MIGRATED, tmp_path / "repo"))
+    flake = repo / "flake.nix"
+    text = flake.read_text()
+    assert "nixpkgs/nixos-25.05" in text
+    flake.write_text(text.replace("nixpkgs/nixos-25.05", "nixpkgs/release-25.05"))
+    git(repo, "commit", "-qam", "nixpkgs on its release branch")
+    assert main(["add", "host", "mac", str(repo), "--system", "aarch64-darwin"]) == 0
+    capsys.readouterr()
+    assert 'url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";' in flake.read_text()

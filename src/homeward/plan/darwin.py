@@ -206,7 +206,7 @@ def darwin_input(editor: FlakeEditor, release: str) -> str:
     name = "nix-darwin"
     if name not in editor.added_inputs:
         nixpkgs = repo.inputs.get(editor.nixpkgs_name())
-        branch = _release(nixpkgs.url if nixpkgs else None, "(?:nixos|nixpkgs)")
+        branch = _release(nixpkgs.url if nixpkgs else None, "(?:release|nixos|nixpkgs)")
         url = f"{DARWIN_URL}/nix-darwin-{release}" if branch is not None else DARWIN_URL
         editor.add_input(name, url, editor.nixpkgs_name(), "nix-darwin")
     return editor.reachable_input(name)
