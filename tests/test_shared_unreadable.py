@@ -50,3 +50,22 @@ def test_migrate_refuses_and_writes_nothing(
     assert main(["migrate", str(root)]) == 3
     assert "common/virt/default.nix:3:15" in capsys.readouterr().err
     assert tree_files(root) == before
+
+
+def test_with_another_host_left_the_skip_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: a host skipped for a file that cannot be read was named without the hint of
+    that file's problem (the problem itself is said with the hosts it skips, not alone)."""
+    flake = FILES["flake.nix"].replace(
+        "    };\n}",
+        "      nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b.nix ]; };\n"
+        "    };\n}",
+    )
+    root = make_git_repo(write(tmp_path / "repo", {**FILES, "flake.nix": flake}))
+    capsys.readouterr()
+    assert main(["migrate", "--dry-run", str(root)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    for host in ("a", "b"):
+        at = next(i for i, line in enumerate(lines) if f"host `{host}` is skipped" in line)
+        assert lines[at + 1].startswith("  hint: fix the file so that `nix-instantiate"), lines

@@ -120,6 +120,21 @@ def test_with_no_other_host_nothing_changes(
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_the_skipped_host_is_said_with_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: with another host left, the warning that `box` is skipped was printed without
+    the hint its reason carries (said only when no host was left, as the error above)."""
+    root = repo(tmp_path)
+    capsys.readouterr()
+    assert main(["migrate", "--dry-run", str(root)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    at = next(i for i, line in enumerate(lines) if "warning: host `box` is skipped" in line)
+    assert lines[at + 1].startswith("  hint: set `home-manager.extraSpecialArgs` on the host"), (
+        lines
+    )
+
+
 @pytest.mark.nix
 def test_box_evaluates_after_with_what_kim_had(tmp_path: Path) -> None:
     """Why: what counts is what Nix sees. Before, `box` did not evaluate after migrate."""

@@ -158,7 +158,12 @@ def partial(index: Index) -> list[Diagnostic]:
     """What the model could not read: named, so that a partial migration says so."""
     repo = index.repo
     found = [
-        Diagnostic(Severity.WARNING, f"host `{name}` is skipped: {problem.message}", problem.at)
+        Diagnostic(
+            Severity.WARNING,
+            f"host `{name}` is skipped: {problem.message}",
+            problem.at,
+            hint=problem.hint,
+        )
         for name, problem in sorted(repo.skipped.items())
     ]
     for problem in repo.problems:
