@@ -250,7 +250,8 @@ def test_ez_configs_directories_made_with_plus_from_self(tmp_path: Path) -> None
             'root = self;\n    nixos.configurationsDirectory = inputs.elsewhere + "/hosts";',
             (
                 "ez-configs' `nixos.configurationsDirectory` (or its `root`) is not a directory "
-                "of the repository homeward can compute (parts/ez.nix:6:37: "
+                "of the repository homeward can compute: `+` of values that are not known "
+                "(parts/ez.nix:6:37)"
             ),
         ),
     ],

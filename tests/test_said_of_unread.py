@@ -54,6 +54,23 @@ def test_home_modules_under_home_configurations_are_said_to_be_modules(tmp_path:
     ) in said
 
 
+def test_other_values_under_home_configurations_are_said_in_words(tmp_path: Path) -> None:
+    """Why: what was neither a home nor a module was named by the class homeward keeps it
+    in ("is a str", "is a pathvalue"), where the other messages say "a string", "a path"."""
+    files = {
+        "flake.nix": hm_flake(
+            nixos_entry("box", "./host.nix"),
+            '      homeConfigurations.name = "kim";\n',
+            "      homeConfigurations.file = ./home.nix;\n",
+        ),
+        "host.nix": HOST,
+        "home.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
+    }
+    said = {p.message for p in load_repo(write(tmp_path, files)).problems}
+    assert "`homeConfigurations.name` is a string, not a home configuration: ignored" in said
+    assert "`homeConfigurations.file` is a path, not a home configuration: ignored" in said
+
+
 def test_a_computed_home_manager_users_set_is_not_said_to_be_no_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

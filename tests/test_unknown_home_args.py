@@ -86,7 +86,7 @@ def test_the_host_is_left_as_it_is_and_said_why(
     # Said at box's module list, with the argument and the place its value is written.
     assert "flake.nix:22:19: warning: host `box` is skipped" in err, err
     assert "home-manager cannot be wired into host `box`" in err, err
-    assert "`vars`, given at flake.nix:28:45, is a set" in err, err
+    assert "`vars`, given at flake.nix:28:45, is an attribute set" in err, err
     for name in ("hosts/box.nix", "hosts/kim.nix", "home/kim.nix"):
         assert (root / name).read_text() == FILES[name], name
     flake = (root / "flake.nix").read_text()

@@ -48,6 +48,7 @@ from homeward.model.values import (
     Thunk,
     Unknown,
     Value,
+    explain_unknown,
 )
 from homeward.syntax.nodes import bindings_of
 from homeward.syntax.parse import parse_source
@@ -1191,7 +1192,7 @@ def _ez_searched(ev: Evaluator, root: Path, rel: Callable[[Path], str]) -> list[
     if settings is None and unread_modules(ev):
         return []  # the modules homeward cannot read are named: `ezConfigs` may be there
     if settings is not None and not isinstance(settings, Attrs):
-        return [f"ez-configs' settings (`ezConfigs`) are not known{_said_at(settings)}"]
+        return [f"ez-configs' settings (`ezConfigs`) are not known{explain_unknown(settings)}"]
     said: list[str] = []
     for kind, _output, candidates, unknown in _ez_directories(ev, settings, root):
         if kind == "home":
@@ -1199,23 +1200,13 @@ def _ez_searched(ev: Evaluator, root: Path, rel: Callable[[Path], str]) -> list[
         if unknown is not None:
             said.append(
                 f"ez-configs' `{kind}.configurationsDirectory` (or its `root`) is not a directory "
-                f"of the repository homeward can compute{_said_at(unknown)}"
+                f"of the repository homeward can compute{explain_unknown(unknown)}"
             )
             continue
         shown = " or ".join(f"`{rel(c)}`" for c in candidates)
         what = "has no host" if any(c.is_dir() for c in candidates) else "does not exist"
         said.append(f"ez-configs reads {kind} hosts from {shown}, which {what}")
     return said
-
-
-def _said_at(value: Value) -> str:
-    """` (file:line:col: why)` of a value homeward cannot compute, as far as it knows."""
-    at = value.at if isinstance(value, Unknown) else None
-    if at is None and value.node is not None and value.source is not None:
-        at = value.source.location(value.node.start_byte)
-    why = value.reason if isinstance(value, Unknown) else ""
-    inner = ": ".join(str(x) for x in (at, why) if x)
-    return f" ({inner})" if inner else ""
 
 
 # The folder under `modules/` whose every module snowfall-lib adds to each configuration.

@@ -229,3 +229,42 @@ class Thunk:
 
 Impl = Callable[["Evaluator", list[Thunk], Builtin], Value]
 """How a builtin is computed: from the evaluator, its arguments (unforced) and itself."""
+
+
+# What a value is, in words, by its class: the first that matches (a FileText is a Str).
+_KIND_WORDS: tuple[tuple[type[Value], str], ...] = (
+    (FileText, "the text of a file"),
+    (Str, "a string"),
+    (Int, "an integer"),
+    (Bool, "a boolean"),
+    (Attrs, "an attribute set"),
+    (ListValue, "a list"),
+    (Lambda, "a function"),
+    (PathValue, "a path"),
+    (Null, "null"),
+)
+
+
+def describe_value(value: Value) -> str:
+    """What a value is, in words, for a message: "an attribute set", "a function", … , the
+    name of an input's value (`inputs.x.lib`), else "a computed value"."""
+    if isinstance(value, External):
+        return f"`{value.name}`"
+    return next(
+        (words for kind, words in _KIND_WORDS if isinstance(value, kind)), "a computed value"
+    )
+
+
+def explain_unknown(value: Value, said_at: Location | None = None) -> str:
+    """`: <why> (<where>)` of a value homeward cannot compute, for a message: the reason of an
+    unknown, then where it comes from (of a known value that will not do, a set whose keys
+    are not all known: only where it is written), the place left out where it is `said_at`
+    (said already); "" when there is neither."""
+    if isinstance(value, Unknown):
+        where = value.at
+    elif value.node is not None and value.source is not None:
+        where = value.source.location(value.node.start_byte)
+    else:
+        where = None
+    place = f" ({where})" if where is not None and where != said_at else ""
+    return f": {value.reason}{place}" if isinstance(value, Unknown) else place

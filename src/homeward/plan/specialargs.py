@@ -16,13 +16,12 @@ from homeward.model.values import (
     Attrs,
     External,
     FileText,
-    Lambda,
-    ListValue,
-    Null,
-    PathValue,
     Str,
     Thunk,
     Unknown,
+    Value,
+    describe_value,
+    explain_unknown,
 )
 from homeward.plan.nixcode import copied_text
 from homeward.plan.wiring import flake_outputs, standalone_home, transplant
@@ -35,7 +34,6 @@ from homeward.syntax.nodes import bindings_of, node_text, unparen
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from homeward.errors import Location
     from homeward.model.index import Index
     from homeward.model.scope import Env
     from homeward.plan.flake import FlakeEditor
@@ -165,13 +163,13 @@ def _host_passes_home_args(index: Index, host: str) -> bool:
     )
 
 
-def _unwritten(ed: FlakeEditor, thunk: Thunk, theirs: object, ours: object) -> str:
+def _unwritten(ed: FlakeEditor, thunk: Thunk, theirs: Value, ours: object) -> str:
     """Which of a standalone home's `extraSpecialArgs` (`theirs`, written at `thunk`)
     `rebuilt_home_args` cannot write, where its value comes from, and what it is."""
     assert thunk.source is not None and thunk.expr is not None
     at = thunk.source.location(thunk.expr.start_byte)
     if not isinstance(theirs, Attrs) or theirs.more is not None or theirs.dynamic_keys:
-        return f"they ({at}) are not known statically{_unknown_why(theirs, at)}"
+        return f"they ({at}) are not known statically{explain_unknown(theirs, at)}"
     passed = ours.attrs if isinstance(ours, Attrs) else {}
     for name, item in theirs.attrs.items():
         value = ed.repo.ev.force(item)
@@ -185,42 +183,13 @@ def _unwritten(ed: FlakeEditor, thunk: Thunk, theirs: object, ours: object) -> s
             else at
         )
         if isinstance(value, Unknown):
-            return (
-                f"`{name}`, given at {given}, is not known statically{_unknown_why(value, given)}"
-            )
-        return (
-            f"`{name}`, given at {given}, is {_what(value)}, which homeward does not write as code"
-        )
+            why = explain_unknown(value, given)
+            return f"`{name}`, given at {given}, is not known statically{why}"
+        what = describe_value(value)
+        if value.source is not None and value.node is not None:
+            what += f" written at {value.source.location(value.node.start_byte)}"
+        return f"`{name}`, given at {given}, is {what}, which homeward does not write as code"
     return f"they ({at}) are not known statically"
-
-
-def _unknown_why(value: object, at: Location) -> str:
-    """`: <why>` of an unknown value (`at <where>` when that is another place), else ""."""
-    if not isinstance(value, Unknown):
-        return ""
-    where = value.at
-    return f": {value.reason}" + (f" ({where})" if where is not None and where != at else "")
-
-
-def _what(value: object) -> str:
-    """What a value is, in words, and where it is written when that is another file."""
-    kinds: list[tuple[type, str]] = [
-        (FileText, "the text of a file"),
-        (Attrs, "a set"),
-        (ListValue, "a list"),
-        (Lambda, "a function"),
-        (PathValue, "a path"),
-        (Null, "null"),
-        (External, "a value of an input"),
-    ]
-    what = next((words for kind, words in kinds if isinstance(value, kind)), "a computed value")
-    if isinstance(value, External):
-        what = f"`{value.name}`"
-    source = getattr(value, "source", None)
-    node = getattr(value, "node", None)
-    if source is not None and node is not None:
-        what += f" written at {source.location(node.start_byte)}"
-    return what
 
 
 def _rebuilt_for(ed: FlakeEditor, user: str, host: str) -> str | None:
@@ -395,7 +364,7 @@ def portable_name(ed: FlakeEditor, name: str, use: Node) -> bool:
 
 def value_code(ed: FlakeEditor, value: object) -> str | None:
     """Nix code for a statically known value, valid inside `outputs`."""
-    from homeward.model.values import Bool, FileText, Int
+    from homeward.model.values import Bool, Int
 
     if isinstance(value, Str) and not isinstance(value, FileText):
         return quote_string(value.value)

@@ -25,6 +25,7 @@ from homeward.model.values import (
     Thunk,
     Unknown,
     Value,
+    describe_value,
 )
 from homeward.syntax.parse import Source
 
@@ -389,9 +390,9 @@ def _home_words(ev: Evaluator, name: str, value: Value) -> str:
                 f"`{name}` holds home configurations one level down ({shown}), where "
                 "`home-manager switch --flake .#<name>` does not look: not read as homes"
             )
-    what = {Lambda: "a function", Attrs: "an attribute set"}.get(type(value))
-    if what is None:
-        return f"`{name}` is a {type(value).__name__.lower()}, not a home configuration: ignored"
+    what = describe_value(value)
+    if not isinstance(value, Lambda | Attrs):
+        return f"`{name}` is {what}, not a home configuration: ignored"
     return (
         f"`{name}` is a home-manager module ({what}), not a configuration "
         "`home-manager switch` can build: not read as a home"
