@@ -270,16 +270,7 @@ def _collect(
 
 def _unread_module(value: Unknown) -> UnreadModule:
     """`value`, a module's value homeward cannot compute, as a module not read."""
-    return UnreadModule(
-        value.reason,
-        value.node,
-        value.source,
-        value.where,
-        value.call,
-        value.function,
-        value.env,
-        value.parts,
-    )
+    return UnreadModule.of(value, value.reason)
 
 
 def _unread_file(ev: Evaluator, path: Path, value: Unknown) -> UnreadModule:

@@ -103,16 +103,7 @@ def _b_list_to_attrs(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:
 def _unknown_at(value: Value, reason: str, me: Builtin) -> Unknown:
     """`reason`, at `value`'s own place when it has one (the item that is not known)."""
     if isinstance(value, Unknown):
-        return Unknown(
-            f"{reason}: {value.reason}",
-            value.node,
-            value.source,
-            value.where,
-            value.call,
-            value.function,
-            value.env,
-            value.parts,
-        )
+        return Unknown.of(value, f"{reason}: {value.reason}")
     if value.node is not None and value.source is not None:
         return Unknown(reason, value.node, value.source)
     return Unknown(reason, me.node, me.source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -44,6 +44,20 @@ class Unknown(Value):
     function: str = ""
     env: Env | None = None
     parts: tuple[Thunk, ...] = ()
+
+    @classmethod
+    def of(cls, value: Unknown, reason: str) -> Self:
+        """`value` (its place, call, scope and parts) for `reason`, as this class."""
+        return cls(
+            reason,
+            value.node,
+            value.source,
+            value.where,
+            value.call,
+            value.function,
+            value.env,
+            value.parts,
+        )
 
     @property
     def at(self) -> Location | None:
