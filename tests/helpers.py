@@ -126,6 +126,24 @@ def migrate_keeps_bytes(
     return out, err
 
 
+def migrate_stderr(
+    root: Path, capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
+) -> str:
+    """`homeward migrate ROOT ARGS` exits CODE (else fails, showing its stderr); what it
+    printed on stderr, and that alone (what was captured before is dropped)."""
+    capsys.readouterr()
+    exit_code = main(["migrate", str(root), *args])
+    err = capsys.readouterr().err
+    assert exit_code == code, err
+    return err
+
+
+def standalone_entry(root: Path, name: str) -> str:
+    """`root`'s flake.nix from its `homeConfigurations."NAME"` on (where migrate adds it)."""
+    flake = (root / "flake.nix").read_text()
+    return flake[flake.index(f'homeConfigurations."{name}"') :]
+
+
 def check_findings(
     root: Path, capsys: pytest.CaptureFixture[str], *args: str
 ) -> list[dict[str, Any]]:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from homeward.cli import main
 from homeward.syntax.parse import parse_tree
-from tests.helpers import hm_flake_of, make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, migrate_stderr, write
 
 FLAKE = hm_flake_of(
     "{ nixpkgs, home-manager, ... }",
@@ -66,8 +65,7 @@ def test_an_emptied_module_outside_a_list_becomes_an_empty_module(
 ) -> None:
     repo = {"flake.nix": FLAKE.replace("EXTRA", extra), "machines/box.nix": HOST, **files}
     root = make_git_repo(write(tmp_path / "repo", repo))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    migrate_stderr(root, capsys)
     flake = (root / "flake.nix").read_bytes()
     assert not parse_tree(flake).root_node.has_error
     assert b"        extra = { };\n" in flake

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import git, hm_flake, make_git_repo, write
+from tests.helpers import git, hm_flake, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
 BOX = """{ config, pkgs, ... }:
@@ -54,9 +54,7 @@ def test_no_home_manager_command_without_a_standalone_entry(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = repo(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert "no `homeConfigurations` for `kim`" in err, err
     assert "homeConfigurations" not in (root / "flake.nix").read_text()
     homes = home_texts(root)

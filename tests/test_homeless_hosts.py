@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import hm_flake_of, make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
 FILES = {
@@ -60,9 +60,7 @@ def test_the_host_without_a_home_is_not_given_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert "`kim` has no home on `b`" in err, err
     flake = (root / "flake.nix").read_text()
     assert "home-manager.users.kim" in _host_block(flake, "a")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import make_git_repo, tree_files
+from tests.helpers import make_git_repo, migrate_stderr, tree_files
 from tests.test_openworld import STARTER_STANDARD, misterio_home, misterio_user
 
 # Misterio77/nix-config: home-manager's NixOS module imported by each host, the home chosen per
@@ -148,9 +148,7 @@ def test_a_home_written_inline_moves_and_the_result_checks_clean(
     from tests.test_migrate import CASES
 
     root = make_git_repo(copy_tree(CASES / "inline-home" / "before", tmp_path / "repo"))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert err.count("warning:") == 1 and "`kim`" in err and "NixOS `config`" in err, err
     assert not (root / "home" / "kim").exists()
     code, out = check(root, capsys)

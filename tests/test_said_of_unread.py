@@ -15,6 +15,20 @@ from tests.helpers import hm_flake, home_entry, make_git_repo, nixos_entry, writ
 HOST = '{ ... }:\n{\n  users.users.kim.isNormalUser = true;\n  system.stateVersion = "25.05";\n}\n'
 
 
+def dry_run_said(
+    tmp_path: Path,
+    files: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
+    """What `homeward migrate --dry-run .` (exit 0) prints, stdout then stderr, in a git
+    repository of `files`."""
+    monkeypatch.chdir(make_git_repo(write(tmp_path / "repo", files)))
+    assert main(["migrate", "--dry-run", "."]) == 0
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
 def test_home_modules_under_home_configurations_are_said_to_be_modules(tmp_path: Path) -> None:
     """Why: a home-manager module kept under `homeConfigurations` (hosts import it as
     `home-manager.users.<u> = self.homeConfigurations.<name>`) was reported "is not a system
@@ -92,11 +106,7 @@ def test_a_computed_home_manager_users_set_is_not_said_to_be_no_home(
         "hm.nix": hm,
         "kim-home.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
     }
-    repo = make_git_repo(write(tmp_path / "repo", files))
-    monkeypatch.chdir(repo)
-    assert main(["migrate", "--dry-run", "."]) == 0
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
+    out = dry_run_said(tmp_path, files, monkeypatch, capsys)
     assert "no home-manager configuration" not in out
     assert (
         "hm.nix:4:3: note: nothing to move for `kim` (no user packages, no user files), and "
@@ -141,11 +151,7 @@ def test_home_configurations_not_known_is_not_said_to_be_no_home(
         "          modules = [ file ];\n        }) self.lib.homes;\n"
     )
     files = {"flake.nix": hm_flake(nixos_entry("box", "./host.nix"), homes), "host.nix": HOST}
-    repo = make_git_repo(write(tmp_path / "repo", files))
-    monkeypatch.chdir(repo)
-    assert main(["migrate", "--dry-run", "."]) == 0
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
+    out = dry_run_said(tmp_path, files, monkeypatch, capsys)
     assert "no home-manager configuration" not in out
     assert (
         "flake.nix:14:28: note: nothing to move for `kim` (no user packages, no user files), "

@@ -16,7 +16,7 @@ import pytest
 
 from homeward.cli import main
 from homeward.nix import run
-from tests.helpers import HM_OVERRIDES, git, hm_flake_of, make_git_repo, write
+from tests.helpers import HM_OVERRIDES, git, hm_flake_of, make_git_repo, migrate_stderr, write
 
 FLAKE = hm_flake_of(
     "{ nixpkgs, home-manager, ... }@inputs",
@@ -107,9 +107,7 @@ def test_the_shared_list_is_left_as_it_is_and_said_where(
 ) -> None:
     """Why: the shared list was wired without `where`, which differs between its hosts."""
     root = repo(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     for name in ("alpha", "beta"):
         assert f"home-manager cannot be wired into host `{name}`" in err, err
     # Said at the shared list, where one would wire it by hand.

@@ -16,7 +16,7 @@ from homeward.cli import main
 from homeward.model.eval import Evaluator
 from homeward.model.values import Value
 from homeward.syntax.parse import parse_source
-from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, write
+from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
 FLAKE = hm_flake_of(
@@ -70,9 +70,7 @@ def test_the_helpers_arguments_are_written_as_their_values(
     """Why: migrate warned that the arguments "cannot be written" and wired the home without
     them; the host then failed to evaluate (`server` is a required argument of the home)."""
     root = repo_with(tmp_path, ONE)
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert "cannot be written" not in err, err
     flake = (root / "flake.nix").read_text()
     assert "server = true;" in flake

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from homeward.cli import main
-from tests.helpers import hm_flake_of, make_git_repo, write
+from tests.helpers import hm_flake_of, make_git_repo, migrate_stderr, standalone_entry, write
 
 FILES = {
     "flake.nix": hm_flake_of(
@@ -45,10 +44,7 @@ def test_the_platform_bound_in_let_makes_the_standalone_home(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert "cannot tell the platform" not in err
-    flake = (root / "flake.nix").read_text()
-    standalone = flake[flake.index('homeConfigurations."kim@box"') :]
+    standalone = standalone_entry(root, "kim@box")
     assert "nixpkgs.legacyPackages.x86_64-linux" in standalone

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import BOX_HOST, hm_flake_of, make_git_repo, write
+from tests.helpers import (
+    BOX_HOST,
+    hm_flake_of,
+    make_git_repo,
+    migrate_stderr,
+    standalone_entry,
+    write,
+)
 from tests.test_migrate_darwin import nix_value
 
 FLAKE = hm_flake_of(
@@ -52,10 +59,8 @@ def test_the_standalone_home_reads_the_hosts_shared_modules(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
-    flake = (root / "flake.nix").read_text()
-    standalone = flake[flake.index('homeConfigurations."kim@box"') :]
+    migrate_stderr(root, capsys)
+    standalone = standalone_entry(root, "kim@box")
     assert "./home/kim.nix" in standalone and "./modules/flag.nix" in standalone
     assert (root / "modules/flag.nix").read_text() == FILES["modules/flag.nix"]
 
@@ -75,9 +80,7 @@ def test_shared_modules_written_with_names_of_a_helper_leave_no_standalone_home(
         .replace("sharedModules = [ ./modules/flag.nix ];", "sharedModules = [ flag ];")
     )
     root = make_git_repo(write(tmp_path / "repo", {**FILES, "flake.nix": flake}))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert 'no `homeConfigurations."kim@box"`' in err
     line = flake.splitlines().index("              sharedModules = [ flag ];") + 1
     assert f"flake.nix:{line}:31:" in err

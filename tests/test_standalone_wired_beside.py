@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import BOX_HOST, box_home_flake, make_git_repo, write
+from tests.helpers import (
+    BOX_HOST,
+    box_home_flake,
+    make_git_repo,
+    migrate_stderr,
+    standalone_entry,
+    write,
+)
 from tests.test_migrate_darwin import nix_value
 
 FILES = {
@@ -28,10 +35,8 @@ def test_the_new_standalone_home_reads_every_file_of_the_nixos_home(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
-    flake = (root / "flake.nix").read_text()
-    standalone = flake[flake.index('homeConfigurations."kim@box"') :]
+    migrate_stderr(root, capsys)
+    standalone = standalone_entry(root, "kim@box")
     assert "./home/entry.nix" in standalone and "./home/extra.nix" in standalone
     assert (root / "home" / "extra.nix").read_text() == FILES["home/extra.nix"]
 

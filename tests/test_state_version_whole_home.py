@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import BOX_HOST, box_home_flake, make_git_repo, write
+from tests.helpers import BOX_HOST, box_home_flake, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
 FILES = {
@@ -35,8 +35,7 @@ def test_no_second_state_version_beside_a_whole_home(
     """Why: migrate read `home = identity;` as no `home.stateVersion` and wrote its own
     release into the entry, a second value of one priority."""
     root = make_git_repo(write(tmp_path / "repo", FILES))
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0, capsys.readouterr().err
+    migrate_stderr(root, capsys)
     written = {
         str(p.relative_to(root)): p.read_text()
         for p in root.rglob("*.nix")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from homeward.cli import main
-from tests.helpers import account, git, hm_flake_of, make_git_repo, write
+from tests.helpers import account, git, hm_flake_of, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
 FLAKE = hm_flake_of(
@@ -79,9 +79,7 @@ def test_the_host_is_left_as_it_is_and_said_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = repo(tmp_path)
-    capsys.readouterr()
-    assert main(["migrate", str(root)]) == 0
-    err = capsys.readouterr().err
+    err = migrate_stderr(root, capsys)
     assert "cannot be written for home-manager's NixOS module" not in err, err
     # Said at box's module list, with the argument and the place its value is written.
     assert "flake.nix:22:19: warning: host `box` is skipped" in err, err
