@@ -51,7 +51,6 @@ from homeward.model.values import (
     explain_unknown,
 )
 from homeward.syntax.nodes import bindings_of
-from homeward.syntax.parse import parse_source
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -281,22 +280,10 @@ def _unread_file(ev: Evaluator, path: Path, value: Unknown) -> UnreadModule:
     nothing homeward could edit: `value` as it is."""
     if not path.is_relative_to(ev.boundary) or not ev.files.is_file(os.fspath(path)):
         return _unread_module(value)
-    source: Source | None
-    try:
-        source = ev.files.source(path)
-    except HomewardError:
-        text = ev.files.read_bytes(path, _MAX_UNREAD_BYTES)
-        try:
-            source = parse_source(text, ev.files.shown(path)) if text is not None else None
-        except HomewardError:
-            source = None
-    if source is None:
+    found = ev.files.source_as_read(path)
+    if found is None:
         return _unread_module(value)
-    return UnreadModule(value.reason, source.root, source, where=value.at)
-
-
-_MAX_UNREAD_BYTES = 1 << 22
-"""Past this size a file homeward cannot read is not looked into for what it names."""
+    return UnreadModule(value.reason, found[0].root, found[0], where=value.at)
 
 
 def _b_import_apply(ev: Evaluator, args: list[Thunk], me: Builtin) -> Value:

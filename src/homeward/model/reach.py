@@ -148,9 +148,15 @@ class _Walker:
         if real in self.files_done or not self.ev.files.is_file(real):  # the planned tree's, too
             return
         self.files_done.add(real)
-        try:
-            src = self.ev.files.source(Path(real))
-        except Exception:  # noqa: BLE001 - a file that cannot be read names nothing more
+        # A file that does not parse (Nix's `|>`) still names what its tree holds: walked
+        # without a scope, as a flake-parts module that does not parse is (`UnreadModule`).
+        # One that cannot be read at all (not text) names nothing more.
+        found = self.ev.files.source_as_read(Path(real))
+        if found is None:
+            return
+        src, parsed = found
+        if not parsed:
+            self.walk_syntax(src.root, None, src)
             return
         expr = src.root.child_by_field_name("expression")
         if expr is not None:

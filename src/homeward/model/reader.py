@@ -9,6 +9,7 @@ import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from homeward.errors import HomewardError
 from homeward.model.files import Tracked, ignore_rule, tracked_files
 from homeward.syntax.parse import (
     Source,
@@ -17,6 +18,9 @@ from homeward.syntax.parse import (
     parse_source,
     read_source,
 )
+
+MAX_UNPARSED_BYTES = 1 << 22
+"""Past this size a file that does not parse is not looked into for what it names."""
 
 
 class Reader:
@@ -310,6 +314,24 @@ class Reader:
     def source(self, path: Path) -> Source:
         real, mode = self.real(os.fspath(path))
         return self.source_at(real, mode)
+
+    def source_as_read(self, path: Path) -> tuple[Source, bool] | None:
+        """The file `path` as far as it can be read, for what it names: its source and True
+        where it parses (`source`); where it does not (Nix's `|>`, which homeward's parser does
+        not know; a name defined twice), its tree with what does not parse in ERROR nodes, and
+        False: the rest of the tree is there, its path literals with it. None: it cannot be
+        read at all (not text, larger than `MAX_UNPARSED_BYTES`, not there)."""
+        try:
+            return self.source(path), True
+        except HomewardError:
+            pass
+        text = self.read_bytes(path, MAX_UNPARSED_BYTES)
+        if text is None:
+            return None
+        try:
+            return parse_source(text, self.shown(path)), False
+        except HomewardError:
+            return None
 
     def source_at(self, real: str, mode: int | None = None) -> Source:
         """The file at the real path `real` (from `real()`, with its mode when known), read once."""
