@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
-from homeward.model.repo import SystemConfig
+from homeward.knowledge.inputs import SharedHome, shared_home
+from homeward.model.repo import Context, ModuleKind, ModuleRef, Repo, SystemConfig
 from homeward.model.values import ListValue
 from homeward.plan import darwin
 from homeward.plan.flake import outputs_prefix
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -> None:
     entries: list[tuple[str, str]] = []
+    built: list[tuple[str, SystemConfig]] = []
     for up in users:
         if up.inline or up.entry_args:
             # The planner said why (a home written inside a NixOS module, or one made by
@@ -60,6 +62,7 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
                 )
                 continue
             entries.append((f"{up.name}@{host_name}", code))
+            built.append((f"{up.name}@{host_name}", host))
     if not entries:
         return
     anchor, container, dotted = ed.nixos_configurations_binding()
@@ -77,6 +80,7 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
             )
         )
         return
+    ed.diagnostics.extend(input_home_warnings(ed.repo, built))
     prefix = outputs_prefix(ed)  # `flake.` in a flake-parts module, beside its hosts
     if dotted:
         code = nix.emit_bindings(
@@ -95,6 +99,71 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
     # bindings only: the wiring edits inside them must not overlap (corpus class 9).
     for span in insert_binding_spans(container, ed.src.text, code, blank_before=True):
         ed.edit(span, "add standalone homeConfigurations")
+
+
+def input_home_warnings(repo: Repo, built: Sequence[tuple[str, SystemConfig]]) -> list[Diagnostic]:
+    """One warning for each import of an input's system module that adds home-manager
+    modules to every home of the host (`knowledge/inputs.py`: stylix, niri-flake), naming the
+    new standalone entries of the hosts that read it: the entry does not read the host's
+    `home-manager.sharedModules`, and homeward does not read inputs (rule 9)."""
+    if not any(shared_home(i.name, i.url) for i in repo.inputs.values()):
+        return []  # (most flakes: no module is looked at)
+    found: dict[tuple[str, str], tuple[ModuleRef, Location, str, SharedHome, list[str]]] = {}
+    for entry, host in built:
+        refs = [*host.modules]
+        for info in repo.modules.values():
+            if host.name in info.hosts and info.context is Context.NIXOS:
+                refs.extend(info.imports)
+        for ref in refs:
+            if ref.kind is not ModuleKind.EXTERNAL:
+                continue
+            written, dot, rest = (
+                ref.label.removeprefix("self.").removeprefix("inputs.").partition(".")
+            )
+            what = rest.split(".", 1)[0]
+            flake_input = repo.inputs.get(written)
+            if not dot or what not in ("nixosModules", "darwinModules") or flake_input is None:
+                continue
+            adds = shared_home(flake_input.name, flake_input.url)
+            if adds is None:
+                continue
+            head = ref.label[: ref.label.index(f".{what}.")]
+            at = _written_at(ref)
+            if at is None:
+                continue
+            key = (flake_input.name, str(at))
+            entries = found.setdefault(key, (ref, at, head, adds, []))[4]
+            if entry not in entries:
+                entries.append(entry)
+    warnings: list[Diagnostic] = []
+    for ref, at, head, adds, entries in found.values():
+        names = " and ".join(f'`homeConfigurations."{e}"`' for e in entries)
+        system = "NixOS" if ".nixosModules." in ref.label else "nix-darwin"
+        module = f"`{head}.{adds.home_module}`"
+        warnings.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"{names} may lack what `{ref.label}` adds to every home on "
+                f"{'its host' if len(entries) == 1 else 'their hosts'}: "
+                f"{adds.name}'s {system} module adds home-manager modules through "
+                "`home-manager.sharedModules`, which a standalone configuration does not read",
+                at,
+                hint=f"add {module} to the `modules` of {names} (and what else the input's "
+                "documentation says its home module needs), then check that it builds",
+            )
+        )
+    return warnings
+
+
+def _written_at(ref: ModuleRef) -> Location | None:
+    """Where the module `ref` is written: the start of `a.b.c`, whose last name the model
+    may hold."""
+    node, source = ref.node, ref.source
+    if node is None or source is None:
+        return ref.location
+    while node.parent is not None and node.parent.type in ("attrpath", "select_expression"):
+        node = node.parent
+    return source.location(node.start_byte)
 
 
 @dataclass(frozen=True, slots=True)
