@@ -28,7 +28,7 @@ from homeward.model.index import NEWEST_RELEASE, Index, release_text
 from homeward.model.repo import Context, SystemConfig
 from homeward.plan.addhost import add_host
 from homeward.plan.adduser import add_user
-from homeward.plan.flake import FlakeEditor, HomeWiring
+from homeward.plan.flake import FlakeEditor, HomeWiring, output_names, outputs_prefix
 from homeward.plan.init import (
     feature_problem,
 )
@@ -249,9 +249,11 @@ class Adder:
 
     def insert_output(self, group: str, name: str, entry: object) -> None:
         """Add `<group>.<name> = entry;` (a `syntax.emit` value) the way the flake writes that
-        group (dotted or a set)."""
+        group (dotted or a set), under `flake` where a flake-parts module writes its hosts so
+        (`outputs_prefix`: flake-parts makes no output of a name beside `flake`)."""
         text = self.repo.flake.text
         container = self.flake.outputs_attrset()
+        prefix = outputs_prefix(self.flake)
         anchor: Node | None = None
         for b in bindings_of(container):
             path = b.child_by_field_name("attrpath")
@@ -259,6 +261,8 @@ class Adder:
             if path is None:
                 continue
             names = node_text(path, text).split(".")
+            if prefix:
+                names = output_names(names)
             if names[0] != group:
                 continue
             if len(names) == 1 and value is not None:
@@ -283,7 +287,7 @@ class Adder:
         span = insert_binding(
             container,
             text,
-            nix.emit_binding((group, name), entry),
+            nix.emit_binding((*prefix, group, name), entry),
             after=anchor,
             blank_before=anchor is not None,
         )

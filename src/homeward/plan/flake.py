@@ -416,7 +416,7 @@ class FlakeEditor:
             path = b.child_by_field_name("attrpath")
             if path is None:
                 continue
-            names = _output_names(node_text(path, self.src.text).split("."))
+            names = output_names(node_text(path, self.src.text).split("."))
             if names[0] in SYSTEM_OUTPUTS:
                 anchor = b
                 dotted = len(names) > 1
@@ -437,7 +437,7 @@ def outputs_prefix(ed: FlakeEditor) -> tuple[str, ...]:
     return ("flake",) if names[0] == "flake" else ()
 
 
-def _output_names(names: list[str]) -> list[str]:
+def output_names(names: list[str]) -> list[str]:
     """The output's names of a binding's path: `flake.nixosConfigurations.pc` (a flake-parts
     module's) is `nixosConfigurations.pc`."""
     return names[1:] if len(names) > 1 and names[0] == "flake" else names
@@ -461,7 +461,7 @@ def outputs_attrset(src: Source, fn: Node | None) -> Node:
                 if path is None:
                     continue
                 names = node_text(path, src.text).split(".")
-                if _output_names(names)[0] in SYSTEM_OUTPUTS:
+                if output_names(names)[0] in SYSTEM_OUTPUTS:
                     return node  # `nixosConfigurations…`, or flake-parts' `flake.nixos…`
                 if names == ["flake"]:
                     value = b.child_by_field_name("expression")
