@@ -75,3 +75,54 @@ def test_a_file_the_unparsed_file_does_not_name_still_migrates(
     repo = load_repo(root)
     assert list(repo.modules["x.nix"].frozen) == ["`nixosConfigurations.b`"]
     assert not repo.modules["hosts/kim.nix"].frozen
+
+
+@pytest.mark.parametrize(
+    ("b", "consumer", "why"),
+    [
+        (
+            'nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ ./hosts/b.nix ]; }',
+            "b",
+            "host `b` is skipped",
+        ),
+        (
+            "other.lib.mkHost { modules = [ ./hosts/b.nix ]; }",
+            "nixosConfigurations.b",
+            "built by `other.lib.mkHost`",
+        ),
+    ],
+    ids=["skipped-host", "unknown-builder"],
+)
+def test_a_file_a_consumer_imports_through_an_unparsed_module_stays(
+    b: str,
+    consumer: str,
+    why: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Why: the same through the import graph. `b` (a host, skipped because a module it
+    imports does not parse; or one built by a function of an input, whose modules are read
+    and frozen) imports `hosts/b.nix`, which imports `x.nix`: `b`'s files were frozen, but
+    not what the unparsed module imports, so kim's packages moved out of `x.nix` for `a`."""
+    tree = dict(TREE)
+    tree["flake.nix"] = (
+        TREE["flake.nix"]
+        .replace("{ nixpkgs, ... }", "{ nixpkgs, other, ... }")
+        .replace("import ./hosts/b.nix { inherit nixpkgs; }", b)
+    )
+    tree["hosts/b.nix"] = (
+        '{ lib, ... }:\n{\n  imports = [ ../x.nix ];\n  networking.hostName = [ "b" ] |> lib.head;\n}\n'
+    )
+    root = make_git_repo(write(tmp_path / "repo", tree))
+    repo = load_repo(root)
+    frozen = repo.modules["x.nix"].frozen
+    assert list(frozen) == [consumer]
+    assert frozen[consumer].startswith(
+        f"`{consumer}` imports `hosts/b.nix`, which may import it and which homeward cannot "
+        "read (hosts/b.nix:4:33): syntax error: `|>`: the pipe operator"
+    )
+    monkeypatch.chdir(root)
+    _out, err = migrate_keeps_bytes(root, capsys)
+    assert why in err
+    assert "warning: `x.nix` is left as it is: " in err

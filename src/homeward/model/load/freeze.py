@@ -21,7 +21,7 @@ from homeward.model.repo import (
     ProblemKind,
     SystemConfig,
 )
-from homeward.model.values import Attrs, Unknown, Value
+from homeward.model.values import Attrs, PathValue, Unknown, Value
 from homeward.syntax.parse import Source
 
 _NAMES_NOTHING = frozenset({"missing", "no default.nix", UNTRACKED})
@@ -176,10 +176,17 @@ class Freezer(LoadState):
             # default.nix, which Nix cannot import: walking the directory cost seconds.
             if ref.node is None or ref.source is None or ref.label in _NAMES_NOTHING:
                 continue
+            unread = self._unreadable.get(str(ref.path)) if ref.kind is ModuleKind.FILE else None
             value = self._opaque_values.get(id(ref))
+            if unread is not None:
+                # A file that cannot be read: what it names (read as far as it parses), not
+                # what the import's expression could name (`./${host}/x.nix`: every host's).
+                value = PathValue(Path(os.path.realpath(self.root)) / str(ref.path))
             # Walked without a scope, the same import reads the same files for every host.
             key: object = (
-                id(value)
+                str(ref.path)
+                if unread is not None
+                else id(value)
                 if value is not None
                 else (str(ref.source.path), ref.node.start_byte, ref.node.end_byte)
             )
@@ -195,7 +202,11 @@ class Freezer(LoadState):
                     reach = Reach(everything=True)  # past what can be followed: the safe side
                 reached = reached_by[key] = _reached(reach, self.modules.values())
             reason = (
-                f"an opaque module `{consumer}` reads may import it: {ref.label} ({ref.location})"
+                f"`{consumer}` imports `{ref.path}`, which may import it and which homeward "
+                f"cannot read ({unread.at}): {unread.message.split(' cannot be read: ', 1)[-1]}"
+                if unread is not None
+                else f"an opaque module `{consumer}` reads may import it: {ref.label} "
+                f"({ref.location})"
             )
             written_in = ref.source.path.as_posix()
             for info in reached:

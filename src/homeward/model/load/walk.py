@@ -157,6 +157,9 @@ class Walk(Refs):
             self._opaque.append((host, ref))
         if ref.kind is ModuleKind.FILE and str(ref.path) in self._unreadable:
             self._skip.setdefault(host, self._unreadable[str(ref.path)])
+            # What it imports is not known either: frozen for `host`, as what an opaque
+            # module may import is (`_freeze_opaque`, which reads it as far as it parses).
+            self._opaque.append((host, ref))
 
     def _dead_ends(self, info: ModuleInfo, context: Context) -> list[ModuleRef]:
         """The imports of a fully followed module and of the modules it reaches that are no
