@@ -498,6 +498,39 @@ def test_paths_interpolated_with_special_args_are_expanded_per_host(tmp_path: Pa
     assert not repo.problems
 
 
+def test_a_module_named_by_a_set_of_special_args_is_followed_per_host(tmp_path: Path) -> None:
+    """Why: `imports = [ mods.desk ];` with `mods` a set the host's `specialArgs` give (as
+    ez-configs gives `ezModules`) was read as an input's module and not followed: the file
+    it names was not known to be the host's. An input's module (`inputs.x.nixosModules.y`)
+    stays one."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                """let
+    mk = mods: nixpkgs.lib.nixosSystem {
+      specialArgs = { inherit mods inputs; };
+      modules = [ ./modules/base.nix ];
+    };
+  in {
+    nixosConfigurations = {
+      a = mk { desk = ./modules/desk.nix; };
+      b = mk { desk = ./modules/laptop.nix; };
+    };
+  }"""
+            ),
+            "modules/base.nix": "{ mods, inputs, ... }:\n{\n  imports = [\n"
+            "    mods.desk\n    inputs.nixpkgs.nixosModules.notDetected\n  ];\n}\n",
+            "modules/desk.nix": HOST,
+            "modules/laptop.nix": HOST,
+        },
+    )
+    repo = load_repo(root)
+    assert repo.modules["modules/desk.nix"].hosts == {"a"}
+    assert repo.modules["modules/laptop.nix"].hosts == {"b"}
+    assert not repo.problems, [p.message for p in repo.problems]
+
+
 def test_bootstrap_and_system_account_packages_are_not_user_packages(tmp_path: Path) -> None:
     """Why: `packages = [ pkgs.home-manager ]` (the bootstrap idiom) and packages of a system
     account (`isSystemUser = true`) were reported by check and moved by migrate; home-manager

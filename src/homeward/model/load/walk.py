@@ -101,6 +101,15 @@ class Walk(Refs):
         inner = (*chain, key)
         per_host = False
         for child in info.imports:
+            if child.kind is ModuleKind.EXTERNAL and self._from_arguments(child, info, host):
+                # `imports = [ ezModules.shared ];` with `ezModules` from the host's
+                # `specialArgs`: what the host gives, as far as it is known.
+                per_host = True
+                expanded = self._expand(child, info, host)
+                if expanded is not None:
+                    for sub in expanded:
+                        self._visit(sub, host, context, key, inner, users, maybe)
+                    continue
             if child.kind is ModuleKind.UNKNOWN and child.dynamic:
                 per_host = True
                 expanded = self._expand(child, info, host)
@@ -233,6 +242,19 @@ class Walk(Refs):
         if any(r.kind is ModuleKind.UNKNOWN for r in found):
             return None
         return found
+
+    def _from_arguments(self, ref: ModuleRef, info: ModuleInfo, host: str) -> bool:
+        """Whether the dotted name `ref` (read as an input's module: `inputs.x.nixosModules.y`)
+        starts with an argument of the module that the host's `specialArgs` give as a set of
+        its own (not an input's)."""
+        head = ref.label.partition(".")[0]
+        if head not in info.module.formals:
+            return False
+        config = self._all_configs.get(host)
+        special = config.special_args if config is not None else None
+        if not isinstance(special, Attrs) or head not in special.attrs:
+            return False
+        return isinstance(self.ev.force(special.attrs[head]), Attrs)
 
     def _scope_on(self, info: ModuleInfo | None, host: str, node: Node, source: Source) -> Env:
         """The names `node` sees on `host`: for a module written inline in a module list, the
