@@ -132,3 +132,77 @@ def test_user_home_modules_wire_the_users_home_into_the_host(tmp_path: Path) -> 
     assert "box" in home.hosts and "lab" not in home.hosts
     assert home.users == frozenset({"kim"})
     assert ("nixos-configurations/box/default.nix", "home-configurations/kim.nix") in repo.edges
+
+
+# -- what ez-configs adds beside the entry file: its default modules and its arguments ---------
+
+SHARED = "{ pkgs, ... }:\n{\n  users.users.kim.packages = [ pkgs.git ];\n}\n"
+
+
+def test_the_default_module_is_imported_by_every_host_that_does_not_opt_out(
+    tmp_path: Path,
+) -> None:
+    """Why: ez-configs gives each host `<kind>-modules/default.nix` (its `importDefault`,
+    true unless a host sets it false); homeward did not list it, so what it imports was
+    neither linted for those hosts nor known to be theirs."""
+    files = tree("      nixos.hosts.lab.importDefault = false;\n") | {
+        "nixos-modules/default.nix": "{ ... }:\n{\n  imports = [ ./shared.nix ];\n}\n",
+        "nixos-modules/shared.nix": SHARED,
+    }
+    repo = load_repo(write(tmp_path, files))
+    assert repo.modules["nixos-modules/default.nix"].hosts == {"box"}
+    assert repo.modules["nixos-modules/shared.nix"].hosts == {"box"}
+
+
+def test_an_import_default_homeward_cannot_compute_is_said(tmp_path: Path) -> None:
+    """Why: rule 9: whether the host reads the default module is not known; it is said, with
+    where, and the host is not read as if it had none."""
+    files = tree("      nixos.hosts.lab.importDefault = inputs.self.wantsDefault;\n") | {
+        "nixos-modules/default.nix": SHARED,
+    }
+    repo = load_repo(write(tmp_path, files))
+    assert repo.modules["nixos-modules/default.nix"].hosts == {"box"}
+    said = [p.message for p in repo.problems if "importDefault" in p.message]
+    assert said, [p.message for p in repo.problems]
+
+
+def test_hosts_get_ez_modules_and_the_global_arguments(tmp_path: Path) -> None:
+    """Why: ez-configs calls each host with `specialArgs = <kind>.specialArgs (globalArgs by
+    default) // { ezModules = <the modules directory's entries>; }`; homeward gave none, so
+    `imports = [ ezModules.shared ]` was "computed" and not followed."""
+    host = "{ ezModules, extra, ... }:\n{\n  imports = [ ezModules.shared extra ];\n}\n"
+    files = tree("      globalArgs = { extra = ./extra.nix; };\n") | {
+        "nixos-configurations/box/default.nix": host,
+        "nixos-modules/shared.nix": SHARED,
+        "extra.nix": SHARED,
+    }
+    repo = load_repo(write(tmp_path, files))
+    assert "box" in repo.modules["nixos-modules/shared.nix"].hosts
+    assert "box" in repo.modules["extra.nix"].hosts
+
+
+def test_homes_get_the_home_default_module_and_their_systems_one(tmp_path: Path) -> None:
+    """Why: each home of ez-configs imports `home-modules/default.nix`, and `linux.nix` or
+    `darwin.nix` by its host's system, unless the user sets `importDefault = false`."""
+    home_module = "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n"
+    files = tree('      nixos.hosts.box.userHomeModules = [ "kim" ];\n') | {
+        "home-modules/default.nix": home_module,
+        "home-modules/linux.nix": home_module,
+        "home-modules/darwin.nix": home_module,
+    }
+    repo = load_repo(write(tmp_path, files))
+    assert repo.modules["home-modules/default.nix"].hosts == {"box", "kim@box", "kim@lab"}
+    assert repo.modules["home-modules/linux.nix"].users == frozenset({"kim"})
+    assert "home-modules/darwin.nix" not in repo.modules
+    files["flake.nix"] = ez_flake("      home.users.kim.importDefault = false;\n")
+    repo = load_repo(write(tmp_path, files))
+    assert "home-modules/default.nix" not in repo.modules
+
+
+def test_a_symlinked_directory_is_an_entry(tmp_path: Path) -> None:
+    """Why: ez-configs takes `<dir>/<name>/default.nix` wherever `readFileType` finds a
+    regular file, through a linked directory too; homeward skipped links."""
+    write(tmp_path, tree() | {"elsewhere/desk/default.nix": HOST})
+    (tmp_path / "nixos-configurations" / "desk").symlink_to("../elsewhere/desk")
+    repo = load_repo(tmp_path)
+    assert sorted(repo.hosts) == ["box", "desk", "lab"]

@@ -1006,6 +1006,8 @@ class Assembled:
     # The setting that names the configuration, when homeward cannot compute it: `name` is
     # then the framework's directory entry, not a name of the flake's outputs.
     unnamed: Value | None = None
+    # The arguments the framework calls it with (`specialArgs`, for a home `extraSpecialArgs`).
+    special: Value | None = None
 
 
 def assembled_hosts(ev: Evaluator, root: Path, names: list[str]) -> list[Assembled]:
@@ -1032,10 +1034,12 @@ def _entries(
     files: tuple[str, ...] = ("default.nix",),
     *,
     with_default: bool = False,
+    links: bool = False,
 ) -> dict[str, Path]:
     """`<dir>/<name>.nix` and `<dir>/<name>/<file>` for the first of `files` there;
     `with_default`: `<dir>/default.nix` is an entry `default` too (ez-configs' `readModules`
-    takes every regular `.nix` file)."""
+    takes every regular `.nix` file); `links`: a linked directory counts (ez-configs asks
+    `readFileType` of `<name>/default.nix`, which follows the link)."""
     found: dict[str, Path] = {}
     for name, kind in listing(ev, directory).items():
         entry = directory / name
@@ -1045,9 +1049,19 @@ def _entries(
                 if inside.get(file) == "regular":
                     found[name] = entry / file
                     break
+        elif links and kind == "symlink" and entry.is_dir() and _inside(ev, entry):
+            # Why: a linked directory's `<file>` is a regular file for `readFileType`.
+            target = next((entry / f for f in files if (entry / f).is_file()), None)
+            if target is not None:
+                found[name] = target
         elif name.endswith(".nix") and (with_default or name != "default.nix"):
             found[name.removesuffix(".nix")] = entry
     return found
+
+
+def _inside(ev: Evaluator, path: Path) -> bool:
+    """Whether `path`, links followed, is in the repository (what nix copies of it)."""
+    return path.resolve().is_relative_to(ev.boundary.resolve())
 
 
 def _setting(ev: Evaluator, value: Value | None, *path: str) -> Value | None:
@@ -1071,21 +1085,23 @@ def _ez_settings(ev: Evaluator) -> Value | None:
 
 
 def _ez_directories(
-    ev: Evaluator, settings: Attrs | None, root: Path
+    ev: Evaluator, settings: Attrs | None, root: Path, setting: str = "configurationsDirectory"
 ) -> list[tuple[str, str, list[Path], Value | None]]:
     """For each kind of configuration: its name, its output, the directories ez-configs may
     read it from (the first that exists), and the setting that named them when homeward
     cannot compute it (then no directory). `types.path` settings: a string naming a directory
     of the flake is that directory (`root = "${self}/nix"`); one set to what homeward cannot
-    compute hides the defaults, which would be a guess."""
+    compute hides the defaults, which would be a guess. `setting`: `modulesDirectory` for
+    where its modules are (`<root>/<kind>-modules`)."""
     given_root = _setting(ev, settings, "root")
     given_root = in_repo(ev, given_root) if given_root is not None else None
     base = given_root.path if isinstance(given_root, PathValue) else None
     if given_root is None or isinstance(given_root, Null):
         base = root
     found: list[tuple[str, str, list[Path], Value | None]] = []
-    for kind, output, defaults in _EZ_KINDS:
-        directory = _setting(ev, settings, kind, "configurationsDirectory")
+    for kind, output, configurations in _EZ_KINDS:
+        defaults = (f"{kind}-modules",) if setting == "modulesDirectory" else configurations
+        directory = _setting(ev, settings, kind, setting)
         directory = in_repo(ev, directory) if directory is not None else None
         if isinstance(directory, PathValue):
             found.append((kind, output, [directory.path], None))
@@ -1107,61 +1123,203 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     for kind, _output, candidates, _unknown in _ez_directories(ev, settings, root):
         folder = next((c for c in candidates if c.is_dir()), None)
         # Why `with_default`: ez-configs reads every regular `<name>.nix`, `default.nix` too.
-        entries[kind] = _entries(ev, folder, with_default=True) if folder is not None else {}
+        entries[kind] = (
+            _entries(ev, folder, with_default=True, links=True) if folder is not None else {}
+        )
     homes = entries["home"]
+    ez = _EzModules(ev, settings, root)
     found: list[Assembled] = []
+    darwin: set[str] = set(entries["darwin"])
     for kind, output, _defaults in _EZ_KINDS[:2]:
         hosts = _setting(ev, settings, kind, "hosts")
         for name, entry in entries[kind].items():
             users = _setting(ev, hosts, name, "userHomeModules")
             wired = (
                 tuple(
-                    (u.value, homes[u.value])
+                    (user, path)
                     for t in users.items
-                    if isinstance(u := ev.force(t), Str) and u.value in homes
+                    if isinstance(u := ev.force(t), Str) and (user := u.value) in homes
+                    for path in (homes[user], *ez.home_defaults(user, kind == "darwin"))
                 )
                 if isinstance(users, ListValue)
                 else ()
             )
-            found.append(Assembled("ez-configs", output, name, entry, wired))
+            modules, adds = ez.defaults(kind, _setting(ev, hosts, name, "importDefault"), name)
+            special = ez.arguments(kind)
+            found.append(
+                Assembled(
+                    "ez-configs",
+                    output,
+                    name,
+                    entry,
+                    wired,
+                    adds=adds,
+                    modules=modules,
+                    special=special,
+                )
+            )
     # The hosts each home is made for: ez-configs' own and those the flake's modules write
     # (its `allHosts` is the merged `flake.nixosConfigurations // flake.darwinConfigurations`).
-    every = set(entries["nixos"]) | set(entries["darwin"])
+    every = set(entries["nixos"]) | darwin
     for output in ("nixosConfigurations", "darwinConfigurations"):
         written = _setting(ev, merged_config(ev), "flake", output)
         if isinstance(written, Attrs):
             every |= set(written.attrs)
+            if output == "darwinConfigurations":
+                darwin |= set(written.attrs)
     for user, entry in homes.items():
-        for name, unnamed in _ez_home_names(ev, settings, user, sorted(every)):
+        for name, unnamed, host in _ez_home_names(ev, settings, user, sorted(every)):
+            paths = ez.home_defaults(user, None if host is None else host in darwin)
+            modules = tuple(Thunk.of(PathValue(p, ez.node, ez.source)) for p in paths)
             found.append(
-                Assembled("ez-configs", "homeConfigurations", name, entry, unnamed=unnamed)
+                Assembled(
+                    "ez-configs",
+                    "homeConfigurations",
+                    name,
+                    entry,
+                    unnamed=unnamed,
+                    modules=modules,
+                    adds=ez.unknown_home_default(user, host),
+                    special=ez.arguments("home"),
+                )
             )
     return found
 
 
+def _true_or_unset(flag: Value | None) -> bool:
+    """An `importDefault` (true by default) that is true."""
+    return flag is None or (isinstance(flag, Bool) and flag.value)
+
+
+class _EzModules:
+    """What ez-configs gives each configuration beside its entry file (its flake module, read):
+    the `default` module of `<kind>-modules` (and a home's `linux` or `darwin` one) unless
+    `importDefault` is false, and the arguments: `<kind>.specialArgs` (the home's
+    `extraSpecialArgs`; `globalArgs` by default) with `ezModules`, the directory's entries."""
+
+    def __init__(self, ev: Evaluator, settings: Attrs | None, root: Path) -> None:
+        self.ev = ev
+        self.settings = settings
+        self.node, self.source = (
+            (settings.node, settings.source) if isinstance(settings, Attrs) else (None, None)
+        )
+        self.entries: dict[str, dict[str, Path]] = {}
+        self.unknown: dict[str, Value] = {}  # kind -> the setting naming its directory
+        for kind, _output, candidates, unknown in _ez_directories(
+            ev, settings, root, "modulesDirectory"
+        ):
+            if unknown is not None:
+                self.unknown[kind] = unknown
+            folder = next((c for c in candidates if c.is_dir()), None)
+            found = _entries(ev, folder, with_default=True, links=True) if folder else {}
+            self.entries[kind] = found
+
+    def _modules(self, kind: str) -> Value:
+        if kind in self.unknown:
+            return self.unknown[kind]
+        return Attrs(
+            {
+                name: Thunk.of(PathValue(path, self.node, self.source))
+                for name, path in self.entries[kind].items()
+            },
+            self.node,
+            self.source,
+        )
+
+    def arguments(self, kind: str) -> Value:
+        """`specialArgs` of a `kind` host (`extraSpecialArgs` of a home)."""
+        key = "extraSpecialArgs" if kind == "home" else "specialArgs"
+        given = _setting(self.ev, self.settings, kind, key)
+        if given is None:
+            given = _setting(self.ev, self.settings, "globalArgs")
+        ez_modules = Thunk.of(self._modules(kind))
+        if given is None:
+            return Attrs({"ezModules": ez_modules}, self.node, self.source)
+        if isinstance(given, Attrs):
+            return replace(given, attrs={**given.attrs, "ezModules": ez_modules})
+        more = (
+            given
+            if isinstance(given, Unknown)
+            else Unknown(f"ez-configs' `{key}`", given.node, given.source)
+        )
+        return Attrs({"ezModules": ez_modules}, self.node, self.source, more=more)
+
+    def defaults(
+        self, kind: str, import_default: Value | None, name: str
+    ) -> tuple[tuple[Thunk, ...], str]:
+        """The modules a `kind` host `name` gets beside its entry, and why there may be
+        others homeward does not list ("" if none)."""
+        if kind in self.unknown:
+            return (), f"ez-configs' `{kind}.modulesDirectory` is not known"
+        default = self.entries[kind].get("default")
+        if default is None or (isinstance(import_default, Bool) and not import_default.value):
+            return (), ""
+        if import_default is not None and not isinstance(import_default, Bool):
+            return (), (
+                f"whether `{name}` imports `{default.name}` of `{kind}-modules` is not known: "
+                f"ez-configs' `{kind}.hosts.{name}.importDefault` is not computed"
+                f"{explain_unknown(import_default)}"
+            )
+        return (Thunk.of(PathValue(default, self.node, self.source)),), ""
+
+    def _import_default(self, user: str) -> Value | None:
+        return _setting(self.ev, self.settings, "home", "users", user, "importDefault")
+
+    def home_defaults(self, user: str, darwin: bool | None) -> list[Path]:
+        """The home modules ez-configs gives `user`'s home on a host (`darwin`: whether it is
+        a Mac; None: not known, then only `default`)."""
+        if not _true_or_unset(self._import_default(user)):
+            return []
+        found = self.entries["home"]
+        names = ["default"] + ([] if darwin is None else ["darwin" if darwin else "linux"])
+        return [found[n] for n in names if n in found]
+
+    def unknown_home_default(self, user: str, host: str | None) -> str:
+        """Why `user`'s home may import modules homeward does not list ("" if it may not)."""
+        if "home" in self.unknown:
+            return "ez-configs' `home.modulesDirectory` is not known"
+        flag = self._import_default(user)
+        found = self.entries["home"]
+        if flag is not None and not isinstance(flag, Bool):
+            if found.keys() & {"default", "linux", "darwin"}:
+                return (
+                    f"ez-configs' `home.users.{user}.importDefault` is not computed"
+                    f"{explain_unknown(flag)}"
+                )
+        elif host is None and found.keys() & {"linux", "darwin"} and _true_or_unset(flag):
+            return (
+                f"ez-configs adds `linux` or `darwin` of `home-modules` to `{user}`'s "
+                "standalone home by the system of its `standalone.pkgs`, which homeward "
+                "does not compute"
+            )
+        return ""
+
+
 def _ez_home_names(
     ev: Evaluator, settings: Attrs | None, user: str, hosts: list[str]
-) -> list[tuple[str, Value | None]]:
-    """The `homeConfigurations` names ez-configs gives `user`'s home (its `userConfigs`):
-    `<user>` when `home.users.<user>.standalone.enable` is set, else one per host,
-    `<user>@<host>` or what `nameFunction` returns for it. A setting homeward cannot compute
-    gives the one entry `(user, setting)`: the name is not known."""
+) -> list[tuple[str, Value | None, str | None]]:
+    """The `homeConfigurations` names ez-configs gives `user`'s home (its `userConfigs`), each
+    with the host whose system it is built with: `<user>` when
+    `home.users.<user>.standalone.enable` is set (no host), else one per host,
+    `<user>@<host>` or what `nameFunction` returns for it (the last host giving a name wins,
+    as in `concatMapAttrs`). A setting homeward cannot compute gives the one entry
+    `(user, setting, None)`: the name is not known."""
     given = _setting(ev, settings, "home", "users", user)
     enable = _setting(ev, given, "standalone", "enable")
     if isinstance(enable, Bool) and enable.value:
-        return [(user, None)]
+        return [(user, None, None)]
     if enable is not None and not isinstance(enable, Bool):
-        return [(user, enable)]
+        return [(user, enable, None)]
     function = _setting(ev, given, "nameFunction")
     if function is None or isinstance(function, Null):
-        return [(f"{user}@{host}", None) for host in hosts]
-    names: dict[str, Value | None] = {}
+        return [(f"{user}@{host}", None, host) for host in hosts]
+    names: dict[str, str] = {}
     for host in hosts:
         name = ev.apply(function, Thunk.of(Str(host)), None, None)
         if not isinstance(name, Str):
-            return [(user, name if isinstance(name, Unknown) else function)]
-        names.setdefault(name.value, None)
-    return list(names.items())
+            return [(user, name if isinstance(name, Unknown) else function, None)]
+        names[name.value] = host
+    return [(name, None, host) for name, host in names.items()]
 
 
 def _ez_searched(ev: Evaluator, root: Path, rel: Callable[[Path], str]) -> list[str]:

@@ -134,9 +134,12 @@ class Outputs(HomeUsers):
             if found.adds:
                 items.append(Thunk.of(Unknown(found.adds, node, source)))
             modules = Thunk.of(ListValue(items, node, source))
-            call = found.call or SystemCall(
-                kind, found.framework, Attrs({"modules": modules}), node, source
-            )
+            args = {"modules": modules}
+            if found.special is not None:
+                args["extraSpecialArgs" if kind == "home" else "specialArgs"] = Thunk.of(
+                    found.special
+                )
+            call = found.call or SystemCall(kind, found.framework, Attrs(args), node, source)
             config = self._config(found.name, context, call)
             config.kind = kind
             config.framework = found.framework
