@@ -653,3 +653,20 @@ def test_a_choice_says_which_condition_is_not_known_and_why(tmp_path: Path) -> N
         "cannot read what it holds"
     )
     assert said == [expected]
+
+
+def test_a_name_missing_from_a_partly_known_set_says_why_in_a_sentence(tmp_path: Path) -> None:
+    """Why: the name was said to "come from" the set's reason, which is a clause as often as
+    a noun: "`b` may come from `filterAttrs` cannot decide whether `a` stays" (hlissner's
+    `hey.modules.nixos-hardware`, 20 lines on one corpus configuration)."""
+    let = (
+        "      mods = nixpkgs.lib.filterAttrs (n: v: n != self.skipped) { a = ./a.nix; };\n"
+        "      mkHost = h: nixpkgs.lib.nixosSystem { modules = [ ./hosts/${h} mods.b ]; };"
+    )
+    outputs = '{ nixosConfigurations.a = mkHost "a"; }'
+    root = write(tmp_path, {"flake.nix": flake(outputs, let), **HOSTS, "a.nix": "{ }\n"})
+    said = "\n".join(messages(load_repo(root)))
+    assert (
+        "`b` may be in the part of the set homeward cannot read: "
+        "`filterAttrs` cannot decide whether `a` stays"
+    ) in said, said

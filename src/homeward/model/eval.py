@@ -179,7 +179,12 @@ class Evaluator:
             if "__external__" in value.attrs:
                 return self.select(self.force(value.attrs["__external__"]), name, node, src)
             if value.more is not None:
-                return Unknown(f"`{name}` may come from {value.more.reason}", node, src)
+                # Why not "may come from <reason>": a reason is a clause as often as a noun
+                # ("`filterAttrs` cannot decide whether `agenix` stays").
+                why = value.more.reason
+                return Unknown(
+                    f"`{name}` may be in the part of the set homeward cannot read: {why}", node, src
+                )
             return Unknown(f"no attribute `{name}`", node, src)
         if isinstance(value, External):
             alts = tuple(f"{a}.{name}" for a in value.alternatives)
