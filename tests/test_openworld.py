@@ -812,9 +812,81 @@ def test_a_computed_account_shared_by_hosts_is_named_once(
     err = capsys.readouterr().err
     said = [line.split(": warning: ")[1] for line in err.splitlines() if ": warning: " in line]
     assert said == [
-        "cannot tell which user `users.users.${...}` is: the name is computed; it is left as it is",
+        (
+            "cannot tell which user `users.users.${config.my.name}` is: the name is the value of "
+            "`config.my.name`, an option homeward does not evaluate; it is left as it is"
+        ),
         "`users.users.kim` is computed (`config.my.kim`): packages in it are not moved",
     ], err
+
+
+@pytest.mark.parametrize(
+    ("module", "why", "hint"),
+    [
+        (
+            (
+                "{ config, pkgs, ... }:\nlet\n  cfg = config.my.user;\n  inherit (cfg.account) name;\n"
+                "in\n{\n  users.users.${name}.packages = [ pkgs.jq ];\n}\n"
+            ),
+            (
+                "`users.users.${name}` is: the name is the value of `config.my.user.account.name`, "
+                "an option homeward does not evaluate"
+            ),
+            "write the user name out",
+        ),
+        (
+            "{ pkgs, username, ... }:\n{\n  users.users.${username}.packages = [ pkgs.jq ];\n}\n",
+            (
+                "`users.users.${username}` is: the name is read from the argument `username`, which "
+                "homeward cannot compute"
+            ),
+            (
+                "write the user name out, or give `username` in the host's `specialArgs` "
+                "(homeward does not read `_module.args`)"
+            ),
+        ),
+        (
+            (
+                "{ pkgs, ... }:\nlet\n  names = builtins.attrNames (builtins.readDir /home);\nin\n"
+                '{\n  users.users."${builtins.head names}".packages = [ pkgs.jq ];\n}\n'
+            ),
+            "`users.users.${builtins.head names}` is: the name is computed",
+            "write the user name out",
+        ),
+    ],
+    ids=["option", "argument", "computed"],
+)
+def test_a_computed_user_name_says_where_it_comes_from(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    why: str,
+    hint: str,
+) -> None:
+    """Why: every computed name got the hint "pass it in `specialArgs`", also the value of an
+    option (`cfg.name` with `cfg = config.khanelinix.user;`: khaneliman, givonwash, hlissner,
+    sumitftr), which no argument gives; the name and where it comes from are now said."""
+    from homeward.cli import main
+
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{ nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n"
+                '    system = "x86_64-linux";\n'
+                "    modules = [ ./hosts/box.nix ./modules/user.nix ];\n  }; }"
+            ),
+            "hosts/box.nix": "{ users.users.kim.isNormalUser = true; }\n",
+            "modules/user.nix": module,
+        },
+    )
+    monkeypatch.chdir(root)
+    main(["migrate", "--dry-run", "."])
+    err = capsys.readouterr().err
+    assert f"warning: cannot tell which user {why}; it is left as it is\n  hint: {hint}\n" in err, (
+        err
+    )
 
 
 def migrated(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
