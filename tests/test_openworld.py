@@ -820,6 +820,29 @@ def test_a_computed_account_shared_by_hosts_is_named_once(
     ], err
 
 
+def test_a_user_name_from_special_args_is_known_in_an_exported_module(tmp_path: Path) -> None:
+    """Why: a module the flake exports (`nixosModules.users = ./users.nix;`) is read for that
+    export too, whose arguments are another flake's; the name `${username}` the hosts give
+    it through `specialArgs` was then "computed", and the account not known to be kim's."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": flake(
+                "{\n    nixosModules.users = ./users.nix;\n"
+                "    nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n"
+                '      specialArgs = { username = "kim"; };\n'
+                "      modules = [ ./users.nix ];\n    };\n  }"
+            ),
+            "users.nix": "{ pkgs, username, ... }:\n{\n"
+            "  users.users.${username}.isNormalUser = true;\n"
+            "  users.users.${username}.packages = [ pkgs.jq ];\n}\n",
+        },
+    )
+    repo = load_repo(root)
+    paths = [d.path for d in repo.modules["users.nix"].module.definitions]
+    assert ("users", "users", "kim", "packages") in paths, paths
+
+
 @pytest.mark.parametrize(
     ("module", "why", "hint"),
     [

@@ -65,9 +65,13 @@ class HomeUsers(Walk):
         if position >= len(attrs):
             return None
         attr = attrs[position]
+        # Why only configurations: a module a flake exports is read for its consumer too
+        # (`nixosModules.users`), whose arguments are another flake's: not known here.
+        configs = self._all_configs
         names = {
             attr_name_in(self.ev, attr, self._scope_on(info, host, attr, d.source), d.source)
             for host in sorted(hosts if hosts is not None else info.hosts)
+            if host in configs
         }
         if len(names) != 1:
             return None
