@@ -212,3 +212,48 @@ def test_a_mac_added_beside_nixpkgs_release_branch_pins_nix_darwin(
     assert main(["add", "host", "mac", str(repo), "--system", "aarch64-darwin"]) == 0
     capsys.readouterr()
     assert 'url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";' in flake.read_text()
+
+
+def test_packages_stay_where_home_manager_builds_its_own_packages(tmp_path: Path) -> None:
+    """Why: a half-way fleet wires home-manager with settings of its own but without
+    `useGlobalPkgs`, and its hosts allow unfree packages (`nixpkgs.config`): home-manager
+    then builds each home with a nixpkgs of its own, without that config. Package lists moved
+    there (an unfree one among them) no longer evaluated; they stay, and a warning says why.
+    Where the host sets `useGlobalPkgs = true` they move."""
+
+    def planned(name: str, settings: str) -> tuple[list[str], list[str]]:
+        root = write(
+            tmp_path / name,
+            {
+                "flake.nix": "{\n"
+                '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";\n'
+                '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+                '  inputs.home-manager.inputs.nixpkgs.follows = "nixpkgs";\n'
+                "  outputs = { self, nixpkgs, home-manager, ... }: {\n"
+                + nixos_entry(
+                    "den",
+                    "./den.nix home-manager.nixosModules.home-manager "
+                    f"{{ {settings} home-manager.users.bo = ./bo.nix; }}",
+                    "    ",
+                )
+                + "  };\n}\n",
+                "den.nix": "{ pkgs, ... }:\n{\n  nixpkgs.config.allowUnfree = true;\n"
+                "  users.users.ada.isNormalUser = true;\n"
+                "  users.users.ada.packages = [ pkgs.unrar ];\n"
+                "  users.users.bo.isNormalUser = true;\n"
+                "  users.users.cy.isNormalUser = true;\n"
+                "  users.users.cy.packages = with pkgs; [\n    # gimp\n  ];\n}\n",
+                "bo.nix": '{\n  home.stateVersion = "25.05";\n}\n',
+            },
+        )
+        plan = plan_migration(build_index(load_repo(root)), MigrateOptions())
+        return [line.what for line in plan.ledger], [d.message for d in plan.diagnostics]
+
+    moved, said = planned("own", "home-manager.useUserPackages = true;")
+    # A list of commented-out entries builds nothing: it moves as anywhere.
+    assert moved == ["users.users.cy.packages"], said
+    kept = [m for m in said if "`users.users.ada.packages` stays" in m]
+    assert kept and "useGlobalPkgs` is not set" in kept[0] and "`nixpkgs.config`" in kept[0]
+
+    moved, said = planned("global", "home-manager.useGlobalPkgs = true;")
+    assert moved == ["users.users.ada.packages", "users.users.cy.packages"], said

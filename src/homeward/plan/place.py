@@ -10,6 +10,7 @@ phases read placements; nothing here changes the plan. Pure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -113,8 +114,45 @@ def place_packages(index: Index, home: Home) -> tuple[Placement, ...]:
                 hint = f"if `{name}` is a person's account there, declare it `isNormalUser`"
             elif is_suppressed(d.source.text, d.location.line, "HW002"):
                 why = "`# homeward: ignore[HW002]` keeps it"
+            elif builds(d) and (own := private_pkgs(index, reach_of(home, info))):
+                host, said = own
+                why = (
+                    f"home-manager on `{host}` builds homes with packages of its own "
+                    "(`home-manager.useGlobalPkgs` is not set), without the host's "
+                    f"{said}, which these are built with now"
+                )
+                hint = f"set `home-manager.useGlobalPkgs = true;` on `{host}`, then run again"
             placed.append(Placement(d, info, home, reach_of(home, info), why, hint))
     return tuple(placed)
+
+
+_COMMENT = re.compile(r"#[^\n]*|/\*.*?\*/", re.DOTALL)
+_NOTHING = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
+
+
+def builds(d: Definition) -> bool:
+    """The package list has an item besides comments (commented-out entries build nothing,
+    whichever packages a home is built with)."""
+    return _NOTHING.match(_COMMENT.sub("", d.value_text).strip()) is None
+
+
+def private_pkgs(index: Index, hosts: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first of `hosts` whose home-manager is set up (its settings homeward keeps) without
+    `useGlobalPkgs` while the host sets `nixpkgs.config` or `nixpkgs.overlays`, and that
+    definition (`nixpkgs.config` (file:line)): a package list moved into a home there would
+    be built without them (an unfree package refused, an overlay's package missing)."""
+    for host in hosts:
+        settings = [
+            d for d in index.host_definitions(host, "home-manager") if d.path[1:2] != ("users",)
+        ]
+        if not settings or any(
+            d.path[1:2] == ("useGlobalPkgs",) and d.value_text.strip() == "true" for d in settings
+        ):
+            continue
+        for d in index.host_definitions(host, "nixpkgs"):
+            if d.path[1:2] in (("config",), ("overlays",)):
+                return host, f"`nixpkgs.{d.path[1]}` ({d.location})"
+    return None
 
 
 def frozen_packages(index: Index, name: str, hosts: frozenset[str]) -> bool:
