@@ -116,6 +116,38 @@ def test_a_computed_home_manager_users_set_is_not_said_to_be_no_home(
     ) in out
 
 
+def test_an_unread_home_is_not_said_to_be_in_the_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Why: with `home-manager.users` built elsewhere and passed in whole (Hamled/config),
+    migrate said what it could not read and then ended with "the configuration is already in
+    the home-manager layout": homeward cannot know that; it changed nothing because of it."""
+    entry = (
+        "      nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n"
+        '        system = "x86_64-linux";\n'
+        "        specialArgs.homes = { kim = ./kim-home.nix; };\n"
+        "        modules = [ ./host.nix ./hm.nix home-manager.nixosModules.home-manager ];\n"
+        "      };\n"
+    )
+    hm = "{ homes, ... }:\n{\n  home-manager.users = homes;\n}\n"
+    files = {
+        "flake.nix": hm_flake(entry),
+        "host.nix": HOST,
+        "hm.nix": hm,
+        "kim-home.nix": "{ pkgs, ... }:\n{\n  home.packages = [ pkgs.jq ];\n}\n",
+    }
+    repo = make_git_repo(write(tmp_path / "repo", files))
+    monkeypatch.chdir(repo)
+    assert main(["migrate", "--dry-run", "."]) == 0
+    captured = capsys.readouterr()
+    assert "already in the home-manager layout" not in captured.out, captured.out
+    assert (
+        "nothing was changed: the home-manager configuration of `kim` could not be read (the "
+        "note above says where), and homeward moves and wires nothing it cannot read"
+    ) in captured.out, captured.out
+    assert main(["migrate", "--check", "."]) == 0
+
+
 def test_a_link_leading_outside_is_named_with_its_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -173,6 +173,17 @@ def _run(opts: Options, s: Session, writes: bool, new: list[str] | None = None) 
                     "nothing migrated: what would move stays where it is (the warnings above "
                     "say why)"
                 )
+            elif plan.unread_homes:
+                # Why: Hamled/config's homes are passed in whole (`home-manager.users =
+                # usersHome;`): whether they are in the layout is not known.
+                *most, last = [f"`{u}`" for u in plan.unread_homes]
+                names = f"{', '.join(most)} and {last}" if most else last
+                said = "configurations" if most else "configuration"
+                notes = "the notes above say" if most else "the note above says"
+                console.out(
+                    f"nothing was changed: the home-manager {said} of {names} could not be "
+                    f"read ({notes} where), and homeward moves and wires nothing it cannot read"
+                )
             elif uses_hm:
                 console.out(
                     "nothing to do: the configuration is already in the home-manager layout"

@@ -170,10 +170,16 @@ def unread_homes(
 
 
 def needs_work(
-    st: PlanState, up: UserPlan, moved: bool, notes: Journal, left: bool = False
+    st: PlanState,
+    up: UserPlan,
+    moved: bool,
+    notes: Journal,
+    left: bool = False,
+    unread_users: list[str] | None = None,
 ) -> bool:
     """Whether `up` gets a home at all; where not, `notes` says why (`left`: packages of
-    theirs stay where they are, each said in a warning)."""
+    theirs stay where they are, each said in a warning; `unread_users`: the user's name is appended
+    where their home-manager configuration could not be read)."""
     if not moved and not has_home(st, up):
         # Why (issue 11): an account with nothing to move and no home-manager configuration
         # (a media or kiosk user) got an empty home wired into its hosts: the layout is the
@@ -204,6 +210,8 @@ def needs_work(
                 node=node,
                 source=source,
             )
+            if unread_users is not None:
+                unread_users.append(name)
             return False
         notes.note(
             f"nothing to move for `{name}` (no user packages, no user files, no "

@@ -118,7 +118,11 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
     take_notes(st, trimmed)
     notes = Journal()
     left = frozenset(st.left)
-    active = [up for up in plans if needs_work(st, up, moved[id(up)], notes, up.user.name in left)]
+    active = [
+        up
+        for up in plans
+        if needs_work(st, up, moved[id(up)], notes, up.user.name in left, st.unread_homes)
+    ]
     take_notes(st, notes)
     if not active:
         return None

@@ -122,6 +122,7 @@ class PlanState:
         self.ledger: list[Moved] = []
         self.unread: list[str] = []  # standalone configurations left as they were (Plan.unread)
         self.left: list[str] = []  # users whose packages stay where they are (Plan.left)
+        self.unread_homes: list[str] = []  # users whose home could not be read (Plan.unread_homes)
         self.removed: dict[str, list[Node]] = defaultdict(list)  # module key -> removed bindings
         self.files: list[UserFileCut] = []  # the user files that move, as the phase decided
         self.release = index.release
@@ -162,6 +163,7 @@ class PlanState:
             ledger=tuple(self.ledger),
             unread=tuple(self.unread),
             left=tuple(self.left),
+            unread_homes=tuple(self.unread_homes),
         )
 
     def import_suppressed(self, path: Path) -> bool:

@@ -85,6 +85,9 @@ class Plan:
     # homeward does not rewire reads, ...), said in a warning: an empty plan is then not an
     # already migrated configuration.
     left: tuple[str, ...] = ()
+    # Users who get no home because their home-manager configuration could not be read
+    # (said in a note): an empty plan is then not an already migrated configuration either.
+    unread_homes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
