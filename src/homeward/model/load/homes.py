@@ -9,8 +9,17 @@ from typing import TYPE_CHECKING
 from homeward.model.forms import attr_name_in
 from homeward.model.load.walk import Walk
 from homeward.model.repo import Context, ModuleInfo, ModuleKind, ModuleRef, SystemConfig
-from homeward.model.values import ListValue, PathValue, Value
-from homeward.syntax.find import DYNAMIC, Definition, ImportKind, ImportRef, StepKind, read_module
+from homeward.model.scope import Env
+from homeward.model.values import Attrs, Lambda, ListValue, PathValue, Thunk, Unknown, Value
+from homeward.syntax.find import (
+    DYNAMIC,
+    Definition,
+    ImportKind,
+    ImportRef,
+    StepKind,
+    function_formals,
+    read_module,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -101,6 +110,16 @@ class HomeUsers(Walk):
                     if user == DYNAMIC:  # `home-manager.users.${user}`: its name on this host
                         user = self._dynamic_name(d, info, 2, (host,)) or user
                     for ref in self._home_refs(d, host, info):
+                        if ref.kind is ModuleKind.EXTERNAL and ref.node is not None:
+                            # `outputs.homeConfigurations.desk` (the flake's own output,
+                            # passed in `specialArgs`): a module of this repository.
+                            own = self._own_home(ref, info, host)
+                            if own is not None:
+                                for sub in own:
+                                    self._visit(
+                                        sub, host, Context.HOME, info.key, (), users=(user,)
+                                    )
+                                continue
                         if ref.kind is ModuleKind.UNKNOWN and ref.dynamic:
                             expanded = self._expand(ref, info, host)
                             if expanded is None:
@@ -111,6 +130,27 @@ class HomeUsers(Walk):
                                 self._visit(sub, host, Context.HOME, info.key, (), users=(user,))
                             continue
                         self._visit(ref, host, Context.HOME, info.key, (), users=(user,))
+
+    def _own_home(self, ref: ModuleRef, info: ModuleInfo, host: str) -> list[ModuleRef] | None:
+        """`home-manager.users.kim = outputs.homeConfigurations.desk;` with `outputs` the
+        flake's own outputs (passed in `specialArgs`): the module written in this repository
+        that it names, read in the scope it was written in (youngker/nix-config). None: not
+        one of this repository's modules (an input's, or not known)."""
+        if ref.node is None or ref.source is None:
+            return None
+        scope = self._scope_on(info, host, ref.node, ref.source)
+        value = self.ev.eval(ref.node, scope, ref.source)
+        if not isinstance(value, Lambda | Attrs) or value.node is None or value.source is None:
+            return None
+        found = self._module_ref(value, Thunk.of(value), quiet=True)
+        if found.kind is ModuleKind.INLINE and isinstance(value, Lambda):
+            # What its body reads (`self.homeModules`) is what the flake's scope holds; its
+            # own arguments (`pkgs`, `outputs`) are home-manager's, not the flake's names.
+            formals = function_formals(value.node, value.source.text)
+            unknown = Unknown("an argument of a home-manager module", value.node, value.source)
+            env = Env(value.env, {name: Thunk.of(unknown) for name in formals})
+            self.inline_envs[(host, f"{value.source.path}@{value.node.start_byte}")] = env
+        return [found] if found.kind in (ModuleKind.INLINE, ModuleKind.FILE) else None
 
     def _home_refs(self, d: Definition, host: str, info: ModuleInfo) -> list[ModuleRef]:
         """The home-manager modules a `home-manager.users.<u>` definition brings in."""
