@@ -20,7 +20,7 @@ from homeward.plan.journal import Journal, kept_file, located
 from homeward.plan.state import Mode, PlanState, UserPlan
 from homeward.plan.types import Moved
 from homeward.plan.userfile import move_user_file, take_user_file
-from homeward.plan.wiring import wired_hosts
+from homeward.plan.wiring import list_site, wired_hosts
 from homeward.syntax.find import Definition
 
 if TYPE_CHECKING:
@@ -132,14 +132,21 @@ def import_suppressed(st: PlanState, info: ModuleInfo) -> bool:
     return info.path is not None and st.import_suppressed(info.path)
 
 
+def unread_home_hosts(st: PlanState, hosts: Sequence[str]) -> frozenset[str]:
+    """The hosts of `hosts` where a home-manager configuration may be that homeward could
+    not read (`unread_homes`)."""
+    unread = unread_homes(st, hosts)
+    return frozenset() if unread is None else unread[3]
+
+
 def unread_homes(
     st: PlanState, hosts: Sequence[str]
-) -> tuple[str, Node | None, Source | None] | None:
+) -> tuple[str, Node | None, Source | None, frozenset[str]] | None:
     """Where a home-manager configuration of a user of `hosts` may be that homeward could
     not read, said with why and where: the flake's `homeConfigurations` not known (a
     `mapAttrs` over a set homeward cannot compute), or `home-manager.users = <a set>;` in a
     NixOS module of those hosts (Hamled/config's `home-manager.users = usersHome;`, a
-    `mapAttrs` passed in `specialArgs`). None: neither."""
+    `mapAttrs` passed in `specialArgs`), and on which of `hosts`. None: neither."""
     outputs = st.repo.outputs
     if isinstance(outputs, Attrs) and "homeConfigurations" in outputs.attrs:
         homes = st.repo.ev.force(outputs.attrs["homeConfigurations"])
@@ -148,7 +155,7 @@ def unread_homes(
             unknown = homes.more
         if unknown is not None:
             said = f"`homeConfigurations` is not known ({unknown.reason})"
-            return said, unknown.node, unknown.source
+            return said, unknown.node, unknown.source, frozenset(hosts)
     wanted = set(hosts)
     found: Definition | None = None
     readers: set[str] = set()
@@ -166,7 +173,7 @@ def unread_homes(
         f"`home-manager.users` is set whole on {on} "
         "(homeward reads it written out per user, `home-manager.users.<name> = …`)"
     )
-    return said, found.binding, found.source
+    return said, found.binding, found.source, frozenset(readers)
 
 
 def needs_work(
@@ -202,7 +209,7 @@ def needs_work(
         unread = unread_homes(st, up.hosts)
         if unread is not None:
             # Not "no home-manager configuration": one may be in what homeward cannot read.
-            why, node, source = unread
+            why, node, source, _ = unread
             notes.note(
                 f"nothing to move for `{name}` (no user packages, no user files), "
                 f"and their home-manager configuration could not be read: {why}: "
@@ -235,9 +242,12 @@ def trim_homeless_hosts(
     wired there, it would give them what they never had on that host (rule 1: the packages
     and settings a user gets on a host stay the same). Where something of theirs moves from
     such a host, their home there starts from that host's own file instead (`up.fresh`).
-    `lines`: what moves for them."""
-    if up.new_entry:
-        return  # a new entry holds what moves, per host where it is for some only
+    `lines`: what moves for them.
+
+    With a new entry (the user had no home file to start from), a host where they had no
+    home and nothing of theirs moves is left too: wired there, the new home would hold
+    nothing but its identity and `home.stateVersion`, and the host would get home-manager's
+    activation, a generation and its files for nothing (rule 1: it stays as it is)."""
     name = up.user.name
     if name in st.repo.homes:
         return  # `homeConfigurations.<user>`: a home that names no host
@@ -250,7 +260,9 @@ def trim_homeless_hosts(
         if info is None:
             return  # where it came from is not known: every host may get it
         moved_to |= info.hosts
-    fresh = sorted(h for h in up.hosts if h not in had and h in moved_to)
+    # A new entry holds only what moves, per host where it is for some only: no home of
+    # other hosts to keep a host from.
+    fresh = [] if up.new_entry else sorted(h for h in up.hosts if h not in had and h in moved_to)
     if fresh:
         # Why: wired with the entry of their other hosts, the user got there every package
         # and setting of those (rule 1); the host's own file holds what moves from it.
@@ -262,17 +274,42 @@ def trim_homeless_hosts(
             "other hosts"
         )
     homeless = [h for h in up.hosts if h not in had and h not in moved_to]
+    if homeless and up.new_entry:
+        # A host whose home-manager configuration homeward could not read may hold a home
+        # of theirs: not said to have none (`needs_work` says what was not read).
+        unread = unread_home_hosts(st, up.hosts)
+        # A host built by a helper another host is built by keeps its wiring: the helper's
+        # one module list wires the same users on each (plan/hostwire.py refuses otherwise).
+        shared = shared_lists(st)
+        homeless = [h for h in homeless if h not in unread and h not in shared]
+        if len(homeless) == len(up.hosts):
+            return  # no home anywhere: `needs_work` says nothing moves for them
     if not homeless:
         return
     up.hosts = tuple(h for h in up.hosts if h not in homeless)
     up.user = replace(up.user, hosts=up.hosts)
     st.user_hosts[name] = frozenset(up.hosts)
     names = ", ".join(f"`{h}`" for h in homeless)
+    why = (
+        "a new home there would hold nothing of theirs, and wiring it would change the host "
+        "for nothing"
+        if up.new_entry
+        else "their home of other hosts would give them what they never had there"
+    )
     notes.note(
         f"`{name}` has no home on {names} and nothing of theirs moves there: home-manager "
-        "is not wired for them there (their home of other hosts would give them what they "
-        "never had there)"
+        f"is not wired for them there ({why})"
     )
+
+
+def shared_lists(st: PlanState) -> frozenset[str]:
+    """The hosts whose module list another configuration is built from too (a helper's)."""
+    count: dict[tuple[str, int, int], list[str]] = {}
+    for config in (*st.repo.hosts.values(), *st.repo.others.values()):
+        site = list_site(config)
+        if site is not None:
+            count.setdefault(site.key, []).append(config.name)
+    return frozenset(h for names in count.values() if len(names) > 1 for h in names)
 
 
 def has_home(st: PlanState, up: UserPlan) -> bool:

@@ -105,16 +105,20 @@ def decide(st: PlanState, *, report: bool = True) -> tuple[list[UserPlan], Sourc
         or frozen_packages(st.index, up.user.name, frozenset(up.hosts))
     )
     kept = frozenset(id(c.placement.definition) for cs in cuts.values() for c in cs if c.kept)
-    trimmed = Journal()
+    lines = {}
     for up in plans:
         start = len(st.ledger)
         moved[id(up)] |= move_user_files(st, up, kept)
         # What moves into a home with a priority the place phase did not keep: refused.
-        lines = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
-        refuse_met(st, up.user.name, lines)
+        said = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
+        refuse_met(st, up.user.name, said)
         moved[id(up)] |= adopt_inline(st, up)
-        lines = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
-        trim_homeless_hosts(st, up, lines, trimmed)
+        lines[id(up)] = [*st.ledger[start:], *(line for c in cuts[id(up)] for line in c.ledger)]
+    # Once every user's files are taken: whose a file under home/ is depends on the other
+    # users of its hosts (`is_user_file`), accounts on hosts they get no home on included.
+    trimmed = Journal()
+    for up in plans:
+        trim_homeless_hosts(st, up, lines[id(up)], trimmed)
     take_notes(st, trimmed)
     notes = Journal()
     left = frozenset(st.left)
