@@ -18,6 +18,7 @@ from homeward.syntax.nodes import (
     call_parts,
     dotted_name,
     function_leaf,
+    let_binding,
     named_children,
     node_text,
     unparen,
@@ -98,13 +99,9 @@ def _let_bound(variable: Node, name: str, text: bytes) -> Node | None:
     for scope in ancestors(variable):
         if scope.type != "let_expression":
             continue
-        for binding in bindings_of(scope):
-            attrpath = binding.child_by_field_name("attrpath")
-            if binding.type != "binding" or attrpath is None:
-                continue
-            names = attrpath.children_by_field_name("attr")
-            if len(names) == 1 and node_text(names[0], text) == name:
-                return binding.child_by_field_name("expression")
+        found = let_binding(scope, name, text)
+        if found is not None and not found[1]:
+            return found[0]
     return None
 
 

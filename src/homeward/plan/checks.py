@@ -9,8 +9,8 @@ from homeward.diagnostics import Diagnostic, Severity
 from homeward.model.index import Index
 from homeward.model.repo import ModuleInfo, ModuleKind, ProblemKind
 from homeward.plan.flake import hm_branch, hm_url, hm_url_branch
-from homeward.syntax.find import DYNAMIC, Definition, StepKind, string_of
-from homeward.syntax.nodes import named_children, unparen
+from homeward.syntax.find import DYNAMIC, Definition, interpolated, module_body, string_of
+from homeward.syntax.nodes import ancestors, let_binding, unparen
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -178,7 +178,7 @@ def _computed_name(d: Definition) -> tuple[str, str, str]:
             f"the name is the value of `{origin}`, an option homeward does not evaluate",
             "write the user name out",
         )
-    if origin is not None and origin.split(".")[0] in _formals(d.source):
+    if origin is not None and origin.split(".")[0] in module_body(d.source)[1]:
         argument = origin.split(".")[0]
         return (
             shown,
@@ -193,25 +193,8 @@ def _computed_name(d: Definition) -> tuple[str, str, str]:
 
 def _dynamic_key(d: Definition) -> Node | None:
     """The expression of the `${...}` that names the user in `d` (the third name of its path)."""
-    want = d.skipped + 2
-    seen = 0
-    for step in d.steps:
-        if step.kind is not StepKind.BINDING:
-            continue
-        if seen + len(step.names) <= want:
-            seen += len(step.names)
-            continue
-        path = step.node.child_by_field_name("attrpath")
-        parts = named_children(path) if path is not None else []
-        element = parts[want - seen] if want - seen < len(parts) else None
-        if element is not None and element.type == "string_expression":
-            inner = [c for c in named_children(element) if c.type == "interpolation"]
-            element = inner[0] if len(inner) == 1 else None
-        if element is None or element.type != "interpolation":
-            return None
-        found = named_children(element)
-        return found[0] if found else None
-    return None
+    attr = d.written_attr(2)
+    return interpolated(attr) if attr is not None else None
 
 
 def _origin(expr: Node, source: Source, depth: int = 0) -> str | None:
@@ -228,56 +211,13 @@ def _origin(expr: Node, source: Source, depth: int = 0) -> str | None:
         base = _origin(head, source, depth + 1)
         return None if base is None else f"{base}.{source.text_of(path)}"
     name = source.text_of(expr)
-    up = expr.parent
-    while up is not None:
-        if up.type == "let_expression":
-            bound = _let_bound(up, name, source)
-            if bound is not None:
-                value, via = bound
-                if via:
-                    base = _origin(value, source, depth + 1)
-                    return None if base is None else f"{base}.{name}"
-                return _origin(value, source, depth + 1)
-        up = up.parent
+    for up in ancestors(expr):
+        bound = let_binding(up, name, source.text) if up.type == "let_expression" else None
+        if bound is not None:
+            value, inherited = bound
+            base = _origin(value, source, depth + 1)
+            return base if not inherited or base is None else f"{base}.{name}"
     return name
-
-
-def _let_bound(let: Node, name: str, source: Source) -> tuple[Node, bool] | None:
-    """What the `let` binds `name` to, and whether it is inherited from that (`inherit (x)`)."""
-    for child in named_children(let):
-        if child.type != "binding_set":
-            continue
-        for binding in named_children(child):
-            if binding.type == "binding":
-                path = binding.child_by_field_name("attrpath")
-                value = binding.child_by_field_name("expression")
-                if path is not None and value is not None and source.text_of(path) == name:
-                    return value, False
-            elif binding.type == "inherit_from":
-                attrs = binding.child_by_field_name("attrs")
-                names = named_children(attrs) if attrs is not None else []
-                origin = binding.child_by_field_name("expression")
-                if origin is not None and any(source.text_of(n) == name for n in names):
-                    return origin, True
-    return None
-
-
-def _formals(source: Source) -> set[str]:
-    """The argument names of the function the file is."""
-    expr: Node | None = source.root.child_by_field_name("expression") or source.root
-    found: set[str] = set()
-    while expr is not None and expr.type == "function_expression":
-        formals = expr.child_by_field_name("formals")
-        if formals is not None:
-            for formal in named_children(formals):
-                name = formal.child_by_field_name("name")
-                if name is not None:
-                    found.add(source.text_of(name))
-        universal = expr.child_by_field_name("universal")
-        if universal is not None:
-            found.add(source.text_of(universal))
-        expr = expr.child_by_field_name("body")
-    return found
 
 
 def partial(index: Index) -> list[Diagnostic]:

@@ -113,6 +113,18 @@ class Definition:
                     return self.source.location(step.node.start_byte)
         return self.location
 
+    def written_attr(self, index: int) -> Node | None:
+        """The attrpath element that writes `path[index]` (the `${name}` of
+        `users.users.${name}.packages` for 2); None when the path is shorter."""
+        attrs: list[Node] = []
+        for step in self.steps:
+            if step.kind is StepKind.BINDING:
+                written = step.node.child_by_field_name("attrpath")
+                if written is not None:
+                    attrs.extend(written.children_by_field_name("attr"))
+        position = index + self.skipped
+        return attrs[position] if position < len(attrs) else None
+
     def under(self, prefix: tuple[str, ...]) -> bool:
         return self.path[: len(prefix)] == prefix
 
@@ -649,17 +661,23 @@ def _names(attrpath: Node, text: bytes, id_attr: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+def interpolated(attr: Node) -> Node | None:
+    """The expression of an attribute name written `${e}` or `"${e}"`; None for any other."""
+    expr = attr.child_by_field_name("expression") if attr.type == "interpolation" else None
+    if expr is None and attr.type == "string_expression":
+        parts = [c for c in attr.named_children if c.type != "comment"]
+        if len(parts) == 1 and parts[0].type == "interpolation":
+            expr = parts[0].child_by_field_name("expression")
+    return expr
+
+
 def _let_bound_string(attr: Node, text: bytes) -> str | None:
     """`${username}` where an enclosing `let username = "ham";` binds a string literal: "ham".
 
     Nix's lexical scoping: the nearest binder of the name decides; a function argument of the
     same name in between means the value is not known here.
     """
-    expr = attr.child_by_field_name("expression") if attr.type == "interpolation" else None
-    if expr is None and attr.type == "string_expression":
-        parts = [c for c in attr.named_children if c.type != "comment"]
-        if len(parts) == 1 and parts[0].type == "interpolation":
-            expr = parts[0].child_by_field_name("expression")
+    expr = interpolated(attr)
     if expr is None or unparen(expr).type != "variable_expression":
         return None
     wanted = node_text(unparen(expr), text)

@@ -191,6 +191,26 @@ def bindings_of(attrset: Node) -> Iterator[Node]:
             )
 
 
+def let_binding(let: Node, name: str, text: bytes) -> tuple[Node, bool] | None:
+    """What `let` binds `name` to: the value written (`name = v;`), or the set it is inherited
+    from (`inherit (x) name;`), and whether it is inherited; None: this `let` does not bind it
+    that way."""
+    for binding in bindings_of(let):
+        if binding.type == "binding":
+            path = binding.child_by_field_name("attrpath")
+            names = path.children_by_field_name("attr") if path is not None else []
+            value = binding.child_by_field_name("expression")
+            if len(names) == 1 and value is not None and node_text(names[0], text) == name:
+                return value, False
+        elif binding.type == "inherit_from":
+            attrs = binding.child_by_field_name("attrs")
+            origin = binding.child_by_field_name("expression")
+            inherited = named_children(attrs) if attrs is not None else []
+            if origin is not None and any(node_text(n, text) == name for n in inherited):
+                return origin, True
+    return None
+
+
 def ancestors(node: Node) -> Iterator[Node]:
     parent = node.parent
     while parent is not None:

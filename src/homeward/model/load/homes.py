@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from homeward.model.forms import attr_name_in
 from homeward.model.load.walk import Walk
@@ -16,14 +15,9 @@ from homeward.syntax.find import (
     Definition,
     ImportKind,
     ImportRef,
-    StepKind,
     function_formals,
     read_module,
 )
-
-if TYPE_CHECKING:
-    from tree_sitter import Node
-
 
 _NAMED_USERS = (("users", "users"), ("home-manager", "users"))
 """Where a computed name is a user's: `users.users.${u}`, `home-manager.users.${u}`."""
@@ -64,16 +58,9 @@ class HomeUsers(Walk):
     ) -> str | None:
         """The name `d.path[index]` (computed) has on every host of `hosts` (default: every host
         reading the module), None when it is not known or differs."""
-        attrs: list[Node] = []
-        for step in d.steps:
-            if step.kind is StepKind.BINDING:
-                path = step.node.child_by_field_name("attrpath")
-                if path is not None:
-                    attrs.extend(path.children_by_field_name("attr"))
-        position = index + d.skipped
-        if position >= len(attrs):
+        attr = d.written_attr(index)
+        if attr is None:
             return None
-        attr = attrs[position]
         # Why only configurations: a module a flake exports is read for its consumer too
         # (`nixosModules.users`), whose arguments are another flake's: not known here.
         configs = self._all_configs
