@@ -1132,6 +1132,7 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
     darwin: set[str] = set(entries["darwin"])
     for kind, output, _defaults in _EZ_KINDS[:2]:
         hosts = _setting(ev, settings, kind, "hosts")
+        special = ez.arguments(kind)  # every host of the kind is called with the same
         for name, entry in entries[kind].items():
             users = _setting(ev, hosts, name, "userHomeModules")
             wired = (
@@ -1145,7 +1146,6 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
                 else ()
             )
             modules, adds = ez.defaults(kind, _setting(ev, hosts, name, "importDefault"), name)
-            special = ez.arguments(kind)
             found.append(
                 Assembled(
                     "ez-configs",
@@ -1167,6 +1167,7 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
             every |= set(written.attrs)
             if output == "darwinConfigurations":
                 darwin |= set(written.attrs)
+    home_special = ez.arguments("home")
     for user, entry in homes.items():
         for name, unnamed, host in _ez_home_names(ev, settings, user, sorted(every)):
             paths = ez.home_defaults(user, None if host is None else host in darwin)
@@ -1180,7 +1181,7 @@ def _ez_configs(ev: Evaluator, root: Path) -> list[Assembled]:
                     unnamed=unnamed,
                     modules=modules,
                     adds=ez.unknown_home_default(user, host),
-                    special=ez.arguments("home"),
+                    special=home_special,
                 )
             )
     return found
