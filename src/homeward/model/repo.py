@@ -518,7 +518,7 @@ def _unread_said(unread: Sequence[Unknown]) -> str:
 
 _BOOTSTRAP = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*(?:pkgs\.)?home-manager\s*\]$")
 # An empty list, comments and all: nothing to move (a commented-out entry is something: it moves).
-_EMPTY = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
+EMPTY_LIST = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
 
 
 def stays_system(d: Definition, system_users: frozenset[str]) -> bool:
@@ -531,7 +531,7 @@ def stays_system(d: Definition, system_users: frozenset[str]) -> bool:
     if d.path[2] in system_users:
         return True
     text = " ".join(d.value_text.split())
-    return _BOOTSTRAP.match(text) is not None or _EMPTY.match(text) is not None
+    return _BOOTSTRAP.match(text) is not None or EMPTY_LIST.match(text) is not None
 
 
 NO_FLAKE_HINT = "see `homeward init`"

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from homeward.knowledge.mapping import Fate, Feature, classify
-from homeward.model.repo import ModuleInfo, stays_system
+from homeward.model.repo import EMPTY_LIST, ModuleInfo, stays_system
 from homeward.syntax.find import Definition
 from homeward.syntax.suppress import is_suppressed
 
@@ -127,13 +127,12 @@ def place_packages(index: Index, home: Home) -> tuple[Placement, ...]:
 
 
 _COMMENT = re.compile(r"#[^\n]*|/\*.*?\*/", re.DOTALL)
-_NOTHING = re.compile(r"^(?:with\s+pkgs\s*;\s*)?\[\s*\]$")
 
 
 def builds(d: Definition) -> bool:
     """The package list has an item besides comments (commented-out entries build nothing,
     whichever packages a home is built with)."""
-    return _NOTHING.match(_COMMENT.sub("", d.value_text).strip()) is None
+    return EMPTY_LIST.match(_COMMENT.sub("", d.value_text).strip()) is None
 
 
 def private_pkgs(index: Index, hosts: tuple[str, ...]) -> tuple[str, str] | None:
