@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from homeward.diagnostics import Diagnostic, Severity
 from homeward.errors import HomewardError
 from homeward.knowledge.inputs import SharedHome, shared_home
-from homeward.model.repo import Context, ModuleKind, ModuleRef, Repo, SystemConfig
+from homeward.model.repo import ModuleKind, ModuleRef, SystemConfig
 from homeward.model.values import ListValue
 from homeward.plan import darwin
 from homeward.plan.flake import outputs_prefix
@@ -34,6 +34,7 @@ from homeward.syntax.nodes import node_text, unparen
 
 if TYPE_CHECKING:
     from homeward.errors import Location
+    from homeward.model.index import Index
     from homeward.plan.flake import FlakeEditor, HomeWiring
 
 
@@ -80,7 +81,7 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
             )
         )
         return
-    ed.diagnostics.extend(input_home_warnings(ed.repo, built))
+    ed.diagnostics.extend(input_home_warnings(ed.index, built))
     prefix = outputs_prefix(ed)  # `flake.` in a flake-parts module, beside its hosts
     if dotted:
         code = nix.emit_bindings(
@@ -101,19 +102,21 @@ def add_home_configurations(ed: FlakeEditor, users: list[HomeWiring], hm: str) -
         ed.edit(span, "add standalone homeConfigurations")
 
 
-def input_home_warnings(repo: Repo, built: Sequence[tuple[str, SystemConfig]]) -> list[Diagnostic]:
+def input_home_warnings(
+    index: Index, built: Sequence[tuple[str, SystemConfig]]
+) -> list[Diagnostic]:
     """One warning for each import of an input's system module that adds home-manager
     modules to every home of the host (`knowledge/inputs.py`: stylix, niri-flake), naming the
     new standalone entries of the hosts that read it: the entry does not read the host's
     `home-manager.sharedModules`, and homeward does not read inputs (rule 9)."""
+    repo = index.repo
     if not any(shared_home(i.name, i.url) for i in repo.inputs.values()):
         return []  # (most flakes: no module is looked at)
     found: dict[tuple[str, str], tuple[ModuleRef, Location, str, SharedHome, list[str]]] = {}
     for entry, host in built:
         refs = [*host.modules]
-        for info in repo.modules.values():
-            if host.name in info.hosts and info.context is Context.NIXOS:
-                refs.extend(info.imports)
+        for info in index.hosts[host.name].modules:
+            refs.extend(info.imports)
         for ref in refs:
             if ref.kind is not ModuleKind.EXTERNAL:
                 continue
