@@ -15,11 +15,8 @@ from homeward.cli import main
 from tests.helpers import hm_flake_of, make_git_repo, migrate_stderr, write
 from tests.test_migrate_darwin import nix_value
 
-FILES = {
-    "flake.nix": hm_flake_of(
-        "{ nixpkgs, home-manager, ... }",
-        """    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+# Hosts `a` and `b`, each with its own file and the shared accounts module.
+TWO_HOSTS = """      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
           ./hosts/a.nix
@@ -33,7 +30,14 @@ FILES = {
           ./accounts.nix
         ];
       };
-      homeConfigurations."kim@a" = home-manager.lib.homeManagerConfiguration {
+"""
+
+FILES = {
+    "flake.nix": hm_flake_of(
+        "{ nixpkgs, home-manager, ... }",
+        "    {\n"
+        + TWO_HOSTS
+        + """      homeConfigurations."kim@a" = home-manager.lib.homeManagerConfiguration {
         pkgs = nixpkgs.legacyPackages.x86_64-linux;
         modules = [ ./home.nix ];
       };
@@ -77,26 +81,7 @@ def test_the_account_alone_keeps_its_packages(tmp_path: Path) -> None:
 
 # kim has no home yet: packages in the desk's own file, the account alone on the server.
 NEW_HOME = {
-    "flake.nix": hm_flake_of(
-        "{ nixpkgs, home-manager, ... }",
-        """    {
-      nixosConfigurations.a = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [
-          ./hosts/a.nix
-          ./accounts.nix
-        ];
-      };
-      nixosConfigurations.b = nixpkgs.lib.nixosSystem {
-        system = "x86_64-linux";
-        modules = [
-          ./hosts/b.nix
-          ./accounts.nix
-        ];
-      };
-    };
-""",
-    ),
+    "flake.nix": hm_flake_of("{ nixpkgs, home-manager, ... }", "    {\n" + TWO_HOSTS + "    };\n"),
     "hosts/a.nix": "{ pkgs, ... }:\n{\n"
     '  networking.hostName = "a";\n'
     "  users.users.kim.packages = [ pkgs.ripgrep ];\n"
